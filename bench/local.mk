@@ -1,0 +1,15 @@
+## Benchmarks: `make bench` prints figures (never a test).  Programs appended
+## to bench_list are built on demand (EXTRA_PROGRAMS += ...); shell scripts
+## appended to bench_sh run under sh with AGDB set.
+bench_list =
+bench_sh =
+bench: agdb $(bench_list)
+	@for b in $(bench_list); do ./$$b || exit 1; done
+	@for s in $(bench_sh); do AGDB=$(abs_top_builddir)/agdb $(SHELL) $(top_srcdir)/$$s || exit 1; done
+.PHONY: bench
+
+## core: mm/sum/add timings.
+bench_list += bench/bench_core
+EXTRA_PROGRAMS += bench/bench_core
+bench_bench_core_SOURCES = bench/bench_core.c
+bench_bench_core_LDADD = libagcore.la -lm

@@ -1,0 +1,350 @@
+/*
+ * ag.h - public API of the agdb core: storages, strided tensors, ops.
+ *
+ * Conventions (every file in core/ follows them):
+ *  - Dims are 0-based here; negative dims count from the end.  The Lua
+ *    binding turns 1-based Lua dims into these.
+ *  - Functions that make a tensor return a new reference, or NULL after
+ *    setting the error state (ag_error_*).  Functions that act in place
+ *    return 0 on success, -1 after setting the error state.
+ *  - Arguments are borrowed: a function never steals the caller's reference.
+ *  - Nothing here prints, exits or aborts on a user mistake.
+ */
+#ifndef AG_H
+#define AG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+
+#define AG_MAX_DIMS 8
+
+/* ------------------------------------------------------------------ errors */
+
+typedef enum ag_errcode {
+	AG_OK = 0,
+	AG_ERR_VALUE,		/* a bad argument value */
+	AG_ERR_SHAPE,		/* shapes that do not fit together */
+	AG_ERR_DTYPE,		/* a dtype the op does not take */
+	AG_ERR_INDEX,		/* an index or dim out of range */
+	AG_ERR_OVERLAP,		/* a write that aliases itself or an input */
+	AG_ERR_NOMEM,		/* an allocation failed or a size overflowed */
+	AG_ERR_RUNTIME,		/* anything else (autograd state, ...) */
+	AG_ERR_INTERRUPT	/* the user pressed Ctrl-C */
+} ag_errcode;
+
+/* Sets the error state and returns -1, so `return ag_error(...)` reads well. */
+int ag_error(ag_errcode code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int ag_verror(ag_errcode code, const char *fmt, va_list ap);
+ag_errcode ag_error_code(void);
+const char *ag_error_message(void);
+void ag_error_clear(void);
+
+/* Ctrl-C: a signal handler calls ag_interrupt(); long loops poll
+ * ag_interrupted(), which fails with AG_ERR_INTERRUPT once and clears it. */
+void ag_interrupt(void);
+bool ag_interrupt_pending(void);
+int ag_check_interrupt(void);	/* 0, or -1 with AG_ERR_INTERRUPT set */
+
+/* ------------------------------------------------------------------ dtypes */
+
+typedef enum ag_dtype {
+	AG_FLOAT32 = 0,
+	AG_FLOAT64,
+	AG_FLOAT16,
+	AG_BFLOAT16,
+	AG_INT64,
+	AG_BOOL,
+	AG_NDTYPES
+} ag_dtype;
+
+#define AG_DEFAULT_DTYPE AG_FLOAT32
+
+size_t ag_dtype_size(ag_dtype t);
+const char *ag_dtype_name(ag_dtype t);		/* "float32" */
+const char *ag_dtype_legacy_name(ag_dtype t);	/* "FloatTensor" */
+bool ag_dtype_is_floating(ag_dtype t);
+bool ag_dtype_is_integral(ag_dtype t);	/* int64 (bool excluded) */
+int ag_dtype_from_name(const char *name, ag_dtype *out);	/* 0 / -1 */
+
+/* Scalar conversions used by the generic (strided, any dtype) paths. */
+double ag_load(const void *p, ag_dtype t);
+void ag_store(void *p, ag_dtype t, double v);
+int64_t ag_load_i64(const void *p, ag_dtype t);
+void ag_store_i64(void *p, ag_dtype t, int64_t v);
+float ag_half_to_float(uint16_t h);
+uint16_t ag_float_to_half(float f);		/* round to nearest even */
+float ag_bf16_to_float(uint16_t h);
+uint16_t ag_float_to_bf16(float f);		/* round to nearest even */
+
+/* ----------------------------------------------------------------- storage */
+
+typedef struct ag_storage {
+	int refcount;
+	uint64_t id;		/* stable, for the debugger */
+	void *data;
+	size_t nbytes;
+	struct ag_storage *reg_prev, *reg_next;	/* live-storage registry */
+} ag_storage;
+
+ag_storage *ag_storage_new(size_t nbytes);	/* zero-filled */
+void ag_storage_retain(ag_storage *s);
+void ag_storage_release(ag_storage *s);
+
+/* A version counter is shared by a tensor, its views and detached aliases. */
+typedef struct ag_version {
+	int refcount;
+	int64_t value;
+} ag_version;
+
+/* ------------------------------------------------------------------ tensor */
+
+struct ag_node;		/* autograd graph node (engine.h) */
+struct ag_tensor_hooks;
+
+typedef struct ag_tensor {
+	int refcount;
+	uint64_t id;			/* stable, never reused */
+	ag_dtype dtype;
+	int ndim;
+	int64_t shape[AG_MAX_DIMS];
+	int64_t stride[AG_MAX_DIMS];	/* in elements */
+	int64_t offset;			/* in elements */
+	ag_storage *storage;
+	ag_version *version;
+	struct ag_tensor *base;		/* the tensor this is a view of, or NULL */
+	bool is_wrapped_number;		/* a Lua number turned into a 0-d tensor */
+
+	/* autograd metadata (filled in by the autograd layer) */
+	bool requires_grad;		/* a leaf's flag; non-leaves: grad_fn != NULL */
+	bool retains_grad;
+	struct ag_tensor *grad;
+	struct ag_node *grad_fn;
+	int output_nr;
+	struct ag_tensor_hooks *hooks;
+	void *autograd_extra;
+
+	/* registry of live tensors (weak: never keeps a tensor alive) */
+	struct ag_tensor *reg_prev, *reg_next;
+	void *user;			/* owned by the embedding program */
+} ag_tensor;
+
+void ag_tensor_retain(ag_tensor *t);
+void ag_tensor_release(ag_tensor *t);	/* NULL is fine */
+
+/* Registry: walk live tensors / storages; count them. */
+ag_tensor *ag_registry_first(void);
+ag_tensor *ag_registry_next(const ag_tensor *t);
+size_t ag_registry_count(void);
+ag_storage *ag_storage_registry_first(void);
+ag_storage *ag_storage_registry_next(const ag_storage *s);
+size_t ag_storage_bytes_live(void);	/* bytes held by live storages */
+/* Called (if set) with the byte count of every storage allocation, so an
+ * embedder can pace its garbage collector. */
+void ag_set_alloc_observer(void (*fn)(size_t nbytes, void *ud), void *ud);
+
+/* Geometry helpers. */
+int64_t ag_numel(const ag_tensor *t);
+bool ag_is_contiguous(const ag_tensor *t);
+void *ag_data_ptr(const ag_tensor *t);	/* address of element [0,...,0] */
+int ag_wrap_dim(int64_t dim, int ndim, int *out);	/* -1 + AG_ERR_INDEX */
+int ag_check_shape(const int64_t *shape, int ndim, int64_t *numel_out);
+void ag_contiguous_strides(const int64_t *shape, int ndim, int64_t *stride);
+bool ag_same_shape(const ag_tensor *a, const ag_tensor *b);
+/* "[2, 3]" into buf (for messages); returns buf. */
+char *ag_shape_str(const int64_t *shape, int ndim, char *buf, size_t n);
+
+/* ------------------------------------------------------------- factories */
+
+ag_tensor *ag_empty(const int64_t *shape, int ndim, ag_dtype dt);
+ag_tensor *ag_zeros(const int64_t *shape, int ndim, ag_dtype dt);
+ag_tensor *ag_ones(const int64_t *shape, int ndim, ag_dtype dt);
+ag_tensor *ag_full(const int64_t *shape, int ndim, double value, ag_dtype dt);
+ag_tensor *ag_scalar(double value, ag_dtype dt);	/* 0-d */
+ag_tensor *ag_wrapped_number(double value, bool is_integer);
+ag_tensor *ag_from_buffer(const void *data, const int64_t *shape, int ndim,
+			  ag_dtype dt);	/* copies */
+ag_tensor *ag_arange(double start, double end, double step, ag_dtype dt);
+ag_tensor *ag_linspace(double start, double end, int64_t steps, ag_dtype dt);
+ag_tensor *ag_eye(int64_t n, int64_t m, ag_dtype dt);
+ag_tensor *ag_empty_like(const ag_tensor *t);
+ag_tensor *ag_zeros_like(const ag_tensor *t);
+ag_tensor *ag_ones_like(const ag_tensor *t);
+
+/* Random numbers: one global mt19937 generator, seeded like PyTorch's CPU
+ * generator so the same seed gives the same numbers on every machine. */
+void ag_manual_seed(uint64_t seed);
+uint64_t ag_initial_seed(void);
+ag_tensor *ag_rand(const int64_t *shape, int ndim, ag_dtype dt);
+ag_tensor *ag_randn(const int64_t *shape, int ndim, ag_dtype dt);
+ag_tensor *ag_randint(int64_t low, int64_t high, const int64_t *shape,
+		      int ndim, ag_dtype dt);
+int ag_uniform_(ag_tensor *t, double from, double to);
+int ag_normal_(ag_tensor *t, double mean, double std);
+
+/* ------------------------------------------------------------------ views */
+/* All views share storage and version counter with their input. */
+
+ag_tensor *ag_view(ag_tensor *t, const int64_t *shape, int ndim);	/* -1 ok */
+ag_tensor *ag_reshape(ag_tensor *t, const int64_t *shape, int ndim);
+ag_tensor *ag_flatten(ag_tensor *t, int start_dim, int end_dim);
+ag_tensor *ag_transpose(ag_tensor *t, int d0, int d1);
+ag_tensor *ag_permute(ag_tensor *t, const int *dims, int ndim);
+ag_tensor *ag_t(ag_tensor *t);				/* <= 2-d only */
+ag_tensor *ag_expand(ag_tensor *t, const int64_t *shape, int ndim);	/* -1 keeps */
+ag_tensor *ag_narrow(ag_tensor *t, int dim, int64_t start, int64_t length);
+ag_tensor *ag_select(ag_tensor *t, int dim, int64_t index);	/* neg ok */
+ag_tensor *ag_slice(ag_tensor *t, int dim, int64_t start, int64_t end,
+		    int64_t step);	/* [start, end), clamped like Python */
+ag_tensor *ag_unsqueeze(ag_tensor *t, int dim);
+ag_tensor *ag_squeeze(ag_tensor *t);
+ag_tensor *ag_squeeze_dim(ag_tensor *t, int dim);
+ag_tensor *ag_as_strided(ag_tensor *t, const int64_t *shape,
+			 const int64_t *stride, int ndim, int64_t offset);
+ag_tensor *ag_alias(ag_tensor *t);	/* same view, no autograd history */
+ag_tensor *ag_detach(ag_tensor *t);
+
+/* --------------------------------------------------------- copies, overlap */
+
+typedef enum ag_overlap { AG_OVERLAP_NO, AG_OVERLAP_YES, AG_OVERLAP_TOO_HARD }
+	ag_overlap;
+
+/* Between two tensors, as PyTorch's MemOverlapStatus. */
+typedef enum ag_overlap_status {
+	AG_OVERLAP_STATUS_NO, AG_OVERLAP_STATUS_FULL,
+	AG_OVERLAP_STATUS_PARTIAL, AG_OVERLAP_STATUS_TOO_HARD
+} ag_overlap_status;
+
+ag_overlap ag_has_internal_overlap(const ag_tensor *t);
+ag_overlap_status ag_get_overlap_status(const ag_tensor *a, const ag_tensor *b);
+/* Every element at its own address and no gaps (in some dim order). */
+bool ag_is_non_overlapping_and_dense(const ag_tensor *t);
+/* The checks every write path calls; set PyTorch's error text. */
+int ag_assert_no_internal_overlap(const ag_tensor *t);
+int ag_assert_no_partial_overlap(const ag_tensor *a, const ag_tensor *b);
+int ag_assert_no_overlap(const ag_tensor *a, const ag_tensor *b);
+
+void ag_bump_version(ag_tensor *t);
+ag_tensor *ag_contiguous(ag_tensor *t);	/* new ref to t itself when contiguous */
+ag_tensor *ag_clone(ag_tensor *t);
+ag_tensor *ag_to_dtype(ag_tensor *t, ag_dtype dt);	/* t itself if same dtype */
+int ag_copy_(ag_tensor *dst, ag_tensor *src);	/* broadcasts, converts */
+
+/* ------------------------------------------------------- elementwise ops */
+
+typedef enum ag_unary_op {
+	AG_NEG, AG_ABS, AG_EXP, AG_LOG, AG_SQRT, AG_SIN, AG_COS, AG_TANH,
+	AG_SIGMOID, AG_RELU,
+	AG_NUNARY
+} ag_unary_op;
+
+typedef enum ag_binary_op {
+	AG_ADD, AG_SUB, AG_MUL, AG_DIV, AG_POW,
+	AG_EQ, AG_NE, AG_LT, AG_LE, AG_GT, AG_GE,
+	AG_NBINARY
+} ag_binary_op;
+
+const char *ag_unary_name(ag_unary_op op);	/* "exp" */
+const char *ag_binary_name(ag_binary_op op);	/* "add" */
+
+/* Type promotion as PyTorch decides it (wrapped numbers count less). */
+ag_dtype ag_result_type(const ag_tensor *a, const ag_tensor *b);
+ag_dtype ag_promote_types(ag_dtype a, ag_dtype b);
+int ag_broadcast_shapes(const int64_t *a, int na, const int64_t *b, int nb,
+			int64_t *out, int *nout);
+
+ag_tensor *ag_unary(ag_unary_op op, ag_tensor *a);
+int ag_unary_(ag_unary_op op, ag_tensor *a);
+int ag_unary_out(ag_unary_op op, ag_tensor *out, ag_tensor *a);
+ag_tensor *ag_binary(ag_binary_op op, ag_tensor *a, ag_tensor *b);
+int ag_binary_(ag_binary_op op, ag_tensor *a, ag_tensor *b);
+int ag_binary_out(ag_binary_op op, ag_tensor *out, ag_tensor *a, ag_tensor *b);
+
+/* Named conveniences (thin wrappers over ag_unary/ag_binary). */
+ag_tensor *ag_add(ag_tensor *a, ag_tensor *b);
+ag_tensor *ag_sub(ag_tensor *a, ag_tensor *b);
+ag_tensor *ag_mul(ag_tensor *a, ag_tensor *b);
+ag_tensor *ag_div(ag_tensor *a, ag_tensor *b);
+ag_tensor *ag_pow(ag_tensor *a, ag_tensor *b);
+ag_tensor *ag_add_scalar(ag_tensor *a, double s);
+ag_tensor *ag_mul_scalar(ag_tensor *a, double s);
+ag_tensor *ag_pow_scalar(ag_tensor *a, double s);
+ag_tensor *ag_neg(ag_tensor *a);
+ag_tensor *ag_exp(ag_tensor *a);
+ag_tensor *ag_log(ag_tensor *a);
+
+/* clamp: pass NAN for a missing bound. */
+ag_tensor *ag_clamp(ag_tensor *a, double min, double max);
+int ag_clamp_(ag_tensor *a, double min, double max);
+ag_tensor *ag_where(ag_tensor *cond, ag_tensor *a, ag_tensor *b);
+int ag_fill_(ag_tensor *t, double value);
+int ag_zero_(ag_tensor *t);
+
+/* -------------------------------------------------------------- reductions */
+
+typedef enum ag_reduce_op {
+	AG_SUM, AG_MEAN, AG_MAX, AG_MIN, AG_ARGMAX, AG_ARGMIN,
+	AG_NREDUCE
+} ag_reduce_op;
+
+/* Over all elements: a 0-d tensor. */
+ag_tensor *ag_reduce_all(ag_reduce_op op, ag_tensor *t);
+/* Over the given dims (ndims == 0 means all, as torch.sum(x, dim=[])). */
+ag_tensor *ag_reduce_dims(ag_reduce_op op, ag_tensor *t, const int *dims,
+			  int ndims, bool keepdim);
+/* max/min along one dim: values and int64 indices (0-based). */
+int ag_max_dim(ag_tensor *t, int dim, bool keepdim, ag_tensor **values,
+	       ag_tensor **indices);
+int ag_min_dim(ag_tensor *t, int dim, bool keepdim, ag_tensor **values,
+	       ag_tensor **indices);
+ag_tensor *ag_sum(ag_tensor *t);
+ag_tensor *ag_mean(ag_tensor *t);
+
+/* --------------------------------------------------------- matrix products */
+
+ag_tensor *ag_mm(ag_tensor *a, ag_tensor *b);
+ag_tensor *ag_bmm(ag_tensor *a, ag_tensor *b);
+ag_tensor *ag_matmul(ag_tensor *a, ag_tensor *b);
+const char *ag_blas_name(void);		/* "OpenBLAS", "builtin" */
+
+/* ------------------------------------------------ joining and indexing */
+
+ag_tensor *ag_cat(ag_tensor *const *ts, int n, int dim);
+ag_tensor *ag_stack(ag_tensor *const *ts, int n, int dim);
+/* index: a 1-d int64 tensor of 0-based positions (negative count back). */
+ag_tensor *ag_index_select(ag_tensor *t, int dim, ag_tensor *index);
+
+/* Indexing as the Lua syntax needs it: per dim, an index, a range or all. */
+typedef enum ag_index_kind { AG_IDX_ALL, AG_IDX_INT, AG_IDX_RANGE } ag_index_kind;
+typedef struct ag_index_spec {
+	ag_index_kind kind;
+	int64_t start;	/* AG_IDX_INT: the index; AG_IDX_RANGE: first */
+	int64_t end;	/* AG_IDX_RANGE: one past the last (0-based, exclusive) */
+	int64_t step;	/* AG_IDX_RANGE: > 0 */
+} ag_index_spec;
+
+/* A view: ints drop their dim, ranges keep it; dims past n are taken whole. */
+ag_tensor *ag_index_view(ag_tensor *t, const ag_index_spec *spec, int n);
+/* t[spec] = src (broadcast) / = value; with every overlap check. */
+int ag_index_put(ag_tensor *t, const ag_index_spec *spec, int n, ag_tensor *src);
+int ag_index_fill(ag_tensor *t, const ag_index_spec *spec, int n, double value);
+
+/* ---------------------------------------------------------------- printing */
+
+typedef struct ag_print_options {
+	int precision;		/* 4 */
+	int64_t threshold;	/* 1000: summarise above this many elements */
+	int edgeitems;		/* 3 */
+	int linewidth;		/* 80 */
+} ag_print_options;
+
+void ag_print_options_default(ag_print_options *o);
+/* PyTorch's repr, without the autograd suffix when suffix == NULL;
+ * e.g. "tensor([[1., 2.],\n        [3., 4.]]" + suffix + ")".
+ * Returns a malloc'd string (caller frees) or NULL on error. */
+char *ag_format(const ag_tensor *t, const ag_print_options *o,
+		const char *suffix);
+
+#endif

@@ -1,0 +1,229 @@
+/*
+ * copy.c - writing one tensor's values into another: copy_ (with
+ * broadcasting and dtype conversion), contiguous, clone, to_dtype, fill_.
+ */
+#include "internal.h"
+
+#include <math.h>
+
+ag_tensor *ag_tensor_alloc_like(const ag_tensor *t, ag_dtype dt)
+{
+	ag_tensor *r = ag_tensor_alloc(t->shape, t->ndim, dt);
+	if (r && t->ndim > 1 && ag_numel(t) > 0 &&
+	    ag_is_non_overlapping_and_dense(t) && !ag_is_contiguous(t))
+		memcpy(r->stride, t->stride, sizeof r->stride);
+	return r;
+}
+
+/* ------------------------------------------------------------ inner loops */
+
+static void loop_copy_same(char **d, const int64_t *s, int64_t n, void *ctx)
+{
+	size_t size = *(const size_t *)ctx;
+	if (s[0] == (int64_t)size && s[1] == (int64_t)size) {
+		memmove(d[0], d[1], (size_t)n * size);
+		return;
+	}
+	char *o = d[0], *i = d[1];
+	switch (size) {
+	case 8:
+		for (int64_t k = 0; k < n; k++, o += s[0], i += s[1])
+			memcpy(o, i, 8);
+		break;
+	case 4:
+		for (int64_t k = 0; k < n; k++, o += s[0], i += s[1])
+			memcpy(o, i, 4);
+		break;
+	case 2:
+		for (int64_t k = 0; k < n; k++, o += s[0], i += s[1])
+			memcpy(o, i, 2);
+		break;
+	default:
+		for (int64_t k = 0; k < n; k++, o += s[0], i += s[1])
+			*o = *i;
+	}
+}
+
+struct convert_ctx { ag_dtype to, from; };
+
+static void loop_copy_convert(char **d, const int64_t *s, int64_t n, void *p)
+{
+	const struct convert_ctx *c = p;
+	char *o = d[0], *i = d[1];
+
+	if (c->to == AG_FLOAT32 && c->from == AG_FLOAT64) {
+		for (int64_t k = 0; k < n; k++, o += s[0], i += s[1])
+			*(float *)o = (float)*(const double *)i;
+	} else if (c->to == AG_FLOAT64 && c->from == AG_FLOAT32) {
+		for (int64_t k = 0; k < n; k++, o += s[0], i += s[1])
+			*(double *)o = *(const float *)i;
+	} else if (c->to == AG_INT64 || c->from == AG_INT64) {
+		/* keep int64 values exact beyond 2^53 */
+		if (c->from == AG_INT64 || c->from == AG_BOOL)
+			for (int64_t k = 0; k < n; k++, o += s[0], i += s[1])
+				ag_store_i64(o, c->to, ag_load_i64(i, c->from));
+		else
+			for (int64_t k = 0; k < n; k++, o += s[0], i += s[1])
+				ag_store(o, c->to, ag_load(i, c->from));
+	} else {
+		for (int64_t k = 0; k < n; k++, o += s[0], i += s[1])
+			ag_store(o, c->to, ag_load(i, c->from));
+	}
+}
+
+/* Copies src (already known broadcastable) into dst, no checks. */
+static int copy_raw(ag_tensor *dst, ag_tensor *src)
+{
+	ag_tensor *ops[2] = { dst, src };
+	ag_iter it;
+
+	if (ag_iter_init(&it, 2, ops, dst->shape, dst->ndim) < 0)
+		return -1;
+	if (dst->dtype == src->dtype) {
+		size_t size = ag_dtype_size(dst->dtype);
+		ag_iter_run(&it, loop_copy_same, &size, true);
+	} else {
+		struct convert_ctx c = { dst->dtype, src->dtype };
+		ag_iter_run(&it, loop_copy_convert, &c, true);
+	}
+	return 0;
+}
+
+/* Can src be broadcast to exactly dst's shape?  PyTorch's texts if not. */
+static int check_broadcast_to(const ag_tensor *dst, const ag_tensor *src)
+{
+	char b1[256], b2[256];
+	int n = dst->ndim > src->ndim ? dst->ndim : src->ndim;
+	int64_t bshape[AG_MAX_DIMS];
+
+	for (int i = 0; i < n; i++) {
+		int da = dst->ndim - n + i, db = src->ndim - n + i;
+		int64_t a = da >= 0 ? dst->shape[da] : 1;
+		int64_t b = db >= 0 ? src->shape[db] : 1;
+		if (a != b && a != 1 && b != 1)
+			return ag_error(AG_ERR_SHAPE, "The size of tensor a (%lld) must "
+					"match the size of tensor b (%lld) at "
+					"non-singleton dimension %d",
+					(long long)a, (long long)b, i);
+		bshape[i] = a == 1 ? b : a;
+	}
+	if (n != dst->ndim || memcmp(bshape, dst->shape, (size_t)n * sizeof *bshape))
+		return ag_error(AG_ERR_SHAPE, "output with shape %s doesn't match the "
+				"broadcast shape %s",
+				ag_shape_str(dst->shape, dst->ndim, b1, sizeof b1),
+				ag_shape_str(bshape, n, b2, sizeof b2));
+	return 0;
+}
+
+int ag_copy_(ag_tensor *dst, ag_tensor *src)
+{
+	if (dst == src)
+		return 0;
+	if (check_broadcast_to(dst, src) < 0 ||
+	    ag_assert_no_internal_overlap(dst) < 0 ||
+	    ag_assert_no_partial_overlap(dst, src) < 0)
+		return -1;
+	if (ag_get_overlap_status(dst, src) == AG_OVERLAP_STATUS_FULL &&
+	    dst->dtype == src->dtype) {
+		ag_bump_version(dst);
+		return 0;
+	}
+	if (copy_raw(dst, src) < 0)
+		return -1;
+	ag_bump_version(dst);
+	return 0;
+}
+
+ag_tensor *ag_contiguous(ag_tensor *t)
+{
+	ag_tensor *r;
+
+	if (ag_is_contiguous(t)) {
+		ag_tensor_retain(t);
+		return t;
+	}
+	r = ag_tensor_alloc(t->shape, t->ndim, t->dtype);
+	if (!r)
+		return NULL;
+	if (copy_raw(r, t) < 0) {
+		ag_tensor_release(r);
+		return NULL;
+	}
+	return r;
+}
+
+ag_tensor *ag_clone(ag_tensor *t)
+{
+	ag_tensor *r = ag_tensor_alloc_like(t, t->dtype);
+	if (!r)
+		return NULL;
+	if (copy_raw(r, t) < 0) {
+		ag_tensor_release(r);
+		return NULL;
+	}
+	return r;
+}
+
+ag_tensor *ag_to_dtype(ag_tensor *t, ag_dtype dt)
+{
+	ag_tensor *r;
+
+	if ((unsigned)dt >= AG_NDTYPES) {
+		ag_error(AG_ERR_DTYPE, "invalid dtype");
+		return NULL;
+	}
+	if (t->dtype == dt) {
+		ag_tensor_retain(t);
+		return t;
+	}
+	r = ag_tensor_alloc_like(t, dt);
+	if (!r)
+		return NULL;
+	if (copy_raw(r, t) < 0) {
+		ag_tensor_release(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* ----------------------------------------------------------------- fill */
+
+struct fill_ctx { unsigned char bytes[8]; size_t size; };
+
+static void loop_fill(char **d, const int64_t *s, int64_t n, void *p)
+{
+	const struct fill_ctx *c = p;
+	char *o = d[0];
+	if (c->size == 4 && s[0] == 4) {
+		float v;
+		memcpy(&v, c->bytes, 4);
+		for (int64_t k = 0; k < n; k++)
+			((float *)o)[k] = v;
+		return;
+	}
+	for (int64_t k = 0; k < n; k++, o += s[0])
+		memcpy(o, c->bytes, c->size);
+}
+
+/* fill_ writes the same value everywhere, so aliased elements are fine:
+ * PyTorch allows it on expanded tensors and so do we. */
+int ag_fill_(ag_tensor *t, double value)
+{
+	struct fill_ctx c = { .size = ag_dtype_size(t->dtype) };
+	ag_iter it;
+
+	if (t->dtype == AG_INT64 && (isnan(value) || isinf(value)))
+		return ag_error(AG_ERR_VALUE, "value cannot be converted to type "
+				"int64_t without overflow");
+	ag_store(c.bytes, t->dtype, value);
+	if (ag_iter_init(&it, 1, &t, t->shape, t->ndim) < 0)
+		return -1;
+	ag_iter_run(&it, loop_fill, &c, true);
+	ag_bump_version(t);
+	return 0;
+}
+
+int ag_zero_(ag_tensor *t)
+{
+	return ag_fill_(t, 0.0);
+}

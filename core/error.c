@@ -1,0 +1,53 @@
+/*
+ * error.c - core's error state: a code and a message, per thread.
+ *
+ * Core never prints or exits on a user mistake; it sets this state and
+ * returns NULL or -1.  The caller (the Lua binding, a test) reads it.
+ */
+#include "internal.h"
+
+#include <signal.h>
+#include <stdio.h>
+
+#define AG_ERROR_MAX 1024
+
+static _Thread_local ag_errcode err_code;
+static _Thread_local char err_msg[AG_ERROR_MAX];
+static volatile sig_atomic_t interrupt_flag;
+
+int ag_verror(ag_errcode code, const char *fmt, va_list ap)
+{
+	err_code = code;
+	vsnprintf(err_msg, sizeof err_msg, fmt, ap);
+	return -1;
+}
+
+int ag_error(ag_errcode code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	ag_verror(code, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+ag_errcode ag_error_code(void) { return err_code; }
+const char *ag_error_message(void) { return err_code ? err_msg : ""; }
+
+void ag_error_clear(void)
+{
+	err_code = AG_OK;
+	err_msg[0] = '\0';
+}
+
+/* Only sets a flag: safe to call from a signal handler. */
+void ag_interrupt(void) { interrupt_flag = 1; }
+bool ag_interrupt_pending(void) { return interrupt_flag != 0; }
+
+int ag_check_interrupt(void)
+{
+	if (!interrupt_flag)
+		return 0;
+	interrupt_flag = 0;
+	return ag_error(AG_ERR_INTERRUPT, "interrupted");
+}

@@ -1,0 +1,99 @@
+/*
+ * internal.h - what core's files share and nobody else sees.
+ */
+#ifndef AG_INTERNAL_H
+#define AG_INTERNAL_H
+
+#include "ag.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define AG_UNUSED(x) ((void)(x))
+#define AG_MAX_ITER_OPS 4
+
+/* Minimum element count before an elementwise loop or reduction spreads
+ * over OpenMP threads. */
+#define AG_PARALLEL_GRAIN 32768
+
+/* A new tensor with fresh storage of the given shape (uninitialised). */
+ag_tensor *ag_tensor_alloc(const int64_t *shape, int ndim, ag_dtype dt);
+/* A new tensor header viewing t's storage with another geometry: shares
+ * storage and version counter, base set to t's base (or t). */
+ag_tensor *ag_tensor_make_view(ag_tensor *t, const int64_t *shape,
+			       const int64_t *stride, int ndim, int64_t offset);
+
+/* Set by the autograd layer: drops what a tensor's autograd metadata holds
+ * when the tensor is freed. */
+extern void (*ag_autograd_release_hook)(ag_tensor *t);
+
+/* A new tensor shaped like t with dtype dt, keeping t's dim order when t is
+ * non-overlapping and dense (PyTorch's preserve_format), else contiguous. */
+ag_tensor *ag_tensor_alloc_like(const ag_tensor *t, ag_dtype dt);
+
+/* Overflow-checked size arithmetic: 0 on success, -1 + AG_ERR_NOMEM. */
+int ag_mul_size(int64_t a, int64_t b, int64_t *out);
+
+/*
+ * The strided iterator (in the spirit of PyTorch's TensorIterator).
+ * Operand 0 is normally the output.  Every operand is viewed with the
+ * iteration shape (broadcast operands get stride 0); dims are reordered and
+ * coalesced so the innermost loop is as long and as dense as possible.
+ * The loop calls `inner` for runs along the innermost dim with byte strides.
+ */
+typedef struct ag_iter {
+	int nops;
+	int ndim;
+	int64_t shape[AG_MAX_DIMS];
+	char *data[AG_MAX_ITER_OPS];
+	int64_t strides[AG_MAX_ITER_OPS][AG_MAX_DIMS];	/* bytes */
+	size_t elsize[AG_MAX_ITER_OPS];
+	ag_dtype dtype[AG_MAX_ITER_OPS];
+	int64_t numel;
+} ag_iter;
+
+typedef void (*ag_inner_loop)(char **data, const int64_t *strides,
+			      int64_t n, void *ctx);
+
+/* ops[i] must already be broadcastable to shape (check before calling). */
+int ag_iter_init(ag_iter *it, int nops, ag_tensor *const *ops,
+		 const int64_t *shape, int ndim);
+/* Runs the loop; with parallel=true large iterations are split across
+ * OpenMP threads (inner must then be safe to run concurrently). */
+void ag_iter_run(const ag_iter *it, ag_inner_loop inner, void *ctx,
+		 bool parallel);
+/* True when every operand is contiguous in the same order (strides equal
+ * to elsize along a single coalesced dim). */
+bool ag_iter_is_contiguous(const ag_iter *it);
+
+
+/* ----------------------------------------- elementwise ops (promote.c) */
+
+/* PyTorch's dtype names inside its messages: "Float", "Long", "Bool". */
+const char *ag_dtype_scalar_name(ag_dtype t);
+/* PyTorch's canCast: no floating into integral, nothing but bool into bool. */
+bool ag_can_cast(ag_dtype from, ag_dtype to);
+/* 0, or -1 with "result type Float can't be cast to the desired output
+ * type Long". */
+int ag_check_cast(ag_dtype from, ag_dtype to);
+/* The checks before an elementwise op writes into an existing tensor (self
+ * of an in-place op, or out=): out has exactly the broadcast shape, does
+ * not overlap itself, and no input partly overlaps it. */
+int ag_check_elementwise_out(const ag_tensor *out, const int64_t *shape,
+			     int ndim, ag_tensor *const *inputs, int ninputs);
+/* A fresh output for an elementwise op: laid out like the first input of
+ * the output's shape (PyTorch keeps a transposed input's layout). */
+ag_tensor *ag_elementwise_alloc(const int64_t *shape, int ndim, ag_dtype dt,
+				ag_tensor *const *inputs, int ninputs);
+/* v rounded to what dtype t can hold, for arithmetic done in float32 on
+ * float16/bfloat16 values. */
+float ag_round_float(float v, ag_dtype t);
+/* A 0-d input converted to the compute dtype (PyTorch casts scalars up
+ * front, which also lets the typed loops take `x * 2`); other inputs, and
+ * 0-d ones already of that dtype, come back as a new reference to t. */
+ag_tensor *ag_scalar_operand(ag_tensor *t, ag_dtype compute);
+/* A 0-d tensor flagged as a number from the host language: int64 when v is
+ * integral, else float64 (for ag_add_scalar and friends). */
+ag_tensor *ag_number_operand(double v);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * storage.c - refcounted byte buffers, and the registry of live ones.
+ *
+ * The registry is a doubly linked list so the debugger can enumerate what
+ * memory is alive; it holds no reference (a storage leaves it when freed).
+ */
+#include "internal.h"
+
+static ag_storage *storage_head;
+static uint64_t storage_next_id = 1;
+static size_t bytes_live;
+static void (*alloc_observer)(size_t, void *);
+static void *alloc_observer_ud;
+
+void ag_set_alloc_observer(void (*fn)(size_t nbytes, void *ud), void *ud)
+{
+	alloc_observer = fn;
+	alloc_observer_ud = ud;
+}
+
+ag_storage *ag_storage_new(size_t nbytes)
+{
+	ag_storage *s = calloc(1, sizeof *s);
+	if (!s) {
+		ag_error(AG_ERR_NOMEM, "out of memory allocating a storage");
+		return NULL;
+	}
+	/* calloc: zeroed memory, and large blocks come straight from mmap */
+	s->data = calloc(nbytes ? nbytes : 1, 1);
+	if (!s->data) {
+		free(s);
+		ag_error(AG_ERR_NOMEM,
+			 "DefaultCPUAllocator: not enough memory: you tried to "
+			 "allocate %zu bytes.", nbytes);
+		return NULL;
+	}
+	s->refcount = 1;
+	s->nbytes = nbytes;
+	s->id = storage_next_id++;
+	s->reg_next = storage_head;
+	if (storage_head)
+		storage_head->reg_prev = s;
+	storage_head = s;
+	bytes_live += nbytes;
+	if (alloc_observer)
+		alloc_observer(nbytes, alloc_observer_ud);
+	return s;
+}
+
+void ag_storage_retain(ag_storage *s)
+{
+	if (s)
+		s->refcount++;
+}
+
+void ag_storage_release(ag_storage *s)
+{
+	if (!s || --s->refcount > 0)
+		return;
+	if (s->reg_prev)
+		s->reg_prev->reg_next = s->reg_next;
+	else
+		storage_head = s->reg_next;
+	if (s->reg_next)
+		s->reg_next->reg_prev = s->reg_prev;
+	bytes_live -= s->nbytes;
+	free(s->data);
+	free(s);
+}
+
+ag_storage *ag_storage_registry_first(void) { return storage_head; }
+ag_storage *ag_storage_registry_next(const ag_storage *s) { return s->reg_next; }
+size_t ag_storage_bytes_live(void) { return bytes_live; }

@@ -1,0 +1,249 @@
+/*
+ * tensor.c - tensor headers: allocation, references, the live-tensor
+ * registry, and geometry helpers shared by every op.
+ */
+#include "internal.h"
+
+#include <stdio.h>
+
+static ag_tensor *tensor_head;
+static uint64_t tensor_next_id = 1;
+static size_t tensor_count;
+
+static ag_version *version_new(void)
+{
+	ag_version *v = calloc(1, sizeof *v);
+	if (!v) {
+		ag_error(AG_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	v->refcount = 1;
+	return v;
+}
+
+static void version_release(ag_version *v)
+{
+	if (v && --v->refcount == 0)
+		free(v);
+}
+
+static ag_tensor *header_new(ag_dtype dt, const int64_t *shape, int ndim)
+{
+	ag_tensor *t = calloc(1, sizeof *t);
+	if (!t) {
+		ag_error(AG_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	t->refcount = 1;
+	t->id = tensor_next_id++;
+	t->dtype = dt;
+	t->ndim = ndim;
+	if (ndim)
+		memcpy(t->shape, shape, (size_t)ndim * sizeof *shape);
+	t->reg_next = tensor_head;
+	if (tensor_head)
+		tensor_head->reg_prev = t;
+	tensor_head = t;
+	tensor_count++;
+	return t;
+}
+
+int ag_mul_size(int64_t a, int64_t b, int64_t *out)
+{
+	if (a < 0 || b < 0)
+		return ag_error(AG_ERR_VALUE, "negative size");
+	if (a != 0 && b > INT64_MAX / a)
+		return ag_error(AG_ERR_NOMEM, "tensor size overflows: "
+				"%lld * %lld elements", (long long)a, (long long)b);
+	*out = a * b;
+	return 0;
+}
+
+int ag_check_shape(const int64_t *shape, int ndim, int64_t *numel_out)
+{
+	int64_t n = 1;
+	char buf[256];
+
+	if (ndim < 0 || ndim > AG_MAX_DIMS)
+		return ag_error(AG_ERR_VALUE, "tensors have at most %d dimensions, "
+				"got %d", AG_MAX_DIMS, ndim);
+	for (int i = 0; i < ndim; i++) {
+		if (shape[i] < 0)
+			return ag_error(AG_ERR_VALUE, "Trying to create tensor with "
+					"negative dimension %lld: %s",
+					(long long)shape[i],
+					ag_shape_str(shape, ndim, buf, sizeof buf));
+		if (ag_mul_size(n, shape[i], &n) < 0)
+			return -1;
+	}
+	if (numel_out)
+		*numel_out = n;
+	return 0;
+}
+
+void ag_contiguous_strides(const int64_t *shape, int ndim, int64_t *stride)
+{
+	int64_t s = 1;
+	for (int i = ndim - 1; i >= 0; i--) {
+		stride[i] = s;
+		s *= shape[i] > 1 ? shape[i] : 1;
+	}
+}
+
+ag_tensor *ag_tensor_alloc(const int64_t *shape, int ndim, ag_dtype dt)
+{
+	int64_t numel, nbytes;
+	ag_tensor *t;
+
+	if ((unsigned)dt >= AG_NDTYPES) {
+		ag_error(AG_ERR_DTYPE, "invalid dtype");
+		return NULL;
+	}
+	if (ag_check_shape(shape, ndim, &numel) < 0 ||
+	    ag_mul_size(numel, (int64_t)ag_dtype_size(dt), &nbytes) < 0)
+		return NULL;
+	if ((uint64_t)nbytes > SIZE_MAX / 2) {
+		ag_error(AG_ERR_NOMEM, "DefaultCPUAllocator: not enough memory: "
+			 "you tried to allocate %lld bytes.", (long long)nbytes);
+		return NULL;
+	}
+	t = header_new(dt, shape, ndim);
+	if (!t)
+		return NULL;
+	ag_contiguous_strides(shape, ndim, t->stride);
+	t->storage = ag_storage_new((size_t)nbytes);
+	t->version = version_new();
+	if (!t->storage || !t->version) {
+		ag_tensor_release(t);
+		return NULL;
+	}
+	return t;
+}
+
+ag_tensor *ag_tensor_make_view(ag_tensor *src, const int64_t *shape,
+			       const int64_t *stride, int ndim, int64_t offset)
+{
+	ag_tensor *t;
+
+	if (ndim < 0 || ndim > AG_MAX_DIMS) {
+		ag_error(AG_ERR_VALUE, "tensors have at most %d dimensions, got %d",
+			 AG_MAX_DIMS, ndim);
+		return NULL;
+	}
+	t = header_new(src->dtype, shape, ndim);
+	if (!t)
+		return NULL;
+	if (ndim)
+		memcpy(t->stride, stride, (size_t)ndim * sizeof *stride);
+	t->offset = offset;
+	t->storage = src->storage;
+	ag_storage_retain(t->storage);
+	t->version = src->version;
+	t->version->refcount++;
+	t->base = src->base ? src->base : src;
+	ag_tensor_retain(t->base);
+	return t;
+}
+
+void ag_tensor_retain(ag_tensor *t)
+{
+	if (t)
+		t->refcount++;
+}
+
+/* Set by the autograd layer: drops what a tensor's autograd metadata holds. */
+void (*ag_autograd_release_hook)(ag_tensor *t);
+
+void ag_tensor_release(ag_tensor *t)
+{
+	if (!t || --t->refcount > 0)
+		return;
+	if (t->reg_prev)
+		t->reg_prev->reg_next = t->reg_next;
+	else
+		tensor_head = t->reg_next;
+	if (t->reg_next)
+		t->reg_next->reg_prev = t->reg_prev;
+	tensor_count--;
+	if (ag_autograd_release_hook)
+		ag_autograd_release_hook(t);
+	ag_tensor_release(t->grad);
+	ag_storage_release(t->storage);
+	version_release(t->version);
+	ag_tensor_release(t->base);
+	free(t);
+}
+
+ag_tensor *ag_registry_first(void) { return tensor_head; }
+ag_tensor *ag_registry_next(const ag_tensor *t) { return t->reg_next; }
+size_t ag_registry_count(void) { return tensor_count; }
+
+void ag_bump_version(ag_tensor *t)
+{
+	if (t && t->version)
+		t->version->value++;
+}
+
+/* ----------------------------------------------------------- geometry */
+
+int64_t ag_numel(const ag_tensor *t)
+{
+	int64_t n = 1;
+	for (int i = 0; i < t->ndim; i++)
+		n *= t->shape[i];
+	return n;
+}
+
+bool ag_is_contiguous(const ag_tensor *t)
+{
+	int64_t expected = 1;
+	for (int i = t->ndim - 1; i >= 0; i--) {
+		if (t->shape[i] == 0)
+			return true;
+		if (t->shape[i] != 1 && t->stride[i] != expected)
+			return false;
+		expected *= t->shape[i];
+	}
+	return true;
+}
+
+void *ag_data_ptr(const ag_tensor *t)
+{
+	return (char *)t->storage->data + t->offset * (int64_t)ag_dtype_size(t->dtype);
+}
+
+int ag_wrap_dim(int64_t dim, int ndim, int *out)
+{
+	int64_t n = ndim > 0 ? ndim : 1;	/* a 0-d tensor takes dim 0 / -1 */
+	if (dim < -n || dim >= n)
+		return ag_error(AG_ERR_INDEX, "Dimension out of range (expected to "
+				"be in range of [%lld, %lld], but got %lld)",
+				(long long)-n, (long long)(n - 1), (long long)dim);
+	*out = (int)(dim < 0 ? dim + n : dim);
+	return 0;
+}
+
+bool ag_same_shape(const ag_tensor *a, const ag_tensor *b)
+{
+	if (a->ndim != b->ndim)
+		return false;
+	for (int i = 0; i < a->ndim; i++)
+		if (a->shape[i] != b->shape[i])
+			return false;
+	return true;
+}
+
+char *ag_shape_str(const int64_t *shape, int ndim, char *buf, size_t n)
+{
+	size_t used = 0;
+	if (n == 0)
+		return buf;
+	buf[0] = '\0';
+	used += (size_t)snprintf(buf, n, "[");
+	for (int i = 0; i < ndim && used < n; i++)
+		used += (size_t)snprintf(buf + used, n - used, "%s%lld",
+					 i ? ", " : "", (long long)shape[i]);
+	if (used < n)
+		snprintf(buf + used, n - used, "]");
+	return buf;
+}

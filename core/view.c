@@ -1,0 +1,476 @@
+/*
+ * view.c - every op that returns a view: a new header on the same storage
+ * and version counter, never a copy (reshape copies only when it must).
+ */
+#include "internal.h"
+
+#include <stdio.h>
+
+/* Resolves one -1 in a requested shape and checks the element count. */
+static int infer_size(const int64_t *req, int ndim, int64_t numel,
+		      int64_t *out)
+{
+	int infer = -1;
+	int64_t known = 1;
+	char buf[256];
+
+	for (int i = 0; i < ndim; i++) {
+		if (req[i] == -1) {
+			if (infer >= 0)
+				return ag_error(AG_ERR_VALUE, "only one dimension can be inferred");
+			infer = i;
+		} else if (req[i] < 0) {
+			return ag_error(AG_ERR_VALUE, "invalid shape dimension %lld",
+					(long long)req[i]);
+		} else if (ag_mul_size(known, req[i], &known) < 0) {
+			return -1;
+		}
+		out[i] = req[i];
+	}
+	if (infer >= 0 && known != 0 && numel % known == 0) {
+		out[infer] = numel / known;
+		return 0;
+	}
+	if (infer < 0 && known == numel)
+		return 0;
+	return ag_error(AG_ERR_SHAPE, "shape '%s' is invalid for input of size %lld",
+			ag_shape_str(req, ndim, buf, sizeof buf), (long long)numel);
+}
+
+/*
+ * Strides for viewing (shape, stride) as newshape without copying, or false
+ * when a new dim would span two non-mergeable chunks of the old layout.
+ * Walks old dims from the back, grouping runs that are contiguous with each
+ * other, and matches each group against a run of new dims.
+ */
+static bool view_strides(const int64_t *shape, const int64_t *stride, int ndim,
+			 const int64_t *nshape, int nndim, int64_t *nstride)
+{
+	int64_t numel = 1;
+	for (int i = 0; i < ndim; i++)
+		numel *= shape[i];
+	if (numel == 0) {
+		ag_contiguous_strides(nshape, nndim, nstride);
+		return true;
+	}
+	int view_d = nndim - 1;
+	int64_t chunk_base_stride = ndim ? stride[ndim - 1] : 1;
+	int64_t tensor_numel = 1, view_numel = 1;
+
+	for (int d = ndim - 1; d >= 0; d--) {
+		tensor_numel *= shape[d];
+		/* end of a contiguous chunk: match new dims against it */
+		if (d == 0 || (shape[d - 1] != 1 &&
+			       stride[d - 1] != tensor_numel * chunk_base_stride)) {
+			while (view_d >= 0 &&
+			       (view_numel < tensor_numel || nshape[view_d] == 1)) {
+				nstride[view_d] = view_numel * chunk_base_stride;
+				view_numel *= nshape[view_d];
+				view_d--;
+			}
+			if (view_numel != tensor_numel)
+				return false;
+			if (d > 0) {
+				chunk_base_stride = stride[d - 1];
+				tensor_numel = 1;
+				view_numel = 1;
+			}
+		}
+	}
+	/* leftover new dims can only be size 1 */
+	for (; view_d >= 0; view_d--) {
+		if (nshape[view_d] != 1)
+			return false;
+		nstride[view_d] = 1;
+	}
+	return true;
+}
+
+ag_tensor *ag_view(ag_tensor *t, const int64_t *shape, int ndim)
+{
+	int64_t nshape[AG_MAX_DIMS], nstride[AG_MAX_DIMS];
+
+	if (ndim < 0 || ndim > AG_MAX_DIMS) {
+		ag_error(AG_ERR_VALUE, "tensors have at most %d dimensions, got %d",
+			 AG_MAX_DIMS, ndim);
+		return NULL;
+	}
+	if (infer_size(shape, ndim, ag_numel(t), nshape) < 0)
+		return NULL;
+	if (!view_strides(t->shape, t->stride, t->ndim, nshape, ndim, nstride)) {
+		ag_error(AG_ERR_SHAPE, "view size is not compatible with input "
+			 "tensor's size and stride (at least one dimension spans "
+			 "across two contiguous subspaces). Use .reshape(...) "
+			 "instead.");
+		return NULL;
+	}
+	return ag_tensor_make_view(t, nshape, nstride, ndim, t->offset);
+}
+
+ag_tensor *ag_reshape(ag_tensor *t, const int64_t *shape, int ndim)
+{
+	int64_t nshape[AG_MAX_DIMS], nstride[AG_MAX_DIMS];
+	ag_tensor *c, *r;
+
+	if (ndim < 0 || ndim > AG_MAX_DIMS) {
+		ag_error(AG_ERR_VALUE, "tensors have at most %d dimensions, got %d",
+			 AG_MAX_DIMS, ndim);
+		return NULL;
+	}
+	if (infer_size(shape, ndim, ag_numel(t), nshape) < 0)
+		return NULL;
+	if (view_strides(t->shape, t->stride, t->ndim, nshape, ndim, nstride))
+		return ag_tensor_make_view(t, nshape, nstride, ndim, t->offset);
+	c = ag_contiguous(t);	/* not viewable, so this copies */
+	if (!c)
+		return NULL;
+	r = ag_view(c, nshape, ndim);
+	ag_tensor_release(c);
+	return r;
+}
+
+ag_tensor *ag_flatten(ag_tensor *t, int start_dim, int end_dim)
+{
+	int s, e, n = 0;
+	int64_t shape[AG_MAX_DIMS];
+
+	if (t->ndim == 0) {
+		int64_t one = 1;
+		return ag_reshape(t, &one, 1);
+	}
+	if (ag_wrap_dim(start_dim, t->ndim, &s) < 0 ||
+	    ag_wrap_dim(end_dim, t->ndim, &e) < 0)
+		return NULL;
+	if (s > e) {
+		ag_error(AG_ERR_VALUE, "flatten() has invalid args: start_dim cannot "
+			 "come after end_dim");
+		return NULL;
+	}
+	for (int i = 0; i < s; i++)
+		shape[n++] = t->shape[i];
+	shape[n] = 1;
+	for (int i = s; i <= e; i++)
+		shape[n] *= t->shape[i];
+	n++;
+	for (int i = e + 1; i < t->ndim; i++)
+		shape[n++] = t->shape[i];
+	return ag_reshape(t, shape, n);
+}
+
+ag_tensor *ag_transpose(ag_tensor *t, int d0, int d1)
+{
+	int a, b;
+	int64_t shape[AG_MAX_DIMS], stride[AG_MAX_DIMS], tmp;
+
+	if (ag_wrap_dim(d0, t->ndim, &a) < 0 || ag_wrap_dim(d1, t->ndim, &b) < 0)
+		return NULL;
+	memcpy(shape, t->shape, sizeof shape);
+	memcpy(stride, t->stride, sizeof stride);
+	if (t->ndim > 0) {
+		tmp = shape[a]; shape[a] = shape[b]; shape[b] = tmp;
+		tmp = stride[a]; stride[a] = stride[b]; stride[b] = tmp;
+	}
+	return ag_tensor_make_view(t, shape, stride, t->ndim, t->offset);
+}
+
+ag_tensor *ag_permute(ag_tensor *t, const int *dims, int ndim)
+{
+	int64_t shape[AG_MAX_DIMS], stride[AG_MAX_DIMS];
+	bool seen[AG_MAX_DIMS] = { false };
+
+	if (ndim != t->ndim) {
+		ag_error(AG_ERR_SHAPE, "permute(sparse_coo): number of dimensions in "
+			 "the tensor input does not match the length of the desired "
+			 "ordering of dimensions i.e. input.dim() = %d is not equal "
+			 "to len(dims) = %d", t->ndim, ndim);
+		return NULL;
+	}
+	for (int i = 0; i < ndim; i++) {
+		int d;
+		if (ag_wrap_dim(dims[i], t->ndim, &d) < 0)
+			return NULL;
+		if (seen[d]) {
+			ag_error(AG_ERR_VALUE, "permute(): duplicate dims are not allowed.");
+			return NULL;
+		}
+		seen[d] = true;
+		shape[i] = t->shape[d];
+		stride[i] = t->stride[d];
+	}
+	return ag_tensor_make_view(t, shape, stride, ndim, t->offset);
+}
+
+ag_tensor *ag_t(ag_tensor *t)
+{
+	if (t->ndim > 2) {
+		ag_error(AG_ERR_SHAPE, "t() expects a tensor with <= 2 dimensions, "
+			 "but self is %dD", t->ndim);
+		return NULL;
+	}
+	if (t->ndim < 2)
+		return ag_tensor_make_view(t, t->shape, t->stride, t->ndim, t->offset);
+	return ag_transpose(t, 0, 1);
+}
+
+ag_tensor *ag_expand(ag_tensor *t, const int64_t *size, int ndim)
+{
+	int64_t shape[AG_MAX_DIMS], stride[AG_MAX_DIMS];
+	char b1[256], b2[256];
+
+	if (ndim < t->ndim) {
+		ag_error(AG_ERR_SHAPE, "expand(torch.%s{%s}, size=%s): the number of "
+			 "sizes provided (%d) must be greater or equal to the number "
+			 "of dimensions in the tensor (%d)",
+			 ag_dtype_legacy_name(t->dtype),
+			 ag_shape_str(t->shape, t->ndim, b1, sizeof b1),
+			 ag_shape_str(size, ndim, b2, sizeof b2), ndim, t->ndim);
+		return NULL;
+	}
+	if (ndim > AG_MAX_DIMS) {
+		ag_error(AG_ERR_VALUE, "tensors have at most %d dimensions, got %d",
+			 AG_MAX_DIMS, ndim);
+		return NULL;
+	}
+	for (int i = ndim - 1; i >= 0; i--) {
+		int off = ndim - 1 - i, d = t->ndim - 1 - off;
+		int64_t want = size[i];
+		if (d >= 0) {
+			if (want == -1)
+				want = t->shape[d];
+			if (t->shape[d] == want) {
+				shape[i] = want;
+				stride[i] = t->stride[d];
+			} else if (t->shape[d] == 1 && want >= 0) {
+				shape[i] = want;
+				stride[i] = 0;
+			} else {
+				ag_error(AG_ERR_SHAPE, "The expanded size of the tensor (%lld) "
+					 "must match the existing size (%lld) at "
+					 "non-singleton dimension %d.  Target sizes: %s.  "
+					 "Tensor sizes: %s", (long long)want,
+					 (long long)t->shape[d], i,
+					 ag_shape_str(size, ndim, b1, sizeof b1),
+					 ag_shape_str(t->shape, t->ndim, b2, sizeof b2));
+				return NULL;
+			}
+		} else {
+			if (want < 0) {
+				ag_error(AG_ERR_SHAPE, "The expanded size of the tensor "
+					 "(%lld) isn't allowed in a leading, non-existing "
+					 "dimension %d", (long long)want, i);
+				return NULL;
+			}
+			shape[i] = want;
+			stride[i] = 0;
+		}
+	}
+	if (ag_check_shape(shape, ndim, NULL) < 0)
+		return NULL;
+	return ag_tensor_make_view(t, shape, stride, ndim, t->offset);
+}
+
+ag_tensor *ag_slice(ag_tensor *t, int dim, int64_t start, int64_t end,
+		    int64_t step)
+{
+	int d;
+	int64_t shape[AG_MAX_DIMS], stride[AG_MAX_DIMS], n;
+
+	if (t->ndim == 0) {
+		ag_error(AG_ERR_INDEX, "slice() cannot be applied to a 0-dim tensor.");
+		return NULL;
+	}
+	if (ag_wrap_dim(dim, t->ndim, &d) < 0)
+		return NULL;
+	if (step <= 0) {
+		ag_error(AG_ERR_VALUE, "slice step must be positive");
+		return NULL;
+	}
+	n = t->shape[d];
+	if (start < 0)
+		start += n;
+	if (end < 0)
+		end += n;
+	if (start < 0)
+		start = 0;
+	else if (start > n)
+		start = n;
+	if (end < start)
+		end = start;
+	else if (end > n)
+		end = n;
+	memcpy(shape, t->shape, sizeof shape);
+	memcpy(stride, t->stride, sizeof stride);
+	shape[d] = (end - start + step - 1) / step;
+	stride[d] = t->stride[d] * step;
+	return ag_tensor_make_view(t, shape, stride, t->ndim,
+				   t->offset + start * t->stride[d]);
+}
+
+ag_tensor *ag_narrow(ag_tensor *t, int dim, int64_t start, int64_t length)
+{
+	int d;
+
+	if (t->ndim == 0) {
+		ag_error(AG_ERR_INDEX, "narrow() cannot be applied to a 0-dim tensor.");
+		return NULL;
+	}
+	if (ag_wrap_dim(dim, t->ndim, &d) < 0)
+		return NULL;
+	int64_t n = t->shape[d];
+	if (start < -n || start > n) {
+		ag_error(AG_ERR_INDEX, "start out of range (expected to be in range "
+			 "of [%lld, %lld], but got %lld)", (long long)-n,
+			 (long long)n, (long long)start);
+		return NULL;
+	}
+	if (start < 0)
+		start += n;
+	if (length < 0 || start > n - length) {
+		ag_error(AG_ERR_INDEX, "start (%lld) + length (%lld) exceeds "
+			 "dimension size (%lld).", (long long)start,
+			 (long long)length, (long long)n);
+		return NULL;
+	}
+	return ag_slice(t, d, start, start + length, 1);
+}
+
+ag_tensor *ag_select(ag_tensor *t, int dim, int64_t index)
+{
+	int d;
+	int64_t shape[AG_MAX_DIMS], stride[AG_MAX_DIMS];
+	char buf[256];
+
+	if (t->ndim == 0) {
+		ag_error(AG_ERR_INDEX, "select() cannot be applied to a 0-dim tensor.");
+		return NULL;
+	}
+	if (ag_wrap_dim(dim, t->ndim, &d) < 0)
+		return NULL;
+	int64_t n = t->shape[d];
+	if (index < -n || index >= n) {
+		ag_error(AG_ERR_INDEX, "select(): index %lld out of range for tensor "
+			 "of size %s at dimension %d", (long long)index,
+			 ag_shape_str(t->shape, t->ndim, buf, sizeof buf), d);
+		return NULL;
+	}
+	if (index < 0)
+		index += n;
+	for (int i = 0, j = 0; i < t->ndim; i++) {
+		if (i == d)
+			continue;
+		shape[j] = t->shape[i];
+		stride[j] = t->stride[i];
+		j++;
+	}
+	return ag_tensor_make_view(t, shape, stride, t->ndim - 1,
+				   t->offset + index * t->stride[d]);
+}
+
+ag_tensor *ag_unsqueeze(ag_tensor *t, int dim)
+{
+	int d;
+	int64_t shape[AG_MAX_DIMS], stride[AG_MAX_DIMS];
+
+	if (t->ndim >= AG_MAX_DIMS) {
+		ag_error(AG_ERR_VALUE, "tensors have at most %d dimensions",
+			 AG_MAX_DIMS);
+		return NULL;
+	}
+	if (ag_wrap_dim(dim, t->ndim + 1, &d) < 0)
+		return NULL;
+	for (int i = 0, j = 0; i <= t->ndim; i++) {
+		if (i == d) {
+			shape[i] = 1;
+			stride[i] = d < t->ndim ? t->shape[d] * t->stride[d] : 1;
+			continue;
+		}
+		shape[i] = t->shape[j];
+		stride[i] = t->stride[j];
+		j++;
+	}
+	return ag_tensor_make_view(t, shape, stride, t->ndim + 1, t->offset);
+}
+
+ag_tensor *ag_squeeze(ag_tensor *t)
+{
+	int64_t shape[AG_MAX_DIMS], stride[AG_MAX_DIMS];
+	int n = 0;
+	for (int i = 0; i < t->ndim; i++)
+		if (t->shape[i] != 1) {
+			shape[n] = t->shape[i];
+			stride[n] = t->stride[i];
+			n++;
+		}
+	return ag_tensor_make_view(t, shape, stride, n, t->offset);
+}
+
+ag_tensor *ag_squeeze_dim(ag_tensor *t, int dim)
+{
+	int d;
+	int64_t shape[AG_MAX_DIMS], stride[AG_MAX_DIMS];
+	int n = 0;
+
+	if (ag_wrap_dim(dim, t->ndim, &d) < 0)
+		return NULL;
+	for (int i = 0; i < t->ndim; i++)
+		if (i != d || t->shape[i] != 1) {
+			shape[n] = t->shape[i];
+			stride[n] = t->stride[i];
+			n++;
+		}
+	return ag_tensor_make_view(t, shape, stride, n, t->offset);
+}
+
+ag_tensor *ag_as_strided(ag_tensor *t, const int64_t *shape,
+			 const int64_t *stride, int ndim, int64_t offset)
+{
+	int64_t last = offset, numel;
+	int64_t elsize = (int64_t)ag_dtype_size(t->dtype);
+	char b1[256], b2[256];
+
+	if (ag_check_shape(shape, ndim, &numel) < 0)
+		return NULL;
+	for (int i = 0; i < ndim; i++)
+		if (stride[i] < 0) {
+			ag_error(AG_ERR_VALUE, "as_strided: Negative strides are not "
+				 "supported at the moment, got strides: %s",
+				 ag_shape_str(stride, ndim, b1, sizeof b1));
+			return NULL;
+		}
+	if (offset < 0) {
+		ag_error(AG_ERR_VALUE, "Tensor: invalid storage offset %lld",
+			 (long long)offset);
+		return NULL;
+	}
+	if (numel > 0)
+		for (int i = 0; i < ndim; i++)
+			last += (shape[i] - 1) * stride[i];
+	if (numel > 0 && (last + 1) * elsize > (int64_t)t->storage->nbytes) {
+		ag_error(AG_ERR_INDEX, "setStorage: sizes %s, strides %s, storage "
+			 "offset %lld, and itemsize %lld requiring a storage size of "
+			 "%lld are out of bounds for storage of size %zu",
+			 ag_shape_str(shape, ndim, b1, sizeof b1),
+			 ag_shape_str(stride, ndim, b2, sizeof b2),
+			 (long long)offset, (long long)elsize,
+			 (long long)((last + 1) * elsize), t->storage->nbytes);
+		return NULL;
+	}
+	return ag_tensor_make_view(t, shape, stride, ndim, offset);
+}
+
+ag_tensor *ag_alias(ag_tensor *t)
+{
+	return ag_tensor_make_view(t, t->shape, t->stride, t->ndim, t->offset);
+}
+
+/* detach: same storage and version counter, no history, not a view. */
+ag_tensor *ag_detach(ag_tensor *t)
+{
+	ag_tensor *d = ag_tensor_make_view(t, t->shape, t->stride, t->ndim,
+					   t->offset);
+	if (!d)
+		return NULL;
+	ag_tensor_release(d->base);
+	d->base = NULL;
+	return d;
+}

@@ -1,0 +1,22 @@
+## C unit tests of core.
+CORE_TESTS = \
+	tests/core/test_tensor tests/core/test_view tests/core/test_copy \
+	tests/core/test_overlap tests/core/test_promote tests/core/test_elementwise \
+	tests/core/test_reduce tests/core/test_linalg \
+	tests/core/test_factory tests/core/test_rng tests/core/test_index \
+	tests/core/test_format
+check_PROGRAMS += $(CORE_TESTS)
+TESTS += $(CORE_TESTS)
+CORE_TEST_LDADD = libagcore.la -lm
+tests_core_test_tensor_LDADD = $(CORE_TEST_LDADD)
+tests_core_test_view_LDADD = $(CORE_TEST_LDADD)
+tests_core_test_copy_LDADD = $(CORE_TEST_LDADD)
+tests_core_test_overlap_LDADD = $(CORE_TEST_LDADD)
+tests_core_test_promote_LDADD = $(CORE_TEST_LDADD)
+tests_core_test_elementwise_LDADD = $(CORE_TEST_LDADD)
+tests_core_test_reduce_LDADD = $(CORE_TEST_LDADD)
+tests_core_test_linalg_LDADD = $(CORE_TEST_LDADD)
+tests_core_test_factory_LDADD = $(CORE_TEST_LDADD)
+tests_core_test_rng_LDADD = $(CORE_TEST_LDADD)
+tests_core_test_index_LDADD = $(CORE_TEST_LDADD)
+tests_core_test_format_LDADD = $(CORE_TEST_LDADD)
