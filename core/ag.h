@@ -307,6 +307,8 @@ ag_tensor *ag_mean(ag_tensor *t);
 ag_tensor *ag_mm(ag_tensor *a, ag_tensor *b);
 ag_tensor *ag_bmm(ag_tensor *a, ag_tensor *b);
 ag_tensor *ag_matmul(ag_tensor *a, ag_tensor *b);
+ag_tensor *ag_mv(ag_tensor *a, ag_tensor *v);	/* 2-d @ 1-d */
+ag_tensor *ag_dot(ag_tensor *a, ag_tensor *b);	/* 1-d . 1-d -> 0-d */
 const char *ag_blas_name(void);		/* "OpenBLAS", "builtin" */
 
 /* ------------------------------------------------ joining and indexing */

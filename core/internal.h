@@ -31,6 +31,11 @@ extern void (*ag_autograd_release_hook)(ag_tensor *t);
  * non-overlapping and dense (PyTorch's preserve_format), else contiguous. */
 ag_tensor *ag_tensor_alloc_like(const ag_tensor *t, ag_dtype dt);
 
+/* Autograd helpers for the op files: a no-record copy of self before an
+ * in-place write; the out= refusal when an argument requires grad. */
+ag_tensor *ag_original_copy(ag_tensor *t);
+int ag_check_out_autograd(const char *op, ag_tensor *const *in, int n);
+
 /* Overflow-checked size arithmetic: 0 on success, -1 + AG_ERR_NOMEM. */
 int ag_mul_size(int64_t a, int64_t b, int64_t *out);
 

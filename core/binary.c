@@ -1,0 +1,542 @@
+/*
+ * binary.c - elementwise ops of two tensors (add ... pow, comparisons) and
+ * where(cond, a, b), with broadcasting and PyTorch's type promotion.
+ *
+ * Every op computes in one "compute dtype" (inputs are converted to it
+ * first, as PyTorch does) and then stores into the output's dtype.  float16
+ * and bfloat16 compute in float32 and round back after every op.  Two kinds
+ * of inner loop: typed float32/float64 loops for the common case of one
+ * dtype everywhere, and a generic loop over ag_load/ag_store for the rest.
+ */
+#include "internal.h"
+#include "derivatives.h"
+
+#include <math.h>
+
+/* Dense runs never partly overlap (the overlap checks refuse that), so
+ * their iterations are independent: let the compiler vectorise them. */
+#ifdef _OPENMP
+#define SIMD _Pragma("omp simd")
+#else
+#define SIMD
+#endif
+
+static const char *const binary_names[AG_NBINARY] = {
+	[AG_ADD] = "add", [AG_SUB] = "sub", [AG_MUL] = "mul", [AG_DIV] = "div",
+	[AG_POW] = "pow", [AG_EQ] = "eq", [AG_NE] = "ne", [AG_LT] = "lt",
+	[AG_LE] = "le", [AG_GT] = "gt", [AG_GE] = "ge",
+};
+_Static_assert(sizeof binary_names / sizeof binary_names[0] == AG_NBINARY,
+	       "binary_names out of sync with ag_binary_op");
+
+const char *ag_binary_name(ag_binary_op op)
+{
+	return (unsigned)op < AG_NBINARY ? binary_names[op] : "?";
+}
+
+static bool is_comparison(ag_binary_op op) { return op >= AG_EQ; }
+
+/* ----------------------------------------------------------- arithmetic */
+
+/* PyTorch's integer power: negative exponents give 0 except for bases 1
+ * and -1; overflow wraps (done in unsigned arithmetic to stay defined). */
+static int64_t int_pow(int64_t base, int64_t exp)
+{
+	if (exp < 0) {
+		if (base == 1)
+			return 1;
+		if (base == -1)
+			return (exp & 1) ? -1 : 1;
+		return 0;
+	}
+	uint64_t r = 1, b = (uint64_t)base, e = (uint64_t)exp;
+	while (e) {
+		if (e & 1)
+			r *= b;
+		b *= b;
+		e >>= 1;
+	}
+	return (int64_t)r;
+}
+
+static int64_t int_op(ag_binary_op op, int64_t x, int64_t y)
+{
+	switch (op) {
+	case AG_ADD: return (int64_t)((uint64_t)x + (uint64_t)y);
+	case AG_SUB: return (int64_t)((uint64_t)x - (uint64_t)y);
+	case AG_MUL: return (int64_t)((uint64_t)x * (uint64_t)y);
+	case AG_POW: return int_pow(x, y);
+	case AG_EQ: return x == y;
+	case AG_NE: return x != y;
+	case AG_LT: return x < y;
+	case AG_LE: return x <= y;
+	case AG_GT: return x > y;
+	case AG_GE: return x >= y;
+	default: return 0;	/* div never computes in an integer type */
+	}
+}
+
+/*
+ * pow with a number as exponent takes PyTorch's shortcuts, so x ^ 2 is
+ * exactly x * x as there.  With a tensor exponent it is plain pow().
+ */
+#define DEFINE_FLOAT_OP(name, T, POW, SQRT)				\
+static T name(ag_binary_op op, T x, T y, bool pow_number)		\
+{									\
+	switch (op) {							\
+	case AG_ADD: return x + y;					\
+	case AG_SUB: return x - y;					\
+	case AG_MUL: return x * y;					\
+	case AG_DIV: return x / y;					\
+	case AG_POW:							\
+		if (pow_number) {					\
+			if (y == 2) return x * x;			\
+			if (y == 3) return x * x * x;			\
+			if (y == (T)0.5) return SQRT(x);		\
+			if (y == (T)-0.5) return 1 / SQRT(x);		\
+			if (y == -1) return 1 / x;			\
+			if (y == -2) return 1 / (x * x);		\
+		}							\
+		return POW(x, y);					\
+	case AG_EQ: return x == y;					\
+	case AG_NE: return x != y;					\
+	case AG_LT: return x < y;					\
+	case AG_LE: return x <= y;					\
+	case AG_GT: return x > y;					\
+	case AG_GE: return x >= y;					\
+	default: return 0;						\
+	}								\
+}
+DEFINE_FLOAT_OP(f32_op, float, powf, sqrtf)
+DEFINE_FLOAT_OP(f64_op, double, pow, sqrt)
+
+/* ---------------------------------------------------------- inner loops */
+
+typedef struct binary_ctx {
+	ag_binary_op op;
+	ag_dtype compute;
+	ag_dtype dt[3];		/* out, a, b */
+	bool pow_number;	/* b is a number from the host language */
+} binary_ctx;
+
+static void binary_generic(char **data, const int64_t *st, int64_t n,
+			   void *vctx)
+{
+	const binary_ctx *c = vctx;
+	char *o = data[0], *a = data[1], *b = data[2];
+	ag_dtype ct = c->compute;
+
+	if (ct == AG_INT64 || ct == AG_BOOL) {
+		for (int64_t i = 0; i < n; i++) {
+			int64_t r = int_op(c->op, ag_load_i64(a, c->dt[1]),
+					   ag_load_i64(b, c->dt[2]));
+			if (ct == AG_BOOL)
+				r = r != 0;	/* bool + bool is "or" */
+			ag_store_i64(o, c->dt[0], r);
+			o += st[0]; a += st[1]; b += st[2];
+		}
+	} else if (ct == AG_FLOAT64) {
+		for (int64_t i = 0; i < n; i++) {
+			double r = f64_op(c->op, ag_load(a, c->dt[1]),
+					  ag_load(b, c->dt[2]), c->pow_number);
+			ag_store(o, c->dt[0], r);
+			o += st[0]; a += st[1]; b += st[2];
+		}
+	} else {
+		/* round only what is not already of the compute dtype (the
+		 * store into an output of that dtype rounds by itself) */
+		bool ra = c->dt[1] != ct, rb = c->dt[2] != ct, ro = c->dt[0] != ct;
+		for (int64_t i = 0; i < n; i++) {
+			float x = (float)ag_load(a, c->dt[1]);
+			float y = (float)ag_load(b, c->dt[2]);
+			if (ra)
+				x = ag_round_float(x, ct);
+			if (rb)
+				y = ag_round_float(y, ct);
+			float r = f32_op(c->op, x, y, c->pow_number);
+			ag_store(o, c->dt[0], ro ? ag_round_float(r, ct) : r);
+			o += st[0]; a += st[1]; b += st[2];
+		}
+	}
+}
+
+/*
+ * One dtype everywhere: typed pointers, and separate loops for the stride
+ * patterns that matter (all dense, or one side a broadcast scalar) so the
+ * compiler can vectorise them.
+ */
+#define DEFINE_TYPED_LOOP(name, T, OPFN)				\
+static void name(char **data, const int64_t *st, int64_t n, void *vctx)	\
+{									\
+	const binary_ctx *c = vctx;					\
+	T *o = (T *)data[0];						\
+	const T *a = (const T *)data[1], *b = (const T *)data[2];	\
+	const int64_t es = sizeof(T);					\
+	bool pn = c->pow_number;					\
+									\
+	if (st[0] == es && st[1] == es && st[2] == es) {		\
+		switch (c->op) {					\
+		case AG_ADD: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] + b[i]; return; \
+		case AG_SUB: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] - b[i]; return; \
+		case AG_MUL: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] * b[i]; return; \
+		case AG_DIV: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] / b[i]; return; \
+		default:						\
+			for (int64_t i = 0; i < n; i++)			\
+				o[i] = OPFN(c->op, a[i], b[i], pn);	\
+			return;						\
+		}							\
+	}								\
+	if (st[0] == es && st[1] == es && st[2] == 0) {		\
+		const T y = *b;						\
+		switch (c->op) {					\
+		case AG_ADD: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] + y; return; \
+		case AG_SUB: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] - y; return; \
+		case AG_MUL: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] * y; return; \
+		case AG_DIV: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] / y; return; \
+		default:						\
+			for (int64_t i = 0; i < n; i++)			\
+				o[i] = OPFN(c->op, a[i], y, pn);	\
+			return;						\
+		}							\
+	}								\
+	if (st[0] == es && st[1] == 0 && st[2] == es) {		\
+		const T x = *a;						\
+		for (int64_t i = 0; i < n; i++)				\
+			o[i] = OPFN(c->op, x, b[i], pn);		\
+		return;							\
+	}								\
+	for (int64_t i = 0; i < n; i++)					\
+		*(T *)((char *)o + i * st[0]) = OPFN(c->op,		\
+			*(const T *)((const char *)a + i * st[1]),	\
+			*(const T *)((const char *)b + i * st[2]), pn);	\
+}
+DEFINE_TYPED_LOOP(binary_f32, float, f32_op)
+DEFINE_TYPED_LOOP(binary_f64, double, f64_op)
+
+/* Comparisons of one floating dtype into a bool output (masks). */
+#define CMP_LOOPS(T, X, Y)						\
+	switch (c->op) {						\
+	case AG_EQ: SIMD for (int64_t i = 0; i < n; i++) o[i] = X == Y; return; \
+	case AG_NE: SIMD for (int64_t i = 0; i < n; i++) o[i] = X != Y; return; \
+	case AG_LT: SIMD for (int64_t i = 0; i < n; i++) o[i] = X < Y; return; \
+	case AG_LE: SIMD for (int64_t i = 0; i < n; i++) o[i] = X <= Y; return; \
+	case AG_GT: SIMD for (int64_t i = 0; i < n; i++) o[i] = X > Y; return; \
+	case AG_GE: SIMD for (int64_t i = 0; i < n; i++) o[i] = X >= Y; return; \
+	default: return;						\
+	}
+#define DEFINE_COMPARE_LOOP(name, T)					\
+static void name(char **data, const int64_t *st, int64_t n, void *vctx)	\
+{									\
+	const binary_ctx *c = vctx;					\
+	uint8_t *o = (uint8_t *)data[0];				\
+	const T *a = (const T *)data[1], *b = (const T *)data[2];	\
+	const int64_t es = sizeof(T);					\
+									\
+	if (st[0] == 1 && st[1] == es && st[2] == es)			\
+		CMP_LOOPS(T, a[i], b[i])				\
+	if (st[0] == 1 && st[1] == es && st[2] == 0) {			\
+		const T y = *b;						\
+		CMP_LOOPS(T, a[i], y)					\
+	}								\
+	for (int64_t i = 0; i < n; i++)					\
+		*(uint8_t *)((char *)o + i * st[0]) = (uint8_t)f64_op(c->op, \
+			*(const T *)((const char *)a + i * st[1]),	\
+			*(const T *)((const char *)b + i * st[2]), false); \
+}
+DEFINE_COMPARE_LOOP(compare_f32, float)
+DEFINE_COMPARE_LOOP(compare_f64, double)
+
+/* float16/bfloat16 everywhere: widen, compute in float32, round back,
+ * without the per-element dtype dispatch of the generic loop. */
+#define DEFINE_HALF_LOOP(name, WIDEN, NARROW)				\
+static void name(char **data, const int64_t *st, int64_t n, void *vctx)	\
+{									\
+	const binary_ctx *c = vctx;					\
+	char *o = data[0], *a = data[1], *b = data[2];			\
+									\
+	for (int64_t i = 0; i < n; i++) {				\
+		float x = WIDEN(*(const uint16_t *)a);			\
+		float y = WIDEN(*(const uint16_t *)b);			\
+		*(uint16_t *)o = NARROW(f32_op(c->op, x, y, c->pow_number)); \
+		o += st[0]; a += st[1]; b += st[2];			\
+	}								\
+}
+DEFINE_HALF_LOOP(binary_f16, ag_half_to_float, ag_float_to_half)
+DEFINE_HALF_LOOP(binary_bf16, ag_bf16_to_float, ag_float_to_bf16)
+
+/* ------------------------------------------------------------- checks */
+
+/* The dtypes PyTorch refuses for an op, with its messages. */
+static int check_operand_dtypes(ag_binary_op op, const ag_tensor *a,
+				const ag_tensor *b, ag_dtype compute)
+{
+	if (op == AG_SUB) {
+		if (a->dtype == AG_BOOL && b->dtype == AG_BOOL)
+			return ag_error(AG_ERR_DTYPE,
+				"Subtraction, the `-` operator, with two bool "
+				"tensors is not supported. Use the `^` or "
+				"`logical_xor()` operator instead.");
+		if (a->dtype == AG_BOOL || b->dtype == AG_BOOL)
+			return ag_error(AG_ERR_DTYPE,
+				"Subtraction, the `-` operator, with a bool tensor "
+				"is not supported. If you are trying to invert a "
+				"mask, use the `~` or `logical_not()` operator "
+				"instead.");
+	}
+	if (op == AG_POW) {
+		if (compute == AG_BOOL)
+			return ag_error(AG_ERR_DTYPE,
+					"\"pow\" not implemented for 'Bool'");
+		if (b->is_wrapped_number && !ag_dtype_is_floating(a->dtype) &&
+		    !ag_dtype_is_floating(b->dtype) &&
+		    ag_load_i64(ag_data_ptr(b), b->dtype) < 0)
+			return ag_error(AG_ERR_VALUE,
+				"Integers to negative integer powers are not allowed.");
+	}
+	return 0;
+}
+
+/* compute: the dtype inputs are converted to; result: what the op makes. */
+static void binary_types(ag_binary_op op, const ag_tensor *a,
+			 const ag_tensor *b, ag_dtype *compute,
+			 ag_dtype *result)
+{
+	ag_dtype ct = ag_result_type(a, b);
+
+	if (op == AG_DIV && !ag_dtype_is_floating(ct))
+		ct = AG_DEFAULT_DTYPE;	/* true division */
+	*compute = ct;
+	*result = is_comparison(op) ? AG_BOOL : ct;
+}
+
+/* ------------------------------------------------------------- driver */
+
+/* Computes a (op) b into out, already checked to fit; a and b are read
+ * after conversion of 0-d operands to the compute dtype. */
+static int binary_run(ag_binary_op op, ag_tensor *out, ag_tensor *a,
+		      ag_tensor *b, ag_dtype ct, bool pow_number)
+{
+	ag_tensor *ca = ag_scalar_operand(a, ct);
+	ag_tensor *cb = ca ? ag_scalar_operand(b, ct) : NULL;
+	binary_ctx ctx = { op, ct, { out->dtype, 0, 0 }, pow_number };
+	ag_iter it;
+	int rc = -1;
+
+	if (!ca || !cb)
+		goto done;
+	ctx.dt[1] = ca->dtype;
+	ctx.dt[2] = cb->dtype;
+	ag_tensor *ops[3] = { out, ca, cb };
+	if (ag_iter_init(&it, 3, ops, out->shape, out->ndim) < 0)
+		goto done;
+	bool same = out->dtype == ct && ca->dtype == ct && cb->dtype == ct;
+	bool cmp = is_comparison(op) && out->dtype == AG_BOOL &&
+		   ca->dtype == ct && cb->dtype == ct;
+	ag_inner_loop loop = binary_generic;
+	if (cmp && ct == AG_FLOAT32)
+		loop = compare_f32;
+	else if (cmp && ct == AG_FLOAT64)
+		loop = compare_f64;
+	else if (same && ct == AG_FLOAT32)
+		loop = binary_f32;
+	else if (same && ct == AG_FLOAT64)
+		loop = binary_f64;
+	else if (same && ct == AG_FLOAT16)
+		loop = binary_f16;
+	else if (same && ct == AG_BFLOAT16)
+		loop = binary_bf16;
+	ag_iter_run(&it, loop, &ctx, true);
+	rc = 0;
+done:
+	ag_tensor_release(ca);
+	ag_tensor_release(cb);
+	return rc;
+}
+
+/* Checks everything, then writes into out (an existing tensor) or, with
+ * out == NULL, into a new tensor returned through *made. */
+static int binary_impl(ag_binary_op op, ag_tensor *out, ag_tensor *a,
+		       ag_tensor *b, ag_tensor **made)
+{
+	int64_t shape[AG_MAX_DIMS];
+	int ndim;
+	ag_dtype ct, rt;
+
+	if ((unsigned)op >= AG_NBINARY)
+		return ag_error(AG_ERR_VALUE, "unknown binary op %d", (int)op);
+	if (!a || !b)
+		return ag_error(AG_ERR_VALUE, "%s: expected a tensor, got nothing",
+				ag_binary_name(op));
+	binary_types(op, a, b, &ct, &rt);
+	if (check_operand_dtypes(op, a, b, ct) < 0)
+		return -1;
+	if (ag_broadcast_shapes(a->shape, a->ndim, b->shape, b->ndim,
+				shape, &ndim) < 0)
+		return -1;
+	if (out) {
+		ag_tensor *ins[2] = { a, b };
+		if (ag_check_elementwise_out(out, shape, ndim, ins, 2) < 0 ||
+		    ag_check_cast(rt, out->dtype) < 0)
+			return -1;
+	} else {
+		ag_tensor *ins[2] = { a, b };
+		out = ag_elementwise_alloc(shape, ndim, rt, ins, 2);
+		if (!out)
+			return -1;
+	}
+	if (binary_run(op, out, a, b, ct,
+		       op == AG_POW && b->is_wrapped_number) < 0) {
+		if (made)
+			ag_tensor_release(out);
+		return -1;
+	}
+	if (made)
+		*made = out;
+	else
+		ag_bump_version(out);
+	return 0;
+}
+
+ag_tensor *ag_binary(ag_binary_op op, ag_tensor *a, ag_tensor *b)
+{
+	ag_tensor *r = NULL;
+
+	if (binary_impl(op, NULL, a, b, &r) < 0)
+		return NULL;
+	if (ag_ad_binary(op, r, a, b) < 0) {
+		ag_tensor_release(r);
+		return NULL;
+	}
+	return r;
+}
+
+int ag_binary_(ag_binary_op op, ag_tensor *a, ag_tensor *b)
+{
+	ag_tensor *orig = NULL;
+	int rc;
+
+	if (!a)
+		return ag_error(AG_ERR_VALUE, "%s_: expected a tensor, got nothing",
+				ag_binary_name(op));
+	if (b && ag_ad_check_inplace(a) < 0)
+		return -1;
+	if (b && ag_ad_inplace_needs_original(op, a, b) &&
+	    !(orig = ag_original_copy(a)))
+		return -1;
+	rc = binary_impl(op, a, a, b, NULL);
+	if (rc == 0)
+		rc = ag_ad_binary_inplace(op, a, b, orig);
+	ag_tensor_release(orig);
+	return rc;
+}
+
+int ag_binary_out(ag_binary_op op, ag_tensor *out, ag_tensor *a, ag_tensor *b)
+{
+	if (!out)
+		return ag_error(AG_ERR_VALUE, "%s: out= expects a tensor",
+				ag_binary_name(op));
+	ag_tensor *in[3] = { a, b, out };
+	if (ag_check_out_autograd(ag_binary_name(op), in, 3) < 0)
+		return -1;
+	if (binary_impl(op, out, a, b, NULL) < 0)
+		return -1;
+	ag_trace_op(ag_binary_name(op), in, 2, &out, 1, NULL, true);
+	return 0;
+}
+
+ag_tensor *ag_add(ag_tensor *a, ag_tensor *b) { return ag_binary(AG_ADD, a, b); }
+ag_tensor *ag_sub(ag_tensor *a, ag_tensor *b) { return ag_binary(AG_SUB, a, b); }
+ag_tensor *ag_mul(ag_tensor *a, ag_tensor *b) { return ag_binary(AG_MUL, a, b); }
+ag_tensor *ag_div(ag_tensor *a, ag_tensor *b) { return ag_binary(AG_DIV, a, b); }
+ag_tensor *ag_pow(ag_tensor *a, ag_tensor *b) { return ag_binary(AG_POW, a, b); }
+
+/* A number operand counts as a Lua number: an integral value is an int. */
+static ag_tensor *binary_number(ag_binary_op op, ag_tensor *a, double s)
+{
+	ag_tensor *n = ag_number_operand(s);
+	ag_tensor *r;
+
+	if (!n)
+		return NULL;
+	r = ag_binary(op, a, n);
+	ag_tensor_release(n);
+	return r;
+}
+
+ag_tensor *ag_add_scalar(ag_tensor *a, double s) { return binary_number(AG_ADD, a, s); }
+ag_tensor *ag_mul_scalar(ag_tensor *a, double s) { return binary_number(AG_MUL, a, s); }
+ag_tensor *ag_pow_scalar(ag_tensor *a, double s) { return binary_number(AG_POW, a, s); }
+
+/* ---------------------------------------------------------------- where */
+
+typedef struct where_ctx {
+	ag_dtype dt[4];		/* out, cond, a, b */
+} where_ctx;
+
+static void where_loop(char **data, const int64_t *st, int64_t n, void *vctx)
+{
+	const where_ctx *c = vctx;
+	char *o = data[0], *k = data[1], *a = data[2], *b = data[3];
+	size_t es = ag_dtype_size(c->dt[0]);
+
+	for (int64_t i = 0; i < n; i++) {
+		const char *src = *(const uint8_t *)k ? a : b;
+		ag_dtype sdt = *(const uint8_t *)k ? c->dt[2] : c->dt[3];
+		if (sdt == c->dt[0])
+			memcpy(o, src, es);
+		else if (c->dt[0] == AG_INT64 || c->dt[0] == AG_BOOL)
+			ag_store_i64(o, c->dt[0], ag_load_i64(src, sdt));
+		else
+			ag_store(o, c->dt[0], ag_load(src, sdt));
+		o += st[0]; k += st[1]; a += st[2]; b += st[3];
+	}
+}
+
+ag_tensor *ag_where(ag_tensor *cond, ag_tensor *a, ag_tensor *b)
+{
+	int64_t s1[AG_MAX_DIMS], shape[AG_MAX_DIMS];
+	int n1, ndim;
+	ag_tensor *ca = NULL, *cb = NULL, *out = NULL;
+	ag_iter it;
+
+	if (!cond || !a || !b) {
+		ag_error(AG_ERR_VALUE, "where: expected three tensors");
+		return NULL;
+	}
+	if (cond->dtype != AG_BOOL) {
+		ag_error(AG_ERR_DTYPE,
+			 "where expected condition to be a boolean tensor, but "
+			 "got a tensor with dtype %s",
+			 ag_dtype_scalar_name(cond->dtype));
+		return NULL;
+	}
+	/* PyTorch folds the shapes left to right: cond, a, b */
+	if (ag_broadcast_shapes(cond->shape, cond->ndim, a->shape, a->ndim,
+				s1, &n1) < 0 ||
+	    ag_broadcast_shapes(s1, n1, b->shape, b->ndim, shape, &ndim) < 0)
+		return NULL;
+	ag_dtype rt = ag_result_type(a, b);
+	ca = ag_scalar_operand(a, rt);
+	cb = ca ? ag_scalar_operand(b, rt) : NULL;
+	if (cb) {
+		ag_tensor *ins[3] = { cond, a, b };
+		out = ag_elementwise_alloc(shape, ndim, rt, ins, 3);
+	}
+	if (out) {
+		ag_tensor *ops[4] = { out, cond, ca, cb };
+		where_ctx ctx = { { rt, AG_BOOL, ca->dtype, cb->dtype } };
+		if (ag_iter_init(&it, 4, ops, shape, ndim) == 0) {
+			ag_iter_run(&it, where_loop, &ctx, true);
+		} else {
+			ag_tensor_release(out);
+			out = NULL;
+		}
+	}
+	ag_tensor_release(ca);
+	ag_tensor_release(cb);
+	if (out && ag_ad_where(out, cond, a, b) < 0) {
+		ag_tensor_release(out);
+		return NULL;
+	}
+	return out;
+}
