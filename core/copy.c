@@ -3,6 +3,7 @@
  * broadcasting and dtype conversion), contiguous, clone, to_dtype, fill_.
  */
 #include "internal.h"
+#include "derivatives.h"
 
 #include <math.h>
 
@@ -121,17 +122,14 @@ int ag_copy_(ag_tensor *dst, ag_tensor *src)
 		return 0;
 	if (check_broadcast_to(dst, src) < 0 ||
 	    ag_assert_no_internal_overlap(dst) < 0 ||
-	    ag_assert_no_partial_overlap(dst, src) < 0)
+	    ag_assert_no_partial_overlap(dst, src) < 0 ||
+	    ag_ad_check_inplace(dst) < 0)
 		return -1;
-	if (ag_get_overlap_status(dst, src) == AG_OVERLAP_STATUS_FULL &&
-	    dst->dtype == src->dtype) {
-		ag_bump_version(dst);
-		return 0;
-	}
-	if (copy_raw(dst, src) < 0)
+	if (!(ag_get_overlap_status(dst, src) == AG_OVERLAP_STATUS_FULL &&
+	      dst->dtype == src->dtype) && copy_raw(dst, src) < 0)
 		return -1;
 	ag_bump_version(dst);
-	return 0;
+	return ag_ad_copy_inplace(dst, src);
 }
 
 ag_tensor *ag_contiguous(ag_tensor *t)
@@ -145,7 +143,7 @@ ag_tensor *ag_contiguous(ag_tensor *t)
 	r = ag_tensor_alloc(t->shape, t->ndim, t->dtype);
 	if (!r)
 		return NULL;
-	if (copy_raw(r, t) < 0) {
+	if (copy_raw(r, t) < 0 || ag_ad_clone(r, t) < 0) {
 		ag_tensor_release(r);
 		return NULL;
 	}
@@ -157,7 +155,7 @@ ag_tensor *ag_clone(ag_tensor *t)
 	ag_tensor *r = ag_tensor_alloc_like(t, t->dtype);
 	if (!r)
 		return NULL;
-	if (copy_raw(r, t) < 0) {
+	if (copy_raw(r, t) < 0 || ag_ad_clone(r, t) < 0) {
 		ag_tensor_release(r);
 		return NULL;
 	}
@@ -179,7 +177,7 @@ ag_tensor *ag_to_dtype(ag_tensor *t, ag_dtype dt)
 	r = ag_tensor_alloc_like(t, dt);
 	if (!r)
 		return NULL;
-	if (copy_raw(r, t) < 0) {
+	if (copy_raw(r, t) < 0 || ag_ad_to_dtype(r, t) < 0) {
 		ag_tensor_release(r);
 		return NULL;
 	}
@@ -207,7 +205,7 @@ static void loop_fill(char **d, const int64_t *s, int64_t n, void *p)
 
 /* fill_ writes the same value everywhere, so aliased elements are fine:
  * PyTorch allows it on expanded tensors and so do we. */
-int ag_fill_(ag_tensor *t, double value)
+static int fill_raw(ag_tensor *t, double value)
 {
 	struct fill_ctx c = { .size = ag_dtype_size(t->dtype) };
 	ag_iter it;
@@ -215,6 +213,8 @@ int ag_fill_(ag_tensor *t, double value)
 	if (t->dtype == AG_INT64 && (isnan(value) || isinf(value)))
 		return ag_error(AG_ERR_VALUE, "value cannot be converted to type "
 				"int64_t without overflow");
+	if (ag_ad_check_inplace(t) < 0)
+		return -1;
 	ag_store(c.bytes, t->dtype, value);
 	if (ag_iter_init(&it, 1, &t, t->shape, t->ndim) < 0)
 		return -1;
@@ -223,7 +223,16 @@ int ag_fill_(ag_tensor *t, double value)
 	return 0;
 }
 
+int ag_fill_(ag_tensor *t, double value)
+{
+	if (fill_raw(t, value) < 0)
+		return -1;
+	return ag_ad_fill_inplace(t);
+}
+
 int ag_zero_(ag_tensor *t)
 {
-	return ag_fill_(t, 0.0);
+	if (fill_raw(t, 0.0) < 0)
+		return -1;
+	return ag_ad_zero_inplace(t);
 }

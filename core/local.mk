@@ -6,6 +6,9 @@ libagcore_la_SOURCES = \
 	core/view.c core/iter.c core/overlap.c core/copy.c \
 	core/promote.c core/unary.c core/binary.c \
 	core/reduce.c core/linalg.c \
-	core/factory.c core/rng.c core/index.c core/format.c
+	core/factory.c core/rng.c core/index.c core/format.c \
+	core/autograd.h core/derivatives.h \
+	core/autograd.c core/engine.c core/derivatives.c core/viewgrad.c \
+	core/trace.c
 libagcore_la_CPPFLAGS = $(AM_CPPFLAGS) $(BLAS_CFLAGS)
 libagcore_la_LIBADD = $(BLAS_LIBS) -lm

@@ -3,8 +3,21 @@
  * and version counter, never a copy (reshape copies only when it must).
  */
 #include "internal.h"
+#include "derivatives.h"
 
 #include <stdio.h>
+
+/* Records the view's history (a node when its input requires grad) or
+ * drops it when that fails. */
+static ag_tensor *recorded(ag_tensor *out, ag_view_kind kind, ag_tensor *in,
+			   const int64_t *args, int nargs)
+{
+	if (out && ag_ad_view(kind, out, in, args, nargs) < 0) {
+		ag_tensor_release(out);
+		return NULL;
+	}
+	return out;
+}
 
 /* Resolves one -1 in a requested shape and checks the element count. */
 static int infer_size(const int64_t *req, int ndim, int64_t numel,
@@ -104,7 +117,8 @@ ag_tensor *ag_view(ag_tensor *t, const int64_t *shape, int ndim)
 			 "instead.");
 		return NULL;
 	}
-	return ag_tensor_make_view(t, nshape, nstride, ndim, t->offset);
+	return recorded(ag_tensor_make_view(t, nshape, nstride, ndim, t->offset),
+			AG_VIEW_VIEW, t, NULL, 0);
 }
 
 ag_tensor *ag_reshape(ag_tensor *t, const int64_t *shape, int ndim)
@@ -120,11 +134,15 @@ ag_tensor *ag_reshape(ag_tensor *t, const int64_t *shape, int ndim)
 	if (infer_size(shape, ndim, ag_numel(t), nshape) < 0)
 		return NULL;
 	if (view_strides(t->shape, t->stride, t->ndim, nshape, ndim, nstride))
-		return ag_tensor_make_view(t, nshape, nstride, ndim, t->offset);
+		return recorded(ag_tensor_make_view(t, nshape, nstride, ndim,
+						    t->offset),
+				AG_VIEW_RESHAPE_ALIAS, t, NULL, 0);
 	c = ag_contiguous(t);	/* not viewable, so this copies */
 	if (!c)
 		return NULL;
-	r = ag_view(c, nshape, ndim);
+	ag_contiguous_strides(nshape, ndim, nstride);
+	r = recorded(ag_tensor_make_view(c, nshape, nstride, ndim, c->offset),
+		     AG_VIEW_UNSAFE_VIEW, c, NULL, 0);
 	ag_tensor_release(c);
 	return r;
 }
@@ -170,12 +188,14 @@ ag_tensor *ag_transpose(ag_tensor *t, int d0, int d1)
 		tmp = shape[a]; shape[a] = shape[b]; shape[b] = tmp;
 		tmp = stride[a]; stride[a] = stride[b]; stride[b] = tmp;
 	}
-	return ag_tensor_make_view(t, shape, stride, t->ndim, t->offset);
+	int64_t args[2] = { a, b };
+	return recorded(ag_tensor_make_view(t, shape, stride, t->ndim, t->offset),
+			AG_VIEW_TRANSPOSE, t, args, 2);
 }
 
 ag_tensor *ag_permute(ag_tensor *t, const int *dims, int ndim)
 {
-	int64_t shape[AG_MAX_DIMS], stride[AG_MAX_DIMS];
+	int64_t shape[AG_MAX_DIMS], stride[AG_MAX_DIMS], args[AG_MAX_DIMS];
 	bool seen[AG_MAX_DIMS] = { false };
 
 	if (ndim != t->ndim) {
@@ -196,8 +216,10 @@ ag_tensor *ag_permute(ag_tensor *t, const int *dims, int ndim)
 		seen[d] = true;
 		shape[i] = t->shape[d];
 		stride[i] = t->stride[d];
+		args[i] = d;
 	}
-	return ag_tensor_make_view(t, shape, stride, ndim, t->offset);
+	return recorded(ag_tensor_make_view(t, shape, stride, ndim, t->offset),
+			AG_VIEW_PERMUTE, t, args, ndim);
 }
 
 ag_tensor *ag_t(ag_tensor *t)
@@ -207,9 +229,15 @@ ag_tensor *ag_t(ag_tensor *t)
 			 "but self is %dD", t->ndim);
 		return NULL;
 	}
-	if (t->ndim < 2)
-		return ag_tensor_make_view(t, t->shape, t->stride, t->ndim, t->offset);
-	return ag_transpose(t, 0, 1);
+	int64_t shape[AG_MAX_DIMS], stride[AG_MAX_DIMS];
+	memcpy(shape, t->shape, sizeof shape);
+	memcpy(stride, t->stride, sizeof stride);
+	if (t->ndim == 2) {
+		shape[0] = t->shape[1]; shape[1] = t->shape[0];
+		stride[0] = t->stride[1]; stride[1] = t->stride[0];
+	}
+	return recorded(ag_tensor_make_view(t, shape, stride, t->ndim, t->offset),
+			AG_VIEW_T, t, NULL, 0);
 }
 
 ag_tensor *ag_expand(ag_tensor *t, const int64_t *size, int ndim)
@@ -266,7 +294,8 @@ ag_tensor *ag_expand(ag_tensor *t, const int64_t *size, int ndim)
 	}
 	if (ag_check_shape(shape, ndim, NULL) < 0)
 		return NULL;
-	return ag_tensor_make_view(t, shape, stride, ndim, t->offset);
+	return recorded(ag_tensor_make_view(t, shape, stride, ndim, t->offset),
+			AG_VIEW_EXPAND, t, NULL, 0);
 }
 
 ag_tensor *ag_slice(ag_tensor *t, int dim, int64_t start, int64_t end,
@@ -302,8 +331,10 @@ ag_tensor *ag_slice(ag_tensor *t, int dim, int64_t start, int64_t end,
 	memcpy(stride, t->stride, sizeof stride);
 	shape[d] = (end - start + step - 1) / step;
 	stride[d] = t->stride[d] * step;
-	return ag_tensor_make_view(t, shape, stride, t->ndim,
-				   t->offset + start * t->stride[d]);
+	int64_t args[4] = { d, start, end, step };
+	return recorded(ag_tensor_make_view(t, shape, stride, t->ndim,
+					    t->offset + start * t->stride[d]),
+			AG_VIEW_SLICE, t, args, 4);
 }
 
 ag_tensor *ag_narrow(ag_tensor *t, int dim, int64_t start, int64_t length)
@@ -362,8 +393,10 @@ ag_tensor *ag_select(ag_tensor *t, int dim, int64_t index)
 		stride[j] = t->stride[i];
 		j++;
 	}
-	return ag_tensor_make_view(t, shape, stride, t->ndim - 1,
-				   t->offset + index * t->stride[d]);
+	int64_t args[2] = { d, index };
+	return recorded(ag_tensor_make_view(t, shape, stride, t->ndim - 1,
+					    t->offset + index * t->stride[d]),
+			AG_VIEW_SELECT, t, args, 2);
 }
 
 ag_tensor *ag_unsqueeze(ag_tensor *t, int dim)
@@ -388,7 +421,10 @@ ag_tensor *ag_unsqueeze(ag_tensor *t, int dim)
 		stride[i] = t->stride[j];
 		j++;
 	}
-	return ag_tensor_make_view(t, shape, stride, t->ndim + 1, t->offset);
+	int64_t arg = d;
+	return recorded(ag_tensor_make_view(t, shape, stride, t->ndim + 1,
+					    t->offset),
+			AG_VIEW_UNSQUEEZE, t, &arg, 1);
 }
 
 ag_tensor *ag_squeeze(ag_tensor *t)
@@ -401,7 +437,8 @@ ag_tensor *ag_squeeze(ag_tensor *t)
 			stride[n] = t->stride[i];
 			n++;
 		}
-	return ag_tensor_make_view(t, shape, stride, n, t->offset);
+	return recorded(ag_tensor_make_view(t, shape, stride, n, t->offset),
+			AG_VIEW_SQUEEZE, t, NULL, 0);
 }
 
 ag_tensor *ag_squeeze_dim(ag_tensor *t, int dim)
@@ -418,7 +455,9 @@ ag_tensor *ag_squeeze_dim(ag_tensor *t, int dim)
 			stride[n] = t->stride[i];
 			n++;
 		}
-	return ag_tensor_make_view(t, shape, stride, n, t->offset);
+	int64_t arg = d;
+	return recorded(ag_tensor_make_view(t, shape, stride, n, t->offset),
+			AG_VIEW_SQUEEZE_DIM, t, &arg, 1);
 }
 
 ag_tensor *ag_as_strided(ag_tensor *t, const int64_t *shape,
@@ -455,7 +494,8 @@ ag_tensor *ag_as_strided(ag_tensor *t, const int64_t *shape,
 			 (long long)((last + 1) * elsize), t->storage->nbytes);
 		return NULL;
 	}
-	return ag_tensor_make_view(t, shape, stride, ndim, offset);
+	return recorded(ag_tensor_make_view(t, shape, stride, ndim, offset),
+			AG_VIEW_AS_STRIDED, t, NULL, 0);
 }
 
 ag_tensor *ag_alias(ag_tensor *t)
@@ -472,5 +512,6 @@ ag_tensor *ag_detach(ag_tensor *t)
 		return NULL;
 	ag_tensor_release(d->base);
 	d->base = NULL;
+	ag_ad_detach(d, t);
 	return d;
 }

@@ -4,7 +4,7 @@ CORE_TESTS = \
 	tests/core/test_overlap tests/core/test_promote tests/core/test_elementwise \
 	tests/core/test_reduce tests/core/test_linalg \
 	tests/core/test_factory tests/core/test_rng tests/core/test_index \
-	tests/core/test_format
+	tests/core/test_format tests/core/test_autograd
 check_PROGRAMS += $(CORE_TESTS)
 TESTS += $(CORE_TESTS)
 CORE_TEST_LDADD = libagcore.la -lm
@@ -20,3 +20,4 @@ tests_core_test_factory_LDADD = $(CORE_TEST_LDADD)
 tests_core_test_rng_LDADD = $(CORE_TEST_LDADD)
 tests_core_test_index_LDADD = $(CORE_TEST_LDADD)
 tests_core_test_format_LDADD = $(CORE_TEST_LDADD)
+tests_core_test_autograd_LDADD = $(CORE_TEST_LDADD)

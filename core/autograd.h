@@ -1,0 +1,289 @@
+/*
+ * autograd.h - the autograd engine: graph nodes, grad modes, the resumable
+ * backward stepper, hooks, and what the debugger can observe (trace log,
+ * backward events).  Semantics are PyTorch 1.13's.
+ */
+#ifndef AG_AUTOGRAD_H
+#define AG_AUTOGRAD_H
+
+#include "ag.h"
+
+typedef struct ag_node ag_node;
+struct ag_hook;
+
+/* What autograd keeps per tensor (ag_tensor.autograd_extra). */
+typedef struct ag_autograd_meta {
+	ag_node *grad_accumulator;	/* a leaf's AccumulateGrad (weak) */
+	int64_t attr_version;		/* version when grad_fn was set */
+	bool diff_view;			/* a view whose history follows its base */
+	struct ag_hook *hooks;		/* a leaf's tensor hooks */
+} ag_autograd_meta;
+ag_autograd_meta *ag_autograd_meta_of(ag_tensor *t, bool create);
+
+/* An input edge of a node: which node gets the gradient, at which of its
+ * inputs (PyTorch's next_functions entry).  fn == NULL: no gradient. */
+typedef struct ag_edge {
+	ag_node *fn;
+	int input_nr;
+} ag_edge;
+
+/* ------------------------------------------------------------ grad modes */
+
+bool ag_is_grad_enabled(void);
+bool ag_set_grad_enabled(bool on);		/* returns the previous mode */
+bool ag_is_anomaly_enabled(void);
+void ag_set_anomaly_enabled(bool on);
+
+/* Does an op on these inputs need to record history? */
+bool ag_requires_grad(const ag_tensor *t);	/* flag or grad_fn */
+bool ag_any_requires_grad(ag_tensor *const *ts, int n);
+
+/* requires_grad as a user sets it (PyTorch's checks and texts). */
+int ag_set_requires_grad(ag_tensor *t, bool on);
+bool ag_is_leaf(const ag_tensor *t);
+/* t's grad_fn (regenerated for views whose base was modified in place). */
+ag_node *ag_grad_fn(ag_tensor *t);
+int ag_retain_grad(ag_tensor *t);
+/* Setting .grad: NULL clears; shape/dtype checked as PyTorch does. */
+int ag_set_grad(ag_tensor *t, ag_tensor *grad);
+/* detach_(): cut t from its history in place. */
+int ag_detach_(ag_tensor *t);
+
+/* ------------------------------------------------------------------ nodes */
+
+/* A backward function: grads_in[i] is the gradient of forward output i
+ * (never NULL: the engine fills zeros), grads_out[j] receives the gradient
+ * for next edge j (a new reference, or NULL for "no gradient"). */
+typedef int (*ag_backward_fn)(ag_node *self, ag_tensor **grads_in,
+			      ag_tensor **grads_out);
+
+/* A hook written by the embedder (the Lua binding).  Return 0 and
+ * optionally a replacement through *out (new reference), or -1 with the
+ * error state set.  free_ud releases ud when the hook goes. */
+typedef struct ag_hook {
+	int id;
+	int (*tensor_fn)(void *ud, ag_tensor *grad, ag_tensor **out);
+	/* node pre-hook: grads of outputs, may replace them in place */
+	int (*pre_fn)(void *ud, ag_node *n, ag_tensor **grads, int ngrads);
+	/* node post-hook: (grad_inputs = grads_out, grad_outputs = grads_in) */
+	int (*post_fn)(void *ud, ag_node *n, ag_tensor **grad_inputs, int nin,
+		       ag_tensor **grad_outputs, int nout);
+	void *ud;
+	void (*free_ud)(void *ud);
+	struct ag_hook *next;
+} ag_hook;
+
+/* Saved tensor of a node, with the version it had when saved. */
+typedef struct ag_saved {
+	ag_tensor *data;	/* NULL when nothing saved or released */
+	int64_t version;
+	bool is_output;		/* saved without grad_fn to avoid a cycle */
+	bool was_defined;
+	int output_nr;
+	bool is_leaf;
+	bool requires_grad;
+} ag_saved;
+
+#define AG_NODE_MAX_SAVED 4
+
+struct ag_node {
+	int refcount;
+	uint64_t id;		/* unique, for the debugger */
+	uint64_t seq;		/* creation order: the engine runs later first */
+	const char *name;	/* "MulBackward0" */
+	char *owned_name;	/* for custom functions */
+	ag_backward_fn apply;
+	int n_next;
+	ag_edge *next;		/* one per differentiable forward input */
+	int n_outputs;		/* forward outputs = gradients coming in */
+	/* metadata of each forward output, to make zero gradients and check
+	 * shapes: */
+	struct ag_out_meta {
+		int ndim;
+		int64_t shape[AG_MAX_DIMS];
+		ag_dtype dtype;
+	} *out_meta;
+
+	ag_saved saved[AG_NODE_MAX_SAVED];
+	int n_saved;
+	bool saved_released;
+
+	/* op arguments a backward formula needs */
+	int64_t ishape[AG_MAX_DIMS];	/* e.g. the input's shape */
+	int indim;
+	ag_dtype idtype;
+	int64_t ints[2 * AG_MAX_DIMS + 2];
+	int nints;
+	double scalars[4];
+	ag_tensor *extra;		/* e.g. indices of max(dim) */
+
+	ag_tensor *variable;	/* AccumulateGrad: the leaf (strong ref) */
+	ag_node *inner;		/* CopySlices: the in-place op's node */
+	/* slice/select/as_strided/CopySlices: where the view sits in the
+	 * storage of its input (both in elements of the same storage) */
+	struct ag_geometry {
+		int ndim;
+		int64_t shape[AG_MAX_DIMS], stride[AG_MAX_DIMS], offset;
+	} geom_in, geom_view;
+
+	ag_hook *pre_hooks, *post_hooks;
+	ag_hook **tensor_pre_hooks;	/* per output: hooks of that tensor */
+	bool *retain_grad_outputs;	/* per output: a non-leaf retaining grad */
+	ag_tensor **retained_tensors;	/* per output: weak pointer */
+
+	char *traceback;	/* anomaly mode: where the forward ran */
+	uint64_t trace_event;	/* the op event that created the node */
+
+	/* Custom (Lua) functions keep their state here. */
+	void *user;
+	void (*user_free)(void *user);
+	/* Node-specific release of saved state beyond saved[] (custom fns). */
+	void (*release_user_saved)(ag_node *n);
+};
+
+ag_node *ag_node_new(const char *name, ag_backward_fn apply, int n_outputs);
+void ag_node_retain(ag_node *n);
+void ag_node_release(ag_node *n);
+/* Edge to the history of input t (its grad_fn, or its AccumulateGrad if it
+ * is a leaf requiring grad, or no edge). */
+ag_edge ag_gradient_edge(ag_tensor *t);
+/* Adds next edges for the given inputs (in order). */
+int ag_node_set_next(ag_node *n, ag_tensor *const *inputs, int ninputs);
+/* Makes node n the history of output t (output number nr). */
+void ag_set_history(ag_tensor *t, ag_node *n, int nr);
+/* Saves a tensor (input or output) for backward; t may be NULL. */
+void ag_node_save(ag_node *n, int slot, ag_tensor *t, bool is_output);
+/* Unpacks a saved tensor: checks version and release; new reference. */
+ag_tensor *ag_node_saved(ag_node *n, int slot);
+void ag_node_release_saved(ag_node *n);
+bool ag_node_should_compute(const ag_node *n, int edge);
+
+/* Hook registration: returns the hook id (> 0) or -1 (the hook is then
+ * freed).  A tensor hook lives on the leaf itself, or on the grad_fn of a
+ * non-leaf (*owner says which: NULL for the tensor); removal goes through
+ * the same owner, which the caller keeps alive while it holds the handle. */
+int ag_node_add_pre_hook(ag_node *n, ag_hook *h);
+int ag_node_add_post_hook(ag_node *n, ag_hook *h);
+int ag_tensor_add_hook(ag_tensor *t, ag_hook *h, ag_node **owner);
+bool ag_node_remove_hook(ag_node *n, int id);
+bool ag_tensor_remove_hook(ag_tensor *t, int id);
+
+/* Anomaly mode: how to get the creation traceback (set by the binding). */
+void ag_set_traceback_provider(char *(*fn)(void *ud), void *ud);
+
+/* -------------------------------------------------------- the engine */
+
+typedef struct ag_backward_options {
+	bool retain_graph;
+	bool create_graph;
+	/* autograd.grad: capture gradients for these inputs instead of
+	 * accumulating into .grad (ninputs == 0: accumulate everywhere). */
+	ag_tensor *const *inputs;
+	int ninputs;
+	bool allow_unused;
+	/* Python-side backward(inputs=...) is not supported; see notes. */
+} ag_backward_options;
+
+typedef struct ag_engine ag_engine;
+
+/* Starts a backward pass from roots with the given gradients (NULL entries
+ * mean "implicit ones for a scalar").  Checks everything PyTorch checks
+ * before running anything. */
+ag_engine *ag_engine_begin(ag_tensor *const *roots, ag_tensor *const *grads,
+			   int nroots, const ag_backward_options *opt);
+/* Runs one node: 1 if a node ran, 0 when done, -1 on error (the engine is
+ * then finished; free it). */
+int ag_engine_step(ag_engine *e);
+/* Runs to the end (polls Ctrl-C between nodes). 0 or -1. */
+int ag_engine_run(ag_engine *e);
+/* The node step() would run next, or NULL when done. */
+ag_node *ag_engine_peek(const ag_engine *e);
+int ag_engine_pending(const ag_engine *e);	/* nodes still to run */
+/* After autograd.grad: result i for input i (new ref, NULL if unused). */
+ag_tensor *ag_engine_result(ag_engine *e, int i);
+/* The forward traceback of the node that failed (anomaly mode), or NULL. */
+const char *ag_engine_failed_traceback(const ag_engine *e);
+const char *ag_engine_failed_node(const ag_engine *e);
+void ag_engine_free(ag_engine *e);
+
+/* The whole thing in one call (x.backward / torch.autograd.backward). */
+int ag_backward(ag_tensor *const *roots, ag_tensor *const *grads, int n,
+		bool retain_graph, bool create_graph);
+/* The engine currently running (for the debugger), or NULL. */
+ag_engine *ag_engine_current(void);
+
+/* ---------------------------------------------- observers (debugger) */
+
+typedef struct ag_grad_stats {
+	int ndim;
+	int64_t shape[AG_MAX_DIMS];
+	ag_dtype dtype;
+	int64_t numel;
+	double mean_abs, max_abs;
+	int64_t n_nan, n_inf, n_zero;
+	int64_t n_fp16_underflow;	/* non-zero values below fp16's range */
+} ag_grad_stats;
+
+void ag_grad_stats_compute(ag_tensor *g, ag_grad_stats *st);
+
+typedef enum ag_backward_event_kind {
+	AG_EV_BEGIN,		/* a backward pass starts */
+	AG_EV_NODE,		/* a node ran: grads in and out */
+	AG_EV_ACCUMULATE,	/* a leaf's .grad was written */
+	AG_EV_END		/* the pass ended (ok or not) */
+} ag_backward_event_kind;
+
+typedef struct ag_backward_event {
+	ag_backward_event_kind kind;
+	const ag_node *node;
+	int n_in, n_out;
+	const ag_grad_stats *in;	/* n_in entries (gradients arriving) */
+	const ag_grad_stats *out;	/* n_out entries (NULL entries absent) */
+	const bool *out_defined;
+	uint64_t tensor_id;		/* AG_EV_ACCUMULATE: the leaf */
+	int status;			/* AG_EV_END: 0 ok, -1 error */
+} ag_backward_event;
+
+void ag_set_backward_observer(void (*fn)(const ag_backward_event *ev, void *ud),
+			      void *ud);
+
+/* Trace log: a bounded ring of op events, ids and metadata only. */
+#define AG_TRACE_MAX_IO 4
+typedef struct ag_trace_event {
+	uint64_t seq;			/* event number, from 1 */
+	const char *op;			/* static op name, e.g. "mul" */
+	const char *grad_fn;		/* node name if one was recorded */
+	uint64_t node_id;		/* that node's id, or 0 */
+	int n_in, n_out;
+	uint64_t in[AG_TRACE_MAX_IO], out[AG_TRACE_MAX_IO];
+	bool in_requires_grad[AG_TRACE_MAX_IO];
+	int out_ndim;
+	int64_t out_shape[AG_MAX_DIMS];
+	ag_dtype out_dtype;
+	bool grad_mode;			/* grad mode when the op ran */
+	bool recorded;			/* an autograd edge was recorded */
+	bool inplace;
+	char where[64];			/* "file.lua:12" */
+	char scope[64];			/* "model.fc1" */
+} ag_trace_event;
+
+void ag_trace_enable(bool on);
+bool ag_trace_enabled(void);
+void ag_trace_set_capacity(size_t n);	/* events kept (default 16384) */
+size_t ag_trace_count(void);		/* events held now */
+/* Event i, 0 = oldest held; NULL if out of range. */
+const ag_trace_event *ag_trace_get(size_t i);
+void ag_trace_clear(void);
+/* Where the caller is ("file:line") -- set by the binding. */
+void ag_trace_set_where_provider(void (*fn)(char *buf, size_t n, void *ud),
+				 void *ud);
+void ag_trace_push_scope(const char *scope);
+void ag_trace_pop_scope(void);
+
+/* Called by every op (differentiable or not) after it computed its
+ * outputs: logs the event and returns the event number (0 if off). */
+uint64_t ag_trace_op(const char *op, ag_tensor *const *in, int n_in,
+		     ag_tensor *const *out, int n_out, ag_node *node,
+		     bool inplace);
+
+#endif

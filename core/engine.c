@@ -1,0 +1,873 @@
+/*
+ * engine.c - the backward pass as a resumable stepper.
+ *
+ * begin() finds every node reachable from the roots, counts for each how
+ * many gradients it waits for, and seeds the roots' gradients.  step() runs
+ * exactly one ready node (the most recently created first, AccumulateGrad
+ * as soon as it is ready: PyTorch's order), adds what it returns into the
+ * buffers of the nodes it points to, and makes those ready when their count
+ * reaches zero.  backward() is step() until done, so a debugger can stop
+ * between any two nodes, and nothing here needs threads.
+ *
+ * Saved tensors are released only when a pass completes, so an error or a
+ * Ctrl-C halfway leaves the graph as it was and it can be run again.
+ */
+#include "internal.h"
+#include "autograd.h"
+#include "derivatives.h"
+
+#include <math.h>
+#include <stdio.h>
+
+typedef struct task {
+	ag_node *node;
+	int deps;		/* gradients still expected */
+	bool exec;		/* run apply (on a path to what is wanted) */
+	bool in_graph;		/* will be processed at all */
+	int *capture;		/* per input_nr: result index + 1, or 0 */
+	ag_tensor **buffer;	/* per forward output of the node */
+	bool done;
+} task;
+
+struct ag_engine {
+	ag_backward_options opt;
+	task *tasks;
+	size_t ntasks, cap;
+	size_t *slots;		/* hash: node -> task index + 1 */
+	size_t nslots;
+	size_t *heap;		/* ready tasks, max-heap by node seq */
+	size_t nheap;
+	ag_tensor **results;	/* autograd.grad */
+	int nresults;
+	size_t *executed;	/* tasks run, for releasing saved tensors */
+	size_t nexecuted;
+	int pending;
+	bool finished;
+	bool prev_grad_mode;
+	char *failed_traceback;
+	const char *failed_node;
+	ag_engine *outer;	/* the engine running when this one began */
+};
+
+static ag_engine *current_engine;
+static void (*observer)(const ag_backward_event *, void *);
+static void *observer_ud;
+
+void ag_set_backward_observer(void (*fn)(const ag_backward_event *, void *),
+			      void *ud)
+{
+	observer = fn;
+	observer_ud = ud;
+}
+
+ag_engine *ag_engine_current(void) { return current_engine; }
+
+/* ------------------------------------------------------------ task table */
+
+static size_t hash_ptr(const void *p, size_t n)
+{
+	uint64_t x = (uint64_t)(uintptr_t)p;
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	return (size_t)x & (n - 1);
+}
+
+static int rehash(ag_engine *e, size_t nslots)
+{
+	size_t *s = calloc(nslots, sizeof *s);
+	if (!s)
+		return ag_error(AG_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < e->ntasks; i++) {
+		size_t h = hash_ptr(e->tasks[i].node, nslots);
+		while (s[h])
+			h = (h + 1) & (nslots - 1);
+		s[h] = i + 1;
+	}
+	free(e->slots);
+	e->slots = s;
+	e->nslots = nslots;
+	return 0;
+}
+
+static task *find_task(const ag_engine *e, const ag_node *n)
+{
+	size_t h = hash_ptr(n, e->nslots);
+	while (e->slots[h]) {
+		task *t = &e->tasks[e->slots[h] - 1];
+		if (t->node == n)
+			return t;
+		h = (h + 1) & (e->nslots - 1);
+	}
+	return NULL;
+}
+
+/* The task of node n, added (with a reference to n) if new. */
+static task *get_task(ag_engine *e, ag_node *n, bool *added)
+{
+	task *t = find_task(e, n);
+	*added = false;
+	if (t)
+		return t;
+	if (e->ntasks == e->cap) {
+		size_t ncap = e->cap ? e->cap * 2 : 64;
+		task *nt = realloc(e->tasks, ncap * sizeof *nt);
+		if (!nt) {
+			ag_error(AG_ERR_NOMEM, "out of memory");
+			return NULL;
+		}
+		e->tasks = nt;
+		e->cap = ncap;
+	}
+	if ((e->ntasks + 1) * 2 > e->nslots && rehash(e, e->nslots * 2) < 0)
+		return NULL;
+	t = &e->tasks[e->ntasks];
+	memset(t, 0, sizeof *t);
+	t->node = n;
+	t->buffer = calloc((size_t)(n->n_outputs ? n->n_outputs : 1),
+			   sizeof *t->buffer);
+	if (!t->buffer) {
+		ag_error(AG_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	ag_node_retain(n);
+	size_t h = hash_ptr(n, e->nslots);
+	while (e->slots[h])
+		h = (h + 1) & (e->nslots - 1);
+	e->slots[h] = ++e->ntasks;
+	*added = true;
+	return t;
+}
+
+/* ------------------------------------------------------------ ready heap */
+
+static bool heap_before(const ag_engine *e, size_t a, size_t b)
+{
+	const ag_node *x = e->tasks[a].node, *y = e->tasks[b].node;
+	if (x->seq != y->seq)
+		return x->seq > y->seq;
+	return x->id > y->id;
+}
+
+static void heap_push(ag_engine *e, size_t ti)
+{
+	size_t i = e->nheap++;
+	e->heap[i] = ti;
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+		if (!heap_before(e, e->heap[i], e->heap[p]))
+			break;
+		size_t tmp = e->heap[i]; e->heap[i] = e->heap[p]; e->heap[p] = tmp;
+		i = p;
+	}
+}
+
+static size_t heap_pop(ag_engine *e)
+{
+	size_t top = e->heap[0];
+	e->heap[0] = e->heap[--e->nheap];
+	size_t i = 0;
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < e->nheap && heap_before(e, e->heap[l], e->heap[m]))
+			m = l;
+		if (r < e->nheap && heap_before(e, e->heap[r], e->heap[m]))
+			m = r;
+		if (m == i)
+			break;
+		size_t tmp = e->heap[i]; e->heap[i] = e->heap[m]; e->heap[m] = tmp;
+		i = m;
+	}
+	return top;
+}
+
+/* ------------------------------------------------------------ statistics */
+
+void ag_grad_stats_compute(ag_tensor *g, ag_grad_stats *st)
+{
+	memset(st, 0, sizeof *st);
+	if (!g)
+		return;
+	st->ndim = g->ndim;
+	memcpy(st->shape, g->shape, sizeof g->shape);
+	st->dtype = g->dtype;
+	st->numel = ag_numel(g);
+	if (st->numel == 0)
+		return;
+	ag_tensor *c = ag_contiguous(g);
+	if (!c)
+		return;
+	const char *p = ag_data_ptr(c);
+	size_t es = ag_dtype_size(c->dtype);
+	double sum = 0, mx = 0;
+	int64_t finite = 0;
+	for (int64_t i = 0; i < st->numel; i++) {
+		double v = ag_load(p + (size_t)i * es, c->dtype);
+		if (isnan(v)) {
+			st->n_nan++;
+			continue;
+		}
+		if (isinf(v)) {
+			st->n_inf++;
+			continue;
+		}
+		double a = fabs(v);
+		if (a == 0)
+			st->n_zero++;
+		else if (a < 5.960464477539063e-08)	/* fp16's smallest */
+			st->n_fp16_underflow++;
+		sum += a;
+		if (a > mx)
+			mx = a;
+		finite++;
+	}
+	st->mean_abs = finite ? sum / (double)finite : NAN;
+	st->max_abs = finite ? mx : NAN;
+	ag_tensor_release(c);
+}
+
+static void emit_simple(ag_backward_event_kind kind, int status)
+{
+	if (!observer)
+		return;
+	ag_backward_event ev = { .kind = kind, .status = status };
+	observer(&ev, observer_ud);
+}
+
+static void emit_node(const ag_node *n, ag_tensor **in, int nin,
+		      ag_tensor **out, int nout)
+{
+	ag_grad_stats sin[8], sout[8];
+	bool defined[8];
+	if (!observer)
+		return;
+	if (nin > 8)
+		nin = 8;
+	if (nout > 8)
+		nout = 8;
+	for (int i = 0; i < nin; i++)
+		ag_grad_stats_compute(in[i], &sin[i]);
+	for (int i = 0; i < nout; i++) {
+		defined[i] = out[i] != NULL;
+		ag_grad_stats_compute(out[i], &sout[i]);
+	}
+	ag_backward_event ev = {
+		.kind = AG_EV_NODE, .node = n, .n_in = nin, .n_out = nout,
+		.in = sin, .out = sout, .out_defined = defined,
+	};
+	observer(&ev, observer_ud);
+	if (n->variable && nin > 0) {
+		ag_backward_event acc = {
+			.kind = AG_EV_ACCUMULATE, .node = n, .n_in = 1,
+			.in = sin, .tensor_id = n->variable->id,
+		};
+		observer(&acc, observer_ud);
+	}
+}
+
+/* -------------------------------------------------------------- begin */
+
+static int check_root(ag_tensor *root, ag_tensor *grad, int i, ag_tensor **out)
+{
+	char b1[128], b2[128];
+	*out = NULL;
+	if (!ag_requires_grad(root))
+		return ag_error(AG_ERR_RUNTIME, "element %d of tensors does not "
+				"require grad and does not have a grad_fn", i);
+	if (!grad) {
+		if (ag_numel(root) != 1)
+			return ag_error(AG_ERR_RUNTIME, "grad can be implicitly "
+					"created only for scalar outputs");
+		*out = ag_ones(root->shape, root->ndim, root->dtype);
+		return *out ? 0 : -1;
+	}
+	if (!ag_same_shape(grad, root))
+		return ag_error(AG_ERR_SHAPE, "Mismatch in shape: grad_output[%d] "
+				"has a shape of torch.Size(%s) and output[%d] has a "
+				"shape of torch.Size(%s).", i,
+				ag_shape_str(grad->shape, grad->ndim, b1, sizeof b1),
+				i, ag_shape_str(root->shape, root->ndim, b2, sizeof b2));
+	if (ag_dtype_is_floating(root->dtype) != ag_dtype_is_floating(grad->dtype))
+		return ag_error(AG_ERR_DTYPE, "grad_output[%d] has dtype %s, but "
+				"output[%d] has dtype %s", i,
+				ag_dtype_name(grad->dtype), i,
+				ag_dtype_name(root->dtype));
+	*out = ag_to_dtype(grad, root->dtype);
+	return *out ? 0 : -1;
+}
+
+/* Adds g into a buffer slot: differentiably under create_graph. */
+static int buffer_add(ag_tensor **slot, ag_tensor *g)
+{
+	if (!*slot) {
+		ag_tensor_retain(g);
+		*slot = g;
+		return 0;
+	}
+	ag_tensor *sum = ag_add(*slot, g);
+	if (!sum)
+		return -1;
+	ag_tensor_release(*slot);
+	*slot = sum;
+	return 0;
+}
+
+/* Discover the graph (iteratively) and count dependencies. */
+static int discover(ag_engine *e, ag_node **roots, int nroots)
+{
+	size_t cap = 256, top = 0;
+	size_t *stack = malloc(cap * sizeof *stack);
+	bool added;
+
+	if (!stack)
+		return ag_error(AG_ERR_NOMEM, "out of memory");
+	for (int i = 0; i < nroots; i++) {
+		if (!roots[i])
+			continue;
+		task *t = get_task(e, roots[i], &added);
+		if (!t)
+			goto fail;
+		if (added)
+			stack[top++] = (size_t)(t - e->tasks);
+		if (top == cap) {
+			size_t *ns = realloc(stack, (cap *= 2) * sizeof *ns);
+			if (!ns)
+				goto nomem;
+			stack = ns;
+		}
+	}
+	while (top > 0) {
+		size_t ti = stack[--top];
+		ag_node *n = e->tasks[ti].node;
+		for (int j = 0; j < n->n_next; j++) {
+			ag_node *child = n->next[j].fn;
+			if (!child)
+				continue;
+			task *c = get_task(e, child, &added);
+			if (!c)
+				goto fail;
+			if (added) {
+				if (top == cap) {
+					size_t *ns = realloc(stack, (cap *= 2) * sizeof *ns);
+					if (!ns)
+						goto nomem;
+					stack = ns;
+				}
+				stack[top++] = (size_t)(c - e->tasks);
+			}
+		}
+	}
+	free(stack);
+	return 0;
+nomem:
+	ag_error(AG_ERR_NOMEM, "out of memory");
+fail:
+	free(stack);
+	return -1;
+}
+
+/* With inputs (autograd.grad), run only nodes on a path to a captured
+ * input.  Edges always point to older nodes (smaller seq) or to an
+ * AccumulateGrad, which has no edges, so one sweep in increasing seq sees
+ * every child before its parents. */
+struct seq_index { uint64_t seq; size_t index; };
+
+static int cmp_seq(const void *a, const void *b)
+{
+	const struct seq_index *x = a, *y = b;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int mark_exec(ag_engine *e)
+{
+	if (e->opt.ninputs == 0) {
+		for (size_t i = 0; i < e->ntasks; i++)
+			e->tasks[i].exec = e->tasks[i].in_graph = true;
+		return 0;
+	}
+	struct seq_index *order = malloc((e->ntasks ? e->ntasks : 1) * sizeof *order);
+	if (!order)
+		return ag_error(AG_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < e->ntasks; i++) {
+		order[i].seq = e->tasks[i].node->n_next ? e->tasks[i].node->seq : 0;
+		order[i].index = i;
+	}
+	qsort(order, e->ntasks, sizeof *order, cmp_seq);
+	for (size_t k = 0; k < e->ntasks; k++) {
+		task *t = &e->tasks[order[k].index];
+		for (int j = 0; j < t->node->n_next && !t->exec; j++) {
+			ag_node *c = t->node->next[j].fn;
+			task *ct = c ? find_task(e, c) : NULL;
+			if (ct && (ct->exec || ct->capture))
+				t->exec = true;
+		}
+		t->in_graph = t->exec || t->capture;
+	}
+	free(order);
+	return 0;
+}
+
+ag_engine *ag_engine_begin(ag_tensor *const *roots, ag_tensor *const *grads,
+			   int nroots, const ag_backward_options *opt)
+{
+	ag_engine *e = calloc(1, sizeof *e);
+	ag_tensor **root_grads = calloc((size_t)(nroots ? nroots : 1), sizeof *root_grads);
+	ag_edge *root_edges = calloc((size_t)(nroots ? nroots : 1), sizeof *root_edges);
+	ag_node **root_nodes = calloc((size_t)(nroots ? nroots : 1), sizeof *root_nodes);
+
+	if (!e || !root_grads || !root_edges || !root_nodes) {
+		ag_error(AG_ERR_NOMEM, "out of memory");
+		goto fail_early;
+	}
+	e->opt = *opt;
+	e->prev_grad_mode = ag_is_grad_enabled();
+	e->nslots = 128;
+	e->slots = calloc(e->nslots, sizeof *e->slots);
+	if (!e->slots) {
+		ag_error(AG_ERR_NOMEM, "out of memory");
+		goto fail_early;
+	}
+	if (nroots == 0) {
+		ag_error(AG_ERR_RUNTIME, "backward() needs at least one tensor");
+		goto fail_early;
+	}
+	for (int i = 0; i < nroots; i++) {
+		if (check_root(roots[i], grads ? grads[i] : NULL, i, &root_grads[i]) < 0)
+			goto fail_early;
+		root_edges[i] = ag_gradient_edge(roots[i]);
+		root_nodes[i] = root_edges[i].fn;
+	}
+	for (int i = 0; i < opt->ninputs; i++)
+		if (!ag_requires_grad(opt->inputs[i])) {
+			ag_error(AG_ERR_RUNTIME, "One of the differentiated Tensors "
+				 "does not require grad");
+			goto fail_early;
+		}
+	if (discover(e, root_nodes, nroots) < 0)
+		goto fail_early;
+
+	/* captures for autograd.grad */
+	if (opt->ninputs > 0) {
+		e->nresults = opt->ninputs;
+		e->results = calloc((size_t)opt->ninputs, sizeof *e->results);
+		if (!e->results) {
+			ag_error(AG_ERR_NOMEM, "out of memory");
+			goto fail_early;
+		}
+		for (int i = 0; i < opt->ninputs; i++) {
+			ag_edge ie = ag_gradient_edge(opt->inputs[i]);
+			task *t = ie.fn ? find_task(e, ie.fn) : NULL;
+			ag_node_release(ie.fn);
+			if (!t)
+				continue;	/* unused: checked at the end */
+			if (!t->capture) {
+				t->capture = calloc((size_t)t->node->n_outputs,
+						    sizeof *t->capture);
+				if (!t->capture) {
+					ag_error(AG_ERR_NOMEM, "out of memory");
+					goto fail_early;
+				}
+			}
+			t->capture[ie.input_nr] = i + 1;
+		}
+	}
+	if (mark_exec(e) < 0)
+		goto fail_early;
+
+	/* dependencies: edges from processed nodes */
+	for (size_t i = 0; i < e->ntasks; i++) {
+		task *t = &e->tasks[i];
+		if (!t->exec)
+			continue;
+		for (int j = 0; j < t->node->n_next; j++) {
+			task *c = t->node->next[j].fn ? find_task(e, t->node->next[j].fn) : NULL;
+			if (c && c->in_graph)
+				c->deps++;
+		}
+	}
+	/* seed the roots' gradients */
+	for (int i = 0; i < nroots; i++) {
+		if (!root_edges[i].fn)
+			continue;
+		task *t = find_task(e, root_edges[i].fn);
+		if (t && buffer_add(&t->buffer[root_edges[i].input_nr], root_grads[i]) < 0)
+			goto fail_early;
+	}
+	e->heap = malloc((e->ntasks ? e->ntasks : 1) * sizeof *e->heap);
+	if (!e->heap) {
+		ag_error(AG_ERR_NOMEM, "out of memory");
+		goto fail_early;
+	}
+	e->executed = malloc((e->ntasks ? e->ntasks : 1) * sizeof *e->executed);
+	if (!e->executed) {
+		ag_error(AG_ERR_NOMEM, "out of memory");
+		goto fail_early;
+	}
+	for (size_t i = 0; i < e->ntasks; i++)
+		if (e->tasks[i].in_graph) {
+			e->pending++;
+			if (e->tasks[i].deps == 0)
+				heap_push(e, i);
+		}
+	for (int i = 0; i < nroots; i++) {
+		ag_tensor_release(root_grads[i]);
+		ag_node_release(root_edges[i].fn);
+	}
+	free(root_grads);
+	free(root_edges);
+	free(root_nodes);
+	e->outer = current_engine;
+	current_engine = e;
+	emit_simple(AG_EV_BEGIN, 0);
+	return e;
+
+fail_early:
+	if (root_grads)
+		for (int i = 0; i < nroots; i++)
+			ag_tensor_release(root_grads[i]);
+	if (root_edges)
+		for (int i = 0; i < nroots; i++)
+			ag_node_release(root_edges[i].fn);
+	free(root_grads);
+	free(root_edges);
+	free(root_nodes);
+	if (e) {
+		e->finished = true;
+		e->outer = current_engine;
+		current_engine = e;
+		ag_engine_free(e);
+	}
+	return NULL;
+}
+
+/* --------------------------------------------------------------- step */
+
+ag_node *ag_engine_peek(const ag_engine *e)
+{
+	if (e->finished || e->nheap == 0)
+		return NULL;
+	return e->tasks[e->heap[0]].node;
+}
+
+int ag_engine_pending(const ag_engine *e) { return e->finished ? 0 : e->pending; }
+
+static int run_tensor_hooks(ag_hook *h, ag_tensor **slot)
+{
+	for (; h; h = h->next) {
+		ag_tensor *rep = NULL;
+		if (!h->tensor_fn)
+			continue;
+		if (h->tensor_fn(h->ud, *slot, &rep) < 0)
+			return -1;
+		if (rep) {
+			ag_tensor_release(*slot);
+			*slot = rep;
+		}
+	}
+	return 0;
+}
+
+/* What a non-leaf retaining its grad keeps (retain_grad's hook). */
+static int retain_into(ag_tensor *t, ag_tensor *g)
+{
+	ag_tensor *ng;
+	if (!t->grad) {
+		ng = ag_is_grad_enabled() ? (ag_tensor_retain(g), g) : ag_clone(g);
+	} else {
+		ng = ag_add(t->grad, g);
+	}
+	if (!ng)
+		return -1;
+	ag_tensor_release(t->grad);
+	t->grad = ng;
+	return 0;
+}
+
+static ag_tensor *zeros_for(const struct ag_out_meta *m)
+{
+	return ag_zeros(m->shape, m->ndim, m->dtype);
+}
+
+/* Is shape `from` broadcastable to `to`? (grads may need summing back) */
+static bool expandable_to(const int64_t *from, int nf, const int64_t *to, int nt)
+{
+	if (nf > nt)
+		return false;
+	for (int i = 0; i < nf; i++) {
+		int64_t a = from[nf - 1 - i], b = to[nt - 1 - i];
+		if (a != b && a != 1)
+			return false;
+	}
+	return true;
+}
+
+/* PyTorch's validate_outputs: shapes must match the input's, up to a sum
+ * over broadcast dims; dtype is converted to the input's. */
+static int validate_output(ag_node *n, int j, ag_tensor **slot)
+{
+	ag_node *c = n->next[j].fn;
+	const struct ag_out_meta *m = &c->out_meta[n->next[j].input_nr];
+	ag_tensor *g = *slot;
+	char b1[128], b2[128];
+
+	if (g->ndim != m->ndim || memcmp(g->shape, m->shape,
+					 (size_t)m->ndim * sizeof *m->shape)) {
+		if (!expandable_to(m->shape, m->ndim, g->shape, g->ndim))
+			return ag_error(AG_ERR_SHAPE, "Function %s returned an invalid "
+					"gradient at index %d - got %s but expected "
+					"shape compatible with %s", n->name, j,
+					ag_shape_str(g->shape, g->ndim, b1, sizeof b1),
+					ag_shape_str(m->shape, m->ndim, b2, sizeof b2));
+		ag_tensor *s = ag_sum_to_size(g, m->shape, m->ndim);
+		if (!s)
+			return -1;
+		ag_tensor_release(g);
+		*slot = g = s;
+	}
+	if (g->dtype != m->dtype && ag_dtype_is_floating(m->dtype)) {
+		ag_tensor *d = ag_to_dtype(g, m->dtype);
+		if (!d)
+			return -1;
+		ag_tensor_release(g);
+		*slot = d;
+	}
+	return 0;
+}
+
+static bool has_nan(ag_tensor *g)
+{
+	ag_grad_stats st;
+	if (!g || !ag_dtype_is_floating(g->dtype))
+		return false;
+	ag_grad_stats_compute(g, &st);
+	return st.n_nan > 0;
+}
+
+static int finish(ag_engine *e, int status);
+
+static int step_fail(ag_engine *e, ag_node *n)
+{
+	if (n && n->traceback && !e->failed_traceback) {
+		e->failed_traceback = strdup(n->traceback);
+		e->failed_node = n->name;
+	} else if (n && !e->failed_node) {
+		e->failed_node = n->name;
+	}
+	finish(e, -1);
+	return -1;
+}
+
+int ag_engine_step(ag_engine *e)
+{
+	if (e->finished)
+		return 0;
+	if (e->nheap == 0)
+		return finish(e, 0) < 0 ? -1 : 0;
+
+	size_t ti = heap_pop(e);
+	task *t = &e->tasks[ti];
+	ag_node *n = t->node;
+	int nout = n->n_outputs, nnext = n->n_next;
+	ag_tensor **in = t->buffer;
+	ag_tensor *out_local[8], **out = out_local;
+	int rc = -1;
+
+	t->done = true;
+	e->pending--;
+	ag_set_grad_enabled(e->opt.create_graph);
+
+	/* undefined incoming gradients become zeros */
+	for (int i = 0; i < nout; i++)
+		if (!in[i] && !(in[i] = zeros_for(&n->out_meta[i])))
+			return step_fail(e, n);
+
+	/* tensor hooks, then retain_grad, then captures */
+	for (int i = 0; i < nout; i++) {
+		ag_hook *hooks = NULL;
+		if (n->variable) {
+			ag_autograd_meta *m = n->variable->autograd_extra;
+			hooks = m ? m->hooks : NULL;
+		} else if (n->tensor_pre_hooks) {
+			hooks = n->tensor_pre_hooks[i];
+		}
+		if (run_tensor_hooks(hooks, &in[i]) < 0)
+			return step_fail(e, n);
+		if (n->retained_tensors && n->retained_tensors[i] &&
+		    retain_into(n->retained_tensors[i], in[i]) < 0)
+			return step_fail(e, n);
+		if (t->capture && t->capture[i]) {
+			ag_tensor **r = &e->results[t->capture[i] - 1];
+			ag_tensor *g = in[i];
+			if (!e->opt.create_graph) {
+				g = ag_detach(in[i]);
+				if (!g)
+					return step_fail(e, n);
+			} else {
+				ag_tensor_retain(g);
+			}
+			ag_tensor_release(*r);
+			*r = g;
+		}
+	}
+	if (!t->exec) {
+		ag_set_grad_enabled(e->prev_grad_mode);
+		return 1;
+	}
+	for (ag_hook *h = n->pre_hooks; h; h = h->next)
+		if (h->pre_fn && h->pre_fn(h->ud, n, in, nout) < 0)
+			return step_fail(e, n);
+
+	if (nnext > 8 && !(out = calloc((size_t)nnext, sizeof *out)))
+		return step_fail(e, n);
+	memset(out, 0, (size_t)(nnext > 8 ? nnext : 8) * sizeof *out);
+
+	if (n->apply && n->apply(n, in, out) < 0)
+		goto out;
+	for (ag_hook *h = n->post_hooks; h; h = h->next)
+		if (h->post_fn && h->post_fn(h->ud, n, out, nnext, in, nout) < 0)
+			goto out;
+	for (int j = 0; j < nnext; j++) {
+		if (!out[j] || !n->next[j].fn) {
+			ag_tensor_release(out[j]);
+			out[j] = NULL;
+			continue;
+		}
+		if (validate_output(n, j, &out[j]) < 0)
+			goto out;
+	}
+	if (ag_is_anomaly_enabled())
+		for (int j = 0; j < nnext; j++)
+			if (has_nan(out[j])) {
+				ag_error(AG_ERR_RUNTIME, "Function '%s' returned nan "
+					 "values in its %dth output.", n->name, j);
+				goto out;
+			}
+	emit_node(n, in, nout, out, nnext);
+
+	/* hand the gradients on */
+	for (int j = 0; j < nnext; j++) {
+		ag_node *c = n->next[j].fn;
+		task *ct = c ? find_task(e, c) : NULL;
+		if (!ct || !ct->in_graph)
+			continue;
+		if (out[j] && buffer_add(&ct->buffer[n->next[j].input_nr], out[j]) < 0)
+			goto out;
+		if (--ct->deps == 0)
+			heap_push(e, (size_t)(ct - e->tasks));
+	}
+	e->executed[e->nexecuted++] = ti;
+	rc = 1;
+out:
+	for (int j = 0; j < nnext; j++)
+		ag_tensor_release(out[j]);
+	if (out != out_local)
+		free(out);
+	/* the node's incoming buffer is no longer needed */
+	for (int i = 0; i < nout; i++) {
+		ag_tensor_release(in[i]);
+		in[i] = NULL;
+	}
+	if (rc < 0)
+		return step_fail(e, n);
+	ag_set_grad_enabled(e->prev_grad_mode);
+	return 1;
+}
+
+static int finish(ag_engine *e, int status)
+{
+	if (e->finished)
+		return status;
+	e->finished = true;
+	if (status == 0 && e->opt.ninputs > 0 && !e->opt.allow_unused)
+		for (int i = 0; i < e->nresults; i++)
+			if (!e->results[i]) {
+				ag_error(AG_ERR_RUNTIME, "One of the differentiated "
+					 "Tensors appears to not have been used in "
+					 "the graph. Set allow_unused=True if this is "
+					 "the desired behavior.");
+				status = -1;
+				break;
+			}
+	if (status == 0 && !e->opt.retain_graph)
+		for (size_t k = 0; k < e->nexecuted; k++)
+			ag_node_release_saved(e->tasks[e->executed[k]].node);
+	ag_set_grad_enabled(e->prev_grad_mode);
+	emit_simple(AG_EV_END, status);
+	return status;
+}
+
+int ag_engine_run(ag_engine *e)
+{
+	for (;;) {
+		if (ag_check_interrupt() < 0) {
+			finish(e, -1);
+			return -1;
+		}
+		int r = ag_engine_step(e);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return 0;
+	}
+}
+
+ag_tensor *ag_engine_result(ag_engine *e, int i)
+{
+	if (i < 0 || i >= e->nresults || !e->results[i])
+		return NULL;
+	ag_tensor_retain(e->results[i]);
+	return e->results[i];
+}
+
+const char *ag_engine_failed_traceback(const ag_engine *e)
+{
+	return e->failed_traceback;
+}
+
+const char *ag_engine_failed_node(const ag_engine *e) { return e->failed_node; }
+
+void ag_engine_free(ag_engine *e)
+{
+	if (!e)
+		return;
+	if (!e->finished) {
+		/* abandoned halfway: the graph keeps its saved tensors */
+		e->finished = true;
+		ag_set_grad_enabled(e->prev_grad_mode);
+		emit_simple(AG_EV_END, -1);
+	}
+	if (current_engine == e)
+		current_engine = e->outer;
+	for (size_t i = 0; i < e->ntasks; i++) {
+		task *t = &e->tasks[i];
+		for (int k = 0; k < t->node->n_outputs; k++)
+			ag_tensor_release(t->buffer[k]);
+		free(t->buffer);
+		free(t->capture);
+		ag_node_release(t->node);
+	}
+	for (int i = 0; i < e->nresults; i++)
+		ag_tensor_release(e->results[i]);
+	free(e->results);
+	free(e->tasks);
+	free(e->slots);
+	free(e->heap);
+	free(e->executed);
+	free(e->failed_traceback);
+	free(e);
+}
+
+int ag_backward(ag_tensor *const *roots, ag_tensor *const *grads, int n,
+		bool retain_graph, bool create_graph)
+{
+	ag_backward_options opt = {
+		.retain_graph = retain_graph || create_graph,
+		.create_graph = create_graph,
+	};
+	ag_engine *e = ag_engine_begin(roots, grads, n, &opt);
+	if (!e)
+		return -1;
+	int rc = ag_engine_run(e);
+	ag_engine_free(e);
+	return rc;
+}

@@ -1,0 +1,118 @@
+/*
+ * trace.c - the trace log: a bounded ring of op events for the debugger.
+ *
+ * It records every op, also those autograd does not (no_grad, inputs that
+ * need no gradient, detach), with ids and metadata only, so it keeps no
+ * tensor alive.  Where in the Lua source an op ran comes from a provider
+ * the binding installs; module scopes are a small stack.
+ */
+#include "internal.h"
+#include "autograd.h"
+
+#include <stdio.h>
+
+#define DEFAULT_CAPACITY 16384
+#define MAX_SCOPES 32
+
+static bool enabled = true;
+static ag_trace_event *ring;
+static size_t capacity, head, count;	/* head: next slot to write */
+static uint64_t next_seq = 1;
+static void (*where_fn)(char *, size_t, void *);
+static void *where_ud;
+static char scopes[MAX_SCOPES][64];
+static int nscopes;
+
+void ag_trace_enable(bool on) { enabled = on; }
+bool ag_trace_enabled(void) { return enabled; }
+
+void ag_trace_set_capacity(size_t n)
+{
+	ag_trace_event *r = n ? calloc(n, sizeof *r) : NULL;
+	if (n && !r)
+		return;	/* keep the old ring */
+	free(ring);
+	ring = r;
+	capacity = n;
+	head = count = 0;
+}
+
+size_t ag_trace_count(void) { return count; }
+
+const ag_trace_event *ag_trace_get(size_t i)
+{
+	if (i >= count)
+		return NULL;
+	size_t first = (head + capacity - count) % capacity;
+	return &ring[(first + i) % capacity];
+}
+
+void ag_trace_clear(void)
+{
+	head = count = 0;
+}
+
+void ag_trace_set_where_provider(void (*fn)(char *buf, size_t n, void *ud),
+				 void *ud)
+{
+	where_fn = fn;
+	where_ud = ud;
+}
+
+void ag_trace_push_scope(const char *scope)
+{
+	if (nscopes < MAX_SCOPES)
+		snprintf(scopes[nscopes], sizeof scopes[0], "%s", scope);
+	nscopes++;
+}
+
+void ag_trace_pop_scope(void)
+{
+	if (nscopes > 0)
+		nscopes--;
+}
+
+uint64_t ag_trace_op(const char *op, ag_tensor *const *in, int n_in,
+		     ag_tensor *const *out, int n_out, ag_node *node,
+		     bool inplace)
+{
+	/* ops run by the engine inside backward are not the user's */
+	if (!enabled || (ag_engine_current() && !ag_is_grad_enabled()))
+		return 0;
+	if (!ring) {
+		ag_trace_set_capacity(DEFAULT_CAPACITY);
+		if (!ring)
+			return 0;
+	}
+	ag_trace_event *ev = &ring[head];
+	memset(ev, 0, sizeof *ev);
+	ev->seq = next_seq++;
+	ev->op = op;
+	ev->grad_fn = node ? node->name : NULL;
+	ev->node_id = node ? node->id : 0;
+	ev->n_in = n_in < AG_TRACE_MAX_IO ? n_in : AG_TRACE_MAX_IO;
+	ev->n_out = n_out < AG_TRACE_MAX_IO ? n_out : AG_TRACE_MAX_IO;
+	for (int i = 0; i < ev->n_in; i++) {
+		ev->in[i] = in[i] ? in[i]->id : 0;
+		ev->in_requires_grad[i] = in[i] && ag_requires_grad(in[i]);
+	}
+	for (int i = 0; i < ev->n_out; i++)
+		ev->out[i] = out[i] ? out[i]->id : 0;
+	if (n_out > 0 && out[0]) {
+		ev->out_ndim = out[0]->ndim;
+		memcpy(ev->out_shape, out[0]->shape, sizeof ev->out_shape);
+		ev->out_dtype = out[0]->dtype;
+	}
+	ev->grad_mode = ag_is_grad_enabled();
+	ev->recorded = node != NULL;
+	ev->inplace = inplace;
+	if (where_fn)
+		where_fn(ev->where, sizeof ev->where, where_ud);
+	if (nscopes > 0)
+		snprintf(ev->scope, sizeof ev->scope, "%s",
+			 scopes[(nscopes > MAX_SCOPES ? MAX_SCOPES : nscopes) - 1]);
+	head = (head + 1) % capacity;
+	if (count < capacity)
+		count++;
+	return ev->seq;
+}
