@@ -1,0 +1,479 @@
+/*
+ * index.c - joining tensors (cat, stack), gathering along a dim
+ * (index_select) and the indexing the Lua syntax needs: x[spec] as a view,
+ * x[spec] = tensor and x[spec] = number.
+ *
+ * Each op checks its arguments, computes into a fresh output and returns
+ * it, so the autograd layer can wrap it without looking inside.  For that
+ * the fresh outputs are filled by raw copies (copy_into), never by public
+ * ops such as copy_ that the autograd layer records.
+ */
+#include "internal.h"
+#include "derivatives.h"
+
+#include <stdio.h>
+
+struct copy_ctx {
+	ag_dtype dst, src;
+	size_t size;
+};
+
+static void loop_copy(char **data, const int64_t *strides, int64_t n,
+		      void *vctx)
+{
+	const struct copy_ctx *c = vctx;
+	char *d = data[0], *s = data[1];
+
+	for (int64_t i = 0; i < n; i++, d += strides[0], s += strides[1]) {
+		if (c->dst == c->src)
+			memcpy(d, s, c->size);
+		else if (c->src == AG_INT64 || c->src == AG_BOOL)
+			ag_store_i64(d, c->dst, ag_load_i64(s, c->src));
+		else
+			ag_store(d, c->dst, ag_load(s, c->src));
+	}
+}
+
+/* dst = src for two tensors of one shape (dtypes may differ), where dst is
+ * part of a fresh output: no checks, no version bump, no autograd. */
+static int copy_into(ag_tensor *dst, ag_tensor *src)
+{
+	struct copy_ctx c = { dst->dtype, src->dtype, ag_dtype_size(dst->dtype) };
+	ag_tensor *ops[2] = { dst, src };
+	ag_iter it;
+
+	if (ag_numel(dst) == 0)
+		return 0;
+	if (ag_iter_init(&it, 2, ops, dst->shape, dst->ndim) < 0)
+		return -1;
+	ag_iter_run(&it, loop_copy, &c, true);
+	return 0;
+}
+
+/* t's sub-tensor at position k of dim d (a select, as a bare header). */
+static ag_tensor *slice_at(ag_tensor *t, int d, int64_t k)
+{
+	int64_t shape[AG_MAX_DIMS], stride[AG_MAX_DIMS];
+
+	for (int i = 0, j = 0; i < t->ndim; i++) {
+		if (i == d)
+			continue;
+		shape[j] = t->shape[i];
+		stride[j] = t->stride[i];
+		j++;
+	}
+	return ag_tensor_make_view(t, shape, stride, t->ndim - 1,
+				   t->offset + k * t->stride[d]);
+}
+
+/* ----------------------------------------------------------------- cat */
+
+/* PyTorch still accepts 1-d empty tensors of any size next to others
+ * (legacy behaviour): they are skipped. */
+static bool cat_skipped(const ag_tensor *t)
+{
+	return t->ndim == 1 && t->shape[0] == 0;
+}
+
+static int cat_check(ag_tensor *const *ts, int n, int64_t dim,
+		     const ag_tensor **ref_out, int *dim_out, ag_dtype *dt_out)
+{
+	const ag_tensor *ref = NULL;
+	ag_dtype dt;
+	int d;
+
+	if (n <= 0 || !ts)
+		return ag_error(AG_ERR_VALUE,
+				"torch.cat(): expected a non-empty list of Tensors");
+	for (int i = 0; i < n; i++)
+		if (!ts[i])
+			return ag_error(AG_ERR_VALUE, "torch.cat(): expected a "
+					"Tensor at position %d", i);
+	dt = ts[0]->dtype;
+	for (int i = 0; i < n; i++) {
+		if (ts[i]->ndim == 0)
+			return ag_error(AG_ERR_SHAPE, "zero-dimensional tensor (at "
+					"position %d) cannot be concatenated", i);
+		if (i > 0)
+			dt = ag_promote_types(dt, ts[i]->dtype);
+		if (!ref && !cat_skipped(ts[i]))
+			ref = ts[i];
+	}
+	*dt_out = dt;
+	*ref_out = ref;
+	if (!ref) {	/* only legacy empties: the result is one as well */
+		*dim_out = 0;
+		return ag_wrap_dim(dim, 1, &d);
+	}
+	if (ag_wrap_dim(dim, ref->ndim, &d) < 0)
+		return -1;
+	*dim_out = d;
+	for (int i = 0; i < n; i++) {
+		const ag_tensor *t = ts[i];
+		if (cat_skipped(t))
+			continue;
+		if (t->ndim != ref->ndim)
+			return ag_error(AG_ERR_SHAPE, "Tensors must have same number "
+					"of dimensions: got %d and %d",
+					ref->ndim, t->ndim);
+		for (int k = 0; k < t->ndim; k++)
+			if (k != d && t->shape[k] != ref->shape[k])
+				return ag_error(AG_ERR_SHAPE, "Sizes of tensors must "
+						"match except in dimension %d. "
+						"Expected size %lld but got size "
+						"%lld for tensor number %d in the "
+						"list.", d,
+						(long long)ref->shape[k],
+						(long long)t->shape[k], i);
+	}
+	return 0;
+}
+
+/* cat without argument checks beyond cat_check: shared with stack. */
+static ag_tensor *cat_impl(ag_tensor *const *ts, int n, int dim)
+{
+	const ag_tensor *ref = NULL;
+	int64_t shape[AG_MAX_DIMS], at = 0, zero = 0;
+	ag_dtype dt = AG_DEFAULT_DTYPE;
+	ag_tensor *out;
+	int d = 0;
+
+	if (cat_check(ts, n, dim, &ref, &d, &dt) < 0)
+		return NULL;
+	if (!ref)
+		return ag_tensor_alloc(&zero, 1, dt);
+	memcpy(shape, ref->shape, sizeof shape);
+	shape[d] = 0;
+	for (int i = 0; i < n; i++)
+		if (!cat_skipped(ts[i]))
+			shape[d] += ts[i]->shape[d];
+	out = ag_tensor_alloc(shape, ref->ndim, dt);
+	if (!out)
+		return NULL;
+	for (int i = 0; i < n; i++) {
+		ag_tensor *part;
+		int rc;
+
+		if (cat_skipped(ts[i]) || ts[i]->shape[d] == 0)
+			continue;
+		shape[d] = ts[i]->shape[d];
+		part = ag_tensor_make_view(out, shape, out->stride, out->ndim,
+					   at * out->stride[d]);
+		rc = part ? copy_into(part, ts[i]) : -1;
+		ag_tensor_release(part);
+		if (rc < 0) {
+			ag_tensor_release(out);
+			return NULL;
+		}
+		at += ts[i]->shape[d];
+	}
+	return out;
+}
+
+ag_tensor *ag_cat(ag_tensor *const *ts, int n, int dim)
+{
+	ag_tensor *out = cat_impl(ts, n, dim);
+	if (out && ag_ad_cat(out, ts, n, dim < 0 && out->ndim ? dim + out->ndim : dim) < 0) {
+		ag_tensor_release(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* --------------------------------------------------------------- stack */
+
+ag_tensor *ag_stack(ag_tensor *const *ts, int n, int dim)
+{
+	ag_tensor *parts[64], **ps = parts, *out = NULL;
+	char b1[256], b2[256];
+	int d, made = 0;
+
+	if (n <= 0 || !ts) {
+		ag_error(AG_ERR_VALUE, "stack expects a non-empty TensorList");
+		return NULL;
+	}
+	for (int i = 0; i < n; i++)
+		if (!ts[i]) {
+			ag_error(AG_ERR_VALUE, "stack(): expected a Tensor at "
+				 "position %d", i);
+			return NULL;
+		}
+	for (int i = 1; i < n; i++)
+		if (!ag_same_shape(ts[0], ts[i])) {
+			ag_error(AG_ERR_SHAPE, "stack expects each tensor to be equal "
+				 "size, but got %s at entry 0 and %s at entry %d",
+				 ag_shape_str(ts[0]->shape, ts[0]->ndim, b1, sizeof b1),
+				 ag_shape_str(ts[i]->shape, ts[i]->ndim, b2, sizeof b2),
+				 i);
+			return NULL;
+		}
+	if (ag_wrap_dim(dim, ts[0]->ndim + 1, &d) < 0)
+		return NULL;
+	if (ts[0]->ndim + 1 > AG_MAX_DIMS) {
+		ag_error(AG_ERR_VALUE, "tensors have at most %d dimensions",
+			 AG_MAX_DIMS);
+		return NULL;
+	}
+	if (n > (int)(sizeof parts / sizeof parts[0])) {
+		ps = malloc((size_t)n * sizeof *ps);
+		if (!ps) {
+			ag_error(AG_ERR_NOMEM, "out of memory");
+			return NULL;
+		}
+	}
+	/* each input seen with a size-1 dim at d (bare headers, so that
+	 * nothing here is recorded as an unsqueeze) */
+	for (; made < n; made++) {
+		ag_tensor *t = ts[made];
+		int64_t shape[AG_MAX_DIMS], stride[AG_MAX_DIMS];
+		for (int i = 0, j = 0; i <= t->ndim; i++) {
+			if (i == d) {
+				shape[i] = 1;
+				stride[i] = 1;
+			} else {
+				shape[i] = t->shape[j];
+				stride[i] = t->stride[j];
+				j++;
+			}
+		}
+		ps[made] = ag_tensor_make_view(t, shape, stride, t->ndim + 1,
+					       t->offset);
+		if (!ps[made])
+			goto done;
+	}
+	out = cat_impl(ps, n, d);
+	if (out && ag_ad_stack(out, ts, n, d) < 0) {
+		ag_tensor_release(out);
+		out = NULL;
+	}
+done:
+	for (int i = 0; i < made; i++)
+		ag_tensor_release(ps[i]);
+	if (ps != parts)
+		free(ps);
+	return out;
+}
+
+/* -------------------------------------------------------- index_select */
+
+/* index_select from a contiguous source into a fresh output: whole blocks
+ * of the dims after d are copied at once (the embedding-lookup case). */
+static void gather_rows(ag_tensor *out, const ag_tensor *t, int d,
+			const int64_t *iv, int64_t istep, int64_t nidx)
+{
+	size_t es = ag_dtype_size(t->dtype);
+	int64_t outer = 1, inner = 1, size = t->shape[d];
+	const char *src = ag_data_ptr(t);
+	char *dst = ag_data_ptr(out);
+
+	for (int i = 0; i < d; i++)
+		outer *= t->shape[i];
+	for (int i = d + 1; i < t->ndim; i++)
+		inner *= t->shape[i];
+	for (int64_t o = 0; o < outer; o++)
+		for (int64_t i = 0; i < nidx; i++) {
+			int64_t k = iv[i * istep] < 0 ? iv[i * istep] + size :
+				iv[i * istep];
+			memcpy(dst + (size_t)((o * nidx + i) * inner) * es,
+			       src + (size_t)((o * size + k) * inner) * es,
+			       (size_t)inner * es);
+		}
+}
+
+static ag_tensor *index_select_impl(ag_tensor *t, int dim, ag_tensor *index)
+{
+	int64_t shape[AG_MAX_DIMS], nidx, size, istep;
+	ag_tensor *out;
+	const int64_t *iv;
+	int d;
+
+	if (!index) {
+		ag_error(AG_ERR_VALUE, "index_select(): no index tensor");
+		return NULL;
+	}
+	if (ag_wrap_dim(dim, t->ndim, &d) < 0)
+		return NULL;
+	if (index->ndim > 1) {
+		ag_error(AG_ERR_INDEX, "index_select(): Index is supposed to be a "
+			 "vector");
+		return NULL;
+	}
+	if (index->dtype != AG_INT64) {
+		ag_error(AG_ERR_DTYPE, "index_select(): Expected dtype int32 or "
+			 "int64 for index");
+		return NULL;
+	}
+	nidx = ag_numel(index);
+	size = t->ndim ? t->shape[d] : 1;
+	if (t->ndim && size == 0 && nidx > 0) {
+		ag_error(AG_ERR_INDEX, "index_select(): self indexing axis dim "
+			 "should be positive");
+		return NULL;
+	}
+	iv = (const int64_t *)ag_data_ptr(index);
+	istep = index->ndim ? index->stride[0] : 0;
+	for (int64_t i = 0; i < nidx; i++)
+		if (iv[i * istep] < -size || iv[i * istep] >= size) {
+			ag_error(AG_ERR_INDEX, "index out of range in self");
+			return NULL;
+		}
+	memcpy(shape, t->shape, sizeof shape);
+	if (t->ndim)	/* a 0-d source stays 0-d: the index can only pick it */
+		shape[d] = nidx;
+	out = ag_tensor_alloc(shape, t->ndim, t->dtype);
+	if (!out || t->ndim == 0) {
+		if (out && copy_into(out, t) < 0) {
+			ag_tensor_release(out);
+			out = NULL;
+		}
+		return out;
+	}
+	if (ag_is_contiguous(t)) {
+		gather_rows(out, t, d, iv, istep, nidx);
+		return out;
+	}
+	for (int64_t i = 0; i < nidx; i++) {
+		int64_t k = iv[i * istep] < 0 ? iv[i * istep] + size : iv[i * istep];
+		ag_tensor *src = slice_at(t, d, k);
+		ag_tensor *dst = src ? slice_at(out, d, i) : NULL;
+		int rc = dst ? copy_into(dst, src) : -1;
+		ag_tensor_release(src);
+		ag_tensor_release(dst);
+		if (rc < 0) {
+			ag_tensor_release(out);
+			return NULL;
+		}
+	}
+	return out;
+}
+
+ag_tensor *ag_index_select(ag_tensor *t, int dim, ag_tensor *index)
+{
+	ag_tensor *out = index_select_impl(t, dim, index);
+	if (out && ag_ad_index_select(out, t, dim, index) < 0) {
+		ag_tensor_release(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* ------------------------------------------------- indexing from Lua */
+
+ag_tensor *ag_index_view(ag_tensor *t, const ag_index_spec *spec, int n)
+{
+	ag_tensor *cur = t;
+	int d = 0;	/* the dim of cur the next spec applies to */
+
+	if (n > 0 && !spec) {
+		ag_error(AG_ERR_VALUE, "index: %d indices but no index list", n);
+		return NULL;
+	}
+	if (n > 0 && t->ndim == 0) {
+		ag_error(AG_ERR_INDEX, "invalid index of a 0-dim tensor. Use "
+			 "`tensor.item()` in Python or `tensor.item<T>()` in C++ "
+			 "to convert a 0-dim tensor to a number");
+		return NULL;
+	}
+	if (n > t->ndim) {
+		ag_error(AG_ERR_INDEX, "too many indices for tensor of dimension %d",
+			 t->ndim);
+		return NULL;
+	}
+	ag_tensor_retain(cur);
+	for (int i = 0; i < n; i++) {
+		const ag_index_spec *s = &spec[i];
+		ag_tensor *next;
+		int64_t size = cur->shape[d];
+
+		switch (s->kind) {
+		case AG_IDX_ALL:
+			d++;
+			continue;
+		case AG_IDX_INT:
+			/* the message names the dim of the indexed tensor */
+			if (s->start < -size || s->start >= size) {
+				ag_error(AG_ERR_INDEX, "index %lld is out of bounds for "
+					 "dimension %d with size %lld",
+					 (long long)s->start, i, (long long)size);
+				ag_tensor_release(cur);
+				return NULL;
+			}
+			next = ag_select(cur, d, s->start);
+			break;
+		case AG_IDX_RANGE:
+			next = ag_slice(cur, d, s->start, s->end, s->step);
+			d++;
+			break;
+		default:
+			ag_error(AG_ERR_VALUE, "invalid index kind %d", (int)s->kind);
+			ag_tensor_release(cur);
+			return NULL;
+		}
+		ag_tensor_release(cur);
+		if (!next)
+			return NULL;
+		cur = next;
+	}
+	/* x[{}] (or no spec at all) is still a view, never x itself */
+	if (cur == t) {
+		ag_tensor_release(cur);
+		cur = ag_alias(t);
+		if (cur && ag_ad_view(AG_VIEW_ALIAS, cur, t, NULL, 0) < 0) {
+			ag_tensor_release(cur);
+			return NULL;
+		}
+	}
+	return cur;
+}
+
+/* PyTorch drops leading size-1 dims of the value so that x[0] = y[None]
+ * works (numpy does the same). */
+static ag_tensor *strip_leading_ones(ag_tensor *src, int ndim)
+{
+	ag_tensor *cur = src;
+
+	ag_tensor_retain(cur);
+	while (cur->ndim > ndim && cur->shape[0] == 1) {
+		ag_tensor *next = ag_squeeze_dim(cur, 0);
+		ag_tensor_release(cur);
+		if (!next)
+			return NULL;
+		cur = next;
+	}
+	return cur;
+}
+
+int ag_index_put(ag_tensor *t, const ag_index_spec *spec, int n,
+		 ag_tensor *src)
+{
+	ag_tensor *view, *val;
+	int rc = -1;
+
+	if (!src)
+		return ag_error(AG_ERR_VALUE, "index_put: no value to write");
+	view = ag_index_view(t, spec, n);
+	if (!view)
+		return -1;
+	/* expand first, so a misfit value gets PyTorch's "setitem" text */
+	val = strip_leading_ones(src, view->ndim);
+	if (val) {
+		ag_tensor *full = ag_expand(val, view->shape, view->ndim);
+		rc = full ? ag_copy_(view, full) : -1;
+		ag_tensor_release(full);
+	}
+	ag_tensor_release(val);
+	ag_tensor_release(view);
+	return rc;
+}
+
+int ag_index_fill(ag_tensor *t, const ag_index_spec *spec, int n, double value)
+{
+	ag_tensor *view = ag_index_view(t, spec, n);
+	int rc;
+
+	if (!view)
+		return -1;
+	rc = ag_fill_(view, value);
+	ag_tensor_release(view);
+	return rc;
+}

@@ -1,0 +1,584 @@
+/*
+ * rng.c - the global random generator: an mt19937 that gives, seed for
+ * seed, the very numbers PyTorch 1.13's CPU generator gives.
+ *
+ * Reproducing PyTorch means reproducing its recipes, not just its engine:
+ *  - a 32-bit draw feeds float/half/bfloat16 uniforms, two draws (high word
+ *    first) feed float64 uniforms and 64-bit integer ranges;
+ *  - normal_ on fewer than 16 elements (or a non-contiguous tensor) draws
+ *    float64 Box-Muller pairs and keeps the second value for the next call;
+ *  - normal_ on 16 or more contiguous elements first fills uniforms, then
+ *    transforms blocks of 16 (the last block re-drawn when the size is not a
+ *    multiple of 16).  For float32 PyTorch uses AVX2 code whose log and
+ *    sin/cos are the Cephes polynomials, evaluated with fused multiply-adds
+ *    where GCC contracted them; we evaluate the same polynomials the same
+ *    way, so the numbers match bit for bit.
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <stdio.h>
+
+#define MT_N 624
+#define MT_M 397
+#define AG_DEFAULT_SEED 67280421310721ULL
+#define AG_PI 3.14159265358979323846
+
+static struct {
+	bool seeded;
+	uint64_t seed;
+	uint32_t state[MT_N];
+	int left, next;
+	bool have_normal;	/* a cached float64 Box-Muller value */
+	double next_normal;
+} gen;
+
+void ag_manual_seed(uint64_t seed)
+{
+	gen.seeded = true;
+	gen.seed = seed;
+	gen.state[0] = (uint32_t)seed;
+	for (uint32_t j = 1; j < MT_N; j++)
+		gen.state[j] = 1812433253u *
+			(gen.state[j - 1] ^ (gen.state[j - 1] >> 30)) + j;
+	gen.left = 1;
+	gen.next = 0;
+	gen.have_normal = false;
+}
+
+uint64_t ag_initial_seed(void)
+{
+	return gen.seeded ? gen.seed : AG_DEFAULT_SEED;
+}
+
+static uint32_t mix_bits(uint32_t u, uint32_t v)
+{
+	uint32_t y = (u & 0x80000000u) | (v & 0x7fffffffu);
+	return (y >> 1) ^ ((v & 1u) ? 0x9908b0dfu : 0u);
+}
+
+static void regenerate(void)
+{
+	int k;
+	for (k = 0; k < MT_N - MT_M; k++)
+		gen.state[k] = gen.state[k + MT_M] ^
+			mix_bits(gen.state[k], gen.state[k + 1]);
+	for (; k < MT_N - 1; k++)
+		gen.state[k] = gen.state[k + MT_M - MT_N] ^
+			mix_bits(gen.state[k], gen.state[k + 1]);
+	gen.state[MT_N - 1] = gen.state[MT_M - 1] ^
+		mix_bits(gen.state[MT_N - 1], gen.state[0]);
+	gen.left = MT_N;
+	gen.next = 0;
+}
+
+static uint32_t next_u32(void)
+{
+	uint32_t y;
+
+	if (!gen.seeded)
+		ag_manual_seed(AG_DEFAULT_SEED);
+	if (--gen.left == 0)
+		regenerate();
+	y = gen.state[gen.next++];
+	y ^= y >> 11;
+	y ^= (y << 7) & 0x9d2c5680u;
+	y ^= (y << 15) & 0xefc60000u;
+	y ^= y >> 18;
+	return y;
+}
+
+static uint64_t next_u64(void)
+{
+	uint64_t hi = next_u32();
+	return (hi << 32) | next_u32();
+}
+
+/* ------------------------------------------------------------ uniforms */
+
+/* Mantissa bits PyTorch keeps per dtype (std::numeric_limits<T>::digits). */
+static int uniform_digits(ag_dtype dt)
+{
+	switch (dt) {
+	case AG_FLOAT64: return 53;
+	case AG_FLOAT16: return 11;
+	case AG_BFLOAT16: return 8;
+	default: return 24;
+	}
+}
+
+/* A uniform in [from, to) as PyTorch computes it for dtype dt (from and to
+ * already rounded to dt); the result is exact in dt for float64, and a
+ * float to be rounded on store otherwise. */
+static double uniform_value(ag_dtype dt, double from, double to)
+{
+	if (dt == AG_FLOAT64) {
+		double x = (double)(next_u64() & ((1ULL << 53) - 1)) *
+			(1.0 / (double)(1ULL << 53));
+		return fma(x, to - from, from);
+	}
+	int digits = uniform_digits(dt);
+	float x = (float)(next_u32() & ((1u << digits) - 1)) *
+		(1.0f / (float)(1u << digits));
+	float range = ag_round_float((float)to - (float)from, dt);
+	return fmaf(x, range, (float)from);
+}
+
+/* Box-Muller in float64 with the cached second value (PyTorch's
+ * normal_distribution<double>). */
+static double normal_value(double mean, double std)
+{
+	double z;
+
+	if (gen.have_normal) {
+		gen.have_normal = false;
+		z = gen.next_normal;
+	} else {
+		double u1 = uniform_value(AG_FLOAT64, 0.0, 1.0);
+		double u2 = uniform_value(AG_FLOAT64, 0.0, 1.0);
+		double r = sqrt(-2.0 * log(1.0 - u2));
+		double theta = 2.0 * AG_PI * u1;
+		gen.next_normal = r * sin(theta);
+		gen.have_normal = true;
+		z = r * cos(theta);
+	}
+	return fma(z, std, mean);
+}
+
+/* ------------------------------------------- PyTorch's AVX2 float32 path */
+
+static float bits_to_float(uint32_t u)
+{
+	float f;
+	memcpy(&f, &u, sizeof f);
+	return f;
+}
+
+/* Natural log of x > 0: the Cephes single-precision algorithm. */
+static float cephes_logf(float x)
+{
+	static const float poly[] = {
+		7.0376836292E-2f, -1.1514610310E-1f, 1.1676998740E-1f,
+		-1.2420140846E-1f, 1.4249322787E-1f, -1.6668057665E-1f,
+		2.0000714765E-1f, -2.4999993993E-1f, 3.3333331174E-1f
+	};
+	uint32_t u;
+	float e, y, z;
+
+	if (x < 1.17549435e-38f)	/* denormals are cut off */
+		x = 1.17549435e-38f;
+	memcpy(&u, &x, sizeof u);
+	e = (float)((int)(u >> 23) - 0x7f) + 1.0f;
+	x = bits_to_float((u & 0x807fffffu) | 0x3f000000u);	/* [0.5, 1) */
+	if (x < 0.707106781186547524f) {
+		e -= 1.0f;
+		x = x - 1.0f + x;
+	} else {
+		x = x - 1.0f;
+	}
+	z = x * x;
+	y = poly[0];
+	for (int i = 1; i < 9; i++)
+		y = fmaf(y, x, poly[i]);
+	y = y * x;
+	y = fmaf(y, z, e * -2.12194440e-4f);
+	y = fmaf(-z, 0.5f, y);
+	x = x + y;
+	return fmaf(e, 0.693359375f, x);
+}
+
+/* sin and cos of x: the Cephes single-precision algorithm (octant
+ * reduction by 4/pi, then one of two polynomials on [0, pi/4]). */
+static void cephes_sincosf(float x, float *s, float *c)
+{
+	bool sin_neg = x < 0, cos_neg;
+	float y, z, pc, ps;
+	int j;
+
+	x = fabsf(x);
+	j = (int)(x * 1.27323954473516f);
+	j = (j + 1) & ~1;
+	y = (float)j;
+	if (j & 4)
+		sin_neg = !sin_neg;
+	cos_neg = ((j - 2) & 4) == 0;
+	x = fmaf(y, -0.78515625f, x);
+	x = fmaf(y, -2.4187564849853515625e-4f, x);
+	x = fmaf(y, -3.77489497744594108e-8f, x);
+	z = x * x;
+
+	pc = 2.443315711809948E-005f;
+	pc = fmaf(pc, z, -1.388731625493765E-003f);
+	pc = fmaf(pc, z, 4.166664568298827E-002f);
+	pc = pc * z;
+	pc = fmaf(pc, z, -(z * 0.5f));
+	pc = pc + 1.0f;
+
+	ps = -1.9515295891E-4f;
+	ps = fmaf(ps, z, 8.3321608736E-3f);
+	ps = fmaf(ps, z, -1.6666654611E-1f);
+	ps = ps * z;
+	ps = fmaf(ps, x, x);
+
+	if (j & 2) {	/* the polynomials swap roles in these octants */
+		float tmp = pc;
+		pc = ps;
+		ps = tmp;
+	}
+	*s = sin_neg ? -ps : ps;
+	*c = cos_neg ? -pc : pc;
+}
+
+static void normal16_float(float *d, float mean, float std)
+{
+	const float two_pi = (float)(2.0 * AG_PI);
+	for (int j = 0; j < 8; j++) {
+		float u1 = 1.0f - d[j], u2 = d[j + 8];
+		float radius = sqrtf(-2.0f * cephes_logf(u1));
+		float s, c;
+		cephes_sincosf(two_pi * u2, &s, &c);
+		d[j] = fmaf(radius * c, std, mean);
+		d[j + 8] = fmaf(radius * s, std, mean);
+	}
+}
+
+/* PyTorch's scalar normal_fill_16 in float64. */
+static void normal16_double(double *d, double mean, double std)
+{
+	for (int j = 0; j < 8; j++) {
+		double u1 = 1.0 - d[j], u2 = d[j + 8];
+		double radius = sqrt(-2.0 * log(u1));
+		double theta = 2.0 * AG_PI * u2;
+		d[j] = fma(radius * cos(theta), std, mean);
+		d[j + 8] = fma(radius * sin(theta), std, mean);
+	}
+}
+
+/* The same for float16/bfloat16, in c10's arithmetic: d holds values
+ * already rounded to dt, every named intermediate is rounded to dt, and
+ * bfloat16 (unlike half) also rounds the results of log, sqrt, sin, cos and
+ * of every product and sum. */
+static void normal16_half(ag_dtype dt, float *d, float mean, float std)
+{
+	bool bf = dt == AG_BFLOAT16;
+#define R(v) ag_round_float((v), dt)
+#define RB(v) (bf ? R(v) : (v))
+	for (int j = 0; j < 8; j++) {
+		float u1 = R(1.0f - d[j]), u2 = d[j + 8];
+		float radius = R(sqrtf(-2.0f * RB(logf(u1))));
+		float theta = R((float)(2.0 * AG_PI * (double)u2));
+		float c = RB(cosf(theta)), s = RB(sinf(theta));
+		if (bf) {
+			d[j] = R(R(R(radius * c) * std) + mean);
+			d[j + 8] = R(R(R(radius * s) * std) + mean);
+		} else {
+			d[j] = R(fmaf(radius * c, std, mean));
+			d[j + 8] = R(fmaf(radius * s, std, mean));
+		}
+	}
+#undef RB
+#undef R
+}
+
+static void fill_uniform_block(ag_dtype dt, void *base, int64_t begin,
+			       int64_t n)
+{
+	for (int64_t i = begin; i < begin + n; i++) {
+		if (dt == AG_FLOAT64)
+			((double *)base)[i] = uniform_value(dt, 0.0, 1.0);
+		else
+			((float *)base)[i] = (float)uniform_value(dt, 0.0, 1.0);
+	}
+}
+
+static void transform16(ag_dtype dt, void *base, int64_t at, double mean,
+			double std)
+{
+	if (dt == AG_FLOAT64)
+		normal16_double((double *)base + at, mean, std);
+	else if (dt == AG_FLOAT32)
+		normal16_float((float *)base + at, (float)mean, (float)std);
+	else
+		normal16_half(dt, (float *)base + at, (float)mean, (float)std);
+}
+
+/* The >= 16 contiguous elements path.  Half types work in a float buffer
+ * (values rounded as PyTorch rounds them) and are stored at the end. */
+static int normal_fill(ag_tensor *t, int64_t n, double mean, double std)
+{
+	ag_dtype dt = t->dtype;
+	bool direct = dt == AG_FLOAT32 || dt == AG_FLOAT64;
+	void *buf = direct ? ag_data_ptr(t) : malloc((size_t)n * sizeof(float));
+
+	if (!buf)
+		return ag_error(AG_ERR_NOMEM, "out of memory");
+	if (!direct) {
+		mean = ag_round_float((float)mean, dt);
+		std = ag_round_float((float)std, dt);
+	}
+	fill_uniform_block(dt, buf, 0, n);
+	for (int64_t i = 0; i + 16 <= n; i += 16)
+		transform16(dt, buf, i, mean, std);
+	if (n % 16 != 0) {
+		fill_uniform_block(dt, buf, n - 16, 16);
+		transform16(dt, buf, n - 16, mean, std);
+	}
+	if (!direct) {
+		char *out = ag_data_ptr(t);
+		for (int64_t i = 0; i < n; i++)
+			ag_store(out + i * 2, dt, ((float *)buf)[i]);
+		free(buf);
+	}
+	return 0;
+}
+
+/* ----------------------------------------------------- element-wise fills */
+
+typedef enum { DRAW_UNIFORM, DRAW_NORMAL, DRAW_INT } draw_kind;
+
+typedef struct draw_ctx {
+	draw_kind kind;
+	ag_dtype dt;
+	double a, b;		/* from/to, or mean/std */
+	uint64_t range;		/* DRAW_INT */
+	int64_t base;
+} draw_ctx;
+
+static void draw_loop(char **data, const int64_t *strides, int64_t n,
+		      void *vctx)
+{
+	const draw_ctx *ctx = vctx;
+	char *p = data[0];
+
+	for (int64_t i = 0; i < n; i++, p += strides[0]) {
+		switch (ctx->kind) {
+		case DRAW_UNIFORM:
+			ag_store(p, ctx->dt, uniform_value(ctx->dt, ctx->a, ctx->b));
+			break;
+		case DRAW_NORMAL:
+			ag_store(p, ctx->dt, normal_value(ctx->a, ctx->b));
+			break;
+		case DRAW_INT: {
+			/* PyTorch takes 64 bits only when the range needs them
+			 * (and never for float16, which cannot hold such). */
+			uint64_t r = (ctx->range >= (1ULL << 32) &&
+				      ctx->dt != AG_FLOAT16) ?
+				next_u64() : next_u32();
+			int64_t v = (int64_t)(r % ctx->range) + ctx->base;
+			if (ctx->dt == AG_INT64 || ctx->dt == AG_BOOL)
+				ag_store_i64(p, ctx->dt, v);
+			else
+				ag_store(p, ctx->dt, (double)v);
+			break;
+		}
+		}
+	}
+}
+
+static int draw_into(ag_tensor *t, draw_ctx *ctx)
+{
+	ag_iter it;
+
+	if (ag_assert_no_internal_overlap(t) < 0)
+		return -1;
+	if (ag_numel(t) == 0)
+		return 0;
+	if (ag_iter_init(&it, 1, &t, t->shape, t->ndim) < 0)
+		return -1;
+	ag_iter_run(&it, draw_loop, ctx, false);
+	return 0;
+}
+
+/* ------------------------------------------------------- argument checks */
+
+static const char *cpp_type_name(ag_dtype dt)
+{
+	switch (dt) {
+	case AG_FLOAT32: return "float";
+	case AG_FLOAT64: return "double";
+	case AG_FLOAT16: return "c10::Half";
+	case AG_BFLOAT16: return "c10::BFloat16";
+	case AG_INT64: return "long int";
+	default: return "bool";
+	}
+}
+
+static double dtype_max(ag_dtype dt)
+{
+	switch (dt) {
+	case AG_FLOAT32: return 3.4028234663852886e38;
+	case AG_FLOAT64: return 1.7976931348623157e308;
+	case AG_FLOAT16: return 65504.0;
+	case AG_BFLOAT16: return 3.3895313892515355e38;
+	case AG_INT64: return 9223372036854775807.0;
+	default: return 1.0;
+	}
+}
+
+static double dtype_lowest(ag_dtype dt)
+{
+	if (dt == AG_BOOL)
+		return 0.0;
+	if (dt == AG_INT64)
+		return -9223372036854775808.0;
+	return -dtype_max(dt);
+}
+
+static int not_implemented(const char *kernel, ag_dtype dt)
+{
+	return ag_error(AG_ERR_DTYPE, "\"%s\" not implemented for '%s'", kernel,
+			ag_dtype_scalar_name(dt));
+}
+
+static int check_uniform(const ag_tensor *t, double from, double to)
+{
+	ag_dtype dt = t->dtype;
+	double lo = dtype_lowest(dt), hi = dtype_max(dt);
+
+	if (!ag_dtype_is_floating(dt))
+		return not_implemented("check_uniform_bounds", dt);
+	if (!(from >= lo && from <= hi))
+		return ag_error(AG_ERR_VALUE, "from is out of bounds for %s",
+				cpp_type_name(dt));
+	if (!(to >= lo && to <= hi))
+		return ag_error(AG_ERR_VALUE, "to is out of bounds for %s",
+				cpp_type_name(dt));
+	if (!(from <= to))
+		return ag_error(AG_ERR_VALUE, "uniform_ expects to return a [from, "
+				"to) range, but found from=%g > to=%g", from, to);
+	if (!(to - from <= hi))
+		return ag_error(AG_ERR_VALUE, "uniform_ expects to-from <= "
+				"std::numeric_limits<%s>::max(), but found to=%g and "
+				"from=%g which result in to-from to exceed the limit",
+				ag_dtype_scalar_name(dt), to, from);
+	return 0;
+}
+
+static int check_normal(const ag_tensor *t, double std)
+{
+	if (!ag_dtype_is_floating(t->dtype))
+		return not_implemented("normal_kernel_cpu", t->dtype);
+	if (!(std >= 0.0))
+		return ag_error(AG_ERR_VALUE,
+				"normal expects std >= 0.0, but found std %g", std);
+	return 0;
+}
+
+/* --------------------------------------------------------------- the API */
+
+static int uniform_impl(ag_tensor *t, double from, double to)
+{
+	draw_ctx ctx = { .kind = DRAW_UNIFORM, .dt = t->dtype };
+
+	if (check_uniform(t, from, to) < 0)
+		return -1;
+	/* PyTorch rounds the bounds to the dtype first */
+	if (t->dtype == AG_FLOAT64) {
+		ctx.a = from;
+		ctx.b = to;
+	} else {
+		ctx.a = ag_round_float((float)from, t->dtype);
+		ctx.b = ag_round_float((float)to, t->dtype);
+	}
+	return draw_into(t, &ctx);
+}
+
+static int normal_impl(ag_tensor *t, double mean, double std)
+{
+	int64_t n;
+
+	if (check_normal(t, std) < 0 || ag_assert_no_internal_overlap(t) < 0)
+		return -1;
+	n = ag_numel(t);
+	if (n >= 16 && ag_is_contiguous(t)) {
+		if (normal_fill(t, n, mean, std) < 0)
+			return -1;
+	} else {
+		draw_ctx ctx = { .kind = DRAW_NORMAL, .dt = t->dtype,
+				 .a = mean, .b = std };
+		if (draw_into(t, &ctx) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The in-place forms are writes the user sees: they bump the version
+ * counter; the factories below fill fresh tensors and leave it at 0. */
+int ag_uniform_(ag_tensor *t, double from, double to)
+{
+	if (uniform_impl(t, from, to) < 0)
+		return -1;
+	ag_bump_version(t);
+	return 0;
+}
+
+int ag_normal_(ag_tensor *t, double mean, double std)
+{
+	if (normal_impl(t, mean, std) < 0)
+		return -1;
+	ag_bump_version(t);
+	return 0;
+}
+
+ag_tensor *ag_rand(const int64_t *shape, int ndim, ag_dtype dt)
+{
+	ag_tensor *t = ag_tensor_alloc(shape, ndim, dt);
+	if (t && uniform_impl(t, 0.0, 1.0) < 0) {
+		ag_tensor_release(t);
+		return NULL;
+	}
+	return t;
+}
+
+ag_tensor *ag_randn(const int64_t *shape, int ndim, ag_dtype dt)
+{
+	ag_tensor *t = ag_tensor_alloc(shape, ndim, dt);
+	if (t && normal_impl(t, 0.0, 1.0) < 0) {
+		ag_tensor_release(t);
+		return NULL;
+	}
+	return t;
+}
+
+static int check_randint(ag_dtype dt, int64_t low, int64_t high)
+{
+	double lo = dtype_lowest(dt), hi = dtype_max(dt);
+
+	if (low >= high)
+		return ag_error(AG_ERR_VALUE, "random_ expects 'from' to be less "
+				"than 'to', but got from=%lld >= to=%lld",
+				(long long)low, (long long)high);
+	if (dt == AG_INT64)
+		return 0;
+	if ((double)low < lo || (double)low > hi)
+		return ag_error(AG_ERR_VALUE, "from is out of bounds for %s",
+				cpp_type_name(dt));
+	if ((double)(high - 1) < lo || (double)(high - 1) > hi)
+		return ag_error(AG_ERR_VALUE, "to - 1 is out of bounds for %s",
+				cpp_type_name(dt));
+	return 0;
+}
+
+ag_tensor *ag_randint(int64_t low, int64_t high, const int64_t *shape,
+		      int ndim, ag_dtype dt)
+{
+	draw_ctx ctx = { .kind = DRAW_INT, .dt = dt };
+	ag_tensor *t;
+
+	if ((unsigned)dt >= AG_NDTYPES) {
+		ag_error(AG_ERR_DTYPE, "invalid dtype");
+		return NULL;
+	}
+	if (check_randint(dt, low, high) < 0)
+		return NULL;
+	t = ag_tensor_alloc(shape, ndim, dt);
+	if (!t)
+		return NULL;
+	ctx.range = (uint64_t)high - (uint64_t)low;
+	ctx.base = low;
+	if (draw_into(t, &ctx) < 0) {
+		ag_tensor_release(t);
+		return NULL;
+	}
+	return t;
+}
