@@ -13,3 +13,14 @@ bench_list += bench/bench_core
 EXTRA_PROGRAMS += bench/bench_core
 bench_bench_core_SOURCES = bench/bench_core.c
 bench_bench_core_LDADD = libagcore.la -lm
+
+## viz: layout + text render of generated graphs of 100..50,000 nodes, and
+## edge crossings of the final layout vs the initial layer order.
+bench_list += bench/bench_viz
+EXTRA_PROGRAMS += bench/bench_viz
+bench_bench_viz_SOURCES = bench/bench_viz.c
+bench_bench_viz_LDADD = libagviz.la libagcore.la -lm
+
+## repl: start-up time of agdb next to lua5.4 and `import torch`.
+bench_sh += bench/startup.sh
+EXTRA_DIST += bench/startup.sh

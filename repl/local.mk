@@ -1,0 +1,48 @@
+## repl: the agdb program and the torch Lua module.
+
+## The binding of core to Lua.  It is compiled twice: into agdb, and into the
+## Lua C module torch.so so a stock lua5.4 can `require "torch"` (that one
+## is not linked with liblua: the interpreter that loads it provides Lua).
+LTORCH_SOURCES = repl/ltorch.h repl/ltorch.c repl/ltensor.c repl/lindex.c \
+	repl/largs.c repl/lops.c repl/lautograd.c
+
+## The program around it: option handling, the REPL, the :commands.
+REPL_SOURCES = repl/repl.h repl/main.c repl/run.c repl/repl.c \
+	repl/history.c repl/complete.c \
+	repl/commands.h repl/commands.c repl/cmd_basic.c
+
+bin_PROGRAMS += agdb
+agdb_SOURCES = $(REPL_SOURCES) $(LTORCH_SOURCES)
+agdb_CPPFLAGS = $(AM_CPPFLAGS) $(LUA_CFLAGS) $(READLINE_CFLAGS) \
+	-DAGDB_BUILDDIR='"$(abs_top_builddir)"'
+agdb_LDADD = libagcore.la $(LUA_LIBS) $(READLINE_LIBS) -lm
+
+luaexecdir = $(libdir)/lua/5.4
+luaexec_LTLIBRARIES = torch.la
+torch_la_SOURCES = $(LTORCH_SOURCES)
+torch_la_CPPFLAGS = $(AM_CPPFLAGS) $(LUA_CFLAGS)
+torch_la_LDFLAGS = -module -avoid-version -shared
+torch_la_LIBADD = libagcore.la -lm
+
+## The Lua-side library: every file under repl/lua/ is listed in
+## AGDB_LUA_FILES (append to it) and installed with its sub-folder into
+## $(pkgdatadir)/lua, where an installed agdb looks (AGDB_PKGDATADIR); the
+## agdb of a build tree reads them from the source tree (AGDB_SRCDIR).
+AGDB_LUA_FILES =
+agdbluadir = $(pkgdatadir)/lua
+EXTRA_DIST += repl/lua/README $(AGDB_LUA_FILES)
+
+install-data-local: install-agdb-lua
+uninstall-local: uninstall-agdb-lua
+install-agdb-lua:
+	@for f in $(AGDB_LUA_FILES); do \
+	  rel=$${f#repl/lua/}; \
+	  $(MKDIR_P) "$(DESTDIR)$(agdbluadir)/`dirname $$rel`" || exit 1; \
+	  echo " $(INSTALL_DATA) $$f '$(DESTDIR)$(agdbluadir)/$$rel'"; \
+	  $(INSTALL_DATA) "$(srcdir)/$$f" "$(DESTDIR)$(agdbluadir)/$$rel" || exit 1; \
+	done
+uninstall-agdb-lua:
+	@for f in $(AGDB_LUA_FILES); do \
+	  rm -f "$(DESTDIR)$(agdbluadir)/$${f#repl/lua/}"; \
+	done
+.PHONY: install-agdb-lua uninstall-agdb-lua

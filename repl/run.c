@@ -1,0 +1,268 @@
+/*
+ * run.c - running Lua chunks for the REPL and the script runner: protected
+ * calls with a short traceback, Ctrl-C, printing results, compiling input.
+ */
+#include <config.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <lauxlib.h>
+
+#include "ag.h"
+#include "repl.h"
+
+/* ------------------------------------------------------------ Ctrl-C */
+
+static lua_State *volatile running_L;	/* set while a chunk runs */
+static volatile sig_atomic_t stop_requested;	/* pressed during a chunk */
+static volatile sig_atomic_t idle_sigint;	/* pressed outside a chunk */
+static bool signals_interactive;
+
+/* The hook fires at the next Lua call, return or instruction: the running
+ * chunk fails there with an ordinary error, so the state stays usable. */
+static void stop_hook(lua_State *L, lua_Debug *ar)
+{
+	(void)ar;
+	lua_sethook(L, NULL, 0, 0);
+	stop_requested = 0;
+	luaL_error(L, "interrupted!");
+}
+
+static void on_sigint(int sig)
+{
+	lua_State *L = running_L;
+
+	if (L == NULL) {
+		if (!signals_interactive) {
+			signal(sig, SIG_DFL);
+			raise(sig);
+		}
+		idle_sigint = 1;
+		return;
+	}
+	if (stop_requested) {
+		/* The first press was not heard: the user means it. */
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	stop_requested = 1;
+	ag_interrupt();		/* long C loops poll this */
+	/* lua_sethook is the one Lua call that is safe in a signal handler. */
+	lua_sethook(L, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+}
+
+void repl_signals_init(bool interactive)
+{
+	struct sigaction sa;
+
+	signals_interactive = interactive;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_sigint;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a script blocked in io.read() should see the press. */
+	sa.sa_flags = 0;
+	sigaction(SIGINT, &sa, NULL);
+}
+
+bool repl_take_sigint(void)
+{
+	bool was = idle_sigint;
+
+	idle_sigint = 0;
+	return was;
+}
+
+/* ------------------------------------------------------------ quit */
+
+static int quit_token;		/* its address is the error value of quit */
+static bool quit_flag;
+static int quit_status;
+
+int repl_request_quit(lua_State *L, int status)
+{
+	quit_flag = true;
+	quit_status = status;
+	lua_pushlightuserdata(L, &quit_token);
+	return lua_error(L);
+}
+
+bool repl_quit_requested(int *status)
+{
+	if (quit_flag && status)
+		*status = quit_status;
+	return quit_flag;
+}
+
+/* ------------------------------------------------------------ docall */
+
+/* The host's own frames (lua_pcall from C) show as "[C]: in ?" at the
+ * bottom of every traceback; they say nothing to the user. */
+static void trim_traceback(lua_State *L)
+{
+	static const char tail[] = "\n\t[C]: in ?";
+	static const char head[] = "\nstack traceback:";
+	size_t len, n = sizeof tail - 1;
+	const char *s = lua_tolstring(L, -1, &len);
+
+	while (len >= n && memcmp(s + len - n, tail, n) == 0)
+		len -= n;
+	if (len >= sizeof head - 1 &&
+	    memcmp(s + len - (sizeof head - 1), head, sizeof head - 1) == 0)
+		len -= sizeof head - 1;		/* no frame left to show */
+	lua_pushlstring(L, s, len);
+	lua_remove(L, -2);
+}
+
+static int message_handler(lua_State *L)
+{
+	const char *msg = lua_tostring(L, 1);
+
+	if (lua_touserdata(L, 1) == &quit_token)
+		return 1;
+	if (msg == NULL) {
+		if (luaL_callmeta(L, 1, "__tostring") &&
+		    lua_type(L, -1) == LUA_TSTRING)
+			return 1;
+		msg = lua_pushfstring(L, "(error object is a %s value)",
+				      luaL_typename(L, 1));
+	}
+	luaL_traceback(L, L, msg, 1);
+	trim_traceback(L);
+	return 1;
+}
+
+int repl_docall(lua_State *L, int narg, int nres)
+{
+	static int depth;
+	int base = lua_gettop(L) - narg;
+	lua_State *outer = running_L;
+	int status;
+
+	lua_pushcfunction(L, message_handler);
+	lua_insert(L, base);
+	depth++;
+	running_L = L;
+	status = lua_pcall(L, narg, nres, base);
+	running_L = outer;
+	depth--;
+	lua_remove(L, base);
+	if (depth == 0) {
+		if (stop_requested) {
+			/* Pressed too late for the hook to fire: disarm it. */
+			lua_sethook(L, NULL, 0, 0);
+			stop_requested = 0;
+		}
+		/* Leave no stale interrupt for the next chunk's C loops. */
+		if (ag_interrupt_pending())
+			ag_check_interrupt();
+		ag_error_clear();
+	}
+	return status;
+}
+
+int repl_report(lua_State *L, int status)
+{
+	const char *msg;
+	bool color;
+
+	if (status == LUA_OK)
+		return status;
+	if (lua_touserdata(L, -1) == &quit_token) {
+		lua_pop(L, 1);
+		return status;
+	}
+	msg = lua_tostring(L, -1);
+	if (msg == NULL)
+		msg = "(error object is not a string)";
+	color = repl_opts.color && isatty(fileno(stderr));
+	fflush(stdout);
+	fprintf(stderr, "%s%s%s\n", color ? "\033[31m" : "", msg,
+		color ? "\033[0m" : "");
+	fflush(stderr);
+	lua_pop(L, 1);
+	return status;
+}
+
+/* ------------------------------------------------------------ printing */
+
+static int show_values(lua_State *L)
+{
+	int n = lua_gettop(L);
+
+	luaL_checkstack(L, 2 * n, "too many results to print");
+	for (int i = 1; i <= n; i++) {
+		if (i > 1)
+			lua_pushliteral(L, ", ");
+		luaL_tolstring(L, i, NULL);
+	}
+	lua_concat(L, n > 0 ? 2 * n - 1 : 0);
+	fwrite(lua_tostring(L, -1), 1, lua_rawlen(L, -1), stdout);
+	fputc('\n', stdout);
+	fflush(stdout);
+	return 0;
+}
+
+void repl_print_values(lua_State *L, int first)
+{
+	int n = lua_gettop(L) - first + 1;
+
+	if (n <= 0)
+		return;
+	lua_pushcfunction(L, show_values);
+	lua_insert(L, first);
+	repl_report(L, repl_docall(L, n, 0));
+}
+
+/* ------------------------------------------------------------ compiling */
+
+/* lua.c's trick: a syntax error "near <eof>" means the input stopped
+ * early, so another line may complete it. */
+static bool is_incomplete(lua_State *L, int status)
+{
+	static const char mark[] = "<eof>";
+	size_t len, n = sizeof mark - 1;
+	const char *msg;
+
+	if (status != LUA_ERRSYNTAX)
+		return false;
+	msg = lua_tolstring(L, -1, &len);
+	return msg && len >= n && strcmp(msg + len - n, mark) == 0;
+}
+
+int repl_compile(lua_State *L, const char *chunk, size_t len,
+		 const char *chunkname)
+{
+	bool expr_incomplete;
+	int status;
+
+	/* Lua 5.1's `=expr` still works, for old habits. */
+	if (len > 0 && chunk[0] == '=') {
+		chunk++;
+		len--;
+	}
+	/* An expression prints its value: try "return <chunk>" first. */
+	lua_pushliteral(L, "return ");
+	lua_pushlstring(L, chunk, len);
+	lua_concat(L, 2);
+	status = luaL_loadbuffer(L, lua_tostring(L, -1), lua_rawlen(L, -1),
+				 chunkname);
+	lua_remove(L, -2);
+	if (status == LUA_OK)
+		return LUA_OK;
+	expr_incomplete = is_incomplete(L, status);
+	lua_pop(L, 1);
+
+	status = luaL_loadbuffer(L, chunk, len, chunkname);
+	if (status == LUA_OK)
+		return LUA_OK;
+	/* `{1,` fails as a statement but is an unfinished expression. */
+	if (expr_incomplete || is_incomplete(L, status)) {
+		lua_pop(L, 1);
+		return REPL_INCOMPLETE;
+	}
+	return status;
+}

@@ -1,0 +1,134 @@
+# lib.sh - shared helpers of the terminal tests (sourced, POSIX sh).
+#
+# TAP output: ok / not ok lines, the plan at the end (done_testing).
+# tmux: a private server (-L) per test file with one window running agdb;
+# every wait polls the screen for expected text with a deadline, so a slow
+# machine only makes a test slower, never wrong.
+
+AGDB=${AGDB:-${top_builddir:-.}/agdb}
+TMUX_BIN=${TMUX_BIN:-$(command -v tmux 2>/dev/null)}
+WAIT_SECS=${WAIT_SECS:-20}
+
+tap_n=0
+tap_failed=0
+TMPD=$(mktemp -d "${TMPDIR:-/tmp}/agdb-term.XXXXXX")
+
+ok() {	# ok CONDITION-STATUS DESCRIPTION
+	tap_n=$((tap_n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $tap_n - $2"
+	else
+		echo "not ok $tap_n - $2"
+		tap_failed=$((tap_failed + 1))
+	fi
+}
+
+diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
+
+# is GOT WANT DESCRIPTION
+is() {
+	[ "$1" = "$2" ]
+	ok $? "$3"
+	[ "$1" = "$2" ] || diag "got:  $1" "want: $2"
+}
+
+done_testing() {
+	echo "1..$tap_n"
+	tm_stop
+	rm -rf "$TMPD"
+	[ "$tap_failed" -eq 0 ]
+	exit $?
+}
+
+skip_all() { echo "1..0 # SKIP $1"; rm -rf "$TMPD"; exit 0; }
+
+need_tmux() {
+	[ -n "$TMUX_BIN" ] && [ -x "$TMUX_BIN" ] || skip_all "tmux not found"
+}
+
+# ------------------------------------------------------------ tmux
+
+TM_SOCK=
+tm() { "$TMUX_BIN" -L "$TM_SOCK" -f /dev/null "$@"; }
+
+# tm_start [ENV=VALUE...] -- [agdb args...]: agdb in a 100x40 window.
+tm_start() {
+	TM_SOCK=agdb-test-$$-$(date +%s%N)
+	envs=
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+		envs="$envs '$1'"
+		shift
+	done
+	[ "$1" = "--" ] && shift
+	args=
+	for a in "$@"; do args="$args '$a'"; done
+	unset TMUX
+	tm new-session -d -s t -x 100 -y 40 \
+		"env TERM=xterm INPUTRC=/dev/null NO_COLOR=1 LC_ALL=C.UTF-8 AGDB_HISTORY=/dev/null $envs '$AGDB' --plain $args; echo '[agdb exited' \$?']'; sleep 600"
+	tm set-option -t t history-limit 5000 >/dev/null
+}
+
+# Ends the server and removes its socket (tmux leaves the file behind).
+tm_stop() {
+	[ -n "$TM_SOCK" ] || return 0
+	tm kill-server 2>/dev/null
+	rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$TM_SOCK"
+	TM_SOCK=
+}
+
+tm_restart() { tm_stop; tm_start "$@"; }
+
+# The whole transcript (scrollback included), trailing blanks trimmed.
+screen() { tm capture-pane -p -J -S -2000 -t t | sed 's/[[:space:]]*$//'; }
+
+# Sends literal text (no Enter).
+type_text() { tm send-keys -t t -l -- "$1"; }
+# Sends keys by name: Enter, Tab, C-c, C-d, Up...
+key() { tm send-keys -t t "$@"; }
+# Types a line and presses Enter.
+line() { type_text "$1"; key Enter; }
+
+# wait_for GREP-E-PATTERN [COUNT]: until the transcript has at least COUNT
+# (default 1) lines matching; fails after WAIT_SECS.
+wait_for() {
+	want=${2:-1}
+	end=$(( $(date +%s) + WAIT_SECS ))
+	while :; do
+		n=$(screen | grep -c -E -- "$1")
+		[ "$n" -ge "$want" ] && return 0
+		[ "$(date +%s)" -ge "$end" ] && return 1
+		sleep 0.1
+	done
+}
+
+# check GREP-E-PATTERN DESCRIPTION [COUNT]: a TAP test waiting for output.
+check() {
+	wait_for "$1" "${3:-1}"
+	st=$?
+	ok $st "$2"
+	if [ $st -ne 0 ]; then
+		diag "no line matching: $1" "screen was:"
+		screen | grep -v '^$' | tail -15 | diag_stdin
+	fi
+	return $st
+}
+diag_stdin() { sed 's/^/#   /'; }
+
+# The number of prompts on screen so far (a prompt = agdb is idle).
+prompts() { screen | grep -c -E '^agdb>'; }
+# Waits until there are more than N prompts.
+wait_prompt() { wait_for '^agdb>' $(( $1 + 1 )); }
+
+# interrupt PATTERN [COUNT]: presses Ctrl-C until COUNT lines match PATTERN.
+# A press that lands before the chunk starts running only clears a prompt
+# (harmless), so it is repeated; one that lands while it runs is heard at
+# once, so a repeat never comes as a second press.
+interrupt() {
+	tries=0
+	while [ $tries -lt 10 ]; do
+		key C-c
+		WAIT_SECS=2 wait_for "$1" "${2:-1}" && return 0
+		tries=$((tries + 1))
+	done
+	return 1
+}
