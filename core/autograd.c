@@ -252,6 +252,23 @@ void ag_node_release(ag_node *n)
 			}
 			stack[top++] = child;
 		}
+		if (cur->inner && --cur->inner->refcount == 0) {
+			/* CopySlices' inner node: freed like a child */
+			ag_node *child = cur->inner;
+			if (top == cap) {
+				size_t ncap = cap * 2;
+				ag_node **ns = malloc(ncap * sizeof *ns);
+				if (ns) {
+					memcpy(ns, stack, top * sizeof *ns);
+					if (stack != stack_local)
+						free(stack);
+					stack = ns;
+					cap = ncap;
+				}
+			}
+			if (top < cap)
+				stack[top++] = child;
+		}
 		ag_node_release_saved(cur);
 		if (cur->variable) {
 			ag_autograd_meta *m = cur->variable->autograd_extra;

@@ -1,0 +1,273 @@
+/*
+ * largs.c - argument checking for the torch module, and the one place where
+ * Lua's 1-based dims and indices become core's 0-based ones.
+ *
+ * Messages name the function and the argument, so a user can tell which of
+ * `torch.zeros(2, "3")`'s arguments is wrong without reading C.
+ */
+#include "ltorch.h"
+
+#include <math.h>
+#include <string.h>
+
+const char *repl_type_name(lua_State *L, int idx)
+{
+	const char *name = NULL;
+	int t;
+
+	if (repl_to_tensor(L, idx))
+		return "Tensor";
+	t = luaL_getmetafield(L, idx, "__name");
+	if (t != LUA_TNIL) {
+		/* the metatable keeps the string alive after the pop */
+		if (t == LUA_TSTRING)
+			name = lua_tostring(L, -1);
+		lua_pop(L, 1);
+		if (name && (strcmp(name, REPL_SIZE_MT) == 0 ||
+			     strcmp(name, REPL_DTYPE_MT) == 0))
+			return name;
+	}
+	return luaL_typename(L, idx);
+}
+
+int repl_arg_error(lua_State *L, const char *fname, int arg, const char *what)
+{
+	return luaL_error(L, "%s: argument %d must be %s, got %s", fname, arg,
+			  what, repl_type_name(L, arg));
+}
+
+/* --------------------------------------------------------------- keywords */
+
+int repl_kwargs(lua_State *L, int first)
+{
+	int top = lua_gettop(L);
+	bool named = false;
+
+	if (top < first || lua_type(L, top) != LUA_TTABLE)
+		return 0;
+	if (luaL_getmetafield(L, top, "__name") != LUA_TNIL) {
+		lua_pop(L, 1);	/* a Size or another object, not keywords */
+		return 0;
+	}
+	if (lua_rawgeti(L, top, 1) != LUA_TNIL) {
+		lua_pop(L, 1);
+		return 0;
+	}
+	lua_pop(L, 1);
+	lua_pushnil(L);
+	while (lua_next(L, top)) {
+		lua_pop(L, 1);
+		if (lua_type(L, -1) == LUA_TSTRING) {
+			named = true;
+			lua_pop(L, 1);
+			break;
+		}
+	}
+	return named ? top : 0;
+}
+
+void repl_check_keys(lua_State *L, int kw, const char *fname,
+		     const char *const *allowed)
+{
+	if (kw == 0)
+		return;
+	lua_pushnil(L);
+	while (lua_next(L, kw)) {
+		lua_pop(L, 1);
+		if (lua_type(L, -1) != LUA_TSTRING)
+			luaL_error(L, "%s: keyword table has a non-string key",
+				   fname);
+		const char *k = lua_tostring(L, -1);
+		const char *const *a = allowed;
+		while (*a && strcmp(*a, k) != 0)
+			a++;
+		if (!*a)
+			luaL_error(L, "%s: unexpected keyword argument '%s'",
+				   fname, k);
+	}
+}
+
+int repl_kw_get(lua_State *L, int kw, const char *key)
+{
+	if (kw == 0) {
+		lua_pushnil(L);
+		return LUA_TNIL;
+	}
+	return lua_getfield(L, kw, key);
+}
+
+bool repl_kw_bool(lua_State *L, int kw, const char *key, bool def,
+		  const char *fname)
+{
+	int t = repl_kw_get(L, kw, key);
+	bool v = def;
+
+	if (t == LUA_TBOOLEAN)
+		v = lua_toboolean(L, -1);
+	else if (t != LUA_TNIL)
+		luaL_error(L, "%s: keyword '%s' must be a boolean, got %s",
+			   fname, key, luaL_typename(L, -1));
+	lua_pop(L, 1);
+	return v;
+}
+
+bool repl_kw_dtype(lua_State *L, int kw, const char *key, ag_dtype *out,
+		   const char *fname)
+{
+	bool given = false;
+
+	if (repl_kw_get(L, kw, key) != LUA_TNIL) {
+		if (repl_to_dtype(L, -1, out) != 0)
+			luaL_error(L, "%s: keyword '%s' must be a dtype such as "
+				   "torch.float32, got %s", fname, key,
+				   repl_type_name(L, -1));
+		given = true;
+	}
+	lua_pop(L, 1);
+	return given;
+}
+
+/* ---------------------------------------------------------------- numbers */
+
+lua_Integer repl_check_integer(lua_State *L, int idx, const char *fname,
+			       const char *what)
+{
+	int isnum;
+	lua_Integer v = lua_tointegerx(L, idx, &isnum);
+
+	if (!isnum || lua_type(L, idx) != LUA_TNUMBER) {
+		if (lua_type(L, idx) == LUA_TNUMBER)
+			luaL_error(L, "%s: argument %d must be %s, got %s",
+				   fname, idx, what,
+				   lua_tostring(L, idx));
+		repl_arg_error(L, fname, idx, what);
+	}
+	return v;
+}
+
+double repl_check_number(lua_State *L, int idx, const char *fname)
+{
+	if (lua_type(L, idx) != LUA_TNUMBER)
+		repl_arg_error(L, fname, idx, "a number");
+	return lua_tonumber(L, idx);
+}
+
+/* The element at position i of a sequence (table or Size) as an integer. */
+static int64_t list_item(lua_State *L, int idx, lua_Integer i,
+			 const char *fname, const char *what)
+{
+	int isnum;
+	lua_Integer v;
+
+	lua_geti(L, idx, i);
+	v = lua_tointegerx(L, -1, &isnum);
+	if (!isnum || lua_type(L, -1) != LUA_TNUMBER)
+		luaL_error(L, "%s: argument %d must be %s, but element %d is %s",
+			   fname, idx, what, (int)i,
+			   lua_type(L, -1) == LUA_TNUMBER ? lua_tostring(L, -1)
+			   : luaL_typename(L, -1));
+	lua_pop(L, 1);
+	return v;
+}
+
+int repl_check_int_list(lua_State *L, int idx, const char *fname,
+			const char *what, int64_t *out, int max)
+{
+	lua_Integer n, i;
+
+	if (lua_type(L, idx) != LUA_TTABLE)
+		repl_arg_error(L, fname, idx, what);
+	n = luaL_len(L, idx);
+	if (n > max)
+		luaL_error(L, "%s: argument %d has %d entries; at most %d "
+			   "dims are supported", fname, idx, (int)n, max);
+	for (i = 1; i <= n; i++)
+		out[i - 1] = list_item(L, idx, i, fname, what);
+	return (int)n;
+}
+
+int repl_check_sizes(lua_State *L, int first, int last, const char *fname,
+		     int64_t *shape)
+{
+	static const char what[] = "a number or a table of sizes";
+	int i, n = 0;
+
+	if (first <= last && lua_type(L, first) == LUA_TTABLE) {
+		if (last > first)
+			repl_arg_error(L, fname, first + 1, "absent after a "
+				       "table of sizes");
+		return repl_check_int_list(L, first, fname, what, shape,
+					   AG_MAX_DIMS);
+	}
+	for (i = first; i <= last; i++) {
+		if (n == AG_MAX_DIMS)
+			luaL_error(L, "%s: at most %d dims are supported",
+				   fname, AG_MAX_DIMS);
+		shape[n++] = repl_check_integer(L, i, fname, what);
+	}
+	return n;
+}
+
+/* ------------------------------------------------------- dims and indices */
+
+int repl_wrap_dim(lua_State *L, lua_Integer d, int ndim, int extra)
+{
+	int n = ndim + extra;
+
+	if (n < 1)
+		n = 1;	/* a 0-d tensor accepts dim 1 / -1, like PyTorch's 0 / -1 */
+	if (d == 0)
+		luaL_error(L, "dimension 0 is out of range: agdb counts from 1 "
+			   "(use 1 for the first dimension, -1 for the last)");
+	if (d < -n || d > n)
+		luaL_error(L, "Dimension out of range (expected to be in range "
+			   "of [%d, %d], but got %I)", -n, n, (lua_Integer)d);
+	return d > 0 ? (int)(d - 1) : (int)(d + n);
+}
+
+int repl_check_dim(lua_State *L, int idx, int ndim, int extra,
+		   const char *fname)
+{
+	return repl_wrap_dim(L, repl_check_integer(L, idx, fname, "a dim "
+			     "(an integer)"), ndim, extra);
+}
+
+int64_t repl_wrap_index(lua_State *L, lua_Integer i, int64_t size, int dim)
+{
+	if (i == 0)
+		luaL_error(L, "index 0 is out of range: agdb counts from 1 (use "
+			   "1 for the first element)");
+	if (i < -size || i > size)
+		luaL_error(L, "index %I is out of bounds for dimension %d "
+			   "with size %I", (lua_Integer)i, dim + 1,
+			   (lua_Integer)size);
+	return i > 0 ? i - 1 : size + i;
+}
+
+/* ---------------------------------------------------------------- operands */
+
+ag_tensor *repl_check_operand(lua_State *L, int idx, const char *fname)
+{
+	ag_tensor *t = repl_to_tensor(L, idx);
+
+	if (t) {
+		ag_tensor_retain(t);
+		return t;
+	}
+	switch (lua_type(L, idx)) {
+	case LUA_TNUMBER:
+		t = ag_wrapped_number(lua_tonumber(L, idx),
+				      lua_isinteger(L, idx));
+		break;
+	case LUA_TBOOLEAN:
+		t = ag_scalar(lua_toboolean(L, idx), AG_BOOL);
+		if (t)
+			t->is_wrapped_number = true;
+		break;
+	default:
+		repl_arg_error(L, fname, idx, "a Tensor or a number");
+	}
+	if (!t)
+		repl_core_error(L);
+	return t;
+}

@@ -1,0 +1,630 @@
+/*
+ * lops.c - the ops of the torch module: elementwise, reductions, matrix
+ * products, joining, index_select, and the arithmetic metamethods.
+ *
+ * Each op is one C function registered both as torch.NAME and as the method
+ * x:NAME (self is argument 1 either way).  Index values cross this boundary
+ * 1-based: argmax/max(dim) add one, index_select subtracts one.
+ */
+#include "ltorch.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define OP_NAME(L) lua_tostring(L, lua_upvalueindex(2))
+
+/* Checks that idx can become an operand, before any reference is made, so
+ * a later argument error cannot leak one. */
+static void check_operand_type(lua_State *L, int idx, const char *fname)
+{
+	int t = lua_type(L, idx);
+
+	if (t != LUA_TNUMBER && t != LUA_TBOOLEAN && !repl_to_tensor(L, idx))
+		repl_arg_error(L, fname, idx, "a Tensor or a number");
+}
+
+/* Releases a and b, then pushes r (or raises core's error). */
+static int push_result(lua_State *L, ag_tensor *r, ag_tensor *a, ag_tensor *b)
+{
+	ag_tensor_release(a);
+	ag_tensor_release(b);
+	repl_push_tensor(L, r);
+	return 1;
+}
+
+/* ------------------------------------------------------------- elementwise */
+
+static int l_unary(lua_State *L)
+{
+	ag_unary_op op = (ag_unary_op)lua_tointeger(L, lua_upvalueindex(1));
+	ag_tensor *t = repl_check_tensor(L, 1, OP_NAME(L));
+
+	repl_push_tensor(L, ag_unary(op, t));
+	return 1;
+}
+
+static int l_unary_(lua_State *L)
+{
+	ag_unary_op op = (ag_unary_op)lua_tointeger(L, lua_upvalueindex(1));
+	ag_tensor *t = repl_check_tensor(L, 1, OP_NAME(L));
+
+	if (ag_unary_(op, t) != 0)
+		return repl_core_error(L);
+	lua_settop(L, 1);
+	return 1;
+}
+
+/* b scaled by the `alpha` keyword of add/sub (b itself when absent). */
+static ag_tensor *apply_alpha(lua_State *L, int kw, ag_tensor *b)
+{
+	ag_tensor *w, *r;
+
+	if (repl_kw_get(L, kw, "alpha") == LUA_TNIL) {
+		lua_pop(L, 1);
+		return b;
+	}
+	w = ag_wrapped_number(lua_tonumber(L, -1), lua_isinteger(L, -1));
+	lua_pop(L, 1);
+	r = w ? ag_mul(b, w) : NULL;
+	ag_tensor_release(w);
+	ag_tensor_release(b);
+	return r;
+}
+
+static void check_alpha(lua_State *L, int kw, ag_binary_op op,
+			const char *fname)
+{
+	static const char *const add_keys[] = {"alpha", NULL};
+	static const char *const no_keys[] = {NULL};
+
+	repl_check_keys(L, kw, fname,
+			op == AG_ADD || op == AG_SUB ? add_keys : no_keys);
+	if (repl_kw_get(L, kw, "alpha") != LUA_TNIL &&
+	    lua_type(L, -1) != LUA_TNUMBER)
+		luaL_error(L, "%s: keyword 'alpha' must be a number", fname);
+	lua_pop(L, 1);
+}
+
+static int l_binary(lua_State *L)
+{
+	ag_binary_op op = (ag_binary_op)lua_tointeger(L, lua_upvalueindex(1));
+	const char *fname = OP_NAME(L);
+	int kw = repl_kwargs(L, 3);
+	ag_tensor *a, *b;
+
+	check_operand_type(L, 1, fname);
+	check_operand_type(L, 2, fname);
+	check_alpha(L, kw, op, fname);
+	a = repl_check_operand(L, 1, fname);
+	b = repl_check_operand(L, 2, fname);
+	b = apply_alpha(L, kw, b);
+	if (!b) {
+		ag_tensor_release(a);
+		return repl_core_error(L);
+	}
+	return push_result(L, ag_binary(op, a, b), a, b);
+}
+
+static int l_binary_(lua_State *L)
+{
+	ag_binary_op op = (ag_binary_op)lua_tointeger(L, lua_upvalueindex(1));
+	const char *fname = OP_NAME(L);
+	ag_tensor *self = repl_check_tensor(L, 1, fname);
+	int kw = repl_kwargs(L, 3);
+	ag_tensor *b;
+	int rc;
+
+	check_operand_type(L, 2, fname);
+	check_alpha(L, kw, op, fname);
+	b = apply_alpha(L, kw, repl_check_operand(L, 2, fname));
+	if (!b)
+		return repl_core_error(L);
+	rc = ag_binary_(op, self, b);
+	ag_tensor_release(b);
+	if (rc != 0)
+		return repl_core_error(L);
+	lua_settop(L, 1);
+	return 1;
+}
+
+/* __unm gets (a, a); the other metamethods (a, b) with a number on
+ * either side. */
+static int l_unm(lua_State *L)
+{
+	repl_push_tensor(L, ag_neg(repl_check_tensor(L, 1, "torch.neg")));
+	return 1;
+}
+
+/* Lua's < and <= must give a boolean, so they cannot compare elementwise. */
+static int l_compare(lua_State *L)
+{
+	return luaL_error(L, "cannot compare tensors with < <= > >=: Lua needs "
+			  "a boolean; use x:lt(y), x:le(y), x:gt(y), x:ge(y) "
+			  "for elementwise comparisons");
+}
+
+/* A clamp bound: a number, or nil for none (NAN for core). */
+static double bound(lua_State *L, int idx, int kw, const char *key,
+		    const char *fname)
+{
+	double v = NAN;
+
+	if (!lua_isnoneornil(L, idx)) {
+		if (lua_type(L, idx) != LUA_TNUMBER)
+			repl_arg_error(L, fname, idx, "a number or nil");
+		return lua_tonumber(L, idx);
+	}
+	if (repl_kw_get(L, kw, key) != LUA_TNIL) {
+		if (lua_type(L, -1) != LUA_TNUMBER)
+			luaL_error(L, "%s: keyword '%s' must be a number", fname,
+				   key);
+		v = lua_tonumber(L, -1);
+	}
+	lua_pop(L, 1);
+	return v;
+}
+
+static void clamp_args(lua_State *L, const char *fname, double *lo, double *hi)
+{
+	static const char *const keys[] = {"min", "max", NULL};
+	int kw = repl_kwargs(L, 2);
+
+	repl_check_keys(L, kw, fname, keys);
+	*lo = bound(L, kw == 2 ? 4 : 2, kw, "min", fname);
+	*hi = bound(L, kw == 2 || kw == 3 ? 4 : 3, kw, "max", fname);
+	if (isnan(*lo) && isnan(*hi) && lua_isnoneornil(L, 2) &&
+	    (kw == 0 || lua_isnoneornil(L, 3)))
+		luaL_error(L, "torch.clamp: At least one of 'min' or 'max' must "
+			   "not be nil");
+}
+
+static int l_clamp(lua_State *L)
+{
+	ag_tensor *t = repl_check_tensor(L, 1, "torch.clamp");
+	double lo, hi;
+
+	clamp_args(L, "torch.clamp", &lo, &hi);
+	repl_push_tensor(L, ag_clamp(t, lo, hi));
+	return 1;
+}
+
+static int l_clamp_(lua_State *L)
+{
+	ag_tensor *t = repl_check_tensor(L, 1, "torch.clamp_");
+	double lo, hi;
+
+	clamp_args(L, "torch.clamp_", &lo, &hi);
+	if (ag_clamp_(t, lo, hi) != 0)
+		return repl_core_error(L);
+	lua_settop(L, 1);
+	return 1;
+}
+
+static int where3(lua_State *L, int ci, int ai, int bi, const char *fname)
+{
+	ag_tensor *c = repl_check_tensor(L, ci, fname);
+	ag_tensor *a, *b;
+
+	check_operand_type(L, ai, fname);
+	check_operand_type(L, bi, fname);
+	a = repl_check_operand(L, ai, fname);
+	b = repl_check_operand(L, bi, fname);
+	return push_result(L, ag_where(c, a, b), a, b);
+}
+
+/* torch.where(cond, a, b) */
+static int l_where(lua_State *L)
+{
+	if (lua_gettop(L) < 3)
+		return luaL_error(L, "torch.where: expected (condition, x, y); "
+				  "the one-argument form is not supported");
+	return where3(L, 1, 2, 3, "torch.where");
+}
+
+/* x:where(cond, y) == torch.where(cond, x, y) */
+static int m_where(lua_State *L)
+{
+	repl_check_tensor(L, 1, "Tensor.where");
+	return where3(L, 2, 1, 3, "Tensor.where");
+}
+
+/* -------------------------------------------------------------- reductions */
+
+/* int64 0-based indices + 1, as a new tensor: Lua index values count from
+ * 1.  Never in place: autograd keeps core's indices for MaxBackward0. */
+static ag_tensor *one_based(ag_tensor *idx)
+{
+	ag_tensor *one, *r;
+
+	if (!idx)
+		return NULL;
+	one = ag_wrapped_number(1, true);
+	r = one ? ag_add(idx, one) : NULL;
+	ag_tensor_release(one);
+	ag_tensor_release(idx);
+	return r;
+}
+
+/* Dims from argument idx (a number or a table) or the `dim` keyword;
+ * returns the count, or -1 when none was given. */
+static int reduce_dims(lua_State *L, int idx, int kw, ag_tensor *t,
+		       const char *fname, int *dims)
+{
+	int64_t raw[AG_MAX_DIMS];
+	int i, n, pos = idx;
+
+	if (lua_isnoneornil(L, idx) || idx == kw) {
+		if (repl_kw_get(L, kw, "dim") == LUA_TNIL) {
+			lua_pop(L, 1);
+			return -1;
+		}
+		lua_replace(L, kw);	/* the keywords were read already */
+		pos = kw;
+	}
+	if (lua_type(L, pos) == LUA_TTABLE) {
+		n = repl_check_int_list(L, pos, fname, "a dim or a table of dims",
+					raw, AG_MAX_DIMS);
+		for (i = 0; i < n; i++)
+			dims[i] = repl_wrap_dim(L, raw[i], t->ndim, 0);
+		return n;
+	}
+	dims[0] = repl_check_dim(L, pos, t->ndim, 0, fname);
+	return 1;
+}
+
+static int reduce(lua_State *L, ag_reduce_op op, const char *fname)
+{
+	static const char *const keys[] = {"dim", "keepdim", "dtype", NULL};
+	ag_tensor *t = repl_check_tensor(L, 1, fname);
+	int kw = repl_kwargs(L, 2);
+	int dims[AG_MAX_DIMS], n;
+	bool keepdim, given;
+	ag_dtype dt;
+	ag_tensor *r, *in;
+
+	repl_check_keys(L, kw, fname, keys);
+	keepdim = repl_kw_bool(L, kw, "keepdim", false, fname);
+	if (lua_isboolean(L, 3))	/* x:sum(2, true) as torch's positional */
+		keepdim = lua_toboolean(L, 3);
+	/* every check that can raise comes before the first reference */
+	given = repl_kw_dtype(L, kw, "dtype", &dt, fname);
+	n = reduce_dims(L, 2, kw, t, fname, dims);
+	in = given ? ag_to_dtype(t, dt) : t;
+	if (!in)
+		return repl_core_error(L);
+	if (!given)
+		ag_tensor_retain(in);
+	if (n < 0 && !keepdim)
+		r = ag_reduce_all(op, in);
+	else
+		r = ag_reduce_dims(op, in, dims, n < 0 ? 0 : n, keepdim);
+	ag_tensor_release(in);
+	repl_push_tensor(L, r);
+	return 1;
+}
+
+static int l_sum(lua_State *L) { return reduce(L, AG_SUM, "torch.sum"); }
+static int l_mean(lua_State *L) { return reduce(L, AG_MEAN, "torch.mean"); }
+
+/* max/min: over everything, or along one dim giving (values, indices). */
+static int extreme(lua_State *L, bool is_max, const char *fname)
+{
+	static const char *const keys[] = {"dim", "keepdim", NULL};
+	ag_tensor *t = repl_check_tensor(L, 1, fname);
+	int kw = repl_kwargs(L, 2);
+	ag_tensor *vals = NULL, *idx = NULL;
+	bool keepdim;
+	int d, rc;
+
+	if (repl_to_tensor(L, 2))
+		return luaL_error(L, "%s: the elementwise form (two tensors) is "
+				  "not supported; use torch.where(a:%s(b), a, b)",
+				  fname, is_max ? "gt" : "lt");
+	repl_check_keys(L, kw, fname, keys);
+	keepdim = repl_kw_bool(L, kw, "keepdim", false, fname);
+	if (lua_isboolean(L, 3))
+		keepdim = lua_toboolean(L, 3);
+	if ((lua_isnoneornil(L, 2) || kw == 2) &&
+	    repl_kw_get(L, kw, "dim") == LUA_TNIL) {
+		repl_push_tensor(L, ag_reduce_all(is_max ? AG_MAX : AG_MIN, t));
+		return 1;
+	}
+	if (!lua_isnoneornil(L, 2) && kw != 2)
+		d = repl_check_dim(L, 2, t->ndim, 0, fname);
+	else
+		d = repl_wrap_dim(L, repl_check_integer(L, -1, fname,
+				  "a dim (an integer)"), t->ndim, 0);
+	rc = (is_max ? ag_max_dim : ag_min_dim)(t, d, keepdim, &vals, &idx);
+	if (rc != 0)
+		return repl_core_error(L);
+	idx = one_based(idx);
+	if (!idx) {
+		ag_tensor_release(vals);
+		return repl_core_error(L);
+	}
+	repl_push_tensor(L, vals);
+	repl_push_tensor(L, idx);
+	return 2;
+}
+
+static int l_max(lua_State *L) { return extreme(L, true, "torch.max"); }
+static int l_min(lua_State *L) { return extreme(L, false, "torch.min"); }
+
+static int arg_extreme(lua_State *L, ag_reduce_op op, const char *fname)
+{
+	static const char *const keys[] = {"dim", "keepdim", NULL};
+	ag_tensor *t = repl_check_tensor(L, 1, fname);
+	int kw = repl_kwargs(L, 2);
+	int dims[AG_MAX_DIMS], n;
+	bool keepdim;
+	ag_tensor *r;
+
+	repl_check_keys(L, kw, fname, keys);
+	keepdim = repl_kw_bool(L, kw, "keepdim", false, fname);
+	if (lua_isboolean(L, 3))
+		keepdim = lua_toboolean(L, 3);
+	if (lua_type(L, 2) == LUA_TTABLE && kw != 2)
+		repl_arg_error(L, fname, 2, "a dim (an integer)");
+	n = reduce_dims(L, 2, kw, t, fname, dims);
+	if (n < 0)
+		r = ag_reduce_all(op, t);
+	else
+		r = ag_reduce_dims(op, t, dims, 1, keepdim);
+	r = one_based(r);
+	repl_push_tensor(L, r);
+	return 1;
+}
+
+static int l_argmax(lua_State *L) { return arg_extreme(L, AG_ARGMAX, "torch.argmax"); }
+static int l_argmin(lua_State *L) { return arg_extreme(L, AG_ARGMIN, "torch.argmin"); }
+
+/* --------------------------------------------------------- matrix products */
+
+static int matrix(lua_State *L, ag_tensor *(*fn)(ag_tensor *, ag_tensor *),
+		  const char *fname)
+{
+	ag_tensor *a = repl_check_tensor(L, 1, fname);
+	ag_tensor *b = repl_check_tensor(L, 2, fname);
+
+	repl_push_tensor(L, fn(a, b));
+	return 1;
+}
+
+static int l_mm(lua_State *L) { return matrix(L, ag_mm, "torch.mm"); }
+static int l_bmm(lua_State *L) { return matrix(L, ag_bmm, "torch.bmm"); }
+static int l_matmul(lua_State *L) { return matrix(L, ag_matmul, "torch.matmul"); }
+
+/* ----------------------------------------------------------------- joining */
+
+/* The tensors of the list at idx, in a GC-owned scratch array pushed on
+ * the stack (pointers are borrowed: the list keeps them alive). */
+static ag_tensor **tensor_list(lua_State *L, int idx, const char *fname,
+			       int *n)
+{
+	lua_Integer i, len;
+	ag_tensor **ts;
+
+	if (lua_type(L, idx) != LUA_TTABLE)
+		repl_arg_error(L, fname, idx, "a table of Tensors");
+	len = luaL_len(L, idx);
+	if (len > 1 << 24)
+		luaL_error(L, "%s: too many tensors", fname);
+	ts = lua_newuserdatauv(L, (size_t)(len ? len : 1) * sizeof *ts, 0);
+	for (i = 1; i <= len; i++) {
+		lua_geti(L, idx, i);
+		ts[i - 1] = repl_to_tensor(L, -1);
+		if (!ts[i - 1])
+			luaL_error(L, "%s: argument %d must be a table of Tensors, "
+				   "but element %d is %s", fname, idx, (int)i,
+				   repl_type_name(L, -1));
+		lua_pop(L, 1);
+	}
+	*n = (int)len;
+	return ts;
+}
+
+static int join(lua_State *L, int list, int dimarg, bool stack,
+		const char *fname)
+{
+	static const char *const keys[] = {"dim", NULL};
+	int kw = repl_kwargs(L, dimarg);
+	int n, d = 0;
+	ag_tensor **ts;
+
+	repl_check_keys(L, kw, fname, keys);
+	if (lua_gettop(L) < dimarg)
+		lua_settop(L, dimarg);	/* a missing dim reads as nil */
+	if (kw) {
+		lua_getfield(L, kw, "dim");
+		lua_replace(L, dimarg);	/* the dim now sits at dimarg */
+	}
+	ts = tensor_list(L, list, fname, &n);
+	if (n > 0 && !lua_isnoneornil(L, dimarg))
+		d = repl_check_dim(L, dimarg, ts[0]->ndim, stack ? 1 : 0, fname);
+	repl_push_tensor(L, (stack ? ag_stack : ag_cat)(ts, n, d));
+	return 1;
+}
+
+static int l_cat(lua_State *L) { return join(L, 1, 2, false, "torch.cat"); }
+static int l_stack(lua_State *L) { return join(L, 1, 2, true, "torch.stack"); }
+
+/* x:cat(y, dim) / x:cat({y, z}, dim): x first, then the others. */
+static int m_join(lua_State *L, bool stack, const char *fname)
+{
+	lua_Integer i, len;
+
+	repl_check_tensor(L, 1, fname);
+	lua_createtable(L, 4, 0);
+	lua_pushvalue(L, 1);
+	lua_rawseti(L, -2, 1);
+	if (repl_to_tensor(L, 2)) {
+		lua_pushvalue(L, 2);
+		lua_rawseti(L, -2, 2);
+	} else if (lua_type(L, 2) == LUA_TTABLE) {
+		len = luaL_len(L, 2);
+		for (i = 1; i <= len; i++) {
+			lua_geti(L, 2, i);
+			lua_rawseti(L, -2, i + 1);
+		}
+	} else {
+		repl_arg_error(L, fname, 2, "a Tensor or a table of Tensors");
+	}
+	lua_replace(L, 2);
+	lua_remove(L, 1);	/* now (list, dim, ...) like torch.cat */
+	return join(L, 1, 2, stack, fname);
+}
+
+static int m_cat(lua_State *L) { return m_join(L, false, "Tensor.cat"); }
+static int m_stack(lua_State *L) { return m_join(L, true, "Tensor.stack"); }
+
+/* ------------------------------------------------------------ index_select */
+
+static int64_t zero_based(lua_State *L, int64_t v)
+{
+	if (v == 0)
+		luaL_error(L, "index 0 is out of range: agdb counts from 1 (use "
+			   "1 for the first element)");
+	return v > 0 ? v - 1 : v;
+}
+
+/* The 1-based index (a Lua table or an int64 tensor) as a 0-based int64
+ * tensor; other dtypes pass through so core names the wrong dtype. */
+static ag_tensor *index_arg(lua_State *L, int idx, const char *fname)
+{
+	ag_tensor *it = repl_to_tensor(L, idx), *c, *r;
+	int64_t i, n, *p;
+
+	if (!it) {
+		int64_t shape[1];
+		if (lua_type(L, idx) != LUA_TTABLE)
+			repl_arg_error(L, fname, idx, "a Tensor or a table of "
+				       "indices");
+		n = luaL_len(L, idx);
+		shape[0] = n;
+		p = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *p, 0);
+		for (i = 0; i < n; i++) {
+			int ok;
+			lua_geti(L, idx, i + 1);
+			p[i] = lua_tointegerx(L, -1, &ok);
+			if (!ok)
+				luaL_error(L, "%s: argument %d must be a table of "
+					   "integers, but element %d is %s",
+					   fname, idx, (int)(i + 1),
+					   luaL_typename(L, -1));
+			p[i] = zero_based(L, p[i]);
+			lua_pop(L, 1);
+		}
+		r = ag_from_buffer(p, shape, 1, AG_INT64);
+		lua_pop(L, 1);
+		return r;
+	}
+	if (it->dtype != AG_INT64) {
+		ag_tensor_retain(it);
+		return it;
+	}
+	c = ag_contiguous(it);
+	if (!c)
+		return NULL;
+	n = ag_numel(c);
+	p = ag_data_ptr(c);
+	for (i = 0; i < n; i++) {
+		if (p[i] == 0) {
+			ag_tensor_release(c);
+			zero_based(L, 0);
+		}
+	}
+	r = ag_clone(c);
+	ag_tensor_release(c);
+	if (!r)
+		return NULL;
+	for (p = ag_data_ptr(r), i = 0; i < n; i++)
+		p[i] = zero_based(L, p[i]);
+	return r;
+}
+
+static int l_index_select(lua_State *L)
+{
+	static const char fname[] = "torch.index_select";
+	ag_tensor *t = repl_check_tensor(L, 1, fname);
+	int d = repl_check_dim(L, 2, t->ndim, 0, fname);
+	ag_tensor *index = index_arg(L, 3, fname), *r;
+
+	if (!index)
+		return repl_core_error(L);
+	r = ag_index_select(t, d, index);
+	ag_tensor_release(index);
+	repl_push_tensor(L, r);
+	return 1;
+}
+
+/* ------------------------------------------------------------ registration */
+
+static void add_closure(lua_State *L, const char *name, lua_CFunction fn,
+			int op, const char *fname)
+{
+	lua_pushinteger(L, op);
+	lua_pushstring(L, fname);
+	lua_pushcclosure(L, fn, 2);
+	lua_setfield(L, -2, name);
+}
+
+void repl_register_ops(lua_State *L, bool methods)
+{
+	static const luaL_Reg common[] = {
+		{"clamp", l_clamp}, {"clamp_", l_clamp_},
+		{"sum", l_sum}, {"mean", l_mean}, {"max", l_max}, {"min", l_min},
+		{"argmax", l_argmax}, {"argmin", l_argmin},
+		{"mm", l_mm}, {"bmm", l_bmm}, {"matmul", l_matmul},
+		{"index_select", l_index_select},
+		{NULL, NULL}
+	};
+	static const luaL_Reg torch_only[] = {
+		{"where", l_where}, {"cat", l_cat}, {"stack", l_stack},
+		{NULL, NULL}
+	};
+	static const luaL_Reg method_only[] = {
+		{"where", m_where}, {"cat", m_cat}, {"stack", m_stack},
+		{NULL, NULL}
+	};
+	char buf[64];
+	int op;
+
+	for (op = 0; op < AG_NUNARY; op++) {
+		const char *n = ag_unary_name(op);
+		snprintf(buf, sizeof buf, "torch.%s", n);
+		add_closure(L, n, l_unary, op, buf);
+		snprintf(buf, sizeof buf, "torch.%s_", n);
+		add_closure(L, buf + 6, l_unary_, op, buf);
+	}
+	for (op = 0; op < AG_NBINARY; op++) {
+		const char *n = ag_binary_name(op);
+		snprintf(buf, sizeof buf, "torch.%s", n);
+		add_closure(L, n, l_binary, op, buf);
+		snprintf(buf, sizeof buf, "torch.%s_", n);
+		add_closure(L, buf + 6, l_binary_, op, buf);
+	}
+	luaL_setfuncs(L, common, 0);
+	luaL_setfuncs(L, methods ? method_only : torch_only, 0);
+}
+
+void repl_register_arith(lua_State *L)
+{
+	static const struct { const char *meta; ag_binary_op op; } arith[] = {
+		{"__add", AG_ADD}, {"__sub", AG_SUB}, {"__mul", AG_MUL},
+		{"__div", AG_DIV}, {"__pow", AG_POW},
+	};
+	char buf[64];
+	size_t i;
+
+	for (i = 0; i < sizeof arith / sizeof arith[0]; i++) {
+		snprintf(buf, sizeof buf, "torch.%s", ag_binary_name(arith[i].op));
+		add_closure(L, arith[i].meta, l_binary, arith[i].op, buf);
+	}
+	lua_pushcfunction(L, l_unm);
+	lua_setfield(L, -2, "__unm");
+	lua_pushcfunction(L, l_compare);
+	lua_setfield(L, -2, "__lt");
+	lua_pushcfunction(L, l_compare);
+	lua_setfield(L, -2, "__le");
+}

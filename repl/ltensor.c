@@ -1,0 +1,882 @@
+/*
+ * ltensor.c - the tensor userdata: identity, lifetime, fields, and the
+ * methods that are not ops (geometry, views, conversions, fills).
+ *
+ * A userdata box holds one core reference.  A weak table maps each core
+ * tensor to its box, so pushing the same tensor twice (x:contiguous(),
+ * x._base) gives the same Lua value and `==` stays identity.
+ */
+#include "ltorch.h"
+#include "autograd.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct tensor_box {
+	ag_tensor *t;	/* NULL once __close has released it */
+} tensor_box;
+
+static const char cache_key = 'c';	/* registry: tensor* -> box (weak) */
+static const char methods_key = 'm';	/* registry: the method table */
+
+/* ---------------------------------------------------------------- identity */
+
+int repl_core_error(lua_State *L)
+{
+	const char *msg = ag_error_message();
+
+	/* "file:line: " of the Lua caller, as luaL_error gives */
+	luaL_where(L, 1);
+	lua_pushstring(L, msg && *msg ? msg : "unknown error in core");
+	lua_concat(L, 2);
+	ag_error_clear();
+	return lua_error(L);
+}
+
+static void push_cache(lua_State *L)
+{
+	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &cache_key) == LUA_TTABLE)
+		return;
+	lua_pop(L, 1);
+	lua_newtable(L);
+	lua_createtable(L, 0, 1);
+	lua_pushliteral(L, "v");
+	lua_setfield(L, -2, "__mode");
+	lua_setmetatable(L, -2);
+	lua_pushvalue(L, -1);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &cache_key);
+}
+
+void repl_push_tensor(lua_State *L, ag_tensor *t)
+{
+	tensor_box *box;
+
+	if (!t)
+		repl_core_error(L);
+	push_cache(L);
+	if (lua_rawgetp(L, -1, t) == LUA_TUSERDATA) {
+		lua_remove(L, -2);
+		ag_tensor_release(t);	/* the box already holds one */
+		return;
+	}
+	lua_pop(L, 1);
+	box = lua_newuserdatauv(L, sizeof *box, 1);
+	box->t = t;
+	luaL_setmetatable(L, REPL_TENSOR_MT);
+	lua_pushvalue(L, -1);
+	lua_rawsetp(L, -3, t);
+	lua_remove(L, -2);
+	repl_gc_pace(L);
+}
+
+static tensor_box *to_box(lua_State *L, int idx)
+{
+	return luaL_testudata(L, idx, REPL_TENSOR_MT);
+}
+
+ag_tensor *repl_to_tensor(lua_State *L, int idx)
+{
+	tensor_box *box = to_box(L, idx);
+
+	if (!box)
+		return NULL;
+	if (!box->t)
+		luaL_error(L, "attempt to use a closed tensor (its <close> "
+			   "variable went out of scope)");
+	return box->t;
+}
+
+ag_tensor *repl_check_tensor(lua_State *L, int idx, const char *fname)
+{
+	ag_tensor *t = repl_to_tensor(L, idx);
+	const char *dot;
+
+	/* x.sum() instead of x:sum() is the classic slip of a Python hand */
+	if (!t && idx == 1 && lua_isnone(L, 1) && (dot = strchr(fname, '.')))
+		luaL_error(L, "%s: argument 1 must be a Tensor, got no value "
+			   "(call methods with a colon: x:%s())", fname, dot + 1);
+	if (!t)
+		repl_arg_error(L, fname, idx, "a Tensor");
+	return t;
+}
+
+static int t_gc(lua_State *L)
+{
+	tensor_box *box = to_box(L, 1);
+
+	if (box && box->t) {
+		ag_tensor_release(box->t);
+		box->t = NULL;
+	}
+	return 0;
+}
+
+/* `local x <close> = ...`: free the memory now, not at the next cycle. */
+static int t_close(lua_State *L)
+{
+	tensor_box *box = to_box(L, 1);
+
+	if (box && box->t) {
+		push_cache(L);
+		lua_pushnil(L);
+		lua_rawsetp(L, -2, box->t);
+		lua_pop(L, 1);
+		ag_tensor_release(box->t);
+		box->t = NULL;
+	}
+	return 0;
+}
+
+static int t_tostring(lua_State *L)
+{
+	tensor_box *box = to_box(L, 1);
+	const char *suffix = NULL;
+	char *s;
+
+	if (!box || !box->t) {
+		lua_pushliteral(L, "tensor(<closed>)");
+		return 1;
+	}
+	if (ag_grad_fn(box->t)) {
+		lua_pushfstring(L, ", grad_fn=<%s>", ag_grad_fn(box->t)->name);
+		suffix = lua_tostring(L, -1);
+	} else if (box->t->requires_grad) {
+		suffix = ", requires_grad=True";
+	}
+	s = ag_format(box->t, repl_print_options(), suffix);
+	if (!s)
+		return repl_core_error(L);
+	lua_pushstring(L, s);
+	free(s);
+	return 1;
+}
+
+static int t_len(lua_State *L)
+{
+	ag_tensor *t = repl_check_tensor(L, 1, "#");
+
+	if (t->ndim == 0)
+		return luaL_error(L, "len() of a 0-d tensor");
+	lua_pushinteger(L, t->shape[0]);
+	return 1;
+}
+
+/* ------------------------------------------------------------------ fields */
+
+static void push_opt_tensor(lua_State *L, ag_tensor *t)
+{
+	if (t) {
+		ag_tensor_retain(t);
+		repl_push_tensor(L, t);
+	} else {
+		lua_pushnil(L);
+	}
+}
+
+static void f_shape(lua_State *L, ag_tensor *t)
+{
+	repl_push_size(L, t->shape, t->ndim);
+}
+static void f_dtype(lua_State *L, ag_tensor *t) { repl_push_dtype(L, t->dtype); }
+static void f_requires_grad(lua_State *L, ag_tensor *t)
+{
+	lua_pushboolean(L, ag_requires_grad(t));
+}
+static void f_grad(lua_State *L, ag_tensor *t) { push_opt_tensor(L, t->grad); }
+static void f_grad_fn(lua_State *L, ag_tensor *t)
+{
+	repl_push_node(L, ag_grad_fn(t));	/* nil for leaves */
+}
+static void f_is_leaf(lua_State *L, ag_tensor *t) { lua_pushboolean(L, ag_is_leaf(t)); }
+static void f_retains_grad(lua_State *L, ag_tensor *t)
+{
+	lua_pushboolean(L, t->retains_grad);
+}
+static void f_version(lua_State *L, ag_tensor *t)
+{
+	lua_pushinteger(L, t->version ? t->version->value : 0);
+}
+static void f_base(lua_State *L, ag_tensor *t) { push_opt_tensor(L, t->base); }
+static void f_ndim(lua_State *L, ag_tensor *t) { lua_pushinteger(L, t->ndim); }
+static void f_data(lua_State *L, ag_tensor *t) { repl_push_tensor(L, ag_alias(t)); }
+/* x.T: all dims reversed (x:t() for a matrix) */
+static void f_T(lua_State *L, ag_tensor *t)
+{
+	int dims[AG_MAX_DIMS], i;
+
+	for (i = 0; i < t->ndim; i++)
+		dims[i] = t->ndim - 1 - i;
+	repl_push_tensor(L, ag_permute(t, dims, t->ndim));
+}
+
+static const struct field {
+	const char *name;
+	void (*get)(lua_State *L, ag_tensor *t);
+} fields[] = {
+	{"shape", f_shape}, {"dtype", f_dtype},
+	{"requires_grad", f_requires_grad}, {"grad", f_grad},
+	{"grad_fn", f_grad_fn}, {"is_leaf", f_is_leaf},
+	{"retains_grad", f_retains_grad}, {"_version", f_version},
+	{"_base", f_base}, {"ndim", f_ndim}, {"data", f_data}, {"T", f_T},
+	{NULL, NULL}
+};
+
+static const struct field *find_field(const char *name)
+{
+	const struct field *f;
+
+	for (f = fields; f->name; f++)
+		if (strcmp(f->name, name) == 0)
+			return f;
+	return NULL;
+}
+
+static void set_requires_grad(lua_State *L, ag_tensor *t, bool on)
+{
+	if (ag_set_requires_grad(t, on) != 0)
+		repl_core_error(L);
+}
+
+static void set_grad(lua_State *L, ag_tensor *t, int idx)
+{
+	ag_tensor *g = NULL;
+
+	if (!lua_isnil(L, idx)) {
+		g = repl_to_tensor(L, idx);
+		if (!g)
+			luaL_error(L, "assigned grad expected to be a Tensor or "
+				   "nil but got grad of type %s",
+				   repl_type_name(L, idx));
+	}
+	if (ag_set_grad(t, g) != 0)
+		repl_core_error(L);
+}
+
+/* Pushes the per-tensor attribute table (user value 1), creating it. */
+static void push_attrs(lua_State *L, int idx, bool create)
+{
+	if (lua_getiuservalue(L, idx, 1) == LUA_TTABLE || !create)
+		return;
+	lua_pop(L, 1);
+	lua_newtable(L);
+	lua_pushvalue(L, -1);
+	lua_setiuservalue(L, idx, 1);
+}
+
+/* t.name: a method, a field, or an attribute the user stored. */
+int repl_tensor_getfield(lua_State *L)
+{
+	ag_tensor *t = repl_to_tensor(L, 1);
+	const char *name = lua_tostring(L, 2);
+	const struct field *f;
+
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &methods_key);
+	if (lua_getfield(L, -1, name) != LUA_TNIL)
+		return 1;
+	lua_pop(L, 2);
+	if ((f = find_field(name))) {
+		f->get(L, t);
+		return 1;
+	}
+	push_attrs(L, 1, false);
+	if (lua_istable(L, -1)) {
+		lua_getfield(L, -1, name);
+		return 1;
+	}
+	lua_pushnil(L);
+	return 1;
+}
+
+int repl_tensor_setfield(lua_State *L)
+{
+	ag_tensor *t = repl_to_tensor(L, 1);
+	const char *name = lua_tostring(L, 2);
+
+	if (strcmp(name, "requires_grad") == 0) {
+		if (!lua_isboolean(L, 3))
+			return luaL_error(L, "requires_grad must be a boolean, "
+					  "got %s", repl_type_name(L, 3));
+		set_requires_grad(L, t, lua_toboolean(L, 3));
+		return 0;
+	}
+	if (strcmp(name, "grad") == 0) {
+		set_grad(L, t, 3);
+		return 0;
+	}
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &methods_key);
+	if (find_field(name) || lua_getfield(L, -1, name) != LUA_TNIL)
+		return luaL_error(L, "attribute '%s' of 'torch.Tensor' objects "
+				  "is not writable", name);
+	lua_pop(L, 2);
+	push_attrs(L, 1, true);
+	lua_pushvalue(L, 3);
+	lua_setfield(L, -2, name);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- geometry */
+
+static int m_size(lua_State *L)
+{
+	ag_tensor *t = repl_check_tensor(L, 1, "torch.size");
+
+	int d;
+
+	if (lua_isnoneornil(L, 2)) {
+		repl_push_size(L, t->shape, t->ndim);
+		return 1;
+	}
+	d = repl_check_dim(L, 2, t->ndim, 0, "torch.size");
+	if (t->ndim == 0)
+		return luaL_error(L, "dimension specified as %d but tensor has "
+				  "no dimensions", (int)lua_tointeger(L, 2));
+	lua_pushinteger(L, t->shape[d]);
+	return 1;
+}
+
+static int m_stride(lua_State *L)
+{
+	ag_tensor *t = repl_check_tensor(L, 1, "torch.stride");
+	int i;
+
+	if (!lua_isnoneornil(L, 2)) {
+		int d = repl_check_dim(L, 2, t->ndim, 0, "torch.stride");
+		if (t->ndim == 0)
+			return luaL_error(L, "dimension specified as %d but "
+					  "tensor has no dimensions",
+					  (int)lua_tointeger(L, 2));
+		lua_pushinteger(L, t->stride[d]);
+		return 1;
+	}
+	lua_createtable(L, t->ndim, 0);
+	for (i = 0; i < t->ndim; i++) {
+		lua_pushinteger(L, t->stride[i]);
+		lua_rawseti(L, -2, i + 1);
+	}
+	return 1;
+}
+
+static int m_dim(lua_State *L)
+{
+	lua_pushinteger(L, repl_check_tensor(L, 1, "torch.dim")->ndim);
+	return 1;
+}
+
+static int m_numel(lua_State *L)
+{
+	lua_pushinteger(L, ag_numel(repl_check_tensor(L, 1, "torch.numel")));
+	return 1;
+}
+
+static int m_storage_offset(lua_State *L)
+{
+	/* An element count, not an index: 0 for a fresh tensor, as in torch. */
+	lua_pushinteger(L, repl_check_tensor(L, 1, "Tensor.storage_offset")->offset);
+	return 1;
+}
+
+static int m_is_contiguous(lua_State *L)
+{
+	lua_pushboolean(L, ag_is_contiguous(repl_check_tensor(L, 1,
+				"Tensor.is_contiguous")));
+	return 1;
+}
+
+static int m_is_floating_point(lua_State *L)
+{
+	lua_pushboolean(L, ag_dtype_is_floating(repl_check_tensor(L, 1,
+				"torch.is_floating_point")->dtype));
+	return 1;
+}
+
+static int m_element_size(lua_State *L)
+{
+	lua_pushinteger(L, (lua_Integer)ag_dtype_size(repl_check_tensor(L, 1,
+				"Tensor.element_size")->dtype));
+	return 1;
+}
+
+/* ------------------------------------------------------- values into Lua */
+
+static void push_element(lua_State *L, const char *p, ag_dtype dt)
+{
+	if (dt == AG_INT64)
+		lua_pushinteger(L, ag_load_i64(p, dt));
+	else if (dt == AG_BOOL)
+		lua_pushboolean(L, ag_load_i64(p, dt) != 0);
+	else
+		lua_pushnumber(L, ag_load(p, dt));
+}
+
+static int m_item(lua_State *L)
+{
+	ag_tensor *t = repl_check_tensor(L, 1, "Tensor.item");
+	int64_t n = ag_numel(t);
+
+	if (n != 1)
+		return luaL_error(L, "a Tensor with %I elements cannot be "
+				  "converted to Scalar", (lua_Integer)n);
+	push_element(L, ag_data_ptr(t), t->dtype);
+	return 1;
+}
+
+static void push_list(lua_State *L, const ag_tensor *t, int d, const char *p,
+		      size_t esize)
+{
+	int64_t i;
+
+	if (d == t->ndim) {
+		push_element(L, p, t->dtype);
+		return;
+	}
+	luaL_checkstack(L, 4, "tensor nested too deeply");
+	lua_createtable(L, (int)(t->shape[d] < 1 << 20 ? t->shape[d] : 0), 0);
+	for (i = 0; i < t->shape[d]; i++) {
+		push_list(L, t, d + 1, p + i * t->stride[d] * (int64_t)esize,
+			  esize);
+		lua_rawseti(L, -2, i + 1);
+	}
+}
+
+static int m_tolist(lua_State *L)
+{
+	ag_tensor *t = repl_check_tensor(L, 1, "Tensor.tolist");
+
+	push_list(L, t, 0, ag_data_ptr(t), ag_dtype_size(t->dtype));
+	return 1;
+}
+
+/* ---------------------------------------------------------- autograd flags */
+
+static int m_requires_grad_(lua_State *L)
+{
+	ag_tensor *t = repl_check_tensor(L, 1, "Tensor.requires_grad_");
+	bool on = true;
+
+	if (!lua_isnoneornil(L, 2)) {
+		if (!lua_isboolean(L, 2))
+			repl_arg_error(L, "Tensor.requires_grad_", 2, "a boolean");
+		on = lua_toboolean(L, 2);
+	}
+	set_requires_grad(L, t, on);
+	lua_settop(L, 1);
+	return 1;
+}
+
+static int m_retain_grad(lua_State *L)
+{
+	ag_tensor *t = repl_check_tensor(L, 1, "Tensor.retain_grad");
+
+	if (ag_retain_grad(t) != 0)
+		return repl_core_error(L);
+	return 0;
+}
+
+static int m_detach(lua_State *L)
+{
+	repl_push_tensor(L, ag_detach(repl_check_tensor(L, 1, "torch.detach")));
+	return 1;
+}
+
+static int m_detach_(lua_State *L)
+{
+	ag_tensor *t = repl_check_tensor(L, 1, "torch.detach_");
+
+	/* PyTorch refuses every view here, not only differentiable ones */
+	if (t->base)
+		return luaL_error(L, "Can't detach views in-place. Use detach() "
+				  "instead. If you are using DistributedDataParallel "
+				  "(DDP) for training, and gradient_as_bucket_view is "
+				  "set as True, gradients are views of DDP buckets, and "
+				  "hence detach_() cannot be called on these gradients. "
+				  "To fix this error, please refer to the "
+				  "Optimizer.zero_grad() function in "
+				  "torch/optim/optimizer.py as the solution.");
+	if (ag_detach_(t) != 0)
+		return repl_core_error(L);
+	lua_settop(L, 1);
+	return 1;
+}
+
+/* ------------------------------------------------------------------- views */
+
+static int m_clone(lua_State *L)
+{
+	repl_push_tensor(L, ag_clone(repl_check_tensor(L, 1, "torch.clone")));
+	return 1;
+}
+
+static int m_contiguous(lua_State *L)
+{
+	repl_push_tensor(L, ag_contiguous(repl_check_tensor(L, 1,
+				"Tensor.contiguous")));
+	return 1;
+}
+
+static int shape_view(lua_State *L, const char *fname,
+		      ag_tensor *(*fn)(ag_tensor *, const int64_t *, int))
+{
+	ag_tensor *t = repl_check_tensor(L, 1, fname);
+	int64_t shape[AG_MAX_DIMS];
+	int n = repl_check_sizes(L, 2, lua_gettop(L), fname, shape);
+
+	repl_push_tensor(L, fn(t, shape, n));
+	return 1;
+}
+
+static int m_view(lua_State *L) { return shape_view(L, "Tensor.view", ag_view); }
+static int m_reshape(lua_State *L) { return shape_view(L, "torch.reshape", ag_reshape); }
+static int m_expand(lua_State *L) { return shape_view(L, "Tensor.expand", ag_expand); }
+
+static int m_view_as(lua_State *L)
+{
+	ag_tensor *t = repl_check_tensor(L, 1, "Tensor.view_as");
+	ag_tensor *o = repl_check_tensor(L, 2, "Tensor.view_as");
+
+	repl_push_tensor(L, ag_view(t, o->shape, o->ndim));
+	return 1;
+}
+
+static int m_reshape_as(lua_State *L)
+{
+	ag_tensor *t = repl_check_tensor(L, 1, "Tensor.reshape_as");
+	ag_tensor *o = repl_check_tensor(L, 2, "Tensor.reshape_as");
+
+	repl_push_tensor(L, ag_reshape(t, o->shape, o->ndim));
+	return 1;
+}
+
+static int m_expand_as(lua_State *L)
+{
+	ag_tensor *t = repl_check_tensor(L, 1, "Tensor.expand_as");
+	ag_tensor *o = repl_check_tensor(L, 2, "Tensor.expand_as");
+
+	repl_push_tensor(L, ag_expand(t, o->shape, o->ndim));
+	return 1;
+}
+
+static int m_transpose(lua_State *L)
+{
+	static const char fname[] = "torch.transpose";
+	ag_tensor *t = repl_check_tensor(L, 1, fname);
+	int d0 = repl_check_dim(L, 2, t->ndim, 0, fname);
+	int d1 = repl_check_dim(L, 3, t->ndim, 0, fname);
+
+	repl_push_tensor(L, ag_transpose(t, d0, d1));
+	return 1;
+}
+
+static int m_t(lua_State *L)
+{
+	repl_push_tensor(L, ag_t(repl_check_tensor(L, 1, "torch.t")));
+	return 1;
+}
+
+static int m_permute(lua_State *L)
+{
+	static const char fname[] = "torch.permute";
+	ag_tensor *t = repl_check_tensor(L, 1, fname);
+	int64_t raw[AG_MAX_DIMS];
+	int dims[AG_MAX_DIMS];
+	int i, n = repl_check_sizes(L, 2, lua_gettop(L), fname, raw);
+
+	for (i = 0; i < n; i++)
+		dims[i] = repl_wrap_dim(L, raw[i], t->ndim, 0);
+	repl_push_tensor(L, ag_permute(t, dims, n));
+	return 1;
+}
+
+static int m_narrow(lua_State *L)
+{
+	static const char fname[] = "torch.narrow";
+	ag_tensor *t = repl_check_tensor(L, 1, fname);
+	int d = repl_check_dim(L, 2, t->ndim, 0, fname);
+	lua_Integer start = repl_check_integer(L, 3, fname, "an integer");
+	lua_Integer len = repl_check_integer(L, 4, fname, "an integer");
+	int64_t size = t->ndim ? t->shape[d] : 1;
+	int64_t s0;
+
+	if (t->ndim == 0)
+		return luaL_error(L, "narrow() cannot be applied to a 0-dim "
+				  "tensor.");
+	if (len < 0)
+		return luaL_error(L, "narrow(): length must be non-negative.");
+	/* start may sit just past the end when nothing is taken */
+	s0 = (start == size + 1 && len == 0) ? size
+		: repl_wrap_index(L, start, size, d);
+	if (len > size - s0)
+		return luaL_error(L, "start (%I) + length (%I) exceeds "
+				  "dimension size (%I).", (lua_Integer)start,
+				  (lua_Integer)len, (lua_Integer)size);
+	repl_push_tensor(L, ag_narrow(t, d, s0, len));
+	return 1;
+}
+
+static int m_select(lua_State *L)
+{
+	static const char fname[] = "torch.select";
+	ag_tensor *t = repl_check_tensor(L, 1, fname);
+	int d = repl_check_dim(L, 2, t->ndim, 0, fname);
+	lua_Integer i = repl_check_integer(L, 3, fname, "an integer");
+
+	if (t->ndim == 0)
+		return luaL_error(L, "select() cannot be applied to a 0-dim "
+				  "tensor.");
+	repl_push_tensor(L, ag_select(t, d, repl_wrap_index(L, i, t->shape[d],
+							    d)));
+	return 1;
+}
+
+static int m_unsqueeze(lua_State *L)
+{
+	ag_tensor *t = repl_check_tensor(L, 1, "torch.unsqueeze");
+	int d = repl_check_dim(L, 2, t->ndim, 1, "torch.unsqueeze");
+
+	repl_push_tensor(L, ag_unsqueeze(t, d));
+	return 1;
+}
+
+static int m_squeeze(lua_State *L)
+{
+	ag_tensor *t = repl_check_tensor(L, 1, "torch.squeeze");
+
+	if (lua_isnoneornil(L, 2))
+		repl_push_tensor(L, ag_squeeze(t));
+	else
+		repl_push_tensor(L, ag_squeeze_dim(t, repl_check_dim(L, 2,
+					t->ndim, 0, "torch.squeeze")));
+	return 1;
+}
+
+static int m_flatten(lua_State *L)
+{
+	static const char fname[] = "torch.flatten";
+	ag_tensor *t = repl_check_tensor(L, 1, fname);
+	int s = lua_isnoneornil(L, 2) ? 0 : repl_check_dim(L, 2, t->ndim, 0, fname);
+	int e = lua_isnoneornil(L, 3) ? (t->ndim ? t->ndim - 1 : 0)
+		: repl_check_dim(L, 3, t->ndim, 0, fname);
+
+	repl_push_tensor(L, ag_flatten(t, s, e));
+	return 1;
+}
+
+static int m_as_strided(lua_State *L)
+{
+	static const char fname[] = "torch.as_strided";
+	ag_tensor *t = repl_check_tensor(L, 1, fname);
+	int64_t shape[AG_MAX_DIMS], stride[AG_MAX_DIMS];
+	int n = repl_check_int_list(L, 2, fname, "a table of sizes", shape,
+				    AG_MAX_DIMS);
+	int m = repl_check_int_list(L, 3, fname, "a table of strides", stride,
+				    AG_MAX_DIMS);
+	int64_t off = lua_isnoneornil(L, 4) ? t->offset
+		: repl_check_integer(L, 4, fname, "an integer storage offset");
+
+	if (n != m)
+		return luaL_error(L, "mismatch in length of strides and shape");
+	repl_push_tensor(L, ag_as_strided(t, shape, stride, n, off));
+	return 1;
+}
+
+/* ------------------------------------------------------------- conversions */
+
+static int to_dtype(lua_State *L, ag_dtype dt)
+{
+	repl_push_tensor(L, ag_to_dtype(repl_check_tensor(L, 1, "Tensor.to"),
+					dt));
+	return 1;
+}
+
+static int m_float(lua_State *L) { return to_dtype(L, AG_FLOAT32); }
+static int m_double(lua_State *L) { return to_dtype(L, AG_FLOAT64); }
+static int m_half(lua_State *L) { return to_dtype(L, AG_FLOAT16); }
+static int m_bfloat16(lua_State *L) { return to_dtype(L, AG_BFLOAT16); }
+static int m_long(lua_State *L) { return to_dtype(L, AG_INT64); }
+static int m_bool(lua_State *L) { return to_dtype(L, AG_BOOL); }
+
+/* x:to(dtype), x:to(other), x:to({dtype=...}); "cpu" is accepted as the
+ * only device so PyTorch code ports unchanged. */
+static int m_to(lua_State *L)
+{
+	static const char fname[] = "Tensor.to";
+	static const char *const keys[] = {"dtype", "device", "copy", NULL};
+	ag_tensor *t = repl_check_tensor(L, 1, fname);
+	int kw = repl_kwargs(L, 2), top = kw ? kw - 1 : lua_gettop(L);
+	ag_dtype dt = t->dtype;
+	bool copy;
+	int i;
+	ag_tensor *o;
+
+	repl_check_keys(L, kw, fname, keys);
+	for (i = 2; i <= top; i++) {
+		if ((o = repl_to_tensor(L, i)))
+			dt = o->dtype;
+		else if (lua_type(L, i) == LUA_TSTRING &&
+			 strcmp(lua_tostring(L, i), "cpu") == 0)
+			continue;
+		else if (repl_to_dtype(L, i, &dt) != 0)
+			repl_arg_error(L, fname, i, "a dtype, a Tensor or \"cpu\"");
+	}
+	repl_kw_dtype(L, kw, "dtype", &dt, fname);
+	copy = repl_kw_bool(L, kw, "copy", false, fname);
+	if (copy && dt == t->dtype)
+		repl_push_tensor(L, ag_clone(t));
+	else
+		repl_push_tensor(L, ag_to_dtype(t, dt));
+	return 1;
+}
+
+/* x:type() -> "torch.FloatTensor"; x:type(dtype or that name) converts. */
+static int m_type(lua_State *L)
+{
+	ag_tensor *t = repl_check_tensor(L, 1, "Tensor.type");
+	ag_dtype dt;
+
+	if (lua_isnoneornil(L, 2)) {
+		lua_pushfstring(L, "torch.%s", ag_dtype_legacy_name(t->dtype));
+		return 1;
+	}
+	if (lua_type(L, 2) == LUA_TSTRING) {
+		const char *s = lua_tostring(L, 2);
+		int d;
+
+		if (strncmp(s, "torch.", 6) == 0)
+			s += 6;
+		for (d = 0; d < AG_NDTYPES; d++)
+			if (strcmp(s, ag_dtype_legacy_name(d)) == 0)
+				return to_dtype(L, d);
+		if (repl_to_dtype(L, 2, &dt) == 0)	/* "torch.float64" too */
+			return to_dtype(L, dt);
+		return luaL_error(L, "invalid type: '%s'", lua_tostring(L, 2));
+	}
+	if (repl_to_dtype(L, 2, &dt) != 0)
+		repl_arg_error(L, "Tensor.type", 2, "a dtype or a type name");
+	return to_dtype(L, dt);
+}
+
+/* ------------------------------------------------------------------ writes */
+
+static int m_copy_(lua_State *L)
+{
+	ag_tensor *t = repl_check_tensor(L, 1, "Tensor.copy_");
+	ag_tensor *src = repl_check_tensor(L, 2, "Tensor.copy_");
+
+	if (ag_copy_(t, src) != 0)
+		return repl_core_error(L);
+	lua_settop(L, 1);
+	return 1;
+}
+
+/* A fill value: a number, a boolean or a 0-d tensor. */
+static double fill_value(lua_State *L, int idx, const char *fname)
+{
+	ag_tensor *v;
+
+	if (lua_type(L, idx) == LUA_TNUMBER)
+		return lua_tonumber(L, idx);
+	if (lua_isboolean(L, idx))
+		return lua_toboolean(L, idx);
+	if ((v = repl_to_tensor(L, idx))) {
+		if (v->ndim != 0)
+			luaL_error(L, "fill_ only supports 0-dimension value "
+				   "tensor but got tensor with %d dimensions.",
+				   v->ndim);
+		return ag_load(ag_data_ptr(v), v->dtype);
+	}
+	repl_arg_error(L, fname, idx, "a number");
+	return 0;
+}
+
+static int m_fill_(lua_State *L)
+{
+	ag_tensor *t = repl_check_tensor(L, 1, "Tensor.fill_");
+	double v = fill_value(L, 2, "Tensor.fill_");
+
+	if (ag_fill_(t, v) != 0)
+		return repl_core_error(L);
+	lua_settop(L, 1);
+	return 1;
+}
+
+static int m_zero_(lua_State *L)
+{
+	ag_tensor *t = repl_check_tensor(L, 1, "Tensor.zero_");
+
+	if (ag_zero_(t) != 0)
+		return repl_core_error(L);
+	lua_settop(L, 1);
+	return 1;
+}
+
+/* ------------------------------------------------------------ registration */
+
+/* As methods and as torch.NAME. */
+static const luaL_Reg both[] = {
+	{"size", m_size}, {"stride", m_stride}, {"dim", m_dim},
+	{"numel", m_numel}, {"is_floating_point", m_is_floating_point},
+	{"clone", m_clone}, {"detach", m_detach}, {"detach_", m_detach_},
+	{"reshape", m_reshape}, {"transpose", m_transpose}, {"t", m_t},
+	{"permute", m_permute}, {"narrow", m_narrow}, {"select", m_select},
+	{"unsqueeze", m_unsqueeze}, {"squeeze", m_squeeze},
+	{"flatten", m_flatten}, {"as_strided", m_as_strided},
+	{NULL, NULL}
+};
+
+/* Methods only (torch.float etc. are dtypes). */
+static const luaL_Reg methods_only[] = {
+	{"storage_offset", m_storage_offset}, {"is_contiguous", m_is_contiguous},
+	{"element_size", m_element_size},
+	{"item", m_item}, {"tolist", m_tolist},
+	{"requires_grad_", m_requires_grad_}, {"retain_grad", m_retain_grad},
+	{"contiguous", m_contiguous}, {"view", m_view}, {"view_as", m_view_as},
+	{"reshape_as", m_reshape_as}, {"expand", m_expand},
+	{"expand_as", m_expand_as},
+	{"float", m_float}, {"double", m_double}, {"half", m_half},
+	{"bfloat16", m_bfloat16}, {"long", m_long}, {"bool", m_bool},
+	{"to", m_to}, {"type", m_type},
+	{"copy_", m_copy_}, {"fill_", m_fill_}, {"zero_", m_zero_},
+	{NULL, NULL}
+};
+
+void repl_register_tensor_funcs(lua_State *L, bool methods)
+{
+	luaL_setfuncs(L, both, 0);
+	if (methods)
+		luaL_setfuncs(L, methods_only, 0);
+}
+
+void repl_open_tensor(lua_State *L)
+{
+	static const luaL_Reg meta[] = {
+		{"__index", repl_tensor_index},
+		{"__newindex", repl_tensor_newindex},
+		{"__gc", t_gc}, {"__close", t_close},
+		{"__tostring", t_tostring}, {"__len", t_len},
+		{NULL, NULL}
+	};
+	const struct field *f;
+	int i = 1;
+
+	if (!luaL_newmetatable(L, REPL_TENSOR_MT)) {
+		lua_pop(L, 1);	/* already opened in this state */
+		return;
+	}
+	luaL_setfuncs(L, meta, 0);
+	repl_register_arith(L);
+
+	lua_newtable(L);
+	repl_register_tensor_funcs(L, true);
+	repl_register_ops(L, true);
+	repl_register_autograd_methods(L);
+	lua_pushvalue(L, -1);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &methods_key);
+	lua_setfield(L, -2, "__methods");
+
+	lua_newtable(L);
+	for (f = fields; f->name; f++) {
+		lua_pushstring(L, f->name);
+		lua_rawseti(L, -2, i++);
+	}
+	lua_setfield(L, -2, "__fields");
+	lua_pop(L, 1);
+}

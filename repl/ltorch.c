@@ -1,0 +1,676 @@
+/*
+ * ltorch.c - the `torch` module table: dtypes, torch.Size, factories, the
+ * garbage-collector pacing, and luaopen_torch.
+ *
+ * Built into agdb and also as torch.so for a stock lua5.4 (`require
+ * "torch"`), so nothing here may assume the REPL.
+ */
+#include "ltorch.h"
+#include "autograd.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ dtypes */
+
+static const char dtypes_key = 'd';	/* registry: {[dt + 1] = dtype object} */
+
+void repl_push_dtype(lua_State *L, ag_dtype dt)
+{
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &dtypes_key);
+	lua_rawgeti(L, -1, (lua_Integer)dt + 1);
+	lua_remove(L, -2);
+}
+
+static const struct { const char *name; ag_dtype dt; } dtype_aliases[] = {
+	{"float32", AG_FLOAT32}, {"float", AG_FLOAT32},
+	{"float64", AG_FLOAT64}, {"double", AG_FLOAT64},
+	{"float16", AG_FLOAT16}, {"half", AG_FLOAT16},
+	{"bfloat16", AG_BFLOAT16},
+	{"int64", AG_INT64}, {"long", AG_INT64},
+	{"bool", AG_BOOL},
+};
+
+int repl_to_dtype(lua_State *L, int idx, ag_dtype *out)
+{
+	const int *p = luaL_testudata(L, idx, REPL_DTYPE_MT);
+	const char *s;
+	size_t i;
+
+	if (p) {
+		*out = (ag_dtype)*p;
+		return 0;
+	}
+	if (lua_type(L, idx) != LUA_TSTRING)
+		return -1;
+	s = lua_tostring(L, idx);
+	if (strncmp(s, "torch.", 6) == 0)
+		s += 6;
+	for (i = 0; i < sizeof dtype_aliases / sizeof dtype_aliases[0]; i++) {
+		if (strcmp(s, dtype_aliases[i].name) == 0) {
+			*out = dtype_aliases[i].dt;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int dtype_tostring(lua_State *L)
+{
+	const int *p = luaL_checkudata(L, 1, REPL_DTYPE_MT);
+
+	lua_pushfstring(L, "torch.%s", ag_dtype_name((ag_dtype)*p));
+	return 1;
+}
+
+static int dtype_index(lua_State *L)
+{
+	ag_dtype dt = (ag_dtype)*(const int *)luaL_checkudata(L, 1, REPL_DTYPE_MT);
+	const char *k = lua_tostring(L, 2);
+
+	if (!k)
+		lua_pushnil(L);
+	else if (strcmp(k, "is_floating_point") == 0)
+		lua_pushboolean(L, ag_dtype_is_floating(dt));
+	else if (strcmp(k, "itemsize") == 0)
+		lua_pushinteger(L, (lua_Integer)ag_dtype_size(dt));
+	else
+		lua_pushnil(L);
+	return 1;
+}
+
+/* One object per dtype, so `x.dtype == torch.float32` is identity. */
+static void open_dtypes(lua_State *L)
+{
+	static const luaL_Reg meta[] = {
+		{"__tostring", dtype_tostring}, {"__index", dtype_index},
+		{NULL, NULL}
+	};
+	int dt;
+
+	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &dtypes_key) == LUA_TTABLE) {
+		lua_pop(L, 1);
+		return;
+	}
+	lua_pop(L, 1);
+	luaL_newmetatable(L, REPL_DTYPE_MT);
+	luaL_setfuncs(L, meta, 0);
+	lua_pop(L, 1);
+	lua_createtable(L, AG_NDTYPES, 0);
+	for (dt = 0; dt < AG_NDTYPES; dt++) {
+		int *p = lua_newuserdatauv(L, sizeof *p, 0);
+		*p = dt;
+		luaL_setmetatable(L, REPL_DTYPE_MT);
+		lua_rawseti(L, -2, dt + 1);
+	}
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &dtypes_key);
+}
+
+static void set_dtypes(lua_State *L)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof dtype_aliases / sizeof dtype_aliases[0]; i++) {
+		repl_push_dtype(L, dtype_aliases[i].dt);
+		lua_setfield(L, -2, dtype_aliases[i].name);
+	}
+}
+
+/* -------------------------------------------------------------- torch.Size */
+
+/* A Size is a plain sequence with a metatable: x.shape[1], #x.shape,
+ * ipairs and table.unpack all work, and it prints like PyTorch's. */
+void repl_push_size(lua_State *L, const int64_t *shape, int ndim)
+{
+	int i;
+
+	lua_createtable(L, ndim, 0);
+	for (i = 0; i < ndim; i++) {
+		lua_pushinteger(L, shape[i]);
+		lua_rawseti(L, -2, i + 1);
+	}
+	luaL_setmetatable(L, REPL_SIZE_MT);
+}
+
+static int size_tostring(lua_State *L)
+{
+	luaL_Buffer b;
+	lua_Integer i, n;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	n = (lua_Integer)lua_rawlen(L, 1);
+	luaL_buffinit(L, &b);
+	luaL_addstring(&b, "torch.Size([");
+	for (i = 1; i <= n; i++) {
+		lua_rawgeti(L, 1, i);
+		if (i > 1)
+			luaL_addstring(&b, ", ");
+		luaL_addvalue(&b);
+	}
+	luaL_addstring(&b, "])");
+	luaL_pushresult(&b);
+	return 1;
+}
+
+/* Equal to another Size or a plain table of the same numbers. */
+static int size_eq(lua_State *L)
+{
+	lua_Integer i, n;
+
+	if (!lua_istable(L, 1) || !lua_istable(L, 2))
+		return lua_pushboolean(L, 0), 1;
+	n = (lua_Integer)lua_rawlen(L, 1);
+	if ((lua_Integer)lua_rawlen(L, 2) != n)
+		return lua_pushboolean(L, 0), 1;
+	for (i = 1; i <= n; i++) {
+		lua_rawgeti(L, 1, i);
+		lua_rawgeti(L, 2, i);
+		if (!lua_rawequal(L, -1, -2))
+			return lua_pushboolean(L, 0), 1;
+		lua_pop(L, 2);
+	}
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+static int size_numel(lua_State *L)
+{
+	lua_Integer i, n, p = 1;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	n = (lua_Integer)lua_rawlen(L, 1);
+	for (i = 1; i <= n; i++) {
+		lua_rawgeti(L, 1, i);
+		p *= lua_tointeger(L, -1);
+		lua_pop(L, 1);
+	}
+	lua_pushinteger(L, p);
+	return 1;
+}
+
+static int size_newindex(lua_State *L)
+{
+	return luaL_error(L, "'torch.Size' object does not support item "
+			  "assignment");
+}
+
+/* torch.Size({2, 3}) */
+static int l_size(lua_State *L)
+{
+	int64_t shape[AG_MAX_DIMS];
+	int n = repl_check_int_list(L, 1, "torch.Size", "a table of sizes",
+				    shape, AG_MAX_DIMS);
+
+	repl_push_size(L, shape, n);
+	return 1;
+}
+
+static void open_size(lua_State *L)
+{
+	static const luaL_Reg meta[] = {
+		{"__tostring", size_tostring}, {"__eq", size_eq},
+		{"__newindex", size_newindex},
+		{NULL, NULL}
+	};
+	static const luaL_Reg methods[] = {
+		{"numel", size_numel},
+		{NULL, NULL}
+	};
+
+	if (!luaL_newmetatable(L, REPL_SIZE_MT)) {
+		lua_pop(L, 1);
+		return;
+	}
+	luaL_setfuncs(L, meta, 0);
+	luaL_newlib(L, methods);
+	lua_setfield(L, -2, "__index");
+	lua_pop(L, 1);
+}
+
+/* ------------------------------------------------------ garbage collection */
+
+/*
+ * Lua sees a tensor as a small userdata and cannot know it holds megabytes,
+ * so core reports every storage allocation and we run a full collection
+ * once the bytes allocated since the last one exceed a limit that grows
+ * with the live memory (as Lua's own pause does for its heap): the cost of
+ * collecting stays proportional to the allocation, and the resident set
+ * stays within about twice the live memory.
+ */
+#define GC_MIN_LIMIT ((size_t)64 << 20)
+
+static size_t gc_pending;
+static size_t gc_limit = GC_MIN_LIMIT;
+
+static void on_alloc(size_t nbytes, void *ud)
+{
+	(void)ud;
+	gc_pending += nbytes;
+}
+
+void repl_gc_pace(lua_State *L)
+{
+	size_t live;
+
+	gc_pending += sizeof(ag_tensor);	/* the header core mallocs */
+	if (gc_pending < gc_limit)
+		return;
+	gc_pending = 0;
+	lua_gc(L, LUA_GCCOLLECT);
+	/* a full cycle costs time in proportion to both heaps */
+	live = ag_storage_bytes_live() + (size_t)lua_gc(L, LUA_GCCOUNT) * 1024;
+	gc_limit = live > GC_MIN_LIMIT ? live : GC_MIN_LIMIT;
+}
+
+/* --------------------------------------------------------------- printing */
+
+static ag_print_options print_opts;
+
+const ag_print_options *repl_print_options(void)
+{
+	return &print_opts;
+}
+
+/* torch.set_printoptions({precision=, threshold=, edgeitems=, linewidth=}) */
+static int l_set_printoptions(lua_State *L)
+{
+	static const char fname[] = "torch.set_printoptions";
+	static const char *const keys[] = {"precision", "threshold",
+		"edgeitems", "linewidth", NULL};
+	ag_print_options o = print_opts;
+	size_t i;
+
+	if (lua_isnoneornil(L, 1)) {
+		ag_print_options_default(&print_opts);
+		return 0;
+	}
+	luaL_checktype(L, 1, LUA_TTABLE);
+	repl_check_keys(L, 1, fname, keys);
+	for (i = 0; keys[i]; i++) {
+		lua_Integer v;
+		if (lua_getfield(L, 1, keys[i]) == LUA_TNIL) {
+			lua_pop(L, 1);
+			continue;
+		}
+		v = repl_check_integer(L, lua_gettop(L), fname, "an integer");
+		if (v < 0 || v > (i == 1 ? INT64_MAX : 1000000))
+			return luaL_error(L, "%s: %s must be non-negative",
+					  fname, keys[i]);
+		switch (i) {
+		case 0: o.precision = (int)v; break;
+		case 1: o.threshold = v; break;
+		case 2: o.edgeitems = (int)v; break;
+		default: o.linewidth = (int)v; break;
+		}
+		lua_pop(L, 1);
+	}
+	print_opts = o;
+	return 0;
+}
+
+/* --------------------------------------------------------------- factories */
+
+/* The dtype and requires_grad keywords every factory takes. */
+struct factory_opts {
+	ag_dtype dtype;
+	bool dtype_given;
+	bool requires_grad;
+};
+
+static void factory_opts(lua_State *L, int kw, const char *fname,
+			 struct factory_opts *o, ag_dtype def)
+{
+	static const char *const keys[] = {"dtype", "requires_grad", "device",
+		NULL};
+
+	repl_check_keys(L, kw, fname, keys);
+	o->dtype = def;
+	o->dtype_given = repl_kw_dtype(L, kw, "dtype", &o->dtype, fname);
+	o->requires_grad = repl_kw_bool(L, kw, "requires_grad", false, fname);
+	if (repl_kw_get(L, kw, "device") != LUA_TNIL &&
+	    (lua_type(L, -1) != LUA_TSTRING ||
+	     strcmp(lua_tostring(L, -1), "cpu") != 0))
+		luaL_error(L, "%s: agdb only has the \"cpu\" device", fname);
+	lua_pop(L, 1);
+}
+
+/* Pushes t, applying requires_grad (checked before anything leaks). */
+static int push_new(lua_State *L, ag_tensor *t, const struct factory_opts *o)
+{
+	repl_push_tensor(L, t);
+	if (o->requires_grad && ag_set_requires_grad(t, true) != 0)
+		return repl_core_error(L);
+	return 1;
+}
+
+typedef ag_tensor *(*shape_factory)(const int64_t *, int, ag_dtype);
+
+static int sized(lua_State *L, shape_factory fn, const char *fname)
+{
+	int kw = repl_kwargs(L, 1);
+	int64_t shape[AG_MAX_DIMS];
+	int n = repl_check_sizes(L, 1, kw ? kw - 1 : lua_gettop(L), fname, shape);
+	struct factory_opts o;
+
+	factory_opts(L, kw, fname, &o, AG_DEFAULT_DTYPE);
+	return push_new(L, fn(shape, n, o.dtype), &o);
+}
+
+static int l_zeros(lua_State *L) { return sized(L, ag_zeros, "torch.zeros"); }
+static int l_ones(lua_State *L) { return sized(L, ag_ones, "torch.ones"); }
+static int l_empty(lua_State *L) { return sized(L, ag_empty, "torch.empty"); }
+static int l_rand(lua_State *L) { return sized(L, ag_rand, "torch.rand"); }
+static int l_randn(lua_State *L) { return sized(L, ag_randn, "torch.randn"); }
+
+/* The dtype PyTorch infers from a Lua scalar. */
+static ag_dtype scalar_dtype(lua_State *L, int idx)
+{
+	if (lua_isboolean(L, idx))
+		return AG_BOOL;
+	return lua_isinteger(L, idx) ? AG_INT64 : AG_DEFAULT_DTYPE;
+}
+
+static double scalar_value(lua_State *L, int idx, const char *fname)
+{
+	if (lua_isboolean(L, idx))
+		return lua_toboolean(L, idx);
+	return repl_check_number(L, idx, fname);
+}
+
+/* torch.full(size, value, opts) */
+static int l_full(lua_State *L)
+{
+	static const char fname[] = "torch.full";
+	int kw = repl_kwargs(L, 3);
+	int64_t shape[AG_MAX_DIMS];
+	int n;
+	double v;
+	struct factory_opts o;
+
+	if (lua_type(L, 1) != LUA_TTABLE)
+		repl_arg_error(L, fname, 1, "a table of sizes");
+	n = repl_check_sizes(L, 1, 1, fname, shape);
+	v = scalar_value(L, 2, fname);
+	factory_opts(L, kw, fname, &o, scalar_dtype(L, 2));
+	return push_new(L, ag_full(shape, n, v, o.dtype), &o);
+}
+
+/* torch.randint([low,] high, size, opts) */
+static int l_randint(lua_State *L)
+{
+	static const char fname[] = "torch.randint";
+	int64_t shape[AG_MAX_DIMS], low = 0, high;
+	int n, sz, kw;
+	struct factory_opts o;
+
+	if (lua_type(L, 2) == LUA_TTABLE) {
+		high = repl_check_integer(L, 1, fname, "an integer");
+		sz = 2;
+	} else {
+		low = repl_check_integer(L, 1, fname, "an integer");
+		high = repl_check_integer(L, 2, fname, "an integer");
+		sz = 3;
+	}
+	if (lua_type(L, sz) != LUA_TTABLE || repl_kwargs(L, sz) == sz)
+		repl_arg_error(L, fname, sz, "a table of sizes");
+	n = repl_check_sizes(L, sz, sz, fname, shape);
+	kw = repl_kwargs(L, sz + 1);
+	factory_opts(L, kw, fname, &o, AG_INT64);
+	return push_new(L, ag_randint(low, high, shape, n, o.dtype), &o);
+}
+
+/* torch.arange(end) / (start, end) / (start, end, step): int64 when every
+ * bound is a Lua integer, as PyTorch infers from Python ints. */
+static int l_arange(lua_State *L)
+{
+	static const char fname[] = "torch.arange";
+	int kw = repl_kwargs(L, 1), top = kw ? kw - 1 : lua_gettop(L), i;
+	double a[3] = {0, 0, 1};
+	bool ints = true;
+	struct factory_opts o;
+
+	if (top < 1 || top > 3)
+		return luaL_error(L, "%s: expected (end), (start, end) or (start, "
+				  "end, step), got %d numbers", fname, top);
+	for (i = 1; i <= top; i++) {
+		double v = repl_check_number(L, i, fname);
+		ints = ints && lua_isinteger(L, i);
+		a[top == 1 ? 1 : i - 1] = v;
+	}
+	factory_opts(L, kw, fname, &o, ints ? AG_INT64 : AG_DEFAULT_DTYPE);
+	return push_new(L, ag_arange(a[0], a[1], a[2], o.dtype), &o);
+}
+
+static int l_linspace(lua_State *L)
+{
+	static const char fname[] = "torch.linspace";
+	int kw = repl_kwargs(L, 4);
+	double s = repl_check_number(L, 1, fname);
+	double e = repl_check_number(L, 2, fname);
+	lua_Integer n = repl_check_integer(L, 3, fname, "an integer");
+	struct factory_opts o;
+
+	factory_opts(L, kw, fname, &o, AG_DEFAULT_DTYPE);
+	return push_new(L, ag_linspace(s, e, n, o.dtype), &o);
+}
+
+static int l_eye(lua_State *L)
+{
+	static const char fname[] = "torch.eye";
+	int kw = repl_kwargs(L, 2);
+	lua_Integer n = repl_check_integer(L, 1, fname, "an integer"), m = n;
+	struct factory_opts o;
+
+	if (!lua_isnoneornil(L, 2) && kw != 2)
+		m = repl_check_integer(L, 2, fname, "an integer");
+	factory_opts(L, kw, fname, &o, AG_DEFAULT_DTYPE);
+	return push_new(L, ag_eye(n, m, o.dtype), &o);
+}
+
+/* *_like(t, opts): t's shape, t's dtype unless the dtype keyword says. */
+static int like(lua_State *L, shape_factory fn, const char *fname)
+{
+	ag_tensor *t = repl_check_tensor(L, 1, fname);
+	struct factory_opts o;
+
+	factory_opts(L, repl_kwargs(L, 2), fname, &o, t->dtype);
+	return push_new(L, fn(t->shape, t->ndim, o.dtype), &o);
+}
+
+static int l_zeros_like(lua_State *L) { return like(L, ag_zeros, "torch.zeros_like"); }
+static int l_ones_like(lua_State *L) { return like(L, ag_ones, "torch.ones_like"); }
+static int l_empty_like(lua_State *L) { return like(L, ag_empty, "torch.empty_like"); }
+static int l_rand_like(lua_State *L) { return like(L, ag_rand, "torch.rand_like"); }
+static int l_randn_like(lua_State *L) { return like(L, ag_randn, "torch.randn_like"); }
+
+static int l_full_like(lua_State *L)
+{
+	static const char fname[] = "torch.full_like";
+	ag_tensor *t = repl_check_tensor(L, 1, fname);
+	double v = scalar_value(L, 2, fname);
+	struct factory_opts o;
+
+	factory_opts(L, repl_kwargs(L, 3), fname, &o, t->dtype);
+	return push_new(L, ag_full(t->shape, t->ndim, v, o.dtype), &o);
+}
+
+/* -------------------------------------------------------- torch.tensor */
+
+enum { K_NONE = -1, K_BOOL, K_INT, K_FLOAT };
+
+/* Pass 1: checks the nesting is rectangular and finds the widest kind. */
+static void scan_data(lua_State *L, int d, int ndim, const int64_t *shape,
+		      int *kind)
+{
+	int64_t i;
+
+	if (d == ndim) {
+		if (lua_type(L, -1) == LUA_TNUMBER)
+			*kind = lua_isinteger(L, -1) ? (*kind > K_INT ? *kind : K_INT)
+				: K_FLOAT;
+		else if (lua_isboolean(L, -1))
+			*kind = *kind > K_BOOL ? *kind : K_BOOL;
+		else
+			luaL_error(L, "torch.tensor: elements must be numbers or "
+				   "booleans, got %s%s", repl_type_name(L, -1),
+				   repl_to_tensor(L, -1) ? " (join tensors with "
+				   "torch.stack)" : "");
+		return;
+	}
+	if (lua_type(L, -1) != LUA_TTABLE)
+		luaL_error(L, "torch.tensor: expected a table of length %d at "
+			   "dim %d (got %s)", (int)shape[d], d + 1,
+			   repl_type_name(L, -1));
+	if ((int64_t)luaL_len(L, -1) != shape[d])
+		luaL_error(L, "torch.tensor: expected sequence of length %d at "
+			   "dim %d (got %d)", (int)shape[d], d + 1,
+			   (int)luaL_len(L, -1));
+	luaL_checkstack(L, 2, "table nested too deeply");
+	for (i = 1; i <= shape[d]; i++) {
+		lua_geti(L, -1, i);
+		scan_data(L, d + 1, ndim, shape, kind);
+		lua_pop(L, 1);
+	}
+}
+
+/* Pass 2: stores the elements in order into the contiguous buffer. */
+static void fill_data(lua_State *L, int d, int ndim, const int64_t *shape,
+		      char **p, ag_dtype dt, size_t esize)
+{
+	int64_t i;
+
+	if (d == ndim) {
+		if (lua_isboolean(L, -1))
+			ag_store_i64(*p, dt, lua_toboolean(L, -1));
+		else if (lua_isinteger(L, -1))
+			ag_store_i64(*p, dt, lua_tointeger(L, -1));
+		else
+			ag_store(*p, dt, lua_tonumber(L, -1));
+		*p += esize;
+		return;
+	}
+	for (i = 1; i <= shape[d]; i++) {
+		lua_geti(L, -1, i);
+		fill_data(L, d + 1, ndim, shape, p, dt, esize);
+		lua_pop(L, 1);
+	}
+}
+
+static int l_tensor(lua_State *L)
+{
+	static const char fname[] = "torch.tensor";
+	int kw = repl_kwargs(L, 2);
+	int64_t shape[AG_MAX_DIMS];
+	int ndim = 0, kind = K_NONE;
+	ag_tensor *src = repl_to_tensor(L, 1), *t;
+	struct factory_opts o;
+	char *p;
+	static const ag_dtype kind_dtype[] = {AG_BOOL, AG_INT64, AG_DEFAULT_DTYPE};
+
+	if (src) {	/* a copy without history, as torch.tensor(t) */
+		factory_opts(L, kw, fname, &o, src->dtype);
+		t = ag_to_dtype(src, o.dtype);
+		if (t == src) {
+			ag_tensor_release(t);
+			t = ag_clone(src);
+		}
+		return push_new(L, t, &o);
+	}
+	if (lua_type(L, 1) != LUA_TTABLE && lua_type(L, 1) != LUA_TNUMBER &&
+	    !lua_isboolean(L, 1))
+		repl_arg_error(L, fname, 1, "a number, a boolean or a (nested) "
+			       "table of them");
+	/* the shape follows the first element down */
+	lua_pushvalue(L, 1);
+	while (lua_type(L, -1) == LUA_TTABLE && !repl_to_tensor(L, -1)) {
+		if (ndim == AG_MAX_DIMS)
+			return luaL_error(L, "%s: at most %d dims are supported",
+					  fname, AG_MAX_DIMS);
+		shape[ndim] = luaL_len(L, -1);
+		if (shape[ndim++] == 0)
+			break;
+		lua_geti(L, -1, 1);
+		lua_remove(L, -2);
+	}
+	lua_pop(L, 1);
+	lua_pushvalue(L, 1);
+	scan_data(L, 0, ndim, shape, &kind);
+	/* no elements at all: PyTorch's torch.tensor([]) is float32 */
+	factory_opts(L, kw, fname, &o, kind_dtype[kind == K_NONE ? K_FLOAT : kind]);
+	t = ag_empty(shape, ndim, o.dtype);
+	if (!t)
+		return repl_core_error(L);
+	p = ag_data_ptr(t);
+	fill_data(L, 0, ndim, shape, &p, o.dtype, ag_dtype_size(o.dtype));
+	lua_pop(L, 1);
+	return push_new(L, t, &o);
+}
+
+/* ------------------------------------------------------------ misc torch.* */
+
+static int l_manual_seed(lua_State *L)
+{
+	ag_manual_seed((uint64_t)repl_check_integer(L, 1, "torch.manual_seed",
+						    "an integer"));
+	return 0;
+}
+
+static int l_initial_seed(lua_State *L)
+{
+	lua_pushinteger(L, (lua_Integer)ag_initial_seed());
+	return 1;
+}
+
+static int l_is_tensor(lua_State *L)
+{
+	lua_pushboolean(L, luaL_testudata(L, 1, REPL_TENSOR_MT) != NULL);
+	return 1;
+}
+
+static int l_get_default_dtype(lua_State *L)
+{
+	repl_push_dtype(L, AG_DEFAULT_DTYPE);
+	return 1;
+}
+
+static int l_numel(lua_State *L)
+{
+	lua_pushinteger(L, ag_numel(repl_check_tensor(L, 1, "torch.numel")));
+	return 1;
+}
+
+int luaopen_torch(lua_State *L)
+{
+	static const luaL_Reg funcs[] = {
+		{"tensor", l_tensor}, {"zeros", l_zeros}, {"ones", l_ones},
+		{"empty", l_empty}, {"full", l_full}, {"rand", l_rand},
+		{"randn", l_randn}, {"randint", l_randint}, {"arange", l_arange},
+		{"linspace", l_linspace}, {"eye", l_eye},
+		{"zeros_like", l_zeros_like}, {"ones_like", l_ones_like},
+		{"empty_like", l_empty_like}, {"full_like", l_full_like},
+		{"rand_like", l_rand_like}, {"randn_like", l_randn_like},
+		{"manual_seed", l_manual_seed}, {"initial_seed", l_initial_seed},
+		{"is_tensor", l_is_tensor},
+		{"get_default_dtype", l_get_default_dtype},
+		{"set_printoptions", l_set_printoptions},
+		{"numel", l_numel}, {"Size", l_size},
+		{NULL, NULL}
+	};
+
+	luaL_checkversion(L);
+	ag_print_options_default(&print_opts);
+	ag_set_alloc_observer(on_alloc, NULL);
+	open_dtypes(L);
+	open_size(L);
+	repl_open_tensor(L);
+
+	lua_newtable(L);
+	repl_register_tensor_funcs(L, false);
+	repl_register_ops(L, false);
+	luaL_setfuncs(L, funcs, 0);
+	set_dtypes(L);
+	repl_open_autograd(L);
+	luaL_getmetatable(L, REPL_TENSOR_MT);
+	lua_setfield(L, -2, "Tensor");
+	return 1;
+}

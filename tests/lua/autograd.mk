@@ -1,0 +1,9 @@
+## Lua tests of autograd, one file per area.
+AG_LUA_TESTS = \
+	tests/lua/test_ag_basics.lua tests/lua/test_ag_accumulate.lua \
+	tests/lua/test_ag_higher.lua tests/lua/test_ag_modes.lua \
+	tests/lua/test_ag_hooks.lua tests/lua/test_ag_inplace.lua \
+	tests/lua/test_ag_anomaly.lua tests/lua/test_ag_function.lua \
+	tests/lua/test_ag_gradcheck.lua tests/lua/test_ag_memory.lua
+TESTS += $(AG_LUA_TESTS)
+EXTRA_DIST += $(AG_LUA_TESTS)
