@@ -287,6 +287,7 @@ void ag_node_release(ag_node *n)
 		if (cur->user_free)
 			cur->user_free(cur->user);
 		free(cur->retained_tensors);
+		free(cur->last_stats);
 		free(cur->next);
 		free(cur->out_meta);
 		free(cur->owned_name);

@@ -10,6 +10,7 @@
 
 typedef struct ag_node ag_node;
 struct ag_hook;
+typedef struct ag_grad_stats ag_grad_stats_slot;
 
 /* What autograd keeps per tensor (ag_tensor.autograd_extra). */
 typedef struct ag_autograd_meta {
@@ -132,6 +133,9 @@ struct ag_node {
 	ag_tensor **retained_tensors;	/* per output: weak pointer */
 
 	char *traceback;	/* anomaly mode: where the forward ran */
+	/* statistics of the gradients that arrived at each output in the
+	 * last backward pass (when ag_set_keep_grad_stats is on) */
+	ag_grad_stats_slot *last_stats;
 	uint64_t trace_event;	/* the op event that created the node */
 
 	/* Custom (Lua) functions keep their state here. */
@@ -225,6 +229,10 @@ typedef struct ag_grad_stats {
 } ag_grad_stats;
 
 void ag_grad_stats_compute(ag_tensor *g, ag_grad_stats *st);
+/* Keep the statistics of every gradient on its node (node->last_stats),
+ * for the viewer.  On by default; costs one pass over each gradient. */
+void ag_set_keep_grad_stats(bool on);
+bool ag_keep_grad_stats(void);
 
 typedef enum ag_backward_event_kind {
 	AG_EV_BEGIN,		/* a backward pass starts */

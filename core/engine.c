@@ -50,6 +50,10 @@ struct ag_engine {
 };
 
 static ag_engine *current_engine;
+static bool keep_stats = true;
+
+void ag_set_keep_grad_stats(bool on) { keep_stats = on; }
+bool ag_keep_grad_stats(void) { return keep_stats; }
 static void (*observer)(const ag_backward_event *, void *);
 static void *observer_ud;
 
@@ -743,6 +747,13 @@ int ag_engine_step(ag_engine *e)
 				goto out;
 			}
 	emit_node(n, in, nout, out, nnext);
+	if (keep_stats) {
+		if (!n->last_stats)
+			n->last_stats = calloc((size_t)(nout ? nout : 1),
+					       sizeof *n->last_stats);
+		for (int i = 0; n->last_stats && i < nout; i++)
+			ag_grad_stats_compute(in[i], &n->last_stats[i]);
+	}
 
 	/* hand the gradients on */
 	for (int j = 0; j < nnext; j++) {

@@ -6,6 +6,31 @@
  */
 #include "internal.h"
 
+#include <sys/mman.h>
+
+/* Large buffers come straight from mmap: zeroed lazily by the kernel and
+ * returned on free.  (calloc would do the same only until glibc raises its
+ * mmap threshold, after which every big tensor is memset on the heap.) */
+#define MMAP_MIN_BYTES ((size_t)1 << 20)
+
+static void *buffer_alloc(size_t nbytes)
+{
+	if (nbytes >= MMAP_MIN_BYTES) {
+		void *p = mmap(NULL, nbytes, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		return p == MAP_FAILED ? NULL : p;
+	}
+	return calloc(nbytes ? nbytes : 1, 1);
+}
+
+static void buffer_free(void *p, size_t nbytes)
+{
+	if (nbytes >= MMAP_MIN_BYTES)
+		munmap(p, nbytes);
+	else
+		free(p);
+}
+
 static ag_storage *storage_head;
 static uint64_t storage_next_id = 1;
 static size_t bytes_live;
@@ -25,8 +50,7 @@ ag_storage *ag_storage_new(size_t nbytes)
 		ag_error(AG_ERR_NOMEM, "out of memory allocating a storage");
 		return NULL;
 	}
-	/* calloc: zeroed memory, and large blocks come straight from mmap */
-	s->data = calloc(nbytes ? nbytes : 1, 1);
+	s->data = buffer_alloc(nbytes);
 	if (!s->data) {
 		free(s);
 		ag_error(AG_ERR_NOMEM,
@@ -64,7 +88,7 @@ void ag_storage_release(ag_storage *s)
 	if (s->reg_next)
 		s->reg_next->reg_prev = s->reg_prev;
 	bytes_live -= s->nbytes;
-	free(s->data);
+	buffer_free(s->data, s->nbytes);
 	free(s);
 }
 

@@ -1,0 +1,343 @@
+/*
+ * label.c - what a box says: its text lines, title, border and style, for
+ * the three levels of detail.
+ */
+#include "lay.h"
+#include "ag.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define NOTE_WRAP 40		/* cells per line of a failing op's message */
+#define VANISH_BELOW 1e-7	/* max |g| below this: vanishing */
+#define EXPLODE_ABOVE 1e4	/* max |g| above this: exploding */
+
+typedef struct label {
+	char *lines[16];
+	int n;
+	bool oom;
+	bool grad_shown;	/* a |g| line: the legend explains it */
+} label;
+
+static void add(label *lb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void add(label *lb, const char *fmt, ...)
+{
+	if (lb->n == 16)
+		return;
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (!(lb->lines[lb->n] = viz_strdup(buf)))
+		lb->oom = true;
+	else
+		lb->n++;
+}
+
+/* Word-wrap s into lines of at most `width` cells (long words are cut). */
+static void add_wrapped(label *lb, const char *s, int width, int max_lines)
+{
+	int taken = 0;
+	while (*s && taken < max_lines) {
+		while (*s == ' ')
+			s++;
+		const char *p = s, *cut = NULL;
+		int w = 0;
+		while (*p) {
+			const char *q = p;
+			int cw = viz_cp_width(viz_utf8_next(&q));
+			if (w + cw > width)
+				break;
+			w += cw;
+			p = q;
+			if (*p == ' ')
+				cut = p;
+		}
+		const char *end = !*p ? p : cut ? cut : p;
+		if (end == s)
+			break;
+		bool more = *end && taken + 1 == max_lines;
+		add(lb, "%.*s%s", (int)(end - s), s, more ? "..." : "");
+		taken++;
+		s = end;
+	}
+}
+
+static const char *grad_badge(const viz_grad_stats *g)
+{
+	if (!g->valid)
+		return NULL;
+	if (g->nan_count)
+		return "NaN";
+	if (g->inf_count)
+		return "Inf";
+	if (g->max_abs == 0)
+		return "zero grad";
+	if (g->max_abs < VANISH_BELOW)
+		return "vanishing";
+	if (g->max_abs > EXPLODE_ABOVE)
+		return "exploding";
+	return NULL;
+}
+
+static unsigned grad_style(const viz_grad_stats *g)
+{
+	if (!g->valid)
+		return 0;
+	unsigned s = (unsigned)viz_grad_bucket(g->mean_abs);
+	if (g->nan_count || g->inf_count)
+		s |= VIZ_STYLE_NAN;
+	else if (g->max_abs < VANISH_BELOW)
+		s |= VIZ_STYLE_VANISH;
+	else if (g->max_abs > EXPLODE_ABOVE)
+		s |= VIZ_STYLE_EXPLODE;
+	return s;
+}
+
+unsigned lay_grad_style(const viz_grad_stats *g)
+{
+	return grad_style(g);
+}
+
+/* The gradient's size as a bar on a log scale (viz_grad_bucket): the
+ * text that says what its colour says. */
+void lay_grad_bar(const viz_grad_stats *g, bool ascii, char *buf, size_t n)
+{
+	int b = viz_grad_bucket(g->mean_abs);
+	if (ascii)
+		snprintf(buf, n, "g%d", b);
+	else	/* U+2581 LOWER ONE EIGHTH BLOCK and up */
+		snprintf(buf, n, "\xE2\x96%c", (char)(0x80 + b));
+}
+
+static void grad_lines(label *lb, const viz_grad_stats *g, viz_detail d, bool ascii)
+{
+	if (!g->valid || d == VIZ_DETAIL_COMPACT)
+		return;
+	char bar[8];
+	lay_grad_bar(g, ascii, bar, sizeof bar);
+	if (d == VIZ_DETAIL_FULL)
+		add(lb, "|g| %s mean %.1e max %.1e", bar, g->mean_abs, g->max_abs);
+	else if (!g->nan_count && !g->inf_count)
+		add(lb, "|g| %s mean %.1e", bar, g->mean_abs);
+	lb->grad_shown = true;
+	if (g->nan_count || g->inf_count)
+		add(lb, "grad: %lld NaN, %lld Inf", (long long)g->nan_count,
+		    (long long)g->inf_count);
+	else if (g->max_abs == 0)
+		add(lb, "grad is all zero");
+	else if (g->max_abs < VANISH_BELOW)
+		add(lb, "grad vanishing (max %.1e)", g->max_abs);
+	else if (g->max_abs > EXPLODE_ABOVE)
+		add(lb, "grad exploding (max %.1e)", g->max_abs);
+}
+
+static void shape_line(label *lb, const viz_node_info *in, bool with_var)
+{
+	char buf[256];
+	snprintf(buf, sizeof buf, "%s%s%s%s%s",
+		 with_var && in->var ? in->var : "",
+		 with_var && in->var && (in->shape || in->dtype) ? ": " : "",
+		 in->shape ? in->shape : "",
+		 in->shape && in->dtype ? " " : "",
+		 in->dtype ? in->dtype : "");
+	if (*buf)
+		add(lb, "%s", buf);
+}
+
+static void model_label(viz_layout *l, lay_node *n, const viz_node_info *in,
+			label *lb)
+{
+	viz_detail d = l->opt.detail;
+	bool ascii = l->opt.ascii, tensor = in->kind == VIZ_NODE_TENSOR;
+	char marks[32] = "";
+	if (in->flags & VIZ_FLAG_PAUSED)
+		strcat(marks, ascii ? "> " : "\u25B6 ");
+	if (in->flags & VIZ_FLAG_FAILING)
+		strcat(marks, ascii ? "! " : "\u2717 ");
+	if (in->flags & VIZ_FLAG_PARAM)
+		strcat(marks, ascii ? "@ " : "\u25CF ");
+	else if (in->flags & VIZ_FLAG_LEAF)
+		strcat(marks, ascii ? "* " : "\u25C6 ");
+
+	const char *name = tensor ? (in->var ? in->var : in->name) : in->name;
+	if (!name || !*name)
+		name = tensor ? "tensor" : viz_node_kind_name(in->kind);
+	const char *badge = grad_badge(&in->grad);
+	char var[128] = "";
+	if (d == VIZ_DETAIL_COMPACT && !tensor && in->var)
+		snprintf(var, sizeof var, " (%s)", in->var);
+	char bar[12] = "";
+	if (d == VIZ_DETAIL_COMPACT && in->grad.valid && !badge) {
+		bar[0] = ' ';
+		lay_grad_bar(&in->grad, ascii, bar + 1, sizeof bar - 1);
+		lb->grad_shown = true;
+	}
+	if (d == VIZ_DETAIL_COMPACT && badge)
+		add(lb, "%s%s%s [%s]", marks, name, var, badge);
+	else
+		add(lb, "%s%s%s%s", marks, name, var, bar);
+	if (d == VIZ_DETAIL_COMPACT)
+		return;
+	shape_line(lb, in, !tensor);
+	if (d == VIZ_DETAIL_FULL) {
+		char buf[128] = "";
+		if (in->flags & VIZ_FLAG_REQUIRES_GRAD)
+			strcat(buf, "requires_grad");
+		if (in->flags & VIZ_FLAG_RETAINS_GRAD)
+			strcat(buf, *buf ? ", retains_grad" : "retains_grad");
+		if (in->version >= 0)
+			snprintf(buf + strlen(buf), sizeof buf - strlen(buf),
+				 "%sversion %lld", *buf ? ", " : "", (long long)in->version);
+		if (*buf)
+			add(lb, "%s", buf);
+	}
+	grad_lines(lb, &in->grad, d, ascii);
+	if (d == VIZ_DETAIL_FULL && in->where)
+		add(lb, "at %s", in->where);
+	if (in->note)
+		add_wrapped(lb, in->note, NOTE_WRAP, d == VIZ_DETAIL_FULL ? 8 : 3);
+}
+
+/* A collapsed module: its members' flags and gradients, summed up. */
+static void group_label(viz_layout *l, lay_node *n, const viz_graph *g,
+			label *lb, viz_node_info *sum)
+{
+	const lay_group *gr = &l->groups[n->group];
+	viz_detail d = l->opt.detail;
+	bool ascii = l->opt.ascii;
+	memset(sum, 0, sizeof *sum);
+	sum->kind = VIZ_NODE_MODULE;
+	for (int i = 0; i < g->nnodes; i++) {
+		if (l->vis_of[i] != (int)(n - l->nodes))
+			continue;
+		const viz_node_info *in = &g->nodes[i].info;
+		sum->flags |= in->flags & (VIZ_FLAG_PAUSED | VIZ_FLAG_FAILING);
+		if (in->grad.valid) {
+			sum->grad.valid = true;
+			sum->grad.nan_count += in->grad.nan_count;
+			sum->grad.inf_count += in->grad.inf_count;
+			if (in->grad.max_abs > sum->grad.max_abs)
+				sum->grad.max_abs = in->grad.max_abs;
+			if (in->grad.mean_abs > sum->grad.mean_abs)
+				sum->grad.mean_abs = in->grad.mean_abs;
+		}
+		if (in->no_grad_region && !sum->no_grad_region)
+			sum->no_grad_region = in->no_grad_region;
+	}
+	char marks[32] = "";
+	if (sum->flags & VIZ_FLAG_PAUSED)
+		strcat(marks, ascii ? "> " : "\u25B6 ");
+	if (sum->flags & VIZ_FLAG_FAILING)
+		strcat(marks, ascii ? "! " : "\u2717 ");
+	const char *badge = grad_badge(&sum->grad);
+	if (d == VIZ_DETAIL_COMPACT && badge)
+		add(lb, "%s%s [%s]", marks, gr->scope, badge);
+	else
+		add(lb, "%s%s", marks, gr->scope);
+	if (d == VIZ_DETAIL_COMPACT)
+		return;
+	add(lb, "module, %d node%s hidden", gr->count, gr->count == 1 ? "" : "s");
+	grad_lines(lb, &sum->grad, d, ascii);
+}
+
+int lay_label_node(viz_layout *l, lay_node *n, const viz_graph *g)
+{
+	label lb = { .n = 0 };
+	viz_node_info sum;
+	const viz_node_info *in;
+	char title[256] = "";
+	if (n->group >= 0) {
+		group_label(l, n, g, &lb, &sum);
+		in = &sum;
+	} else {
+		in = &g->nodes[n->model].info;
+		model_label(l, n, in, &lb);
+		if (in->scope) {
+			snprintf(title, sizeof title, "%s", in->scope);
+			l->marks |= LAY_MARK_SCOPE;
+		}
+	}
+	if (in->no_grad_region)
+		snprintf(title + strlen(title), sizeof title - strlen(title), "%s%s",
+			 *title ? (l->opt.ascii ? ", " : " \u00B7 ") : "", "no_grad");
+	if (lb.oom || (*title && !(n->title = viz_strdup(title)))) {
+		for (int i = 0; i < lb.n; i++)
+			free(lb.lines[i]);
+		return ag_error(AG_ERR_NOMEM, "out of memory labelling the graph");
+	}
+	n->lines = malloc(sizeof(char *) * (size_t)(lb.n ? lb.n : 1));
+	if (!n->lines) {
+		for (int i = 0; i < lb.n; i++)
+			free(lb.lines[i]);
+		return ag_error(AG_ERR_NOMEM, "out of memory labelling the graph");
+	}
+	memcpy(n->lines, lb.lines, sizeof(char *) * (size_t)lb.n);
+	if (lb.grad_shown)
+		l->marks |= LAY_MARK_GRAD;
+	n->nlines = lb.n;
+
+	unsigned st = grad_style(&in->grad);
+	if (in->flags & VIZ_FLAG_LEAF) { st |= VIZ_STYLE_LEAF; l->marks |= LAY_MARK_LEAF; }
+	if (in->flags & VIZ_FLAG_PARAM) { st |= VIZ_STYLE_PARAM; l->marks |= LAY_MARK_PARAM; }
+	if (in->flags & VIZ_FLAG_PAUSED) { st |= VIZ_STYLE_PAUSED; l->marks |= LAY_MARK_PAUSED; }
+	if (in->flags & VIZ_FLAG_FAILING) { st |= VIZ_STYLE_FAILING; l->marks |= LAY_MARK_FAILING; }
+	if (in->no_grad_region) { st |= VIZ_STYLE_NOGRAD; l->marks |= LAY_MARK_NOGRAD; }
+	if (n->group >= 0) { st |= VIZ_STYLE_MODULE; l->marks |= LAY_MARK_MODULE; }
+	n->style = st;
+	if (in->flags & (VIZ_FLAG_PAUSED | VIZ_FLAG_FAILING))
+		n->border = VIZ_BORDER_HEAVY;
+	else if (n->group >= 0)
+		n->border = VIZ_BORDER_DOUBLE;
+	else if (in->no_grad_region)
+		n->border = VIZ_BORDER_DASHED;
+	else if (in->kind == VIZ_NODE_TENSOR)
+		n->border = VIZ_BORDER_ROUND;
+	else
+		n->border = VIZ_BORDER_SQUARE;
+
+	int w = 0;
+	for (int i = 0; i < n->nlines; i++) {
+		int t = viz_text_width(n->lines[i]);
+		if (t > w)
+			w = t;
+	}
+	w += 4;			/* border and one blank each side */
+	if (n->title && viz_text_width(n->title) + 6 > w)
+		w = viz_text_width(n->title) + 6;
+	int h = n->nlines + 2;
+	if (l->opt.direction == VIZ_DIR_TB) {
+		n->cs = w;
+		n->ms = h;
+	} else {
+		n->cs = h;
+		n->ms = w;
+	}
+	return 0;
+}
+
+/* The text by an arrow head: the edge's label, and in full detail its
+ * gradient. */
+void lay_edge_text(const viz_layout *l, const lay_edge *e, char *buf, size_t n)
+{
+	buf[0] = 0;
+	if (e->label)
+		snprintf(buf, n, "%s", e->label);
+	if (!e->grad.valid)
+		return;
+	size_t len = strlen(buf);
+	const char *sep = len ? " " : "";
+	if (e->grad.nan_count || e->grad.inf_count) {
+		snprintf(buf + len, n - len, "%s%s", sep, e->grad.nan_count ? "NaN" : "Inf");
+	} else {
+		char bar[8];
+		lay_grad_bar(&e->grad, l->opt.ascii, bar, sizeof bar);
+		if (l->opt.detail == VIZ_DETAIL_FULL)
+			snprintf(buf + len, n - len, "%s%s %.1e", sep, bar, e->grad.mean_abs);
+		else
+			snprintf(buf + len, n - len, "%s%s", sep, bar);
+	}
+}
