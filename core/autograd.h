@@ -265,6 +265,8 @@ typedef struct ag_trace_event {
 	int n_in, n_out;
 	uint64_t in[AG_TRACE_MAX_IO], out[AG_TRACE_MAX_IO];
 	bool in_requires_grad[AG_TRACE_MAX_IO];
+	bool in_is_number[AG_TRACE_MAX_IO];	/* a Lua number operand */
+	double in_number[AG_TRACE_MAX_IO];
 	int out_ndim;
 	int64_t out_shape[AG_MAX_DIMS];
 	ag_dtype out_dtype;

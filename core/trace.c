@@ -95,6 +95,10 @@ uint64_t ag_trace_op(const char *op, ag_tensor *const *in, int n_in,
 	for (int i = 0; i < ev->n_in; i++) {
 		ev->in[i] = in[i] ? in[i]->id : 0;
 		ev->in_requires_grad[i] = in[i] && ag_requires_grad(in[i]);
+		if (in[i] && in[i]->is_wrapped_number) {
+			ev->in_is_number[i] = true;
+			ev->in_number[i] = ag_load(ag_data_ptr(in[i]), in[i]->dtype);
+		}
 	}
 	for (int i = 0; i < ev->n_out; i++)
 		ev->out[i] = out[i] ? out[i]->id : 0;

@@ -15,6 +15,7 @@
 
 static const repl_cmd *const families[] = {
 	repl_cmds_basic,
+	repl_cmds_graph,
 };
 
 const repl_cmd *repl_cmd_at(size_t i)

@@ -9,13 +9,13 @@ LTORCH_SOURCES = repl/ltorch.h repl/ltorch.c repl/ltensor.c repl/lindex.c \
 ## The program around it: option handling, the REPL, the :commands.
 REPL_SOURCES = repl/repl.h repl/main.c repl/run.c repl/repl.c \
 	repl/history.c repl/complete.c \
-	repl/commands.h repl/commands.c repl/cmd_basic.c
+	repl/commands.h repl/commands.c repl/cmd_basic.c repl/cmd_graph.c
 
 bin_PROGRAMS += agdb
 agdb_SOURCES = $(REPL_SOURCES) $(LTORCH_SOURCES)
 agdb_CPPFLAGS = $(AM_CPPFLAGS) $(LUA_CFLAGS) $(READLINE_CFLAGS) \
 	-DAGDB_BUILDDIR='"$(abs_top_builddir)"'
-agdb_LDADD = libagcore.la $(LUA_LIBS) $(READLINE_LIBS) -lm
+agdb_LDADD = libagviz.la libagcore.la $(LUA_LIBS) $(READLINE_LIBS) -lm
 
 luaexecdir = $(libdir)/lua/5.4
 luaexec_LTLIBRARIES = torch.la

@@ -35,6 +35,7 @@ static void print_usage(FILE *f)
 		"  -l g=mod     require library 'mod' into global 'g'\n"
 		"  --plain      plain readline REPL (no full-screen viewer)\n"
 		"  --no-color   no colours (also when NO_COLOR is set)\n"
+		"  --ascii      draw graphs with ASCII characters only\n"
 		"  --version    show version information\n"
 		"  --help       show this help\n"
 		"  --           stop handling options\n"
@@ -86,6 +87,8 @@ static int collect_args(char **argv, int *first)
 			flags |= HAS_V;
 		else if (strcmp(a, "--plain") == 0)
 			repl_opts.plain = true;
+		else if (strcmp(a, "--ascii") == 0)
+			repl_ascii_mode = true;
 		else if (strcmp(a, "--no-color") == 0)
 			repl_opts.color = false;
 		else if (strcmp(a, "-i") == 0)

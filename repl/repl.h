@@ -77,4 +77,7 @@ void repl_history_close(void);
 /* Tab completion of globals, fields, methods, :commands and file names. */
 void repl_complete_init(lua_State *L);
 
+/* --ascii: graphs drawn with ASCII only (cmd_graph.c). */
+extern bool repl_ascii_mode;
+
 #endif

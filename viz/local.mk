@@ -5,5 +5,6 @@ libagviz_la_SOURCES = \
 	viz/vizint.h viz/lay.h \
 	viz/sbuf.c viz/graph.c viz/label.c viz/layout.c viz/rank.c \
 	viz/order.c viz/place.c viz/route.c viz/canvas.c viz/draw.c \
-	viz/render_text.c viz/render_dot.c viz/render_json.c
+	viz/render_text.c viz/render_dot.c viz/render_json.c \
+	viz/snapshot.h viz/snapshot.c
 libagviz_la_LIBADD = -lm

@@ -1,0 +1,389 @@
+/*
+ * cmd_graph.c - drawing the live graph: :graph, :dot, :json and their Lua
+ * forms agdb.graph(x, opts), agdb.dot(x, file), agdb.json(x).
+ *
+ * What to draw: a tensor, a list of tensors, or (nothing given) every
+ * tensor bound to a global variable.  Tensors bound to globals are labelled
+ * with their variable names.
+ */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "commands.h"
+#include "ltorch.h"
+#include "repl.h"
+#include "autograd.h"
+#include "viz.h"
+#include "snapshot.h"
+
+#define MAX_ROOTS 4096
+
+bool repl_ascii_mode;	/* --ascii */
+
+typedef struct graph_req {
+	ag_tensor *roots[MAX_ROOTS];
+	int nroots;
+	viz_name *names;
+	int nnames;
+	viz_snapshot_options snap;
+	viz_layout_options lay;
+	viz_text_options text;
+} graph_req;
+
+/* Names of every tensor bound to a global (for labels); with collect set,
+ * those tensors are also the roots. */
+static void collect_globals(lua_State *L, graph_req *r, bool collect)
+{
+	int cap = 64;
+	r->names = malloc((size_t)cap * sizeof *r->names);
+	if (!r->names)
+		luaL_error(L, "out of memory");
+	lua_pushglobaltable(L);
+	lua_pushnil(L);
+	while (lua_next(L, -2)) {
+		ag_tensor *t = lua_type(L, -2) == LUA_TSTRING ? repl_to_tensor(L, -1) : NULL;
+		if (t) {
+			if (r->nnames == cap) {
+				viz_name *nn = realloc(r->names, (size_t)(cap *= 2) * sizeof *nn);
+				if (!nn) {
+					lua_pop(L, 3);
+					luaL_error(L, "out of memory");
+				}
+				r->names = nn;
+			}
+			/* the string stays alive: the global table holds it */
+			r->names[r->nnames].tensor_id = t->id;
+			r->names[r->nnames].name = lua_tostring(L, -2);
+			r->nnames++;
+			if (collect && r->nroots < MAX_ROOTS)
+				r->roots[r->nroots++] = t;
+		}
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	/* deterministic: sort roots and names by name */
+	for (int i = 1; i < r->nnames; i++)
+		for (int j = i; j > 0 && strcmp(r->names[j - 1].name, r->names[j].name) > 0; j--) {
+			viz_name tmp = r->names[j];
+			r->names[j] = r->names[j - 1];
+			r->names[j - 1] = tmp;
+		}
+	if (collect) {
+		r->nroots = 0;
+		for (int i = 0; i < r->nnames && r->nroots < MAX_ROOTS; i++) {
+			for (ag_tensor *t = ag_registry_first(); t; t = ag_registry_next(t))
+				if (t->id == r->names[i].tensor_id) {
+					r->roots[r->nroots++] = t;
+					break;
+				}
+		}
+	}
+}
+
+/* The value at idx: a tensor, a list of tensors, or nil for the globals.
+ * A string is an expression to evaluate (the :graph line form). */
+static void collect_roots(lua_State *L, int idx, graph_req *r)
+{
+	if (lua_type(L, idx) == LUA_TSTRING) {
+		const char *expr = lua_tostring(L, idx);
+		lua_pushfstring(L, "return %s", expr);
+		if (luaL_loadbuffer(L, lua_tostring(L, -1), lua_rawlen(L, -1), "=(graph)") != LUA_OK)
+			lua_error(L);
+		lua_call(L, 0, 1);
+		lua_replace(L, idx);
+		lua_pop(L, 1);
+	}
+	bool all = lua_isnoneornil(L, idx);
+	collect_globals(L, r, all);
+	if (all)
+		return;
+	ag_tensor *t = repl_to_tensor(L, idx);
+	if (t) {
+		r->roots[r->nroots++] = t;
+		return;
+	}
+	if (!lua_istable(L, idx)) {
+		repl_arg_error(L, "agdb.graph", 1, "a Tensor, a list of Tensors or nil");
+	}
+	int n = (int)lua_rawlen(L, idx);
+	for (int i = 1; i <= n && r->nroots < MAX_ROOTS; i++) {
+		lua_rawgeti(L, idx, i);
+		ag_tensor *e = repl_to_tensor(L, -1);
+		lua_pop(L, 1);
+		if (e)
+			r->roots[r->nroots++] = e;
+	}
+}
+
+/* The request lives in a userdata so an error anywhere frees it. */
+static int req_gc(lua_State *L)
+{
+	graph_req *r = lua_touserdata(L, 1);
+	free(r->names);
+	r->names = NULL;
+	return 0;
+}
+
+static graph_req *new_req(lua_State *L)
+{
+	graph_req *r = lua_newuserdatauv(L, sizeof *r, 0);
+	memset(r, 0, sizeof *r);
+	if (luaL_newmetatable(L, "agdb.graphreq")) {
+		lua_pushcfunction(L, req_gc);
+		lua_setfield(L, -2, "__gc");
+	}
+	lua_setmetatable(L, -2);
+	lua_insert(L, 1);	/* kept at the bottom of the stack: the
+				   arguments move up by one */
+	return r;
+}
+
+static int pick(lua_State *L, const char *what, const char *val,
+		const char *const *choices)
+{
+	for (int i = 0; choices[i]; i++)
+		if (strcmp(val, choices[i]) == 0)
+			return i;
+	luaL_Buffer b;
+	luaL_buffinit(L, &b);
+	for (int i = 0; choices[i]; i++) {
+		if (i)
+			luaL_addstring(&b, ", ");
+		luaL_addchar(&b, '"');
+		luaL_addstring(&b, choices[i]);
+		luaL_addchar(&b, '"');
+	}
+	luaL_pushresult(&b);
+	return luaL_error(L, "agdb.graph: %s must be one of %s, got \"%s\"", what,
+			  lua_tostring(L, -1), val);
+}
+
+static const char *const views[] = { "backward", "forward", NULL };
+static const char *const details[] = { "compact", "normal", "full", NULL };
+static const char *const directions[] = { "tb", "lr", NULL };
+
+static void read_options(lua_State *L, int kw, graph_req *r)
+{
+	static const char *const keys[] = { "view", "detail", "width", "direction",
+					    "ascii", "legend", "max_nodes", NULL };
+	viz_snapshot_options_default(&r->snap);
+	viz_layout_options_default(&r->lay);
+	viz_text_options_default(&r->text);
+	r->lay.ascii = repl_ascii_mode;
+	if (!kw)
+		return;
+	repl_check_keys(L, kw, "agdb.graph", keys);
+	if (repl_kw_get(L, kw, "view") != LUA_TNIL)
+		r->snap.view = pick(L, "view", luaL_checkstring(L, -1), views) ?
+			VIZ_VIEW_FORWARD : VIZ_VIEW_BACKWARD;
+	lua_pop(L, 1);
+	if (repl_kw_get(L, kw, "detail") != LUA_TNIL)
+		r->lay.detail = (viz_detail)pick(L, "detail", luaL_checkstring(L, -1), details);
+	lua_pop(L, 1);
+	if (repl_kw_get(L, kw, "direction") != LUA_TNIL)
+		r->lay.direction = pick(L, "direction", luaL_checkstring(L, -1), directions) ?
+			VIZ_DIR_LR : VIZ_DIR_TB;
+	lua_pop(L, 1);
+	if (repl_kw_get(L, kw, "width") != LUA_TNIL) {
+		lua_Integer w = luaL_checkinteger(L, -1);
+		if (w < 20 || w > 100000)
+			luaL_error(L, "agdb.graph: width must be between 20 and 100000, got %d",
+				   (int)w);
+		r->lay.max_width = (int)w;
+		r->lay.fit = VIZ_FIT_WRAP;
+	}
+	lua_pop(L, 1);
+	if (repl_kw_get(L, kw, "max_nodes") != LUA_TNIL) {
+		lua_Integer m = luaL_checkinteger(L, -1);
+		if (m < 1)
+			luaL_error(L, "agdb.graph: max_nodes must be positive");
+		r->snap.max_nodes = (int)m;
+	}
+	lua_pop(L, 1);
+	r->lay.ascii = repl_kw_bool(L, kw, "ascii", r->lay.ascii, "agdb.graph");
+	r->text.legend = repl_kw_bool(L, kw, "legend", true, "agdb.graph");
+}
+
+/* Line form: ":graph out forward full lr ascii" -- trailing words that
+ * name an option are options, the rest is the expression. */
+static void parse_line(lua_State *L, int idx, int *kw)
+{
+	if (lua_type(L, idx) != LUA_TSTRING || *kw)
+		return;
+	size_t len;
+	const char *s = lua_tolstring(L, idx, &len);
+	char *line = malloc(len + 1);
+	if (!line)
+		luaL_error(L, "out of memory");
+	memcpy(line, s, len + 1);
+	lua_newtable(L);
+	int opts = lua_gettop(L);
+	bool any = false;
+	for (;;) {
+		size_t n = strlen(line);
+		while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+			line[--n] = '\0';
+		char *sp = strrchr(line, ' ');
+		char *word = sp ? sp + 1 : line;
+		const char *key = NULL;
+		for (int i = 0; views[i]; i++)
+			if (strcmp(word, views[i]) == 0) key = "view";
+		for (int i = 0; details[i]; i++)
+			if (strcmp(word, details[i]) == 0) key = "detail";
+		for (int i = 0; directions[i]; i++)
+			if (strcmp(word, directions[i]) == 0) key = "direction";
+		if (strcmp(word, "ascii") == 0) {
+			lua_pushboolean(L, 1);
+			lua_setfield(L, opts, "ascii");
+			any = true;
+		} else if (key) {
+			lua_pushstring(L, word);
+			lua_setfield(L, opts, key);
+			any = true;
+		} else {
+			break;
+		}
+		if (!sp) {
+			line[0] = '\0';
+			break;
+		}
+		*sp = '\0';
+	}
+	if (line[0])
+		lua_pushstring(L, line);
+	else
+		lua_pushnil(L);
+	lua_replace(L, idx);
+	free(line);
+	if (any)
+		*kw = opts;
+	else
+		lua_pop(L, 1);
+}
+
+/* Frees what the request made, then raises core's error (no return); the
+ * request itself goes with its userdata. */
+static int finish_error(lua_State *L, graph_req *r, viz_graph *g, viz_layout *l)
+{
+	(void)r;
+	viz_layout_free(l);
+	viz_graph_free(g);
+	return repl_core_error(L);
+}
+
+static viz_graph *build(lua_State *L, int idx, int kw, graph_req *r)
+{
+	read_options(L, kw, r);
+	collect_roots(L, idx, r);
+	r->snap.names = r->names;
+	r->snap.nnames = r->nnames;
+	viz_graph *g = viz_snapshot(r->roots, r->nroots, &r->snap);
+	if (!g)
+		finish_error(L, r, NULL, NULL);
+	return g;
+}
+
+/* agdb.graph([x], [opts]) -> the drawing as a string */
+static int cmd_graph(lua_State *L)
+{
+	graph_req *r = new_req(L);	/* arguments now start at 2 */
+	int kw = lua_gettop(L) >= 3 ? repl_kwargs(L, 3) : 0;
+	if (lua_gettop(L) == 2 && lua_istable(L, 2) && repl_kwargs(L, 2) == 2) {
+		lua_pushnil(L);	/* agdb.graph({view=...}): options only */
+		lua_insert(L, 2);
+		kw = 3;
+	}
+	parse_line(L, 2, &kw);
+	viz_graph *g = build(L, 2, kw, r);
+	if (viz_graph_node_count(g) == 0) {
+		viz_graph_free(g);
+		lua_pushliteral(L, "(nothing to draw: no tensor with a history -- "
+				"try x = torch.ones(2, {requires_grad=true}); y = x * 2)");
+		return 1;
+	}
+	viz_layout *l = viz_layout_new(g, &r->lay);
+	if (!l)
+		return finish_error(L, r, g, NULL);
+	char *text = viz_render_text(l, &r->text);
+	if (!text)
+		return finish_error(L, r, g, l);
+	lua_pushstring(L, text);
+	free(text);
+	viz_layout_free(l);
+	viz_graph_free(g);
+	return 1;
+}
+
+static int write_or_return(lua_State *L, char *s, const char *file)
+{
+	if (!file) {
+		lua_pushstring(L, s);
+		free(s);
+		return 1;
+	}
+	FILE *f = fopen(file, "w");
+	if (!f) {
+		free(s);
+		return luaL_error(L, "cannot write %s", file);
+	}
+	size_t n = strlen(s);
+	bool okw = fwrite(s, 1, n, f) == n;
+	okw = fclose(f) == 0 && okw;
+	free(s);
+	if (!okw)
+		return luaL_error(L, "error writing %s", file);
+	lua_pushfstring(L, "wrote %s", file);
+	return 1;
+}
+
+/* agdb.dot([x], [file], [opts]) / :dot [EXPR] FILE */
+static int export(lua_State *L, bool json)
+{
+	graph_req *r = new_req(L);	/* arguments now start at 2 */
+	const char *file = NULL;
+	/* line form ":dot out g.dot": the last word is the file */
+	if (lua_gettop(L) == 2 && lua_type(L, 2) == LUA_TSTRING && !json) {
+		const char *s = lua_tostring(L, 2);
+		const char *sp = strrchr(s, ' ');
+		if (sp) {
+			lua_pushstring(L, sp + 1);
+			lua_pushlstring(L, s, (size_t)(sp - s));
+			lua_replace(L, 2);
+		} else {
+			lua_pushnil(L);
+			lua_insert(L, 2);	/* only a file: everything */
+		}
+	}
+	int kw = repl_kwargs(L, 3);
+	if (lua_type(L, 3) == LUA_TSTRING)
+		file = lua_tostring(L, 3);
+	viz_graph *g = build(L, 2, kw, r);
+	viz_layout *l = viz_layout_new(g, &r->lay);
+	if (!l)
+		return finish_error(L, r, g, NULL);
+	char *s = json ? viz_render_json(g, l) : viz_render_dot(g, l);
+	viz_layout_free(l);
+	viz_graph_free(g);
+	if (!s)
+		return repl_core_error(L);
+	return write_or_return(L, s, file);
+}
+
+static int cmd_dot(lua_State *L) { return export(L, false); }
+static int cmd_json(lua_State *L) { return export(L, true); }
+
+const repl_cmd repl_cmds_graph[] = {
+	{ "graph", "[EXPR] [backward|forward] [compact|normal|full] [tb|lr] [ascii]",
+	  "draw the graph of EXPR (default: every tensor in a global variable)",
+	  cmd_graph, 0 },
+	{ "dot", "[EXPR] FILE", "write the graph as Graphviz DOT (render with dot -Tsvg)",
+	  cmd_dot, REPL_CMD_FILE },
+	{ "json", "[EXPR]", "the graph as JSON: nodes, edges, attributes, layout",
+	  cmd_json, 0 },
+	{ NULL, NULL, NULL, NULL, 0 }
+};

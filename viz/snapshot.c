@@ -1,0 +1,650 @@
+/*
+ * snapshot.c - a viz graph of the live computation, built from core's
+ * autograd graph (the backward view) or from its trace log (the forward
+ * view).  Only ids, names and statistics are copied: a snapshot keeps no
+ * tensor alive.
+ */
+#include "snapshot.h"
+
+#include "ag.h"
+#include "autograd.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void viz_snapshot_options_default(viz_snapshot_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->view = VIZ_VIEW_BACKWARD;
+	o->max_nodes = 5000;
+}
+
+/* ------------------------------------------------------------ small maps */
+
+/* Open-addressing map from a 64-bit key to an int (node index). */
+typedef struct idmap {
+	uint64_t *keys;
+	int *vals;
+	size_t cap, n;
+} idmap;
+
+static size_t mix(uint64_t x, size_t cap)
+{
+	x ^= x >> 31;
+	x *= 0x9e3779b97f4a7c15ULL;
+	x ^= x >> 29;
+	return (size_t)x & (cap - 1);
+}
+
+static int idmap_put(idmap *m, uint64_t k, int v);
+
+static int idmap_grow(idmap *m)
+{
+	idmap n = { 0 };
+	n.cap = m->cap ? m->cap * 2 : 64;
+	n.keys = calloc(n.cap, sizeof *n.keys);
+	n.vals = calloc(n.cap, sizeof *n.vals);
+	if (!n.keys || !n.vals) {
+		free(n.keys);
+		free(n.vals);
+		return ag_error(AG_ERR_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->keys[i])
+			idmap_put(&n, m->keys[i], m->vals[i]);
+	free(m->keys);
+	free(m->vals);
+	*m = n;
+	return 0;
+}
+
+/* keys are ids (never 0) */
+static int idmap_put(idmap *m, uint64_t k, int v)
+{
+	if ((m->n + 1) * 2 > m->cap && idmap_grow(m) < 0)
+		return -1;
+	size_t h = mix(k, m->cap);
+	while (m->keys[h] && m->keys[h] != k)
+		h = (h + 1) & (m->cap - 1);
+	if (!m->keys[h])
+		m->n++;
+	m->keys[h] = k;
+	m->vals[h] = v;
+	return 0;
+}
+
+static int idmap_get(const idmap *m, uint64_t k, int def)
+{
+	if (!m->cap)
+		return def;
+	size_t h = mix(k, m->cap);
+	while (m->keys[h]) {
+		if (m->keys[h] == k)
+			return m->vals[h];
+		h = (h + 1) & (m->cap - 1);
+	}
+	return def;
+}
+
+static void idmap_free(idmap *m)
+{
+	free(m->keys);
+	free(m->vals);
+}
+
+/* ------------------------------------------------------------- labels */
+
+static const char *name_of(const viz_snapshot_options *o, uint64_t id)
+{
+	for (int i = 0; i < o->nnames; i++)
+		if (o->names[i].tensor_id == id)
+			return o->names[i].name;
+	return NULL;
+}
+
+static void shape_text(char *buf, size_t n, const int64_t *shape, int ndim)
+{
+	ag_shape_str(shape, ndim, buf, n);
+}
+
+static viz_grad_stats stats_of(const ag_grad_stats *s)
+{
+	viz_grad_stats v = { 0 };
+	if (!s || s->numel == 0)
+		return v;
+	v.valid = true;
+	v.mean_abs = s->mean_abs;
+	v.max_abs = s->max_abs;
+	v.nan_count = s->n_nan;
+	v.inf_count = s->n_inf;
+	return v;
+}
+
+/* Resolves tensor ids to live tensors through a table built once. */
+typedef struct live_table {
+	idmap map;
+	ag_tensor **list;
+	int n;
+} live_table;
+
+static int live_build(live_table *lt)
+{
+	memset(lt, 0, sizeof *lt);
+	size_t n = ag_registry_count();
+	lt->list = calloc(n ? n : 1, sizeof *lt->list);
+	if (!lt->list)
+		return ag_error(AG_ERR_NOMEM, "out of memory");
+	for (ag_tensor *t = ag_registry_first(); t; t = ag_registry_next(t)) {
+		if (idmap_put(&lt->map, t->id, lt->n) < 0)
+			return -1;
+		lt->list[lt->n++] = t;
+	}
+	return 0;
+}
+
+static ag_tensor *live_find(const live_table *lt, uint64_t id)
+{
+	int i = idmap_get(&lt->map, id, -1);
+	return i >= 0 ? lt->list[i] : NULL;
+}
+
+static void live_free(live_table *lt)
+{
+	idmap_free(&lt->map);
+	free(lt->list);
+}
+
+/* A tensor box: name, shape, dtype, version, flags, .grad statistics. */
+static int add_tensor_node(viz_graph *g, const viz_snapshot_options *o,
+			   ag_tensor *t, uint64_t id, const ag_grad_stats *arrived)
+{
+	char shape[96] = "";
+	viz_node_info info = { .kind = VIZ_NODE_TENSOR, .version = -1, .ref = id };
+	info.name = name_of(o, id);
+	if (arrived)
+		info.grad = stats_of(arrived);
+	if (t) {
+		shape_text(shape, sizeof shape, t->shape, t->ndim);
+		info.shape = shape;
+		info.dtype = ag_dtype_name(t->dtype);
+		info.version = t->version->value;
+		if (!t->grad_fn)
+			info.flags |= VIZ_FLAG_LEAF;
+		if (ag_requires_grad(t))
+			info.flags |= VIZ_FLAG_REQUIRES_GRAD;
+		if (t->retains_grad)
+			info.flags |= VIZ_FLAG_RETAINS_GRAD;
+		if (t->grad) {
+			ag_grad_stats st;
+			ag_grad_stats_compute(t->grad, &st);
+			info.grad = stats_of(&st);
+		}
+		for (int i = 0; i < o->nparams; i++)
+			if (o->params[i].tensor_id == id) {
+				info.flags |= VIZ_FLAG_PARAM;
+				info.scope = o->params[i].name;
+			}
+	}
+	return viz_graph_add_node(g, &info);
+}
+
+/* ---------------------------------------------------- the backward view */
+
+typedef struct bw_state {
+	viz_graph *g;
+	const viz_snapshot_options *o;
+	idmap nodes;		/* ag_node id -> viz node */
+	live_table live;
+	idmap var_of_node;	/* node id -> index into o->names + 1 */
+	int count;
+	bool truncated;
+	ag_node **all;		/* every grad node drawn (borrowed) */
+	size_t nall, capall;
+} bw_state;
+
+/* The Lua name of the tensor that has this node as grad_fn (output 0). */
+static const char *var_for_node(bw_state *s, const ag_node *n)
+{
+	int k = idmap_get(&s->var_of_node, n->id, 0);
+	return k > 0 ? s->o->names[k - 1].name : NULL;
+}
+
+static int visit_node(bw_state *s, ag_node *n);
+
+static int grad_node(bw_state *s, ag_node *n)
+{
+	int v = idmap_get(&s->nodes, n->id, -1);
+	if (v >= 0)
+		return v;
+	if (s->count >= s->o->max_nodes) {
+		s->truncated = true;
+		return -1;
+	}
+	if (n->variable) {
+		/* AccumulateGrad: draw the leaf itself */
+		v = add_tensor_node(s->g, s->o, n->variable, n->variable->id,
+				    n->last_stats ? &n->last_stats[0] : NULL);
+	} else {
+		char shape[96] = "";
+		viz_node_info info = { .kind = VIZ_NODE_GRAD, .version = -1,
+				       .ref = n->id };
+		info.name = n->name;
+		info.var = var_for_node(s, n);
+		if (n->n_outputs > 0) {
+			shape_text(shape, sizeof shape, n->out_meta[0].shape,
+				   n->out_meta[0].ndim);
+			info.shape = shape;
+			info.dtype = ag_dtype_name(n->out_meta[0].dtype);
+		}
+		if (n->last_stats)
+			info.grad = stats_of(&n->last_stats[0]);
+		if (s->nall == s->capall) {
+			size_t nc = s->capall ? s->capall * 2 : 64;
+			ag_node **na = realloc(s->all, nc * sizeof *na);
+			if (!na)
+				return ag_error(AG_ERR_NOMEM, "out of memory");
+			s->all = na;
+			s->capall = nc;
+		}
+		s->all[s->nall++] = n;
+		ag_engine *e = ag_engine_current();
+		if (e && ag_engine_peek(e) == n)
+			info.flags |= VIZ_FLAG_PAUSED;
+		v = viz_graph_add_node(s->g, &info);
+	}
+	if (v < 0)
+		return -1;
+	s->count++;
+	if (idmap_put(&s->nodes, n->id, v) < 0)
+		return -1;
+	return v;
+}
+
+/* Iterative walk from a node to everything it reaches. */
+static int visit_node(bw_state *s, ag_node *root)
+{
+	size_t cap = 64, top = 0;
+	ag_node **stack = malloc(cap * sizeof *stack);
+	if (!stack)
+		return ag_error(AG_ERR_NOMEM, "out of memory");
+	if (idmap_get(&s->nodes, root->id, -1) < 0) {
+		if (grad_node(s, root) < 0 && !s->truncated) {
+			free(stack);
+			return -1;
+		}
+		stack[top++] = root;
+	}
+	while (top > 0) {
+		ag_node *n = stack[--top];
+		int to = idmap_get(&s->nodes, n->id, -1);
+		for (int i = 0; i < n->n_next; i++) {
+			ag_node *c = n->next[i].fn;
+			if (!c)
+				continue;
+			bool seen = idmap_get(&s->nodes, c->id, -1) >= 0;
+			int from = grad_node(s, c);
+			if (from < 0) {
+				if (s->truncated)
+					continue;
+				free(stack);
+				return -1;
+			}
+			viz_edge_info e = { .kind = VIZ_EDGE_AUTOGRAD };
+			if (c->last_stats && n->next[i].input_nr < c->n_outputs)
+				e.grad = stats_of(&c->last_stats[n->next[i].input_nr]);
+			if (viz_graph_add_edge(s->g, from, to, &e) < 0) {
+				free(stack);
+				return -1;
+			}
+			if (!seen) {
+				if (top == cap) {
+					ag_node **ns = realloc(stack, (cap *= 2) * sizeof *ns);
+					if (!ns) {
+						free(stack);
+						return ag_error(AG_ERR_NOMEM, "out of memory");
+					}
+					stack = ns;
+				}
+				stack[top++] = c;
+			}
+		}
+	}
+	free(stack);
+	return 0;
+}
+
+/* The trace event with this sequence number, if still in the ring. */
+static const ag_trace_event *event_by_seq(uint64_t seq)
+{
+	size_t n = ag_trace_count();
+	if (!seq || n == 0)
+		return NULL;
+	uint64_t first = ag_trace_get(0)->seq;
+	if (seq < first || seq - first >= n)
+		return NULL;
+	return ag_trace_get((size_t)(seq - first));
+}
+
+/* The detach event that made tensor id, or NULL. */
+static const ag_trace_event *detach_of(uint64_t id)
+{
+	size_t n = ag_trace_count();
+	for (size_t i = n; i-- > 0;) {
+		const ag_trace_event *ev = ag_trace_get(i);
+		if (ev->n_out > 0 && ev->out[0] == id)
+			return strcmp(ev->op, "detach") == 0 ? ev : NULL;
+	}
+	return NULL;
+}
+
+/* Inputs that reach a node without a gradient edge are invisible in the
+ * grad_fn graph; draw the ones a user named or made with detach(), so the
+ * cut shows: source --✂--> detached tensor --> the op using it. */
+static int add_cut_inputs(bw_state *s, idmap *tensor_nodes)
+{
+	int count = viz_graph_node_count(s->g);
+	for (int v = 0; v < count; v++) {
+		const viz_node_info *info = viz_graph_node(s->g, v);
+		if (info->kind != VIZ_NODE_GRAD)
+			continue;
+		/* the node: its id is info->ref */
+		ag_node *n = NULL;
+		uint64_t seq = 0;
+		int nnext = 0;
+		const ag_edge *next = NULL;
+		for (size_t k = 0; k < s->nall; k++)
+			if (s->all[k]->id == info->ref) {
+				n = s->all[k];
+				break;
+			}
+		if (!n)
+			continue;
+		seq = n->trace_event;
+		nnext = n->n_next;
+		next = n->next;
+		const ag_trace_event *ev = event_by_seq(seq);
+		if (!ev)
+			continue;
+		for (int j = 0; j < ev->n_in && j < nnext; j++) {
+			if (next[j].fn || !ev->in[j] || ev->in_is_number[j])
+				continue;
+			uint64_t id = ev->in[j];
+			const ag_trace_event *det = detach_of(id);
+			if (!det && !name_of(s->o, id))
+				continue;
+			int tv = idmap_get(tensor_nodes, id, -1);
+			if (tv < 0) {
+				tv = add_tensor_node(s->g, s->o, live_find(&s->live, id), id, NULL);
+				if (tv < 0 || idmap_put(tensor_nodes, id, tv) < 0)
+					return -1;
+				if (det) {
+					ag_tensor *src = live_find(&s->live, det->in[0]);
+					int from = -1;
+					/* draw where the detached value came from */
+					if (src && src->grad_fn &&
+					    idmap_get(&s->nodes, src->grad_fn->id, -1) < 0 &&
+					    visit_node(s, src->grad_fn) < 0)
+						return -1;
+					if (src && src->grad_fn)
+						from = idmap_get(&s->nodes, src->grad_fn->id, -1);
+					if (from < 0)
+						from = idmap_get(tensor_nodes, det->in[0], -1);
+					if (from >= 0 && viz_graph_add_edge(s->g, from, tv,
+						&(viz_edge_info){ .kind = VIZ_EDGE_DETACHED }) < 0)
+						return -1;
+				}
+			}
+			if (viz_graph_add_edge(s->g, tv, v,
+				&(viz_edge_info){ .kind = VIZ_EDGE_NONDIFF }) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* A tensor made by detach() (per the trace log) gets a cut edge from the
+ * history of the tensor it was detached from. */
+static int add_detach_cuts(bw_state *s, const idmap *tensor_nodes)
+{
+	size_t n = ag_trace_count();
+	for (size_t i = 0; i < n; i++) {
+		const ag_trace_event *ev = ag_trace_get(i);
+		if (strcmp(ev->op, "detach") != 0 || ev->n_in < 1 || ev->n_out < 1)
+			continue;
+		int to = idmap_get(tensor_nodes, ev->out[0], -1);
+		if (to < 0)
+			continue;
+		ag_tensor *src = live_find(&s->live, ev->in[0]);
+		int from = -1;
+		if (src && src->grad_fn)
+			from = idmap_get(&s->nodes, src->grad_fn->id, -1);
+		if (from < 0)
+			from = idmap_get(tensor_nodes, ev->in[0], -1);
+		if (from < 0)
+			continue;
+		viz_edge_info e = { .kind = VIZ_EDGE_DETACHED };
+		if (viz_graph_add_edge(s->g, from, to, &e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static viz_graph *snapshot_backward(ag_tensor *const *roots, int nroots,
+				    const viz_snapshot_options *o)
+{
+	bw_state s = { .o = o };
+	idmap tensor_nodes = { 0 };
+	s.g = viz_graph_new();
+	if (!s.g || live_build(&s.live) < 0)
+		goto fail;
+	/* which named tensor each node belongs to (output 0 only) */
+	for (int i = 0; i < o->nnames; i++) {
+		ag_tensor *t = live_find(&s.live, o->names[i].tensor_id);
+		if (t && t->grad_fn && t->output_nr == 0 &&
+		    !idmap_get(&s.var_of_node, t->grad_fn->id, 0) &&
+		    idmap_put(&s.var_of_node, t->grad_fn->id, i + 1) < 0)
+			goto fail;
+	}
+	for (int i = 0; i < nroots; i++) {
+		ag_tensor *t = roots[i];
+		ag_node *n = t ? ag_grad_fn(t) : NULL;
+		if (n) {
+			if (visit_node(&s, n) < 0)
+				goto fail;
+			continue;
+		}
+		if (!t)
+			continue;
+		/* a leaf or a constant root: a tensor box, or its accumulator */
+		ag_autograd_meta *m = t->autograd_extra;
+		if (m && m->grad_accumulator) {
+			if (visit_node(&s, m->grad_accumulator) < 0)
+				goto fail;
+			continue;
+		}
+		if (idmap_get(&tensor_nodes, t->id, -1) >= 0)
+			continue;
+		int v = add_tensor_node(s.g, o, t, t->id, NULL);
+		if (v < 0 || idmap_put(&tensor_nodes, t->id, v) < 0)
+			goto fail;
+	}
+	/* leaves drawn through their accumulators count as tensor nodes too */
+	for (int i = 0; i < viz_graph_node_count(s.g); i++) {
+		const viz_node_info *info = viz_graph_node(s.g, i);
+		if (info->kind == VIZ_NODE_TENSOR &&
+		    idmap_put(&tensor_nodes, info->ref, i) < 0)
+			goto fail;
+	}
+	if (add_detach_cuts(&s, &tensor_nodes) < 0 ||
+	    add_cut_inputs(&s, &tensor_nodes) < 0)
+		goto fail;
+	idmap_free(&s.nodes);
+	idmap_free(&s.var_of_node);
+	idmap_free(&tensor_nodes);
+	live_free(&s.live);
+	free(s.all);
+	return s.g;
+fail:
+	idmap_free(&s.nodes);
+	idmap_free(&s.var_of_node);
+	idmap_free(&tensor_nodes);
+	live_free(&s.live);
+	free(s.all);
+	viz_graph_free(s.g);
+	return NULL;
+}
+
+/* ----------------------------------------------------- the forward view */
+
+/* Walks the trace log from the newest event back: an event is drawn when
+ * it made a tensor already wanted; its inputs become wanted.  Tensors
+ * written in place get one box per state (the op takes the older one in
+ * and gives the newer one out). */
+static viz_graph *snapshot_forward(ag_tensor *const *roots, int nroots,
+				   const viz_snapshot_options *o)
+{
+	viz_graph *g = viz_graph_new();
+	idmap frontier = { 0 };	/* tensor id -> its newest box drawn */
+	live_table live;
+	size_t n = ag_trace_count();
+	int *region = NULL, count = 0;
+	bool have_live = false;
+
+	if (!g || live_build(&live) < 0)
+		goto fail;
+	have_live = true;
+	for (int i = 0; i < nroots; i++) {
+		ag_tensor *t = roots[i];
+		if (!t || idmap_get(&frontier, t->id, -1) >= 0)
+			continue;
+		int v = add_tensor_node(g, o, t, t->id, NULL);
+		if (v < 0 || idmap_put(&frontier, t->id, v) < 0)
+			goto fail;
+		count++;
+	}
+	/* no_grad regions: runs of consecutive events under no_grad */
+	region = calloc(n ? n : 1, sizeof *region);
+	if (!region)
+		goto fail;
+	for (size_t i = 0, r = 0; i < n; i++) {
+		const ag_trace_event *ev = ag_trace_get(i);
+		if (!ev->grad_mode) {
+			if (i == 0 || ag_trace_get(i - 1)->grad_mode)
+				r++;
+			region[i] = (int)r;
+		}
+	}
+	for (size_t k = n; k-- > 0;) {
+		const ag_trace_event *ev = ag_trace_get(k);
+		int outs[AG_TRACE_MAX_IO];
+		bool wanted = false;
+		for (int j = 0; j < ev->n_out; j++) {
+			outs[j] = idmap_get(&frontier, ev->out[j], -1);
+			wanted = wanted || outs[j] >= 0;
+		}
+		if (!wanted)
+			continue;
+		if (count >= o->max_nodes)
+			break;
+		bool is_detach = strcmp(ev->op, "detach") == 0;
+		int op = -1;
+		if (!is_detach) {
+			viz_node_info info = {
+				.kind = VIZ_NODE_OP, .name = ev->op, .version = -1,
+				.where = ev->where[0] ? ev->where : NULL,
+				.scope = ev->scope[0] ? ev->scope : NULL,
+				.no_grad_region = region[k], .ref = ev->seq,
+			};
+			char note[96];
+			if (ev->grad_fn) {
+				snprintf(note, sizeof note, "grad_fn %s", ev->grad_fn);
+				info.note = note;
+			}
+			op = viz_graph_add_node(g, &info);
+			if (op < 0)
+				goto fail;
+			count++;
+			for (int j = 0; j < ev->n_out; j++) {
+				if (outs[j] < 0)
+					continue;
+				viz_edge_info e = { .kind = ev->grad_mode ? VIZ_EDGE_AUTOGRAD
+								  : VIZ_EDGE_NO_GRAD };
+				if (!ev->recorded && ev->grad_mode)
+					e.kind = VIZ_EDGE_NONDIFF;
+				char lbl[16];
+				if (ev->n_out > 1) {
+					snprintf(lbl, sizeof lbl, "%d", j + 1);
+					e.label = lbl;
+				}
+				if (viz_graph_add_edge(g, op, outs[j], &e) < 0)
+					goto fail;
+			}
+		}
+		/* inputs: older states of in-place outputs get boxes of their own */
+		for (int j = 0; j < ev->n_in; j++) {
+			uint64_t id = ev->in[j];
+			if (!id)
+				continue;
+			bool written = false;
+			for (int q = 0; q < ev->n_out; q++)
+				if (ev->out[q] == id)
+					written = true;
+			int from = written ? -1 : idmap_get(&frontier, id, -1);
+			if (from < 0 && ev->in_is_number[j]) {
+				char num[48];
+				snprintf(num, sizeof num, "%.6g", ev->in_number[j]);
+				from = viz_graph_add_node(g, &(viz_node_info){
+					.kind = VIZ_NODE_TENSOR, .name = num,
+					.version = -1, .ref = id });
+				if (from < 0)
+					goto fail;
+				count++;
+			} else if (from < 0) {
+				from = add_tensor_node(g, o, live_find(&live, id), id, NULL);
+				if (from < 0 || idmap_put(&frontier, id, from) < 0)
+					goto fail;
+				count++;
+			}
+			viz_edge_info e = { .kind = VIZ_EDGE_AUTOGRAD };
+			if (!ev->grad_mode)
+				e.kind = VIZ_EDGE_NO_GRAD;
+			else if (!ev->in_requires_grad[j])
+				e.kind = VIZ_EDGE_NONDIFF;
+			if (is_detach) {
+				e.kind = VIZ_EDGE_DETACHED;
+				if (outs[0] >= 0 && viz_graph_add_edge(g, from, outs[0], &e) < 0)
+					goto fail;
+				continue;
+			}
+			if (viz_graph_add_edge(g, from, op, &e) < 0)
+				goto fail;
+		}
+	}
+	free(region);
+	idmap_free(&frontier);
+	live_free(&live);
+	return g;
+fail:
+	free(region);
+	idmap_free(&frontier);
+	if (have_live)
+		live_free(&live);
+	viz_graph_free(g);
+	return NULL;
+}
+
+viz_graph *viz_snapshot(ag_tensor *const *roots, int nroots,
+			const viz_snapshot_options *o)
+{
+	viz_snapshot_options def;
+	if (!o) {
+		viz_snapshot_options_default(&def);
+		o = &def;
+	}
+	if (o->view == VIZ_VIEW_FORWARD)
+		return snapshot_forward(roots, nroots, o);
+	return snapshot_backward(roots, nroots, o);
+}
