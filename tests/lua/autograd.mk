@@ -4,6 +4,17 @@ AG_LUA_TESTS = \
 	tests/lua/test_ag_higher.lua tests/lua/test_ag_modes.lua \
 	tests/lua/test_ag_hooks.lua tests/lua/test_ag_inplace.lua \
 	tests/lua/test_ag_anomaly.lua tests/lua/test_ag_function.lua \
-	tests/lua/test_ag_gradcheck.lua tests/lua/test_ag_memory.lua
+	tests/lua/test_ag_gradcheck.lua tests/lua/test_ag_memory.lua \
+	tests/lua/test_graph.lua
 TESTS += $(AG_LUA_TESTS)
 EXTRA_DIST += $(AG_LUA_TESTS)
+EXTRA_DIST += \
+	tests/lua/golden/attention.txt \
+	tests/lua/golden/detach_backward.txt \
+	tests/lua/golden/detach_nograd_forward.txt \
+	tests/lua/golden/mlp.txt \
+	tests/lua/golden/seed_after_backward_full.txt \
+	tests/lua/golden/seed_ascii.txt \
+	tests/lua/golden/seed_backward.txt \
+	tests/lua/golden/seed_forward.txt \
+	tests/lua/golden/shared_and_max.txt
