@@ -391,6 +391,9 @@ void ag_node_save(ag_node *n, int slot, ag_tensor *t, bool is_output)
 	s->output_nr = t->output_nr;
 	s->is_leaf = ag_is_leaf(t);
 	s->requires_grad = ag_requires_grad(t);
+	if (!is_output && t->grad_fn)
+		snprintf(s->grad_fn_name, sizeof s->grad_fn_name, "%s",
+			 t->grad_fn->name);
 	if (is_output) {
 		/* keep data and version counter, not the history */
 		s->data = ag_detach(t);
@@ -406,9 +409,9 @@ static const char *saved_owner_name(ag_node *self, const ag_saved *s,
 	if (s->is_output)
 		snprintf(buf, n, ", which is output %d of %s,", s->output_nr,
 			 self->name);
-	else if (s->data && s->data->grad_fn)
+	else if (s->grad_fn_name[0])
 		snprintf(buf, n, ", which is output %d of %s,",
-			 s->data->output_nr, s->data->grad_fn->name);
+			 s->output_nr, s->grad_fn_name);
 	else
 		buf[0] = '\0';
 	return buf;

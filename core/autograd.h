@@ -83,6 +83,7 @@ typedef struct ag_saved {
 	int output_nr;
 	bool is_leaf;
 	bool requires_grad;
+	char grad_fn_name[48];	/* its grad_fn when saved, for messages */
 } ag_saved;
 
 #define AG_NODE_MAX_SAVED 4
@@ -288,6 +289,9 @@ void ag_trace_clear(void);
 void ag_trace_set_where_provider(void (*fn)(char *buf, size_t n, void *ud),
 				 void *ud);
 void ag_trace_push_scope(const char *scope);
+/* Ops run inside another op are not the user's: suspend logging (nests). */
+void ag_trace_suspend(void);
+void ag_trace_resume(void);
 void ag_trace_pop_scope(void);
 
 /* Called by every op (differentiable or not) after it computed its

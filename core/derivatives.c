@@ -612,14 +612,27 @@ static int minmax_all_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 	ag_tensor *eq = NULL, *m = NULL, *cnt = NULL, *gd = NULL, *e = NULL;
 	if (!a || !r)
 		goto done;
-	if (isnan(ag_load(ag_data_ptr(r), r->dtype))) {
-		ag_tensor *n1 = ag_unary(AG_NEG, a);	/* nan positions */
-		AG_UNUSED(n1);
-		rel(n1);
-		eq = ag_binary(AG_NE, a, a);
-	} else {
-		eq = ag_binary(AG_EQ, a, r);
+	if (self->nints > 0) {
+		/* over some dims (amax/amin): ties share within each slice */
+		ag_tensor *re = expand_back(self, r);
+		int dims[AG_MAX_DIMS], nd = 0;
+		for (int i = 1; i < self->nints; i++)
+			dims[nd++] = (int)self->ints[i];
+		eq = re ? ag_binary(AG_EQ, a, re) : NULL;
+		m = eq ? mask_of(eq, a) : NULL;
+		ag_tensor *c = m ? ag_reduce_dims(AG_SUM, m, dims, nd, true) : NULL;
+		cnt = c ? ag_expand(c, a->shape, a->ndim) : NULL;
+		ag_tensor *ge = cnt ? expand_back(self, G(0)) : NULL;
+		gd = ge ? ag_div(ge, cnt) : NULL;
+		out[0] = gd ? ag_mul(gd, m) : NULL;
+		rel(re); rel(c); rel(ge);
+		rc = out[0] ? 0 : -1;
+		goto done;
 	}
+	if (isnan(ag_load(ag_data_ptr(r), r->dtype)))
+		eq = ag_binary(AG_NE, a, a);	/* the nan positions */
+	else
+		eq = ag_binary(AG_EQ, a, r);
 	m = eq ? mask_of(eq, a) : NULL;
 	cnt = m ? ag_reduce_all(AG_SUM, m) : NULL;
 	gd = cnt ? ag_div(G(0), cnt) : NULL;
@@ -639,7 +652,7 @@ int ag_ad_reduce(ag_reduce_op op, ag_tensor *out, ag_tensor *in,
 	};
 	bool failed = false;
 	ag_node *n = NULL;
-	bool all = dims == NULL;
+	bool all = dims == NULL || in->ndim == 0;
 
 	if (ag_dtype_is_floating(out->dtype)) {
 		switch (op) {

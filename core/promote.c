@@ -4,6 +4,7 @@
  * because users bring their PyTorch expectations (and error searches) along.
  */
 #include "internal.h"
+#include "autograd.h"
 
 #include <math.h>
 
@@ -189,8 +190,14 @@ float ag_round_float(float v, ag_dtype t)
 
 ag_tensor *ag_scalar_operand(ag_tensor *t, ag_dtype compute)
 {
-	if (t->ndim == 0 && t->dtype != compute)
-		return ag_to_dtype(t, compute);
+	if (t->ndim == 0 && t->dtype != compute) {
+		/* an internal conversion: recorded (it may carry a gradient)
+		 * but not a user's op in the trace log */
+		ag_trace_suspend();
+		ag_tensor *c = ag_to_dtype(t, compute);
+		ag_trace_resume();
+		return c;
+	}
 	ag_tensor_retain(t);
 	return t;
 }

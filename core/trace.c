@@ -23,7 +23,11 @@ static void *where_ud;
 static char scopes[MAX_SCOPES][64];
 static int nscopes;
 
+static int suspended;
+
 void ag_trace_enable(bool on) { enabled = on; }
+void ag_trace_suspend(void) { suspended++; }
+void ag_trace_resume(void) { if (suspended > 0) suspended--; }
 bool ag_trace_enabled(void) { return enabled; }
 
 void ag_trace_set_capacity(size_t n)
@@ -77,7 +81,7 @@ uint64_t ag_trace_op(const char *op, ag_tensor *const *in, int n_in,
 		     bool inplace)
 {
 	/* ops run by the engine inside backward are not the user's */
-	if (!enabled || (ag_engine_current() && !ag_is_grad_enabled()))
+	if (!enabled || suspended || (ag_engine_current() && !ag_is_grad_enabled()))
 		return 0;
 	if (!ring) {
 		ag_trace_set_capacity(DEFAULT_CAPACITY);

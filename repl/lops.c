@@ -394,6 +394,8 @@ static int matrix(lua_State *L, ag_tensor *(*fn)(ag_tensor *, ag_tensor *),
 static int l_mm(lua_State *L) { return matrix(L, ag_mm, "torch.mm"); }
 static int l_bmm(lua_State *L) { return matrix(L, ag_bmm, "torch.bmm"); }
 static int l_matmul(lua_State *L) { return matrix(L, ag_matmul, "torch.matmul"); }
+static int l_dot(lua_State *L) { return matrix(L, ag_dot, "torch.dot"); }
+static int l_mv(lua_State *L) { return matrix(L, ag_mv, "torch.mv"); }
 
 /* ----------------------------------------------------------------- joining */
 
@@ -576,6 +578,7 @@ void repl_register_ops(lua_State *L, bool methods)
 		{"sum", l_sum}, {"mean", l_mean}, {"max", l_max}, {"min", l_min},
 		{"argmax", l_argmax}, {"argmin", l_argmin},
 		{"mm", l_mm}, {"bmm", l_bmm}, {"matmul", l_matmul},
+		{"dot", l_dot}, {"mv", l_mv},
 		{"index_select", l_index_select},
 		{NULL, NULL}
 	};

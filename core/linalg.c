@@ -1,0 +1,687 @@
+/*
+ * linalg.c - matrix products: mm, bmm, mv, dot and matmul.
+ *
+ * Every product ends in gemm(): C = A @ B for strided A and B and a
+ * contiguous C.  float32/float64 go to CBLAS when configure found one,
+ * passing a transposed-contiguous operand as CblasTrans instead of copying
+ * it; everything else (int64, no CBLAS, sizes past BLAS's int) runs a
+ * blocked C loop.  float16/bfloat16 are widened to float32, multiplied and
+ * rounded back.
+ *
+ * matmul is built from the other ops and views exactly the way PyTorch
+ * 1.13 builds it, so shapes, results and even error texts agree.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "internal.h"
+#include "derivatives.h"
+
+#include <limits.h>
+
+#ifdef HAVE_CBLAS
+#if defined(HAVE_CBLAS_H)
+#include <cblas.h>
+#elif defined(HAVE_OPENBLAS_CBLAS_H)
+#include <openblas/cblas.h>
+#endif
+#endif
+
+/* A strided matrix: element (i, j) at p + (i * rs + j * cs) * elsize. */
+typedef struct mat {
+	const char *p;
+	int64_t rs, cs;	/* in elements */
+} mat;
+
+const char *ag_blas_name(void)
+{
+#if defined(HAVE_CBLAS) && defined(OPENBLAS_VERSION)
+	return "OpenBLAS";
+#elif defined(HAVE_CBLAS)
+	return "CBLAS";
+#else
+	return "builtin";
+#endif
+}
+
+/* ------------------------------------------------------- builtin kernel */
+
+enum { GEMM_MB = 64, GEMM_KB = 256, GEMM_NB = 2048 };
+
+#ifdef _OPENMP
+/* in a macro body a pragma has to be spelled as _Pragma */
+#define OMP_GEMM_FOR _Pragma("omp parallel for if (M * N * K > 4194304)")
+/* rows of C never alias: let -O2 vectorise the update */
+#define OMP_SIMD _Pragma("omp simd")
+#else
+#define OMP_GEMM_FOR
+#define OMP_SIMD
+#endif
+
+/*
+ * C[M,N] = A[M,K] @ B[K,N], all row-major and dense (lda = K, ldb = ldc =
+ * N).  Blocks of K keep a slab of B in cache while four rows of C are
+ * updated at once, so each loaded B element serves four multiply-adds.
+ * UT is the type the arithmetic runs in (unsigned for int64: overflow
+ * wraps instead of being undefined).
+ */
+#define GEMM_KERNEL(NAME, T, UT)					\
+static void gemm_##NAME(int64_t M, int64_t N, int64_t K,		\
+			const T *restrict A, const T *restrict B,	\
+			T *restrict C)					\
+{									\
+	int64_t nblocks = (M + GEMM_MB - 1) / GEMM_MB;			\
+	memset(C, 0, (size_t)(M * N) * sizeof(T));			\
+	OMP_GEMM_FOR							\
+	for (int64_t blk = 0; blk < nblocks; blk++) {			\
+		int64_t i0 = blk * GEMM_MB;				\
+		if (ag_interrupt_pending())	/* Ctrl-C: skip the rest */ \
+			continue;					\
+		int64_t i1 = i0 + GEMM_MB < M ? i0 + GEMM_MB : M;	\
+		for (int64_t j0 = 0; j0 < N; j0 += GEMM_NB) {		\
+		int64_t nb = N - j0 < GEMM_NB ? N - j0 : GEMM_NB;	\
+		for (int64_t k0 = 0; k0 < K; k0 += GEMM_KB) {		\
+		int64_t k1 = k0 + GEMM_KB < K ? k0 + GEMM_KB : K;	\
+		int64_t i = i0;						\
+		for (; i + 4 <= i1; i += 4) {				\
+			T *c0 = C + i * N + j0, *c1 = c0 + N;		\
+			T *c2 = c1 + N, *c3 = c2 + N;			\
+			for (int64_t k = k0; k < k1; k++) {		\
+				UT a0 = (UT)A[i * K + k];		\
+				UT a1 = (UT)A[(i + 1) * K + k];		\
+				UT a2 = (UT)A[(i + 2) * K + k];		\
+				UT a3 = (UT)A[(i + 3) * K + k];		\
+				const T *b = B + k * N + j0;		\
+				OMP_SIMD				\
+				for (int64_t j = 0; j < nb; j++) {	\
+					UT bj = (UT)b[j];		\
+					c0[j] = (T)((UT)c0[j] + a0 * bj); \
+					c1[j] = (T)((UT)c1[j] + a1 * bj); \
+					c2[j] = (T)((UT)c2[j] + a2 * bj); \
+					c3[j] = (T)((UT)c3[j] + a3 * bj); \
+				}					\
+			}						\
+		}							\
+		for (; i < i1; i++) {					\
+			T *c0 = C + i * N + j0;				\
+			for (int64_t k = k0; k < k1; k++) {		\
+				UT a0 = (UT)A[i * K + k];		\
+				const T *b = B + k * N + j0;		\
+				OMP_SIMD				\
+				for (int64_t j = 0; j < nb; j++)	\
+					c0[j] = (T)((UT)c0[j] + a0 * (UT)b[j]); \
+			}						\
+		}							\
+		}							\
+		}							\
+	}								\
+}
+
+GEMM_KERNEL(f32, float, float)
+GEMM_KERNEL(f64, double, double)
+GEMM_KERNEL(i64, int64_t, uint64_t)
+
+/* ------------------------------------------------------------- packing */
+
+static bool is_row_major(mat m, int64_t rows, int64_t cols)
+{
+	return (cols <= 1 || m.cs == 1) && (rows <= 1 || m.rs == cols);
+}
+
+/* A dense row-major copy of m (rows x cols, elsize bytes per element). */
+static void *pack_same(mat m, int64_t rows, int64_t cols, size_t elsize)
+{
+	char *buf = malloc((size_t)(rows * cols) * elsize + 1);
+	if (!buf) {
+		ag_error(AG_ERR_NOMEM, "out of memory packing a matrix");
+		return NULL;
+	}
+	for (int64_t i = 0; i < rows; i++)
+		for (int64_t j = 0; j < cols; j++)
+			memcpy(buf + (i * cols + j) * (int64_t)elsize,
+			       m.p + (i * m.rs + j * m.cs) * (int64_t)elsize,
+			       elsize);
+	return buf;
+}
+
+/* A dense row-major float32 copy of m, read as dtype dt. */
+static float *pack_float(mat m, int64_t rows, int64_t cols, ag_dtype dt)
+{
+	size_t elsize = ag_dtype_size(dt);
+	float *buf = malloc((size_t)(rows * cols) * sizeof(float) + 1);
+	if (!buf) {
+		ag_error(AG_ERR_NOMEM, "out of memory packing a matrix");
+		return NULL;
+	}
+	for (int64_t i = 0; i < rows; i++)
+		for (int64_t j = 0; j < cols; j++)
+			buf[i * cols + j] = (float)ag_load(
+				m.p + (i * m.rs + j * m.cs) * (int64_t)elsize, dt);
+	return buf;
+}
+
+/* ------------------------------------------------------------ CBLAS path */
+
+#ifdef HAVE_CBLAS
+/*
+ * How CBLAS can read m without a copy: row-major (NoTrans) or the transpose
+ * of a row-major matrix (Trans), with a leading dimension.  Strides of
+ * size-1 dims do not matter and are normalised away.
+ */
+static bool blas_layout(mat m, int64_t rows, int64_t cols,
+			enum CBLAS_TRANSPOSE *trans, int64_t *ld)
+{
+	int64_t rs = rows == 1 ? (cols > 1 ? cols : 1) : m.rs;
+	int64_t cs = cols == 1 ? 1 : m.cs;
+	if (cs == 1 && rs >= (cols > 1 ? cols : 1)) {
+		*trans = CblasNoTrans;
+		*ld = rs;
+		return *ld <= INT_MAX;
+	}
+	rs = rows == 1 ? 1 : m.rs;
+	cs = cols == 1 ? (rows > 1 ? rows : 1) : m.cs;
+	if (rs == 1 && cs >= (rows > 1 ? rows : 1)) {
+		*trans = CblasTrans;
+		*ld = cs;
+		return *ld <= INT_MAX;
+	}
+	return false;
+}
+
+/* C = A @ B through CBLAS for float32 (dt) or float64; 0 or -1. */
+static int blas_gemm(ag_dtype dt, int64_t M, int64_t N, int64_t K, mat a,
+		     mat b, char *c)
+{
+	enum CBLAS_TRANSPOSE ta, tb;
+	int64_t lda, ldb;
+	void *pa = NULL, *pb = NULL;
+	size_t elsize = ag_dtype_size(dt);
+
+	if (!blas_layout(a, M, K, &ta, &lda)) {
+		if (!(pa = pack_same(a, M, K, elsize)))
+			return -1;
+		a.p = pa;
+		ta = CblasNoTrans;
+		lda = K;
+	}
+	if (!blas_layout(b, K, N, &tb, &ldb)) {
+		if (!(pb = pack_same(b, K, N, elsize))) {
+			free(pa);
+			return -1;
+		}
+		b.p = pb;
+		tb = CblasNoTrans;
+		ldb = N;
+	}
+	if (dt == AG_FLOAT32)
+		cblas_sgemm(CblasRowMajor, ta, tb, (int)M, (int)N, (int)K, 1.0f,
+			    (const float *)a.p, (int)lda, (const float *)b.p,
+			    (int)ldb, 0.0f, (float *)c, (int)N);
+	else
+		cblas_dgemm(CblasRowMajor, ta, tb, (int)M, (int)N, (int)K, 1.0,
+			    (const double *)a.p, (int)lda, (const double *)b.p,
+			    (int)ldb, 0.0, (double *)c, (int)N);
+	free(pa);
+	free(pb);
+	return 0;
+}
+#endif
+
+/* ----------------------------------------------------------------- gemm */
+
+/* C = A @ B in the builtin kernel for float32, float64 or int64. */
+static int builtin_gemm(ag_dtype dt, int64_t M, int64_t N, int64_t K, mat a,
+			mat b, char *c)
+{
+	size_t elsize = ag_dtype_size(dt);
+	void *pa = NULL, *pb = NULL;
+	const void *ra = a.p, *rb = b.p;
+
+	if (!is_row_major(a, M, K)) {
+		if (!(pa = pack_same(a, M, K, elsize)))
+			return -1;
+		ra = pa;
+	}
+	if (!is_row_major(b, K, N)) {
+		if (!(pb = pack_same(b, K, N, elsize))) {
+			free(pa);
+			return -1;
+		}
+		rb = pb;
+	}
+	switch (dt) {
+	case AG_FLOAT32: gemm_f32(M, N, K, ra, rb, (float *)c); break;
+	case AG_FLOAT64: gemm_f64(M, N, K, ra, rb, (double *)c); break;
+	default: gemm_i64(M, N, K, ra, rb, (int64_t *)c); break;
+	}
+	free(pa);
+	free(pb);
+	return ag_check_interrupt();
+}
+
+#ifdef HAVE_CBLAS
+static bool fits_blas(int64_t M, int64_t N, int64_t K)
+{
+	return M <= INT_MAX && N <= INT_MAX && K <= INT_MAX;
+}
+#endif
+
+/* A product in float32 or float64 (dt): CBLAS when there is one. */
+static int float_gemm(ag_dtype dt, int64_t M, int64_t N, int64_t K, mat a,
+		      mat b, char *c)
+{
+#ifdef HAVE_CBLAS
+	if (fits_blas(M, N, K))
+		return blas_gemm(dt, M, N, K, a, b, c);
+#endif
+	return builtin_gemm(dt, M, N, K, a, b, c);
+}
+
+/* 16-bit floats: widen both operands, multiply in float32, round back. */
+static int half_gemm(ag_dtype dt, int64_t M, int64_t N, int64_t K, mat a,
+		     mat b, char *c)
+{
+	float *fa = pack_float(a, M, K, dt), *fb = NULL, *fc = NULL;
+	int rc = -1;
+
+	if (fa && (fb = pack_float(b, K, N, dt)) &&
+	    (fc = malloc((size_t)(M * N) * sizeof(float) + 1))) {
+		mat ma = { (const char *)fa, K, 1 }, mb = { (const char *)fb, N, 1 };
+		rc = float_gemm(AG_FLOAT32, M, N, K, ma, mb, (char *)fc);
+		if (rc == 0)
+			for (int64_t i = 0; i < M * N; i++)
+				ag_store(c + i * 2, dt, fc[i]);
+	} else if (fa && fb) {
+		ag_error(AG_ERR_NOMEM, "out of memory in a matrix product");
+	}
+	free(fa);
+	free(fb);
+	free(fc);
+	return rc;
+}
+
+/* C[M,N] (dense, row-major, dtype dt) = A[M,K] @ B[K,N]; 0 or -1. */
+static int gemm(ag_dtype dt, int64_t M, int64_t N, int64_t K, mat a, mat b,
+		char *c)
+{
+	if (M == 0 || N == 0)
+		return 0;
+	if (K == 0) {	/* an empty sum: zeros */
+		memset(c, 0, (size_t)(M * N) * ag_dtype_size(dt));
+		return 0;
+	}
+	switch (dt) {
+	case AG_FLOAT32:
+	case AG_FLOAT64:
+		return float_gemm(dt, M, N, K, a, b, c);
+	case AG_FLOAT16:
+	case AG_BFLOAT16:
+		return half_gemm(dt, M, N, K, a, b, c);
+	case AG_INT64:
+		return builtin_gemm(dt, M, N, K, a, b, c);
+	default:
+		return ag_error(AG_ERR_DTYPE, "matrix products do not support %s",
+				ag_dtype_scalar_name(dt));
+	}
+}
+
+/* The matrix at t's dims (r, c), starting from batch offset off. */
+static mat mat_of(const ag_tensor *t, int r, int c, int64_t off)
+{
+	mat m;
+	m.p = (const char *)ag_data_ptr(t) + off * (int64_t)ag_dtype_size(t->dtype);
+	m.rs = r >= 0 ? t->stride[r] : 0;
+	m.cs = c >= 0 ? t->stride[c] : 0;
+	return m;
+}
+
+/* -------------------------------------------------------------- checks */
+
+static int check_pair(const ag_tensor *a, const ag_tensor *b, const char *op)
+{
+	if (!a || !b)
+		return ag_error(AG_ERR_VALUE, "%s(): expected two tensors", op);
+	return 0;
+}
+
+/* PyTorch dispatches on the first operand's dtype (bool has no kernel),
+ * then requires the second to match it. */
+static int check_dtypes(const ag_tensor *a, const ag_tensor *b,
+			const char *kernel)
+{
+	if (a->dtype == AG_BOOL)
+		return ag_error(AG_ERR_DTYPE, "\"%s\" not implemented for '%s'",
+				kernel, ag_dtype_scalar_name(a->dtype));
+	if (a->dtype != b->dtype)
+		return ag_error(AG_ERR_DTYPE, "expected scalar type %s but found %s",
+				ag_dtype_scalar_name(a->dtype),
+				ag_dtype_scalar_name(b->dtype));
+	return 0;
+}
+
+/* ------------------------------------------------------------ products */
+
+/* The result once autograd has recorded it (failed: dropped, NULL). */
+static ag_tensor *recorded(bool failed, ag_tensor *out)
+{
+	if (failed) {
+		ag_tensor_release(out);
+		return NULL;
+	}
+	return out;
+}
+
+ag_tensor *ag_mm(ag_tensor *a, ag_tensor *b)
+{
+	if (check_pair(a, b, "mm") < 0)
+		return NULL;
+	if (a->ndim != 2) {
+		ag_error(AG_ERR_SHAPE, "self must be a matrix");
+		return NULL;
+	}
+	if (b->ndim != 2) {
+		ag_error(AG_ERR_SHAPE, "mat2 must be a matrix");
+		return NULL;
+	}
+	if (a->shape[1] != b->shape[0]) {
+		ag_error(AG_ERR_SHAPE, "mat1 and mat2 shapes cannot be multiplied "
+			 "(%lldx%lld and %lldx%lld)", (long long)a->shape[0],
+			 (long long)a->shape[1], (long long)b->shape[0],
+			 (long long)b->shape[1]);
+		return NULL;
+	}
+	if (check_dtypes(a, b, "addmm_impl_cpu_") < 0)
+		return NULL;
+
+	int64_t shape[2] = { a->shape[0], b->shape[1] };
+	ag_tensor *out = ag_tensor_alloc(shape, 2, a->dtype);
+	if (!out)
+		return NULL;
+	if (gemm(a->dtype, a->shape[0], b->shape[1], a->shape[1],
+		 mat_of(a, 0, 1, 0), mat_of(b, 0, 1, 0), ag_data_ptr(out)) < 0) {
+		ag_tensor_release(out);
+		return NULL;
+	}
+	return recorded(ag_ad_mm(out, a, b) < 0, out);
+}
+
+ag_tensor *ag_bmm(ag_tensor *a, ag_tensor *b)
+{
+	if (check_pair(a, b, "bmm") < 0)
+		return NULL;
+	if (a->ndim != 3) {
+		ag_error(AG_ERR_SHAPE, "batch1 must be a 3D tensor");
+		return NULL;
+	}
+	if (b->ndim != 3) {
+		ag_error(AG_ERR_SHAPE, "batch2 must be a 3D tensor");
+		return NULL;
+	}
+	if (b->shape[0] != a->shape[0] || b->shape[1] != a->shape[2]) {
+		ag_error(AG_ERR_SHAPE, "Expected size for first two dimensions of "
+			 "batch2 tensor to be: [%lld, %lld] but got: [%lld, %lld].",
+			 (long long)a->shape[0], (long long)a->shape[2],
+			 (long long)b->shape[0], (long long)b->shape[1]);
+		return NULL;
+	}
+	if (check_dtypes(a, b, "bmm") < 0)
+		return NULL;
+
+	int64_t nb = a->shape[0], M = a->shape[1], K = a->shape[2];
+	int64_t N = b->shape[2];
+	int64_t shape[3] = { nb, M, N };
+	ag_tensor *out = ag_tensor_alloc(shape, 3, a->dtype);
+	char *c = out ? ag_data_ptr(out) : NULL;
+	size_t csize = (size_t)(M * N) * ag_dtype_size(a->dtype);
+
+	if (!out)
+		return NULL;
+	for (int64_t i = 0; i < nb; i++) {
+		if (ag_check_interrupt() < 0 ||
+		    gemm(a->dtype, M, N, K, mat_of(a, 1, 2, i * a->stride[0]),
+			 mat_of(b, 1, 2, i * b->stride[0]), c + i * csize) < 0) {
+			ag_tensor_release(out);
+			return NULL;
+		}
+	}
+	return recorded(ag_ad_bmm(out, a, b) < 0, out);
+}
+
+ag_tensor *ag_mv(ag_tensor *a, ag_tensor *v)
+{
+	if (check_pair(a, v, "mv") < 0)
+		return NULL;
+	if (a->ndim != 2 || v->ndim != 1) {
+		ag_error(AG_ERR_SHAPE, "vector + matrix @ vector expected, got 1, "
+			 "%d, %d", a->ndim, v->ndim);
+		return NULL;
+	}
+	if (a->shape[1] != v->shape[0]) {
+		ag_error(AG_ERR_SHAPE, "size mismatch, got %lld, %lldx%lld,%lld",
+			 (long long)a->shape[0], (long long)a->shape[0],
+			 (long long)a->shape[1], (long long)v->shape[0]);
+		return NULL;
+	}
+	if (check_dtypes(a, v, "addmv_impl_cpu") < 0)
+		return NULL;
+
+	ag_tensor *out = ag_tensor_alloc(a->shape, 1, a->dtype);
+	if (!out)
+		return NULL;
+	/* v as a K x 1 matrix */
+	if (gemm(a->dtype, a->shape[0], 1, a->shape[1], mat_of(a, 0, 1, 0),
+		 mat_of(v, 0, -1, 0), ag_data_ptr(out)) < 0) {
+		ag_tensor_release(out);
+		return NULL;
+	}
+	return recorded(ag_ad_mv(out, a, v) < 0, out);
+}
+
+ag_tensor *ag_dot(ag_tensor *a, ag_tensor *b)
+{
+	if (check_pair(a, b, "dot") < 0)
+		return NULL;
+	if (a->ndim != 1 || b->ndim != 1) {
+		ag_error(AG_ERR_SHAPE, "1D tensors expected, but got %dD and %dD "
+			 "tensors", a->ndim, b->ndim);
+		return NULL;
+	}
+	if (a->dtype != b->dtype) {
+		ag_error(AG_ERR_DTYPE, "dot : expected both vectors to have same "
+			 "dtype, but found %s and %s",
+			 ag_dtype_scalar_name(a->dtype),
+			 ag_dtype_scalar_name(b->dtype));
+		return NULL;
+	}
+	if (a->shape[0] != b->shape[0]) {
+		ag_error(AG_ERR_SHAPE, "inconsistent tensor size, expected tensor "
+			 "[%lld] and src [%lld] to have the same number of "
+			 "elements, but got %lld and %lld elements respectively",
+			 (long long)a->shape[0], (long long)b->shape[0],
+			 (long long)a->shape[0], (long long)b->shape[0]);
+		return NULL;
+	}
+	if (check_dtypes(a, b, "dot") < 0)
+		return NULL;
+
+	ag_tensor *out = ag_tensor_alloc(NULL, 0, a->dtype);
+	if (!out)
+		return NULL;
+	/* a as a 1 x K row, b as a K x 1 column */
+	if (gemm(a->dtype, 1, 1, a->shape[0], mat_of(a, -1, 0, 0),
+		 mat_of(b, 0, -1, 0), ag_data_ptr(out)) < 0) {
+		ag_tensor_release(out);
+		return NULL;
+	}
+	return recorded(ag_ad_dot(out, a, b) < 0, out);
+}
+
+/* ---------------------------------------------------------------- matmul */
+
+/*
+ * PyTorch 1.13 folds the batch dims of a >= 3-d operand into the rows of
+ * one mm/mv when the other operand is 1-d or 2-d, except for a 3-d tensor
+ * whose last two dims are transposed (bmm reads that without a copy).
+ */
+static bool should_fold(const ag_tensor *t, int other_ndim)
+{
+	if (t->ndim < 3 || (other_ndim != 1 && other_ndim != 2))
+		return false;
+	if (t->ndim == 3 && other_ndim == 2 && t->stride[2] != 1 &&
+	    t->stride[0] == t->shape[1] * t->shape[2])
+		return false;
+	return true;
+}
+
+/* PyTorch's _unsafe_view: the fresh (contiguous) result r reshaped, and
+ * recorded as UnsafeViewBackward0 as matmul's results are. */
+static ag_tensor *unsafe_view(ag_tensor *r, const int64_t *shape, int n)
+{
+	int64_t stride[AG_MAX_DIMS];
+	ag_tensor *v;
+
+	ag_contiguous_strides(shape, n, stride);
+	v = ag_tensor_make_view(r, shape, stride, n, r->offset);
+	if (v && ag_ad_view(AG_VIEW_UNSAFE_VIEW, v, r, NULL, 0) < 0) {
+		ag_tensor_release(v);
+		return NULL;
+	}
+	return v;
+}
+
+/* The larger operand (transposed if it is the right one) as rows of an
+ * mm/mv with the smaller. */
+static ag_tensor *matmul_fold(ag_tensor *a, ag_tensor *b)
+{
+	bool transpose = b->ndim > a->ndim;
+	ag_tensor *t1 = NULL, *t2 = NULL, *t1f = NULL, *r = NULL, *o = NULL;
+	ag_tensor *res = NULL;
+	int64_t oshape[AG_MAX_DIMS], fshape[2], folded = 1;
+	int n = 0;
+
+	if (transpose) {
+		t1 = ag_transpose(b, b->ndim - 2, b->ndim - 1);
+		t2 = a->ndim == 2 ? ag_t(a) : (ag_tensor_retain(a), a);
+	} else {
+		t1 = (ag_tensor_retain(a), a);
+		t2 = (ag_tensor_retain(b), b);
+	}
+	if (!t1 || !t2)
+		goto out;
+	for (; n < t1->ndim - 1; n++) {
+		oshape[n] = t1->shape[n];
+		folded *= t1->shape[n];
+	}
+	if (t2->ndim == 2)
+		oshape[n++] = t2->shape[1];
+	fshape[0] = folded;
+	fshape[1] = t1->shape[t1->ndim - 1];
+	if (!(t1f = ag_reshape(t1, fshape, 2)))
+		goto out;
+	r = t2->ndim == 2 ? ag_mm(t1f, t2) : ag_mv(t1f, t2);
+	if (!r || !(o = unsafe_view(r, oshape, n)))
+		goto out;
+	if (transpose && t2->ndim == 2) {
+		ag_tensor *tt = ag_transpose(o, n - 2, n - 1);
+		if (tt)
+			res = ag_contiguous(tt);
+		ag_tensor_release(tt);
+	} else {
+		res = o;
+		o = NULL;
+	}
+out:
+	ag_tensor_release(t1);
+	ag_tensor_release(t2);
+	ag_tensor_release(t1f);
+	ag_tensor_release(r);
+	ag_tensor_release(o);
+	return res;
+}
+
+/* t broadcast to batch + [rows, cols] and flattened to [B, rows, cols]. */
+static ag_tensor *expand_batch(ag_tensor *t, const int64_t *batch, int nb,
+			       int64_t B, int64_t rows, int64_t cols)
+{
+	int64_t shape[AG_MAX_DIMS + 2], flat[3] = { B, rows, cols };
+	ag_tensor *e, *r;
+
+	memcpy(shape, batch, sizeof(int64_t) * (size_t)nb);
+	shape[nb] = rows;
+	shape[nb + 1] = cols;
+	if (!(e = ag_expand(t, shape, nb + 2)))
+		return NULL;
+	r = ag_reshape(e, flat, 3);
+	ag_tensor_release(e);
+	return r;
+}
+
+/* Batch dims broadcast against each other, then one bmm. */
+static ag_tensor *matmul_batched(ag_tensor *a, ag_tensor *b)
+{
+	int da = a->ndim, db = b->ndim;
+	int64_t n = da > 1 ? a->shape[da - 2] : 1, m1 = a->shape[da - 1];
+	int64_t m2 = db > 1 ? b->shape[db - 2] : b->shape[0];
+	int64_t p = db > 1 ? b->shape[db - 1] : 1;
+	int nb1 = da > 2 ? da - 2 : 0, nb2 = db > 2 ? db - 2 : 0, nb, no;
+	int64_t batch[AG_MAX_DIMS], oshape[AG_MAX_DIMS], B = 1;
+	ag_tensor *a3 = NULL, *b3 = NULL, *bv = NULL, *r = NULL, *res = NULL;
+
+	if (ag_broadcast_shapes(a->shape, nb1, b->shape, nb2, batch, &nb) < 0)
+		return NULL;
+	for (int i = 0; i < nb; i++)
+		B *= batch[i];
+	/* a 1-d right operand is a column */
+	if (db == 1)
+		bv = ag_unsqueeze(b, 1);
+	else
+		bv = (ag_tensor_retain(b), b);
+	if (!bv || !(a3 = expand_batch(a, batch, nb, B, n, m1)) ||
+	    !(b3 = expand_batch(bv, batch, nb, B, m2, p)) ||
+	    !(r = ag_bmm(a3, b3)))
+		goto out;
+	no = nb;
+	memcpy(oshape, batch, sizeof(int64_t) * (size_t)nb);
+	if (da > 1)
+		oshape[no++] = n;
+	if (db > 1)
+		oshape[no++] = p;
+	res = unsafe_view(r, oshape, no);
+out:
+	ag_tensor_release(a3);
+	ag_tensor_release(b3);
+	ag_tensor_release(bv);
+	ag_tensor_release(r);
+	return res;
+}
+
+ag_tensor *ag_matmul(ag_tensor *a, ag_tensor *b)
+{
+	if (check_pair(a, b, "matmul") < 0)
+		return NULL;
+	int da = a->ndim, db = b->ndim;
+
+	if (da == 0 || db == 0) {
+		ag_error(AG_ERR_SHAPE, "both arguments to matmul need to be at "
+			 "least 1D, but they are %dD and %dD", da, db);
+		return NULL;
+	}
+	if (da == 1 && db == 1)
+		return ag_dot(a, b);
+	if (da == 2 && db == 1)
+		return ag_mv(a, b);
+	if (da == 1 && db == 2) {
+		ag_tensor *row = ag_unsqueeze(a, 0), *r = NULL, *res = NULL;
+		if (row && (r = ag_mm(row, b)))
+			res = ag_squeeze_dim(r, 0);
+		ag_tensor_release(row);
+		ag_tensor_release(r);
+		return res;
+	}
+	if (da == 2 && db == 2)
+		return ag_mm(a, b);
+	if (should_fold(a, db) || should_fold(b, da))
+		return matmul_fold(a, b);
+	return matmul_batched(a, b);
+}
