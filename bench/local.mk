@@ -22,5 +22,5 @@ bench_bench_viz_SOURCES = bench/bench_viz.c
 bench_bench_viz_LDADD = libagviz.la libagcore.la -lm
 
 ## repl: start-up time of agdb next to lua5.4 and `import torch`.
-bench_sh += bench/startup.sh
-EXTRA_DIST += bench/startup.sh
+bench_sh += bench/startup.sh bench/autograd.sh
+EXTRA_DIST += bench/startup.sh bench/autograd.sh

@@ -643,6 +643,86 @@ static void where_provider(char *buf, size_t n, void *ud)
 	}
 }
 
+/* The trace log from Lua: switch it, and read it (oldest first) as a list
+ * of {op=, grad_fn=, inputs={ids}, outputs={ids}, grad_mode=, recorded=,
+ * inplace=, where=, scope=, shape=}. */
+static int l_set_trace_enabled(lua_State *L)
+{
+	luaL_checktype(L, 1, LUA_TBOOLEAN);
+	ag_trace_enable(lua_toboolean(L, 1));
+	return 0;
+}
+
+static int l_is_trace_enabled(lua_State *L)
+{
+	lua_pushboolean(L, ag_trace_enabled());
+	return 1;
+}
+
+static int l_trace_log(lua_State *L)
+{
+	size_t n = ag_trace_count();
+	lua_createtable(L, (int)n, 0);
+	for (size_t i = 0; i < n; i++) {
+		const ag_trace_event *ev = ag_trace_get(i);
+		lua_createtable(L, 0, 10);
+		lua_pushstring(L, ev->op);
+		lua_setfield(L, -2, "op");
+		if (ev->grad_fn) {
+			lua_pushstring(L, ev->grad_fn);
+			lua_setfield(L, -2, "grad_fn");
+		}
+		lua_createtable(L, ev->n_in, 0);
+		for (int j = 0; j < ev->n_in; j++) {
+			lua_pushinteger(L, (lua_Integer)ev->in[j]);
+			lua_rawseti(L, -2, j + 1);
+		}
+		lua_setfield(L, -2, "inputs");
+		lua_createtable(L, ev->n_out, 0);
+		for (int j = 0; j < ev->n_out; j++) {
+			lua_pushinteger(L, (lua_Integer)ev->out[j]);
+			lua_rawseti(L, -2, j + 1);
+		}
+		lua_setfield(L, -2, "outputs");
+		lua_pushboolean(L, ev->grad_mode);
+		lua_setfield(L, -2, "grad_mode");
+		lua_pushboolean(L, ev->recorded);
+		lua_setfield(L, -2, "recorded");
+		lua_pushboolean(L, ev->inplace);
+		lua_setfield(L, -2, "inplace");
+		lua_pushstring(L, ev->where);
+		lua_setfield(L, -2, "where");
+		lua_pushstring(L, ev->scope);
+		lua_setfield(L, -2, "scope");
+		repl_push_size(L, ev->out_shape, ev->out_ndim);
+		lua_setfield(L, -2, "shape");
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	return 1;
+}
+
+static int l_clear_trace(lua_State *L)
+{
+	(void)L;
+	ag_trace_clear();
+	return 0;
+}
+
+static int l_set_keep_grad_stats(lua_State *L)
+{
+	luaL_checktype(L, 1, LUA_TBOOLEAN);
+	ag_set_keep_grad_stats(lua_toboolean(L, 1));
+	return 0;
+}
+
+/* x.id: the tensor's stable id (what the trace log names). */
+static int t_id(lua_State *L)
+{
+	ag_tensor *t = repl_check_tensor(L, 1, "Tensor._id");
+	lua_pushinteger(L, (lua_Integer)t->id);
+	return 1;
+}
+
 /* ------------------------------------------------------ custom Functions */
 
 /*
@@ -1117,7 +1197,11 @@ void repl_open_autograd(lua_State *L)
 		{"grad", l_autograd_grad}, {"backward", l_autograd_backward},
 		{"set_detect_anomaly", l_set_detect_anomaly},
 		{"detect_anomaly", l_detect_anomaly},
-		{"is_anomaly_enabled", l_is_anomaly_enabled}, {NULL, NULL}
+		{"is_anomaly_enabled", l_is_anomaly_enabled},
+		{"set_trace_enabled", l_set_trace_enabled},
+		{"is_trace_enabled", l_is_trace_enabled},
+		{"trace_log", l_trace_log}, {"clear_trace", l_clear_trace},
+		{"set_keep_grad_stats", l_set_keep_grad_stats}, {NULL, NULL}
 	};
 	luaL_newlib(L, autograd_funcs);
 	lua_newtable(L);	/* Function */
@@ -1138,7 +1222,7 @@ void repl_register_autograd_methods(lua_State *L)
 {
 	static const luaL_Reg m[] = {
 		{"backward", t_backward}, {"register_hook", t_register_hook},
-		{NULL, NULL}
+		{"_id", t_id}, {NULL, NULL}
 	};
 	luaL_setfuncs(L, m, 0);
 }

@@ -1,0 +1,59 @@
+#!/bin/sh
+# bench/autograd.sh - cost of the debugger's observers on a small training
+# step (3 ops forward + backward): trace log and gradient statistics on or
+# off, next to the same loop in PyTorch when it is installed.
+AGDB=${AGDB:-./agdb}
+N=${N:-20000}
+cat > /tmp/agdb_bench_ag.lua <<LUA
+local N = $N
+local x = torch.randn(16)
+local w = torch.randn(16, {requires_grad = true})
+local b = torch.randn(16, {requires_grad = true})
+local function run()
+	for _ = 1, N do
+		local y = (x * w + b):sum()
+		y:backward()
+	end
+end
+-- the best of 5 rounds: the machine may be busy with other work
+local function time(label)
+	run()	-- warm up
+	local best = math.huge
+	for _ = 1, 5 do
+		local t0 = os.clock()
+		run()
+		best = math.min(best, (os.clock() - t0) / N * 1e6)
+	end
+	print(string.format("  %-34s %8.2f us/step", label, best))
+end
+torch.autograd.set_trace_enabled(true)
+torch.autograd.set_keep_grad_stats(true)
+time("agdb: trace on, grad stats on")
+torch.autograd.set_keep_grad_stats(false)
+time("agdb: trace on, grad stats off")
+torch.autograd.set_trace_enabled(false)
+time("agdb: trace off, grad stats off")
+LUA
+echo "autograd step: y = (x * w + b):sum(); y:backward()  (16 elements, $N steps, CPU time, best of 5)"
+"$AGDB" /tmp/agdb_bench_ag.lua
+PY=${AGDB_PYTHON:-/usr/bin/python3}
+if "$PY" -c 'import torch' 2>/dev/null; then
+	"$PY" - <<PYEOF
+import time, torch
+torch.set_num_threads(1)
+N = $N
+x = torch.randn(16); w = torch.randn(16, requires_grad=True); b = torch.randn(16, requires_grad=True)
+def run():
+    for _ in range(N):
+        y = (x * w + b).sum()
+        y.backward()
+run()
+us = float("inf")
+for _ in range(5):
+    t0 = time.process_time(); run(); us = min(us, (time.process_time() - t0) / N * 1e6)
+print("  %-34s %8.2f us/step" % ("PyTorch " + torch.__version__, us))
+PYEOF
+else
+	echo "  (PyTorch not installed: no reference figure)"
+fi
+rm -f /tmp/agdb_bench_ag.lua
