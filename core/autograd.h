@@ -274,6 +274,8 @@ typedef struct ag_trace_event {
 	bool grad_mode;			/* grad mode when the op ran */
 	bool recorded;			/* an autograd edge was recorded */
 	bool inplace;
+	bool failed;			/* the op raised an error (note says) */
+	char note[160];
 	char where[64];			/* "file.lua:12" */
 	char scope[64];			/* "model.fc1" */
 } ag_trace_event;
@@ -289,6 +291,10 @@ void ag_trace_clear(void);
 void ag_trace_set_where_provider(void (*fn)(char *buf, size_t n, void *ud),
 				 void *ud);
 void ag_trace_push_scope(const char *scope);
+/* Logs an op that failed (an in-place write refused, ...) with the error
+ * message, leaving the error state as it is. */
+void ag_trace_failed(const char *op, ag_tensor *const *in, int n_in,
+		     ag_tensor *self);
 /* Ops run inside another op are not the user's: suspend logging (nests). */
 void ag_trace_suspend(void);
 void ag_trace_resume(void);

@@ -410,7 +410,7 @@ ag_tensor *ag_binary(ag_binary_op op, ag_tensor *a, ag_tensor *b)
 	return r;
 }
 
-int ag_binary_(ag_binary_op op, ag_tensor *a, ag_tensor *b)
+static int binary_inplace_checked(ag_binary_op op, ag_tensor *a, ag_tensor *b)
 {
 	ag_tensor *orig = NULL;
 	int rc;
@@ -539,4 +539,14 @@ ag_tensor *ag_where(ag_tensor *cond, ag_tensor *a, ag_tensor *b)
 		return NULL;
 	}
 	return out;
+}
+
+int ag_binary_(ag_binary_op op, ag_tensor *a, ag_tensor *b)
+{
+	int rc = binary_inplace_checked(op, a, b);
+	if (rc < 0 && a) {
+		ag_tensor *ins_[2] = { a, b };
+		ag_trace_failed(ag_binary_name(op), ins_, 2, a);
+	}
+	return rc;
 }

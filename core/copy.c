@@ -116,7 +116,7 @@ static int check_broadcast_to(const ag_tensor *dst, const ag_tensor *src)
 	return 0;
 }
 
-int ag_copy_(ag_tensor *dst, ag_tensor *src)
+static int copy_inplace_checked(ag_tensor *dst, ag_tensor *src)
 {
 	if (dst == src)
 		return 0;
@@ -235,4 +235,14 @@ int ag_zero_(ag_tensor *t)
 	if (fill_raw(t, 0.0) < 0)
 		return -1;
 	return ag_ad_zero_inplace(t);
+}
+
+int ag_copy_(ag_tensor *dst, ag_tensor *src)
+{
+	int rc = copy_inplace_checked(dst, src);
+	if (rc < 0 && dst) {
+		ag_tensor *ins_[2] = { dst, src };
+		ag_trace_failed("copy_", ins_, 2, dst);
+	}
+	return rc;
 }

@@ -124,3 +124,14 @@ uint64_t ag_trace_op(const char *op, ag_tensor *const *in, int n_in,
 		count++;
 	return ev->seq;
 }
+
+void ag_trace_failed(const char *op, ag_tensor *const *in, int n_in,
+		     ag_tensor *self)
+{
+	uint64_t seq = ag_trace_op(op, in, n_in, &self, 1, NULL, true);
+	if (!seq)
+		return;
+	ag_trace_event *ev = &ring[(head + capacity - 1) % capacity];
+	ev->failed = true;
+	snprintf(ev->note, sizeof ev->note, "%s", ag_error_message());
+}

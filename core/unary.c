@@ -284,7 +284,7 @@ ag_tensor *ag_original_copy(ag_tensor *t)
 	return c;
 }
 
-int ag_unary_(ag_unary_op op, ag_tensor *a)
+static int unary_inplace_checked(ag_unary_op op, ag_tensor *a)
 {
 	ag_tensor *orig = NULL;
 	int rc;
@@ -407,7 +407,7 @@ ag_tensor *ag_clamp(ag_tensor *a, double min, double max)
 	return out;
 }
 
-int ag_clamp_(ag_tensor *a, double min, double max)
+static int clamp_inplace_checked(ag_tensor *a, double min, double max)
 {
 	unary_ctx ctx = { .op = AG_NUNARY };
 
@@ -434,5 +434,25 @@ int ag_clamp_(ag_tensor *a, double min, double max)
 	ag_bump_version(a);
 	int rc = ag_ad_clamp_inplace(a, orig, min, max);
 	ag_tensor_release(orig);
+	return rc;
+}
+
+int ag_unary_(ag_unary_op op, ag_tensor *a)
+{
+	int rc = unary_inplace_checked(op, a);
+	if (rc < 0 && a) {
+		ag_tensor *ins_[2] = { a, NULL };
+		ag_trace_failed(ag_unary_name(op), ins_, 2, a);
+	}
+	return rc;
+}
+
+int ag_clamp_(ag_tensor *a, double min, double max)
+{
+	int rc = clamp_inplace_checked(a, min, max);
+	if (rc < 0 && a) {
+		ag_tensor *ins_[2] = { a, NULL };
+		ag_trace_failed("clamp", ins_, 2, a);
+	}
 	return rc;
 }

@@ -563,11 +563,16 @@ static viz_graph *snapshot_forward(ag_tensor *const *roots, int nroots,
 				snprintf(note, sizeof note, "grad_fn %s", ev->grad_fn);
 				info.note = note;
 			}
+			if (ev->failed) {
+				/* refused: drawn with its error, and it made nothing */
+				info.flags |= VIZ_FLAG_FAILING;
+				info.note = ev->note;
+			}
 			op = viz_graph_add_node(g, &info);
 			if (op < 0)
 				goto fail;
 			count++;
-			for (int j = 0; j < ev->n_out; j++) {
+			for (int j = 0; j < ev->n_out && !ev->failed; j++) {
 				if (outs[j] < 0)
 					continue;
 				viz_edge_info e = { .kind = ev->grad_mode ? VIZ_EDGE_AUTOGRAD
@@ -589,7 +594,7 @@ static viz_graph *snapshot_forward(ag_tensor *const *roots, int nroots,
 			if (!id)
 				continue;
 			bool written = false;
-			for (int q = 0; q < ev->n_out; q++)
+			for (int q = 0; q < ev->n_out && !ev->failed; q++)
 				if (ev->out[q] == id)
 					written = true;
 			int from = written ? -1 : idmap_get(&frontier, id, -1);

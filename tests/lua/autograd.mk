@@ -12,6 +12,7 @@ EXTRA_DIST += \
 	tests/lua/golden/attention.txt \
 	tests/lua/golden/detach_backward.txt \
 	tests/lua/golden/detach_nograd_forward.txt \
+	tests/lua/golden/inplace_expand_forward.txt \
 	tests/lua/golden/mlp.txt \
 	tests/lua/golden/seed_after_backward_full.txt \
 	tests/lua/golden/seed_ascii.txt \

@@ -52,6 +52,15 @@ scaled = torch.no_grad(function() return w * 2 end)
 golden("detach_nograd_forward", agdb.graph({view = "forward", detail = "compact"}))
 clear({"w", "a", "b", "c", "loss", "scaled"})
 
+-- an expanded tensor written in place: the failing op is shown
+base0 = torch.zeros(1)
+ex = base0:expand(3)
+ones3 = torch.ones(3)
+t.raises(function() ex:add_(ones3) end, "more than one element of the written-to tensor",
+	"writing into an expanded tensor fails")
+golden("inplace_expand_forward", agdb.graph(ex, {view = "forward"}))
+clear({"base0", "ex", "ones3"})
+
 -- a subexpression used twice, and a multi-output op
 p = torch.ones(3, {requires_grad = true})
 q = p:sigmoid()
