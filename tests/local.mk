@@ -17,4 +17,8 @@ AM_TESTS_ENVIRONMENT = \
 	NO_COLOR=1; export NO_COLOR; \
 	ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1; export ASAN_OPTIONS;
 
+if SANITIZERS
+AM_TESTS_ENVIRONMENT += AGDB_SANITIZERS=1; export AGDB_SANITIZERS;
+endif
+
 EXTRA_DIST += tests/tap.h

@@ -8,6 +8,14 @@ if [ -z "$LUA_BIN" ] || ! [ -x "$LUA_BIN" ]; then
 	echo "ok 3 # SKIP no lua5.4 interpreter found by configure"
 	exit 0
 fi
+# A sanitizer build's torch.so needs the sanitizer runtimes loaded first
+# into the (uninstrumented) stock interpreter.
+if [ -n "$AGDB_SANITIZERS" ]; then
+	cc=${CC:-gcc}
+	LD_PRELOAD="$($cc -print-file-name=libasan.so) $($cc -print-file-name=libubsan.so)"
+	ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0"
+	export LD_PRELOAD ASAN_OPTIONS
+fi
 so="${top_builddir:-.}/.libs/torch.so"
 if [ ! -f "$so" ]; then
 	echo "not ok 1 - $so was not built"
