@@ -87,6 +87,7 @@ typedef struct ag_storage {
 	void *data;
 	size_t nbytes;
 	struct ag_storage *reg_prev, *reg_next;	/* live-storage registry */
+	bool mapped;		/* came from mmap */
 } ag_storage;
 
 ag_storage *ag_storage_new(size_t nbytes);	/* zero-filled */

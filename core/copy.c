@@ -7,9 +7,10 @@
 
 #include <math.h>
 
+/* Every caller writes the whole result, so its memory is not zeroed. */
 ag_tensor *ag_tensor_alloc_like(const ag_tensor *t, ag_dtype dt)
 {
-	ag_tensor *r = ag_tensor_alloc(t->shape, t->ndim, dt);
+	ag_tensor *r = ag_tensor_alloc_uninit(t->shape, t->ndim, dt);
 	if (r && t->ndim > 1 && ag_numel(t) > 0 &&
 	    ag_is_non_overlapping_and_dense(t) && !ag_is_contiguous(t))
 		memcpy(r->stride, t->stride, sizeof r->stride);
@@ -140,7 +141,7 @@ ag_tensor *ag_contiguous(ag_tensor *t)
 		ag_tensor_retain(t);
 		return t;
 	}
-	r = ag_tensor_alloc(t->shape, t->ndim, t->dtype);
+	r = ag_tensor_alloc_uninit(t->shape, t->ndim, t->dtype);
 	if (!r)
 		return NULL;
 	if (copy_raw(r, t) < 0 || ag_ad_clone(r, t) < 0) {

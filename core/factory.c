@@ -393,14 +393,24 @@ ag_tensor *ag_eye(int64_t n, int64_t m, ag_dtype dt)
 
 /* Like PyTorch's preserve_format: a dense tensor's stride order is kept
  * (a transposed input gives a transposed-layout result). */
+/* alloc_like does not zero its memory: these two do (empty too, so that
+ * nothing a user sees depends on what the heap held before). */
+static ag_tensor *zeroed_like(const ag_tensor *t)
+{
+	ag_tensor *r = ag_tensor_alloc_like(t, t->dtype);
+	if (r)
+		memset(r->storage->data, 0, r->storage->nbytes);
+	return r;
+}
+
 ag_tensor *ag_empty_like(const ag_tensor *t)
 {
-	return ag_tensor_alloc_like(t, t->dtype);
+	return zeroed_like(t);
 }
 
 ag_tensor *ag_zeros_like(const ag_tensor *t)
 {
-	return ag_tensor_alloc_like(t, t->dtype);
+	return zeroed_like(t);
 }
 
 ag_tensor *ag_ones_like(const ag_tensor *t)

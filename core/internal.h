@@ -16,8 +16,11 @@
  * over OpenMP threads. */
 #define AG_PARALLEL_GRAIN 32768
 
-/* A new tensor with fresh storage of the given shape (uninitialised). */
+/* A new tensor with fresh, zero-filled storage of the given shape. */
 ag_tensor *ag_tensor_alloc(const int64_t *shape, int ndim, ag_dtype dt);
+/* The same with uninitialised memory, for outputs an op writes whole. */
+ag_tensor *ag_tensor_alloc_uninit(const int64_t *shape, int ndim, ag_dtype dt);
+ag_storage *ag_storage_new_uninit(size_t nbytes);
 /* A new tensor header viewing t's storage with another geometry: shares
  * storage and version counter, base set to t's base (or t). */
 ag_tensor *ag_tensor_make_view(ag_tensor *t, const int64_t *shape,

@@ -176,7 +176,7 @@ ag_tensor *ag_elementwise_alloc(const int64_t *shape, int ndim, ag_dtype dt,
 		if (same)
 			return ag_tensor_alloc_like(t, dt);
 	}
-	return ag_tensor_alloc(shape, ndim, dt);
+	return ag_tensor_alloc_uninit(shape, ndim, dt);
 }
 
 float ag_round_float(float v, ag_dtype t)

@@ -13,8 +13,12 @@
  * mmap threshold, after which every big tensor is memset on the heap.) */
 #define MMAP_MIN_BYTES ((size_t)1 << 20)
 
-static void *buffer_alloc(size_t nbytes)
+static void *buffer_alloc(size_t nbytes, bool zero)
 {
+	/* a buffer every element of which is about to be written: reuse
+	 * heap memory (no page faults, no zeroing) */
+	if (!zero)
+		return malloc(nbytes ? nbytes : 1);
 	if (nbytes >= MMAP_MIN_BYTES) {
 		void *p = mmap(NULL, nbytes, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -23,9 +27,9 @@ static void *buffer_alloc(size_t nbytes)
 	return calloc(nbytes ? nbytes : 1, 1);
 }
 
-static void buffer_free(void *p, size_t nbytes)
+static void buffer_free(void *p, size_t nbytes, bool mapped)
 {
-	if (nbytes >= MMAP_MIN_BYTES)
+	if (mapped)
 		munmap(p, nbytes);
 	else
 		free(p);
@@ -43,14 +47,15 @@ void ag_set_alloc_observer(void (*fn)(size_t nbytes, void *ud), void *ud)
 	alloc_observer_ud = ud;
 }
 
-ag_storage *ag_storage_new(size_t nbytes)
+static ag_storage *storage_new(size_t nbytes, bool zero)
 {
 	ag_storage *s = calloc(1, sizeof *s);
 	if (!s) {
 		ag_error(AG_ERR_NOMEM, "out of memory allocating a storage");
 		return NULL;
 	}
-	s->data = buffer_alloc(nbytes);
+	s->data = buffer_alloc(nbytes, zero);
+	s->mapped = zero && nbytes >= MMAP_MIN_BYTES;
 	if (!s->data) {
 		free(s);
 		ag_error(AG_ERR_NOMEM,
@@ -71,6 +76,9 @@ ag_storage *ag_storage_new(size_t nbytes)
 	return s;
 }
 
+ag_storage *ag_storage_new(size_t nbytes) { return storage_new(nbytes, true); }
+ag_storage *ag_storage_new_uninit(size_t nbytes) { return storage_new(nbytes, false); }
+
 void ag_storage_retain(ag_storage *s)
 {
 	if (s)
@@ -88,7 +96,7 @@ void ag_storage_release(ag_storage *s)
 	if (s->reg_next)
 		s->reg_next->reg_prev = s->reg_prev;
 	bytes_live -= s->nbytes;
-	buffer_free(s->data, s->nbytes);
+	buffer_free(s->data, s->nbytes, s->mapped);
 	free(s);
 }
 

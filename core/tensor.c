@@ -90,7 +90,8 @@ void ag_contiguous_strides(const int64_t *shape, int ndim, int64_t *stride)
 	}
 }
 
-ag_tensor *ag_tensor_alloc(const int64_t *shape, int ndim, ag_dtype dt)
+static ag_tensor *tensor_alloc(const int64_t *shape, int ndim, ag_dtype dt,
+				bool zero)
 {
 	int64_t numel, nbytes;
 	ag_tensor *t;
@@ -111,13 +112,24 @@ ag_tensor *ag_tensor_alloc(const int64_t *shape, int ndim, ag_dtype dt)
 	if (!t)
 		return NULL;
 	ag_contiguous_strides(shape, ndim, t->stride);
-	t->storage = ag_storage_new((size_t)nbytes);
+	t->storage = zero ? ag_storage_new((size_t)nbytes)
+			  : ag_storage_new_uninit((size_t)nbytes);
 	t->version = version_new();
 	if (!t->storage || !t->version) {
 		ag_tensor_release(t);
 		return NULL;
 	}
 	return t;
+}
+
+ag_tensor *ag_tensor_alloc(const int64_t *shape, int ndim, ag_dtype dt)
+{
+	return tensor_alloc(shape, ndim, dt, true);
+}
+
+ag_tensor *ag_tensor_alloc_uninit(const int64_t *shape, int ndim, ag_dtype dt)
+{
+	return tensor_alloc(shape, ndim, dt, false);
 }
 
 ag_tensor *ag_tensor_make_view(ag_tensor *src, const int64_t *shape,
