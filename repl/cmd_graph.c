@@ -95,6 +95,9 @@ static void collect_roots(lua_State *L, int idx, graph_req *r)
 		if (luaL_loadbuffer(L, lua_tostring(L, -1), lua_rawlen(L, -1), "=(graph)") != LUA_OK)
 			lua_error(L);
 		lua_call(L, 0, 1);
+		if (lua_isnil(L, -1))
+			luaL_error(L, "agdb.graph: '%s' is nil (a typo? :graph with "
+				   "nothing draws every global tensor)", expr);
 		lua_replace(L, idx);
 		lua_pop(L, 1);
 	}
@@ -107,9 +110,9 @@ static void collect_roots(lua_State *L, int idx, graph_req *r)
 		r->roots[r->nroots++] = t;
 		return;
 	}
-	if (!lua_istable(L, idx)) {
-		repl_arg_error(L, "agdb.graph", 1, "a Tensor, a list of Tensors or nil");
-	}
+	if (!lua_istable(L, idx))
+		luaL_error(L, "agdb.graph: argument 1 must be a Tensor, a list of "
+			   "Tensors or nil, got %s", luaL_typename(L, idx));
 	int n = (int)lua_rawlen(L, idx);
 	for (int i = 1; i <= n && r->nroots < MAX_ROOTS; i++) {
 		lua_rawgeti(L, idx, i);

@@ -9,6 +9,7 @@
 #include "ltorch.h"
 #include "autograd.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -182,7 +183,44 @@ static void f_requires_grad(lua_State *L, ag_tensor *t)
 {
 	lua_pushboolean(L, ag_requires_grad(t));
 }
-static void f_grad(lua_State *L, ag_tensor *t) { push_opt_tensor(L, t->grad); }
+/* Reading .grad of a non-leaf that does not retain it: nil, and PyTorch's
+ * warning, once per place in the code (as Python's warnings do). */
+static const char grad_warned_key = 'w';
+
+static void warn_nonleaf_grad(lua_State *L)
+{
+	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &grad_warned_key) != LUA_TTABLE) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+		lua_pushvalue(L, -1);
+		lua_rawsetp(L, LUA_REGISTRYINDEX, &grad_warned_key);
+	}
+	luaL_where(L, 1);	/* the code reading x.grad */
+	lua_pushvalue(L, -1);
+	if (lua_rawget(L, -3) == LUA_TNIL) {
+		lua_pop(L, 1);
+		fprintf(stderr, "%sUserWarning: The .grad attribute of a Tensor that "
+			"is not a leaf Tensor is being accessed. Its .grad attribute "
+			"won't be populated during autograd.backward(). If you indeed "
+			"want the .grad field to be populated for a non-leaf Tensor, "
+			"use .retain_grad() on the non-leaf Tensor. If you access the "
+			"non-leaf Tensor by mistake, make sure you access the leaf "
+			"Tensor instead.\n", lua_tostring(L, -1));
+		fflush(stderr);
+		lua_pushboolean(L, 1);
+		lua_rawset(L, -3);
+	} else {
+		lua_pop(L, 2);
+	}
+	lua_pop(L, 1);
+}
+
+static void f_grad(lua_State *L, ag_tensor *t)
+{
+	if (!t->grad && t->grad_fn && !t->retains_grad)
+		warn_nonleaf_grad(L);
+	push_opt_tensor(L, t->grad);
+}
 static void f_grad_fn(lua_State *L, ag_tensor *t)
 {
 	repl_push_node(L, ag_grad_fn(t));	/* nil for leaves */
