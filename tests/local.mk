@@ -15,7 +15,7 @@ AM_TESTS_ENVIRONMENT = \
 	LUA_BIN='$(LUA)'; export LUA_BIN; \
 	AGDB_HISTORY=/dev/null; export AGDB_HISTORY; \
 	NO_COLOR=1; export NO_COLOR; \
-	ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1; export ASAN_OPTIONS;
+	ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1:quarantine_size_mb=32; export ASAN_OPTIONS;
 
 if SANITIZERS
 AM_TESTS_ENVIRONMENT += AGDB_SANITIZERS=1; export AGDB_SANITIZERS;
