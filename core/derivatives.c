@@ -418,18 +418,23 @@ done:
 	return rc;
 }
 
-int ag_ad_binary(ag_binary_op op, ag_tensor *out, ag_tensor *a, ag_tensor *b)
+/* The node of a binary op, with what its formula needs saved: `self` is
+ * the value of the first operand the formula must see (for an in-place op,
+ * a copy of it from before the write).  NULL without error when nothing
+ * needs a gradient. */
+static ag_node *binary_node(ag_binary_op op, ag_tensor *a, ag_tensor *b,
+			    ag_tensor *self, bool inplace, bool *failed)
 {
 	ag_tensor *in[2] = { a, b };
 	const char *name = NULL;
 	ag_backward_fn fn = NULL;
-	bool failed = false;
-	ag_node *n = NULL;
 
+	*failed = false;
 	switch (op) {
 	case AG_ADD: name = "AddBackward0"; fn = add_bw; break;
 	case AG_SUB:
-		name = a->is_wrapped_number ? "RsubBackward1" : "SubBackward0";
+		name = a->is_wrapped_number && !inplace ? "RsubBackward1"
+							 : "SubBackward0";
 		fn = sub_bw;
 		break;
 	case AG_MUL: name = "MulBackward0"; fn = mul_bw; break;
@@ -438,32 +443,44 @@ int ag_ad_binary(ag_binary_op op, ag_tensor *out, ag_tensor *a, ag_tensor *b)
 		name = b->is_wrapped_number ? "PowBackward0" : "PowBackward1";
 		fn = pow_bw;
 		break;
+	default: return NULL;	/* comparisons: not differentiable */
+	}
+	ag_node *n = make_node(name, fn, 1, in, 2, failed);
+	if (!n)
+		return NULL;
+	bool need_a = ag_node_should_compute(n, 0);
+	bool need_b = ag_node_should_compute(n, 1);
+	switch (op) {
+	case AG_MUL:
+		if (need_b) save_input(n, 0, self);
+		if (need_a) save_input(n, 1, b);
+		break;
+	case AG_DIV:
+		if (need_b) save_input(n, 0, self);
+		save_input(n, 1, b);
+		break;
+	case AG_POW:
+		save_input(n, 0, self);
+		save_input(n, 1, b);
+		break;
 	default: break;
 	}
-	if (fn && ag_dtype_is_floating(out->dtype))
-		n = make_node(name, fn, 1, in, 2, &failed);
+	return n;
+}
+
+int ag_ad_binary(ag_binary_op op, ag_tensor *out, ag_tensor *a, ag_tensor *b)
+{
+	ag_tensor *in[2] = { a, b };
+	bool failed = false;
+	ag_node *n = NULL;
+
+	if (ag_dtype_is_floating(out->dtype))
+		n = binary_node(op, a, b, a, false, &failed);
 	if (failed)
 		return -1;
 	if (n) {
-		bool need_a = ag_node_should_compute(n, 0);
-		bool need_b = ag_node_should_compute(n, 1);
-		switch (op) {
-		case AG_MUL:
-			if (need_b) save_input(n, 0, a);
-			if (need_a) save_input(n, 1, b);
-			break;
-		case AG_DIV:
-			if (need_b) save_input(n, 0, a);
-			save_input(n, 1, b);
-			break;
-		case AG_POW:
-			save_input(n, 0, a);
-			save_input(n, 1, b);
-			break;
-		default: break;
-		}
 		ag_set_history(out, n, 0);
-		if (op == AG_POW && need_b)
+		if (op == AG_POW && ag_node_should_compute(n, 1))
 			ag_node_save(n, 2, out, true);
 	}
 	uint64_t ev = ag_trace_op(ag_binary_name(op), in, 2, &out, 1, n, false);
@@ -1262,45 +1279,13 @@ int ag_ad_binary_inplace(ag_binary_op op, ag_tensor *self, ag_tensor *other,
 			 ag_tensor *original)
 {
 	ag_tensor *in[2] = { self, other };
-	const char *name = NULL;
-	ag_backward_fn fn = NULL;
 	bool failed = false;
 	ag_node *n = NULL;
 
-	switch (op) {
-	case AG_ADD: name = "AddBackward0"; fn = add_bw; break;
-	case AG_SUB: name = "SubBackward0"; fn = sub_bw; break;
-	case AG_MUL: name = "MulBackward0"; fn = mul_bw; break;
-	case AG_DIV: name = "DivBackward0"; fn = div_bw; break;
-	case AG_POW:
-		name = other->is_wrapped_number ? "PowBackward0" : "PowBackward1";
-		fn = pow_bw;
-		break;
-	default: break;
-	}
-	if (fn && ag_dtype_is_floating(self->dtype))
-		n = make_node(name, fn, 1, in, 2, &failed);
+	if (ag_dtype_is_floating(self->dtype))
+		n = binary_node(op, self, other, original, true, &failed);
 	if (failed)
 		return -1;
-	if (n) {
-		bool need_a = ag_node_should_compute(n, 0);
-		bool need_b = ag_node_should_compute(n, 1);
-		switch (op) {
-		case AG_MUL:
-			if (need_b) save_input(n, 0, original);
-			if (need_a) save_input(n, 1, other);
-			break;
-		case AG_DIV:
-			if (need_b) save_input(n, 0, original);
-			save_input(n, 1, other);
-			break;
-		case AG_POW:
-			save_input(n, 0, original);
-			save_input(n, 1, other);
-			break;
-		default: break;
-		}
-	}
 	int rc = 0;
 	if (n)
 		rc = ag_rebase_history(self, n);
