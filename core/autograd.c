@@ -86,9 +86,7 @@ static void autograd_release(ag_tensor *t)
 		t->grad_fn = NULL;
 	}
 	if (m) {
-		if (m->grad_accumulator)
-			m->grad_accumulator->variable = NULL;	/* cannot happen:
-				the accumulator owns t; kept for safety */
+		/* no grad_accumulator here: it owns t, so t dies after it */
 		hook_list_free(m->hooks);
 		free(m);
 		t->autograd_extra = NULL;

@@ -133,40 +133,35 @@ static int copy_inplace_checked(ag_tensor *dst, ag_tensor *src)
 	return ag_ad_copy_inplace(dst, src);
 }
 
+/* Copies t into the fresh tensor r and records how r was made; releases r
+ * and returns NULL when either fails. */
+static ag_tensor *copied(ag_tensor *r, ag_tensor *t,
+			 int (*record)(ag_tensor *out, ag_tensor *in))
+{
+	if (r && (copy_raw(r, t) < 0 || record(r, t) < 0)) {
+		ag_tensor_release(r);
+		return NULL;
+	}
+	return r;
+}
+
 ag_tensor *ag_contiguous(ag_tensor *t)
 {
-	ag_tensor *r;
-
 	if (ag_is_contiguous(t)) {
 		ag_tensor_retain(t);
 		return t;
 	}
-	r = ag_tensor_alloc_uninit(t->shape, t->ndim, t->dtype);
-	if (!r)
-		return NULL;
-	if (copy_raw(r, t) < 0 || ag_ad_clone(r, t) < 0) {
-		ag_tensor_release(r);
-		return NULL;
-	}
-	return r;
+	return copied(ag_tensor_alloc_uninit(t->shape, t->ndim, t->dtype), t,
+		      ag_ad_clone);
 }
 
 ag_tensor *ag_clone(ag_tensor *t)
 {
-	ag_tensor *r = ag_tensor_alloc_like(t, t->dtype);
-	if (!r)
-		return NULL;
-	if (copy_raw(r, t) < 0 || ag_ad_clone(r, t) < 0) {
-		ag_tensor_release(r);
-		return NULL;
-	}
-	return r;
+	return copied(ag_tensor_alloc_like(t, t->dtype), t, ag_ad_clone);
 }
 
 ag_tensor *ag_to_dtype(ag_tensor *t, ag_dtype dt)
 {
-	ag_tensor *r;
-
 	if ((unsigned)dt >= AG_NDTYPES) {
 		ag_error(AG_ERR_DTYPE, "invalid dtype");
 		return NULL;
@@ -175,14 +170,7 @@ ag_tensor *ag_to_dtype(ag_tensor *t, ag_dtype dt)
 		ag_tensor_retain(t);
 		return t;
 	}
-	r = ag_tensor_alloc_like(t, dt);
-	if (!r)
-		return NULL;
-	if (copy_raw(r, t) < 0 || ag_ad_to_dtype(r, t) < 0) {
-		ag_tensor_release(r);
-		return NULL;
-	}
-	return r;
+	return copied(ag_tensor_alloc_like(t, dt), t, ag_ad_to_dtype);
 }
 
 /* ----------------------------------------------------------------- fill */

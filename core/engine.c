@@ -249,8 +249,12 @@ static void emit_node(const ag_node *n, ag_tensor **in, int nin,
 		nin = 8;
 	if (nout > 8)
 		nout = 8;
-	for (int i = 0; i < nin; i++)
-		ag_grad_stats_compute(in[i], &sin[i]);
+	for (int i = 0; i < nin; i++) {
+		if (keep_stats && n->last_stats)	/* just computed: reuse */
+			sin[i] = n->last_stats[i];
+		else
+			ag_grad_stats_compute(in[i], &sin[i]);
+	}
 	for (int i = 0; i < nout; i++) {
 		defined[i] = out[i] != NULL;
 		ag_grad_stats_compute(out[i], &sout[i]);
@@ -746,7 +750,6 @@ int ag_engine_step(ag_engine *e)
 					 "values in its %dth output.", n->name, j);
 				goto out;
 			}
-	emit_node(n, in, nout, out, nnext);
 	if (keep_stats) {
 		if (!n->last_stats)
 			n->last_stats = calloc((size_t)(nout ? nout : 1),
@@ -754,6 +757,7 @@ int ag_engine_step(ag_engine *e)
 		for (int i = 0; n->last_stats && i < nout; i++)
 			ag_grad_stats_compute(in[i], &n->last_stats[i]);
 	}
+	emit_node(n, in, nout, out, nnext);
 
 	/* hand the gradients on */
 	for (int j = 0; j < nnext; j++) {

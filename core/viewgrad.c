@@ -176,8 +176,12 @@ ag_tensor *ag_embed_view_grad(ag_tensor *g, ag_node *n)
 
 /* ------------------------------------------------ scatter / index_add */
 
-ag_tensor *ag_scatter_along(ag_tensor *g, ag_tensor *index, int dim,
-			    const int64_t *shape, int ndim)
+/* Zeros of `shape` with each element of g added at its own position, except
+ * along dim, where the position comes from index: one index per element of
+ * g (per_element: max/min(dim) backward, index shaped like g) or one per
+ * slice of g along dim (index_select backward, a 1-d index). */
+static ag_tensor *add_along(ag_tensor *g, int dim, ag_tensor *index,
+			    const int64_t *shape, int ndim, bool per_element)
 {
 	ag_tensor *out = ag_zeros(shape, ndim, g->dtype);
 	ag_tensor *gc = out ? ag_contiguous(g) : NULL;
@@ -186,49 +190,6 @@ ag_tensor *ag_scatter_along(ag_tensor *g, ag_tensor *index, int dim,
 		ag_tensor_release(out);
 		ag_tensor_release(gc);
 		return NULL;
-	}
-	int64_t n = ag_numel(gc), idx[AG_MAX_DIMS] = { 0 };
-	const char *gp = ag_data_ptr(gc);
-	const int64_t *ip = ag_data_ptr(ic);
-	char *op = ag_data_ptr(out);
-	size_t es = ag_dtype_size(g->dtype);
-	for (int64_t i = 0; i < n; i++) {
-		int64_t pos = 0;
-		for (int d = 0; d < ndim; d++)
-			pos += (d == dim ? ip[i] : idx[d]) * out->stride[d];
-		if (ndim == 0)
-			pos = 0;
-		ag_store(op + (size_t)pos * es, g->dtype,
-			 ag_load(op + (size_t)pos * es, g->dtype) +
-			 ag_load(gp + (size_t)i * es, g->dtype));
-		for (int d = gc->ndim - 1; d >= 0; d--) {
-			if (++idx[d] < gc->shape[d])
-				break;
-			idx[d] = 0;
-		}
-	}
-	ag_tensor_release(gc);
-	ag_tensor_release(ic);
-	return out;
-}
-
-ag_tensor *ag_index_add_zeros(ag_tensor *g, int dim, ag_tensor *index,
-			      const int64_t *shape, int ndim)
-{
-	ag_tensor *out = ag_zeros(shape, ndim, g->dtype);
-	ag_tensor *gc = out ? ag_contiguous(g) : NULL;
-	ag_tensor *ic = gc ? ag_contiguous(index) : NULL;
-	if (!ic) {
-		ag_tensor_release(out);
-		ag_tensor_release(gc);
-		return NULL;
-	}
-	if (ndim == 0) {	/* 0-d input: the index is [0] */
-		ag_store(ag_data_ptr(out), g->dtype,
-			 ag_load(ag_data_ptr(gc), g->dtype));
-		ag_tensor_release(gc);
-		ag_tensor_release(ic);
-		return out;
 	}
 	int64_t n = ag_numel(gc), idx[AG_MAX_DIMS] = { 0 };
 	const char *gp = ag_data_ptr(gc);
@@ -240,7 +201,7 @@ ag_tensor *ag_index_add_zeros(ag_tensor *g, int dim, ag_tensor *index,
 		for (int d = 0; d < ndim; d++) {
 			int64_t k = idx[d];
 			if (d == dim) {
-				k = ip[idx[d]];
+				k = ip[per_element ? i : idx[d]];
 				if (k < 0)
 					k += shape[d];
 			}
@@ -258,6 +219,18 @@ ag_tensor *ag_index_add_zeros(ag_tensor *g, int dim, ag_tensor *index,
 	ag_tensor_release(gc);
 	ag_tensor_release(ic);
 	return out;
+}
+
+ag_tensor *ag_scatter_along(ag_tensor *g, ag_tensor *index, int dim,
+			    const int64_t *shape, int ndim)
+{
+	return add_along(g, dim, index, shape, ndim, true);
+}
+
+ag_tensor *ag_index_add_zeros(ag_tensor *g, int dim, ag_tensor *index,
+			      const int64_t *shape, int ndim)
+{
+	return add_along(g, dim, index, shape, ndim, false);
 }
 
 /* ------------------------------------------- views and in-place writes */

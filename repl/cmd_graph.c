@@ -36,53 +36,57 @@ typedef struct graph_req {
 } graph_req;
 
 /* Names of every tensor bound to a global (for labels); with collect set,
- * those tensors are also the roots. */
+ * those tensors are also the roots, in the order of their names. */
 static void collect_globals(lua_State *L, graph_req *r, bool collect)
 {
 	int cap = 64;
+	ag_tensor **found = malloc((size_t)cap * sizeof *found);
 	r->names = malloc((size_t)cap * sizeof *r->names);
-	if (!r->names)
+	if (!r->names || !found) {
+		free(found);
 		luaL_error(L, "out of memory");
+	}
 	lua_pushglobaltable(L);
 	lua_pushnil(L);
 	while (lua_next(L, -2)) {
 		ag_tensor *t = lua_type(L, -2) == LUA_TSTRING ? repl_to_tensor(L, -1) : NULL;
 		if (t) {
 			if (r->nnames == cap) {
-				viz_name *nn = realloc(r->names, (size_t)(cap *= 2) * sizeof *nn);
-				if (!nn) {
+				cap *= 2;
+				viz_name *nn = realloc(r->names, (size_t)cap * sizeof *nn);
+				if (nn)
+					r->names = nn;
+				ag_tensor **nf = nn ? realloc(found, (size_t)cap * sizeof *nf) : NULL;
+				if (!nf) {
+					free(found);
 					lua_pop(L, 3);
 					luaL_error(L, "out of memory");
 				}
-				r->names = nn;
+				found = nf;
 			}
 			/* the string stays alive: the global table holds it */
 			r->names[r->nnames].tensor_id = t->id;
 			r->names[r->nnames].name = lua_tostring(L, -2);
+			found[r->nnames] = t;
 			r->nnames++;
-			if (collect && r->nroots < MAX_ROOTS)
-				r->roots[r->nroots++] = t;
 		}
 		lua_pop(L, 1);
 	}
 	lua_pop(L, 1);
-	/* deterministic: sort roots and names by name */
+	/* deterministic: sort by name, the tensors along */
 	for (int i = 1; i < r->nnames; i++)
 		for (int j = i; j > 0 && strcmp(r->names[j - 1].name, r->names[j].name) > 0; j--) {
 			viz_name tmp = r->names[j];
 			r->names[j] = r->names[j - 1];
 			r->names[j - 1] = tmp;
+			ag_tensor *tt = found[j];
+			found[j] = found[j - 1];
+			found[j - 1] = tt;
 		}
-	if (collect) {
-		r->nroots = 0;
-		for (int i = 0; i < r->nnames && r->nroots < MAX_ROOTS; i++) {
-			for (ag_tensor *t = ag_registry_first(); t; t = ag_registry_next(t))
-				if (t->id == r->names[i].tensor_id) {
-					r->roots[r->nroots++] = t;
-					break;
-				}
-		}
-	}
+	if (collect)
+		for (int i = 0; i < r->nnames && r->nroots < MAX_ROOTS; i++)
+			r->roots[r->nroots++] = found[i];
+	free(found);
 }
 
 /* The value at idx: a tensor, a list of tensors, or nil for the globals.

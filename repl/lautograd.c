@@ -295,25 +295,25 @@ static int handle_gc(lua_State *L)
 	return 0;
 }
 
-static int node_register_hook(lua_State *L)
+/* grad_fn:register_hook(fn) / grad_fn:register_prehook(fn) */
+static int register_node_hook(lua_State *L, bool pre)
 {
 	ag_node *n = check_node(L, 1);
 	ag_hook *h = new_lua_hook(L, 2);
-	h->post_fn = post_hook_tramp;
-	int id = ag_node_add_post_hook(n, h);
+	int id;
+	if (pre) {
+		h->pre_fn = pre_hook_tramp;
+		id = ag_node_add_pre_hook(n, h);
+	} else {
+		h->post_fn = post_hook_tramp;
+		id = ag_node_add_post_hook(n, h);
+	}
 	push_handle(L, n, NULL, id);
 	return 1;
 }
 
-static int node_register_prehook(lua_State *L)
-{
-	ag_node *n = check_node(L, 1);
-	ag_hook *h = new_lua_hook(L, 2);
-	h->pre_fn = pre_hook_tramp;
-	int id = ag_node_add_pre_hook(n, h);
-	push_handle(L, n, NULL, id);
-	return 1;
-}
+static int node_register_hook(lua_State *L) { return register_node_hook(L, false); }
+static int node_register_prehook(lua_State *L) { return register_node_hook(L, true); }
 
 static int node_index(lua_State *L)
 {

@@ -345,26 +345,17 @@ static const ag_trace_event *detach_of(uint64_t id)
  * cut shows: source --✂--> detached tensor --> the op using it. */
 static int add_cut_inputs(bw_state *s, idmap *tensor_nodes)
 {
-	int count = viz_graph_node_count(s->g);
-	for (int v = 0; v < count; v++) {
-		const viz_node_info *info = viz_graph_node(s->g, v);
-		if (info->kind != VIZ_NODE_GRAD)
+	/* the grad nodes drawn so far (visit_node below may add more, which
+	 * are not looked at: s->all may move, so index it afresh each time) */
+	size_t count = s->nall;
+	for (size_t k = 0; k < count; k++) {
+		ag_node *n = s->all[k];
+		int v = idmap_get(&s->nodes, n->id, -1);
+		if (v < 0)
 			continue;
-		/* the node: its id is info->ref */
-		ag_node *n = NULL;
-		uint64_t seq = 0;
-		int nnext = 0;
-		const ag_edge *next = NULL;
-		for (size_t k = 0; k < s->nall; k++)
-			if (s->all[k]->id == info->ref) {
-				n = s->all[k];
-				break;
-			}
-		if (!n)
-			continue;
-		seq = n->trace_event;
-		nnext = n->n_next;
-		next = n->next;
+		uint64_t seq = n->trace_event;
+		int nnext = n->n_next;
+		const ag_edge *next = n->next;
 		const ag_trace_event *ev = event_by_seq(seq);
 		if (!ev)
 			continue;
