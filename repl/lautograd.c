@@ -92,7 +92,7 @@ static void push_next_functions(lua_State *L, ag_node *n)
 		lua_createtable(L, 2, 0);
 		repl_push_node(L, n->next[i].fn);
 		lua_rawseti(L, -2, 1);
-		lua_pushinteger(L, n->next[i].input_nr);
+		lua_pushinteger(L, (lua_Integer)n->next[i].input_nr + 1);
 		lua_rawseti(L, -2, 2);
 		lua_rawseti(L, -2, i + 1);
 	}

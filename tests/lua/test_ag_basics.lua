@@ -25,7 +25,7 @@ t.is(tostring(x.grad), "tensor([[4.5000, 4.5000],\n        [4.5000, 4.5000]])",
 local nf = y.grad_fn.next_functions
 t.is(#nf, 2, "AddBackward0 has two next functions")
 t.is(nf[1][1]:name(), "AccumulateGrad", "x's edge goes to AccumulateGrad")
-t.is(nf[1][2], 0, "at input 0 (PyTorch's number)")
+t.is(nf[1][2], 1, "at its input 1 (1-based, as every agdb index; PyTorch says 0)")
 t.ok(nf[2][1] == nil, "the number 2 has no node (nil)")
 t.ok(z.grad_fn.next_functions[1][1].next_functions[1][1] == y.grad_fn,
 	"the same node is the same Lua value")
