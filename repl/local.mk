@@ -4,7 +4,8 @@
 ## Lua C module torch.so so a stock lua5.4 can `require "torch"` (that one
 ## is not linked with liblua: the interpreter that loads it provides Lua).
 LTORCH_SOURCES = repl/ltorch.h repl/ltorch.c repl/ltensor.c repl/lindex.c \
-	repl/largs.c repl/lops.c repl/lautograd.c
+	repl/largs.c repl/lops.c repl/lautograd.c \
+	repl/llib.c repl/lidx.c repl/lsafetensors.c
 
 ## The program around it: option handling, the REPL, the :commands.
 REPL_SOURCES = repl/repl.h repl/main.c repl/run.c repl/repl.c \
@@ -14,15 +15,17 @@ REPL_SOURCES = repl/repl.h repl/main.c repl/run.c repl/repl.c \
 bin_PROGRAMS += agdb
 agdb_SOURCES = $(REPL_SOURCES) $(LTORCH_SOURCES)
 agdb_CPPFLAGS = $(AM_CPPFLAGS) $(LUA_CFLAGS) $(READLINE_CFLAGS) \
+	$(ZLIB_CFLAGS) $(JANSSON_CFLAGS) \
 	-DAGDB_BUILDDIR='"$(abs_top_builddir)"'
-agdb_LDADD = libagviz.la libagcore.la $(LUA_LIBS) $(READLINE_LIBS) -lm
+agdb_LDADD = libagviz.la libagcore.la $(LUA_LIBS) $(READLINE_LIBS) \
+	$(ZLIB_LIBS) $(JANSSON_LIBS) -lm
 
 luaexecdir = $(libdir)/lua/5.4
 luaexec_LTLIBRARIES = torch.la
 torch_la_SOURCES = $(LTORCH_SOURCES)
-torch_la_CPPFLAGS = $(AM_CPPFLAGS) $(LUA_CFLAGS)
+torch_la_CPPFLAGS = $(AM_CPPFLAGS) $(LUA_CFLAGS) $(ZLIB_CFLAGS) $(JANSSON_CFLAGS)
 torch_la_LDFLAGS = -module -avoid-version -shared
-torch_la_LIBADD = libagcore.la -lm
+torch_la_LIBADD = libagcore.la $(ZLIB_LIBS) $(JANSSON_LIBS) -lm
 
 ## The Lua-side library: every file under repl/lua/ is listed in
 ## AGDB_LUA_FILES (append to it) and installed with its sub-folder into

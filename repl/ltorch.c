@@ -672,5 +672,6 @@ int luaopen_torch(lua_State *L)
 	repl_open_autograd(L);
 	luaL_getmetatable(L, REPL_TENSOR_MT);
 	lua_setfield(L, -2, "Tensor");
+	repl_open_lib(L);
 	return 1;
 }

@@ -63,6 +63,16 @@ void repl_open_autograd(lua_State *L);
 /* Adds backward, register_hook to the method table on top. */
 void repl_register_autograd_methods(lua_State *L);
 
+/* ------------------------------------------------------------ llib.c */
+
+/* Adds torch._C (what the Lua library needs from C) and the lazily loaded
+ * Lua parts (torch.nn, torch.optim, ...) to the torch table on top. */
+void repl_open_lib(lua_State *L);
+/* lidx.c: adds read_idx to the table on top (torch._C). */
+void repl_register_files(lua_State *L);
+/* lsafetensors.c: adds safetensors_save/load to torch._C (torch on top). */
+void repl_register_serialization(lua_State *L);
+
 /* ------------------------------------------------------------ lops.c */
 
 /* Fills a table (at the top of the stack) with the op functions; with
