@@ -16,6 +16,7 @@
 static const repl_cmd *const families[] = {
 	repl_cmds_basic,
 	repl_cmds_graph,
+	repl_cmds_image,
 };
 
 const repl_cmd *repl_cmd_at(size_t i)

@@ -10,7 +10,8 @@ LTORCH_SOURCES = repl/ltorch.h repl/ltorch.c repl/ltensor.c repl/lindex.c \
 ## The program around it: option handling, the REPL, the :commands.
 REPL_SOURCES = repl/repl.h repl/main.c repl/run.c repl/repl.c \
 	repl/history.c repl/complete.c \
-	repl/commands.h repl/commands.c repl/cmd_basic.c repl/cmd_graph.c
+	repl/commands.h repl/commands.c repl/cmd_basic.c repl/cmd_graph.c \
+	repl/cmd_image.c
 
 bin_PROGRAMS += agdb
 agdb_SOURCES = $(REPL_SOURCES) $(LTORCH_SOURCES)
@@ -31,7 +32,33 @@ torch_la_LIBADD = libagcore.la $(ZLIB_LIBS) $(JANSSON_LIBS) -lm
 ## AGDB_LUA_FILES (append to it) and installed with its sub-folder into
 ## $(pkgdatadir)/lua, where an installed agdb looks (AGDB_PKGDATADIR); the
 ## agdb of a build tree reads them from the source tree (AGDB_SRCDIR).
-AGDB_LUA_FILES =
+AGDB_LUA_FILES = \
+	repl/lua/agdb/image.lua \
+	repl/lua/torch/class.lua \
+	repl/lua/torch/collections.lua \
+	repl/lua/torch/datasets.lua \
+	repl/lua/torch/generator.lua \
+	repl/lua/torch/nn.lua \
+	repl/lua/torch/nn/functional.lua \
+	repl/lua/torch/nn/init.lua \
+	repl/lua/torch/nn/module.lua \
+	repl/lua/torch/nn/modules/activation.lua \
+	repl/lua/torch/nn/modules/container.lua \
+	repl/lua/torch/nn/modules/flatten.lua \
+	repl/lua/torch/nn/modules/linear.lua \
+	repl/lua/torch/nn/modules/loss.lua \
+	repl/lua/torch/nn/utils.lua \
+	repl/lua/torch/optim.lua \
+	repl/lua/torch/optim/adagrad.lua \
+	repl/lua/torch/optim/adam.lua \
+	repl/lua/torch/optim/lr_scheduler.lua \
+	repl/lua/torch/optim/optimizer.lua \
+	repl/lua/torch/optim/rmsprop.lua \
+	repl/lua/torch/optim/sgd.lua \
+	repl/lua/torch/serialization.lua \
+	repl/lua/torch/utils.lua \
+	repl/lua/torch/utils/data.lua \
+	repl/lua/torch/utils/progress.lua
 agdbluadir = $(pkgdatadir)/lua
 EXTRA_DIST += repl/lua/README $(AGDB_LUA_FILES)
 
