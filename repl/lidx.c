@@ -13,6 +13,7 @@
 #include "ltorch.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -107,7 +108,13 @@ static void idx_cleanup(struct idx_read *r)
 	memset(r, 0, sizeof *r);
 }
 
-#define IDX_FAIL(...) do { idx_cleanup(&r); return luaL_error(L, __VA_ARGS__); } while (0)
+/* luaL_error's format knows no %lld or %02x: format here first. */
+#define IDX_FAIL(...) do { \
+	char msg_[512]; \
+	snprintf(msg_, sizeof msg_, __VA_ARGS__); \
+	idx_cleanup(&r); \
+	return luaL_error(L, "%s", msg_); \
+} while (0)
 
 static int l_read_idx(lua_State *L)
 {

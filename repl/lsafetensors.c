@@ -249,7 +249,13 @@ static void sync_dir(const char *path)
 	free(d);
 }
 
-#define SAVE_FAIL(...) do { save_cleanup(&s); return luaL_error(L, __VA_ARGS__); } while (0)
+/* luaL_error's format knows no %llu: format here first. */
+#define SAVE_FAIL(...) do { \
+	char msg_[1024]; \
+	snprintf(msg_, sizeof msg_, __VA_ARGS__); \
+	save_cleanup(&s); \
+	return luaL_error(L, "%s", msg_); \
+} while (0)
 
 /* torch._C.safetensors_save(path, names, tensors [, metadata]): names and
  * tensors are sequences of the same length (checked by the Lua side, as
@@ -462,7 +468,12 @@ static int widen(const struct st_dtype *st, const unsigned char *in,
 	return 0;
 }
 
-#define LOAD_FAIL(...) do { load_cleanup(&s); return luaL_error(L, __VA_ARGS__); } while (0)
+#define LOAD_FAIL(...) do { \
+	char msg_[1024]; \
+	snprintf(msg_, sizeof msg_, __VA_ARGS__); \
+	load_cleanup(&s); \
+	return luaL_error(L, "%s", msg_); \
+} while (0)
 
 /* torch._C.safetensors_load(path) -> names (in header order), tensors
  * (same order), metadata table or nil. */
