@@ -24,3 +24,7 @@ bench_bench_viz_LDADD = libagviz.la libagcore.la -lm
 ## repl: start-up time of agdb next to lua5.4 and `import torch`.
 bench_sh += bench/startup.sh bench/autograd.sh
 EXTRA_DIST += bench/startup.sh bench/autograd.sh
+
+## Fashion-MNIST training, agdb beside PyTorch (scripts/fashion_mnist.lua).
+bench_sh += bench/fashion_mnist.sh
+EXTRA_DIST += bench/fashion_mnist.sh scripts/fashion_mnist.lua scripts/fashion_mnist_torch.py

@@ -94,7 +94,8 @@ t.raises(function() F.mse_loss(a, tg, {reduction = "avg"}) end, "avg is not a va
 -- ------------------------------------------------------------ module == functional
 -- Runs the module and the functional form on clones of the same inputs;
 -- outputs and every gradient must be identical.
-local function agree(name, module, functional, inputs)
+local function agree(name, module, functional, inputs, call)
+	call = call or function(...) return module(...) end
 	local function run(fn)
 		local xs = {}
 		for i, v in ipairs(inputs) do xs[i] = v:detach():clone():requires_grad_() end
@@ -106,7 +107,7 @@ local function agree(name, module, functional, inputs)
 		for _, p in ipairs(module:parameters()) do grads[#grads + 1] = p.grad:tolist() end
 		return out:tolist(), grads
 	end
-	local mo, mg = run(function(...) return module(...) end)
+	local mo, mg = run(call)
 	local fo, fg = run(functional)
 	t.is(mo, fo, name .. ": module and functional give the same output")
 	t.is(mg, fg, name .. ": and the same gradients")
@@ -125,10 +126,12 @@ agree("Tanh", nn.Tanh(), F.tanh, {xin})
 agree("Sigmoid", nn.Sigmoid(), F.sigmoid, {xin})
 agree("Identity", nn.Identity(), function(v) return v * 1 end, {xin})
 local tgt = torch.randn(3, 4)
-agree("MSELoss", nn.MSELoss(), function(u) return F.mse_loss(u, tgt) end, {xin})
+local mse = nn.MSELoss()
+agree("MSELoss", mse, function(u) return F.mse_loss(u, tgt) end, {xin}, function(u) return mse(u, tgt) end)
 t.is(nn.MSELoss({reduction = "sum"})(xin, tgt):item(), F.mse_loss(xin, tgt, {reduction = "sum"}):item(),
 	"MSELoss({reduction='sum'})")
-agree("L1Loss", nn.L1Loss(), function(u) return F.l1_loss(u, tgt) end, {xin})
+local l1 = nn.L1Loss()
+agree("L1Loss", l1, function(u) return F.l1_loss(u, tgt) end, {xin}, function(u) return l1(u, tgt) end)
 agree("Flatten", nn.Flatten(), function(v) return v:flatten(2) end, {torch.randn(2, 3, 4)})
 local uf = nn.Unflatten(2, {2, 3})
 t.is(uf(torch.randn(4, 6, 5)).shape, torch.Size({4, 2, 3, 5}), "Unflatten(2, {2, 3})")

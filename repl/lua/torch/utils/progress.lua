@@ -25,6 +25,7 @@ end
 
 -- "mm:ss", or "h:mm:ss" past an hour (tqdm's format_interval).
 function M.format_interval(t)
+	if t ~= t or t == math.huge or t == -math.huge then return "?" end
 	t = math.floor(t + 0.5)
 	local h, m, s = t // 3600, (t // 60) % 60, t % 60
 	if h > 0 then return ("%d:%02d:%02d"):format(h, m, s) end
@@ -55,7 +56,7 @@ function Bar:format(n, elapsed, width)
 		return ("%s%dit [%s, %s%s]"):format(desc, n, M.format_interval(elapsed), rate_s, postfix)
 	end
 	local frac = total > 0 and math.min(n / total, 1) or 1
-	local remaining = rate and (total - n) / rate or nil
+	local remaining = rate and rate > 0 and (total - n) / rate or nil
 	local left = ("%s%3d%%|"):format(desc, math.floor(frac * 100))
 	local right = ("| %d/%d [%s<%s, %s%s]"):format(n, total, M.format_interval(elapsed),
 		remaining and M.format_interval(remaining) or "?", rate_s, postfix)
