@@ -115,25 +115,29 @@ local function has_zero_dim(tensor)
 	return false
 end
 
--- kaiming_uniform_(t, {a=0, mode="fan_in", nonlinearity="leaky_relu"}), or
--- the PyTorch positional form kaiming_uniform_(t, a, mode, nonlinearity).
-function init.kaiming_uniform_(tensor, a, mode, nonlinearity)
+-- The std of kaiming_*, from a table of options or PyTorch's positional
+-- form (a, mode, nonlinearity); nil when the tensor has no elements.
+local function kaiming_args(tensor, a, mode, nonlinearity)
 	local opts = type(a) == "table" and a or {a = a, mode = mode, nonlinearity = nonlinearity}
 	if has_zero_dim(tensor) then
-		require("torch.nn.functional")._warn("Initializing zero-element tensors is a no-op")
-		return tensor
+		require("torch.nn.functional")._warn("Initializing zero-element tensors is a no-op", 3)
+		return nil
 	end
-	local bound = math.sqrt(3.0) * kaiming_std(tensor, opts)
+	return kaiming_std(tensor, opts)
+end
+
+-- kaiming_uniform_(t, {a=0, mode="fan_in", nonlinearity="leaky_relu"})
+function init.kaiming_uniform_(tensor, a, mode, nonlinearity)
+	local std = kaiming_args(tensor, a, mode, nonlinearity)
+	if not std then return tensor end
+	local bound = math.sqrt(3.0) * std
 	return no_grad(C.uniform_, tensor, -bound, bound)
 end
 
 function init.kaiming_normal_(tensor, a, mode, nonlinearity)
-	local opts = type(a) == "table" and a or {a = a, mode = mode, nonlinearity = nonlinearity}
-	if has_zero_dim(tensor) then
-		require("torch.nn.functional")._warn("Initializing zero-element tensors is a no-op")
-		return tensor
-	end
-	return no_grad(C.normal_, tensor, 0.0, kaiming_std(tensor, opts))
+	local std = kaiming_args(tensor, a, mode, nonlinearity)
+	if not std then return tensor end
+	return no_grad(C.normal_, tensor, 0.0, std)
 end
 
 return init

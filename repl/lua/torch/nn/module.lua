@@ -525,18 +525,7 @@ end
 
 -- PyTorch 1.13: zeros by default; {set_to_none=true} drops the gradients.
 function Module:zero_grad(opts)
-	local set_to_none = type(opts) == "table" and opts.set_to_none or opts == true
-	for _, p in ipairs(self:parameters()) do
-		local g = p.grad
-		if g then
-			if set_to_none then
-				p.grad = nil
-			else
-				if g.grad_fn then g:detach_() else g:requires_grad_(false) end
-				g:zero_()
-			end
-		end
-	end
+	require("torch.nn.utils")._zero_grads(self:parameters(), opts)
 end
 
 function Module:apply(fn)

@@ -64,6 +64,23 @@ function utils.clip_grad_value_(parameters, clip_value)
 	end)
 end
 
+-- What Module:zero_grad and Optimizer:zero_grad do to each parameter, as
+-- PyTorch 1.13: zero the gradient (detached), or drop it with set_to_none.
+function utils._zero_grads(params, opts)
+	local set_to_none = type(opts) == "table" and opts.set_to_none or opts == true
+	for _, p in ipairs(params) do
+		local g = p.grad
+		if g then
+			if set_to_none then
+				p.grad = nil
+			else
+				if g.grad_fn then g:detach_() else g:requires_grad_(false) end
+				g:zero_()
+			end
+		end
+	end
+end
+
 -- All parameters flattened into one vector (a differentiable cat).
 function utils.parameters_to_vector(parameters)
 	local vec = {}

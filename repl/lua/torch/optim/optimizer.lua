@@ -111,20 +111,8 @@ end
 
 -- PyTorch 1.13: zeros the gradients; {set_to_none=true} drops them.
 function Optimizer:zero_grad(opts)
-	local set_to_none = type(opts) == "table" and opts.set_to_none or opts == true
-	for _, group in ipairs(self.param_groups) do
-		for _, p in ipairs(group.params) do
-			local g = p.grad
-			if g then
-				if set_to_none then
-					p.grad = nil
-				else
-					if g.grad_fn then g:detach_() else g:requires_grad_(false) end
-					g:zero_()
-				end
-			end
-		end
-	end
+	local zero = require("torch.nn.utils")._zero_grads
+	for _, group in ipairs(self.param_groups) do zero(group.params, opts) end
 end
 
 -- opt:step([closure]): closure re-evaluates the model and returns the loss.
