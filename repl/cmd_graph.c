@@ -8,6 +8,7 @@
  */
 #include <config.h>
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,13 +22,11 @@
 #include "viz.h"
 #include "snapshot.h"
 
-#define MAX_ROOTS 4096
-
 bool repl_ascii_mode;	/* --ascii */
 
 typedef struct graph_req {
-	ag_tensor *roots[MAX_ROOTS];
-	int nroots;
+	ag_tensor **roots;
+	int nroots, caproots;
 	viz_name *names;
 	int nnames;
 	viz_snapshot_options snap;
@@ -35,57 +34,73 @@ typedef struct graph_req {
 	viz_text_options text;
 } graph_req;
 
+static void add_root(lua_State *L, graph_req *r, ag_tensor *t)
+{
+	if (r->nroots == r->caproots) {
+		int cap = r->caproots ? r->caproots * 2 : 64;
+		ag_tensor **nr = realloc(r->roots, sizeof *nr * (size_t)cap);
+		if (!nr)
+			luaL_error(L, "out of memory");
+		r->roots = nr;
+		r->caproots = cap;
+	}
+	r->roots[r->nroots++] = t;
+}
+
+typedef struct named {
+	const char *name;
+	ag_tensor *t;
+} named;
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const named *)a)->name, ((const named *)b)->name);
+}
+
 /* Names of every tensor bound to a global (for labels); with collect set,
  * those tensors are also the roots, in the order of their names. */
 static void collect_globals(lua_State *L, graph_req *r, bool collect)
 {
-	int cap = 64;
-	ag_tensor **found = malloc((size_t)cap * sizeof *found);
-	r->names = malloc((size_t)cap * sizeof *r->names);
-	if (!r->names || !found) {
-		free(found);
+	int cap = 64, n = 0;
+	named *found = malloc((size_t)cap * sizeof *found);
+	if (!found)
 		luaL_error(L, "out of memory");
-	}
 	lua_pushglobaltable(L);
 	lua_pushnil(L);
 	while (lua_next(L, -2)) {
 		ag_tensor *t = lua_type(L, -2) == LUA_TSTRING ? repl_to_tensor(L, -1) : NULL;
 		if (t) {
-			if (r->nnames == cap) {
-				cap *= 2;
-				viz_name *nn = realloc(r->names, (size_t)cap * sizeof *nn);
-				if (nn)
-					r->names = nn;
-				ag_tensor **nf = nn ? realloc(found, (size_t)cap * sizeof *nf) : NULL;
+			if (n == cap) {
+				named *nf = realloc(found, (size_t)cap * 2 * sizeof *nf);
 				if (!nf) {
 					free(found);
-					lua_pop(L, 3);
 					luaL_error(L, "out of memory");
 				}
 				found = nf;
+				cap *= 2;
 			}
 			/* the string stays alive: the global table holds it */
-			r->names[r->nnames].tensor_id = t->id;
-			r->names[r->nnames].name = lua_tostring(L, -2);
-			found[r->nnames] = t;
-			r->nnames++;
+			found[n].name = lua_tostring(L, -2);
+			found[n++].t = t;
 		}
 		lua_pop(L, 1);
 	}
 	lua_pop(L, 1);
-	/* deterministic: sort by name, the tensors along */
-	for (int i = 1; i < r->nnames; i++)
-		for (int j = i; j > 0 && strcmp(r->names[j - 1].name, r->names[j].name) > 0; j--) {
-			viz_name tmp = r->names[j];
-			r->names[j] = r->names[j - 1];
-			r->names[j - 1] = tmp;
-			ag_tensor *tt = found[j];
-			found[j] = found[j - 1];
-			found[j - 1] = tt;
-		}
+	/* deterministic: sorted by name */
+	qsort(found, (size_t)n, sizeof *found, by_name);
+	r->names = malloc(sizeof *r->names * (size_t)(n ? n : 1));
+	if (!r->names) {
+		free(found);
+		luaL_error(L, "out of memory");
+	}
+	for (int i = 0; i < n; i++) {
+		r->names[i].tensor_id = found[i].t->id;
+		r->names[i].name = found[i].name;
+	}
+	r->nnames = n;
 	if (collect)
-		for (int i = 0; i < r->nnames && r->nroots < MAX_ROOTS; i++)
-			r->roots[r->nroots++] = found[i];
+		for (int i = 0; i < n; i++)
+			add_root(L, r, found[i].t);
 	free(found);
 }
 
@@ -111,19 +126,19 @@ static void collect_roots(lua_State *L, int idx, graph_req *r)
 		return;
 	ag_tensor *t = repl_to_tensor(L, idx);
 	if (t) {
-		r->roots[r->nroots++] = t;
+		add_root(L, r, t);
 		return;
 	}
 	if (!lua_istable(L, idx))
 		luaL_error(L, "agdb.graph: argument 1 must be a Tensor, a list of "
 			   "Tensors or nil, got %s", luaL_typename(L, idx));
 	int n = (int)lua_rawlen(L, idx);
-	for (int i = 1; i <= n && r->nroots < MAX_ROOTS; i++) {
+	for (int i = 1; i <= n; i++) {
 		lua_rawgeti(L, idx, i);
 		ag_tensor *e = repl_to_tensor(L, -1);
 		lua_pop(L, 1);
 		if (e)
-			r->roots[r->nroots++] = e;
+			add_root(L, r, e);
 	}
 }
 
@@ -132,7 +147,9 @@ static int req_gc(lua_State *L)
 {
 	graph_req *r = lua_touserdata(L, 1);
 	free(r->names);
+	free(r->roots);
 	r->names = NULL;
+	r->roots = NULL;
 	return 0;
 }
 
@@ -206,10 +223,16 @@ static void read_options(lua_State *L, int kw, graph_req *r)
 	}
 	lua_pop(L, 1);
 	if (repl_kw_get(L, kw, "max_nodes") != LUA_TNIL) {
-		lua_Integer m = luaL_checkinteger(L, -1);
+		lua_Integer m;
+		if (lua_type(L, -1) == LUA_TNUMBER && !lua_isinteger(L, -1) &&
+		    lua_tonumber(L, -1) >= 0x1p63)
+			m = LUA_MAXINTEGER;	/* 1e100, math.huge: no limit */
+		else
+			m = luaL_checkinteger(L, -1);
 		if (m < 1)
 			luaL_error(L, "agdb.graph: max_nodes must be positive");
-		r->snap.max_nodes = (int)m;
+		/* past int's range (2^31, 2^32 + 1) means no limit, never a wrap */
+		r->snap.max_nodes = m > INT_MAX ? INT_MAX : (int)m;
 	}
 	lua_pop(L, 1);
 	r->lay.ascii = repl_kw_bool(L, kw, "ascii", r->lay.ascii, "agdb.graph");
