@@ -240,7 +240,58 @@ static void read_options(lua_State *L, int kw, graph_req *r)
 }
 
 /* Line form: ":graph out forward full lr ascii" -- trailing words that
- * name an option are options, the rest is the expression. */
+ * name an option are options, the rest is the expression.  Cuts the
+ * option words off line (in place); each found word goes to its slot. */
+static void split_options(char *line, const char **view, const char **detail,
+			  const char **direction, bool *ascii)
+{
+	for (;;) {
+		size_t n = strlen(line);
+		while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+			line[--n] = '\0';
+		char *sp = strrchr(line, ' ');
+		char *word = sp ? sp + 1 : line;
+		const char **slot = NULL;
+		for (int i = 0; views[i]; i++)
+			if (strcmp(word, views[i]) == 0) slot = view, *slot = views[i];
+		for (int i = 0; details[i]; i++)
+			if (strcmp(word, details[i]) == 0) slot = detail, *slot = details[i];
+		for (int i = 0; directions[i]; i++)
+			if (strcmp(word, directions[i]) == 0) slot = direction, *slot = directions[i];
+		if (strcmp(word, "ascii") == 0)
+			*ascii = true;
+		else if (!slot)
+			break;
+		if (!sp) {
+			line[0] = '\0';
+			break;
+		}
+		*sp = '\0';
+	}
+}
+
+int repl_graph_parse_line(const char *args, char **expr, int *view, int *detail)
+{
+	const char *v = NULL, *d = NULL, *dir = NULL;
+	bool ascii = false;
+	char *line = strdup(args + strspn(args, " \t"));
+	if (!line)
+		return -1;
+	split_options(line, &v, &d, &dir, &ascii);
+	*view = v ? (strcmp(v, "forward") == 0 ? VIZ_VIEW_FORWARD : VIZ_VIEW_BACKWARD) : -1;
+	*detail = -1;
+	for (int i = 0; d && details[i]; i++)
+		if (d == details[i])
+			*detail = i;
+	if (line[0]) {
+		*expr = line;
+	} else {
+		free(line);
+		*expr = NULL;
+	}
+	return 0;
+}
+
 static void parse_line(lua_State *L, int idx, int *kw)
 {
 	if (lua_type(L, idx) != LUA_TSTRING || *kw)
@@ -251,49 +302,35 @@ static void parse_line(lua_State *L, int idx, int *kw)
 	if (!line)
 		luaL_error(L, "out of memory");
 	memcpy(line, s, len + 1);
-	lua_newtable(L);
-	int opts = lua_gettop(L);
-	bool any = false;
-	for (;;) {
-		size_t n = strlen(line);
-		while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t'))
-			line[--n] = '\0';
-		char *sp = strrchr(line, ' ');
-		char *word = sp ? sp + 1 : line;
-		const char *key = NULL;
-		for (int i = 0; views[i]; i++)
-			if (strcmp(word, views[i]) == 0) key = "view";
-		for (int i = 0; details[i]; i++)
-			if (strcmp(word, details[i]) == 0) key = "detail";
-		for (int i = 0; directions[i]; i++)
-			if (strcmp(word, directions[i]) == 0) key = "direction";
-		if (strcmp(word, "ascii") == 0) {
-			lua_pushboolean(L, 1);
-			lua_setfield(L, opts, "ascii");
-			any = true;
-		} else if (key) {
-			lua_pushstring(L, word);
-			lua_setfield(L, opts, key);
-			any = true;
-		} else {
-			break;
-		}
-		if (!sp) {
-			line[0] = '\0';
-			break;
-		}
-		*sp = '\0';
-	}
+	const char *view = NULL, *detail = NULL, *direction = NULL;
+	bool ascii = false;
+	split_options(line, &view, &detail, &direction, &ascii);
 	if (line[0])
 		lua_pushstring(L, line);
 	else
 		lua_pushnil(L);
 	lua_replace(L, idx);
 	free(line);
-	if (any)
-		*kw = opts;
-	else
-		lua_pop(L, 1);
+	if (!view && !detail && !direction && !ascii)
+		return;
+	lua_newtable(L);
+	*kw = lua_gettop(L);
+	if (view) {
+		lua_pushstring(L, view);
+		lua_setfield(L, *kw, "view");
+	}
+	if (detail) {
+		lua_pushstring(L, detail);
+		lua_setfield(L, *kw, "detail");
+	}
+	if (direction) {
+		lua_pushstring(L, direction);
+		lua_setfield(L, *kw, "direction");
+	}
+	if (ascii) {
+		lua_pushboolean(L, 1);
+		lua_setfield(L, *kw, "ascii");
+	}
 }
 
 /* Frees what the request made, then raises core's error (no return); the
@@ -316,6 +353,56 @@ static viz_graph *build(lua_State *L, int idx, int kw, graph_req *r)
 	if (!g)
 		finish_error(L, r, NULL, NULL);
 	return g;
+}
+
+/* ------------------------------------------------------------ live view */
+
+typedef struct live_req {
+	const char *expr;
+	int ref;
+	int view, max_nodes;
+	viz_graph *g;
+} live_req;
+
+static int live_snapshot(lua_State *L)
+{
+	live_req *q = lua_touserdata(L, 1);
+	graph_req *r = new_req(L);	/* at 1; q moves to 2 */
+	if (q->expr)
+		lua_pushstring(L, q->expr);
+	else if (q->ref != LUA_NOREF && q->ref != LUA_REFNIL)
+		lua_rawgeti(L, LUA_REGISTRYINDEX, q->ref);
+	else
+		lua_pushnil(L);
+	int idx = lua_gettop(L);
+	read_options(L, 0, r);
+	r->snap.view = q->view == VIZ_VIEW_FORWARD ? VIZ_VIEW_FORWARD : VIZ_VIEW_BACKWARD;
+	r->snap.max_nodes = q->max_nodes;
+	collect_roots(L, idx, r);
+	r->snap.names = r->names;
+	r->snap.nnames = r->nnames;
+	q->g = viz_snapshot(r->roots, r->nroots, &r->snap);
+	if (!q->g)
+		return repl_core_error(L);
+	return 0;
+}
+
+struct viz_graph *repl_graph_live(lua_State *L, const char *expr, int ref, int view,
+				  int max_nodes, char *err, size_t n)
+{
+	live_req q = { .expr = expr, .ref = ref, .view = view, .max_nodes = max_nodes };
+	int top = lua_gettop(L);
+	lua_pushcfunction(L, live_snapshot);
+	lua_pushlightuserdata(L, &q);
+	int st = repl_docall(L, 1, 0);
+	if (st != LUA_OK) {
+		const char *msg = lua_tostring(L, -1);
+		snprintf(err, n, "%s", msg ? msg : "(error object is not a string)");
+		lua_settop(L, top);
+		return NULL;
+	}
+	lua_settop(L, top);
+	return q.g;
 }
 
 /* agdb.graph([x], [opts]) -> the drawing as a string */

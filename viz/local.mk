@@ -8,3 +8,7 @@ libagviz_la_SOURCES = \
 	viz/render_text.c viz/render_dot.c viz/render_json.c \
 	viz/snapshot.h viz/snapshot.c
 libagviz_la_LIBADD = -lm
+
+## The ncurses front end: only the agdb program links it (repl/local.mk),
+## so the library and its tests stay free of curses.
+VIZ_CURSES_SOURCES = viz/curses.h viz/render_curses.c
