@@ -314,22 +314,36 @@ static void draw_vbar(void)
 		tui_put(y, b->x, 1, tui_ascii() ? "|" : "\u2502", a);
 }
 
-static const char *focus_hints(void)
+/* Key hints for the focus: the full list and a short one. */
+static void focus_hints(const char **full, const char **brief)
 {
-	if (T.running)
-		return "running - Ctrl-C interrupts";
-	if (tui_graph_search_active())
-		return "Enter search  Esc cancel";
+	*brief = "? help";
+	if (T.running) {
+		*full = "running - Ctrl-C interrupts";
+		*brief = "Ctrl-C interrupts";
+		return;
+	}
+	if (tui_graph_search_active()) {
+		*full = "type a name  Enter search  Esc cancel";
+		*brief = "Enter  Esc";
+		return;
+	}
 	switch (T.focus) {
 	case TUI_GRAPH:
-		return T.viewer_only ? "arrows scroll  n/p node  / search  +/- detail  b/f view  ? help  q close"
-				     : "arrows scroll  n/p node  / search  +/- detail  b/f view  z zoom  ? help  Esc prompt";
+		*full = T.viewer_only ? "arrows scroll  n/p node  / search  +/- detail  b/f view  ? help  q close"
+				      : "arrows scroll  n/p node  / search  +/- detail  b/f view  ? help  Esc prompt";
+		*brief = T.viewer_only ? "n/p node  ? help  q close" : "n/p node  ? help  Esc prompt";
+		return;
 	case TUI_INSPECT:
 	case TUI_GRADS:
-		return T.viewer_only ? "arrows scroll  Tab pane  ? help  q close"
-				     : "arrows scroll  Tab pane  z zoom  ? help  Esc prompt";
+		*full = T.viewer_only ? "arrows scroll  Tab pane  ? help  q close"
+				      : "arrows scroll  Tab pane  z zoom  ? help  Esc prompt";
+		*brief = T.viewer_only ? "? help  q close" : "? help  Esc prompt";
+		return;
 	default:
-		return "Tab graph (on an empty line)  F6 panes  PgUp/PgDn scroll  F1 help  Ctrl-D quit";
+		*full = "Tab graph  F6 panes  PgUp/PgDn scroll  F1 help  Ctrl-D quit";
+		*brief = "Tab graph  F1 help";
+		return;
 	}
 }
 
@@ -342,18 +356,31 @@ static void draw_status(void)
 	tui_fill(r->y, r->x, r->w, a);
 	char left[256];
 	const char *sep = tui_ascii() ? "|" : "\u2502";
-	snprintf(left, sizeof left, " %s %s %s %s %s %s %d node%s %s focus: %s ",
+	snprintf(left, sizeof left, " %s %s %s %s %s %s focus: %s ",
 		 tui_graph_view_name(), sep, tui_graph_detail_name(), sep, tui_graph_root(), sep,
-		 tui_graph_node_count(), tui_graph_node_count() == 1 ? "" : "s", sep,
 		 tui_pane_name(T.focus));
-	int used = tui_put(r->y, r->x, r->w, left, a);
-	const char *right = T.message[0] ? T.message : focus_hints();
+	int lw = tui_text_width(left);
+	const char *full, *brief;
+	focus_hints(&full, &brief);
+	const char *right = T.message[0] ? T.message : full;
 	int rw = tui_text_width(right);
-	int room = r->w - used - 1;
-	if (room > 8) {
-		int x = rw <= room ? r->x + r->w - rw - 1 : r->x + used;
-		tui_put(r->y, x, room, right, T.message[0] ? a | A_BOLD : a);
+	if (lw + rw + 2 > r->w && !T.message[0]) {
+		right = brief;
+		rw = tui_text_width(right);
 	}
+	if (lw + rw + 2 > r->w) {
+		/* the right side (a message, the hints) matters more: the left
+		 * keeps what fits */
+		int keep = r->w - rw - 2;
+		if (keep < 0) {
+			keep = 0;
+			rw = r->w - 1;
+		}
+		lw = keep;
+	}
+	tui_put(r->y, r->x, lw, left, a);
+	if (rw > 0)
+		tui_put(r->y, r->x + r->w - rw - 1, rw, right, T.message[0] ? a | A_BOLD : a);
 }
 
 typedef struct help_ctx {
@@ -983,8 +1010,6 @@ int tui_loop(lua_State *L, int *status)
 		}
 	}
 	stop();
-	if (ended && !repl_quit_requested(NULL))
-		putchar('\n');
 	return ended ? 1 : 0;
 }
 

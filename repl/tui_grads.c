@@ -105,7 +105,7 @@ void tui_grads_draw(const tui_rect *r, bool focused)
 	if (r->h <= 0)
 		return;
 	char info[48];
-	snprintf(info, sizeof info, "%d lea%s with .grad", nrows, nrows == 1 ? "f" : "ves");
+	snprintf(info, sizeof info, "%d lea%s", nrows, nrows == 1 ? "f" : "ves");
 	tui_title(r, "gradients", info, focused);
 	int y0 = r->y + 1, h = r->h - 1, w = r->w;
 	for (int i = 0; i < h; i++)

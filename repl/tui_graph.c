@@ -348,12 +348,28 @@ static void install(viz_graph *g, viz_layout *l, bool mark_new)
 	G.vx = old_vx;
 	G.vy = old_vy;
 	if (G.sel >= 0) {
-		/* the selected node stays where it was on the screen */
+		/* the selected node stays where it was on the screen, unless
+		 * that hides everything the last line made: then the newest
+		 * comes into view (as little scrolling as that takes) */
 		viz_box b;
 		viz_layout_node_box(l, G.sel, &b);
 		G.vx = b.x - sel_dx;
 		G.vy = b.y - sel_dy;
 		clamp_view();
+		int newest = -1;
+		bool seen = false;
+		for (int i = 0; i < n && G.nnew; i++) {
+			if (!G.is_new[i])
+				continue;
+			viz_box nb;
+			viz_layout_node_box(l, i, &nb);
+			if (nb.x < G.vx + G.pane_w && nb.x + nb.w > G.vx &&
+			    nb.y < G.vy + G.pane_h && nb.y + nb.h > G.vy)
+				seen = true;
+			newest = i;
+		}
+		if (newest >= 0 && !seen)
+			reveal(newest);
 	} else if (G.nnew > 0) {
 		/* nothing selected: bring the new nodes into view */
 		viz_box u = { 0, 0, 0, 0 }, last = { 0, 0, 0, 0 };
@@ -514,7 +530,7 @@ const char *tui_graph_root(void)
 	else if (G.ref != LUA_NOREF)
 		snprintf(buf, sizeof buf, "root: the value of :view");
 	else
-		snprintf(buf, sizeof buf, "root: every global tensor");
+		snprintf(buf, sizeof buf, "all globals");
 	return buf;
 }
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include <lauxlib.h>
 
@@ -173,11 +174,12 @@ static void grad_line(const char *what, const viz_grad_stats *g)
 		add(0, "%-8s mean|g| %.4g  max|g| %.4g", what, g->mean_abs, g->max_abs);
 }
 
-static void tensor_details(ag_tensor *t, int width)
+static void tensor_details(ag_tensor *t, int width, bool shape)
 {
 	char buf[256];
 	ag_shape_str(t->shape, t->ndim, buf, sizeof buf);
-	add(0, "shape    %s  %s", buf, ag_dtype_name(t->dtype));
+	if (shape)
+		add(0, "shape    %s  %s", buf, ag_dtype_name(t->dtype));
 	stride_text(t, buf, sizeof buf);
 	add(0, "strides  %s  offset %" PRId64 "%s", buf, t->offset,
 	    ag_is_contiguous(t) ? "" : "  (not contiguous)");
@@ -253,9 +255,8 @@ void tui_inspect_update(lua_State *L)
 	int sel = tui_graph_selected();
 	if (!g || sel < 0) {
 		add(2, "No node selected.");
-		add(2, "Tab (on an empty input line) goes to the graph;");
-		add(2, "there n and p walk the nodes, Enter or a click");
-		add(2, "selects one, / finds one by name.");
+		add(2, "In the graph pane (Tab on an empty input line goes there), n and "
+		    "p walk the nodes, Enter or a click selects one, / finds one by name.");
 		return;
 	}
 	const viz_node_info *in = viz_graph_node(g, sel);
@@ -263,9 +264,9 @@ void tui_inspect_update(lua_State *L)
 	char names[256] = "";
 	if (in->kind == VIZ_NODE_HIDDEN) {
 		add(1, "%s", in->name ? in->name : "nodes not drawn");
-		add(0, "The graph is bigger than max_nodes: these nodes are");
-		add(0, "left out. :graph EXPR draws a part of it; from Lua,");
-		add(0, "agdb.graph(x, {max_nodes = N}) draws more.");
+		add(0, "The graph is bigger than max_nodes: these nodes are left out. "
+		    ":graph EXPR draws a part of it; from Lua, agdb.graph(x, {max_nodes = N}) "
+		    "draws more.");
 		name = strdup("");
 		return;
 	}
@@ -288,7 +289,7 @@ void tui_inspect_update(lua_State *L)
 			const ag_trace_event *ev = made_by(t->id, 0);
 			if (ev)
 				add(0, "created  %s%s%s", ev->op, ev->where[0] ? " at " : "", ev->where);
-			tensor_details(t, width);
+			tensor_details(t, width, true);
 		} else {
 			if (in->shape)
 				add(0, "shape    %s  %s", in->shape, in->dtype ? in->dtype : "");
@@ -321,6 +322,13 @@ void tui_inspect_update(lua_State *L)
 	    names[0] ? names : in->var ? in->var : "", names[0] || in->var ? ")" : "");
 	name = first_of(names, in->var ? in->var : in->name);
 	add(0, "grad_fn  %s", in->name ? in->name : "?");
+	if (t) {
+		char shape[96];
+		ag_shape_str(t->shape, t->ndim, shape, sizeof shape);
+		add(0, "shape    %s  %s", shape, ag_dtype_name(t->dtype));
+	} else if (in->shape) {
+		add(0, "shape    %s  %s", in->shape, in->dtype ? in->dtype : "");
+	}
 	const ag_trace_event *ev = made_by(0, in->ref);
 	if (ev)
 		add(0, "op       %s%s%s", ev->op, ev->where[0] ? " at " : "", ev->where);
@@ -332,10 +340,8 @@ void tui_inspect_update(lua_State *L)
 	next_functions(g, sel);
 	if (t) {
 		add(1, "output");
-		tensor_details(t, width);
+		tensor_details(t, width, false);
 	} else {
-		if (in->shape)
-			add(0, "shape    %s  %s", in->shape, in->dtype ? in->dtype : "");
 		add(2, "(its output is not kept: an intermediate result)");
 	}
 }
@@ -347,30 +353,106 @@ const char *tui_inspect_name(void)
 
 /* ------------------------------------------------------------ the pane */
 
+/* Lines wrap at the pane's width; a wrapped line goes on indented. */
+typedef struct vrow {
+	int line;
+	const char *start;
+	bool cont;
+} vrow;
+
+static vrow *vrows;
+static int nvrows, capvrows;
+
+static void wrap_rows(int w)
+{
+	nvrows = 0;
+	for (int i = 0; i < nlines; i++) {
+		const char *p = lines[i].text;
+		bool cont = false;
+		int room = w;
+		do {
+			if (nvrows == capvrows) {
+				int c = capvrows ? capvrows * 2 : 64;
+				vrow *v = realloc(vrows, sizeof *v * (size_t)c);
+				if (!v)
+					return;
+				vrows = v;
+				capvrows = c;
+			}
+			vrows[nvrows++] = (vrow){ i, p, cont };
+			/* the bytes that fit in the row */
+			room = cont ? w - 2 : w;
+			int used = 0;
+			mbstate_t st;
+			memset(&st, 0, sizeof st);
+			const char *q = p, *space = NULL;
+			while (*q) {
+				wchar_t wc;
+				size_t k = mbrtowc(&wc, q, strlen(q), &st);
+				int cw = 1;
+				if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+					memset(&st, 0, sizeof st);
+					k = 1;
+				} else {
+					cw = wcwidth(wc) >= 0 ? wcwidth(wc) : 1;
+				}
+				if (used + cw > room)
+					break;
+				used += cw;
+				q += k;
+				if (*q == ' ' && used > room / 3)
+					space = q + 1;
+			}
+			if (*q && space)
+				q = space;	/* break between words */
+			if (q == p && *q)
+				q++;	/* never stuck */
+			p = q;
+			cont = true;
+		} while (*p && room > 2);
+	}
+}
+
 void tui_inspect_draw(const tui_rect *r, bool focused)
 {
 	if (r->h <= 0)
 		return;
-	char info[32] = "";
-	if (nlines > r->h - 1)
-		snprintf(info, sizeof info, "%d-%d of %d", top + 1,
-			 top + r->h - 1 < nlines ? top + r->h - 1 : nlines, nlines);
-	tui_title(r, "inspector", info, focused);
 	last_h = r->h - 1;
 	last_w = r->w - 1;
-	for (int i = 0; i < r->h - 1; i++) {
+	wrap_rows(r->w - 1 > 4 ? r->w - 1 : 4);
+	if (top > nvrows - last_h)
+		top = nvrows - last_h;
+	if (top < 0)
+		top = 0;
+	char info[64] = "";
+	if (nvrows > last_h)
+		snprintf(info, sizeof info, "%d-%d of %d rows", top + 1,
+			 top + last_h < nvrows ? top + last_h : nvrows, nvrows);
+	tui_title(r, "inspector", info, focused);
+	for (int i = 0; i < last_h; i++) {
 		int y = r->y + 1 + i;
 		tui_fill(y, r->x, r->w, A_NORMAL);
 		int k = top + i;
-		if (k >= nlines)
+		if (k >= nvrows)
 			continue;
+		const vrow *v = &vrows[k];
 		attr_t a = A_NORMAL;
-		switch (lines[k].kind) {
+		switch (lines[v->line].kind) {
 		case 1: a = A_BOLD; break;
 		case 2: a = viz_curses_has_color() ? viz_curses_pair(VIZ_PAIR_GREY) : A_DIM; break;
 		case 3: a = A_BOLD | viz_curses_pair(VIZ_PAIR_RED); break;
 		}
-		tui_put(y, r->x + 1, r->w - 1, lines[k].text, a);
+		int x = r->x + 1 + (v->cont ? 2 : 0);
+		int end = k + 1 < nvrows && vrows[k + 1].line == v->line ? (int)(vrows[k + 1].start - v->start) : -1;
+		if (end >= 0) {
+			char *part = strndup(v->start, (size_t)end);
+			if (part) {
+				tui_put(y, x, r->x + r->w - x, part, a);
+				free(part);
+			}
+		} else {
+			tui_put(y, x, r->x + r->w - x, v->start, a);
+		}
 	}
 }
 
@@ -383,13 +465,12 @@ void tui_inspect_act(tui_action a, const tui_rect *r)
 	case TUI_ACT_PAGE_UP: top -= page; break;
 	case TUI_ACT_PAGE_DOWN: top += page; break;
 	case TUI_ACT_TOP: top = 0; break;
-	case TUI_ACT_BOTTOM: top = nlines; break;
+	case TUI_ACT_BOTTOM: top = nvrows; break;
 	default: break;
 	}
-	int most = nlines - (r->h - 1);
+	int most = nvrows - (r->h - 1);
 	if (top > most)
 		top = most;
 	if (top < 0)
 		top = 0;
-	(void)last_h;
 }

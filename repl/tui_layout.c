@@ -7,8 +7,8 @@
  *   transcript (the input line is its last row)
  *   status line
  *
- * The graph gets what the others leave: the transcript takes about two
- * fifths of the height, the right column about three tenths of the width
+ * The graph gets what the others leave: the transcript takes about a
+ * third of the height, the right column about a third of the width
  * (within bounds that keep every pane usable at 80x24).
  */
 #include <config.h>
@@ -64,9 +64,9 @@ void tui_compute_layout(int rows, int cols, int zoom, bool viewer_only,
 		out->pane[zoom] = rect(0, 0, body, cols);
 		return;
 	}
-	int trans = viewer_only ? 0 : clamp((body * 38 + 50) / 100, 7, body - 10);
+	int trans = viewer_only ? 0 : clamp((body * 36 + 50) / 100, 7, body - 10);
 	int top = body - trans;
-	int right = viewer_only ? clamp(cols * 38 / 100, 30, 64) : clamp(cols * 30 / 100, 28, 50);
+	int right = viewer_only ? clamp(cols * 38 / 100, 30, 64) : clamp(cols * 33 / 100, 28, 56);
 	int gw = cols - right - 1;
 	int grads = viewer_only ? 0 : clamp((top * 40 + 50) / 100, 5, top - 6);
 	out->pane[TUI_GRAPH] = rect(0, 0, top, gw);

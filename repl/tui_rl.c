@@ -93,6 +93,15 @@ static void display_matches(char **matches, int num, int max_length)
 {
 	int width = tui_transcript_width();
 	int colw = max_length + 2;
+	/* the line as typed, then the candidates (as readline lists them) */
+	size_t pl = strlen(rl_display_prompt ? rl_display_prompt : ""), ll = strlen(rl_line_buffer);
+	char *echo = malloc(pl + ll + 1);
+	if (echo) {
+		memcpy(echo, rl_display_prompt ? rl_display_prompt : "", pl);
+		memcpy(echo + pl, rl_line_buffer, ll + 1);
+		tui_transcript_add(echo, TUI_TS_INPUT);
+		free(echo);
+	}
 	int cols = colw > 0 && width > colw ? width / colw : 1;
 	int rows = (num + cols - 1) / cols;
 	char line[1024];
@@ -132,6 +141,10 @@ static int key_tab(int count, int key)
 		tui_request_focus(+1);
 		return 0;
 	}
+	/* a second Tab lists the candidates: rl_complete knows a second Tab
+	 * by the function that ran last, which is this one */
+	if (rl_last_func == key_tab)
+		rl_last_func = rl_complete;
 	return rl_complete(count, key);
 }
 

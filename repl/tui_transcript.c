@@ -32,7 +32,6 @@ static size_t cur_len, cur_cap;
 static int cur_width;
 static bool cur_cr;		/* a '\r' came: the next character starts over */
 static int esc_state;		/* 0 text, 1 after ESC, 2 in CSI, 3 in OSC, 4 OSC after ESC */
-static unsigned char utf8_need;	/* continuation bytes still to come */
 
 static int line_width(const char *s)
 {
@@ -88,7 +87,6 @@ void tui_transcript_clear(void)
 	cur_width = 0;
 	cur_cr = false;
 	esc_state = 0;
-	utf8_need = 0;
 }
 
 static void cur_put(const char *s, size_t n)
@@ -189,7 +187,6 @@ void tui_transcript_output(const char *buf, size_t n)
 		else if ((c & 0xC0) != 0x80)
 			cur_width++;	/* roughly: a new character (width fixed on push) */
 	}
-	(void)utf8_need;
 	tui_dirty(TUI_INPUT);
 }
 
@@ -201,14 +198,26 @@ void tui_transcript_add(const char *text, int style)
 	for (;;) {
 		const char *nl = strchr(p, '\n');
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		char *t = malloc(n + 1);
+		/* tabs expand to 8 columns; other control characters go */
+		size_t tabs = 0;
+		for (size_t i = 0; i < n; i++)
+			tabs += p[i] == '\t';
+		char *t = malloc(n + tabs * 8 + 1);
 		if (t) {
-			memcpy(t, p, n);
-			t[n] = 0;
-			/* no control characters on screen */
-			for (char *q = t; *q; q++)
-				if ((unsigned char)*q < 0x20)
-					*q = ' ';
+			size_t k = 0;
+			int col = 0;
+			for (size_t i = 0; i < n; i++) {
+				unsigned char c = (unsigned char)p[i];
+				if (c == '\t') {
+					do
+						t[k++] = ' ';
+					while (++col % 8);
+				} else if (c >= 0x20) {
+					t[k++] = (char)c;
+					col += (c & 0xC0) != 0x80;
+				}
+			}
+			t[k] = 0;
 			push(t, style);
 		}
 		if (!nl)
@@ -309,7 +318,7 @@ void tui_transcript_draw(const tui_rect *r, bool focused, bool input,
 		return;
 	char info[64] = "";
 	if (offset > 0)
-		snprintf(info, sizeof info, "scrolled back %d rows; PgDn, End", offset);
+		snprintf(info, sizeof info, "scrolled back %d rows (PgDn returns)", offset);
 	tui_title(r, "transcript", info, focused);
 	int top = r->y + 1, h = r->h - 1 - (input ? 1 : 0), w = r->w;
 	last_width = w > 0 ? w : 1;
