@@ -24,3 +24,10 @@ bench_bench_viz_LDADD = libagviz.la libagcore.la -lm
 ## repl: start-up time of agdb next to lua5.4 and `import torch`.
 bench_sh += bench/startup.sh bench/autograd.sh
 EXTRA_DIST += bench/startup.sh bench/autograd.sh
+
+## The viewer: from a key to the redrawn screen, agdb in a pseudo-terminal
+## (Enter at 100, 1,000 and 10,000 nodes; a scroll key at 10,000).
+bench_list += bench/bench_tui
+EXTRA_PROGRAMS += bench/bench_tui
+bench_bench_tui_SOURCES = bench/bench_tui.c
+bench_bench_tui_LDADD = -lutil

@@ -96,6 +96,7 @@ static void collect_globals(lua_State *L, graph_req *r, bool collect)
 	for (int i = 0; i < n; i++) {
 		r->names[i].tensor_id = found[i].t->id;
 		r->names[i].name = found[i].name;
+		r->names[i].tensor = found[i].t;
 	}
 	r->nnames = n;
 	if (collect)

@@ -63,7 +63,7 @@ static struct {
 	/* AGDB_TUI_TIMING: how long from a key to the redrawn screen */
 	FILE *timing;
 	bool ready_logged;
-	double t_key;
+	double t_key, t_read;
 	const char *t_kind;
 } T = { .zoom = -1 };
 
@@ -280,6 +280,7 @@ static ssize_t read_input(int wait_ms)
 		return 0;
 	unsigned char buf[4096];
 	ssize_t r = read(tui_term_input_fd(), buf, sizeof buf);
+	T.t_read = now_ms();
 	if (r > 0)
 		in_push(buf, (size_t)r);
 	else if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN))
@@ -526,7 +527,11 @@ static void draw(void)
 	wnoutrefresh(stdscr);
 	doupdate();
 	if (T.timing && T.t_key > 0) {
-		fprintf(T.timing, "%s %.3f\n", T.t_kind, now_ms() - T.t_key);
+		double snap, lay;
+		bool laid;
+		tui_graph_timing(&snap, &lay, &laid);
+		fprintf(T.timing, "%s %.3f snapshot %.3f layout %.3f\n", T.t_kind,
+			now_ms() - T.t_key, snap, laid ? lay : 0.0);
 		fflush(T.timing);
 		T.t_key = 0;
 	}
@@ -820,10 +825,6 @@ static bool handle_input(void)
 				if (read_input(ESC_WAIT_MS) > 0)
 					continue;
 			}
-			if (b[0] == '\r' || b[0] == '\n') {
-				T.t_key = now_ms();
-				T.t_kind = "enter";
-			}
 			tui_rl_read();
 			handle_requests();
 			bool eof;
@@ -831,6 +832,11 @@ static bool handle_input(void)
 			if (eof)
 				return false;
 			if (line) {
+				/* from when the bytes with the Enter were read (readline
+				 * reads ahead what was typed, so the Enter itself is
+				 * seen only as the end of the line) */
+				T.t_key = T.t_read;
+				T.t_kind = "enter";
 				process_line(line);
 				free(line);
 				return true;	/* the loop looks at :quit, :tui off */

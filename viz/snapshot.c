@@ -135,9 +135,38 @@ static const char *name_of(const viz_snapshot_options *o, uint64_t id)
 	return i >= 0 ? o->names[i].name : NULL;
 }
 
+/* "[2, 3]" as ag_shape_str writes it, without printf: a snapshot writes
+ * one per node, and printf's cost showed at 10,000 nodes. */
 static void shape_text(char *buf, size_t n, const int64_t *shape, int ndim)
 {
-	ag_shape_str(shape, ndim, buf, n);
+	char tmp[AG_MAX_DIMS * 22 + 4];
+	size_t k = 0;
+	tmp[k++] = '[';
+	for (int d = 0; d < ndim && d < AG_MAX_DIMS; d++) {
+		if (d) {
+			tmp[k++] = ',';
+			tmp[k++] = ' ';
+		}
+		int64_t v = shape[d];
+		char digits[24];
+		int m = 0;
+		uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+		do
+			digits[m++] = (char)('0' + u % 10);
+		while ((u /= 10) > 0);
+		if (v < 0)
+			tmp[k++] = '-';
+		while (m > 0)
+			tmp[k++] = digits[--m];
+	}
+	tmp[k++] = ']';
+	tmp[k] = 0;
+	if (n == 0)
+		return;
+	if (k >= n)
+		k = n - 1;
+	memcpy(buf, tmp, k);
+	buf[k] = 0;
 }
 
 static viz_grad_stats stats_of(const ag_grad_stats *s)
@@ -153,16 +182,19 @@ static viz_grad_stats stats_of(const ag_grad_stats *s)
 	return v;
 }
 
-/* Resolves tensor ids to live tensors through a table built once. */
+/* Resolves tensor ids to live tensors through a table built once, when
+ * first needed (most backward snapshots never need it). */
 typedef struct live_table {
 	idmap map;
 	ag_tensor **list;
 	int n;
+	bool built;
 } live_table;
 
 static int live_build(live_table *lt)
 {
 	memset(lt, 0, sizeof *lt);
+	lt->built = true;
 	size_t n = ag_registry_count();
 	lt->list = calloc(n ? n : 1, sizeof *lt->list);
 	if (!lt->list)
@@ -175,8 +207,10 @@ static int live_build(live_table *lt)
 	return 0;
 }
 
-static ag_tensor *live_find(const live_table *lt, uint64_t id)
+static ag_tensor *live_find(live_table *lt, uint64_t id)
 {
+	if (!lt->built && live_build(lt) < 0)
+		ag_error_clear();	/* out of memory: the tensor counts as gone */
 	int i = idmap_get(&lt->map, id, -1);
 	return i >= 0 ? lt->list[i] : NULL;
 }
@@ -635,7 +669,7 @@ static viz_graph *snapshot_backward(ag_tensor *const *roots, int nroots,
 	walk w = { 0 };
 	bool *keep = NULL;
 	s.g = viz_graph_new();
-	if (!s.g || live_build(&s.live) < 0 || walk_graph(&w, roots, nroots) < 0)
+	if (!s.g || walk_graph(&w, roots, nroots) < 0)
 		goto fail;
 	if (w.n > o->max_nodes) {
 		/* too big: draw what prune.c chooses, and say so */
@@ -652,7 +686,8 @@ static viz_graph *snapshot_backward(ag_tensor *const *roots, int nroots,
 	}
 	/* which named tensor each node belongs to (output 0 only) */
 	for (int i = 0; i < o->nnames; i++) {
-		ag_tensor *t = live_find(&s.live, o->names[i].tensor_id);
+		ag_tensor *t = o->names[i].tensor ? o->names[i].tensor
+						  : live_find(&s.live, o->names[i].tensor_id);
 		if (t && t->grad_fn && t->output_nr == 0 &&
 		    !idmap_get(&s.var_of_node, t->grad_fn->id, 0) &&
 		    idmap_put(&s.var_of_node, t->grad_fn->id, i + 1) < 0)
