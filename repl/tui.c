@@ -982,9 +982,8 @@ int tui_loop(lua_State *L, int *status)
 		char banner[160];
 		repl_banner(banner, sizeof banner);
 		tui_transcript_add(banner, TUI_TS_NOTE);
-		tui_transcript_add("The graph of every global tensor is drawn after each line "
-				   "(:graph EXPR draws one; Tab on an empty line walks it).",
-				   TUI_TS_NOTE);
+		tui_transcript_add("The graph redraws after each line. Tab (on an empty line) "
+				   "walks it, F1 lists the keys.", TUI_TS_NOTE);
 		T.banner_shown = true;
 	}
 	T.graph_stale = true;

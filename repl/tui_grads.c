@@ -117,20 +117,20 @@ void tui_grads_draw(const tui_rect *r, bool focused)
 		return;
 	}
 	bool ascii = tui_ascii();
-	/* columns: name, shape, bar, mean, max (as room allows) */
-	int nw = 9, sw = 9, bw = 8, numw = 8;
-	bool show_max = w >= nw + sw + bw + 2 * numw + 4;
-	bool show_shape = w >= nw + sw + bw + numw + 3;
-	if (!show_shape)
-		nw = w - bw - numw - 3 > 4 ? w - bw - numw - 3 : 4;
-	if (show_max)
-		nw = w - sw - bw - 2 * numw - 4;
-	if (nw > 24)
-		nw = 24;
+	/* columns: name, bar, mean always; then shape and max as room allows */
+	int avail = w - 1, bw = 8, numw = 8, sw = 9, nw;
+	int fixed = bw + 1 + numw;
+	bool show_shape = avail >= 6 + 1 + fixed + sw + 1;
+	bool show_max = show_shape && avail >= 6 + 1 + fixed + sw + 1 + numw;
+	nw = avail - fixed - 1 - (show_shape ? sw + 1 : 0) - (show_max ? numw : 0);
+	if (nw > 20)
+		nw = 20;
+	if (nw < 4)
+		nw = 4;
 	char head[128];
-	snprintf(head, sizeof head, "%-*s%s%-*s %-*s %s%s", nw, "name", show_shape ? " " : "",
-		 show_shape ? sw : 0, show_shape ? "shape" : "", bw, "|g| log",
-		 "mean", show_max ? "     max" : "");
+	snprintf(head, sizeof head, "%-*s %s%*s%-*s %-*s%s", nw, "name",
+		 show_shape ? "shape" : "", show_shape ? sw + 1 - 5 : 0, "", bw, "|g| log",
+		 numw, "mean", show_max ? "max" : "");
 	tui_put(y0, r->x + 1, w - 1, head, A_BOLD);
 	int rows_shown = h - 1;
 	if (cur >= 0) {
