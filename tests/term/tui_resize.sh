@@ -40,6 +40,32 @@ check '^42$' "and it works"
 key C-d
 check '^\[agdb exited 0\]' "it ends"
 
+# colours: meaning in colour with 8 colours (TERM=xterm), none with
+# NO_COLOR, where bold carries the "new" mark (and the word "new" does)
+tm_stop
+tm_start_tui 100x30 "NO_COLOR=" "TERM=xterm"
+see '^\[transcript\]' "a viewer with colours"
+line 'k = torch.ones(2, {requires_grad=true})'
+see '│ ◆ k +│' "k is drawn"
+tm capture-pane -e -p -t t | grep '◆ k' | grep -q '\[3[0-7]m\|;3[0-7]m'
+ok $? "8 colours: the leaf has a colour"
+tm capture-pane -e -p -t t | grep '◆ k' | grep -q '\[1m\|;1m\|\[1;'
+ok $? "8 colours: the new node is bold"
+key C-d
+see '^\[agdb exited 0\]' "it ends"
+tm_stop
+tm_start_tui 100x30
+see '^\[transcript\]' "a viewer under NO_COLOR"
+line 'k = torch.ones(2, {requires_grad=true})'
+see '│ ◆ k +│' "k is drawn"
+tm capture-pane -e -p -t t | grep -q '\[3[0-7]m\|;3[0-7]m\|38;5;'
+[ $? -ne 0 ]
+ok $? "NO_COLOR: no colour anywhere on the screen"
+tm capture-pane -e -p -t t | grep '◆ k' | grep -q '\[1m\|;1m\|\[1;'
+ok $? "NO_COLOR: the new node is bold"
+key C-d
+see '^\[agdb exited 0\]' "it ends"
+
 # --tui after -e: the viewer shows what -e made
 tm_stop
 tm_start_tui 100x30 -- --tui -e 'p = torch.ones(2, {requires_grad=true}); q = p * 3'
