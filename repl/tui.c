@@ -144,6 +144,34 @@ void tui_request_redraw(void)
 	T.req_redraw = true;
 }
 
+static const tui_pane_class *const panes[TUI_NPANES] = {
+	[TUI_INPUT] = &tui_transcript_pane,
+	[TUI_GRAPH] = &tui_graph_pane,
+	[TUI_INSPECT] = &tui_inspect_pane,
+	[TUI_GRADS] = &tui_grads_pane,
+};
+
+bool tui_input_shown(void)
+{
+	return !T.viewer_only && !T.running;
+}
+
+bool tui_grow(void *p, int *cap, int need, size_t elsize)
+{
+	void **pp = p;
+	if (need <= *cap)
+		return true;
+	int c = *cap ? *cap : 32;
+	while (c < need)
+		c *= 2;
+	void *n = realloc(*pp, (size_t)c * elsize);
+	if (!n)
+		return false;
+	*pp = n;
+	*cap = c;
+	return true;
+}
+
 int tui_transcript_width(void)
 {
 	int w = T.lay.pane[TUI_INPUT].w;
@@ -483,22 +511,9 @@ static void draw(void)
 		const tui_rect *r = &T.lay.pane[p];
 		if (r->h <= 0 || !(all || T.dirty[p]))
 			continue;
-		bool focused = T.focus == (tui_pane_id)p;
-		switch (p) {
-		case TUI_INPUT:
-			tui_transcript_draw(r, focused, !T.viewer_only && !T.running,
-					    &T.cursor_y, &T.cursor_x);
-			break;
-		case TUI_GRAPH:
-			tui_graph_draw(r, focused);
-			break;
-		case TUI_INSPECT:
-			tui_inspect_draw(r, focused);
-			break;
-		case TUI_GRADS:
-			tui_grads_draw(r, focused);
-			break;
-		}
+		panes[p]->draw(r, T.focus == (tui_pane_id)p);
+		if (p == TUI_INPUT)
+			tui_transcript_cursor(&T.cursor_y, &T.cursor_x);
 		T.dirty[p] = false;
 	}
 	if (all)
@@ -696,19 +711,8 @@ static void do_action(tui_pane_id p, tui_action a)
 	default:
 		break;
 	}
-	switch (p) {
-	case TUI_GRAPH:
-		tui_graph_act(a, r);
-		break;
-	case TUI_INSPECT:
-		tui_inspect_act(a, r);
-		break;
-	case TUI_GRADS:
-		tui_grads_act(a, r);
-		break;
-	default:
-		break;
-	}
+	if (panes[p]->act)
+		panes[p]->act(a, r);
 	T.dirty[p] = true;
 }
 
@@ -729,22 +733,17 @@ static void do_mouse(const tui_mouse *m)
 		return;
 	const tui_rect *r = &T.lay.pane[p];
 	if (m->button == 64 || m->button == 65) {
-		int d = m->button == 64 ? -1 : +1;
-		if (p == TUI_INPUT)
-			tui_transcript_scroll(-3 * d);
-		else
-			for (int i = 0; i < 3; i++)
-				do_action(p, d < 0 ? TUI_ACT_SCROLL_UP : TUI_ACT_SCROLL_DOWN);
+		/* the wheel scrolls the pane under the pointer, focused or not */
+		for (int i = 0; i < 3; i++)
+			do_action(p, m->button == 64 ? TUI_ACT_SCROLL_UP : TUI_ACT_SCROLL_DOWN);
 		return;
 	}
 	if (m->button != 0)
 		return;
 	if (T.focus != p)
 		tui_set_focus(p);
-	if (p == TUI_GRAPH)
-		tui_graph_click(m->y - r->y - 1, m->x - r->x, r);
-	else if (p == TUI_GRADS)
-		tui_grads_click(m->y - r->y - 1, m->x - r->x, r);
+	if (panes[p]->click)
+		panes[p]->click(m->y - r->y - 1, m->x - r->x, r);
 	T.dirty[p] = true;
 }
 

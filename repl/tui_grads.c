@@ -36,14 +36,8 @@ void tui_grads_update(const viz_graph *g)
 		if (in->kind != VIZ_NODE_TENSOR || !in->grad.valid ||
 		    !(in->flags & (VIZ_FLAG_LEAF | VIZ_FLAG_PARAM)))
 			continue;
-		if (nrows == caprows) {
-			int c = caprows ? caprows * 2 : 32;
-			grow *r = realloc(rows, sizeof *r * (size_t)c);
-			if (!r)
-				return;
-			rows = r;
-			caprows = c;
-		}
+		if (!tui_grow(&rows, &caprows, nrows + 1, sizeof *rows))
+			return;
 		grow *r = &rows[nrows++];
 		r->node = i;
 		const char *nm = (in->flags & VIZ_FLAG_PARAM) && in->scope ? in->scope :
@@ -100,7 +94,7 @@ static void bar(char *buf, size_t n, const viz_grad_stats *g, int cells, bool as
 	buf[used] = 0;
 }
 
-void tui_grads_draw(const tui_rect *r, bool focused)
+static void draw(const tui_rect *r, bool focused)
 {
 	if (r->h <= 0)
 		return;
@@ -175,7 +169,7 @@ void tui_grads_draw(const tui_rect *r, bool focused)
 	}
 }
 
-void tui_grads_act(tui_action a, const tui_rect *r)
+static void act(tui_action a, const tui_rect *r)
 {
 	int page = r->h > 4 ? r->h - 3 : 1;
 	switch (a) {
@@ -210,7 +204,7 @@ void tui_grads_act(tui_action a, const tui_rect *r)
 		cur = -1;
 }
 
-void tui_grads_click(int y, int x, const tui_rect *r)
+static void click(int y, int x, const tui_rect *r)
 {
 	(void)x;
 	(void)r;
@@ -220,3 +214,5 @@ void tui_grads_click(int y, int x, const tui_rect *r)
 		tui_graph_select(rows[cur].node);
 	}
 }
+
+const tui_pane_class tui_grads_pane = { draw, act, click };

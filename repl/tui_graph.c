@@ -836,7 +836,7 @@ void tui_graph_act(tui_action a, const tui_rect *r)
 	tui_dirty(TUI_GRAPH);
 }
 
-void tui_graph_click(int y, int x, const tui_rect *r)
+static void click(int y, int x, const tui_rect *r)
 {
 	int w, h, lw = 0, lh = 0;
 	content_size(r, &w, &h);
@@ -878,7 +878,7 @@ static void mark_box(const viz_box *b, int y0, int x0, int w, int h, attr_t a, b
 	}
 }
 
-void tui_graph_draw(const tui_rect *r, bool focused)
+static void draw(const tui_rect *r, bool focused)
 {
 	if (r->h <= 0)
 		return;
@@ -947,3 +947,5 @@ void tui_graph_draw(const tui_rect *r, bool focused)
 		tui_put(r->y + r->h - 1, x0, w, G.error, ea);
 	}
 }
+
+const tui_pane_class tui_graph_pane = { draw, tui_graph_act, click };

@@ -70,14 +70,8 @@ static void add(int kind, const char *fmt, ...)
 		char *nl = strchr(p, '\n');
 		if (nl)
 			*nl = 0;
-		if (nlines == cap) {
-			int c = cap ? cap * 2 : 64;
-			iline *nl2 = realloc(lines, sizeof *nl2 * (size_t)c);
-			if (!nl2)
-				return;
-			lines = nl2;
-			cap = c;
-		}
+		if (!tui_grow(&lines, &cap, nlines + 1, sizeof *lines))
+			return;
 		lines[nlines].text = strdup(p);
 		lines[nlines].kind = (unsigned char)kind;
 		if (lines[nlines].text)
@@ -371,14 +365,8 @@ static void wrap_rows(int w)
 		bool cont = false;
 		int room = w;
 		do {
-			if (nvrows == capvrows) {
-				int c = capvrows ? capvrows * 2 : 64;
-				vrow *v = realloc(vrows, sizeof *v * (size_t)c);
-				if (!v)
-					return;
-				vrows = v;
-				capvrows = c;
-			}
+			if (!tui_grow(&vrows, &capvrows, nvrows + 1, sizeof *vrows))
+				return;
 			vrows[nvrows++] = (vrow){ i, p, cont };
 			/* the bytes that fit in the row */
 			room = cont ? w - 2 : w;
@@ -413,7 +401,7 @@ static void wrap_rows(int w)
 	}
 }
 
-void tui_inspect_draw(const tui_rect *r, bool focused)
+static void draw(const tui_rect *r, bool focused)
 {
 	if (r->h <= 0)
 		return;
@@ -456,7 +444,7 @@ void tui_inspect_draw(const tui_rect *r, bool focused)
 	}
 }
 
-void tui_inspect_act(tui_action a, const tui_rect *r)
+static void act(tui_action a, const tui_rect *r)
 {
 	int page = r->h > 3 ? r->h - 2 : 1;
 	switch (a) {
@@ -474,3 +462,5 @@ void tui_inspect_act(tui_action a, const tui_rect *r)
 	if (top < 0)
 		top = 0;
 }
+
+const tui_pane_class tui_inspect_pane = { draw, act, NULL };

@@ -311,9 +311,19 @@ static attr_t style_attr(int style)
 	return A_NORMAL;
 }
 
-void tui_transcript_draw(const tui_rect *r, bool focused, bool input,
-			 int *cursor_y, int *cursor_x)
+static int cursor_y = -1, cursor_x;
+
+bool tui_transcript_cursor(int *y, int *x)
 {
+	*y = cursor_y;
+	*x = cursor_x;
+	return cursor_y >= 0;
+}
+
+static void draw(const tui_rect *r, bool focused)
+{
+	bool input = tui_input_shown();
+	cursor_y = -1;
 	if (r->h <= 0)
 		return;
 	char info[64] = "";
@@ -343,9 +353,22 @@ void tui_transcript_draw(const tui_rect *r, bool focused, bool input,
 		}
 	}
 	if (input && r->h >= 2) {
-		int cy = r->y + r->h - 1, cx = r->x;
-		tui_rl_draw(cy, r->x, w, &cx);
-		*cursor_y = cy;
-		*cursor_x = cx;
+		cursor_y = r->y + r->h - 1;
+		tui_rl_draw(cursor_y, r->x, w, &cursor_x);
 	}
 }
+
+static void act(tui_action a, const tui_rect *r)
+{
+	(void)r;
+	switch (a) {
+	case TUI_ACT_SCROLL_UP: tui_transcript_scroll(1); break;
+	case TUI_ACT_SCROLL_DOWN: tui_transcript_scroll(-1); break;
+	case TUI_ACT_PAGE_UP: tui_transcript_page(1); break;
+	case TUI_ACT_PAGE_DOWN: tui_transcript_page(-1); break;
+	case TUI_ACT_BOTTOM: tui_transcript_bottom(); break;
+	default: break;
+	}
+}
+
+const tui_pane_class tui_transcript_pane = { draw, act, NULL };

@@ -27,6 +27,21 @@
 #include "graph.h"
 #include "tui_model.h"
 
+/* ------------------------------------------------------------ panes */
+
+/* A pane as the manager sees it (htop's Panel): it draws itself into its
+ * rectangle (the first row is its title), does the actions of its keys
+ * (tui_keys.c's table), and takes a click at (y, x) of its content (the
+ * row under the title is 0).  act and click may be NULL. */
+typedef struct tui_pane_class {
+	void (*draw)(const tui_rect *r, bool focused);
+	void (*act)(tui_action a, const tui_rect *r);
+	void (*click)(int y, int x, const tui_rect *r);
+} tui_pane_class;
+
+extern const tui_pane_class tui_transcript_pane, tui_graph_pane, tui_inspect_pane,
+	tui_grads_pane;
+
 /* ------------------------------------------------------------ tui.c */
 
 /* The Lua state of the session. */
@@ -50,6 +65,12 @@ int tui_input_getc(void);
 size_t tui_input_avail(void);
 /* Width of the transcript pane (for completion lists). */
 int tui_transcript_width(void);
+/* Whether the transcript shows the input line now (not while a chunk
+ * runs, not in :view). */
+bool tui_input_shown(void);
+/* A growable array: *p grows to hold need elements (cap doubles); false
+ * when out of memory (then *p is unchanged). */
+bool tui_grow(void *p, int *cap, int need, size_t elsize);
 
 /* Drawing helpers (stdscr; everything is clipped to w cells).  UTF-8 in,
  * returns the cells used. */
@@ -120,23 +141,18 @@ void tui_transcript_scroll(int rows);
 void tui_transcript_page(int pages);
 void tui_transcript_bottom(void);
 int tui_transcript_lines(void);
-/* The pane: title, the lines that fit, and the input line in the last
- * row (when input is set); *cursor_y/x get the input cursor. */
-void tui_transcript_draw(const tui_rect *r, bool focused, bool input,
-			 int *cursor_y, int *cursor_x);
+/* Where the input line's cursor was drawn (false: it was not). */
+bool tui_transcript_cursor(int *y, int *x);
 
 /* ------------------------------------------------------------ tui_graph.c */
-
-typedef struct tui_graph_pane tui_graph_pane;
 
 void tui_graph_reset(void);	/* forget the graph (start/stop) */
 /* After a line ran (or at start): takes a new snapshot; lays it out only
  * when it changed; marks the nodes the line created.  Runs user code only
  * for a pinned expression, protected, with Ctrl-C armed. */
 void tui_graph_refresh(lua_State *L, bool after_line);
-void tui_graph_draw(const tui_rect *r, bool focused);
+/* The pane's actions, for the manager's own uses (Ctrl-C ends a search). */
 void tui_graph_act(tui_action a, const tui_rect *r);
-void tui_graph_click(int y, int x, const tui_rect *r);
 /* The search prompt (after /): true while it takes the keys. */
 bool tui_graph_search_active(void);
 bool tui_graph_search_key(int key);
@@ -165,8 +181,6 @@ void tui_graph_timing(double *snapshot_ms, double *layout_ms, bool *laid_out);
 
 /* Builds the inspector's lines for the graph's selected node. */
 void tui_inspect_update(lua_State *L);
-void tui_inspect_draw(const tui_rect *r, bool focused);
-void tui_inspect_act(tui_action a, const tui_rect *r);
 /* The selected node's variable name (or op name), for y; NULL if none. */
 const char *tui_inspect_name(void);
 
@@ -174,8 +188,5 @@ const char *tui_inspect_name(void);
 
 /* Rows for every leaf with a .grad in the graph. */
 void tui_grads_update(const viz_graph *g);
-void tui_grads_draw(const tui_rect *r, bool focused);
-void tui_grads_act(tui_action a, const tui_rect *r);
-void tui_grads_click(int y, int x, const tui_rect *r);
 
 #endif

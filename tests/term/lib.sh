@@ -87,18 +87,8 @@ tm_start_tui() {
 # has no scrollback), trailing blanks trimmed.
 view() { tm capture-pane -p -t t | sed 's/[[:space:]]*$//'; }
 
-# wait_view GREP-E-PATTERN [COUNT]: until the screen shows at least COUNT
-# (default 1) lines matching; fails after WAIT_SECS.
-wait_view() {
-	want=${2:-1}
-	end=$(( $(date +%s) + WAIT_SECS ))
-	while :; do
-		n=$(view | grep -c -E -- "$1")
-		[ "$n" -ge "$want" ] && return 0
-		[ "$(date +%s)" -ge "$end" ] && return 1
-		sleep 0.1
-	done
-}
+# wait_view GREP-E-PATTERN [COUNT]: until the screen shows it.
+wait_view() { wait_lines view "$@"; }
 
 # wait_gone GREP-E-PATTERN: until no line of the screen matches.
 wait_gone() {
@@ -112,16 +102,7 @@ wait_gone() {
 
 # see GREP-E-PATTERN DESCRIPTION [COUNT]: a TAP test waiting for the
 # screen to show it.
-see() {
-	wait_view "$1" "${3:-1}"
-	st=$?
-	ok $st "$2"
-	if [ $st -ne 0 ]; then
-		diag "nothing on screen matches: $1" "screen was:"
-		view | grep -v '^$' | tail -40 | diag_stdin
-	fi
-	return $st
-}
+see() { check_lines view "$1" "$2" "${3:-1}" 40; }
 
 # gone GREP-E-PATTERN DESCRIPTION: a TAP test waiting for it to go.
 gone() {
@@ -158,30 +139,39 @@ key() { tm send-keys -t t "$@"; }
 # Types a line and presses Enter.
 line() { type_text "$1"; key Enter; }
 
-# wait_for GREP-E-PATTERN [COUNT]: until the transcript has at least COUNT
-# (default 1) lines matching; fails after WAIT_SECS.
-wait_for() {
-	want=${2:-1}
+# wait_lines SOURCE GREP-E-PATTERN [COUNT]: until the output of SOURCE
+# (screen or view) has at least COUNT (default 1) lines matching; fails
+# after WAIT_SECS.
+wait_lines() {
+	want=${3:-1}
 	end=$(( $(date +%s) + WAIT_SECS ))
 	while :; do
-		n=$(screen | grep -c -E -- "$1")
+		n=$($1 | grep -c -E -- "$2")
 		[ "$n" -ge "$want" ] && return 0
 		[ "$(date +%s)" -ge "$end" ] && return 1
 		sleep 0.1
 	done
 }
 
-# check GREP-E-PATTERN DESCRIPTION [COUNT]: a TAP test waiting for output.
-check() {
-	wait_for "$1" "${3:-1}"
+# wait_for GREP-E-PATTERN [COUNT]: until the transcript (scrollback too)
+# shows it.
+wait_for() { wait_lines screen "$@"; }
+
+# check_lines SOURCE GREP-E-PATTERN DESCRIPTION COUNT TAIL: a TAP test
+# waiting for SOURCE to show it; on failure the last TAIL lines are shown.
+check_lines() {
+	wait_lines "$1" "$2" "$4"
 	st=$?
-	ok $st "$2"
+	ok $st "$3"
 	if [ $st -ne 0 ]; then
-		diag "no line matching: $1" "screen was:"
-		screen | grep -v '^$' | tail -15 | diag_stdin
+		diag "no line matching: $2" "screen was:"
+		$1 | grep -v '^$' | tail -"$5" | diag_stdin
 	fi
 	return $st
 }
+
+# check GREP-E-PATTERN DESCRIPTION [COUNT]: a TAP test waiting for output.
+check() { check_lines screen "$1" "$2" "${3:-1}" 15; }
 diag_stdin() { sed 's/^/#   /'; }
 
 # The number of prompts on screen so far (a prompt = agdb is idle).
