@@ -359,16 +359,19 @@ static viz_graph *build(lua_State *L, int idx, int kw, graph_req *r)
 /* ------------------------------------------------------------ live view */
 
 typedef struct live_req {
+	lua_State *L;
 	const char *expr;
 	int ref;
 	int view, max_nodes;
 	viz_graph *g;
 } live_req;
 
-static int live_snapshot(lua_State *L)
+/* Runs protected (repl_protected): a Lua error unwinds from here. */
+static int live_snapshot(void *ud)
 {
-	live_req *q = lua_touserdata(L, 1);
-	graph_req *r = new_req(L);	/* at 1; q moves to 2 */
+	live_req *q = ud;
+	lua_State *L = q->L;
+	graph_req *r = new_req(L);	/* at the bottom of this call's stack */
 	if (q->expr)
 		lua_pushstring(L, q->expr);
 	else if (q->ref != LUA_NOREF && q->ref != LUA_REFNIL)
@@ -383,27 +386,14 @@ static int live_snapshot(lua_State *L)
 	r->snap.names = r->names;
 	r->snap.nnames = r->nnames;
 	q->g = viz_snapshot(r->roots, r->nroots, &r->snap);
-	if (!q->g)
-		return repl_core_error(L);
-	return 0;
+	return q->g ? 0 : -1;
 }
 
 struct viz_graph *repl_graph_live(lua_State *L, const char *expr, int ref, int view,
 				  int max_nodes, char *err, size_t n)
 {
-	live_req q = { .expr = expr, .ref = ref, .view = view, .max_nodes = max_nodes };
-	int top = lua_gettop(L);
-	lua_pushcfunction(L, live_snapshot);
-	lua_pushlightuserdata(L, &q);
-	int st = repl_docall(L, 1, 0);
-	if (st != LUA_OK) {
-		const char *msg = lua_tostring(L, -1);
-		snprintf(err, n, "%s", msg ? msg : "(error object is not a string)");
-		lua_settop(L, top);
-		return NULL;
-	}
-	lua_settop(L, top);
-	return q.g;
+	live_req q = { .L = L, .expr = expr, .ref = ref, .view = view, .max_nodes = max_nodes };
+	return repl_protected(L, live_snapshot, &q, err, n) == 0 ? q.g : NULL;
 }
 
 /* agdb.graph([x], [opts]) -> the drawing as a string */

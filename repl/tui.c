@@ -69,9 +69,7 @@ static struct {
 
 static double now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+	return repl_now() * 1e3;
 }
 
 /* ------------------------------------------------------------ services */
@@ -1064,7 +1062,10 @@ bool tui_command_line(lua_State *L, const char *line)
 	int view, detail;
 	if (repl_graph_parse_line(s + len, &expr, &view, &detail) < 0)
 		return false;
-	tui_graph_pin(L, expr, LUA_NOREF, view, detail);
+	if (!tui_graph_try_pin(L, expr, view, detail)) {
+		free(expr);
+		return true;
+	}
 	if (strcmp(cmd->name, "view") == 0) {
 		tui_set_focus(TUI_GRAPH);
 		T.zoom = TUI_GRAPH;
@@ -1078,7 +1079,6 @@ bool tui_command_line(lua_State *L, const char *line)
 		snprintf(note, sizeof note, "graph pane: every global tensor");
 	tui_transcript_add(note, TUI_TS_NOTE);
 	free(expr);
-	T.graph_stale = true;
 	return true;
 }
 

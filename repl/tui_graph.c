@@ -58,9 +58,7 @@ static const char *const detail_names[] = { "compact", "normal", "full" };
 
 static double now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+	return repl_now() * 1e3;
 }
 
 /* ------------------------------------------------------------ identity */
@@ -522,6 +520,28 @@ void tui_graph_pin(lua_State *L, const char *expr, int ref, int view, int detail
 	G.sel = -1;
 }
 
+bool tui_graph_try_pin(lua_State *L, const char *expr, int view, int detail)
+{
+	char *old = G.expr ? strdup(G.expr) : NULL;
+	int old_view = G.view, old_detail = G.detail;
+	tui_graph_pin(L, expr, LUA_NOREF, view, detail);
+	tui_graph_refresh(L, false);
+	if (!G.error[0]) {
+		free(old);
+		return true;
+	}
+	/* a typo: say so, and keep drawing what was drawn */
+	char msg[sizeof G.error];
+	memcpy(msg, G.error, sizeof msg);
+	tui_graph_pin(L, old, LUA_NOREF, old_view, old_detail);
+	free(old);
+	tui_graph_refresh(L, false);
+	memcpy(G.error, msg, sizeof msg);
+	G.error[0] = 0;
+	tui_transcript_add(msg, TUI_TS_ERROR);
+	return false;
+}
+
 const char *tui_graph_root(void)
 {
 	static char buf[96];
@@ -790,14 +810,9 @@ void tui_graph_act(tui_action a, const tui_rect *r)
 		}
 		break;
 	case TUI_ACT_SEARCH:
-		G.prompt = true;
-		G.query[0] = 0;
-		free(G.matches);
-		G.matches = NULL;
-		G.nmatches = 0;
-		break;
 	case TUI_ACT_CLEAR_SEARCH:
-		G.prompt = false;
+		/* / starts a new search, Esc ends it */
+		G.prompt = a == TUI_ACT_SEARCH;
 		G.query[0] = 0;
 		free(G.matches);
 		G.matches = NULL;

@@ -162,7 +162,10 @@ bool tui_graph_has_matches(void);
  * value (a registry reference, owned by the pane from now on), or to all
  * global tensors (expr and ref both unset).  Options (-1: keep). */
 void tui_graph_pin(lua_State *L, const char *expr, int ref, int view, int detail);
-/* "every global tensor" or "EXPR (pinned)" for the status line. */
+/* :graph EXPR: pins and draws; when EXPR fails, says why in the
+ * transcript and keeps the pin it had.  True when pinned. */
+bool tui_graph_try_pin(lua_State *L, const char *expr, int view, int detail);
+/* "all globals" or "root: EXPR" for the status line. */
 const char *tui_graph_root(void);
 const char *tui_graph_view_name(void);
 const char *tui_graph_detail_name(void);

@@ -50,6 +50,18 @@ line 'for i = 1, 3 do print("tick " .. i); local t = os.clock(); while os.clock(
 see '^tick 1$' "the output of a running chunk shows as it comes"
 see '^tick 3$' "until it ends"
 
+# :graph EXPR pins the graph pane (with options), :graph alone unpins
+line 'gx = torch.ones(2, {requires_grad=true}); gd = gx:detach(); gout = (gd * gx):sum()'
+line ':graph gout forward'
+see '^graph pane: gout' ":graph EXPR pins the graph pane"
+see 'forward │ normal │ root: gout' "the status line says the view and the root"
+see '✂' "the forward view draws the detach cut"
+line ':graph nosuchname'
+see "^agdb.graph: 'nosuchname' is nil" "a bad :graph expression is an error in the transcript"
+see 'root: gout' "and the pin stays"
+line ':graph backward'
+see 'backward │ normal │ all globals' ":graph alone unpins (and takes its options)"
+
 line 'print(torch.arange(0, 600):view(300, 2))'
 see '^        \[598, 599\]\]\)$' "a 300-line tensor prints into the transcript"
 key PPage
