@@ -614,6 +614,7 @@ static void process_line(char *line)
 		free(echo);
 	}
 	repl_history_add(line);
+	tui_rl_history_moved();
 	T.run_start = T.last_live = now_ms();
 	lua_sethook(T.L, live_hook, LUA_MASKCOUNT, 20000);
 	repl_feed_line(T.L, line);

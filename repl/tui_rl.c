@@ -306,6 +306,13 @@ char *tui_rl_take_line(bool *eof)
 	return l;
 }
 
+void tui_rl_history_moved(void)
+{
+	/* readline set its history position for the next line before the
+	 * line went into the history: Up and Ctrl-R start after it */
+	using_history();
+}
+
 bool tui_rl_pending(void)
 {
 	return have_line;

@@ -112,6 +112,8 @@ void tui_rl_read(void);
  * on Ctrl-D at an empty line. */
 char *tui_rl_take_line(bool *eof);
 void tui_rl_set_prompt(const char *prompt);
+/* A line went into the history: searches and Up start after it. */
+void tui_rl_history_moved(void);
 /* Draws the prompt and the line being edited on row y, columns [x, x+w);
  * *cursor_x gets the cursor's column. */
 void tui_rl_draw(int y, int x, int w, int *cursor_x);

@@ -105,6 +105,12 @@ see '^agdb> history_marker = 77$' "Up recalls the last session's line"
 key Enter
 line 'history_marker'
 see '^77$' "and it runs"
+line '1 + 1'
+key C-r
+type_text 'history_mar'
+see "^\(reverse-i-search\)\`history_mar': history_marker" "Ctrl-R searches the history"
+key Enter
+see '^agdb> history_marker$' "and Enter runs what it found"
 key C-d
 see '^\[agdb exited 0\]' "it ends"
 done_testing
