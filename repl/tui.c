@@ -811,9 +811,14 @@ static bool handle_input(void)
 		if (T.focus == TUI_INPUT && !T.viewer_only) {
 			if (tui_is_mouse_report(b, n)) {
 				int k = tui_decode_key(b, n, true, &used, &m);
-				if (k == TUI_KEY_MORE)
-					return true;	/* the rest is on its way */
-				T.in_pos += used;
+				if (k == TUI_KEY_MORE) {
+					/* the rest is on its way; if not, drop it */
+					if (read_input(ESC_WAIT_MS) > 0)
+						continue;
+					k = tui_decode_key(T.in + T.in_pos, tui_input_avail(), false,
+							   &used, &m);
+				}
+				T.in_pos += used ? used : 1;
 				if (k == TUI_KEY_MOUSE)
 					do_mouse(&m);
 				continue;
@@ -938,7 +943,7 @@ static void stop(void)
 	}
 }
 
-/* Signals and such between keys; false when the session must end. */
+/* What happened between keys: a resize, fg after Ctrl-Z, Ctrl-C, output. */
 static void between_keys(void)
 {
 	if (tui_term_take_resize())
