@@ -57,7 +57,7 @@ static struct {
 	bool in_eof;
 	/* requests from readline's key bindings */
 	int req_focus;
-	bool req_help, req_redraw;
+	bool req_redraw;
 	/* the graph wants a new snapshot once input is handled */
 	bool graph_stale, after_line;
 	/* AGDB_TUI_TIMING: how long from a key to the redrawn screen */
@@ -130,11 +130,6 @@ void tui_set_focus(tui_pane_id p)
 void tui_request_focus(int delta)
 {
 	T.req_focus = delta;
-}
-
-void tui_request_help(void)
-{
-	T.req_help = true;
 }
 
 void tui_request_redraw(void)
@@ -778,14 +773,44 @@ static void handle_requests(void)
 		T.req_focus = 0;
 		cycle_focus(d);
 	}
-	if (T.req_help) {
-		T.req_help = false;
-		T.help = true;
-	}
 	if (T.req_redraw) {
 		T.req_redraw = false;
 		T.all_dirty = T.clear_screen = true;
 	}
+}
+
+/* The screen's keys on the input line (F1, F6, Ctrl-x o, Shift-Tab,
+ * PgUp, PgDn) are taken before readline: true when the bytes at b were
+ * one of them. */
+static bool screen_key(const unsigned char *b, size_t n)
+{
+	size_t used;
+	tui_mouse m;
+	if (b[0] != 0x1b && b[0] != TUI_CTRL('x'))
+		return false;
+	int k = tui_decode_key(b, n, false, &used, &m);
+	switch (k) {
+	case TUI_KEY_F1:
+		T.help = true;
+		break;
+	case TUI_KEY_F6:
+	case TUI_KEY_CX_O:
+		cycle_focus(+1);
+		break;
+	case TUI_KEY_BTAB:
+		cycle_focus(-1);
+		break;
+	case TUI_KEY_PGUP:
+		tui_transcript_page(+1);
+		break;
+	case TUI_KEY_PGDN:
+		tui_transcript_page(-1);
+		break;
+	default:
+		return false;	/* readline's (arrows, Alt-x, Ctrl-x Ctrl-u ...) */
+	}
+	T.in_pos += used;
+	return true;
 }
 
 /* Handles the bytes that wait.  Returns false when the input ended. */
@@ -823,11 +848,13 @@ static bool handle_input(void)
 					do_mouse(&m);
 				continue;
 			}
-			if (n == 1 && b[0] == 0x1b) {
-				/* a lone Esc might start a sequence: wait a little */
+			if (n == 1 && (b[0] == 0x1b || b[0] == TUI_CTRL('x'))) {
+				/* a lone Esc or Ctrl-x might start a sequence */
 				if (read_input(ESC_WAIT_MS) > 0)
 					continue;
 			}
+			if (screen_key(b, n))
+				continue;
 			tui_rl_read();
 			handle_requests();
 			bool eof;

@@ -10,9 +10,10 @@
  * readline's own state (the prompt it shows -- the i-search prompt too --,
  * the line, the point).  Everything readline gives in plain mode keeps
  * working: editing keys, history and Ctrl-R, completion (its candidates
- * are listed in the transcript), UTF-8.  The screen's own keys are bound
- * into readline's keymap while the viewer is up (Tab on an empty line, F6,
- * Ctrl-x o, Shift-Tab, PgUp/PgDn, F1, Ctrl-L) and given back afterwards.
+ * are listed in the transcript), UTF-8.  Tab (on an empty line: the graph
+ * pane) and Ctrl-L (redraw) are bound into readline's keymap while the
+ * viewer is up and given back afterwards; the screen's other keys (F6,
+ * Ctrl-x o, Shift-Tab, PgUp/PgDn, F1) are taken before readline sees them.
  */
 #include <config.h>
 
@@ -148,46 +149,6 @@ static int key_tab(int count, int key)
 	return rl_complete(count, key);
 }
 
-static int key_next(int count, int key)
-{
-	(void)count;
-	(void)key;
-	tui_request_focus(+1);
-	return 0;
-}
-
-static int key_prev(int count, int key)
-{
-	(void)count;
-	(void)key;
-	tui_request_focus(-1);
-	return 0;
-}
-
-static int key_pgup(int count, int key)
-{
-	(void)count;
-	(void)key;
-	tui_transcript_page(+1);
-	return 0;
-}
-
-static int key_pgdn(int count, int key)
-{
-	(void)count;
-	(void)key;
-	tui_transcript_page(-1);
-	return 0;
-}
-
-static int key_help(int count, int key)
-{
-	(void)count;
-	(void)key;
-	tui_request_help();
-	return 0;
-}
-
 static int key_redraw(int count, int key)
 {
 	(void)count;
@@ -196,15 +157,10 @@ static int key_redraw(int count, int key)
 	return 0;
 }
 
+/* Single keys only: a sequence (F6, PgUp, Ctrl-x o) would make readline
+ * build keymaps it never frees; tui.c takes those before readline. */
 static keybind binds[] = {
 	{ "\t", key_tab, NULL, 0 },
-	{ "\\C-xo", key_next, NULL, 0 },
-	{ "\\e[17~", key_next, NULL, 0 },
-	{ "\\e[Z", key_prev, NULL, 0 },
-	{ "\\e[5~", key_pgup, NULL, 0 },
-	{ "\\e[6~", key_pgdn, NULL, 0 },
-	{ "\\eOP", key_help, NULL, 0 },
-	{ "\\e[11~", key_help, NULL, 0 },
 	{ "\\C-l", key_redraw, NULL, 0 },
 };
 #define NBINDS (sizeof binds / sizeof *binds)

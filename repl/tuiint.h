@@ -56,7 +56,6 @@ void tui_set_focus(tui_pane_id p);
 tui_pane_id tui_focus(void);
 /* Requests from readline's key bindings (tui_rl.c). */
 void tui_request_focus(int delta);	/* +1 next pane, -1 previous */
-void tui_request_help(void);
 void tui_request_redraw(void);
 
 /* The bytes typed and not yet handled: the next one (waits for it when

@@ -72,6 +72,16 @@ key Escape
 gone '/z: 1 of 1' "$size: Esc ends the search"
 key Escape
 see '^\[transcript\]' "$size: Esc again goes back to the input line"
+key F1
+see 'keys of the input line' "$size: F1 on the input line shows its keys"
+key Space
+gone 'keys of the input line' "$size: a key closes them"
+key C-x o
+see '^\[graph\]' "$size: Ctrl-x o goes to the next pane"
+key F6
+see '\[inspector\]' "$size: F6 too"
+key BTab BTab
+see '^\[transcript\]' "$size: Shift-Tab goes back"
 line 'w = out * 10'
 see 'MulBackward0 \(w\)|w: \[\] float32' "$size: typing works again and w appears"
 
