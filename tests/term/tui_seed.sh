@@ -68,6 +68,14 @@ see 'search by variable, op or module name' "$size: listing the keys"
 key Space
 gone 'keys of the graph pane' "$size: a key closes it"
 
+key z
+gone 'inspector' "$size: z zooms the graph pane to the full screen"
+gone 'transcript' "$size: the transcript too is gone"
+key q
+see 'inspector' "$size: q un-zooms"
+key z z
+see 'inspector' "$size: z again un-zooms too"
+
 key Escape
 gone '/z: 1 of 1' "$size: Esc ends the search"
 key Escape
