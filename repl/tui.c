@@ -109,11 +109,6 @@ void tui_message(const char *fmt, ...)
 	T.dirty_status = true;
 }
 
-tui_pane_id tui_focus(void)
-{
-	return T.focus;
-}
-
 void tui_set_focus(tui_pane_id p)
 {
 	if (T.viewer_only && p == TUI_INPUT)

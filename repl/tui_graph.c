@@ -574,16 +574,6 @@ int tui_graph_selected(void)
 	return G.sel;
 }
 
-int tui_graph_node_count(void)
-{
-	return viz_graph_node_count(G.g);
-}
-
-const char *tui_graph_error(void)
-{
-	return G.error[0] ? G.error : NULL;
-}
-
 void tui_graph_timing(double *snapshot_ms, double *layout_ms, bool *laid_out)
 {
 	*snapshot_ms = G.t_snap;

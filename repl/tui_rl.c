@@ -269,11 +269,6 @@ void tui_rl_history_moved(void)
 	using_history();
 }
 
-bool tui_rl_pending(void)
-{
-	return have_line;
-}
-
 void tui_rl_set_prompt(const char *prompt)
 {
 	if (prompt_now && strcmp(prompt_now, prompt) == 0)
@@ -298,11 +293,6 @@ char *tui_rl_cancel(void)
 	rl_callback_handler_install(prompt_now ? prompt_now : REPL_PROMPT, on_line);
 	tui_dirty(TUI_INPUT);
 	return was;
-}
-
-bool tui_rl_line_empty(void)
-{
-	return rl_end == 0;
 }
 
 void tui_rl_insert(const char *text)

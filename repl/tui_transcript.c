@@ -74,21 +74,6 @@ static void push(char *text, int style)
 	tui_dirty(TUI_INPUT);
 }
 
-void tui_transcript_clear(void)
-{
-	for (int i = 0; ring && i < count; i++)
-		free(at(i)->text);
-	free(ring);
-	ring = NULL;
-	first = count = offset = 0;
-	free(cur);
-	cur = NULL;
-	cur_len = cur_cap = 0;
-	cur_width = 0;
-	cur_cr = false;
-	esc_state = 0;
-}
-
 static void cur_put(const char *s, size_t n)
 {
 	if (cur_len + n + 1 > cur_cap) {
@@ -224,11 +209,6 @@ void tui_transcript_add(const char *text, int style)
 			break;
 		p = nl + 1;
 	}
-}
-
-int tui_transcript_lines(void)
-{
-	return count + (cur_len > 0);
 }
 
 static int total_rows(int width)

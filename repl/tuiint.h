@@ -53,7 +53,6 @@ void tui_dirty_all(void);
 /* A message on the status line until the next key. */
 void tui_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tui_set_focus(tui_pane_id p);
-tui_pane_id tui_focus(void);
 /* Requests from readline's key bindings (tui_rl.c). */
 void tui_request_focus(int delta);	/* +1 next pane, -1 previous */
 void tui_request_redraw(void);
@@ -119,11 +118,7 @@ void tui_rl_draw(int y, int x, int w, int *cursor_x);
 /* Ctrl-C at the prompt: the line (and any unfinished chunk) is dropped;
  * the text that was on it is returned for the transcript (malloc'd). */
 char *tui_rl_cancel(void);
-bool tui_rl_line_empty(void);
 void tui_rl_insert(const char *text);
-/* readline wants bytes it was promised (a multi-byte key): true while it
- * is in the middle of one. */
-bool tui_rl_pending(void);
 
 /* ------------------------------------------------------------ tui_transcript.c */
 
@@ -131,7 +126,6 @@ enum { TUI_TS_OUTPUT = 0, TUI_TS_INPUT, TUI_TS_ERROR, TUI_TS_NOTE };
 
 #define TUI_TRANSCRIPT_LINES 20000	/* at least 10,000 lines of scrollback */
 
-void tui_transcript_clear(void);
 /* A whole message (it may hold several lines) in a style. */
 void tui_transcript_add(const char *text, int style);
 /* Raw output bytes: lines end at '\n', '\r' starts the line again (progress
@@ -141,7 +135,6 @@ void tui_transcript_output(const char *buf, size_t n);
 void tui_transcript_scroll(int rows);
 void tui_transcript_page(int pages);
 void tui_transcript_bottom(void);
-int tui_transcript_lines(void);
 /* Where the input line's cursor was drawn (false: it was not). */
 bool tui_transcript_cursor(int *y, int *x);
 
@@ -174,10 +167,6 @@ const char *tui_graph_detail_name(void);
 const viz_graph *tui_graph_model(void);
 int tui_graph_selected(void);	/* model node, or -1 */
 void tui_graph_select(int node);	/* scrolls it into view */
-int tui_graph_node_count(void);
-/* The first line of the snapshot's error (a pinned expression that
- * fails), or NULL. */
-const char *tui_graph_error(void);
 /* Milliseconds the last refresh took (snapshot, layout). */
 void tui_graph_timing(double *snapshot_ms, double *layout_ms, bool *laid_out);
 
