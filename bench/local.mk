@@ -28,3 +28,10 @@ EXTRA_DIST += bench/startup.sh bench/autograd.sh
 ## Fashion-MNIST training, agdb beside PyTorch (scripts/fashion_mnist.lua).
 bench_sh += bench/fashion_mnist.sh
 EXTRA_DIST += bench/fashion_mnist.sh scripts/fashion_mnist.lua scripts/fashion_mnist_torch.py
+
+## The viewer: from a key to the redrawn screen, agdb in a pseudo-terminal
+## (Enter at 100, 1,000 and 10,000 nodes; a scroll key at 10,000).
+bench_list += bench/bench_tui
+EXTRA_PROGRAMS += bench/bench_tui
+bench_bench_tui_SOURCES = bench/bench_tui.c
+bench_bench_tui_LDADD = -lutil

@@ -11,15 +11,23 @@ LTORCH_SOURCES = repl/ltorch.h repl/ltorch.c repl/ltensor.c repl/lindex.c \
 REPL_SOURCES = repl/repl.h repl/main.c repl/run.c repl/repl.c \
 	repl/history.c repl/complete.c \
 	repl/commands.h repl/commands.c repl/cmd_basic.c repl/cmd_graph.c \
-	repl/cmd_image.c
+	repl/cmd_image.c repl/cmd_tui.c $(TUI_SOURCES)
+
+## The viewer (full-screen, ncurses): the manager, the terminal, readline
+## inside it, the panes; tui_layout.c and tui_keys.c need no terminal (the
+## unit tests in tests/term link them alone).
+TUI_MODEL_SOURCES = repl/tui_model.h repl/tui_layout.c repl/tui_keys.c
+TUI_SOURCES = repl/tui.h repl/tuiint.h repl/tui.c repl/tui_term.c \
+	repl/tui_rl.c repl/tui_transcript.c repl/tui_graph.c repl/tui_inspect.c \
+	repl/tui_grads.c $(TUI_MODEL_SOURCES) $(VIZ_CURSES_SOURCES)
 
 bin_PROGRAMS += agdb
 agdb_SOURCES = $(REPL_SOURCES) $(LTORCH_SOURCES)
-agdb_CPPFLAGS = $(AM_CPPFLAGS) $(LUA_CFLAGS) $(READLINE_CFLAGS) \
+agdb_CPPFLAGS = $(AM_CPPFLAGS) $(LUA_CFLAGS) $(READLINE_CFLAGS) $(NCURSES_CFLAGS) \
 	$(ZLIB_CFLAGS) $(JANSSON_CFLAGS) \
 	-DAGDB_BUILDDIR='"$(abs_top_builddir)"'
-agdb_LDADD = libagviz.la libagcore.la $(LUA_LIBS) $(READLINE_LIBS) \
-	$(ZLIB_LIBS) $(JANSSON_LIBS) -lm
+agdb_LDADD = libagviz.la libagcore.la $(LUA_LIBS) $(READLINE_LIBS) $(NCURSES_LIBS) \
+	$(ZLIB_LIBS) $(JANSSON_LIBS) -lpthread -lm
 
 luaexecdir = $(libdir)/lua/5.4
 luaexec_LTLIBRARIES = torch.la
