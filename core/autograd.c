@@ -576,7 +576,7 @@ static int accumulate_grad_apply(ag_node *self, ag_tensor **in, ag_tensor **out)
 	}
 	if (!ag_is_grad_enabled()) {
 		/* .grad += g in place, as PyTorch does without create_graph */
-		return ag_binary_(AG_ADD, var->grad, g);
+		return ag_binary_(AG_OP_ADD, var->grad, g);
 	}
 	ag_tensor *sum = ag_add(var->grad, g);
 	if (!sum)

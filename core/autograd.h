@@ -260,7 +260,7 @@ void ag_set_backward_observer(void (*fn)(const ag_backward_event *ev, void *ud),
 #define AG_TRACE_MAX_IO 4
 typedef struct ag_trace_event {
 	uint64_t seq;			/* event number, from 1 */
-	const char *op;			/* static op name, e.g. "mul" */
+	ag_op op;			/* which op (AG_OP_FUNCTION: see grad_fn) */
 	const char *grad_fn;		/* node name if one was recorded */
 	uint64_t node_id;		/* that node's id, or 0 */
 	int n_in, n_out;
@@ -293,16 +293,19 @@ void ag_trace_set_where_provider(void (*fn)(char *buf, size_t n, void *ud),
 void ag_trace_push_scope(const char *scope);
 /* Logs an op that failed (an in-place write refused, ...) with the error
  * message, leaving the error state as it is. */
-void ag_trace_failed(const char *op, ag_tensor *const *in, int n_in,
+void ag_trace_failed(ag_op op, ag_tensor *const *in, int n_in,
 		     ag_tensor *self);
 /* Ops run inside another op are not the user's: suspend logging (nests). */
 void ag_trace_suspend(void);
 void ag_trace_resume(void);
 void ag_trace_pop_scope(void);
+/* The name an event's op goes by: the op's, or for a custom Function the
+ * name of its node ("SquareBackward"). */
+const char *ag_trace_event_op_name(const ag_trace_event *ev);
 
 /* Called by every op (differentiable or not) after it computed its
  * outputs: logs the event and returns the event number (0 if off). */
-uint64_t ag_trace_op(const char *op, ag_tensor *const *in, int n_in,
+uint64_t ag_trace_op(ag_op op, ag_tensor *const *in, int n_in,
 		     ag_tensor *const *out, int n_out, ag_node *node,
 		     bool inplace);
 

@@ -231,7 +231,7 @@ int ag_copy_(ag_tensor *dst, ag_tensor *src)
 	int rc = copy_inplace_checked(dst, src);
 	if (rc < 0 && dst) {
 		ag_tensor *ins_[2] = { dst, src };
-		ag_trace_failed("copy_", ins_, 2, dst);
+		ag_trace_failed(AG_OP_COPY_, ins_, 2, dst);
 	}
 	return rc;
 }

@@ -44,7 +44,7 @@ static ag_tensor *mask_of(ag_tensor *cond, const ag_tensor *like)
 	return ag_to_dtype(cond, like->dtype);
 }
 
-static ag_tensor *cmp_s(ag_binary_op op, ag_tensor *a, double s)
+static ag_tensor *cmp_s(ag_op op, ag_tensor *a, double s)
 {
 	ag_tensor *k = scalar_of(s, a), *r;
 	if (!k)
@@ -80,7 +80,7 @@ ag_tensor *ag_sum_to_size(ag_tensor *g, const int64_t *shape, int ndim)
 		ag_tensor_retain(g);
 		return g;
 	}
-	ag_tensor *s = ag_reduce_dims(AG_SUM, g, dims, n, true);
+	ag_tensor *s = ag_reduce_dims(AG_OP_SUM, g, dims, n, true);
 	if (!s)
 		return NULL;
 	ag_tensor *r = ag_reshape(s, shape, ndim);
@@ -112,7 +112,7 @@ static ag_node *make_node(const char *name, ag_backward_fn fn, int nout,
 }
 
 /* Attach n to out, log the op, drop our reference. */
-static int finish_node(ag_node *n, const char *op, ag_tensor *const *in,
+static int finish_node(ag_node *n, ag_op op, ag_tensor *const *in,
 		       int nin, ag_tensor *out)
 {
 	if (n)
@@ -125,7 +125,7 @@ static int finish_node(ag_node *n, const char *op, ag_tensor *const *in,
 	return 0;
 }
 
-int ag_ad_trace_only(const char *op, ag_tensor *const *in, int nin,
+int ag_ad_trace_only(ag_op op, ag_tensor *const *in, int nin,
 		     ag_tensor *const *out, int nout)
 {
 	ag_trace_op(op, in, nin, out, nout, NULL, false);
@@ -151,7 +151,7 @@ static int abs_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 	if (!a)
 		return -1;
 	/* sign(a) = (a > 0) - (a < 0): a constant, no gradient of its own */
-	ag_tensor *pos = cmp_s(AG_GT, a, 0), *neg = cmp_s(AG_LT, a, 0);
+	ag_tensor *pos = cmp_s(AG_OP_GT, a, 0), *neg = cmp_s(AG_OP_LT, a, 0);
 	ag_tensor *fp = pos ? mask_of(pos, a) : NULL, *fn = neg ? mask_of(neg, a) : NULL;
 	ag_tensor *sgn = fp && fn ? ag_sub(fp, fn) : NULL;
 	out[0] = sgn ? ag_mul(G(0), sgn) : NULL;
@@ -195,7 +195,7 @@ static int sin_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 	ag_tensor *a = ag_node_saved(self, 0);
 	if (!a)
 		return -1;
-	ag_tensor *c = ag_unary(AG_COS, a);
+	ag_tensor *c = ag_unary(AG_OP_COS, a);
 	out[0] = c ? ag_mul(G(0), c) : NULL;
 	rel(a); rel(c);
 	return out[0] ? 0 : -1;
@@ -206,7 +206,7 @@ static int cos_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 	ag_tensor *a = ag_node_saved(self, 0);
 	if (!a)
 		return -1;
-	ag_tensor *s = ag_unary(AG_SIN, a), *ns = s ? ag_neg(s) : NULL;
+	ag_tensor *s = ag_unary(AG_OP_SIN, a), *ns = s ? ag_neg(s) : NULL;
 	out[0] = ns ? ag_mul(G(0), ns) : NULL;
 	rel(a); rel(s); rel(ns);
 	return out[0] ? 0 : -1;
@@ -243,7 +243,7 @@ static int relu_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 	ag_tensor *r = ag_node_saved(self, 0);
 	if (!r)
 		return -1;
-	ag_tensor *pos = cmp_s(AG_GT, r, 0);
+	ag_tensor *pos = cmp_s(AG_OP_GT, r, 0);
 	out[0] = pos ? masked(G(0), pos) : NULL;
 	rel(r); rel(pos);
 	return out[0] ? 0 : -1;
@@ -253,20 +253,20 @@ static const struct {
 	const char *name;
 	ag_backward_fn fn;
 	enum { SAVE_NONE, SAVE_SELF, SAVE_RESULT } save;
-} unary_table[AG_NUNARY] = {
-	[AG_NEG] = { "NegBackward0", neg_bw, SAVE_NONE },
-	[AG_ABS] = { "AbsBackward0", abs_bw, SAVE_SELF },
-	[AG_EXP] = { "ExpBackward0", exp_bw, SAVE_RESULT },
-	[AG_LOG] = { "LogBackward0", log_bw, SAVE_SELF },
-	[AG_SQRT] = { "SqrtBackward0", sqrt_bw, SAVE_RESULT },
-	[AG_SIN] = { "SinBackward0", sin_bw, SAVE_SELF },
-	[AG_COS] = { "CosBackward0", cos_bw, SAVE_SELF },
-	[AG_TANH] = { "TanhBackward0", tanh_bw, SAVE_RESULT },
-	[AG_SIGMOID] = { "SigmoidBackward0", sigmoid_bw, SAVE_RESULT },
-	[AG_RELU] = { "ReluBackward0", relu_bw, SAVE_RESULT },
+} unary_table[AG_OP_COUNT] = {
+	[AG_OP_NEG] = { "NegBackward0", neg_bw, SAVE_NONE },
+	[AG_OP_ABS] = { "AbsBackward0", abs_bw, SAVE_SELF },
+	[AG_OP_EXP] = { "ExpBackward0", exp_bw, SAVE_RESULT },
+	[AG_OP_LOG] = { "LogBackward0", log_bw, SAVE_SELF },
+	[AG_OP_SQRT] = { "SqrtBackward0", sqrt_bw, SAVE_RESULT },
+	[AG_OP_SIN] = { "SinBackward0", sin_bw, SAVE_SELF },
+	[AG_OP_COS] = { "CosBackward0", cos_bw, SAVE_SELF },
+	[AG_OP_TANH] = { "TanhBackward0", tanh_bw, SAVE_RESULT },
+	[AG_OP_SIGMOID] = { "SigmoidBackward0", sigmoid_bw, SAVE_RESULT },
+	[AG_OP_RELU] = { "ReluBackward0", relu_bw, SAVE_RESULT },
 };
 
-int ag_ad_unary(ag_unary_op op, ag_tensor *out, ag_tensor *a)
+int ag_ad_unary(ag_op op, ag_tensor *out, ag_tensor *a)
 {
 	bool failed;
 	ag_tensor *in[1] = { a };
@@ -283,7 +283,7 @@ int ag_ad_unary(ag_unary_op op, ag_tensor *out, ag_tensor *a)
 		ag_set_history(out, n, 0);
 	if (n && unary_table[op].save == SAVE_RESULT)
 		ag_node_save(n, 0, out, true);
-	uint64_t ev = ag_trace_op(ag_unary_name(op), in, 1, &out, 1, n, false);
+	uint64_t ev = ag_trace_op(op, in, 1, &out, 1, n, false);
 	if (n) {
 		n->trace_event = ev;
 		ag_node_release(n);
@@ -364,7 +364,7 @@ static ag_tensor *pow_grad_base(ag_tensor *g, ag_tensor *a, ag_tensor *b)
 	ag_tensor *p = bm1 ? ag_pow(a, bm1) : NULL;
 	ag_tensor *bp = p ? ag_mul(b, p) : NULL;
 	ag_tensor *gb = bp ? ag_mul(g, bp) : NULL;
-	ag_tensor *nz = gb ? cmp_s(AG_NE, b, 0) : NULL;
+	ag_tensor *nz = gb ? cmp_s(AG_OP_NE, b, 0) : NULL;
 	ag_tensor *r = nz ? masked(gb, nz) : NULL;
 	rel(one); rel(bm1); rel(p); rel(bp); rel(gb); rel(nz);
 	return r;
@@ -376,13 +376,13 @@ static ag_tensor *pow_grad_exp(ag_tensor *g, ag_tensor *a, ag_tensor *b,
 {
 	ag_tensor *la = ag_log(a), *t = la ? ag_mul(result, la) : NULL;
 	ag_tensor *gt = t ? ag_mul(g, t) : NULL;
-	ag_tensor *az = gt ? cmp_s(AG_EQ, a, 0) : NULL;
-	ag_tensor *bn = az ? cmp_s(AG_GE, b, 0) : NULL;
+	ag_tensor *az = gt ? cmp_s(AG_OP_EQ, a, 0) : NULL;
+	ag_tensor *bn = az ? cmp_s(AG_OP_GE, b, 0) : NULL;
 	ag_tensor *both = bn ? ag_mul(az, bn) : NULL;	/* bool and */
 	ag_tensor *keep = NULL, *r = NULL;
 	if (both) {
 		ag_tensor *f = scalar_of(0, both);
-		keep = f ? ag_binary(AG_EQ, both, f) : NULL;
+		keep = f ? ag_binary(AG_OP_EQ, both, f) : NULL;
 		rel(f);
 	}
 	/* where the mask is set the formula is nan (0 * -inf): use where */
@@ -422,7 +422,7 @@ done:
  * the value of the first operand the formula must see (for an in-place op,
  * a copy of it from before the write).  NULL without error when nothing
  * needs a gradient. */
-static ag_node *binary_node(ag_binary_op op, ag_tensor *a, ag_tensor *b,
+static ag_node *binary_node(ag_op op, ag_tensor *a, ag_tensor *b,
 			    ag_tensor *self, bool inplace, bool *failed)
 {
 	ag_tensor *in[2] = { a, b };
@@ -431,15 +431,15 @@ static ag_node *binary_node(ag_binary_op op, ag_tensor *a, ag_tensor *b,
 
 	*failed = false;
 	switch (op) {
-	case AG_ADD: name = "AddBackward0"; fn = add_bw; break;
-	case AG_SUB:
+	case AG_OP_ADD: name = "AddBackward0"; fn = add_bw; break;
+	case AG_OP_SUB:
 		name = a->is_wrapped_number && !inplace ? "RsubBackward1"
 							 : "SubBackward0";
 		fn = sub_bw;
 		break;
-	case AG_MUL: name = "MulBackward0"; fn = mul_bw; break;
-	case AG_DIV: name = "DivBackward0"; fn = div_bw; break;
-	case AG_POW:
+	case AG_OP_MUL: name = "MulBackward0"; fn = mul_bw; break;
+	case AG_OP_DIV: name = "DivBackward0"; fn = div_bw; break;
+	case AG_OP_POW:
 		name = b->is_wrapped_number ? "PowBackward0" : "PowBackward1";
 		fn = pow_bw;
 		break;
@@ -451,15 +451,15 @@ static ag_node *binary_node(ag_binary_op op, ag_tensor *a, ag_tensor *b,
 	bool need_a = ag_node_should_compute(n, 0);
 	bool need_b = ag_node_should_compute(n, 1);
 	switch (op) {
-	case AG_MUL:
+	case AG_OP_MUL:
 		if (need_b) save_input(n, 0, self);
 		if (need_a) save_input(n, 1, b);
 		break;
-	case AG_DIV:
+	case AG_OP_DIV:
 		if (need_b) save_input(n, 0, self);
 		save_input(n, 1, b);
 		break;
-	case AG_POW:
+	case AG_OP_POW:
 		save_input(n, 0, self);
 		save_input(n, 1, b);
 		break;
@@ -468,7 +468,7 @@ static ag_node *binary_node(ag_binary_op op, ag_tensor *a, ag_tensor *b,
 	return n;
 }
 
-int ag_ad_binary(ag_binary_op op, ag_tensor *out, ag_tensor *a, ag_tensor *b)
+int ag_ad_binary(ag_op op, ag_tensor *out, ag_tensor *a, ag_tensor *b)
 {
 	ag_tensor *in[2] = { a, b };
 	bool failed = false;
@@ -480,10 +480,10 @@ int ag_ad_binary(ag_binary_op op, ag_tensor *out, ag_tensor *a, ag_tensor *b)
 		return -1;
 	if (n) {
 		ag_set_history(out, n, 0);
-		if (op == AG_POW && ag_node_should_compute(n, 1))
+		if (op == AG_OP_POW && ag_node_should_compute(n, 1))
 			ag_node_save(n, 2, out, true);
 	}
-	uint64_t ev = ag_trace_op(ag_binary_name(op), in, 2, &out, 1, n, false);
+	uint64_t ev = ag_trace_op(op, in, 2, &out, 1, n, false);
 	if (n) {
 		n->trace_event = ev;
 		ag_node_release(n);
@@ -499,9 +499,9 @@ static int clamp_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 	if (!a)
 		return -1;
 	if (!isnan(lo))
-		ge = cmp_s(AG_GE, a, lo);
+		ge = cmp_s(AG_OP_GE, a, lo);
 	if (!isnan(hi))
-		le = cmp_s(AG_LE, a, hi);
+		le = cmp_s(AG_OP_LE, a, hi);
 	if (ge && le)
 		m = ag_mul(ge, le);
 	else if (ge || le) {
@@ -529,7 +529,7 @@ int ag_ad_clamp(ag_tensor *out, ag_tensor *a, double min, double max)
 		n->scalars[0] = min;
 		n->scalars[1] = max;
 	}
-	return finish_node(n, "clamp", &a, 1, out);
+	return finish_node(n, AG_OP_CLAMP, &a, 1, out);
 }
 
 static int where_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
@@ -558,7 +558,7 @@ int ag_ad_where(ag_tensor *out, ag_tensor *cond, ag_tensor *a, ag_tensor *b)
 		return -1;
 	if (n)
 		save_input(n, 0, cond);
-	return finish_node(n, "where", in, 3, out);
+	return finish_node(n, AG_OP_WHERE, in, 3, out);
 }
 
 /* ------------------------------------------------------------ reductions */
@@ -635,9 +635,9 @@ static int minmax_all_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 		int dims[AG_MAX_DIMS], nd = 0;
 		for (int i = 1; i < self->nints; i++)
 			dims[nd++] = (int)self->ints[i];
-		eq = re ? ag_binary(AG_EQ, a, re) : NULL;
+		eq = re ? ag_binary(AG_OP_EQ, a, re) : NULL;
 		m = eq ? mask_of(eq, a) : NULL;
-		ag_tensor *c = m ? ag_reduce_dims(AG_SUM, m, dims, nd, true) : NULL;
+		ag_tensor *c = m ? ag_reduce_dims(AG_OP_SUM, m, dims, nd, true) : NULL;
 		cnt = c ? ag_expand(c, a->shape, a->ndim) : NULL;
 		ag_tensor *ge = cnt ? expand_back(self, G(0)) : NULL;
 		gd = ge ? ag_div(ge, cnt) : NULL;
@@ -647,11 +647,11 @@ static int minmax_all_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 		goto done;
 	}
 	if (isnan(ag_load(ag_data_ptr(r), r->dtype)))
-		eq = ag_binary(AG_NE, a, a);	/* the nan positions */
+		eq = ag_binary(AG_OP_NE, a, a);	/* the nan positions */
 	else
-		eq = ag_binary(AG_EQ, a, r);
+		eq = ag_binary(AG_OP_EQ, a, r);
 	m = eq ? mask_of(eq, a) : NULL;
-	cnt = m ? ag_reduce_all(AG_SUM, m) : NULL;
+	cnt = m ? ag_reduce_all(AG_OP_SUM, m) : NULL;
 	gd = cnt ? ag_div(G(0), cnt) : NULL;
 	e = gd ? ag_expand(gd, a->shape, a->ndim) : NULL;
 	out[0] = e ? ag_mul(e, m) : NULL;
@@ -661,29 +661,26 @@ done:
 	return rc;
 }
 
-int ag_ad_reduce(ag_reduce_op op, ag_tensor *out, ag_tensor *in,
+int ag_ad_reduce(ag_op op, ag_tensor *out, ag_tensor *in,
 		 const int *dims, int ndims, bool keepdim)
 {
-	static const char *const op_names[AG_NREDUCE] = {
-		"sum", "mean", "max", "min", "argmax", "argmin",
-	};
 	bool failed = false;
 	ag_node *n = NULL;
 	bool all = dims == NULL || in->ndim == 0;
 
 	if (ag_dtype_is_floating(out->dtype)) {
 		switch (op) {
-		case AG_SUM:
+		case AG_OP_SUM:
 			n = make_node(all ? "SumBackward0" : "SumBackward1", sum_bw,
 				      1, &in, 1, &failed);
 			break;
-		case AG_MEAN:
+		case AG_OP_MEAN:
 			n = make_node(all ? "MeanBackward0" : "MeanBackward1", mean_bw,
 				      1, &in, 1, &failed);
 			break;
-		case AG_MAX:
-		case AG_MIN:
-			n = make_node(op == AG_MAX ? "MaxBackward1" : "MinBackward1",
+		case AG_OP_MAX:
+		case AG_OP_MIN:
+			n = make_node(op == AG_OP_MAX ? "MaxBackward1" : "MinBackward1",
 				      minmax_all_bw, 1, &in, 1, &failed);
 			break;
 		default: break;
@@ -716,13 +713,13 @@ int ag_ad_reduce(ag_reduce_op op, ag_tensor *out, ag_tensor *in,
 			for (int i = 1; i < n->nints; i++)
 				count *= in->shape[n->ints[i]];
 		n->scalars[0] = (double)count;
-		if (op == AG_MAX || op == AG_MIN)
+		if (op == AG_OP_MAX || op == AG_OP_MIN)
 			save_input(n, 0, in);
 		ag_set_history(out, n, 0);
-		if (op == AG_MAX || op == AG_MIN)
+		if (op == AG_OP_MAX || op == AG_OP_MIN)
 			ag_node_save(n, 1, out, true);
 	}
-	uint64_t ev = ag_trace_op(op_names[op], &in, 1, &out, 1, n, false);
+	uint64_t ev = ag_trace_op(op, &in, 1, &out, 1, n, false);
 	if (n) {
 		n->trace_event = ev;
 		ag_node_release(n);
@@ -776,7 +773,7 @@ int ag_ad_minmax_dim(bool is_max, ag_tensor *values, ag_tensor *indices,
 		ag_set_history(values, n, 0);
 		/* indices are not differentiable: no history */
 	}
-	uint64_t ev = ag_trace_op(is_max ? "max" : "min", &in, 1, outs, 2, n, false);
+	uint64_t ev = ag_trace_op(is_max ? AG_OP_MAX_DIM : AG_OP_MIN_DIM, &in, 1, outs, 2, n, false);
 	if (n) {
 		n->trace_event = ev;
 		ag_node_release(n);
@@ -871,7 +868,7 @@ static int mv_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 	return 0;
 }
 
-static int record_pair(const char *name, const char *op, ag_backward_fn fn,
+static int record_pair(const char *name, ag_op op, ag_backward_fn fn,
 		       ag_tensor *out, ag_tensor *a, ag_tensor *b)
 {
 	ag_tensor *in[2] = { a, b };
@@ -891,22 +888,22 @@ static int record_pair(const char *name, const char *op, ag_backward_fn fn,
 
 int ag_ad_mm(ag_tensor *out, ag_tensor *a, ag_tensor *b)
 {
-	return record_pair("MmBackward0", "mm", mm_bw, out, a, b);
+	return record_pair("MmBackward0", AG_OP_MM, mm_bw, out, a, b);
 }
 
 int ag_ad_bmm(ag_tensor *out, ag_tensor *a, ag_tensor *b)
 {
-	return record_pair("BmmBackward0", "bmm", bmm_bw, out, a, b);
+	return record_pair("BmmBackward0", AG_OP_BMM, bmm_bw, out, a, b);
 }
 
 int ag_ad_dot(ag_tensor *out, ag_tensor *a, ag_tensor *b)
 {
-	return record_pair("DotBackward0", "dot", dot_bw, out, a, b);
+	return record_pair("DotBackward0", AG_OP_DOT, dot_bw, out, a, b);
 }
 
 int ag_ad_mv(ag_tensor *out, ag_tensor *a, ag_tensor *b)
 {
-	return record_pair("MvBackward0", "mv", mv_bw, out, a, b);
+	return record_pair("MvBackward0", AG_OP_MV, mv_bw, out, a, b);
 }
 
 /* ----------------------------------------------------------------- views */
@@ -981,23 +978,24 @@ int ag_ad_view(ag_view_kind kind, ag_tensor *out, ag_tensor *in,
 	       const int64_t *args, int nargs)
 {
 	static const struct {
-		const char *name, *op;
+		const char *name;
+		ag_op op;
 		ag_backward_fn fn;
 	} table[] = {
-		[AG_VIEW_VIEW] = { "ViewBackward0", "view", reshape_bw },
-		[AG_VIEW_RESHAPE_ALIAS] = { "ReshapeAliasBackward0", "reshape", reshape_bw },
-		[AG_VIEW_UNSAFE_VIEW] = { "UnsafeViewBackward0", "reshape", reshape_bw },
-		[AG_VIEW_TRANSPOSE] = { "TransposeBackward0", "transpose", transpose_bw },
-		[AG_VIEW_T] = { "TBackward0", "t", t_bw },
-		[AG_VIEW_PERMUTE] = { "PermuteBackward0", "permute", permute_bw },
-		[AG_VIEW_EXPAND] = { "ExpandBackward0", "expand", expand_bw },
-		[AG_VIEW_SLICE] = { "SliceBackward0", "slice", embed_bw },
-		[AG_VIEW_SELECT] = { "SelectBackward0", "select", embed_bw },
-		[AG_VIEW_UNSQUEEZE] = { "UnsqueezeBackward0", "unsqueeze", unsqueeze_bw },
-		[AG_VIEW_SQUEEZE] = { "SqueezeBackward0", "squeeze", reshape_bw },
-		[AG_VIEW_SQUEEZE_DIM] = { "SqueezeBackward1", "squeeze", squeeze_dim_bw },
-		[AG_VIEW_AS_STRIDED] = { "AsStridedBackward0", "as_strided", embed_bw },
-		[AG_VIEW_ALIAS] = { "AliasBackward0", "alias", alias_bw },
+		[AG_VIEW_VIEW] = { "ViewBackward0", AG_OP_VIEW, reshape_bw },
+		[AG_VIEW_RESHAPE_ALIAS] = { "ReshapeAliasBackward0", AG_OP_RESHAPE, reshape_bw },
+		[AG_VIEW_UNSAFE_VIEW] = { "UnsafeViewBackward0", AG_OP_UNSAFE_VIEW, reshape_bw },
+		[AG_VIEW_TRANSPOSE] = { "TransposeBackward0", AG_OP_TRANSPOSE, transpose_bw },
+		[AG_VIEW_T] = { "TBackward0", AG_OP_T, t_bw },
+		[AG_VIEW_PERMUTE] = { "PermuteBackward0", AG_OP_PERMUTE, permute_bw },
+		[AG_VIEW_EXPAND] = { "ExpandBackward0", AG_OP_EXPAND, expand_bw },
+		[AG_VIEW_SLICE] = { "SliceBackward0", AG_OP_SLICE, embed_bw },
+		[AG_VIEW_SELECT] = { "SelectBackward0", AG_OP_SELECT, embed_bw },
+		[AG_VIEW_UNSQUEEZE] = { "UnsqueezeBackward0", AG_OP_UNSQUEEZE, unsqueeze_bw },
+		[AG_VIEW_SQUEEZE] = { "SqueezeBackward0", AG_OP_SQUEEZE, reshape_bw },
+		[AG_VIEW_SQUEEZE_DIM] = { "SqueezeBackward1", AG_OP_SQUEEZE_DIM, squeeze_dim_bw },
+		[AG_VIEW_AS_STRIDED] = { "AsStridedBackward0", AG_OP_AS_STRIDED, embed_bw },
+		[AG_VIEW_ALIAS] = { "AliasBackward0", AG_OP_ALIAS, alias_bw },
 	};
 	bool failed = false;
 	ag_node *n = NULL;
@@ -1028,7 +1026,7 @@ int ag_ad_view(ag_view_kind kind, ag_tensor *out, ag_tensor *in,
 
 int ag_ad_detach(ag_tensor *out, ag_tensor *in)
 {
-	ag_trace_op("detach", &in, 1, &out, 1, NULL, false);
+	ag_trace_op(AG_OP_DETACH, &in, 1, &out, 1, NULL, false);
 	return 0;
 }
 
@@ -1045,7 +1043,7 @@ int ag_ad_clone(ag_tensor *out, ag_tensor *in)
 	ag_node *n = make_node("CloneBackward0", clone_bw, 1, &in, 1, &failed);
 	if (failed)
 		return -1;
-	return finish_node(n, "clone", &in, 1, out);
+	return finish_node(n, AG_OP_CLONE, &in, 1, out);
 }
 
 static int to_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
@@ -1064,7 +1062,7 @@ int ag_ad_to_dtype(ag_tensor *out, ag_tensor *in)
 		return -1;
 	if (n)
 		remember_input(n, in);
-	return finish_node(n, "to", &in, 1, out);
+	return finish_node(n, AG_OP_TO, &in, 1, out);
 }
 
 /* ------------------------------------------------------ cat, stack, index */
@@ -1110,7 +1108,7 @@ int ag_ad_cat(ag_tensor *out, ag_tensor *const *in, int n, int dim)
 		node->user = sizes;
 		node->user_free = free;
 	}
-	uint64_t ev = ag_trace_op("cat", in, n < AG_TRACE_MAX_IO ? n : AG_TRACE_MAX_IO,
+	uint64_t ev = ag_trace_op(AG_OP_CAT, in, n < AG_TRACE_MAX_IO ? n : AG_TRACE_MAX_IO,
 				  &out, 1, node, false);
 	if (node) {
 		ag_set_history(out, node, 0);
@@ -1141,7 +1139,7 @@ int ag_ad_stack(ag_tensor *out, ag_tensor *const *in, int n, int dim)
 		node->ints[0] = dim < 0 ? dim + out->ndim : dim;
 		node->nints = 1;
 	}
-	uint64_t ev = ag_trace_op("stack", in, n < AG_TRACE_MAX_IO ? n : AG_TRACE_MAX_IO,
+	uint64_t ev = ag_trace_op(AG_OP_STACK, in, n < AG_TRACE_MAX_IO ? n : AG_TRACE_MAX_IO,
 				  &out, 1, node, false);
 	if (node) {
 		ag_set_history(out, node, 0);
@@ -1174,7 +1172,7 @@ int ag_ad_index_select(ag_tensor *out, ag_tensor *in, int dim, ag_tensor *index)
 		ag_tensor_retain(index);
 		n->extra = index;
 	}
-	uint64_t ev = ag_trace_op("index_select", ins, 2, &out, 1, n, false);
+	uint64_t ev = ag_trace_op(AG_OP_INDEX_SELECT, ins, 2, &out, 1, n, false);
 	if (n) {
 		ag_set_history(out, n, 0);
 		n->trace_event = ev;
@@ -1199,29 +1197,29 @@ int ag_ad_check_inplace(ag_tensor *self)
 	return 0;
 }
 
-bool ag_ad_unary_saves_self(ag_unary_op op)
+bool ag_ad_unary_saves_self(ag_op op)
 {
 	return unary_table[op].save == SAVE_SELF;
 }
 
-bool ag_ad_unary_saves_result(ag_unary_op op)
+bool ag_ad_unary_saves_result(ag_op op)
 {
 	return unary_table[op].save == SAVE_RESULT;
 }
 
-ag_node *ag_ad_unary_node(ag_unary_op op, ag_tensor *a, bool *failed)
+ag_node *ag_ad_unary_node(ag_op op, ag_tensor *a, bool *failed)
 {
 	return make_node(unary_table[op].name, unary_table[op].fn, 1, &a, 1, failed);
 }
 
-bool ag_ad_unary_inplace_needs_original(ag_unary_op op, ag_tensor *self)
+bool ag_ad_unary_inplace_needs_original(ag_op op, ag_tensor *self)
 {
 	return ag_ad_needed(&self, 1) && ag_dtype_is_floating(self->dtype) &&
 	       unary_table[op].save == SAVE_SELF;
 }
 
 /* Log an in-place op and hand its node (if any) to the tensor. */
-static int finish_inplace(ag_node *n, const char *op, ag_tensor *const *in,
+static int finish_inplace(ag_node *n, ag_op op, ag_tensor *const *in,
 			  int nin, ag_tensor *self)
 {
 	int rc = 0;
@@ -1235,7 +1233,7 @@ static int finish_inplace(ag_node *n, const char *op, ag_tensor *const *in,
 	return rc;
 }
 
-int ag_ad_unary_inplace(ag_unary_op op, ag_tensor *self, ag_tensor *original)
+int ag_ad_unary_inplace(ag_op op, ag_tensor *self, ag_tensor *original)
 {
 	bool failed = false;
 	ag_node *n = NULL;
@@ -1250,7 +1248,7 @@ int ag_ad_unary_inplace(ag_unary_op op, ag_tensor *self, ag_tensor *original)
 		rc = ag_rebase_history(self, n);
 	if (n && rc == 0 && unary_table[op].save == SAVE_RESULT)
 		ag_node_save(n, 0, self, true);
-	uint64_t ev = ag_trace_op(ag_unary_name(op), &self, 1, &self, 1, n, true);
+	uint64_t ev = ag_trace_op(op, &self, 1, &self, 1, n, true);
 	if (n) {
 		n->trace_event = ev;
 		ag_node_release(n);
@@ -1258,24 +1256,24 @@ int ag_ad_unary_inplace(ag_unary_op op, ag_tensor *self, ag_tensor *original)
 	return rc;
 }
 
-bool ag_ad_inplace_needs_original(ag_binary_op op, ag_tensor *self,
+bool ag_ad_inplace_needs_original(ag_op op, ag_tensor *self,
 				  ag_tensor *other)
 {
 	ag_tensor *in[2] = { self, other };
 	if (!ag_ad_needed(in, 2) || !ag_dtype_is_floating(self->dtype))
 		return false;
 	switch (op) {
-	case AG_MUL:
-	case AG_DIV:
+	case AG_OP_MUL:
+	case AG_OP_DIV:
 		return ag_requires_grad(other);
-	case AG_POW:
+	case AG_OP_POW:
 		return true;
 	default:
 		return false;
 	}
 }
 
-int ag_ad_binary_inplace(ag_binary_op op, ag_tensor *self, ag_tensor *other,
+int ag_ad_binary_inplace(ag_op op, ag_tensor *self, ag_tensor *other,
 			 ag_tensor *original)
 {
 	ag_tensor *in[2] = { self, other };
@@ -1289,9 +1287,9 @@ int ag_ad_binary_inplace(ag_binary_op op, ag_tensor *self, ag_tensor *other,
 	int rc = 0;
 	if (n)
 		rc = ag_rebase_history(self, n);
-	if (n && rc == 0 && op == AG_POW && ag_node_should_compute(n, 1))
+	if (n && rc == 0 && op == AG_OP_POW && ag_node_should_compute(n, 1))
 		ag_node_save(n, 2, self, true);
-	uint64_t ev = ag_trace_op(ag_binary_name(op), in, 2, &self, 1, n, true);
+	uint64_t ev = ag_trace_op(op, in, 2, &self, 1, n, true);
 	if (n) {
 		n->trace_event = ev;
 		ag_node_release(n);
@@ -1313,7 +1311,7 @@ int ag_ad_clamp_inplace(ag_tensor *self, ag_tensor *original, double min,
 		n->scalars[0] = min;
 		n->scalars[1] = max;
 	}
-	return finish_inplace(n, "clamp", &self, 1, self);
+	return finish_inplace(n, AG_OP_CLAMP, &self, 1, self);
 }
 
 /* copy_: self's old values do not matter (no gradient); src's gradient is
@@ -1336,7 +1334,7 @@ int ag_ad_copy_inplace(ag_tensor *self, ag_tensor *src)
 		n = make_node("CopyBackwards", copy_bw, 1, in, 2, &failed);
 	if (failed)
 		return -1;
-	return finish_inplace(n, "copy_", in, 2, self);
+	return finish_inplace(n, AG_OP_COPY_, in, 2, self);
 }
 
 static int zero_grad_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
@@ -1353,7 +1351,7 @@ int ag_ad_fill_inplace(ag_tensor *self)
 		n = make_node("FillBackward2", zero_grad_bw, 1, &self, 1, &failed);
 	if (failed)
 		return -1;
-	return finish_inplace(n, "fill_", &self, 1, self);
+	return finish_inplace(n, AG_OP_FILL_, &self, 1, self);
 }
 
 int ag_ad_zero_inplace(ag_tensor *self)
@@ -1364,5 +1362,5 @@ int ag_ad_zero_inplace(ag_tensor *self)
 		n = make_node("ZeroBackward0", zero_grad_bw, 1, &self, 1, &failed);
 	if (failed)
 		return -1;
-	return finish_inplace(n, "zero_", &self, 1, self);
+	return finish_inplace(n, AG_OP_ZERO_, &self, 1, self);
 }

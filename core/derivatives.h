@@ -21,14 +21,14 @@
 /* Does an op with these inputs record a node right now? */
 bool ag_ad_needed(ag_tensor *const *in, int n);
 
-int ag_ad_unary(ag_unary_op op, ag_tensor *out, ag_tensor *a);
+int ag_ad_unary(ag_op op, ag_tensor *out, ag_tensor *a);
 /* a_wrapped/b_wrapped: an operand was a Lua number (affects node names). */
-int ag_ad_binary(ag_binary_op op, ag_tensor *out, ag_tensor *a, ag_tensor *b);
+int ag_ad_binary(ag_op op, ag_tensor *out, ag_tensor *a, ag_tensor *b);
 int ag_ad_clamp(ag_tensor *out, ag_tensor *a, double min, double max);
 int ag_ad_where(ag_tensor *out, ag_tensor *cond, ag_tensor *a, ag_tensor *b);
 
 /* sum/mean/max/min/argmax/argmin over all (dims == NULL) or dims. */
-int ag_ad_reduce(ag_reduce_op op, ag_tensor *out, ag_tensor *in,
+int ag_ad_reduce(ag_op op, ag_tensor *out, ag_tensor *in,
 		 const int *dims, int ndims, bool keepdim);
 int ag_ad_minmax_dim(bool is_max, ag_tensor *values, ag_tensor *indices,
 		     ag_tensor *in, int dim, bool keepdim);
@@ -60,12 +60,12 @@ int ag_ad_index_select(ag_tensor *out, ag_tensor *in, int dim,
 
 /* In-place ops. */
 int ag_ad_check_inplace(ag_tensor *self);
-bool ag_ad_inplace_needs_original(ag_binary_op op, ag_tensor *self,
+bool ag_ad_inplace_needs_original(ag_op op, ag_tensor *self,
 				  ag_tensor *other);
-bool ag_ad_unary_inplace_needs_original(ag_unary_op op, ag_tensor *self);
-int ag_ad_unary_inplace(ag_unary_op op, ag_tensor *self,
+bool ag_ad_unary_inplace_needs_original(ag_op op, ag_tensor *self);
+int ag_ad_unary_inplace(ag_op op, ag_tensor *self,
 			ag_tensor *original_self);
-int ag_ad_binary_inplace(ag_binary_op op, ag_tensor *self, ag_tensor *other,
+int ag_ad_binary_inplace(ag_op op, ag_tensor *self, ag_tensor *other,
 			 ag_tensor *original_self);
 int ag_ad_clamp_inplace(ag_tensor *self, ag_tensor *original_self,
 			double min, double max);
@@ -74,7 +74,7 @@ int ag_ad_fill_inplace(ag_tensor *self);
 int ag_ad_zero_inplace(ag_tensor *self);
 
 /* For factories and other ops without differentiable inputs. */
-int ag_ad_trace_only(const char *op, ag_tensor *const *in, int nin,
+int ag_ad_trace_only(ag_op op, ag_tensor *const *in, int nin,
 		     ag_tensor *const *out, int nout);
 
 /* Helpers the backward formulas and the engine share. */
@@ -90,8 +90,8 @@ ag_tensor *ag_index_add_zeros(ag_tensor *g, int dim, ag_tensor *index,
  * rewrites the base's history with CopySlices. */
 int ag_rebase_history(ag_tensor *self, ag_node *node);
 /* Unary backward node (name, formula, what it saves), for in-place use. */
-ag_node *ag_ad_unary_node(ag_unary_op op, ag_tensor *a, bool *failed);
-bool ag_ad_unary_saves_self(ag_unary_op op);
-bool ag_ad_unary_saves_result(ag_unary_op op);
+ag_node *ag_ad_unary_node(ag_op op, ag_tensor *a, bool *failed);
+bool ag_ad_unary_saves_self(ag_op op);
+bool ag_ad_unary_saves_result(ag_op op);
 
 #endif

@@ -79,6 +79,12 @@ bool ag_iter_is_contiguous(const ag_iter *it);
 
 /* PyTorch's dtype names inside its messages: "Float", "Long", "Bool". */
 const char *ag_dtype_scalar_name(ag_dtype t);
+/* The dtype a pointwise op computes in and the one it returns, given the
+ * inputs' common dtype (the table's promote rule); -1 with PyTorch's
+ * "\"kernel\" not implemented for 'Dtype'" for a dtype it has no kernel
+ * for. */
+int ag_pointwise_types(ag_op op, ag_dtype common, ag_dtype *compute,
+		       ag_dtype *result);
 /* PyTorch's canCast: no floating into integral, nothing but bool into bool. */
 bool ag_can_cast(ag_dtype from, ag_dtype to);
 /* 0, or -1 with "result type Float can't be cast to the desired output

@@ -18,10 +18,28 @@
 #include <omp.h>
 #endif
 
-static const char *const reduce_names[AG_NREDUCE] = {
-	[AG_SUM] = "sum", [AG_MEAN] = "mean", [AG_MAX] = "max",
-	[AG_MIN] = "min", [AG_ARGMAX] = "argmax", [AG_ARGMIN] = "argmin",
+/* The six folds the kernels below know; each reduction op is one. */
+typedef enum fold {
+	FOLD_SUM, FOLD_MEAN, FOLD_MAX, FOLD_MIN, FOLD_ARGMAX, FOLD_ARGMIN,
+	FOLD_COUNT
+} fold;
+
+static const ag_op fold_ops[FOLD_COUNT] = {
+	[FOLD_SUM] = AG_OP_SUM, [FOLD_MEAN] = AG_OP_MEAN, [FOLD_MAX] = AG_OP_MAX,
+	[FOLD_MIN] = AG_OP_MIN, [FOLD_ARGMAX] = AG_OP_ARGMAX,
+	[FOLD_ARGMIN] = AG_OP_ARGMIN,
 };
+
+/* The fold of a reduction op, or FOLD_COUNT for any other op. */
+static fold fold_of(ag_op op)
+{
+	for (int f = 0; f < FOLD_COUNT; f++)
+		if (fold_ops[f] == op)
+			return (fold)f;
+	return FOLD_COUNT;
+}
+
+static const char *fold_name(fold f) { return ag_op_name(fold_ops[f]); }
 
 /* ------------------------------------------------------------ accumulator */
 
@@ -34,12 +52,12 @@ typedef struct acc {
 	bool done;	/* a NaN decided a max/min: later values cannot change it */
 } acc;
 
-static void acc_init(acc *a, ag_reduce_op op)
+static void acc_init(acc *a, fold op)
 {
 	memset(a, 0, sizeof *a);
 	a->idx = -1;
-	a->v = (op == AG_MIN || op == AG_ARGMIN) ? INFINITY : -INFINITY;
-	a->iv = (op == AG_MIN || op == AG_ARGMIN) ? INT64_MAX : INT64_MIN;
+	a->v = (op == FOLD_MIN || op == FOLD_ARGMIN) ? INFINITY : -INFINITY;
+	a->iv = (op == FOLD_MIN || op == FOLD_ARGMIN) ? INT64_MAX : INT64_MIN;
 }
 
 /* Neumaier's compensated add: block sums of a long float64 run lose
@@ -242,7 +260,7 @@ INT_KERNELS(b8, uint8_t, LOAD_BOOL)
 /* Indexed by [dtype][op]; mean walks like sum. */
 #define KERNEL_ROW(NAME) { sum_##NAME, sum_##NAME, max_##NAME, min_##NAME, \
 			   argmax_##NAME, argmin_##NAME }
-static const run_fn kernels[AG_NDTYPES][AG_NREDUCE] = {
+static const run_fn kernels[AG_NDTYPES][FOLD_COUNT] = {
 	[AG_FLOAT32] = KERNEL_ROW(f32),
 	[AG_FLOAT64] = KERNEL_ROW(f64),
 	[AG_FLOAT16] = KERNEL_ROW(f16),
@@ -252,24 +270,24 @@ static const run_fn kernels[AG_NDTYPES][AG_NREDUCE] = {
 };
 
 /* Folds b (which covers later positions than a) into a. */
-static void acc_merge(acc *a, const acc *b, ag_reduce_op op, bool floating)
+static void acc_merge(acc *a, const acc *b, fold op, bool floating)
 {
 	switch (op) {
-	case AG_SUM:
-	case AG_MEAN:
+	case FOLD_SUM:
+	case FOLD_MEAN:
 		acc_add(a, b->s);
 		a->c += b->c;
 		a->u += b->u;
 		break;
-	case AG_MAX:
-	case AG_MIN:
+	case FOLD_MAX:
+	case FOLD_MIN:
 		if (floating) {
 			if (a->done)
 				break;
-			if (b->done || (op == AG_MAX ? b->v > a->v : b->v < a->v))
+			if (b->done || (op == FOLD_MAX ? b->v > a->v : b->v < a->v))
 				a->v = b->v;
 			a->done = b->done;
-		} else if (op == AG_MAX ? b->iv > a->iv : b->iv < a->iv) {
+		} else if (op == FOLD_MAX ? b->iv > a->iv : b->iv < a->iv) {
 			a->iv = b->iv;
 		}
 		break;
@@ -277,8 +295,8 @@ static void acc_merge(acc *a, const acc *b, ag_reduce_op op, bool floating)
 		if (a->done || b->idx < 0)
 			break;
 		if (a->idx < 0 || b->done ||
-		    (floating ? (op == AG_ARGMAX ? b->v > a->v : b->v < a->v)
-			      : (op == AG_ARGMAX ? b->iv > a->iv : b->iv < a->iv)))
+		    (floating ? (op == FOLD_ARGMAX ? b->v > a->v : b->v < a->v)
+			      : (op == FOLD_ARGMAX ? b->iv > a->iv : b->iv < a->iv)))
 			*a = *b;
 		break;
 	}
@@ -287,7 +305,7 @@ static void acc_merge(acc *a, const acc *b, ag_reduce_op op, bool floating)
 /* ----------------------------------------------------------------- plans */
 
 typedef struct plan {
-	ag_reduce_op op;
+	fold op;
 	ag_dtype dt;
 	const char *in;			/* element [0, ..., 0] */
 	size_t elsize;
@@ -302,7 +320,7 @@ typedef struct plan {
 	char *iout;			/* int64 positions, or NULL */
 } plan;
 
-static void plan_init(plan *p, ag_reduce_op op, const ag_tensor *t,
+static void plan_init(plan *p, fold op, const ag_tensor *t,
 		      const bool *reduced)
 {
 	int order[AG_MAX_DIMS], n = 0;
@@ -327,7 +345,7 @@ static void plan_init(plan *p, ag_reduce_op op, const ag_tensor *t,
 	}
 	/* Order-free ops walk the largest strides outermost (insertion sort,
 	 * stable so equal strides keep their logical order). */
-	if (op != AG_ARGMAX && op != AG_ARGMIN)
+	if (op != FOLD_ARGMAX && op != FOLD_ARGMIN)
 		for (int i = 1; i < n; i++)
 			for (int j = i; j > 0 &&
 			     t->stride[order[j - 1]] < t->stride[order[j]]; j--) {
@@ -394,13 +412,13 @@ static void finish_one(const plan *p, int64_t o, const acc *a)
 	if (!v)
 		return;
 	switch (p->op) {
-	case AG_SUM:
+	case FOLD_SUM:
 		if (floating)
 			ag_store(v, p->vdt, a->s + a->c);
 		else
 			ag_store_i64(v, p->vdt, (int64_t)a->u);
 		break;
-	case AG_MEAN:
+	case FOLD_MEAN:
 		/* PyTorch divides the sum as rounded to the dtype, so a float16
 		 * sum that overflows gives inf, not the exact mean. */
 		ag_store(v, p->vdt, a->s + a->c);
@@ -525,7 +543,7 @@ static const rowadd_fn rowadds[AG_NDTYPES] = {
 
 static bool columns_fit(const plan *p)
 {
-	if ((p->op != AG_SUM && p->op != AG_MEAN) || p->nkeep == 0 ||
+	if ((p->op != FOLD_SUM && p->op != FOLD_MEAN) || p->nkeep == 0 ||
 	    p->count <= 1)
 		return false;
 	int last = p->nkeep - 1;
@@ -625,17 +643,17 @@ static void plan_run(const plan *p)
 
 /* --------------------------------------------------------------- checks */
 
-static bool is_arg(ag_reduce_op op) { return op == AG_ARGMAX || op == AG_ARGMIN; }
-static bool is_extreme(ag_reduce_op op) { return op == AG_MAX || op == AG_MIN; }
+static bool is_arg(fold op) { return op == FOLD_ARGMAX || op == FOLD_ARGMIN; }
+static bool is_extreme(fold op) { return op == FOLD_MAX || op == FOLD_MIN; }
 
-static int check_input(ag_reduce_op op, const ag_tensor *t)
+static int check_input(fold op, const ag_tensor *t)
 {
-	if ((unsigned)op >= AG_NREDUCE)
+	if ((unsigned)op >= FOLD_COUNT)
 		return ag_error(AG_ERR_VALUE, "invalid reduction %d", (int)op);
 	if (!t)
 		return ag_error(AG_ERR_VALUE, "%s(): expected a tensor, got nothing",
-				reduce_names[op]);
-	if (op == AG_MEAN && !ag_dtype_is_floating(t->dtype))
+				fold_name(op));
+	if (op == FOLD_MEAN && !ag_dtype_is_floating(t->dtype))
 		return ag_error(AG_ERR_DTYPE, "mean(): could not infer output "
 				"dtype. Input dtype must be either a floating "
 				"point or complex dtype. Got: %s",
@@ -643,16 +661,16 @@ static int check_input(ag_reduce_op op, const ag_tensor *t)
 	return 0;
 }
 
-static int check_arg_dtype(ag_reduce_op op, const ag_tensor *t)
+static int check_arg_dtype(fold op, const ag_tensor *t)
 {
 	if (is_arg(op) && t->dtype == AG_BOOL)
 		return ag_error(AG_ERR_DTYPE, "\"%s_cpu\" not implemented for '%s'",
-				reduce_names[op], ag_dtype_scalar_name(t->dtype));
+				fold_name(op), ag_dtype_scalar_name(t->dtype));
 	return 0;
 }
 
 /* max/min/argmax/argmin have no value for an empty input. */
-static int check_nonempty_all(ag_reduce_op op, const ag_tensor *t,
+static int check_nonempty_all(fold op, const ag_tensor *t,
 			      const char *name)
 {
 	if (ag_numel(t) != 0 || !(is_extreme(op) || is_arg(op)))
@@ -684,7 +702,7 @@ static int check_dim_nonempty(const char *name, const ag_tensor *t, int d,
  * dim's size while wrapping, and name the dim as the caller wrote it (as
  * torch.amax does); everything else wraps all dims first.
  */
-static int dims_to_mask(ag_reduce_op op, const ag_tensor *t, const int *dims,
+static int dims_to_mask(fold op, const ag_tensor *t, const int *dims,
 			int ndims, const char *name, bool *mask)
 {
 	int d;
@@ -711,9 +729,9 @@ static int dims_to_mask(ag_reduce_op op, const ag_tensor *t, const int *dims,
 
 /* ------------------------------------------------------------- compute */
 
-static ag_dtype value_dtype(ag_reduce_op op, ag_dtype in)
+static ag_dtype value_dtype(fold op, ag_dtype in)
 {
-	if (op == AG_SUM && !ag_dtype_is_floating(in))
+	if (op == FOLD_SUM && !ag_dtype_is_floating(in))
 		return AG_INT64;
 	if (is_arg(op))
 		return AG_INT64;
@@ -734,7 +752,7 @@ static int out_shape(const ag_tensor *t, const bool *mask, bool keepdim,
 }
 
 /* Allocates the outputs and runs the plan; either output may be skipped. */
-static int compute(ag_reduce_op op, ag_tensor *t, const bool *mask,
+static int compute(fold op, ag_tensor *t, const bool *mask,
 		   bool keepdim, ag_tensor **values, ag_tensor **indices)
 {
 	int64_t shape[AG_MAX_DIMS];
@@ -744,7 +762,7 @@ static int compute(ag_reduce_op op, ag_tensor *t, const bool *mask,
 
 	plan_init(&p, op, t, mask);
 	if (values) {
-		p.vdt = value_dtype(is_arg(op) ? (op == AG_ARGMAX ? AG_MAX : AG_MIN)
+		p.vdt = value_dtype(is_arg(op) ? (op == FOLD_ARGMAX ? FOLD_MAX : FOLD_MIN)
 					       : op, t->dtype);
 		v = ag_tensor_alloc(shape, n, p.vdt);
 		if (!v)
@@ -768,7 +786,7 @@ static int compute(ag_reduce_op op, ag_tensor *t, const bool *mask,
 }
 
 /* A single result: values for sum/mean/max/min, positions for arg ops. */
-static ag_tensor *compute_single(ag_reduce_op op, ag_tensor *t,
+static ag_tensor *compute_single(fold op, ag_tensor *t,
 				 const bool *mask, bool keepdim)
 {
 	ag_tensor *r = NULL;
@@ -790,7 +808,7 @@ static void mask_all(const ag_tensor *t, bool *mask)
 /* The autograd record of a finished reduction (trace log, backward node);
  * on failure the result is dropped.  Dims go over as wrapped, ascending
  * and unique; a 0-d input counts as a reduction over everything. */
-static ag_tensor *record(ag_reduce_op op, ag_tensor *r, ag_tensor *t,
+static ag_tensor *record(fold op, ag_tensor *r, ag_tensor *t,
 			 const bool *mask, bool all, bool keepdim)
 {
 	int dims[AG_MAX_DIMS], n = 0;
@@ -800,7 +818,7 @@ static ag_tensor *record(ag_reduce_op op, ag_tensor *r, ag_tensor *t,
 	for (int d = 0; d < t->ndim; d++)
 		if (mask[d])
 			dims[n++] = d;
-	if (ag_ad_reduce(op, r, t, all || t->ndim == 0 ? NULL : dims, n,
+	if (ag_ad_reduce(fold_ops[op], r, t, all || t->ndim == 0 ? NULL : dims, n,
 			 keepdim) < 0) {
 		ag_tensor_release(r);
 		return NULL;
@@ -810,12 +828,13 @@ static ag_tensor *record(ag_reduce_op op, ag_tensor *r, ag_tensor *t,
 
 /* ----------------------------------------------------------- public ops */
 
-ag_tensor *ag_reduce_all(ag_reduce_op op, ag_tensor *t)
+ag_tensor *ag_reduce_all(ag_op reduction, ag_tensor *t)
 {
+	fold op = fold_of(reduction);
 	bool mask[AG_MAX_DIMS];
 
 	if (check_input(op, t) < 0 ||
-	    check_nonempty_all(op, t, reduce_names[op]) < 0 ||
+	    check_nonempty_all(op, t, fold_name(op)) < 0 ||
 	    check_arg_dtype(op, t) < 0)
 		return NULL;
 	mask_all(t, mask);
@@ -823,13 +842,14 @@ ag_tensor *ag_reduce_all(ag_reduce_op op, ag_tensor *t)
 		      false);
 }
 
-ag_tensor *ag_reduce_dims(ag_reduce_op op, ag_tensor *t, const int *dims,
+ag_tensor *ag_reduce_dims(ag_op reduction, ag_tensor *t, const int *dims,
 			  int ndims, bool keepdim)
 {
+	fold op = fold_of(reduction);
 	bool mask[AG_MAX_DIMS];
 	/* extremes over a list of dims are torch.amax / torch.amin */
-	const char *name = op == AG_MAX ? "amax" : op == AG_MIN ? "amin"
-			 : (unsigned)op < AG_NREDUCE ? reduce_names[op] : "";
+	const char *name = op == FOLD_MAX ? "amax" : op == FOLD_MIN ? "amin"
+			 : (unsigned)op < FOLD_COUNT ? fold_name(op) : "";
 
 	if (check_input(op, t) < 0)
 		return NULL;
@@ -875,7 +895,7 @@ ag_tensor *ag_reduce_dims(ag_reduce_op op, ag_tensor *t, const int *dims,
 		      keepdim);
 }
 
-static int extreme_dim(ag_reduce_op op, ag_tensor *t, int dim, bool keepdim,
+static int extreme_dim(fold op, ag_tensor *t, int dim, bool keepdim,
 		       ag_tensor **values, ag_tensor **indices)
 {
 	bool mask[AG_MAX_DIMS] = { false };
@@ -887,16 +907,16 @@ static int extreme_dim(ag_reduce_op op, ag_tensor *t, int dim, bool keepdim,
 		*indices = NULL;
 	if (!values || !indices)
 		return ag_error(AG_ERR_VALUE, "%s(): values and indices must both "
-				"be requested", reduce_names[op]);
+				"be requested", fold_name(op));
 	if (check_input(op, t) < 0 || ag_wrap_dim(dim, t->ndim, &d) < 0 ||
-	    check_dim_nonempty(reduce_names[op], t, d, d) < 0)
+	    check_dim_nonempty(fold_name(op), t, d, d) < 0)
 		return -1;
 	if (t->ndim > 0)
 		mask[d] = true;
-	if (compute(op == AG_MAX ? AG_ARGMAX : AG_ARGMIN, t, mask, keepdim,
+	if (compute(op == FOLD_MAX ? FOLD_ARGMAX : FOLD_ARGMIN, t, mask, keepdim,
 		    values, indices) < 0)
 		return -1;
-	if (ag_ad_minmax_dim(op == AG_MAX, *values, *indices, t, d,
+	if (ag_ad_minmax_dim(op == FOLD_MAX, *values, *indices, t, d,
 			     keepdim) < 0) {
 		ag_tensor_release(*values);
 		ag_tensor_release(*indices);
@@ -909,14 +929,14 @@ static int extreme_dim(ag_reduce_op op, ag_tensor *t, int dim, bool keepdim,
 int ag_max_dim(ag_tensor *t, int dim, bool keepdim, ag_tensor **values,
 	       ag_tensor **indices)
 {
-	return extreme_dim(AG_MAX, t, dim, keepdim, values, indices);
+	return extreme_dim(FOLD_MAX, t, dim, keepdim, values, indices);
 }
 
 int ag_min_dim(ag_tensor *t, int dim, bool keepdim, ag_tensor **values,
 	       ag_tensor **indices)
 {
-	return extreme_dim(AG_MIN, t, dim, keepdim, values, indices);
+	return extreme_dim(FOLD_MIN, t, dim, keepdim, values, indices);
 }
 
-ag_tensor *ag_sum(ag_tensor *t) { return ag_reduce_all(AG_SUM, t); }
-ag_tensor *ag_mean(ag_tensor *t) { return ag_reduce_all(AG_MEAN, t); }
+ag_tensor *ag_sum(ag_tensor *t) { return ag_reduce_all(AG_OP_SUM, t); }
+ag_tensor *ag_mean(ag_tensor *t) { return ag_reduce_all(AG_OP_MEAN, t); }

@@ -76,7 +76,7 @@ void ag_trace_pop_scope(void)
 		nscopes--;
 }
 
-uint64_t ag_trace_op(const char *op, ag_tensor *const *in, int n_in,
+uint64_t ag_trace_op(ag_op op, ag_tensor *const *in, int n_in,
 		     ag_tensor *const *out, int n_out, ag_node *node,
 		     bool inplace)
 {
@@ -125,7 +125,14 @@ uint64_t ag_trace_op(const char *op, ag_tensor *const *in, int n_in,
 	return ev->seq;
 }
 
-void ag_trace_failed(const char *op, ag_tensor *const *in, int n_in,
+const char *ag_trace_event_op_name(const ag_trace_event *ev)
+{
+	if (ev->op == AG_OP_FUNCTION && ev->grad_fn)
+		return ev->grad_fn;
+	return ag_op_name(ev->op);
+}
+
+void ag_trace_failed(ag_op op, ag_tensor *const *in, int n_in,
 		     ag_tensor *self)
 {
 	uint64_t seq = ag_trace_op(op, in, n_in, &self, 1, NULL, true);

@@ -19,56 +19,48 @@
 #define SIMD
 #endif
 
-static const char *const unary_names[AG_NUNARY] = {
-	[AG_NEG] = "neg", [AG_ABS] = "abs", [AG_EXP] = "exp", [AG_LOG] = "log",
-	[AG_SQRT] = "sqrt", [AG_SIN] = "sin", [AG_COS] = "cos",
-	[AG_TANH] = "tanh", [AG_SIGMOID] = "sigmoid", [AG_RELU] = "relu",
-};
-_Static_assert(sizeof unary_names / sizeof unary_names[0] == AG_NUNARY,
-	       "unary_names out of sync with ag_unary_op");
-
-const char *ag_unary_name(ag_unary_op op)
+/* The pointwise ops of one input without arguments of their own (clamp
+ * has bounds: it runs on this file's loops but comes in through
+ * ag_clamp). */
+static bool is_unary(ag_op op)
 {
-	return (unsigned)op < AG_NUNARY ? unary_names[op] : "?";
-}
-
-static bool keeps_dtype(ag_unary_op op)
-{
-	return op == AG_NEG || op == AG_ABS || op == AG_RELU;
+	const ag_opinfo *info = ag_op_info(op);
+	return info && info->kind == AG_OPK_POINTWISE && info->nin == 1 &&
+	       op != AG_OP_CLAMP;
 }
 
 /* ----------------------------------------------------------- arithmetic */
 
 /* relu and clamp let NaN through, and keep -0.0, as PyTorch's do. */
 #define DEFINE_FLOAT_UNARY(name, T, EXP, LOG, SQRT, SIN, COS, TANH, FABS) \
-static inline T name(ag_unary_op op, T x)				\
+static inline T name(ag_op op, T x)				\
 {									\
 	switch (op) {							\
-	case AG_NEG: return -x;						\
-	case AG_ABS: return FABS(x);					\
-	case AG_EXP: return EXP(x);					\
-	case AG_LOG: return LOG(x);					\
-	case AG_SQRT: return SQRT(x);					\
-	case AG_SIN: return SIN(x);					\
-	case AG_COS: return COS(x);					\
-	case AG_TANH: return TANH(x);					\
-	case AG_SIGMOID: return 1 / (1 + EXP(-x));			\
-	case AG_RELU: return x < 0 ? 0 : x;				\
+	case AG_OP_NEG: return -x;						\
+	case AG_OP_ABS: return FABS(x);					\
+	case AG_OP_EXP: return EXP(x);					\
+	case AG_OP_LOG: return LOG(x);					\
+	case AG_OP_SQRT: return SQRT(x);					\
+	case AG_OP_SIN: return SIN(x);					\
+	case AG_OP_COS: return COS(x);					\
+	case AG_OP_TANH: return TANH(x);					\
+	case AG_OP_SIGMOID: return 1 / (1 + EXP(-x));			\
+	case AG_OP_RELU: return x < 0 ? 0 : x;				\
 	default: return 0;						\
 	}								\
 }
 DEFINE_FLOAT_UNARY(f32_unary, float, expf, logf, sqrtf, sinf, cosf, tanhf, fabsf)
 DEFINE_FLOAT_UNARY(f64_unary, double, exp, log, sqrt, sin, cos, tanh, fabs)
 
-static int64_t int_unary(ag_unary_op op, int64_t x)
+static int64_t int_unary(ag_op op, int64_t x)
 {
 	/* negation in unsigned arithmetic: INT64_MIN stays put, as in PyTorch */
 	int64_t neg = (int64_t)(0 - (uint64_t)x);
 
 	switch (op) {
-	case AG_NEG: return neg;
-	case AG_ABS: return x < 0 ? neg : x;
-	case AG_RELU: return x < 0 ? 0 : x;
+	case AG_OP_NEG: return neg;
+	case AG_OP_ABS: return x < 0 ? neg : x;
+	case AG_OP_RELU: return x < 0 ? 0 : x;
 	default: return 0;	/* the others compute in a float type */
 	}
 }
@@ -76,7 +68,7 @@ static int64_t int_unary(ag_unary_op op, int64_t x)
 /* ---------------------------------------------------------- inner loops */
 
 typedef struct unary_ctx {
-	ag_unary_op op;
+	ag_op op;
 	ag_dtype compute;
 	ag_dtype dt[2];		/* out, in */
 	bool clamp;		/* op is clamp with the bounds below */
@@ -163,13 +155,13 @@ static void name(char **data, const int64_t *st, int64_t n, void *vctx)	\
 			return;						\
 		}							\
 		switch (c->op) {					\
-		case AG_NEG: SIMD for (int64_t i = 0; i < n; i++) o[i] = -a[i]; return; \
-		case AG_RELU: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] < 0 ? 0 : a[i]; return; \
-		case AG_ABS: SIMD for (int64_t i = 0; i < n; i++) o[i] = OPFN(AG_ABS, a[i]); return; \
-		case AG_SQRT: SIMD for (int64_t i = 0; i < n; i++) o[i] = OPFN(AG_SQRT, a[i]); return; \
-		case AG_EXP: SIMD for (int64_t i = 0; i < n; i++) o[i] = OPFN(AG_EXP, a[i]); return; \
-		case AG_LOG: SIMD for (int64_t i = 0; i < n; i++) o[i] = OPFN(AG_LOG, a[i]); return; \
-		case AG_SIGMOID: SIMD for (int64_t i = 0; i < n; i++) o[i] = OPFN(AG_SIGMOID, a[i]); return; \
+		case AG_OP_NEG: SIMD for (int64_t i = 0; i < n; i++) o[i] = -a[i]; return; \
+		case AG_OP_RELU: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] < 0 ? 0 : a[i]; return; \
+		case AG_OP_ABS: SIMD for (int64_t i = 0; i < n; i++) o[i] = OPFN(AG_OP_ABS, a[i]); return; \
+		case AG_OP_SQRT: SIMD for (int64_t i = 0; i < n; i++) o[i] = OPFN(AG_OP_SQRT, a[i]); return; \
+		case AG_OP_EXP: SIMD for (int64_t i = 0; i < n; i++) o[i] = OPFN(AG_OP_EXP, a[i]); return; \
+		case AG_OP_LOG: SIMD for (int64_t i = 0; i < n; i++) o[i] = OPFN(AG_OP_LOG, a[i]); return; \
+		case AG_OP_SIGMOID: SIMD for (int64_t i = 0; i < n; i++) o[i] = OPFN(AG_OP_SIGMOID, a[i]); return; \
 		default: SIMD for (int64_t i = 0; i < n; i++) o[i] = OPFN(c->op, a[i]); return; \
 		}							\
 	}								\
@@ -184,29 +176,21 @@ DEFINE_TYPED_UNARY(unary_f64, double, f64_unary, clamp_f64)
 
 /* ------------------------------------------------------------- driver */
 
-static int check_unary_dtype(ag_unary_op op, const ag_tensor *a)
+/* The bool inputs PyTorch refuses with a message of their own (the
+ * table's dtype sets cover the rest). */
+static int check_unary_dtype(ag_op op, const ag_tensor *a)
 {
 	if (a->dtype != AG_BOOL)
 		return 0;
-	if (op == AG_NEG)
+	if (op == AG_OP_NEG)
 		return ag_error(AG_ERR_DTYPE,
 			"Negation, the `-` operator, on a bool tensor is not "
 			"supported. If you are trying to invert a mask, use the "
 			"`~` or `logical_not()` operator instead.");
-	if (op == AG_ABS)
-		return ag_error(AG_ERR_DTYPE,
-				"\"abs_cpu\" not implemented for 'Bool'");
-	if (op == AG_RELU)
+	if (op == AG_OP_RELU)
 		return ag_error(AG_ERR_DTYPE,
 				"Boolean inputs not supported for relu");
 	return 0;
-}
-
-static ag_dtype unary_result(ag_unary_op op, ag_dtype in)
-{
-	if (keeps_dtype(op) || ag_dtype_is_floating(in))
-		return in;
-	return AG_DEFAULT_DTYPE;
 }
 
 static int unary_run(ag_tensor *out, ag_tensor *a, unary_ctx *ctx)
@@ -229,24 +213,25 @@ static int unary_run(ag_tensor *out, ag_tensor *a, unary_ctx *ctx)
 }
 
 /* Writes into out when given (then bumps its version), else makes one. */
-static int unary_impl(ag_unary_op op, ag_tensor *out, ag_tensor *a,
+static int unary_impl(ag_op op, ag_tensor *out, ag_tensor *a,
 		      ag_tensor **made)
 {
 	unary_ctx ctx = { .op = op };
+	ag_dtype result;
 
-	if ((unsigned)op >= AG_NUNARY)
+	if (!is_unary(op))
 		return ag_error(AG_ERR_VALUE, "unknown unary op %d", (int)op);
 	if (!a)
 		return ag_error(AG_ERR_VALUE, "%s: expected a tensor, got nothing",
-				ag_unary_name(op));
-	if (check_unary_dtype(op, a) < 0)
+				ag_op_name(op));
+	if (check_unary_dtype(op, a) < 0 ||
+	    ag_pointwise_types(op, a->dtype, &ctx.compute, &result) < 0)
 		return -1;
-	ctx.compute = unary_result(op, a->dtype);
 	if (out) {
 		if (ag_check_elementwise_out(out, a->shape, a->ndim, &a, 1) < 0 ||
-		    ag_check_cast(ctx.compute, out->dtype) < 0)
+		    ag_check_cast(result, out->dtype) < 0)
 			return -1;
-	} else if (!(out = ag_tensor_alloc_like(a, ctx.compute))) {
+	} else if (!(out = ag_tensor_alloc_like(a, result))) {
 		return -1;
 	}
 	if (unary_run(out, a, &ctx) < 0) {
@@ -261,7 +246,7 @@ static int unary_impl(ag_unary_op op, ag_tensor *out, ag_tensor *a,
 	return 0;
 }
 
-ag_tensor *ag_unary(ag_unary_op op, ag_tensor *a)
+ag_tensor *ag_unary(ag_op op, ag_tensor *a)
 {
 	ag_tensor *r = NULL;
 
@@ -284,14 +269,14 @@ ag_tensor *ag_original_copy(ag_tensor *t)
 	return c;
 }
 
-static int unary_inplace_checked(ag_unary_op op, ag_tensor *a)
+static int unary_inplace_checked(ag_op op, ag_tensor *a)
 {
 	ag_tensor *orig = NULL;
 	int rc;
 
 	if (!a)
 		return ag_error(AG_ERR_VALUE, "%s_: expected a tensor, got nothing",
-				ag_unary_name(op));
+				ag_op_name(op));
 	if (ag_ad_check_inplace(a) < 0)
 		return -1;
 	if (ag_ad_unary_inplace_needs_original(op, a) && !(orig = ag_original_copy(a)))
@@ -313,23 +298,23 @@ int ag_check_out_autograd(const char *op, ag_tensor *const *in, int n)
 	return 0;
 }
 
-int ag_unary_out(ag_unary_op op, ag_tensor *out, ag_tensor *a)
+int ag_unary_out(ag_op op, ag_tensor *out, ag_tensor *a)
 {
 	if (!out)
 		return ag_error(AG_ERR_VALUE, "%s: out= expects a tensor",
-				ag_unary_name(op));
+				ag_op_name(op));
 	ag_tensor *in[2] = { a, out };
-	if (ag_check_out_autograd(ag_unary_name(op), in, 2) < 0)
+	if (ag_check_out_autograd(ag_op_name(op), in, 2) < 0)
 		return -1;
 	if (unary_impl(op, out, a, NULL) < 0)
 		return -1;
-	ag_trace_op(ag_unary_name(op), &a, 1, &out, 1, NULL, true);
+	ag_trace_op(op, &a, 1, &out, 1, NULL, true);
 	return 0;
 }
 
-ag_tensor *ag_neg(ag_tensor *a) { return ag_unary(AG_NEG, a); }
-ag_tensor *ag_exp(ag_tensor *a) { return ag_unary(AG_EXP, a); }
-ag_tensor *ag_log(ag_tensor *a) { return ag_unary(AG_LOG, a); }
+ag_tensor *ag_neg(ag_tensor *a) { return ag_unary(AG_OP_NEG, a); }
+ag_tensor *ag_exp(ag_tensor *a) { return ag_unary(AG_OP_EXP, a); }
+ag_tensor *ag_log(ag_tensor *a) { return ag_unary(AG_OP_LOG, a); }
 
 /* ---------------------------------------------------------------- clamp */
 
@@ -389,7 +374,7 @@ static int clamp_prepare(ag_tensor *a, double min, double max, unary_ctx *ctx)
 
 ag_tensor *ag_clamp(ag_tensor *a, double min, double max)
 {
-	unary_ctx ctx = { .op = AG_NUNARY };
+	unary_ctx ctx = { .op = AG_OP_CLAMP };
 	ag_tensor *out;
 
 	if (!a) {
@@ -409,7 +394,7 @@ ag_tensor *ag_clamp(ag_tensor *a, double min, double max)
 
 static int clamp_inplace_checked(ag_tensor *a, double min, double max)
 {
-	unary_ctx ctx = { .op = AG_NUNARY };
+	unary_ctx ctx = { .op = AG_OP_CLAMP };
 
 	if (!a)
 		return ag_error(AG_ERR_VALUE, "clamp_: expected a tensor, got nothing");
@@ -437,12 +422,12 @@ static int clamp_inplace_checked(ag_tensor *a, double min, double max)
 	return rc;
 }
 
-int ag_unary_(ag_unary_op op, ag_tensor *a)
+int ag_unary_(ag_op op, ag_tensor *a)
 {
 	int rc = unary_inplace_checked(op, a);
 	if (rc < 0 && a) {
 		ag_tensor *ins_[2] = { a, NULL };
-		ag_trace_failed(ag_unary_name(op), ins_, 2, a);
+		ag_trace_failed(op, ins_, 2, a);
 	}
 	return rc;
 }
@@ -452,7 +437,7 @@ int ag_clamp_(ag_tensor *a, double min, double max)
 	int rc = clamp_inplace_checked(a, min, max);
 	if (rc < 0 && a) {
 		ag_tensor *ins_[2] = { a, NULL };
-		ag_trace_failed("clamp", ins_, 2, a);
+		ag_trace_failed(AG_OP_CLAMP, ins_, 2, a);
 	}
 	return rc;
 }

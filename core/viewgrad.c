@@ -133,6 +133,17 @@ static const char *const embed_names[][2] = {
 static ag_tensor *restride(ag_tensor *src, const geom *from, const geom *to,
 			   const char *name, const char *reverse_name);
 
+/* The op of a restride node, from the name it records. */
+static ag_op restride_op(const char *reverse_name)
+{
+	static const ag_op ops[] = { AG_OP_SLICE_BACKWARD, AG_OP_SELECT_BACKWARD,
+				     AG_OP_AS_STRIDED_BACKWARD };
+	for (size_t i = 0; i < sizeof ops / sizeof *ops; i++)
+		if (strcmp(ag_op_info(ops[i])->grad_fn[0], reverse_name) == 0)
+			return ops[i];
+	return AG_OP_AS_STRIDED_BACKWARD;
+}
+
 static int restride_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 {
 	out[0] = restride(grads_in[0], &self->geom_view, &self->geom_in,
@@ -160,7 +171,7 @@ static ag_tensor *restride(ag_tensor *src, const geom *from, const geom *to,
 	n->geom_in = *from;
 	n->user = (void *)name;	/* static string, not freed */
 	ag_set_history(out, n, 0);
-	ag_trace_op("restride", &src, 1, &out, 1, n, false);
+	ag_trace_op(restride_op(reverse_name), &src, 1, &out, 1, n, false);
 	ag_node_release(n);
 	return out;
 }
@@ -279,7 +290,7 @@ static ag_tensor *overwrite_region(ag_tensor *g, ag_tensor *region,
 	ag_tensor *ones = ag_ones(view->shape, view->ndim, g->dtype);
 	ag_tensor *cover = ones ? restride_raw(ones, view, in) : NULL;
 	ag_tensor *zero = cover ? ag_scalar(0, g->dtype) : NULL;
-	ag_tensor *hit = zero ? ag_binary(AG_NE, cover, zero) : NULL;
+	ag_tensor *hit = zero ? ag_binary(AG_OP_NE, cover, zero) : NULL;
 	ag_tensor *emb = hit ? restride(region, view, in, "AsStridedBackward0",
 					"AsStridedBackwardBackward0") : NULL;
 	ag_tensor *gc = emb ? ag_contiguous(g) : NULL;
@@ -404,6 +415,6 @@ int ag_detach_(ag_tensor *t)
 	}
 	t->requires_grad = false;
 	t->output_nr = 0;
-	ag_trace_op("detach_", &t, 1, &t, 1, NULL, true);
+	ag_trace_op(AG_OP_DETACH_, &t, 1, &t, 1, NULL, true);
 	return 0;
 }

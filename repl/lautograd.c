@@ -666,7 +666,7 @@ static int l_trace_log(lua_State *L)
 	for (size_t i = 0; i < n; i++) {
 		const ag_trace_event *ev = ag_trace_get(i);
 		lua_createtable(L, 0, 10);
-		lua_pushstring(L, ev->op);
+		lua_pushstring(L, ag_trace_event_op_name(ev));
 		lua_setfield(L, -2, "op");
 		if (ev->grad_fn) {
 			lua_pushstring(L, ev->grad_fn);
@@ -997,7 +997,7 @@ static int function_apply(lua_State *L)
 		}
 		ag_set_history(t, n, k++);
 	}
-	ag_trace_op(n->name, ins, nargs < AG_TRACE_MAX_IO ? nargs : AG_TRACE_MAX_IO,
+	ag_trace_op(AG_OP_FUNCTION, ins, nargs < AG_TRACE_MAX_IO ? nargs : AG_TRACE_MAX_IO,
 		    NULL, 0, n, false);
 	ag_node_release(n);
 	return nres;

@@ -335,7 +335,7 @@ static const ag_trace_event *detach_of(uint64_t id)
 	for (size_t i = n; i-- > 0;) {
 		const ag_trace_event *ev = ag_trace_get(i);
 		if (ev->n_out > 0 && ev->out[0] == id)
-			return strcmp(ev->op, "detach") == 0 ? ev : NULL;
+			return ev->op == AG_OP_DETACH ? ev : NULL;
 	}
 	return NULL;
 }
@@ -403,7 +403,7 @@ static int add_detach_cuts(bw_state *s, const idmap *tensor_nodes)
 	size_t n = ag_trace_count();
 	for (size_t i = 0; i < n; i++) {
 		const ag_trace_event *ev = ag_trace_get(i);
-		if (strcmp(ev->op, "detach") != 0 || ev->n_in < 1 || ev->n_out < 1)
+		if (ev->op != AG_OP_DETACH || ev->n_in < 1 || ev->n_out < 1)
 			continue;
 		int to = idmap_get(tensor_nodes, ev->out[0], -1);
 		if (to < 0)
@@ -540,11 +540,12 @@ static viz_graph *snapshot_forward(ag_tensor *const *roots, int nroots,
 			continue;
 		if (count >= o->max_nodes)
 			break;
-		bool is_detach = strcmp(ev->op, "detach") == 0;
+		bool is_detach = ev->op == AG_OP_DETACH;
 		int op = -1;
 		if (!is_detach) {
 			viz_node_info info = {
-				.kind = VIZ_NODE_OP, .name = ev->op, .version = -1,
+				.kind = VIZ_NODE_OP, .name = ag_trace_event_op_name(ev),
+				.version = -1,
 				.where = ev->where[0] ? ev->where : NULL,
 				.scope = ev->scope[0] ? ev->scope : NULL,
 				.no_grad_region = region[k], .ref = ev->seq,
