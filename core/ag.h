@@ -45,7 +45,8 @@ const char *ag_error_message(void);
 void ag_error_clear(void);
 
 /* Ctrl-C: a signal handler calls ag_interrupt(); long loops poll
- * ag_interrupted(), which fails with AG_ERR_INTERRUPT once and clears it. */
+ * ag_check_interrupt(), which fails with AG_ERR_INTERRUPT once and clears
+ * it (ag_interrupt_pending() only looks). */
 void ag_interrupt(void);
 bool ag_interrupt_pending(void);
 int ag_check_interrupt(void);	/* 0, or -1 with AG_ERR_INTERRUPT set */
@@ -104,8 +105,8 @@ typedef struct ag_version {
 
 /* ------------------------------------------------------------------ tensor */
 
-struct ag_node;		/* autograd graph node (engine.h) */
-struct ag_tensor_hooks;
+struct ag_node;		/* autograd graph node (autograd.h) */
+struct ag_autograd_meta;
 
 typedef struct ag_tensor {
 	int refcount;
@@ -126,8 +127,7 @@ typedef struct ag_tensor {
 	struct ag_tensor *grad;
 	struct ag_node *grad_fn;
 	int output_nr;
-	struct ag_tensor_hooks *hooks;
-	void *autograd_extra;
+	struct ag_autograd_meta *autograd_extra;	/* private to core */
 
 	/* registry of live tensors (weak: never keeps a tensor alive) */
 	struct ag_tensor *reg_prev, *reg_next;

@@ -9,7 +9,7 @@
  * dtype everywhere, and a generic loop over ag_load/ag_store for the rest.
  */
 #include "internal.h"
-#include "derivatives.h"
+#include "record.h"
 
 #include <math.h>
 
@@ -25,7 +25,8 @@
 static bool is_binary(ag_op op)
 {
 	const ag_opinfo *info = ag_op_info(op);
-	return info && info->kind == AG_OPK_POINTWISE && info->nin == 2;
+	return info && info->kind == AG_OPK_POINTWISE && info->nin == 2 &&
+	       !info->args;
 }
 
 static bool is_comparison(ag_op op)
@@ -378,17 +379,28 @@ static int binary_impl(ag_op op, ag_tensor *out, ag_tensor *a,
 	return 0;
 }
 
+/* PyTorch names the node after the overload a number picks: a number
+ * minus a tensor is rsub (RsubBackward1), a tensor to a number's power
+ * PowBackward0. */
+static int grad_fn_variant(ag_op op, const ag_tensor *a, const ag_tensor *b,
+			   bool inplace)
+{
+	if (op == AG_OP_SUB)
+		return a->is_wrapped_number && !inplace;
+	if (op == AG_OP_POW)
+		return b->is_wrapped_number;
+	return 0;
+}
+
 ag_tensor *ag_binary(ag_op op, ag_tensor *a, ag_tensor *b)
 {
 	ag_tensor *r = NULL;
 
 	if (binary_impl(op, NULL, a, b, &r) < 0)
 		return NULL;
-	if (ag_ad_binary(op, r, a, b) < 0) {
-		ag_tensor_release(r);
-		return NULL;
-	}
-	return r;
+	return ag_recorded(r, (ag_call){ .op = op,
+		.variant = grad_fn_variant(op, a, b, false),
+		.in = (ag_tensor *[]){ a, b }, .nin = 2 });
 }
 
 static int binary_inplace_checked(ag_op op, ag_tensor *a, ag_tensor *b)
@@ -399,14 +411,18 @@ static int binary_inplace_checked(ag_op op, ag_tensor *a, ag_tensor *b)
 	if (!a)
 		return ag_error(AG_ERR_VALUE, "%s_: expected a tensor, got nothing",
 				ag_op_name(op));
-	if (b && ag_ad_check_inplace(a) < 0)
+	ag_tensor *in[2] = { a, b };
+	if (b && ag_check_inplace(a) < 0)
 		return -1;
-	if (b && ag_ad_inplace_needs_original(op, a, b) &&
+	if (b && ag_record_needs_original(op, in, 2) &&
 	    !(orig = ag_original_copy(a)))
 		return -1;
 	rc = binary_impl(op, a, a, b, NULL);
 	if (rc == 0)
-		rc = ag_ad_binary_inplace(op, a, b, orig);
+		rc = ag_record(&(ag_call){ .op = op,
+			.variant = grad_fn_variant(op, a, b, true), .in = in,
+			.nin = 2, .out = &a, .nout = 1, .inplace = true,
+			.original = orig });
 	ag_tensor_release(orig);
 	return rc;
 }
@@ -417,7 +433,7 @@ int ag_binary_out(ag_op op, ag_tensor *out, ag_tensor *a, ag_tensor *b)
 		return ag_error(AG_ERR_VALUE, "%s: out= expects a tensor",
 				ag_op_name(op));
 	ag_tensor *in[3] = { a, b, out };
-	if (ag_check_out_autograd(ag_op_name(op), in, 3) < 0)
+	if (ag_check_out_autograd(op, in, 3) < 0)
 		return -1;
 	if (binary_impl(op, out, a, b, NULL) < 0)
 		return -1;
@@ -515,11 +531,8 @@ ag_tensor *ag_where(ag_tensor *cond, ag_tensor *a, ag_tensor *b)
 	}
 	ag_tensor_release(ca);
 	ag_tensor_release(cb);
-	if (out && ag_ad_where(out, cond, a, b) < 0) {
-		ag_tensor_release(out);
-		return NULL;
-	}
-	return out;
+	return ag_recorded(out, (ag_call){ .op = AG_OP_WHERE,
+		.in = (ag_tensor *[]){ cond, a, b }, .nin = 3 });
 }
 
 int ag_binary_(ag_op op, ag_tensor *a, ag_tensor *b)

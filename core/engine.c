@@ -12,9 +12,9 @@
  * Saved tensors are released only when a pass completes, so an error or a
  * Ctrl-C halfway leaves the graph as it was and it can be run again.
  */
-#include "internal.h"
-#include "autograd.h"
-#include "derivatives.h"
+#include "node.h"
+#include "map.h"
+#include "vec.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -31,10 +31,8 @@ typedef struct task {
 
 struct ag_engine {
 	ag_backward_options opt;
-	task *tasks;
-	size_t ntasks, cap;
-	size_t *slots;		/* hash: node -> task index + 1 */
-	size_t nslots;
+	ag_vec tasks;		/* of task */
+	ag_map index;		/* node -> its task's index */
 	size_t *heap;		/* ready tasks, max-heap by node seq */
 	size_t nheap;
 	ag_tensor **results;	/* autograd.grad */
@@ -49,7 +47,6 @@ struct ag_engine {
 	ag_engine *outer;	/* the engine running when this one began */
 };
 
-static ag_engine *current_engine;
 static bool keep_stats = true;
 
 void ag_set_keep_grad_stats(bool on) { keep_stats = on; }
@@ -64,46 +61,19 @@ void ag_set_backward_observer(void (*fn)(const ag_backward_event *, void *),
 	observer_ud = ud;
 }
 
-ag_engine *ag_engine_current(void) { return current_engine; }
-
 /* ------------------------------------------------------------ task table */
 
-static size_t hash_ptr(const void *p, size_t n)
-{
-	uint64_t x = (uint64_t)(uintptr_t)p;
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	return (size_t)x & (n - 1);
-}
-
-static int rehash(ag_engine *e, size_t nslots)
-{
-	size_t *s = calloc(nslots, sizeof *s);
-	if (!s)
-		return ag_error(AG_ERR_NOMEM, "out of memory");
-	for (size_t i = 0; i < e->ntasks; i++) {
-		size_t h = hash_ptr(e->tasks[i].node, nslots);
-		while (s[h])
-			h = (h + 1) & (nslots - 1);
-		s[h] = i + 1;
-	}
-	free(e->slots);
-	e->slots = s;
-	e->nslots = nslots;
-	return 0;
-}
+#define TASK(e, i) AG_VEC_AT(&(e)->tasks, task, i)
 
 static task *find_task(const ag_engine *e, const ag_node *n)
 {
-	size_t h = hash_ptr(n, e->nslots);
-	while (e->slots[h]) {
-		task *t = &e->tasks[e->slots[h] - 1];
-		if (t->node == n)
-			return t;
-		h = (h + 1) & (e->nslots - 1);
-	}
-	return NULL;
+	size_t i;
+	return ag_map_get(&e->index, (uintptr_t)n, &i) ? &TASK(e, i) : NULL;
+}
+
+static size_t task_index(const ag_engine *e, const task *t)
+{
+	return (size_t)(t - &TASK(e, 0));
 }
 
 /* The task of node n, added (with a reference to n) if new. */
@@ -113,41 +83,25 @@ static task *get_task(ag_engine *e, ag_node *n, bool *added)
 	*added = false;
 	if (t)
 		return t;
-	if (e->ntasks == e->cap) {
-		size_t ncap = e->cap ? e->cap * 2 : 64;
-		task *nt = realloc(e->tasks, ncap * sizeof *nt);
-		if (!nt) {
-			ag_error(AG_ERR_NOMEM, "out of memory");
-			return NULL;
-		}
-		e->tasks = nt;
-		e->cap = ncap;
-	}
-	if ((e->ntasks + 1) * 2 > e->nslots && rehash(e, e->nslots * 2) < 0)
-		return NULL;
-	t = &e->tasks[e->ntasks];
-	memset(t, 0, sizeof *t);
-	t->node = n;
-	t->buffer = calloc((size_t)(n->n_outputs ? n->n_outputs : 1),
-			   sizeof *t->buffer);
-	if (!t->buffer) {
+	ag_tensor **buffer = calloc((size_t)(n->n_outputs ? n->n_outputs : 1),
+				    sizeof *buffer);
+	if (!buffer || AG_VEC_PUSH(&e->tasks, task, ((task){ .node = n,
+						.buffer = buffer })) < 0 ||
+	    ag_map_put(&e->index, (uintptr_t)n, e->tasks.len - 1) < 0) {
+		free(buffer);
 		ag_error(AG_ERR_NOMEM, "out of memory");
 		return NULL;
 	}
 	ag_node_retain(n);
-	size_t h = hash_ptr(n, e->nslots);
-	while (e->slots[h])
-		h = (h + 1) & (e->nslots - 1);
-	e->slots[h] = ++e->ntasks;
 	*added = true;
-	return t;
+	return &TASK(e, e->tasks.len - 1);
 }
 
 /* ------------------------------------------------------------ ready heap */
 
 static bool heap_before(const ag_engine *e, size_t a, size_t b)
 {
-	const ag_node *x = e->tasks[a].node, *y = e->tasks[b].node;
+	const ag_node *x = TASK(e, a).node, *y = TASK(e, b).node;
 	if (x->seq != y->seq)
 		return x->seq > y->seq;
 	return x->id > y->id;
@@ -323,55 +277,34 @@ static int buffer_add(ag_tensor **slot, ag_tensor *g)
 /* Discover the graph (iteratively) and count dependencies. */
 static int discover(ag_engine *e, ag_node **roots, int nroots)
 {
-	size_t cap = 256, top = 0;
-	size_t *stack = malloc(cap * sizeof *stack);
+	size_t local[256];
+	ag_vec stack = AG_VEC_ON_STACK(local);
 	bool added;
+	int rc = -1;
 
-	if (!stack)
-		return ag_error(AG_ERR_NOMEM, "out of memory");
 	for (int i = 0; i < nroots; i++) {
-		if (!roots[i])
-			continue;
-		task *t = get_task(e, roots[i], &added);
-		if (!t)
-			goto fail;
-		if (added)
-			stack[top++] = (size_t)(t - e->tasks);
-		if (top == cap) {
-			size_t *ns = realloc(stack, (cap *= 2) * sizeof *ns);
-			if (!ns)
-				goto nomem;
-			stack = ns;
-		}
+		task *t = roots[i] ? get_task(e, roots[i], &added) : NULL;
+		if (roots[i] && !t)
+			goto out;
+		if (t && added && AG_VEC_PUSH(&stack, size_t, task_index(e, t)) < 0)
+			goto out;
 	}
-	while (top > 0) {
-		size_t ti = stack[--top];
-		ag_node *n = e->tasks[ti].node;
+	while (stack.len > 0) {
+		ag_node *n = TASK(e, AG_VEC_POP(&stack, size_t)).node;
 		for (int j = 0; j < n->n_next; j++) {
 			ag_node *child = n->next[j].fn;
-			if (!child)
-				continue;
-			task *c = get_task(e, child, &added);
-			if (!c)
-				goto fail;
-			if (added) {
-				if (top == cap) {
-					size_t *ns = realloc(stack, (cap *= 2) * sizeof *ns);
-					if (!ns)
-						goto nomem;
-					stack = ns;
-				}
-				stack[top++] = (size_t)(c - e->tasks);
-			}
+			task *c = child ? get_task(e, child, &added) : NULL;
+			if (child && !c)
+				goto out;
+			if (c && added &&
+			    AG_VEC_PUSH(&stack, size_t, task_index(e, c)) < 0)
+				goto out;
 		}
 	}
-	free(stack);
-	return 0;
-nomem:
-	ag_error(AG_ERR_NOMEM, "out of memory");
-fail:
-	free(stack);
-	return -1;
+	rc = 0;
+out:
+	ag_vec_free(&stack);
+	return rc;
 }
 
 /* With inputs (autograd.grad), run only nodes on a path to a captured
@@ -389,20 +322,20 @@ static int cmp_seq(const void *a, const void *b)
 static int mark_exec(ag_engine *e)
 {
 	if (e->opt.ninputs == 0) {
-		for (size_t i = 0; i < e->ntasks; i++)
-			e->tasks[i].exec = e->tasks[i].in_graph = true;
+		for (size_t i = 0; i < e->tasks.len; i++)
+			TASK(e, i).exec = TASK(e, i).in_graph = true;
 		return 0;
 	}
-	struct seq_index *order = malloc((e->ntasks ? e->ntasks : 1) * sizeof *order);
+	struct seq_index *order = malloc((e->tasks.len ? e->tasks.len : 1) * sizeof *order);
 	if (!order)
 		return ag_error(AG_ERR_NOMEM, "out of memory");
-	for (size_t i = 0; i < e->ntasks; i++) {
-		order[i].seq = e->tasks[i].node->n_next ? e->tasks[i].node->seq : 0;
+	for (size_t i = 0; i < e->tasks.len; i++) {
+		order[i].seq = TASK(e, i).node->n_next ? TASK(e, i).node->seq : 0;
 		order[i].index = i;
 	}
-	qsort(order, e->ntasks, sizeof *order, cmp_seq);
-	for (size_t k = 0; k < e->ntasks; k++) {
-		task *t = &e->tasks[order[k].index];
+	qsort(order, e->tasks.len, sizeof *order, cmp_seq);
+	for (size_t k = 0; k < e->tasks.len; k++) {
+		task *t = &TASK(e, order[k].index);
 		for (int j = 0; j < t->node->n_next && !t->exec; j++) {
 			ag_node *c = t->node->next[j].fn;
 			task *ct = c ? find_task(e, c) : NULL;
@@ -429,12 +362,6 @@ ag_engine *ag_engine_begin(ag_tensor *const *roots, ag_tensor *const *grads,
 	}
 	e->opt = *opt;
 	e->prev_grad_mode = ag_is_grad_enabled();
-	e->nslots = 128;
-	e->slots = calloc(e->nslots, sizeof *e->slots);
-	if (!e->slots) {
-		ag_error(AG_ERR_NOMEM, "out of memory");
-		goto fail_early;
-	}
 	if (nroots == 0) {
 		ag_error(AG_ERR_RUNTIME, "backward() needs at least one tensor");
 		goto fail_early;
@@ -483,8 +410,8 @@ ag_engine *ag_engine_begin(ag_tensor *const *roots, ag_tensor *const *grads,
 		goto fail_early;
 
 	/* dependencies: edges from processed nodes */
-	for (size_t i = 0; i < e->ntasks; i++) {
-		task *t = &e->tasks[i];
+	for (size_t i = 0; i < e->tasks.len; i++) {
+		task *t = &TASK(e, i);
 		if (!t->exec)
 			continue;
 		for (int j = 0; j < t->node->n_next; j++) {
@@ -501,20 +428,20 @@ ag_engine *ag_engine_begin(ag_tensor *const *roots, ag_tensor *const *grads,
 		if (t && buffer_add(&t->buffer[root_edges[i].input_nr], root_grads[i]) < 0)
 			goto fail_early;
 	}
-	e->heap = malloc((e->ntasks ? e->ntasks : 1) * sizeof *e->heap);
+	e->heap = malloc((e->tasks.len ? e->tasks.len : 1) * sizeof *e->heap);
 	if (!e->heap) {
 		ag_error(AG_ERR_NOMEM, "out of memory");
 		goto fail_early;
 	}
-	e->executed = malloc((e->ntasks ? e->ntasks : 1) * sizeof *e->executed);
+	e->executed = malloc((e->tasks.len ? e->tasks.len : 1) * sizeof *e->executed);
 	if (!e->executed) {
 		ag_error(AG_ERR_NOMEM, "out of memory");
 		goto fail_early;
 	}
-	for (size_t i = 0; i < e->ntasks; i++)
-		if (e->tasks[i].in_graph) {
+	for (size_t i = 0; i < e->tasks.len; i++)
+		if (TASK(e, i).in_graph) {
 			e->pending++;
-			if (e->tasks[i].deps == 0)
+			if (TASK(e, i).deps == 0)
 				heap_push(e, i);
 		}
 	for (int i = 0; i < nroots; i++) {
@@ -524,8 +451,8 @@ ag_engine *ag_engine_begin(ag_tensor *const *roots, ag_tensor *const *grads,
 	free(root_grads);
 	free(root_edges);
 	free(root_nodes);
-	e->outer = current_engine;
-	current_engine = e;
+	e->outer = ag_engine_current();
+	ag_set_current_engine(e);
 	emit_simple(AG_EV_BEGIN, 0);
 	return e;
 
@@ -541,8 +468,8 @@ fail_early:
 	free(root_nodes);
 	if (e) {
 		e->finished = true;
-		e->outer = current_engine;
-		current_engine = e;
+		e->outer = ag_engine_current();
+		ag_set_current_engine(e);
 		ag_engine_free(e);
 	}
 	return NULL;
@@ -554,7 +481,7 @@ ag_node *ag_engine_peek(const ag_engine *e)
 {
 	if (e->finished || e->nheap == 0)
 		return NULL;
-	return e->tasks[e->heap[0]].node;
+	return TASK(e, e->heap[0]).node;
 }
 
 int ag_engine_pending(const ag_engine *e) { return e->finished ? 0 : e->pending; }
@@ -591,7 +518,7 @@ static int retain_into(ag_tensor *t, ag_tensor *g)
 	return 0;
 }
 
-static ag_tensor *zeros_for(const struct ag_out_meta *m)
+static ag_tensor *zeros_for(const ag_tensor_meta *m)
 {
 	return ag_zeros(m->shape, m->ndim, m->dtype);
 }
@@ -614,7 +541,7 @@ static bool expandable_to(const int64_t *from, int nf, const int64_t *to, int nt
 static int validate_output(ag_node *n, int j, ag_tensor **slot)
 {
 	ag_node *c = n->next[j].fn;
-	const struct ag_out_meta *m = &c->out_meta[n->next[j].input_nr];
+	const ag_tensor_meta *m = &c->out_meta[n->next[j].input_nr];
 	ag_tensor *g = *slot;
 	char b1[128], b2[128];
 
@@ -673,7 +600,7 @@ int ag_engine_step(ag_engine *e)
 		return finish(e, 0) < 0 ? -1 : 0;
 
 	size_t ti = heap_pop(e);
-	task *t = &e->tasks[ti];
+	task *t = &TASK(e, ti);
 	ag_node *n = t->node;
 	int nout = n->n_outputs, nnext = n->n_next;
 	ag_tensor **in = t->buffer;
@@ -729,7 +656,7 @@ int ag_engine_step(ag_engine *e)
 		return step_fail(e, n);
 	memset(out, 0, (size_t)(nnext > 8 ? nnext : 8) * sizeof *out);
 
-	if (n->apply && n->apply(n, in, out) < 0)
+	if (ag_node_apply(n, in, out) < 0)
 		goto out;
 	for (ag_hook *h = n->post_hooks; h; h = h->next)
 		if (h->post_fn && h->post_fn(h->ud, n, out, nnext, in, nout) < 0)
@@ -768,7 +695,7 @@ int ag_engine_step(ag_engine *e)
 		if (out[j] && buffer_add(&ct->buffer[n->next[j].input_nr], out[j]) < 0)
 			goto out;
 		if (--ct->deps == 0)
-			heap_push(e, (size_t)(ct - e->tasks));
+			heap_push(e, task_index(e, ct));
 	}
 	e->executed[e->nexecuted++] = ti;
 	rc = 1;
@@ -805,7 +732,7 @@ static int finish(ag_engine *e, int status)
 			}
 	if (status == 0 && !e->opt.retain_graph)
 		for (size_t k = 0; k < e->nexecuted; k++)
-			ag_node_release_saved(e->tasks[e->executed[k]].node);
+			ag_node_release_saved(TASK(e, e->executed[k]).node);
 	ag_set_grad_enabled(e->prev_grad_mode);
 	emit_simple(AG_EV_END, status);
 	return status;
@@ -851,10 +778,10 @@ void ag_engine_free(ag_engine *e)
 		ag_set_grad_enabled(e->prev_grad_mode);
 		emit_simple(AG_EV_END, -1);
 	}
-	if (current_engine == e)
-		current_engine = e->outer;
-	for (size_t i = 0; i < e->ntasks; i++) {
-		task *t = &e->tasks[i];
+	if (ag_engine_current() == e)
+		ag_set_current_engine(e->outer);
+	for (size_t i = 0; i < e->tasks.len; i++) {
+		task *t = &TASK(e, i);
 		for (int k = 0; k < t->node->n_outputs; k++)
 			ag_tensor_release(t->buffer[k]);
 		free(t->buffer);
@@ -864,8 +791,8 @@ void ag_engine_free(ag_engine *e)
 	for (int i = 0; i < e->nresults; i++)
 		ag_tensor_release(e->results[i]);
 	free(e->results);
-	free(e->tasks);
-	free(e->slots);
+	ag_vec_free(&e->tasks);
+	ag_map_free(&e->index);
 	free(e->heap);
 	free(e->executed);
 	free(e->failed_traceback);

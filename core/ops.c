@@ -2,6 +2,7 @@
  * ops.c - the op table, expanded from ops.def.
  */
 #include "internal.h"
+#include "opargs.h"
 
 static const ag_opinfo op_table[AG_OP_COUNT] = {
 #define OP(id, name_, backward, ...) [AG_OP_##id] = { .name = name_, __VA_ARGS__ },

@@ -49,7 +49,20 @@ typedef enum ag_promote {
 /* A set of dtypes (bit = 1 << dtype), for the dtypes a kernel serves. */
 #define AG_DT(dt) (1u << (dt))
 
+/* A tensor an op's backward reads, saved when the op records: input or
+ * output `index`, always (when < 0) or only when input `when` needs a
+ * gradient.  Saved tensors are numbered in the order the op lists them. */
+typedef struct ag_save {
+	enum { AG_SAVE_NONE, AG_SAVE_INPUT, AG_SAVE_OUTPUT } what;
+	int8_t index;
+	int8_t when;
+} ag_save;
+
 #define AG_OP_MAX_SAVES 4
+#define AG_SAVE_IN(i) { AG_SAVE_INPUT, (i), -1 }
+#define AG_SAVE_IN_IF(i, needed) { AG_SAVE_INPUT, (i), (needed) }
+#define AG_SAVE_OUT(i) { AG_SAVE_OUTPUT, (i), -1 }
+#define AG_SAVE_OUT_IF(i, needed) { AG_SAVE_OUTPUT, (i), (needed) }
 
 typedef struct ag_opinfo {
 	const char *name;	/* PyTorch's and Lua's name: "add" */
@@ -60,6 +73,10 @@ typedef struct ag_opinfo {
 	 * op's arguments change PyTorch's name: RsubBackward1); NULL for an
 	 * op that is not differentiable */
 	const char *grad_fn[2];
+	unsigned edges;		/* inputs that get gradient edges (bit i =
+				 * input i); 0: every input */
+	ag_save saves[AG_OP_MAX_SAVES];	/* what its backward reads */
+	size_t args;		/* size of its argument struct (opargs.h) */
 	unsigned flags;
 	/* pointwise: result dtype, and the compute dtypes it has a kernel for
 	 * (0: all); `kernel` is the name PyTorch's "not implemented for"

@@ -10,7 +10,7 @@
  * PyTorch's flat indices; order-free ops may visit memory in any order.
  */
 #include "internal.h"
-#include "derivatives.h"
+#include "record.h"
 
 #include <math.h>
 
@@ -811,19 +811,19 @@ static void mask_all(const ag_tensor *t, bool *mask)
 static ag_tensor *record(fold op, ag_tensor *r, ag_tensor *t,
 			 const bool *mask, bool all, bool keepdim)
 {
-	int dims[AG_MAX_DIMS], n = 0;
+	ag_reduce_args a = { .in = ag_shape_of(t), .all = all || t->ndim == 0,
+			     .keepdim = keepdim, .count = 1 };
 
-	if (!r)
-		return NULL;
-	for (int d = 0; d < t->ndim; d++)
-		if (mask[d])
-			dims[n++] = d;
-	if (ag_ad_reduce(fold_ops[op], r, t, all || t->ndim == 0 ? NULL : dims, n,
-			 keepdim) < 0) {
-		ag_tensor_release(r);
-		return NULL;
-	}
-	return r;
+	for (int d = 0; d < t->ndim && !a.all; d++)
+		if (mask[d]) {
+			a.dims[a.ndims++] = d;
+			a.count *= t->shape[d];
+		}
+	if (a.all)
+		a.count = ag_numel(t);
+	/* SumBackward1, MeanBackward1: over dims */
+	return ag_recorded(r, (ag_call){ .op = fold_ops[op], .variant = !a.all,
+		.in = &t, .nin = 1, .args = &a, .args_size = sizeof a });
 }
 
 /* ----------------------------------------------------------- public ops */
@@ -916,8 +916,13 @@ static int extreme_dim(fold op, ag_tensor *t, int dim, bool keepdim,
 	if (compute(op == FOLD_MAX ? FOLD_ARGMAX : FOLD_ARGMIN, t, mask, keepdim,
 		    values, indices) < 0)
 		return -1;
-	if (ag_ad_minmax_dim(op == FOLD_MAX, *values, *indices, t, d,
-			     keepdim) < 0) {
+	ag_tensor *outs[2] = { *values, *indices };
+	if (ag_record(&(ag_call){ .op = op == FOLD_MAX ? AG_OP_MAX_DIM
+						      : AG_OP_MIN_DIM,
+		.in = &t, .nin = 1, .out = outs, .nout = 2,
+		.args = &(ag_dim_args){ .dim = d, .keepdim = keepdim,
+					.in = ag_shape_of(t) },
+		.args_size = sizeof(ag_dim_args) }) < 0) {
 		ag_tensor_release(*values);
 		ag_tensor_release(*indices);
 		*values = *indices = NULL;
@@ -940,3 +945,26 @@ int ag_min_dim(ag_tensor *t, int dim, bool keepdim, ag_tensor **values,
 
 ag_tensor *ag_sum(ag_tensor *t) { return ag_reduce_all(AG_OP_SUM, t); }
 ag_tensor *ag_mean(ag_tensor *t) { return ag_reduce_all(AG_OP_MEAN, t); }
+
+ag_tensor *ag_sum_to_size(ag_tensor *g, const int64_t *shape, int ndim)
+{
+	int dims[AG_MAX_DIMS], n = 0, lead = g->ndim - ndim;
+	if (lead < 0) {
+		ag_error(AG_ERR_SHAPE, "sum_to_size: size is not expandable to the "
+			 "tensor size");
+		return NULL;
+	}
+	for (int i = 0; i < g->ndim; i++)
+		if (i < lead || (shape[i - lead] == 1 && g->shape[i] != 1))
+			dims[n++] = i;
+	if (n == 0) {
+		ag_tensor_retain(g);
+		return g;
+	}
+	ag_tensor *s = ag_reduce_dims(AG_OP_SUM, g, dims, n, true);
+	if (!s)
+		return NULL;
+	ag_tensor *r = ag_reshape(s, shape, ndim);
+	ag_tensor_release(s);
+	return r;
+}

@@ -7,7 +7,7 @@
  * goes through ag_load/ag_store.
  */
 #include "internal.h"
-#include "derivatives.h"
+#include "record.h"
 
 #include <math.h>
 
@@ -26,7 +26,7 @@ static bool is_unary(ag_op op)
 {
 	const ag_opinfo *info = ag_op_info(op);
 	return info && info->kind == AG_OPK_POINTWISE && info->nin == 1 &&
-	       op != AG_OP_CLAMP;
+	       !info->args;
 }
 
 /* ----------------------------------------------------------- arithmetic */
@@ -252,21 +252,7 @@ ag_tensor *ag_unary(ag_op op, ag_tensor *a)
 
 	if (unary_impl(op, NULL, a, &r) < 0)
 		return NULL;
-	if (ag_ad_unary(op, r, a) < 0) {
-		ag_tensor_release(r);
-		return NULL;
-	}
-	return r;
-}
-
-/* A copy of self's values before an in-place write, for backward formulas
- * that need them; made without recording. */
-ag_tensor *ag_original_copy(ag_tensor *t)
-{
-	bool prev = ag_set_grad_enabled(false);
-	ag_tensor *c = ag_clone(t);
-	ag_set_grad_enabled(prev);
-	return c;
+	return ag_recorded(r, (ag_call){ .op = op, .in = &a, .nin = 1 });
 }
 
 static int unary_inplace_checked(ag_op op, ag_tensor *a)
@@ -277,25 +263,17 @@ static int unary_inplace_checked(ag_op op, ag_tensor *a)
 	if (!a)
 		return ag_error(AG_ERR_VALUE, "%s_: expected a tensor, got nothing",
 				ag_op_name(op));
-	if (ag_ad_check_inplace(a) < 0)
+	if (ag_check_inplace(a) < 0)
 		return -1;
-	if (ag_ad_unary_inplace_needs_original(op, a) && !(orig = ag_original_copy(a)))
+	if (ag_record_needs_original(op, &a, 1) && !(orig = ag_original_copy(a)))
 		return -1;
 	rc = unary_impl(op, a, a, NULL);
 	if (rc == 0)
-		rc = ag_ad_unary_inplace(op, a, orig);
+		rc = ag_record(&(ag_call){ .op = op, .in = &a, .nin = 1, .out = &a,
+					   .nout = 1, .inplace = true,
+					   .original = orig });
 	ag_tensor_release(orig);
 	return rc;
-}
-
-int ag_check_out_autograd(const char *op, ag_tensor *const *in, int n)
-{
-	if (ag_ad_needed(in, n))
-		return ag_error(AG_ERR_RUNTIME, "%s(): functions with out=... "
-				"arguments don't support automatic "
-				"differentiation, but one of the arguments "
-				"requires grad.", op);
-	return 0;
 }
 
 int ag_unary_out(ag_op op, ag_tensor *out, ag_tensor *a)
@@ -304,7 +282,7 @@ int ag_unary_out(ag_op op, ag_tensor *out, ag_tensor *a)
 		return ag_error(AG_ERR_VALUE, "%s: out= expects a tensor",
 				ag_op_name(op));
 	ag_tensor *in[2] = { a, out };
-	if (ag_check_out_autograd(ag_op_name(op), in, 2) < 0)
+	if (ag_check_out_autograd(op, in, 2) < 0)
 		return -1;
 	if (unary_impl(op, out, a, NULL) < 0)
 		return -1;
@@ -384,12 +362,13 @@ ag_tensor *ag_clamp(ag_tensor *a, double min, double max)
 	if (clamp_prepare(a, min, max, &ctx) < 0)
 		return NULL;
 	out = ag_tensor_alloc_like(a, ctx.compute);
-	if (out && (unary_run(out, a, &ctx) < 0 ||
-		    ag_ad_clamp(out, a, min, max) < 0)) {
+	if (out && unary_run(out, a, &ctx) < 0) {
 		ag_tensor_release(out);
 		return NULL;
 	}
-	return out;
+	return ag_recorded(out, (ag_call){ .op = AG_OP_CLAMP, .in = &a, .nin = 1,
+		.args = &(ag_clamp_args){ min, max },
+		.args_size = sizeof(ag_clamp_args) });
 }
 
 static int clamp_inplace_checked(ag_tensor *a, double min, double max)
@@ -406,10 +385,10 @@ static int clamp_inplace_checked(ag_tensor *a, double min, double max)
 				"result type %s can't be cast to the desired output "
 				"type %s", ag_dtype_scalar_name(ctx.compute),
 				clamp_type_name(a->dtype));
-	if (ag_ad_check_inplace(a) < 0)
+	if (ag_check_inplace(a) < 0)
 		return -1;
 	ag_tensor *orig = NULL;
-	if (ag_ad_needed(&a, 1) && ag_dtype_is_floating(a->dtype) &&
+	if (ag_record_needs_original(AG_OP_CLAMP, &a, 1) &&
 	    !(orig = ag_original_copy(a)))
 		return -1;
 	if (unary_run(a, a, &ctx) < 0) {
@@ -417,7 +396,11 @@ static int clamp_inplace_checked(ag_tensor *a, double min, double max)
 		return -1;
 	}
 	ag_bump_version(a);
-	int rc = ag_ad_clamp_inplace(a, orig, min, max);
+	int rc = ag_record(&(ag_call){ .op = AG_OP_CLAMP, .in = &a, .nin = 1,
+				       .out = &a, .nout = 1, .inplace = true,
+				       .original = orig,
+				       .args = &(ag_clamp_args){ min, max },
+				       .args_size = sizeof(ag_clamp_args) });
 	ag_tensor_release(orig);
 	return rc;
 }

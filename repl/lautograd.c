@@ -73,13 +73,13 @@ static int node_gc(lua_State *L)
 static int node_tostring(lua_State *L)
 {
 	ag_node *n = check_node(L, 1);
-	lua_pushfstring(L, "<%s object at %p>", n->name, (void *)n);
+	lua_pushfstring(L, "<%s object at %p>", ag_node_name(n), (void *)n);
 	return 1;
 }
 
 static int node_name(lua_State *L)
 {
-	lua_pushstring(L, check_node(L, 1)->name);
+	lua_pushstring(L, ag_node_name(check_node(L, 1)));
 	return 1;
 }
 
@@ -87,12 +87,14 @@ static int node_name(lua_State *L)
  * in agdb; node nil for inputs that need no gradient). */
 static void push_next_functions(lua_State *L, ag_node *n)
 {
-	lua_createtable(L, n->n_next, 0);
-	for (int i = 0; i < n->n_next; i++) {
+	int count = ag_node_next_count(n);
+	lua_createtable(L, count, 0);
+	for (int i = 0; i < count; i++) {
+		ag_edge e = ag_node_next(n, i);
 		lua_createtable(L, 2, 0);
-		repl_push_node(L, n->next[i].fn);
+		repl_push_node(L, e.fn);
 		lua_rawseti(L, -2, 1);
-		lua_pushinteger(L, (lua_Integer)n->next[i].input_nr + 1);
+		lua_pushinteger(L, (lua_Integer)e.input_nr + 1);
 		lua_rawseti(L, -2, 2);
 		lua_rawseti(L, -2, i + 1);
 	}
@@ -668,7 +670,7 @@ static int l_trace_log(lua_State *L)
 		lua_createtable(L, 0, 10);
 		lua_pushstring(L, ag_trace_event_op_name(ev));
 		lua_setfield(L, -2, "op");
-		if (ev->grad_fn) {
+		if (ev->grad_fn[0]) {
 			lua_pushstring(L, ev->grad_fn);
 			lua_setfield(L, -2, "grad_fn");
 		}
@@ -727,86 +729,79 @@ static int t_id(lua_State *L)
 
 /*
  * torch.autograd.Function:extend("Square") makes a class; Square.apply(...)
- * runs Square.forward(ctx, ...) without recording, then (when an input
- * requires grad) attaches a node "SquareBackward" to the outputs whose
- * backward calls Square.backward(ctx, grad_outputs...) and expects one
- * gradient (or nil) per forward argument.
+ * runs Square.forward(ctx, ...) without recording, then core records the
+ * call (ag_function_record): a node "SquareBackward" on the tensor outputs
+ * whose backward calls Square.backward(ctx, grad_outputs...) and expects
+ * one gradient (or nil) per forward argument.  The node keeps the tensors
+ * of ctx:save_for_backward, so ctx.saved_tensors is checked by core like
+ * any op's saved tensors (and fails with the same texts).
  */
+#define CTX_MT "torch.FunctionCtx"
+
 typedef struct custom_ud {
 	int ctx_ref;		/* the ctx table */
 	int cls_ref;		/* the class table */
 } custom_ud;
 
+/* The node frees its state with it: the ctx forgets the node then. */
 static void custom_free(void *p)
 {
 	custom_ud *c = p;
 	if (main_L) {
+		lua_rawgeti(main_L, LUA_REGISTRYINDEX, c->ctx_ref);
+		lua_pushnil(main_L);
+		lua_setfield(main_L, -2, "_node");
+		lua_pop(main_L, 1);
 		luaL_unref(main_L, LUA_REGISTRYINDEX, c->ctx_ref);
 		luaL_unref(main_L, LUA_REGISTRYINDEX, c->cls_ref);
 	}
 	free(c);
 }
 
-/* After backward without retain_graph: drop the saved tensors. */
-static void custom_release_saved(ag_node *n)
-{
-	custom_ud *c = n->user;
-	lua_State *L = main_L;
-	if (!c || !L)
-		return;
-	lua_rawgeti(L, LUA_REGISTRYINDEX, c->ctx_ref);
-	lua_pushboolean(L, 1);
-	lua_setfield(L, -2, "_released");
-	lua_pushnil(L);
-	lua_setfield(L, -2, "_saved");
-	lua_pop(L, 1);
-}
-
 static int custom_apply_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 {
 	lua_State *L = main_L;
-	custom_ud *c = self->user;
+	custom_ud *c = ag_function_ud(self);
+	const char *name = ag_node_name(self);
+	int nout = ag_node_output_count(self), nnext = ag_node_next_count(self);
 	int top = lua_gettop(L);
 	lua_rawgeti(L, LUA_REGISTRYINDEX, c->cls_ref);
 	lua_getfield(L, -1, "backward");
 	if (!lua_isfunction(L, -1)) {
 		lua_settop(L, top);
 		return ag_error(AG_ERR_RUNTIME, "%s: the Function has no backward",
-				self->name);
+				name);
 	}
 	lua_rawgeti(L, LUA_REGISTRYINDEX, c->ctx_ref);
-	for (int i = 0; i < self->n_outputs; i++) {
+	for (int i = 0; i < nout; i++) {
 		ag_tensor_retain(grads_in[i]);
 		repl_push_tensor(L, grads_in[i]);
 	}
-	if (call_lua(L, 1 + self->n_outputs, LUA_MULTRET) < 0) {
+	if (call_lua(L, 1 + nout, LUA_MULTRET) < 0) {
 		lua_settop(L, top);
 		return -1;
 	}
 	int nret = lua_gettop(L) - (top + 1);
 	int base = top + 2;
-	if (nret < self->n_next) {
-		/* PyTorch wants exactly one per input; missing trailing ones
-		 * are taken as nil for the non-tensor arguments only */
-		for (int i = nret; i < self->n_next; i++)
-			if (self->next[i].fn) {
-				lua_settop(L, top);
-				return ag_error(AG_ERR_RUNTIME, "function %s returned an "
-						"incorrect number of gradients (expected "
-						"%d, got %d)", self->name, self->n_next,
-						nret);
-			}
-	}
-	for (int i = 0; i < self->n_next && i < nret; i++) {
+	/* PyTorch wants exactly one per input; missing trailing ones are
+	 * taken as nil for the non-tensor arguments only */
+	for (int i = nret; i < nnext; i++)
+		if (ag_node_next(self, i).fn) {
+			lua_settop(L, top);
+			return ag_error(AG_ERR_RUNTIME, "function %s returned an "
+					"incorrect number of gradients (expected "
+					"%d, got %d)", name, nnext, nret);
+		}
+	for (int i = 0; i < nnext && i < nret; i++) {
 		int idx = base + i;
-		if (lua_isnil(L, idx) || !self->next[i].fn)
+		if (lua_isnil(L, idx) || !ag_node_next(self, i).fn)
 			continue;
 		ag_tensor *g = repl_to_tensor(L, idx);
 		if (!g) {
 			lua_settop(L, top);
 			return ag_error(AG_ERR_RUNTIME, "function %s returned a %s as "
 					"gradient %d, expected a Tensor or nil",
-					self->name, luaL_typename(L, idx), i + 1);
+					name, luaL_typename(L, idx), i + 1);
 		}
 		ag_tensor_retain(g);
 		out[i] = g;
@@ -815,30 +810,27 @@ static int custom_apply_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 	return 0;
 }
 
+/* Until the call is recorded, the ctx holds them itself. */
 static int ctx_save_for_backward(lua_State *L)
 {
 	luaL_checktype(L, 1, LUA_TTABLE);
 	int n = lua_gettop(L) - 1;
-	lua_createtable(L, n, 0);	/* the tensors */
-	lua_createtable(L, n, 0);	/* their versions */
+	lua_createtable(L, n, 0);
 	for (int i = 0; i < n; i++) {
-		ag_tensor *t = repl_to_tensor(L, i + 2);
-		if (!t && !lua_isnil(L, i + 2))
+		if (!repl_to_tensor(L, i + 2) && !lua_isnil(L, i + 2))
 			return repl_arg_error(L, "ctx:save_for_backward", i + 1,
 					      "a Tensor or nil");
 		lua_pushvalue(L, i + 2);
-		lua_rawseti(L, -3, i + 1);
-		lua_pushinteger(L, t ? t->version->value : 0);
 		lua_rawseti(L, -2, i + 1);
 	}
-	lua_setfield(L, 1, "_versions");
 	lua_setfield(L, 1, "_saved");
 	lua_pushinteger(L, n);
 	lua_setfield(L, 1, "_nsaved");
 	return 0;
 }
 
-/* ctx.saved_tensors: checked against the versions they were saved at. */
+/* ctx.saved_tensors: from the node once the call is recorded (checked
+ * there against the versions they were saved at). */
 static int ctx_index(lua_State *L)
 {
 	const char *k = lua_tostring(L, 2);
@@ -849,47 +841,104 @@ static int ctx_index(lua_State *L)
 		lua_rawget(L, -2);
 		return 1;
 	}
-	if (lua_getfield(L, 1, "_released") == LUA_TBOOLEAN && lua_toboolean(L, -1))
-		return luaL_error(L, "Trying to backward through the graph a second "
-				  "time (or directly access saved tensors after they "
-				  "have already been freed). Saved intermediate values "
-				  "of the graph are freed when you call .backward() or "
-				  "autograd.grad(). Specify retain_graph=True if you "
-				  "need to backward through the graph a second time or "
-				  "if you need to access saved tensors after calling "
-				  "backward.");
-	lua_pop(L, 1);
+	if (lua_getfield(L, 1, "_node") == LUA_TLIGHTUSERDATA) {
+		ag_node *n = lua_touserdata(L, -1);
+		int count = ag_node_saved_count(n);
+		lua_createtable(L, count, 0);
+		for (int i = 0; i < count; i++) {
+			ag_tensor *t;
+			if (ag_node_saved_tensor(n, i, &t) < 0)
+				return repl_core_error(L);
+			if (t)
+				repl_push_tensor(L, t);
+			else
+				lua_pushnil(L);
+			lua_rawseti(L, -2, i + 1);
+		}
+		return 1;
+	}
+	if (lua_getfield(L, 1, "_recorded") == LUA_TBOOLEAN) {
+		/* the node, and what it saved, went with its graph */
+		ag_error_saved_released();
+		return repl_core_error(L);
+	}
 	lua_getfield(L, 1, "_nsaved");
 	int n = (int)lua_tointeger(L, -1);
 	lua_getfield(L, 1, "_saved");
-	lua_getfield(L, 1, "_versions");
-	int saved = lua_gettop(L) - 1, versions = lua_gettop(L);
 	lua_createtable(L, n, 0);
 	for (int i = 1; i <= n; i++) {
-		lua_rawgeti(L, saved, i);
-		ag_tensor *t = repl_to_tensor(L, -1);
-		lua_rawgeti(L, versions, i);
-		lua_Integer v = lua_tointeger(L, -1);
-		lua_pop(L, 1);
-		if (t && t->version->value != v) {
-			char shape[128], owner[160] = "";
-			if (t->grad_fn)
-				snprintf(owner, sizeof owner, ", which is output %d of %s,",
-					 t->output_nr, t->grad_fn->name);
-			return luaL_error(L, "one of the variables needed for gradient "
-					  "computation has been modified by an inplace "
-					  "operation: [torch.%s %s]%s is at version %d; "
-					  "expected version %d instead. Hint: enable "
-					  "anomaly detection to find the operation that "
-					  "failed to compute its gradient, with "
-					  "torch.autograd.set_detect_anomaly(True).",
-					  ag_dtype_legacy_name(t->dtype),
-					  ag_shape_str(t->shape, t->ndim, shape, sizeof shape),
-					  owner, (int)t->version->value, (int)v);
-		}
+		lua_rawgeti(L, -2, i);
 		lua_rawseti(L, -2, i);
 	}
 	return 1;
+}
+
+/* The tensors of ctx:save_for_backward, borrowed (the ctx keeps them). */
+static int pending_saved(lua_State *L, int ctx, ag_tensor **saved, int max)
+{
+	lua_getfield(L, ctx, "_nsaved");
+	int n = (int)lua_tointeger(L, -1);
+	lua_pop(L, 1);
+	if (n > max)
+		return luaL_error(L, "ctx:save_for_backward: at most %d tensors",
+				  max);
+	lua_getfield(L, ctx, "_saved");
+	for (int i = 0; i < n; i++) {
+		lua_rawgeti(L, -1, i + 1);
+		saved[i] = repl_to_tensor(L, -1);
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	return n;
+}
+
+/* Records the call whose results are on the stack from `first` (nres of
+ * them); outputs core replaced by aliases replace them on the stack. */
+static void record_function(lua_State *L, int cls, int ctx, ag_tensor **ins,
+			    int nargs, int first, int nres)
+{
+	ag_tensor *outs[MAX_ROOTS], *orig[MAX_ROOTS], *saved[MAX_ROOTS];
+	int pos[MAX_ROOTS], nout = 0;
+	char name[128];
+
+	for (int i = 0; i < nres && nout < MAX_ROOTS; i++)
+		if ((outs[nout] = repl_to_tensor(L, first + i))) {
+			orig[nout] = outs[nout];
+			pos[nout++] = first + i;
+		}
+	if (nout == 0)
+		return;
+	int nsaved = pending_saved(L, ctx, saved, MAX_ROOTS);
+	lua_getfield(L, cls, "__name");
+	snprintf(name, sizeof name, "%sBackward",
+		 lua_tostring(L, -1) ? lua_tostring(L, -1) : "Function");
+	lua_pop(L, 1);
+	custom_ud *c = calloc(1, sizeof *c);
+	if (!c)
+		luaL_error(L, "out of memory");
+	lua_pushvalue(L, ctx);
+	c->ctx_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	lua_pushvalue(L, cls);
+	c->cls_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	ag_function fn = { name, custom_apply_bw, c, custom_free };
+	ag_node *node;
+	int rc = ag_function_record(&fn, ins, nargs, outs, nout, saved, nsaved,
+				    &node);
+	for (int k = 0; k < nout; k++)
+		if (outs[k] != orig[k]) {
+			repl_push_tensor(L, outs[k]);	/* takes the reference */
+			lua_replace(L, pos[k]);
+		}
+	if (rc < 0)
+		repl_core_error(L);
+	if (node) {
+		lua_pushlightuserdata(L, node);
+		lua_setfield(L, ctx, "_node");
+		lua_pushboolean(L, 1);
+		lua_setfield(L, ctx, "_recorded");
+		lua_pushnil(L);
+		lua_setfield(L, ctx, "_saved");
+	}
 }
 
 static int function_apply(lua_State *L)
@@ -909,7 +958,7 @@ static int function_apply(lua_State *L)
 	/* ctx */
 	lua_newtable(L);
 	int ctx = lua_gettop(L);
-	luaL_getmetatable(L, "torch.FunctionCtx");
+	luaL_getmetatable(L, CTX_MT);
 	lua_setmetatable(L, ctx);
 	lua_createtable(L, nargs, 0);
 	bool any = false;
@@ -933,73 +982,8 @@ static int function_apply(lua_State *L)
 	if (status != LUA_OK)
 		return lua_error(L);
 	int first = ctx + 1, nres = lua_gettop(L) - ctx;
-	if (!any || !ag_is_grad_enabled())
-		return nres;
-
-	lua_getfield(L, cls, "__name");
-	const char *cname = lua_tostring(L, -1);
-	char name[128];
-	snprintf(name, sizeof name, "%sBackward", cname ? cname : "Function");
-	lua_pop(L, 1);
-	int ntensor_out = 0;
-	for (int i = 0; i < nres; i++)
-		if (repl_to_tensor(L, first + i))
-			ntensor_out++;
-	if (ntensor_out == 0)
-		return nres;
-
-	ag_node *n = ag_node_new("", custom_apply_bw, ntensor_out);
-	if (!n)
-		return repl_core_error(L);
-	n->owned_name = strdup(name);
-	n->name = n->owned_name ? n->owned_name : "FunctionBackward";
-	/* one edge per forward argument; non-tensors get none */
-	ag_tensor *edge_in[MAX_ROOTS];
-	for (int i = 0; i < nargs; i++)
-		edge_in[i] = ins[i];
-	if (ag_node_set_next(n, edge_in, nargs) < 0) {
-		ag_node_release(n);
-		return repl_core_error(L);
-	}
-	custom_ud *c = calloc(1, sizeof *c);
-	if (!c) {
-		ag_node_release(n);
-		return luaL_error(L, "out of memory");
-	}
-	lua_pushvalue(L, ctx);
-	c->ctx_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-	lua_pushvalue(L, cls);
-	c->cls_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-	n->user = c;
-	n->user_free = custom_free;
-	n->release_user_saved = custom_release_saved;
-
-	/* outputs: a tensor that is an input is returned as a new alias so the
-	 * input keeps its own history */
-	int k = 0;
-	for (int i = 0; i < nres; i++) {
-		ag_tensor *t = repl_to_tensor(L, first + i);
-		if (!t)
-			continue;
-		bool is_input = false;
-		for (int j = 0; j < nargs; j++)
-			if (ins[j] == t)
-				is_input = true;
-		if (is_input || t->grad_fn || t->requires_grad) {
-			ag_tensor *a = ag_detach(t);
-			if (!a) {
-				ag_node_release(n);
-				return repl_core_error(L);
-			}
-			repl_push_tensor(L, a);
-			lua_replace(L, first + i);
-			t = a;
-		}
-		ag_set_history(t, n, k++);
-	}
-	ag_trace_op(AG_OP_FUNCTION, ins, nargs < AG_TRACE_MAX_IO ? nargs : AG_TRACE_MAX_IO,
-		    NULL, 0, n, false);
-	ag_node_release(n);
+	if (any && ag_is_grad_enabled())
+		record_function(L, cls, ctx, ins, nargs, first, nres);
 	return nres;
 }
 
@@ -1178,7 +1162,7 @@ void repl_open_autograd(lua_State *L)
 	lua_pushcfunction(L, mode_close); lua_setfield(L, -2, "__gc");
 	lua_pop(L, 1);
 
-	luaL_newmetatable(L, "torch.FunctionCtx");
+	luaL_newmetatable(L, CTX_MT);
 	lua_pushcfunction(L, ctx_index); lua_setfield(L, -2, "__index");
 	lua_newtable(L);
 	lua_pushcfunction(L, ctx_save_for_backward);

@@ -593,10 +593,11 @@ void repl_register_ops(lua_State *L, bool methods)
 	char buf[64];
 	int op;
 
-	/* every pointwise op of one or two tensors and nothing else */
+	/* every pointwise op of one or two tensors and nothing else (those
+	 * with arguments of their own, clamp, are bound by hand above) */
 	for (op = 0; op < AG_OP_COUNT; op++) {
 		const ag_opinfo *info = ag_op_info(op);
-		if (info->kind != AG_OPK_POINTWISE || op == AG_OP_CLAMP ||
+		if (info->kind != AG_OPK_POINTWISE || info->args ||
 		    (info->nin != 1 && info->nin != 2))
 			continue;
 		snprintf(buf, sizeof buf, "torch.%s", info->name);

@@ -139,7 +139,7 @@ static int t_tostring(lua_State *L)
 		return 1;
 	}
 	if (ag_grad_fn(box->t)) {
-		lua_pushfstring(L, ", grad_fn=<%s>", ag_grad_fn(box->t)->name);
+		lua_pushfstring(L, ", grad_fn=<%s>", ag_node_name(ag_grad_fn(box->t)));
 		suffix = lua_tostring(L, -1);
 	} else if (box->t->requires_grad) {
 		suffix = ", requires_grad=True";

@@ -208,7 +208,7 @@ typedef struct bw_state {
 /* The Lua name of the tensor that has this node as grad_fn (output 0). */
 static const char *var_for_node(bw_state *s, const ag_node *n)
 {
-	int k = idmap_get(&s->var_of_node, n->id, 0);
+	int k = idmap_get(&s->var_of_node, ag_node_id(n), 0);
 	return k > 0 ? s->o->names[k - 1].name : NULL;
 }
 
@@ -216,31 +216,32 @@ static int visit_node(bw_state *s, ag_node *n);
 
 static int grad_node(bw_state *s, ag_node *n)
 {
-	int v = idmap_get(&s->nodes, n->id, -1);
+	int v = idmap_get(&s->nodes, ag_node_id(n), -1);
 	if (v >= 0)
 		return v;
 	if (s->count >= s->o->max_nodes) {
 		s->truncated = true;
 		return -1;
 	}
-	if (n->variable) {
+	ag_tensor *leaf = ag_node_variable(n);
+	if (leaf) {
 		/* AccumulateGrad: draw the leaf itself */
-		v = add_tensor_node(s->g, s->o, n->variable, n->variable->id,
-				    n->last_stats ? &n->last_stats[0] : NULL);
+		v = add_tensor_node(s->g, s->o, leaf, leaf->id,
+				    ag_node_grad_stats(n, 0));
 	} else {
 		char shape[96] = "";
+		const ag_tensor_meta *out0 = ag_node_output(n, 0);
 		viz_node_info info = { .kind = VIZ_NODE_GRAD, .version = -1,
-				       .ref = n->id };
-		info.name = n->name;
+				       .ref = ag_node_id(n) };
+		info.name = ag_node_name(n);
 		info.var = var_for_node(s, n);
-		if (n->n_outputs > 0) {
-			shape_text(shape, sizeof shape, n->out_meta[0].shape,
-				   n->out_meta[0].ndim);
+		if (out0) {
+			shape_text(shape, sizeof shape, out0->shape, out0->ndim);
 			info.shape = shape;
-			info.dtype = ag_dtype_name(n->out_meta[0].dtype);
+			info.dtype = ag_dtype_name(out0->dtype);
 		}
-		if (n->last_stats)
-			info.grad = stats_of(&n->last_stats[0]);
+		if (ag_node_grad_stats(n, 0))
+			info.grad = stats_of(ag_node_grad_stats(n, 0));
 		if (s->nall == s->capall) {
 			size_t nc = s->capall ? s->capall * 2 : 64;
 			ag_node **na = realloc(s->all, nc * sizeof *na);
@@ -258,7 +259,7 @@ static int grad_node(bw_state *s, ag_node *n)
 	if (v < 0)
 		return -1;
 	s->count++;
-	if (idmap_put(&s->nodes, n->id, v) < 0)
+	if (idmap_put(&s->nodes, ag_node_id(n), v) < 0)
 		return -1;
 	return v;
 }
@@ -270,7 +271,7 @@ static int visit_node(bw_state *s, ag_node *root)
 	ag_node **stack = malloc(cap * sizeof *stack);
 	if (!stack)
 		return ag_error(AG_ERR_NOMEM, "out of memory");
-	if (idmap_get(&s->nodes, root->id, -1) < 0) {
+	if (idmap_get(&s->nodes, ag_node_id(root), -1) < 0) {
 		if (grad_node(s, root) < 0 && !s->truncated) {
 			free(stack);
 			return -1;
@@ -279,12 +280,13 @@ static int visit_node(bw_state *s, ag_node *root)
 	}
 	while (top > 0) {
 		ag_node *n = stack[--top];
-		int to = idmap_get(&s->nodes, n->id, -1);
-		for (int i = 0; i < n->n_next; i++) {
-			ag_node *c = n->next[i].fn;
+		int to = idmap_get(&s->nodes, ag_node_id(n), -1);
+		for (int i = 0; i < ag_node_next_count(n); i++) {
+			ag_edge next = ag_node_next(n, i);
+			ag_node *c = next.fn;
 			if (!c)
 				continue;
-			bool seen = idmap_get(&s->nodes, c->id, -1) >= 0;
+			bool seen = idmap_get(&s->nodes, ag_node_id(c), -1) >= 0;
 			int from = grad_node(s, c);
 			if (from < 0) {
 				if (s->truncated)
@@ -293,8 +295,8 @@ static int visit_node(bw_state *s, ag_node *root)
 				return -1;
 			}
 			viz_edge_info e = { .kind = VIZ_EDGE_AUTOGRAD };
-			if (c->last_stats && n->next[i].input_nr < c->n_outputs)
-				e.grad = stats_of(&c->last_stats[n->next[i].input_nr]);
+			if (ag_node_grad_stats(c, next.input_nr))
+				e.grad = stats_of(ag_node_grad_stats(c, next.input_nr));
 			if (viz_graph_add_edge(s->g, from, to, &e) < 0) {
 				free(stack);
 				return -1;
@@ -350,17 +352,14 @@ static int add_cut_inputs(bw_state *s, idmap *tensor_nodes)
 	size_t count = s->nall;
 	for (size_t k = 0; k < count; k++) {
 		ag_node *n = s->all[k];
-		int v = idmap_get(&s->nodes, n->id, -1);
+		int v = idmap_get(&s->nodes, ag_node_id(n), -1);
 		if (v < 0)
 			continue;
-		uint64_t seq = n->trace_event;
-		int nnext = n->n_next;
-		const ag_edge *next = n->next;
-		const ag_trace_event *ev = event_by_seq(seq);
+		const ag_trace_event *ev = event_by_seq(ag_node_trace_event(n));
 		if (!ev)
 			continue;
-		for (int j = 0; j < ev->n_in && j < nnext; j++) {
-			if (next[j].fn || !ev->in[j] || ev->in_is_number[j])
+		for (int j = 0; j < ev->n_in && j < ag_node_next_count(n); j++) {
+			if (ag_node_next(n, j).fn || !ev->in[j] || ev->in_is_number[j])
 				continue;
 			uint64_t id = ev->in[j];
 			const ag_trace_event *det = detach_of(id);
@@ -376,11 +375,11 @@ static int add_cut_inputs(bw_state *s, idmap *tensor_nodes)
 					int from = -1;
 					/* draw where the detached value came from */
 					if (src && src->grad_fn &&
-					    idmap_get(&s->nodes, src->grad_fn->id, -1) < 0 &&
+					    idmap_get(&s->nodes, ag_node_id(src->grad_fn), -1) < 0 &&
 					    visit_node(s, src->grad_fn) < 0)
 						return -1;
 					if (src && src->grad_fn)
-						from = idmap_get(&s->nodes, src->grad_fn->id, -1);
+						from = idmap_get(&s->nodes, ag_node_id(src->grad_fn), -1);
 					if (from < 0)
 						from = idmap_get(tensor_nodes, det->in[0], -1);
 					if (from >= 0 && viz_graph_add_edge(s->g, from, tv,
@@ -411,7 +410,7 @@ static int add_detach_cuts(bw_state *s, const idmap *tensor_nodes)
 		ag_tensor *src = live_find(&s->live, ev->in[0]);
 		int from = -1;
 		if (src && src->grad_fn)
-			from = idmap_get(&s->nodes, src->grad_fn->id, -1);
+			from = idmap_get(&s->nodes, ag_node_id(src->grad_fn), -1);
 		if (from < 0)
 			from = idmap_get(tensor_nodes, ev->in[0], -1);
 		if (from < 0)
@@ -435,8 +434,8 @@ static viz_graph *snapshot_backward(ag_tensor *const *roots, int nroots,
 	for (int i = 0; i < o->nnames; i++) {
 		ag_tensor *t = live_find(&s.live, o->names[i].tensor_id);
 		if (t && t->grad_fn && t->output_nr == 0 &&
-		    !idmap_get(&s.var_of_node, t->grad_fn->id, 0) &&
-		    idmap_put(&s.var_of_node, t->grad_fn->id, i + 1) < 0)
+		    !idmap_get(&s.var_of_node, ag_node_id(t->grad_fn), 0) &&
+		    idmap_put(&s.var_of_node, ag_node_id(t->grad_fn), i + 1) < 0)
 			goto fail;
 	}
 	for (int i = 0; i < nroots; i++) {
@@ -450,9 +449,9 @@ static viz_graph *snapshot_backward(ag_tensor *const *roots, int nroots,
 		if (!t)
 			continue;
 		/* a leaf or a constant root: a tensor box, or its accumulator */
-		ag_autograd_meta *m = t->autograd_extra;
-		if (m && m->grad_accumulator) {
-			if (visit_node(&s, m->grad_accumulator) < 0)
+		ag_node *acc = ag_tensor_grad_accumulator(t);
+		if (acc) {
+			if (visit_node(&s, acc) < 0)
 				goto fail;
 			continue;
 		}
@@ -551,7 +550,7 @@ static viz_graph *snapshot_forward(ag_tensor *const *roots, int nroots,
 				.no_grad_region = region[k], .ref = ev->seq,
 			};
 			char note[96];
-			if (ev->grad_fn) {
+			if (ev->grad_fn[0]) {
 				snprintf(note, sizeof note, "grad_fn %s", ev->grad_fn);
 				info.note = note;
 			}
