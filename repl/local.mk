@@ -4,7 +4,8 @@
 ## Lua C module torch.so so a stock lua5.4 can `require "torch"` (that one
 ## is not linked with liblua: the interpreter that loads it provides Lua).
 LTORCH_SOURCES = repl/ltorch.h repl/ltorch.c repl/ltensor.c repl/lindex.c \
-	repl/largs.c repl/lops.c repl/lautograd.c
+	repl/largs.c repl/lops.c repl/lautograd.c repl/lnode.c repl/lhooks.c \
+	repl/lbackward.c repl/lmodes.c repl/ltrace.c repl/lfunction.c
 
 ## The program around it: option handling, the REPL, the :commands.
 REPL_SOURCES = repl/repl.h repl/main.c repl/run.c repl/repl.c \
@@ -29,6 +30,7 @@ torch_la_LIBADD = libagcore.la -lm
 ## $(pkgdatadir)/lua, where an installed agdb looks (AGDB_PKGDATADIR); the
 ## agdb of a build tree reads them from the source tree (AGDB_SRCDIR).
 AGDB_LUA_FILES =
+AGDB_LUA_FILES += repl/lua/torch/autograd/gradcheck.lua
 agdbluadir = $(pkgdatadir)/lua
 EXTRA_DIST += repl/lua/README $(AGDB_LUA_FILES)
 

@@ -399,33 +399,6 @@ static int l_mv(lua_State *L) { return matrix(L, ag_mv, "torch.mv"); }
 
 /* ----------------------------------------------------------------- joining */
 
-/* The tensors of the list at idx, in a GC-owned scratch array pushed on
- * the stack (pointers are borrowed: the list keeps them alive). */
-static ag_tensor **tensor_list(lua_State *L, int idx, const char *fname,
-			       int *n)
-{
-	lua_Integer i, len;
-	ag_tensor **ts;
-
-	if (lua_type(L, idx) != LUA_TTABLE)
-		repl_arg_error(L, fname, idx, "a table of Tensors");
-	len = luaL_len(L, idx);
-	if (len > 1 << 24)
-		luaL_error(L, "%s: too many tensors", fname);
-	ts = lua_newuserdatauv(L, (size_t)(len ? len : 1) * sizeof *ts, 0);
-	for (i = 1; i <= len; i++) {
-		lua_geti(L, idx, i);
-		ts[i - 1] = repl_to_tensor(L, -1);
-		if (!ts[i - 1])
-			luaL_error(L, "%s: argument %d must be a table of Tensors, "
-				   "but element %d is %s", fname, idx, (int)i,
-				   repl_type_name(L, -1));
-		lua_pop(L, 1);
-	}
-	*n = (int)len;
-	return ts;
-}
-
 static int join(lua_State *L, int list, int dimarg, bool stack,
 		const char *fname)
 {
@@ -441,7 +414,8 @@ static int join(lua_State *L, int list, int dimarg, bool stack,
 		lua_getfield(L, kw, "dim");
 		lua_replace(L, dimarg);	/* the dim now sits at dimarg */
 	}
-	ts = tensor_list(L, list, fname, &n);
+	ts = repl_check_tensor_list(L, list, fname, NULL, "a table of Tensors",
+				    0, &n);
 	if (n > 0 && !lua_isnoneornil(L, dimarg))
 		d = repl_check_dim(L, dimarg, ts[0]->ndim, stack ? 1 : 0, fname);
 	repl_push_tensor(L, (stack ? ag_stack : ag_cat)(ts, n, d));
