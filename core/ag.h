@@ -39,7 +39,6 @@ typedef enum ag_errcode {
 /* Sets the error state and returns -1, so `return ag_error(...)` reads well. */
 int ag_error(ag_errcode code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-int ag_verror(ag_errcode code, const char *fmt, va_list ap);
 ag_errcode ag_error_code(void);
 const char *ag_error_message(void);
 void ag_error_clear(void);
@@ -227,7 +226,6 @@ bool ag_is_non_overlapping_and_dense(const ag_tensor *t);
 /* The checks every write path calls; set PyTorch's error text. */
 int ag_assert_no_internal_overlap(const ag_tensor *t);
 int ag_assert_no_partial_overlap(const ag_tensor *a, const ag_tensor *b);
-int ag_assert_no_overlap(const ag_tensor *a, const ag_tensor *b);
 
 void ag_bump_version(ag_tensor *t);
 ag_tensor *ag_contiguous(ag_tensor *t);	/* new ref to t itself when contiguous */

@@ -61,7 +61,6 @@ void ag_node_release(ag_node *n);
 
 /* What the binding and the viewer read of a node. */
 const char *ag_node_name(const ag_node *n);	/* "MulBackward0" */
-ag_op ag_node_op(const ag_node *n);
 uint64_t ag_node_id(const ag_node *n);		/* unique, never reused */
 int ag_node_next_count(const ag_node *n);
 ag_edge ag_node_next(const ag_node *n, int i);	/* next_functions[i] */
@@ -195,7 +194,6 @@ void ag_grad_stats_compute(ag_tensor *g, ag_grad_stats *st);
 /* Keep the statistics of every gradient on its node (ag_node_grad_stats),
  * for the viewer.  On by default; costs one pass over each gradient. */
 void ag_set_keep_grad_stats(bool on);
-bool ag_keep_grad_stats(void);
 
 typedef enum ag_backward_event_kind {
 	AG_EV_BEGIN,		/* a backward pass starts */

@@ -50,7 +50,6 @@ struct ag_engine {
 static bool keep_stats = true;
 
 void ag_set_keep_grad_stats(bool on) { keep_stats = on; }
-bool ag_keep_grad_stats(void) { return keep_stats; }
 static void (*observer)(const ag_backward_event *, void *);
 static void *observer_ud;
 

@@ -23,25 +23,15 @@
 #define G(i) (grads_in[i])
 #define NEED(i) ag_node_should_compute(self, i)
 
-/* s as a 0-d tensor of like's dtype. */
-ag_tensor *ag_grad_scalar(double s, const ag_tensor *like);
-/* a * s for a number s, recorded like any mul. */
+/* grad_pointwise.c: a * s for a number s, recorded like any mul. */
 ag_tensor *ag_grad_mul_scalar(ag_tensor *a, double s);
-/* a (op) s for a comparison op and a number s: a bool mask. */
-ag_tensor *ag_grad_compare(ag_op op, ag_tensor *a, double s);
 /* A float mask (1 where cond) of like's dtype: no gradient flows through. */
 ag_tensor *ag_grad_mask(ag_tensor *cond, const ag_tensor *like);
-/* where(cond, a, 0) as a * mask, differentiable in a. */
-ag_tensor *ag_grad_masked(ag_tensor *a, ag_tensor *cond);
 
 /* grad_view.c: src (laid out at geometry `from`) moved to geometry `to` of
- * the same storage, summing where elements alias; the recorded form moves
- * from the view's geometry to the input's (to_view: the other way) and
- * records op, so its own backward is the move back. */
+ * the same storage, summing where elements alias. */
 ag_tensor *ag_grad_move(ag_tensor *src, const ag_geometry *from,
 			const ag_geometry *to);
-ag_tensor *ag_grad_move_recorded(ag_tensor *src, const ag_strided_args *g,
-				 bool to_view, ag_op op);
 /* g (at geometry in) with the region the view covers replaced by region:
  * written with recorded ops so create_graph differentiates through it. */
 ag_tensor *ag_grad_overwrite_region(ag_tensor *g, ag_tensor *region,

@@ -423,8 +423,9 @@ int ag_error_saved_released(void)
 			"access saved tensors after calling backward.");
 }
 
-int ag_error_saved_modified(const ag_tensor *t, int64_t expected,
-			    const char *grad_fn, int output_nr)
+/* grad_fn: the node that made t, or "" for a leaf. */
+static int error_saved_modified(const ag_tensor *t, int64_t expected,
+				const char *grad_fn, int output_nr)
 {
 	char shape[128], owner[160] = "";
 	if (grad_fn && *grad_fn)
@@ -457,7 +458,7 @@ ag_tensor *ag_node_saved(ag_node *n, int slot)
 		return NULL;
 	}
 	if (s->data->version->value != s->version) {
-		ag_error_saved_modified(s->data, s->version,
+		error_saved_modified(s->data, s->version,
 					s->is_output ? n->name : s->grad_fn_name,
 					s->output_nr);
 		return NULL;
@@ -562,7 +563,6 @@ bool ag_tensor_remove_hook(ag_tensor *t, int id)
 /* ------------------------------------------------------------ accessors */
 
 const char *ag_node_name(const ag_node *n) { return n->name; }
-ag_op ag_node_op(const ag_node *n) { return n->op; }
 uint64_t ag_node_id(const ag_node *n) { return n->id; }
 int ag_node_next_count(const ag_node *n) { return n->n_next; }
 ag_edge ag_node_next(const ag_node *n, int i) { return n->next[i]; }

@@ -98,10 +98,6 @@ ag_node *ag_view_node_from_base(ag_tensor *view, ag_tensor *base);
 /* Runs node n's backward (the engine, and CopySlices for its inner node). */
 int ag_node_apply(ag_node *n, ag_tensor **grads_in, ag_tensor **grads_out);
 
-/* PyTorch's error for a saved tensor modified in place since it was saved
- * (grad_fn: the node that made it, or NULL / "" for a leaf). */
-int ag_error_saved_modified(const ag_tensor *t, int64_t expected,
-			    const char *grad_fn, int output_nr);
 /* Anomaly mode: the traceback of the forward running now, or NULL. */
 char *ag_anomaly_traceback(void);
 

@@ -25,14 +25,3 @@ const char *ag_op_name(ag_op op)
 {
 	return (unsigned)op < AG_OP_COUNT ? op_table[op].name : "?";
 }
-
-const char *ag_op_kind_name(ag_op_kind kind)
-{
-	static const char *const names[AG_OPK_COUNT] = {
-		[AG_OPK_POINTWISE] = "pointwise", [AG_OPK_REDUCTION] = "reduction",
-		[AG_OPK_LINALG] = "linalg", [AG_OPK_VIEW] = "view",
-		[AG_OPK_COPY] = "copy", [AG_OPK_INDEX] = "index",
-		[AG_OPK_CUT] = "cut", [AG_OPK_GRAPH] = "graph",
-	};
-	return (unsigned)kind < AG_OPK_COUNT ? names[kind] : "?";
-}

@@ -90,6 +90,5 @@ typedef struct ag_opinfo {
 const ag_opinfo *ag_op_info(ag_op op);
 /* Its name, "?" when out of range. */
 const char *ag_op_name(ag_op op);
-const char *ag_op_kind_name(ag_op_kind kind);	/* "pointwise" */
 
 #endif

@@ -104,6 +104,8 @@ static ag_node *make_node(const ag_call *c, const ag_opinfo *info,
 	return n;
 }
 
+static int rebase_history(ag_tensor *self, ag_node *node);
+
 /* Outputs are saved once they have their history: an output of the node
  * itself is kept without it (the node would own itself). */
 static void save_outputs(ag_node *n, const ag_call *c, const ag_opinfo *info)
@@ -128,7 +130,7 @@ int ag_record(const ag_call *c)
 	if (failed)
 		return -1;
 	if (n && c->inplace) {
-		rc = ag_rebase_history(c->out[0], n);
+		rc = rebase_history(c->out[0], n);
 	} else if (n) {
 		for (int i = 0; i < c->nout; i++) {
 			ag_tensor *t = c->out[i];
@@ -198,7 +200,9 @@ int ag_check_out_autograd(ag_op op, ag_tensor *const *in, int n)
 
 /* ------------------------------------------- in-place writes via views */
 
-int ag_rebase_history(ag_tensor *self, ag_node *node)
+/* Makes node the history of self after an in-place op; through a view,
+ * rewrites the base's history with CopySlices. */
+static int rebase_history(ag_tensor *self, ag_node *node)
 {
 	ag_tensor *base = self->base;
 	if (!base) {

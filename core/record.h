@@ -53,8 +53,4 @@ int ag_check_inplace(ag_tensor *self);
 /* The out= refusal when an argument requires grad. */
 int ag_check_out_autograd(ag_op op, ag_tensor *const *in, int n);
 
-/* Makes node the history of self after an in-place op; through a view,
- * rewrites the base's history with CopySlices. */
-int ag_rebase_history(ag_tensor *self, ag_node *node);
-
 #endif

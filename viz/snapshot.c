@@ -330,6 +330,12 @@ static const ag_trace_event *event_by_seq(uint64_t seq)
 	return ag_trace_get((size_t)(seq - first));
 }
 
+/* A detach: an op of the table's kind CUT that makes a new tensor. */
+static bool is_detach(const ag_trace_event *ev)
+{
+	return ag_op_info(ev->op)->kind == AG_OPK_CUT && !ev->inplace;
+}
+
 /* The detach event that made tensor id, or NULL. */
 static const ag_trace_event *detach_of(uint64_t id)
 {
@@ -337,7 +343,7 @@ static const ag_trace_event *detach_of(uint64_t id)
 	for (size_t i = n; i-- > 0;) {
 		const ag_trace_event *ev = ag_trace_get(i);
 		if (ev->n_out > 0 && ev->out[0] == id)
-			return ev->op == AG_OP_DETACH ? ev : NULL;
+			return is_detach(ev) ? ev : NULL;
 	}
 	return NULL;
 }
@@ -402,7 +408,7 @@ static int add_detach_cuts(bw_state *s, const idmap *tensor_nodes)
 	size_t n = ag_trace_count();
 	for (size_t i = 0; i < n; i++) {
 		const ag_trace_event *ev = ag_trace_get(i);
-		if (ev->op != AG_OP_DETACH || ev->n_in < 1 || ev->n_out < 1)
+		if (!is_detach(ev) || ev->n_in < 1 || ev->n_out < 1)
 			continue;
 		int to = idmap_get(tensor_nodes, ev->out[0], -1);
 		if (to < 0)
@@ -539,9 +545,9 @@ static viz_graph *snapshot_forward(ag_tensor *const *roots, int nroots,
 			continue;
 		if (count >= o->max_nodes)
 			break;
-		bool is_detach = ev->op == AG_OP_DETACH;
+		bool cut = is_detach(ev);
 		int op = -1;
-		if (!is_detach) {
+		if (!cut) {
 			viz_node_info info = {
 				.kind = VIZ_NODE_OP, .name = ag_trace_event_op_name(ev),
 				.version = -1,
@@ -609,7 +615,7 @@ static viz_graph *snapshot_forward(ag_tensor *const *roots, int nroots,
 				e.kind = VIZ_EDGE_NO_GRAD;
 			else if (!ev->in_requires_grad[j])
 				e.kind = VIZ_EDGE_NONDIFF;
-			if (is_detach) {
+			if (cut) {
 				e.kind = VIZ_EDGE_DETACHED;
 				if (outs[0] >= 0 && viz_graph_add_edge(g, from, outs[0], &e) < 0)
 					goto fail;

@@ -1,5 +1,6 @@
 /* test_autograd.c - the engine, nodes, saved tensors, hooks, observers. */
 #include "../tap.h"
+#include "elements.h"
 #include "internal.h"
 #include "autograd.h"
 
@@ -9,20 +10,6 @@ static ag_tensor *vec(const double *v, int64_t n, ag_dtype dt)
 	for (int64_t i = 0; i < n; i++)
 		ag_store((char *)ag_data_ptr(t) + i * (int64_t)ag_dtype_size(dt), dt, v[i]);
 	return t;
-}
-
-static double el(const ag_tensor *t, int64_t i)
-{
-	/* logical element i of a tensor of any shape */
-	int64_t idx[AG_MAX_DIMS], off = 0;
-	for (int d = t->ndim - 1; d >= 0; d--) {
-		idx[d] = i % t->shape[d];
-		i /= t->shape[d];
-	}
-	for (int d = 0; d < t->ndim; d++)
-		off += idx[d] * t->stride[d];
-	return ag_load((char *)ag_data_ptr(t) + off * (int64_t)ag_dtype_size(t->dtype),
-		       t->dtype);
 }
 
 static ag_tensor *num(double v) { return ag_wrapped_number(v, false); }

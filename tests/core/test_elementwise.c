@@ -6,6 +6,7 @@
  */
 #include "internal.h"
 #include "../tap.h"
+#include "elements.h"
 
 #include <stdint.h>
 
@@ -527,27 +528,6 @@ static ag_tensor *num(ag_dtype dt, double v)
 	return t;
 }
 
-/* Element i in row-major logical order, whatever the strides. */
-static char *elem_ptr(const ag_tensor *t, int64_t i)
-{
-	int64_t off = 0;
-	for (int d = t->ndim - 1; d >= 0; d--) {
-		off += (i % t->shape[d]) * t->stride[d];
-		i /= t->shape[d];
-	}
-	return (char *)ag_data_ptr(t) + off * (int64_t)ag_dtype_size(t->dtype);
-}
-
-static double get(const ag_tensor *t, int64_t i)
-{
-	return ag_load(elem_ptr(t, i), t->dtype);
-}
-
-static int64_t get_i(const ag_tensor *t, int64_t i)
-{
-	return ag_load_i64(elem_ptr(t, i), t->dtype);
-}
-
 /* Equal, or within a few ulps of the dtype (libm and torch's vectorised
  * functions may differ in the last bit). */
 static bool close_to(double got, double want, ag_dtype dt)
@@ -566,9 +546,9 @@ static bool values_are(const ag_tensor *t, const double *want, int64_t n)
 	if (!t || ag_numel(t) != n)
 		return false;
 	for (int64_t i = 0; i < n; i++)
-		if (!close_to(get(t, i), want[i], t->dtype)) {
+		if (!close_to(el(t, i), want[i], t->dtype)) {
 			diag("element %lld: got %.9g, want %.9g", (long long)i,
-			     get(t, i), want[i]);
+			     el(t, i), want[i]);
 			return false;
 		}
 	return true;
@@ -742,7 +722,7 @@ static void test_layouts(void)
 	ag_tensor *s1 = mk(AG_FLOAT32, 0, NULL, (double[]){ 2 });
 	ag_tensor *s2 = mk(AG_INT64, 0, NULL, (double[]){ 5 });
 	r = ag_mul(s1, s2);
-	ok(r && r->ndim == 0 && r->dtype == AG_FLOAT32 && get(r, 0) == 10,
+	ok(r && r->ndim == 0 && r->dtype == AG_FLOAT32 && el(r, 0) == 10,
 	   "0-d float32 * 0-d int64 is a 0-d float32");
 	ag_tensor_release(r);
 	r = ag_div(s2, row);
@@ -812,7 +792,7 @@ static void test_paths_agree(void)
 		   "%s: both paths run", ag_op_name(op));
 		int64_t bad = 0;
 		for (int64_t i = 0; fast && i < n; i++) {
-			double f = get(fast, i), s = get(slow, i);
+			double f = el(fast, i), s = el(slow, i);
 			if (!(f == s || (isnan(f) && isnan(s))))
 				bad++;
 		}
@@ -835,7 +815,7 @@ static void test_paths_agree(void)
 			   "%s %s: both paths run", ag_dtype_name(halves[hk]),
 			   ag_op_name(ops[k]));
 			for (int64_t i = 0; fast && i < n; i++) {
-				double f = get(fast, i), s = get(slow, i);
+				double f = el(fast, i), s = el(slow, i);
 				if (!(f == s || (isnan(f) && isnan(s))))
 					bad++;
 			}
@@ -856,7 +836,7 @@ static void test_paths_agree(void)
 		ok(fast && ag_unary_out(uops[k], slow, a) == 0, "%s: both paths run",
 		   ag_op_name(uops[k]));
 		for (int64_t i = 0; fast && i < n; i++) {
-			double f = get(fast, i), s = get(slow, i);
+			double f = el(fast, i), s = el(slow, i);
 			if (!(f == s || (isnan(f) && isnan(s))))
 				bad++;
 		}
@@ -872,7 +852,7 @@ static void test_paths_agree(void)
 	int64_t bad = 0;
 	for (int64_t i = 0; i < 317; i++)
 		for (int64_t j = 0; j < 317; j++)
-			if (get(sum, i * 317 + j) != v[i * 317 + j] + v[j * 317 + i])
+			if (el(sum, i * 317 + j) != v[i * 317 + j] + v[j * 317 + i])
 				bad++;
 	is_int(bad, 0, "float64 x + x.t() over 317x317");
 	ag_tensor_release(sum);
@@ -882,7 +862,7 @@ static void test_paths_agree(void)
 	ag_tensor *m2 = ag_mul(a, two), *aa = ag_add(a, a), *m5 = ag_mul(a, half_);
 	bad = 0;
 	for (int64_t i = 0; i < n; i++)
-		if (get(m2, i) != get(aa, i) || get(m5, i) != (float)(v[i] * 0.5f))
+		if (el(m2, i) != el(aa, i) || el(m5, i) != (float)(v[i] * 0.5f))
 			bad = bad + 1;
 	ok(m2 && m2->dtype == AG_FLOAT32 && bad == 0,
 	   "float32 * int number and * float number stay float32, exact");
@@ -939,16 +919,16 @@ static void test_inplace(void)
 
 	/* what works: values, dtype kept, version bumped once per op */
 	v0 = version(li);
-	ok(ag_binary_(AG_OP_MUL, li, li) == 0 && get_i(li, 0) == 1 &&
-	   get_i(li, 1) == 4 && li->dtype == AG_INT64, "int64 mul_ itself");
+	ok(ag_binary_(AG_OP_MUL, li, li) == 0 && el_i64(li, 0) == 1 &&
+	   el_i64(li, 1) == 4 && li->dtype == AG_INT64, "int64 mul_ itself");
 	is_int(version(li), v0 + 1, "mul_ bumps the version");
-	ok(ag_unary_(AG_OP_NEG, li) == 0 && get_i(li, 1) == -4, "int64 neg_");
+	ok(ag_unary_(AG_OP_NEG, li) == 0 && el_i64(li, 1) == -4, "int64 neg_");
 	is_int(version(li), v0 + 2, "neg_ bumps the version");
-	ok(ag_binary_(AG_OP_ADD, f3, i1) == 0 && get(f3, 0) == 2 && get(f3, 2) == 4,
+	ok(ag_binary_(AG_OP_ADD, f3, i1) == 0 && el(f3, 0) == 2 && el(f3, 2) == 4,
 	   "float32 add_ broadcast int64 [1]");
 	ag_tensor *lim = num(AG_FLOAT64, -3.5);
 	ok(ag_binary_(AG_OP_LT, li, lim) == 0 && li->dtype == AG_INT64 &&
-	   get_i(li, 0) == 0 && get_i(li, 1) == 1,
+	   el_i64(li, 0) == 0 && el_i64(li, 1) == 1,
 	   "int64 [-1, -4] lt_ -3.5 writes 0/1 into int64 (as torch)");
 	ag_tensor_release(lim);
 
@@ -956,7 +936,7 @@ static void test_inplace(void)
 	ag_tensor *h = vec(AG_FLOAT16, 2, (double[]){ 1, 2048 });
 	ag_tensor *d = vec(AG_FLOAT64, 2, (double[]){ 0.0001, 1 });
 	ok(ag_binary_(AG_OP_ADD, h, d) == 0 && h->dtype == AG_FLOAT16 &&
-	   get(h, 0) == 1 && get(h, 1) == 2048, "float16 add_ float64 rounds to half");
+	   el(h, 0) == 1 && el(h, 1) == 2048, "float16 add_ float64 rounds to half");
 
 	/* the transposed self: strides respected */
 	double v6[6] = { 0, 1, 2, 3, 4, 5 };
@@ -986,13 +966,13 @@ static void test_out(void)
 	ok(rc_fails_with(ag_binary_out(AG_OP_ADD, out_l, f, f), AG_ERR_DTYPE,
 			 "result type Float can't be cast to the desired output "
 			 "type Long"), "add(float, float, out=long) fails like torch");
-	ok(ag_binary_out(AG_OP_LT, out_f, f, i) == 0 && get(out_f, 0) == 0 &&
-	   get(out_f, 1) == 0, "lt(out=float32) writes 0/1");
-	ok(ag_binary_out(AG_OP_ADD, out_f, i, i) == 0 && get(out_f, 1) == 4,
+	ok(ag_binary_out(AG_OP_LT, out_f, f, i) == 0 && el(out_f, 0) == 0 &&
+	   el(out_f, 1) == 0, "lt(out=float32) writes 0/1");
+	ok(ag_binary_out(AG_OP_ADD, out_f, i, i) == 0 && el(out_f, 1) == 4,
 	   "add(int, int, out=float32)");
 	is_int(version(out_f), 2, "out= bumps the out tensor's version");
 	ok(ag_unary_out(AG_OP_EXP, out_d, f) == 0 &&
-	   close_to(get(out_d, 0), (float)exp(1.0), AG_FLOAT64),
+	   close_to(el(out_d, 0), (float)exp(1.0), AG_FLOAT64),
 	   "exp(float32, out=float64) computes in float32");
 	ok(rc_fails_with(ag_binary_out(AG_OP_ADD, out_3, f, f), AG_ERR_SHAPE,
 			 "output with shape [3] doesn't match the broadcast shape "
@@ -1008,15 +988,15 @@ static void test_out(void)
 	ag_tensor *h2 = vec(AG_FLOAT16, 2, (double[]){ 0.7, 0.3 });
 	ag_tensor *n33 = num(AG_FLOAT64, 3.3);
 	ok(ag_binary_out(AG_OP_ADD, out_f, h1, h2) == 0 &&
-	   get(out_f, 0) == 0.80029296875 && get(out_f, 1) == 1000.5,
+	   el(out_f, 0) == 0.80029296875 && el(out_f, 1) == 1000.5,
 	   "add(half, half, out=float32) rounds to half first, as torch");
 	ok(ag_binary_out(AG_OP_MUL, out_f, h1, n33) == 0 &&
-	   get(out_f, 0) == 0.330078125 && get(out_f, 1) == 3300,
+	   el(out_f, 0) == 0.330078125 && el(out_f, 1) == 3300,
 	   "mul(half, 3.3, out=float32) as torch");
 	ag_tensor_release(h1);
 	ag_tensor_release(h2);
 	ag_tensor_release(n33);
-	ok(ag_binary_out(AG_OP_ADD, f, f, f) == 0 && get(f, 1) == 4,
+	ok(ag_binary_out(AG_OP_ADD, f, f, f) == 0 && el(f, 1) == 4,
 	   "out= may be an input (full overlap)");
 	ok(ag_binary_out(AG_OP_ADD, NULL, f, f) < 0 && ag_unary_out(AG_OP_EXP, NULL, f) < 0,
 	   "out= NULL is an error, not a crash");
@@ -1034,33 +1014,33 @@ static void test_numbers(void)
 	ag_tensor *i = vec(AG_INT64, 3, v3), *f = vec(AG_FLOAT32, 3, v3), *r;
 
 	r = ag_add_scalar(i, 1.0);
-	ok(r && r->dtype == AG_INT64 && get_i(r, 2) == 4,
+	ok(r && r->dtype == AG_INT64 && el_i64(r, 2) == 4,
 	   "int64 + integral number stays int64");
 	ag_tensor_release(r);
 	r = ag_add_scalar(i, 0.5);
-	ok(r && r->dtype == AG_FLOAT32 && get(r, 0) == 1.5,
+	ok(r && r->dtype == AG_FLOAT32 && el(r, 0) == 1.5,
 	   "int64 + fractional number is float32");
 	ag_tensor_release(r);
 	r = ag_mul_scalar(f, 3);
-	ok(r && r->dtype == AG_FLOAT32 && get(r, 2) == 9, "float32 * 3");
+	ok(r && r->dtype == AG_FLOAT32 && el(r, 2) == 9, "float32 * 3");
 	ag_tensor_release(r);
 
 	/* the number is cast to half before the multiply, as torch does */
 	ag_tensor *h = vec(AG_FLOAT16, 2, (double[]){ 1000, 3 });
 	r = ag_mul_scalar(h, 1.0004);
-	ok(r && r->dtype == AG_FLOAT16 && get(r, 0) == 1000 && get(r, 1) == 3,
+	ok(r && r->dtype == AG_FLOAT16 && el(r, 0) == 1000 && el(r, 1) == 3,
 	   "float16 * 1.0004 == torch's [1000, 3]");
 	ag_tensor_release(r);
 	ag_tensor *h2 = vec(AG_FLOAT16, 2, (double[]){ 0.1, 0.2 });
 	ag_tensor *h3 = vec(AG_FLOAT16, 2, (double[]){ 0.3, 0.7 });
 	r = ag_add(h2, h3);
-	ok(r && get(r, 0) == 0.39990234375 && get(r, 1) == 0.900390625,
+	ok(r && el(r, 0) == 0.39990234375 && el(r, 1) == 0.900390625,
 	   "float16 + float16 rounds like torch");
 	ag_tensor_release(r);
 	ag_tensor *g2 = vec(AG_BFLOAT16, 2, (double[]){ 0.1, 0.2 });
 	ag_tensor *g3 = vec(AG_BFLOAT16, 2, (double[]){ 0.3, 0.7 });
 	r = ag_mul(g2, g3);
-	ok(r && get(r, 0) == 0.0301513671875 && get(r, 1) == 0.1396484375,
+	ok(r && el(r, 0) == 0.0301513671875 && el(r, 1) == 0.1396484375,
 	   "bfloat16 * bfloat16 rounds like torch");
 	ag_tensor_release(r);
 
@@ -1068,17 +1048,17 @@ static void test_numbers(void)
 	ag_tensor *g1 = vec(AG_BFLOAT16, 1, (double[]){ 1 });
 	ag_tensor *i257 = vec(AG_INT64, 1, (double[]){ 257 });
 	r = ag_add(g1, i257);
-	ok(r && r->dtype == AG_BFLOAT16 && get(r, 0) == 256,
+	ok(r && r->dtype == AG_BFLOAT16 && el(r, 0) == 256,
 	   "bfloat16 1 + int64 257 == torch's 256");
 	ag_tensor_release(r);
 	r = ag_add(i257, g1);
-	ok(r && r->dtype == AG_BFLOAT16 && get(r, 0) == 256,
+	ok(r && r->dtype == AG_BFLOAT16 && el(r, 0) == 256,
 	   "int64 257 + bfloat16 1 == torch's 256");
 	ag_tensor_release(r);
 	ag_tensor *hh = vec(AG_FLOAT16, 1, (double[]){ 0.5 });
 	ag_tensor *i2049 = vec(AG_INT64, 1, (double[]){ 2049 });
 	ag_tensor *o32 = ag_tensor_alloc((int64_t[]){ 1 }, 1, AG_FLOAT32);
-	ok(ag_binary_out(AG_OP_ADD, o32, hh, i2049) == 0 && get(o32, 0) == 2048,
+	ok(ag_binary_out(AG_OP_ADD, o32, hh, i2049) == 0 && el(o32, 0) == 2048,
 	   "add(half 0.5, int64 2049, out=float32) == torch's 2048");
 	ag_tensor_release(g1);
 	ag_tensor_release(i257);
@@ -1093,34 +1073,34 @@ static void test_numbers(void)
 	   "int64 ^ -1 fails like torch");
 	ag_tensor *m1 = mk(AG_INT64, 0, NULL, (double[]){ -1 });
 	r = ag_pow(i, m1);
-	ok(r && r->dtype == AG_INT64 && get_i(r, 0) == 1 && get_i(r, 1) == 0,
+	ok(r && r->dtype == AG_INT64 && el_i64(r, 0) == 1 && el_i64(r, 1) == 0,
 	   "int64 ^ 0-d int64 tensor -1 computes (torch's [1, 0, 0])");
 	ag_tensor_release(r);
 	r = ag_pow_scalar(i, -1.5);
-	ok(r && r->dtype == AG_FLOAT32 && close_to(get(r, 1), pow(2, -1.5),
+	ok(r && r->dtype == AG_FLOAT32 && close_to(el(r, 1), pow(2, -1.5),
 						  AG_FLOAT32), "int64 ^ -1.5 is float32");
 	ag_tensor_release(r);
 	r = ag_pow_scalar(i, 2);
-	ok(r && r->dtype == AG_INT64 && get_i(r, 2) == 9, "int64 ^ 2 stays int64");
+	ok(r && r->dtype == AG_INT64 && el_i64(r, 2) == 9, "int64 ^ 2 stays int64");
 	ag_tensor_release(r);
 	ag_tensor *fx = vec(AG_FLOAT32, 3, (double[]){ 1.1, 2.2, 3.3 });
 	r = ag_pow_scalar(fx, 2);
-	ok(r && get(r, 0) == 1.2100000381469727 && get(r, 1) == 4.840000152587891 &&
-	   get(r, 2) == 10.889999389648438, "float32 ^ 2 is exactly x * x");
+	ok(r && el(r, 0) == 1.2100000381469727 && el(r, 1) == 4.840000152587891 &&
+	   el(r, 2) == 10.889999389648438, "float32 ^ 2 is exactly x * x");
 	ag_tensor_release(r);
 	r = ag_pow_scalar(fx, 3);
-	ok(r && get(r, 0) == 1.3310000896453857 && get(r, 1) == 10.648000717163086 &&
-	   get(r, 2) == 35.93699645996094, "float32 ^ 3 matches torch exactly");
+	ok(r && el(r, 0) == 1.3310000896453857 && el(r, 1) == 10.648000717163086 &&
+	   el(r, 2) == 35.93699645996094, "float32 ^ 3 matches torch exactly");
 	ag_tensor_release(r);
 	r = ag_pow_scalar(fx, 0.5);
-	ok(r && get(r, 1) == sqrtf(2.2f), "float32 ^ 0.5 is sqrt");
+	ok(r && el(r, 1) == sqrtf(2.2f), "float32 ^ 0.5 is sqrt");
 	ag_tensor_release(r);
 
 	/* a number as the base (Lua's 2 ^ x) */
 	ag_tensor *ex = vec(AG_INT64, 2, (double[]){ -1, 3 });
 	ag_tensor *n2 = num(AG_INT64, 2), *n25 = num(AG_FLOAT64, 2.5);
 	r = ag_pow(n2, ex);
-	ok(r && r->dtype == AG_INT64 && get_i(r, 0) == 0 && get_i(r, 1) == 8,
+	ok(r && r->dtype == AG_INT64 && el_i64(r, 0) == 0 && el_i64(r, 1) == 8,
 	   "2 ^ int64 [-1, 3] == torch's [0, 8]");
 	ag_tensor_release(r);
 	r = ag_pow(n25, ex);
@@ -1135,20 +1115,20 @@ static void test_numbers(void)
 	/* integer wrap-around, as torch */
 	ag_tensor *big = vec(AG_INT64, 1, (double[]){ 4611686018427387904.0 });
 	r = ag_mul_scalar(big, 4);
-	ok(r && get_i(r, 0) == 0, "2^62 * 4 wraps to 0");
+	ok(r && el_i64(r, 0) == 0, "2^62 * 4 wraps to 0");
 	ag_tensor_release(r);
 	ag_tensor *mn = ag_tensor_alloc((int64_t[]){ 1 }, 1, AG_INT64);
 	*(int64_t *)ag_data_ptr(mn) = INT64_MIN;
 	r = ag_neg(mn);
-	ok(r && get_i(r, 0) == INT64_MIN, "neg(INT64_MIN) stays INT64_MIN");
+	ok(r && el_i64(r, 0) == INT64_MIN, "neg(INT64_MIN) stays INT64_MIN");
 	ag_tensor_release(r);
 	r = ag_unary(AG_OP_ABS, mn);
-	ok(r && get_i(r, 0) == INT64_MIN, "abs(INT64_MIN) stays INT64_MIN");
+	ok(r && el_i64(r, 0) == INT64_MIN, "abs(INT64_MIN) stays INT64_MIN");
 	ag_tensor_release(r);
 	ag_tensor *b3 = vec(AG_INT64, 2, (double[]){ 3, 4 });
 	ag_tensor *e40 = vec(AG_INT64, 2, (double[]){ 40, 2 });
 	r = ag_pow(b3, e40);
-	ok(r && get_i(r, 0) == -6289078614652622815LL && get_i(r, 1) == 16,
+	ok(r && el_i64(r, 0) == -6289078614652622815LL && el_i64(r, 1) == 16,
 	   "3 ^ 40 wraps like torch");
 	ag_tensor_release(r);
 	ag_tensor *bs = vec(AG_INT64, 6, (double[]){ 0, -1, -2, 1, 2, -3 });
@@ -1159,7 +1139,7 @@ static void test_numbers(void)
 	ag_tensor_release(r);
 	ag_tensor *bb = vec(AG_BOOL, 2, (double[]){ 1, 0 });
 	r = ag_pow_scalar(bb, 2);
-	ok(r && r->dtype == AG_INT64 && get_i(r, 0) == 1 && get_i(r, 1) == 0,
+	ok(r && r->dtype == AG_INT64 && el_i64(r, 0) == 1 && el_i64(r, 1) == 0,
 	   "bool ^ 2 is int64");
 	ag_tensor_release(r);
 	r = ag_pow_scalar(bb, -2);
@@ -1193,7 +1173,7 @@ static void test_clamp(void)
 	ag_tensor_release(r);
 	ag_tensor *i = vec(AG_INT64, 3, (double[]){ 1, 2, 5 });
 	r = ag_clamp(i, 3, 2);
-	ok(r && r->dtype == AG_INT64 && get_i(r, 0) == 2 && get_i(r, 2) == 2,
+	ok(r && r->dtype == AG_INT64 && el_i64(r, 0) == 2 && el_i64(r, 2) == 2,
 	   "min > max gives max everywhere, as torch");
 	ag_tensor_release(r);
 	r = ag_clamp(i, 0.5, 2.5);
@@ -1203,7 +1183,7 @@ static void test_clamp(void)
 	ag_tensor_release(r);
 	ag_tensor *b = vec(AG_BOOL, 2, (double[]){ 1, 0 });
 	r = ag_clamp(b, 0, NAN);
-	ok(r && r->dtype == AG_INT64 && get_i(r, 0) == 1 && get_i(r, 1) == 0,
+	ok(r && r->dtype == AG_INT64 && el_i64(r, 0) == 1 && el_i64(r, 1) == 0,
 	   "bool clamp(0) is int64, as torch");
 	ag_tensor_release(r);
 	ag_tensor *h = vec(AG_FLOAT16, 3, (double[]){ 0.1, 0.5, 0.7 });
@@ -1218,7 +1198,7 @@ static void test_clamp(void)
 	   "clamp without bounds fails like torch");
 
 	int64_t v = f->version->value;
-	ok(ag_clamp_(f, 0, 1) == 0 && get(f, 2) == 0 && get(f, 3) == 1 &&
+	ok(ag_clamp_(f, 0, 1) == 0 && el(f, 2) == 0 && el(f, 3) == 1 &&
 	   f->version->value == v + 1, "clamp_ writes and bumps the version");
 	ok(rc_fails_with(ag_clamp_(i, 0.5, NAN), AG_ERR_DTYPE,
 			 "result type Float can't be cast to the desired output "
@@ -1226,7 +1206,7 @@ static void test_clamp(void)
 	ok(rc_fails_with(ag_clamp_(b, 0, NAN), AG_ERR_DTYPE,
 			 "result type Long can't be cast to the desired output "
 			 "type bool"), "bool clamp_(0) fails with torch's text");
-	ok(ag_clamp_(i, 0, 1) == 0 && get_i(i, 2) == 1 && i->dtype == AG_INT64,
+	ok(ag_clamp_(i, 0, 1) == 0 && el_i64(i, 2) == 1 && i->dtype == AG_INT64,
 	   "int64 clamp_(0, 1)");
 	ok(rc_fails_with(ag_clamp_(f, NAN, NAN), AG_ERR_VALUE,
 			 "torch.clamp: At least one of 'min' or 'max' must not "

@@ -8,6 +8,7 @@
 #include "internal.h"
 #include "autograd.h"
 #include "../tap.h"
+#include "elements.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -39,29 +40,6 @@ static ag_tensor *arange(ag_dtype dt, const int64_t *shape, int ndim)
 	return t;
 }
 
-/* Element number i in logical row-major order, whatever the strides. */
-static double at(const ag_tensor *t, int64_t i)
-{
-	int64_t off = 0;
-	for (int d = t->ndim - 1; d >= 0; d--) {
-		off += (i % t->shape[d]) * t->stride[d];
-		i /= t->shape[d];
-	}
-	return ag_load((const char *)ag_data_ptr(t) +
-		       off * (int64_t)ag_dtype_size(t->dtype), t->dtype);
-}
-
-static int64_t at_i64(const ag_tensor *t, int64_t i)
-{
-	int64_t off = 0;
-	for (int d = t->ndim - 1; d >= 0; d--) {
-		off += (i % t->shape[d]) * t->stride[d];
-		i /= t->shape[d];
-	}
-	return ag_load_i64((const char *)ag_data_ptr(t) +
-			   off * (int64_t)ag_dtype_size(t->dtype), t->dtype);
-}
-
 static int has_shape(const ag_tensor *t, const int64_t *shape, int ndim)
 {
 	if (!t || t->ndim != ndim)
@@ -77,7 +55,7 @@ static void values_are(const ag_tensor *t, const double *want, int64_t n,
 {
 	int good = t && ag_numel(t) == n;
 	for (int64_t i = 0; good && i < n; i++) {
-		double g = at(t, i);
+		double g = el(t, i);
 		if (!((isnan(g) && isnan(want[i])) || g == want[i] ||
 		      fabs(g - want[i]) <= tol)) {
 			diag("%s: element %lld is %.9g, want %.9g", what,
@@ -103,10 +81,10 @@ static void test_sum_dtypes(void)
 			  (const double[]){ 1, 2, 3, 4, 5, 6.5 });
 	ag_tensor *s = ag_sum(f);
 	ok(s && s->ndim == 0 && s->dtype == AG_FLOAT32, "sum float32 is 0-d float32");
-	is_num(at(s, 0), 21.5, 0, "sum float32 value");
+	is_num(el(s, 0), 21.5, 0, "sum float32 value");
 	ag_tensor_release(s);
 	s = ag_mean(f);
-	is_num(at(s, 0), 21.5 / 6, 1e-6, "mean float32 value");
+	is_num(el(s, 0), 21.5 / 6, 1e-6, "mean float32 value");
 	ag_tensor_release(s);
 
 	/* int64 sums stay exact past 2^53 and wrap like torch */
@@ -116,13 +94,13 @@ static void test_sum_dtypes(void)
 	((int64_t *)ag_data_ptr(i))[2] = 1LL << 62;
 	s = ag_sum(i);
 	ok(s && s->dtype == AG_INT64, "sum int64 is int64");
-	is_int(at_i64(s, 0), 4620693217682128898LL, "sum int64 exact (torch fixture)");
+	is_int(el_i64(s, 0), 4620693217682128898LL, "sum int64 exact (torch fixture)");
 	ag_tensor_release(s);
 	s = ag_reduce_all(AG_OP_MAX, i);
-	is_int(at_i64(s, 0), 1LL << 62, "max int64 exact");
+	is_int(el_i64(s, 0), 1LL << 62, "max int64 exact");
 	ag_tensor_release(s);
 	s = ag_reduce_all(AG_OP_ARGMIN, i);
-	is_int(at_i64(s, 0), 1, "argmin int64");
+	is_int(el_i64(s, 0), 1, "argmin int64");
 	ag_tensor_release(s);
 	fails_with(ag_mean(i), "mean(): could not infer output dtype. Input dtype "
 		   "must be either a floating point or complex dtype. Got: Long",
@@ -136,7 +114,7 @@ static void test_sum_dtypes(void)
 	ag_tensor *b = mk(AG_BOOL, SHAPE(2, 2), (const double[]){ 1, 1, 1, 0 });
 	s = ag_sum(b);
 	ok(s && s->dtype == AG_INT64, "sum bool is int64");
-	is_int(at_i64(s, 0), 3, "sum bool counts");
+	is_int(el_i64(s, 0), 3, "sum bool counts");
 	ag_tensor_release(s);
 	s = ag_reduce_dims(AG_OP_SUM, b, DIMS(0), false);
 	values_are(s, (const double[]){ 2, 1 }, 2, 0, "sum bool dim 0");
@@ -173,29 +151,29 @@ static void test_half(void)
 	ag_tensor *h = mk(AG_FLOAT16, SHAPE(2), (const double[]){ 65504, 65504 });
 	ag_tensor *s = ag_mean(h);
 	ok(s && s->dtype == AG_FLOAT16, "mean float16 stays float16");
-	ok(s && isinf(at(s, 0)), "mean float16 overflows like torch (sum rounds first)");
+	ok(s && isinf(el(s, 0)), "mean float16 overflows like torch (sum rounds first)");
 	ag_tensor_release(s);
 	ag_tensor_release(h);
 
 	h = mk(AG_FLOAT16, SHAPE(4), (const double[]){ 0.1, 0.2, 0.3, 0.7 });
 	s = ag_sum(h);
-	is_num(at(s, 0), 1.2998046875, 0, "sum float16 (torch fixture)");
+	is_num(el(s, 0), 1.2998046875, 0, "sum float16 (torch fixture)");
 	ag_tensor_release(s);
 	s = ag_mean(h);
-	is_num(at(s, 0), 0.324951171875, 0, "mean float16 (torch fixture)");
+	is_num(el(s, 0), 0.324951171875, 0, "mean float16 (torch fixture)");
 	ag_tensor_release(s);
 	ag_tensor_release(h);
 
 	h = mk(AG_BFLOAT16, SHAPE(4), (const double[]){ 0.1, 0.2, 0.3, 0.7 });
 	s = ag_mean(h);
 	ok(s && s->dtype == AG_BFLOAT16, "mean bfloat16 stays bfloat16");
-	is_num(at(s, 0), 0.32421875, 0, "mean bfloat16 (torch fixture)");
+	is_num(el(s, 0), 0.32421875, 0, "mean bfloat16 (torch fixture)");
 	ag_tensor_release(s);
 	ag_tensor_release(h);
 
 	h = mk(AG_BFLOAT16, SHAPE(2), (const double[]){ 1, NAN });
 	s = ag_reduce_dims(AG_OP_MAX, h, DIMS(0), false);
-	ok(s && isnan(at(s, 0)), "amax bfloat16 propagates nan");
+	ok(s && isnan(el(s, 0)), "amax bfloat16 propagates nan");
 	ag_tensor_release(s);
 	ag_tensor_release(h);
 }
@@ -221,14 +199,14 @@ static void test_dims(void)
 	ag_tensor_release(s);
 	s = ag_reduce_dims(AG_OP_MEAN, x, NULL, 0, false);
 	ok(s && s->ndim == 0, "mean dim=[] is 0-d");
-	is_num(at(s, 0), 11.5, 0, "mean dim=[] reduces everything");
+	is_num(el(s, 0), 11.5, 0, "mean dim=[] reduces everything");
 	ag_tensor_release(s);
 	s = ag_reduce_dims(AG_OP_SUM, x, NULL, 0, true);
 	ok(has_shape(s, SHAPE(1, 1, 1)), "sum dim=[] keepdim shape");
 	ag_tensor_release(s);
 	s = ag_reduce_dims(AG_OP_ARGMAX, x, NULL, 0, true);
 	ok(has_shape(s, SHAPE(1, 1, 1)), "argmax dim=None keepdim shape");
-	is_int(at_i64(s, 0), 23, "argmax over all is a flat index");
+	is_int(el_i64(s, 0), 23, "argmax over all is a flat index");
 	ag_tensor_release(s);
 	s = ag_reduce_dims(AG_OP_ARGMIN, x, DIMS(-2), true);
 	ok(has_shape(s, SHAPE(2, 1, 4)) && s->dtype == AG_INT64, "argmin dim keepdim");
@@ -276,10 +254,10 @@ static void test_nan_and_ties(void)
 	ag_tensor_release(ix);
 
 	s = ag_reduce_all(AG_OP_ARGMAX, x);
-	is_int(at_i64(s, 0), 1, "argmax: nan counts as the max");
+	is_int(el_i64(s, 0), 1, "argmax: nan counts as the max");
 	ag_tensor_release(s);
 	s = ag_reduce_all(AG_OP_ARGMIN, x);
-	is_int(at_i64(s, 0), 1, "argmin: nan counts too");
+	is_int(el_i64(s, 0), 1, "argmin: nan counts too");
 	ag_tensor_release(s);
 	s = ag_reduce_dims(AG_OP_ARGMAX, x, DIMS(0), false);
 	values_are(s, (const double[]){ 0, 0, 1 }, 3, 0, "argmax(0) (torch)");
@@ -291,34 +269,34 @@ static void test_nan_and_ties(void)
 	values_are(s, (const double[]){ 3, NAN, 5 }, 3, 0, "amax(0) (torch)");
 	ag_tensor_release(s);
 	s = ag_reduce_all(AG_OP_MAX, x);
-	ok(s && isnan(at(s, 0)), "max propagates nan");
+	ok(s && isnan(el(s, 0)), "max propagates nan");
 	ag_tensor_release(s);
 	s = ag_reduce_all(AG_OP_MIN, x);
-	ok(s && isnan(at(s, 0)), "min propagates nan");
+	ok(s && isnan(el(s, 0)), "min propagates nan");
 	ag_tensor_release(s);
 	s = ag_sum(x);
-	ok(s && isnan(at(s, 0)), "sum with nan is nan");
+	ok(s && isnan(el(s, 0)), "sum with nan is nan");
 	ag_tensor_release(s);
 	ag_tensor_release(x);
 
 	x = mk(AG_FLOAT32, SHAPE(3), (const double[]){ 1, INFINITY, 2 });
 	s = ag_sum(x);
-	is_num(at(s, 0), INFINITY, 0, "sum with inf is inf");
+	is_num(el(s, 0), INFINITY, 0, "sum with inf is inf");
 	ag_tensor_release(s);
 	s = ag_mean(x);
-	is_num(at(s, 0), INFINITY, 0, "mean with inf is inf");
+	is_num(el(s, 0), INFINITY, 0, "mean with inf is inf");
 	ag_tensor_release(s);
 	ag_tensor_release(x);
 
 	x = mk(AG_FLOAT64, SHAPE(2), (const double[]){ INFINITY, -INFINITY });
 	s = ag_sum(x);
-	ok(s && isnan(at(s, 0)), "inf + -inf is nan");
+	ok(s && isnan(el(s, 0)), "inf + -inf is nan");
 	ag_tensor_release(s);
 	s = ag_reduce_all(AG_OP_MAX, x);
-	is_num(at(s, 0), INFINITY, 0, "max of inf");
+	is_num(el(s, 0), INFINITY, 0, "max of inf");
 	ag_tensor_release(s);
 	s = ag_reduce_all(AG_OP_ARGMIN, x);
-	is_int(at_i64(s, 0), 1, "argmin finds -inf");
+	is_int(el_i64(s, 0), 1, "argmin finds -inf");
 	ag_tensor_release(s);
 	ag_tensor_release(x);
 }
@@ -342,10 +320,10 @@ static void test_empty(void)
 		   "the reduction dim with the 'dim' argument.", "amax dim=[] of empty");
 	s = ag_sum(e);
 	ok(s && s->ndim == 0, "sum of empty is 0-d");
-	is_num(at(s, 0), 0, 0, "sum of empty is 0");
+	is_num(el(s, 0), 0, 0, "sum of empty is 0");
 	ag_tensor_release(s);
 	s = ag_mean(e);
-	ok(s && isnan(at(s, 0)), "mean of empty is nan");
+	ok(s && isnan(el(s, 0)), "mean of empty is nan");
 	ag_tensor_release(s);
 	ag_tensor_release(e);
 
@@ -402,10 +380,10 @@ static void test_zero_d(void)
 
 	s = ag_reduce_dims(AG_OP_SUM, x, DIMS(0), true);
 	ok(s && s->ndim == 0, "0-d sum(0, keepdim) stays 0-d");
-	is_num(at(s, 0), 5, 0, "0-d sum(0)");
+	is_num(el(s, 0), 5, 0, "0-d sum(0)");
 	ag_tensor_release(s);
 	s = ag_reduce_dims(AG_OP_MEAN, x, DIMS(-1), false);
-	is_num(at(s, 0), 5, 0, "0-d mean(-1)");
+	is_num(el(s, 0), 5, 0, "0-d mean(-1)");
 	ag_tensor_release(s);
 	fails_with(ag_reduce_dims(AG_OP_SUM, x, DIMS(1), false), "Dimension out of "
 		   "range (expected to be in range of [-1, 0], but got 1)", "0-d sum(1)");
@@ -413,15 +391,15 @@ static void test_zero_d(void)
 		   "dim 0 appears multiple times in the list of dims", "0-d sum((0, -1))");
 	ok(ag_max_dim(x, 0, true, &v, &ix) == 0 && v->ndim == 0 && ix->ndim == 0,
 	   "0-d max(0) gives 0-d values and indices");
-	is_num(at(v, 0), 5, 0, "0-d max value");
-	is_int(at_i64(ix, 0), 0, "0-d max index");
+	is_num(el(v, 0), 5, 0, "0-d max value");
+	is_int(el_i64(ix, 0), 0, "0-d max index");
 	ag_tensor_release(v);
 	ag_tensor_release(ix);
 	s = ag_reduce_dims(AG_OP_ARGMAX, x, DIMS(0), false);
-	is_int(at_i64(s, 0), 0, "0-d argmax(0)");
+	is_int(el_i64(s, 0), 0, "0-d argmax(0)");
 	ag_tensor_release(s);
 	s = ag_reduce_all(AG_OP_MIN, x);
-	is_num(at(s, 0), 5, 0, "0-d min");
+	is_num(el(s, 0), 5, 0, "0-d min");
 	ag_tensor_release(s);
 	ag_tensor_release(x);
 }
@@ -441,10 +419,10 @@ static void test_strided(void)
 	ag_tensor_release(s);
 	s = ag_reduce_all(AG_OP_ARGMAX, p);
 	/* p[3][1][2] = 23 is at flat position 3*6 + 1*3 + 2 = 23 */
-	is_int(at_i64(s, 0), 23, "argmax of a permuted tensor counts logically");
+	is_int(el_i64(s, 0), 23, "argmax of a permuted tensor counts logically");
 	ag_tensor_release(s);
 	s = ag_reduce_all(AG_OP_ARGMIN, p);
-	is_int(at_i64(s, 0), 0, "argmin of a permuted tensor");
+	is_int(el_i64(s, 0), 0, "argmin of a permuted tensor");
 	ag_tensor_release(s);
 	ag_tensor_release(p);
 
@@ -473,10 +451,10 @@ static void test_strided(void)
 	values_are(s, (const double[]){ 0, 0, 0 }, 3, 0, "argmax over equal rows is 0");
 	ag_tensor_release(s);
 	s = ag_reduce_all(AG_OP_ARGMIN, e);
-	is_int(at_i64(s, 0), 1, "argmin of expanded is the first occurrence");
+	is_int(el_i64(s, 0), 1, "argmin of expanded is the first occurrence");
 	ag_tensor_release(s);
 	s = ag_mean(e);
-	is_num(at(s, 0), 1.0, 1e-15, "mean of expanded");
+	is_num(el(s, 0), 1.0, 1e-15, "mean of expanded");
 	ag_tensor_release(s);
 	ag_tensor_release(e);
 	ag_tensor_release(row);
@@ -517,9 +495,9 @@ static void test_columns(void)
 				s->dtype == (op == AG_OP_SUM ? AG_INT64 : dt);
 			for (int64_t a = 0; good && a < 3; a++)
 				for (int64_t c = 0; good && c < n2; c++) {
-					double want = 0, got = at(s, a * n2 + c);
+					double want = 0, got = el(s, a * n2 + c);
 					for (int64_t b = 0; b < 5; b++)
-						want += at(in, (a * 5 + b) * n2 + c);
+						want += el(in, (a * 5 + b) * n2 + c);
 					if (op == AG_OP_MEAN) {
 						char tmp[8];
 						ag_store(tmp, dt, want);
@@ -545,7 +523,7 @@ static void test_columns(void)
 	/* a 0-size reduced dim never reaches the row walk */
 	ag_tensor *e = mk(AG_FLOAT32, SHAPE(0, 1500), NULL);
 	ag_tensor *s = ag_reduce_dims(AG_OP_SUM, e, DIMS(0), false);
-	ok(has_shape(s, SHAPE(1500)) && at(s, 1499) == 0, "column sums of [0, 1500]");
+	ok(has_shape(s, SHAPE(1500)) && el(s, 1499) == 0, "column sums of [0, 1500]");
 	ag_tensor_release(s);
 	ag_tensor_release(e);
 }
@@ -563,7 +541,7 @@ static void test_large(void)
 	s = ag_sum(head);
 	/* torch gives 100000.0078125; the exact sum rounds to 100000.0 and a
 	 * naive float loop would drift to about 100958 */
-	is_num(at(s, 0), 100000.0, 0.0079, "sum of 1e6 x 0.1f is accurate");
+	is_num(el(s, 0), 100000.0, 0.0079, "sum of 1e6 x 0.1f is accurate");
 	ag_tensor_release(s);
 	ag_tensor_release(head);
 
@@ -576,16 +554,16 @@ static void test_large(void)
 	for (int64_t i = 0; i < n; i++)
 		ref += p[i];
 	s = ag_sum(x);
-	is_num(at(s, 0), ref, 1.3e-4, "large sum (split across threads) rounds once");
+	is_num(el(s, 0), ref, 1.3e-4, "large sum (split across threads) rounds once");
 	ag_tensor_release(s);
 	s = ag_reduce_all(AG_OP_ARGMAX, x);
-	is_int(at_i64(s, 0), 777777, "large argmax keeps the first of ties");
+	is_int(el_i64(s, 0), 777777, "large argmax keeps the first of ties");
 	ag_tensor_release(s);
 	s = ag_reduce_all(AG_OP_MAX, x);
-	is_num(at(s, 0), 5.0, 0, "large max");
+	is_num(el(s, 0), 5.0, 0, "large max");
 	ag_tensor_release(s);
 	s = ag_reduce_all(AG_OP_MIN, x);
-	is_num(at(s, 0), -5.0, 0, "large min");
+	is_num(el(s, 0), -5.0, 0, "large min");
 	ag_tensor_release(s);
 
 	/* many outputs: rows and columns of [4096, 1024] */
@@ -597,10 +575,10 @@ static void test_large(void)
 		double want = 0;
 		for (int64_t c = 0; c < 1024; c++)
 			want += p[r * 1024 + c];
-		good = fabs(at(s, r) - want) <= 1e-4 && at(s2, r) == at(s, r);
+		good = fabs(el(s, r) - want) <= 1e-4 && el(s2, r) == el(s, r);
 		if (!good)
-			diag("row %lld: %g %g want %g", (long long)r, at(s, r),
-			     at(s2, r), want);
+			diag("row %lld: %g %g want %g", (long long)r, el(s, r),
+			     el(s2, r), want);
 	}
 	ok(good, "row sums of a large matrix, also through its transpose");
 	ag_tensor_release(s);
@@ -611,7 +589,7 @@ static void test_large(void)
 		double want = 0;
 		for (int64_t r = 0; r < 4096; r++)
 			want += p[r * 1024 + c];
-		good = fabs(at(s, c) - want) <= 1e-4;
+		good = fabs(el(s, c) - want) <= 1e-4;
 	}
 	ok(good, "column sums of a large matrix");
 	ag_tensor_release(s);
@@ -623,7 +601,7 @@ static void test_large(void)
 		for (int64_t c = 1; c < 1024; c++)
 			if (p[r * 1024 + c] > p[r * 1024 + best])
 				best = c;
-		good = at_i64(ix, r) == best && at(v, r) == p[r * 1024 + best];
+		good = el_i64(ix, r) == best && el(v, r) == p[r * 1024 + best];
 	}
 	ok(good, "max(dim) values and indices of a large transpose");
 	ag_tensor_release(v);
@@ -635,13 +613,13 @@ static void test_large(void)
 	p[3500000] = NAN;
 	p[4000000] = NAN;
 	s = ag_reduce_all(AG_OP_ARGMIN, x);
-	is_int(at_i64(s, 0), 3500000, "large argmin finds the first nan");
+	is_int(el_i64(s, 0), 3500000, "large argmin finds the first nan");
 	ag_tensor_release(s);
 	s = ag_reduce_all(AG_OP_MIN, x);
-	ok(isnan(at(s, 0)), "large min propagates a late nan");
+	ok(isnan(el(s, 0)), "large min propagates a late nan");
 	ag_tensor_release(s);
 	s = ag_reduce_all(AG_OP_ARGMAX, x);
-	is_int(at_i64(s, 0), 3500000, "large argmax finds the first nan");
+	is_int(el_i64(s, 0), 3500000, "large argmax finds the first nan");
 	ag_tensor_release(s);
 	ag_tensor_release(x);
 }
@@ -1401,8 +1379,8 @@ static bool matches(const ag_tensor *r, const struct red_case *c,
 	if (!has_shape(r, c->rshape, c->nr) || r->dtype != dt)
 		return false;
 	for (int64_t i = 0; i < ag_numel(r); i++) {
-		s += at(r, i);
-		w += (double)(i + 1) * at(r, i);
+		s += el(r, i);
+		w += (double)(i + 1) * el(r, i);
 	}
 	return near(s, sum) && near(w, wsum);
 }
