@@ -96,6 +96,7 @@ static T name(ag_op op, T x, T y, bool pow_number)		\
 			if (y == -2) return 1 / (x * x);		\
 		}							\
 		return POW(x, y);					\
+	case AG_OP_HYPOT: return _Generic(x, float: hypotf, default: hypot)(x, y); \
 	case AG_OP_EQ: return x == y;					\
 	case AG_OP_NE: return x != y;					\
 	case AG_OP_LT: return x < y;					\

@@ -288,6 +288,29 @@ done:
 	return rc;
 }
 
+/* hypot: grad * a / result, grad * b / result */
+int ag_hypot_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
+{
+	ag_tensor *r = ag_node_saved(self, 2);
+	int rc = -1;
+	if (!r)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		if (!NEED(i))
+			continue;
+		ag_tensor *x = ag_node_saved(self, i);
+		ag_tensor *gx = x ? ag_mul(G(0), x) : NULL;
+		out[i] = gx ? ag_div(gx, r) : NULL;
+		rel(x); rel(gx);
+		if (!out[i])
+			goto done;
+	}
+	rc = 0;
+done:
+	rel(r);
+	return rc;
+}
+
 int ag_clamp_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 {
 	ag_tensor *a = ag_node_saved(self, 0);
