@@ -164,6 +164,19 @@ static void binary_generic(char **data, const int64_t *st, int64_t n,
  * patterns that matter (all dense, or one side a broadcast scalar) so the
  * compiler can vectorise them.
  */
+/* The dense run of a typed loop, with Y the second operand at i (b[i], or
+ * a broadcast scalar): the four arithmetic ops get loops of their own. */
+#define DENSE_LOOPS(OPFN, Y)						\
+	switch (c->op) {						\
+	case AG_OP_ADD: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] + Y; return; \
+	case AG_OP_SUB: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] - Y; return; \
+	case AG_OP_MUL: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] * Y; return; \
+	case AG_OP_DIV: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] / Y; return; \
+	default:							\
+		for (int64_t i = 0; i < n; i++)				\
+			o[i] = OPFN(c->op, a[i], Y, pn);		\
+		return;							\
+	}
 #define DEFINE_TYPED_LOOP(name, T, OPFN)				\
 static void name(char **data, const int64_t *st, int64_t n, void *vctx)	\
 {									\
@@ -173,32 +186,13 @@ static void name(char **data, const int64_t *st, int64_t n, void *vctx)	\
 	const int64_t es = sizeof(T);					\
 	bool pn = c->pow_number;					\
 									\
-	if (st[0] == es && st[1] == es && st[2] == es) {		\
-		switch (c->op) {					\
-		case AG_OP_ADD: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] + b[i]; return; \
-		case AG_OP_SUB: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] - b[i]; return; \
-		case AG_OP_MUL: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] * b[i]; return; \
-		case AG_OP_DIV: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] / b[i]; return; \
-		default:						\
-			for (int64_t i = 0; i < n; i++)			\
-				o[i] = OPFN(c->op, a[i], b[i], pn);	\
-			return;						\
-		}							\
-	}								\
-	if (st[0] == es && st[1] == es && st[2] == 0) {		\
+	if (st[0] == es && st[1] == es && st[2] == es)			\
+		DENSE_LOOPS(OPFN, b[i])					\
+	if (st[0] == es && st[1] == es && st[2] == 0) {			\
 		const T y = *b;						\
-		switch (c->op) {					\
-		case AG_OP_ADD: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] + y; return; \
-		case AG_OP_SUB: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] - y; return; \
-		case AG_OP_MUL: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] * y; return; \
-		case AG_OP_DIV: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] / y; return; \
-		default:						\
-			for (int64_t i = 0; i < n; i++)			\
-				o[i] = OPFN(c->op, a[i], y, pn);	\
-			return;						\
-		}							\
+		DENSE_LOOPS(OPFN, y)					\
 	}								\
-	if (st[0] == es && st[1] == 0 && st[2] == es) {		\
+	if (st[0] == es && st[1] == 0 && st[2] == es) {			\
 		const T x = *a;						\
 		for (int64_t i = 0; i < n; i++)				\
 			o[i] = OPFN(c->op, x, b[i], pn);		\
