@@ -50,6 +50,12 @@ ag_tensor *ag_scatter_along(ag_tensor *g, ag_tensor *index, int dim,
 ag_tensor *ag_index_add_zeros(ag_tensor *g, int dim, ag_tensor *index,
 			      const int64_t *shape, int ndim);
 
+/* mode.c: anomaly mode's traceback of the forward running now (malloc'd,
+ * or NULL); the engine ag_engine_current() reports (set by engine.c). */
+char *ag_anomaly_traceback(void);
+struct ag_engine;
+void ag_set_current_engine(struct ag_engine *e);
+
 /* Overflow-checked size arithmetic: 0 on success, -1 + AG_ERR_NOMEM. */
 int ag_mul_size(int64_t a, int64_t b, int64_t *out);
 

@@ -2,7 +2,8 @@
  * mode.c - autograd's global state: grad mode, anomaly mode, the engine
  * running now, and whether a tensor takes part in autograd at all.
  */
-#include "node.h"
+#include "internal.h"
+#include "autograd.h"
 
 static bool grad_enabled = true;
 static bool anomaly_enabled;

@@ -98,9 +98,6 @@ ag_node *ag_view_node_from_base(ag_tensor *view, ag_tensor *base);
 /* Runs node n's backward (the engine, and CopySlices for its inner node). */
 int ag_node_apply(ag_node *n, ag_tensor **grads_in, ag_tensor **grads_out);
 
-/* Anomaly mode: the traceback of the forward running now, or NULL. */
-char *ag_anomaly_traceback(void);
-
 /* observe.c: tells the backward observer (if any) a pass began or ended,
  * or that node n ran; keeps the statistics of the gradients n got (when
  * they are kept); does a gradient hold a NaN (anomaly mode)? */
@@ -109,8 +106,5 @@ void ag_emit_node(const ag_node *n, ag_tensor **in, int nin, ag_tensor **out,
 		  int nout);
 void ag_keep_grad_stats(ag_node *n, ag_tensor **in);
 bool ag_grad_has_nan(ag_tensor *g);
-
-/* Sets the engine ag_engine_current() reports (engine.c). */
-void ag_set_current_engine(ag_engine *e);
 
 #endif
