@@ -21,9 +21,10 @@ EXTRA_PROGRAMS += bench/bench_viz
 bench_bench_viz_SOURCES = bench/bench_viz.c
 bench_bench_viz_LDADD = libagviz.la libagcore.la -lm
 
-## repl: start-up time of agdb next to lua5.4 and `import torch`.
-bench_sh += bench/startup.sh bench/autograd.sh
-EXTRA_DIST += bench/startup.sh bench/autograd.sh
+## repl: start-up time of agdb next to lua5.4 and `import torch`; the
+## autograd step's cost; instructions per op (valgrind, when installed).
+bench_sh += bench/startup.sh bench/autograd.sh bench/instructions.sh
+EXTRA_DIST += bench/startup.sh bench/autograd.sh bench/instructions.sh
 
 ## Fashion-MNIST training, agdb beside PyTorch (scripts/fashion_mnist.lua).
 bench_sh += bench/fashion_mnist.sh

@@ -97,7 +97,7 @@ static ag_tensor *output_of(uint64_t id)
 {
 	ag_tensor *any = NULL;
 	for (ag_tensor *t = ag_registry_first(); t; t = ag_registry_next(t))
-		if (t->grad_fn && t->grad_fn->id == id) {
+		if (t->grad_fn && ag_node_id(t->grad_fn) == id) {
 			if (t->output_nr == 0)
 				return t;
 			any = any ? any : t;
@@ -203,7 +203,7 @@ static void tensor_details(ag_tensor *t, int width, bool shape)
 	char suffix[96] = "";
 	ag_node *fn = t->grad_fn ? ag_grad_fn(t) : NULL;
 	if (fn)
-		snprintf(suffix, sizeof suffix, ", grad_fn=<%s>", fn->name);
+		snprintf(suffix, sizeof suffix, ", grad_fn=<%s>", ag_node_name(fn));
 	else if (t->requires_grad)
 		snprintf(suffix, sizeof suffix, ", requires_grad=True");
 	char *s = ag_format(t, &o, suffix);
@@ -282,7 +282,7 @@ void tui_inspect_update(lua_State *L)
 		if (t) {
 			const ag_trace_event *ev = made_by(t->id, 0);
 			if (ev)
-				add(0, "created  %s%s%s", ev->op, ev->where[0] ? " at " : "", ev->where);
+				add(0, "created  %s%s%s", ag_trace_event_op_name(ev), ev->where[0] ? " at " : "", ev->where);
 			tensor_details(t, width, true);
 		} else {
 			if (in->shape)
@@ -325,7 +325,7 @@ void tui_inspect_update(lua_State *L)
 	}
 	const ag_trace_event *ev = made_by(0, in->ref);
 	if (ev)
-		add(0, "op       %s%s%s", ev->op, ev->where[0] ? " at " : "", ev->where);
+		add(0, "op       %s%s%s", ag_trace_event_op_name(ev), ev->where[0] ? " at " : "", ev->where);
 	if (in->scope)
 		add(0, "module   %s", in->scope);
 	if (in->flags & VIZ_FLAG_PAUSED)

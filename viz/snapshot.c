@@ -275,7 +275,7 @@ typedef struct bw_state {
 /* The Lua name of the tensor that has this node as grad_fn (output 0). */
 static const char *var_for_node(bw_state *s, const ag_node *n)
 {
-	int k = idmap_get(&s->var_of_node, n->id, 0);
+	int k = idmap_get(&s->var_of_node, ag_node_id(n), 0);
 	return k > 0 ? s->o->names[k - 1].name : NULL;
 }
 
@@ -283,31 +283,32 @@ static int visit_node(bw_state *s, ag_node *n);
 
 static int grad_node(bw_state *s, ag_node *n)
 {
-	int v = idmap_get(&s->nodes, n->id, -1);
+	int v = idmap_get(&s->nodes, ag_node_id(n), -1);
 	if (v >= 0)
 		return v;
 	if (s->count >= s->max) {
 		s->truncated = true;
 		return -1;
 	}
-	if (n->variable) {
+	ag_tensor *leaf = ag_node_variable(n);
+	if (leaf) {
 		/* AccumulateGrad: draw the leaf itself */
-		v = add_tensor_node(s->g, s->o, n->variable, n->variable->id,
-				    n->last_stats ? &n->last_stats[0] : NULL);
+		v = add_tensor_node(s->g, s->o, leaf, leaf->id,
+				    ag_node_grad_stats(n, 0));
 	} else {
 		char shape[96] = "";
+		const ag_tensor_meta *out0 = ag_node_output(n, 0);
 		viz_node_info info = { .kind = VIZ_NODE_GRAD, .version = -1,
-				       .ref = n->id };
-		info.name = n->name;
+				       .ref = ag_node_id(n) };
+		info.name = ag_node_name(n);
 		info.var = var_for_node(s, n);
-		if (n->n_outputs > 0) {
-			shape_text(shape, sizeof shape, n->out_meta[0].shape,
-				   n->out_meta[0].ndim);
+		if (out0) {
+			shape_text(shape, sizeof shape, out0->shape, out0->ndim);
 			info.shape = shape;
-			info.dtype = ag_dtype_name(n->out_meta[0].dtype);
+			info.dtype = ag_dtype_name(out0->dtype);
 		}
-		if (n->last_stats)
-			info.grad = stats_of(&n->last_stats[0]);
+		if (ag_node_grad_stats(n, 0))
+			info.grad = stats_of(ag_node_grad_stats(n, 0));
 		if (s->nall == s->capall) {
 			size_t nc = s->capall ? s->capall * 2 : 64;
 			ag_node **na = realloc(s->all, nc * sizeof *na);
@@ -325,7 +326,7 @@ static int grad_node(bw_state *s, ag_node *n)
 	if (v < 0)
 		return -1;
 	s->count++;
-	if (idmap_put(&s->nodes, n->id, v) < 0)
+	if (idmap_put(&s->nodes, ag_node_id(n), v) < 0)
 		return -1;
 	return v;
 }
@@ -337,7 +338,7 @@ static int visit_node(bw_state *s, ag_node *root)
 	ag_node **stack = malloc(cap * sizeof *stack);
 	if (!stack)
 		return ag_error(AG_ERR_NOMEM, "out of memory");
-	if (idmap_get(&s->nodes, root->id, -1) < 0) {
+	if (idmap_get(&s->nodes, ag_node_id(root), -1) < 0) {
 		if (grad_node(s, root) < 0) {
 			free(stack);
 			return s->truncated ? 0 : -1;	/* no room for it */
@@ -350,12 +351,13 @@ static int visit_node(bw_state *s, ag_node *root)
 			return -1;
 		}
 		ag_node *n = stack[--top];
-		int to = idmap_get(&s->nodes, n->id, -1);
-		for (int i = 0; i < n->n_next; i++) {
-			ag_node *c = n->next[i].fn;
+		int to = idmap_get(&s->nodes, ag_node_id(n), -1);
+		for (int i = 0; i < ag_node_next_count(n); i++) {
+			ag_edge next = ag_node_next(n, i);
+			ag_node *c = next.fn;
 			if (!c)
 				continue;
-			bool seen = idmap_get(&s->nodes, c->id, -1) >= 0;
+			bool seen = idmap_get(&s->nodes, ag_node_id(c), -1) >= 0;
 			int from = grad_node(s, c);
 			if (from < 0) {
 				if (s->truncated)
@@ -364,8 +366,8 @@ static int visit_node(bw_state *s, ag_node *root)
 				return -1;
 			}
 			viz_edge_info e = { .kind = VIZ_EDGE_AUTOGRAD };
-			if (c->last_stats && n->next[i].input_nr < c->n_outputs)
-				e.grad = stats_of(&c->last_stats[n->next[i].input_nr]);
+			if (ag_node_grad_stats(c, next.input_nr))
+				e.grad = stats_of(ag_node_grad_stats(c, next.input_nr));
 			if (viz_graph_add_edge(s->g, from, to, &e) < 0) {
 				free(stack);
 				return -1;
@@ -399,6 +401,12 @@ static const ag_trace_event *event_by_seq(uint64_t seq)
 	return ag_trace_get((size_t)(seq - first));
 }
 
+/* A detach: an op of the table's kind CUT that makes a new tensor. */
+static bool is_detach(const ag_trace_event *ev)
+{
+	return ag_op_info(ev->op)->kind == AG_OPK_CUT && !ev->inplace;
+}
+
 /* The detach event that made tensor id, or NULL. */
 static const ag_trace_event *detach_of(uint64_t id)
 {
@@ -406,7 +414,7 @@ static const ag_trace_event *detach_of(uint64_t id)
 	for (size_t i = n; i-- > 0;) {
 		const ag_trace_event *ev = ag_trace_get(i);
 		if (ev->n_out > 0 && ev->out[0] == id)
-			return strcmp(ev->op, "detach") == 0 ? ev : NULL;
+			return is_detach(ev) ? ev : NULL;
 	}
 	return NULL;
 }
@@ -421,17 +429,14 @@ static int add_cut_inputs(bw_state *s, idmap *tensor_nodes)
 	size_t count = s->nall;
 	for (size_t k = 0; k < count; k++) {
 		ag_node *n = s->all[k];
-		int v = idmap_get(&s->nodes, n->id, -1);
+		int v = idmap_get(&s->nodes, ag_node_id(n), -1);
 		if (v < 0)
 			continue;
-		uint64_t seq = n->trace_event;
-		int nnext = n->n_next;
-		const ag_edge *next = n->next;
-		const ag_trace_event *ev = event_by_seq(seq);
+		const ag_trace_event *ev = event_by_seq(ag_node_trace_event(n));
 		if (!ev)
 			continue;
-		for (int j = 0; j < ev->n_in && j < nnext; j++) {
-			if (next[j].fn || !ev->in[j] || ev->in_is_number[j])
+		for (int j = 0; j < ev->n_in && j < ag_node_next_count(n); j++) {
+			if (ag_node_next(n, j).fn || !ev->in[j] || ev->in_is_number[j])
 				continue;
 			uint64_t id = ev->in[j];
 			const ag_trace_event *det = detach_of(id);
@@ -447,11 +452,11 @@ static int add_cut_inputs(bw_state *s, idmap *tensor_nodes)
 					int from = -1;
 					/* draw where the detached value came from */
 					if (src && src->grad_fn && !s->walk_chose &&
-					    idmap_get(&s->nodes, src->grad_fn->id, -1) < 0 &&
+					    idmap_get(&s->nodes, ag_node_id(src->grad_fn), -1) < 0 &&
 					    visit_node(s, src->grad_fn) < 0)
 						return -1;
 					if (src && src->grad_fn)
-						from = idmap_get(&s->nodes, src->grad_fn->id, -1);
+						from = idmap_get(&s->nodes, ag_node_id(src->grad_fn), -1);
 					if (from < 0)
 						from = idmap_get(tensor_nodes, det->in[0], -1);
 					if (from >= 0 && viz_graph_add_edge(s->g, from, tv,
@@ -474,7 +479,7 @@ static int add_detach_cuts(bw_state *s, const idmap *tensor_nodes)
 	size_t n = ag_trace_count();
 	for (size_t i = 0; i < n; i++) {
 		const ag_trace_event *ev = ag_trace_get(i);
-		if (strcmp(ev->op, "detach") != 0 || ev->n_in < 1 || ev->n_out < 1)
+		if (!is_detach(ev) || ev->n_in < 1 || ev->n_out < 1)
 			continue;
 		int to = idmap_get(tensor_nodes, ev->out[0], -1);
 		if (to < 0)
@@ -482,7 +487,7 @@ static int add_detach_cuts(bw_state *s, const idmap *tensor_nodes)
 		ag_tensor *src = live_find(&s->live, ev->in[0]);
 		int from = -1;
 		if (src && src->grad_fn)
-			from = idmap_get(&s->nodes, src->grad_fn->id, -1);
+			from = idmap_get(&s->nodes, ag_node_id(src->grad_fn), -1);
 		if (from < 0)
 			from = idmap_get(tensor_nodes, ev->in[0], -1);
 		if (from < 0)
@@ -528,7 +533,7 @@ static void walk_free(walk *w)
 static int walk_add(walk *w, ag_node *n, ag_tensor *t, bool root)
 {
 	idmap *index = n ? &w->index : &w->tindex;
-	uint64_t id = n ? n->id : t->id;
+	uint64_t id = n ? ag_node_id(n) : t->id;
 	int i = idmap_get(index, id, -1);
 	if (i >= 0) {
 		w->must[i] = w->must[i] || root;
@@ -581,10 +586,8 @@ static int walk_edge(walk *w, int from, int to, int slot)
 static ag_node *root_node(ag_tensor *t)
 {
 	ag_node *n = t ? ag_grad_fn(t) : NULL;
-	if (!n && t) {
-		ag_autograd_meta *m = t->autograd_extra;
-		n = m ? m->grad_accumulator : NULL;
-	}
+	if (!n && t)
+		n = ag_tensor_grad_accumulator(t);
 	return n;
 }
 
@@ -602,8 +605,9 @@ static int walk_graph(walk *w, ag_tensor *const *roots, int nroots)
 		if ((q & 4095) == 0 && ag_check_interrupt() < 0)
 			return -1;
 		ag_node *n = w->node[q];
-		for (int j = 0; n && j < n->n_next; j++) {
-			ag_node *c = n->next[j].fn;
+		int nnext = n ? ag_node_next_count(n) : 0;
+		for (int j = 0; j < nnext; j++) {
+			ag_node *c = ag_node_next(n, j).fn;
 			if (!c)
 				continue;
 			int k = walk_add(w, c, NULL, false);
@@ -637,20 +641,20 @@ static int draw_chosen(bw_state *s, walk *w, const bool *keep)
 	int status = 0;
 	for (int e = 0; e < w->ne && status == 0; e++) {
 		ag_node *c = w->node[w->from[e]], *n = w->node[w->to[e]];
-		int a = keep[w->from[e]] ? idmap_get(&s->nodes, c->id, -1) : -1;
-		int b = keep[w->to[e]] ? idmap_get(&s->nodes, n->id, -1) : -1;
+		int a = keep[w->from[e]] ? idmap_get(&s->nodes, ag_node_id(c), -1) : -1;
+		int b = keep[w->to[e]] ? idmap_get(&s->nodes, ag_node_id(n), -1) : -1;
 		if (a >= 0 && b >= 0) {
 			viz_edge_info info = { .kind = VIZ_EDGE_AUTOGRAD };
-			int nr = n->next[w->slot[e]].input_nr;
-			if (c->last_stats && nr < c->n_outputs)
-				info.grad = stats_of(&c->last_stats[nr]);
+			int nr = ag_node_next(n, w->slot[e]).input_nr;
+			if (ag_node_grad_stats(c, nr))
+				info.grad = stats_of(ag_node_grad_stats(c, nr));
 			status = viz_graph_add_edge(s->g, a, b, &info) < 0 ? -1 : 0;
-		} else if (a >= 0 && idmap_get(&to_box, c->id, 0) == 0) {
-			status = idmap_put(&to_box, c->id, 1);
+		} else if (a >= 0 && idmap_get(&to_box, ag_node_id(c), 0) == 0) {
+			status = idmap_put(&to_box, ag_node_id(c), 1);
 			if (status == 0)
 				status = viz_graph_add_edge(s->g, a, box, NULL) < 0 ? -1 : 0;
-		} else if (b >= 0 && idmap_get(&from_box, n->id, 0) == 0) {
-			status = idmap_put(&from_box, n->id, 1);
+		} else if (b >= 0 && idmap_get(&from_box, ag_node_id(n), 0) == 0) {
+			status = idmap_put(&from_box, ag_node_id(n), 1);
 			if (status == 0)
 				status = viz_graph_add_edge(s->g, box, b, NULL) < 0 ? -1 : 0;
 		}
@@ -689,8 +693,8 @@ static viz_graph *snapshot_backward(ag_tensor *const *roots, int nroots,
 		ag_tensor *t = o->names[i].tensor ? o->names[i].tensor
 						  : live_find(&s.live, o->names[i].tensor_id);
 		if (t && t->grad_fn && t->output_nr == 0 &&
-		    !idmap_get(&s.var_of_node, t->grad_fn->id, 0) &&
-		    idmap_put(&s.var_of_node, t->grad_fn->id, i + 1) < 0)
+		    !idmap_get(&s.var_of_node, ag_node_id(t->grad_fn), 0) &&
+		    idmap_put(&s.var_of_node, ag_node_id(t->grad_fn), i + 1) < 0)
 			goto fail;
 	}
 	if (s.walk_chose && draw_chosen(&s, &w, keep) < 0)
@@ -706,9 +710,9 @@ static viz_graph *snapshot_backward(ag_tensor *const *roots, int nroots,
 		if (!t)
 			continue;
 		/* a leaf or a constant root: a tensor box, or its accumulator */
-		ag_autograd_meta *m = t->autograd_extra;
-		if (m && m->grad_accumulator) {
-			if (visit_node(&s, m->grad_accumulator) < 0)
+		ag_node *acc = ag_tensor_grad_accumulator(t);
+		if (acc) {
+			if (visit_node(&s, acc) < 0)
 				goto fail;
 			continue;
 		}
@@ -825,17 +829,18 @@ static viz_graph *snapshot_forward(ag_tensor *const *roots, int nroots,
 			continue;
 		if ((k & 1023) == 0 && ag_check_interrupt() < 0)
 			goto fail;
-		bool is_detach = strcmp(ev->op, "detach") == 0;
+		bool cut = is_detach(ev);
 		int op = -1;
-		if (!is_detach) {
+		if (!cut) {
 			viz_node_info info = {
-				.kind = VIZ_NODE_OP, .name = ev->op, .version = -1,
+				.kind = VIZ_NODE_OP, .name = ag_trace_event_op_name(ev),
+				.version = -1,
 				.where = ev->where[0] ? ev->where : NULL,
 				.scope = ev->scope[0] ? ev->scope : NULL,
 				.no_grad_region = region[k], .ref = ev->seq,
 			};
 			char note[96];
-			if (ev->grad_fn) {
+			if (ev->grad_fn[0]) {
 				snprintf(note, sizeof note, "grad_fn %s", ev->grad_fn);
 				info.note = note;
 			}
@@ -896,7 +901,7 @@ static viz_graph *snapshot_forward(ag_tensor *const *roots, int nroots,
 				e.kind = VIZ_EDGE_NO_GRAD;
 			else if (!ev->in_requires_grad[j])
 				e.kind = VIZ_EDGE_NONDIFF;
-			if (is_detach) {
+			if (cut) {
 				e.kind = VIZ_EDGE_DETACHED;
 				if (outs[0] >= 0 && viz_graph_add_edge(g, from, outs[0], &e) < 0)
 					goto fail;
