@@ -40,7 +40,8 @@ bench_speed_gemm_SOURCES = bench/speed_gemm.c
 bench_speed_gemm_CPPFLAGS = $(AM_CPPFLAGS) $(BLAS_CFLAGS)
 bench_speed_gemm_LDADD = $(BLAS_LIBS)
 bench_sh += bench/speed.sh
-EXTRA_DIST += bench/speed.sh bench/speed.lua bench/speed_cases.lua bench/speed_cases.py
+EXTRA_DIST += bench/README bench/speed.sh bench/speed.lua bench/speed_cases.lua \
+	bench/speed_cases.py
 bench-speed: agdb bench/speed_gemm
 	@AGDB=$(abs_top_builddir)/agdb $(SHELL) $(top_srcdir)/bench/speed.sh
 .PHONY: bench-speed

@@ -183,7 +183,7 @@ for _, name in ipairs(order) do
 		local op, lim = checks:match("pt([<>]=)([%d.]+)")
 		if op then
 			target = op .. lim
-			v = (have_torch and t) and verdict(pt_ratio, op, tonumber(lim)) or "n/a"
+			v = verdict((have_torch and t) and pt_ratio or nil, op, tonumber(lim))
 		end
 		local tcell = have_torch and cell(t) or "-"
 		row(name, run.n, cell(a, true), tcell, fmt_ratio(pt_ratio), target, v)
