@@ -3,7 +3,7 @@
 ## Files in layers, from the bottom up; a file uses files of its own layer
 ## or the layers before it, never a later one, and no two files use each
 ## other (tests/core/test_layers.sh checks that on the built library):
-##   error dtype ops vec map                 errors, dtypes, op table, containers
+##   error simd dtype ops vec map            errors, cpu features, dtypes, op table, containers
 ##   storage tensor overlap iter format      memory, geometry, printing
 ##   mode trace node                         autograd state, trace log, graph
 ##   record function                         the recording path, Functions
@@ -15,8 +15,8 @@ noinst_LTLIBRARIES += libagcore.la
 libagcore_la_SOURCES = \
 	core/ag.h core/ops.h core/autograd.h core/internal.h core/vec.h \
 	core/map.h core/node.h core/opargs.h core/record.h core/grad.h \
-	core/fold.h \
-	core/error.c core/dtype.c core/ops.c core/vec.c core/map.c \
+	core/fold.h core/simd.h \
+	core/error.c core/simd.c core/dtype.c core/ops.c core/vec.c core/map.c \
 	core/storage.c core/tensor.c core/overlap.c core/iter.c core/format.c \
 	core/mode.c core/trace.c core/node.c \
 	core/record.c core/function.c \

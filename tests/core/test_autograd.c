@@ -3,6 +3,7 @@
 #include "elements.h"
 #include "internal.h"
 #include "autograd.h"
+#include "simd.h"
 
 static ag_tensor *vec(const double *v, int64_t n, ag_dtype dt)
 {
@@ -363,6 +364,94 @@ static void test_stepper_and_observers(void)
 		ag_tensor_release(objs[i]);
 }
 
+/* The statistics the old way: every element read as a double, in order. */
+static void stats_reference(ag_tensor *g, ag_grad_stats *st)
+{
+	int64_t n = ag_numel(g), finite = 0;
+	double sum = 0, mx = 0;
+	memset(st, 0, sizeof *st);
+	for (int64_t i = 0; i < n; i++) {
+		double v = el(g, i), a = fabs(v);
+		if (isnan(v)) {
+			st->n_nan++;
+			continue;
+		}
+		if (isinf(v)) {
+			st->n_inf++;
+			continue;
+		}
+		st->n_zero += a == 0;
+		st->n_fp16_underflow += a > 0 && a < 5.960464477539063e-08;
+		sum += a;
+		mx = a > mx ? a : mx;
+		finite++;
+	}
+	st->mean_abs = finite ? sum / (double)finite : NAN;
+	st->max_abs = finite ? mx : NAN;
+}
+
+static bool stats_agree(const ag_grad_stats *a, const ag_grad_stats *b)
+{
+	bool mean = isnan(a->mean_abs) ? isnan(b->mean_abs)
+		: fabs(a->mean_abs - b->mean_abs) <= 1e-12 * fabs(b->mean_abs);
+	bool max = isnan(a->max_abs) ? isnan(b->max_abs) : a->max_abs == b->max_abs;
+	return mean && max && a->n_nan == b->n_nan && a->n_inf == b->n_inf &&
+	       a->n_zero == b->n_zero && a->n_fp16_underflow == b->n_fp16_underflow;
+}
+
+/* The one-pass statistics (vector and portable paths) against the element
+ * by element reference, on every layout a gradient arrives in: dense,
+ * transposed, strided, expanded, and runs whose length is no multiple of
+ * a vector. */
+static void test_grad_stats_layouts(void)
+{
+	static const ag_dtype dts[] = { AG_FLOAT32, AG_FLOAT64, AG_FLOAT16, AG_BFLOAT16 };
+	static const char *names[] = { "float32", "float64", "float16", "bfloat16" };
+	int64_t shape[] = { 37, 53 }, n = 37 * 53;
+	double *v = malloc((size_t)n * sizeof *v);
+	for (int64_t i = 0; i < n; i++)	/* magnitudes from 1e-9 to 1e3 */
+		v[i] = (i % 3 ? 1 : -1) * pow(10, (double)(i * 7919 % 120) / 10 - 9);
+	v[0] = NAN, v[9] = INFINITY, v[17] = -INFINITY, v[100] = 0, v[n - 1] = NAN;
+	v[n - 2] = -0.0, v[n - 3] = 1e-30, v[52] = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		ag_simd_set_enabled(pass == 0);
+		const char *path = pass == 0 ? "vector" : "portable";
+		for (size_t d = 0; d < sizeof dts / sizeof *dts; d++) {
+			ag_tensor *flat = vec(v, n, dts[d]);
+			ag_tensor *m = ag_view(flat, shape, 2);
+			ag_tensor *row = ag_narrow(m, 0, 5, 1);
+			int64_t big[] = { 64, 37, 53 }, col[] = { 37, 53 };
+			ag_tensor *views[] = {
+				m, ag_t(m), ag_slice(m, 1, 1, 53, 3), row,
+				ag_expand(row, col, 2), ag_expand(m, big, 3),
+				ag_narrow(flat, 0, 3, 13),
+			};
+			static const char *what[] = {
+				"dense", "transposed", "every third column", "one row",
+				"an expanded row", "an expanded matrix", "13 elements",
+			};
+			for (size_t k = 0; k < sizeof views / sizeof *views; k++) {
+				ag_grad_stats got, want;
+				ag_grad_stats_compute(views[k], &got);
+				stats_reference(views[k], &want);
+				ok(views[k] && stats_agree(&got, &want) &&
+				   got.numel == ag_numel(views[k]),
+				   "grad stats, %s path, %s, %s: nan %lld inf %lld zero %lld "
+				   "tiny %lld mean %.17g max %.17g", path, names[d], what[k],
+				   (long long)got.n_nan, (long long)got.n_inf,
+				   (long long)got.n_zero, (long long)got.n_fp16_underflow,
+				   got.mean_abs, got.max_abs);
+				if (k > 0)
+					ag_tensor_release(views[k]);
+			}
+			ag_tensor_release(m);
+			ag_tensor_release(flat);
+		}
+	}
+	ag_simd_set_enabled(true);
+	free(v);
+}
+
 static void test_trace_log(void)
 {
 	ag_trace_clear();
@@ -429,6 +518,7 @@ int main(void)
 	test_copy_slices();
 	test_hooks();
 	test_stepper_and_observers();
+	test_grad_stats_layouts();
 	test_trace_log();
 	test_long_chain_memory();
 	return done_testing();
