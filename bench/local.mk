@@ -46,7 +46,7 @@ bench_helpers += bench/speed_gemm
 EXTRA_PROGRAMS += bench/speed_gemm
 bench_speed_gemm_SOURCES = bench/speed_gemm.c
 bench_speed_gemm_CPPFLAGS = $(AM_CPPFLAGS) $(BLAS_CFLAGS)
-bench_speed_gemm_LDADD = $(BLAS_LIBS)
+bench_speed_gemm_LDADD = libagcore.la $(BLAS_LIBS)
 bench_sh += bench/speed.sh
 EXTRA_DIST += bench/README bench/speed.sh bench/speed.lua bench/speed_cases.lua \
 	bench/speed_cases.py

@@ -4,6 +4,9 @@
  * speed table (issue 11 wants agdb's matmul at >= 0.9x the GFLOP/s of the
  * BLAS it calls).  Threads come from OPENBLAS_NUM_THREADS, as for agdb.
  *
+ * The kernels are those agdb runs: ag_blas_init() first (it lets OpenBLAS
+ * leave its Prescott fallback on a CPU it does not know; see linalg.c).
+ *
  * Output: one "case<TAB>seconds<TAB>note" line per case, the protocol of
  * bench/speed.lua; "case<TAB>n/a<TAB>why" when there is no CBLAS.
  */
@@ -15,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "ag.h"
 
 #ifdef HAVE_CBLAS
 #if defined(HAVE_CBLAS_H)
@@ -132,6 +137,7 @@ int main(int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
+	ag_blas_init();
 #ifdef HAVE_CBLAS
 #ifdef OPENBLAS_VERSION
 	printf("#blas\t%s; core %s; %d threads\n",

@@ -295,6 +295,11 @@ ag_tensor *ag_matmul(ag_tensor *a, ag_tensor *b);
 ag_tensor *ag_mv(ag_tensor *a, ag_tensor *v);	/* 2-d @ 1-d */
 ag_tensor *ag_dot(ag_tensor *a, ag_tensor *b);	/* 1-d . 1-d -> 0-d */
 const char *ag_blas_name(void);		/* "OpenBLAS", "builtin" */
+/* OpenBLAS's kernels ("SkylakeX", "Prescott"), or NULL for another BLAS. */
+const char *ag_blas_core(void);
+/* Lets OpenBLAS use the kernels this CPU can run when it fell back to its
+ * oldest (linalg.c says when); once, before any product, at start-up. */
+void ag_blas_init(void);
 
 /* ------------------------------------------------ joining and indexing */
 

@@ -11,6 +11,9 @@
  * matmul is built from the other ops and views exactly the way PyTorch
  * 1.13 builds it, so shapes, results and even error texts agree.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* RTLD_DEFAULT */
+#endif
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -19,6 +22,11 @@
 #include "record.h"
 
 #include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef HAVE_DLFCN_H
+#include <dlfcn.h>
+#endif
 
 #ifdef HAVE_CBLAS
 #if defined(HAVE_CBLAS_H)
@@ -42,6 +50,63 @@ const char *ag_blas_name(void)
 	return "CBLAS";
 #else
 	return "builtin";
+#endif
+}
+
+/*
+ * OpenBLAS picks its kernels for the CPU it finds when it loads; a CPU it
+ * does not know gets its oldest x86-64 ones, "Prescott" (SSE3).  Debian's
+ * 0.3.21 does that on Sapphire/Emerald Rapids (family 6, models 143 and
+ * 207), and its sgemm runs 4-5x slower than with the AVX-512 kernels the
+ * CPU can run.  The variable OPENBLAS_CORETYPE chooses the kernels, but
+ * only when the library initialises, which happens before main; so when
+ * the user has not set it, the library says Prescott and the CPU has what
+ * the better kernels need, the library's own dynamic-arch entry points
+ * (found by name: other BLAS libraries have none) re-run the choice with
+ * the variable set, then the environment is put back so children see the
+ * user's.  Nothing may be running in the BLAS: call once, at start-up.
+ */
+static const char *blas_better_core(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+	    __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
+	    __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("fma"))
+		return "SkylakeX";
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+		return "Haswell";
+#endif
+	return NULL;
+}
+
+void ag_blas_init(void)
+{
+#if defined(HAVE_CBLAS) && defined(OPENBLAS_VERSION) && defined(HAVE_DLFCN_H) && \
+	defined(RTLD_DEFAULT)
+	static bool done;
+	const char *core = blas_better_core();
+	if (done || !core || getenv("OPENBLAS_CORETYPE"))
+		return;
+	done = true;
+	const char *now = openblas_get_corename();
+	void (*quit)(void) = (void (*)(void))dlsym(RTLD_DEFAULT, "gotoblas_dynamic_quit");
+	void (*init)(void) = (void (*)(void))dlsym(RTLD_DEFAULT, "gotoblas_dynamic_init");
+	if (!now || strcmp(now, "Prescott") != 0 || !quit || !init)
+		return;
+	if (setenv("OPENBLAS_CORETYPE", core, 1) != 0)
+		return;
+	quit();
+	init();
+	unsetenv("OPENBLAS_CORETYPE");
+#endif
+}
+
+const char *ag_blas_core(void)
+{
+#if defined(HAVE_CBLAS) && defined(OPENBLAS_VERSION)
+	return openblas_get_corename();
+#else
+	return NULL;
 #endif
 }
 

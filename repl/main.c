@@ -53,8 +53,12 @@ static void print_usage(FILE *f)
 
 static void print_version(void)
 {
-	printf("agdb %s\n%s\nBLAS: %s\n", PACKAGE_VERSION, LUA_COPYRIGHT,
-	       ag_blas_name());
+	const char *core;
+	ag_blas_init();
+	core = ag_blas_core();
+	printf("agdb %s\n%s\nBLAS: %s%s%s%s\n", PACKAGE_VERSION, LUA_COPYRIGHT,
+	       ag_blas_name(), core ? " (" : "", core ? core : "",
+	       core ? " kernels)" : "");
 }
 
 /* ------------------------------------------------------------ options */

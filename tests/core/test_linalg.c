@@ -1304,9 +1304,34 @@ static void test_matmul_fixture(void)
 	ok(bad == 0, "matmul agrees with torch on %zu fixture cases", n);
 }
 
+/* OpenBLAS's kernels for this CPU: on one it does not know, ag_blas_init
+ * lets it leave its Prescott fallback (the products below then run on the
+ * kernels it picks, checked against the triple loop as always). */
+static void test_blas_core(void)
+{
+	bool user_set = getenv("OPENBLAS_CORETYPE") != NULL;
+	ag_blas_init();
+	ag_blas_init();	/* once is what counts: a second call changes nothing */
+	const char *core = ag_blas_core();
+	diag("BLAS kernels: %s", core ? core : "(not OpenBLAS)");
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (core && !user_set && __builtin_cpu_supports("avx2") &&
+	    __builtin_cpu_supports("fma"))
+		ok(strcmp(core, "Prescott") != 0,
+		   "an AVX2/FMA CPU does not run OpenBLAS's Prescott kernels (%s)", core);
+	else
+		ok(1, "# SKIP not OpenBLAS, no AVX2/FMA, or OPENBLAS_CORETYPE set");
+#else
+	ok(1, "# SKIP not x86-64");
+#endif
+	ok(getenv("OPENBLAS_CORETYPE") == NULL || user_set,
+	   "the environment is left as the user had it");
+}
+
 int main(void)
 {
 	plan_lazy();
+	test_blas_core();
 	diag("matrix products through %s", ag_blas_name());
 	test_mm_values();
 	test_half();
