@@ -143,6 +143,10 @@ size_t ag_registry_count(void);
 ag_storage *ag_storage_registry_first(void);
 ag_storage *ag_storage_registry_next(const ag_storage *s);
 size_t ag_storage_bytes_live(void);	/* bytes held by live storages */
+/* Freed large buffers kept for reuse (storage.c): their bytes, and giving
+ * back to the OS all but `keep` bytes of them. */
+size_t ag_storage_bytes_cached(void);
+void ag_storage_cache_trim(size_t keep);
 /* Called (if set) with the byte count of every storage allocation, so an
  * embedder can pace its garbage collector. */
 void ag_set_alloc_observer(void (*fn)(size_t nbytes, void *ud), void *ud);

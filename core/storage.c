@@ -6,31 +6,144 @@
  */
 #include "internal.h"
 
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
-/* Large buffers come straight from mmap: zeroed lazily by the kernel and
- * returned on free.  (calloc would do the same only until glibc raises its
- * mmap threshold, after which every big tensor is memset on the heap.) */
+/*
+ * Large buffers (1 MiB and more) come from mmap, and a freed one is kept
+ * in a small cache for the next request of its size class instead of
+ * going back to the OS: a fresh mapping costs a page fault (and the
+ * kernel zeroing the page) on every first touch of each 4 KiB, which is
+ * most of the time of an elementwise op on 10M elements; a recycled one
+ * costs none.  Size classes keep the waste under 1/8: a request is
+ * rounded up to whole pages and then to 4 significant bits.  The cache
+ * is bounded (CACHE_MAX_BYTES, or AGDB_STORAGE_CACHE_MB in the
+ * environment; 0 turns it off) and gives back its least recently used
+ * buffers beyond that; a failed mapping empties it and tries again.
+ * Cached bytes are not live: ag_storage_bytes_live counts storages,
+ * ag_storage_bytes_cached the cache.
+ */
 #define MMAP_MIN_BYTES ((size_t)1 << 20)
+#define CACHE_SLOTS 32
+#define CACHE_MAX_BYTES ((size_t)256 << 20)
+
+static struct cache_slot {
+	void *p;
+	size_t nbytes;		/* the size class */
+	uint64_t used;		/* when it was cached (LRU) */
+} cache[CACHE_SLOTS];
+static size_t cache_bytes, cache_limit = (size_t)-1;
+static uint64_t cache_clock;
+
+static size_t cache_max(void)
+{
+	if (cache_limit == (size_t)-1) {
+		const char *e = getenv("AGDB_STORAGE_CACHE_MB");
+		char *end;
+		unsigned long long mb = e ? strtoull(e, &end, 10) : 0;
+		cache_limit = e && *e && !*end && mb < ((size_t)-1 >> 21)
+			? (size_t)mb << 20 : CACHE_MAX_BYTES;
+	}
+	return cache_limit;
+}
+
+/* The size class of a mapped buffer of n bytes. */
+static size_t size_class(size_t n)
+{
+	size_t page = 4096, c = (n + page - 1) & ~(page - 1);
+	int bits = 0;
+	for (size_t v = c; v > 15; v >>= 1)
+		bits++;
+	size_t step = (size_t)1 << bits;	/* keep the top 4 bits */
+	return step > page ? (c + step - 1) & ~(step - 1) : c;
+}
+
+static void cache_drop(int i)
+{
+	munmap(cache[i].p, cache[i].nbytes);
+	cache_bytes -= cache[i].nbytes;
+	cache[i].p = NULL;
+}
+
+void ag_storage_cache_trim(size_t keep)
+{
+	while (cache_bytes > keep) {
+		int lru = -1;
+		for (int i = 0; i < CACHE_SLOTS; i++)
+			if (cache[i].p && (lru < 0 || cache[i].used < cache[lru].used))
+				lru = i;
+		cache_drop(lru);
+	}
+}
+
+size_t ag_storage_bytes_cached(void) { return cache_bytes; }
+
+static void *cache_take(size_t nbytes)
+{
+	for (int i = 0; i < CACHE_SLOTS; i++)
+		if (cache[i].p && cache[i].nbytes == nbytes) {
+			void *p = cache[i].p;
+			cache[i].p = NULL;
+			cache_bytes -= nbytes;
+			return p;
+		}
+	return NULL;
+}
+
+static void cache_put(void *p, size_t nbytes)
+{
+	size_t max = cache_max();
+	int slot = -1;
+	if (nbytes > max) {
+		munmap(p, nbytes);
+		return;
+	}
+	ag_storage_cache_trim(max - nbytes);
+	for (int i = 0; i < CACHE_SLOTS && slot < 0; i++)
+		if (!cache[i].p)
+			slot = i;
+	if (slot < 0) {		/* every slot taken: the oldest goes */
+		slot = 0;
+		for (int i = 1; i < CACHE_SLOTS; i++)
+			if (cache[i].used < cache[slot].used)
+				slot = i;
+		cache_drop(slot);
+	}
+	cache[slot] = (struct cache_slot){ p, nbytes, ++cache_clock };
+	cache_bytes += nbytes;
+}
 
 static void *buffer_alloc(size_t nbytes, bool zero)
 {
+	if (nbytes >= MMAP_MIN_BYTES) {
+		size_t c = size_class(nbytes);
+		void *p = cache_take(c);
+		if (p) {
+			if (zero)
+				memset(p, 0, nbytes);
+			return p;
+		}
+		p = mmap(NULL, c, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED && cache_bytes) {
+			ag_storage_cache_trim(0);
+			p = mmap(NULL, c, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		}
+		return p == MAP_FAILED ? NULL : p;	/* fresh pages are zero */
+	}
 	/* a buffer every element of which is about to be written: reuse
 	 * heap memory (no page faults, no zeroing) */
 	if (!zero)
 		return malloc(nbytes ? nbytes : 1);
-	if (nbytes >= MMAP_MIN_BYTES) {
-		void *p = mmap(NULL, nbytes, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		return p == MAP_FAILED ? NULL : p;
-	}
 	return calloc(nbytes ? nbytes : 1, 1);
 }
 
 static void buffer_free(void *p, size_t nbytes, bool mapped)
 {
 	if (mapped)
-		munmap(p, nbytes);
+		cache_put(p, size_class(nbytes));
 	else
 		free(p);
 }
@@ -55,7 +168,7 @@ static ag_storage *storage_new(size_t nbytes, bool zero)
 		return NULL;
 	}
 	s->data = buffer_alloc(nbytes, zero);
-	s->mapped = zero && nbytes >= MMAP_MIN_BYTES;
+	s->mapped = nbytes >= MMAP_MIN_BYTES;
 	if (!s->data) {
 		free(s);
 		ag_error(AG_ERR_NOMEM,

@@ -156,6 +156,59 @@ static void test_errors_and_interrupt(void)
 	ok(ag_check_interrupt() == 0, "and then cleared");
 }
 
+/* Freed buffers of 1 MiB and more wait in a bounded cache for the next
+ * request of their size class: no fresh pages, no page faults. */
+static void test_storage_cache(void)
+{
+	int64_t n = (3 << 20) / 4 + 5;	/* a little over 3 MiB of float32 */
+	size_t live = ag_storage_bytes_live();
+	ag_storage_cache_trim(0);
+	is_int(ag_storage_bytes_cached(), 0, "trim(0) empties the storage cache");
+
+	ag_tensor *t = ag_tensor_alloc(&n, 1, AG_FLOAT32);
+	float *p = ag_data_ptr(t);
+	for (int64_t i = 0; i < n; i++)
+		p[i] = 1.5f;
+	ag_tensor_release(t);
+	is_int(ag_storage_bytes_live(), live, "a freed large storage is not live");
+	ok(ag_storage_bytes_cached() >= (size_t)n * 4 &&
+	   ag_storage_bytes_cached() <= (size_t)n * 4 * 9 / 8 + 4096,
+	   "its buffer is cached, in a size class at most 1/8 larger (%zu bytes)",
+	   ag_storage_bytes_cached());
+
+	ag_tensor *u = ag_tensor_alloc_uninit(&n, 1, AG_FLOAT32);
+	ok(u && ag_data_ptr(u) == (void *)p, "the next request of its size reuses it");
+	is_int(ag_storage_bytes_cached(), 0, "and takes it out of the cache");
+	is_int(ag_storage_bytes_live(), live + (size_t)n * 4, "live again");
+	ag_tensor_release(u);
+
+	ag_tensor *z = ag_tensor_alloc(&n, 1, AG_FLOAT32);
+	bool zero = z && ag_data_ptr(z) == (void *)p;
+	for (int64_t i = 0; zero && i < n; i++)
+		zero = ((float *)ag_data_ptr(z))[i] == 0;
+	ok(zero, "a zero-filled request on a recycled buffer gets zeros");
+	ag_tensor_release(z);
+
+	/* 48 distinct sizes of 8-55 MiB, each freed (untouched pages cost no
+	 * memory): the cache keeps its bound and the newest buffers */
+	for (int i = 0; i < 48; i++) {
+		int64_t m = ((int64_t)(8 + i) << 20) / 4;
+		ag_tensor_release(ag_tensor_alloc_uninit(&m, 1, AG_FLOAT32));
+	}
+	ok(ag_storage_bytes_cached() > 0 && ag_storage_bytes_cached() <= (size_t)256 << 20,
+	   "the cache stays within its bound (%zu MiB)", ag_storage_bytes_cached() >> 20);
+	int64_t last = ((int64_t)55 << 20) / 4;
+	size_t before = ag_storage_bytes_cached();
+	ag_tensor *v = ag_tensor_alloc_uninit(&last, 1, AG_FLOAT32);
+	size_t took = before - ag_storage_bytes_cached();
+	ok(v && took >= (size_t)55 << 20 && took <= ((size_t)55 << 20) / 8 * 9,
+	   "the most recently freed buffer is still there");
+	ag_tensor_release(v);
+	ag_storage_cache_trim(0);
+	is_int(ag_storage_bytes_cached(), 0, "and trim(0) gives everything back");
+	is_int(ag_storage_bytes_live(), live, "nothing leaked");
+}
+
 int main(void)
 {
 	plan_lazy();
@@ -163,6 +216,7 @@ int main(void)
 	test_zero_size_and_scalar();
 	test_bad_shapes();
 	test_dtypes();
+	test_storage_cache();
 	test_half_bf16();
 	test_wrap_dim();
 	test_errors_and_interrupt();
