@@ -95,10 +95,12 @@ static int l_binary(lua_State *L)
 
 	check_operand_type(L, 1, fname);
 	check_operand_type(L, 2, fname);
-	check_alpha(L, kw, op, fname);
+	if (kw)
+		check_alpha(L, kw, op, fname);
 	a = repl_check_operand(L, 1, fname);
 	b = repl_check_operand(L, 2, fname);
-	b = apply_alpha(L, kw, b);
+	if (kw)
+		b = apply_alpha(L, kw, b);
 	if (!b) {
 		ag_tensor_release(a);
 		return repl_core_error(L);

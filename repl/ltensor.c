@@ -55,12 +55,15 @@ void repl_push_tensor(lua_State *L, ag_tensor *t)
 	if (!t)
 		repl_core_error(L);
 	repl_push_weak_cache(L, &cache_key);
-	if (lua_rawgetp(L, -1, t) == LUA_TUSERDATA) {
+	/* a box holds a reference: with the caller's the only one, there is
+	 * none to find (every fresh op result) */
+	if (t->refcount > 1 && lua_rawgetp(L, -1, t) == LUA_TUSERDATA) {
 		lua_remove(L, -2);
 		ag_tensor_release(t);	/* the box already holds one */
 		return;
 	}
-	lua_pop(L, 1);
+	if (t->refcount > 1)
+		lua_pop(L, 1);
 	box = lua_newuserdatauv(L, sizeof *box, 1);
 	box->t = t;
 	luaL_setmetatable(L, REPL_TENSOR_MT);
@@ -70,9 +73,48 @@ void repl_push_tensor(lua_State *L, ag_tensor *t)
 	repl_gc_pace(L);
 }
 
+/* The tensor metatable of the state that opened the library last: every
+ * op checks its arguments against it, and comparing its address is much
+ * cheaper than luaL_testudata's look-up by name (which still decides when
+ * the address differs, e.g. in another state). */
+static const void *tensor_mt;
+
+/* A closing state forgets its metatable's address (the finaliser of a
+ * sentinel in its registry, run by lua_close). */
+static int forget_tensor_mt(lua_State *L)
+{
+	const void **mt = lua_touserdata(L, 1);
+
+	if (mt && *mt == tensor_mt)
+		tensor_mt = NULL;
+	return 0;
+}
+
+static void remember_tensor_mt(lua_State *L)
+{
+	static const char sentinel_key = 's';
+	const void **mt;
+
+	tensor_mt = lua_topointer(L, -1);
+	mt = lua_newuserdatauv(L, sizeof *mt, 0);
+	*mt = tensor_mt;
+	lua_createtable(L, 0, 1);
+	lua_pushcfunction(L, forget_tensor_mt);
+	lua_setfield(L, -2, "__gc");
+	lua_setmetatable(L, -2);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &sentinel_key);
+}
+
 static tensor_box *to_box(lua_State *L, int idx)
 {
-	return luaL_testudata(L, idx, REPL_TENSOR_MT);
+	void *p = lua_touserdata(L, idx);
+	bool same;
+
+	if (!p || !lua_getmetatable(L, idx))
+		return NULL;
+	same = lua_topointer(L, -1) == tensor_mt;
+	lua_pop(L, 1);
+	return same ? p : luaL_testudata(L, idx, REPL_TENSOR_MT);
 }
 
 ag_tensor *repl_to_tensor(lua_State *L, int idx)
@@ -896,9 +938,11 @@ void repl_open_tensor(lua_State *L)
 	int i = 1;
 
 	if (!luaL_newmetatable(L, REPL_TENSOR_MT)) {
+		tensor_mt = lua_topointer(L, -1);	/* its sentinel exists */
 		lua_pop(L, 1);	/* already opened in this state */
 		return;
 	}
+	remember_tensor_mt(L);
 	luaL_setfuncs(L, meta, 0);
 	repl_register_arith(L);
 

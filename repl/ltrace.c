@@ -7,20 +7,40 @@
 #include "autograd.h"
 
 #include <stdio.h>
+#include <string.h>
 
-/* "file:line" of the Lua code running an op, for the trace log. */
+/* "file:line" of the Lua code running an op, for the trace log.  Called
+ * for every op, so it is kept cheap: the C frames (the op's own binding)
+ * are skipped on "l" alone (their line is -1) before "S" names the chunk,
+ * and the text is put together by hand instead of by snprintf. */
 static void where_provider(char *buf, size_t n, void *ud)
 {
 	lua_State *L = ud;	/* the main thread */
 	lua_Debug ar;
 	buf[0] = '\0';
 	for (int level = 0; lua_getstack(L, level, &ar); level++) {
-		if (!lua_getinfo(L, "Sl", &ar))
+		if (!lua_getinfo(L, "l", &ar))
 			break;
-		if (ar.currentline > 0 && ar.what[0] != 'C') {
-			snprintf(buf, n, "%s:%d", ar.short_src, ar.currentline);
+		if (ar.currentline <= 0 || !lua_getinfo(L, "S", &ar))
+			continue;
+		if (ar.what[0] == 'C')
+			continue;
+		char tmp[LUA_IDSIZE + 24], digits[24];
+		int nd = 0;
+		for (unsigned long v = (unsigned long)ar.currentline; v; v /= 10)
+			digits[nd++] = (char)('0' + v % 10);
+		size_t len = strlen(ar.short_src);
+		memcpy(tmp, ar.short_src, len);
+		tmp[len++] = ':';
+		while (nd)
+			tmp[len++] = digits[--nd];
+		if (n == 0)
 			return;
-		}
+		if (len > n - 1)	/* cut where snprintf would */
+			len = n - 1;
+		memcpy(buf, tmp, len);
+		buf[len] = '\0';
+		return;
 	}
 }
 
