@@ -239,23 +239,25 @@ static void name(char **data, const int64_t *st, int64_t n, void *vctx)	\
 DEFINE_COMPARE_LOOP(compare_f32, float)
 DEFINE_COMPARE_LOOP(compare_f64, double)
 
-/* float16/bfloat16 everywhere: widen, compute in float32, round back,
- * without the per-element dtype dispatch of the generic loop. */
-#define DEFINE_HALF_LOOP(name, WIDEN, NARROW)				\
-static void name(char **data, const int64_t *st, int64_t n, void *vctx)	\
-{									\
-	const binary_ctx *c = vctx;					\
-	char *o = data[0], *a = data[1], *b = data[2];			\
-									\
-	for (int64_t i = 0; i < n; i++) {				\
-		float x = WIDEN(*(const uint16_t *)a);			\
-		float y = WIDEN(*(const uint16_t *)b);			\
-		*(uint16_t *)o = NARROW(f32_op(c->op, x, y, c->pow_number)); \
-		o += st[0]; a += st[1]; b += st[2];			\
-	}								\
+/* float16/bfloat16 everywhere: a block at a time, widen both operands to
+ * float32 (vectorised for dense runs), compute with the float32 loop and
+ * round back; the same bits as widening and rounding element by element. */
+#define HALF_BLOCK 512
+static void binary_half(char **data, const int64_t *st, int64_t n, void *vctx)
+{
+	const binary_ctx *c = vctx;
+	float x[HALF_BLOCK], y[HALF_BLOCK], r[HALF_BLOCK];
+	char *fd[3] = { (char *)r, (char *)x, (char *)y };
+	const int64_t fs[3] = { 4, 4, 4 };
+
+	for (int64_t i = 0; i < n; i += HALF_BLOCK) {
+		int64_t m = n - i < HALF_BLOCK ? n - i : HALF_BLOCK;
+		ag_widen_half(data[1] + i * st[1], st[1], x, m, c->compute);
+		ag_widen_half(data[2] + i * st[2], st[2], y, m, c->compute);
+		binary_f32(fd, fs, m, vctx);
+		ag_narrow_half(r, data[0] + i * st[0], st[0], m, c->compute);
+	}
 }
-DEFINE_HALF_LOOP(binary_f16, ag_half_to_float, ag_float_to_half)
-DEFINE_HALF_LOOP(binary_bf16, ag_bf16_to_float, ag_float_to_bf16)
 
 /* ------------------------------------------------------------- checks */
 
@@ -317,10 +319,8 @@ static int binary_run(ag_op op, ag_tensor *out, ag_tensor *a,
 		loop = binary_f32;
 	else if (same && ct == AG_FLOAT64)
 		loop = binary_f64;
-	else if (same && ct == AG_FLOAT16)
-		loop = binary_f16;
-	else if (same && ct == AG_BFLOAT16)
-		loop = binary_bf16;
+	else if (same && (ct == AG_FLOAT16 || ct == AG_BFLOAT16))
+		loop = binary_half;
 	ag_iter_run(&it, loop, &ctx, true);
 	rc = 0;
 done:

@@ -119,6 +119,12 @@ ag_tensor *ag_elementwise_alloc(const int64_t *shape, int ndim, ag_dtype dt,
 /* v rounded to what dtype t can hold, for arithmetic done in float32 on
  * float16/bfloat16 values. */
 float ag_round_float(float v, ag_dtype t);
+/* n float16/bfloat16 (dt) elements, stride bytes apart (0: one repeated),
+ * widened to dense float32; and dense float32 rounded back (dtype.c). */
+void ag_widen_half(const char *src, int64_t stride, float *dst, int64_t n,
+		   ag_dtype dt);
+void ag_narrow_half(const float *src, char *dst, int64_t stride, int64_t n,
+		    ag_dtype dt);
 /* A 0-d input converted to the compute dtype (PyTorch casts scalars up
  * front, which also lets the typed loops take `x * 2`); other inputs, and
  * 0-d ones already of that dtype, come back as a new reference to t. */

@@ -5,6 +5,7 @@
  * out= forms, and the typed fast paths agreeing with the generic ones.
  */
 #include "internal.h"
+#include "simd.h"
 #include "../tap.h"
 #include "elements.h"
 
@@ -1295,6 +1296,83 @@ static void test_names_and_nulls(void)
 	ag_tensor_release(one);
 }
 
+/* float16/bfloat16 ops run a block at a time: operands widened to float32
+ * (by AVX2/F16C when the CPU has them), the float32 loop, results rounded
+ * back.  Both paths against widening, computing and rounding element by
+ * element with the scalar conversions, bit for bit: values across the
+ * range with NaN, infinities, subnormals and exact ties, runs that are no
+ * multiple of a vector, a broadcast operand and transposed layouts. */
+static uint16_t half_bits(ag_dtype dt, float f)
+{
+	return dt == AG_FLOAT16 ? ag_float_to_half(f) : ag_float_to_bf16(f);
+}
+
+static float half_value(ag_dtype dt, uint16_t h)
+{
+	return dt == AG_FLOAT16 ? ag_half_to_float(h) : ag_bf16_to_float(h);
+}
+
+/* The 16 bits of element i (row-major, logical) of a float16/bfloat16 t. */
+static uint16_t raw16(const ag_tensor *t, int64_t i)
+{
+	int64_t off = 0;
+	for (int d = t->ndim - 1; d >= 0; d--) {
+		off += (i % t->shape[d]) * t->stride[d];
+		i /= t->shape[d];
+	}
+	return ((const uint16_t *)ag_data_ptr(t))[off];
+}
+
+static void test_half_paths(void)
+{
+	static const ag_dtype dts[] = { AG_FLOAT16, AG_BFLOAT16 };
+	static const ag_op ops[] = { AG_OP_ADD, AG_OP_SUB, AG_OP_MUL, AG_OP_DIV };
+	int64_t shape[2] = { 45, 23 }, n = 45 * 23;
+	for (int pass = 0; pass < 2; pass++) {
+		ag_simd_set_enabled(pass == 0);
+		for (size_t d = 0; d < 2; d++) {
+			ag_dtype dt = dts[d];
+			ag_tensor *a = ag_tensor_alloc(shape, 2, dt), *b = ag_tensor_alloc(shape, 2, dt);
+			uint16_t *pa = ag_data_ptr(a), *pb = ag_data_ptr(b);
+			for (int64_t i = 0; i < n; i++) {	/* every bit pattern's neighbourhood */
+				pa[i] = (uint16_t)(i * 40503u);
+				pb[i] = (uint16_t)(i * 2654435761u >> 16);
+			}
+			pa[3] = 0x7c01, pb[4] = 0xfe00;	/* NaNs (signalling, quiet) */
+			pa[5] = half_bits(dt, INFINITY), pb[5] = half_bits(dt, INFINITY);
+			pa[6] = 0x0001, pb[6] = 0x0001;	/* the smallest subnormals */
+			ag_tensor *at = ag_t(a), *bt = ag_t(b), *btc = ag_contiguous(bt);
+			ag_tensor *two = num(dt, 0.1);
+			struct { ag_tensor *x, *y; const char *what; } cases[] = {
+				{ a, b, "dense" }, { at, bt, "transposed" },
+				{ at, btc, "transposed with dense" }, { a, two, "with a number" },
+			};
+			for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+				for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
+					ag_tensor *r = ag_binary(ops[k], cases[c].x, cases[c].y);
+					int64_t bad = 0, m = r ? ag_numel(r) : 0;
+					for (int64_t i = 0; r && i < m; i++) {
+						float x = half_value(dt, raw16(cases[c].x, i));
+						float y = half_value(dt, raw16(cases[c].y, i));
+						float z = ops[k] == AG_OP_ADD ? x + y : ops[k] == AG_OP_SUB ? x - y
+							: ops[k] == AG_OP_MUL ? x * y : x / y;
+						if (raw16(r, i) != half_bits(dt, z))
+							bad++;
+					}
+					ok(r && bad == 0, "%s path, %s %s %s: %lld of %lld differ",
+					   pass ? "portable" : "vector", ag_dtype_name(dt),
+					   ag_op_name(ops[k]), cases[c].what, (long long)bad,
+					   (long long)m);
+					ag_tensor_release(r);
+				}
+			ag_tensor *objs[] = { a, b, at, bt, btc, two };
+			for (size_t i = 0; i < sizeof objs / sizeof objs[0]; i++)
+				ag_tensor_release(objs[i]);
+		}
+	}
+	ag_simd_set_enabled(true);
+}
+
 int main(void)
 {
 	plan_lazy();
@@ -1304,6 +1382,7 @@ int main(void)
 	run_unary_table(true);
 	test_layouts();
 	test_paths_agree();
+	test_half_paths();
 	test_inplace();
 	test_out();
 	test_numbers();
