@@ -160,14 +160,31 @@ void ag_set_alloc_observer(void (*fn)(size_t nbytes, void *ud), void *ud)
 	alloc_observer_ud = ud;
 }
 
+/* Small buffers (a number, a short vector: most of what a per-op loop on
+ * small tensors makes) live in the storage's own heap block, after its
+ * header: one allocation instead of two.  The header is padded so the
+ * data is 64-byte aligned within the block (16 in memory, as malloc's). */
+#define INLINE_MAX 256
+#define INLINE_HEAD ((sizeof(ag_storage) + 63) & ~(size_t)63)
+
+static bool data_inline(const ag_storage *s)
+{
+	return s->data == (const char *)s + INLINE_HEAD;
+}
+
 static ag_storage *storage_new(size_t nbytes, bool zero)
 {
-	ag_storage *s = calloc(1, sizeof *s);
+	bool inl = nbytes <= INLINE_MAX;
+	ag_storage *s = inl ? (zero ? calloc(1, INLINE_HEAD + nbytes)
+				    : malloc(INLINE_HEAD + nbytes))
+			    : calloc(1, sizeof *s);
 	if (!s) {
 		ag_error(AG_ERR_NOMEM, "out of memory allocating a storage");
 		return NULL;
 	}
-	s->data = buffer_alloc(nbytes, zero);
+	if (inl && !zero)
+		memset(s, 0, sizeof *s);
+	s->data = inl ? (char *)s + INLINE_HEAD : buffer_alloc(nbytes, zero);
 	s->mapped = nbytes >= MMAP_MIN_BYTES;
 	if (!s->data) {
 		free(s);
@@ -209,7 +226,8 @@ void ag_storage_release(ag_storage *s)
 	if (s->reg_next)
 		s->reg_next->reg_prev = s->reg_prev;
 	bytes_live -= s->nbytes;
-	buffer_free(s->data, s->nbytes, s->mapped);
+	if (!data_inline(s))
+		buffer_free(s->data, s->nbytes, s->mapped);
 	free(s);
 }
 
