@@ -219,6 +219,12 @@ static float *pack_float(mat m, int64_t rows, int64_t cols, ag_dtype dt)
 		ag_error(AG_ERR_NOMEM, "out of memory packing a matrix");
 		return NULL;
 	}
+	if (dt == AG_FLOAT16 || dt == AG_BFLOAT16) {	/* a row at a time */
+		for (int64_t i = 0; i < rows; i++)
+			ag_widen_half(m.p + i * m.rs * 2, m.cs * 2, buf + i * cols,
+				      cols, dt);
+		return buf;
+	}
 	for (int64_t i = 0; i < rows; i++)
 		for (int64_t j = 0; j < cols; j++)
 			buf[i * cols + j] = (float)ag_load(
@@ -355,8 +361,7 @@ static int half_gemm(ag_dtype dt, int64_t M, int64_t N, int64_t K, mat a,
 		mat ma = { (const char *)fa, K, 1 }, mb = { (const char *)fb, N, 1 };
 		rc = float_gemm(AG_FLOAT32, M, N, K, ma, mb, (char *)fc);
 		if (rc == 0)
-			for (int64_t i = 0; i < M * N; i++)
-				ag_store(c + i * 2, dt, fc[i]);
+			ag_narrow_half(fc, c, 2, M * N, dt);
 	} else if (fa && fb) {
 		ag_error(AG_ERR_NOMEM, "out of memory in a matrix product");
 	}
