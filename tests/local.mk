@@ -14,6 +14,7 @@ AM_TESTS_ENVIRONMENT = \
 	DOT_BIN='$(DOT)'; export DOT_BIN; \
 	LUA_BIN='$(LUA)'; export LUA_BIN; \
 	AGDB_HISTORY=/dev/null; export AGDB_HISTORY; \
+	AGDB_CHECK_LEAKS=1; export AGDB_CHECK_LEAKS; \
 	NO_COLOR=1; export NO_COLOR; \
 	ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1:quarantine_size_mb=32; export ASAN_OPTIONS;
 
