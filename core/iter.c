@@ -40,7 +40,21 @@ int ag_iter_init(ag_iter *it, int nops, ag_tensor *const *ops,
 	it->nops = nops;
 	it->numel = 1;
 	for (int i = 0; i < ndim; i++)
+		if (shape[i] == 0)
+			it->numel = 0;
+	for (int i = 0; i < ndim && it->numel; i++)
 		it->numel *= shape[i];
+	/* Nothing to visit: the strides of an empty tensor may be anything
+	 * (as_strided takes any), so do not even multiply them. */
+	if (it->numel == 0) {
+		for (int op = 0; op < nops; op++) {
+			it->elsize[op] = ag_dtype_size(ops[op]->dtype);
+			it->dtype[op] = ops[op]->dtype;
+			it->data[op] = ag_data_ptr(ops[op]);
+		}
+		it->ndim = 1;
+		return 0;
+	}
 
 	/* reversed dims (0 = innermost) and byte strides, broadcast -> 0 */
 	for (int i = 0; i < ndim; i++)

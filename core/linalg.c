@@ -543,6 +543,10 @@ static ag_tensor *unsafe_view(ag_tensor *r, const int64_t *shape, int n)
 
 	ag_contiguous_strides(shape, n, stride);
 	v = ag_tensor_make_view(r, shape, stride, n, r->offset);
+	if (v) {	/* not a view in autograd's eyes: x._base is nil */
+		ag_tensor_release(v->base);
+		v->base = NULL;
+	}
 	if (v && ag_ad_view(AG_VIEW_UNSAFE_VIEW, v, r, NULL, 0) < 0) {
 		ag_tensor_release(v);
 		return NULL;

@@ -334,17 +334,25 @@ static void plan_init(plan *p, ag_reduce_op op, const ag_tensor *t,
 	p->elsize = ag_dtype_size(t->dtype);
 	p->count = 1;
 	p->nout = 1;
+	/* An empty tensor may have huge sizes and strides elsewhere (they
+	 * never meet an element): products saturate, and nothing is merged. */
+	bool empty = ag_numel(t) == 0;
 	for (int d = 0; d < t->ndim; d++) {
 		if (reduced[d]) {
-			p->count *= t->shape[d];
-			if (t->shape[d] != 1)
+			if (__builtin_mul_overflow(p->count, t->shape[d], &p->count))
+				p->count = INT64_MAX;
+			if (t->shape[d] != 1 && !empty)
 				order[n++] = d;
 		} else {
 			p->kshape[p->nkeep] = t->shape[d];
 			p->kstride[p->nkeep++] = t->stride[d];
-			p->nout *= t->shape[d];
+			if (__builtin_mul_overflow(p->nout, t->shape[d], &p->nout))
+				p->nout = INT64_MAX;
 		}
 	}
+	for (int d = 0; d < t->ndim; d++)
+		if (reduced[d] && t->shape[d] == 0)
+			p->count = 0;
 	/* Order-free ops walk the largest strides outermost (insertion sort,
 	 * stable so equal strides keep their logical order). */
 	if (op != AG_ARGMAX && op != AG_ARGMIN)

@@ -59,10 +59,10 @@ static int infer_size(const int64_t *req, int ndim, int64_t numel,
 static bool view_strides(const int64_t *shape, const int64_t *stride, int ndim,
 			 const int64_t *nshape, int nndim, int64_t *nstride)
 {
-	int64_t numel = 1;
+	bool empty = false;
 	for (int i = 0; i < ndim; i++)
-		numel *= shape[i];
-	if (numel == 0) {
+		empty = empty || shape[i] == 0;
+	if (empty) {
 		ag_contiguous_strides(nshape, nndim, nstride);
 		return true;
 	}
@@ -149,8 +149,14 @@ ag_tensor *ag_reshape(ag_tensor *t, const int64_t *shape, int ndim)
 	if (!c)
 		return NULL;
 	ag_contiguous_strides(nshape, ndim, nstride);
-	r = recorded(ag_tensor_make_view(c, nshape, nstride, ndim, c->offset),
-		     AG_VIEW_UNSAFE_VIEW, c, NULL, 0);
+	/* PyTorch's _unsafe_view of the copy: not a view (x._base is nil), so
+	 * a later in-place write through a view of it records on it */
+	r = ag_tensor_make_view(c, nshape, nstride, ndim, c->offset);
+	if (r) {
+		ag_tensor_release(r->base);
+		r->base = NULL;
+	}
+	r = recorded(r, AG_VIEW_UNSAFE_VIEW, c, NULL, 0);
 	ag_tensor_release(c);
 	return r;
 }
@@ -176,7 +182,15 @@ ag_tensor *ag_flatten(ag_tensor *t, int start_dim, int end_dim)
 		shape[n++] = t->shape[i];
 	shape[n] = 1;
 	for (int i = s; i <= e; i++)
-		shape[n] *= t->shape[i];
+		if (t->shape[i] == 0)
+			shape[n] = 0;
+	for (int i = s; i <= e && shape[n]; i++)
+		if (__builtin_mul_overflow(shape[n], t->shape[i], &shape[n])) {
+			/* only an empty tensor can have such sizes */
+			ag_error(AG_ERR_VALUE, "flatten(): the flattened size "
+				 "overflows a 64-bit integer");
+			return NULL;
+		}
 	n++;
 	for (int i = e + 1; i < t->ndim; i++)
 		shape[n++] = t->shape[i];
@@ -349,7 +363,7 @@ ag_tensor *ag_slice(ag_tensor *t, int dim, int64_t start, int64_t end,
 	int64_t offset;
 	if (__builtin_mul_overflow(start, t->stride[d], &offset) ||
 	    __builtin_add_overflow(offset, t->offset, &offset) ||
-	    (shape[d] == 0 && (uint64_t)offset >
+	    ((shape[d] == 0 || ag_numel(t) == 0) && (uint64_t)offset >
 	     t->storage->nbytes / ag_dtype_size(t->dtype)))
 		offset = t->offset;
 	int64_t args[4] = { d, start, end, step };
@@ -413,9 +427,17 @@ ag_tensor *ag_select(ag_tensor *t, int dim, int64_t index)
 		stride[j] = t->stride[i];
 		j++;
 	}
+	/* a select from an empty tensor is empty: its offset, never used to
+	 * reach an element, must still be an address inside the storage */
+	int64_t offset;
+	if (__builtin_mul_overflow(index, t->stride[d], &offset) ||
+	    __builtin_add_overflow(offset, t->offset, &offset) ||
+	    (ag_numel(t) == 0 &&
+	     (uint64_t)offset > t->storage->nbytes / ag_dtype_size(t->dtype)))
+		offset = t->offset;
 	int64_t args[2] = { d, index };
 	return recorded(ag_tensor_make_view(t, shape, stride, t->ndim - 1,
-					    t->offset + index * t->stride[d]),
+					    offset),
 			AG_VIEW_SELECT, t, args, 2);
 }
 
@@ -434,7 +456,11 @@ ag_tensor *ag_unsqueeze(ag_tensor *t, int dim)
 	for (int i = 0, j = 0; i <= t->ndim; i++) {
 		if (i == d) {
 			shape[i] = 1;
-			stride[i] = d < t->ndim ? t->shape[d] * t->stride[d] : 1;
+			/* PyTorch's size * stride, wrapping where it wraps (an
+			 * empty tensor's sizes can be huge): a size-1 dim's
+			 * stride reaches no element */
+			stride[i] = d < t->ndim ? (int64_t)((uint64_t)t->shape[d] *
+						(uint64_t)t->stride[d]) : 1;
 			continue;
 		}
 		shape[i] = t->shape[j];

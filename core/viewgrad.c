@@ -60,11 +60,14 @@ static void geom_walk(const geom *g, void (*fn)(int64_t pos, int64_t i, void *),
 	int64_t idx[AG_MAX_DIMS] = { 0 }, n = geom_numel(g), pos = g->offset;
 	for (int64_t i = 0; i < n; i++) {
 		fn(pos, i, ctx);
+		/* only ever step to a position of the geometry: a size-1 dim
+		 * may carry a stride near INT64_MAX */
 		for (int d = g->ndim - 1; d >= 0; d--) {
-			pos += g->stride[d];
-			if (++idx[d] < g->shape[d])
+			if (++idx[d] < g->shape[d]) {
+				pos += g->stride[d];
 				break;
-			pos -= g->stride[d] * g->shape[d];
+			}
+			pos -= g->stride[d] * (g->shape[d] - 1);
 			idx[d] = 0;
 		}
 	}
@@ -91,8 +94,50 @@ static void gather_one(int64_t pos, int64_t i, void *p)
 	ag_store(c->dst + (size_t)i * c->es, c->dt, c->buf[pos - c->base]);
 }
 
-/* src (shaped like `from`) placed at `from`, read back at `to`. */
-static ag_tensor *restride_raw(ag_tensor *src, const geom *from, const geom *to)
+/* Could two elements of g share a storage position?  False only when, with
+ * the dims of size > 1 sorted by stride, each stride passes the reach of
+ * the dims below it (the usual layouts): then no count is needed. */
+static bool geom_may_overlap(const geom *g)
+{
+	int64_t st[AG_MAX_DIMS], sz[AG_MAX_DIMS], reach = 0;
+	int n = 0;
+
+	for (int i = 0; i < g->ndim; i++) {
+		if (g->shape[i] == 0)
+			return false;
+		if (g->shape[i] == 1)
+			continue;
+		int64_t a = g->stride[i] < 0 ? -g->stride[i] : g->stride[i];
+		int j = n++;
+		for (; j > 0 && st[j - 1] > a; j--) {
+			st[j] = st[j - 1];
+			sz[j] = sz[j - 1];
+		}
+		st[j] = a;
+		sz[j] = g->shape[i];
+	}
+	for (int i = 0; i < n; i++) {
+		if (st[i] <= reach)
+			return true;
+		reach += st[i] * (sz[i] - 1);
+	}
+	return false;
+}
+
+static void count_one(int64_t pos, int64_t i, void *p)
+{
+	struct walk_ctx *c = p;
+	(void)i;
+	c->buf[pos - c->base] += 1;
+}
+
+/* src (shaped like `from`) placed at `from`, read back at `to`.  With
+ * divide_by set, each storage position is first divided by how many
+ * elements of that geometry share it -- PyTorch's as_strided_backward for
+ * an input that overlaps itself: the grads of the aliases then add up to
+ * the position's gradient once, instead of once per alias. */
+static ag_tensor *restride_raw(ag_tensor *src, const geom *from, const geom *to,
+			       const geom *divide_by)
 {
 	int64_t lo1, hi1, lo2, hi2;
 	ag_tensor *out = ag_zeros(to->shape, to->ndim, src->dtype);
@@ -117,6 +162,26 @@ static ag_tensor *restride_raw(ag_tensor *src, const geom *from, const geom *to)
 		.dt = src->dtype, .es = ag_dtype_size(src->dtype),
 	};
 	geom_walk(from, scatter_add_one, &ctx);
+	if (divide_by && geom_may_overlap(divide_by)) {
+		int64_t dlo, dhi;
+		geom_extent(divide_by, &dlo, &dhi);
+		/* divide_by is `from` or `to`: inside [lo, hi] */
+		double *count = calloc((size_t)(hi - lo + 1), sizeof *count);
+		if (!count) {
+			free(buf);
+			ag_tensor_release(c);
+			ag_tensor_release(out);
+			ag_error(AG_ERR_NOMEM, "out of memory");
+			return NULL;
+		}
+		struct walk_ctx cc = ctx;
+		cc.buf = count;
+		geom_walk(divide_by, count_one, &cc);
+		for (int64_t k = 0; k <= hi - lo; k++)
+			if (count[k] > 1)
+				buf[k] /= count[k];
+		free(count);
+	}
 	geom_walk(to, gather_one, &ctx);
 	free(buf);
 	ag_tensor_release(c);
@@ -131,12 +196,17 @@ static const char *const embed_names[][2] = {
 };
 
 static ag_tensor *restride(ag_tensor *src, const geom *from, const geom *to,
-			   const char *name, const char *reverse_name);
+			   bool divide_by_to, const char *name,
+			   const char *reverse_name);
 
+/* The adjoint of "scatter at A, divide by C's counts, gather at B" is
+ * "scatter at B, divide by C's counts, gather at A": the counted geometry
+ * stays the same one, so ints[0] says which of the node's two it is. */
 static int restride_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 {
 	out[0] = restride(grads_in[0], &self->geom_view, &self->geom_in,
-			  self->name, (const char *)self->user);
+			  self->ints[0] == 0, self->name,
+			  (const char *)self->user);
 	return out[0] ? 0 : -1;
 }
 
@@ -144,9 +214,10 @@ static int restride_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
  * own backward records.  geom_in of the node = to, geom_view = from, so
  * the backward moves from `to` back to `from`. */
 static ag_tensor *restride(ag_tensor *src, const geom *from, const geom *to,
-			   const char *name, const char *reverse_name)
+			   bool divide_by_to, const char *name,
+			   const char *reverse_name)
 {
-	ag_tensor *out = restride_raw(src, from, to);
+	ag_tensor *out = restride_raw(src, from, to, divide_by_to ? to : from);
 	if (!out || !ag_ad_needed(&src, 1))
 		return out;
 	ag_node *n = ag_node_new(reverse_name, restride_bw, 1);
@@ -158,6 +229,8 @@ static ag_tensor *restride(ag_tensor *src, const geom *from, const geom *to,
 	/* the backward of this node moves from `to` to `from` */
 	n->geom_view = *to;
 	n->geom_in = *from;
+	n->ints[0] = divide_by_to;	/* 1: counts of geom_view, 0: geom_in */
+	n->nints = 1;
 	n->user = (void *)name;	/* static string, not freed */
 	ag_set_history(out, n, 0);
 	ag_trace_op("restride", &src, 1, &out, 1, n, false);
@@ -171,7 +244,7 @@ ag_tensor *ag_embed_view_grad(ag_tensor *g, ag_node *n)
 	for (size_t i = 0; i < sizeof embed_names / sizeof *embed_names; i++)
 		if (strcmp(n->name, embed_names[i][0]) == 0)
 			rev = embed_names[i][1];
-	return restride(g, &n->geom_view, &n->geom_in, n->name, rev);
+	return restride(g, &n->geom_view, &n->geom_in, true, n->name, rev);
 }
 
 /* ------------------------------------------------ scatter / index_add */
@@ -277,10 +350,11 @@ static ag_tensor *overwrite_region(ag_tensor *g, ag_tensor *region,
 				   const geom *in, const geom *view)
 {
 	ag_tensor *ones = ag_ones(view->shape, view->ndim, g->dtype);
-	ag_tensor *cover = ones ? restride_raw(ones, view, in) : NULL;
+	ag_tensor *cover = ones ? restride_raw(ones, view, in, NULL) : NULL;
 	ag_tensor *zero = cover ? ag_scalar(0, g->dtype) : NULL;
 	ag_tensor *hit = zero ? ag_binary(AG_NE, cover, zero) : NULL;
-	ag_tensor *emb = hit ? restride(region, view, in, "AsStridedBackward0",
+	ag_tensor *emb = hit ? restride(region, view, in, true,
+					"AsStridedBackward0",
 					"AsStridedBackwardBackward0") : NULL;
 	ag_tensor *gc = emb ? ag_contiguous(g) : NULL;
 	ag_tensor *kept = gc ? ag_where(hit, zero, gc) : NULL;
@@ -309,7 +383,7 @@ static int copy_slices_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 	if (!res)
 		return ag_error(AG_ERR_NOMEM, "out of memory");
 	/* the gradient arriving for the view's region */
-	slice = restride_raw(g, &self->geom_in, &self->geom_view);
+	slice = restride_raw(g, &self->geom_in, &self->geom_view, NULL);
 	if (!slice)
 		goto done;
 	res_in[0] = slice;

@@ -799,10 +799,15 @@ static size_t cut_autograd_cycles(void)
 		return 0;
 	for (ag_tensor *t = ag_registry_first(); t && i < n; t = ag_registry_next(t))
 		ag_tensor_retain(all[i++] = t);
-	for (size_t k = 0; k < i; k++)
+	/* drop every grad and grad_fn: what detach_ does, for views too (a
+	 * view saved by the node of an in-place op on itself closes a loop
+	 * through its own grad_fn) */
+	for (size_t k = 0; k < i; k++) {
+		ag_node *fn = all[k]->grad_fn;
 		ag_set_grad(all[k], NULL);
-	for (size_t k = 0; k < i; k++)
-		ag_detach_(all[k]);	/* views refuse: their base is cut */
+		all[k]->grad_fn = NULL;
+		ag_node_release(fn);
+	}
 	ag_error_clear();
 	for (size_t k = 0; k < i; k++)
 		ag_tensor_release(all[k]);
@@ -935,6 +940,16 @@ static int l_get_default_dtype(lua_State *L)
 	return 1;
 }
 
+/* torch._live_tensors(): how many tensors core holds and the bytes of
+ * their storages -- for tests of memory under load (agdb.memory will
+ * tell more). */
+static int l_live_tensors(lua_State *L)
+{
+	lua_pushinteger(L, (lua_Integer)ag_registry_count());
+	lua_pushinteger(L, (lua_Integer)ag_storage_bytes_live());
+	return 2;
+}
+
 static int l_numel(lua_State *L)
 {
 	lua_pushinteger(L, ag_numel(repl_check_tensor(L, 1, "torch.numel")));
@@ -956,6 +971,7 @@ int luaopen_torch(lua_State *L)
 		{"get_default_dtype", l_get_default_dtype},
 		{"set_printoptions", l_set_printoptions},
 		{"numel", l_numel}, {"Size", l_size},
+		{"_live_tensors", l_live_tensors},
 		{NULL, NULL}
 	};
 
