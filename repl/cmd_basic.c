@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <lauxlib.h>
 
@@ -82,6 +83,10 @@ static int cmd_load(lua_State *L)
 		return luaL_error(L, "agdb.load: argument 1 must be a file name, "
 				  "got %s (usage: :load FILE)", luaL_typename(L, 1));
 	file = lua_tostring(L, 1);
+	/* a FIFO would block the session, /dev/zero would never end */
+	struct stat st;
+	if (stat(file, &st) == 0 && !S_ISREG(st.st_mode))
+		return luaL_error(L, "agdb.load: %s is not a regular file", file);
 
 	if (luaL_loadfile(L, file) != LUA_OK)
 		return lua_error(L);

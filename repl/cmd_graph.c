@@ -473,6 +473,8 @@ static void split_dot_line(lua_State *L, const char *s)
 			lua_pushnil(L);
 			lua_pushvalue(L, word);
 		}
+	} else if (quoted && lua_rawlen(L, word) == 0) {
+		luaL_error(L, "agdb.dot: the file name is empty");
 	} else if (lua_rawlen(L, word) == 0) {
 		lua_pushnil(L);
 		lua_pushnil(L);
@@ -504,10 +506,13 @@ static int export(lua_State *L, bool json)
 		file = lua_tostring(L, 3);
 		extra = 4;
 	}
-	if (lua_gettop(L) >= extra && kw != extra && !lua_isnil(L, extra))
-		return luaL_error(L, "%s: argument %d must be a table of options "
-				  "such as {view=\"forward\"}, got %s", fname,
-				  extra - 1, repl_type_name(L, extra));
+	if (lua_gettop(L) >= extra && kw != extra && !lua_isnil(L, extra)) {
+		if (!lua_istable(L, extra) || repl_to_tensor(L, extra))
+			return luaL_error(L, "%s: argument %d must be a table of "
+					  "options such as {view=\"forward\"}, got %s",
+					  fname, extra - 1, repl_type_name(L, extra));
+		kw = extra;	/* {} or a table with no string key: no options */
+	}
 	if (lua_gettop(L) > extra)
 		return luaL_error(L, "%s: too many arguments (%d)", fname,
 				  lua_gettop(L) - 1);

@@ -4,6 +4,6 @@ TERM_TESTS = \
 	tests/term/script.sh tests/term/pipe.sh \
 	tests/term/repl_basic.sh tests/term/repl_interrupt.sh \
 	tests/term/repl_history.sh tests/term/repl_complete.sh \
-	tests/term/graph_cmd.sh
+	tests/term/graph_cmd.sh tests/term/hostile_repl.sh
 TESTS += $(TERM_TESTS)
 EXTRA_DIST += $(TERM_TESTS) tests/term/lib.sh
