@@ -1,10 +1,12 @@
 /*
- * bench_core.c - how fast core's hot paths are: mm, sum and add for a few
- * sizes, with PyTorch's figures beside them when a python3 with torch is
- * found (set AGDB_PYTHON to choose one).  Prints figures; never fails
- * because a machine is slow.
+ * bench_core.c - how fast core's hot paths are: mm, sum, add and exp for a
+ * few sizes, and the cost of recording an op for autograd (add of two
+ * 16-element tensors, one of which requires grad), with PyTorch's figures
+ * beside them when a python3 with torch is found (set AGDB_PYTHON to
+ * choose one).  Prints figures; never fails because a machine is slow.
  */
 #include "ag.h"
+#include "autograd.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +21,7 @@ static double now(void)
 }
 
 typedef struct bcase {
-	const char *op;		/* "mm", "sum", "add" */
+	const char *op;		/* "mm", "sum", "add", "exp", "add_rg" */
 	ag_dtype dt;
 	int64_t n;		/* mm: n x n @ n x n; sum/add: n elements */
 	double torch_s;		/* seconds per call in PyTorch, 0 if unknown */
@@ -33,6 +35,8 @@ static bcase cases[] = {
 	{ "sum", AG_FLOAT32, 10000000, 0 }, { "sum", AG_FLOAT64, 1000000, 0 },
 	{ "add", AG_FLOAT32, 10000, 0 }, { "add", AG_FLOAT32, 1000000, 0 },
 	{ "add", AG_FLOAT32, 10000000, 0 },
+	{ "add", AG_FLOAT32, 16, 0 }, { "add_rg", AG_FLOAT32, 16, 0 },
+	{ "exp", AG_FLOAT32, 16, 0 }, { "exp", AG_FLOAT32, 1000000, 0 },
 };
 #define NCASES (sizeof cases / sizeof cases[0])
 
@@ -53,6 +57,11 @@ static void time_torch(void)
 		"        f = lambda: torch.mm(a, b)\n"
 		"    elif op == 'sum':\n"
 		"        a = torch.ones(n, dtype=dt); f = lambda: a.sum()\n"
+		"    elif op == 'exp':\n"
+		"        a = torch.ones(n, dtype=dt); f = lambda: a.exp()\n"
+		"    elif op == 'add_rg':\n"
+		"        a = torch.ones(n, dtype=dt, requires_grad=True)\n"
+		"        b = torch.ones(n, dtype=dt); f = lambda: a + b\n"
 		"    else:\n"
 		"        a = torch.ones(n, dtype=dt); b = torch.ones(n, dtype=dt)\n"
 		"        f = lambda: a + b\n"
@@ -99,7 +108,8 @@ static ag_tensor *filled(const int64_t *shape, int ndim, ag_dtype dt)
 static void run_once(const bcase *c, ag_tensor *a, ag_tensor *b)
 {
 	ag_tensor *r = strcmp(c->op, "mm") == 0 ? ag_mm(a, b)
-		     : strcmp(c->op, "sum") == 0 ? ag_sum(a) : ag_add(a, b);
+		     : strcmp(c->op, "sum") == 0 ? ag_sum(a)
+		     : strcmp(c->op, "exp") == 0 ? ag_exp(a) : ag_add(a, b);
 	if (!r) {
 		fprintf(stderr, "bench_core: %s\n", ag_error_message());
 		exit(1);
@@ -117,6 +127,10 @@ static double time_case(const bcase *c)
 	double t0, t;
 	long k = 0;
 
+	if (strcmp(c->op, "add_rg") == 0 && ag_set_requires_grad(a, true) < 0) {
+		fprintf(stderr, "bench_core: %s\n", ag_error_message());
+		exit(1);
+	}
 	run_once(c, a, b);	/* warm caches and thread pools */
 	t0 = now();
 	do {
@@ -133,7 +147,7 @@ int main(void)
 {
 	time_torch();
 	printf("core benchmarks (matrix products through %s)\n", ag_blas_name());
-	printf("%-4s %-8s %10s %12s %12s %10s\n", "op", "dtype", "size",
+	printf("%-6s %-8s %10s %12s %12s %10s\n", "op", "dtype", "size",
 	       "agdb", "torch", "rate");
 	for (size_t i = 0; i < NCASES; i++) {
 		const bcase *c = &cases[i];
@@ -149,12 +163,13 @@ int main(void)
 		} else {
 			snprintf(size, sizeof size, "%lld", (long long)c->n);
 			rate = (double)c->n * (double)ag_dtype_size(c->dt) *
-			       (strcmp(c->op, "add") == 0 ? 3 : 1) / s * 1e-9;
+			       (strcmp(c->op, "sum") == 0 ? 1 :
+				strcmp(c->op, "exp") == 0 ? 2 : 3) / s * 1e-9;
 			unit = "GB/s";
 		}
 		if (c->torch_s > 0)
-			snprintf(torch, sizeof torch, "%.1f us", c->torch_s * 1e6);
-		printf("%-4s %-8s %10s %9.1f us %12s %6.1f %s\n", c->op,
+			snprintf(torch, sizeof torch, "%.2f us", c->torch_s * 1e6);
+		printf("%-6s %-8s %10s %9.2f us %12s %6.1f %s\n", c->op,
 		       ag_dtype_name(c->dt), size, s * 1e6, torch, rate, unit);
 	}
 	return 0;

@@ -20,6 +20,8 @@
 
 #define AG_MAX_DIMS 8
 
+#include "ops.h"
+
 /* ------------------------------------------------------------------ errors */
 
 typedef enum ag_errcode {
@@ -37,13 +39,13 @@ typedef enum ag_errcode {
 /* Sets the error state and returns -1, so `return ag_error(...)` reads well. */
 int ag_error(ag_errcode code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-int ag_verror(ag_errcode code, const char *fmt, va_list ap);
 ag_errcode ag_error_code(void);
 const char *ag_error_message(void);
 void ag_error_clear(void);
 
 /* Ctrl-C: a signal handler calls ag_interrupt(); long loops poll
- * ag_interrupted(), which fails with AG_ERR_INTERRUPT once and clears it. */
+ * ag_check_interrupt(), which fails with AG_ERR_INTERRUPT once and clears
+ * it (ag_interrupt_pending() only looks). */
 void ag_interrupt(void);
 bool ag_interrupt_pending(void);
 int ag_check_interrupt(void);	/* 0, or -1 with AG_ERR_INTERRUPT set */
@@ -102,8 +104,8 @@ typedef struct ag_version {
 
 /* ------------------------------------------------------------------ tensor */
 
-struct ag_node;		/* autograd graph node (engine.h) */
-struct ag_tensor_hooks;
+struct ag_node;		/* autograd graph node (autograd.h) */
+struct ag_autograd_meta;
 
 typedef struct ag_tensor {
 	int refcount;
@@ -124,8 +126,7 @@ typedef struct ag_tensor {
 	struct ag_tensor *grad;
 	struct ag_node *grad_fn;
 	int output_nr;
-	struct ag_tensor_hooks *hooks;
-	void *autograd_extra;
+	struct ag_autograd_meta *autograd_extra;	/* private to core */
 
 	/* registry of live tensors (weak: never keeps a tensor alive) */
 	struct ag_tensor *reg_prev, *reg_next;
@@ -227,7 +228,6 @@ bool ag_is_non_overlapping_and_dense(const ag_tensor *t);
 /* The checks every write path calls; set PyTorch's error text. */
 int ag_assert_no_internal_overlap(const ag_tensor *t);
 int ag_assert_no_partial_overlap(const ag_tensor *a, const ag_tensor *b);
-int ag_assert_no_overlap(const ag_tensor *a, const ag_tensor *b);
 
 void ag_bump_version(ag_tensor *t);
 ag_tensor *ag_contiguous(ag_tensor *t);	/* new ref to t itself when contiguous */
@@ -237,33 +237,21 @@ int ag_copy_(ag_tensor *dst, ag_tensor *src);	/* broadcasts, converts */
 
 /* ------------------------------------------------------- elementwise ops */
 
-typedef enum ag_unary_op {
-	AG_NEG, AG_ABS, AG_EXP, AG_LOG, AG_SQRT, AG_SIN, AG_COS, AG_TANH,
-	AG_SIGMOID, AG_RELU,
-	AG_NUNARY
-} ag_unary_op;
-
-typedef enum ag_binary_op {
-	AG_ADD, AG_SUB, AG_MUL, AG_DIV, AG_POW,
-	AG_EQ, AG_NE, AG_LT, AG_LE, AG_GT, AG_GE,
-	AG_NBINARY
-} ag_binary_op;
-
-const char *ag_unary_name(ag_unary_op op);	/* "exp" */
-const char *ag_binary_name(ag_binary_op op);	/* "add" */
-
+/* Ops are named by one enum, ag_op (ops.h, made from ops.def): AG_OP_EXP,
+ * AG_OP_ADD, AG_OP_SUM, ...  ag_unary takes the pointwise ops of one input,
+ * ag_binary those of two; any other op is an error. */
 /* Type promotion as PyTorch decides it (wrapped numbers count less). */
 ag_dtype ag_result_type(const ag_tensor *a, const ag_tensor *b);
 ag_dtype ag_promote_types(ag_dtype a, ag_dtype b);
 int ag_broadcast_shapes(const int64_t *a, int na, const int64_t *b, int nb,
 			int64_t *out, int *nout);
 
-ag_tensor *ag_unary(ag_unary_op op, ag_tensor *a);
-int ag_unary_(ag_unary_op op, ag_tensor *a);
-int ag_unary_out(ag_unary_op op, ag_tensor *out, ag_tensor *a);
-ag_tensor *ag_binary(ag_binary_op op, ag_tensor *a, ag_tensor *b);
-int ag_binary_(ag_binary_op op, ag_tensor *a, ag_tensor *b);
-int ag_binary_out(ag_binary_op op, ag_tensor *out, ag_tensor *a, ag_tensor *b);
+ag_tensor *ag_unary(ag_op op, ag_tensor *a);
+int ag_unary_(ag_op op, ag_tensor *a);
+int ag_unary_out(ag_op op, ag_tensor *out, ag_tensor *a);
+ag_tensor *ag_binary(ag_op op, ag_tensor *a, ag_tensor *b);
+int ag_binary_(ag_op op, ag_tensor *a, ag_tensor *b);
+int ag_binary_out(ag_op op, ag_tensor *out, ag_tensor *a, ag_tensor *b);
 
 /* Named conveniences (thin wrappers over ag_unary/ag_binary). */
 ag_tensor *ag_add(ag_tensor *a, ag_tensor *b);
@@ -287,15 +275,11 @@ int ag_zero_(ag_tensor *t);
 
 /* -------------------------------------------------------------- reductions */
 
-typedef enum ag_reduce_op {
-	AG_SUM, AG_MEAN, AG_MAX, AG_MIN, AG_ARGMAX, AG_ARGMIN,
-	AG_NREDUCE
-} ag_reduce_op;
-
-/* Over all elements: a 0-d tensor. */
-ag_tensor *ag_reduce_all(ag_reduce_op op, ag_tensor *t);
+/* op: AG_OP_SUM, MEAN, MAX, MIN, ARGMAX or ARGMIN.  Over all elements: a
+ * 0-d tensor. */
+ag_tensor *ag_reduce_all(ag_op op, ag_tensor *t);
 /* Over the given dims (ndims == 0 means all, as torch.sum(x, dim=[])). */
-ag_tensor *ag_reduce_dims(ag_reduce_op op, ag_tensor *t, const int *dims,
+ag_tensor *ag_reduce_dims(ag_op op, ag_tensor *t, const int *dims,
 			  int ndims, bool keepdim);
 /* max/min along one dim: values and int64 indices (0-based). */
 int ag_max_dim(ag_tensor *t, int dim, bool keepdim, ag_tensor **values,

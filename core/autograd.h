@@ -8,18 +8,9 @@
 
 #include "ag.h"
 
-typedef struct ag_node ag_node;
-struct ag_hook;
-typedef struct ag_grad_stats ag_grad_stats_slot;
-
-/* What autograd keeps per tensor (ag_tensor.autograd_extra). */
-typedef struct ag_autograd_meta {
-	ag_node *grad_accumulator;	/* a leaf's AccumulateGrad (weak) */
-	int64_t attr_version;		/* version when grad_fn was set */
-	bool diff_view;			/* a view whose history follows its base */
-	struct ag_hook *hooks;		/* a leaf's tensor hooks */
-} ag_autograd_meta;
-ag_autograd_meta *ag_autograd_meta_of(ag_tensor *t, bool create);
+typedef struct ag_node ag_node;	/* a node of the graph (node.h, private) */
+typedef struct ag_engine ag_engine;
+typedef struct ag_grad_stats ag_grad_stats;
 
 /* An input edge of a node: which node gets the gradient, at which of its
  * inputs (PyTorch's next_functions entry).  fn == NULL: no gradient. */
@@ -27,6 +18,13 @@ typedef struct ag_edge {
 	ag_node *fn;
 	int input_nr;
 } ag_edge;
+
+/* The shape and dtype of a tensor a node made (what its gradient has). */
+typedef struct ag_tensor_meta {
+	int ndim;
+	int64_t shape[AG_MAX_DIMS];
+	ag_dtype dtype;
+} ag_tensor_meta;
 
 /* ------------------------------------------------------------ grad modes */
 
@@ -58,6 +56,34 @@ int ag_detach_(ag_tensor *t);
 typedef int (*ag_backward_fn)(ag_node *self, ag_tensor **grads_in,
 			      ag_tensor **grads_out);
 
+void ag_node_retain(ag_node *n);
+void ag_node_release(ag_node *n);
+
+/* What the binding and the viewer read of a node. */
+const char *ag_node_name(const ag_node *n);	/* "MulBackward0" */
+uint64_t ag_node_id(const ag_node *n);		/* unique, never reused */
+int ag_node_next_count(const ag_node *n);
+ag_edge ag_node_next(const ag_node *n, int i);	/* next_functions[i] */
+int ag_node_output_count(const ag_node *n);
+const ag_tensor_meta *ag_node_output(const ag_node *n, int i);
+/* The gradient that arrived for output i in the last backward pass (when
+ * grad statistics are kept), or NULL. */
+const ag_grad_stats *ag_node_grad_stats(const ag_node *n, int i);
+/* AccumulateGrad: the leaf it accumulates into; NULL for other nodes. */
+ag_tensor *ag_node_variable(const ag_node *n);
+/* The trace event (seq) of the op that made the node, or 0. */
+uint64_t ag_node_trace_event(const ag_node *n);
+/* A leaf's AccumulateGrad node if it has one yet (borrowed), else NULL. */
+ag_node *ag_tensor_grad_accumulator(const ag_tensor *t);
+/* Saved tensor i of the node (i < ag_node_saved_count): 0 and a new
+ * reference in *out (NULL when nil was saved), or -1 with PyTorch's error
+ * when it was freed by backward or modified in place since. */
+int ag_node_saved_count(const ag_node *n);
+int ag_node_saved_tensor(ag_node *n, int i, ag_tensor **out);
+/* Sets PyTorch's error for saved tensors that backward has freed ("Trying
+ * to backward through the graph a second time ..."); returns -1. */
+int ag_error_saved_released(void);
+
 /* A hook written by the embedder (the Lua binding).  Return 0 and
  * optionally a replacement through *out (new reference), or -1 with the
  * error state set.  free_ud releases ud when the hook goes. */
@@ -74,95 +100,6 @@ typedef struct ag_hook {
 	struct ag_hook *next;
 } ag_hook;
 
-/* Saved tensor of a node, with the version it had when saved. */
-typedef struct ag_saved {
-	ag_tensor *data;	/* NULL when nothing saved or released */
-	int64_t version;
-	bool is_output;		/* saved without grad_fn to avoid a cycle */
-	bool was_defined;
-	int output_nr;
-	bool is_leaf;
-	bool requires_grad;
-	char grad_fn_name[48];	/* its grad_fn when saved, for messages */
-} ag_saved;
-
-#define AG_NODE_MAX_SAVED 4
-
-struct ag_node {
-	int refcount;
-	uint64_t id;		/* unique, for the debugger */
-	uint64_t seq;		/* creation order: the engine runs later first */
-	const char *name;	/* "MulBackward0" */
-	char *owned_name;	/* for custom functions */
-	ag_backward_fn apply;
-	int n_next;
-	ag_edge *next;		/* one per differentiable forward input */
-	int n_outputs;		/* forward outputs = gradients coming in */
-	/* metadata of each forward output, to make zero gradients and check
-	 * shapes: */
-	struct ag_out_meta {
-		int ndim;
-		int64_t shape[AG_MAX_DIMS];
-		ag_dtype dtype;
-	} *out_meta;
-
-	ag_saved saved[AG_NODE_MAX_SAVED];
-	int n_saved;
-	bool saved_released;
-
-	/* op arguments a backward formula needs */
-	int64_t ishape[AG_MAX_DIMS];	/* e.g. the input's shape */
-	int indim;
-	ag_dtype idtype;
-	int64_t ints[2 * AG_MAX_DIMS + 2];
-	int nints;
-	double scalars[4];
-	ag_tensor *extra;		/* e.g. indices of max(dim) */
-
-	ag_tensor *variable;	/* AccumulateGrad: the leaf (strong ref) */
-	ag_node *inner;		/* CopySlices: the in-place op's node */
-	/* slice/select/as_strided/CopySlices: where the view sits in the
-	 * storage of its input (both in elements of the same storage) */
-	struct ag_geometry {
-		int ndim;
-		int64_t shape[AG_MAX_DIMS], stride[AG_MAX_DIMS], offset;
-	} geom_in, geom_view;
-
-	ag_hook *pre_hooks, *post_hooks;
-	ag_hook **tensor_pre_hooks;	/* per output: hooks of that tensor */
-	bool *retain_grad_outputs;	/* per output: a non-leaf retaining grad */
-	ag_tensor **retained_tensors;	/* per output: weak pointer */
-
-	char *traceback;	/* anomaly mode: where the forward ran */
-	/* statistics of the gradients that arrived at each output in the
-	 * last backward pass (when ag_set_keep_grad_stats is on) */
-	ag_grad_stats_slot *last_stats;
-	uint64_t trace_event;	/* the op event that created the node */
-
-	/* Custom (Lua) functions keep their state here. */
-	void *user;
-	void (*user_free)(void *user);
-	/* Node-specific release of saved state beyond saved[] (custom fns). */
-	void (*release_user_saved)(ag_node *n);
-};
-
-ag_node *ag_node_new(const char *name, ag_backward_fn apply, int n_outputs);
-void ag_node_retain(ag_node *n);
-void ag_node_release(ag_node *n);
-/* Edge to the history of input t (its grad_fn, or its AccumulateGrad if it
- * is a leaf requiring grad, or no edge). */
-ag_edge ag_gradient_edge(ag_tensor *t);
-/* Adds next edges for the given inputs (in order). */
-int ag_node_set_next(ag_node *n, ag_tensor *const *inputs, int ninputs);
-/* Makes node n the history of output t (output number nr). */
-void ag_set_history(ag_tensor *t, ag_node *n, int nr);
-/* Saves a tensor (input or output) for backward; t may be NULL. */
-void ag_node_save(ag_node *n, int slot, ag_tensor *t, bool is_output);
-/* Unpacks a saved tensor: checks version and release; new reference. */
-ag_tensor *ag_node_saved(ag_node *n, int slot);
-void ag_node_release_saved(ag_node *n);
-bool ag_node_should_compute(const ag_node *n, int edge);
-
 /* Hook registration: returns the hook id (> 0) or -1 (the hook is then
  * freed).  A tensor hook lives on the leaf itself, or on the grad_fn of a
  * non-leaf (*owner says which: NULL for the tensor); removal goes through
@@ -176,6 +113,32 @@ bool ag_tensor_remove_hook(ag_tensor *t, int id);
 /* Anomaly mode: how to get the creation traceback (set by the binding). */
 void ag_set_traceback_provider(char *(*fn)(void *ud), void *ud);
 
+/* ------------------------------------------------- custom Functions */
+
+/* torch.autograd.Function: the embedder runs forward itself (without
+ * recording), then records the call here.  backward is called as a node's
+ * (with the node, one gradient per output in, one per argument out); ud is
+ * the embedder's state, freed by free_ud with the node. */
+typedef struct ag_function {
+	const char *name;		/* "SquareBackward" */
+	ag_backward_fn backward;
+	void *ud;
+	void (*free_ud)(void *ud);
+} ag_function;
+
+/* Records a call of fn with arguments in[0..nin) (NULL for those that are
+ * not tensors) that returned the tensors outs[0..nout), keeping saved[]
+ * for its backward.  An output that is also an input, or that has a
+ * history already, is replaced in outs[] by an alias (the old reference is
+ * released).  Without grad mode or inputs requiring grad, or when no
+ * output is a tensor, it records nothing and fn.ud is freed.  The node is
+ * returned through *node (borrowed, NULL if none); 0 or -1. */
+int ag_function_record(const ag_function *fn, ag_tensor *const *in, int nin,
+		       ag_tensor **outs, int nout, ag_tensor *const *saved,
+		       int nsaved, ag_node **node);
+/* The embedder's state of a Function's node, or NULL for other nodes. */
+void *ag_function_ud(const ag_node *n);
+
 /* -------------------------------------------------------- the engine */
 
 typedef struct ag_backward_options {
@@ -188,8 +151,6 @@ typedef struct ag_backward_options {
 	bool allow_unused;
 	/* Python-side backward(inputs=...) is not supported; see notes. */
 } ag_backward_options;
-
-typedef struct ag_engine ag_engine;
 
 /* Starts a backward pass from roots with the given gradients (NULL entries
  * mean "implicit ones for a scalar").  Checks everything PyTorch checks
@@ -219,7 +180,7 @@ ag_engine *ag_engine_current(void);
 
 /* ---------------------------------------------- observers (debugger) */
 
-typedef struct ag_grad_stats {
+struct ag_grad_stats {
 	int ndim;
 	int64_t shape[AG_MAX_DIMS];
 	ag_dtype dtype;
@@ -227,13 +188,12 @@ typedef struct ag_grad_stats {
 	double mean_abs, max_abs;
 	int64_t n_nan, n_inf, n_zero;
 	int64_t n_fp16_underflow;	/* non-zero values below fp16's range */
-} ag_grad_stats;
+};
 
 void ag_grad_stats_compute(ag_tensor *g, ag_grad_stats *st);
-/* Keep the statistics of every gradient on its node (node->last_stats),
+/* Keep the statistics of every gradient on its node (ag_node_grad_stats),
  * for the viewer.  On by default; costs one pass over each gradient. */
 void ag_set_keep_grad_stats(bool on);
-bool ag_keep_grad_stats(void);
 
 typedef enum ag_backward_event_kind {
 	AG_EV_BEGIN,		/* a backward pass starts */
@@ -260,8 +220,8 @@ void ag_set_backward_observer(void (*fn)(const ag_backward_event *ev, void *ud),
 #define AG_TRACE_MAX_IO 4
 typedef struct ag_trace_event {
 	uint64_t seq;			/* event number, from 1 */
-	const char *op;			/* static op name, e.g. "mul" */
-	const char *grad_fn;		/* node name if one was recorded */
+	ag_op op;			/* which op (AG_OP_FUNCTION: see grad_fn) */
+	char grad_fn[48];		/* node name if one was recorded, or "" */
 	uint64_t node_id;		/* that node's id, or 0 */
 	int n_in, n_out;
 	uint64_t in[AG_TRACE_MAX_IO], out[AG_TRACE_MAX_IO];
@@ -293,16 +253,19 @@ void ag_trace_set_where_provider(void (*fn)(char *buf, size_t n, void *ud),
 void ag_trace_push_scope(const char *scope);
 /* Logs an op that failed (an in-place write refused, ...) with the error
  * message, leaving the error state as it is. */
-void ag_trace_failed(const char *op, ag_tensor *const *in, int n_in,
+void ag_trace_failed(ag_op op, ag_tensor *const *in, int n_in,
 		     ag_tensor *self);
 /* Ops run inside another op are not the user's: suspend logging (nests). */
 void ag_trace_suspend(void);
 void ag_trace_resume(void);
 void ag_trace_pop_scope(void);
+/* The name an event's op goes by: the op's, or for a custom Function the
+ * name of its node ("SquareBackward"). */
+const char *ag_trace_event_op_name(const ag_trace_event *ev);
 
 /* Called by every op (differentiable or not) after it computed its
  * outputs: logs the event and returns the event number (0 if off). */
-uint64_t ag_trace_op(const char *op, ag_tensor *const *in, int n_in,
+uint64_t ag_trace_op(ag_op op, ag_tensor *const *in, int n_in,
 		     ag_tensor *const *out, int n_out, ag_node *node,
 		     bool inplace);
 

@@ -9,7 +9,7 @@
  * dtype everywhere, and a generic loop over ag_load/ag_store for the rest.
  */
 #include "internal.h"
-#include "derivatives.h"
+#include "record.h"
 
 #include <math.h>
 
@@ -21,20 +21,18 @@
 #define SIMD
 #endif
 
-static const char *const binary_names[AG_NBINARY] = {
-	[AG_ADD] = "add", [AG_SUB] = "sub", [AG_MUL] = "mul", [AG_DIV] = "div",
-	[AG_POW] = "pow", [AG_EQ] = "eq", [AG_NE] = "ne", [AG_LT] = "lt",
-	[AG_LE] = "le", [AG_GT] = "gt", [AG_GE] = "ge",
-};
-_Static_assert(sizeof binary_names / sizeof binary_names[0] == AG_NBINARY,
-	       "binary_names out of sync with ag_binary_op");
-
-const char *ag_binary_name(ag_binary_op op)
+/* The pointwise ops of two inputs without arguments of their own. */
+static bool is_binary(ag_op op)
 {
-	return (unsigned)op < AG_NBINARY ? binary_names[op] : "?";
+	const ag_opinfo *info = ag_op_info(op);
+	return info && info->kind == AG_OPK_POINTWISE && info->nin == 2 &&
+	       !info->args;
 }
 
-static bool is_comparison(ag_binary_op op) { return op >= AG_EQ; }
+static bool is_comparison(ag_op op)
+{
+	return ag_op_info(op)->promote == AG_PROMOTE_COMPARE;
+}
 
 /* ----------------------------------------------------------- arithmetic */
 
@@ -59,19 +57,19 @@ static int64_t int_pow(int64_t base, int64_t exp)
 	return (int64_t)r;
 }
 
-static int64_t int_op(ag_binary_op op, int64_t x, int64_t y)
+static int64_t int_op(ag_op op, int64_t x, int64_t y)
 {
 	switch (op) {
-	case AG_ADD: return (int64_t)((uint64_t)x + (uint64_t)y);
-	case AG_SUB: return (int64_t)((uint64_t)x - (uint64_t)y);
-	case AG_MUL: return (int64_t)((uint64_t)x * (uint64_t)y);
-	case AG_POW: return int_pow(x, y);
-	case AG_EQ: return x == y;
-	case AG_NE: return x != y;
-	case AG_LT: return x < y;
-	case AG_LE: return x <= y;
-	case AG_GT: return x > y;
-	case AG_GE: return x >= y;
+	case AG_OP_ADD: return (int64_t)((uint64_t)x + (uint64_t)y);
+	case AG_OP_SUB: return (int64_t)((uint64_t)x - (uint64_t)y);
+	case AG_OP_MUL: return (int64_t)((uint64_t)x * (uint64_t)y);
+	case AG_OP_POW: return int_pow(x, y);
+	case AG_OP_EQ: return x == y;
+	case AG_OP_NE: return x != y;
+	case AG_OP_LT: return x < y;
+	case AG_OP_LE: return x <= y;
+	case AG_OP_GT: return x > y;
+	case AG_OP_GE: return x >= y;
 	default: return 0;	/* div never computes in an integer type */
 	}
 }
@@ -81,14 +79,14 @@ static int64_t int_op(ag_binary_op op, int64_t x, int64_t y)
  * exactly x * x as there.  With a tensor exponent it is plain pow().
  */
 #define DEFINE_FLOAT_OP(name, T, POW, SQRT)				\
-static T name(ag_binary_op op, T x, T y, bool pow_number)		\
+static T name(ag_op op, T x, T y, bool pow_number)		\
 {									\
 	switch (op) {							\
-	case AG_ADD: return x + y;					\
-	case AG_SUB: return x - y;					\
-	case AG_MUL: return x * y;					\
-	case AG_DIV: return x / y;					\
-	case AG_POW:							\
+	case AG_OP_ADD: return x + y;					\
+	case AG_OP_SUB: return x - y;					\
+	case AG_OP_MUL: return x * y;					\
+	case AG_OP_DIV: return x / y;					\
+	case AG_OP_POW:							\
 		if (pow_number) {					\
 			if (y == 2) return x * x;			\
 			if (y == 3) return x * x * x;			\
@@ -98,12 +96,13 @@ static T name(ag_binary_op op, T x, T y, bool pow_number)		\
 			if (y == -2) return 1 / (x * x);		\
 		}							\
 		return POW(x, y);					\
-	case AG_EQ: return x == y;					\
-	case AG_NE: return x != y;					\
-	case AG_LT: return x < y;					\
-	case AG_LE: return x <= y;					\
-	case AG_GT: return x > y;					\
-	case AG_GE: return x >= y;					\
+	case AG_OP_HYPOT: return _Generic(x, float: hypotf, default: hypot)(x, y); \
+	case AG_OP_EQ: return x == y;					\
+	case AG_OP_NE: return x != y;					\
+	case AG_OP_LT: return x < y;					\
+	case AG_OP_LE: return x <= y;					\
+	case AG_OP_GT: return x > y;					\
+	case AG_OP_GE: return x >= y;					\
 	default: return 0;						\
 	}								\
 }
@@ -113,7 +112,7 @@ DEFINE_FLOAT_OP(f64_op, double, pow, sqrt)
 /* ---------------------------------------------------------- inner loops */
 
 typedef struct binary_ctx {
-	ag_binary_op op;
+	ag_op op;
 	ag_dtype compute;
 	ag_dtype dt[3];		/* out, a, b */
 	bool pow_number;	/* b is a number from the host language */
@@ -165,6 +164,19 @@ static void binary_generic(char **data, const int64_t *st, int64_t n,
  * patterns that matter (all dense, or one side a broadcast scalar) so the
  * compiler can vectorise them.
  */
+/* The dense run of a typed loop, with Y the second operand at i (b[i], or
+ * a broadcast scalar): the four arithmetic ops get loops of their own. */
+#define DENSE_LOOPS(OPFN, Y)						\
+	switch (c->op) {						\
+	case AG_OP_ADD: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] + Y; return; \
+	case AG_OP_SUB: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] - Y; return; \
+	case AG_OP_MUL: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] * Y; return; \
+	case AG_OP_DIV: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] / Y; return; \
+	default:							\
+		for (int64_t i = 0; i < n; i++)				\
+			o[i] = OPFN(c->op, a[i], Y, pn);		\
+		return;							\
+	}
 #define DEFINE_TYPED_LOOP(name, T, OPFN)				\
 static void name(char **data, const int64_t *st, int64_t n, void *vctx)	\
 {									\
@@ -174,32 +186,13 @@ static void name(char **data, const int64_t *st, int64_t n, void *vctx)	\
 	const int64_t es = sizeof(T);					\
 	bool pn = c->pow_number;					\
 									\
-	if (st[0] == es && st[1] == es && st[2] == es) {		\
-		switch (c->op) {					\
-		case AG_ADD: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] + b[i]; return; \
-		case AG_SUB: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] - b[i]; return; \
-		case AG_MUL: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] * b[i]; return; \
-		case AG_DIV: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] / b[i]; return; \
-		default:						\
-			for (int64_t i = 0; i < n; i++)			\
-				o[i] = OPFN(c->op, a[i], b[i], pn);	\
-			return;						\
-		}							\
-	}								\
-	if (st[0] == es && st[1] == es && st[2] == 0) {		\
+	if (st[0] == es && st[1] == es && st[2] == es)			\
+		DENSE_LOOPS(OPFN, b[i])					\
+	if (st[0] == es && st[1] == es && st[2] == 0) {			\
 		const T y = *b;						\
-		switch (c->op) {					\
-		case AG_ADD: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] + y; return; \
-		case AG_SUB: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] - y; return; \
-		case AG_MUL: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] * y; return; \
-		case AG_DIV: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] / y; return; \
-		default:						\
-			for (int64_t i = 0; i < n; i++)			\
-				o[i] = OPFN(c->op, a[i], y, pn);	\
-			return;						\
-		}							\
+		DENSE_LOOPS(OPFN, y)					\
 	}								\
-	if (st[0] == es && st[1] == 0 && st[2] == es) {		\
+	if (st[0] == es && st[1] == 0 && st[2] == es) {			\
 		const T x = *a;						\
 		for (int64_t i = 0; i < n; i++)				\
 			o[i] = OPFN(c->op, x, b[i], pn);		\
@@ -216,12 +209,12 @@ DEFINE_TYPED_LOOP(binary_f64, double, f64_op)
 /* Comparisons of one floating dtype into a bool output (masks). */
 #define CMP_LOOPS(T, X, Y)						\
 	switch (c->op) {						\
-	case AG_EQ: SIMD for (int64_t i = 0; i < n; i++) o[i] = X == Y; return; \
-	case AG_NE: SIMD for (int64_t i = 0; i < n; i++) o[i] = X != Y; return; \
-	case AG_LT: SIMD for (int64_t i = 0; i < n; i++) o[i] = X < Y; return; \
-	case AG_LE: SIMD for (int64_t i = 0; i < n; i++) o[i] = X <= Y; return; \
-	case AG_GT: SIMD for (int64_t i = 0; i < n; i++) o[i] = X > Y; return; \
-	case AG_GE: SIMD for (int64_t i = 0; i < n; i++) o[i] = X >= Y; return; \
+	case AG_OP_EQ: SIMD for (int64_t i = 0; i < n; i++) o[i] = X == Y; return; \
+	case AG_OP_NE: SIMD for (int64_t i = 0; i < n; i++) o[i] = X != Y; return; \
+	case AG_OP_LT: SIMD for (int64_t i = 0; i < n; i++) o[i] = X < Y; return; \
+	case AG_OP_LE: SIMD for (int64_t i = 0; i < n; i++) o[i] = X <= Y; return; \
+	case AG_OP_GT: SIMD for (int64_t i = 0; i < n; i++) o[i] = X > Y; return; \
+	case AG_OP_GE: SIMD for (int64_t i = 0; i < n; i++) o[i] = X >= Y; return; \
 	default: return;						\
 	}
 #define DEFINE_COMPARE_LOOP(name, T)					\
@@ -266,11 +259,12 @@ DEFINE_HALF_LOOP(binary_bf16, ag_bf16_to_float, ag_float_to_bf16)
 
 /* ------------------------------------------------------------- checks */
 
-/* The dtypes PyTorch refuses for an op, with its messages. */
-static int check_operand_dtypes(ag_binary_op op, const ag_tensor *a,
-				const ag_tensor *b, ag_dtype compute)
+/* The dtypes PyTorch refuses for an op with a message of its own (the
+ * table's dtype sets cover the rest). */
+static int check_operand_dtypes(ag_op op, const ag_tensor *a,
+				const ag_tensor *b)
 {
-	if (op == AG_SUB) {
+	if (op == AG_OP_SUB) {
 		if (a->dtype == AG_BOOL && b->dtype == AG_BOOL)
 			return ag_error(AG_ERR_DTYPE,
 				"Subtraction, the `-` operator, with two bool "
@@ -283,37 +277,19 @@ static int check_operand_dtypes(ag_binary_op op, const ag_tensor *a,
 				"mask, use the `~` or `logical_not()` operator "
 				"instead.");
 	}
-	if (op == AG_POW) {
-		if (compute == AG_BOOL)
-			return ag_error(AG_ERR_DTYPE,
-					"\"pow\" not implemented for 'Bool'");
-		if (b->is_wrapped_number && !ag_dtype_is_floating(a->dtype) &&
-		    !ag_dtype_is_floating(b->dtype) &&
-		    ag_load_i64(ag_data_ptr(b), b->dtype) < 0)
-			return ag_error(AG_ERR_VALUE,
+	if (op == AG_OP_POW && b->is_wrapped_number &&
+	    !ag_dtype_is_floating(a->dtype) && !ag_dtype_is_floating(b->dtype) &&
+	    ag_load_i64(ag_data_ptr(b), b->dtype) < 0)
+		return ag_error(AG_ERR_VALUE,
 				"Integers to negative integer powers are not allowed.");
-	}
 	return 0;
-}
-
-/* compute: the dtype inputs are converted to; result: what the op makes. */
-static void binary_types(ag_binary_op op, const ag_tensor *a,
-			 const ag_tensor *b, ag_dtype *compute,
-			 ag_dtype *result)
-{
-	ag_dtype ct = ag_result_type(a, b);
-
-	if (op == AG_DIV && !ag_dtype_is_floating(ct))
-		ct = AG_DEFAULT_DTYPE;	/* true division */
-	*compute = ct;
-	*result = is_comparison(op) ? AG_BOOL : ct;
 }
 
 /* ------------------------------------------------------------- driver */
 
 /* Computes a (op) b into out, already checked to fit; a and b are read
  * after conversion of 0-d operands to the compute dtype. */
-static int binary_run(ag_binary_op op, ag_tensor *out, ag_tensor *a,
+static int binary_run(ag_op op, ag_tensor *out, ag_tensor *a,
 		      ag_tensor *b, ag_dtype ct, bool pow_number)
 {
 	ag_tensor *ca = ag_scalar_operand(a, ct);
@@ -355,20 +331,21 @@ done:
 
 /* Checks everything, then writes into out (an existing tensor) or, with
  * out == NULL, into a new tensor returned through *made. */
-static int binary_impl(ag_binary_op op, ag_tensor *out, ag_tensor *a,
+static int binary_impl(ag_op op, ag_tensor *out, ag_tensor *a,
 		       ag_tensor *b, ag_tensor **made)
 {
 	int64_t shape[AG_MAX_DIMS];
 	int ndim;
 	ag_dtype ct, rt;
 
-	if ((unsigned)op >= AG_NBINARY)
+	if (!is_binary(op))
 		return ag_error(AG_ERR_VALUE, "unknown binary op %d", (int)op);
 	if (!a || !b)
 		return ag_error(AG_ERR_VALUE, "%s: expected a tensor, got nothing",
-				ag_binary_name(op));
-	binary_types(op, a, b, &ct, &rt);
-	if (check_operand_dtypes(op, a, b, ct) < 0)
+				ag_op_name(op));
+	/* ct: the dtype inputs are converted to; rt: what the op makes */
+	if (ag_pointwise_types(op, ag_result_type(a, b), &ct, &rt) < 0 ||
+	    check_operand_dtypes(op, a, b) < 0)
 		return -1;
 	if (ag_broadcast_shapes(a->shape, a->ndim, b->shape, b->ndim,
 				shape, &ndim) < 0)
@@ -385,7 +362,7 @@ static int binary_impl(ag_binary_op op, ag_tensor *out, ag_tensor *a,
 			return -1;
 	}
 	if (binary_run(op, out, a, b, ct,
-		       op == AG_POW && b->is_wrapped_number) < 0) {
+		       op == AG_OP_POW && b->is_wrapped_number) < 0) {
 		if (made)
 			ag_tensor_release(out);
 		return -1;
@@ -397,61 +374,76 @@ static int binary_impl(ag_binary_op op, ag_tensor *out, ag_tensor *a,
 	return 0;
 }
 
-ag_tensor *ag_binary(ag_binary_op op, ag_tensor *a, ag_tensor *b)
+/* PyTorch names the node after the overload a number picks: a number
+ * minus a tensor is rsub (RsubBackward1), a tensor to a number's power
+ * PowBackward0. */
+static int grad_fn_variant(ag_op op, const ag_tensor *a, const ag_tensor *b,
+			   bool inplace)
+{
+	if (op == AG_OP_SUB)
+		return a->is_wrapped_number && !inplace;
+	if (op == AG_OP_POW)
+		return b->is_wrapped_number;
+	return 0;
+}
+
+ag_tensor *ag_binary(ag_op op, ag_tensor *a, ag_tensor *b)
 {
 	ag_tensor *r = NULL;
 
 	if (binary_impl(op, NULL, a, b, &r) < 0)
 		return NULL;
-	if (ag_ad_binary(op, r, a, b) < 0) {
-		ag_tensor_release(r);
-		return NULL;
-	}
-	return r;
+	return ag_recorded(r, (ag_call){ .op = op,
+		.variant = grad_fn_variant(op, a, b, false),
+		.in = (ag_tensor *[]){ a, b }, .nin = 2 });
 }
 
-static int binary_inplace_checked(ag_binary_op op, ag_tensor *a, ag_tensor *b)
+static int binary_inplace_checked(ag_op op, ag_tensor *a, ag_tensor *b)
 {
 	ag_tensor *orig = NULL;
 	int rc;
 
 	if (!a)
 		return ag_error(AG_ERR_VALUE, "%s_: expected a tensor, got nothing",
-				ag_binary_name(op));
-	if (b && ag_ad_check_inplace(a) < 0)
+				ag_op_name(op));
+	ag_tensor *in[2] = { a, b };
+	if (b && ag_check_inplace(a) < 0)
 		return -1;
-	if (b && ag_ad_inplace_needs_original(op, a, b) &&
+	if (b && ag_record_needs_original(op, in, 2) &&
 	    !(orig = ag_original_copy(a)))
 		return -1;
 	rc = binary_impl(op, a, a, b, NULL);
 	if (rc == 0)
-		rc = ag_ad_binary_inplace(op, a, b, orig);
+		rc = ag_record(&(ag_call){ .op = op,
+			.variant = grad_fn_variant(op, a, b, true), .in = in,
+			.nin = 2, .out = &a, .nout = 1, .inplace = true,
+			.original = orig });
 	ag_tensor_release(orig);
 	return rc;
 }
 
-int ag_binary_out(ag_binary_op op, ag_tensor *out, ag_tensor *a, ag_tensor *b)
+int ag_binary_out(ag_op op, ag_tensor *out, ag_tensor *a, ag_tensor *b)
 {
 	if (!out)
 		return ag_error(AG_ERR_VALUE, "%s: out= expects a tensor",
-				ag_binary_name(op));
+				ag_op_name(op));
 	ag_tensor *in[3] = { a, b, out };
-	if (ag_check_out_autograd(ag_binary_name(op), in, 3) < 0)
+	if (ag_check_out_autograd(op, in, 3) < 0)
 		return -1;
 	if (binary_impl(op, out, a, b, NULL) < 0)
 		return -1;
-	ag_trace_op(ag_binary_name(op), in, 2, &out, 1, NULL, true);
+	ag_trace_op(op, in, 2, &out, 1, NULL, true);
 	return 0;
 }
 
-ag_tensor *ag_add(ag_tensor *a, ag_tensor *b) { return ag_binary(AG_ADD, a, b); }
-ag_tensor *ag_sub(ag_tensor *a, ag_tensor *b) { return ag_binary(AG_SUB, a, b); }
-ag_tensor *ag_mul(ag_tensor *a, ag_tensor *b) { return ag_binary(AG_MUL, a, b); }
-ag_tensor *ag_div(ag_tensor *a, ag_tensor *b) { return ag_binary(AG_DIV, a, b); }
-ag_tensor *ag_pow(ag_tensor *a, ag_tensor *b) { return ag_binary(AG_POW, a, b); }
+ag_tensor *ag_add(ag_tensor *a, ag_tensor *b) { return ag_binary(AG_OP_ADD, a, b); }
+ag_tensor *ag_sub(ag_tensor *a, ag_tensor *b) { return ag_binary(AG_OP_SUB, a, b); }
+ag_tensor *ag_mul(ag_tensor *a, ag_tensor *b) { return ag_binary(AG_OP_MUL, a, b); }
+ag_tensor *ag_div(ag_tensor *a, ag_tensor *b) { return ag_binary(AG_OP_DIV, a, b); }
+ag_tensor *ag_pow(ag_tensor *a, ag_tensor *b) { return ag_binary(AG_OP_POW, a, b); }
 
 /* A number operand counts as a Lua number: an integral value is an int. */
-static ag_tensor *binary_number(ag_binary_op op, ag_tensor *a, double s)
+static ag_tensor *binary_number(ag_op op, ag_tensor *a, double s)
 {
 	ag_tensor *n = ag_number_operand(s);
 	ag_tensor *r;
@@ -463,9 +455,9 @@ static ag_tensor *binary_number(ag_binary_op op, ag_tensor *a, double s)
 	return r;
 }
 
-ag_tensor *ag_add_scalar(ag_tensor *a, double s) { return binary_number(AG_ADD, a, s); }
-ag_tensor *ag_mul_scalar(ag_tensor *a, double s) { return binary_number(AG_MUL, a, s); }
-ag_tensor *ag_pow_scalar(ag_tensor *a, double s) { return binary_number(AG_POW, a, s); }
+ag_tensor *ag_add_scalar(ag_tensor *a, double s) { return binary_number(AG_OP_ADD, a, s); }
+ag_tensor *ag_mul_scalar(ag_tensor *a, double s) { return binary_number(AG_OP_MUL, a, s); }
+ag_tensor *ag_pow_scalar(ag_tensor *a, double s) { return binary_number(AG_OP_POW, a, s); }
 
 /* ---------------------------------------------------------------- where */
 
@@ -534,19 +526,16 @@ ag_tensor *ag_where(ag_tensor *cond, ag_tensor *a, ag_tensor *b)
 	}
 	ag_tensor_release(ca);
 	ag_tensor_release(cb);
-	if (out && ag_ad_where(out, cond, a, b) < 0) {
-		ag_tensor_release(out);
-		return NULL;
-	}
-	return out;
+	return ag_recorded(out, (ag_call){ .op = AG_OP_WHERE,
+		.in = (ag_tensor *[]){ cond, a, b }, .nin = 3 });
 }
 
-int ag_binary_(ag_binary_op op, ag_tensor *a, ag_tensor *b)
+int ag_binary_(ag_op op, ag_tensor *a, ag_tensor *b)
 {
 	int rc = binary_inplace_checked(op, a, b);
 	if (rc < 0 && a) {
 		ag_tensor *ins_[2] = { a, b };
-		ag_trace_failed(ag_binary_name(op), ins_, 2, a);
+		ag_trace_failed(op, ins_, 2, a);
 	}
 	return rc;
 }

@@ -3,7 +3,7 @@
  * broadcasting and dtype conversion), contiguous, clone, to_dtype, fill_.
  */
 #include "internal.h"
-#include "derivatives.h"
+#include "record.h"
 
 #include <math.h>
 
@@ -124,7 +124,7 @@ static int copy_inplace_checked(ag_tensor *dst, ag_tensor *src)
 	if (check_broadcast_to(dst, src) < 0 ||
 	    ag_assert_no_internal_overlap(dst) < 0 ||
 	    ag_assert_no_partial_overlap(dst, src) < 0 ||
-	    ag_ad_check_inplace(dst) < 0)
+	    ag_check_inplace(dst) < 0)
 		return -1;
 	if (!(ag_get_overlap_status(dst, src) == AG_OVERLAP_STATUS_FULL &&
 	      dst->dtype == src->dtype) && copy_raw(dst, src) < 0) {
@@ -134,19 +134,22 @@ static int copy_inplace_checked(ag_tensor *dst, ag_tensor *src)
 		return -1;
 	}
 	ag_bump_version(dst);
-	return ag_ad_copy_inplace(dst, src);
+	return ag_record(&(ag_call){ .op = AG_OP_COPY_,
+		.in = (ag_tensor *[]){ dst, src }, .nin = 2, .out = &dst,
+		.nout = 1, .inplace = true });
 }
 
-/* Copies t into the fresh tensor r and records how r was made; releases r
- * and returns NULL when either fails. */
-static ag_tensor *copied(ag_tensor *r, ag_tensor *t,
-			 int (*record)(ag_tensor *out, ag_tensor *in))
+/* Copies t into the fresh tensor r and records how r was made (op, with
+ * its arguments); releases r and returns NULL when either fails. */
+static ag_tensor *copied(ag_tensor *r, ag_tensor *t, ag_op op,
+			 const void *args, size_t size)
 {
-	if (r && (copy_raw(r, t) < 0 || record(r, t) < 0)) {
+	if (r && copy_raw(r, t) < 0) {
 		ag_tensor_release(r);
 		return NULL;
 	}
-	return r;
+	return ag_recorded(r, (ag_call){ .op = op, .in = &t, .nin = 1,
+		.args = args, .args_size = size });
 }
 
 ag_tensor *ag_contiguous(ag_tensor *t)
@@ -156,12 +159,20 @@ ag_tensor *ag_contiguous(ag_tensor *t)
 		return t;
 	}
 	return copied(ag_tensor_alloc_uninit(t->shape, t->ndim, t->dtype), t,
-		      ag_ad_clone);
+		      AG_OP_CLONE, NULL, 0);
 }
 
 ag_tensor *ag_clone(ag_tensor *t)
 {
-	return copied(ag_tensor_alloc_like(t, t->dtype), t, ag_ad_clone);
+	return copied(ag_tensor_alloc_like(t, t->dtype), t, AG_OP_CLONE, NULL, 0);
+}
+
+ag_tensor *ag_original_copy(ag_tensor *t)
+{
+	bool prev = ag_set_grad_enabled(false);
+	ag_tensor *c = ag_clone(t);
+	ag_set_grad_enabled(prev);
+	return c;
 }
 
 ag_tensor *ag_to_dtype(ag_tensor *t, ag_dtype dt)
@@ -174,7 +185,8 @@ ag_tensor *ag_to_dtype(ag_tensor *t, ag_dtype dt)
 		ag_tensor_retain(t);
 		return t;
 	}
-	return copied(ag_tensor_alloc_like(t, dt), t, ag_ad_to_dtype);
+	return copied(ag_tensor_alloc_like(t, dt), t, AG_OP_TO,
+		      &(ag_to_args){ t->dtype }, sizeof(ag_to_args));
 }
 
 /* ----------------------------------------------------------------- fill */
@@ -204,7 +216,7 @@ static int fill_raw(ag_tensor *t, double value)
 	ag_iter it;
 
 	if (ag_check_scalar_fits(value, t->dtype) < 0 ||
-	    ag_ad_check_inplace(t) < 0)
+	    ag_check_inplace(t) < 0)
 		return -1;
 	ag_store(c.bytes, t->dtype, value);
 	if (ag_iter_init(&it, 1, &t, t->shape, t->ndim) < 0)
@@ -214,18 +226,23 @@ static int fill_raw(ag_tensor *t, double value)
 	return ag_check_interrupt();	/* Ctrl-C stopped the loop early */
 }
 
-int ag_fill_(ag_tensor *t, double value)
+/* fill_ and zero_ record nodes of their own (no gradient flows back). */
+static int fill_recorded(ag_tensor *t, double value, ag_op op)
 {
 	if (fill_raw(t, value) < 0)
 		return -1;
-	return ag_ad_fill_inplace(t);
+	return ag_record(&(ag_call){ .op = op, .in = &t, .nin = 1, .out = &t,
+				     .nout = 1, .inplace = true });
+}
+
+int ag_fill_(ag_tensor *t, double value)
+{
+	return fill_recorded(t, value, AG_OP_FILL_);
 }
 
 int ag_zero_(ag_tensor *t)
 {
-	if (fill_raw(t, 0.0) < 0)
-		return -1;
-	return ag_ad_zero_inplace(t);
+	return fill_recorded(t, 0.0, AG_OP_ZERO_);
 }
 
 int ag_copy_(ag_tensor *dst, ag_tensor *src)
@@ -233,7 +250,7 @@ int ag_copy_(ag_tensor *dst, ag_tensor *src)
 	int rc = copy_inplace_checked(dst, src);
 	if (rc < 0 && dst) {
 		ag_tensor *ins_[2] = { dst, src };
-		ag_trace_failed("copy_", ins_, 2, dst);
+		ag_trace_failed(AG_OP_COPY_, ins_, 2, dst);
 	}
 	return rc;
 }

@@ -12,12 +12,9 @@
  * Saved tensors are released only when a pass completes, so an error or a
  * Ctrl-C halfway leaves the graph as it was and it can be run again.
  */
-#include "internal.h"
-#include "autograd.h"
-#include "derivatives.h"
-
-#include <math.h>
-#include <stdio.h>
+#include "node.h"
+#include "map.h"
+#include "vec.h"
 
 typedef struct task {
 	ag_node *node;
@@ -31,10 +28,8 @@ typedef struct task {
 
 struct ag_engine {
 	ag_backward_options opt;
-	task *tasks;
-	size_t ntasks, cap;
-	size_t *slots;		/* hash: node -> task index + 1 */
-	size_t nslots;
+	ag_vec tasks;		/* of task */
+	ag_map index;		/* node -> its task's index */
 	size_t *heap;		/* ready tasks, max-heap by node seq */
 	size_t nheap;
 	ag_tensor **results;	/* autograd.grad */
@@ -49,61 +44,19 @@ struct ag_engine {
 	ag_engine *outer;	/* the engine running when this one began */
 };
 
-static ag_engine *current_engine;
-static bool keep_stats = true;
-
-void ag_set_keep_grad_stats(bool on) { keep_stats = on; }
-bool ag_keep_grad_stats(void) { return keep_stats; }
-static void (*observer)(const ag_backward_event *, void *);
-static void *observer_ud;
-
-void ag_set_backward_observer(void (*fn)(const ag_backward_event *, void *),
-			      void *ud)
-{
-	observer = fn;
-	observer_ud = ud;
-}
-
-ag_engine *ag_engine_current(void) { return current_engine; }
-
 /* ------------------------------------------------------------ task table */
 
-static size_t hash_ptr(const void *p, size_t n)
-{
-	uint64_t x = (uint64_t)(uintptr_t)p;
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	return (size_t)x & (n - 1);
-}
-
-static int rehash(ag_engine *e, size_t nslots)
-{
-	size_t *s = calloc(nslots, sizeof *s);
-	if (!s)
-		return ag_error(AG_ERR_NOMEM, "out of memory");
-	for (size_t i = 0; i < e->ntasks; i++) {
-		size_t h = hash_ptr(e->tasks[i].node, nslots);
-		while (s[h])
-			h = (h + 1) & (nslots - 1);
-		s[h] = i + 1;
-	}
-	free(e->slots);
-	e->slots = s;
-	e->nslots = nslots;
-	return 0;
-}
+#define TASK(e, i) AG_VEC_AT(&(e)->tasks, task, i)
 
 static task *find_task(const ag_engine *e, const ag_node *n)
 {
-	size_t h = hash_ptr(n, e->nslots);
-	while (e->slots[h]) {
-		task *t = &e->tasks[e->slots[h] - 1];
-		if (t->node == n)
-			return t;
-		h = (h + 1) & (e->nslots - 1);
-	}
-	return NULL;
+	size_t i;
+	return ag_map_get(&e->index, (uintptr_t)n, &i) ? &TASK(e, i) : NULL;
+}
+
+static size_t task_index(const ag_engine *e, const task *t)
+{
+	return (size_t)(t - &TASK(e, 0));
 }
 
 /* The task of node n, added (with a reference to n) if new. */
@@ -113,41 +66,25 @@ static task *get_task(ag_engine *e, ag_node *n, bool *added)
 	*added = false;
 	if (t)
 		return t;
-	if (e->ntasks == e->cap) {
-		size_t ncap = e->cap ? e->cap * 2 : 64;
-		task *nt = realloc(e->tasks, ncap * sizeof *nt);
-		if (!nt) {
-			ag_error(AG_ERR_NOMEM, "out of memory");
-			return NULL;
-		}
-		e->tasks = nt;
-		e->cap = ncap;
-	}
-	if ((e->ntasks + 1) * 2 > e->nslots && rehash(e, e->nslots * 2) < 0)
-		return NULL;
-	t = &e->tasks[e->ntasks];
-	memset(t, 0, sizeof *t);
-	t->node = n;
-	t->buffer = calloc((size_t)(n->n_outputs ? n->n_outputs : 1),
-			   sizeof *t->buffer);
-	if (!t->buffer) {
+	ag_tensor **buffer = calloc((size_t)(n->n_outputs ? n->n_outputs : 1),
+				    sizeof *buffer);
+	if (!buffer || AG_VEC_PUSH(&e->tasks, task, ((task){ .node = n,
+						.buffer = buffer })) < 0 ||
+	    ag_map_put(&e->index, (uintptr_t)n, e->tasks.len - 1) < 0) {
+		free(buffer);
 		ag_error(AG_ERR_NOMEM, "out of memory");
 		return NULL;
 	}
 	ag_node_retain(n);
-	size_t h = hash_ptr(n, e->nslots);
-	while (e->slots[h])
-		h = (h + 1) & (e->nslots - 1);
-	e->slots[h] = ++e->ntasks;
 	*added = true;
-	return t;
+	return &TASK(e, e->tasks.len - 1);
 }
 
 /* ------------------------------------------------------------ ready heap */
 
 static bool heap_before(const ag_engine *e, size_t a, size_t b)
 {
-	const ag_node *x = e->tasks[a].node, *y = e->tasks[b].node;
+	const ag_node *x = TASK(e, a).node, *y = TASK(e, b).node;
 	if (x->seq != y->seq)
 		return x->seq > y->seq;
 	return x->id > y->id;
@@ -183,94 +120,6 @@ static size_t heap_pop(ag_engine *e)
 		i = m;
 	}
 	return top;
-}
-
-/* ------------------------------------------------------------ statistics */
-
-void ag_grad_stats_compute(ag_tensor *g, ag_grad_stats *st)
-{
-	memset(st, 0, sizeof *st);
-	if (!g)
-		return;
-	st->ndim = g->ndim;
-	memcpy(st->shape, g->shape, sizeof g->shape);
-	st->dtype = g->dtype;
-	st->numel = ag_numel(g);
-	if (st->numel == 0)
-		return;
-	ag_tensor *c = ag_contiguous(g);
-	if (!c)
-		return;
-	const char *p = ag_data_ptr(c);
-	size_t es = ag_dtype_size(c->dtype);
-	double sum = 0, mx = 0;
-	int64_t finite = 0;
-	for (int64_t i = 0; i < st->numel; i++) {
-		double v = ag_load(p + (size_t)i * es, c->dtype);
-		if (isnan(v)) {
-			st->n_nan++;
-			continue;
-		}
-		if (isinf(v)) {
-			st->n_inf++;
-			continue;
-		}
-		double a = fabs(v);
-		if (a == 0)
-			st->n_zero++;
-		else if (a < 5.960464477539063e-08)	/* fp16's smallest */
-			st->n_fp16_underflow++;
-		sum += a;
-		if (a > mx)
-			mx = a;
-		finite++;
-	}
-	st->mean_abs = finite ? sum / (double)finite : NAN;
-	st->max_abs = finite ? mx : NAN;
-	ag_tensor_release(c);
-}
-
-static void emit_simple(ag_backward_event_kind kind, int status)
-{
-	if (!observer)
-		return;
-	ag_backward_event ev = { .kind = kind, .status = status };
-	observer(&ev, observer_ud);
-}
-
-static void emit_node(const ag_node *n, ag_tensor **in, int nin,
-		      ag_tensor **out, int nout)
-{
-	ag_grad_stats sin[8], sout[8];
-	bool defined[8];
-	if (!observer)
-		return;
-	if (nin > 8)
-		nin = 8;
-	if (nout > 8)
-		nout = 8;
-	for (int i = 0; i < nin; i++) {
-		if (keep_stats && n->last_stats)	/* just computed: reuse */
-			sin[i] = n->last_stats[i];
-		else
-			ag_grad_stats_compute(in[i], &sin[i]);
-	}
-	for (int i = 0; i < nout; i++) {
-		defined[i] = out[i] != NULL;
-		ag_grad_stats_compute(out[i], &sout[i]);
-	}
-	ag_backward_event ev = {
-		.kind = AG_EV_NODE, .node = n, .n_in = nin, .n_out = nout,
-		.in = sin, .out = sout, .out_defined = defined,
-	};
-	observer(&ev, observer_ud);
-	if (n->variable && nin > 0) {
-		ag_backward_event acc = {
-			.kind = AG_EV_ACCUMULATE, .node = n, .n_in = 1,
-			.in = sin, .tensor_id = n->variable->id,
-		};
-		observer(&acc, observer_ud);
-	}
 }
 
 /* -------------------------------------------------------------- begin */
@@ -323,55 +172,34 @@ static int buffer_add(ag_tensor **slot, ag_tensor *g)
 /* Discover the graph (iteratively) and count dependencies. */
 static int discover(ag_engine *e, ag_node **roots, int nroots)
 {
-	size_t cap = 256, top = 0;
-	size_t *stack = malloc(cap * sizeof *stack);
+	size_t local[256];
+	ag_vec stack = AG_VEC_ON_STACK(local);
 	bool added;
+	int rc = -1;
 
-	if (!stack)
-		return ag_error(AG_ERR_NOMEM, "out of memory");
 	for (int i = 0; i < nroots; i++) {
-		if (!roots[i])
-			continue;
-		task *t = get_task(e, roots[i], &added);
-		if (!t)
-			goto fail;
-		if (added)
-			stack[top++] = (size_t)(t - e->tasks);
-		if (top == cap) {
-			size_t *ns = realloc(stack, (cap *= 2) * sizeof *ns);
-			if (!ns)
-				goto nomem;
-			stack = ns;
-		}
+		task *t = roots[i] ? get_task(e, roots[i], &added) : NULL;
+		if (roots[i] && !t)
+			goto out;
+		if (t && added && AG_VEC_PUSH(&stack, size_t, task_index(e, t)) < 0)
+			goto out;
 	}
-	while (top > 0) {
-		size_t ti = stack[--top];
-		ag_node *n = e->tasks[ti].node;
+	while (stack.len > 0) {
+		ag_node *n = TASK(e, AG_VEC_POP(&stack, size_t)).node;
 		for (int j = 0; j < n->n_next; j++) {
 			ag_node *child = n->next[j].fn;
-			if (!child)
-				continue;
-			task *c = get_task(e, child, &added);
-			if (!c)
-				goto fail;
-			if (added) {
-				if (top == cap) {
-					size_t *ns = realloc(stack, (cap *= 2) * sizeof *ns);
-					if (!ns)
-						goto nomem;
-					stack = ns;
-				}
-				stack[top++] = (size_t)(c - e->tasks);
-			}
+			task *c = child ? get_task(e, child, &added) : NULL;
+			if (child && !c)
+				goto out;
+			if (c && added &&
+			    AG_VEC_PUSH(&stack, size_t, task_index(e, c)) < 0)
+				goto out;
 		}
 	}
-	free(stack);
-	return 0;
-nomem:
-	ag_error(AG_ERR_NOMEM, "out of memory");
-fail:
-	free(stack);
-	return -1;
+	rc = 0;
+out:
+	ag_vec_free(&stack);
+	return rc;
 }
 
 /* With inputs (autograd.grad), run only nodes on a path to a captured
@@ -389,20 +217,20 @@ static int cmp_seq(const void *a, const void *b)
 static int mark_exec(ag_engine *e)
 {
 	if (e->opt.ninputs == 0) {
-		for (size_t i = 0; i < e->ntasks; i++)
-			e->tasks[i].exec = e->tasks[i].in_graph = true;
+		for (size_t i = 0; i < e->tasks.len; i++)
+			TASK(e, i).exec = TASK(e, i).in_graph = true;
 		return 0;
 	}
-	struct seq_index *order = malloc((e->ntasks ? e->ntasks : 1) * sizeof *order);
+	struct seq_index *order = malloc((e->tasks.len ? e->tasks.len : 1) * sizeof *order);
 	if (!order)
 		return ag_error(AG_ERR_NOMEM, "out of memory");
-	for (size_t i = 0; i < e->ntasks; i++) {
-		order[i].seq = e->tasks[i].node->n_next ? e->tasks[i].node->seq : 0;
+	for (size_t i = 0; i < e->tasks.len; i++) {
+		order[i].seq = TASK(e, i).node->n_next ? TASK(e, i).node->seq : 0;
 		order[i].index = i;
 	}
-	qsort(order, e->ntasks, sizeof *order, cmp_seq);
-	for (size_t k = 0; k < e->ntasks; k++) {
-		task *t = &e->tasks[order[k].index];
+	qsort(order, e->tasks.len, sizeof *order, cmp_seq);
+	for (size_t k = 0; k < e->tasks.len; k++) {
+		task *t = &TASK(e, order[k].index);
 		for (int j = 0; j < t->node->n_next && !t->exec; j++) {
 			ag_node *c = t->node->next[j].fn;
 			task *ct = c ? find_task(e, c) : NULL;
@@ -415,137 +243,146 @@ static int mark_exec(ag_engine *e)
 	return 0;
 }
 
-ag_engine *ag_engine_begin(ag_tensor *const *roots, ag_tensor *const *grads,
-			   int nroots, const ag_backward_options *opt)
+/* autograd.grad: which input of which task gives result i. */
+static int add_captures(ag_engine *e)
+{
+	const ag_backward_options *opt = &e->opt;
+	if (opt->ninputs == 0)
+		return 0;
+	e->nresults = opt->ninputs;
+	e->results = calloc((size_t)opt->ninputs, sizeof *e->results);
+	if (!e->results)
+		return ag_error(AG_ERR_NOMEM, "out of memory");
+	for (int i = 0; i < opt->ninputs; i++) {
+		ag_edge ie = ag_gradient_edge(opt->inputs[i]);
+		task *t = ie.fn ? find_task(e, ie.fn) : NULL;
+		ag_node_release(ie.fn);
+		if (!t)
+			continue;	/* unused: checked at the end */
+		if (!t->capture &&
+		    !(t->capture = calloc((size_t)t->node->n_outputs,
+					  sizeof *t->capture)))
+			return ag_error(AG_ERR_NOMEM, "out of memory");
+		t->capture[ie.input_nr] = i + 1;
+	}
+	return 0;
+}
+
+/* Dependencies (edges from the nodes that run), then the ready heap. */
+static int schedule(ag_engine *e)
+{
+	size_t n = e->tasks.len ? e->tasks.len : 1;
+	for (size_t i = 0; i < e->tasks.len; i++) {
+		task *t = &TASK(e, i);
+		for (int j = 0; t->exec && j < t->node->n_next; j++) {
+			ag_node *c = t->node->next[j].fn;
+			task *ct = c ? find_task(e, c) : NULL;
+			if (ct && ct->in_graph)
+				ct->deps++;
+		}
+	}
+	e->heap = malloc(n * sizeof *e->heap);
+	e->executed = malloc(n * sizeof *e->executed);
+	if (!e->heap || !e->executed)
+		return ag_error(AG_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < e->tasks.len; i++)
+		if (TASK(e, i).in_graph) {
+			e->pending++;
+			if (TASK(e, i).deps == 0)
+				heap_push(e, i);
+		}
+	return 0;
+}
+
+/* The roots as a pass starts from them: their gradients and edges. */
+typedef struct roots {
+	int n;
+	ag_tensor **grads;
+	ag_edge *edges;
+	ag_node **nodes;
+} roots;
+
+static int roots_take(roots *r, ag_tensor *const *ts, ag_tensor *const *grads,
+		      int n)
+{
+	size_t k = (size_t)(n ? n : 1);
+	r->n = n;
+	r->grads = calloc(k, sizeof *r->grads);
+	r->edges = calloc(k, sizeof *r->edges);
+	r->nodes = calloc(k, sizeof *r->nodes);
+	if (!r->grads || !r->edges || !r->nodes)
+		return ag_error(AG_ERR_NOMEM, "out of memory");
+	if (n == 0)
+		return ag_error(AG_ERR_RUNTIME, "backward() needs at least one tensor");
+	for (int i = 0; i < n; i++) {
+		if (check_root(ts[i], grads ? grads[i] : NULL, i, &r->grads[i]) < 0)
+			return -1;
+		r->edges[i] = ag_gradient_edge(ts[i]);
+		r->nodes[i] = r->edges[i].fn;
+	}
+	return 0;
+}
+
+static void roots_free(roots *r)
+{
+	for (int i = 0; r->grads && i < r->n; i++)
+		ag_tensor_release(r->grads[i]);
+	for (int i = 0; r->edges && i < r->n; i++)
+		ag_node_release(r->edges[i].fn);
+	free(r->grads);
+	free(r->edges);
+	free(r->nodes);
+}
+
+/* Seeds each root's node with its gradient. */
+static int seed(ag_engine *e, const roots *r)
+{
+	for (int i = 0; i < r->n; i++) {
+		task *t = r->edges[i].fn ? find_task(e, r->edges[i].fn) : NULL;
+		if (t && buffer_add(&t->buffer[r->edges[i].input_nr], r->grads[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int check_inputs(const ag_backward_options *opt)
+{
+	for (int i = 0; i < opt->ninputs; i++)
+		if (!ag_requires_grad(opt->inputs[i]))
+			return ag_error(AG_ERR_RUNTIME, "One of the differentiated "
+					"Tensors does not require grad");
+	return 0;
+}
+
+ag_engine *ag_engine_begin(ag_tensor *const *root_tensors,
+			   ag_tensor *const *grads, int nroots,
+			   const ag_backward_options *opt)
 {
 	ag_engine *e = calloc(1, sizeof *e);
-	ag_tensor **root_grads = calloc((size_t)(nroots ? nroots : 1), sizeof *root_grads);
-	ag_edge *root_edges = calloc((size_t)(nroots ? nroots : 1), sizeof *root_edges);
-	ag_node **root_nodes = calloc((size_t)(nroots ? nroots : 1), sizeof *root_nodes);
+	roots r = { 0 };
+	int rc = -1;
 
-	if (!e || !root_grads || !root_edges || !root_nodes) {
+	if (!e) {
 		ag_error(AG_ERR_NOMEM, "out of memory");
-		goto fail_early;
+		return NULL;
 	}
 	e->opt = *opt;
 	e->prev_grad_mode = ag_is_grad_enabled();
-	e->nslots = 128;
-	e->slots = calloc(e->nslots, sizeof *e->slots);
-	if (!e->slots) {
-		ag_error(AG_ERR_NOMEM, "out of memory");
-		goto fail_early;
-	}
-	if (nroots == 0) {
-		ag_error(AG_ERR_RUNTIME, "backward() needs at least one tensor");
-		goto fail_early;
-	}
-	for (int i = 0; i < nroots; i++) {
-		if (check_root(roots[i], grads ? grads[i] : NULL, i, &root_grads[i]) < 0)
-			goto fail_early;
-		root_edges[i] = ag_gradient_edge(roots[i]);
-		root_nodes[i] = root_edges[i].fn;
-	}
-	for (int i = 0; i < opt->ninputs; i++)
-		if (!ag_requires_grad(opt->inputs[i])) {
-			ag_error(AG_ERR_RUNTIME, "One of the differentiated Tensors "
-				 "does not require grad");
-			goto fail_early;
-		}
-	if (discover(e, root_nodes, nroots) < 0)
-		goto fail_early;
-
-	/* captures for autograd.grad */
-	if (opt->ninputs > 0) {
-		e->nresults = opt->ninputs;
-		e->results = calloc((size_t)opt->ninputs, sizeof *e->results);
-		if (!e->results) {
-			ag_error(AG_ERR_NOMEM, "out of memory");
-			goto fail_early;
-		}
-		for (int i = 0; i < opt->ninputs; i++) {
-			ag_edge ie = ag_gradient_edge(opt->inputs[i]);
-			task *t = ie.fn ? find_task(e, ie.fn) : NULL;
-			ag_node_release(ie.fn);
-			if (!t)
-				continue;	/* unused: checked at the end */
-			if (!t->capture) {
-				t->capture = calloc((size_t)t->node->n_outputs,
-						    sizeof *t->capture);
-				if (!t->capture) {
-					ag_error(AG_ERR_NOMEM, "out of memory");
-					goto fail_early;
-				}
-			}
-			t->capture[ie.input_nr] = i + 1;
-		}
-	}
-	if (mark_exec(e) < 0)
-		goto fail_early;
-
-	/* dependencies: edges from processed nodes */
-	for (size_t i = 0; i < e->ntasks; i++) {
-		task *t = &e->tasks[i];
-		if (!t->exec)
-			continue;
-		for (int j = 0; j < t->node->n_next; j++) {
-			task *c = t->node->next[j].fn ? find_task(e, t->node->next[j].fn) : NULL;
-			if (c && c->in_graph)
-				c->deps++;
-		}
-	}
-	/* seed the roots' gradients */
-	for (int i = 0; i < nroots; i++) {
-		if (!root_edges[i].fn)
-			continue;
-		task *t = find_task(e, root_edges[i].fn);
-		if (t && buffer_add(&t->buffer[root_edges[i].input_nr], root_grads[i]) < 0)
-			goto fail_early;
-	}
-	e->heap = malloc((e->ntasks ? e->ntasks : 1) * sizeof *e->heap);
-	if (!e->heap) {
-		ag_error(AG_ERR_NOMEM, "out of memory");
-		goto fail_early;
-	}
-	e->executed = malloc((e->ntasks ? e->ntasks : 1) * sizeof *e->executed);
-	if (!e->executed) {
-		ag_error(AG_ERR_NOMEM, "out of memory");
-		goto fail_early;
-	}
-	for (size_t i = 0; i < e->ntasks; i++)
-		if (e->tasks[i].in_graph) {
-			e->pending++;
-			if (e->tasks[i].deps == 0)
-				heap_push(e, i);
-		}
-	for (int i = 0; i < nroots; i++) {
-		ag_tensor_release(root_grads[i]);
-		ag_node_release(root_edges[i].fn);
-	}
-	free(root_grads);
-	free(root_edges);
-	free(root_nodes);
-	e->outer = current_engine;
-	current_engine = e;
-	emit_simple(AG_EV_BEGIN, 0);
-	return e;
-
-fail_early:
-	if (root_grads)
-		for (int i = 0; i < nroots; i++)
-			ag_tensor_release(root_grads[i]);
-	if (root_edges)
-		for (int i = 0; i < nroots; i++)
-			ag_node_release(root_edges[i].fn);
-	free(root_grads);
-	free(root_edges);
-	free(root_nodes);
-	if (e) {
+	if (roots_take(&r, root_tensors, grads, nroots) == 0 &&
+	    check_inputs(opt) == 0 && discover(e, r.nodes, nroots) == 0 &&
+	    add_captures(e) == 0 && mark_exec(e) == 0 && seed(e, &r) == 0 &&
+	    schedule(e) == 0)
+		rc = 0;
+	roots_free(&r);
+	e->outer = ag_engine_current();
+	ag_set_current_engine(e);
+	if (rc < 0) {
 		e->finished = true;
-		e->outer = current_engine;
-		current_engine = e;
 		ag_engine_free(e);
+		return NULL;
 	}
-	return NULL;
+	ag_emit_event(AG_EV_BEGIN, 0);
+	return e;
 }
 
 /* --------------------------------------------------------------- step */
@@ -554,7 +391,7 @@ ag_node *ag_engine_peek(const ag_engine *e)
 {
 	if (e->finished || e->nheap == 0)
 		return NULL;
-	return e->tasks[e->heap[0]].node;
+	return TASK(e, e->heap[0]).node;
 }
 
 int ag_engine_pending(const ag_engine *e) { return e->finished ? 0 : e->pending; }
@@ -591,7 +428,7 @@ static int retain_into(ag_tensor *t, ag_tensor *g)
 	return 0;
 }
 
-static ag_tensor *zeros_for(const struct ag_out_meta *m)
+static ag_tensor *zeros_for(const ag_tensor_meta *m)
 {
 	return ag_zeros(m->shape, m->ndim, m->dtype);
 }
@@ -614,7 +451,7 @@ static bool expandable_to(const int64_t *from, int nf, const int64_t *to, int nt
 static int validate_output(ag_node *n, int j, ag_tensor **slot)
 {
 	ag_node *c = n->next[j].fn;
-	const struct ag_out_meta *m = &c->out_meta[n->next[j].input_nr];
+	const ag_tensor_meta *m = &c->out_meta[n->next[j].input_nr];
 	ag_tensor *g = *slot;
 	char b1[128], b2[128];
 
@@ -642,15 +479,6 @@ static int validate_output(ag_node *n, int j, ag_tensor **slot)
 	return 0;
 }
 
-static bool has_nan(ag_tensor *g)
-{
-	ag_grad_stats st;
-	if (!g || !ag_dtype_is_floating(g->dtype))
-		return false;
-	ag_grad_stats_compute(g, &st);
-	return st.n_nan > 0;
-}
-
 static int finish(ag_engine *e, int status);
 
 static int step_fail(ag_engine *e, ag_node *n)
@@ -665,6 +493,90 @@ static int step_fail(ag_engine *e, ag_node *n)
 	return -1;
 }
 
+/* The gradients arriving at t, as its node will see them: zeros for the
+ * undefined ones, then tensor hooks, retain_grad and autograd.grad's
+ * captures, in that order. */
+static int take_inputs(ag_engine *e, task *t)
+{
+	ag_node *n = t->node;
+	ag_tensor **in = t->buffer;
+	for (int i = 0; i < n->n_outputs; i++)
+		if (!in[i] && !(in[i] = zeros_for(&n->out_meta[i])))
+			return -1;
+	for (int i = 0; i < n->n_outputs; i++) {
+		ag_hook *hooks = NULL;
+		if (n->variable) {
+			ag_autograd_meta *m = n->variable->autograd_extra;
+			hooks = m ? m->hooks : NULL;
+		} else if (n->tensor_pre_hooks) {
+			hooks = n->tensor_pre_hooks[i];
+		}
+		if (run_tensor_hooks(hooks, &in[i]) < 0)
+			return -1;
+		if (n->retained_tensors && n->retained_tensors[i] &&
+		    retain_into(n->retained_tensors[i], in[i]) < 0)
+			return -1;
+		if (t->capture && t->capture[i]) {
+			ag_tensor **r = &e->results[t->capture[i] - 1];
+			ag_tensor *g = in[i];
+			if (!e->opt.create_graph) {
+				if (!(g = ag_detach(in[i])))
+					return -1;
+			} else {
+				ag_tensor_retain(g);
+			}
+			ag_tensor_release(*r);
+			*r = g;
+		}
+	}
+	return 0;
+}
+
+/* Runs n's backward with its hooks: out[j] the gradient for edge j,
+ * checked and converted as PyTorch's validate_outputs does. */
+static int run_node(ag_node *n, ag_tensor **in, ag_tensor **out)
+{
+	int nout = n->n_outputs, nnext = n->n_next;
+	for (ag_hook *h = n->pre_hooks; h; h = h->next)
+		if (h->pre_fn && h->pre_fn(h->ud, n, in, nout) < 0)
+			return -1;
+	if (ag_node_apply(n, in, out) < 0)
+		return -1;
+	for (ag_hook *h = n->post_hooks; h; h = h->next)
+		if (h->post_fn && h->post_fn(h->ud, n, out, nnext, in, nout) < 0)
+			return -1;
+	for (int j = 0; j < nnext; j++) {
+		if (!out[j] || !n->next[j].fn) {
+			ag_tensor_release(out[j]);
+			out[j] = NULL;
+			continue;
+		}
+		if (validate_output(n, j, &out[j]) < 0)
+			return -1;
+	}
+	for (int j = 0; j < nnext && ag_is_anomaly_enabled(); j++)
+		if (ag_grad_has_nan(out[j]))
+			return ag_error(AG_ERR_RUNTIME, "Function '%s' returned nan "
+					"values in its %dth output.", n->name, j);
+	return 0;
+}
+
+/* Adds n's results into the buffers of the nodes its edges lead to. */
+static int pass_on(ag_engine *e, ag_node *n, ag_tensor **out)
+{
+	for (int j = 0; j < n->n_next; j++) {
+		ag_node *c = n->next[j].fn;
+		task *ct = c ? find_task(e, c) : NULL;
+		if (!ct || !ct->in_graph)
+			continue;
+		if (out[j] && buffer_add(&ct->buffer[n->next[j].input_nr], out[j]) < 0)
+			return -1;
+		if (--ct->deps == 0)
+			heap_push(e, task_index(e, ct));
+	}
+	return 0;
+}
+
 int ag_engine_step(ag_engine *e)
 {
 	if (e->finished)
@@ -673,7 +585,7 @@ int ag_engine_step(ag_engine *e)
 		return finish(e, 0) < 0 ? -1 : 0;
 
 	size_t ti = heap_pop(e);
-	task *t = &e->tasks[ti];
+	task *t = &TASK(e, ti);
 	ag_node *n = t->node;
 	int nout = n->n_outputs, nnext = n->n_next;
 	ag_tensor **in = t->buffer;
@@ -683,96 +595,23 @@ int ag_engine_step(ag_engine *e)
 	t->done = true;
 	e->pending--;
 	ag_set_grad_enabled(e->opt.create_graph);
-
-	/* undefined incoming gradients become zeros */
-	for (int i = 0; i < nout; i++)
-		if (!in[i] && !(in[i] = zeros_for(&n->out_meta[i])))
-			return step_fail(e, n);
-
-	/* tensor hooks, then retain_grad, then captures */
-	for (int i = 0; i < nout; i++) {
-		ag_hook *hooks = NULL;
-		if (n->variable) {
-			ag_autograd_meta *m = n->variable->autograd_extra;
-			hooks = m ? m->hooks : NULL;
-		} else if (n->tensor_pre_hooks) {
-			hooks = n->tensor_pre_hooks[i];
-		}
-		if (run_tensor_hooks(hooks, &in[i]) < 0)
-			return step_fail(e, n);
-		if (n->retained_tensors && n->retained_tensors[i] &&
-		    retain_into(n->retained_tensors[i], in[i]) < 0)
-			return step_fail(e, n);
-		if (t->capture && t->capture[i]) {
-			ag_tensor **r = &e->results[t->capture[i] - 1];
-			ag_tensor *g = in[i];
-			if (!e->opt.create_graph) {
-				g = ag_detach(in[i]);
-				if (!g)
-					return step_fail(e, n);
-			} else {
-				ag_tensor_retain(g);
-			}
-			ag_tensor_release(*r);
-			*r = g;
-		}
-	}
+	if (take_inputs(e, t) < 0)
+		return step_fail(e, n);
 	if (!t->exec) {
 		ag_set_grad_enabled(e->prev_grad_mode);
 		return 1;
 	}
-	for (ag_hook *h = n->pre_hooks; h; h = h->next)
-		if (h->pre_fn && h->pre_fn(h->ud, n, in, nout) < 0)
-			return step_fail(e, n);
-
 	if (nnext > 8 && !(out = calloc((size_t)nnext, sizeof *out)))
 		return step_fail(e, n);
 	memset(out, 0, (size_t)(nnext > 8 ? nnext : 8) * sizeof *out);
-
-	if (n->apply && n->apply(n, in, out) < 0)
-		goto out;
-	for (ag_hook *h = n->post_hooks; h; h = h->next)
-		if (h->post_fn && h->post_fn(h->ud, n, out, nnext, in, nout) < 0)
-			goto out;
-	for (int j = 0; j < nnext; j++) {
-		if (!out[j] || !n->next[j].fn) {
-			ag_tensor_release(out[j]);
-			out[j] = NULL;
-			continue;
+	if (run_node(n, in, out) == 0) {
+		ag_keep_grad_stats(n, in);
+		ag_emit_node(n, in, nout, out, nnext);
+		if (pass_on(e, n, out) == 0) {
+			e->executed[e->nexecuted++] = ti;
+			rc = 1;
 		}
-		if (validate_output(n, j, &out[j]) < 0)
-			goto out;
 	}
-	if (ag_is_anomaly_enabled())
-		for (int j = 0; j < nnext; j++)
-			if (has_nan(out[j])) {
-				ag_error(AG_ERR_RUNTIME, "Function '%s' returned nan "
-					 "values in its %dth output.", n->name, j);
-				goto out;
-			}
-	if (keep_stats) {
-		if (!n->last_stats)
-			n->last_stats = calloc((size_t)(nout ? nout : 1),
-					       sizeof *n->last_stats);
-		for (int i = 0; n->last_stats && i < nout; i++)
-			ag_grad_stats_compute(in[i], &n->last_stats[i]);
-	}
-	emit_node(n, in, nout, out, nnext);
-
-	/* hand the gradients on */
-	for (int j = 0; j < nnext; j++) {
-		ag_node *c = n->next[j].fn;
-		task *ct = c ? find_task(e, c) : NULL;
-		if (!ct || !ct->in_graph)
-			continue;
-		if (out[j] && buffer_add(&ct->buffer[n->next[j].input_nr], out[j]) < 0)
-			goto out;
-		if (--ct->deps == 0)
-			heap_push(e, (size_t)(ct - e->tasks));
-	}
-	e->executed[e->nexecuted++] = ti;
-	rc = 1;
-out:
 	for (int j = 0; j < nnext; j++)
 		ag_tensor_release(out[j]);
 	if (out != out_local)
@@ -805,9 +644,9 @@ static int finish(ag_engine *e, int status)
 			}
 	if (status == 0 && !e->opt.retain_graph)
 		for (size_t k = 0; k < e->nexecuted; k++)
-			ag_node_release_saved(e->tasks[e->executed[k]].node);
+			ag_node_release_saved(TASK(e, e->executed[k]).node);
 	ag_set_grad_enabled(e->prev_grad_mode);
-	emit_simple(AG_EV_END, status);
+	ag_emit_event(AG_EV_END, status);
 	return status;
 }
 
@@ -849,12 +688,12 @@ void ag_engine_free(ag_engine *e)
 		/* abandoned halfway: the graph keeps its saved tensors */
 		e->finished = true;
 		ag_set_grad_enabled(e->prev_grad_mode);
-		emit_simple(AG_EV_END, -1);
+		ag_emit_event(AG_EV_END, -1);
 	}
-	if (current_engine == e)
-		current_engine = e->outer;
-	for (size_t i = 0; i < e->ntasks; i++) {
-		task *t = &e->tasks[i];
+	if (ag_engine_current() == e)
+		ag_set_current_engine(e->outer);
+	for (size_t i = 0; i < e->tasks.len; i++) {
+		task *t = &TASK(e, i);
 		for (int k = 0; k < t->node->n_outputs; k++)
 			ag_tensor_release(t->buffer[k]);
 		free(t->buffer);
@@ -864,8 +703,8 @@ void ag_engine_free(ag_engine *e)
 	for (int i = 0; i < e->nresults; i++)
 		ag_tensor_release(e->results[i]);
 	free(e->results);
-	free(e->tasks);
-	free(e->slots);
+	ag_vec_free(&e->tasks);
+	ag_map_free(&e->index);
 	free(e->heap);
 	free(e->executed);
 	free(e->failed_traceback);

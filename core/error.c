@@ -15,7 +15,7 @@ static _Thread_local ag_errcode err_code;
 static _Thread_local char err_msg[AG_ERROR_MAX];
 static volatile sig_atomic_t interrupt_flag;
 
-int ag_verror(ag_errcode code, const char *fmt, va_list ap)
+static int ag_verror(ag_errcode code, const char *fmt, va_list ap)
 {
 	err_code = code;
 	vsnprintf(err_msg, sizeof err_msg, fmt, ap);

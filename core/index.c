@@ -9,7 +9,7 @@
  * ops such as copy_ that the autograd layer records.
  */
 #include "internal.h"
-#include "derivatives.h"
+#include "record.h"
 
 #include <stdio.h>
 
@@ -174,13 +174,47 @@ static ag_tensor *cat_impl(ag_tensor *const *ts, int n, int dim)
 	return out;
 }
 
+/* What cat's backward needs: each input's size along dim (-1: a legacy
+ * empty input, skipped); only made when a node will be. */
+static ag_cat_args *cat_args(ag_tensor *const *ts, int n, const ag_tensor *out,
+			     int dim, size_t *size)
+{
+	ag_cat_args *a;
+
+	*size = 0;
+	if (!ag_record_needed(AG_OP_CAT, ts, n))
+		return NULL;
+	*size = sizeof *a + (size_t)n * sizeof a->sizes[0];
+	if (!(a = malloc(*size))) {
+		ag_error(AG_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	a->dim = dim < 0 ? dim + out->ndim : dim;
+	a->n = n;
+	for (int i = 0; i < n; i++)
+		a->sizes[i] = cat_skipped(ts[i]) && out->ndim > 1 ? -1
+							     : ts[i]->shape[a->dim];
+	return a;
+}
+
 ag_tensor *ag_cat(ag_tensor *const *ts, int n, int dim)
 {
 	ag_tensor *out = cat_impl(ts, n, dim);
-	if (out && ag_ad_cat(out, ts, n, dim < 0 && out->ndim ? dim + out->ndim : dim) < 0) {
+	size_t size;
+	ag_cat_args *args;
+
+	if (!out)
+		return NULL;
+	if (dim < 0 && out->ndim)
+		dim += out->ndim;
+	args = cat_args(ts, n, out, dim, &size);
+	if (size && !args) {
 		ag_tensor_release(out);
 		return NULL;
 	}
+	out = ag_recorded(out, (ag_call){ .op = AG_OP_CAT, .in = ts, .nin = n,
+		.args = args, .args_size = size });
+	free(args);
 	return out;
 }
 
@@ -245,11 +279,9 @@ ag_tensor *ag_stack(ag_tensor *const *ts, int n, int dim)
 		if (!ps[made])
 			goto done;
 	}
-	out = cat_impl(ps, n, d);
-	if (out && ag_ad_stack(out, ts, n, d) < 0) {
-		ag_tensor_release(out);
-		out = NULL;
-	}
+	out = ag_recorded(cat_impl(ps, n, d), (ag_call){ .op = AG_OP_STACK,
+		.in = ts, .nin = n, .args = &(ag_dim_args){ .dim = d },
+		.args_size = sizeof(ag_dim_args) });
 done:
 	for (int i = 0; i < made; i++)
 		ag_tensor_release(ps[i]);
@@ -354,11 +386,71 @@ static ag_tensor *index_select_impl(ag_tensor *t, int dim, ag_tensor *index)
 ag_tensor *ag_index_select(ag_tensor *t, int dim, ag_tensor *index)
 {
 	ag_tensor *out = index_select_impl(t, dim, index);
-	if (out && ag_ad_index_select(out, t, dim, index) < 0) {
+	ag_dim_args args = { .in = ag_shape_of(t),
+			     .dim = dim < 0 ? dim + (t->ndim ? t->ndim : 1) : dim };
+
+	return ag_recorded(out, (ag_call){ .op = AG_OP_INDEX_SELECT,
+		.in = (ag_tensor *[]){ t, index }, .nin = 2, .args = &args,
+		.args_size = sizeof args });
+}
+
+/* ------------------------------------- scatter_along, index_add_zeros */
+
+/* Zeros of `shape` with each element of g added at its own position, except
+ * along dim, where the position comes from index: one index per element of
+ * g (per_element: max/min(dim) backward, index shaped like g) or one per
+ * slice of g along dim (index_select backward, a 1-d index). */
+static ag_tensor *add_along(ag_tensor *g, int dim, ag_tensor *index,
+			    const int64_t *shape, int ndim, bool per_element)
+{
+	ag_tensor *out = ag_zeros(shape, ndim, g->dtype);
+	ag_tensor *gc = out ? ag_contiguous(g) : NULL;
+	ag_tensor *ic = gc ? ag_contiguous(index) : NULL;
+	if (!ic) {
 		ag_tensor_release(out);
+		ag_tensor_release(gc);
 		return NULL;
 	}
+	int64_t n = ag_numel(gc), idx[AG_MAX_DIMS] = { 0 };
+	const char *gp = ag_data_ptr(gc);
+	const int64_t *ip = ag_data_ptr(ic);
+	char *op = ag_data_ptr(out);
+	size_t es = ag_dtype_size(g->dtype);
+	for (int64_t i = 0; i < n; i++) {
+		int64_t pos = 0;
+		for (int d = 0; d < ndim; d++) {
+			int64_t k = idx[d];
+			if (d == dim) {
+				k = ip[per_element ? i : idx[d]];
+				if (k < 0)
+					k += shape[d];
+			}
+			pos += k * out->stride[d];
+		}
+		ag_store(op + (size_t)pos * es, g->dtype,
+			 ag_load(op + (size_t)pos * es, g->dtype) +
+			 ag_load(gp + (size_t)i * es, g->dtype));
+		for (int d = gc->ndim - 1; d >= 0; d--) {
+			if (++idx[d] < gc->shape[d])
+				break;
+			idx[d] = 0;
+		}
+	}
+	ag_tensor_release(gc);
+	ag_tensor_release(ic);
 	return out;
+}
+
+ag_tensor *ag_scatter_along(ag_tensor *g, ag_tensor *index, int dim,
+			    const int64_t *shape, int ndim)
+{
+	return add_along(g, dim, index, shape, ndim, true);
+}
+
+ag_tensor *ag_index_add_zeros(ag_tensor *g, int dim, ag_tensor *index,
+			      const int64_t *shape, int ndim)
+{
+	return add_along(g, dim, index, shape, ndim, false);
 }
 
 /* ------------------------------------------------- indexing from Lua */
@@ -421,11 +513,8 @@ ag_tensor *ag_index_view(ag_tensor *t, const ag_index_spec *spec, int n)
 	/* x[{}] (or no spec at all) is still a view, never x itself */
 	if (cur == t) {
 		ag_tensor_release(cur);
-		cur = ag_alias(t);
-		if (cur && ag_ad_view(AG_VIEW_ALIAS, cur, t, NULL, 0) < 0) {
-			ag_tensor_release(cur);
-			return NULL;
-		}
+		cur = ag_recorded(ag_alias(t), (ag_call){ .op = AG_OP_ALIAS,
+			.in = &t, .nin = 1 });
 	}
 	return cur;
 }

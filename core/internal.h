@@ -34,14 +34,32 @@ extern void (*ag_autograd_release_hook)(ag_tensor *t);
  * non-overlapping and dense (PyTorch's preserve_format), else contiguous. */
 ag_tensor *ag_tensor_alloc_like(const ag_tensor *t, ag_dtype dt);
 
-/* Autograd helpers for the op files: a no-record copy of self before an
- * in-place write; the out= refusal when an argument requires grad. */
+/* A copy of t made without recording (self's values before an in-place
+ * write, for a backward that reads them). */
 ag_tensor *ag_original_copy(ag_tensor *t);
-int ag_check_out_autograd(const char *op, ag_tensor *const *in, int n);
 
-/* PyTorch's checked Scalar conversion (torch.full, fill_, x[i] = v): 0, or
- * -1 with "value cannot be converted to type int64_t without overflow"
- * when a finite v is out of dt's range (nan too, for int64). */
+/* g summed over the dims where shape has 1 (or lacks them): the gradient
+ * of a broadcast, as PyTorch's sum_to_size. */
+ag_tensor *ag_sum_to_size(ag_tensor *g, const int64_t *shape, int ndim);
+/* Zeros of `shape` with g added in, at g's own position in every dim but
+ * dim, where the position comes from index: one per element of g
+ * (scatter_along: max/min(dim) backward) or one per slice of g along dim
+ * (index_add_zeros: index_select backward, a 1-d index). */
+ag_tensor *ag_scatter_along(ag_tensor *g, ag_tensor *index, int dim,
+			    const int64_t *shape, int ndim);
+ag_tensor *ag_index_add_zeros(ag_tensor *g, int dim, ag_tensor *index,
+			      const int64_t *shape, int ndim);
+
+/* mode.c: anomaly mode's traceback of the forward running now (malloc'd,
+ * or NULL); the engine ag_engine_current() reports (set by engine.c). */
+char *ag_anomaly_traceback(void);
+struct ag_engine;
+void ag_set_current_engine(struct ag_engine *e);
+
+/* dtype.c: PyTorch's checked Scalar conversion (torch.full, fill_,
+ * x[i] = v): 0, or -1 with "value cannot be converted to type int64_t
+ * without overflow" when a finite v is out of dt's range (nan too, for
+ * int64). */
 int ag_check_scalar_fits(double v, ag_dtype dt);
 
 /* Overflow-checked size arithmetic: 0 on success, -1 + AG_ERR_NOMEM. */
@@ -86,6 +104,12 @@ bool ag_iter_is_contiguous(const ag_iter *it);
 
 /* PyTorch's dtype names inside its messages: "Float", "Long", "Bool". */
 const char *ag_dtype_scalar_name(ag_dtype t);
+/* The dtype a pointwise op computes in and the one it returns, given the
+ * inputs' common dtype (the table's promote rule); -1 with PyTorch's
+ * "\"kernel\" not implemented for 'Dtype'" for a dtype it has no kernel
+ * for. */
+int ag_pointwise_types(ag_op op, ag_dtype common, ag_dtype *compute,
+		       ag_dtype *result);
 /* PyTorch's canCast: no floating into integral, nothing but bool into bool. */
 bool ag_can_cast(ag_dtype from, ag_dtype to);
 /* 0, or -1 with "result type Float can't be cast to the desired output

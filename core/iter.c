@@ -27,6 +27,46 @@ static bool dim_inside(const ag_iter *it, int a, int b)
 	return a < b;	/* originally later dims are inner: a has lower index */
 }
 
+/* Lays the dims out in order perm (innermost first), dropping size-1 dims
+ * and merging neighbours that are contiguous with each other for every
+ * operand. */
+static void coalesce(ag_iter *it, int64_t strides[][AG_MAX_DIMS],
+		     const int64_t *rshape, const int *perm, int ndim)
+{
+	int n = 0, nops = it->nops;
+	for (int k = 0; k < ndim; k++) {
+		int d = perm[k];
+		if (rshape[d] == 1)
+			continue;
+		if (n > 0) {
+			bool merge = true;
+			for (int op = 0; op < nops; op++)
+				if (strides[op][d] !=
+				    it->strides[op][n - 1] * it->shape[n - 1]) {
+					merge = false;
+					break;
+				}
+			if (merge) {
+				it->shape[n - 1] *= rshape[d];
+				continue;
+			}
+		}
+		it->shape[n] = rshape[d];
+		for (int op = 0; op < nops; op++)
+			it->strides[op][n] = strides[op][d];
+		n++;
+	}
+	if (n == 0) {	/* a single element (or a 0-d op) */
+		it->shape[0] = 1;
+		for (int op = 0; op < nops; op++)
+			it->strides[op][0] = 0;
+		n = 1;
+	}
+	it->ndim = n;
+	if (it->numel == 0)
+		it->shape[0] = 0;
+}
+
 int ag_iter_init(ag_iter *it, int nops, ag_tensor *const *ops,
 		 const int64_t *shape, int ndim)
 {
@@ -74,7 +114,6 @@ int ag_iter_init(ag_iter *it, int nops, ag_tensor *const *ops,
 	}
 
 	/* order dims innermost-first by stride (insertion sort, stable) */
-	it->nops = nops;
 	for (int i = 0; i < ndim; i++)
 		perm[i] = i;
 	memcpy(it->strides, strides, sizeof strides);
@@ -87,39 +126,7 @@ int ag_iter_init(ag_iter *it, int nops, ag_tensor *const *ops,
 		perm[j + 1] = cur;
 	}
 
-	/* apply the order, dropping size-1 dims and merging contiguous ones */
-	int n = 0;
-	for (int k = 0; k < ndim; k++) {
-		int d = perm[k];
-		if (rshape[d] == 1)
-			continue;
-		if (n > 0) {
-			bool merge = true;
-			for (int op = 0; op < nops; op++)
-				if (strides[op][d] !=
-				    it->strides[op][n - 1] * it->shape[n - 1]) {
-					merge = false;
-					break;
-				}
-			if (merge) {
-				it->shape[n - 1] *= rshape[d];
-				continue;
-			}
-		}
-		it->shape[n] = rshape[d];
-		for (int op = 0; op < nops; op++)
-			it->strides[op][n] = strides[op][d];
-		n++;
-	}
-	if (n == 0) {	/* a single element (or a 0-d op) */
-		it->shape[0] = 1;
-		for (int op = 0; op < nops; op++)
-			it->strides[op][0] = 0;
-		n = 1;
-	}
-	it->ndim = n;
-	if (it->numel == 0)
-		it->shape[0] = 0;
+	coalesce(it, strides, rshape, perm, ndim);
 	return 0;
 }
 

@@ -16,7 +16,7 @@
 #endif
 
 #include "internal.h"
-#include "derivatives.h"
+#include "record.h"
 
 #include <limits.h>
 
@@ -362,14 +362,11 @@ static int check_dtypes(const ag_tensor *a, const ag_tensor *b,
 
 /* ------------------------------------------------------------ products */
 
-/* The result once autograd has recorded it (failed: dropped, NULL). */
-static ag_tensor *recorded(bool failed, ag_tensor *out)
+/* The product once recorded (NULL, and dropped, when that fails). */
+static ag_tensor *product(ag_op op, ag_tensor *out, ag_tensor *a, ag_tensor *b)
 {
-	if (failed) {
-		ag_tensor_release(out);
-		return NULL;
-	}
-	return out;
+	return ag_recorded(out, (ag_call){ .op = op,
+		.in = (ag_tensor *[]){ a, b }, .nin = 2 });
 }
 
 ag_tensor *ag_mm(ag_tensor *a, ag_tensor *b)
@@ -403,7 +400,7 @@ ag_tensor *ag_mm(ag_tensor *a, ag_tensor *b)
 		ag_tensor_release(out);
 		return NULL;
 	}
-	return recorded(ag_ad_mm(out, a, b) < 0, out);
+	return product(AG_OP_MM, out, a, b);
 }
 
 ag_tensor *ag_bmm(ag_tensor *a, ag_tensor *b)
@@ -445,7 +442,7 @@ ag_tensor *ag_bmm(ag_tensor *a, ag_tensor *b)
 			return NULL;
 		}
 	}
-	return recorded(ag_ad_bmm(out, a, b) < 0, out);
+	return product(AG_OP_BMM, out, a, b);
 }
 
 ag_tensor *ag_mv(ag_tensor *a, ag_tensor *v)
@@ -475,7 +472,7 @@ ag_tensor *ag_mv(ag_tensor *a, ag_tensor *v)
 		ag_tensor_release(out);
 		return NULL;
 	}
-	return recorded(ag_ad_mv(out, a, v) < 0, out);
+	return product(AG_OP_MV, out, a, v);
 }
 
 ag_tensor *ag_dot(ag_tensor *a, ag_tensor *b)
@@ -514,7 +511,7 @@ ag_tensor *ag_dot(ag_tensor *a, ag_tensor *b)
 		ag_tensor_release(out);
 		return NULL;
 	}
-	return recorded(ag_ad_dot(out, a, b) < 0, out);
+	return product(AG_OP_DOT, out, a, b);
 }
 
 /* ---------------------------------------------------------------- matmul */
@@ -539,6 +536,7 @@ static bool should_fold(const ag_tensor *t, int other_ndim)
 static ag_tensor *unsafe_view(ag_tensor *r, const int64_t *shape, int n)
 {
 	int64_t stride[AG_MAX_DIMS];
+	ag_shape in = ag_shape_of(r);
 	ag_tensor *v;
 
 	ag_contiguous_strides(shape, n, stride);
@@ -547,11 +545,8 @@ static ag_tensor *unsafe_view(ag_tensor *r, const int64_t *shape, int n)
 		ag_tensor_release(v->base);
 		v->base = NULL;
 	}
-	if (v && ag_ad_view(AG_VIEW_UNSAFE_VIEW, v, r, NULL, 0) < 0) {
-		ag_tensor_release(v);
-		return NULL;
-	}
-	return v;
+	return ag_recorded(v, (ag_call){ .op = AG_OP_UNSAFE_VIEW, .in = &r,
+		.nin = 1, .args = &in, .args_size = sizeof in });
 }
 
 /* The larger operand (transposed if it is the right one) as rows of an

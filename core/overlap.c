@@ -103,11 +103,3 @@ int ag_assert_no_partial_overlap(const ag_tensor *a, const ag_tensor *b)
 		return ag_error(AG_ERR_OVERLAP, "%s", partial_overlap_msg);
 	return 0;
 }
-
-int ag_assert_no_overlap(const ag_tensor *a, const ag_tensor *b)
-{
-	ag_overlap_status s = ag_get_overlap_status(a, b);
-	if (s == AG_OVERLAP_STATUS_PARTIAL || s == AG_OVERLAP_STATUS_FULL)
-		return ag_error(AG_ERR_OVERLAP, "%s", partial_overlap_msg);
-	return 0;
-}

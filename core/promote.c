@@ -41,6 +41,22 @@ ag_dtype ag_promote_types(ag_dtype a, ag_dtype b)
 	return AG_FLOAT32;	/* float32 with a 16-bit one, or f16 with bf16 */
 }
 
+int ag_pointwise_types(ag_op op, ag_dtype common, ag_dtype *compute,
+		       ag_dtype *result)
+{
+	const ag_opinfo *info = ag_op_info(op);
+	ag_dtype ct = common;
+
+	if (info->promote == AG_PROMOTE_INT_TO_FLOAT && !ag_dtype_is_floating(ct))
+		ct = AG_DEFAULT_DTYPE;
+	if (info->dtypes && !(info->dtypes & AG_DT(ct)))
+		return ag_error(AG_ERR_DTYPE, "\"%s\" not implemented for '%s'",
+				info->kernel, ag_dtype_scalar_name(ct));
+	*compute = ct;
+	*result = info->promote == AG_PROMOTE_COMPARE ? AG_BOOL : ct;
+	return 0;
+}
+
 /* "No dtype yet" while folding operands into a tier. */
 #define DT_NONE AG_NDTYPES
 

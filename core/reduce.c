@@ -1,675 +1,42 @@
 /*
  * reduce.c - sum, mean, max, min, argmax, argmin over all elements or over
- * some dims, with PyTorch's dtype rules and error texts.
- *
- * The input's dims split into "kept" dims (one output element each, in
- * row-major order) and "reduced" dims (walked for every output element).
- * The reduced dims are coalesced so the innermost walk is one long strided
- * run; a typed kernel folds each run into an accumulator.  Arg ops walk
- * the reduced dims in their logical order so positions count like
- * PyTorch's flat indices; order-free ops may visit memory in any order.
+ * some dims, with PyTorch's dtype rules and error texts; max/min along a
+ * dim; sum_to_size.  The kernels that fold the elements are fold.c's.
  */
 #include "internal.h"
-#include "derivatives.h"
+#include "record.h"
+#include "fold.h"
 
-#include <math.h>
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
-static const char *const reduce_names[AG_NREDUCE] = {
-	[AG_SUM] = "sum", [AG_MEAN] = "mean", [AG_MAX] = "max",
-	[AG_MIN] = "min", [AG_ARGMAX] = "argmax", [AG_ARGMIN] = "argmin",
+static const ag_op fold_ops[FOLD_COUNT] = {
+	[FOLD_SUM] = AG_OP_SUM, [FOLD_MEAN] = AG_OP_MEAN, [FOLD_MAX] = AG_OP_MAX,
+	[FOLD_MIN] = AG_OP_MIN, [FOLD_ARGMAX] = AG_OP_ARGMAX,
+	[FOLD_ARGMIN] = AG_OP_ARGMIN,
 };
 
-/* ------------------------------------------------------------ accumulator */
-
-typedef struct acc {
-	double s, c;	/* float sum and its Neumaier compensation */
-	uint64_t u;	/* integer sum: unsigned so overflow wraps, as int64 does */
-	double v;	/* float extreme so far */
-	int64_t iv;	/* integer extreme so far */
-	int64_t idx;	/* position of the extreme; -1 before the first value */
-	bool done;	/* a NaN decided a max/min: later values cannot change it */
-} acc;
-
-static void acc_init(acc *a, ag_reduce_op op)
+/* The fold of a reduction op, or FOLD_COUNT for any other op. */
+static fold fold_of(ag_op op)
 {
-	memset(a, 0, sizeof *a);
-	a->idx = -1;
-	a->v = (op == AG_MIN || op == AG_ARGMIN) ? INFINITY : -INFINITY;
-	a->iv = (op == AG_MIN || op == AG_ARGMIN) ? INT64_MAX : INT64_MIN;
+	for (int f = 0; f < FOLD_COUNT; f++)
+		if (fold_ops[f] == op)
+			return (fold)f;
+	return FOLD_COUNT;
 }
 
-/* Neumaier's compensated add: block sums of a long float64 run lose
- * nothing to each other. */
-static void acc_add(acc *a, double x)
-{
-	double t = a->s + x;
-	/* past an inf the correction would be inf - inf = nan: drop it */
-	if (isfinite(t))
-		a->c += fabs(a->s) >= fabs(x) ? (a->s - t) + x : (x - t) + a->s;
-	a->s = t;
-}
-
-/* A run is n elements from p, st bytes apart, at positions pos, pos+1, ... */
-typedef void (*run_fn)(const char *p, int64_t n, int64_t st, int64_t pos,
-		       acc *a);
-
-#define SUM_BLOCK 4096
-
-/* Within a block the order of a double-precision sum does not matter:
- * let the compiler spread it over several vector accumulators. */
-#ifdef _OPENMP
-#define OMP_SIMD_SUM _Pragma("omp simd reduction(+:l) simdlen(8)")
-#define OMP_SIMD _Pragma("omp simd")
-#else
-#define OMP_SIMD_SUM
-#define OMP_SIMD
-#endif
-
-/* Floating kernels work on doubles: exact for every agdb float dtype. */
-#define FLOAT_KERNELS(NAME, T, LOAD, SIMD)					\
-static void sum_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
-		       acc *a)						\
-{									\
-	(void)pos;							\
-	for (int64_t b = 0; b < n; b += SUM_BLOCK) {			\
-		int64_t m = n - b < SUM_BLOCK ? n - b : SUM_BLOCK;	\
-		double l = 0;						\
-		const char *q = p + b * st;				\
-		if (st == (int64_t)sizeof(T)) {				\
-			const T *e = (const T *)q;			\
-			SIMD						\
-			for (int64_t i = 0; i < m; i++)			\
-				l += LOAD(e[i]);			\
-		} else {						\
-			for (int64_t i = 0; i < m; i++)			\
-				l += LOAD(*(const T *)(q + i * st));	\
-		}							\
-		acc_add(a, l);						\
-	}								\
-}									\
-static void max_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
-		       acc *a)						\
-{									\
-	double m = a->v;						\
-	(void)pos;							\
-	if (a->done)							\
-		return;							\
-	for (int64_t i = 0; i < n; i++) {				\
-		double x = LOAD(*(const T *)(p + i * st));		\
-		if (x != x) {						\
-			m = x;						\
-			a->done = true;					\
-			break;						\
-		}							\
-		m = x > m ? x : m;					\
-	}								\
-	a->v = m;							\
-}									\
-static void min_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
-		       acc *a)						\
-{									\
-	double m = a->v;						\
-	(void)pos;							\
-	if (a->done)							\
-		return;							\
-	for (int64_t i = 0; i < n; i++) {				\
-		double x = LOAD(*(const T *)(p + i * st));		\
-		if (x != x) {						\
-			m = x;						\
-			a->done = true;					\
-			break;						\
-		}							\
-		m = x < m ? x : m;					\
-	}								\
-	a->v = m;							\
-}									\
-static void argmax_##NAME(const char *p, int64_t n, int64_t st,	\
-			  int64_t pos, acc *a)				\
-{									\
-	if (a->done)							\
-		return;							\
-	for (int64_t i = 0; i < n; i++) {				\
-		double x = LOAD(*(const T *)(p + i * st));		\
-		if (x != x) {						\
-			a->v = x;					\
-			a->idx = pos + i;				\
-			a->done = true;					\
-			return;						\
-		}							\
-		if (a->idx < 0 || x > a->v) {				\
-			a->v = x;					\
-			a->idx = pos + i;				\
-		}							\
-	}								\
-}									\
-static void argmin_##NAME(const char *p, int64_t n, int64_t st,	\
-			  int64_t pos, acc *a)				\
-{									\
-	if (a->done)							\
-		return;							\
-	for (int64_t i = 0; i < n; i++) {				\
-		double x = LOAD(*(const T *)(p + i * st));		\
-		if (x != x) {						\
-			a->v = x;					\
-			a->idx = pos + i;				\
-			a->done = true;					\
-			return;						\
-		}							\
-		if (a->idx < 0 || x < a->v) {				\
-			a->v = x;					\
-			a->idx = pos + i;				\
-		}							\
-	}								\
-}
-
-/* Integer kernels (int64, bool) keep int64 values: doubles would round
- * int64 values past 2^53. */
-#define INT_KERNELS(NAME, T, LOAD)					\
-static void sum_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
-		       acc *a)						\
-{									\
-	uint64_t u = a->u;						\
-	(void)pos;							\
-	for (int64_t i = 0; i < n; i++)					\
-		u += (uint64_t)(LOAD(*(const T *)(p + i * st)));	\
-	a->u = u;							\
-}									\
-static void max_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
-		       acc *a)						\
-{									\
-	int64_t m = a->iv;						\
-	(void)pos;							\
-	for (int64_t i = 0; i < n; i++) {				\
-		int64_t x = LOAD(*(const T *)(p + i * st));		\
-		m = x > m ? x : m;					\
-	}								\
-	a->iv = m;							\
-}									\
-static void min_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
-		       acc *a)						\
-{									\
-	int64_t m = a->iv;						\
-	(void)pos;							\
-	for (int64_t i = 0; i < n; i++) {				\
-		int64_t x = LOAD(*(const T *)(p + i * st));		\
-		m = x < m ? x : m;					\
-	}								\
-	a->iv = m;							\
-}									\
-static void argmax_##NAME(const char *p, int64_t n, int64_t st,	\
-			  int64_t pos, acc *a)				\
-{									\
-	for (int64_t i = 0; i < n; i++) {				\
-		int64_t x = LOAD(*(const T *)(p + i * st));		\
-		if (a->idx < 0 || x > a->iv) {				\
-			a->iv = x;					\
-			a->idx = pos + i;				\
-		}							\
-	}								\
-}									\
-static void argmin_##NAME(const char *p, int64_t n, int64_t st,	\
-			  int64_t pos, acc *a)				\
-{									\
-	for (int64_t i = 0; i < n; i++) {				\
-		int64_t x = LOAD(*(const T *)(p + i * st));		\
-		if (a->idx < 0 || x < a->iv) {				\
-			a->iv = x;					\
-			a->idx = pos + i;				\
-		}							\
-	}								\
-}
-
-#define LOAD_F32(x) ((double)(x))
-#define LOAD_F64(x) (x)
-#define LOAD_F16(x) ((double)ag_half_to_float(x))
-#define LOAD_BF16(x) ((double)ag_bf16_to_float(x))
-#define LOAD_I64(x) (x)
-#define LOAD_BOOL(x) ((int64_t)((x) != 0))
-
-/* the 16-bit loads call a conversion function: no simd loop for them */
-#define NO_SIMD
-FLOAT_KERNELS(f32, float, LOAD_F32, OMP_SIMD_SUM)
-FLOAT_KERNELS(f64, double, LOAD_F64, OMP_SIMD_SUM)
-FLOAT_KERNELS(f16, uint16_t, LOAD_F16, NO_SIMD)
-FLOAT_KERNELS(bf16, uint16_t, LOAD_BF16, NO_SIMD)
-INT_KERNELS(i64, int64_t, LOAD_I64)
-INT_KERNELS(b8, uint8_t, LOAD_BOOL)
-
-/* Indexed by [dtype][op]; mean walks like sum. */
-#define KERNEL_ROW(NAME) { sum_##NAME, sum_##NAME, max_##NAME, min_##NAME, \
-			   argmax_##NAME, argmin_##NAME }
-static const run_fn kernels[AG_NDTYPES][AG_NREDUCE] = {
-	[AG_FLOAT32] = KERNEL_ROW(f32),
-	[AG_FLOAT64] = KERNEL_ROW(f64),
-	[AG_FLOAT16] = KERNEL_ROW(f16),
-	[AG_BFLOAT16] = KERNEL_ROW(bf16),
-	[AG_INT64] = KERNEL_ROW(i64),
-	[AG_BOOL] = KERNEL_ROW(b8),
-};
-
-/* Folds b (which covers later positions than a) into a. */
-static void acc_merge(acc *a, const acc *b, ag_reduce_op op, bool floating)
-{
-	switch (op) {
-	case AG_SUM:
-	case AG_MEAN:
-		acc_add(a, b->s);
-		a->c += b->c;
-		a->u += b->u;
-		break;
-	case AG_MAX:
-	case AG_MIN:
-		if (floating) {
-			if (a->done)
-				break;
-			if (b->done || (op == AG_MAX ? b->v > a->v : b->v < a->v))
-				a->v = b->v;
-			a->done = b->done;
-		} else if (op == AG_MAX ? b->iv > a->iv : b->iv < a->iv) {
-			a->iv = b->iv;
-		}
-		break;
-	default:	/* arg ops: ties keep the earlier position */
-		if (a->done || b->idx < 0)
-			break;
-		if (a->idx < 0 || b->done ||
-		    (floating ? (op == AG_ARGMAX ? b->v > a->v : b->v < a->v)
-			      : (op == AG_ARGMAX ? b->iv > a->iv : b->iv < a->iv)))
-			*a = *b;
-		break;
-	}
-}
-
-/*
- * Ctrl-C: a run is folded a piece of REDUCE_POLL elements at a time with
- * the interrupt flag polled in between (a multiple of SUM_BLOCK, so the
- * float sums add the same blocks in the same order as in one go); once it
- * is set every loop stops and compute() fails with "interrupted".
- */
-#define REDUCE_POLL ((int64_t)SUM_BLOCK << 8)
-
-static bool run_polled(run_fn run, const char *p, int64_t n, int64_t st,
-		       int64_t pos, acc *a)
-{
-	for (int64_t done = 0; done < n; done += REDUCE_POLL) {
-		int64_t m = n - done < REDUCE_POLL ? n - done : REDUCE_POLL;
-		if (done > 0 && ag_interrupt_pending())
-			return false;
-		run(p + done * st, m, st, pos + done, a);
-	}
-	return true;
-}
-
-/* ----------------------------------------------------------------- plans */
-
-typedef struct plan {
-	ag_reduce_op op;
-	ag_dtype dt;
-	const char *in;			/* element [0, ..., 0] */
-	size_t elsize;
-	int nkeep;
-	int64_t kshape[AG_MAX_DIMS], kstride[AG_MAX_DIMS];	/* elements */
-	int nred;			/* >= 1 */
-	int64_t rshape[AG_MAX_DIMS], rstride[AG_MAX_DIMS];	/* elements */
-	int64_t count;			/* elements reduced into each output */
-	int64_t nout;
-	char *vout;			/* values (dtype vdt), or NULL */
-	ag_dtype vdt;
-	char *iout;			/* int64 positions, or NULL */
-} plan;
-
-static void plan_init(plan *p, ag_reduce_op op, const ag_tensor *t,
-		      const bool *reduced)
-{
-	int order[AG_MAX_DIMS], n = 0;
-
-	memset(p, 0, sizeof *p);
-	p->op = op;
-	p->dt = t->dtype;
-	p->in = ag_data_ptr(t);
-	p->elsize = ag_dtype_size(t->dtype);
-	p->count = 1;
-	p->nout = 1;
-	/* An empty tensor may have huge sizes and strides elsewhere (they
-	 * never meet an element): products saturate, and nothing is merged. */
-	bool empty = ag_numel(t) == 0;
-	for (int d = 0; d < t->ndim; d++) {
-		if (reduced[d]) {
-			if (__builtin_mul_overflow(p->count, t->shape[d], &p->count))
-				p->count = INT64_MAX;
-			if (t->shape[d] != 1 && !empty)
-				order[n++] = d;
-		} else {
-			p->kshape[p->nkeep] = t->shape[d];
-			p->kstride[p->nkeep++] = t->stride[d];
-			if (__builtin_mul_overflow(p->nout, t->shape[d], &p->nout))
-				p->nout = INT64_MAX;
-		}
-	}
-	for (int d = 0; d < t->ndim; d++)
-		if (reduced[d] && t->shape[d] == 0)
-			p->count = 0;
-	/* Order-free ops walk the largest strides outermost (insertion sort,
-	 * stable so equal strides keep their logical order). */
-	if (op != AG_ARGMAX && op != AG_ARGMIN)
-		for (int i = 1; i < n; i++)
-			for (int j = i; j > 0 &&
-			     t->stride[order[j - 1]] < t->stride[order[j]]; j--) {
-				int tmp = order[j];
-				order[j] = order[j - 1];
-				order[j - 1] = tmp;
-			}
-	for (int i = 0; i < n; i++) {
-		int d = order[i], k = p->nred - 1;
-		if (k >= 0 && p->rstride[k] == t->stride[d] * t->shape[d]) {
-			p->rshape[k] *= t->shape[d];
-			p->rstride[k] = t->stride[d];
-		} else {
-			p->rshape[p->nred] = t->shape[d];
-			p->rstride[p->nred++] = t->stride[d];
-		}
-	}
-	if (p->count == 0) {		/* nothing to walk */
-		p->nred = 1;
-		p->rshape[0] = 0;
-		p->rstride[0] = 0;
-	} else if (p->nred == 0) {	/* one element per output */
-		p->nred = 1;
-		p->rshape[0] = 1;
-		p->rstride[0] = 0;
-	}
-}
-
-/* Folds the reduced dims starting at element offset base into a. */
-static void reduce_one(const plan *p, int64_t base, acc *a)
-{
-	run_fn run = kernels[p->dt][p->op];
-	int outer = p->nred - 1;
-	int64_t n = p->rshape[outer];
-	int64_t st = p->rstride[outer] * (int64_t)p->elsize;
-	int64_t idx[AG_MAX_DIMS] = { 0 }, off = base, pos = 0;
-
-	if (n == 0)
-		return;
-	for (;;) {
-		if (!run_polled(run, p->in + off * (int64_t)p->elsize, n, st,
-				pos, a) || ag_interrupt_pending())
-			return;
-		pos += n;
-		int d = outer - 1;
-		for (; d >= 0; d--) {
-			off += p->rstride[d];
-			if (++idx[d] < p->rshape[d])
-				break;
-			off -= p->rstride[d] * p->rshape[d];
-			idx[d] = 0;
-		}
-		if (d < 0)
-			return;
-	}
-}
-
-/* Writes output number o from its accumulator. */
-static void finish_one(const plan *p, int64_t o, const acc *a)
-{
-	bool floating = ag_dtype_is_floating(p->dt);
-	char *v = p->vout ? p->vout + o * (int64_t)ag_dtype_size(p->vdt) : NULL;
-
-	if (p->iout)
-		((int64_t *)p->iout)[o] = a->idx < 0 ? 0 : a->idx;
-	if (!v)
-		return;
-	switch (p->op) {
-	case AG_SUM:
-		if (floating)
-			ag_store(v, p->vdt, a->s + a->c);
-		else
-			ag_store_i64(v, p->vdt, (int64_t)a->u);
-		break;
-	case AG_MEAN:
-		/* PyTorch divides the sum as rounded to the dtype, so a float16
-		 * sum that overflows gives inf, not the exact mean. */
-		ag_store(v, p->vdt, a->s + a->c);
-		ag_store(v, p->vdt, ag_load(v, p->vdt) / (double)p->count);
-		break;
-	default:
-		if (floating)
-			ag_store(v, p->vdt, a->v);
-		else
-			ag_store_i64(v, p->vdt, a->iv);
-		break;
-	}
-}
-
-/* Threads pay off only for big reductions: waking a team costs about as
- * much as summing a few hundred thousand elements, far more on a loaded
- * machine. */
-#define REDUCE_PARALLEL_MIN (1 << 21)
-
-static int64_t thread_count(void)
-{
-#ifdef _OPENMP
-	return omp_get_max_threads();
-#else
-	return 1;
-#endif
-}
-
-/* One output over a long single run: split the run across threads. */
-static void run_split(const plan *p)
-{
-	enum { MAX_PARTS = 64 };
-	acc parts[MAX_PARTS];
-	int64_t n = p->rshape[0], st = p->rstride[0] * (int64_t)p->elsize;
-	int64_t nparts = n / (REDUCE_PARALLEL_MIN / 2), chunk;
-	run_fn run = kernels[p->dt][p->op];
-	bool floating = ag_dtype_is_floating(p->dt);
-
-	if (nparts > thread_count())
-		nparts = thread_count();
-	if (nparts > MAX_PARTS)
-		nparts = MAX_PARTS;
-	chunk = (n + nparts - 1) / nparts;
-#ifdef _OPENMP
-#pragma omp parallel for
-#endif
-	for (int64_t i = 0; i < nparts; i++) {
-		int64_t b = i * chunk, m = n - b < chunk ? n - b : chunk;
-		acc_init(&parts[i], p->op);
-		if (m > 0)
-			run_polled(run, p->in + b * st, m, st, b, &parts[i]);
-	}
-	for (int64_t i = 1; i < nparts; i++)
-		acc_merge(&parts[0], &parts[i], p->op, floating);
-	finish_one(p, 0, &parts[0]);
-}
-
-/* Outputs [begin, end): the odometer over kept dims gives each base. */
-static void run_outputs(const plan *p, int64_t begin, int64_t end)
-{
-	int64_t idx[AG_MAX_DIMS], base = 0, rest = begin;
-
-	for (int d = p->nkeep - 1; d >= 0; d--) {
-		idx[d] = rest % p->kshape[d];
-		rest /= p->kshape[d];
-		base += idx[d] * p->kstride[d];
-	}
-	for (int64_t o = begin; o < end; o++) {
-		acc a;
-		if (ag_interrupt_pending())
-			return;
-		acc_init(&a, p->op);
-		reduce_one(p, base, &a);
-		finish_one(p, o, &a);
-		for (int d = p->nkeep - 1; d >= 0; d--) {
-			base += p->kstride[d];
-			if (++idx[d] < p->kshape[d])
-				break;
-			base -= p->kstride[d] * p->kshape[d];
-			idx[d] = 0;
-		}
-	}
-}
-
-/* ------------------------------------------------- column-wise sums */
-
-/*
- * Sums whose outputs lie closer together in memory than the elements each
- * of them adds up (x.sum(0) of a row-major matrix, a bias gradient): walk
- * the input row by row, adding every row into a block of accumulators,
- * instead of one output at a time down a column.
- */
-enum { VBLOCK = 1024 };
-
-typedef void (*rowadd_fn)(const char *p, int64_t n, int64_t st, void *acc);
-
-#define ROWADD(NAME, T, LOAD, AT, SIMD)					\
-static void rowadd_##NAME(const char *p, int64_t n, int64_t st, void *av) \
-{									\
-	AT *acc = av;							\
-	if (st == (int64_t)sizeof(T)) {					\
-		const T *e = (const T *)p;				\
-		SIMD							\
-		for (int64_t j = 0; j < n; j++)				\
-			acc[j] += (AT)LOAD(e[j]);			\
-	} else {							\
-		for (int64_t j = 0; j < n; j++)				\
-			acc[j] += (AT)LOAD(*(const T *)(p + j * st));	\
-	}								\
-}
-
-ROWADD(f32, float, LOAD_F32, double, OMP_SIMD)
-ROWADD(f64, double, LOAD_F64, double, OMP_SIMD)
-ROWADD(f16, uint16_t, LOAD_F16, double, NO_SIMD)
-ROWADD(bf16, uint16_t, LOAD_BF16, double, NO_SIMD)
-ROWADD(i64, int64_t, LOAD_I64, uint64_t, OMP_SIMD)
-ROWADD(b8, uint8_t, LOAD_BOOL, uint64_t, OMP_SIMD)
-
-static const rowadd_fn rowadds[AG_NDTYPES] = {
-	[AG_FLOAT32] = rowadd_f32, [AG_FLOAT64] = rowadd_f64,
-	[AG_FLOAT16] = rowadd_f16, [AG_BFLOAT16] = rowadd_bf16,
-	[AG_INT64] = rowadd_i64, [AG_BOOL] = rowadd_b8,
-};
-
-static bool columns_fit(const plan *p)
-{
-	if ((p->op != AG_SUM && p->op != AG_MEAN) || p->nkeep == 0 ||
-	    p->count <= 1)
-		return false;
-	int last = p->nkeep - 1;
-	return p->kshape[last] > 1 &&
-	       p->kstride[last] < p->rstride[p->nred - 1];
-}
-
-/* Task t: outputs j0 .. j0 + VBLOCK of the innermost kept dim, in the
- * group t / nblocks of the outer kept dims. */
-static void columns_task(const plan *p, int64_t t, int64_t nblocks)
-{
-	int last = p->nkeep - 1;
-	int64_t kn = p->kshape[last], ks = p->kstride[last];
-	int64_t g = t / nblocks, j0 = (t % nblocks) * VBLOCK;
-	int64_t jb = kn - j0 < VBLOCK ? kn - j0 : VBLOCK;
-	int64_t base = j0 * ks, rest = g, idx[AG_MAX_DIMS] = { 0 };
-	int64_t es = (int64_t)p->elsize;
-	bool floating = ag_dtype_is_floating(p->dt);
-	union { double f[VBLOCK]; uint64_t u[VBLOCK]; } sums;
-	rowadd_fn add = rowadds[p->dt];
-
-	for (int d = last - 1; d >= 0; d--) {
-		base += (rest % p->kshape[d]) * p->kstride[d];
-		rest /= p->kshape[d];
-	}
-	memset(&sums, 0, sizeof sums);
-	for (int64_t off = base, rows = 0;;) {
-		if ((++rows & 1023) == 0 && ag_interrupt_pending())
-			return;
-		add(p->in + off * es, jb, ks * es, &sums);
-		int d = p->nred - 1;
-		for (; d >= 0; d--) {
-			off += p->rstride[d];
-			if (++idx[d] < p->rshape[d])
-				break;
-			off -= p->rstride[d] * p->rshape[d];
-			idx[d] = 0;
-		}
-		if (d < 0)
-			break;
-	}
-	for (int64_t j = 0; j < jb; j++) {
-		acc a;
-		acc_init(&a, p->op);
-		if (floating)
-			a.s = sums.f[j];
-		else
-			a.u = sums.u[j];
-		finish_one(p, g * kn + j0 + j, &a);
-	}
-}
-
-static void run_columns(const plan *p)
-{
-	int64_t kn = p->kshape[p->nkeep - 1];
-	int64_t nblocks = (kn + VBLOCK - 1) / VBLOCK;
-	int64_t ntasks = p->nout / kn * nblocks;
-	bool parallel = thread_count() > 1 && ntasks > 1 &&
-			p->nout * p->count >= REDUCE_PARALLEL_MIN;
-
-#ifdef _OPENMP
-#pragma omp parallel for if (parallel)
-#endif
-	for (int64_t t = 0; t < ntasks; t++)
-		columns_task(p, t, nblocks);
-	(void)parallel;
-}
-
-static void plan_run(const plan *p)
-{
-	int64_t work = p->nout * p->count, nthreads = thread_count();
-
-	if (p->nout == 0)
-		return;
-	if (columns_fit(p)) {
-		run_columns(p);
-		return;
-	}
-	if (p->nout == 1 && p->nred == 1 && nthreads > 1 &&
-	    p->count >= REDUCE_PARALLEL_MIN) {
-		run_split(p);
-		return;
-	}
-	if (p->nout == 1 || nthreads == 1 || work < REDUCE_PARALLEL_MIN) {
-		run_outputs(p, 0, p->nout);
-		return;
-	}
-	int64_t nchunks = nthreads * 4 < p->nout ? nthreads * 4 : p->nout;
-	int64_t chunk = (p->nout + nchunks - 1) / nchunks;
-#ifdef _OPENMP
-#pragma omp parallel for
-#endif
-	for (int64_t i = 0; i < nchunks; i++) {
-		int64_t b = i * chunk, e = b + chunk < p->nout ? b + chunk : p->nout;
-		if (b < e)
-			run_outputs(p, b, e);
-	}
-}
+static const char *fold_name(fold f) { return ag_op_name(fold_ops[f]); }
 
 /* --------------------------------------------------------------- checks */
 
-static bool is_arg(ag_reduce_op op) { return op == AG_ARGMAX || op == AG_ARGMIN; }
-static bool is_extreme(ag_reduce_op op) { return op == AG_MAX || op == AG_MIN; }
+static bool is_arg(fold op) { return op == FOLD_ARGMAX || op == FOLD_ARGMIN; }
+static bool is_extreme(fold op) { return op == FOLD_MAX || op == FOLD_MIN; }
 
-static int check_input(ag_reduce_op op, const ag_tensor *t)
+static int check_input(fold op, const ag_tensor *t)
 {
-	if ((unsigned)op >= AG_NREDUCE)
+	if ((unsigned)op >= FOLD_COUNT)
 		return ag_error(AG_ERR_VALUE, "invalid reduction %d", (int)op);
 	if (!t)
 		return ag_error(AG_ERR_VALUE, "%s(): expected a tensor, got nothing",
-				reduce_names[op]);
-	if (op == AG_MEAN && !ag_dtype_is_floating(t->dtype))
+				fold_name(op));
+	if (op == FOLD_MEAN && !ag_dtype_is_floating(t->dtype))
 		return ag_error(AG_ERR_DTYPE, "mean(): could not infer output "
 				"dtype. Input dtype must be either a floating "
 				"point or complex dtype. Got: %s",
@@ -677,16 +44,16 @@ static int check_input(ag_reduce_op op, const ag_tensor *t)
 	return 0;
 }
 
-static int check_arg_dtype(ag_reduce_op op, const ag_tensor *t)
+static int check_arg_dtype(fold op, const ag_tensor *t)
 {
 	if (is_arg(op) && t->dtype == AG_BOOL)
 		return ag_error(AG_ERR_DTYPE, "\"%s_cpu\" not implemented for '%s'",
-				reduce_names[op], ag_dtype_scalar_name(t->dtype));
+				fold_name(op), ag_dtype_scalar_name(t->dtype));
 	return 0;
 }
 
 /* max/min/argmax/argmin have no value for an empty input. */
-static int check_nonempty_all(ag_reduce_op op, const ag_tensor *t,
+static int check_nonempty_all(fold op, const ag_tensor *t,
 			      const char *name)
 {
 	if (ag_numel(t) != 0 || !(is_extreme(op) || is_arg(op)))
@@ -718,7 +85,7 @@ static int check_dim_nonempty(const char *name, const ag_tensor *t, int d,
  * dim's size while wrapping, and name the dim as the caller wrote it (as
  * torch.amax does); everything else wraps all dims first.
  */
-static int dims_to_mask(ag_reduce_op op, const ag_tensor *t, const int *dims,
+static int dims_to_mask(fold op, const ag_tensor *t, const int *dims,
 			int ndims, const char *name, bool *mask)
 {
 	int d;
@@ -745,9 +112,9 @@ static int dims_to_mask(ag_reduce_op op, const ag_tensor *t, const int *dims,
 
 /* ------------------------------------------------------------- compute */
 
-static ag_dtype value_dtype(ag_reduce_op op, ag_dtype in)
+static ag_dtype value_dtype(fold op, ag_dtype in)
 {
-	if (op == AG_SUM && !ag_dtype_is_floating(in))
+	if (op == FOLD_SUM && !ag_dtype_is_floating(in))
 		return AG_INT64;
 	if (is_arg(op))
 		return AG_INT64;
@@ -768,7 +135,7 @@ static int out_shape(const ag_tensor *t, const bool *mask, bool keepdim,
 }
 
 /* Allocates the outputs and runs the plan; either output may be skipped. */
-static int compute(ag_reduce_op op, ag_tensor *t, const bool *mask,
+static int compute(fold op, ag_tensor *t, const bool *mask,
 		   bool keepdim, ag_tensor **values, ag_tensor **indices)
 {
 	int64_t shape[AG_MAX_DIMS];
@@ -776,9 +143,9 @@ static int compute(ag_reduce_op op, ag_tensor *t, const bool *mask,
 	ag_tensor *v = NULL, *ix = NULL;
 	plan p;
 
-	plan_init(&p, op, t, mask);
+	ag_fold_plan_init(&p, op, t, mask);
 	if (values) {
-		p.vdt = value_dtype(is_arg(op) ? (op == AG_ARGMAX ? AG_MAX : AG_MIN)
+		p.vdt = value_dtype(is_arg(op) ? (op == FOLD_ARGMAX ? FOLD_MAX : FOLD_MIN)
 					       : op, t->dtype);
 		v = ag_tensor_alloc(shape, n, p.vdt);
 		if (!v)
@@ -793,7 +160,7 @@ static int compute(ag_reduce_op op, ag_tensor *t, const bool *mask,
 		}
 		p.iout = ag_data_ptr(ix);
 	}
-	plan_run(&p);
+	ag_fold_plan_run(&p);
 	if (ag_check_interrupt() < 0) {	/* Ctrl-C cut the loops short */
 		ag_tensor_release(v);
 		ag_tensor_release(ix);
@@ -807,7 +174,7 @@ static int compute(ag_reduce_op op, ag_tensor *t, const bool *mask,
 }
 
 /* A single result: values for sum/mean/max/min, positions for arg ops. */
-static ag_tensor *compute_single(ag_reduce_op op, ag_tensor *t,
+static ag_tensor *compute_single(fold op, ag_tensor *t,
 				 const bool *mask, bool keepdim)
 {
 	ag_tensor *r = NULL;
@@ -829,32 +196,33 @@ static void mask_all(const ag_tensor *t, bool *mask)
 /* The autograd record of a finished reduction (trace log, backward node);
  * on failure the result is dropped.  Dims go over as wrapped, ascending
  * and unique; a 0-d input counts as a reduction over everything. */
-static ag_tensor *record(ag_reduce_op op, ag_tensor *r, ag_tensor *t,
+static ag_tensor *record(fold op, ag_tensor *r, ag_tensor *t,
 			 const bool *mask, bool all, bool keepdim)
 {
-	int dims[AG_MAX_DIMS], n = 0;
+	ag_reduce_args a = { .in = ag_shape_of(t), .all = all || t->ndim == 0,
+			     .keepdim = keepdim, .count = 1 };
 
-	if (!r)
-		return NULL;
-	for (int d = 0; d < t->ndim; d++)
-		if (mask[d])
-			dims[n++] = d;
-	if (ag_ad_reduce(op, r, t, all || t->ndim == 0 ? NULL : dims, n,
-			 keepdim) < 0) {
-		ag_tensor_release(r);
-		return NULL;
-	}
-	return r;
+	for (int d = 0; d < t->ndim && !a.all; d++)
+		if (mask[d]) {
+			a.dims[a.ndims++] = d;
+			a.count *= t->shape[d];
+		}
+	if (a.all)
+		a.count = ag_numel(t);
+	/* SumBackward1, MeanBackward1: over dims */
+	return ag_recorded(r, (ag_call){ .op = fold_ops[op], .variant = !a.all,
+		.in = &t, .nin = 1, .args = &a, .args_size = sizeof a });
 }
 
 /* ----------------------------------------------------------- public ops */
 
-ag_tensor *ag_reduce_all(ag_reduce_op op, ag_tensor *t)
+ag_tensor *ag_reduce_all(ag_op reduction, ag_tensor *t)
 {
+	fold op = fold_of(reduction);
 	bool mask[AG_MAX_DIMS];
 
 	if (check_input(op, t) < 0 ||
-	    check_nonempty_all(op, t, reduce_names[op]) < 0 ||
+	    check_nonempty_all(op, t, fold_name(op)) < 0 ||
 	    check_arg_dtype(op, t) < 0)
 		return NULL;
 	mask_all(t, mask);
@@ -862,13 +230,14 @@ ag_tensor *ag_reduce_all(ag_reduce_op op, ag_tensor *t)
 		      false);
 }
 
-ag_tensor *ag_reduce_dims(ag_reduce_op op, ag_tensor *t, const int *dims,
+ag_tensor *ag_reduce_dims(ag_op reduction, ag_tensor *t, const int *dims,
 			  int ndims, bool keepdim)
 {
+	fold op = fold_of(reduction);
 	bool mask[AG_MAX_DIMS];
 	/* extremes over a list of dims are torch.amax / torch.amin */
-	const char *name = op == AG_MAX ? "amax" : op == AG_MIN ? "amin"
-			 : (unsigned)op < AG_NREDUCE ? reduce_names[op] : "";
+	const char *name = op == FOLD_MAX ? "amax" : op == FOLD_MIN ? "amin"
+			 : (unsigned)op < FOLD_COUNT ? fold_name(op) : "";
 
 	if (check_input(op, t) < 0)
 		return NULL;
@@ -914,7 +283,7 @@ ag_tensor *ag_reduce_dims(ag_reduce_op op, ag_tensor *t, const int *dims,
 		      keepdim);
 }
 
-static int extreme_dim(ag_reduce_op op, ag_tensor *t, int dim, bool keepdim,
+static int extreme_dim(fold op, ag_tensor *t, int dim, bool keepdim,
 		       ag_tensor **values, ag_tensor **indices)
 {
 	bool mask[AG_MAX_DIMS] = { false };
@@ -926,17 +295,22 @@ static int extreme_dim(ag_reduce_op op, ag_tensor *t, int dim, bool keepdim,
 		*indices = NULL;
 	if (!values || !indices)
 		return ag_error(AG_ERR_VALUE, "%s(): values and indices must both "
-				"be requested", reduce_names[op]);
+				"be requested", fold_name(op));
 	if (check_input(op, t) < 0 || ag_wrap_dim(dim, t->ndim, &d) < 0 ||
-	    check_dim_nonempty(reduce_names[op], t, d, d) < 0)
+	    check_dim_nonempty(fold_name(op), t, d, d) < 0)
 		return -1;
 	if (t->ndim > 0)
 		mask[d] = true;
-	if (compute(op == AG_MAX ? AG_ARGMAX : AG_ARGMIN, t, mask, keepdim,
+	if (compute(op == FOLD_MAX ? FOLD_ARGMAX : FOLD_ARGMIN, t, mask, keepdim,
 		    values, indices) < 0)
 		return -1;
-	if (ag_ad_minmax_dim(op == AG_MAX, *values, *indices, t, d,
-			     keepdim) < 0) {
+	ag_tensor *outs[2] = { *values, *indices };
+	if (ag_record(&(ag_call){ .op = op == FOLD_MAX ? AG_OP_MAX_DIM
+						      : AG_OP_MIN_DIM,
+		.in = &t, .nin = 1, .out = outs, .nout = 2,
+		.args = &(ag_dim_args){ .dim = d, .keepdim = keepdim,
+					.in = ag_shape_of(t) },
+		.args_size = sizeof(ag_dim_args) }) < 0) {
 		ag_tensor_release(*values);
 		ag_tensor_release(*indices);
 		*values = *indices = NULL;
@@ -948,14 +322,37 @@ static int extreme_dim(ag_reduce_op op, ag_tensor *t, int dim, bool keepdim,
 int ag_max_dim(ag_tensor *t, int dim, bool keepdim, ag_tensor **values,
 	       ag_tensor **indices)
 {
-	return extreme_dim(AG_MAX, t, dim, keepdim, values, indices);
+	return extreme_dim(FOLD_MAX, t, dim, keepdim, values, indices);
 }
 
 int ag_min_dim(ag_tensor *t, int dim, bool keepdim, ag_tensor **values,
 	       ag_tensor **indices)
 {
-	return extreme_dim(AG_MIN, t, dim, keepdim, values, indices);
+	return extreme_dim(FOLD_MIN, t, dim, keepdim, values, indices);
 }
 
-ag_tensor *ag_sum(ag_tensor *t) { return ag_reduce_all(AG_SUM, t); }
-ag_tensor *ag_mean(ag_tensor *t) { return ag_reduce_all(AG_MEAN, t); }
+ag_tensor *ag_sum(ag_tensor *t) { return ag_reduce_all(AG_OP_SUM, t); }
+ag_tensor *ag_mean(ag_tensor *t) { return ag_reduce_all(AG_OP_MEAN, t); }
+
+ag_tensor *ag_sum_to_size(ag_tensor *g, const int64_t *shape, int ndim)
+{
+	int dims[AG_MAX_DIMS], n = 0, lead = g->ndim - ndim;
+	if (lead < 0) {
+		ag_error(AG_ERR_SHAPE, "sum_to_size: size is not expandable to the "
+			 "tensor size");
+		return NULL;
+	}
+	for (int i = 0; i < g->ndim; i++)
+		if (i < lead || (shape[i - lead] == 1 && g->shape[i] != 1))
+			dims[n++] = i;
+	if (n == 0) {
+		ag_tensor_retain(g);
+		return g;
+	}
+	ag_tensor *s = ag_reduce_dims(AG_OP_SUM, g, dims, n, true);
+	if (!s)
+		return NULL;
+	ag_tensor *r = ag_reshape(s, shape, ndim);
+	ag_tensor_release(s);
+	return r;
+}

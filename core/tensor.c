@@ -3,6 +3,7 @@
  * registry, and geometry helpers shared by every op.
  */
 #include "internal.h"
+#include "opargs.h"
 
 #include <stdio.h>
 
@@ -265,4 +266,19 @@ char *ag_shape_str(const int64_t *shape, int ndim, char *buf, size_t n)
 	if (used < n)
 		snprintf(buf + used, n - used, "]");
 	return buf;
+}
+
+ag_shape ag_shape_of(const ag_tensor *t)
+{
+	ag_shape s = { .ndim = t->ndim };
+	memcpy(s.size, t->shape, sizeof s.size);
+	return s;
+}
+
+ag_geometry ag_geometry_of(const ag_tensor *t)
+{
+	ag_geometry g = { .ndim = t->ndim, .offset = t->offset };
+	memcpy(g.shape, t->shape, sizeof g.shape);
+	memcpy(g.stride, t->stride, sizeof g.stride);
+	return g;
 }

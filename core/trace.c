@@ -6,8 +6,7 @@
  * tensor alive.  Where in the Lua source an op ran comes from a provider
  * the binding installs; module scopes are a small stack.
  */
-#include "internal.h"
-#include "autograd.h"
+#include "node.h"
 
 #include <stdio.h>
 
@@ -76,7 +75,7 @@ void ag_trace_pop_scope(void)
 		nscopes--;
 }
 
-uint64_t ag_trace_op(const char *op, ag_tensor *const *in, int n_in,
+uint64_t ag_trace_op(ag_op op, ag_tensor *const *in, int n_in,
 		     ag_tensor *const *out, int n_out, ag_node *node,
 		     bool inplace)
 {
@@ -92,7 +91,12 @@ uint64_t ag_trace_op(const char *op, ag_tensor *const *in, int n_in,
 	memset(ev, 0, sizeof *ev);
 	ev->seq = next_seq++;
 	ev->op = op;
-	ev->grad_fn = node ? node->name : NULL;
+	if (node) {
+		size_t len = strlen(node->name);
+		if (len >= sizeof ev->grad_fn)
+			len = sizeof ev->grad_fn - 1;
+		memcpy(ev->grad_fn, node->name, len);
+	}
 	ev->node_id = node ? node->id : 0;
 	ev->n_in = n_in < AG_TRACE_MAX_IO ? n_in : AG_TRACE_MAX_IO;
 	ev->n_out = n_out < AG_TRACE_MAX_IO ? n_out : AG_TRACE_MAX_IO;
@@ -125,7 +129,14 @@ uint64_t ag_trace_op(const char *op, ag_tensor *const *in, int n_in,
 	return ev->seq;
 }
 
-void ag_trace_failed(const char *op, ag_tensor *const *in, int n_in,
+const char *ag_trace_event_op_name(const ag_trace_event *ev)
+{
+	if (ev->op == AG_OP_FUNCTION && ev->grad_fn[0])
+		return ev->grad_fn;
+	return ag_op_name(ev->op);
+}
+
+void ag_trace_failed(ag_op op, ag_tensor *const *in, int n_in,
 		     ag_tensor *self)
 {
 	uint64_t seq = ag_trace_op(op, in, n_in, &self, 1, NULL, true);

@@ -7,7 +7,7 @@
  * goes through ag_load/ag_store.
  */
 #include "internal.h"
-#include "derivatives.h"
+#include "record.h"
 
 #include <math.h>
 
@@ -19,56 +19,48 @@
 #define SIMD
 #endif
 
-static const char *const unary_names[AG_NUNARY] = {
-	[AG_NEG] = "neg", [AG_ABS] = "abs", [AG_EXP] = "exp", [AG_LOG] = "log",
-	[AG_SQRT] = "sqrt", [AG_SIN] = "sin", [AG_COS] = "cos",
-	[AG_TANH] = "tanh", [AG_SIGMOID] = "sigmoid", [AG_RELU] = "relu",
-};
-_Static_assert(sizeof unary_names / sizeof unary_names[0] == AG_NUNARY,
-	       "unary_names out of sync with ag_unary_op");
-
-const char *ag_unary_name(ag_unary_op op)
+/* The pointwise ops of one input without arguments of their own (clamp
+ * has bounds: it runs on this file's loops but comes in through
+ * ag_clamp). */
+static bool is_unary(ag_op op)
 {
-	return (unsigned)op < AG_NUNARY ? unary_names[op] : "?";
-}
-
-static bool keeps_dtype(ag_unary_op op)
-{
-	return op == AG_NEG || op == AG_ABS || op == AG_RELU;
+	const ag_opinfo *info = ag_op_info(op);
+	return info && info->kind == AG_OPK_POINTWISE && info->nin == 1 &&
+	       !info->args;
 }
 
 /* ----------------------------------------------------------- arithmetic */
 
 /* relu and clamp let NaN through, and keep -0.0, as PyTorch's do. */
 #define DEFINE_FLOAT_UNARY(name, T, EXP, LOG, SQRT, SIN, COS, TANH, FABS) \
-static inline T name(ag_unary_op op, T x)				\
+static inline T name(ag_op op, T x)				\
 {									\
 	switch (op) {							\
-	case AG_NEG: return -x;						\
-	case AG_ABS: return FABS(x);					\
-	case AG_EXP: return EXP(x);					\
-	case AG_LOG: return LOG(x);					\
-	case AG_SQRT: return SQRT(x);					\
-	case AG_SIN: return SIN(x);					\
-	case AG_COS: return COS(x);					\
-	case AG_TANH: return TANH(x);					\
-	case AG_SIGMOID: return 1 / (1 + EXP(-x));			\
-	case AG_RELU: return x < 0 ? 0 : x;				\
+	case AG_OP_NEG: return -x;						\
+	case AG_OP_ABS: return FABS(x);					\
+	case AG_OP_EXP: return EXP(x);					\
+	case AG_OP_LOG: return LOG(x);					\
+	case AG_OP_SQRT: return SQRT(x);					\
+	case AG_OP_SIN: return SIN(x);					\
+	case AG_OP_COS: return COS(x);					\
+	case AG_OP_TANH: return TANH(x);					\
+	case AG_OP_SIGMOID: return 1 / (1 + EXP(-x));			\
+	case AG_OP_RELU: return x < 0 ? 0 : x;				\
 	default: return 0;						\
 	}								\
 }
 DEFINE_FLOAT_UNARY(f32_unary, float, expf, logf, sqrtf, sinf, cosf, tanhf, fabsf)
 DEFINE_FLOAT_UNARY(f64_unary, double, exp, log, sqrt, sin, cos, tanh, fabs)
 
-static int64_t int_unary(ag_unary_op op, int64_t x)
+static int64_t int_unary(ag_op op, int64_t x)
 {
 	/* negation in unsigned arithmetic: INT64_MIN stays put, as in PyTorch */
 	int64_t neg = (int64_t)(0 - (uint64_t)x);
 
 	switch (op) {
-	case AG_NEG: return neg;
-	case AG_ABS: return x < 0 ? neg : x;
-	case AG_RELU: return x < 0 ? 0 : x;
+	case AG_OP_NEG: return neg;
+	case AG_OP_ABS: return x < 0 ? neg : x;
+	case AG_OP_RELU: return x < 0 ? 0 : x;
 	default: return 0;	/* the others compute in a float type */
 	}
 }
@@ -76,7 +68,7 @@ static int64_t int_unary(ag_unary_op op, int64_t x)
 /* ---------------------------------------------------------- inner loops */
 
 typedef struct unary_ctx {
-	ag_unary_op op;
+	ag_op op;
 	ag_dtype compute;
 	ag_dtype dt[2];		/* out, in */
 	bool clamp;		/* op is clamp with the bounds below */
@@ -163,13 +155,13 @@ static void name(char **data, const int64_t *st, int64_t n, void *vctx)	\
 			return;						\
 		}							\
 		switch (c->op) {					\
-		case AG_NEG: SIMD for (int64_t i = 0; i < n; i++) o[i] = -a[i]; return; \
-		case AG_RELU: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] < 0 ? 0 : a[i]; return; \
-		case AG_ABS: SIMD for (int64_t i = 0; i < n; i++) o[i] = OPFN(AG_ABS, a[i]); return; \
-		case AG_SQRT: SIMD for (int64_t i = 0; i < n; i++) o[i] = OPFN(AG_SQRT, a[i]); return; \
-		case AG_EXP: SIMD for (int64_t i = 0; i < n; i++) o[i] = OPFN(AG_EXP, a[i]); return; \
-		case AG_LOG: SIMD for (int64_t i = 0; i < n; i++) o[i] = OPFN(AG_LOG, a[i]); return; \
-		case AG_SIGMOID: SIMD for (int64_t i = 0; i < n; i++) o[i] = OPFN(AG_SIGMOID, a[i]); return; \
+		case AG_OP_NEG: SIMD for (int64_t i = 0; i < n; i++) o[i] = -a[i]; return; \
+		case AG_OP_RELU: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] < 0 ? 0 : a[i]; return; \
+		case AG_OP_ABS: SIMD for (int64_t i = 0; i < n; i++) o[i] = OPFN(AG_OP_ABS, a[i]); return; \
+		case AG_OP_SQRT: SIMD for (int64_t i = 0; i < n; i++) o[i] = OPFN(AG_OP_SQRT, a[i]); return; \
+		case AG_OP_EXP: SIMD for (int64_t i = 0; i < n; i++) o[i] = OPFN(AG_OP_EXP, a[i]); return; \
+		case AG_OP_LOG: SIMD for (int64_t i = 0; i < n; i++) o[i] = OPFN(AG_OP_LOG, a[i]); return; \
+		case AG_OP_SIGMOID: SIMD for (int64_t i = 0; i < n; i++) o[i] = OPFN(AG_OP_SIGMOID, a[i]); return; \
 		default: SIMD for (int64_t i = 0; i < n; i++) o[i] = OPFN(c->op, a[i]); return; \
 		}							\
 	}								\
@@ -184,29 +176,21 @@ DEFINE_TYPED_UNARY(unary_f64, double, f64_unary, clamp_f64)
 
 /* ------------------------------------------------------------- driver */
 
-static int check_unary_dtype(ag_unary_op op, const ag_tensor *a)
+/* The bool inputs PyTorch refuses with a message of their own (the
+ * table's dtype sets cover the rest). */
+static int check_unary_dtype(ag_op op, const ag_tensor *a)
 {
 	if (a->dtype != AG_BOOL)
 		return 0;
-	if (op == AG_NEG)
+	if (op == AG_OP_NEG)
 		return ag_error(AG_ERR_DTYPE,
 			"Negation, the `-` operator, on a bool tensor is not "
 			"supported. If you are trying to invert a mask, use the "
 			"`~` or `logical_not()` operator instead.");
-	if (op == AG_ABS)
-		return ag_error(AG_ERR_DTYPE,
-				"\"abs_cpu\" not implemented for 'Bool'");
-	if (op == AG_RELU)
+	if (op == AG_OP_RELU)
 		return ag_error(AG_ERR_DTYPE,
 				"Boolean inputs not supported for relu");
 	return 0;
-}
-
-static ag_dtype unary_result(ag_unary_op op, ag_dtype in)
-{
-	if (keeps_dtype(op) || ag_dtype_is_floating(in))
-		return in;
-	return AG_DEFAULT_DTYPE;
 }
 
 static int unary_run(ag_tensor *out, ag_tensor *a, unary_ctx *ctx)
@@ -229,24 +213,25 @@ static int unary_run(ag_tensor *out, ag_tensor *a, unary_ctx *ctx)
 }
 
 /* Writes into out when given (then bumps its version), else makes one. */
-static int unary_impl(ag_unary_op op, ag_tensor *out, ag_tensor *a,
+static int unary_impl(ag_op op, ag_tensor *out, ag_tensor *a,
 		      ag_tensor **made)
 {
 	unary_ctx ctx = { .op = op };
+	ag_dtype result;
 
-	if ((unsigned)op >= AG_NUNARY)
+	if (!is_unary(op))
 		return ag_error(AG_ERR_VALUE, "unknown unary op %d", (int)op);
 	if (!a)
 		return ag_error(AG_ERR_VALUE, "%s: expected a tensor, got nothing",
-				ag_unary_name(op));
-	if (check_unary_dtype(op, a) < 0)
+				ag_op_name(op));
+	if (check_unary_dtype(op, a) < 0 ||
+	    ag_pointwise_types(op, a->dtype, &ctx.compute, &result) < 0)
 		return -1;
-	ctx.compute = unary_result(op, a->dtype);
 	if (out) {
 		if (ag_check_elementwise_out(out, a->shape, a->ndim, &a, 1) < 0 ||
-		    ag_check_cast(ctx.compute, out->dtype) < 0)
+		    ag_check_cast(result, out->dtype) < 0)
 			return -1;
-	} else if (!(out = ag_tensor_alloc_like(a, ctx.compute))) {
+	} else if (!(out = ag_tensor_alloc_like(a, result))) {
 		return -1;
 	}
 	if (unary_run(out, a, &ctx) < 0) {
@@ -261,75 +246,53 @@ static int unary_impl(ag_unary_op op, ag_tensor *out, ag_tensor *a,
 	return 0;
 }
 
-ag_tensor *ag_unary(ag_unary_op op, ag_tensor *a)
+ag_tensor *ag_unary(ag_op op, ag_tensor *a)
 {
 	ag_tensor *r = NULL;
 
 	if (unary_impl(op, NULL, a, &r) < 0)
 		return NULL;
-	if (ag_ad_unary(op, r, a) < 0) {
-		ag_tensor_release(r);
-		return NULL;
-	}
-	return r;
+	return ag_recorded(r, (ag_call){ .op = op, .in = &a, .nin = 1 });
 }
 
-/* A copy of self's values before an in-place write, for backward formulas
- * that need them; made without recording. */
-ag_tensor *ag_original_copy(ag_tensor *t)
-{
-	bool prev = ag_set_grad_enabled(false);
-	ag_tensor *c = ag_clone(t);
-	ag_set_grad_enabled(prev);
-	return c;
-}
-
-static int unary_inplace_checked(ag_unary_op op, ag_tensor *a)
+static int unary_inplace_checked(ag_op op, ag_tensor *a)
 {
 	ag_tensor *orig = NULL;
 	int rc;
 
 	if (!a)
 		return ag_error(AG_ERR_VALUE, "%s_: expected a tensor, got nothing",
-				ag_unary_name(op));
-	if (ag_ad_check_inplace(a) < 0)
+				ag_op_name(op));
+	if (ag_check_inplace(a) < 0)
 		return -1;
-	if (ag_ad_unary_inplace_needs_original(op, a) && !(orig = ag_original_copy(a)))
+	if (ag_record_needs_original(op, &a, 1) && !(orig = ag_original_copy(a)))
 		return -1;
 	rc = unary_impl(op, a, a, NULL);
 	if (rc == 0)
-		rc = ag_ad_unary_inplace(op, a, orig);
+		rc = ag_record(&(ag_call){ .op = op, .in = &a, .nin = 1, .out = &a,
+					   .nout = 1, .inplace = true,
+					   .original = orig });
 	ag_tensor_release(orig);
 	return rc;
 }
 
-int ag_check_out_autograd(const char *op, ag_tensor *const *in, int n)
-{
-	if (ag_ad_needed(in, n))
-		return ag_error(AG_ERR_RUNTIME, "%s(): functions with out=... "
-				"arguments don't support automatic "
-				"differentiation, but one of the arguments "
-				"requires grad.", op);
-	return 0;
-}
-
-int ag_unary_out(ag_unary_op op, ag_tensor *out, ag_tensor *a)
+int ag_unary_out(ag_op op, ag_tensor *out, ag_tensor *a)
 {
 	if (!out)
 		return ag_error(AG_ERR_VALUE, "%s: out= expects a tensor",
-				ag_unary_name(op));
+				ag_op_name(op));
 	ag_tensor *in[2] = { a, out };
-	if (ag_check_out_autograd(ag_unary_name(op), in, 2) < 0)
+	if (ag_check_out_autograd(op, in, 2) < 0)
 		return -1;
 	if (unary_impl(op, out, a, NULL) < 0)
 		return -1;
-	ag_trace_op(ag_unary_name(op), &a, 1, &out, 1, NULL, true);
+	ag_trace_op(op, &a, 1, &out, 1, NULL, true);
 	return 0;
 }
 
-ag_tensor *ag_neg(ag_tensor *a) { return ag_unary(AG_NEG, a); }
-ag_tensor *ag_exp(ag_tensor *a) { return ag_unary(AG_EXP, a); }
-ag_tensor *ag_log(ag_tensor *a) { return ag_unary(AG_LOG, a); }
+ag_tensor *ag_neg(ag_tensor *a) { return ag_unary(AG_OP_NEG, a); }
+ag_tensor *ag_exp(ag_tensor *a) { return ag_unary(AG_OP_EXP, a); }
+ag_tensor *ag_log(ag_tensor *a) { return ag_unary(AG_OP_LOG, a); }
 
 /* ---------------------------------------------------------------- clamp */
 
@@ -389,7 +352,7 @@ static int clamp_prepare(ag_tensor *a, double min, double max, unary_ctx *ctx)
 
 ag_tensor *ag_clamp(ag_tensor *a, double min, double max)
 {
-	unary_ctx ctx = { .op = AG_NUNARY };
+	unary_ctx ctx = { .op = AG_OP_CLAMP };
 	ag_tensor *out;
 
 	if (!a) {
@@ -399,17 +362,18 @@ ag_tensor *ag_clamp(ag_tensor *a, double min, double max)
 	if (clamp_prepare(a, min, max, &ctx) < 0)
 		return NULL;
 	out = ag_tensor_alloc_like(a, ctx.compute);
-	if (out && (unary_run(out, a, &ctx) < 0 ||
-		    ag_ad_clamp(out, a, min, max) < 0)) {
+	if (out && unary_run(out, a, &ctx) < 0) {
 		ag_tensor_release(out);
 		return NULL;
 	}
-	return out;
+	return ag_recorded(out, (ag_call){ .op = AG_OP_CLAMP, .in = &a, .nin = 1,
+		.args = &(ag_clamp_args){ min, max },
+		.args_size = sizeof(ag_clamp_args) });
 }
 
 static int clamp_inplace_checked(ag_tensor *a, double min, double max)
 {
-	unary_ctx ctx = { .op = AG_NUNARY };
+	unary_ctx ctx = { .op = AG_OP_CLAMP };
 
 	if (!a)
 		return ag_error(AG_ERR_VALUE, "clamp_: expected a tensor, got nothing");
@@ -421,10 +385,10 @@ static int clamp_inplace_checked(ag_tensor *a, double min, double max)
 				"result type %s can't be cast to the desired output "
 				"type %s", ag_dtype_scalar_name(ctx.compute),
 				clamp_type_name(a->dtype));
-	if (ag_ad_check_inplace(a) < 0)
+	if (ag_check_inplace(a) < 0)
 		return -1;
 	ag_tensor *orig = NULL;
-	if (ag_ad_needed(&a, 1) && ag_dtype_is_floating(a->dtype) &&
+	if (ag_record_needs_original(AG_OP_CLAMP, &a, 1) &&
 	    !(orig = ag_original_copy(a)))
 		return -1;
 	if (unary_run(a, a, &ctx) < 0) {
@@ -432,17 +396,21 @@ static int clamp_inplace_checked(ag_tensor *a, double min, double max)
 		return -1;
 	}
 	ag_bump_version(a);
-	int rc = ag_ad_clamp_inplace(a, orig, min, max);
+	int rc = ag_record(&(ag_call){ .op = AG_OP_CLAMP, .in = &a, .nin = 1,
+				       .out = &a, .nout = 1, .inplace = true,
+				       .original = orig,
+				       .args = &(ag_clamp_args){ min, max },
+				       .args_size = sizeof(ag_clamp_args) });
 	ag_tensor_release(orig);
 	return rc;
 }
 
-int ag_unary_(ag_unary_op op, ag_tensor *a)
+int ag_unary_(ag_op op, ag_tensor *a)
 {
 	int rc = unary_inplace_checked(op, a);
 	if (rc < 0 && a) {
 		ag_tensor *ins_[2] = { a, NULL };
-		ag_trace_failed(ag_unary_name(op), ins_, 2, a);
+		ag_trace_failed(op, ins_, 2, a);
 	}
 	return rc;
 }
@@ -452,7 +420,7 @@ int ag_clamp_(ag_tensor *a, double min, double max)
 	int rc = clamp_inplace_checked(a, min, max);
 	if (rc < 0 && a) {
 		ag_tensor *ins_[2] = { a, NULL };
-		ag_trace_failed("clamp", ins_, 2, a);
+		ag_trace_failed(AG_OP_CLAMP, ins_, 2, a);
 	}
 	return rc;
 }

@@ -3,20 +3,32 @@
  * and version counter, never a copy (reshape copies only when it must).
  */
 #include "internal.h"
-#include "derivatives.h"
+#include "record.h"
 
 #include <stdio.h>
 
 /* Records the view's history (a node when its input requires grad) or
- * drops it when that fails. */
-static ag_tensor *recorded(ag_tensor *out, ag_view_kind kind, ag_tensor *in,
-			   const int64_t *args, int nargs)
+ * drops it when that fails.  Without arguments of its own, a view keeps
+ * its input's shape (what reshape, expand and squeeze give back). */
+static ag_tensor *recorded(ag_tensor *out, ag_op op, ag_tensor *in,
+			   const void *args, size_t size)
 {
-	if (out && ag_ad_view(kind, out, in, args, nargs) < 0) {
-		ag_tensor_release(out);
-		return NULL;
+	ag_shape in_shape = ag_shape_of(in);
+	if (!args && ag_op_info(op)->args) {
+		args = &in_shape;
+		size = sizeof in_shape;
 	}
-	return out;
+	return ag_recorded(out, (ag_call){ .op = op, .in = &in, .nin = 1,
+		.args = args, .args_size = size });
+}
+
+/* slice, select, as_strided: their backward needs both geometries. */
+static ag_tensor *recorded_strided(ag_tensor *out, ag_op op, ag_tensor *in)
+{
+	if (!out)
+		return NULL;
+	ag_strided_args g = { ag_geometry_of(in), ag_geometry_of(out) };
+	return recorded(out, op, in, &g, sizeof g);
 }
 
 /* Resolves one -1 in a requested shape and checks the element count. */
@@ -126,7 +138,7 @@ ag_tensor *ag_view(ag_tensor *t, const int64_t *shape, int ndim)
 		return NULL;
 	}
 	return recorded(ag_tensor_make_view(t, nshape, nstride, ndim, t->offset),
-			AG_VIEW_VIEW, t, NULL, 0);
+			AG_OP_VIEW, t, NULL, 0);
 }
 
 ag_tensor *ag_reshape(ag_tensor *t, const int64_t *shape, int ndim)
@@ -144,7 +156,7 @@ ag_tensor *ag_reshape(ag_tensor *t, const int64_t *shape, int ndim)
 	if (view_strides(t->shape, t->stride, t->ndim, nshape, ndim, nstride))
 		return recorded(ag_tensor_make_view(t, nshape, nstride, ndim,
 						    t->offset),
-				AG_VIEW_RESHAPE_ALIAS, t, NULL, 0);
+				AG_OP_RESHAPE, t, NULL, 0);
 	c = ag_contiguous(t);	/* not viewable, so this copies */
 	if (!c)
 		return NULL;
@@ -156,7 +168,7 @@ ag_tensor *ag_reshape(ag_tensor *t, const int64_t *shape, int ndim)
 		ag_tensor_release(r->base);
 		r->base = NULL;
 	}
-	r = recorded(r, AG_VIEW_UNSAFE_VIEW, c, NULL, 0);
+	r = recorded(r, AG_OP_UNSAFE_VIEW, c, NULL, 0);
 	ag_tensor_release(c);
 	return r;
 }
@@ -210,14 +222,15 @@ ag_tensor *ag_transpose(ag_tensor *t, int d0, int d1)
 		tmp = shape[a]; shape[a] = shape[b]; shape[b] = tmp;
 		tmp = stride[a]; stride[a] = stride[b]; stride[b] = tmp;
 	}
-	int64_t args[2] = { a, b };
+	ag_transpose_args args = { a, b };
 	return recorded(ag_tensor_make_view(t, shape, stride, t->ndim, t->offset),
-			AG_VIEW_TRANSPOSE, t, args, 2);
+			AG_OP_TRANSPOSE, t, &args, sizeof args);
 }
 
 ag_tensor *ag_permute(ag_tensor *t, const int *dims, int ndim)
 {
-	int64_t shape[AG_MAX_DIMS], stride[AG_MAX_DIMS], args[AG_MAX_DIMS];
+	int64_t shape[AG_MAX_DIMS], stride[AG_MAX_DIMS];
+	ag_permute_args args = { .ndims = ndim };
 	bool seen[AG_MAX_DIMS] = { false };
 
 	if (ndim != t->ndim) {
@@ -238,10 +251,10 @@ ag_tensor *ag_permute(ag_tensor *t, const int *dims, int ndim)
 		seen[d] = true;
 		shape[i] = t->shape[d];
 		stride[i] = t->stride[d];
-		args[i] = d;
+		args.dims[i] = d;
 	}
 	return recorded(ag_tensor_make_view(t, shape, stride, ndim, t->offset),
-			AG_VIEW_PERMUTE, t, args, ndim);
+			AG_OP_PERMUTE, t, &args, sizeof args);
 }
 
 ag_tensor *ag_t(ag_tensor *t)
@@ -259,7 +272,7 @@ ag_tensor *ag_t(ag_tensor *t)
 		stride[0] = t->stride[1]; stride[1] = t->stride[0];
 	}
 	return recorded(ag_tensor_make_view(t, shape, stride, t->ndim, t->offset),
-			AG_VIEW_T, t, NULL, 0);
+			AG_OP_T, t, NULL, 0);
 }
 
 ag_tensor *ag_expand(ag_tensor *t, const int64_t *size, int ndim)
@@ -317,7 +330,7 @@ ag_tensor *ag_expand(ag_tensor *t, const int64_t *size, int ndim)
 	if (ag_check_shape(shape, ndim, NULL) < 0)
 		return NULL;
 	return recorded(ag_tensor_make_view(t, shape, stride, ndim, t->offset),
-			AG_VIEW_EXPAND, t, NULL, 0);
+			AG_OP_EXPAND, t, NULL, 0);
 }
 
 ag_tensor *ag_slice(ag_tensor *t, int dim, int64_t start, int64_t end,
@@ -366,9 +379,9 @@ ag_tensor *ag_slice(ag_tensor *t, int dim, int64_t start, int64_t end,
 	    ((shape[d] == 0 || ag_numel(t) == 0) && (uint64_t)offset >
 	     t->storage->nbytes / ag_dtype_size(t->dtype)))
 		offset = t->offset;
-	int64_t args[4] = { d, start, end, step };
-	return recorded(ag_tensor_make_view(t, shape, stride, t->ndim, offset),
-			AG_VIEW_SLICE, t, args, 4);
+	return recorded_strided(ag_tensor_make_view(t, shape, stride, t->ndim,
+						    offset),
+			AG_OP_SLICE, t);
 }
 
 ag_tensor *ag_narrow(ag_tensor *t, int dim, int64_t start, int64_t length)
@@ -435,10 +448,9 @@ ag_tensor *ag_select(ag_tensor *t, int dim, int64_t index)
 	    (ag_numel(t) == 0 &&
 	     (uint64_t)offset > t->storage->nbytes / ag_dtype_size(t->dtype)))
 		offset = t->offset;
-	int64_t args[2] = { d, index };
-	return recorded(ag_tensor_make_view(t, shape, stride, t->ndim - 1,
-					    offset),
-			AG_VIEW_SELECT, t, args, 2);
+	return recorded_strided(ag_tensor_make_view(t, shape, stride, t->ndim - 1,
+						    offset),
+			AG_OP_SELECT, t);
 }
 
 ag_tensor *ag_unsqueeze(ag_tensor *t, int dim)
@@ -467,10 +479,10 @@ ag_tensor *ag_unsqueeze(ag_tensor *t, int dim)
 		stride[i] = t->stride[j];
 		j++;
 	}
-	int64_t arg = d;
+	ag_dim_args arg = { .in = ag_shape_of(t), .dim = d };
 	return recorded(ag_tensor_make_view(t, shape, stride, t->ndim + 1,
 					    t->offset),
-			AG_VIEW_UNSQUEEZE, t, &arg, 1);
+			AG_OP_UNSQUEEZE, t, &arg, sizeof arg);
 }
 
 ag_tensor *ag_squeeze(ag_tensor *t)
@@ -484,7 +496,7 @@ ag_tensor *ag_squeeze(ag_tensor *t)
 			n++;
 		}
 	return recorded(ag_tensor_make_view(t, shape, stride, n, t->offset),
-			AG_VIEW_SQUEEZE, t, NULL, 0);
+			AG_OP_SQUEEZE, t, NULL, 0);
 }
 
 ag_tensor *ag_squeeze_dim(ag_tensor *t, int dim)
@@ -501,9 +513,9 @@ ag_tensor *ag_squeeze_dim(ag_tensor *t, int dim)
 			stride[n] = t->stride[i];
 			n++;
 		}
-	int64_t arg = d;
+	ag_dim_args arg = { .in = ag_shape_of(t), .dim = d };
 	return recorded(ag_tensor_make_view(t, shape, stride, n, t->offset),
-			AG_VIEW_SQUEEZE_DIM, t, &arg, 1);
+			AG_OP_SQUEEZE_DIM, t, &arg, sizeof arg);
 }
 
 /*
@@ -585,24 +597,11 @@ ag_tensor *ag_as_strided(ag_tensor *t, const int64_t *shape,
 			 t->storage->nbytes);
 		return NULL;
 	}
-	return recorded(ag_tensor_make_view(t, shape, stride, ndim, offset),
-			AG_VIEW_AS_STRIDED, t, NULL, 0);
+	return recorded_strided(ag_tensor_make_view(t, shape, stride, ndim,
+						    offset), AG_OP_AS_STRIDED, t);
 }
 
 ag_tensor *ag_alias(ag_tensor *t)
 {
 	return ag_tensor_make_view(t, t->shape, t->stride, t->ndim, t->offset);
-}
-
-/* detach: same storage and version counter, no history, not a view. */
-ag_tensor *ag_detach(ag_tensor *t)
-{
-	ag_tensor *d = ag_tensor_make_view(t, t->shape, t->stride, t->ndim,
-					   t->offset);
-	if (!d)
-		return NULL;
-	ag_tensor_release(d->base);
-	d->base = NULL;
-	ag_ad_detach(d, t);
-	return d;
 }

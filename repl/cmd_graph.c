@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,13 +30,11 @@
 #include "viz.h"
 #include "snapshot.h"
 
-#define MAX_ROOTS 4096
-
 bool repl_ascii_mode;	/* --ascii */
 
 typedef struct graph_req {
-	ag_tensor *roots[MAX_ROOTS];
-	int nroots;
+	ag_tensor **roots;
+	int nroots, caproots;
 	viz_name *names;
 	int nnames;
 	viz_snapshot_options snap;
@@ -43,57 +42,74 @@ typedef struct graph_req {
 	viz_text_options text;
 } graph_req;
 
+static void add_root(lua_State *L, graph_req *r, ag_tensor *t)
+{
+	if (r->nroots == r->caproots) {
+		int cap = r->caproots ? r->caproots * 2 : 64;
+		ag_tensor **nr = realloc(r->roots, sizeof *nr * (size_t)cap);
+		if (!nr)
+			luaL_error(L, "out of memory");
+		r->roots = nr;
+		r->caproots = cap;
+	}
+	r->roots[r->nroots++] = t;
+}
+
+typedef struct named {
+	const char *name;
+	ag_tensor *t;
+} named;
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const named *)a)->name, ((const named *)b)->name);
+}
+
 /* Names of every tensor bound to a global (for labels); with collect set,
  * those tensors are also the roots, in the order of their names. */
 static void collect_globals(lua_State *L, graph_req *r, bool collect)
 {
-	int cap = 64;
-	ag_tensor **found = malloc((size_t)cap * sizeof *found);
-	r->names = malloc((size_t)cap * sizeof *r->names);
-	if (!r->names || !found) {
-		free(found);
+	int cap = 64, n = 0;
+	named *found = malloc((size_t)cap * sizeof *found);
+	if (!found)
 		luaL_error(L, "out of memory");
-	}
 	lua_pushglobaltable(L);
 	lua_pushnil(L);
 	while (lua_next(L, -2)) {
 		ag_tensor *t = lua_type(L, -2) == LUA_TSTRING ? repl_to_tensor(L, -1) : NULL;
 		if (t) {
-			if (r->nnames == cap) {
-				cap *= 2;
-				viz_name *nn = realloc(r->names, (size_t)cap * sizeof *nn);
-				if (nn)
-					r->names = nn;
-				ag_tensor **nf = nn ? realloc(found, (size_t)cap * sizeof *nf) : NULL;
+			if (n == cap) {
+				named *nf = realloc(found, (size_t)cap * 2 * sizeof *nf);
 				if (!nf) {
 					free(found);
-					lua_pop(L, 3);
 					luaL_error(L, "out of memory");
 				}
 				found = nf;
+				cap *= 2;
 			}
 			/* the string stays alive: the global table holds it */
-			r->names[r->nnames].tensor_id = t->id;
-			r->names[r->nnames].name = lua_tostring(L, -2);
-			found[r->nnames] = t;
-			r->nnames++;
+			found[n].name = lua_tostring(L, -2);
+			found[n++].t = t;
 		}
 		lua_pop(L, 1);
 	}
 	lua_pop(L, 1);
-	/* deterministic: sort by name, the tensors along */
-	for (int i = 1; i < r->nnames; i++)
-		for (int j = i; j > 0 && strcmp(r->names[j - 1].name, r->names[j].name) > 0; j--) {
-			viz_name tmp = r->names[j];
-			r->names[j] = r->names[j - 1];
-			r->names[j - 1] = tmp;
-			ag_tensor *tt = found[j];
-			found[j] = found[j - 1];
-			found[j - 1] = tt;
-		}
+	/* deterministic: sorted by name */
+	qsort(found, (size_t)n, sizeof *found, by_name);
+	r->names = malloc(sizeof *r->names * (size_t)(n ? n : 1));
+	if (!r->names) {
+		free(found);
+		luaL_error(L, "out of memory");
+	}
+	for (int i = 0; i < n; i++) {
+		r->names[i].tensor_id = found[i].t->id;
+		r->names[i].name = found[i].name;
+		r->names[i].tensor = found[i].t;
+	}
+	r->nnames = n;
 	if (collect)
-		for (int i = 0; i < r->nnames && r->nroots < MAX_ROOTS; i++)
-			r->roots[r->nroots++] = found[i];
+		for (int i = 0; i < n; i++)
+			add_root(L, r, found[i].t);
 	free(found);
 }
 
@@ -121,7 +137,7 @@ static void collect_roots(lua_State *L, int idx, graph_req *r)
 		return;
 	ag_tensor *t = repl_to_tensor(L, idx);
 	if (t) {
-		r->roots[r->nroots++] = t;
+		add_root(L, r, t);
 		return;
 	}
 	if (!lua_istable(L, idx))
@@ -129,12 +145,12 @@ static void collect_roots(lua_State *L, int idx, graph_req *r)
 			   "Tensors, an expression or nil, got %s",
 			   repl_type_name(L, idx));
 	int n = (int)lua_rawlen(L, idx);
-	for (int i = 1; i <= n && r->nroots < MAX_ROOTS; i++) {
+	for (int i = 1; i <= n; i++) {
 		lua_rawgeti(L, idx, i);
 		ag_tensor *e = repl_to_tensor(L, -1);
 		lua_pop(L, 1);
 		if (e)
-			r->roots[r->nroots++] = e;
+			add_root(L, r, e);
 	}
 }
 
@@ -143,7 +159,9 @@ static int req_gc(lua_State *L)
 {
 	graph_req *r = lua_touserdata(L, 1);
 	free(r->names);
+	free(r->roots);
 	r->names = NULL;
+	r->roots = NULL;
 	return 0;
 }
 
@@ -200,10 +218,13 @@ static lua_Integer opt_integer(lua_State *L, const char *key)
 	int isint;
 	lua_Integer v = lua_tointegerx(L, -1, &isint);
 
-	if (!isint || lua_type(L, -1) != LUA_TNUMBER)
+	if (lua_type(L, -1) != LUA_TNUMBER)
 		luaL_error(L, "agdb.graph: option '%s' must be an integer, got %s",
-			   key, lua_type(L, -1) == LUA_TNUMBER ?
-			   lua_tostring(L, -1) : repl_type_name(L, -1));
+			   key, repl_type_name(L, -1));
+	if (!isint)
+		luaL_error(L, "agdb.graph: option '%s' must be an integer, got %s "
+			   "(number has no integer representation)", key,
+			   lua_tostring(L, -1));
 	return v;
 }
 
@@ -239,10 +260,16 @@ static void read_options(lua_State *L, int kw, graph_req *r)
 	}
 	lua_pop(L, 1);
 	if (repl_kw_get(L, kw, "max_nodes") != LUA_TNIL) {
-		lua_Integer m = opt_integer(L, "max_nodes");
+		lua_Integer m;
+		if (lua_type(L, -1) == LUA_TNUMBER && !lua_isinteger(L, -1) &&
+		    lua_tonumber(L, -1) >= 0x1p63)
+			m = LUA_MAXINTEGER;	/* 1e100, math.huge: no limit */
+		else
+			m = opt_integer(L, "max_nodes");
 		if (m < 1)
 			luaL_error(L, "agdb.graph: max_nodes must be positive");
-		r->snap.max_nodes = (int)m;
+		/* past int's range (2^31, 2^32 + 1) means no limit, never a wrap */
+		r->snap.max_nodes = m > INT_MAX ? INT_MAX : (int)m;
 	}
 	lua_pop(L, 1);
 	r->lay.ascii = repl_kw_bool(L, kw, "ascii", r->lay.ascii, "agdb.graph");
@@ -250,7 +277,58 @@ static void read_options(lua_State *L, int kw, graph_req *r)
 }
 
 /* Line form: ":graph out forward full lr ascii" -- trailing words that
- * name an option are options, the rest is the expression. */
+ * name an option are options, the rest is the expression.  Cuts the
+ * option words off line (in place); each found word goes to its slot. */
+static void split_options(char *line, const char **view, const char **detail,
+			  const char **direction, bool *ascii)
+{
+	for (;;) {
+		size_t n = strlen(line);
+		while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+			line[--n] = '\0';
+		char *sp = strrchr(line, ' ');
+		char *word = sp ? sp + 1 : line;
+		const char **slot = NULL;
+		for (int i = 0; views[i]; i++)
+			if (strcmp(word, views[i]) == 0) slot = view, *slot = views[i];
+		for (int i = 0; details[i]; i++)
+			if (strcmp(word, details[i]) == 0) slot = detail, *slot = details[i];
+		for (int i = 0; directions[i]; i++)
+			if (strcmp(word, directions[i]) == 0) slot = direction, *slot = directions[i];
+		if (strcmp(word, "ascii") == 0)
+			*ascii = true;
+		else if (!slot)
+			break;
+		if (!sp) {
+			line[0] = '\0';
+			break;
+		}
+		*sp = '\0';
+	}
+}
+
+int repl_graph_parse_line(const char *args, char **expr, int *view, int *detail)
+{
+	const char *v = NULL, *d = NULL, *dir = NULL;
+	bool ascii = false;
+	char *line = strdup(args + strspn(args, " \t"));
+	if (!line)
+		return -1;
+	split_options(line, &v, &d, &dir, &ascii);
+	*view = v ? (strcmp(v, "forward") == 0 ? VIZ_VIEW_FORWARD : VIZ_VIEW_BACKWARD) : -1;
+	*detail = -1;
+	for (int i = 0; d && details[i]; i++)
+		if (d == details[i])
+			*detail = i;
+	if (line[0]) {
+		*expr = line;
+	} else {
+		free(line);
+		*expr = NULL;
+	}
+	return 0;
+}
+
 static void parse_line(lua_State *L, int idx, int *kw)
 {
 	if (lua_type(L, idx) != LUA_TSTRING || *kw)
@@ -261,49 +339,35 @@ static void parse_line(lua_State *L, int idx, int *kw)
 	if (!line)
 		luaL_error(L, "out of memory");
 	memcpy(line, s, len + 1);
-	lua_newtable(L);
-	int opts = lua_gettop(L);
-	bool any = false;
-	for (;;) {
-		size_t n = strlen(line);
-		while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t'))
-			line[--n] = '\0';
-		char *sp = strrchr(line, ' ');
-		char *word = sp ? sp + 1 : line;
-		const char *key = NULL;
-		for (int i = 0; views[i]; i++)
-			if (strcmp(word, views[i]) == 0) key = "view";
-		for (int i = 0; details[i]; i++)
-			if (strcmp(word, details[i]) == 0) key = "detail";
-		for (int i = 0; directions[i]; i++)
-			if (strcmp(word, directions[i]) == 0) key = "direction";
-		if (strcmp(word, "ascii") == 0) {
-			lua_pushboolean(L, 1);
-			lua_setfield(L, opts, "ascii");
-			any = true;
-		} else if (key) {
-			lua_pushstring(L, word);
-			lua_setfield(L, opts, key);
-			any = true;
-		} else {
-			break;
-		}
-		if (!sp) {
-			line[0] = '\0';
-			break;
-		}
-		*sp = '\0';
-	}
+	const char *view = NULL, *detail = NULL, *direction = NULL;
+	bool ascii = false;
+	split_options(line, &view, &detail, &direction, &ascii);
 	if (line[0])
 		lua_pushstring(L, line);
 	else
 		lua_pushnil(L);
 	lua_replace(L, idx);
 	free(line);
-	if (any)
-		*kw = opts;
-	else
-		lua_pop(L, 1);
+	if (!view && !detail && !direction && !ascii)
+		return;
+	lua_newtable(L);
+	*kw = lua_gettop(L);
+	if (view) {
+		lua_pushstring(L, view);
+		lua_setfield(L, *kw, "view");
+	}
+	if (detail) {
+		lua_pushstring(L, detail);
+		lua_setfield(L, *kw, "detail");
+	}
+	if (direction) {
+		lua_pushstring(L, direction);
+		lua_setfield(L, *kw, "direction");
+	}
+	if (ascii) {
+		lua_pushboolean(L, 1);
+		lua_setfield(L, *kw, "ascii");
+	}
 }
 
 /* Frees what the request made, then raises core's error (no return); the
@@ -326,6 +390,46 @@ static viz_graph *build(lua_State *L, int idx, int kw, graph_req *r)
 	if (!g)
 		finish_error(L, r, NULL, NULL);
 	return g;
+}
+
+/* ------------------------------------------------------------ live view */
+
+typedef struct live_req {
+	lua_State *L;
+	const char *expr;
+	int ref;
+	int view, max_nodes;
+	viz_graph *g;
+} live_req;
+
+/* Runs protected (repl_protected): a Lua error unwinds from here. */
+static int live_snapshot(void *ud)
+{
+	live_req *q = ud;
+	lua_State *L = q->L;
+	graph_req *r = new_req(L);	/* at the bottom of this call's stack */
+	if (q->expr)
+		lua_pushstring(L, q->expr);
+	else if (q->ref != LUA_NOREF && q->ref != LUA_REFNIL)
+		lua_rawgeti(L, LUA_REGISTRYINDEX, q->ref);
+	else
+		lua_pushnil(L);
+	int idx = lua_gettop(L);
+	read_options(L, 0, r);
+	r->snap.view = q->view == VIZ_VIEW_FORWARD ? VIZ_VIEW_FORWARD : VIZ_VIEW_BACKWARD;
+	r->snap.max_nodes = q->max_nodes;
+	collect_roots(L, idx, r);
+	r->snap.names = r->names;
+	r->snap.nnames = r->nnames;
+	q->g = viz_snapshot(r->roots, r->nroots, &r->snap);
+	return q->g ? 0 : -1;
+}
+
+struct viz_graph *repl_graph_live(lua_State *L, const char *expr, int ref, int view,
+				  int max_nodes, char *err, size_t n)
+{
+	live_req q = { .L = L, .expr = expr, .ref = ref, .view = view, .max_nodes = max_nodes };
+	return repl_protected(L, live_snapshot, &q, err, n) == 0 ? q.g : NULL;
 }
 
 /* agdb.graph([x], [opts]) -> the drawing as a string */

@@ -16,6 +16,8 @@
 static const repl_cmd *const families[] = {
 	repl_cmds_basic,
 	repl_cmds_graph,
+	repl_cmds_image,
+	repl_cmds_tui,
 };
 
 const repl_cmd *repl_cmd_at(size_t i)
@@ -130,13 +132,11 @@ int repl_run_command_line(lua_State *L, const char *line)
 	int base, nargs, status;
 
 	if (cmd == NULL) {
-		fflush(stdout);
 		if (len == 0)
-			fprintf(stderr, "a command name must follow ':' "
-				"(try :help)\n");
+			repl_print_error("a command name must follow ':' (try :help)");
 		else
-			fprintf(stderr, "unknown or ambiguous command ':%.*s' "
-				"(try :help)\n", (int)len, s);
+			repl_print_error("unknown or ambiguous command ':%.*s' (try :help)",
+					 (int)len, s);
 		return LUA_ERRRUN;
 	}
 	base = lua_gettop(L);

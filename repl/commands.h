@@ -35,6 +35,8 @@ typedef struct repl_cmd {
 /* The families. */
 extern const repl_cmd repl_cmds_basic[];
 extern const repl_cmd repl_cmds_graph[];
+extern const repl_cmd repl_cmds_image[];
+extern const repl_cmd repl_cmds_tui[];
 
 /* The i-th command of all families (0-based), NULL past the last. */
 const repl_cmd *repl_cmd_at(size_t i);

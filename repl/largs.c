@@ -8,6 +8,7 @@
 #include "ltorch.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 const char *repl_type_name(lua_State *L, int idx)
@@ -34,6 +35,52 @@ int repl_arg_error(lua_State *L, const char *fname, int arg, const char *what)
 {
 	return luaL_error(L, "%s: argument %d must be %s, got %s", fname, arg,
 			  what, repl_type_name(L, arg));
+}
+
+ag_tensor **repl_check_tensor_list(lua_State *L, int idx, const char *fname,
+				   const char *name, const char *what,
+				   unsigned flags, int *n)
+{
+	char arg[32];
+	lua_Integer i, len = 0;
+	ag_tensor **ts, *one = NULL;
+
+	idx = lua_absindex(L, idx);
+	if (!name) {
+		snprintf(arg, sizeof arg, "argument %d", idx);
+		name = arg;
+	}
+	if ((flags & REPL_LIST_NIL) && lua_isnoneornil(L, idx))
+		len = 0;
+	else if ((flags & REPL_LIST_ONE) && (one = repl_to_tensor(L, idx)))
+		len = 1;
+	else if (lua_type(L, idx) != LUA_TTABLE)
+		luaL_error(L, "%s: %s must be %s, got %s", fname, name, what,
+			   repl_type_name(L, idx));
+	else
+		len = flags & REPL_LIST_HOLES ? (lua_Integer)lua_rawlen(L, idx)
+					      : luaL_len(L, idx);
+	if (len > 1 << 24)
+		luaL_error(L, "%s: too many tensors", fname);
+	ts = lua_newuserdatauv(L, (size_t)(len ? len : 1) * sizeof *ts, 0);
+	if (one) {
+		ts[0] = one;
+		len = 0;
+		*n = 1;
+	}
+	for (i = 1; i <= len; i++) {
+		lua_geti(L, idx, i);
+		ts[i - 1] = repl_to_tensor(L, -1);
+		if (!ts[i - 1] && !((flags & REPL_LIST_HOLES) &&
+				    (lua_isnil(L, -1) || lua_isboolean(L, -1))))
+			luaL_error(L, "%s: %s must be %s, but element %d is %s",
+				   fname, name, what, (int)i,
+				   repl_type_name(L, -1));
+		lua_pop(L, 1);
+	}
+	if (!one)
+		*n = (int)len;
+	return ts;
 }
 
 /* --------------------------------------------------------------- keywords */

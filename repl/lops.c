@@ -37,7 +37,7 @@ static int push_result(lua_State *L, ag_tensor *r, ag_tensor *a, ag_tensor *b)
 
 static int l_unary(lua_State *L)
 {
-	ag_unary_op op = (ag_unary_op)lua_tointeger(L, lua_upvalueindex(1));
+	ag_op op = (ag_op)lua_tointeger(L, lua_upvalueindex(1));
 	ag_tensor *t = repl_check_tensor(L, 1, OP_NAME(L));
 
 	repl_push_tensor(L, ag_unary(op, t));
@@ -46,7 +46,7 @@ static int l_unary(lua_State *L)
 
 static int l_unary_(lua_State *L)
 {
-	ag_unary_op op = (ag_unary_op)lua_tointeger(L, lua_upvalueindex(1));
+	ag_op op = (ag_op)lua_tointeger(L, lua_upvalueindex(1));
 	ag_tensor *t = repl_check_tensor(L, 1, OP_NAME(L));
 
 	if (ag_unary_(op, t) != 0)
@@ -72,14 +72,14 @@ static ag_tensor *apply_alpha(lua_State *L, int kw, ag_tensor *b)
 	return r;
 }
 
-static void check_alpha(lua_State *L, int kw, ag_binary_op op,
+static void check_alpha(lua_State *L, int kw, ag_op op,
 			const char *fname)
 {
 	static const char *const add_keys[] = {"alpha", NULL};
 	static const char *const no_keys[] = {NULL};
 
 	repl_check_keys(L, kw, fname,
-			op == AG_ADD || op == AG_SUB ? add_keys : no_keys);
+			op == AG_OP_ADD || op == AG_OP_SUB ? add_keys : no_keys);
 	if (repl_kw_get(L, kw, "alpha") != LUA_TNIL &&
 	    lua_type(L, -1) != LUA_TNUMBER)
 		luaL_error(L, "%s: keyword 'alpha' must be a number", fname);
@@ -88,7 +88,7 @@ static void check_alpha(lua_State *L, int kw, ag_binary_op op,
 
 static int l_binary(lua_State *L)
 {
-	ag_binary_op op = (ag_binary_op)lua_tointeger(L, lua_upvalueindex(1));
+	ag_op op = (ag_op)lua_tointeger(L, lua_upvalueindex(1));
 	const char *fname = OP_NAME(L);
 	int kw = repl_kwargs(L, 3);
 	ag_tensor *a, *b;
@@ -108,7 +108,7 @@ static int l_binary(lua_State *L)
 
 static int l_binary_(lua_State *L)
 {
-	ag_binary_op op = (ag_binary_op)lua_tointeger(L, lua_upvalueindex(1));
+	ag_op op = (ag_op)lua_tointeger(L, lua_upvalueindex(1));
 	const char *fname = OP_NAME(L);
 	ag_tensor *self = repl_check_tensor(L, 1, fname);
 	int kw = repl_kwargs(L, 3);
@@ -273,7 +273,7 @@ static int reduce_dims(lua_State *L, int idx, int kw, ag_tensor *t,
 	return 1;
 }
 
-static int reduce(lua_State *L, ag_reduce_op op, const char *fname)
+static int reduce(lua_State *L, ag_op op, const char *fname)
 {
 	static const char *const keys[] = {"dim", "keepdim", "dtype", NULL};
 	ag_tensor *t = repl_check_tensor(L, 1, fname);
@@ -304,8 +304,8 @@ static int reduce(lua_State *L, ag_reduce_op op, const char *fname)
 	return 1;
 }
 
-static int l_sum(lua_State *L) { return reduce(L, AG_SUM, "torch.sum"); }
-static int l_mean(lua_State *L) { return reduce(L, AG_MEAN, "torch.mean"); }
+static int l_sum(lua_State *L) { return reduce(L, AG_OP_SUM, "torch.sum"); }
+static int l_mean(lua_State *L) { return reduce(L, AG_OP_MEAN, "torch.mean"); }
 
 /* max/min: over everything, or along one dim giving (values, indices). */
 static int extreme(lua_State *L, bool is_max, const char *fname)
@@ -327,7 +327,7 @@ static int extreme(lua_State *L, bool is_max, const char *fname)
 		keepdim = lua_toboolean(L, 3);
 	if ((lua_isnoneornil(L, 2) || kw == 2) &&
 	    repl_kw_get(L, kw, "dim") == LUA_TNIL) {
-		repl_push_tensor(L, ag_reduce_all(is_max ? AG_MAX : AG_MIN, t));
+		repl_push_tensor(L, ag_reduce_all(is_max ? AG_OP_MAX : AG_OP_MIN, t));
 		return 1;
 	}
 	if (!lua_isnoneornil(L, 2) && kw != 2)
@@ -351,7 +351,7 @@ static int extreme(lua_State *L, bool is_max, const char *fname)
 static int l_max(lua_State *L) { return extreme(L, true, "torch.max"); }
 static int l_min(lua_State *L) { return extreme(L, false, "torch.min"); }
 
-static int arg_extreme(lua_State *L, ag_reduce_op op, const char *fname)
+static int arg_extreme(lua_State *L, ag_op op, const char *fname)
 {
 	static const char *const keys[] = {"dim", "keepdim", NULL};
 	ag_tensor *t = repl_check_tensor(L, 1, fname);
@@ -376,8 +376,8 @@ static int arg_extreme(lua_State *L, ag_reduce_op op, const char *fname)
 	return 1;
 }
 
-static int l_argmax(lua_State *L) { return arg_extreme(L, AG_ARGMAX, "torch.argmax"); }
-static int l_argmin(lua_State *L) { return arg_extreme(L, AG_ARGMIN, "torch.argmin"); }
+static int l_argmax(lua_State *L) { return arg_extreme(L, AG_OP_ARGMAX, "torch.argmax"); }
+static int l_argmin(lua_State *L) { return arg_extreme(L, AG_OP_ARGMIN, "torch.argmin"); }
 
 /* --------------------------------------------------------- matrix products */
 
@@ -399,33 +399,6 @@ static int l_mv(lua_State *L) { return matrix(L, ag_mv, "torch.mv"); }
 
 /* ----------------------------------------------------------------- joining */
 
-/* The tensors of the list at idx, in a GC-owned scratch array pushed on
- * the stack (pointers are borrowed: the list keeps them alive). */
-static ag_tensor **tensor_list(lua_State *L, int idx, const char *fname,
-			       int *n)
-{
-	lua_Integer i, len;
-	ag_tensor **ts;
-
-	if (lua_type(L, idx) != LUA_TTABLE)
-		repl_arg_error(L, fname, idx, "a table of Tensors");
-	len = luaL_len(L, idx);
-	if (len > 1 << 24)
-		luaL_error(L, "%s: too many tensors", fname);
-	ts = lua_newuserdatauv(L, (size_t)(len ? len : 1) * sizeof *ts, 0);
-	for (i = 1; i <= len; i++) {
-		lua_geti(L, idx, i);
-		ts[i - 1] = repl_to_tensor(L, -1);
-		if (!ts[i - 1])
-			luaL_error(L, "%s: argument %d must be a table of Tensors, "
-				   "but element %d is %s", fname, idx, (int)i,
-				   repl_type_name(L, -1));
-		lua_pop(L, 1);
-	}
-	*n = (int)len;
-	return ts;
-}
-
 static int join(lua_State *L, int list, int dimarg, bool stack,
 		const char *fname)
 {
@@ -441,7 +414,8 @@ static int join(lua_State *L, int list, int dimarg, bool stack,
 		lua_getfield(L, kw, "dim");
 		lua_replace(L, dimarg);	/* the dim now sits at dimarg */
 	}
-	ts = tensor_list(L, list, fname, &n);
+	ts = repl_check_tensor_list(L, list, fname, NULL, "a table of Tensors",
+				    0, &n);
 	if (n > 0 && !lua_isnoneornil(L, dimarg))
 		d = repl_check_dim(L, dimarg, ts[0]->ndim, stack ? 1 : 0, fname);
 	repl_push_tensor(L, (stack ? ag_stack : ag_cat)(ts, n, d));
@@ -593,19 +567,21 @@ void repl_register_ops(lua_State *L, bool methods)
 	char buf[64];
 	int op;
 
-	for (op = 0; op < AG_NUNARY; op++) {
-		const char *n = ag_unary_name(op);
-		snprintf(buf, sizeof buf, "torch.%s", n);
-		add_closure(L, n, l_unary, op, buf);
-		snprintf(buf, sizeof buf, "torch.%s_", n);
-		add_closure(L, buf + 6, l_unary_, op, buf);
-	}
-	for (op = 0; op < AG_NBINARY; op++) {
-		const char *n = ag_binary_name(op);
-		snprintf(buf, sizeof buf, "torch.%s", n);
-		add_closure(L, n, l_binary, op, buf);
-		snprintf(buf, sizeof buf, "torch.%s_", n);
-		add_closure(L, buf + 6, l_binary_, op, buf);
+	/* every pointwise op of one or two tensors and nothing else (those
+	 * with arguments of their own, clamp, are bound by hand above) */
+	for (op = 0; op < AG_OP_COUNT; op++) {
+		const ag_opinfo *info = ag_op_info(op);
+		if (info->kind != AG_OPK_POINTWISE || info->args ||
+		    (info->nin != 1 && info->nin != 2))
+			continue;
+		snprintf(buf, sizeof buf, "torch.%s", info->name);
+		add_closure(L, info->name, info->nin == 1 ? l_unary : l_binary,
+			    op, buf);
+		if (!(info->flags & AG_OPF_INPLACE))
+			continue;
+		snprintf(buf, sizeof buf, "torch.%s_", info->name);
+		add_closure(L, buf + 6, info->nin == 1 ? l_unary_ : l_binary_,
+			    op, buf);
 	}
 	luaL_setfuncs(L, common, 0);
 	luaL_setfuncs(L, methods ? method_only : torch_only, 0);
@@ -613,15 +589,15 @@ void repl_register_ops(lua_State *L, bool methods)
 
 void repl_register_arith(lua_State *L)
 {
-	static const struct { const char *meta; ag_binary_op op; } arith[] = {
-		{"__add", AG_ADD}, {"__sub", AG_SUB}, {"__mul", AG_MUL},
-		{"__div", AG_DIV}, {"__pow", AG_POW},
+	static const struct { const char *meta; ag_op op; } arith[] = {
+		{"__add", AG_OP_ADD}, {"__sub", AG_OP_SUB}, {"__mul", AG_OP_MUL},
+		{"__div", AG_OP_DIV}, {"__pow", AG_OP_POW},
 	};
 	char buf[64];
 	size_t i;
 
 	for (i = 0; i < sizeof arith / sizeof arith[0]; i++) {
-		snprintf(buf, sizeof buf, "torch.%s", ag_binary_name(arith[i].op));
+		snprintf(buf, sizeof buf, "torch.%s", ag_op_name(arith[i].op));
 		add_closure(L, arith[i].meta, l_binary, arith[i].op, buf);
 	}
 	lua_pushcfunction(L, l_unm);

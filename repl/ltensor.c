@@ -34,9 +34,9 @@ int repl_core_error(lua_State *L)
 	return lua_error(L);
 }
 
-static void push_cache(lua_State *L)
+void repl_push_weak_cache(lua_State *L, const void *key)
 {
-	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &cache_key) == LUA_TTABLE)
+	if (lua_rawgetp(L, LUA_REGISTRYINDEX, key) == LUA_TTABLE)
 		return;
 	lua_pop(L, 1);
 	lua_newtable(L);
@@ -45,7 +45,7 @@ static void push_cache(lua_State *L)
 	lua_setfield(L, -2, "__mode");
 	lua_setmetatable(L, -2);
 	lua_pushvalue(L, -1);
-	lua_rawsetp(L, LUA_REGISTRYINDEX, &cache_key);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, key);
 }
 
 void repl_push_tensor(lua_State *L, ag_tensor *t)
@@ -54,7 +54,7 @@ void repl_push_tensor(lua_State *L, ag_tensor *t)
 
 	if (!t)
 		repl_core_error(L);
-	push_cache(L);
+	repl_push_weak_cache(L, &cache_key);
 	if (lua_rawgetp(L, -1, t) == LUA_TUSERDATA) {
 		lua_remove(L, -2);
 		ag_tensor_release(t);	/* the box already holds one */
@@ -118,7 +118,7 @@ static int t_close(lua_State *L)
 	tensor_box *box = to_box(L, 1);
 
 	if (box && box->t) {
-		push_cache(L);
+		repl_push_weak_cache(L, &cache_key);
 		lua_pushnil(L);
 		lua_rawsetp(L, -2, box->t);
 		lua_pop(L, 1);
@@ -139,7 +139,7 @@ static int t_tostring(lua_State *L)
 		return 1;
 	}
 	if (ag_grad_fn(box->t)) {
-		lua_pushfstring(L, ", grad_fn=<%s>", ag_grad_fn(box->t)->name);
+		lua_pushfstring(L, ", grad_fn=<%s>", ag_node_name(ag_grad_fn(box->t)));
 		suffix = lua_tostring(L, -1);
 	} else if (box->t->requires_grad) {
 		suffix = ", requires_grad=True";

@@ -840,7 +840,7 @@ static int leak_sentinel_gc(lua_State *L)
 			ag_shape_str(t->shape, t->ndim, buf, sizeof buf),
 			t->refcount, t->requires_grad ? " requires_grad" : "",
 			t->grad_fn ? " grad_fn " : "",
-			t->grad_fn ? t->grad_fn->name : "",
+			t->grad_fn ? ag_node_name(t->grad_fn) : "",
 			t->grad ? " (has .grad)" : "");
 	fflush(stderr);
 	leak_found = true;
@@ -993,5 +993,6 @@ int luaopen_torch(lua_State *L)
 	repl_open_autograd(L);
 	luaL_getmetatable(L, REPL_TENSOR_MT);
 	lua_setfield(L, -2, "Tensor");
+	repl_open_lib(L);
 	return 1;
 }

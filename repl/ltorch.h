@@ -4,7 +4,8 @@
  * luaopen_torch is all the REPL needs.  The rest is shared by the module's
  * own files (ltorch.c: module table, factories, dtypes, Size; ltensor.c: the
  * tensor userdata, fields and methods; lops.c: ops; lindex.c: x[spec];
- * largs.c: argument checking and the 1-based <-> 0-based conversions).
+ * largs.c: argument checking and the 1-based <-> 0-based conversions;
+ * lautograd.c and its parts: autograd).
  *
  * Lua is 1-based: dims and index values are converted at this boundary and
  * nowhere else, so core stays 0-based like PyTorch.
@@ -39,6 +40,10 @@ void repl_open_tensor(lua_State *L);
 /* Adds the non-op tensor functions to the table at the top of the stack;
  * methods adds the method-only ones too (x:float, x:view, ...). */
 void repl_register_tensor_funcs(lua_State *L, bool methods);
+/* Pushes the weak table (registry[key]) that maps a core object to its
+ * userdata, made on first use: one Lua value per object, so `==` is
+ * identity. */
+void repl_push_weak_cache(lua_State *L, const void *key);
 /* t.name / t.name = v for string keys (called from __index/__newindex). */
 int repl_tensor_getfield(lua_State *L);
 int repl_tensor_setfield(lua_State *L);
@@ -55,13 +60,50 @@ const ag_print_options *repl_print_options(void);
 
 /* ------------------------------------------------------------ lautograd.c */
 
-struct ag_node;
-/* Pushes a grad_fn node as a Lua value (nil for NULL). */
-void repl_push_node(lua_State *L, struct ag_node *n);
-/* Adds torch.no_grad & co. and torch.autograd to the torch table on top. */
+/* The autograd half of the module: lautograd.c opens it from its parts
+ * (below).  Adds torch.no_grad & co. and torch.autograd to the torch table
+ * on top. */
 void repl_open_autograd(lua_State *L);
-/* Adds backward, register_hook to the method table on top. */
+/* Adds backward, register_hook, _id to the method table on top. */
 void repl_register_autograd_methods(lua_State *L);
+
+/* ------------------------------------------------------------ llib.c */
+
+/* Adds torch._C (what the Lua library needs from C) and the lazily loaded
+ * Lua parts (torch.nn, torch.optim, ...) to the torch table on top. */
+void repl_open_lib(lua_State *L);
+/* lidx.c: adds read_idx to the table on top (torch._C). */
+void repl_register_files(lua_State *L);
+/* lsafetensors.c: adds safetensors_save/load to torch._C (torch on top). */
+void repl_register_serialization(lua_State *L);
+
+#define REPL_NODE_MT "torch.Node"
+#define REPL_HANDLE_MT "torch.RemovableHandle"
+#define REPL_GRADMODE_MT "torch.GradMode"
+#define REPL_CTX_MT "torch.FunctionCtx"
+
+/* lnode.c: pushes a grad_fn node as a Lua value (nil for NULL). */
+struct ag_node;
+void repl_push_node(lua_State *L, struct ag_node *n);
+struct ag_node *repl_check_node(lua_State *L, int idx);
+void repl_open_nodes(lua_State *L);
+
+/* lhooks.c: the main thread, where hooks and custom backward functions
+ * run; a pcall whose Lua error becomes core's error state (so it unwinds
+ * the engine and is raised again where backward was called). */
+lua_State *repl_main_thread(lua_State *L);
+int repl_call_lua(lua_State *L, int nargs, int nres);
+void repl_open_hooks(lua_State *L);	/* after repl_open_nodes */
+extern const luaL_Reg repl_hook_methods[];
+
+/* lbackward.c, lmodes.c, ltrace.c, lfunction.c */
+extern const luaL_Reg repl_backward_methods[], repl_backward_funcs[];
+void repl_open_modes(lua_State *L);
+extern const luaL_Reg repl_mode_funcs[], repl_anomaly_funcs[];
+void repl_open_trace(lua_State *L);
+extern const luaL_Reg repl_trace_funcs[], repl_trace_methods[];
+void repl_open_functions(lua_State *L);
+extern const luaL_Reg repl_function_funcs[];
 
 /* ------------------------------------------------------------ lops.c */
 
@@ -116,6 +158,17 @@ int repl_wrap_dim(lua_State *L, lua_Integer d, int ndim, int extra);
 /* A Lua index i (1-based, negative from the end) into a dim of `size`
  * -> 0-based; index 0 and out-of-range indices raise Lua-terms errors. */
 int64_t repl_wrap_index(lua_State *L, lua_Integer i, int64_t size, int dim);
+
+/* The tensors of the list at idx, in a scratch array owned by a userdata
+ * pushed on the stack (the list keeps the tensors alive); *n gets the
+ * count.  With REPL_LIST_ONE a single tensor is a list of one, with
+ * REPL_LIST_NIL nil is an empty list, with REPL_LIST_HOLES nil and false
+ * entries are NULL.  Errors say "fname: NAME must be WHAT, ..." (name
+ * NULL: "argument <idx>"). */
+enum { REPL_LIST_ONE = 1, REPL_LIST_NIL = 2, REPL_LIST_HOLES = 4 };
+ag_tensor **repl_check_tensor_list(lua_State *L, int idx, const char *fname,
+				   const char *name, const char *what,
+				   unsigned flags, int *n);
 
 /* A tensor or a number at idx as a new core reference (numbers become
  * wrapped numbers so they count less in type promotion). */

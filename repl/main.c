@@ -6,6 +6,7 @@
 #include <config.h>
 
 #include <limits.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,8 @@ static void print_usage(FILE *f)
 		"               (also after an error, to inspect what it left)\n"
 		"  -l mod       require library 'mod' into global 'mod'\n"
 		"  -l g=mod     require library 'mod' into global 'g'\n"
+		"  --tui        the full-screen viewer (graph beside the prompt),\n"
+		"               also after -e or a script (as -i)\n"
 		"  --plain      plain readline REPL (no full-screen viewer)\n"
 		"  --no-color   no colours (also when NO_COLOR is set)\n"
 		"  --ascii      draw graphs with ASCII characters only\n"
@@ -42,6 +45,8 @@ static void print_usage(FILE *f)
 		"  -            stop handling options and execute stdin\n"
 		"Without a script, agdb is an interactive Lua REPL with the torch\n"
 		"module loaded when stdin is a terminal, and runs stdin otherwise.\n"
+		"On a terminal of at least 80x24 the REPL runs in the viewer: the\n"
+		"graph of what you compute beside the prompt (:tui off leaves it).\n"
 		"At the prompt, :help lists the commands.\n",
 		progname);
 }
@@ -50,13 +55,6 @@ static void print_version(void)
 {
 	printf("agdb %s\n%s\nBLAS: %s\n", PACKAGE_VERSION, LUA_COPYRIGHT,
 	       ag_blas_name());
-}
-
-static void print_banner(void)
-{
-	printf("agdb %s (%s, BLAS: %s) - :help for help, Ctrl-D to quit\n",
-	       PACKAGE_VERSION, LUA_RELEASE, ag_blas_name());
-	fflush(stdout);
 }
 
 /* ------------------------------------------------------------ options */
@@ -87,6 +85,10 @@ static int collect_args(char **argv, int *first)
 			flags |= HAS_V;
 		else if (strcmp(a, "--plain") == 0)
 			repl_opts.plain = true;
+		else if (strcmp(a, "--tui") == 0) {
+			repl_opts.tui = true;
+			flags |= HAS_I;
+		}
 		else if (strcmp(a, "--ascii") == 0)
 			repl_ascii_mode = true;
 		else if (strcmp(a, "--no-color") == 0)
@@ -321,6 +323,10 @@ static int protected_main(lua_State *L)
 
 	bool interactive = (flags & HAS_I) ||
 		(script == m->argc && !(flags & HAS_E) && isatty(STDIN_FILENO));
+	/* the viewer when both ends are a terminal (its size is checked when
+	 * it starts) */
+	bool want_tui = !repl_opts.plain && (repl_opts.tui ||
+		(isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)));
 	repl_signals_init(interactive);
 
 	if (run_options(L, argv, script) != LUA_OK ||
@@ -334,12 +340,10 @@ static int protected_main(lua_State *L)
 	}
 	quit = repl_quit_requested(&m->status);
 	if (!quit && (flags & HAS_I)) {
-		print_banner();
-		m->status = repl_loop(L);
+		m->status = repl_loop(L, want_tui);
 	} else if (!quit && script == m->argc && !(flags & HAS_E)) {
 		if (interactive) {
-			print_banner();
-			m->status = repl_loop(L);
+			m->status = repl_loop(L, want_tui);
 		} else if (run_chunk(L, luaL_loadfile(L, NULL)) != LUA_OK &&
 			   !repl_quit_requested(&m->status)) {
 			m->status = 1;
@@ -351,6 +355,10 @@ static int protected_main(lua_State *L)
 int main(int argc, char **argv)
 {
 	struct main_args m = { argc, argv, 0 };
+
+	/* UTF-8 input for readline and the screen; only the character type:
+	 * numbers keep printing with a '.' whatever the locale. */
+	setlocale(LC_CTYPE, "");
 	lua_State *L = luaL_newstate();
 	int status;
 

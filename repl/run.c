@@ -5,6 +5,7 @@
 #include <config.h>
 
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -309,10 +310,37 @@ int repl_docall(lua_State *L, int narg, int nres)
 	return status;
 }
 
+void (*repl_error_sink)(const char *msg);
+
+static void print_error_text(const char *msg)
+{
+	bool color;
+
+	if (repl_error_sink) {
+		repl_error_sink(msg);
+		return;
+	}
+	color = repl_opts.color && isatty(fileno(stderr));
+	fflush(stdout);
+	fprintf(stderr, "%s%s%s\n", color ? "\033[31m" : "", msg,
+		color ? "\033[0m" : "");
+	fflush(stderr);
+}
+
+void repl_print_error(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	print_error_text(buf);
+}
+
 int repl_report(lua_State *L, int status)
 {
 	const char *msg;
-	bool color;
 
 	if (status == LUA_OK)
 		return status;
@@ -323,13 +351,39 @@ int repl_report(lua_State *L, int status)
 	msg = lua_tostring(L, -1);
 	if (msg == NULL)
 		msg = "(error object is not a string)";
-	color = repl_opts.color && isatty(fileno(stderr));
-	fflush(stdout);
-	fprintf(stderr, "%s%s%s\n", color ? "\033[31m" : "", msg,
-		color ? "\033[0m" : "");
-	fflush(stderr);
+	print_error_text(msg);
 	lua_pop(L, 1);
 	return status;
+}
+
+/* ------------------------------------------------------------ C work */
+
+typedef struct c_work {
+	int (*fn)(void *ud);
+	void *ud;
+} c_work;
+
+static int run_c_work(lua_State *L)
+{
+	c_work *w = lua_touserdata(L, 1);
+	if (w->fn(w->ud) < 0)
+		return luaL_error(L, "%s", ag_error_message());
+	return 0;
+}
+
+int repl_protected(lua_State *L, int (*fn)(void *ud), void *ud, char *err, size_t n)
+{
+	c_work w = { fn, ud };
+	int top = lua_gettop(L);
+	lua_pushcfunction(L, run_c_work);
+	lua_pushlightuserdata(L, &w);
+	int status = repl_docall(L, 1, 0);
+	if (status != LUA_OK) {
+		const char *msg = lua_tostring(L, -1);
+		snprintf(err, n, "%s", msg ? msg : "error");
+	}
+	lua_settop(L, top);
+	return status == LUA_OK ? 0 : -1;
 }
 
 /* ------------------------------------------------------------ printing */

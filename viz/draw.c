@@ -72,7 +72,7 @@ static unsigned seg_style(const viz_layout *l, const lay_seg *s)
 static void label_at_arrow(pen *p, const lay_seg *s, int arrow_m)
 {
 	char buf[96];
-	lay_edge_text(p->l, &p->l->edges[s->edge], buf, sizeof buf);
+	lay_seg_text(p->l, s, buf, sizeof buf);
 	if (!*buf)
 		return;
 	int w = viz_text_width(buf);

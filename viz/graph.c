@@ -7,7 +7,7 @@
 #include <string.h>
 
 static const char *const node_kind_names[VIZ_NODE_NKINDS] = {
-	"tensor", "op", "grad", "module"
+	"tensor", "op", "grad", "module", "hidden"
 };
 static const char *const edge_kind_names[VIZ_EDGE_NKINDS] = {
 	"autograd", "detached", "no_grad", "nondiff"
@@ -120,6 +120,22 @@ int viz_graph_add_edge(viz_graph *g, int from, int to, const viz_edge_info *info
 	e[g->nedges].to = to;
 	e[g->nedges].info = c;
 	return g->nedges++;
+}
+
+int viz_graph_hidden(const viz_graph *g, int *total, int *limit)
+{
+	if (total)
+		*total = g ? g->total : 0;
+	if (limit)
+		*limit = g ? g->limit : 0;
+	return g ? g->hidden : 0;
+}
+
+void viz_graph_set_hidden(viz_graph *g, int hidden, int total, int limit)
+{
+	g->hidden = hidden;
+	g->total = total;
+	g->limit = limit;
 }
 
 int viz_graph_node_count(const viz_graph *g)

@@ -21,6 +21,7 @@ typedef enum viz_node_kind {
 	VIZ_NODE_OP,		/* a forward op from the trace log */
 	VIZ_NODE_GRAD,		/* an autograd node: MulBackward0 ... */
 	VIZ_NODE_MODULE,	/* a module drawn as one box */
+	VIZ_NODE_HIDDEN,	/* stands for the nodes a too-big graph leaves out */
 	VIZ_NODE_NKINDS
 } viz_node_kind;
 
@@ -39,7 +40,8 @@ enum {
 	VIZ_FLAG_PAUSED = 1 << 2,	/* the stepper is paused here */
 	VIZ_FLAG_FAILING = 1 << 3,	/* the op that raised the error */
 	VIZ_FLAG_REQUIRES_GRAD = 1 << 4,
-	VIZ_FLAG_RETAINS_GRAD = 1 << 5
+	VIZ_FLAG_RETAINS_GRAD = 1 << 5,
+	VIZ_FLAG_CONSTANT = 1 << 6	/* a number operand (forward view) */
 };
 
 /* Gradient statistics, from the last backward pass. */
@@ -105,6 +107,19 @@ bool viz_graph_is_collapsed(const viz_graph *g, const char *scope);
 /* Collapse every scope at the given depth (1: "model", 2: "model.fc1");
  * 0 expands everything.  Returns how many scopes are now collapsed. */
 int viz_graph_collapse_depth(viz_graph *g, int depth);
+
+/* A graph too big to draw whole: keep at most max_nodes boxes.  The roots
+ * and the leaves stay (what the user asked about and the inputs whose
+ * .grad backward fills), then the nodes nearest to either end; the rest
+ * become one VIZ_NODE_HIDDEN box wired to the kept nodes they touched,
+ * and the graph remembers how many were left out (viz_graph_hidden).
+ * Returns a new graph (g itself is untouched), or NULL + ag_error.  A
+ * graph that fits comes back as a copy. */
+viz_graph *viz_graph_prune(const viz_graph *g, int max_nodes);
+/* Left out by pruning or by the snapshot: the count (0 when the graph is
+ * whole), with the size of the whole graph and the limit that applied. */
+int viz_graph_hidden(const viz_graph *g, int *total, int *limit);
+void viz_graph_set_hidden(viz_graph *g, int hidden, int total, int limit);
 
 /* Helpers for renderers. */
 const char *viz_node_kind_name(viz_node_kind k);	/* "tensor" */

@@ -163,6 +163,13 @@ static void model_label(viz_layout *l, lay_node *n, const viz_node_info *in,
 	else if (in->flags & VIZ_FLAG_LEAF)
 		strcat(marks, ascii ? "* " : "\u25C6 ");
 
+	if (in->kind == VIZ_NODE_HIDDEN) {
+		/* what a too-big graph leaves out: says how many */
+		add(lb, "%s %s", ascii ? "..." : "\u22EF", in->name ? in->name : "nodes not drawn");
+		if (d != VIZ_DETAIL_COMPACT)
+			add(lb, "raise max_nodes to draw them");
+		return;
+	}
 	const char *name = tensor ? (in->var ? in->var : in->name) : in->name;
 	if (!name || !*name)
 		name = tensor ? "tensor" : viz_node_kind_name(in->kind);
@@ -288,7 +295,10 @@ int lay_label_node(viz_layout *l, lay_node *n, const viz_graph *g)
 	if (in->no_grad_region) { st |= VIZ_STYLE_NOGRAD; l->marks |= LAY_MARK_NOGRAD; }
 	if (n->group >= 0) { st |= VIZ_STYLE_MODULE; l->marks |= LAY_MARK_MODULE; }
 	n->style = st;
-	if (in->flags & (VIZ_FLAG_PAUSED | VIZ_FLAG_FAILING))
+	if (in->kind == VIZ_NODE_HIDDEN) {
+		st |= VIZ_STYLE_DIM;
+		n->border = VIZ_BORDER_DASHED;
+	} else if (in->flags & (VIZ_FLAG_PAUSED | VIZ_FLAG_FAILING))
 		n->border = VIZ_BORDER_HEAVY;
 	else if (n->group >= 0)
 		n->border = VIZ_BORDER_DOUBLE;
@@ -340,4 +350,13 @@ void lay_edge_text(const viz_layout *l, const lay_edge *e, char *buf, size_t n)
 		else
 			snprintf(buf + len, n - len, "%s%s", sep, bar);
 	}
+}
+
+void lay_seg_text(const viz_layout *l, const lay_seg *s, char *buf, size_t n)
+{
+	if (s->shared) {
+		buf[0] = 0;
+		return;
+	}
+	lay_edge_text(l, &l->edges[s->edge], buf, n);
 }

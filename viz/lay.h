@@ -36,7 +36,7 @@ typedef struct lay_edge {	/* an edge between visible nodes */
 	bool reversed;		/* points against the layering (a cycle) */
 	char *label;		/* text at the arrow head (may be NULL) */
 	viz_grad_stats grad;
-	int seg0, nseg;		/* its pieces in lay->segs */
+	int seg_first, seg_last;	/* its first and last piece (lay_edge_path) */
 } lay_edge;
 
 typedef struct lay_seg {	/* a piece of an edge from layer k to k+1 */
@@ -44,7 +44,9 @@ typedef struct lay_seg {	/* a piece of an edge from layer k to k+1 */
 	int edge;
 	int net;		/* routing net that carries it */
 	int port;		/* cross coordinate of the port on `down` */
+	int next;		/* the piece after it on its way down, or -1 */
 	bool first, last;	/* leaves the edge's source / enters its target */
+	bool shared;		/* carries several edges (a bundle's trunk) */
 } lay_seg;
 
 typedef struct lay_net {	/* the pieces leaving one port of one node */
@@ -104,6 +106,7 @@ struct viz_layout {
 	int nbands;
 	int conn_width;		/* wrap: cells a connector label takes */
 	int width, height;
+	int hidden, total, limit;	/* the graph's viz_graph_hidden() */
 	long long crossings, crossings0;
 	unsigned marks;		/* LAY_MARK_* used */
 };
@@ -117,6 +120,14 @@ void lay_edge_text(const viz_layout *l, const lay_edge *e, char *buf, size_t n);
 int lay_label_node(viz_layout *l, lay_node *n, const viz_graph *g);
 /* rank.c: cycle removal, layering, dummy nodes, segments. */
 int lay_rank(viz_layout *l);
+/* The pieces edge e runs through, from its source down to its target:
+ * calls fn for each in order. */
+void lay_edge_path(const viz_layout *l, const lay_edge *e,
+		   void (*fn)(const viz_layout *l, const lay_seg *s, void *ud),
+		   void *ud);
+/* The text by the arrow head of piece s ("" for a bundle's shared piece,
+ * which stands for several edges). */
+void lay_seg_text(const viz_layout *l, const lay_seg *s, char *buf, size_t n);
 /* order.c */
 int lay_adjacency(viz_layout *l);
 void lay_sort_adjacency(viz_layout *l);	/* by position, after ordering */

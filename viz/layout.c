@@ -190,9 +190,12 @@ viz_layout *viz_layout_new(const viz_graph *g, const viz_layout_options *o)
 		return NULL;
 	}
 	l->opt = *o;
-	if (build_nodes(l, g) < 0 || build_edges(l, g) < 0 || lay_rank(l) < 0 ||
-	    lay_adjacency(l) < 0 || lay_order(l) < 0 || lay_place(l) < 0 ||
-	    lay_route(l) < 0) {
+	l->hidden = viz_graph_hidden(g, &l->total, &l->limit);
+	/* Ctrl-C is heard between the phases and inside the long ones. */
+	if (build_nodes(l, g) < 0 || build_edges(l, g) < 0 || ag_check_interrupt() < 0 ||
+	    lay_rank(l) < 0 || lay_adjacency(l) < 0 || ag_check_interrupt() < 0 ||
+	    lay_order(l) < 0 || ag_check_interrupt() < 0 || lay_place(l) < 0 ||
+	    ag_check_interrupt() < 0 || lay_route(l) < 0) {
 		viz_layout_free(l);
 		return NULL;
 	}

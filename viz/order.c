@@ -212,7 +212,7 @@ static long long pair_cross(const viz_layout *l, int u, int v, bool up)
 
 static void transpose(viz_layout *l, int max_passes)
 {
-	for (int pass = 0; pass < max_passes; pass++) {
+	for (int pass = 0; pass < max_passes && !ag_interrupt_pending(); pass++) {
 		bool improved = false;
 		for (int k = 0; k < l->nlayers; k++) {
 			int *L = l->layer[k];
@@ -352,13 +352,18 @@ int lay_order(viz_layout *l)
 	int iters = l->opt.sweeps > 0 ? l->opt.sweeps
 		  : n <= 2000 ? 12 : n <= 20000 ? 6 : 3;
 	int tpasses = n <= 20000 ? 8 : 2;
+	int status = 0;
 	for (int it = 0; it < iters && best_c > 0; it++) {
+		if ((status = ag_check_interrupt()) < 0)
+			break;
 		for (int k = 1; k < l->nlayers; k++)
 			median_layer(l, k, true, &s);
 		transpose(l, tpasses);
 		for (int k = l->nlayers - 2; k >= 0; k--)
 			median_layer(l, k, false, &s);
 		transpose(l, tpasses);
+		if ((status = ag_check_interrupt()) < 0)
+			break;
 		cur = count_all(l, &s);
 		if (cur < best_c) {
 			best_c = cur;
@@ -372,5 +377,5 @@ int lay_order(viz_layout *l)
 	}
 	l->crossings = best_c;
 	free(s.a); free(s.b); free(s.tree); free(s.key); free(s.tmp); free(best);
-	return 0;
+	return status;
 }

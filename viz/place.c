@@ -48,7 +48,7 @@ static void widen_for_ports(viz_layout *l)
 		n->insp = sp;
 		for (int j = l->up_start[v]; j < l->up_start[v + 1] && n->nin > 1; j++) {
 			char buf[96];
-			lay_edge_text(l, &l->edges[l->segs[l->up_seg[j]].edge], buf, sizeof buf);
+			lay_seg_text(l, &l->segs[l->up_seg[j]], buf, sizeof buf);
 			int w = *buf ? (l->opt.direction == VIZ_DIR_TB ? viz_text_width(buf) + 3 : 2) : 0;
 			if (w > n->insp)
 				n->insp = w;
@@ -96,6 +96,25 @@ static void mark_conflicts(const viz_layout *l, bool *marked)
 				k0 = k1;
 			}
 		}
+	}
+}
+
+/* A bundle's trunk (rank.c) must run straight: a piece that branches off
+ * a trunk dummy, or joins one, never takes the trunk's alignment. */
+static void mark_branches(const viz_layout *l, bool *marked)
+{
+	for (int v = l->nvisible; v < l->nnodes; v++) {
+		bool down = false, up = false;
+		for (int j = l->down_start[v]; j < l->down_start[v + 1]; j++)
+			down = down || is_dummy(&l->nodes[l->segs[l->down_seg[j]].down]);
+		for (int j = l->up_start[v]; j < l->up_start[v + 1]; j++)
+			up = up || is_dummy(&l->nodes[l->segs[l->up_seg[j]].up]);
+		for (int j = l->down_start[v]; down && j < l->down_start[v + 1]; j++)
+			if (!is_dummy(&l->nodes[l->segs[l->down_seg[j]].down]))
+				marked[l->down_seg[j]] = true;
+		for (int j = l->up_start[v]; up && j < l->up_start[v + 1]; j++)
+			if (!is_dummy(&l->nodes[l->segs[l->up_seg[j]].up]))
+				marked[l->up_seg[j]] = true;
 	}
 }
 
@@ -237,6 +256,7 @@ int lay_place(viz_layout *l)
 		return ag_error(AG_ERR_NOMEM, "out of memory placing the graph");
 	}
 	mark_conflicts(l, marked);
+	mark_branches(l, marked);
 	int lo[4], hi[4];
 	for (int d = 0; d < 4; d++) {
 		bool down = d < 2, left = d % 2 == 0;

@@ -29,6 +29,10 @@ void viz_text_options_default(viz_text_options *o);	/* legend on, all */
 char *viz_render_text(const viz_layout *l, const viz_text_options *o);
 /* The legend alone: one line per symbol the drawing uses ("" if none). */
 char *viz_render_legend(const viz_layout *l);
+/* When the graph was cut down (viz_graph_prune, max_nodes): one sentence
+ * saying how many nodes are not drawn and how to see them, into buf;
+ * false (and "") when nothing was left out. */
+bool viz_truncation_note(const viz_layout *l, char *buf, size_t n);
 
 /* Graphviz DOT; `dot -Tsvg` accepts it.  l may be NULL (no positions);
  * with a layout, collapsed modules are single nodes and the direction

@@ -11,6 +11,7 @@
 #include "render.h"
 #include "ag.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static void dot_str(viz_sbuf *b, const char *s)
@@ -31,6 +32,10 @@ static void dot_str(viz_sbuf *b, const char *s)
 static void node_attrs(viz_sbuf *b, viz_node_kind kind, unsigned flags,
 		       int no_grad, const viz_grad_stats *g)
 {
+	if (kind == VIZ_NODE_HIDDEN) {
+		sb_puts(b, ", shape=note, style=\"dashed\", color=\"#808080\"");
+		return;
+	}
 	const char *shape = kind == VIZ_NODE_TENSOR ? "box, style=\"rounded" :
 			    kind == VIZ_NODE_MODULE ? "box3d, style=\"solid" : "box, style=\"solid";
 	sb_printf(b, ", shape=%s%s%s\"", shape,
@@ -119,6 +124,15 @@ char *viz_render_dot(const viz_graph *g, const viz_layout *l)
 		  l && l->opt.direction == VIZ_DIR_LR ? "LR" : "TB");
 	sb_puts(&b, "  node [fontname=\"monospace\", fontsize=10];\n"
 		    "  edge [fontname=\"monospace\", fontsize=9];\n");
+	char note[256];
+	if (l ? viz_truncation_note(l, note, sizeof note) : g->hidden > 0) {
+		if (!l)
+			snprintf(note, sizeof note, "%d of %d nodes are not drawn (max_nodes = %d)",
+				 g->hidden, g->total, g->limit);
+		sb_puts(&b, "  labelloc=t;\n  label=");
+		dot_str(&b, note);
+		sb_puts(&b, ";\n");
+	}
 	for (int i = 0; i < g->nnodes; i++) {
 		const viz_node_info *in = &g->nodes[i].info;
 		if (l && l->nodes[l->vis_of[i]].group >= 0)

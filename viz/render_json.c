@@ -78,11 +78,12 @@ static void js_lines(viz_sbuf *b, const lay_node *n)
 static void js_flags(viz_sbuf *b, unsigned f)
 {
 	static const char *const names[] = {
-		"leaf", "parameter", "paused", "failing", "requires_grad", "retains_grad"
+		"leaf", "parameter", "paused", "failing", "requires_grad", "retains_grad",
+		"constant"
 	};
 	sb_putc(b, '[');
 	bool first = true;
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < (int)(sizeof names / sizeof *names); i++)
 		if (f & (1u << i)) {
 			sb_printf(b, "%s\"%s\"", first ? "" : ", ", names[i]);
 			first = false;
@@ -91,29 +92,56 @@ static void js_flags(viz_sbuf *b, unsigned f)
 }
 
 /* The route of an edge as cell coordinates: out of the source port, along
- * each piece's track, into the target port. */
+ * each piece's track, into the target port.  Points on a straight run are
+ * left out (a long edge down a trunk is two points, not one per layer). */
+typedef struct pts {
+	viz_sbuf *b;
+	int n;
+	int x[2], y[2];		/* the last two points written */
+	size_t mark;		/* where the last point starts in b */
+} pts;
+
+static void js_point(pts *p, int x, int y)
+{
+	if (p->n >= 1 && p->x[1] == x && p->y[1] == y)
+		return;
+	if (p->n >= 2 && ((p->x[0] == p->x[1] && p->x[1] == x) ||
+			  (p->y[0] == p->y[1] && p->y[1] == y))) {
+		p->b->len = p->mark;	/* extend the straight run */
+		p->x[1] = x;
+		p->y[1] = y;
+	} else {
+		p->x[0] = p->x[1];
+		p->y[0] = p->y[1];
+		p->x[1] = x;
+		p->y[1] = y;
+		p->n++;
+	}
+	p->mark = p->b->len;
+	sb_printf(p->b, "%s[%d, %d]", p->mark && p->b->s[p->mark - 1] != '[' ? ", " : "", x, y);
+}
+
+static void js_seg_points(const viz_layout *l, const lay_seg *s, void *ud)
+{
+	const lay_net *nt = &l->nets[s->net];
+	const lay_node *up = &l->nodes[s->up];
+	int ch = l->layer_m[nt->chan] + l->layer_ext[nt->chan];
+	int arrow = ch + 1 + l->chan_tracks[nt->chan];
+	int m0 = up->vedge >= 0 ? up->m : up->m + up->ms - 1;
+	js_point(ud, lay_x(l, m0, nt->port), lay_y(l, m0, nt->port));
+	if (nt->track >= 0 && !nt->conn) {
+		int r = ch + 1 + nt->track;
+		js_point(ud, lay_x(l, r, nt->port), lay_y(l, r, nt->port));
+		js_point(ud, lay_x(l, r, s->port), lay_y(l, r, s->port));
+	}
+	js_point(ud, lay_x(l, arrow, s->port), lay_y(l, arrow, s->port));
+}
+
 static void js_points(viz_sbuf *b, const viz_layout *l, const lay_edge *e)
 {
 	sb_putc(b, '[');
-	for (int k = 0; k < e->nseg; k++) {
-		const lay_seg *s = &l->segs[e->seg0 + k];
-		const lay_net *nt = &l->nets[s->net];
-		const lay_node *up = &l->nodes[s->up];
-		int ch = l->layer_m[nt->chan] + l->layer_ext[nt->chan];
-		int arrow = ch + 1 + l->chan_tracks[nt->chan];
-		int pts[4][2], np = 0;
-		int m0 = up->vedge >= 0 ? up->m : up->m + up->ms - 1;
-		pts[np][0] = m0; pts[np++][1] = nt->port;
-		if (nt->track >= 0 && !nt->conn) {
-			int r = ch + 1 + nt->track;
-			pts[np][0] = r; pts[np++][1] = nt->port;
-			pts[np][0] = r; pts[np++][1] = s->port;
-		}
-		pts[np][0] = arrow; pts[np++][1] = s->port;
-		for (int i = 0; i < np; i++)
-			sb_printf(b, "%s[%d, %d]", k || i ? ", " : "",
-				  lay_x(l, pts[i][0], pts[i][1]), lay_y(l, pts[i][0], pts[i][1]));
-	}
+	pts p = { .b = b };
+	lay_edge_path(l, e, js_seg_points, &p);
 	sb_putc(b, ']');
 }
 
@@ -137,6 +165,11 @@ char *viz_render_json(const viz_graph *g, const viz_layout *l)
 			  l->opt.direction == VIZ_DIR_TB ? "TB" : "LR", det[l->opt.detail],
 			  l->width, l->height, l->nlayers, l->crossings);
 	}
+	if (g->hidden > 0)
+		sb_printf(&b, "\"truncated\": {\"hidden\": %d, \"total\": %d, \"max_nodes\": %d},\n",
+			  g->hidden, g->total, g->limit);
+	else
+		sb_puts(&b, "\"truncated\": null,\n");
 	sb_puts(&b, "\"nodes\": [");
 	for (int i = 0; i < g->nnodes; i++) {
 		const viz_node_info *in = &g->nodes[i].info;

@@ -6,6 +6,7 @@
 #include "render.h"
 #include "ag.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define TEXT_STRIP 512			/* rows drawn at a time, */
@@ -50,6 +51,19 @@ static const legend_item items[] = {
 	  "g1 below 1e-6, g4 1e-2 to 1, g7 above 1e4" },
 };
 
+bool viz_truncation_note(const viz_layout *l, char *buf, size_t n)
+{
+	if (!l || l->hidden <= 0) {
+		if (n)
+			buf[0] = 0;
+		return false;
+	}
+	snprintf(buf, n, "%d of %d nodes are not drawn (max_nodes = %d); "
+		 "agdb.graph(x, {max_nodes = %d}) draws them all, or draw a part: :graph EXPR",
+		 l->hidden, l->total, l->limit, l->total);
+	return true;
+}
+
 char *viz_render_legend(const viz_layout *l)
 {
 	if (!l) {
@@ -59,6 +73,9 @@ char *viz_render_legend(const viz_layout *l)
 	viz_sbuf b;
 	sb_init(&b);
 	bool ascii = l->opt.ascii, tb = l->opt.direction == VIZ_DIR_TB;
+	char note[256];
+	if (viz_truncation_note(l, note, sizeof note))
+		sb_printf(&b, "%s  %s\n", ascii ? "..." : "\u22EF", note);
 	if (l->nedges)
 		sb_printf(&b, "%s  data flows along the arrows; backward() sends gradients against them\n",
 			  ascii ? (tb ? "v" : ">") : (tb ? "\u25BC" : "\u25B6"));
@@ -108,6 +125,12 @@ char *viz_render_text(const viz_layout *l, const viz_text_options *o)
 	size_t n = 0;
 	for (int r = y; r < y + h; r += strip) {
 		int rows = y + h - r < strip ? y + h - r : strip;
+		if (ag_check_interrupt() < 0) {
+			viz_canvas_free(cv);
+			free(out);
+			free(leg);
+			return NULL;
+		}
 		viz_canvas_set_origin(cv, x, r);
 		lay_draw(l, cv);
 		n += viz_canvas_text_into(cv, x, r, w, rows, l->opt.ascii, out + n);

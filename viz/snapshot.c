@@ -5,11 +5,13 @@
  * tensor alive.
  */
 #include "snapshot.h"
+#include "vizint.h"
 
 #include "ag.h"
 #include "autograd.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,17 +99,74 @@ static void idmap_free(idmap *m)
 
 /* ------------------------------------------------------------- labels */
 
-static const char *name_of(const viz_snapshot_options *o, uint64_t id)
+/* Names and parameters by tensor id, built once per snapshot (a linear
+ * search per node made a 3-node drawing take seconds with 60,000 named
+ * tensors).  The first name given for an id wins. */
+static idmap name_index, param_index;
+
+static int index_names(const viz_snapshot_options *o)
 {
-	for (int i = 0; i < o->nnames; i++)
-		if (o->names[i].tensor_id == id)
-			return o->names[i].name;
-	return NULL;
+	memset(&name_index, 0, sizeof name_index);
+	memset(&param_index, 0, sizeof param_index);
+	for (int i = 0; i < o->nnames; i++) {
+		if ((i & 4095) == 0 && ag_check_interrupt() < 0)
+			return -1;
+		if (o->names[i].tensor_id && idmap_get(&name_index, o->names[i].tensor_id, -1) < 0 &&
+		    idmap_put(&name_index, o->names[i].tensor_id, i) < 0)
+			return -1;
+	}
+	for (int i = 0; i < o->nparams; i++)
+		if (o->params[i].tensor_id && idmap_put(&param_index, o->params[i].tensor_id, i) < 0)
+			return -1;
+	return 0;
 }
 
+static void free_name_index(void)
+{
+	idmap_free(&name_index);
+	idmap_free(&param_index);
+	memset(&name_index, 0, sizeof name_index);
+	memset(&param_index, 0, sizeof param_index);
+}
+
+static const char *name_of(const viz_snapshot_options *o, uint64_t id)
+{
+	int i = idmap_get(&name_index, id, -1);
+	return i >= 0 ? o->names[i].name : NULL;
+}
+
+/* "[2, 3]" as ag_shape_str writes it, without printf: a snapshot writes
+ * one per node, and printf's cost showed at 10,000 nodes. */
 static void shape_text(char *buf, size_t n, const int64_t *shape, int ndim)
 {
-	ag_shape_str(shape, ndim, buf, n);
+	char tmp[AG_MAX_DIMS * 22 + 4];
+	size_t k = 0;
+	tmp[k++] = '[';
+	for (int d = 0; d < ndim && d < AG_MAX_DIMS; d++) {
+		if (d) {
+			tmp[k++] = ',';
+			tmp[k++] = ' ';
+		}
+		int64_t v = shape[d];
+		char digits[24];
+		int m = 0;
+		uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+		do
+			digits[m++] = (char)('0' + u % 10);
+		while ((u /= 10) > 0);
+		if (v < 0)
+			tmp[k++] = '-';
+		while (m > 0)
+			tmp[k++] = digits[--m];
+	}
+	tmp[k++] = ']';
+	tmp[k] = 0;
+	if (n == 0)
+		return;
+	if (k >= n)
+		k = n - 1;
+	memcpy(buf, tmp, k);
+	buf[k] = 0;
 }
 
 static viz_grad_stats stats_of(const ag_grad_stats *s)
@@ -123,16 +182,19 @@ static viz_grad_stats stats_of(const ag_grad_stats *s)
 	return v;
 }
 
-/* Resolves tensor ids to live tensors through a table built once. */
+/* Resolves tensor ids to live tensors through a table built once, when
+ * first needed (most backward snapshots never need it). */
 typedef struct live_table {
 	idmap map;
 	ag_tensor **list;
 	int n;
+	bool built;
 } live_table;
 
 static int live_build(live_table *lt)
 {
 	memset(lt, 0, sizeof *lt);
+	lt->built = true;
 	size_t n = ag_registry_count();
 	lt->list = calloc(n ? n : 1, sizeof *lt->list);
 	if (!lt->list)
@@ -145,8 +207,10 @@ static int live_build(live_table *lt)
 	return 0;
 }
 
-static ag_tensor *live_find(const live_table *lt, uint64_t id)
+static ag_tensor *live_find(live_table *lt, uint64_t id)
 {
+	if (!lt->built && live_build(lt) < 0)
+		ag_error_clear();	/* out of memory: the tensor counts as gone */
 	int i = idmap_get(&lt->map, id, -1);
 	return i >= 0 ? lt->list[i] : NULL;
 }
@@ -182,11 +246,11 @@ static int add_tensor_node(viz_graph *g, const viz_snapshot_options *o,
 			ag_grad_stats_compute(t->grad, &st);
 			info.grad = stats_of(&st);
 		}
-		for (int i = 0; i < o->nparams; i++)
-			if (o->params[i].tensor_id == id) {
-				info.flags |= VIZ_FLAG_PARAM;
-				info.scope = o->params[i].name;
-			}
+		int p = idmap_get(&param_index, id, -1);
+		if (p >= 0) {
+			info.flags |= VIZ_FLAG_PARAM;
+			info.scope = o->params[p].name;
+		}
 	}
 	return viz_graph_add_node(g, &info);
 }
@@ -200,7 +264,10 @@ typedef struct bw_state {
 	live_table live;
 	idmap var_of_node;	/* node id -> index into o->names + 1 */
 	int count;
+	int max;		/* nodes the walk may add (max_nodes, or no limit
+				   when the walk chose what to draw) */
 	bool truncated;
+	bool walk_chose;	/* too big: the walk chose the nodes (walk_graph) */
 	ag_node **all;		/* every grad node drawn (borrowed) */
 	size_t nall, capall;
 } bw_state;
@@ -208,7 +275,7 @@ typedef struct bw_state {
 /* The Lua name of the tensor that has this node as grad_fn (output 0). */
 static const char *var_for_node(bw_state *s, const ag_node *n)
 {
-	int k = idmap_get(&s->var_of_node, n->id, 0);
+	int k = idmap_get(&s->var_of_node, ag_node_id(n), 0);
 	return k > 0 ? s->o->names[k - 1].name : NULL;
 }
 
@@ -216,31 +283,32 @@ static int visit_node(bw_state *s, ag_node *n);
 
 static int grad_node(bw_state *s, ag_node *n)
 {
-	int v = idmap_get(&s->nodes, n->id, -1);
+	int v = idmap_get(&s->nodes, ag_node_id(n), -1);
 	if (v >= 0)
 		return v;
-	if (s->count >= s->o->max_nodes) {
+	if (s->count >= s->max) {
 		s->truncated = true;
 		return -1;
 	}
-	if (n->variable) {
+	ag_tensor *leaf = ag_node_variable(n);
+	if (leaf) {
 		/* AccumulateGrad: draw the leaf itself */
-		v = add_tensor_node(s->g, s->o, n->variable, n->variable->id,
-				    n->last_stats ? &n->last_stats[0] : NULL);
+		v = add_tensor_node(s->g, s->o, leaf, leaf->id,
+				    ag_node_grad_stats(n, 0));
 	} else {
 		char shape[96] = "";
+		const ag_tensor_meta *out0 = ag_node_output(n, 0);
 		viz_node_info info = { .kind = VIZ_NODE_GRAD, .version = -1,
-				       .ref = n->id };
-		info.name = n->name;
+				       .ref = ag_node_id(n) };
+		info.name = ag_node_name(n);
 		info.var = var_for_node(s, n);
-		if (n->n_outputs > 0) {
-			shape_text(shape, sizeof shape, n->out_meta[0].shape,
-				   n->out_meta[0].ndim);
+		if (out0) {
+			shape_text(shape, sizeof shape, out0->shape, out0->ndim);
 			info.shape = shape;
-			info.dtype = ag_dtype_name(n->out_meta[0].dtype);
+			info.dtype = ag_dtype_name(out0->dtype);
 		}
-		if (n->last_stats)
-			info.grad = stats_of(&n->last_stats[0]);
+		if (ag_node_grad_stats(n, 0))
+			info.grad = stats_of(ag_node_grad_stats(n, 0));
 		if (s->nall == s->capall) {
 			size_t nc = s->capall ? s->capall * 2 : 64;
 			ag_node **na = realloc(s->all, nc * sizeof *na);
@@ -258,7 +326,7 @@ static int grad_node(bw_state *s, ag_node *n)
 	if (v < 0)
 		return -1;
 	s->count++;
-	if (idmap_put(&s->nodes, n->id, v) < 0)
+	if (idmap_put(&s->nodes, ag_node_id(n), v) < 0)
 		return -1;
 	return v;
 }
@@ -270,21 +338,26 @@ static int visit_node(bw_state *s, ag_node *root)
 	ag_node **stack = malloc(cap * sizeof *stack);
 	if (!stack)
 		return ag_error(AG_ERR_NOMEM, "out of memory");
-	if (idmap_get(&s->nodes, root->id, -1) < 0) {
-		if (grad_node(s, root) < 0 && !s->truncated) {
+	if (idmap_get(&s->nodes, ag_node_id(root), -1) < 0) {
+		if (grad_node(s, root) < 0) {
 			free(stack);
-			return -1;
+			return s->truncated ? 0 : -1;	/* no room for it */
 		}
 		stack[top++] = root;
 	}
 	while (top > 0) {
+		if ((s->count & 1023) == 0 && ag_check_interrupt() < 0) {
+			free(stack);
+			return -1;
+		}
 		ag_node *n = stack[--top];
-		int to = idmap_get(&s->nodes, n->id, -1);
-		for (int i = 0; i < n->n_next; i++) {
-			ag_node *c = n->next[i].fn;
+		int to = idmap_get(&s->nodes, ag_node_id(n), -1);
+		for (int i = 0; i < ag_node_next_count(n); i++) {
+			ag_edge next = ag_node_next(n, i);
+			ag_node *c = next.fn;
 			if (!c)
 				continue;
-			bool seen = idmap_get(&s->nodes, c->id, -1) >= 0;
+			bool seen = idmap_get(&s->nodes, ag_node_id(c), -1) >= 0;
 			int from = grad_node(s, c);
 			if (from < 0) {
 				if (s->truncated)
@@ -293,8 +366,8 @@ static int visit_node(bw_state *s, ag_node *root)
 				return -1;
 			}
 			viz_edge_info e = { .kind = VIZ_EDGE_AUTOGRAD };
-			if (c->last_stats && n->next[i].input_nr < c->n_outputs)
-				e.grad = stats_of(&c->last_stats[n->next[i].input_nr]);
+			if (ag_node_grad_stats(c, next.input_nr))
+				e.grad = stats_of(ag_node_grad_stats(c, next.input_nr));
 			if (viz_graph_add_edge(s->g, from, to, &e) < 0) {
 				free(stack);
 				return -1;
@@ -328,6 +401,12 @@ static const ag_trace_event *event_by_seq(uint64_t seq)
 	return ag_trace_get((size_t)(seq - first));
 }
 
+/* A detach: an op of the table's kind CUT that makes a new tensor. */
+static bool is_detach(const ag_trace_event *ev)
+{
+	return ag_op_info(ev->op)->kind == AG_OPK_CUT && !ev->inplace;
+}
+
 /* The detach event that made tensor id, or NULL. */
 static const ag_trace_event *detach_of(uint64_t id)
 {
@@ -335,7 +414,7 @@ static const ag_trace_event *detach_of(uint64_t id)
 	for (size_t i = n; i-- > 0;) {
 		const ag_trace_event *ev = ag_trace_get(i);
 		if (ev->n_out > 0 && ev->out[0] == id)
-			return strcmp(ev->op, "detach") == 0 ? ev : NULL;
+			return is_detach(ev) ? ev : NULL;
 	}
 	return NULL;
 }
@@ -350,17 +429,14 @@ static int add_cut_inputs(bw_state *s, idmap *tensor_nodes)
 	size_t count = s->nall;
 	for (size_t k = 0; k < count; k++) {
 		ag_node *n = s->all[k];
-		int v = idmap_get(&s->nodes, n->id, -1);
+		int v = idmap_get(&s->nodes, ag_node_id(n), -1);
 		if (v < 0)
 			continue;
-		uint64_t seq = n->trace_event;
-		int nnext = n->n_next;
-		const ag_edge *next = n->next;
-		const ag_trace_event *ev = event_by_seq(seq);
+		const ag_trace_event *ev = event_by_seq(ag_node_trace_event(n));
 		if (!ev)
 			continue;
-		for (int j = 0; j < ev->n_in && j < nnext; j++) {
-			if (next[j].fn || !ev->in[j] || ev->in_is_number[j])
+		for (int j = 0; j < ev->n_in && j < ag_node_next_count(n); j++) {
+			if (ag_node_next(n, j).fn || !ev->in[j] || ev->in_is_number[j])
 				continue;
 			uint64_t id = ev->in[j];
 			const ag_trace_event *det = detach_of(id);
@@ -375,12 +451,12 @@ static int add_cut_inputs(bw_state *s, idmap *tensor_nodes)
 					ag_tensor *src = live_find(&s->live, det->in[0]);
 					int from = -1;
 					/* draw where the detached value came from */
-					if (src && src->grad_fn &&
-					    idmap_get(&s->nodes, src->grad_fn->id, -1) < 0 &&
+					if (src && src->grad_fn && !s->walk_chose &&
+					    idmap_get(&s->nodes, ag_node_id(src->grad_fn), -1) < 0 &&
 					    visit_node(s, src->grad_fn) < 0)
 						return -1;
 					if (src && src->grad_fn)
-						from = idmap_get(&s->nodes, src->grad_fn->id, -1);
+						from = idmap_get(&s->nodes, ag_node_id(src->grad_fn), -1);
 					if (from < 0)
 						from = idmap_get(tensor_nodes, det->in[0], -1);
 					if (from >= 0 && viz_graph_add_edge(s->g, from, tv,
@@ -403,7 +479,7 @@ static int add_detach_cuts(bw_state *s, const idmap *tensor_nodes)
 	size_t n = ag_trace_count();
 	for (size_t i = 0; i < n; i++) {
 		const ag_trace_event *ev = ag_trace_get(i);
-		if (strcmp(ev->op, "detach") != 0 || ev->n_in < 1 || ev->n_out < 1)
+		if (!is_detach(ev) || ev->n_in < 1 || ev->n_out < 1)
 			continue;
 		int to = idmap_get(tensor_nodes, ev->out[0], -1);
 		if (to < 0)
@@ -411,7 +487,7 @@ static int add_detach_cuts(bw_state *s, const idmap *tensor_nodes)
 		ag_tensor *src = live_find(&s->live, ev->in[0]);
 		int from = -1;
 		if (src && src->grad_fn)
-			from = idmap_get(&s->nodes, src->grad_fn->id, -1);
+			from = idmap_get(&s->nodes, ag_node_id(src->grad_fn), -1);
 		if (from < 0)
 			from = idmap_get(tensor_nodes, ev->in[0], -1);
 		if (from < 0)
@@ -423,23 +499,207 @@ static int add_detach_cuts(bw_state *s, const idmap *tensor_nodes)
 	return 0;
 }
 
+/* ------------------------------------------------ too big to draw whole
+ *
+ * Before drawing, the grad_fn graph reachable from the roots is walked with
+ * ids and edges only -- cheap even for a million nodes.  When it has more
+ * nodes than max_nodes, prune.c chooses which to draw (the roots, the
+ * leaves, then the nodes nearest to them) and the rest become one box.
+ */
+typedef struct walk {
+	ag_node **node;		/* breadth-first from the roots */
+	ag_tensor **tensor;	/* or a root tensor without history (node NULL) */
+	int n, cap;
+	idmap index;		/* node id -> position in node[] */
+	idmap tindex;		/* tensor id -> position, for those */
+	int *from, *to, *slot;	/* edges: input node -> consumer, next[slot] */
+	int ne, cape;
+	bool *must;		/* a root */
+} walk;
+
+static void walk_free(walk *w)
+{
+	free(w->node);
+	free(w->tensor);
+	idmap_free(&w->index);
+	idmap_free(&w->tindex);
+	free(w->from);
+	free(w->to);
+	free(w->slot);
+	free(w->must);
+}
+
+/* A node (n), or a root tensor without history (t), into the walk. */
+static int walk_add(walk *w, ag_node *n, ag_tensor *t, bool root)
+{
+	idmap *index = n ? &w->index : &w->tindex;
+	uint64_t id = n ? ag_node_id(n) : t->id;
+	int i = idmap_get(index, id, -1);
+	if (i >= 0) {
+		w->must[i] = w->must[i] || root;
+		return i;
+	}
+	if (w->n == w->cap) {
+		int cap = w->cap ? w->cap * 2 : 256;
+		ag_node **nn = realloc(w->node, sizeof *nn * (size_t)cap);
+		if (nn)
+			w->node = nn;
+		ag_tensor **nt = nn ? realloc(w->tensor, sizeof *nt * (size_t)cap) : NULL;
+		if (nt)
+			w->tensor = nt;
+		bool *nm = nt ? realloc(w->must, sizeof *nm * (size_t)cap) : NULL;
+		if (!nm)
+			return ag_error(AG_ERR_NOMEM, "out of memory walking the graph");
+		w->must = nm;
+		w->cap = cap;
+	}
+	if (idmap_put(index, id, w->n) < 0)
+		return -1;
+	w->node[w->n] = n;
+	w->tensor[w->n] = n ? NULL : t;
+	w->must[w->n] = root && n;	/* a tensor alone is the least wanted */
+	return w->n++;
+}
+
+static int walk_edge(walk *w, int from, int to, int slot)
+{
+	if (w->ne == w->cape) {
+		int cap = w->cape ? w->cape * 2 : 256;
+		int *f = realloc(w->from, sizeof *f * (size_t)cap);
+		if (f)
+			w->from = f;
+		int *t = f ? realloc(w->to, sizeof *t * (size_t)cap) : NULL;
+		if (t)
+			w->to = t;
+		int *sl = t ? realloc(w->slot, sizeof *sl * (size_t)cap) : NULL;
+		if (!sl)
+			return ag_error(AG_ERR_NOMEM, "out of memory walking the graph");
+		w->slot = sl;
+		w->cape = cap;
+	}
+	w->from[w->ne] = from;
+	w->to[w->ne] = to;
+	w->slot[w->ne++] = slot;
+	return 0;
+}
+
+static ag_node *root_node(ag_tensor *t)
+{
+	ag_node *n = t ? ag_grad_fn(t) : NULL;
+	if (!n && t)
+		n = ag_tensor_grad_accumulator(t);
+	return n;
+}
+
+static int walk_graph(walk *w, ag_tensor *const *roots, int nroots)
+{
+	for (int i = 0; i < nroots; i++) {
+		ag_node *n = root_node(roots[i]);
+		if (n && walk_add(w, n, NULL, true) < 0)
+			return -1;
+	}
+	for (int i = 0; i < nroots; i++)
+		if (roots[i] && !root_node(roots[i]) && walk_add(w, NULL, roots[i], true) < 0)
+			return -1;
+	for (int q = 0; q < w->n; q++) {
+		if ((q & 4095) == 0 && ag_check_interrupt() < 0)
+			return -1;
+		ag_node *n = w->node[q];
+		int nnext = n ? ag_node_next_count(n) : 0;
+		for (int j = 0; j < nnext; j++) {
+			ag_node *c = ag_node_next(n, j).fn;
+			if (!c)
+				continue;
+			int k = walk_add(w, c, NULL, false);
+			if (k < 0 || walk_edge(w, k, q, j) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* Draws the chosen nodes of the walk, and one box for the others. */
+static int draw_chosen(bw_state *s, walk *w, const bool *keep)
+{
+	int hidden = 0;
+	for (int i = 0; i < w->n; i++) {
+		if (!keep[i]) {
+			hidden++;
+			continue;
+		}
+		if (w->node[i] ? grad_node(s, w->node[i]) < 0
+			       : add_tensor_node(s->g, s->o, w->tensor[i], w->tensor[i]->id, NULL) < 0)
+			return -1;
+	}
+	char name[64];
+	snprintf(name, sizeof name, "%d node%s not drawn", hidden, hidden == 1 ? "" : "s");
+	int box = viz_graph_add_node(s->g, &(viz_node_info){ .kind = VIZ_NODE_HIDDEN,
+		.name = name, .version = -1 });
+	if (box < 0)
+		return -1;
+	idmap to_box = { 0 }, from_box = { 0 };	/* node id -> 1: wired already */
+	int status = 0;
+	for (int e = 0; e < w->ne && status == 0; e++) {
+		ag_node *c = w->node[w->from[e]], *n = w->node[w->to[e]];
+		int a = keep[w->from[e]] ? idmap_get(&s->nodes, ag_node_id(c), -1) : -1;
+		int b = keep[w->to[e]] ? idmap_get(&s->nodes, ag_node_id(n), -1) : -1;
+		if (a >= 0 && b >= 0) {
+			viz_edge_info info = { .kind = VIZ_EDGE_AUTOGRAD };
+			int nr = ag_node_next(n, w->slot[e]).input_nr;
+			if (ag_node_grad_stats(c, nr))
+				info.grad = stats_of(ag_node_grad_stats(c, nr));
+			status = viz_graph_add_edge(s->g, a, b, &info) < 0 ? -1 : 0;
+		} else if (a >= 0 && idmap_get(&to_box, ag_node_id(c), 0) == 0) {
+			status = idmap_put(&to_box, ag_node_id(c), 1);
+			if (status == 0)
+				status = viz_graph_add_edge(s->g, a, box, NULL) < 0 ? -1 : 0;
+		} else if (b >= 0 && idmap_get(&from_box, ag_node_id(n), 0) == 0) {
+			status = idmap_put(&from_box, ag_node_id(n), 1);
+			if (status == 0)
+				status = viz_graph_add_edge(s->g, box, b, NULL) < 0 ? -1 : 0;
+		}
+	}
+	idmap_free(&to_box);
+	idmap_free(&from_box);
+	viz_graph_set_hidden(s->g, hidden, w->n, s->o->max_nodes);
+	return status;
+}
+
 static viz_graph *snapshot_backward(ag_tensor *const *roots, int nroots,
 				    const viz_snapshot_options *o)
 {
-	bw_state s = { .o = o };
+	bw_state s = { .o = o, .max = o->max_nodes };
 	idmap tensor_nodes = { 0 };
+	walk w = { 0 };
+	bool *keep = NULL;
 	s.g = viz_graph_new();
-	if (!s.g || live_build(&s.live) < 0)
+	if (!s.g || walk_graph(&w, roots, nroots) < 0)
 		goto fail;
+	if (w.n > o->max_nodes) {
+		/* too big: draw what prune.c chooses, and say so */
+		keep = malloc(sizeof *keep * (size_t)w.n);
+		if (!keep) {
+			ag_error(AG_ERR_NOMEM, "out of memory walking the graph");
+			goto fail;
+		}
+		if (viz_prune_choose(w.n, w.ne, w.from, w.to, w.must, NULL,
+				     o->max_nodes > 1 ? o->max_nodes - 1 : 1, keep) < 0)
+			goto fail;
+		s.walk_chose = true;
+		s.max = INT_MAX;
+	}
 	/* which named tensor each node belongs to (output 0 only) */
 	for (int i = 0; i < o->nnames; i++) {
-		ag_tensor *t = live_find(&s.live, o->names[i].tensor_id);
+		ag_tensor *t = o->names[i].tensor ? o->names[i].tensor
+						  : live_find(&s.live, o->names[i].tensor_id);
 		if (t && t->grad_fn && t->output_nr == 0 &&
-		    !idmap_get(&s.var_of_node, t->grad_fn->id, 0) &&
-		    idmap_put(&s.var_of_node, t->grad_fn->id, i + 1) < 0)
+		    !idmap_get(&s.var_of_node, ag_node_id(t->grad_fn), 0) &&
+		    idmap_put(&s.var_of_node, ag_node_id(t->grad_fn), i + 1) < 0)
 			goto fail;
 	}
-	for (int i = 0; i < nroots; i++) {
+	if (s.walk_chose && draw_chosen(&s, &w, keep) < 0)
+		goto fail;
+	for (int i = 0; i < nroots && !s.walk_chose; i++) {
 		ag_tensor *t = roots[i];
 		ag_node *n = t ? ag_grad_fn(t) : NULL;
 		if (n) {
@@ -450,9 +710,9 @@ static viz_graph *snapshot_backward(ag_tensor *const *roots, int nroots,
 		if (!t)
 			continue;
 		/* a leaf or a constant root: a tensor box, or its accumulator */
-		ag_autograd_meta *m = t->autograd_extra;
-		if (m && m->grad_accumulator) {
-			if (visit_node(&s, m->grad_accumulator) < 0)
+		ag_node *acc = ag_tensor_grad_accumulator(t);
+		if (acc) {
+			if (visit_node(&s, acc) < 0)
 				goto fail;
 			continue;
 		}
@@ -477,6 +737,8 @@ static viz_graph *snapshot_backward(ag_tensor *const *roots, int nroots,
 	idmap_free(&tensor_nodes);
 	live_free(&s.live);
 	free(s.all);
+	walk_free(&w);
+	free(keep);
 	return s.g;
 fail:
 	idmap_free(&s.nodes);
@@ -484,11 +746,32 @@ fail:
 	idmap_free(&tensor_nodes);
 	live_free(&s.live);
 	free(s.all);
+	walk_free(&w);
+	free(keep);
 	viz_graph_free(s.g);
 	return NULL;
 }
 
 /* ----------------------------------------------------- the forward view */
+
+/* A tensor that is gone (an intermediate the GC took): its shape and
+ * dtype from the event that made it (made_by: tensor id -> event index),
+ * so the drawing does not depend on when the collector ran. */
+static int add_dead_tensor_node(viz_graph *g, const viz_snapshot_options *o,
+				uint64_t id, const idmap *made_by)
+{
+	viz_node_info info = { .kind = VIZ_NODE_TENSOR, .version = -1, .ref = id };
+	char shape[96] = "";
+	info.name = name_of(o, id);
+	int k = idmap_get(made_by, id, -1);
+	if (k >= 0) {
+		const ag_trace_event *ev = ag_trace_get((size_t)k);
+		shape_text(shape, sizeof shape, ev->out_shape, ev->out_ndim);
+		info.shape = shape;
+		info.dtype = ag_dtype_name(ev->out_dtype);
+	}
+	return viz_graph_add_node(g, &info);
+}
 
 /* Walks the trace log from the newest event back: an event is drawn when
  * it made a tensor already wanted; its inputs become wanted.  Tensors
@@ -499,6 +782,7 @@ static viz_graph *snapshot_forward(ag_tensor *const *roots, int nroots,
 {
 	viz_graph *g = viz_graph_new();
 	idmap frontier = { 0 };	/* tensor id -> its newest box drawn */
+	idmap made_by = { 0 };	/* tensor id -> the event that made it */
 	live_table live;
 	size_t n = ag_trace_count();
 	int *region = NULL, count = 0;
@@ -515,6 +799,11 @@ static viz_graph *snapshot_forward(ag_tensor *const *roots, int nroots,
 		if (v < 0 || idmap_put(&frontier, t->id, v) < 0)
 			goto fail;
 		count++;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const ag_trace_event *ev = ag_trace_get(i);
+		if (!ev->failed && ev->n_out > 0 && ev->out[0] && idmap_put(&made_by, ev->out[0], (int)i) < 0)
+			goto fail;
 	}
 	/* no_grad regions: runs of consecutive events under no_grad */
 	region = calloc(n ? n : 1, sizeof *region);
@@ -538,19 +827,20 @@ static viz_graph *snapshot_forward(ag_tensor *const *roots, int nroots,
 		}
 		if (!wanted)
 			continue;
-		if (count >= o->max_nodes)
-			break;
-		bool is_detach = strcmp(ev->op, "detach") == 0;
+		if ((k & 1023) == 0 && ag_check_interrupt() < 0)
+			goto fail;
+		bool cut = is_detach(ev);
 		int op = -1;
-		if (!is_detach) {
+		if (!cut) {
 			viz_node_info info = {
-				.kind = VIZ_NODE_OP, .name = ev->op, .version = -1,
+				.kind = VIZ_NODE_OP, .name = ag_trace_event_op_name(ev),
+				.version = -1,
 				.where = ev->where[0] ? ev->where : NULL,
 				.scope = ev->scope[0] ? ev->scope : NULL,
 				.no_grad_region = region[k], .ref = ev->seq,
 			};
 			char note[96];
-			if (ev->grad_fn) {
+			if (ev->grad_fn[0]) {
 				snprintf(note, sizeof note, "grad_fn %s", ev->grad_fn);
 				info.note = note;
 			}
@@ -594,12 +884,14 @@ static viz_graph *snapshot_forward(ag_tensor *const *roots, int nroots,
 				snprintf(num, sizeof num, "%.6g", ev->in_number[j]);
 				from = viz_graph_add_node(g, &(viz_node_info){
 					.kind = VIZ_NODE_TENSOR, .name = num,
-					.version = -1, .ref = id });
+					.flags = VIZ_FLAG_CONSTANT, .version = -1, .ref = id });
 				if (from < 0)
 					goto fail;
 				count++;
 			} else if (from < 0) {
-				from = add_tensor_node(g, o, live_find(&live, id), id, NULL);
+				ag_tensor *lt = live_find(&live, id);
+				from = lt ? add_tensor_node(g, o, lt, id, NULL)
+					  : add_dead_tensor_node(g, o, id, &made_by);
 				if (from < 0 || idmap_put(&frontier, id, from) < 0)
 					goto fail;
 				count++;
@@ -609,7 +901,7 @@ static viz_graph *snapshot_forward(ag_tensor *const *roots, int nroots,
 				e.kind = VIZ_EDGE_NO_GRAD;
 			else if (!ev->in_requires_grad[j])
 				e.kind = VIZ_EDGE_NONDIFF;
-			if (is_detach) {
+			if (cut) {
 				e.kind = VIZ_EDGE_DETACHED;
 				if (outs[0] >= 0 && viz_graph_add_edge(g, from, outs[0], &e) < 0)
 					goto fail;
@@ -621,11 +913,19 @@ static viz_graph *snapshot_forward(ag_tensor *const *roots, int nroots,
 	}
 	free(region);
 	idmap_free(&frontier);
+	idmap_free(&made_by);
 	live_free(&live);
+	if (count > o->max_nodes) {
+		/* too big: keep the roots, the inputs and what is near them */
+		viz_graph *cut = viz_graph_prune(g, o->max_nodes > 1 ? o->max_nodes : 2);
+		viz_graph_free(g);
+		return cut;
+	}
 	return g;
 fail:
 	free(region);
 	idmap_free(&frontier);
+	idmap_free(&made_by);
 	if (have_live)
 		live_free(&live);
 	viz_graph_free(g);
@@ -640,7 +940,16 @@ viz_graph *viz_snapshot(ag_tensor *const *roots, int nroots,
 		viz_snapshot_options_default(&def);
 		o = &def;
 	}
-	if (o->view == VIZ_VIEW_FORWARD)
-		return snapshot_forward(roots, nroots, o);
-	return snapshot_backward(roots, nroots, o);
+	if (o->max_nodes < 1) {
+		ag_error(AG_ERR_VALUE, "max_nodes must be positive, got %d", o->max_nodes);
+		return NULL;
+	}
+	if (index_names(o) < 0) {
+		free_name_index();
+		return NULL;
+	}
+	viz_graph *g = o->view == VIZ_VIEW_FORWARD ? snapshot_forward(roots, nroots, o)
+						   : snapshot_backward(roots, nroots, o);
+	free_name_index();
+	return g;
 }

@@ -22,6 +22,8 @@ typedef enum viz_view { VIZ_VIEW_BACKWARD = 0, VIZ_VIEW_FORWARD } viz_view;
 typedef struct viz_name {
 	uint64_t tensor_id;
 	const char *name;
+	ag_tensor *tensor;	/* the tensor itself when the caller has it, or
+				   NULL (then it is found by id) */
 } viz_name;
 
 typedef struct viz_snapshot_options {

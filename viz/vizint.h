@@ -25,6 +25,7 @@ struct viz_graph {
 	int nedges, cap_edges;
 	char **collapsed;	/* collapsed scope paths */
 	int ncollapsed, cap_collapsed;
+	int hidden, total, limit;	/* left out when too big (prune.c) */
 };
 
 /* A growable string (never NULL after sb_init; on allocation failure the
@@ -55,6 +56,15 @@ int viz_text_width(const char *s);
 
 char *viz_strdup(const char *s);	/* NULL stays NULL */
 void *viz_grow(void *p, int *cap, int need, size_t elsize);
+
+/* prune.c: which of n nodes to keep (at most max_keep) when a graph is
+ * cut down: every `must` node (may be NULL) and the sources and sinks of
+ * the edges from[i] -> to[i], then the nodes nearest to either end.  A
+ * `minor` node (may be NULL: a number operand) is not an end: it comes
+ * right after the first node it feeds.  0, or
+ * -1 + ag_error (out of memory, interrupted). */
+int viz_prune_choose(int n, int nedges, const int *from, const int *to,
+		     const bool *must, const bool *minor, int max_keep, bool *keep);
 
 /* Is node scope `s` inside `scope` (equal, or scope + "." prefix)? */
 bool viz_scope_within(const char *s, const char *scope);

@@ -7,7 +7,8 @@ CORE_TESTS = \
 	tests/core/test_format tests/core/test_autograd \
 	tests/core/test_robust
 check_PROGRAMS += $(CORE_TESTS)
-TESTS += $(CORE_TESTS)
+TESTS += $(CORE_TESTS) tests/core/test_layers.sh
+EXTRA_DIST += tests/core/test_layers.sh tests/core/elements.h
 CORE_TEST_LDADD = libagcore.la -lm
 tests_core_test_tensor_LDADD = $(CORE_TEST_LDADD)
 tests_core_test_view_LDADD = $(CORE_TEST_LDADD)

@@ -1,5 +1,6 @@
 /* test_copy.c - copy_, contiguous, clone, to_dtype, fill_, the iterator. */
 #include "../tap.h"
+#include "elements.h"
 #include "internal.h"
 
 static ag_tensor *seq(const int64_t *shape, int ndim, ag_dtype dt)
@@ -11,26 +12,6 @@ static ag_tensor *seq(const int64_t *shape, int ndim, ag_dtype dt)
 	return t;
 }
 
-static double at(const ag_tensor *t, const int64_t *idx)
-{
-	int64_t off = 0;
-	for (int i = 0; i < t->ndim; i++)
-		off += idx[i] * t->stride[i];
-	return ag_load((char *)ag_data_ptr(t) + off * (int64_t)ag_dtype_size(t->dtype),
-		       t->dtype);
-}
-
-/* The i-th element in logical (row-major) order. */
-static double nth(const ag_tensor *t, int64_t i)
-{
-	int64_t idx[AG_MAX_DIMS];
-	for (int d = t->ndim - 1; d >= 0; d--) {
-		idx[d] = i % t->shape[d];
-		i /= t->shape[d];
-	}
-	return at(t, idx);
-}
-
 static void test_copy_broadcast_convert(void)
 {
 	int64_t s23[] = { 2, 3 }, s3[] = { 3 }, s4[] = { 4 };
@@ -38,7 +19,7 @@ static void test_copy_broadcast_convert(void)
 	ag_tensor *src = seq(s3, 1, AG_INT64);
 
 	ok(ag_copy_(dst, src) == 0, "copy_ broadcasts [3] into [2, 3]");
-	is_num(nth(dst, 4), 1, 0, "row 2 col 2 is 1");
+	is_num(el(dst, 4), 1, 0, "row 2 col 2 is 1");
 	is_int(dst->version->value, 1, "copy_ bumps the version");
 
 	ag_tensor *big = seq(s4, 1, AG_FLOAT32);
@@ -55,7 +36,7 @@ static void test_copy_broadcast_convert(void)
 	ag_tensor *xt = ag_t(x);
 	ag_tensor *y = ag_tensor_alloc((int64_t[]){ 3, 2 }, 2, AG_FLOAT32);
 	ok(ag_copy_(y, xt) == 0, "copy_ from a transposed view");
-	ok(nth(y, 0) == 0 && nth(y, 1) == 3 && nth(y, 2) == 1 && nth(y, 5) == 5,
+	ok(el(y, 0) == 0 && el(y, 1) == 3 && el(y, 2) == 1 && el(y, 5) == 5,
 	   "values in logical order");
 
 	/* float -> int truncates, -> bool is nonzero, -> half rounds */
@@ -65,10 +46,10 @@ static void test_copy_broadcast_convert(void)
 	ag_tensor *i = ag_tensor_alloc(s3, 1, AG_INT64);
 	ag_tensor *b = ag_tensor_alloc(s3, 1, AG_BOOL);
 	ag_tensor *h = ag_tensor_alloc(s3, 1, AG_FLOAT16);
-	ok(ag_copy_(i, f) == 0 && nth(i, 0) == -1 && nth(i, 2) == 2, "float -> int64");
-	ok(ag_copy_(b, f) == 0 && nth(b, 0) == 1 && nth(b, 1) == 0, "float -> bool");
+	ok(ag_copy_(i, f) == 0 && el(i, 0) == -1 && el(i, 2) == 2, "float -> int64");
+	ok(ag_copy_(b, f) == 0 && el(b, 0) == 1 && el(b, 1) == 0, "float -> bool");
 	ok(ag_copy_(h, f) == 0, "float -> float16");
-	is_num(nth(h, 0), -1.7001953125, 0, "float16 rounding of -1.7");
+	is_num(el(h, 0), -1.7001953125, 0, "float16 rounding of -1.7");
 
 	/* int64 beyond 2^53 survives int64 -> int64 copies through views */
 	ag_tensor *L = ag_tensor_alloc(s3, 1, AG_INT64);
@@ -95,11 +76,11 @@ static void test_copy_overlap(void)
 	       "Please clone() the tensor before performing the operation.",
 	       "PyTorch's partial-overlap text");
 	is_int(ag_error_code(), AG_ERR_OVERLAP, "an overlap error");
-	is_num(nth(x, 4), 4, 0, "x untouched after the refusal");
+	is_num(el(x, 4), 4, 0, "x untouched after the refusal");
 	is_int(x->version->value, 0, "version untouched after the refusal");
 
 	ag_tensor *c = ag_clone(lo);
-	ok(ag_copy_(hi, c) == 0 && nth(x, 4) == 3 && nth(x, 1) == 0,
+	ok(ag_copy_(hi, c) == 0 && el(x, 4) == 3 && el(x, 1) == 0,
 	   "after clone() the copy works");
 
 	ag_tensor *al = ag_alias(x);
@@ -115,7 +96,7 @@ static void test_copy_overlap(void)
 	       "PyTorch's internal-overlap text");
 
 	ok(ag_fill_(e, 7.0) == 0, "fill_ on an expanded tensor is allowed");
-	is_num(nth(o, 0), 7, 0, "and writes the shared element");
+	is_num(el(o, 0), 7, 0, "and writes the shared element");
 	is_int(o->version->value, 1, "fill_ bumps the version");
 
 	ag_tensor *objs[] = { x, hi, lo, c, al, o, e, src };
@@ -163,7 +144,7 @@ static void test_contiguous_clone_to(void)
 	ag_tensor *ct = ag_contiguous(xt);
 	ok(ct != xt && ag_is_contiguous(ct) && ct->storage != x->storage,
 	   "contiguous of a transposed tensor copies");
-	ok(nth(ct, 1) == 3, "in logical order");
+	ok(el(ct, 1) == 3, "in logical order");
 
 	ag_tensor *cl = ag_clone(xt);
 	ok(cl && cl->stride[0] == 1 && cl->stride[1] == 3,
@@ -177,7 +158,7 @@ static void test_contiguous_clone_to(void)
 	ok(cs && ag_is_contiguous(cs), "clone of a gappy view is contiguous");
 
 	ag_tensor *d = ag_to_dtype(x, AG_FLOAT64);
-	ok(d && d->dtype == AG_FLOAT64 && nth(d, 5) == 5, "to float64");
+	ok(d && d->dtype == AG_FLOAT64 && el(d, 5) == 5, "to float64");
 	ag_tensor *same = ag_to_dtype(x, AG_FLOAT32);
 	ok(same == x, "to the same dtype returns self");
 
@@ -190,7 +171,7 @@ static void test_contiguous_clone_to(void)
 	ok(ag_fill_(L, NAN) == -1, "fill_ int64 with nan fails");
 	is_str(ag_error_message(), "value cannot be converted to type int64_t "
 	       "without overflow", "PyTorch's text");
-	ok(ag_zero_(x) == 0 && nth(x, 5) == 0, "zero_");
+	ok(ag_zero_(x) == 0 && el(x, 5) == 0, "zero_");
 
 	ag_tensor *objs[] = { x, c, xt, ct, cl, st, cs, d, same, z, zc, L };
 	for (size_t k = 0; k < sizeof objs / sizeof *objs; k++)
@@ -227,7 +208,7 @@ static void test_iterator(void)
 	int bad = 0;
 	for (int64_t i = 0; i < 401 && !bad; i++)
 		for (int64_t j = 0; j < 300; j++)
-			if (nth(bc, i * 300 + j) != (double)(j * 401 + i)) {
+			if (el(bc, i * 300 + j) != (double)(j * 401 + i)) {
 				bad = 1;
 				break;
 			}

@@ -6,6 +6,7 @@
  */
 #include "ag.h"
 #include "../tap.h"
+#include "elements.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -27,12 +28,6 @@ static uint64_t fnv(const unsigned char *p, size_t n)
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ p[i]) * 0x100000001b3ULL;
 	return h;
-}
-
-static double at(const ag_tensor *t, int64_t i)
-{
-	return ag_load((const char *)ag_data_ptr(t) +
-		       i * (int64_t)ag_dtype_size(t->dtype), t->dtype);
 }
 
 static void test_ranges(void)
@@ -59,7 +54,7 @@ static void test_ranges(void)
 				     (long long)c->numel);
 				if (ag_numel(t))
 					diag("ends %.17g %.17g, want %.17g %.17g",
-					     at(t, 0), at(t, ag_numel(t) - 1),
+					     el(t, 0), el(t, ag_numel(t) - 1),
 					     c->ends[0], c->ends[1]);
 			}
 		}
@@ -110,7 +105,7 @@ static void test_range_errors(void)
 static bool all_equal(const ag_tensor *t, double v)
 {
 	for (int64_t i = 0; i < ag_numel(t); i++)
-		if (at(t, i) != v)
+		if (el(t, i) != v)
 			return false;
 	return true;
 }
@@ -147,13 +142,13 @@ static void test_fills(void)
 	ok(t && all_equal(t, 1), "full 2.5 into bool is true");
 	ag_tensor_release(t);
 	t = ag_full(shape, 1, INFINITY, AG_FLOAT16);
-	ok(t && isinf(at(t, 0)), "full inf into float16");
+	ok(t && isinf(el(t, 0)), "full inf into float16");
 	ag_tensor_release(t);
 	t = ag_full(shape, 1, 0.1, AG_FLOAT16);
-	is_num(t ? at(t, 0) : 0, 0.0999755859375, 0, "full 0.1 rounds to half");
+	is_num(t ? el(t, 0) : 0, 0.0999755859375, 0, "full 0.1 rounds to half");
 	ag_tensor_release(t);
 	t = ag_full(shape, 1, 0.1, AG_BFLOAT16);
-	is_num(t ? at(t, 0) : 0, 0.10009765625, 0, "full 0.1 rounds to bfloat16");
+	is_num(t ? el(t, 0) : 0, 0.10009765625, 0, "full 0.1 rounds to bfloat16");
 	ag_tensor_release(t);
 
 	expect_error(ag_full(shape, 1, NAN, AG_INT64), AG_ERR_VALUE,
@@ -173,11 +168,11 @@ static void test_fills(void)
 		     "zeros negative size");
 
 	t = ag_scalar(3.5, AG_FLOAT64);
-	ok(t && t->ndim == 0 && ag_numel(t) == 1 && at(t, 0) == 3.5 &&
+	ok(t && t->ndim == 0 && ag_numel(t) == 1 && el(t, 0) == 3.5 &&
 	   !t->is_wrapped_number, "scalar is 0-d");
 	ag_tensor_release(t);
 	t = ag_scalar(1e300, AG_FLOAT32);
-	ok(t && isinf(at(t, 0)), "scalar 1e300 in float32 is inf (torch.tensor)");
+	ok(t && isinf(el(t, 0)), "scalar 1e300 in float32 is inf (torch.tensor)");
 	ag_tensor_release(t);
 	expect_error(ag_scalar(NAN, AG_INT64), AG_ERR_VALUE,
 		     "value cannot be converted to type int64 without overflow",
@@ -187,11 +182,11 @@ static void test_fills(void)
 		     "linspace int64 past the range");
 	t = ag_wrapped_number(7, true);
 	ok(t && t->ndim == 0 && t->dtype == AG_INT64 && t->is_wrapped_number &&
-	   at(t, 0) == 7, "wrapped integer is int64");
+	   el(t, 0) == 7, "wrapped integer is int64");
 	ag_tensor_release(t);
 	t = ag_wrapped_number(0.5, false);
 	ok(t && t->ndim == 0 && t->dtype == AG_FLOAT64 && t->is_wrapped_number &&
-	   at(t, 0) == 0.5, "wrapped float is float64");
+	   el(t, 0) == 0.5, "wrapped float is float64");
 	ag_tensor_release(t);
 }
 
@@ -202,7 +197,7 @@ static void test_buffer_eye_like(void)
 	ag_tensor *t, *tr, *l;
 
 	t = ag_from_buffer(data, shape, 2, AG_FLOAT32);
-	ok(t && at(t, 0) == 1 && at(t, 5) == 6, "from_buffer copies");
+	ok(t && el(t, 0) == 1 && el(t, 5) == 6, "from_buffer copies");
 	ok(t && ag_data_ptr(t) != (const void *)data, "from_buffer owns its data");
 	ag_tensor_release(t);
 	t = ag_from_buffer(NULL, &zero, 1, AG_INT64);
@@ -212,11 +207,11 @@ static void test_buffer_eye_like(void)
 		     "from_buffer: no data for 24 bytes", "from_buffer NULL data");
 
 	t = ag_eye(2, 3, AG_FLOAT32);
-	ok(t && t->shape[0] == 2 && t->shape[1] == 3 && at(t, 0) == 1 &&
-	   at(t, 1) == 0 && at(t, 4) == 1 && at(t, 5) == 0, "eye(2, 3)");
+	ok(t && t->shape[0] == 2 && t->shape[1] == 3 && el(t, 0) == 1 &&
+	   el(t, 1) == 0 && el(t, 4) == 1 && el(t, 5) == 0, "eye(2, 3)");
 	ag_tensor_release(t);
 	t = ag_eye(3, 3, AG_BOOL);
-	ok(t && at(t, 0) == 1 && at(t, 4) == 1 && at(t, 8) == 1 && at(t, 1) == 0,
+	ok(t && el(t, 0) == 1 && el(t, 4) == 1 && el(t, 8) == 1 && el(t, 1) == 0,
 	   "eye bool");
 	ag_tensor_release(t);
 	t = ag_eye(0, 0, AG_FLOAT32);

@@ -4,6 +4,7 @@
  */
 #include "ag.h"
 #include "../tap.h"
+#include "elements.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -33,12 +34,6 @@ static void store(ag_tensor *t, int64_t i, double v)
 		 t->dtype, v);
 }
 
-static double load(ag_tensor *t, int64_t i)
-{
-	return ag_load((char *)ag_data_ptr(t) + i * (int64_t)ag_dtype_size(t->dtype),
-		       t->dtype);
-}
-
 /* x * s as PyTorch computes it: in float for the narrow types, whose
  * tensors also round the scalar to their own dtype first. */
 static double scaled(ag_dtype dt, double x, double s)
@@ -64,7 +59,7 @@ static ag_tensor *build(const struct format_case *c)
 		t = ag_randn(c->shape, c->ndim, c->dtype);
 		n = t ? ag_numel(t) : 0;
 		for (int64_t i = 0; i < n; i++)
-			store(t, i, scaled(c->dtype, load(t, i), c->a));
+			store(t, i, scaled(c->dtype, el(t, i), c->a));
 		return t;
 	}
 	if (!strcmp(c->gen, "randint")) {

@@ -4,6 +4,7 @@
  */
 #include "ag.h"
 #include "../tap.h"
+#include "elements.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -32,21 +33,11 @@ static ag_tensor *seq(const int64_t *shape, int ndim, double start, ag_dtype dt)
 /* t's values in logical (row-major) order, whatever its strides. */
 static int values(const ag_tensor *t, double *out, int max)
 {
-	int64_t idx[AG_MAX_DIMS] = { 0 }, n = ag_numel(t);
+	int64_t n = ag_numel(t);
 	int k = 0;
 
-	for (int64_t i = 0; i < n && k < max; i++) {
-		int64_t off = 0;
-		for (int d = 0; d < t->ndim; d++)
-			off += idx[d] * t->stride[d];
-		out[k++] = ag_load((const char *)ag_data_ptr(t) +
-				   off * (int64_t)ag_dtype_size(t->dtype), t->dtype);
-		for (int d = t->ndim - 1; d >= 0; d--) {
-			if (++idx[d] < t->shape[d])
-				break;
-			idx[d] = 0;
-		}
-	}
+	for (int64_t i = 0; i < n && k < max; i++)
+		out[k++] = el(t, i);
 	return k;
 }
 

@@ -5,6 +5,7 @@
  */
 #include "ag.h"
 #include "../tap.h"
+#include "elements.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -29,12 +30,6 @@ static uint64_t fnv(const unsigned char *p, size_t n)
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ p[i]) * 0x100000001b3ULL;
 	return h;
-}
-
-static double value_at(const ag_tensor *t, int64_t i)
-{
-	return ag_load((const char *)ag_data_ptr(t) +
-		       i * (int64_t)ag_dtype_size(t->dtype), t->dtype);
 }
 
 /* Runs one case; returns the tensor whose bytes the hash covers. */
@@ -106,7 +101,7 @@ static void test_cases(void)
 			if (!t)
 				diag("error: %s", ag_error_message());
 			for (int i = 0; t && i < c->nfirst; i++)
-				diag("[%d] got %.17g, want %.17g", i, value_at(t, i),
+				diag("[%d] got %.17g, want %.17g", i, el(t, i),
 				     c->first[i]);
 		}
 		ag_tensor_release(t);
@@ -226,7 +221,7 @@ static void test_misc(void)
 	ok(a && ag_numel(a) == 0, "empty rand");
 	ag_tensor_release(a);
 	a = ag_rand(NULL, 0, AG_FLOAT32);
-	ok(a && a->ndim == 0 && value_at(a, 0) >= 0 && value_at(a, 0) < 1,
+	ok(a && a->ndim == 0 && el(a, 0) >= 0 && el(a, 0) < 1,
 	   "0-d rand");
 	ag_tensor_release(a);
 
@@ -247,7 +242,7 @@ int main(void)
 	is_int(ag_initial_seed(), FRESH_INITIAL_SEED, "default seed");
 	t = ag_rand(&s4, 1, AG_FLOAT32);
 	for (int i = 0; i < 4; i++)
-		is_num(value_at(t, i), fresh_rand4[i], 0, "unseeded rand [%d]", i);
+		is_num(el(t, i), fresh_rand4[i], 0, "unseeded rand [%d]", i);
 	ag_tensor_release(t);
 
 	test_cases();

@@ -245,7 +245,7 @@ static void test_interrupt_polling(void)
 	ok(!ag_interrupt_pending(), "the failure takes the interrupt");
 	int dims[1] = { 0 };
 	ag_interrupt();
-	expect_error(ag_reduce_dims(AG_MAX, big, dims, 1, false),
+	expect_error(ag_reduce_dims(AG_OP_MAX, big, dims, 1, false),
 		     AG_ERR_INTERRUPT, "interrupted", "max over a dim stops too");
 	ag_interrupt();
 	expect_error(ag_clone(x), AG_ERR_INTERRUPT, "interrupted",
@@ -267,7 +267,7 @@ static void test_interrupt_polling(void)
 	ag_tensor *z = ag_zeros(&n, 1, AG_FLOAT32);
 	ag_interrupt();
 	ag_tensor *two = ag_scalar(2.0, AG_FLOAT32);
-	ok(ag_binary_(AG_ADD, z, two) == 0, "add_ returns");
+	ok(ag_binary_(AG_OP_ADD, z, two) == 0, "add_ returns");
 	ok(ag_interrupt_pending(), "with the interrupt still pending");
 	float *zp = ag_data_ptr(z);
 	ok(zp[n - 1] == 0.0f, "and the loop stopped before the end");

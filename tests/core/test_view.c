@@ -1,5 +1,6 @@
 /* test_view.c - views share storage and version; geometry and errors. */
 #include "../tap.h"
+#include "elements.h"
 #include "internal.h"
 
 /* 0, 1, 2, ... as float32 in the given shape (contiguous). */
@@ -10,16 +11,6 @@ static ag_tensor *seq(const int64_t *shape, int ndim)
 	for (int64_t i = 0; i < ag_numel(t); i++)
 		p[i] = (float)i;
 	return t;
-}
-
-/* Element at a multi-index, read through the view's strides. */
-static double at(const ag_tensor *t, const int64_t *idx)
-{
-	int64_t off = 0;
-	for (int i = 0; i < t->ndim; i++)
-		off += idx[i] * t->stride[i];
-	return ag_load((char *)ag_data_ptr(t) + off * (int64_t)ag_dtype_size(t->dtype),
-		       t->dtype);
 }
 
 static int same_storage(const ag_tensor *a, const ag_tensor *b)
@@ -38,7 +29,7 @@ static void test_view_reshape(void)
 	ok(v->base == x, "view's base is x");
 	ag_bump_version(v);
 	is_int(x->version->value, 1, "bumping the view bumps the base's version");
-	is_num(at(v, (int64_t[]){ 2, 1 }), 5, 0, "view element [2,1] is 5");
+	is_num(el_at(v, (int64_t[]){ 2, 1 }), 5, 0, "view element [2,1] is 5");
 
 	ok(ag_view(x, bad, 2) == NULL, "view to a wrong numel fails");
 	is_str(ag_error_message(), "shape '[4, 2]' is invalid for input of size 6",
@@ -55,7 +46,7 @@ static void test_view_reshape(void)
 	       "Use .reshape(...) instead.", "PyTorch's view text");
 	ag_tensor *r = ag_reshape(xt, s6, 1);
 	ok(r && !same_storage(r, xt), "reshape of a transposed tensor copies");
-	is_num(at(r, (int64_t[]){ 1 }), 3, 0, "reshape copies in logical order");
+	is_num(el_at(r, (int64_t[]){ 1 }), 3, 0, "reshape copies in logical order");
 	ag_tensor *r2 = ag_reshape(x, s6, 1);
 	ok(r2 && same_storage(r2, x), "reshape of a contiguous tensor is a view");
 
@@ -97,7 +88,7 @@ static void test_transpose_permute(void)
 	ok(t && t->shape[0] == 4 && t->shape[2] == 2, "transpose(0, -1) shape");
 	ok(t->stride[0] == 1 && t->stride[2] == 12, "transpose swaps strides");
 	ok(!ag_is_contiguous(t), "transposed is not contiguous");
-	is_num(at(t, (int64_t[]){ 3, 2, 1 }), 12 + 8 + 3, 0, "t[3,2,1] = x[1,2,3]");
+	is_num(el_at(t, (int64_t[]){ 3, 2, 1 }), 12 + 8 + 3, 0, "t[3,2,1] = x[1,2,3]");
 	ok(ag_transpose(x, 0, 3) == NULL, "transpose of dim 3 fails");
 	is_str(ag_error_message(), "Dimension out of range (expected to be in "
 	       "range of [-3, 2], but got 3)", "dim text");
@@ -132,7 +123,7 @@ static void test_expand(void)
 
 	ok(e && e->stride[0] == 0 && e->stride[2] == 0 && e->stride[1] == 1,
 	   "expanded dims have stride 0");
-	is_num(at(e, (int64_t[]){ 1, 2, 3 }), 2, 0, "e[1,2,3] = x[2,0]");
+	is_num(el_at(e, (int64_t[]){ 1, 2, 3 }), 2, 0, "e[1,2,3] = x[2,0]");
 	ok(same_storage(x, e), "expand is a view");
 	ag_tensor *k = ag_expand(x, keep, 2);
 	ok(k && k->shape[0] == 3 && k->shape[1] == 5, "-1 keeps a size");
@@ -167,7 +158,7 @@ static void test_narrow_select_slice(void)
 
 	ag_tensor *n = ag_narrow(x, 1, 1, 2);
 	ok(n && n->shape[1] == 2 && n->offset == 1, "narrow(1, 1, 2)");
-	is_num(at(n, (int64_t[]){ 2, 1 }), 10, 0, "narrow element");
+	is_num(el_at(n, (int64_t[]){ 2, 1 }), 10, 0, "narrow element");
 	ok(ag_narrow(x, 1, 3, 2) == NULL, "narrow past the end fails");
 	is_str(ag_error_message(), "start (3) + length (2) exceeds dimension size (4).",
 	       "narrow text");
@@ -187,7 +178,7 @@ static void test_narrow_select_slice(void)
 
 	ag_tensor *st = ag_slice(x, 1, 0, 4, 2);
 	ok(st && st->shape[1] == 2 && st->stride[1] == 2, "slice with step 2");
-	is_num(at(st, (int64_t[]){ 1, 1 }), 6, 0, "stepped element");
+	is_num(el_at(st, (int64_t[]){ 1, 1 }), 6, 0, "stepped element");
 	ag_tensor *sc = ag_slice(x, 0, -10, 100, 1);
 	ok(sc && sc->shape[0] == 3, "slice bounds clamp like Python");
 	ag_tensor *se = ag_slice(x, 0, 2, 1, 1);
@@ -221,7 +212,7 @@ static void test_squeeze_unsqueeze_strided(void)
 	int64_t as_shape[] = { 2, 2 }, as_stride[] = { 1, 2 };
 	ag_tensor *a = ag_as_strided(x, as_shape, as_stride, 2, 1);
 	ok(a && a->offset == 1, "as_strided");
-	is_num(at(a, (int64_t[]){ 1, 1 }), 4, 0, "as_strided element");
+	is_num(el_at(a, (int64_t[]){ 1, 1 }), 4, 0, "as_strided element");
 	int64_t big[] = { 7 }, one[] = { 1 }, neg[] = { -1 };
 	ok(ag_as_strided(x, big, one, 1, 0) == NULL, "as_strided out of bounds");
 	is_str(ag_error_message(), "setStorage: sizes [7], strides [1], storage "
@@ -247,7 +238,7 @@ static void test_base_lifetime(void)
 	ag_tensor *x = seq(s, 1);
 	ag_tensor *v = ag_slice(x, 0, 1, 3, 1);
 	ag_tensor_release(x);
-	is_num(at(v, (int64_t[]){ 0 }), 1, 0, "a view keeps its base alive");
+	is_num(el_at(v, (int64_t[]){ 0 }), 1, 0, "a view keeps its base alive");
 	ag_tensor_release(v);
 	is_int(ag_registry_count(), before, "both freed after the view goes");
 }

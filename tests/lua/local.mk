@@ -5,7 +5,24 @@ LUA_TESTS = \
 	tests/lua/test_methods.lua tests/lua/test_ops.lua \
 	tests/lua/test_index.lua tests/lua/test_print.lua \
 	tests/lua/test_errors.lua tests/lua/test_gc.lua \
+	tests/lua/test_nn.lua tests/lua/test_nn_functional.lua \
+	tests/lua/test_optim.lua tests/lua/test_optim_sched.lua \
+	tests/lua/test_data.lua tests/lua/test_files.lua \
 	tests/lua/test_robust.lua tests/lua/test_fuzz_corpus.lua \
 	tests/lua/test_hostile.lua
 TESTS += $(LUA_TESTS) tests/lua/test_require.sh
 EXTRA_DIST += $(LUA_TESTS) tests/lua/tap.lua tests/lua/test_require.sh
+
+## PyTorch 1.13 reference values for the nn/optim/data/files tests, made by
+## the generator beside them (/usr/bin/python3 with torch).
+EXTRA_DIST += tests/lua/fixtures/gen_torch_fixtures.py \
+	tests/lua/fixtures/torch_ref.lua \
+	tests/lua/fixtures/safetensors/mixed.safetensors \
+	tests/lua/fixtures/safetensors/narrow_ints.safetensors \
+	tests/lua/fixtures/safetensors/plain.safetensors \
+	tests/lua/fixtures/idx/train-images-idx3-ubyte.gz \
+	tests/lua/fixtures/idx/train-labels-idx1-ubyte \
+	tests/lua/fixtures/idx/t10k-images-idx3-ubyte.gz \
+	tests/lua/fixtures/idx/t10k-labels-idx1-ubyte \
+	tests/lua/fixtures/idx/floats-idx2-float \
+	tests/lua/fixtures/idx/shorts-idx1-short

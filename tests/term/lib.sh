@@ -51,7 +51,10 @@ need_tmux() {
 TM_SOCK=
 tm() { "$TMUX_BIN" -L "$TM_SOCK" -f /dev/null "$@"; }
 
-# tm_start [ENV=VALUE...] -- [agdb args...]: agdb in a 100x40 window.
+# tm_start [ENV=VALUE...] -- [agdb args...]: agdb (plain prompt) in a
+# 100x40 window.  TM_COLS, TM_ROWS change the size; TM_MODE (default
+# --plain) is the mode option: tm_start_tui leaves it out.  TM_WRAP wraps
+# the command line in a shell snippet where the word AGDB stands for it.
 tm_start() {
 	TM_SOCK=agdb-test-$$-$(date +%s%N)
 	envs=
@@ -63,10 +66,58 @@ tm_start() {
 	args=
 	for a in "$@"; do args="$args '$a'"; done
 	unset TMUX
-	tm new-session -d -s t -x 100 -y 40 \
-		"env TERM=xterm INPUTRC=/dev/null NO_COLOR=1 LC_ALL=C.UTF-8 AGDB_HISTORY=/dev/null $envs '$AGDB' --plain $args; echo '[agdb exited' \$?']'; sleep 600"
+	cmd="env TERM=xterm INPUTRC=/dev/null NO_COLOR=1 LC_ALL=C.UTF-8 AGDB_HISTORY=/dev/null $envs '$AGDB' ${TM_MODE---plain} $args"
+	tm new-session -d -s t -x "${TM_COLS:-100}" -y "${TM_ROWS:-40}" \
+		"$cmd; echo '[agdb exited' \$?']'; sleep 600"
 	tm set-option -t t history-limit 5000 >/dev/null
 }
+
+# tm_start_tui COLSxROWS [ENV=VALUE...] -- [agdb args...]: agdb in its
+# full-screen viewer (no --plain) in a window of that size.
+tm_start_tui() {
+	TM_COLS=${1%x*}
+	TM_ROWS=${1#*x}
+	shift
+	TM_MODE=
+	tm_start "$@"
+	unset TM_MODE TM_COLS TM_ROWS
+}
+
+# The screen as it is now (the viewer draws on the alternate screen, which
+# has no scrollback), trailing blanks trimmed.
+view() { tm capture-pane -p -t t | sed 's/[[:space:]]*$//'; }
+
+# wait_view GREP-E-PATTERN [COUNT]: until the screen shows it.
+wait_view() { wait_lines view "$@"; }
+
+# wait_gone GREP-E-PATTERN: until no line of the screen matches.
+wait_gone() {
+	end=$(( $(date +%s) + WAIT_SECS ))
+	while view | grep -q -E -- "$1"; do
+		[ "$(date +%s)" -ge "$end" ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+# see GREP-E-PATTERN DESCRIPTION [COUNT]: a TAP test waiting for the
+# screen to show it.
+see() { check_lines view "$1" "$2" "${3:-1}" 40; }
+
+# gone GREP-E-PATTERN DESCRIPTION: a TAP test waiting for it to go.
+gone() {
+	wait_gone "$1"
+	st=$?
+	ok $st "$2"
+	if [ $st -ne 0 ]; then
+		diag "still on screen: $1" "screen was:"
+		view | grep -v '^$' | tail -40 | diag_stdin
+	fi
+	return $st
+}
+
+# The number of lines of the screen matching a pattern, now.
+count_view() { view | grep -c -E -- "$1"; }
 
 # Ends the server and removes its socket (tmux leaves the file behind).
 tm_stop() {
@@ -88,30 +139,39 @@ key() { tm send-keys -t t "$@"; }
 # Types a line and presses Enter.
 line() { type_text "$1"; key Enter; }
 
-# wait_for GREP-E-PATTERN [COUNT]: until the transcript has at least COUNT
-# (default 1) lines matching; fails after WAIT_SECS.
-wait_for() {
-	want=${2:-1}
+# wait_lines SOURCE GREP-E-PATTERN [COUNT]: until the output of SOURCE
+# (screen or view) has at least COUNT (default 1) lines matching; fails
+# after WAIT_SECS.
+wait_lines() {
+	want=${3:-1}
 	end=$(( $(date +%s) + WAIT_SECS ))
 	while :; do
-		n=$(screen | grep -c -E -- "$1")
+		n=$($1 | grep -c -E -- "$2")
 		[ "$n" -ge "$want" ] && return 0
 		[ "$(date +%s)" -ge "$end" ] && return 1
 		sleep 0.1
 	done
 }
 
-# check GREP-E-PATTERN DESCRIPTION [COUNT]: a TAP test waiting for output.
-check() {
-	wait_for "$1" "${3:-1}"
+# wait_for GREP-E-PATTERN [COUNT]: until the transcript (scrollback too)
+# shows it.
+wait_for() { wait_lines screen "$@"; }
+
+# check_lines SOURCE GREP-E-PATTERN DESCRIPTION COUNT TAIL: a TAP test
+# waiting for SOURCE to show it; on failure the last TAIL lines are shown.
+check_lines() {
+	wait_lines "$1" "$2" "$4"
 	st=$?
-	ok $st "$2"
+	ok $st "$3"
 	if [ $st -ne 0 ]; then
-		diag "no line matching: $1" "screen was:"
-		screen | grep -v '^$' | tail -15 | diag_stdin
+		diag "no line matching: $2" "screen was:"
+		$1 | grep -v '^$' | tail -"$5" | diag_stdin
 	fi
 	return $st
 }
+
+# check GREP-E-PATTERN DESCRIPTION [COUNT]: a TAP test waiting for output.
+check() { check_lines screen "$1" "$2" "${3:-1}" 15; }
 diag_stdin() { sed 's/^/#   /'; }
 
 # The number of prompts on screen so far (a prompt = agdb is idle).

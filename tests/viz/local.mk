@@ -3,13 +3,15 @@
 ## set) and JSON.
 VIZ_TESTS = \
 	tests/viz/test_graph tests/viz/test_canvas tests/viz/test_layout \
-	tests/viz/test_golden tests/viz/test_dot tests/viz/test_json
+	tests/viz/test_golden tests/viz/test_dot tests/viz/test_json \
+	tests/viz/test_limits
 check_PROGRAMS += $(VIZ_TESTS)
 TESTS += $(VIZ_TESTS)
 VIZ_TEST_LDADD = libagviz.la libagcore.la -lm
 tests_viz_test_graph_LDADD = $(VIZ_TEST_LDADD)
 tests_viz_test_canvas_LDADD = $(VIZ_TEST_LDADD)
 tests_viz_test_layout_LDADD = $(VIZ_TEST_LDADD)
+tests_viz_test_limits_LDADD = $(VIZ_TEST_LDADD)
 tests_viz_test_golden_LDADD = $(VIZ_TEST_LDADD)
 tests_viz_test_golden_SOURCES = tests/viz/test_golden.c tests/viz/shapes.c tests/viz/shapes.h
 tests_viz_test_dot_LDADD = $(VIZ_TEST_LDADD)

@@ -1,0 +1,122 @@
+/*
+ * backward.c - how a node runs: its op's backward formula, looked up in the
+ * table expanded from ops.def, and the backward of the nodes the graph
+ * itself adds (AccumulateGrad, CopySlices, a custom Function's).
+ *
+ * Nodes name their op rather than hold a function pointer, so nothing
+ * below the formulas depends on them: ops record through record.c, and
+ * only the engine (and CopySlices, for its inner node) reaches this table.
+ */
+#include "grad.h"
+
+static const ag_backward_fn backward_table[AG_OP_COUNT] = {
+#define OP(id, name, backward, ...) [AG_OP_##id] = ag_##backward,
+#include "ops.def"
+#undef OP
+};
+
+int ag_node_apply(ag_node *n, ag_tensor **grads_in, ag_tensor **grads_out)
+{
+	return backward_table[n->op](n, grads_in, grads_out);
+}
+
+/* The ops without a gradient never make a node, so this never runs. */
+int ag_no_backward(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
+{
+	AG_UNUSED(grads_in); AG_UNUSED(out);
+	return ag_error(AG_ERR_RUNTIME, "%s has no backward", self->name);
+}
+
+int ag_function_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
+{
+	return self->function->apply(self, grads_in, out);
+}
+
+/* .grad = g for a leaf without one; else .grad += g (in place, as PyTorch
+ * does without create_graph; out of place under it). */
+int ag_accumulate_grad_bw(ag_node *self, ag_tensor **grads_in,
+			  ag_tensor **out)
+{
+	ag_tensor *var = self->variable, *g = grads_in[0];
+	AG_UNUSED(out);
+	if (!var)
+		return 0;
+	if (!var->grad) {
+		/* keep the graph only under create_graph (grad mode on) */
+		ag_tensor *ng = ag_is_grad_enabled() ? (ag_tensor_retain(g), g)
+						      : ag_detach(g);
+		if (!ng)
+			return -1;
+		if (!ag_is_grad_enabled() && (ng->storage == g->storage)) {
+			/* the engine's buffer may be shared with other
+			 * gradients: give .grad its own memory */
+			ag_tensor *c = ag_clone(ng);
+			ag_tensor_release(ng);
+			if (!c)
+				return -1;
+			ng = c;
+		}
+		var->grad = ng;
+		return 0;
+	}
+	if (!ag_is_grad_enabled())
+		return ag_binary_(AG_OP_ADD, var->grad, g);
+	ag_tensor *sum = ag_add(var->grad, g);
+	if (!sum)
+		return -1;
+	ag_tensor_release(var->grad);
+	var->grad = sum;
+	return 0;
+}
+
+/* CopySlices: the base's gradient, with the in-place op's backward applied
+ * to the region the view covers. */
+int ag_copy_slices_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
+{
+	const ag_strided_args *geo = AG_ARGS(self, ag_strided_args);
+	ag_node *fn = self->inner;
+	ag_tensor *g = grads_in[0];
+	ag_tensor *slice = NULL, *res_in[1] = { NULL };
+	ag_tensor **res = calloc((size_t)(fn->n_next ? fn->n_next : 1), sizeof *res);
+	ag_tensor *result = NULL, *zero = NULL;
+	int rc = -1;
+
+	if (!res)
+		return ag_error(AG_ERR_NOMEM, "out of memory");
+	/* the gradient arriving for the view's region */
+	slice = ag_grad_move(g, &geo->in, &geo->view, NULL);
+	if (!slice)
+		goto done;
+	res_in[0] = slice;
+	if (ag_node_apply(fn, res_in, res) < 0)
+		goto done;
+	/* base gradient: g outside the view, fn's input-0 gradient inside */
+	if (res[0]) {
+		ag_tensor *r0 = ag_sum_to_size(res[0], geo->view.shape,
+					       geo->view.ndim);
+		if (!r0)
+			goto done;
+		ag_tensor_release(res[0]);
+		res[0] = r0;
+	} else {
+		zero = ag_zeros(geo->view.shape, geo->view.ndim, g->dtype);
+		if (!zero)
+			goto done;
+	}
+	result = ag_grad_overwrite_region(g, res[0] ? res[0] : zero, geo);
+	if (!result)
+		goto done;
+	out[0] = result;
+	for (int i = 1; i < fn->n_next && i < self->n_next; i++) {
+		out[i] = res[i];
+		res[i] = NULL;
+	}
+	rc = 0;
+done:
+	for (int i = 0; i < fn->n_next; i++)
+		ag_tensor_release(res[i]);
+	free(res);
+	ag_tensor_release(slice);
+	ag_tensor_release(zero);
+	return rc;
+}

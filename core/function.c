@@ -1,0 +1,79 @@
+/*
+ * function.c - custom autograd Functions (torch.autograd.Function): the
+ * embedder runs forward without recording, then records the call here as
+ * one node whose backward the embedder supplies.
+ */
+#include "node.h"
+
+#include <stdio.h>
+
+static bool is_input(const ag_tensor *t, ag_tensor *const *in, int nin)
+{
+	for (int i = 0; i < nin; i++)
+		if (in[i] == t)
+			return true;
+	return false;
+}
+
+static bool is_own_output(const ag_tensor *t, const ag_node *n)
+{
+	return t && t->grad_fn == n;
+}
+
+int ag_function_record(const ag_function *fn, ag_tensor *const *in, int nin,
+		       ag_tensor **outs, int nout, ag_tensor *const *saved,
+		       int nsaved, ag_node **node)
+{
+	*node = NULL;
+	if (!ag_is_grad_enabled() || !ag_any_requires_grad(in, nin) ||
+	    nout == 0) {
+		if (fn->free_ud)
+			fn->free_ud(fn->ud);
+		return 0;
+	}
+	ag_node *n = ag_node_new(AG_OP_FUNCTION, 0, nout, nsaved, 0);
+	if (!n) {
+		if (fn->free_ud)
+			fn->free_ud(fn->ud);
+		return -1;
+	}
+	n->function = malloc(sizeof *n->function);
+	if (n->function)
+		*n->function = (ag_function_impl){ fn->backward, fn->ud, fn->free_ud };
+	else if (fn->free_ud)
+		fn->free_ud(fn->ud);
+	n->owned_name = strdup(fn->name);
+	if (n->owned_name)
+		n->name = n->owned_name;
+	/* one edge per argument; those that are not tensors get none */
+	if (!n->function || !n->owned_name || ag_node_set_next(n, in, nin) < 0) {
+		ag_node_release(n);
+		return ag_error(AG_ERR_NOMEM, "out of memory");
+	}
+	/* an output that is an input (or has a history of its own) is
+	 * returned as a new alias, so the input keeps its history */
+	for (int i = 0; i < nout; i++) {
+		ag_tensor *t = outs[i];
+		if (is_input(t, in, nin) || t->grad_fn || t->requires_grad) {
+			if (!(t = ag_detach(t))) {
+				ag_node_release(n);
+				return -1;
+			}
+			outs[i] = t;
+		}
+		ag_set_history(t, n, i);
+	}
+	for (int k = 0; k < nsaved; k++)
+		ag_node_save(n, k, saved[k], is_own_output(saved[k], n));
+	n->trace_event = ag_trace_op(AG_OP_FUNCTION, in,
+				     nin < AG_TRACE_MAX_IO ? nin : AG_TRACE_MAX_IO,
+				     NULL, 0, n, false);
+	*node = n;
+	ag_node_release(n);	/* the outputs hold it */
+	return 0;
+}
+
+void *ag_function_ud(const ag_node *n)
+{
+	return n->function ? n->function->ud : NULL;
+}

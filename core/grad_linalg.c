@@ -1,0 +1,90 @@
+/*
+ * grad_linalg.c - backward formulas of the matrix products: mm, bmm, dot,
+ * mv (matmul is built from these and views, so it needs none).
+ */
+#include "grad.h"
+
+int ag_mm_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
+{
+	int rc = -1;
+	if (NEED(0)) {
+		ag_tensor *b = ag_node_saved(self, 1), *bt = b ? ag_t(b) : NULL;
+		out[0] = bt ? ag_mm(G(0), bt) : NULL;
+		rel(b); rel(bt);
+		if (!out[0])
+			return rc;
+	}
+	if (NEED(1)) {
+		ag_tensor *a = ag_node_saved(self, 0), *at = a ? ag_t(a) : NULL;
+		out[1] = at ? ag_mm(at, G(0)) : NULL;
+		rel(a); rel(at);
+		if (!out[1])
+			return rc;
+	}
+	return 0;
+}
+
+int ag_bmm_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
+{
+	if (NEED(0)) {
+		ag_tensor *b = ag_node_saved(self, 1);
+		ag_tensor *bt = b ? ag_transpose(b, 1, 2) : NULL;
+		out[0] = bt ? ag_bmm(G(0), bt) : NULL;
+		rel(b); rel(bt);
+		if (!out[0])
+			return -1;
+	}
+	if (NEED(1)) {
+		ag_tensor *a = ag_node_saved(self, 0);
+		ag_tensor *at = a ? ag_transpose(a, 1, 2) : NULL;
+		out[1] = at ? ag_bmm(at, G(0)) : NULL;
+		rel(a); rel(at);
+		if (!out[1])
+			return -1;
+	}
+	return 0;
+}
+
+/* dot: grad * other / grad * self (grad is 0-d) */
+int ag_dot_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
+{
+	if (NEED(0)) {
+		ag_tensor *b = ag_node_saved(self, 1);
+		out[0] = b ? ag_mul(G(0), b) : NULL;
+		rel(b);
+		if (!out[0])
+			return -1;
+	}
+	if (NEED(1)) {
+		ag_tensor *a = ag_node_saved(self, 0);
+		out[1] = a ? ag_mul(G(0), a) : NULL;
+		rel(a);
+		if (!out[1])
+			return -1;
+	}
+	return 0;
+}
+
+/* mv: d/dA = g outer v; d/dv = A^T g */
+int ag_mv_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
+{
+	if (NEED(0)) {
+		ag_tensor *v = ag_node_saved(self, 1);
+		ag_tensor *gc = v ? ag_unsqueeze(G(0), 1) : NULL;
+		ag_tensor *vr = gc ? ag_unsqueeze(v, 0) : NULL;
+		out[0] = vr ? ag_mm(gc, vr) : NULL;
+		rel(v); rel(gc); rel(vr);
+		if (!out[0])
+			return -1;
+	}
+	if (NEED(1)) {
+		ag_tensor *A = ag_node_saved(self, 0), *At = A ? ag_t(A) : NULL;
+		ag_tensor *gc = At ? ag_unsqueeze(G(0), 1) : NULL;
+		ag_tensor *r = gc ? ag_mm(At, gc) : NULL;
+		out[1] = r ? ag_squeeze_dim(r, 1) : NULL;
+		rel(A); rel(At); rel(gc); rel(r);
+		if (!out[1])
+			return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,110 @@
+/*
+ * node.h - the autograd graph inside core: the node struct, saved tensors
+ * and the per-tensor autograd metadata.  Only core's files see it; the
+ * binding and the viewer read nodes through the accessors of autograd.h.
+ */
+#ifndef AG_NODE_H
+#define AG_NODE_H
+
+#include "internal.h"
+#include "autograd.h"
+#include "opargs.h"
+
+/* What autograd keeps per tensor (ag_tensor.autograd_extra). */
+typedef struct ag_autograd_meta {
+	ag_node *grad_accumulator;	/* a leaf's AccumulateGrad (weak) */
+	int64_t attr_version;		/* version when grad_fn was set */
+	bool diff_view;			/* a view whose history follows its base */
+	ag_hook *hooks;			/* a leaf's tensor hooks */
+} ag_autograd_meta;
+
+ag_autograd_meta *ag_autograd_meta_of(ag_tensor *t, bool create);
+
+/* A tensor a node saved for its backward, with the version it had then. */
+typedef struct ag_saved {
+	ag_tensor *data;	/* NULL when nothing saved or released */
+	int64_t version;
+	bool is_output;		/* an output of its own node: kept without
+				 * grad_fn, else the node would own itself */
+	bool was_defined;
+	int output_nr;
+	bool requires_grad;
+	char grad_fn_name[48];	/* its grad_fn when saved, for messages */
+} ag_saved;
+
+/* A custom Function's backward, supplied by the embedder (ag_function). */
+typedef struct ag_function_impl {
+	ag_backward_fn apply;
+	void *ud;
+	void (*free_ud)(void *ud);
+} ag_function_impl;
+
+struct ag_node {
+	int refcount;
+	ag_op op;		/* what made it: its backward is the op's */
+	const char *name;	/* "MulBackward0": the op's, or a Function's */
+	uint64_t id;		/* unique, for the debugger */
+	uint64_t seq;		/* creation order: the engine runs later first */
+	int n_next;
+	ag_edge *next;		/* one per differentiable forward input */
+	int n_outputs;		/* forward outputs = gradients coming in */
+	ag_tensor_meta *out_meta;	/* shape and dtype of each output */
+	int n_saved;
+	bool saved_released;
+	ag_saved *saved;	/* what the op's table row says to keep */
+	void *args;		/* the op's argument struct (ops.def) */
+
+	ag_tensor *variable;	/* AccumulateGrad: the leaf (strong ref) */
+	ag_node *inner;		/* CopySlices: the in-place op's node */
+	ag_function_impl *function;	/* a custom Function's backward */
+	char *owned_name;	/* a custom Function's name */
+
+	ag_hook *pre_hooks, *post_hooks;
+	ag_hook **tensor_pre_hooks;	/* per output: hooks of that tensor */
+	ag_tensor **retained_tensors;	/* per output: weak pointer */
+
+	char *traceback;	/* anomaly mode: where the forward ran */
+	/* statistics of the gradients that arrived at each output in the
+	 * last backward pass (when ag_set_keep_grad_stats is on) */
+	ag_grad_stats *last_stats;
+	uint64_t trace_event;	/* the op event that created the node */
+};
+
+/* A node for op (grad_fn name number `variant`) with room for n_saved
+ * saved tensors and an argument struct of args_size bytes (zeroed). */
+ag_node *ag_node_new(ag_op op, int variant, int n_outputs, int n_saved,
+		     size_t args_size);
+/* Adds next edges for the given inputs (in order). */
+int ag_node_set_next(ag_node *n, ag_tensor *const *inputs, int ninputs);
+/* Makes node n the history of output t (output number nr). */
+void ag_set_history(ag_tensor *t, ag_node *n, int nr);
+/* Saves a tensor (input or output) for backward; t may be NULL. */
+void ag_node_save(ag_node *n, int slot, ag_tensor *t, bool is_output);
+/* Edge to the history of input t (its grad_fn, or its AccumulateGrad if it
+ * is a leaf requiring grad, or no edge). */
+ag_edge ag_gradient_edge(ag_tensor *t);
+/* Unpacks a saved tensor: checks version and release; new reference, or
+ * NULL (error set, or nothing was saved there: see ag_saved.was_defined). */
+ag_tensor *ag_node_saved(ag_node *n, int slot);
+void ag_node_release_saved(ag_node *n);
+bool ag_node_should_compute(const ag_node *n, int edge);
+/* The op's argument struct, typed: AG_ARGS(node, ag_clamp_args). */
+#define AG_ARGS(n, type) ((type *)(n)->args)
+
+/* An AsStridedBackward0 node from base to view (the grad_fn of a view
+ * whose base was written in place). */
+ag_node *ag_view_node_from_base(ag_tensor *view, ag_tensor *base);
+
+/* Runs node n's backward (the engine, and CopySlices for its inner node). */
+int ag_node_apply(ag_node *n, ag_tensor **grads_in, ag_tensor **grads_out);
+
+/* observe.c: tells the backward observer (if any) a pass began or ended,
+ * or that node n ran; keeps the statistics of the gradients n got (when
+ * they are kept); does a gradient hold a NaN (anomaly mode)? */
+void ag_emit_event(ag_backward_event_kind kind, int status);
+void ag_emit_node(const ag_node *n, ag_tensor **in, int nin, ag_tensor **out,
+		  int nout);
+void ag_keep_grad_stats(ag_node *n, ag_tensor **in);
+bool ag_grad_has_nan(ag_tensor *g);
+
+#endif

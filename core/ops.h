@@ -1,0 +1,94 @@
+/*
+ * ops.h - the op table: one descriptor per op, all generated from the one
+ * list in ops.def.  The enum below, the names in the trace log and in error
+ * messages, the grad_fn names of the nodes an op records, what a node
+ * saves, the Lua functions the binding registers and the op kinds the
+ * viewer draws all come from that list; see ops.def for how to add an op.
+ */
+#ifndef AG_OPS_H
+#define AG_OPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum ag_op {
+#define OP(id, ...) AG_OP_##id,
+#include "ops.def"
+#undef OP
+	AG_OP_COUNT
+} ag_op;
+
+/* What family an op belongs to (the viewer colours by it, the binding
+ * registers pointwise ops from the table). */
+typedef enum ag_op_kind {
+	AG_OPK_POINTWISE,	/* elementwise over broadcast inputs */
+	AG_OPK_REDUCTION,	/* folds dims away */
+	AG_OPK_LINALG,		/* matrix products */
+	AG_OPK_VIEW,		/* a new geometry over the same storage */
+	AG_OPK_COPY,		/* values copied or written into a tensor */
+	AG_OPK_INDEX,		/* joining, gathering, scattering */
+	AG_OPK_CUT,		/* cuts autograd history (detach) */
+	AG_OPK_GRAPH,		/* a node of the autograd graph, not a user's op */
+	AG_OPK_COUNT
+} ag_op_kind;
+
+/* Flags of an op. */
+enum {
+	AG_OPF_INPLACE = 1 << 0,	/* has an in-place form, name_ */
+	AG_OPF_VIEW = 1 << 1,		/* its output is a view whose history
+					 * follows its base's */
+};
+
+/* Pointwise ops: the dtype the result gets from the inputs' common dtype. */
+typedef enum ag_promote {
+	AG_PROMOTE_KEEP,		/* the common dtype (add, neg) */
+	AG_PROMOTE_INT_TO_FLOAT,	/* integers and bool become float32 (exp, div) */
+	AG_PROMOTE_COMPARE,		/* computed in the common dtype, bool out */
+} ag_promote;
+
+/* A set of dtypes (bit = 1 << dtype), for the dtypes a kernel serves. */
+#define AG_DT(dt) (1u << (dt))
+
+/* A tensor an op's backward reads, saved when the op records: input or
+ * output `index`, always (when < 0) or only when input `when` needs a
+ * gradient.  Saved tensors are numbered in the order the op lists them. */
+typedef struct ag_save {
+	enum { AG_SAVE_NONE, AG_SAVE_INPUT, AG_SAVE_OUTPUT } what;
+	int8_t index;
+	int8_t when;
+} ag_save;
+
+#define AG_OP_MAX_SAVES 4
+#define AG_SAVE_IN(i) { AG_SAVE_INPUT, (i), -1 }
+#define AG_SAVE_IN_IF(i, needed) { AG_SAVE_INPUT, (i), (needed) }
+#define AG_SAVE_OUT(i) { AG_SAVE_OUTPUT, (i), -1 }
+#define AG_SAVE_OUT_IF(i, needed) { AG_SAVE_OUTPUT, (i), (needed) }
+
+typedef struct ag_opinfo {
+	const char *name;	/* PyTorch's and Lua's name: "add" */
+	ag_op_kind kind;
+	int nin;		/* tensor inputs; -1: a list of any length */
+	int nout;		/* outputs */
+	/* the node it records, PyTorch's name (a second spelling where the
+	 * op's arguments change PyTorch's name: RsubBackward1); NULL for an
+	 * op that is not differentiable */
+	const char *grad_fn[2];
+	unsigned edges;		/* inputs that get gradient edges (bit i =
+				 * input i); 0: every input */
+	ag_save saves[AG_OP_MAX_SAVES];	/* what its backward reads */
+	size_t args;		/* size of its argument struct (opargs.h) */
+	unsigned flags;
+	/* pointwise: result dtype, and the compute dtypes it has a kernel for
+	 * (0: all); `kernel` is the name PyTorch's "not implemented for"
+	 * message gives */
+	ag_promote promote;
+	unsigned dtypes;
+	const char *kernel;
+} ag_opinfo;
+
+/* The descriptor of op, or NULL when op is out of range. */
+const ag_opinfo *ag_op_info(ag_op op);
+/* Its name, "?" when out of range. */
+const char *ag_op_name(ag_op op);
+
+#endif

@@ -1,0 +1,189 @@
+/*
+ * lidx.c - IDX files, the format of MNIST and Fashion-MNIST: a magic number
+ * (two zero bytes, a type code, the dim count), the sizes as big-endian
+ * 32-bit integers, then the elements, big-endian, in row-major order.
+ * Gzipped files and plain ones are read alike (zlib's gz* functions tell
+ * them apart by their first bytes).
+ *
+ * torch._C.read_idx(path [, dtype]) gives a tensor of the file's shape.
+ * Integer types are read as int64 by default (core has no uint8 yet, and
+ * every value fits exactly); a dtype converts while reading, so 47 MB of
+ * image bytes need not become 376 MB of int64 first.
+ */
+#include "ltorch.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+static const struct idx_type {
+	int code;
+	size_t size;
+	bool is_signed, is_float;
+	ag_dtype dtype;		/* the default result dtype */
+} idx_types[] = {
+	{0x08, 1, false, false, AG_INT64},	/* unsigned byte */
+	{0x09, 1, true, false, AG_INT64},	/* signed byte */
+	{0x0B, 2, true, false, AG_INT64},	/* short */
+	{0x0C, 4, true, false, AG_INT64},	/* int */
+	{0x0D, 4, true, true, AG_FLOAT32},	/* float */
+	{0x0E, 8, true, true, AG_FLOAT64},	/* double */
+};
+
+static const struct idx_type *find_type(int code)
+{
+	for (size_t i = 0; i < sizeof idx_types / sizeof idx_types[0]; i++)
+		if (idx_types[i].code == code)
+			return &idx_types[i];
+	return NULL;
+}
+
+static uint64_t load_be(const unsigned char *p, size_t n)
+{
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* Reads exactly n bytes; -1 on a short read or an error. */
+static int read_full(gzFile f, void *buf, size_t n)
+{
+	char *p = buf;
+
+	while (n > 0) {
+		unsigned chunk = n > (1u << 30) ? 1u << 30 : (unsigned)n;
+		int got = gzread(f, p, chunk);
+		if (got <= 0)
+			return -1;
+		p += got;
+		n -= (size_t)got;
+	}
+	return 0;
+}
+
+/* The element at p as a double / int64. */
+static void convert(const struct idx_type *ty, const unsigned char *p,
+		    char *out, ag_dtype dt)
+{
+	uint64_t u = load_be(p, ty->size);
+
+	if (ty->is_float) {
+		double v;
+		if (ty->size == 4) {
+			uint32_t w = (uint32_t)u;
+			float f;
+			memcpy(&f, &w, sizeof f);
+			v = f;
+		} else {
+			memcpy(&v, &u, sizeof v);
+		}
+		ag_store(out, dt, v);
+		return;
+	}
+	int64_t v = (int64_t)u;
+	if (ty->is_signed && ty->size < 8 && (u >> (ty->size * 8 - 1)) & 1)
+		v -= (int64_t)1 << (ty->size * 8);
+	if (ag_dtype_is_floating(dt))
+		ag_store(out, dt, (double)v);
+	else
+		ag_store_i64(out, dt, v);
+}
+
+struct idx_read {
+	gzFile f;
+	unsigned char *raw;
+	ag_tensor *t;
+};
+
+static void idx_cleanup(struct idx_read *r)
+{
+	if (r->f)
+		gzclose(r->f);
+	free(r->raw);
+	ag_tensor_release(r->t);
+	memset(r, 0, sizeof *r);
+}
+
+/* luaL_error's format knows no %lld or %02x: format here first. */
+#define IDX_FAIL(...) do { \
+	char msg_[512]; \
+	snprintf(msg_, sizeof msg_, __VA_ARGS__); \
+	idx_cleanup(&r); \
+	return luaL_error(L, "%s", msg_); \
+} while (0)
+
+static int l_read_idx(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	struct idx_read r = {0};
+	unsigned char head[4], dims[4 * AG_MAX_DIMS];
+	int64_t shape[AG_MAX_DIMS], n = 1;
+	const struct idx_type *ty;
+	ag_dtype dt;
+	int ndim;
+
+	r.f = gzopen(path, "rb");
+	if (!r.f)
+		return luaL_error(L, "read_idx: cannot open '%s': %s", path,
+				  errno ? strerror(errno) : "out of memory");
+	if (read_full(r.f, head, 4) != 0)
+		IDX_FAIL("read_idx: '%s' is not an IDX file: shorter than its "
+			 "4-byte header", path);
+	if (head[0] != 0 || head[1] != 0 || !(ty = find_type(head[2])))
+		IDX_FAIL("read_idx: '%s' is not an IDX file: bad magic number "
+			 "0x%02x%02x%02x%02x", path, head[0], head[1], head[2],
+			 head[3]);
+	ndim = head[3];
+	if (ndim < 1 || ndim > AG_MAX_DIMS)
+		IDX_FAIL("read_idx: '%s' has %d dims; agdb reads 1 to %d", path,
+			 ndim, AG_MAX_DIMS);
+	if (read_full(r.f, dims, 4 * (size_t)ndim) != 0)
+		IDX_FAIL("read_idx: '%s' ends inside its list of sizes", path);
+	for (int i = 0; i < ndim; i++) {
+		shape[i] = (int64_t)load_be(dims + 4 * i, 4);
+		if (shape[i] > 0 && n > (INT64_MAX / 16) / shape[i])
+			IDX_FAIL("read_idx: '%s' declares too many elements", path);
+		n *= shape[i];
+	}
+	dt = ty->dtype;
+	if (!lua_isnoneornil(L, 2) && repl_to_dtype(L, 2, &dt) != 0)
+		IDX_FAIL("read_idx: argument 2 must be a dtype, got %s",
+			 repl_type_name(L, 2));
+	r.raw = malloc((size_t)n * ty->size + 1);
+	r.t = ag_empty(shape, ndim, dt);
+	if (!r.raw || !r.t)
+		IDX_FAIL("read_idx: '%s': not enough memory for %lld elements",
+			 path, (long long)n);
+	if (read_full(r.f, r.raw, (size_t)n * ty->size) != 0) {
+		int zerr;
+		const char *msg = gzerror(r.f, &zerr);
+		if (zerr != Z_OK && zerr != Z_BUF_ERROR)
+			IDX_FAIL("read_idx: '%s': %s", path, msg);
+		IDX_FAIL("read_idx: '%s' is truncated: its header promises %lld "
+			 "elements of %d bytes", path, (long long)n, (int)ty->size);
+	}
+	if (gzread(r.f, r.raw + (size_t)n * ty->size, 1) != 0)
+		IDX_FAIL("read_idx: '%s' has bytes after its %lld elements", path,
+			 (long long)n);
+	{
+		char *out = ag_data_ptr(r.t);
+		size_t es = ag_dtype_size(dt);
+		for (int64_t i = 0; i < n; i++)
+			convert(ty, r.raw + (size_t)i * ty->size, out + (size_t)i * es, dt);
+	}
+	ag_tensor *t = r.t;
+	r.t = NULL;
+	idx_cleanup(&r);
+	repl_push_tensor(L, t);
+	return 1;
+}
+
+void repl_register_files(lua_State *L)
+{
+	lua_pushcfunction(L, l_read_idx);
+	lua_setfield(L, -2, "read_idx");
+}

@@ -1,0 +1,143 @@
+-- torch.nn.init - in-place initialisers with PyTorch 1.13's formulas, so the
+-- same seed gives the same numbers (the fills draw from the global generator
+-- in PyTorch's order).  Options PyTorch takes by keyword go in a table:
+-- init.kaiming_uniform_(w, {a=math.sqrt(5), mode="fan_in",
+-- nonlinearity="leaky_relu"}).  Waiting for core ops: trunc_normal_
+-- (erfinv), orthogonal_ (a QR factorisation).
+local torch = require "torch"
+
+local C = torch._C
+local init = {}
+
+local function no_grad(fn, ...)
+	local args = table.pack(...)
+	return torch.no_grad(function() return fn(table.unpack(args, 1, args.n)) end)
+end
+
+local function kw(opts, key, default)
+	if type(opts) == "table" and opts[key] ~= nil then return opts[key] end
+	return default
+end
+
+function init.calculate_gain(nonlinearity, param)
+	local linear = {linear = true, conv1d = true, conv2d = true, conv3d = true,
+		conv_transpose1d = true, conv_transpose2d = true, conv_transpose3d = true}
+	if linear[nonlinearity] or nonlinearity == "sigmoid" then return 1 end
+	if nonlinearity == "tanh" then return 5.0 / 3 end
+	if nonlinearity == "relu" then return math.sqrt(2.0) end
+	if nonlinearity == "leaky_relu" then
+		local slope
+		if param == nil then
+			slope = 0.01
+		elseif type(param) == "number" then
+			slope = param
+		else
+			error(("negative_slope %s not a valid number"):format(tostring(param)), 2)
+		end
+		return math.sqrt(2.0 / (1 + slope ^ 2))
+	end
+	if nonlinearity == "selu" then return 3.0 / 4 end
+	error(("Unsupported nonlinearity %s"):format(tostring(nonlinearity)), 2)
+end
+
+-- fan_in, fan_out of a weight: sizes of dims 2 and 1 times the receptive
+-- field (the product of the remaining dims).
+function init._calculate_fan_in_and_fan_out(tensor)
+	local n = tensor:dim()
+	if n < 2 then
+		error("Fan in and fan out can not be computed for tensor with fewer " ..
+			"than 2 dimensions", 2)
+	end
+	local receptive = 1
+	for d = 3, n do receptive = receptive * tensor:size(d) end
+	return tensor:size(2) * receptive, tensor:size(1) * receptive
+end
+
+local function correct_fan(tensor, mode)
+	mode = mode:lower()
+	if mode ~= "fan_in" and mode ~= "fan_out" then
+		error(("Mode %s not supported, please use one of fan_in, fan_out"):format(mode), 3)
+	end
+	local fan_in, fan_out = init._calculate_fan_in_and_fan_out(tensor)
+	return mode == "fan_in" and fan_in or fan_out
+end
+
+function init.uniform_(tensor, a, b)
+	return no_grad(C.uniform_, tensor, a or 0.0, b or 1.0)
+end
+
+function init.normal_(tensor, mean, std)
+	return no_grad(C.normal_, tensor, mean or 0.0, std or 1.0)
+end
+
+function init.constant_(tensor, val)
+	return no_grad(function() return tensor:fill_(val) end)
+end
+
+function init.ones_(tensor) return init.constant_(tensor, 1.0) end
+function init.zeros_(tensor) return no_grad(function() return tensor:zero_() end) end
+
+function init.eye_(tensor)
+	if tensor:dim() ~= 2 then
+		error("Only tensors with 2 dimensions are supported", 2)
+	end
+	return no_grad(function()
+		return tensor:copy_(torch.eye(tensor:size(1), tensor:size(2)))
+	end)
+end
+
+function init.xavier_uniform_(tensor, gain)
+	gain = type(gain) == "table" and kw(gain, "gain", 1.0) or gain or 1.0
+	local fan_in, fan_out = init._calculate_fan_in_and_fan_out(tensor)
+	local std = gain * math.sqrt(2.0 / (fan_in + fan_out))
+	local a = math.sqrt(3.0) * std
+	return no_grad(C.uniform_, tensor, -a, a)
+end
+
+function init.xavier_normal_(tensor, gain)
+	gain = type(gain) == "table" and kw(gain, "gain", 1.0) or gain or 1.0
+	local fan_in, fan_out = init._calculate_fan_in_and_fan_out(tensor)
+	local std = gain * math.sqrt(2.0 / (fan_in + fan_out))
+	return no_grad(C.normal_, tensor, 0.0, std)
+end
+
+local function kaiming_std(tensor, opts)
+	local a = kw(opts, "a", 0)
+	local fan = correct_fan(tensor, kw(opts, "mode", "fan_in"))
+	local gain = init.calculate_gain(kw(opts, "nonlinearity", "leaky_relu"), a)
+	return gain / math.sqrt(fan)
+end
+
+local function has_zero_dim(tensor)
+	for d = 1, tensor:dim() do
+		if tensor:size(d) == 0 then return true end
+	end
+	return false
+end
+
+-- The std of kaiming_*, from a table of options or PyTorch's positional
+-- form (a, mode, nonlinearity); nil when the tensor has no elements.
+local function kaiming_args(tensor, a, mode, nonlinearity)
+	local opts = type(a) == "table" and a or {a = a, mode = mode, nonlinearity = nonlinearity}
+	if has_zero_dim(tensor) then
+		require("torch.nn.functional")._warn("Initializing zero-element tensors is a no-op", 3)
+		return nil
+	end
+	return kaiming_std(tensor, opts)
+end
+
+-- kaiming_uniform_(t, {a=0, mode="fan_in", nonlinearity="leaky_relu"})
+function init.kaiming_uniform_(tensor, a, mode, nonlinearity)
+	local std = kaiming_args(tensor, a, mode, nonlinearity)
+	if not std then return tensor end
+	local bound = math.sqrt(3.0) * std
+	return no_grad(C.uniform_, tensor, -bound, bound)
+end
+
+function init.kaiming_normal_(tensor, a, mode, nonlinearity)
+	local std = kaiming_args(tensor, a, mode, nonlinearity)
+	if not std then return tensor end
+	return no_grad(C.normal_, tensor, 0.0, std)
+end
+
+return init
