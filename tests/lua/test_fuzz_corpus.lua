@@ -1,9 +1,10 @@
 -- test_fuzz_corpus.lua - the committed corpora of the Lua fuzz drivers
--- (tests/fuzz/corpus/index and ops) replayed through the drivers, in every
--- build: the inputs that found bugs (named finding-*) keep them fixed, the
--- rest keep the properties the drivers check (clean errors, indexing as
--- the model says, backward equal to finite differences).  The C target's
--- corpus is replayed by tests/fuzz/replay_view.
+-- (tests/fuzz/corpus/index, ops, safetensors and idx) replayed through the
+-- drivers, in every build: the inputs that found bugs (named finding-*)
+-- keep them fixed, the rest keep the properties the drivers check (clean
+-- errors, indexing as the model says, backward equal to finite
+-- differences, files loaded as their headers say and saved back the same).
+-- The C target's corpus is replayed by tests/fuzz/replay_view.
 local t = dofile(os.getenv("top_srcdir") .. "/tests/lua/tap.lua")
 local dir = os.getenv("top_srcdir") .. "/tests/fuzz/"
 
@@ -15,7 +16,7 @@ local function files(target)
 	return list
 end
 
-for _, target in ipairs({"index", "ops"}) do
+for _, target in ipairs({"index", "ops", "safetensors", "idx"}) do
 	local run = dofile(dir .. target .. ".lua")
 	local names, passed = files(target), 0
 	for _, name in ipairs(names) do

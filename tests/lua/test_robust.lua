@@ -248,4 +248,57 @@ t.is(tostring(y), "tensor([1.5, 2.2])", "a profile refined by precision")
 torch.set_printoptions()
 t.is(tostring(y), "tensor([1.5000, 2.2500])", "set_printoptions() restores the defaults")
 
+
+-- found by fuzz_safetensors and fuzz_idx: the file loaders ------------------
+local tmpdir = os.tmpname()
+os.remove(tmpdir)
+os.execute("mkdir -p " .. tmpdir)
+local function spit(name, bytes)
+	local f = assert(io.open(tmpdir .. "/" .. name, "wb"))
+	f:write(bytes)
+	f:close()
+	return tmpdir .. "/" .. name
+end
+local function st_file(header, data)
+	return string.pack("<I8", #header) .. header .. data
+end
+-- U64 is as wide as int64, so it was read as raw bytes: 2^64 - 1 came back
+-- as -1 (PyTorch's uint64 holds it; agdb has no uint64, so it refuses)
+local u64 = spit("u64.safetensors", st_file('{"x":{"dtype":"U64","shape":[2],"data_offsets":[0,16]}}',
+	string.pack("<I8I8", 7, -1)))
+t.raises(function() torch.load(u64) end, "tensor 'x' (U64) holds a value beyond the int64 range",
+	"a U64 value past int64 is refused, not read as a negative number")
+local u64ok = spit("u64ok.safetensors", st_file('{"x":{"dtype":"U64","shape":[2],"data_offsets":[0,16]}}',
+	string.pack("<I8I8", 7, math.maxinteger)))
+t.is(torch.load(u64ok).x:tolist(), {7, math.maxinteger}, "U64 values within int64 load")
+-- a BOOL byte other than 0 and 1 is true, and stored as 1 (saved back as 1)
+local b = spit("bool.safetensors", st_file('{"x":{"dtype":"BOOL","shape":[3],"data_offsets":[0,3]}}',
+	"\255\0\2"))
+local xb2 = torch.load(b).x
+t.is(xb2:tolist(), {true, false, true}, "BOOL bytes 255 and 2 are true")
+torch.save(xb2, tmpdir .. "/bool2.safetensors")
+local f = assert(io.open(tmpdir .. "/bool2.safetensors", "rb"))
+t.is(f:read("a"):sub(-3), "\1\0\1", "and are written back as 1")
+f:close()
+-- opening a FIFO blocked until a writer came: the REPL hung
+if os.execute("mkfifo " .. tmpdir .. "/fifo 2>/dev/null") then
+	t.raises(function() torch.load(tmpdir .. "/fifo") end, "is not a regular file",
+		"torch.load of a FIFO fails at once")
+	t.raises(function() torch._C.read_idx(tmpdir .. "/fifo") end, "is not a regular file",
+		"read_idx of a FIFO fails at once")
+else
+	t.ok(true, "# SKIP no mkfifo")
+	t.ok(true, "# SKIP no mkfifo")
+end
+t.raises(function() torch._C.read_idx(tmpdir) end, "is not a regular file", "read_idx of a folder")
+-- an IDX header promising 2^34 elements in a 20-byte file: the reader
+-- allocated what the header promised (16 GB as int64) before reading
+local huge = spit("huge-idx1-ubyte", "\0\0\8\3" .. string.pack(">I4I4I4", 65536, 65536, 4) .. "\1\2\3\4")
+local before = torch._live_tensors()
+t.raises(function() torch._C.read_idx(huge) end,
+	"is truncated: its header promises 17179869184 elements of 1 bytes",
+	"a header promising 2^34 elements in a tiny file: truncated, nothing allocated for them")
+t.is(torch._live_tensors(), before, "and no tensor is left behind")
+os.execute("rm -rf " .. tmpdir)
+
 t.done()
