@@ -114,6 +114,22 @@ static void idx_cleanup(struct idx_read *r)
 	memset(r, 0, sizeof *r);
 }
 
+int repl_open_regular(lua_State *L, const char *path, const char *who)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+
+	if (fd < 0)
+		return luaL_error(L, "%s: cannot open '%s': %s", who, path,
+				  strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
+		close(fd);
+		return luaL_error(L, "%s: '%s' is not a regular file", who, path);
+	}
+	return fd;
+}
+
 /* luaL_error's format knows no %lld or %02x: format here first. */
 #define IDX_FAIL(...) do { \
 	char msg_[512]; \
@@ -132,18 +148,7 @@ static int l_read_idx(lua_State *L)
 	ag_dtype dt;
 	int ndim;
 
-	/* O_NONBLOCK: opening a FIFO nobody writes must not hang the
-	 * session; only regular files are read. */
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	struct stat st;
-	if (fd < 0)
-		return luaL_error(L, "read_idx: cannot open '%s': %s", path,
-				  strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
-		close(fd);
-		return luaL_error(L, "read_idx: '%s' is not a regular file", path);
-	}
+	int fd = repl_open_regular(L, path, "read_idx");
 	r.f = gzdopen(fd, "rb");
 	if (!r.f) {
 		close(fd);

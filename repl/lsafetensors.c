@@ -489,16 +489,10 @@ static int l_load(lua_State *L)
 	const char *key;
 	size_t n = 0, i;
 
-	/* O_NONBLOCK: opening a FIFO nobody writes must not hang the
-	 * session; only regular files are read. */
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return luaL_error(L, "torch.load: cannot open '%s': %s", path,
-				  strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
+	int fd = repl_open_regular(L, path, "torch.load");
+	if (fstat(fd, &st) != 0) {
 		close(fd);
-		return luaL_error(L, "torch.load: '%s' is not a regular file", path);
+		return luaL_error(L, "torch.load: '%s': %s", path, strerror(errno));
 	}
 	s.f = fdopen(fd, "rb");
 	if (!s.f) {

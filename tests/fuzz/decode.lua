@@ -113,4 +113,18 @@ function D.same(a, b)
 	return a == b or (a ~= a and b ~= b)
 end
 
+-- Whole files, for the file-loader drivers and their seeds.
+function D.read_file(path)
+	local f = assert(io.open(path, "rb"))
+	local s = f:read("a")
+	f:close()
+	return s
+end
+
+function D.write_file(path, s)
+	local f = assert(io.open(path, "wb"))
+	f:write(s)
+	f:close()
+end
+
 return D

@@ -18,12 +18,6 @@ local types = {
 	[0x0D] = {">f", 4, "float32"}, [0x0E] = {">d", 8, "float64"},
 }
 
-local function spit(path, s)
-	local f = assert(io.open(path, "wb"))
-	f:write(s)
-	f:close()
-end
-
 -- What a plain (not gzipped) file must give: shape and values, or nil
 -- when it must be refused.
 local function model(bytes)
@@ -52,7 +46,7 @@ local function flat(t)
 end
 
 local function run_input(bytes, path)
-	spit(path, bytes)
+	D.write_file(path, bytes)
 	local gz = bytes:sub(1, 2) == "\x1f\x8b"
 	local ok, x = pcall(torch._C.read_idx, path)
 	local shape, vals, dt

@@ -12,19 +12,6 @@ local D = dofile(dir .. "decode.lua")
 
 local sizes = {float32 = 4, float64 = 8, float16 = 2, bfloat16 = 2, int64 = 8, bool = 1}
 
-local function slurp(path)
-	local f = assert(io.open(path, "rb"))
-	local s = f:read("a")
-	f:close()
-	return s
-end
-
-local function spit(path, s)
-	local f = assert(io.open(path, "wb"))
-	f:write(s)
-	f:close()
-end
-
 -- name -> tensor, in the order torch.load gave them
 local function entries(r)
 	local list = {}
@@ -84,7 +71,7 @@ local function check_tensor(name, t)
 end
 
 local function run_input(bytes, path, path2)
-	spit(path, bytes)
+	D.write_file(path, bytes)
 	local ok, r, meta = pcall(torch.load, path, {metadata = true})
 	if not ok then
 		D.check_error(r, "torch.load")
@@ -110,7 +97,7 @@ local function run_input(bytes, path, path2)
 	if not torch.is_tensor(r) then m.agdb = nil end
 	ok, err = pcall(torch.save, r, path2, {metadata = m})
 	if not ok then D.fail("torch.save of what torch.load gave failed: %s", tostring(err)) end
-	local first = slurp(path2)
+	local first = D.read_file(path2)
 	local ok2, r2, meta2 = pcall(torch.load, path2, {metadata = true})
 	if not ok2 then D.fail("torch.load of agdb's own file failed: %s", tostring(r2)) end
 	same_tensors(r, r2, "save and load")
@@ -118,7 +105,7 @@ local function run_input(bytes, path, path2)
 		if meta2[k] ~= v then D.fail("metadata '%s' lost in save and load", k) end
 	end
 	torch.save(r2, path2, {metadata = meta2})
-	if slurp(path2) ~= first then D.fail("saving the same tensors twice wrote different bytes") end
+	if D.read_file(path2) ~= first then D.fail("saving the same tensors twice wrote different bytes") end
 end
 
 return function(bytes)
