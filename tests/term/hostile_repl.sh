@@ -92,6 +92,21 @@ collectgarbage("stop") local t = torch.ones(100) collectgarbage("restart")
 agdb.graph(nil, {max_nodes = "x"})
 agdb.dot(W, 5)
 agdb.quit({})
+:image
+:image 5
+:image nosuch
+:image X extra
+:image X[1]
+:view
+:view nosuch
+:tui extra
+:tui off
+torch.load("fifo")
+torch.load("folder")
+torch.load("good.lua")
+torch._C.read_idx("fifo")
+torch._C.read_idx("good.lua")
+torch.save(X, "folder")
 print(("x"):rep(200000))
 1 + 1 --[[ unclosed long comment
 ]]
@@ -169,6 +184,10 @@ grep -q "agdb.dot: cannot write fifo" err.txt
 ok $? ":dot into a FIFO nobody reads is refused at once"
 grep -q "agdb.dot: the file name is empty" err.txt
 ok $? ":dot '' is an empty file name"
+grep -q "torch.load: 'fifo' is not a regular file" err.txt
+ok $? "torch.load of a FIFO is refused at once (it would block the session)"
+grep -q "read_idx: 'fifo' is not a regular file" err.txt
+ok $? "read_idx of a FIFO is refused at once"
 grep -q "to '?'" err.txt
 [ $? -ne 0 ]
 ok $? "no error says bad argument to '?'"
