@@ -172,7 +172,8 @@ static AVX2 void stats_dense_avx2(const char *p, int64_t n, ag_dtype dt,
 static void stats_dense(const char *p, int64_t n, ag_dtype dt, stats_acc *acc)
 {
 #if AG_HAVE_X86_SIMD
-	if (dt != AG_INT64 && dt != AG_BOOL && ag_cpu_avx2()) {
+	if ((dt == AG_FLOAT32 || dt == AG_FLOAT64 || dt == AG_FLOAT16 ||
+	     dt == AG_BFLOAT16) && ag_cpu_avx2()) {
 		stats_dense_avx2(p, n, dt, acc);
 		return;
 	}
