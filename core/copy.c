@@ -124,7 +124,7 @@ static int copy_inplace_checked(ag_tensor *dst, ag_tensor *src)
 	if (check_broadcast_to(dst, src) < 0 ||
 	    ag_assert_no_internal_overlap(dst) < 0 ||
 	    ag_assert_no_partial_overlap(dst, src) < 0 ||
-	    ag_check_inplace(dst) < 0)
+	    ag_check_inplace_of(dst, (ag_tensor *[]){ dst, src }, 2) < 0)
 		return -1;
 	if (!(ag_get_overlap_status(dst, src) == AG_OVERLAP_STATUS_FULL &&
 	      dst->dtype == src->dtype) && copy_raw(dst, src) < 0)
@@ -161,6 +161,21 @@ ag_tensor *ag_contiguous(ag_tensor *t)
 ag_tensor *ag_clone(ag_tensor *t)
 {
 	return copied(ag_tensor_alloc_like(t, t->dtype), t, AG_OP_CLONE, NULL, 0);
+}
+
+ag_tensor *ag_clone_contiguous(ag_tensor *t)
+{
+	return copied(ag_tensor_alloc_uninit(t->shape, t->ndim, t->dtype), t,
+		      AG_OP_CLONE, NULL, 0);
+}
+
+ag_tensor *ag_tensor_alloc_strided(const int64_t *shape, const int64_t *stride,
+				   int ndim, ag_dtype dt)
+{
+	ag_tensor *r = ag_tensor_alloc_uninit(shape, ndim, dt);
+	if (r && ndim)
+		memcpy(r->stride, stride, (size_t)ndim * sizeof *stride);
+	return r;
 }
 
 ag_tensor *ag_original_copy(ag_tensor *t)

@@ -338,7 +338,7 @@ static void factory_opts(lua_State *L, int kw, const char *fname,
 static int push_new(lua_State *L, ag_tensor *t, const struct factory_opts *o)
 {
 	repl_push_tensor(L, t);
-	if (o->requires_grad && ag_set_requires_grad(t, true) != 0)
+	if (o->requires_grad && ag_set_requires_grad_via(t, true, AG_RG_FACTORY) != 0)
 		return repl_core_error(L);
 	return 1;
 }
@@ -633,6 +633,13 @@ static int l_get_default_dtype(lua_State *L)
 	return 1;
 }
 
+static int l_live_tensors(lua_State *L)
+{
+	lua_pushinteger(L, (lua_Integer)ag_registry_count());
+	lua_pushinteger(L, (lua_Integer)ag_storage_bytes_live());
+	return 2;
+}
+
 static int l_numel(lua_State *L)
 {
 	lua_pushinteger(L, ag_numel(repl_check_tensor(L, 1, "torch.numel")));
@@ -654,6 +661,7 @@ int luaopen_torch(lua_State *L)
 		{"get_default_dtype", l_get_default_dtype},
 		{"set_printoptions", l_set_printoptions},
 		{"numel", l_numel}, {"Size", l_size},
+		{"_live_tensors", l_live_tensors},
 		{NULL, NULL}
 	};
 

@@ -8,10 +8,11 @@
 
 #include <stdio.h>
 
-/* "file:line" of the Lua code running an op, for the trace log. */
+/* "file:line" of the Lua code running an op, for the trace log: in the
+ * coroutine running now, not the line that resumed it. */
 static void where_provider(char *buf, size_t n, void *ud)
 {
-	lua_State *L = ud;	/* the main thread */
+	lua_State *L = repl_running_thread(ud);	/* ud: the main thread */
 	lua_Debug ar;
 	buf[0] = '\0';
 	for (int level = 0; lua_getstack(L, level, &ar); level++) {
