@@ -4,7 +4,7 @@
  * one file per job: lnode.c (grad_fn nodes), lhooks.c (hooks written in
  * Lua), lbackward.c (backward, autograd.grad), lmodes.c (grad and anomaly
  * modes), ltrace.c (the trace log), lfunction.c (custom Functions); gradcheck
- * is Lua, in repl/lua/torch/autograd/gradcheck.lua.
+ * and torch.autograd.functional are Lua, in repl/lua/torch/autograd/.
  */
 #include "ltorch.h"
 #include "autograd.h"
@@ -57,6 +57,9 @@ void repl_open_autograd(lua_State *L)
 	lua_setfield(L, torch, "autograd");
 
 	load_library_file(L, "torch.autograd.gradcheck");
+	lua_pushvalue(L, torch);
+	lua_call(L, 1, 0);
+	load_library_file(L, "torch.autograd.functional");
 	lua_pushvalue(L, torch);
 	lua_call(L, 1, 0);
 }

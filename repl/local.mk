@@ -68,6 +68,7 @@ AGDB_LUA_FILES = \
 	repl/lua/torch/utils.lua \
 	repl/lua/torch/utils/data.lua \
 	repl/lua/torch/utils/progress.lua \
+	repl/lua/torch/autograd/functional.lua \
 	repl/lua/torch/autograd/gradcheck.lua
 agdbluadir = $(pkgdatadir)/lua
 EXTRA_DIST += repl/lua/README $(AGDB_LUA_FILES)
