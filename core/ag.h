@@ -187,6 +187,11 @@ ag_tensor *ag_ones_like(const ag_tensor *t);
  * generator so the same seed gives the same numbers on every machine. */
 void ag_manual_seed(uint64_t seed);
 uint64_t ag_initial_seed(void);
+/* The generator's whole state as bytes (torch.get_rng_state): the size,
+ * a copy out, and back in (-1 with PyTorch's error for a wrong size). */
+size_t ag_rng_state_size(void);
+void ag_rng_get_state(void *out);
+int ag_rng_set_state(const void *in, size_t n);
 ag_tensor *ag_rand(const int64_t *shape, int ndim, ag_dtype dt);
 ag_tensor *ag_randn(const int64_t *shape, int ndim, ag_dtype dt);
 ag_tensor *ag_randint(int64_t low, int64_t high, const int64_t *shape,

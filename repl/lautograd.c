@@ -54,6 +54,9 @@ void repl_open_autograd(lua_State *L)
 	lua_newtable(L);	/* torch.autograd.Function */
 	luaL_setfuncs(L, repl_function_funcs, 0);
 	lua_setfield(L, -2, "Function");
+	lua_newtable(L);	/* torch.autograd.graph */
+	repl_open_saved_hooks(L);
+	lua_setfield(L, -2, "graph");
 	lua_setfield(L, torch, "autograd");
 
 	load_library_file(L, "torch.autograd.gradcheck");

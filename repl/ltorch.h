@@ -111,6 +111,9 @@ void repl_open_hooks(lua_State *L);	/* after repl_open_nodes */
 /* After a backward pass: hooks removed while it ran lose their functions
  * now (they ran to the end of that pass, as in PyTorch 1.13). */
 void repl_hooks_pass_done(lua_State *L);
+/* lsaved.c: torch.autograd.graph's saved-tensor hooks, set into the table
+ * at the top of the stack. */
+void repl_open_saved_hooks(lua_State *L);
 extern const luaL_Reg repl_hook_methods[];
 
 /* lkeep.c: boxes whose Lua-side state core may still call are kept while
