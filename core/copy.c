@@ -4,6 +4,7 @@
  */
 #include "internal.h"
 #include "record.h"
+#include "node.h"
 
 #include <math.h>
 
@@ -178,11 +179,25 @@ ag_tensor *ag_tensor_alloc_strided(const int64_t *shape, const int64_t *stride,
 	return r;
 }
 
+/* Made without a trace event, but with a CloneBackward0 history when t
+ * has one to keep: the backward that reads it may itself be
+ * differentiated (create_graph), and then d(original)/d(inputs) counts,
+ * as with PyTorch's original_self = self.clone(). */
 ag_tensor *ag_original_copy(ag_tensor *t)
 {
 	bool prev = ag_set_grad_enabled(false);
 	ag_tensor *c = ag_clone(t);
 	ag_set_grad_enabled(prev);
+	if (!c || !prev || !ag_requires_grad(t) || !ag_dtype_is_floating(t->dtype))
+		return c;
+	ag_node *n = ag_node_new(AG_OP_CLONE, 0, 1, 0, 0);
+	if (!n || ag_node_set_next(n, &t, 1) < 0) {
+		ag_node_release(n);
+		ag_tensor_release(c);
+		return NULL;
+	}
+	ag_set_history(c, n, 0);
+	ag_node_release(n);
 	return c;
 }
 

@@ -98,12 +98,19 @@ static ag_node *make_node(const ag_call *c, const ag_opinfo *info,
 		if (s->what != AG_SAVE_INPUT ||
 		    (s->when >= 0 && !ag_node_should_compute(n, s->when)))
 			continue;
-		if (ag_node_save(n, k, c->inplace && s->index == 0 ? c->original
-				 : c->in[s->index], false, false) < 0) {
+		ag_tensor *in = c->inplace && s->index == 0 ? c->original
+							    : c->in[s->index];
+		if (ag_node_save(n, k, in, false, false) < 0) {
 			ag_node_release(n);
 			*failed = true;
 			return NULL;
 		}
+		/* an input sharing self's version counter (self itself, a view
+		 * of it) was saved after the write bumped it: PyTorch saves it
+		 * before, so a later unpack sees it was modified */
+		if (c->inplace && s->index != 0 && in && c->out[0] &&
+		    in->version == c->out[0]->version && !n->saved[k].packed)
+			n->saved[k].version--;
 	}
 	return n;
 }

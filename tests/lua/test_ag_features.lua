@@ -180,4 +180,18 @@ do
 		"x.data = a number")
 end
 
+-- hooks on a tensor later modified in place stay with the node of their
+-- first registration, as PyTorch 1.13's hook dict (both saw [3, 6, 9])
+do
+	local x = torch.ones(3, {requires_grad = true})
+	local y = x * 2
+	local seen = {}
+	y:register_hook(function(g) seen[#seen + 1] = g:tolist() end)
+	y:mul_(3)
+	y:register_hook(function(g) seen[#seen + 1] = g:tolist() end)
+	;(y * torch.tensor({1.0, 2.0, 3.0})):sum():backward()
+	t.is(seen, {{3, 6, 9}, {3, 6, 9}}, "both hooks see the gradient of the first version")
+	t.is(x.grad:tolist(), {6, 12, 18}, "and x's gradient is right")
+end
+
 t.done()
