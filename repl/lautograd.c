@@ -48,6 +48,13 @@ void repl_open_autograd(lua_State *L)
 	luaL_setfuncs(L, repl_mode_funcs, 0);
 
 	lua_newtable(L);	/* torch.autograd */
+	/* the grad modes are there too, as in PyTorch */
+	static const char *const modes[] = { "no_grad", "enable_grad",
+		"set_grad_enabled", "inference_mode", NULL };
+	for (const char *const *m = modes; *m; m++) {
+		lua_getfield(L, torch, *m);
+		lua_setfield(L, -2, *m);
+	}
 	luaL_setfuncs(L, repl_backward_funcs, 0);
 	luaL_setfuncs(L, repl_anomaly_funcs, 0);
 	luaL_setfuncs(L, repl_trace_funcs, 0);

@@ -9,11 +9,16 @@
  * tensor when backward (or node._saved_x) needs it.  Guards nest: closing
  * one puts back the hooks it replaced.  The hook pair lives as long as the
  * guard or any value packed with it, whichever is last.
+ *
+ * disable_saved_tensors_hooks(message) forbids them while it is open: a
+ * guard opened then raises the message, as does disabling while hooks are
+ * set.
  */
 #include "ltorch.h"
 #include "autograd.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define SAVED_GUARD_MT "torch.autograd.graph.saved_tensors_hooks"
 
@@ -28,6 +33,9 @@ typedef struct packed_value { int ref; } packed_value;
 
 /* Set when the Lua state closes: later releases only free C memory. */
 static bool state_closed;
+
+/* disable_saved_tensors_hooks: the message, or NULL when allowed. */
+static char *disabled_message;
 
 static void hooks_unref(lua_saved_hooks *s)
 {
@@ -183,6 +191,12 @@ static int guard_or_call(lua_State *L, int fn)
 	return lua_gettop(L) - guard;
 }
 
+static void check_enabled(lua_State *L)
+{
+	if (disabled_message)
+		luaL_error(L, "%s", disabled_message);
+}
+
 /* saved_tensors_hooks(pack, unpack, [fn, ...]) */
 static int l_saved_tensors_hooks(lua_State *L)
 {
@@ -193,6 +207,7 @@ static int l_saved_tensors_hooks(lua_State *L)
 		return repl_arg_error(L, fname, 2, "a function (unpack_hook)");
 	if (!lua_isnoneornil(L, 3) && !lua_isfunction(L, 3))
 		return repl_arg_error(L, fname, 3, "a function or nothing");
+	check_enabled(L);
 	lua_pushvalue(L, 1);
 	int pack_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 	lua_pushvalue(L, 2);
@@ -215,8 +230,66 @@ static int l_save_on_cpu(lua_State *L)
 	} else if (!lua_isnoneornil(L, 1) && !lua_isfunction(L, 1)) {
 		return repl_arg_error(L, fname, 1, "a table of options, a function or nothing");
 	}
+	check_enabled(L);
 	open_guard(L, LUA_NOREF, LUA_NOREF);
 	return guard_or_call(L, fn);
+}
+
+/* ------------------------------------------- disable_saved_tensors_hooks */
+
+#define DISABLE_GUARD_MT "torch.autograd.graph.disable_saved_tensors_hooks"
+
+typedef struct disable_guard {
+	bool open;
+	char *prev;		/* the message it replaced (owned), or NULL */
+} disable_guard;
+
+static void disable_close(disable_guard *g)
+{
+	if (!g->open)
+		return;
+	free(disabled_message);
+	disabled_message = g->prev;
+	g->prev = NULL;
+	g->open = false;
+}
+
+static int l_disable_close(lua_State *L)
+{
+	disable_close(luaL_checkudata(L, 1, DISABLE_GUARD_MT));
+	return 0;
+}
+
+/* disable_saved_tensors_hooks(error_message, [fn, ...]) */
+static int l_disable_saved_tensors_hooks(lua_State *L)
+{
+	static const char fname[] = "torch.autograd.graph.disable_saved_tensors_hooks";
+	const char *msg = lua_tostring(L, 1);
+	if (lua_type(L, 1) != LUA_TSTRING)
+		return repl_arg_error(L, fname, 1, "a string (the error message)");
+	if (!lua_isnoneornil(L, 2) && !lua_isfunction(L, 2))
+		return repl_arg_error(L, fname, 2, "a function or nothing");
+	if (ag_get_saved_tensors_hooks())
+		return luaL_error(L, "%s", msg);
+	char *copy = strdup(msg);
+	if (!copy)
+		return luaL_error(L, "out of memory");
+	disable_guard *g = lua_newuserdatauv(L, sizeof *g, 0);
+	g->open = true;
+	g->prev = disabled_message;
+	disabled_message = copy;
+	luaL_setmetatable(L, DISABLE_GUARD_MT);
+	if (!lua_isfunction(L, 2))
+		return 1;
+	int guard = lua_gettop(L);
+	lua_pushvalue(L, 2);
+	for (int i = 3; i < guard; i++)
+		lua_pushvalue(L, i);
+	int status = lua_pcall(L, guard - 3, LUA_MULTRET, 0);
+	disable_close(g);
+	if (status != LUA_OK)
+		return lua_error(L);
+	return lua_gettop(L) - guard;
 }
 
 static int l_state_gc(lua_State *L)
@@ -224,6 +297,8 @@ static int l_state_gc(lua_State *L)
 	(void)L;
 	state_closed = true;
 	ag_set_saved_tensors_hooks(NULL);
+	free(disabled_message);
+	disabled_message = NULL;
 	return 0;
 }
 
@@ -235,7 +310,12 @@ void repl_open_saved_hooks(lua_State *L)
 {
 	static const luaL_Reg funcs[] = {
 		{"saved_tensors_hooks", l_saved_tensors_hooks},
-		{"save_on_cpu", l_save_on_cpu}, {NULL, NULL}
+		{"save_on_cpu", l_save_on_cpu},
+		{"disable_saved_tensors_hooks", l_disable_saved_tensors_hooks},
+		{NULL, NULL}
+	};
+	static const luaL_Reg disable_meta[] = {
+		{"__close", l_disable_close}, {NULL, NULL}
 	};
 	static const luaL_Reg guard_meta[] = {
 		{"__close", l_guard_close}, {NULL, NULL}
@@ -243,6 +323,9 @@ void repl_open_saved_hooks(lua_State *L)
 	luaL_setfuncs(L, funcs, 0);
 	if (luaL_newmetatable(L, SAVED_GUARD_MT))
 		luaL_setfuncs(L, guard_meta, 0);
+	lua_pop(L, 1);
+	if (luaL_newmetatable(L, DISABLE_GUARD_MT))
+		luaL_setfuncs(L, disable_meta, 0);
 	lua_pop(L, 1);
 	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &sentinel_key) == LUA_TNIL) {
 		state_closed = false;

@@ -168,4 +168,36 @@ do
 		"use_reentrant=false", "the non-reentrant variant is refused clearly")
 end
 
+-- disable_saved_tensors_hooks: PyTorch raises the given message
+do
+	local x = torch.tensor({1.0}, {requires_grad = true})
+	do
+		local d <close> = graph.disable_saved_tensors_hooks("no hooks here")
+		t.raises(function() graph.saved_tensors_hooks(function(s) return s end,
+			function(s) return s end) end, "no hooks here",
+			"hooks are refused while disabled")
+		t.raises(function() graph.save_on_cpu() end, "no hooks here", "save_on_cpu too")
+		t.lives(function() x:exp():sum():backward() end, "autograd itself still works")
+	end
+	t.lives(function()
+		local g <close> = graph.saved_tensors_hooks(function(s) return s end,
+			function(s) return s end)
+	end, "closed: allowed again")
+	t.raises(function()
+		local g <close> = graph.saved_tensors_hooks(function(s) return s end,
+			function(s) return s end)
+		local d <close> = graph.disable_saved_tensors_hooks("no hooks here")
+	end, "no hooks here", "disabling while hooks are set raises the message")
+	t.is(graph.disable_saved_tensors_hooks("m", function() return 7 end), 7,
+		"the function form returns fn's results")
+	t.lives(function() graph.save_on_cpu(function() end) end, "and re-enables after it")
+end
+
+-- the grad modes under torch.autograd too
+t.ok(torch.autograd.no_grad == torch.no_grad and
+	torch.autograd.inference_mode == torch.inference_mode and
+	torch.autograd.enable_grad == torch.enable_grad and
+	torch.autograd.set_grad_enabled == torch.set_grad_enabled,
+	"torch.autograd.no_grad & co. are torch's")
+
 t.done()
