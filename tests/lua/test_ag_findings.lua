@@ -235,4 +235,29 @@ do
 	works("finding 20")
 end
 
+-- 20 (anomaly): the traceback of a node made in a coroutine names the
+-- coroutine's line (run in a child agdb, whose stderr carries the warning)
+do
+	local script = os.tmpname()
+	local f = assert(io.open(script, "w"))
+	f:write([[
+torch.autograd.set_detect_anomaly(true)
+local co = coroutine.wrap(function()
+	local p = torch.ones(2, {requires_grad = true})
+	local r = p:sqrt() * 0
+	coroutine.yield((r / 0):sum())
+end)
+local s = co()
+print(pcall(function() s:backward() end))
+]])
+	f:close()
+	local out = io.popen("./agdb " .. script .. " 2>&1"):read("a")
+	os.remove(script)
+	t.ok(out:find("Warning: Error detected in", 1, true) ~= nil,
+		"anomaly mode warns with the forward traceback")
+	t.ok(out:find(":4: in function <", 1, true) ~= nil,
+		"naming the coroutine's line, not the resume's")
+	t.ok(out:find("returned nan values", 1, true) ~= nil, "and the error follows")
+end
+
 t.done()
