@@ -165,6 +165,11 @@ static int mark_views(const ag_call *c, const ag_opinfo *info)
 	if (!(info->flags & AG_OPF_VIEW) || c->inplace || c->nin < 1 ||
 	    c->in[0]->is_inference)
 		return 0;
+	/* a view of a view that autograd does not follow (ag_alias) is not
+	 * followed either: its base is the root, whose history is not its */
+	const ag_autograd_meta *im = c->in[0]->autograd_extra;
+	if (c->in[0]->base && !(im && im->diff_view))
+		return 0;
 	ag_creation_meta cm = creation_of(c, info);
 	for (int i = 0; i < c->nout; i++) {
 		ag_tensor *t = c->out[i];

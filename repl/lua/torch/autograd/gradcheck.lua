@@ -21,7 +21,9 @@ local function flat(t) return t:detach():reshape(-1) end
 -- numerical Jacobian of output o w.r.t. input x: (numel x) x (numel o)
 local function numerical(fn, inputs, xi, oi, eps)
   local x = inputs[xi]
-  local xf = x:detach():view(-1)
+  -- perturbed through x.data, whose version counter is its own: x's
+  -- _version is left as it was (PyTorch perturbs x.data too)
+  local xf = x.data:view(-1)
   local n = x:numel()
   local cols
   for k = 1, n do
