@@ -119,6 +119,8 @@ typedef struct ag_tensor {
 	ag_version *version;
 	struct ag_tensor *base;		/* the tensor this is a view of, or NULL */
 	bool is_wrapped_number;		/* a Lua number turned into a 0-d tensor */
+	bool is_inference;		/* made under inference_mode (or a view
+					 * of such a tensor) */
 
 	/* autograd metadata (filled in by the autograd layer) */
 	bool requires_grad;		/* a leaf's flag; non-leaves: grad_fn != NULL */
@@ -135,6 +137,12 @@ typedef struct ag_tensor {
 
 void ag_tensor_retain(ag_tensor *t);
 void ag_tensor_release(ag_tensor *t);	/* NULL is fine */
+/* x.data: the same memory and geometry under a version counter of its own,
+ * with no history and no base (PyTorch's variable_data). */
+ag_tensor *ag_shallow_copy(ag_tensor *t);
+/* x.data = src, without the checks (ag_set_data in autograd.h): t takes
+ * src's memory, geometry and dtype, keeping its version counter. */
+void ag_tensor_set_data(ag_tensor *t, ag_tensor *src);
 
 /* Registry: walk live tensors / storages; count them. */
 ag_tensor *ag_registry_first(void);
@@ -185,6 +193,11 @@ ag_tensor *ag_ones_like(const ag_tensor *t);
  * generator so the same seed gives the same numbers on every machine. */
 void ag_manual_seed(uint64_t seed);
 uint64_t ag_initial_seed(void);
+/* The generator's whole state as bytes (torch.get_rng_state): the size,
+ * a copy out, and back in (-1 with PyTorch's error for a wrong size). */
+size_t ag_rng_state_size(void);
+void ag_rng_get_state(void *out);
+int ag_rng_set_state(const void *in, size_t n);
 ag_tensor *ag_rand(const int64_t *shape, int ndim, ag_dtype dt);
 ag_tensor *ag_randn(const int64_t *shape, int ndim, ag_dtype dt);
 ag_tensor *ag_randint(int64_t low, int64_t high, const int64_t *shape,

@@ -32,19 +32,32 @@ bool ag_is_grad_enabled(void);
 bool ag_set_grad_enabled(bool on);		/* returns the previous mode */
 bool ag_is_anomaly_enabled(void);
 void ag_set_anomaly_enabled(bool on);
+/* torch.inference_mode: grad mode off, and tensors made meanwhile are
+ * inference tensors (ag_tensor.is_inference) that autograd refuses later. */
+bool ag_is_inference_mode_enabled(void);
+bool ag_set_inference_mode(bool on);		/* returns the previous mode */
 
 /* Does an op on these inputs need to record history? */
 bool ag_requires_grad(const ag_tensor *t);	/* flag or grad_fn */
 bool ag_any_requires_grad(ag_tensor *const *ts, int n);
 
-/* requires_grad as a user sets it (PyTorch's checks and texts). */
-int ag_set_requires_grad(ag_tensor *t, bool on);
+/* requires_grad as a user sets it (PyTorch's checks and texts, which
+ * differ by the way it is set: x:requires_grad_(), x.requires_grad = b,
+ * a factory's requires_grad=true). */
+typedef enum ag_rg_via { AG_RG_METHOD, AG_RG_ATTRIBUTE, AG_RG_FACTORY } ag_rg_via;
+int ag_set_requires_grad_via(ag_tensor *t, bool on, ag_rg_via via);
+int ag_set_requires_grad(ag_tensor *t, bool on);	/* AG_RG_METHOD */
 bool ag_is_leaf(const ag_tensor *t);
 /* t's grad_fn (regenerated for views whose base was modified in place). */
 ag_node *ag_grad_fn(ag_tensor *t);
+/* The same, or -1 with PyTorch's error when t is a view that may not get
+ * a new history (made under no_grad, by split/unbind, ...). */
+int ag_grad_fn_checked(ag_tensor *t, ag_node **out);
 int ag_retain_grad(ag_tensor *t);
 /* Setting .grad: NULL clears; shape/dtype checked as PyTorch does. */
 int ag_set_grad(ag_tensor *t, ag_tensor *grad);
+/* x.data = src (PyTorch's set_data): checked, then ag_tensor_set_data. */
+int ag_set_data(ag_tensor *t, ag_tensor *src);
 /* detach_(): cut t from its history in place. */
 int ag_detach_(ag_tensor *t);
 
@@ -58,9 +71,20 @@ typedef int (*ag_backward_fn)(ag_node *self, ag_tensor **grads_in,
 
 void ag_node_retain(ag_node *n);
 void ag_node_release(ag_node *n);
+int ag_node_refcount(const ag_node *n);	/* owners now (for the binding) */
+/* The counted references of a tensor or node (is_node) and what it holds
+ * counted references to: for the binding's collector of cycles through
+ * Lua-side state (lkeep.c). */
+int ag_object_refcount(const void *obj, bool is_node);
+void ag_object_refs(const void *obj, bool is_node,
+		    void (*fn)(void *target, bool is_node, void *ud), void *ud);
 
 /* What the binding and the viewer read of a node. */
 const char *ag_node_name(const ag_node *n);	/* "MulBackward0" */
+/* The name PyTorch's C++ messages give it: its C++-only nodes carry their
+ * namespace ("torch::autograd::CopySlices"); grad_fn:name() keeps the
+ * short name. */
+const char *ag_node_qualified_name(const ag_node *n);
 uint64_t ag_node_id(const ag_node *n);		/* unique, never reused */
 int ag_node_next_count(const ag_node *n);
 ag_edge ag_node_next(const ag_node *n, int i);	/* next_functions[i] */
@@ -80,6 +104,23 @@ ag_node *ag_tensor_grad_accumulator(const ag_tensor *t);
  * when it was freed by backward or modified in place since. */
 int ag_node_saved_count(const ag_node *n);
 int ag_node_saved_tensor(ag_node *n, int i, ag_tensor **out);
+/* What a node keeps for its backward by PyTorch's attribute names
+ * ("_saved_self", "_saved_dim", ...): saved tensors (their slot for
+ * ag_node_saved_tensor) and the op's saved arguments.  Dims are 0-based.
+ * Fills up to max entries and returns how many. */
+typedef enum ag_attr_kind {
+	AG_ATTR_TENSOR, AG_ATTR_INT, AG_ATTR_DIM, AG_ATTR_INTS, AG_ATTR_DIMS,
+	AG_ATTR_BOOL, AG_ATTR_DOUBLE, AG_ATTR_NONE
+} ag_attr_kind;
+typedef struct ag_node_attr {
+	char name[48];
+	ag_attr_kind kind;
+	int slot;			/* AG_ATTR_TENSOR */
+	int count;			/* entries of ints */
+	int64_t ints[AG_MAX_DIMS];	/* INT, DIM, BOOL: ints[0] */
+	double d;			/* DOUBLE */
+} ag_node_attr;
+int ag_node_attrs(const ag_node *n, ag_node_attr *out, int max);
 /* Sets PyTorch's error for saved tensors that backward has freed ("Trying
  * to backward through the graph a second time ..."); returns -1. */
 int ag_error_saved_released(void);
@@ -89,6 +130,8 @@ int ag_error_saved_released(void);
  * error state set.  free_ud releases ud when the hook goes. */
 typedef struct ag_hook {
 	int id;
+	int refs;	/* set by registration; the engine holds one while it
+			 * runs the hook */
 	int (*tensor_fn)(void *ud, ag_tensor *grad, ag_tensor **out);
 	/* node pre-hook: grads of outputs, may replace them in place */
 	int (*pre_fn)(void *ud, ag_node *n, ag_tensor **grads, int ngrads);
@@ -101,17 +144,50 @@ typedef struct ag_hook {
 } ag_hook;
 
 /* Hook registration: returns the hook id (> 0) or -1 (the hook is then
- * freed).  A tensor hook lives on the leaf itself, or on the grad_fn of a
- * non-leaf (*owner says which: NULL for the tensor); removal goes through
- * the same owner, which the caller keeps alive while it holds the handle. */
+ * freed).  A tensor hook lives on the leaf itself, or for a non-leaf on
+ * the node that was its grad_fn when its first hook was registered (the
+ * tensor keeps that node: PyTorch 1.13's hook dict); removal goes through
+ * the tensor or node it was registered on. */
 int ag_node_add_pre_hook(ag_node *n, ag_hook *h);
 int ag_node_add_post_hook(ag_node *n, ag_hook *h);
-int ag_tensor_add_hook(ag_tensor *t, ag_hook *h, ag_node **owner);
+int ag_tensor_add_hook(ag_tensor *t, ag_hook *h);
 bool ag_node_remove_hook(ag_node *n, int id);
 bool ag_tensor_remove_hook(ag_tensor *t, int id);
+/* Does t have tensor hooks, and on which node (NULL: on the leaf)? */
+bool ag_tensor_has_hooks(const ag_tensor *t);
+ag_node *ag_tensor_hooks_node(const ag_tensor *t);
+/* Drops one reference (frees the hook and its ud with the last). */
+void ag_hook_release(ag_hook *h);
 
-/* Anomaly mode: how to get the creation traceback (set by the binding). */
-void ag_set_traceback_provider(char *(*fn)(void *ud), void *ud);
+/* Anomaly mode: where each node's forward ran, captured cheaply when the
+ * node is made and formatted only when its backward fails (set by the
+ * binding).  capture returns an opaque record (NULL: none). */
+typedef struct ag_traceback_provider {
+	void *(*capture)(void *ud);
+	char *(*format)(void *ud, const void *rec);	/* malloc'd text */
+	void (*release)(void *ud, void *rec);
+	void *ud;
+} ag_traceback_provider;
+void ag_set_traceback_provider(const ag_traceback_provider *p);
+/* The text of node n's record (malloc'd), or NULL without one. */
+char *ag_node_traceback(const ag_node *n);
+
+/* ------------------------------------------- saved-tensor hooks */
+
+/* torch.autograd.graph.saved_tensors_hooks: while set, every tensor a node
+ * saves goes through pack (without its history, under no_grad) and comes
+ * back through unpack; versions are then not checked.  pack returns 0 and
+ * an opaque value the saved slot owns, or -1; unpack a new reference or
+ * NULL (error set); release frees a packed value.  The struct must outlive
+ * the values packed with it. */
+typedef struct ag_saved_hooks {
+	int (*pack)(void *ud, ag_tensor *t, void **packed);
+	ag_tensor *(*unpack)(void *ud, void *packed);
+	void (*release)(void *ud, void *packed);
+	void *ud;
+} ag_saved_hooks;
+void ag_set_saved_tensors_hooks(const ag_saved_hooks *h);	/* NULL: none */
+const ag_saved_hooks *ag_get_saved_tensors_hooks(void);
 
 /* ------------------------------------------------- custom Functions */
 
@@ -149,7 +225,9 @@ typedef struct ag_backward_options {
 	ag_tensor *const *inputs;
 	int ninputs;
 	bool allow_unused;
-	/* Python-side backward(inputs=...) is not supported; see notes. */
+	/* backward(inputs=...): accumulate into .grad of these inputs only
+	 * (a non-leaf among them must retain its grad) instead of capturing */
+	bool accumulate;
 } ag_backward_options;
 
 /* Starts a backward pass from roots with the given gradients (NULL entries

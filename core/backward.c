@@ -32,6 +32,23 @@ int ag_function_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 	return self->function->apply(self, grads_in, out);
 }
 
+/* PyTorch's clone_obey_contract: a leaf's first .grad is a fresh tensor
+ * laid out like the leaf when the leaf is dense (new_empty_strided, then
+ * copy_: under create_graph its node is CopyBackwards), else contiguous;
+ * never the engine's buffer, which other gradients may share. */
+static ag_tensor *grad_for_leaf(ag_tensor *var, ag_tensor *g)
+{
+	if (!ag_is_non_overlapping_and_dense(var))
+		return ag_clone_contiguous(g);
+	ag_tensor *r = ag_tensor_alloc_strided(var->shape, var->stride, var->ndim,
+					       g->dtype);
+	if (r && ag_copy_(r, g) < 0) {
+		ag_tensor_release(r);
+		return NULL;
+	}
+	return r;
+}
+
 /* .grad = g for a leaf without one; else .grad += g (in place, as PyTorch
  * does without create_graph; out of place under it). */
 int ag_accumulate_grad_bw(ag_node *self, ag_tensor **grads_in,
@@ -39,23 +56,12 @@ int ag_accumulate_grad_bw(ag_node *self, ag_tensor **grads_in,
 {
 	ag_tensor *var = self->variable, *g = grads_in[0];
 	AG_UNUSED(out);
-	if (!var)
+	if (!var || !g)
 		return 0;
 	if (!var->grad) {
-		/* keep the graph only under create_graph (grad mode on) */
-		ag_tensor *ng = ag_is_grad_enabled() ? (ag_tensor_retain(g), g)
-						      : ag_detach(g);
+		ag_tensor *ng = grad_for_leaf(var, g);
 		if (!ng)
 			return -1;
-		if (!ag_is_grad_enabled() && (ng->storage == g->storage)) {
-			/* the engine's buffer may be shared with other
-			 * gradients: give .grad its own memory */
-			ag_tensor *c = ag_clone(ng);
-			ag_tensor_release(ng);
-			if (!c)
-				return -1;
-			ng = c;
-		}
 		var->grad = ng;
 		return 0;
 	}

@@ -407,7 +407,7 @@ static int binary_inplace_checked(ag_op op, ag_tensor *a, ag_tensor *b)
 		return ag_error(AG_ERR_VALUE, "%s_: expected a tensor, got nothing",
 				ag_op_name(op));
 	ag_tensor *in[2] = { a, b };
-	if (b && ag_check_inplace(a) < 0)
+	if (b && ag_check_inplace_of(a, in, 2) < 0)
 		return -1;
 	if (b && ag_record_needs_original(op, in, 2) &&
 	    !(orig = ag_original_copy(a)))

@@ -4,6 +4,7 @@
  */
 #include "internal.h"
 #include "record.h"
+#include "node.h"
 
 #include <math.h>
 
@@ -124,7 +125,7 @@ static int copy_inplace_checked(ag_tensor *dst, ag_tensor *src)
 	if (check_broadcast_to(dst, src) < 0 ||
 	    ag_assert_no_internal_overlap(dst) < 0 ||
 	    ag_assert_no_partial_overlap(dst, src) < 0 ||
-	    ag_check_inplace(dst) < 0)
+	    ag_check_inplace_of(dst, (ag_tensor *[]){ dst, src }, 2) < 0)
 		return -1;
 	if (!(ag_get_overlap_status(dst, src) == AG_OVERLAP_STATUS_FULL &&
 	      dst->dtype == src->dtype) && copy_raw(dst, src) < 0) {
@@ -167,11 +168,40 @@ ag_tensor *ag_clone(ag_tensor *t)
 	return copied(ag_tensor_alloc_like(t, t->dtype), t, AG_OP_CLONE, NULL, 0);
 }
 
+ag_tensor *ag_clone_contiguous(ag_tensor *t)
+{
+	return copied(ag_tensor_alloc_uninit(t->shape, t->ndim, t->dtype), t,
+		      AG_OP_CLONE, NULL, 0);
+}
+
+ag_tensor *ag_tensor_alloc_strided(const int64_t *shape, const int64_t *stride,
+				   int ndim, ag_dtype dt)
+{
+	ag_tensor *r = ag_tensor_alloc_uninit(shape, ndim, dt);
+	if (r && ndim)
+		memcpy(r->stride, stride, (size_t)ndim * sizeof *stride);
+	return r;
+}
+
+/* Made without a trace event, but with a CloneBackward0 history when t
+ * has one to keep: the backward that reads it may itself be
+ * differentiated (create_graph), and then d(original)/d(inputs) counts,
+ * as with PyTorch's original_self = self.clone(). */
 ag_tensor *ag_original_copy(ag_tensor *t)
 {
 	bool prev = ag_set_grad_enabled(false);
 	ag_tensor *c = ag_clone(t);
 	ag_set_grad_enabled(prev);
+	if (!c || !prev || !ag_requires_grad(t) || !ag_dtype_is_floating(t->dtype))
+		return c;
+	ag_node *n = ag_node_new(AG_OP_CLONE, 0, 1, 0, 0);
+	if (!n || ag_node_set_next(n, &t, 1) < 0) {
+		ag_node_release(n);
+		ag_tensor_release(c);
+		return NULL;
+	}
+	ag_set_history(c, n, 0);
+	ag_node_release(n);
 	return c;
 }
 

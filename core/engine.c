@@ -11,6 +11,12 @@
  *
  * Saved tensors are released only when a pass completes, so an error or a
  * Ctrl-C halfway leaves the graph as it was and it can be run again.
+ *
+ * A gradient no node produced stays undefined (NULL), as PyTorch's does:
+ * a leaf it would reach gets no .grad, autograd.grad returns nil for it,
+ * and a node whose every incoming gradient is undefined is not run (its
+ * outputs are undefined too) -- except a custom Function, whose backward
+ * sees zeros, as with PyTorch's materialize_grads.
  */
 #include "node.h"
 #include "map.h"
@@ -21,6 +27,7 @@ typedef struct task {
 	int deps;		/* gradients still expected */
 	bool exec;		/* run apply (on a path to what is wanted) */
 	bool in_graph;		/* will be processed at all */
+	bool target;		/* backward(inputs=): one of the inputs' */
 	int *capture;		/* per input_nr: result index + 1, or 0 */
 	ag_tensor **buffer;	/* per forward output of the node */
 	bool done;
@@ -231,24 +238,39 @@ static int mark_exec(ag_engine *e)
 	qsort(order, e->tasks.len, sizeof *order, cmp_seq);
 	for (size_t k = 0; k < e->tasks.len; k++) {
 		task *t = &TASK(e, order[k].index);
+		/* an input's own AccumulateGrad runs; a non-leaf input's node
+		 * only takes its gradient in (retain_grad) */
+		if (t->target && t->node->variable)
+			t->exec = true;
 		for (int j = 0; j < t->node->n_next && !t->exec; j++) {
 			ag_node *c = t->node->next[j].fn;
 			task *ct = c ? find_task(e, c) : NULL;
-			if (ct && (ct->exec || ct->capture))
+			if (ct && (ct->exec || ct->capture || ct->target))
 				t->exec = true;
 		}
-		t->in_graph = t->exec || t->capture;
+		t->in_graph = t->exec || t->capture || t->target;
 	}
 	free(order);
 	return 0;
 }
 
-/* autograd.grad: which input of which task gives result i. */
+/* autograd.grad: which input of which task gives result i; backward with
+ * inputs: which tasks are the inputs'. */
 static int add_captures(ag_engine *e)
 {
 	const ag_backward_options *opt = &e->opt;
 	if (opt->ninputs == 0)
 		return 0;
+	if (opt->accumulate) {
+		for (int i = 0; i < opt->ninputs; i++) {
+			ag_edge ie = ag_gradient_edge(opt->inputs[i]);
+			task *t = ie.fn ? find_task(e, ie.fn) : NULL;
+			ag_node_release(ie.fn);
+			if (t)
+				t->target = true;
+		}
+		return 0;
+	}
 	e->nresults = opt->ninputs;
 	e->results = calloc((size_t)opt->ninputs, sizeof *e->results);
 	if (!e->results)
@@ -347,10 +369,17 @@ static int seed(ag_engine *e, const roots *r)
 
 static int check_inputs(const ag_backward_options *opt)
 {
-	for (int i = 0; i < opt->ninputs; i++)
+	for (int i = 0; i < opt->ninputs; i++) {
+		if (opt->accumulate) {
+			/* PyTorch retains the grad of each (non-leaf) input */
+			if (ag_retain_grad(opt->inputs[i]) < 0)
+				return -1;
+			continue;
+		}
 		if (!ag_requires_grad(opt->inputs[i]))
 			return ag_error(AG_ERR_RUNTIME, "One of the differentiated "
 					"Tensors does not require grad");
+	}
 	return 0;
 }
 
@@ -396,20 +425,41 @@ ag_node *ag_engine_peek(const ag_engine *e)
 
 int ag_engine_pending(const ag_engine *e) { return e->finished ? 0 : e->pending; }
 
-static int run_tensor_hooks(ag_hook *h, ag_tensor **slot)
+/* PyTorch's check_single_result: a hook may not change what it was given
+ * into a gradient of another dtype or shape. */
+static int check_hook_result(const ag_tensor *g, const ag_tensor *r)
 {
-	for (; h; h = h->next) {
+	if (g->dtype != r->dtype)
+		return ag_error(AG_ERR_RUNTIME, "hook 'hook' has changed the type of "
+				"value (was torch.%s got torch.%s)",
+				ag_dtype_legacy_name(g->dtype),
+				ag_dtype_legacy_name(r->dtype));
+	if (!ag_same_shape(g, r))
+		return ag_error(AG_ERR_RUNTIME, "hook 'hook' has changed the size of "
+				"value");
+	return 0;
+}
+
+/* The tensor hooks on a gradient, in order, each seeing the one before's
+ * result; the list is copied first, so a hook may remove itself. */
+static int run_tensor_hooks(ag_hook *list, ag_tensor **slot)
+{
+	ag_hook **v;
+	int n = ag_hook_snapshot(list, &v), rc = 0;
+	for (int i = 0; i < n && rc == 0; i++) {
 		ag_tensor *rep = NULL;
-		if (!h->tensor_fn)
+		if (!v[i]->tensor_fn)
 			continue;
-		if (h->tensor_fn(h->ud, *slot, &rep) < 0)
-			return -1;
-		if (rep) {
+		rc = v[i]->tensor_fn(v[i]->ud, *slot, &rep);
+		if (rc == 0 && rep && (rc = check_hook_result(*slot, rep)) < 0)
+			ag_tensor_release(rep);
+		else if (rc == 0 && rep) {
 			ag_tensor_release(*slot);
 			*slot = rep;
 		}
 	}
-	return 0;
+	ag_hook_snapshot_free(v, n > 0 ? n : 0);
+	return n < 0 ? -1 : rc;
 }
 
 /* What a non-leaf retaining its grad keeps (retain_grad's hook). */
@@ -417,7 +467,7 @@ static int retain_into(ag_tensor *t, ag_tensor *g)
 {
 	ag_tensor *ng;
 	if (!t->grad) {
-		ng = ag_is_grad_enabled() ? (ag_tensor_retain(g), g) : ag_clone(g);
+		ng = ag_clone_contiguous(g);
 	} else {
 		ng = ag_add(t->grad, g);
 	}
@@ -483,8 +533,8 @@ static int finish(ag_engine *e, int status);
 
 static int step_fail(ag_engine *e, ag_node *n)
 {
-	if (n && n->traceback && !e->failed_traceback) {
-		e->failed_traceback = strdup(n->traceback);
+	if (n && n->trace && !e->failed_traceback) {
+		e->failed_traceback = ag_node_traceback(n);
 		e->failed_node = n->name;
 	} else if (n && !e->failed_node) {
 		e->failed_node = n->name;
@@ -493,18 +543,23 @@ static int step_fail(ag_engine *e, ag_node *n)
 	return -1;
 }
 
-/* The gradients arriving at t, as its node will see them: zeros for the
- * undefined ones, then tensor hooks, retain_grad and autograd.grad's
- * captures, in that order. */
+/* The gradients arriving at t, as its node will see them: tensor hooks,
+ * retain_grad and autograd.grad's captures, in that order, on each
+ * defined one. */
 static int take_inputs(ag_engine *e, task *t)
 {
 	ag_node *n = t->node;
 	ag_tensor **in = t->buffer;
-	for (int i = 0; i < n->n_outputs; i++)
-		if (!in[i] && !(in[i] = zeros_for(&n->out_meta[i])))
-			return -1;
 	for (int i = 0; i < n->n_outputs; i++) {
 		ag_hook *hooks = NULL;
+		if (!in[i]) {
+			if (t->capture && t->capture[i]) {
+				ag_tensor **r = &e->results[t->capture[i] - 1];
+				ag_tensor_release(*r);
+				*r = NULL;
+			}
+			continue;
+		}
 		if (n->variable) {
 			ag_autograd_meta *m = n->variable->autograd_extra;
 			hooks = m ? m->hooks : NULL;
@@ -532,19 +587,60 @@ static int take_inputs(ag_engine *e, task *t)
 	return 0;
 }
 
+/* Node pre-hooks, then post-hooks after the backward: each list copied
+ * first, so a hook removed during the pass still runs in it (PyTorch
+ * 1.13's order), and one that removes itself is not freed under it. */
+static int run_pre_hooks(ag_node *n, ag_tensor **in, int nout)
+{
+	ag_hook **v;
+	int k = ag_hook_snapshot(n->pre_hooks, &v), rc = 0;
+	for (int i = 0; i < k && rc == 0; i++)
+		if (v[i]->pre_fn)
+			rc = v[i]->pre_fn(v[i]->ud, n, in, nout);
+	ag_hook_snapshot_free(v, k > 0 ? k : 0);
+	return k < 0 ? -1 : rc;
+}
+
+static int run_post_hooks(ag_node *n, ag_tensor **out, int nnext,
+			  ag_tensor **in, int nout)
+{
+	ag_hook **v;
+	int k = ag_hook_snapshot(n->post_hooks, &v), rc = 0;
+	for (int i = 0; i < k && rc == 0; i++)
+		if (v[i]->post_fn)
+			rc = v[i]->post_fn(v[i]->ud, n, out, nnext, in, nout);
+	ag_hook_snapshot_free(v, k > 0 ? k : 0);
+	return k < 0 ? -1 : rc;
+}
+
+/* Does n run with these gradients?  An AccumulateGrad needs a defined
+ * one; other nodes need one defined (their formulas then get zeros for
+ * the rest), except a custom Function, which always runs. */
+static bool node_runs(const ag_node *n, ag_tensor **in)
+{
+	bool any = false;
+	for (int i = 0; i < n->n_outputs && !any; i++)
+		any = in[i] != NULL;
+	return any || (n->function && !n->variable);
+}
+
 /* Runs n's backward with its hooks: out[j] the gradient for edge j,
  * checked and converted as PyTorch's validate_outputs does. */
 static int run_node(ag_node *n, ag_tensor **in, ag_tensor **out)
 {
 	int nout = n->n_outputs, nnext = n->n_next;
-	for (ag_hook *h = n->pre_hooks; h; h = h->next)
-		if (h->pre_fn && h->pre_fn(h->ud, n, in, nout) < 0)
-			return -1;
+	if (run_pre_hooks(n, in, nout) < 0)
+		return -1;
+	if (!node_runs(n, in))
+		return 0;
+	if (!n->variable)
+		for (int i = 0; i < nout; i++)
+			if (!in[i] && !(in[i] = zeros_for(&n->out_meta[i])))
+				return -1;
 	if (ag_node_apply(n, in, out) < 0)
 		return -1;
-	for (ag_hook *h = n->post_hooks; h; h = h->next)
-		if (h->post_fn && h->post_fn(h->ud, n, out, nnext, in, nout) < 0)
-			return -1;
+	if (run_post_hooks(n, out, nnext, in, nout) < 0)
+		return -1;
 	for (int j = 0; j < nnext; j++) {
 		if (!out[j] || !n->next[j].fn) {
 			ag_tensor_release(out[j]);
@@ -555,7 +651,7 @@ static int run_node(ag_node *n, ag_tensor **in, ag_tensor **out)
 			return -1;
 	}
 	for (int j = 0; j < nnext && ag_is_anomaly_enabled(); j++)
-		if (ag_grad_has_nan(out[j]))
+		if (out[j] && ag_grad_has_nan(out[j]))
 			return ag_error(AG_ERR_RUNTIME, "Function '%s' returned nan "
 					"values in its %dth output.", n->name, j);
 	return 0;

@@ -20,6 +20,34 @@ static bool is_own_output(const ag_tensor *t, const ag_node *n)
 	return t && t->grad_fn == n;
 }
 
+/* An output that is an input comes back as a view of it (PyTorch's
+ * view_as), one with a history of its own as a detached alias, so the
+ * original keeps its history.  Views among the outputs may not be
+ * written in place later (CreationMeta IN_CUSTOM_FUNCTION). */
+static ag_tensor *own_output(ag_tensor *t, ag_tensor *const *in, int nin)
+{
+	ag_tensor *r;
+	if (is_input(t, in, nin))
+		r = ag_tensor_make_view(t, t->shape, t->stride, t->ndim, t->offset);
+	else if (t->grad_fn || t->requires_grad)
+		r = ag_detach(t);
+	else
+		return t;
+	return r;
+}
+
+static int mark_custom_view(ag_tensor *t)
+{
+	if (!t->base)
+		return 0;
+	ag_autograd_meta *m = ag_autograd_meta_of(t, true);
+	if (!m)
+		return -1;
+	m->diff_view = true;
+	m->creation = AG_CREATED_IN_CUSTOM_FUNCTION;
+	return 0;
+}
+
 int ag_function_record(const ag_function *fn, ag_tensor *const *in, int nin,
 		       ag_tensor **outs, int nout, ag_tensor *const *saved,
 		       int nsaved, ag_node **node)
@@ -50,21 +78,41 @@ int ag_function_record(const ag_function *fn, ag_tensor *const *in, int nin,
 		ag_node_release(n);
 		return ag_error(AG_ERR_NOMEM, "out of memory");
 	}
-	/* an output that is an input (or has a history of its own) is
-	 * returned as a new alias, so the input keeps its history */
+	int *first = malloc((size_t)nout * sizeof *first);
+	if (!first) {
+		ag_node_release(n);
+		return ag_error(AG_ERR_NOMEM, "out of memory");
+	}
+	/* the same tensor twice is the same output twice, as in PyTorch
+	 * (its history is the last position's) */
 	for (int i = 0; i < nout; i++) {
-		ag_tensor *t = outs[i];
-		if (is_input(t, in, nin) || t->grad_fn || t->requires_grad) {
-			if (!(t = ag_detach(t))) {
-				ag_node_release(n);
-				return -1;
-			}
-			outs[i] = t;
+		first[i] = i;
+		for (int j = 0; j < i && first[i] == i; j++)
+			if (outs[j] == outs[i])
+				first[i] = j;
+	}
+	for (int i = 0; i < nout; i++) {
+		ag_tensor *t;
+		if (first[i] != i) {
+			t = outs[first[i]];
+			if (t != outs[i])
+				ag_tensor_retain(t);	/* the binding takes it */
+		} else if (!(t = own_output(outs[i], in, nin)) ||
+			   mark_custom_view(t) < 0) {
+			free(first);
+			ag_node_release(n);
+			return -1;
 		}
+		outs[i] = t;
 		ag_set_history(t, n, i);
 	}
+	free(first);
 	for (int k = 0; k < nsaved; k++)
-		ag_node_save(n, k, saved[k], is_own_output(saved[k], n));
+		if (ag_node_save(n, k, saved[k], is_own_output(saved[k], n),
+				 false) < 0) {
+			ag_node_release(n);
+			return -1;
+		}
 	n->trace_event = ag_trace_op(AG_OP_FUNCTION, in,
 				     nin < AG_TRACE_MAX_IO ? nin : AG_TRACE_MAX_IO,
 				     NULL, 0, n, false);

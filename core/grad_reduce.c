@@ -21,17 +21,9 @@ static ag_tensor *expand_back(const ag_reduce_args *r, ag_tensor *g)
 				return NULL;
 			cur = u;
 		}
-	} else if (r->all && cur->ndim != r->in.ndim) {
-		/* full reduction to 0-d: view as all-ones shape */
-		int64_t ones[AG_MAX_DIMS];
-		for (int d = 0; d < r->in.ndim; d++)
-			ones[d] = 1;
-		ag_tensor *v = ag_reshape(cur, ones, r->in.ndim);
-		rel(cur);
-		if (!v)
-			return NULL;
-		cur = v;
 	}
+	/* a full reduction's 0-d gradient expands as it is (PyTorch's
+	 * grad.expand(sizes): no reshape node under create_graph) */
 	ag_tensor *e = ag_expand(cur, r->in.size, r->in.ndim);
 	rel(cur);
 	return e;

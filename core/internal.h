@@ -34,6 +34,13 @@ extern void (*ag_autograd_release_hook)(ag_tensor *t);
  * non-overlapping and dense (PyTorch's preserve_format), else contiguous. */
 ag_tensor *ag_tensor_alloc_like(const ag_tensor *t, ag_dtype dt);
 
+/* A clone in the contiguous layout whatever t's (recorded as clone). */
+ag_tensor *ag_clone_contiguous(ag_tensor *t);
+/* A tensor with these strides over fresh uninitialised memory; the
+ * strides must describe a dense, non-overlapping layout of the shape. */
+ag_tensor *ag_tensor_alloc_strided(const int64_t *shape, const int64_t *stride,
+				   int ndim, ag_dtype dt);
+
 /* A copy of t made without recording (self's values before an in-place
  * write, for a backward that reads them). */
 ag_tensor *ag_original_copy(ag_tensor *t);
@@ -50,9 +57,12 @@ ag_tensor *ag_scatter_along(ag_tensor *g, ag_tensor *index, int dim,
 ag_tensor *ag_index_add_zeros(ag_tensor *g, int dim, ag_tensor *index,
 			      const int64_t *shape, int ndim);
 
-/* mode.c: anomaly mode's traceback of the forward running now (malloc'd,
- * or NULL); the engine ag_engine_current() reports (set by engine.c). */
-char *ag_anomaly_traceback(void);
+/* mode.c: anomaly mode's record of where the forward running now is (the
+ * provider's, or NULL), its text (malloc'd) and its release; the engine
+ * ag_engine_current() reports (set by engine.c). */
+void *ag_anomaly_capture(void);
+char *ag_anomaly_format(const void *rec);
+void ag_anomaly_release(void *rec);
 struct ag_engine;
 void ag_set_current_engine(struct ag_engine *e);
 

@@ -5,7 +5,7 @@
 ## other (tests/core/test_layers.sh checks that on the built library):
 ##   error simd dtype ops vec map            errors, cpu features, dtypes, op table, containers
 ##   storage tensor overlap iter format      memory, geometry, printing
-##   mode trace node                         autograd state, trace log, graph
+##   mode trace node introspect              autograd state, trace log, graph
 ##   record function                         the recording path, Functions
 ##   copy promote view unary binary fold reduce linalg index factory rng
 ##                                           the ops and their kernels
@@ -18,7 +18,7 @@ libagcore_la_SOURCES = \
 	core/fold.h core/simd.h \
 	core/error.c core/simd.c core/dtype.c core/ops.c core/vec.c core/map.c \
 	core/storage.c core/tensor.c core/overlap.c core/iter.c core/format.c \
-	core/mode.c core/trace.c core/node.c \
+	core/mode.c core/trace.c core/node.c core/introspect.c \
 	core/record.c core/function.c \
 	core/copy.c core/promote.c core/view.c core/unary.c core/binary.c \
 	core/fold.c core/reduce.c core/linalg.c core/index.c core/factory.c \

@@ -22,8 +22,10 @@ static int hook_next_id = 1;
 
 /* ------------------------------------------------ per-tensor metadata */
 
-static void hook_free(ag_hook *h)
+void ag_hook_release(ag_hook *h)
 {
+	if (!h || --h->refs > 0)
+		return;
 	if (h->free_ud)
 		h->free_ud(h->ud);
 	free(h);
@@ -33,9 +35,36 @@ static void hook_list_free(ag_hook *h)
 {
 	while (h) {
 		ag_hook *next = h->next;
-		hook_free(h);
+		h->next = NULL;
+		ag_hook_release(h);
 		h = next;
 	}
+}
+
+int ag_hook_snapshot(ag_hook *list, ag_hook ***out)
+{
+	int n = 0, i = 0;
+	*out = NULL;
+	for (ag_hook *h = list; h; h = h->next)
+		n++;
+	if (n == 0)
+		return 0;
+	ag_hook **v = malloc((size_t)n * sizeof *v);
+	if (!v)
+		return ag_error(AG_ERR_NOMEM, "out of memory");
+	for (ag_hook *h = list; h; h = h->next) {
+		h->refs++;
+		v[i++] = h;
+	}
+	*out = v;
+	return n;
+}
+
+void ag_hook_snapshot_free(ag_hook **v, int n)
+{
+	for (int i = 0; i < n; i++)
+		ag_hook_release(v[i]);
+	free(v);
 }
 
 /* Called by ag_tensor_release when a tensor dies. */
@@ -54,6 +83,8 @@ static void autograd_release(ag_tensor *t)
 	if (m) {
 		/* no grad_accumulator here: it owns t, so t dies after it */
 		hook_list_free(m->hooks);
+		ag_node_release(m->hooks_node);
+		ag_node_weak_release(m->acc_link);
 		free(m);
 		t->autograd_extra = NULL;
 	}
@@ -111,8 +142,29 @@ ag_node *ag_node_new(ag_op op, int variant, int n_outputs, int n_saved,
 	n->n_saved = n_saved;
 	n->saved = n_saved ? (ag_saved *)(block + off_saved) : NULL;
 	n->args = args_size ? block + off_args : NULL;
-	n->traceback = ag_anomaly_traceback();
+	n->trace = ag_anomaly_capture();
 	return n;
+}
+
+ag_node_weak *ag_node_weak_ref(ag_node *n)
+{
+	if (!n)
+		return NULL;
+	if (!n->weak) {
+		n->weak = calloc(1, sizeof *n->weak);
+		if (!n->weak)
+			return NULL;
+		n->weak->node = n;
+		n->weak->refs = 1;	/* the node's own */
+	}
+	n->weak->refs++;
+	return n->weak;
+}
+
+void ag_node_weak_release(ag_node_weak *w)
+{
+	if (w && --w->refs == 0)
+		free(w);
 }
 
 void ag_node_retain(ag_node *n)
@@ -121,12 +173,23 @@ void ag_node_retain(ag_node *n)
 		n->refcount++;
 }
 
+static void saved_clear(ag_saved *s)
+{
+	ag_tensor_release(s->data);
+	s->data = NULL;
+	if (s->packed && s->hooks)
+		s->hooks->release(s->hooks->ud, s->packed);
+	s->packed = NULL;
+	ag_node_weak_release(s->weak_grad_fn);
+	s->weak_grad_fn = NULL;
+	ag_node_weak_release(s->leaf_acc);
+	s->leaf_acc = NULL;
+}
+
 void ag_node_release_saved(ag_node *n)
 {
-	for (int i = 0; i < n->n_saved; i++) {
-		ag_tensor_release(n->saved[i].data);
-		n->saved[i].data = NULL;
-	}
+	for (int i = 0; i < n->n_saved; i++)
+		saved_clear(&n->saved[i]);
 	n->saved_released = true;
 }
 
@@ -174,7 +237,11 @@ void ag_node_release(ag_node *n)
 		free(cur->last_stats);
 		free(cur->next);
 		free(cur->owned_name);
-		free(cur->traceback);
+		ag_anomaly_release(cur->trace);
+		if (cur->weak) {
+			cur->weak->node = NULL;
+			ag_node_weak_release(cur->weak);
+		}
 		free(cur);
 	}
 	ag_vec_free(&stack);
@@ -182,7 +249,10 @@ void ag_node_release(ag_node *n)
 
 int ag_node_set_next(ag_node *n, ag_tensor *const *inputs, int ninputs)
 {
-	ag_edge *next = calloc((size_t)(ninputs ? ninputs : 1), sizeof *next);
+	for (int i = 0; i < ninputs; i++)
+		if (inputs[i] && ag_check_view_history(inputs[i]) < 0)
+			return -1;
+	ag_edge *next = calloc((size_t)(ninputs > 0 ? ninputs : 1), sizeof *next);
 	if (!next)
 		return ag_error(AG_ERR_NOMEM, "out of memory");
 	for (int i = 0; i < ninputs; i++)
@@ -229,19 +299,39 @@ ag_edge ag_gradient_edge(ag_tensor *t)
 	if (!t)
 		return e;
 	ag_node *fn = ag_grad_fn(t);
+	const ag_autograd_meta *m = t->autograd_extra;
 	if (fn) {
 		ag_node_retain(fn);
 		e.fn = fn;
 		e.input_nr = t->output_nr;
+	} else if (t->requires_grad && m && m->acc_link) {
+		e.fn = m->acc_link->node;	/* NULL once that leaf's is gone */
+		ag_node_retain(e.fn);
 	} else if (t->requires_grad) {
 		e.fn = grad_accumulator(t);
 	}
 	return e;
 }
 
+/* retain_grad keeps the gradient of the latest version: its weak pointer
+ * moves from the old grad_fn to the new one. */
+static void move_retained(ag_tensor *t, ag_node *old, ag_node *n, int nr)
+{
+	if (old && old->retained_tensors && t->output_nr < old->n_outputs &&
+	    old->retained_tensors[t->output_nr] == t)
+		old->retained_tensors[t->output_nr] = NULL;
+	if (!n->retained_tensors)
+		n->retained_tensors = calloc((size_t)(n->n_outputs ? n->n_outputs : 1),
+					     sizeof *n->retained_tensors);
+	if (n->retained_tensors && nr < n->n_outputs)
+		n->retained_tensors[nr] = t;
+}
+
 void ag_set_history(ag_tensor *t, ag_node *n, int nr)
 {
 	ag_node_retain(n);
+	if (t->retains_grad && t->grad_fn != n)
+		move_retained(t, t->grad_fn, n, nr);
 	if (t->grad_fn)
 		ag_node_release(t->grad_fn);
 	t->grad_fn = n;
@@ -271,13 +361,106 @@ ag_node *ag_view_node_from_base(ag_tensor *view, ag_tensor *base)
 	return n;
 }
 
-/* A view whose base was written in place after the view was made gets a
- * new history: AsStridedBackward0 from the base's. */
-ag_node *ag_grad_fn(ag_tensor *t)
+/* Does view t need a new history because its base (or another view of
+ * it) was written in place since t's history was set? */
+static bool view_stale(const ag_tensor *t)
+{
+	const ag_autograd_meta *m = t->autograd_extra;
+	return m && m->diff_view && t->base &&
+	       (t->grad_fn || ag_requires_grad(t->base)) &&
+	       m->attr_version != t->version->value;
+}
+
+/* PyTorch's handle_view_on_rebase: a view made under no_grad or
+ * inference_mode, by a multi-output op or inside a custom Function must
+ * not be written in place (indirect: its base or another view was). */
+int ag_view_rebase_error(ag_tensor *t, bool indirect)
 {
 	ag_autograd_meta *m = t->autograd_extra;
-	if (m && m->diff_view && t->base && ag_requires_grad(t->base) &&
-	    m->attr_version != t->version->value) {
+	const char *what = indirect ? "its base or another view of its base has been"
+				    : "is being";
+	char head[256];
+	ag_node *fn = t->grad_fn;
+
+	if (!m || !m->diff_view || m->creation == AG_CREATED_DEFAULT)
+		return 0;
+	if (m->creation == AG_CREATED_INFERENCE || m->creation == AG_CREATED_NO_GRAD ||
+	    !fn) {
+		char prefix[128];
+		if (fn)
+			snprintf(prefix, sizeof prefix, "Output %d of %s is a view of "
+				 "a view which was created in", t->output_nr, fn->name);
+		else
+			snprintf(prefix, sizeof prefix, "A view was created in");
+		if (m->creation == AG_CREATED_INFERENCE)
+			snprintf(head, sizeof head, "%s inference mode and %s modified "
+				 "inplace in normal mode.", prefix, what);
+		else
+			snprintf(head, sizeof head, "%s no_grad mode and %s modified "
+				 "inplace with grad mode enabled.", prefix, what);
+	} else {
+		snprintf(head, sizeof head, "Output %d of %s is a view and %s "
+			 "modified inplace.", t->output_nr, fn->name, what);
+	}
+	switch (m->creation) {
+	case AG_CREATED_MULTI_OUTPUT:
+		return ag_error(AG_ERR_RUNTIME, "%s This view is the output of a "
+				"function that returns multiple views. Such functions "
+				"do not allow the output views to be modified inplace. "
+				"You should replace the inplace operation by an "
+				"out-of-place one.", head);
+	case AG_CREATED_NO_GRAD:
+		return ag_error(AG_ERR_RUNTIME, "%s Given that this use case is "
+				"ambiguous and error-prone, it is forbidden. You can "
+				"clarify your code by moving both the view and the "
+				"inplace either both inside the no_grad block (if you "
+				"don't want the inplace to be tracked) or both outside "
+				"(if you want the inplace to be tracked).", head);
+	case AG_CREATED_INFERENCE:
+		return ag_error(AG_ERR_RUNTIME, "%s Given that this use case is "
+				"ambiguous and error-prone, it is forbidden. You can "
+				"clarify your code by moving both the view and the "
+				"inplace either both inside the inference_mode block (if "
+				"you don't want the inplace to be tracked) or both "
+				"outside (if you want the inplace to be tracked).", head);
+	default:
+		return ag_error(AG_ERR_RUNTIME, "%s This view was created inside a "
+				"custom Function (or because an input was returned "
+				"as-is) and the autograd logic to handle view+inplace "
+				"would override the custom backward associated with the "
+				"custom Function, leading to incorrect gradients. This "
+				"behavior is forbidden. You can fix this by cloning the "
+				"output of the custom Function.", head);
+	}
+}
+
+/* A view whose base was written in place after the view was made gets a
+ * new history: AsStridedBackward0 from the base's. */
+static int refresh_view(ag_tensor *t)
+{
+	if (!view_stale(t))
+		return 0;
+	if (ag_view_rebase_error(t, true) < 0)
+		return -1;
+	ag_node *n = ag_view_node_from_base(t, t->base);
+	if (!n)
+		return -1;
+	ag_set_history(t, n, 0);
+	ag_node_release(n);
+	return 0;
+}
+
+int ag_check_view_history(ag_tensor *t)
+{
+	return refresh_view(t);
+}
+
+/* Without an error to report: a view that may not get a new history
+ * keeps its old one (ops on it say why, through ag_node_set_next). */
+ag_node *ag_grad_fn(ag_tensor *t)
+{
+	const ag_autograd_meta *m = t->autograd_extra;
+	if (view_stale(t) && m->creation == AG_CREATED_DEFAULT) {
 		ag_node *n = ag_view_node_from_base(t, t->base);
 		if (n) {
 			ag_set_history(t, n, 0);
@@ -285,6 +468,15 @@ ag_node *ag_grad_fn(ag_tensor *t)
 		}
 	}
 	return t->grad_fn;
+}
+
+int ag_grad_fn_checked(ag_tensor *t, ag_node **out)
+{
+	*out = NULL;
+	if (refresh_view(t) < 0)
+		return -1;
+	*out = t->grad_fn;
+	return 0;
 }
 
 /* detach: same storage and version counter, no history, not a view. */
@@ -324,23 +516,41 @@ int ag_detach_(ag_tensor *t)
 
 /* ----------------------------------------- requires_grad, .grad, retain */
 
-int ag_set_requires_grad(ag_tensor *t, bool on)
+/* PyTorch words the integer-dtype refusal differently on each path. */
+static const char *const int_requires_grad_text[] = {
+	[AG_RG_METHOD] = "only Tensors of floating point dtype can require "
+		"gradients",
+	[AG_RG_ATTRIBUTE] = "only Tensors of floating point and complex dtype "
+		"can require gradients",
+	[AG_RG_FACTORY] = "Only Tensors of floating point and complex dtype "
+		"can require gradients",
+};
+
+int ag_set_requires_grad_via(ag_tensor *t, bool on, ag_rg_via via)
 {
 	if (!ag_is_leaf(t)) {
-		if (on)
+		if (on && via != AG_RG_ATTRIBUTE)
 			return 0;	/* already requires grad */
 		return ag_error(AG_ERR_RUNTIME, "you can only change requires_grad "
-				"flags of leaf variables. If you want to use a "
-				"computed variable in a subgraph that doesn't "
-				"require differentiation use var_no_grad = "
-				"var.detach().");
+				"flags of leaf variables.%s", on ? "" :
+				" If you want to use a computed variable in a "
+				"subgraph that doesn't require differentiation use "
+				"var_no_grad = var.detach().");
 	}
 	if (on && !ag_dtype_is_floating(t->dtype))
-		return ag_error(AG_ERR_DTYPE, "only Tensors of floating point dtype "
-				"can require gradients");
+		return ag_error(AG_ERR_DTYPE, "%s", int_requires_grad_text[via]);
+	if (on && t->is_inference && !ag_is_inference_mode_enabled())
+		return ag_error(AG_ERR_RUNTIME, "Setting requires_grad=True on "
+				"inference tensor outside InferenceMode is not "
+				"allowed.");
 	ensure_release_hook();
 	t->requires_grad = on;
 	return 0;
+}
+
+int ag_set_requires_grad(ag_tensor *t, bool on)
+{
+	return ag_set_requires_grad_via(t, on, AG_RG_METHOD);
 }
 
 int ag_retain_grad(ag_tensor *t)
@@ -348,11 +558,11 @@ int ag_retain_grad(ag_tensor *t)
 	if (!ag_requires_grad(t))
 		return ag_error(AG_ERR_RUNTIME, "can't retain_grad on Tensor that "
 				"has requires_grad=False");
-	if (ag_is_leaf(t) || t->retains_grad)
+	ag_node *n;
+	if (ag_grad_fn_checked(t, &n) < 0)
+		return -1;
+	if (!n || t->retains_grad)
 		return 0;	/* leaves keep their grad anyway */
-	ag_node *n = ag_grad_fn(t);
-	if (!n)
-		return 0;
 	if (!n->retained_tensors) {
 		n->retained_tensors = calloc((size_t)n->n_outputs,
 					     sizeof *n->retained_tensors);
@@ -364,9 +574,23 @@ int ag_retain_grad(ag_tensor *t)
 	return 0;
 }
 
+int ag_set_data(ag_tensor *t, ag_tensor *src)
+{
+	ag_autograd_meta *m = t->autograd_extra;
+	if (ag_requires_grad(t) && !ag_dtype_is_floating(src->dtype))
+		return ag_error(AG_ERR_DTYPE, "data set to a tensor that requires "
+				"gradients must be floating point or complex dtype");
+	/* a leaf's AccumulateGrad knows the old dtype and shape: new uses
+	 * get a new one (the old one stays with the graphs that have it) */
+	if (m && m->grad_accumulator &&
+	    (src->dtype != t->dtype || !ag_same_shape(src, t)))
+		m->grad_accumulator = NULL;
+	ag_tensor_set_data(t, src);
+	return 0;
+}
+
 int ag_set_grad(ag_tensor *t, ag_tensor *grad)
 {
-	char b1[128], b2[128];
 	if (grad) {
 		if (grad == t)
 			return ag_error(AG_ERR_RUNTIME, "can't assign Variable as its "
@@ -376,9 +600,7 @@ int ag_set_grad(ag_tensor *t, ag_tensor *grad)
 					"different type");
 		if (!ag_same_shape(grad, t))
 			return ag_error(AG_ERR_SHAPE, "assigned grad has data of a "
-					"different size (grad %s, tensor %s)",
-					ag_shape_str(grad->shape, grad->ndim, b1, sizeof b1),
-					ag_shape_str(t->shape, t->ndim, b2, sizeof b2));
+					"different size");
 		ag_tensor_retain(grad);
 	}
 	ag_tensor_release(t->grad);
@@ -388,28 +610,75 @@ int ag_set_grad(ag_tensor *t, ag_tensor *grad)
 
 /* ------------------------------------------------------- saved tensors */
 
-void ag_node_save(ag_node *n, int slot, ag_tensor *t, bool is_output)
+static const ag_saved_hooks *saved_hooks;
+
+void ag_set_saved_tensors_hooks(const ag_saved_hooks *h) { saved_hooks = h; }
+const ag_saved_hooks *ag_get_saved_tensors_hooks(void) { return saved_hooks; }
+
+/* The pack hook sees the tensor without its history (PyTorch passes
+ * data.detach()), under no_grad, and may not write into it. */
+static int pack_saved(ag_saved *s, ag_tensor *t)
+{
+	const ag_saved_hooks *h = saved_hooks;
+	ag_tensor *d = ag_detach(t);
+	if (!d)
+		return -1;
+	int64_t version = t->version->value;
+	bool prev = ag_set_grad_enabled(false);
+	int rc = h->pack(h->ud, d, &s->packed);
+	ag_set_grad_enabled(prev);
+	ag_tensor_release(d);
+	if (rc < 0)
+		return -1;
+	s->hooks = h;
+	if (t->version->value != version)
+		return ag_error(AG_ERR_RUNTIME, "A saved tensor pack hook is "
+				"modifying its input in place. Tensors provided as "
+				"input to pack hook can not be modified by in-place "
+				"operations as this can lead to unexpected "
+				"side-effects. Please open an issue if you need to "
+				"perform in-place operations on the input to a pack "
+				"hook.");
+	return 0;
+}
+
+int ag_node_save(ag_node *n, int slot, ag_tensor *t, bool is_output,
+		 bool inplace_on_view)
 {
 	ag_saved *s = &n->saved[slot];
-	ag_tensor_release(s->data);
+	saved_clear(s);
 	memset(s, 0, sizeof *s);
 	if (!t)
-		return;
+		return 0;
+	if (t->is_inference)
+		return ag_error(AG_ERR_RUNTIME, "Inference tensors cannot be saved "
+				"for backward. To work around you can make a clone to "
+				"get a normal tensor and use it in autograd.");
 	s->was_defined = true;
 	s->version = t->version->value;
-	s->is_output = is_output;
 	s->output_nr = t->output_nr;
 	s->requires_grad = ag_requires_grad(t);
-	if (!is_output && t->grad_fn)
-		snprintf(s->grad_fn_name, sizeof s->grad_fn_name, "%s",
-			 t->grad_fn->name);
-	if (is_output) {
+	s->is_leaf = ag_is_leaf(t);
+	/* a leaf output is kept as it is: it owns no node */
+	s->is_output = is_output && !s->is_leaf;
+	if (inplace_on_view && s->is_output)
+		s->weak_grad_fn = ag_node_weak_ref(t->grad_fn);
+	if (saved_hooks) {
+		if (s->is_leaf && t->requires_grad) {
+			ag_edge e = ag_gradient_edge(t);
+			s->leaf_acc = ag_node_weak_ref(e.fn);
+			ag_node_release(e.fn);
+		}
+		return pack_saved(s, t);
+	}
+	if (s->is_output) {
 		/* keep data and version counter, not the history */
 		s->data = ag_detach(t);
-	} else {
-		ag_tensor_retain(t);
-		s->data = t;
+		return s->data ? 0 : -1;
 	}
+	ag_tensor_retain(t);
+	s->data = t;
+	return 0;
 }
 
 int ag_error_saved_released(void)
@@ -423,14 +692,29 @@ int ag_error_saved_released(void)
 			"access saved tensors after calling backward.");
 }
 
-/* grad_fn: the node that made t, or "" for a leaf. */
+/* The node PyTorch's SavedVariable::unpack names (and re-attaches): an
+ * output written in place through a view, the view's grad_fn when saved
+ * if that node still lives; an input, the tensor's grad_fn now; anything
+ * else that was not a leaf, the node that saved it. */
+static ag_node *saved_grad_fn(ag_saved *s, ag_node *saved_for)
+{
+	ag_node *fn = NULL;
+	if (s->weak_grad_fn)
+		fn = s->weak_grad_fn->node;
+	else if (!s->is_output && s->data)
+		fn = ag_grad_fn(s->data);
+	if (!fn && !s->is_leaf)
+		fn = saved_for;
+	return fn;
+}
+
 static int error_saved_modified(const ag_tensor *t, int64_t expected,
-				const char *grad_fn, int output_nr)
+				const ag_node *grad_fn, int output_nr)
 {
 	char shape[128], owner[160] = "";
-	if (grad_fn && *grad_fn)
+	if (grad_fn)
 		snprintf(owner, sizeof owner, ", which is output %d of %s,",
-			 output_nr, grad_fn);
+			 output_nr, ag_node_qualified_name(grad_fn));
 	return ag_error(AG_ERR_RUNTIME, "one of the variables needed for gradient "
 			"computation has been modified by an inplace operation: "
 			"[torch.%s %s]%s is at version %lld; expected version %lld "
@@ -447,20 +731,48 @@ static int error_saved_modified(const ag_tensor *t, int64_t expected,
 			"torch.autograd.set_detect_anomaly(True).");
 }
 
+/* The tensor a saved-tensor hook gave back, with the history the saved
+ * slot stands for. */
+static ag_tensor *unpack_hooked(ag_node *n, ag_saved *s)
+{
+	ag_tensor *u = s->hooks->unpack(s->hooks->ud, s->packed);
+	if (!u)
+		return NULL;
+	ag_tensor *t = ag_detach(u);
+	ag_tensor_release(u);
+	if (!t || !s->requires_grad)
+		return t;
+	ag_node *fn = s->is_leaf ? NULL : saved_grad_fn(s, n);
+	if (fn) {
+		ag_node_retain(fn);
+		t->grad_fn = fn;
+		t->output_nr = s->output_nr;
+		return t;
+	}
+	t->requires_grad = true;
+	ag_autograd_meta *m = s->leaf_acc ? ag_autograd_meta_of(t, true) : NULL;
+	if (m) {
+		s->leaf_acc->refs++;
+		m->acc_link = s->leaf_acc;
+	}
+	return t;
+}
+
 ag_tensor *ag_node_saved(ag_node *n, int slot)
 {
 	ag_saved *s = &n->saved[slot];
 
 	if (!s->was_defined)
 		return NULL;
+	if (s->packed)
+		return unpack_hooked(n, s);
 	if (!s->data) {
 		ag_error_saved_released();
 		return NULL;
 	}
 	if (s->data->version->value != s->version) {
-		error_saved_modified(s->data, s->version,
-					s->is_output ? n->name : s->grad_fn_name,
-					s->output_nr);
+		error_saved_modified(s->data, s->version, saved_grad_fn(s, n),
+				     s->output_nr);
 		return NULL;
 	}
 	if (s->is_output) {
@@ -469,8 +781,8 @@ ag_tensor *ag_node_saved(ag_node *n, int slot)
 		if (!t)
 			return NULL;
 		if (s->requires_grad) {
-			t->grad_fn = n;
-			ag_node_retain(n);
+			t->grad_fn = saved_grad_fn(s, n);
+			ag_node_retain(t->grad_fn);
 			t->output_nr = s->output_nr;
 		}
 		return t;
@@ -485,6 +797,7 @@ static int add_hook(ag_hook **list, ag_hook *h)
 {
 	h->id = hook_next_id++;
 	h->next = NULL;
+	h->refs = 1;	/* the list's */
 	ag_hook **p = list;
 	while (*p)
 		p = &(*p)->next;
@@ -492,16 +805,24 @@ static int add_hook(ag_hook **list, ag_hook *h)
 	return h->id;
 }
 
+/* Unlinked at once; freed when no running pass holds it any more. */
 static bool remove_from(ag_hook **list, int id)
 {
 	for (ag_hook **p = list; *p; p = &(*p)->next)
 		if ((*p)->id == id) {
 			ag_hook *h = *p;
 			*p = h->next;
-			hook_free(h);
+			h->next = NULL;
+			ag_hook_release(h);
 			return true;
 		}
 	return false;
+}
+
+static void hook_discard(ag_hook *h)
+{
+	h->refs = 1;
+	ag_hook_release(h);
 }
 
 int ag_node_add_pre_hook(ag_node *n, ag_hook *h)
@@ -514,61 +835,125 @@ int ag_node_add_post_hook(ag_node *n, ag_hook *h)
 	return add_hook(&n->post_hooks, h);
 }
 
-int ag_tensor_add_hook(ag_tensor *t, ag_hook *h, ag_node **owner)
+/* A leaf keeps its hooks; a non-leaf's go to the node that was its
+ * grad_fn at the first registration (meta->hooks_node), and stay there
+ * when an in-place op gives the tensor a new grad_fn. */
+int ag_tensor_add_hook(ag_tensor *t, ag_hook *h)
 {
-	*owner = NULL;
+	ag_node *n = NULL;
 	if (!ag_requires_grad(t)) {
-		hook_free(h);
+		hook_discard(h);
 		return ag_error(AG_ERR_RUNTIME, "cannot register a hook on a tensor "
 				"that doesn't require gradient");
 	}
-	if (ag_is_leaf(t)) {
-		ag_autograd_meta *m = ag_autograd_meta_of(t, true);
-		if (!m) {
-			hook_free(h);
-			return -1;
-		}
-		return add_hook(&m->hooks, h);
+	ag_autograd_meta *m = ag_autograd_meta_of(t, true);
+	if (!m || ag_grad_fn_checked(t, &n) < 0) {
+		hook_discard(h);
+		return -1;
 	}
-	ag_node *n = ag_grad_fn(t);
+	if (!m->hooks_node && !n)
+		return add_hook(&m->hooks, h);
+	if (!m->hooks_node) {
+		ag_node_retain(n);
+		m->hooks_node = n;
+		m->hooks_nr = t->output_nr;
+	}
+	n = m->hooks_node;
 	if (!n->tensor_pre_hooks) {
 		n->tensor_pre_hooks = calloc((size_t)n->n_outputs,
 					     sizeof *n->tensor_pre_hooks);
 		if (!n->tensor_pre_hooks) {
-			hook_free(h);
+			hook_discard(h);
 			return ag_error(AG_ERR_NOMEM, "out of memory");
 		}
 	}
-	*owner = n;
-	return add_hook(&n->tensor_pre_hooks[t->output_nr], h);
+	return add_hook(&n->tensor_pre_hooks[m->hooks_nr], h);
 }
 
 bool ag_node_remove_hook(ag_node *n, int id)
 {
-	if (remove_from(&n->pre_hooks, id) || remove_from(&n->post_hooks, id))
-		return true;
-	if (n->tensor_pre_hooks)
-		for (int i = 0; i < n->n_outputs; i++)
-			if (remove_from(&n->tensor_pre_hooks[i], id))
-				return true;
-	return false;
+	return remove_from(&n->pre_hooks, id) || remove_from(&n->post_hooks, id);
 }
 
 bool ag_tensor_remove_hook(ag_tensor *t, int id)
 {
 	ag_autograd_meta *m = t->autograd_extra;
-	return m && remove_from(&m->hooks, id);
+	if (!m)
+		return false;
+	if (remove_from(&m->hooks, id))
+		return true;
+	ag_node *n = m->hooks_node;
+	return n && n->tensor_pre_hooks &&
+	       remove_from(&n->tensor_pre_hooks[m->hooks_nr], id);
+}
+
+bool ag_tensor_has_hooks(const ag_tensor *t)
+{
+	const ag_autograd_meta *m = t->autograd_extra;
+	return m && (m->hooks || m->hooks_node);
+}
+
+ag_node *ag_tensor_hooks_node(const ag_tensor *t)
+{
+	const ag_autograd_meta *m = t->autograd_extra;
+	return m ? m->hooks_node : NULL;
 }
 
 /* ------------------------------------------------------------ accessors */
 
+int ag_object_refcount(const void *obj, bool is_node)
+{
+	return is_node ? ((const ag_node *)obj)->refcount
+		       : ((const ag_tensor *)obj)->refcount;
+}
+
+void ag_object_refs(const void *obj, bool is_node,
+		    void (*fn)(void *target, bool is_node, void *ud), void *ud)
+{
+	if (is_node) {
+		const ag_node *n = obj;
+		for (int i = 0; i < n->n_next; i++)
+			if (n->next[i].fn)
+				fn(n->next[i].fn, true, ud);
+		if (n->inner)
+			fn(n->inner, true, ud);
+		if (n->variable)
+			fn(n->variable, false, ud);
+		for (int i = 0; !n->saved_released && i < n->n_saved; i++)
+			if (n->saved[i].data)
+				fn(n->saved[i].data, false, ud);
+		return;
+	}
+	const ag_tensor *t = obj;
+	const ag_autograd_meta *m = t->autograd_extra;
+	if (t->grad)
+		fn(t->grad, false, ud);
+	if (t->base)
+		fn(t->base, false, ud);
+	if (t->grad_fn)
+		fn(t->grad_fn, true, ud);
+	if (m && m->hooks_node)
+		fn(m->hooks_node, true, ud);
+}
+
 const char *ag_node_name(const ag_node *n) { return n->name; }
+
+const char *ag_node_qualified_name(const ag_node *n)
+{
+	if (n->op == AG_OP_ACCUMULATE_GRAD)
+		return "torch::autograd::AccumulateGrad";
+	if (n->op == AG_OP_COPY_SLICES)
+		return "torch::autograd::CopySlices";
+	return n->name;
+}
+int ag_node_refcount(const ag_node *n) { return n->refcount; }
 uint64_t ag_node_id(const ag_node *n) { return n->id; }
 int ag_node_next_count(const ag_node *n) { return n->n_next; }
 ag_edge ag_node_next(const ag_node *n, int i) { return n->next[i]; }
 int ag_node_output_count(const ag_node *n) { return n->n_outputs; }
 ag_tensor *ag_node_variable(const ag_node *n) { return n->variable; }
 uint64_t ag_node_trace_event(const ag_node *n) { return n->trace_event; }
+char *ag_node_traceback(const ag_node *n) { return ag_anomaly_format(n->trace); }
 
 const ag_tensor_meta *ag_node_output(const ag_node *n, int i)
 {

@@ -10,26 +10,65 @@
 #include "autograd.h"
 #include "opargs.h"
 
+/* A weak reference to a node: `node` becomes NULL when the node dies. */
+typedef struct ag_node_weak {
+	ag_node *node;
+	int refs;
+} ag_node_weak;
+
+/* A new reference to n's weak cell (made on first use), or NULL. */
+ag_node_weak *ag_node_weak_ref(ag_node *n);
+void ag_node_weak_release(ag_node_weak *w);
+
+/* How a view was made, as PyTorch's CreationMeta: anything but the
+ * default forbids writing into the view in place (handle_view_on_rebase). */
+typedef enum ag_creation_meta {
+	AG_CREATED_DEFAULT,
+	AG_CREATED_IN_CUSTOM_FUNCTION,	/* returned by a custom Function */
+	AG_CREATED_MULTI_OUTPUT,	/* one of split/chunk/unbind's outputs */
+	AG_CREATED_NO_GRAD,		/* made under no_grad */
+	AG_CREATED_INFERENCE,		/* made under inference_mode */
+} ag_creation_meta;
+
 /* What autograd keeps per tensor (ag_tensor.autograd_extra). */
 typedef struct ag_autograd_meta {
 	ag_node *grad_accumulator;	/* a leaf's AccumulateGrad (weak) */
 	int64_t attr_version;		/* version when grad_fn was set */
 	bool diff_view;			/* a view whose history follows its base */
+	ag_creation_meta creation;	/* diff views: how it was made */
 	ag_hook *hooks;			/* a leaf's tensor hooks */
+	/* A non-leaf's tensor hooks live on the node that was its grad_fn
+	 * when the first one was registered (strong), at output hooks_nr:
+	 * later hooks join them there, as PyTorch 1.13's hook dict does. */
+	ag_node *hooks_node;
+	int hooks_nr;
+	/* a tensor a saved-tensor hook gave back for a leaf: its gradient
+	 * goes to that leaf's AccumulateGrad (weak) */
+	ag_node_weak *acc_link;
 } ag_autograd_meta;
 
 ag_autograd_meta *ag_autograd_meta_of(ag_tensor *t, bool create);
 
-/* A tensor a node saved for its backward, with the version it had then. */
+/* A tensor a node saved for its backward, with the version it had then
+ * (PyTorch's SavedVariable). */
 typedef struct ag_saved {
 	ag_tensor *data;	/* NULL when nothing saved or released */
 	int64_t version;
 	bool is_output;		/* an output of its own node: kept without
 				 * grad_fn, else the node would own itself */
 	bool was_defined;
+	bool is_leaf;		/* a leaf when saved */
 	int output_nr;
 	bool requires_grad;
-	char grad_fn_name[48];	/* its grad_fn when saved, for messages */
+	/* an output written in place through a view: its grad_fn when
+	 * saved, weakly (what PyTorch names in messages and re-attaches) */
+	ag_node_weak *weak_grad_fn;
+	ag_node_weak *leaf_acc;	/* a leaf saved through hooks: its
+				 * AccumulateGrad, re-attached on unpack */
+	/* saved-tensor hooks (ag_set_saved_tensors_hooks): what pack gave
+	 * back, unpacked by the same hooks; data is then NULL */
+	void *packed;
+	const struct ag_saved_hooks *hooks;
 } ag_saved;
 
 /* A custom Function's backward, supplied by the embedder (ag_function). */
@@ -63,7 +102,9 @@ struct ag_node {
 	ag_hook **tensor_pre_hooks;	/* per output: hooks of that tensor */
 	ag_tensor **retained_tensors;	/* per output: weak pointer */
 
-	char *traceback;	/* anomaly mode: where the forward ran */
+	ag_node_weak *weak;	/* this node's weak cell, if any */
+	void *trace;		/* anomaly mode: where the forward ran (the
+				 * provider's capture, formatted on failure) */
 	/* statistics of the gradients that arrived at each output in the
 	 * last backward pass (when ag_set_keep_grad_stats is on) */
 	ag_grad_stats *last_stats;
@@ -78,8 +119,11 @@ ag_node *ag_node_new(ag_op op, int variant, int n_outputs, int n_saved,
 int ag_node_set_next(ag_node *n, ag_tensor *const *inputs, int ninputs);
 /* Makes node n the history of output t (output number nr). */
 void ag_set_history(ag_tensor *t, ag_node *n, int nr);
-/* Saves a tensor (input or output) for backward; t may be NULL. */
-void ag_node_save(ag_node *n, int slot, ag_tensor *t, bool is_output);
+/* Saves a tensor (input or output) for backward; t may be NULL.  An
+ * output written in place through a view is saved with
+ * inplace_on_view.  Saved-tensor hooks, when set, pack it: 0 or -1. */
+int ag_node_save(ag_node *n, int slot, ag_tensor *t, bool is_output,
+		 bool inplace_on_view);
 /* Edge to the history of input t (its grad_fn, or its AccumulateGrad if it
  * is a leaf requiring grad, or no edge). */
 ag_edge ag_gradient_edge(ag_tensor *t);
@@ -94,6 +138,18 @@ bool ag_node_should_compute(const ag_node *n, int edge);
 /* An AsStridedBackward0 node from base to view (the grad_fn of a view
  * whose base was written in place). */
 ag_node *ag_view_node_from_base(ag_tensor *view, ag_tensor *base);
+
+/* A non-default-created view whose base was written in place may not get a
+ * new history: -1 with PyTorch's text, else 0 (and t's history refreshed).
+ * ag_view_rebase_error is the check alone (indirect: written through its
+ * base or another view, not itself). */
+int ag_check_view_history(ag_tensor *t);
+int ag_view_rebase_error(ag_tensor *t, bool indirect);
+
+/* Hooks as the engine runs them: a counted copy of a list (the hooks
+ * retained), so removals while they run free nothing under it. */
+int ag_hook_snapshot(ag_hook *list, ag_hook ***out);	/* count or -1 */
+void ag_hook_snapshot_free(ag_hook **v, int n);
 
 /* Runs node n's backward (the engine, and CopySlices for its inner node). */
 int ag_node_apply(ag_node *n, ag_tensor **grads_in, ag_tensor **grads_out);

@@ -300,7 +300,7 @@ void ag_emit_node(const ag_node *n, ag_tensor **in, int nin,
 		.in = sin, .out = sout, .out_defined = defined,
 	};
 	observer(&ev, observer_ud);
-	if (n->variable && nin > 0) {
+	if (n->variable && nin > 0 && in[0]) {
 		ag_backward_event acc = {
 			.kind = AG_EV_ACCUMULATE, .node = n, .n_in = 1,
 			.in = sin, .tensor_id = n->variable->id,

@@ -76,6 +76,9 @@ typedef struct ag_opinfo {
 	unsigned edges;		/* inputs that get gradient edges (bit i =
 				 * input i); 0: every input */
 	ag_save saves[AG_OP_MAX_SAVES];	/* what its backward reads */
+	/* PyTorch's names for them (node._saved_<name>), where they are not
+	 * the default: input 0 "self", input 1 "other", output 0 "result" */
+	const char *saved_names[AG_OP_MAX_SAVES];
 	size_t args;		/* size of its argument struct (opargs.h) */
 	unsigned flags;
 	/* pointwise: result dtype, and the compute dtypes it has a kernel for

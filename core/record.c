@@ -98,17 +98,29 @@ static ag_node *make_node(const ag_call *c, const ag_opinfo *info,
 		if (s->what != AG_SAVE_INPUT ||
 		    (s->when >= 0 && !ag_node_should_compute(n, s->when)))
 			continue;
-		ag_node_save(n, k, c->inplace && s->index == 0 ? c->original
-							       : c->in[s->index], false);
+		ag_tensor *in = c->inplace && s->index == 0 ? c->original
+							    : c->in[s->index];
+		if (ag_node_save(n, k, in, false, false) < 0) {
+			ag_node_release(n);
+			*failed = true;
+			return NULL;
+		}
+		/* an input sharing self's version counter (self itself, a view
+		 * of it) was saved after the write bumped it: PyTorch saves it
+		 * before, so a later unpack sees it was modified */
+		if (c->inplace && s->index != 0 && in && c->out[0] &&
+		    in->version == c->out[0]->version && !n->saved[k].packed)
+			n->saved[k].version--;
 	}
 	return n;
 }
 
 static int rebase_history(ag_tensor *self, ag_node *node);
 
-/* Outputs are saved once they have their history: an output of the node
- * itself is kept without it (the node would own itself). */
-static void save_outputs(ag_node *n, const ag_call *c, const ag_opinfo *info)
+/* Outputs are saved once they have their history: an output is kept
+ * without it (the node would own itself), and one written in place
+ * through a view remembers the view's grad_fn weakly. */
+static int save_outputs(ag_node *n, const ag_call *c, const ag_opinfo *info)
 {
 	for (int k = 0; k < n->n_saved; k++) {
 		const ag_save *s = &info->saves[k];
@@ -116,17 +128,73 @@ static void save_outputs(ag_node *n, const ag_call *c, const ag_opinfo *info)
 		    (s->when >= 0 && !ag_node_should_compute(n, s->when)))
 			continue;
 		ag_tensor *t = c->out[s->index];
-		ag_node_save(n, k, t, t->grad_fn == n);
+		const ag_autograd_meta *m = t->autograd_extra;
+		bool on_view = c->inplace && t->base && m && m->diff_view;
+		if (ag_node_save(n, k, t, true, on_view) < 0)
+			return -1;
 	}
+	return 0;
+}
+
+/* PyTorch's propagate_creation_meta: a view of a view keeps the way its
+ * input was made unless it is made in a stricter way itself. */
+static ag_creation_meta creation_of(const ag_call *c, const ag_opinfo *info)
+{
+	ag_creation_meta cm = AG_CREATED_DEFAULT;
+	const ag_autograd_meta *im = c->in[0]->autograd_extra;
+
+	if (ag_is_inference_mode_enabled())
+		cm = AG_CREATED_INFERENCE;
+	else if (!ag_is_grad_enabled())
+		cm = AG_CREATED_NO_GRAD;
+	else if (info->nout < 0 || info->nout > 1)
+		cm = AG_CREATED_MULTI_OUTPUT;
+	if (!im || !im->diff_view || !c->in[0]->base)
+		return cm;
+	if (cm == AG_CREATED_DEFAULT || im->creation == AG_CREATED_INFERENCE)
+		return im->creation;
+	return cm;
+}
+
+/* A view op's floating outputs are differentiable views whether or not a
+ * node is recorded (their history follows their base's, ag_grad_fn), and
+ * how they were made decides whether they may be written in place.  Views
+ * of inference tensors are not tracked at all. */
+static int mark_views(const ag_call *c, const ag_opinfo *info)
+{
+	if (!(info->flags & AG_OPF_VIEW) || c->inplace || c->nin < 1 ||
+	    c->in[0]->is_inference)
+		return 0;
+	/* a view of a view that autograd does not follow (ag_alias) is not
+	 * followed either: its base is the root, whose history is not its */
+	const ag_autograd_meta *im = c->in[0]->autograd_extra;
+	if (c->in[0]->base && !(im && im->diff_view))
+		return 0;
+	ag_creation_meta cm = creation_of(c, info);
+	for (int i = 0; i < c->nout; i++) {
+		ag_tensor *t = c->out[i];
+		if (!t || !t->base || !ag_dtype_is_floating(t->dtype))
+			continue;
+		ag_autograd_meta *m = ag_autograd_meta_of(t, true);
+		if (!m)
+			return -1;
+		m->diff_view = true;
+		m->creation = cm;
+		m->attr_version = t->version->value;
+	}
+	return 0;
 }
 
 int ag_record(const ag_call *c)
 {
 	const ag_opinfo *info = ag_op_info(c->op);
 	bool failed;
-	ag_node *n = make_node(c, info, &failed);
+	ag_node *n;
 	int rc = 0;
 
+	if (mark_views(c, info) < 0)
+		return -1;
+	n = make_node(c, info, &failed);
 	if (failed)
 		return -1;
 	if (n && c->inplace) {
@@ -136,20 +204,11 @@ int ag_record(const ag_call *c)
 			ag_tensor *t = c->out[i];
 			if (!ag_dtype_is_floating(t->dtype))
 				continue;	/* indices: no gradient */
-			if (info->flags & AG_OPF_VIEW) {
-				/* its history follows its base's (ag_grad_fn) */
-				ag_autograd_meta *m = ag_autograd_meta_of(t, true);
-				if (!m) {
-					ag_node_release(n);
-					return -1;
-				}
-				m->diff_view = true;
-			}
 			ag_set_history(t, n, i);
 		}
 	}
 	if (n && rc == 0)
-		save_outputs(n, c, info);
+		rc = save_outputs(n, c, info);
 	uint64_t ev = ag_trace_op(c->op, c->in, c->nin, c->out, c->nout, n,
 				  c->inplace);
 	if (n) {
@@ -174,18 +233,37 @@ ag_tensor *ag_recorded(ag_tensor *out, ag_call c)
 
 /* -------------------------------------------------------------- checks */
 
-int ag_check_inplace(ag_tensor *self)
+/* PyTorch's check_inplace, after the inference-tensor rule. */
+int ag_check_inplace_of(ag_tensor *self, ag_tensor *const *in, int nin)
 {
-	if (!ag_is_grad_enabled())
+	const ag_autograd_meta *m = self->autograd_extra;
+
+	if (self->is_inference && !ag_is_inference_mode_enabled())
+		return ag_error(AG_ERR_RUNTIME, "Inplace update to inference tensor "
+				"outside InferenceMode is not allowed.You can make a "
+				"clone to get a normal tensor before doing inplace "
+				"update.See https://github.com/pytorch/rfcs/pull/17 "
+				"for more details.");
+	if (!ag_is_grad_enabled() ||
+	    !(ag_requires_grad(self) || ag_any_requires_grad(in, nin)))
 		return 0;
+	if (self->base && m && m->diff_view) {
+		if (ag_view_rebase_error(self, false) < 0)
+			return -1;
+		if (ag_is_leaf(self->base) && self->base->requires_grad)
+			return ag_error(AG_ERR_RUNTIME, "a view of a leaf Variable "
+					"that requires grad is being used in an "
+					"in-place operation.");
+	}
 	if (ag_is_leaf(self) && self->requires_grad)
 		return ag_error(AG_ERR_RUNTIME, "a leaf Variable that requires grad "
 				"is being used in an in-place operation.");
-	if (self->base && ag_is_leaf(self->base) && self->base->requires_grad)
-		return ag_error(AG_ERR_RUNTIME, "a view of a leaf Variable that "
-				"requires grad is being used in an in-place "
-				"operation.");
 	return 0;
+}
+
+int ag_check_inplace(ag_tensor *self)
+{
+	return ag_check_inplace_of(self, &self, 1);
 }
 
 int ag_check_out_autograd(ag_op op, ag_tensor *const *in, int n)

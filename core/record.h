@@ -48,8 +48,13 @@ bool ag_record_needed(ag_op op, ag_tensor *const *in, int nin);
  * write (its backward reads self)? */
 bool ag_record_needs_original(ag_op op, ag_tensor *const *in, int nin);
 
-/* The leaf checks before an in-place write (PyTorch's texts). */
+/* The checks before an in-place write into self (PyTorch's texts): an
+ * inference tensor outside inference_mode, a view that may not be written
+ * in place (made under no_grad, by split/unbind, ...), a leaf or a view of
+ * a leaf that requires grad.  ag_check_inplace_of also counts the op's
+ * other inputs (`in`, self among them) as PyTorch's compute_requires_grad. */
 int ag_check_inplace(ag_tensor *self);
+int ag_check_inplace_of(ag_tensor *self, ag_tensor *const *in, int nin);
 /* The out= refusal when an argument requires grad. */
 int ag_check_out_autograd(ag_op op, ag_tensor *const *in, int n);
 

@@ -51,6 +51,28 @@ uint64_t ag_initial_seed(void)
 	return gen.seeded ? gen.seed : AG_DEFAULT_SEED;
 }
 
+/* The state is the struct itself (the first draw from an unseeded
+ * generator seeds it, so the state is taken seeded). */
+size_t ag_rng_state_size(void) { return sizeof gen; }
+
+void ag_rng_get_state(void *out)
+{
+	if (!gen.seeded)
+		ag_manual_seed(AG_DEFAULT_SEED);
+	memcpy(out, &gen, sizeof gen);
+}
+
+int ag_rng_set_state(const void *in, size_t n)
+{
+	if (n != sizeof gen)
+		return ag_error(AG_ERR_RUNTIME, "RNG state is wrong size");
+	memcpy(&gen, in, sizeof gen);
+	gen.seeded = true;
+	if (gen.left < 1 || gen.left > MT_N || gen.next < 0 || gen.next > MT_N)
+		ag_manual_seed(gen.seed);
+	return 0;
+}
+
 static uint32_t mix_bits(uint32_t u, uint32_t v)
 {
 	uint32_t y = (u & 0x80000000u) | (v & 0x7fffffffu);

@@ -4,6 +4,7 @@
  */
 #include "internal.h"
 #include "opargs.h"
+#include "autograd.h"
 
 #include <stdio.h>
 
@@ -39,6 +40,7 @@ static ag_tensor *header_new(ag_dtype dt, const int64_t *shape, int ndim)
 	t->id = tensor_next_id++;
 	t->dtype = dt;
 	t->ndim = ndim;
+	t->is_inference = ag_is_inference_mode_enabled();
 	if (ndim)
 		memcpy(t->shape, shape, (size_t)ndim * sizeof *shape);
 	t->reg_next = tensor_head;
@@ -158,7 +160,40 @@ ag_tensor *ag_tensor_make_view(ag_tensor *src, const int64_t *shape,
 	t->version->refcount++;
 	t->base = src->base ? src->base : src;
 	ag_tensor_retain(t->base);
+	t->is_inference = src->is_inference;
 	return t;
+}
+
+ag_tensor *ag_shallow_copy(ag_tensor *t)
+{
+	ag_tensor *c = header_new(t->dtype, t->shape, t->ndim);
+	if (!c)
+		return NULL;
+	memcpy(c->stride, t->stride, sizeof c->stride);
+	c->offset = t->offset;
+	c->storage = t->storage;
+	ag_storage_retain(c->storage);
+	c->version = version_new();
+	c->is_inference = t->is_inference;
+	if (!c->version) {
+		ag_tensor_release(c);
+		return NULL;
+	}
+	return c;
+}
+
+void ag_tensor_set_data(ag_tensor *t, ag_tensor *src)
+{
+	if (t == src)
+		return;
+	ag_storage_retain(src->storage);
+	ag_storage_release(t->storage);
+	t->storage = src->storage;
+	t->dtype = src->dtype;
+	t->ndim = src->ndim;
+	memcpy(t->shape, src->shape, sizeof t->shape);
+	memcpy(t->stride, src->stride, sizeof t->stride);
+	t->offset = src->offset;
 }
 
 void ag_tensor_retain(ag_tensor *t)

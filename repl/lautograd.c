@@ -4,7 +4,7 @@
  * one file per job: lnode.c (grad_fn nodes), lhooks.c (hooks written in
  * Lua), lbackward.c (backward, autograd.grad), lmodes.c (grad and anomaly
  * modes), ltrace.c (the trace log), lfunction.c (custom Functions); gradcheck
- * is Lua, in repl/lua/torch/autograd/gradcheck.lua.
+ * and torch.autograd.functional are Lua, in repl/lua/torch/autograd/.
  */
 #include "ltorch.h"
 #include "autograd.h"
@@ -48,15 +48,28 @@ void repl_open_autograd(lua_State *L)
 	luaL_setfuncs(L, repl_mode_funcs, 0);
 
 	lua_newtable(L);	/* torch.autograd */
+	/* the grad modes are there too, as in PyTorch */
+	static const char *const modes[] = { "no_grad", "enable_grad",
+		"set_grad_enabled", "inference_mode", NULL };
+	for (const char *const *m = modes; *m; m++) {
+		lua_getfield(L, torch, *m);
+		lua_setfield(L, -2, *m);
+	}
 	luaL_setfuncs(L, repl_backward_funcs, 0);
 	luaL_setfuncs(L, repl_anomaly_funcs, 0);
 	luaL_setfuncs(L, repl_trace_funcs, 0);
 	lua_newtable(L);	/* torch.autograd.Function */
 	luaL_setfuncs(L, repl_function_funcs, 0);
 	lua_setfield(L, -2, "Function");
+	lua_newtable(L);	/* torch.autograd.graph */
+	repl_open_saved_hooks(L);
+	lua_setfield(L, -2, "graph");
 	lua_setfield(L, torch, "autograd");
 
 	load_library_file(L, "torch.autograd.gradcheck");
+	lua_pushvalue(L, torch);
+	lua_call(L, 1, 0);
+	load_library_file(L, "torch.autograd.functional");
 	lua_pushvalue(L, torch);
 	lua_call(L, 1, 0);
 }

@@ -23,25 +23,28 @@ static int engine_error(lua_State *L, ag_engine *e)
 	lua_pushstring(L, ag_error_message());
 	ag_error_clear();
 	ag_engine_free(e);
+	repl_hooks_pass_done(L);
 	return lua_error(L);
 }
 
-/* Runs a pass; with inputs (autograd.grad) pushes the list of their
- * gradients. */
+/* Runs a pass; with inputs, autograd.grad pushes the list of their
+ * gradients, backward(inputs=) accumulates into them only. */
 static void run_backward(lua_State *L, ag_tensor **roots, ag_tensor **grads,
 			 int n, bool retain, bool create, ag_tensor **inputs,
-			 int ninputs, bool allow_unused)
+			 int ninputs, bool allow_unused, bool accumulate)
 {
 	ag_backward_options opt = {
 		.retain_graph = retain, .create_graph = create,
 		.inputs = inputs, .ninputs = ninputs, .allow_unused = allow_unused,
+		.accumulate = accumulate,
 	};
 	ag_engine *e = ag_engine_begin(roots, grads, n, &opt);
 	if (!e)
 		engine_error(L, NULL);
 	if (ag_engine_run(e) < 0)
 		engine_error(L, e);
-	if (ninputs > 0) {
+	repl_hooks_pass_done(L);
+	if (ninputs > 0 && !accumulate) {
 		lua_createtable(L, ninputs, 0);
 		for (int i = 0; i < ninputs; i++) {
 			ag_tensor *r = ag_engine_result(e, i);
@@ -77,13 +80,27 @@ static ag_tensor **gradient_list(lua_State *L, int idx, int n, int max,
 	return grads;
 }
 
-/* x:backward([gradient], [{retain_graph, create_graph}]) */
+/* backward's inputs= keyword: a tensor or a list of them, never empty. */
+static ag_tensor **backward_inputs(lua_State *L, int kw, const char *fname,
+				   int *n)
+{
+	*n = 0;
+	if (!kw || repl_kw_get(L, kw, "inputs") == LUA_TNIL)
+		return NULL;
+	ag_tensor **ins = repl_check_tensor_list(L, lua_gettop(L), fname, "inputs",
+		"a Tensor or a list of Tensors", REPL_LIST_ONE, n);
+	if (*n == 0)
+		luaL_error(L, "'inputs' argument to backward() cannot be empty.");
+	return ins;
+}
+
+/* x:backward([gradient], [{retain_graph, create_graph, inputs}]) */
 static int t_backward(lua_State *L)
 {
 	static const char *const keys[] = { "retain_graph", "create_graph",
 					    "gradient", "inputs", NULL };
 	ag_tensor *t = repl_check_tensor(L, 1, "Tensor.backward");
-	int kw = repl_kwargs(L, 2);
+	int kw = repl_kwargs(L, 2), nin;
 	ag_tensor *grad = NULL;
 	repl_check_keys(L, kw, "Tensor.backward", keys);
 	if (lua_gettop(L) >= 2 && kw != 2 && !lua_isnil(L, 2)) {
@@ -97,12 +114,10 @@ static int t_backward(lua_State *L)
 		if (!grad)
 			return luaL_error(L, "Tensor.backward: gradient must be a Tensor");
 	}
-	if (kw && repl_kw_get(L, kw, "inputs") != LUA_TNIL)
-		return luaL_error(L, "Tensor.backward: inputs= is not supported; "
-				  "use torch.autograd.grad(outputs, inputs)");
+	ag_tensor **ins = backward_inputs(L, kw, "Tensor.backward", &nin);
 	bool create = repl_kw_bool(L, kw, "create_graph", false, "Tensor.backward");
 	bool retain = repl_kw_bool(L, kw, "retain_graph", create, "Tensor.backward");
-	run_backward(L, &t, &grad, 1, retain, create, NULL, 0, false);
+	run_backward(L, &t, &grad, 1, retain, create, ins, nin, true, true);
 	return 0;
 }
 
@@ -111,8 +126,8 @@ static int l_autograd_backward(lua_State *L)
 {
 	static const char fname[] = "torch.autograd.backward";
 	static const char *const keys[] = { "retain_graph", "create_graph",
-					    "grad_tensors", NULL };
-	int nargs = lua_gettop(L), kw = repl_kwargs(L, 2), n, given;
+					    "grad_tensors", "inputs", NULL };
+	int nargs = lua_gettop(L), kw = repl_kwargs(L, 2), n, given, nin;
 	ag_tensor **grads;
 
 	repl_check_keys(L, kw, fname, keys);
@@ -124,19 +139,39 @@ static int l_autograd_backward(lua_State *L)
 	if (kw && repl_kw_get(L, kw, "grad_tensors") != LUA_TNIL)
 		grads = gradient_list(L, lua_gettop(L), n, n, fname,
 				      "grad_tensors", "a list of gradients", &given);
+	ag_tensor **ins = backward_inputs(L, kw, fname, &nin);
 	bool create = repl_kw_bool(L, kw, "create_graph", false, fname);
 	bool retain = repl_kw_bool(L, kw, "retain_graph", create, fname);
-	run_backward(L, roots, grads, n, retain, create, NULL, 0, false);
+	run_backward(L, roots, grads, n, retain, create, ins, nin, true, true);
 	return 0;
 }
 
+/* only_inputs is PyTorch's deprecated keyword: warned about, ignored. */
+static void warn_only_inputs(lua_State *L, int kw)
+{
+	static bool warned;
+	if (!kw || repl_kw_get(L, kw, "only_inputs") == LUA_TNIL || warned) {
+		if (kw)
+			lua_pop(L, 1);
+		return;
+	}
+	lua_pop(L, 1);
+	warned = true;
+	fprintf(stderr, "UserWarning: only_inputs argument is deprecated and is "
+		"ignored now (defaults to True). To accumulate gradient for other "
+		"parts of the graph, please use torch.autograd.backward.\n");
+	fflush(stderr);
+}
+
 /* torch.autograd.grad(outputs, inputs, {grad_outputs, retain_graph,
- * create_graph, allow_unused}) -> list of gradients */
+ * create_graph, allow_unused, only_inputs, is_grads_batched}) -> list of
+ * gradients */
 static int l_autograd_grad(lua_State *L)
 {
 	static const char fname[] = "torch.autograd.grad";
 	static const char *const keys[] = { "grad_outputs", "retain_graph",
-					    "create_graph", "allow_unused", NULL };
+		"create_graph", "allow_unused", "only_inputs", "is_grads_batched",
+		NULL };
 	int kw = repl_kwargs(L, 3), nout, nin, ng = 0;
 	ag_tensor **gouts;
 
@@ -161,7 +196,12 @@ static int l_autograd_grad(lua_State *L)
 	bool create = repl_kw_bool(L, kw, "create_graph", false, fname);
 	bool retain = repl_kw_bool(L, kw, "retain_graph", create, fname);
 	bool unused = repl_kw_bool(L, kw, "allow_unused", false, fname);
-	run_backward(L, outs, gouts, nout, retain, create, ins, nin, unused);
+	warn_only_inputs(L, kw);
+	if (repl_kw_bool(L, kw, "is_grads_batched", false, fname))
+		return luaL_error(L, "%s: is_grads_batched=true needs vmap, which "
+				  "agdb does not have; call grad once per row of "
+				  "grad_outputs", fname);
+	run_backward(L, outs, gouts, nout, retain, create, ins, nin, unused, false);
 	return 1;
 }
 

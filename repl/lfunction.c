@@ -9,6 +9,11 @@
  * one gradient (or nil) per forward argument.  The node keeps the tensors
  * of ctx:save_for_backward, so ctx.saved_tensors is checked by core like
  * any op's saved tensors (and fails with the same texts).
+ *
+ * The ctx and the class are the node's Lua-side state: they live in the
+ * state table of the first output's userdata, under the node's address
+ * (see lkeep.c), so a ctx that refers to an output (ctx.y = y) makes a
+ * cycle Lua's collector sees and frees.
  */
 #include "ltorch.h"
 #include "autograd.h"
@@ -19,76 +24,132 @@
 
 #define MAX_ARGS 256
 
+static const char node_key = 'n';	/* ctx[&node_key]: its node (light) */
+
 typedef struct custom_ud {
-	lua_State *L;		/* the main thread: backward runs there */
-	int ctx_ref;		/* the ctx table */
-	int cls_ref;		/* the class table */
+	lua_State *L;		/* the main thread */
+	ag_tensor *anchor;	/* the output whose userdata holds the state */
+	ag_node *node;		/* its node, once recorded */
 } custom_ud;
 
-/* The node frees its state with it: the ctx forgets the node then. */
+/* Pushes the node's {ctx, class}, or nil when it is gone. */
+static void push_state(lua_State *L, const custom_ud *c, const ag_node *n)
+{
+	repl_find_tensor_box(L, c->anchor);
+	if (lua_isnil(L, -1))
+		return;
+	if (lua_getiuservalue(L, -1, REPL_TENSOR_UV_STATE) != LUA_TTABLE) {
+		lua_pop(L, 2);
+		lua_pushnil(L);
+		return;
+	}
+	lua_rawgetp(L, -1, n);
+	lua_replace(L, -3);
+	lua_pop(L, 1);
+}
+
+/* The node frees its state with it: the ctx forgets the node, and the
+ * output's userdata the state. */
+static int custom_free_body(lua_State *L)
+{
+	void **args = lua_touserdata(L, 1);
+	custom_ud *c = args[0];
+	push_state(L, c, args[1]);
+	if (lua_istable(L, -1)) {
+		lua_rawgeti(L, -1, 1);
+		lua_pushnil(L);
+		lua_rawsetp(L, -2, &node_key);
+		repl_find_tensor_box(L, c->anchor);
+		if (lua_getiuservalue(L, -1, REPL_TENSOR_UV_STATE) == LUA_TTABLE) {
+			lua_pushnil(L);
+			lua_rawsetp(L, -2, args[1]);
+		}
+	}
+	return 0;
+}
+
 static void custom_free(void *p)
 {
 	custom_ud *c = p;
-	lua_State *L = c->L;
-	lua_rawgeti(L, LUA_REGISTRYINDEX, c->ctx_ref);
-	lua_pushnil(L);
-	lua_setfield(L, -2, "_node");
-	lua_pop(L, 1);
-	luaL_unref(L, LUA_REGISTRYINDEX, c->ctx_ref);
-	luaL_unref(L, LUA_REGISTRYINDEX, c->cls_ref);
+	void *args[2] = { c, c->node };
+	lua_State *L = repl_running_thread(c->L);
+	if (c->node && repl_call_protected(L, custom_free_body, args) < 0)
+		ag_error_clear();
 	free(c);
+}
+
+struct bw_call {
+	ag_node *self;
+	ag_tensor **grads_in, **out;
+	custom_ud *c;
+};
+
+/* PyTorch's checks of what a custom backward returned: one gradient per
+ * forward argument (trailing nils for non-tensor arguments may be left
+ * out, as Lua drops them; extra ones must be nil), each a Tensor or nil. */
+static int custom_bw_body(lua_State *L)
+{
+	struct bw_call *b = lua_touserdata(L, 1);
+	const char *name = ag_node_name(b->self);
+	int nout = ag_node_output_count(b->self), nnext = ag_node_next_count(b->self);
+	int top = lua_gettop(L);
+
+	push_state(L, b->c, b->self);
+	if (!lua_istable(L, -1))
+		return luaL_error(L, "%s: the Function's ctx is gone", name);
+	int state = lua_gettop(L);
+	lua_rawgeti(L, state, 2);
+	lua_getfield(L, -1, "backward");
+	if (!lua_isfunction(L, -1))
+		return luaL_error(L, "You must implement either the backward or vjp "
+				  "method for your custom autograd.Function to use "
+				  "it with backward mode AD.");
+	lua_rawgeti(L, state, 1);
+	for (int i = 0; i < nout; i++) {
+		ag_tensor_retain(b->grads_in[i]);
+		repl_push_tensor(L, b->grads_in[i]);
+	}
+	lua_call(L, 1 + nout, LUA_MULTRET);
+	int base = top + 3, nret = lua_gettop(L) - (top + 2);
+	int given = nret;
+	while (given > nnext && lua_isnil(L, base + given - 1))
+		given--;
+	if (given > nnext)
+		return luaL_error(L, "function %s returned an incorrect number of "
+				  "gradients (expected %d, got %d)", name, nnext,
+				  given);
+	for (int i = nret; i < nnext; i++)
+		if (ag_node_next(b->self, i).fn)
+			return luaL_error(L, "function %s returned an incorrect "
+					  "number of gradients (expected %d, got %d)",
+					  name, nnext, nret);
+	for (int i = 0; i < nnext && i < nret; i++) {
+		int idx = base + i;
+		if (lua_isnil(L, idx))
+			continue;
+		ag_tensor *g = repl_to_tensor(L, idx);
+		if (!g)
+			return luaL_error(L, "expected Variable or None (got %s)",
+					  luaL_typename(L, idx));
+		if (!ag_node_next(b->self, i).fn)
+			continue;
+		ag_tensor_retain(g);
+		b->out[i] = g;
+	}
+	return 0;
 }
 
 static int custom_apply_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 {
 	custom_ud *c = ag_function_ud(self);
-	lua_State *L = c->L;
-	const char *name = ag_node_name(self);
-	int nout = ag_node_output_count(self), nnext = ag_node_next_count(self);
-	int top = lua_gettop(L);
-	lua_rawgeti(L, LUA_REGISTRYINDEX, c->cls_ref);
-	lua_getfield(L, -1, "backward");
-	if (!lua_isfunction(L, -1)) {
-		lua_settop(L, top);
-		return ag_error(AG_ERR_RUNTIME, "%s: the Function has no backward",
-				name);
+	struct bw_call b = { self, grads_in, out, c };
+	if (repl_call_protected(repl_running_thread(c->L), custom_bw_body, &b) == 0)
+		return 0;
+	for (int i = 0; i < ag_node_next_count(self); i++) {
+		ag_tensor_release(out[i]);
+		out[i] = NULL;
 	}
-	lua_rawgeti(L, LUA_REGISTRYINDEX, c->ctx_ref);
-	for (int i = 0; i < nout; i++) {
-		ag_tensor_retain(grads_in[i]);
-		repl_push_tensor(L, grads_in[i]);
-	}
-	if (repl_call_lua(L, 1 + nout, LUA_MULTRET) < 0) {
-		lua_settop(L, top);
-		return -1;
-	}
-	int nret = lua_gettop(L) - (top + 1);
-	int base = top + 2;
-	/* PyTorch wants exactly one per input; missing trailing ones are
-	 * taken as nil for the non-tensor arguments only */
-	for (int i = nret; i < nnext; i++)
-		if (ag_node_next(self, i).fn) {
-			lua_settop(L, top);
-			return ag_error(AG_ERR_RUNTIME, "function %s returned an "
-					"incorrect number of gradients (expected "
-					"%d, got %d)", name, nnext, nret);
-		}
-	for (int i = 0; i < nnext && i < nret; i++) {
-		int idx = base + i;
-		if (lua_isnil(L, idx) || !ag_node_next(self, i).fn)
-			continue;
-		ag_tensor *g = repl_to_tensor(L, idx);
-		if (!g) {
-			lua_settop(L, top);
-			return ag_error(AG_ERR_RUNTIME, "function %s returned a %s as "
-					"gradient %d, expected a Tensor or nil",
-					name, luaL_typename(L, idx), i + 1);
-		}
-		ag_tensor_retain(g);
-		out[i] = g;
-	}
-	lua_settop(L, top);
-	return 0;
+	return -1;
 }
 
 /* Until the call is recorded, the ctx holds them itself. */
@@ -122,7 +183,7 @@ static int ctx_index(lua_State *L)
 		lua_rawget(L, -2);
 		return 1;
 	}
-	if (lua_getfield(L, 1, "_node") == LUA_TLIGHTUSERDATA) {
+	if (lua_rawgetp(L, 1, &node_key) == LUA_TLIGHTUSERDATA) {
 		ag_node *n = lua_touserdata(L, -1);
 		int count = ag_node_saved_count(n);
 		lua_createtable(L, count, 0);
@@ -198,10 +259,6 @@ static void record_function(lua_State *L, int cls, int ctx, ag_tensor **ins,
 	if (!c)
 		luaL_error(L, "out of memory");
 	c->L = repl_main_thread(L);
-	lua_pushvalue(L, ctx);
-	c->ctx_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-	lua_pushvalue(L, cls);
-	c->cls_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 	ag_function fn = { name, custom_apply_bw, c, custom_free };
 	ag_node *node;
 	int rc = ag_function_record(&fn, ins, nargs, outs, nout, saved, nsaved,
@@ -214,8 +271,24 @@ static void record_function(lua_State *L, int cls, int ctx, ag_tensor **ins,
 	if (rc < 0)
 		repl_core_error(L);
 	if (node) {
+		/* the state, in the first output's userdata */
+		c->anchor = outs[0];
+		c->node = node;
+		if (lua_getiuservalue(L, pos[0], REPL_TENSOR_UV_STATE) != LUA_TTABLE) {
+			lua_pop(L, 1);
+			lua_newtable(L);
+			lua_pushvalue(L, -1);
+			lua_setiuservalue(L, pos[0], REPL_TENSOR_UV_STATE);
+		}
+		lua_createtable(L, 2, 0);
+		lua_pushvalue(L, ctx);
+		lua_rawseti(L, -2, 1);
+		lua_pushvalue(L, cls);
+		lua_rawseti(L, -2, 2);
+		lua_rawsetp(L, -2, node);
+		lua_pop(L, 1);
 		lua_pushlightuserdata(L, node);
-		lua_setfield(L, ctx, "_node");
+		lua_rawsetp(L, ctx, &node_key);
 		lua_pushboolean(L, 1);
 		lua_setfield(L, ctx, "_recorded");
 		lua_pushnil(L);
@@ -234,7 +307,8 @@ static int function_apply(lua_State *L)
 
 	lua_getfield(L, cls, "forward");
 	if (!lua_isfunction(L, -1))
-		return luaL_error(L, "Function.apply: the Function has no forward");
+		return luaL_error(L, "You must implement the forward function for "
+				  "custom autograd.Function.");
 	int fwd = lua_gettop(L);
 
 	/* ctx */

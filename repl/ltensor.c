@@ -14,7 +14,8 @@
 #include <string.h>
 
 typedef struct tensor_box {
-	ag_tensor *t;	/* NULL once __close has released it */
+	ag_tensor *t;	/* NULL once released */
+	bool finalized;	/* released by __gc (else by __close) */
 } tensor_box;
 
 static const char cache_key = 'c';	/* registry: tensor* -> box (weak) */
@@ -48,28 +49,47 @@ void repl_push_weak_cache(lua_State *L, const void *key)
 	lua_rawsetp(L, LUA_REGISTRYINDEX, key);
 }
 
+void repl_find_tensor_box(lua_State *L, void *t)
+{
+	repl_push_weak_cache(L, &cache_key);
+	lua_rawgetp(L, -1, t);
+	lua_remove(L, -2);
+}
+
+static void cache_set(lua_State *L, ag_tensor *t, int box)
+{
+	box = box ? lua_absindex(L, box) : 0;
+	repl_push_weak_cache(L, &cache_key);
+	if (box)
+		lua_pushvalue(L, box);
+	else
+		lua_pushnil(L);
+	lua_rawsetp(L, -2, t);
+	lua_pop(L, 1);
+}
+
 void repl_push_tensor(lua_State *L, ag_tensor *t)
 {
 	tensor_box *box;
 
 	if (!t)
 		repl_core_error(L);
-	repl_push_weak_cache(L, &cache_key);
 	/* a box holds a reference: with the caller's the only one, there is
 	 * none to find (every fresh op result) */
-	if (t->refcount > 1 && lua_rawgetp(L, -1, t) == LUA_TUSERDATA) {
-		lua_remove(L, -2);
-		ag_tensor_release(t);	/* the box already holds one */
-		return;
-	}
-	if (t->refcount > 1)
+	if (t->refcount > 1) {
+		repl_find_tensor_box(L, t);
+		if (lua_type(L, -1) == LUA_TUSERDATA) {
+			ag_tensor_release(t);	/* the box already holds one */
+			repl_keep_revive(L, -1);
+			return;
+		}
 		lua_pop(L, 1);
-	box = lua_newuserdatauv(L, sizeof *box, 1);
+	}
+	box = lua_newuserdatauv(L, sizeof *box, REPL_TENSOR_UV_STATE);
 	box->t = t;
+	box->finalized = false;
 	luaL_setmetatable(L, REPL_TENSOR_MT);
-	lua_pushvalue(L, -1);
-	lua_rawsetp(L, -3, t);
-	lua_remove(L, -2);
+	cache_set(L, t, -1);
 	repl_gc_pace(L);
 }
 
@@ -117,12 +137,21 @@ static tensor_box *to_box(lua_State *L, int idx)
 	return same ? p : luaL_testudata(L, idx, REPL_TENSOR_MT);
 }
 
+ag_tensor *repl_test_tensor(lua_State *L, int idx)
+{
+	tensor_box *box = to_box(L, idx);
+	return box ? box->t : NULL;
+}
+
 ag_tensor *repl_to_tensor(lua_State *L, int idx)
 {
 	tensor_box *box = to_box(L, idx);
 
 	if (!box)
 		return NULL;
+	if (!box->t && box->finalized)
+		luaL_error(L, "attempt to use a finalized tensor (its __gc "
+			   "metamethod was called)");
 	if (!box->t)
 		luaL_error(L, "attempt to use a closed tensor (its <close> "
 			   "variable went out of scope)");
@@ -143,14 +172,72 @@ ag_tensor *repl_check_tensor(lua_State *L, int idx, const char *fname)
 	return t;
 }
 
+/* ---------------------------------------------------------------- lifetime */
+
+/* What a tensor box's state serves: the tensor (a leaf's hooks), its
+ * grad_fn and the node its hooks are on (a non-leaf's), and the custom
+ * Functions whose ctx it carries (light userdata keys of its state). */
+static int tensor_guarded(lua_State *L, int idx, repl_keep_obj *out, int max)
+{
+	tensor_box *box = lua_touserdata(L, idx);
+	ag_tensor *t = box->t;
+	int n = 0;
+	if (!t || max < 3)
+		return 0;
+	out[n++] = (repl_keep_obj){ t, false };
+	if (t->grad_fn)
+		out[n++] = (repl_keep_obj){ t->grad_fn, true };
+	ag_node *hn = ag_tensor_hooks_node(t);
+	if (hn && hn != t->grad_fn)
+		out[n++] = (repl_keep_obj){ hn, true };
+	if (lua_getiuservalue(L, idx, REPL_TENSOR_UV_STATE) == LUA_TTABLE) {
+		lua_pushnil(L);
+		while (lua_next(L, -2)) {
+			lua_pop(L, 1);
+			if (lua_type(L, -1) == LUA_TLIGHTUSERDATA && n < max)
+				out[n++] = (repl_keep_obj){ lua_touserdata(L, -1), true };
+		}
+	}
+	lua_pop(L, 1);
+	return n;
+}
+
+/* Releases the box's tensor, the box staying as an inert value. */
+static void tensor_drop(lua_State *L, void *p)
+{
+	tensor_box *box = p;
+	if (!box->t)
+		return;
+	cache_set(L, box->t, 0);
+	ag_tensor_release(box->t);
+	box->t = NULL;
+}
+
+static void tensor_kept(lua_State *L, int idx)
+{
+	tensor_box *box = lua_touserdata(L, idx);
+	cache_set(L, box->t, idx);
+}
+
+static const repl_keep_kind tensor_keep = {
+	tensor_guarded, tensor_drop, tensor_kept
+};
+
+/* A box whose user value holds hook functions is kept while core shares
+ * its tensor (lkeep.c).  Called by hand, __gc leaves an inert box that
+ * says so when used, and later tensors get boxes of their own. */
 static int t_gc(lua_State *L)
 {
 	tensor_box *box = to_box(L, 1);
 
-	if (box && box->t) {
-		ag_tensor_release(box->t);
-		box->t = NULL;
-	}
+	if (!box || !box->t)
+		return 0;
+	bool state = lua_getiuservalue(L, 1, REPL_TENSOR_UV_STATE) == LUA_TTABLE;
+	lua_pop(L, 1);
+	if (state && repl_keep_on_gc(L, 1, &tensor_keep))
+		return 0;
+	box->finalized = true;
+	tensor_drop(L, box);
 	return 0;
 }
 
@@ -159,14 +246,8 @@ static int t_close(lua_State *L)
 {
 	tensor_box *box = to_box(L, 1);
 
-	if (box && box->t) {
-		repl_push_weak_cache(L, &cache_key);
-		lua_pushnil(L);
-		lua_rawsetp(L, -2, box->t);
-		lua_pop(L, 1);
-		ag_tensor_release(box->t);
-		box->t = NULL;
-	}
+	if (box && box->t)
+		tensor_drop(L, box);
 	return 0;
 }
 
@@ -177,7 +258,10 @@ static int t_tostring(lua_State *L)
 	char *s;
 
 	if (!box || !box->t) {
-		lua_pushliteral(L, "tensor(<closed>)");
+		if (box && box->finalized)
+			lua_pushliteral(L, "tensor(<finalized>)");
+		else
+			lua_pushliteral(L, "tensor(<closed>)");
 		return 1;
 	}
 	if (ag_grad_fn(box->t)) {
@@ -278,7 +362,9 @@ static void f_version(lua_State *L, ag_tensor *t)
 }
 static void f_base(lua_State *L, ag_tensor *t) { push_opt_tensor(L, t->base); }
 static void f_ndim(lua_State *L, ag_tensor *t) { lua_pushinteger(L, t->ndim); }
-static void f_data(lua_State *L, ag_tensor *t) { repl_push_tensor(L, ag_alias(t)); }
+/* x.data: an alias with a version counter of its own, invisible to
+ * autograd (w.data:sub_(lr * w.grad) leaves w's version alone) */
+static void f_data(lua_State *L, ag_tensor *t) { repl_push_tensor(L, ag_shallow_copy(t)); }
 /* x.T: all dims reversed (x:t() for a matrix) */
 static void f_T(lua_State *L, ag_tensor *t)
 {
@@ -311,9 +397,10 @@ static const struct field *find_field(const char *name)
 	return NULL;
 }
 
-static void set_requires_grad(lua_State *L, ag_tensor *t, bool on)
+static void set_requires_grad(lua_State *L, ag_tensor *t, bool on,
+			      ag_rg_via via)
 {
-	if (ag_set_requires_grad(t, on) != 0)
+	if (ag_set_requires_grad_via(t, on, via) != 0)
 		repl_core_error(L);
 }
 
@@ -325,7 +412,7 @@ static void set_grad(lua_State *L, ag_tensor *t, int idx)
 		g = repl_to_tensor(L, idx);
 		if (!g)
 			luaL_error(L, "assigned grad expected to be a Tensor or "
-				   "nil but got grad of type %s",
+				   "None but got grad of type %s",
 				   repl_type_name(L, idx));
 	}
 	if (ag_set_grad(t, g) != 0)
@@ -376,7 +463,16 @@ int repl_tensor_setfield(lua_State *L)
 		if (!lua_isboolean(L, 3))
 			return luaL_error(L, "requires_grad must be a boolean, "
 					  "got %s", repl_type_name(L, 3));
-		set_requires_grad(L, t, lua_toboolean(L, 3));
+		set_requires_grad(L, t, lua_toboolean(L, 3), AG_RG_ATTRIBUTE);
+		return 0;
+	}
+	if (strcmp(name, "data") == 0) {
+		ag_tensor *src = repl_to_tensor(L, 3);
+		if (!src)
+			return luaL_error(L, "Variable data has to be a tensor, but "
+					  "got %s", repl_type_name(L, 3));
+		if (ag_set_data(t, src) != 0)
+			return repl_core_error(L);
 		return 0;
 	}
 	if (strcmp(name, "grad") == 0) {
@@ -538,8 +634,14 @@ static int m_requires_grad_(lua_State *L)
 			repl_arg_error(L, "Tensor.requires_grad_", 2, "a boolean");
 		on = lua_toboolean(L, 2);
 	}
-	set_requires_grad(L, t, on);
+	set_requires_grad(L, t, on, AG_RG_METHOD);
 	lua_settop(L, 1);
+	return 1;
+}
+
+static int m_is_inference(lua_State *L)
+{
+	lua_pushboolean(L, repl_check_tensor(L, 1, "Tensor.is_inference")->is_inference);
 	return 1;
 }
 
@@ -908,6 +1010,7 @@ static const luaL_Reg methods_only[] = {
 	{"element_size", m_element_size},
 	{"item", m_item}, {"tolist", m_tolist},
 	{"requires_grad_", m_requires_grad_}, {"retain_grad", m_retain_grad},
+	{"is_inference", m_is_inference},
 	{"contiguous", m_contiguous}, {"view", m_view}, {"view_as", m_view_as},
 	{"reshape_as", m_reshape_as}, {"expand", m_expand},
 	{"expand_as", m_expand_as},
@@ -943,6 +1046,7 @@ void repl_open_tensor(lua_State *L)
 		return;
 	}
 	remember_tensor_mt(L);
+	repl_open_keep(L);
 	luaL_setfuncs(L, meta, 0);
 	repl_register_arith(L);
 

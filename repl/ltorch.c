@@ -485,7 +485,7 @@ static void factory_opts(lua_State *L, int kw, const char *fname,
 static int push_new(lua_State *L, ag_tensor *t, const struct factory_opts *o)
 {
 	repl_push_tensor(L, t);
-	if (o->requires_grad && ag_set_requires_grad(t, true) != 0)
+	if (o->requires_grad && ag_set_requires_grad_via(t, true, AG_RG_FACTORY) != 0)
 		return repl_core_error(L);
 	return 1;
 }
@@ -928,6 +928,50 @@ static int l_initial_seed(lua_State *L)
 	return 1;
 }
 
+/* torch.get_rng_state(): the generator's state, one byte per element
+ * (int64: agdb has no uint8 dtype); torch.set_rng_state(t) puts it back. */
+static int l_get_rng_state(lua_State *L)
+{
+	size_t n = ag_rng_state_size();
+	int64_t shape[1] = { (int64_t)n };
+	unsigned char *buf = lua_newuserdatauv(L, n, 0);
+	ag_rng_get_state(buf);
+	ag_tensor *t = ag_empty(shape, 1, AG_INT64);
+	if (!t)
+		return repl_core_error(L);
+	int64_t *d = ag_data_ptr(t);
+	for (size_t i = 0; i < n; i++)
+		d[i] = buf[i];
+	repl_push_tensor(L, t);
+	return 1;
+}
+
+static int l_set_rng_state(lua_State *L)
+{
+	static const char fname[] = "torch.set_rng_state";
+	ag_tensor *t = repl_check_tensor(L, 1, fname);
+	if (t->dtype != AG_INT64)
+		return repl_arg_error(L, fname, 1, "the int64 tensor torch.get_rng_state gave");
+	int64_t n = ag_numel(t);
+	unsigned char *buf = lua_newuserdatauv(L, n > 0 ? (size_t)n : 1, 0);
+	ag_tensor *c = ag_contiguous(t);
+	if (!c)
+		return repl_core_error(L);
+	const int64_t *d = ag_data_ptr(c);
+	for (int64_t i = 0; i < n; i++) {
+		if (d[i] < 0 || d[i] > 255) {
+			ag_tensor_release(c);
+			return luaL_error(L, "%s: the state holds bytes (0..255), got %lld",
+					  fname, (long long)d[i]);
+		}
+		buf[i] = (unsigned char)d[i];
+	}
+	ag_tensor_release(c);
+	if (ag_rng_set_state(buf, (size_t)n) < 0)
+		return repl_core_error(L);
+	return 0;
+}
+
 static int l_is_tensor(lua_State *L)
 {
 	lua_pushboolean(L, luaL_testudata(L, 1, REPL_TENSOR_MT) != NULL);
@@ -972,6 +1016,7 @@ int luaopen_torch(lua_State *L)
 		{"set_printoptions", l_set_printoptions},
 		{"numel", l_numel}, {"Size", l_size},
 		{"_live_tensors", l_live_tensors},
+		{"get_rng_state", l_get_rng_state}, {"set_rng_state", l_set_rng_state},
 		{NULL, NULL}
 	};
 

@@ -32,6 +32,13 @@ int luaopen_torch(lua_State *L);
 void repl_push_tensor(lua_State *L, ag_tensor *t);
 /* The tensor at idx, or NULL when the value is not a tensor. */
 ag_tensor *repl_to_tensor(lua_State *L, int idx);
+/* The same without raising for a closed or finalized one (NULL then). */
+ag_tensor *repl_test_tensor(lua_State *L, int idx);
+/* Pushes the userdata of core tensor t, or nil when it has none now. */
+void repl_find_tensor_box(lua_State *L, void *t);
+/* A tensor box's user values: 1 the attributes a user stored on it, 2 its
+ * Lua-side state (the functions of its hooks, by id). */
+#define REPL_TENSOR_UV_STATE 2
 /* The tensor at idx or an argument error naming fname. */
 ag_tensor *repl_check_tensor(lua_State *L, int idx, const char *fname);
 /* Raises core's pending error as a Lua error. */
@@ -86,19 +93,49 @@ void repl_register_serialization(lua_State *L);
 #define REPL_GRADMODE_MT "torch.GradMode"
 #define REPL_CTX_MT "torch.FunctionCtx"
 
-/* lnode.c: pushes a grad_fn node as a Lua value (nil for NULL). */
+/* lnode.c: pushes a grad_fn node as a Lua value (nil for NULL); finds a
+ * node's userdata (nil when it has none now). */
 struct ag_node;
 void repl_push_node(lua_State *L, struct ag_node *n);
 struct ag_node *repl_check_node(lua_State *L, int idx);
+struct ag_node *repl_test_node(lua_State *L, int idx);	/* NULL if not */
+void repl_find_node_box(lua_State *L, void *n);
 void repl_open_nodes(lua_State *L);
 
-/* lhooks.c: the main thread, where hooks and custom backward functions
- * run; a pcall whose Lua error becomes core's error state (so it unwinds
- * the engine and is raised again where backward was called). */
+/* lhooks.c: the main thread; the thread running Lua now (the coroutine
+ * that main resumed, and so on down), where callbacks run and where ops
+ * are attributed; fn(L) called with ctx as its light userdata argument in
+ * protected mode, its Lua error (any value) becoming core's error state
+ * (so it unwinds the engine and is raised again where backward was
+ * called): 0 or -1. */
 lua_State *repl_main_thread(lua_State *L);
-int repl_call_lua(lua_State *L, int nargs, int nres);
+lua_State *repl_running_thread(lua_State *main);
+int repl_call_protected(lua_State *L, lua_CFunction fn, void *ctx);
 void repl_open_hooks(lua_State *L);	/* after repl_open_nodes */
+/* After a backward pass: hooks removed while it ran lose their functions
+ * now (they ran to the end of that pass, as in PyTorch 1.13). */
+void repl_hooks_pass_done(lua_State *L);
+/* lsaved.c: torch.autograd.graph's saved-tensor hooks, set into the table
+ * at the top of the stack. */
+void repl_open_saved_hooks(lua_State *L);
 extern const luaL_Reg repl_hook_methods[];
+
+/* lkeep.c: boxes whose Lua-side state core may still call are kept while
+ * core holds what the state serves.  guarded: the core objects the box at
+ * idx serves (its own first, the one it holds a reference to), at most
+ * max; release: drop the box's reference (and forget the box in weak
+ * caches); kept: a finaliser kept it (re-enter it in its weak cache). */
+typedef struct repl_keep_obj { void *obj; bool is_node; } repl_keep_obj;
+typedef struct repl_keep_kind {
+	int (*guarded)(lua_State *L, int idx, repl_keep_obj *out, int max);
+	void (*release)(lua_State *L, void *box);
+	void (*kept)(lua_State *L, int idx);
+} repl_keep_kind;
+void repl_open_keep(lua_State *L);
+/* From a box's __gc: true when kept (its reference must stay). */
+bool repl_keep_on_gc(lua_State *L, int idx, const repl_keep_kind *k);
+/* A box handed out again: finalisable again, no longer kept. */
+void repl_keep_revive(lua_State *L, int idx);
 
 /* lbackward.c, lmodes.c, ltrace.c, lfunction.c */
 extern const luaL_Reg repl_backward_methods[], repl_backward_funcs[];

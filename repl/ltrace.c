@@ -9,13 +9,14 @@
 #include <stdio.h>
 #include <string.h>
 
-/* "file:line" of the Lua code running an op, for the trace log.  Called
- * for every op, so it is kept cheap: the C frames (the op's own binding)
- * are skipped on "l" alone (their line is -1) before "S" names the chunk,
- * and the text is put together by hand instead of by snprintf. */
+/* "file:line" of the Lua code running an op, for the trace log: in the
+ * coroutine running now, not the line that resumed it.  Called for every
+ * op, so it is kept cheap: the C frames (the op's own binding) are skipped
+ * on "l" alone (their line is -1) before "S" names the chunk, and the text
+ * is put together by hand instead of by snprintf. */
 static void where_provider(char *buf, size_t n, void *ud)
 {
-	lua_State *L = ud;	/* the main thread */
+	lua_State *L = repl_running_thread(ud);	/* ud: the main thread */
 	lua_Debug ar;
 	buf[0] = '\0';
 	for (int level = 0; lua_getstack(L, level, &ar); level++) {

@@ -6,9 +6,12 @@ AG_LUA_TESTS = \
 	tests/lua/test_ag_anomaly.lua tests/lua/test_ag_function.lua \
 	tests/lua/test_ag_gradcheck.lua tests/lua/test_ag_memory.lua \
 	tests/lua/test_graph.lua tests/lua/test_graph_big.lua tests/lua/test_ag_trace.lua \
-	tests/lua/test_fuzz_autograd.lua tests/lua/test_hypot.lua
+	tests/lua/test_fuzz_autograd.lua tests/lua/test_hypot.lua \
+	tests/lua/test_ag_saved_msg.lua tests/lua/test_ag_pytorch_diffs.lua \
+	tests/lua/test_ag_features.lua tests/lua/test_ag_findings.lua \
+	tests/lua/test_ag_functional.lua tests/lua/test_ag_saved_hooks.lua
 TESTS += $(AG_LUA_TESTS)
-EXTRA_DIST += $(AG_LUA_TESTS)
+EXTRA_DIST += $(AG_LUA_TESTS) tests/lua/fixtures/gen_ag_functional.py
 EXTRA_DIST += \
 	tests/lua/golden/attention.txt \
 	tests/lua/golden/detach_backward.txt \

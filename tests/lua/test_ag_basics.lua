@@ -77,7 +77,8 @@ t.raises(function() (a * 2):backward(torch.ones(4)) end,
 	"Mismatch in shape: grad_output[0] has a shape of torch.Size([4]) and output[0] has a shape of torch.Size([3, 4]).",
 	"gradient of the wrong shape")
 t.raises(function() torch.ones(2, {dtype = torch.int64}).requires_grad = true end,
-	"only Tensors of floating point dtype can require gradients", "int requires_grad")
+	"only Tensors of floating point and complex dtype can require gradients",
+	"int requires_grad (the attribute: PyTorch's text of that path)")
 t.raises(function() local w = a * 2; w.requires_grad = false end,
 	"you can only change requires_grad flags of leaf variables.", "non-leaf flag")
 

@@ -22,13 +22,14 @@ b:add_(1)
 e:sum():backward()
 t.near(a.grad:tolist(), {math.exp(1), math.exp(2), math.exp(3)}, 1e-5,
 	"exp's backward uses its saved result")
--- mul saves its inputs
+-- mul saves its inputs; PyTorch names the input's grad_fn as it is now
+-- (the add_ that modified it), not the one it had when it was saved
 a.grad = nil
 local c = a * 1
 local d = c * c
 c:add_(1)
-t.raises(function() d:sum():backward() end, "which is output 0 of MulBackward0, is at version 1; expected version 0 instead.",
-	"mul's saved input was modified")
+t.raises(function() d:sum():backward() end, "[torch.FloatTensor [3]], which is output 0 of AddBackward0, is at version 1; expected version 0 instead.",
+	"mul's saved input was modified: named by its grad_fn now")
 
 -- leaves
 t.raises(function() a:add_(1) end,
@@ -66,4 +67,41 @@ local ex = torch.zeros(1):expand(3)
 t.raises(function() ex:add_(torch.ones(3)) end,
 	"unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.",
 	"in-place on an expanded tensor")
+-- double backward through in-place ops: the saved original of self keeps
+-- its history (PyTorch 1.13's values in the comments)
+do
+	local function second(f)
+		local x = torch.tensor({1.0, 2.0, 3.0, 4.0}, {requires_grad = true})
+		local b = f(x)
+		local g = torch.autograd.grad({b:sum()}, {x}, {create_graph = true})[1]
+		return g:tolist(), torch.autograd.grad({g:sum()}, {x})[1]:tolist()
+	end
+	local g, gg = second(function(x) local b = x * 1; b:mul_(x); return b end)
+	t.is(g, {2, 4, 6, 8}, "mul_ then grad: 2x")
+	t.is(gg, {2, 2, 2, 2}, "and its derivative is 2 (PyTorch: [2, 2, 2, 2])")
+	g, gg = second(function(x) local b = x * 1; b[{{2, 3}}]:mul_(x[{{2, 3}}]); return b end)
+	t.is(g, {1, 4, 6, 1}, "mul_ on a view: first derivative")
+	t.is(gg, {0, 2, 2, 0}, "second derivative (PyTorch: [0, 2, 2, 0])")
+	g, gg = second(function(x) local b = x * 1; b:div_(x:detach() + x); return b end)
+	t.near(g, {0.25, 0.125, 1 / 12, 0.0625}, 1e-6, "div_: first derivative")
+	t.near(gg, {-0.25, -0.0625, -1 / 36, -0.015625}, 1e-6,
+		"div_ keeps the original's history too (PyTorch's values)")
+end
+
+-- an input that is self (or a view of it) is saved before the write
+do
+	local x = torch.tensor({1.0, 2.0, 3.0, 4.0}, {requires_grad = true})
+	local b = x * 1
+	local v = b[{{2, 3}}]
+	v:mul_(v)
+	t.raises(function() torch.autograd.grad({b:sum()}, {x}) end,
+		"[torch.FloatTensor [2]], which is output 0 of AsStridedBackward0, is at " ..
+		"version 1; expected version 0 instead.", "v:mul_(v) on a view: PyTorch's error")
+	local y = x * 1
+	y:mul_(y)
+	t.raises(function() y:sum():backward() end,
+		"[torch.FloatTensor [4]], which is output 0 of MulBackward0, is at version 1; " ..
+		"expected version 0 instead.", "y:mul_(y): the saved other was modified")
+end
+
 t.done()

@@ -63,7 +63,7 @@ t.raises(function() torch.zeros(2.5) end,
 	"torch.zeros: argument 1 must be a number or a table of sizes, got 2.5",
 	"fractional size")
 t.raises(function() torch.ones(2, {requires_grad = true, dtype = torch.int64}) end,
-	"only Tensors of floating point dtype can require gradients",
+	"Only Tensors of floating point and complex dtype can require gradients",
 	"int tensors cannot require grad")
 
 -- ranges

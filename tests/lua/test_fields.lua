@@ -44,8 +44,14 @@ x:requires_grad_(false)
 t.is(x.requires_grad, false, "requires_grad_(false) clears it")
 local i = torch.tensor({1, 2})
 t.raises(function() i.requires_grad = true end,
+	"only Tensors of floating point and complex dtype can require gradients",
+	"integer tensors cannot require grad (the attribute's text)")
+t.raises(function() i:requires_grad_() end,
 	"only Tensors of floating point dtype can require gradients",
-	"integer tensors cannot require grad")
+	"nor by requires_grad_() (that method's own text)")
+t.raises(function() torch.tensor({1, 2}, {requires_grad = true}) end,
+	"Only Tensors of floating point and complex dtype can require gradients",
+	"nor from a factory (its text, capital O)")
 t.raises(function() i:requires_grad_() end,
 	"only Tensors of floating point dtype can require gradients",
 	"nor through requires_grad_")
@@ -85,7 +91,7 @@ t.raises(function() w.grad = torch.zeros(3) end,
 t.raises(function() w.grad = torch.zeros(2, {dtype = torch.float64}) end,
 	"assigned grad has data of a different type", "grad dtype is checked")
 t.raises(function() w.grad = 3 end,
-	"assigned grad expected to be a Tensor or nil but got grad of type number",
+	"assigned grad expected to be a Tensor or None but got grad of type number",
 	"grad must be a tensor")
 
 -- _version and _base

@@ -21,7 +21,9 @@ local function flat(t) return t:detach():reshape(-1) end
 -- numerical Jacobian of output o w.r.t. input x: (numel x) x (numel o)
 local function numerical(fn, inputs, xi, oi, eps)
   local x = inputs[xi]
-  local xf = x:detach():view(-1)
+  -- perturbed through x.data, whose version counter is its own: x's
+  -- _version is left as it was (PyTorch perturbs x.data too)
+  local xf = x.data:view(-1)
   local n = x:numel()
   local cols
   for k = 1, n do
@@ -61,6 +63,25 @@ local function check(fn, inputs, opts, what)
   local raise = opts.raise_exception ~= false
   inputs = tensors_of(inputs)
   local outs = outputs_of(fn, inputs)
+  -- no output is differentiable: the function must not depend on the
+  -- inputs either (PyTorch's _check_no_differentiable_outputs)
+  local any_diff = false
+  for _, o in ipairs(outs) do any_diff = any_diff or o.requires_grad end
+  if not any_diff then
+    for oi = 1, #outs do
+      for xi = 1, #inputs do
+        local x = inputs[xi]
+        if torch.is_tensor(x) and x.requires_grad then
+          local N = numerical(fn, inputs, xi, oi, eps)
+          if N:ne(0):sum():item() > 0 then
+            if raise then error('Numerical gradient for function expected to be zero', 2) end
+            return false
+          end
+        end
+      end
+    end
+    return true
+  end
   for oi = 1, #outs do
     for xi = 1, #inputs do
       local x = inputs[xi]
@@ -72,7 +93,9 @@ local function check(fn, inputs, opts, what)
         local A = analytical(fn, inputs, xi, oi)
         local diff = (A - N):abs()
         local tol = N:abs() * rtol + atol
-        if diff:gt(tol):sum():item() > 0 then
+        -- NaN anywhere (eps = 0 or nan, NaN outputs) is a mismatch, as
+        -- allclose without equal_nan says
+        if diff:gt(tol):sum():item() > 0 or diff:ne(diff):sum():item() > 0 then
           local msg = string.format('%s mismatch for output %d with respect to input %d,\nnumerical:%s\nanalytical:%s\n',
             what, oi - 1, xi - 1, tostring(N), tostring(A))
           if raise then error(msg, 2) end
