@@ -11,8 +11,14 @@
  *
  * Saved tensors are released only when a pass completes, so an error or a
  * Ctrl-C halfway leaves the graph as it was and it can be run again.
+ *
+ * A debugger stepping through a pass reads, between steps, the gradients
+ * waiting for the next node (ag_engine_peek_grad), the order the rest will
+ * run in (ag_engine_schedule) and, after an error, the node that failed
+ * (ag_engine_failed_at): debug.h.
  */
 #include "node.h"
+#include "debug.h"
 #include "map.h"
 #include "vec.h"
 
@@ -41,6 +47,7 @@ struct ag_engine {
 	bool prev_grad_mode;
 	char *failed_traceback;
 	const char *failed_node;
+	ag_node *failed;	/* the node whose step failed (the task owns it) */
 	ag_engine *outer;	/* the engine running when this one began */
 };
 
@@ -396,19 +403,78 @@ ag_node *ag_engine_peek(const ag_engine *e)
 
 int ag_engine_pending(const ag_engine *e) { return e->finished ? 0 : e->pending; }
 
-static int run_tensor_hooks(ag_hook *h, ag_tensor **slot)
+ag_tensor *ag_engine_peek_grad(const ag_engine *e, int i)
 {
+	if (e->finished || e->nheap == 0)
+		return NULL;
+	const task *t = &TASK(e, e->heap[0]);
+	return i >= 0 && i < t->node->n_outputs ? t->buffer[i] : NULL;
+}
+
+ag_node *ag_engine_failed_at(const ag_engine *e) { return e->failed; }
+
+/* The rest of the pass, simulated on copies of the dependency counts and
+ * the ready heap: step() pops the newest ready node, so the order depends
+ * on when each becomes ready, which the counts say. */
+int ag_engine_schedule(const ag_engine *e, ag_node **out, int max)
+{
+	if (e->finished)
+		return 0;
+	size_t n = e->tasks.len;
+	int *deps = malloc((n ? n : 1) * sizeof *deps);
+	ag_engine sim = { .tasks = e->tasks };
+	sim.heap = malloc((n ? n : 1) * sizeof *sim.heap);
+	if (!deps || !sim.heap) {
+		free(deps);
+		free(sim.heap);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		deps[i] = TASK(e, i).deps;
+	memcpy(sim.heap, e->heap, e->nheap * sizeof *sim.heap);
+	sim.nheap = e->nheap;
+	int count = 0;
+	while (sim.nheap > 0) {
+		size_t ti = heap_pop(&sim);
+		task *t = &TASK(e, ti);
+		if (count < max)
+			out[count] = t->node;
+		count++;
+		for (int j = 0; t->exec && j < t->node->n_next; j++) {
+			ag_node *c = t->node->next[j].fn;
+			task *ct = c ? find_task(e, c) : NULL;
+			if (ct && ct->in_graph && --deps[task_index(e, ct)] == 0)
+				heap_push(&sim, task_index(e, ct));
+		}
+	}
+	free(deps);
+	free(sim.heap);
+	return count;
+}
+
+static int run_tensor_hooks(ag_hook *h, ag_tensor **slot, ag_node *n, int i)
+{
+	ag_tensor *before = NULL;
+	if (h && ag_backward_observed()) {
+		before = *slot;	/* for the debugger: what the hooks changed */
+		ag_tensor_retain(before);
+	}
 	for (; h; h = h->next) {
 		ag_tensor *rep = NULL;
 		if (!h->tensor_fn)
 			continue;
-		if (h->tensor_fn(h->ud, *slot, &rep) < 0)
+		if (h->tensor_fn(h->ud, *slot, &rep) < 0) {
+			ag_tensor_release(before);
 			return -1;
+		}
 		if (rep) {
 			ag_tensor_release(*slot);
 			*slot = rep;
 		}
 	}
+	if (before && before != *slot)
+		ag_emit_hook(n, i, before, *slot);
+	ag_tensor_release(before);
 	return 0;
 }
 
@@ -483,6 +549,8 @@ static int finish(ag_engine *e, int status);
 
 static int step_fail(ag_engine *e, ag_node *n)
 {
+	if (n && !e->failed)
+		e->failed = n;
 	if (n && n->traceback && !e->failed_traceback) {
 		e->failed_traceback = strdup(n->traceback);
 		e->failed_node = n->name;
@@ -511,7 +579,7 @@ static int take_inputs(ag_engine *e, task *t)
 		} else if (n->tensor_pre_hooks) {
 			hooks = n->tensor_pre_hooks[i];
 		}
-		if (run_tensor_hooks(hooks, &in[i]) < 0)
+		if (run_tensor_hooks(hooks, &in[i], n, i) < 0)
 			return -1;
 		if (n->retained_tensors && n->retained_tensors[i] &&
 		    retain_into(n->retained_tensors[i], in[i]) < 0)
@@ -604,8 +672,10 @@ int ag_engine_step(ag_engine *e)
 	if (nnext > 8 && !(out = calloc((size_t)nnext, sizeof *out)))
 		return step_fail(e, n);
 	memset(out, 0, (size_t)(nnext > 8 ? nnext : 8) * sizeof *out);
+	/* the statistics of what arrived, kept before the node runs: a node
+	 * that fails (a NaN in anomaly mode) still shows its inputs */
+	ag_keep_grad_stats(n, in);
 	if (run_node(n, in, out) == 0) {
-		ag_keep_grad_stats(n, in);
 		ag_emit_node(n, in, nout, out, nnext);
 		if (pass_on(e, n, out) == 0) {
 			e->executed[e->nexecuted++] = ti;
