@@ -91,6 +91,16 @@ static int custom_apply_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 	return 0;
 }
 
+int repl_push_function_ctx(lua_State *L, ag_node *n)
+{
+	custom_ud *c = ag_function_ud(n);
+	if (!c)
+		return 0;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, c->ctx_ref);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, c->cls_ref);
+	return 2;
+}
+
 /* Until the call is recorded, the ctx holds them itself. */
 static int ctx_save_for_backward(lua_State *L)
 {
