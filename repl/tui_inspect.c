@@ -21,6 +21,7 @@
 
 #include "ag.h"
 #include "autograd.h"
+#include "debugger.h"
 #include "ltorch.h"
 #include "repl.h"
 #include "tuiint.h"
@@ -240,6 +241,12 @@ static void next_functions(const viz_graph *g, int node)
 		add(2, "next_functions: none (nothing feeds a gradient back from here)");
 }
 
+static void note_line(int kind, const char *line, void *ud)
+{
+	(void)ud;
+	add(kind, "%s", line);
+}
+
 /* ------------------------------------------------------------ update */
 
 void tui_inspect_update(lua_State *L)
@@ -283,6 +290,12 @@ void tui_inspect_update(lua_State *L)
 			const ag_trace_event *ev = made_by(t->id, 0);
 			if (ev)
 				add(0, "created  %s%s%s", ag_trace_event_op_name(ev), ev->where[0] ? " at " : "", ev->where);
+			/* its AccumulateGrad, when backward is paused or failed there */
+			ag_node *acc = ag_tensor_grad_accumulator(t);
+			if (acc) {
+				dbg_node_notes(ag_node_id(acc), note_line, NULL);
+				dbg_failure_notes(ag_node_id(acc), note_line, NULL);
+			}
 			tensor_details(t, width, true);
 		} else {
 			if (in->shape)
@@ -328,9 +341,13 @@ void tui_inspect_update(lua_State *L)
 		add(0, "op       %s%s%s", ag_trace_event_op_name(ev), ev->where[0] ? " at " : "", ev->where);
 	if (in->scope)
 		add(0, "module   %s", in->scope);
-	if (in->flags & VIZ_FLAG_PAUSED)
-		add(3, "backward is paused here");
+	if (!(in->flags & VIZ_FLAG_PAUSED) || dbg_paused_node() != in->ref)
+		if (in->flags & VIZ_FLAG_PAUSED)
+			add(3, "backward is paused here");
 	grad_line("grad in", &in->grad);
+	/* what the debugger knows more: paused here, failed here */
+	dbg_node_notes(in->ref, note_line, NULL);
+	dbg_failure_notes(in->ref, note_line, NULL);
 	next_functions(g, sel);
 	if (t) {
 		add(1, "output");

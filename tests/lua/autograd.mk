@@ -8,6 +8,11 @@ AG_LUA_TESTS = \
 	tests/lua/test_graph.lua tests/lua/test_graph_big.lua tests/lua/test_ag_trace.lua \
 	tests/lua/test_fuzz_autograd.lua tests/lua/test_hypot.lua
 TESTS += $(AG_LUA_TESTS)
+
+## Lua tests of the debugger (repl/ldebug*.c, repl/lua/agdb/).
+DEBUG_LUA_TESTS = tests/lua/test_debug_why.lua
+TESTS += $(DEBUG_LUA_TESTS)
+EXTRA_DIST += $(DEBUG_LUA_TESTS)
 EXTRA_DIST += $(AG_LUA_TESTS)
 EXTRA_DIST += \
 	tests/lua/golden/attention.txt \
