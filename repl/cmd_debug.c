@@ -26,9 +26,12 @@ static int answer(lua_State *L, const char *module, const char *fn)
 	static int cmd_##name(lua_State *L) { return answer(L, module, fn); }
 
 ANSWER(why, "agdb.why", "why")
+ANSWER(explain, "agdb.explain", "explain")
 
 const repl_cmd repl_cmds_debug[] = {
 	{ "why", "EXPR", "why is EXPR's .grad nil or zero? (the reason, with its lines)",
 	  cmd_why, 0 },
+	{ "explain", "", "explain the last error: what it means and the lines that caused it",
+	  cmd_explain, 0 },
 	{ NULL, NULL, NULL, NULL, 0 }
 };
