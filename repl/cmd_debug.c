@@ -27,11 +27,17 @@ static int answer(lua_State *L, const char *module, const char *fn)
 
 ANSWER(why, "agdb.why", "why")
 ANSWER(explain, "agdb.explain", "explain")
+ANSWER(mem, "agdb.memory", "memory")
+ANSWER(strict_overlap, "agdb.memory", "strict_overlap")
 
 const repl_cmd repl_cmds_debug[] = {
 	{ "why", "EXPR", "why is EXPR's .grad nil or zero? (the reason, with its lines)",
 	  cmd_why, 0 },
 	{ "explain", "", "explain the last error: what it means and the lines that caused it",
 	  cmd_explain, 0 },
+	{ "mem", "[EXPR]", "the storage behind EXPR and every view of it (none: all storages)",
+	  cmd_mem, 0 },
+	{ "strict_overlap", "[on|off]", "warn about writes whose result depends on element "
+	  "order", cmd_strict_overlap, 0 },
 	{ NULL, NULL, NULL, NULL, 0 }
 };

@@ -50,6 +50,7 @@ AGDB_LUA_FILES = \
 	repl/lua/agdb/answer.lua \
 	repl/lua/agdb/explain.lua \
 	repl/lua/agdb/image.lua \
+	repl/lua/agdb/memory.lua \
 	repl/lua/agdb/why.lua \
 	repl/lua/torch/class.lua \
 	repl/lua/torch/collections.lua \

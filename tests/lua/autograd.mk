@@ -12,6 +12,7 @@ TESTS += $(AG_LUA_TESTS)
 ## Lua tests of the debugger (repl/ldebug*.c, repl/lua/agdb/).
 DEBUG_LUA_TESTS = tests/lua/test_debug_why.lua
 DEBUG_LUA_TESTS += tests/lua/test_debug_explain.lua
+DEBUG_LUA_TESTS += tests/lua/test_debug_memory.lua
 TESTS += $(DEBUG_LUA_TESTS)
 EXTRA_DIST += $(DEBUG_LUA_TESTS)
 EXTRA_DIST += $(AG_LUA_TESTS)
