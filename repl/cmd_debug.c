@@ -28,6 +28,7 @@ static int answer(lua_State *L, const char *module, const char *fn)
 ANSWER(why, "agdb.why", "why")
 ANSWER(explain, "agdb.explain", "explain")
 ANSWER(mem, "agdb.memory", "memory")
+ANSWER(gradflow, "agdb.gradflow", "gradflow")
 ANSWER(strict_overlap, "agdb.memory", "strict_overlap")
 
 const repl_cmd repl_cmds_debug[] = {
@@ -37,6 +38,8 @@ const repl_cmd repl_cmds_debug[] = {
 	  cmd_explain, 0 },
 	{ "mem", "[EXPR]", "the storage behind EXPR and every view of it (none: all storages)",
 	  cmd_mem, 0 },
+	{ "gradflow", "[MODEL]", "gradient flow per parameter: |g| bars, update ratio, history",
+	  cmd_gradflow, 0 },
 	{ "strict_overlap", "[on|off]", "warn about writes whose result depends on element "
 	  "order", cmd_strict_overlap, 0 },
 	{ NULL, NULL, NULL, NULL, 0 }

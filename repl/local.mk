@@ -49,6 +49,7 @@ torch_la_LIBADD = libagcore.la $(ZLIB_LIBS) $(JANSSON_LIBS) -lm
 AGDB_LUA_FILES = \
 	repl/lua/agdb/answer.lua \
 	repl/lua/agdb/explain.lua \
+	repl/lua/agdb/gradflow.lua \
 	repl/lua/agdb/image.lua \
 	repl/lua/agdb/memory.lua \
 	repl/lua/agdb/why.lua \

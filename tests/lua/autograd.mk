@@ -13,6 +13,7 @@ TESTS += $(AG_LUA_TESTS)
 DEBUG_LUA_TESTS = tests/lua/test_debug_why.lua
 DEBUG_LUA_TESTS += tests/lua/test_debug_explain.lua
 DEBUG_LUA_TESTS += tests/lua/test_debug_memory.lua
+DEBUG_LUA_TESTS += tests/lua/test_debug_gradflow.lua
 TESTS += $(DEBUG_LUA_TESTS)
 EXTRA_DIST += $(DEBUG_LUA_TESTS)
 EXTRA_DIST += $(AG_LUA_TESTS)
