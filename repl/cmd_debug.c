@@ -29,6 +29,16 @@ ANSWER(why, "agdb.why", "why")
 ANSWER(explain, "agdb.explain", "explain")
 ANSWER(mem, "agdb.memory", "memory")
 ANSWER(gradflow, "agdb.gradflow", "gradflow")
+ANSWER(bstep, "agdb.step", "bstep")
+ANSWER(step, "agdb.step", "step")
+ANSWER(continue, "agdb.step", "continue")
+ANSWER(finish, "agdb.step", "finish")
+ANSWER(abort, "agdb.step", "abort")
+ANSWER(break, "agdb.step", "break_on")
+ANSWER(watch, "agdb.step", "watch")
+ANSWER(info, "agdb.step", "info")
+ANSWER(delete, "agdb.step", "delete")
+ANSWER(set, "agdb.step", "set")
 ANSWER(strict_overlap, "agdb.memory", "strict_overlap")
 
 const repl_cmd repl_cmds_debug[] = {
@@ -40,6 +50,24 @@ const repl_cmd repl_cmds_debug[] = {
 	  cmd_mem, 0 },
 	{ "gradflow", "[MODEL]", "gradient flow per parameter: |g| bars, update ratio, history",
 	  cmd_gradflow, 0 },
+	{ "bstep", "EXPR", "start a backward of EXPR that stops before each node",
+	  cmd_bstep, 0 },
+	{ "step", "[N]", "run the next N nodes of the paused backward (default 1)",
+	  cmd_step, 0 },
+	{ "continue", "", "run the paused backward to the next breakpoint or the end",
+	  cmd_continue, 0 },
+	{ "finish", "", "run the paused backward to the end, past breakpoints",
+	  cmd_finish, 0 },
+	{ "abort", "", "drop the paused backward (.grad as before it; the graph stays usable)",
+	  cmd_abort, 0 },
+	{ "break", "OPNAME|nan|inf|grad>X|VAR", "stop backward at a node, a NaN/Inf, a big "
+	  "gradient, or a tensor", cmd_break, 0 },
+	{ "watch", "VAR", "stop the running chunk when VAR is modified in place",
+	  cmd_watch, 0 },
+	{ "info", "[break]", "list the breakpoints and watchpoints", cmd_info, 0 },
+	{ "delete", "[N]", "delete breakpoint or watchpoint N (none: all)", cmd_delete, 0 },
+	{ "set", "NAME=VALUE...", "debugger settings: vanish=1e-7 explode=1e3 "
+	  "track_updates=true", cmd_set, REPL_CMD_WORDS },
 	{ "strict_overlap", "[on|off]", "warn about writes whose result depends on element "
 	  "order", cmd_strict_overlap, 0 },
 	{ NULL, NULL, NULL, NULL, 0 }

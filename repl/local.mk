@@ -52,6 +52,7 @@ AGDB_LUA_FILES = \
 	repl/lua/agdb/gradflow.lua \
 	repl/lua/agdb/image.lua \
 	repl/lua/agdb/memory.lua \
+	repl/lua/agdb/step.lua \
 	repl/lua/agdb/why.lua \
 	repl/lua/torch/class.lua \
 	repl/lua/torch/collections.lua \
