@@ -29,6 +29,7 @@ ANSWER(why, "agdb.why", "why")
 ANSWER(explain, "agdb.explain", "explain")
 ANSWER(mem, "agdb.memory", "memory")
 ANSWER(gradflow, "agdb.gradflow", "gradflow")
+ANSWER(check, "agdb.check", "check")
 ANSWER(bstep, "agdb.step", "bstep")
 ANSWER(step, "agdb.step", "step")
 ANSWER(continue, "agdb.step", "continue")
@@ -50,6 +51,8 @@ const repl_cmd repl_cmds_debug[] = {
 	  cmd_mem, 0 },
 	{ "gradflow", "[MODEL]", "gradient flow per parameter: |g| bars, update ratio, history",
 	  cmd_gradflow, 0 },
+	{ "check", "[NODE]", "gradcheck one node's backward at its saved inputs (worst element)",
+	  cmd_check, 0 },
 	{ "bstep", "EXPR", "start a backward of EXPR that stops before each node",
 	  cmd_bstep, 0 },
 	{ "step", "[N]", "run the next N nodes of the paused backward (default 1)",

@@ -48,6 +48,7 @@ torch_la_LIBADD = libagcore.la $(ZLIB_LIBS) $(JANSSON_LIBS) -lm
 ## agdb of a build tree reads them from the source tree (AGDB_SRCDIR).
 AGDB_LUA_FILES = \
 	repl/lua/agdb/answer.lua \
+	repl/lua/agdb/check.lua \
 	repl/lua/agdb/explain.lua \
 	repl/lua/agdb/gradflow.lua \
 	repl/lua/agdb/image.lua \
