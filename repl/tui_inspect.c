@@ -58,6 +58,25 @@ static void clear_lines(void)
 
 static void add(int kind, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* A copy of s with each tab as two spaces (a Lua traceback indents with
+ * tabs, which a pane cannot draw). */
+static char *detab(const char *s)
+{
+	size_t n = 0, tabs = 0;
+	for (const char *p = s; *p; p++, n++)
+		tabs += *p == '\t';
+	char *d = malloc(n + tabs + 1), *q = d;
+	if (!d)
+		return NULL;
+	for (const char *p = s; *p; p++) {
+		if (*p == '\t')
+			*q++ = ' ';
+		*q++ = *p == '\t' ? ' ' : *p;
+	}
+	*q = 0;
+	return d;
+}
+
 static void add(int kind, const char *fmt, ...)
 {
 	char buf[1024];
@@ -73,7 +92,7 @@ static void add(int kind, const char *fmt, ...)
 			*nl = 0;
 		if (!tui_grow(&lines, &cap, nlines + 1, sizeof *lines))
 			return;
-		lines[nlines].text = strdup(p);
+		lines[nlines].text = detab(p);
 		lines[nlines].kind = (unsigned char)kind;
 		if (lines[nlines].text)
 			nlines++;
