@@ -16,6 +16,7 @@ DEBUG_LUA_TESTS += tests/lua/test_debug_memory.lua
 DEBUG_LUA_TESTS += tests/lua/test_debug_gradflow.lua
 DEBUG_LUA_TESTS += tests/lua/test_debug_step.lua
 DEBUG_LUA_TESTS += tests/lua/test_debug_check.lua
+DEBUG_LUA_TESTS += tests/lua/test_readme_sessions.lua
 TESTS += $(DEBUG_LUA_TESTS)
 EXTRA_DIST += $(DEBUG_LUA_TESTS)
 EXTRA_DIST += $(AG_LUA_TESTS)
