@@ -8,17 +8,52 @@
  */
 #include <config.h>
 
+#include <string.h>
+
 #include <lauxlib.h>
 
 #include "commands.h"
 #include "debugger.h"
 #include "repl.h"
 
-/* require(module)[fn](...): every argument in, every result out. */
+/* "/.../agdb/why.lua:219: " at the start of msg: the length of that
+ * prefix (the library's own place, which says nothing to the user), or 0. */
+static size_t library_place(const char *msg)
+{
+	const char *p = strstr(msg, "/agdb/");
+	const char *lua = p ? strstr(p, ".lua:") : NULL;
+	if (!lua || memchr(msg, ' ', (size_t)(lua - msg)))
+		return 0;
+	const char *q = lua + 5;
+	while (*q >= '0' && *q <= '9')
+		q++;
+	return q > lua + 5 && q[0] == ':' && q[1] == ' ' ? (size_t)(q + 2 - msg) : 0;
+}
+
+/* require(module)[fn](...): every argument in, every result out.  An error
+ * the answer raises (a typo, a value of the wrong kind) comes out as the
+ * command's message, raised from here: the traceback shows where the user
+ * called it, not the library's frames. */
 static int answer(lua_State *L, const char *module, const char *fn)
 {
 	int nargs = lua_gettop(L);
-	dbg_call_lua(L, module, fn, nargs, LUA_MULTRET);
+	lua_getglobal(L, "require");
+	lua_pushstring(L, module);
+	lua_call(L, 1, 1);
+	lua_getfield(L, -1, fn);
+	lua_remove(L, -2);
+	lua_insert(L, 1);
+	if (lua_pcall(L, nargs, LUA_MULTRET, 0) != LUA_OK) {
+		if (lua_type(L, -1) == LUA_TSTRING) {
+			const char *msg = lua_tostring(L, -1);
+			size_t skip = library_place(msg);
+			if (skip) {
+				lua_pushstring(L, msg + skip);
+				lua_remove(L, -2);
+			}
+		}
+		return lua_error(L);
+	}
 	return lua_gettop(L);
 }
 

@@ -454,6 +454,10 @@ static void on_report(const char *msg)
 	if (last_error.message[0] && strstr(msg, last_error.message) &&
 	    strcmp(last_error.kind, "lua") != 0)
 		return;
+	/* a mistake in a debugger command (":why nosuch") is not the error
+	 * the user wants explained next */
+	if (!strncmp(msg, "agdb.", 5))
+		return;
 	error_reset("lua");
 	snprintf(last_error.message, sizeof last_error.message, "%s", msg);
 	last_error.code = AG_ERR_RUNTIME;

@@ -16,7 +16,9 @@
 #include <string.h>
 
 #include "debugger.h"
+#include "ltorch.h"
 #include "map.h"
+#include "repl.h"
 #include "tuiint.h"
 
 typedef struct grow {
@@ -27,7 +29,42 @@ typedef struct grow {
 static grow *rows;
 static int nrows, caprows, top, cur = -1;
 
-void tui_grads_update(const viz_graph *g)
+/* The parameters the graph does not draw (a model whose loss was a local
+ * of a training loop): agdb.gradflow's targets, every leaf that requires
+ * grad bound to a global and every parameter of a global module, added
+ * after the graph's rows with node -1.  seen maps the ids already shown. */
+typedef struct extra_job {
+	lua_State *L;
+	ag_map *seen;
+} extra_job;
+
+static int add_extra(void *ud)
+{
+	extra_job *j = ud;
+	lua_State *L = j->L;
+	dbg_call_lua(L, "agdb.gradflow", "targets", 0, 1);
+	int n = lua_istable(L, -1) ? (int)lua_rawlen(L, -1) : 0;
+	for (int i = 1; i <= n; i++) {
+		lua_rawgeti(L, -1, i);
+		lua_rawgeti(L, -1, 1);
+		lua_rawgeti(L, -2, 2);
+		const char *name = lua_tostring(L, -2);
+		ag_tensor *t = repl_to_tensor(L, -1);
+		size_t k;
+		if (name && t && !ag_map_get(j->seen, t->id, &k) &&
+		    tui_grow(&rows, &caprows, nrows + 1, sizeof *rows)) {
+			grow *r = &rows[nrows++];
+			r->node = -1;
+			dbg_flow_row_of(t, name, &r->r);
+			ag_map_put(j->seen, t->id, 1);
+		}
+		lua_pop(L, 3);
+	}
+	lua_pop(L, 1);
+	return 0;
+}
+
+void tui_grads_update(lua_State *L, const viz_graph *g)
 {
 	nrows = 0;
 	int n = viz_graph_node_count(g);
@@ -54,7 +91,6 @@ void tui_grads_update(const viz_graph *g)
 		dbg_flow_row_of(t, nm, &r->r);
 		ag_map_put(&want, t->id, 0);	/* a tensor drawn twice: one row */
 	}
-	ag_map_free(&want);
 	/* in the graph's order: the order of the drawing's nodes */
 	for (int i = 1; i < nrows; i++)
 		for (int j = i; j > 0 && rows[j].node < rows[j - 1].node; j--) {
@@ -62,6 +98,12 @@ void tui_grads_update(const viz_graph *g)
 			rows[j] = rows[j - 1];
 			rows[j - 1] = tmp;
 		}
+	if (L) {
+		extra_job job = { L, &want };
+		char err[256];
+		repl_protected(L, add_extra, &job, err, sizeof err);
+	}
+	ag_map_free(&want);
 	if (cur >= nrows)
 		cur = nrows - 1;
 	if (top > nrows)
@@ -204,8 +246,10 @@ static void act(tui_action a, const tui_rect *r)
 		cur = nrows - 1;
 		break;
 	case TUI_ACT_SELECT:
-		if (cur >= 0 && cur < nrows)
+		if (cur >= 0 && cur < nrows && rows[cur].node >= 0)
 			tui_graph_select(rows[cur].node);
+		else if (cur >= 0 && cur < nrows)
+			tui_message("%s is not in the graph drawn now", rows[cur].r.name);
 		break;
 	default:
 		break;
@@ -221,7 +265,8 @@ static void click(int y, int x, const tui_rect *r)
 	int i = top + y - 1;	/* the first row is the header */
 	if (y >= 1 && i < nrows) {
 		cur = i;
-		tui_graph_select(rows[cur].node);
+		if (rows[cur].node >= 0)
+			tui_graph_select(rows[cur].node);
 	}
 }
 

@@ -465,7 +465,7 @@ void tui_graph_refresh(lua_State *L, bool after_line)
 			G.nnew = 0;
 		}
 		apply_wanted();
-		tui_grads_update(G.g);
+		tui_grads_update(L, G.g);
 		tui_inspect_update(L);
 		tui_dirty(TUI_GRAPH);
 		tui_dirty(TUI_GRADS);
@@ -493,7 +493,7 @@ void tui_graph_refresh(lua_State *L, bool after_line)
 		G.nmatches = 0;
 	}
 	apply_wanted();
-	tui_grads_update(G.g);
+	tui_grads_update(L, G.g);
 	tui_inspect_update(L);
 	tui_dirty(TUI_GRAPH);
 	tui_dirty(TUI_GRADS);

@@ -183,6 +183,6 @@ const char *tui_inspect_name(void);
 /* ------------------------------------------------------------ tui_grads.c */
 
 /* Rows for every leaf with a .grad in the graph. */
-void tui_grads_update(const viz_graph *g);
+void tui_grads_update(lua_State *L, const viz_graph *g);
 
 #endif

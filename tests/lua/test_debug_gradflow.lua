@@ -23,6 +23,7 @@ local r = agdb.gradflow(net)
 t.is(#r.rows, 8, "a row per parameter")
 t.is(r.rows[1].name, "fc1.weight", "module path names")
 t.is(r.rows[1].state, "none", "before any backward: no gradient")
+has(r.text, "no update ratio yet: they are kept from now on", "no optimizer step yet: says when ratios come")
 
 local opt = optim.SGD(net:parameters(), {lr = 0.1})
 local x = torch.randn(8, 3)
@@ -64,6 +65,9 @@ has(r.text, "fc1.weight", "a row's name")
 has(r.text, "no gradient reached it (unused or detached)", "the unused row says so")
 has(r.text, "exactly zero", "the zero row says so")
 has(r.text, "update", "the update column")
+t.ok(not r.text:find("no update ratio yet", 1, true), "with ratios, no word about their absence")
+t.raises(function() agdb.gradflow(3) end, "agdb.gradflow: expected a module, a tensor or a list of tensors, got number",
+	"a number is not something with gradients")
 
 -- NaN, Inf and the thresholds
 a = torch.ones(3, {requires_grad = true})

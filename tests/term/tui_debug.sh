@@ -66,6 +66,22 @@ see '│ made at \(forward traceback\)' "and the forward traceback of its creati
 see '│   in\[[0-9]+\]:1: in main chunk' "naming the line that made it"
 see 'SqrtBackward0' "the graph shows the node"
 line 'torch.autograd.set_detect_anomaly(false)'
+
+# ------------------------------------------------------------ gradient flow
+# a training loop whose loss is a local: the graph has nothing to draw, the
+# gradients pane still shows every parameter of the global model
+line "dofile('${top_srcdir:-.}/examples/flow.lua')"
+see 'gradients +[0-9]+ leaves · pass [0-9]+' "after training, the gradients pane has rows"
+for i in 1 2 3 4 5 6; do key F6; WAIT_SECS=2 wait_view 'focus: gradients' && break; done
+see 'focus: gradients' "F6 reaches the gradients pane"
+key z
+see '^\[gradients\] 16 leaves' "z zooms it: the model's 14 parameters and the two leaves of before"
+see '^ ↓ model\.0\.weight +▏ +│▏ +5\.5e-12 ' "the first layer vanishes: its mark, both bars, its mean |g|"
+see '^   model\.12\.bias +█▊ +│█▊ +4\.3e-06 [0-9.e+-]+ +█' "the last layer does not: bars, mean, update ratio, sparkline"
+key Home Down Down Enter
+see 'model\.0\.weight is not in the graph drawn now' "Enter on a row the graph does not draw says so"
+key z
+key Escape
 line 'after_debug = 6 * 7'
 line 'after_debug'
 see '^42$' "the session goes on"

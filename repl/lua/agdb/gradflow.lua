@@ -81,6 +81,12 @@ local function pairs_of(what, names)
 	return out
 end
 
+-- What the viewer's gradients pane shows besides the graph's leaves: the
+-- {name, tensor} pairs of agdb.gradflow() with no argument.
+function M.targets()
+	return pairs_of(nil, core.names())
+end
+
 -- agdb.gradflow([module or list of parameters])
 function M.gradflow(what)
 	local label
@@ -88,6 +94,10 @@ function M.gradflow(what)
 		what, label = A.value(what, "agdb.gradflow")
 	elseif type(what) == "string" then
 		what = nil
+	end
+	if what ~= nil and not (is_module(what) or torch.is_tensor(what) or type(what) == "table") then
+		error(("agdb.gradflow: expected a module, a tensor or a list of tensors, got %s")
+			:format(type(what)), 2)
 	end
 	M.track(true)
 	local names = core.names()
@@ -136,8 +146,14 @@ function M.gradflow(what)
 		if counts[m[1]] then legend[#legend + 1] = m[2] .. " " .. m[3] end
 	end
 	if #legend > 0 then lines[#lines + 1] = "  " .. table.concat(legend, "   ") end
+	local any_update = false
+	for _, r in ipairs(rows) do any_update = any_update or r.update_ratio ~= nil end
 	lines[#lines + 1] = "  update: |step| / |weight| of the last optimizer step (about 1e-3 is "
 		.. "healthy); last passes: mean|g| per backward, oldest first"
+	if not any_update then
+		lines[#lines + 1] = "  no update ratio yet: they are kept from now on, for each optimizer "
+			.. "step (agdb.set{track_updates=true} before training keeps them from the start)"
+	end
 	facts.counts = counts
 	return A.new(facts, lines)
 end
