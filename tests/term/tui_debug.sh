@@ -25,6 +25,16 @@ see '│ saved self: \[2\] float32 +version 0' "with the tensors it saved and th
 see '│ saved other: \[2\] float32 +version 0' "both of them"
 see '^  pending   MulBackward0, MulBackward0 \(y\), AccumulateGrad \(x\)' \
 	"the pending nodes in the engine's order"
+key Tab
+see 'focus: graph' "Tab goes to the graph"
+key +
+see 'detail: full' "+ asks for full detail"
+see '┃ saved self: \[2\] v0 +┃' "which draws the tensors the paused node saved, with their versions"
+see '┃ saved other: \[2\] v0 +┃' "both"
+see '│ AccumulateGrad │' "and the AccumulateGrad node where x's gradient lands"
+key -
+see 'detail: normal' "- goes back"
+key Escape
 line ':step'
 see '^stepped 1 node' ":step runs one node"
 see '^paused before MulBackward0 \(y\), made by mul at in\[1\]:1 · step 2' "and stops at the next"
