@@ -111,6 +111,18 @@ static int eighths(double v, int cells)
 	return e < 1 ? 1 : e;	/* a gradient that is there shows */
 }
 
+/* Appends s to buf (size bytes, *used of them used): false when it does
+ * not fit, and buf stays as it was. */
+static bool append(char *buf, size_t size, size_t *used, const char *s)
+{
+	size_t k = strlen(s);
+	if (*used + k + 1 > size)
+		return false;
+	memcpy(buf + *used, s, k + 1);
+	*used += k;
+	return true;
+}
+
 void dbg_log_bar(double v, int cells, bool ascii, char *buf, size_t n)
 {
 	static const char *const part[8] = { "", "\u258F", "\u258E", "\u258D", "\u258C",
@@ -123,15 +135,9 @@ void dbg_log_bar(double v, int cells, bool ascii, char *buf, size_t n)
 		const char *s = e >= lo + 8 ? (ascii ? "#" : "\u2588") :
 				e > lo ? (ascii ? "#" : part[e - lo]) :
 				(ascii ? "." : " ");
-		if (!*s)
-			s = " ";
-		size_t k = strlen(s);
-		if (used + k + 1 > n)
+		if (!append(buf, n, &used, *s ? s : " "))
 			break;
-		memcpy(buf + used, s, k);
-		used += k;
 	}
-	buf[used] = 0;
 }
 
 void dbg_sparkline(const double *h, int n, bool ascii, char *buf, size_t size)
@@ -163,13 +169,9 @@ void dbg_sparkline(const double *h, int n, bool ascii, char *buf, size_t size)
 			else
 				snprintf(one, sizeof one, "%s", ticks[k]);
 		}
-		size_t k = strlen(one);
-		if (used + k + 1 > size)
+		if (!append(buf, size, &used, one))
 			break;
-		memcpy(buf + used, one, k);
-		used += k;
 	}
-	buf[used] = 0;
 }
 
 /* ------------------------------------------------------------ Lua */

@@ -360,9 +360,9 @@ void tui_inspect_update(lua_State *L)
 		add(0, "op       %s%s%s", ag_trace_event_op_name(ev), ev->where[0] ? " at " : "", ev->where);
 	if (in->scope)
 		add(0, "module   %s", in->scope);
-	if (!(in->flags & VIZ_FLAG_PAUSED) || dbg_paused_node() != in->ref)
-		if (in->flags & VIZ_FLAG_PAUSED)
-			add(3, "backward is paused here");
+	/* paused by the debugger: its notes below say more */
+	if ((in->flags & VIZ_FLAG_PAUSED) && dbg_paused_node() != in->ref)
+		add(3, "backward is paused here");
 	grad_line("grad in", &in->grad);
 	/* what the debugger knows more: paused here, failed here */
 	dbg_node_notes(in->ref, note_line, NULL);
