@@ -113,6 +113,8 @@ void dbg_failure_notes(uint64_t node_id, void (*add)(int kind, const char *line,
 		       void *ud);
 /* Turns on update-to-data ratios (the viewer shows them); protected. */
 void dbg_track_updates(lua_State *L);
+/* At exit: drop a paused pass (and what it holds). */
+void dbg_step_close(void);
 /* The in-place write observer (:watch). */
 void dbg_open_watch(lua_State *L);
 extern const luaL_Reg dbg_step_funcs[];
@@ -148,6 +150,8 @@ const char *dbg_flow_word(dbg_flow_state s);
 void dbg_log_bar(double v, int cells, bool ascii, char *buf, size_t n);
 /* A sparkline of the history (NAN: a gap). */
 void dbg_sparkline(const double *h, int n, bool ascii, char *buf, size_t size);
+/* At exit: drop the copies of a step in progress. */
+void dbg_flow_close(void);
 /* The update-to-data ratio of the last optimizer step for tensor id. */
 double dbg_update_ratio(uint64_t id);
 extern const luaL_Reg dbg_flow_funcs[];

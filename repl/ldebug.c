@@ -701,6 +701,26 @@ static int open_core(lua_State *L)
 	return 1;
 }
 
+/* When the Lua state closes (before the leak check, which is finalised
+ * last): the binding's hooks go, and what the debugger holds is let go --
+ * a paused pass, the node of the last failure, copies of a step. */
+static int debugger_gc(lua_State *L)
+{
+	(void)L;
+	repl_core_error_hook = NULL;
+	repl_report_hook = NULL;
+	repl_backward_runner = NULL;
+	repl_backward_failed_hook = NULL;
+	repl_terminal_width_hook = NULL;
+	ag_set_overlap_warning(NULL, NULL);
+	ag_set_version_observer(NULL, NULL);
+	ag_set_backward_observer(NULL, NULL);
+	dbg_step_close();
+	dbg_flow_close();
+	error_reset("none");
+	return 0;
+}
+
 void repl_open_debugger(lua_State *L)
 {
 	lua_State *main = repl_main_thread(L);
@@ -708,6 +728,12 @@ void repl_open_debugger(lua_State *L)
 	lua_pushcfunction(L, open_core);
 	lua_setfield(L, -2, "agdb.core");
 	lua_pop(L, 1);
+	lua_newuserdatauv(L, 0, 0);
+	lua_createtable(L, 0, 1);
+	lua_pushcfunction(L, debugger_gc);
+	lua_setfield(L, -2, "__gc");
+	lua_setmetatable(L, -2);
+	lua_setfield(L, LUA_REGISTRYINDEX, "agdb.debugger");
 	repl_core_error_hook = on_core_error;
 	repl_report_hook = on_report;
 	repl_backward_runner = dbg_run_backward;

@@ -268,6 +268,12 @@ static void drop_copies(void)
 	before.len = 0;
 }
 
+void dbg_flow_close(void)
+{
+	drop_copies();
+	ag_vec_free(&before);
+}
+
 /* core.track_step(params, "pre"|"post") */
 static int l_track_step(lua_State *L)
 {

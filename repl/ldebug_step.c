@@ -176,6 +176,11 @@ static void session_end(bool restore)
 	S.ran = NULL;
 }
 
+void dbg_step_close(void)
+{
+	session_end(false);
+}
+
 /* ------------------------------------------------------------ breakpoints */
 
 /* VAR breakpoints and watchpoints follow their names: a name bound to a

@@ -42,6 +42,17 @@ case "$out" in
 *"agdb.why: expected a Tensor, got nil"*"stdin:1: in function 'f'"*) ok 0 "from Lua, the traceback shows the caller's frames";;
 *) ok 1 "from Lua, the traceback shows the caller's frames"; diag "$out";;
 esac
+# what the debugger holds is let go when the session ends (the leak check
+# at exit, which the test suite turns on, finds no tensor left)
+printf '%s\n' 'x = torch.ones(2, {requires_grad=true}); y = x * 3; out = (y * y):sum()' \
+	':break MulBackward0' 'out:backward()' | AGDB_CHECK_LEAKS=1 "$AGDB" -i > out.txt 2>&1
+is "$?" 0 "a backward paused at a breakpoint when the session ends: exit status 0"
+grep -q 'leak check' out.txt
+ok $((! $?)) "and no leak reported"
+printf '%s\n' 'torch.autograd.set_detect_anomaly(true)' \
+	'n0 = torch.tensor({1., 0.}, {requires_grad=true}); n1 = n0:sqrt()' \
+	'(n1 * 0):sum():backward()' | AGDB_CHECK_LEAKS=1 "$AGDB" -i > out.txt 2>&1
+is "$?" 0 "a backward that failed in anomaly mode (its node kept for :explain): exit status 0"
 echo "1..$tap_n"
 rm -rf "$TMPD"
 [ "$tap_failed" -eq 0 ]
