@@ -277,7 +277,11 @@ typedef enum ag_backward_event_kind {
 	AG_EV_BEGIN,		/* a backward pass starts */
 	AG_EV_NODE,		/* a node ran: grads in and out */
 	AG_EV_ACCUMULATE,	/* a leaf's .grad was written */
-	AG_EV_END		/* the pass ended (ok or not) */
+	AG_EV_END,		/* the pass ended (ok or not) */
+	AG_EV_HOOK		/* tensor hooks replaced a gradient: in is the
+				   gradient before them, out after (n_in = n_out
+				   = 1), tensor_id the leaf's (0: a non-leaf's
+				   output, node and index say which) */
 } ag_backward_event_kind;
 
 typedef struct ag_backward_event {
@@ -288,6 +292,7 @@ typedef struct ag_backward_event {
 	const ag_grad_stats *out;	/* n_out entries (NULL entries absent) */
 	const bool *out_defined;
 	uint64_t tensor_id;		/* AG_EV_ACCUMULATE: the leaf */
+	int index;			/* AG_EV_HOOK: which output of node */
 	int status;			/* AG_EV_END: 0 ok, -1 error */
 } ag_backward_event;
 
@@ -309,6 +314,8 @@ typedef struct ag_trace_event {
 	int out_ndim;
 	int64_t out_shape[AG_MAX_DIMS];
 	ag_dtype out_dtype;
+	uint64_t out_storage;		/* storage id of output 0 */
+	int64_t out_version;		/* its version after the op */
 	bool grad_mode;			/* grad mode when the op ran */
 	bool recorded;			/* an autograd edge was recorded */
 	bool inplace;

@@ -17,8 +17,14 @@
  * and a node whose every incoming gradient is undefined is not run (its
  * outputs are undefined too) -- except a custom Function, whose backward
  * sees zeros, as with PyTorch's materialize_grads.
+ *
+ * A debugger stepping through a pass reads, between steps, the gradients
+ * waiting for the next node (ag_engine_peek_grad), the order the rest will
+ * run in (ag_engine_schedule) and, after an error, the node that failed
+ * (ag_engine_failed_at): debug.h.
  */
 #include "node.h"
+#include "debug.h"
 #include "map.h"
 #include "vec.h"
 
@@ -48,6 +54,7 @@ struct ag_engine {
 	bool prev_grad_mode;
 	char *failed_traceback;
 	const char *failed_node;
+	ag_node *failed;	/* the node whose step failed (the task owns it) */
 	ag_engine *outer;	/* the engine running when this one began */
 };
 
@@ -425,6 +432,55 @@ ag_node *ag_engine_peek(const ag_engine *e)
 
 int ag_engine_pending(const ag_engine *e) { return e->finished ? 0 : e->pending; }
 
+ag_tensor *ag_engine_peek_grad(const ag_engine *e, int i)
+{
+	if (e->finished || e->nheap == 0)
+		return NULL;
+	const task *t = &TASK(e, e->heap[0]);
+	return i >= 0 && i < t->node->n_outputs ? t->buffer[i] : NULL;
+}
+
+ag_node *ag_engine_failed_at(const ag_engine *e) { return e->failed; }
+
+/* The rest of the pass, simulated on copies of the dependency counts and
+ * the ready heap: step() pops the newest ready node, so the order depends
+ * on when each becomes ready, which the counts say. */
+int ag_engine_schedule(const ag_engine *e, ag_node **out, int max)
+{
+	if (e->finished)
+		return 0;
+	size_t n = e->tasks.len;
+	int *deps = malloc((n ? n : 1) * sizeof *deps);
+	ag_engine sim = { .tasks = e->tasks };
+	sim.heap = malloc((n ? n : 1) * sizeof *sim.heap);
+	if (!deps || !sim.heap) {
+		free(deps);
+		free(sim.heap);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		deps[i] = TASK(e, i).deps;
+	memcpy(sim.heap, e->heap, e->nheap * sizeof *sim.heap);
+	sim.nheap = e->nheap;
+	int count = 0;
+	while (sim.nheap > 0) {
+		size_t ti = heap_pop(&sim);
+		task *t = &TASK(e, ti);
+		if (count < max)
+			out[count] = t->node;
+		count++;
+		for (int j = 0; t->exec && j < t->node->n_next; j++) {
+			ag_node *c = t->node->next[j].fn;
+			task *ct = c ? find_task(e, c) : NULL;
+			if (ct && ct->in_graph && --deps[task_index(e, ct)] == 0)
+				heap_push(&sim, task_index(e, ct));
+		}
+	}
+	free(deps);
+	free(sim.heap);
+	return count;
+}
+
 /* PyTorch's check_single_result: a hook may not change what it was given
  * into a gradient of another dtype or shape. */
 static int check_hook_result(const ag_tensor *g, const ag_tensor *r)
@@ -441,9 +497,16 @@ static int check_hook_result(const ag_tensor *g, const ag_tensor *r)
 }
 
 /* The tensor hooks on a gradient, in order, each seeing the one before's
- * result; the list is copied first, so a hook may remove itself. */
-static int run_tensor_hooks(ag_hook *list, ag_tensor **slot)
+ * result; the list is copied first, so a hook may remove itself.  A
+ * debugger observing the pass is told what the hooks changed. */
+static int run_tensor_hooks(ag_hook *list, ag_tensor **slot, ag_node *node,
+			    int slot_index)
 {
+	ag_tensor *before = NULL;
+	if (list && ag_backward_observed()) {
+		before = *slot;
+		ag_tensor_retain(before);
+	}
 	ag_hook **v;
 	int n = ag_hook_snapshot(list, &v), rc = 0;
 	for (int i = 0; i < n && rc == 0; i++) {
@@ -459,6 +522,9 @@ static int run_tensor_hooks(ag_hook *list, ag_tensor **slot)
 		}
 	}
 	ag_hook_snapshot_free(v, n > 0 ? n : 0);
+	if (n >= 0 && rc == 0 && before && before != *slot)
+		ag_emit_hook(node, slot_index, before, *slot);
+	ag_tensor_release(before);
 	return n < 0 ? -1 : rc;
 }
 
@@ -533,6 +599,8 @@ static int finish(ag_engine *e, int status);
 
 static int step_fail(ag_engine *e, ag_node *n)
 {
+	if (n && !e->failed)
+		e->failed = n;
 	if (n && n->trace && !e->failed_traceback) {
 		e->failed_traceback = ag_node_traceback(n);
 		e->failed_node = n->name;
@@ -566,7 +634,7 @@ static int take_inputs(ag_engine *e, task *t)
 		} else if (n->tensor_pre_hooks) {
 			hooks = n->tensor_pre_hooks[i];
 		}
-		if (run_tensor_hooks(hooks, &in[i]) < 0)
+		if (run_tensor_hooks(hooks, &in[i], n, i) < 0)
 			return -1;
 		if (n->retained_tensors && n->retained_tensors[i] &&
 		    retain_into(n->retained_tensors[i], in[i]) < 0)
@@ -700,8 +768,10 @@ int ag_engine_step(ag_engine *e)
 	if (nnext > 8 && !(out = calloc((size_t)nnext, sizeof *out)))
 		return step_fail(e, n);
 	memset(out, 0, (size_t)(nnext > 8 ? nnext : 8) * sizeof *out);
+	/* the statistics of what arrived, kept before the node runs: a node
+	 * that fails (a NaN in anomaly mode) still shows its inputs */
+	ag_keep_grad_stats(n, in);
 	if (run_node(n, in, out) == 0) {
-		ag_keep_grad_stats(n, in);
 		ag_emit_node(n, in, nout, out, nnext);
 		if (pass_on(e, n, out) == 0) {
 			e->executed[e->nexecuted++] = ti;

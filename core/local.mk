@@ -11,11 +11,12 @@
 ##                                           the ops and their kernels
 ##   grad_pointwise grad_reduce grad_linalg grad_view   backward formulas
 ##   backward observe engine                 running nodes: backward passes
+##   inspect                                 the debugger's look inside nodes
 noinst_LTLIBRARIES += libagcore.la
 libagcore_la_SOURCES = \
 	core/ag.h core/ops.h core/autograd.h core/internal.h core/vec.h \
 	core/map.h core/node.h core/opargs.h core/record.h core/grad.h \
-	core/fold.h core/simd.h \
+	core/fold.h core/debug.h core/simd.h \
 	core/error.c core/simd.c core/dtype.c core/ops.c core/vec.c core/map.c \
 	core/storage.c core/tensor.c core/overlap.c core/iter.c core/format.c \
 	core/mode.c core/trace.c core/node.c core/introspect.c \
@@ -25,7 +26,7 @@ libagcore_la_SOURCES = \
 	core/rng.c \
 	core/grad_pointwise.c core/grad_reduce.c core/grad_linalg.c \
 	core/grad_view.c \
-	core/backward.c core/observe.c core/engine.c
+	core/backward.c core/observe.c core/engine.c core/inspect.c
 ## the op list, included by ops.h, ops.c, grad.h and backward.c
 EXTRA_DIST += core/ops.def
 libagcore_la_CPPFLAGS = $(AM_CPPFLAGS) $(BLAS_CFLAGS)

@@ -161,6 +161,11 @@ void ag_emit_event(ag_backward_event_kind kind, int status);
 void ag_emit_node(const ag_node *n, ag_tensor **in, int nin, ag_tensor **out,
 		  int nout);
 void ag_keep_grad_stats(ag_node *n, ag_tensor **in);
+/* Tensor hooks turned gradient `before` of output index of n into
+ * `after` (AG_EV_HOOK); only worth the statistics when observed. */
+void ag_emit_hook(const ag_node *n, int index, ag_tensor *before,
+		  ag_tensor *after);
+bool ag_backward_observed(void);
 bool ag_grad_has_nan(ag_tensor *g);
 
 #endif

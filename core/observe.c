@@ -6,10 +6,14 @@
  */
 #include "node.h"
 #include "simd.h"
+#include "debug.h"
 
 #include <math.h>
 
 static bool keep_stats = true;
+static bool observe_outputs = true;
+
+void ag_set_observe_outputs(bool on) { observe_outputs = on; }
 
 void ag_set_keep_grad_stats(bool on) { keep_stats = on; }
 static void (*observer)(const ag_backward_event *, void *);
@@ -293,11 +297,13 @@ void ag_emit_node(const ag_node *n, ag_tensor **in, int nin,
 	}
 	for (int i = 0; i < nout; i++) {
 		defined[i] = out[i] != NULL;
-		ag_grad_stats_compute(out[i], &sout[i]);
+		if (observe_outputs)
+			ag_grad_stats_compute(out[i], &sout[i]);
 	}
 	ag_backward_event ev = {
 		.kind = AG_EV_NODE, .node = n, .n_in = nin, .n_out = nout,
-		.in = sin, .out = sout, .out_defined = defined,
+		.in = sin, .out = observe_outputs ? sout : NULL,
+		.out_defined = defined,
 	};
 	observer(&ev, observer_ud);
 	if (n->variable && nin > 0 && in[0]) {
@@ -308,6 +314,24 @@ void ag_emit_node(const ag_node *n, ag_tensor **in, int nin,
 		observer(&acc, observer_ud);
 	}
 }
+
+void ag_emit_hook(const ag_node *n, int index, ag_tensor *before,
+		  ag_tensor *after)
+{
+	if (!observer)
+		return;
+	ag_grad_stats sb, sa;
+	ag_grad_stats_compute(before, &sb);
+	ag_grad_stats_compute(after, &sa);
+	ag_backward_event ev = {
+		.kind = AG_EV_HOOK, .node = n, .n_in = 1, .n_out = 1,
+		.in = &sb, .out = &sa, .index = index,
+		.tensor_id = n->variable ? n->variable->id : 0,
+	};
+	observer(&ev, observer_ud);
+}
+
+bool ag_backward_observed(void) { return observer != NULL; }
 
 bool ag_grad_has_nan(ag_tensor *g)
 {

@@ -5,6 +5,7 @@
  */
 #include "internal.h"
 #include "autograd.h"
+#include "debug.h"
 
 #include <math.h>
 
@@ -144,12 +145,19 @@ int ag_broadcast_shapes(const int64_t *a, int na, const int64_t *b, int nb,
 	for (int i = n - 1; i >= 0; i--) {
 		int ia = i - (n - na), ib = i - (n - nb);
 		int64_t sa = ia >= 0 ? a[ia] : 1, sb = ib >= 0 ? b[ib] : 1;
-		if (sa != sb && sa != 1 && sb != 1)
-			return ag_error(AG_ERR_SHAPE,
-					"The size of tensor a (%lld) must match the "
-					"size of tensor b (%lld) at non-singleton "
-					"dimension %d",
-					(long long)sa, (long long)sb, i);
+		if (sa != sb && sa != 1 && sb != 1) {
+			ag_error(AG_ERR_SHAPE, "The size of tensor a (%lld) must "
+				 "match the size of tensor b (%lld) at non-singleton "
+				 "dimension %d", (long long)sa, (long long)sb, i);
+			/* the shapes, for agdb.explain() to line them up */
+			ag_error_facts f = { .kind = AG_FACT_BROADCAST, .dim = i };
+			f.t[0].ndim = na;
+			f.t[1].ndim = nb;
+			memcpy(f.t[0].shape, a, sizeof(int64_t) * (size_t)na);
+			memcpy(f.t[1].shape, b, sizeof(int64_t) * (size_t)nb);
+			ag_set_error_facts(&f);
+			return -1;
+		}
 		res[i] = sa == 1 ? sb : sa;
 	}
 	memcpy(out, res, sizeof(int64_t) * (size_t)n);

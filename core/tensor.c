@@ -5,6 +5,7 @@
 #include "internal.h"
 #include "opargs.h"
 #include "autograd.h"
+#include "debug.h"
 
 #include <stdio.h>
 
@@ -229,10 +230,22 @@ ag_tensor *ag_registry_first(void) { return tensor_head; }
 ag_tensor *ag_registry_next(const ag_tensor *t) { return t->reg_next; }
 size_t ag_registry_count(void) { return tensor_count; }
 
+static void (*version_observer)(const ag_tensor *, void *);
+static void *version_observer_ud;
+
+void ag_set_version_observer(void (*fn)(const ag_tensor *t, void *ud), void *ud)
+{
+	version_observer = fn;
+	version_observer_ud = ud;
+}
+
 void ag_bump_version(ag_tensor *t)
 {
-	if (t && t->version)
+	if (t && t->version) {
 		t->version->value++;
+		if (version_observer)
+			version_observer(t, version_observer_ud);
+	}
 }
 
 /* ----------------------------------------------------------- geometry */

@@ -114,6 +114,8 @@ uint64_t ag_trace_op(ag_op op, ag_tensor *const *in, int n_in,
 		ev->out_ndim = out[0]->ndim;
 		memcpy(ev->out_shape, out[0]->shape, sizeof ev->out_shape);
 		ev->out_dtype = out[0]->dtype;
+		ev->out_storage = out[0]->storage ? out[0]->storage->id : 0;
+		ev->out_version = out[0]->version ? out[0]->version->value : 0;
 	}
 	ev->grad_mode = ag_is_grad_enabled();
 	ev->recorded = node != NULL;

@@ -37,6 +37,8 @@ typedef struct graph_req {
 	int nroots, caproots;
 	viz_name *names;
 	int nnames;
+	viz_name *params;	/* parameters of global modules, by path */
+	int nparams, capparams;
 	viz_snapshot_options snap;
 	viz_layout_options lay;
 	viz_text_options text;
@@ -113,6 +115,76 @@ static void collect_globals(lua_State *L, graph_req *r, bool collect)
 	free(found);
 }
 
+/* The parameters of the module at the top of the stack, named prefix.key,
+ * read from its stores (_parameters, _modules) with raw gets only: no
+ * user code runs while drawing. */
+static void module_params(lua_State *L, graph_req *r, const char *prefix, int depth)
+{
+	if (depth > 16 || !lua_checkstack(L, 8))
+		return;
+	static const char *const stores[] = { "_parameters", "_modules" };
+	for (int s = 0; s < 2; s++) {
+		lua_pushstring(L, stores[s]);
+		if (lua_rawget(L, -2) != LUA_TTABLE) {
+			lua_pop(L, 1);
+			continue;
+		}
+		lua_pushliteral(L, "keys");
+		lua_rawget(L, -2);
+		lua_pushliteral(L, "vals");
+		lua_rawget(L, -3);
+		int n = lua_istable(L, -2) && lua_istable(L, -1) ? (int)lua_rawlen(L, -2) : 0;
+		for (int i = 1; i <= n; i++) {
+			lua_rawgeti(L, -2, i);
+			const char *key = lua_tostring(L, -1);
+			if (!key) {
+				lua_pop(L, 1);
+				continue;
+			}
+			char path[256];
+			snprintf(path, sizeof path, "%s.%s", prefix, key);
+			lua_rawget(L, -2);	/* vals[key] */
+			ag_tensor *t = s == 0 ? repl_to_tensor(L, -1) : NULL;
+			if (t && r->nparams < 100000) {
+				if (r->nparams == r->capparams) {
+					int cap = r->capparams ? r->capparams * 2 : 16;
+					viz_name *np = realloc(r->params, sizeof *np * (size_t)cap);
+					if (!np)
+						luaL_error(L, "out of memory");
+					r->params = np;
+					r->capparams = cap;
+				}
+				char *copy = strdup(path);
+				if (!copy)
+					luaL_error(L, "out of memory");
+				r->params[r->nparams++] = (viz_name){ t->id, copy, t };
+			} else if (s == 1 && lua_istable(L, -1)) {
+				module_params(L, r, path, depth + 1);
+			}
+			lua_pop(L, 1);
+		}
+		lua_pop(L, 3);
+	}
+}
+
+/* Every global module's parameters (for labels and the gradients pane). */
+static void collect_params(lua_State *L, graph_req *r)
+{
+	lua_pushglobaltable(L);
+	lua_pushnil(L);
+	while (lua_next(L, -2)) {
+		if (lua_type(L, -2) == LUA_TSTRING && lua_istable(L, -1)) {
+			lua_pushliteral(L, "_parameters");
+			bool module = lua_rawget(L, -2) == LUA_TTABLE;
+			lua_pop(L, 1);
+			if (module)
+				module_params(L, r, lua_tostring(L, -2), 0);
+		}
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+}
+
 /* The value at idx: a tensor, a list of tensors, or nil for the globals.
  * A string is an expression to evaluate (the :graph line form). */
 static void collect_roots(lua_State *L, int idx, graph_req *r)
@@ -133,6 +205,7 @@ static void collect_roots(lua_State *L, int idx, graph_req *r)
 	}
 	bool all = lua_isnoneornil(L, idx);
 	collect_globals(L, r, all);
+	collect_params(L, r);
 	if (all)
 		return;
 	ag_tensor *t = repl_to_tensor(L, idx);
@@ -160,8 +233,13 @@ static int req_gc(lua_State *L)
 	graph_req *r = lua_touserdata(L, 1);
 	free(r->names);
 	free(r->roots);
+	for (int i = 0; i < r->nparams; i++)
+		free((char *)r->params[i].name);
+	free(r->params);
 	r->names = NULL;
 	r->roots = NULL;
+	r->params = NULL;
+	r->nparams = 0;
 	return 0;
 }
 
@@ -383,9 +461,12 @@ static int finish_error(lua_State *L, graph_req *r, viz_graph *g, viz_layout *l)
 static viz_graph *build(lua_State *L, int idx, int kw, graph_req *r)
 {
 	read_options(L, kw, r);
+	r->snap.full = r->lay.detail == VIZ_DETAIL_FULL;
 	collect_roots(L, idx, r);
 	r->snap.names = r->names;
 	r->snap.nnames = r->nnames;
+	r->snap.params = r->params;
+	r->snap.nparams = r->nparams;
 	viz_graph *g = viz_snapshot(r->roots, r->nroots, &r->snap);
 	if (!g)
 		finish_error(L, r, NULL, NULL);
@@ -399,6 +480,7 @@ typedef struct live_req {
 	const char *expr;
 	int ref;
 	int view, max_nodes;
+	bool full;
 	viz_graph *g;
 } live_req;
 
@@ -418,17 +500,21 @@ static int live_snapshot(void *ud)
 	read_options(L, 0, r);
 	r->snap.view = q->view == VIZ_VIEW_FORWARD ? VIZ_VIEW_FORWARD : VIZ_VIEW_BACKWARD;
 	r->snap.max_nodes = q->max_nodes;
+	r->snap.full = q->full;
 	collect_roots(L, idx, r);
 	r->snap.names = r->names;
 	r->snap.nnames = r->nnames;
+	r->snap.params = r->params;
+	r->snap.nparams = r->nparams;
 	q->g = viz_snapshot(r->roots, r->nroots, &r->snap);
 	return q->g ? 0 : -1;
 }
 
 struct viz_graph *repl_graph_live(lua_State *L, const char *expr, int ref, int view,
-				  int max_nodes, char *err, size_t n)
+				  int max_nodes, bool full, char *err, size_t n)
 {
-	live_req q = { .L = L, .expr = expr, .ref = ref, .view = view, .max_nodes = max_nodes };
+	live_req q = { .L = L, .expr = expr, .ref = ref, .view = view, .max_nodes = max_nodes,
+		       .full = full };
 	return repl_protected(L, live_snapshot, &q, err, n) == 0 ? q.g : NULL;
 }
 

@@ -18,6 +18,7 @@ static const repl_cmd *const families[] = {
 	repl_cmds_graph,
 	repl_cmds_image,
 	repl_cmds_tui,
+	repl_cmds_debug,
 };
 
 const repl_cmd *repl_cmd_at(size_t i)

@@ -37,6 +37,7 @@ extern const repl_cmd repl_cmds_basic[];
 extern const repl_cmd repl_cmds_graph[];
 extern const repl_cmd repl_cmds_image[];
 extern const repl_cmd repl_cmds_tui[];
+extern const repl_cmd repl_cmds_debug[];
 
 /* The i-th command of all families (0-based), NULL past the last. */
 const repl_cmd *repl_cmd_at(size_t i);

@@ -9,10 +9,16 @@
 #include <stdio.h>
 #include <string.h>
 
+int (*repl_backward_runner)(lua_State *L, ag_engine *e, ag_tensor *const *roots,
+			    int nroots, bool can_stop);
+void (*repl_backward_failed_hook)(lua_State *L, ag_engine *e);
+
 /* Raises core's error after a failed backward, with the forward traceback
  * of the failing node printed first in anomaly mode (PyTorch warns). */
 static int engine_error(lua_State *L, ag_engine *e)
 {
+	if (repl_backward_failed_hook)
+		repl_backward_failed_hook(L, e);
 	const char *tb = e ? ag_engine_failed_traceback(e) : NULL;
 	if (tb) {
 		fprintf(stderr, "Warning: Error detected in %s. Traceback of forward "
@@ -41,7 +47,10 @@ static void run_backward(lua_State *L, ag_tensor **roots, ag_tensor **grads,
 	ag_engine *e = ag_engine_begin(roots, grads, n, &opt);
 	if (!e)
 		engine_error(L, NULL);
-	if (ag_engine_run(e) < 0)
+	/* the debugger may stop a plain backward at a breakpoint (not
+	 * autograd.grad, whose results the stop would lose) */
+	if ((repl_backward_runner ? repl_backward_runner(L, e, roots, n, ninputs == 0)
+				  : ag_engine_run(e)) < 0)
 		engine_error(L, e);
 	repl_hooks_pass_done(L);
 	if (ninputs > 0 && !accumulate) {

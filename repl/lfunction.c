@@ -152,6 +152,22 @@ static int custom_apply_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 	return -1;
 }
 
+int repl_push_function_ctx(lua_State *L, ag_node *n)
+{
+	custom_ud *c = ag_function_ud(n);
+	if (!c)
+		return 0;
+	push_state(L, c, n);
+	if (!lua_istable(L, -1)) {
+		lua_pop(L, 1);
+		return 0;
+	}
+	lua_rawgeti(L, -1, 1);	/* ctx */
+	lua_rawgeti(L, -2, 2);	/* class */
+	lua_remove(L, -3);
+	return 2;
+}
+
 /* Until the call is recorded, the ctx holds them itself. */
 static int ctx_save_for_backward(lua_State *L)
 {

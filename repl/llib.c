@@ -41,13 +41,21 @@ static int l_clock(lua_State *L)
 	return 1;
 }
 
+int (*repl_terminal_width_hook)(int fd);
+
 /* torch._C.terminal_width(fd): the width of the terminal on fd (1 when
- * absent), or nil when fd is not a terminal. */
+ * absent), or nil when fd is not a terminal.  Inside the viewer, stdout is
+ * its capture pipe, and the width is its transcript's. */
 static int l_terminal_width(lua_State *L)
 {
 	int fd = (int)luaL_optinteger(L, 1, STDOUT_FILENO);
 	struct winsize ws;
+	int hooked = repl_terminal_width_hook ? repl_terminal_width_hook(fd) : 0;
 
+	if (hooked > 0) {
+		lua_pushinteger(L, hooked);
+		return 1;
+	}
 	if (!isatty(fd)) {
 		lua_pushnil(L);
 		return 1;

@@ -210,8 +210,18 @@ static void *anomaly_capture(void *ud)
 {
 	lua_State *co = repl_running_thread(ud);
 	lua_Debug ar;
-	int total = 0;
-	while (lua_getstack(co, total, &ar))
+	int first = 0, total = 0;
+	/* the op's own binding (a C function) is not where the forward ran:
+	 * start at the Lua code that called it, as PyTorch's traceback ends at
+	 * the Python line */
+	while (lua_getstack(co, first, &ar) && lua_getinfo(co, "S", &ar)
+	       && ar.what[0] == 'C')
+		first++;
+	while (lua_getstack(co, first + total, &ar))
+		total++;
+	if (total == 0)
+		first = 0;
+	while (total == 0 && lua_getstack(co, total, &ar))
 		total++;
 	int keep = total <= TRACE_LEVELS1 + TRACE_LEVELS2 ? total
 		: TRACE_LEVELS1 + TRACE_LEVELS2;
@@ -221,8 +231,8 @@ static void *anomaly_capture(void *ud)
 	r->n = keep;
 	r->total = total;
 	for (int i = 0; i < keep; i++) {
-		int level = i < TRACE_LEVELS1 || total == keep ? i
-			: total - (keep - i);
+		int level = first + (i < TRACE_LEVELS1 || total == keep ? i
+			: total - (keep - i));
 		lua_getstack(co, level, &ar);
 		record_frame(co, &ar, &r->f[i]);
 	}

@@ -13,7 +13,12 @@ LTORCH_SOURCES = repl/ltorch.h repl/ltorch.c repl/ltensor.c repl/lindex.c \
 REPL_SOURCES = repl/repl.h repl/main.c repl/run.c repl/repl.c \
 	repl/history.c repl/complete.c \
 	repl/commands.h repl/commands.c repl/cmd_basic.c repl/cmd_graph.c \
-	repl/cmd_image.c repl/cmd_tui.c $(TUI_SOURCES)
+	repl/cmd_image.c repl/cmd_tui.c $(TUI_SOURCES) $(DEBUGGER_SOURCES)
+
+## The debugger: facts for its Lua answers, what backward passes leave
+## behind, stepping and breakpoints, gradient flow, its :commands.
+DEBUGGER_SOURCES = repl/debugger.h repl/ldebug.c repl/ldebug_observe.c \
+	repl/ldebug_step.c repl/ldebug_flow.c repl/cmd_debug.c
 
 ## The viewer (full-screen, ncurses): the manager, the terminal, readline
 ## inside it, the panes; tui_layout.c and tui_keys.c need no terminal (the
@@ -43,7 +48,14 @@ torch_la_LIBADD = libagcore.la $(ZLIB_LIBS) $(JANSSON_LIBS) -lm
 ## $(pkgdatadir)/lua, where an installed agdb looks (AGDB_PKGDATADIR); the
 ## agdb of a build tree reads them from the source tree (AGDB_SRCDIR).
 AGDB_LUA_FILES = \
+	repl/lua/agdb/answer.lua \
+	repl/lua/agdb/check.lua \
+	repl/lua/agdb/explain.lua \
+	repl/lua/agdb/gradflow.lua \
 	repl/lua/agdb/image.lua \
+	repl/lua/agdb/memory.lua \
+	repl/lua/agdb/step.lua \
+	repl/lua/agdb/why.lua \
 	repl/lua/torch/class.lua \
 	repl/lua/torch/collections.lua \
 	repl/lua/torch/datasets.lua \

@@ -23,9 +23,14 @@ static const char methods_key = 'm';	/* registry: the method table */
 
 /* ---------------------------------------------------------------- identity */
 
+void (*repl_core_error_hook)(lua_State *L, const char *msg);
+
 int repl_core_error(lua_State *L)
 {
 	const char *msg = ag_error_message();
+
+	if (repl_core_error_hook)
+		repl_core_error_hook(L, msg);
 
 	/* "file:line: " of the Lua caller, as luaL_error gives */
 	luaL_where(L, 1);

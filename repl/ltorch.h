@@ -43,6 +43,25 @@ void repl_find_tensor_box(lua_State *L, void *t);
 ag_tensor *repl_check_tensor(lua_State *L, int idx, const char *fname);
 /* Raises core's pending error as a Lua error. */
 int repl_core_error(lua_State *L);
+
+/* What the agdb program's debugger (repl/debugger.h) hooks into; NULL in
+ * torch.so, where the binding runs alone:
+ *  - a core error about to be raised (its facts are still there);
+ *  - running a backward pass (x:backward, torch.autograd.backward): with
+ *    can_stop a breakpoint may keep the pass and raise the stop; 0 done,
+ *    -1 failed with core's error set;
+ *  - a backward pass that failed, before its engine is freed;
+ *  - the width of the terminal on fd when it is not a terminal (the viewer
+ *    has one of its own), or 0. */
+extern void (*repl_core_error_hook)(lua_State *L, const char *msg);
+struct ag_engine;
+extern int (*repl_backward_runner)(lua_State *L, struct ag_engine *e,
+				   ag_tensor *const *roots, int nroots, bool can_stop);
+extern void (*repl_backward_failed_hook)(lua_State *L, struct ag_engine *e);
+extern int (*repl_terminal_width_hook)(int fd);
+/* lfunction.c: a custom Function node's ctx table and class (2 values),
+ * or nothing (0) for other nodes. */
+int repl_push_function_ctx(lua_State *L, struct ag_node *n);
 void repl_open_tensor(lua_State *L);
 /* Adds the non-op tensor functions to the table at the top of the stack;
  * methods adds the method-only ones too (x:float, x:view, ...). */

@@ -1,6 +1,8 @@
 /*
  * ltrace.c - the debugger's observers from Lua: the trace log (switch it,
- * read it, clear it), where in the Lua source each op ran, gradient
+ * read it, clear it: each event with its op, inputs and outputs by id,
+ * number operands, grad mode, file:line, scope, the storage and version
+ * of what it wrote), where in the Lua source each op ran, gradient
  * statistics on or off, and x:_id(), the id the log names a tensor by.
  */
 #include "ltorch.h"
@@ -80,6 +82,42 @@ static int l_trace_log(lua_State *L)
 			lua_rawseti(L, -2, j + 1);
 		}
 		lua_setfield(L, -2, "inputs");
+		/* number operands (a Lua number in x * 2) and which inputs
+		 * needed a gradient, by position */
+		lua_createtable(L, ev->n_in, 0);
+		for (int j = 0; j < ev->n_in; j++) {
+			if (ev->in_is_number[j])
+				lua_pushnumber(L, ev->in_number[j]);
+			else
+				lua_pushboolean(L, 0);
+			lua_rawseti(L, -2, j + 1);
+		}
+		lua_setfield(L, -2, "numbers");
+		lua_createtable(L, ev->n_in, 0);
+		for (int j = 0; j < ev->n_in; j++) {
+			lua_pushboolean(L, ev->in_requires_grad[j]);
+			lua_rawseti(L, -2, j + 1);
+		}
+		lua_setfield(L, -2, "requires_grad");
+		lua_pushinteger(L, (lua_Integer)ev->seq);
+		lua_setfield(L, -2, "seq");
+		if (ev->node_id) {
+			lua_pushinteger(L, (lua_Integer)ev->node_id);
+			lua_setfield(L, -2, "node_id");
+		}
+		lua_pushboolean(L, ev->failed);
+		lua_setfield(L, -2, "failed");
+		if (ev->note[0]) {
+			lua_pushstring(L, ev->note);
+			lua_setfield(L, -2, "note");
+		}
+		lua_pushinteger(L, (lua_Integer)ev->out_storage);
+		lua_setfield(L, -2, "storage");
+		lua_pushinteger(L, (lua_Integer)ev->out_version);
+		lua_setfield(L, -2, "version");
+		lua_pushstring(L, ag_op_info(ev->op)->kind == AG_OPK_CUT ? "cut" :
+			       ag_op_info(ev->op)->kind == AG_OPK_VIEW ? "view" : "op");
+		lua_setfield(L, -2, "kind");
 		lua_createtable(L, ev->n_out, 0);
 		for (int j = 0; j < ev->n_out; j++) {
 			lua_pushinteger(L, (lua_Integer)ev->out[j]);

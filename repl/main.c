@@ -17,6 +17,7 @@
 
 #include "ag.h"
 #include "commands.h"
+#include "debugger.h"
 #include "ltorch.h"
 #include "repl.h"
 
@@ -204,6 +205,7 @@ static void open_libraries(lua_State *L)
 	lua_pop(L, 1);
 	set_shorthands(L);
 	repl_open_commands(L);
+	repl_open_debugger(L);
 }
 
 /* ------------------------------------------------------------ running */

@@ -50,6 +50,8 @@ int repl_report(lua_State *L, int status);
 void repl_print_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Where error messages go instead of stderr (the viewer sets it). */
 extern void (*repl_error_sink)(const char *msg);
+/* Told of every error repl_report reports (the debugger keeps the last). */
+extern void (*repl_report_hook)(const char *msg);
 /* Prints the values from index first to the top, comma-separated through
  * tostring, then pops them (protected; errors are reported). */
 void repl_print_values(lua_State *L, int first);
@@ -118,10 +120,11 @@ extern bool repl_ascii_mode;
 struct viz_graph;
 /* The graph the live viewer shows: of the expression expr (evaluated now),
  * of the value in the registry at ref, or (both unset: expr NULL, ref
- * LUA_NOREF) of every tensor bound to a global.  view is a viz_view.
+ * LUA_NOREF) of every tensor bound to a global.  view is a viz_view; full
+ * asks for what full detail draws (saved tensors, AccumulateGrad nodes).
  * Protected, with Ctrl-C armed: NULL and the message in err on error. */
 struct viz_graph *repl_graph_live(lua_State *L, const char *expr, int ref, int view,
-				  int max_nodes, char *err, size_t n);
+				  int max_nodes, bool full, char *err, size_t n);
 /* The arguments of a ":graph" line: the expression (malloc'd, or NULL for
  * none) and the options named at its end (view: a viz_view, detail: a
  * viz_detail; -1 when not given).  0, or -1 when out of memory. */

@@ -338,6 +338,8 @@ void repl_print_error(const char *fmt, ...)
 	print_error_text(buf);
 }
 
+void (*repl_report_hook)(const char *msg);
+
 int repl_report(lua_State *L, int status)
 {
 	const char *msg;
@@ -351,6 +353,8 @@ int repl_report(lua_State *L, int status)
 	msg = lua_tostring(L, -1);
 	if (msg == NULL)
 		msg = "(error object is not a string)";
+	if (repl_report_hook)
+		repl_report_hook(msg);
 	print_error_text(msg);
 	lua_pop(L, 1);
 	return status;

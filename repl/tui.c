@@ -28,6 +28,7 @@
 
 #include "ag.h"
 #include "commands.h"
+#include "debugger.h"
 #include "repl.h"
 #include "tui.h"
 #include "tuiint.h"
@@ -941,6 +942,7 @@ static int start(lua_State *L, bool viewer_only, char *err, size_t n)
 	if (tpath && *tpath && !T.timing)
 		T.timing = fopen(tpath, "a");
 	repl_error_sink = error_sink;
+	dbg_track_updates(L);	/* the gradients pane shows update ratios */
 	if (!viewer_only) {
 		repl_number_chunks(true);
 		tui_rl_start(L);
@@ -1108,6 +1110,17 @@ bool tui_command_line(lua_State *L, const char *line)
 	tui_transcript_add(note, TUI_TS_NOTE);
 	free(expr);
 	return true;
+}
+
+void tui_select_node(uint64_t node_id, uint64_t leaf_id)
+{
+	tui_graph_want(node_id, leaf_id);
+	T.graph_stale = true;
+}
+
+int tui_transcript_columns(void)
+{
+	return T.on ? tui_transcript_width() : 0;
 }
 
 void tui_pin_value(lua_State *L, int idx)

@@ -39,4 +39,11 @@ bool tui_command_line(lua_State *L, const char *line);
 /* agdb.view(x) inside the viewer: pins x (at idx) and zooms the graph. */
 void tui_pin_value(lua_State *L, int idx);
 
+/* The debugger's requests: select the autograd node with this id in the
+ * graph (or the box of leaf leaf_id: an AccumulateGrad is drawn as its
+ * leaf), now or when it is drawn;
+ * the transcript's width in columns (where progress bars draw). */
+void tui_select_node(uint64_t node_id, uint64_t leaf_id);
+int tui_transcript_columns(void);
+
 #endif

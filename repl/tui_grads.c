@@ -1,9 +1,12 @@
 /*
- * tui_grads.c - the gradients pane: one row per leaf (or parameter) with
- * a .grad in the graph -- its name, shape, and the size of its gradient
- * as a bar on a log scale (mean |g| solid, max |g| shaded, 1e-8 to 1e4),
- * with the numbers beside it when there is room.  NaN and Inf are said
- * in words.  Enter (or a click) selects the leaf in the graph.
+ * tui_grads.c - the gradients pane: gradient flow, one row per leaf or
+ * parameter of the graph that requires grad -- the rows of :gradflow
+ * (ldebug_flow.c): a mark for what is wrong (no gradient reached it,
+ * exactly zero, NaN, Inf, vanishing, exploding), paired bars on a log
+ * scale (mean |g| and max |g|, 1e-8 to 1e4), then as room allows the mean,
+ * the update-to-data ratio of the last optimizer step and a sparkline of
+ * mean |g| over the last passes.  Enter (or a click) selects the leaf in
+ * the graph.
  */
 #include <config.h>
 
@@ -12,119 +15,148 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "debugger.h"
+#include "ltorch.h"
+#include "map.h"
+#include "repl.h"
 #include "tuiint.h"
-
-#define LOG_LO (-8.0)		/* the bar's ends, log10 |g| */
-#define LOG_HI 4.0
 
 typedef struct grow {
 	int node;		/* in the graph */
-	char name[64];
-	char shape[32];
-	viz_grad_stats g;
+	dbg_flow_row r;
 } grow;
 
 static grow *rows;
 static int nrows, caprows, top, cur = -1;
 
-void tui_grads_update(const viz_graph *g)
+/* The parameters the graph does not draw (a model whose loss was a local
+ * of a training loop): agdb.gradflow's targets, every leaf that requires
+ * grad bound to a global and every parameter of a global module, added
+ * after the graph's rows with node -1.  seen maps the ids already shown. */
+typedef struct extra_job {
+	lua_State *L;
+	ag_map *seen;
+} extra_job;
+
+static int add_extra(void *ud)
+{
+	extra_job *j = ud;
+	lua_State *L = j->L;
+	dbg_call_lua(L, "agdb.gradflow", "targets", 0, 1);
+	int n = lua_istable(L, -1) ? (int)lua_rawlen(L, -1) : 0;
+	for (int i = 1; i <= n; i++) {
+		lua_rawgeti(L, -1, i);
+		lua_rawgeti(L, -1, 1);
+		lua_rawgeti(L, -2, 2);
+		const char *name = lua_tostring(L, -2);
+		ag_tensor *t = repl_to_tensor(L, -1);
+		size_t k;
+		if (name && t && !ag_map_get(j->seen, t->id, &k) &&
+		    tui_grow(&rows, &caprows, nrows + 1, sizeof *rows)) {
+			grow *r = &rows[nrows++];
+			r->node = -1;
+			dbg_flow_row_of(t, name, &r->r);
+			ag_map_put(j->seen, t->id, 1);
+		}
+		lua_pop(L, 3);
+	}
+	lua_pop(L, 1);
+	return 0;
+}
+
+void tui_grads_update(lua_State *L, const viz_graph *g)
 {
 	nrows = 0;
 	int n = viz_graph_node_count(g);
+	/* the live tensors of the graph's leaves, found in one registry walk */
+	ag_map want = AG_MAP_EMPTY;
 	for (int i = 0; i < n; i++) {
 		const viz_node_info *in = viz_graph_node(g, i);
-		if (in->kind != VIZ_NODE_TENSOR || !in->grad.valid ||
-		    !(in->flags & (VIZ_FLAG_LEAF | VIZ_FLAG_PARAM)))
+		if (in->kind == VIZ_NODE_TENSOR && in->ref &&
+		    (in->flags & (VIZ_FLAG_LEAF | VIZ_FLAG_PARAM)) &&
+		    (in->flags & VIZ_FLAG_REQUIRES_GRAD) && ag_map_put(&want, in->ref, (size_t)i + 1) < 0)
+			break;
+	}
+	for (ag_tensor *t = ag_registry_first(); t && want.len; t = ag_registry_next(t)) {
+		size_t k;
+		if (!ag_map_get(&want, t->id, &k) || !k)
 			continue;
+		const viz_node_info *in = viz_graph_node(g, (int)k - 1);
 		if (!tui_grow(&rows, &caprows, nrows + 1, sizeof *rows))
-			return;
+			break;
 		grow *r = &rows[nrows++];
-		r->node = i;
+		r->node = (int)k - 1;
 		const char *nm = (in->flags & VIZ_FLAG_PARAM) && in->scope ? in->scope :
 				 in->var ? in->var : in->name ? in->name : "(leaf)";
-		snprintf(r->name, sizeof r->name, "%s", nm);
-		snprintf(r->shape, sizeof r->shape, "%s", in->shape ? in->shape : "");
-		r->g = in->grad;
+		dbg_flow_row_of(t, nm, &r->r);
+		ag_map_put(&want, t->id, 0);	/* a tensor drawn twice: one row */
 	}
+	/* in the graph's order: the order of the drawing's nodes */
+	for (int i = 1; i < nrows; i++)
+		for (int j = i; j > 0 && rows[j].node < rows[j - 1].node; j--) {
+			grow tmp = rows[j];
+			rows[j] = rows[j - 1];
+			rows[j - 1] = tmp;
+		}
+	if (L) {
+		extra_job job = { L, &want };
+		char err[256];
+		repl_protected(L, add_extra, &job, err, sizeof err);
+	}
+	ag_map_free(&want);
 	if (cur >= nrows)
 		cur = nrows - 1;
 	if (top > nrows)
 		top = 0;
 }
 
-/* Cells filled (in eighths) for a value on the log scale. */
-static int eighths(double v, int cells)
+static bool any_gradient(void)
 {
-	if (!(v > 0))
-		return 0;
-	double f = (log10(v) - LOG_LO) / (LOG_HI - LOG_LO);
-	if (f < 0)
-		f = 0;
-	if (f > 1)
-		f = 1;
-	int e = (int)lround(f * cells * 8);
-	return e < 1 ? 1 : e;	/* a gradient that is there shows */
-}
-
-/* The bar: mean solid (eighth blocks), up to max shaded. */
-static void bar(char *buf, size_t n, const viz_grad_stats *g, int cells, bool ascii)
-{
-	static const char *const part[8] = { "", "\u258F", "\u258E", "\u258D", "\u258C",
-					     "\u258B", "\u258A", "\u2589" };
-	int em = eighths(g->mean_abs, cells), ex = eighths(g->max_abs, cells);
-	size_t used = 0;
-	buf[0] = 0;
-	for (int c = 0; c < cells; c++) {
-		const char *s;
-		int lo = c * 8;
-		if (em >= lo + 8)
-			s = ascii ? "#" : "\u2588";
-		else if (em > lo)
-			s = ascii ? "#" : part[em - lo];
-		else if (ex > lo)
-			s = ascii ? "-" : "\u2591";
-		else
-			s = ascii ? "." : " ";
-		size_t k = strlen(s);
-		if (used + k + 1 > n)
-			break;
-		memcpy(buf + used, s, k);
-		used += k;
-	}
-	buf[used] = 0;
+	for (int i = 0; i < nrows; i++)
+		if (rows[i].r.g.numel || rows[i].r.nhist)
+			return true;
+	return dbg_last_pass()->number > 0;
 }
 
 static void draw(const tui_rect *r, bool focused)
 {
 	if (r->h <= 0)
 		return;
-	char info[48];
-	snprintf(info, sizeof info, "%d lea%s", nrows, nrows == 1 ? "f" : "ves");
+	char info[64];
+	snprintf(info, sizeof info, "%d lea%s · pass %llu", nrows, nrows == 1 ? "f" : "ves",
+		 (unsigned long long)dbg_last_pass()->number);
 	tui_title(r, "gradients", info, focused);
 	int y0 = r->y + 1, h = r->h - 1, w = r->w;
 	for (int i = 0; i < h; i++)
 		tui_fill(y0 + i, r->x, w, A_NORMAL);
-	if (nrows == 0) {
-		attr_t dim = viz_curses_has_color() ? viz_curses_pair(VIZ_PAIR_GREY) : A_DIM;
+	attr_t dim = viz_curses_has_color() ? viz_curses_pair(VIZ_PAIR_GREY) : A_DIM;
+	if (nrows == 0 || !any_gradient()) {
 		tui_put(y0, r->x + 1, w - 1, "No .grad yet: backward() fills the", dim);
 		tui_put(y0 + 1, r->x + 1, w - 1, "leaves' gradients (out:backward()).", dim);
 		return;
 	}
 	bool ascii = tui_ascii();
-	/* columns: name, bar, mean always; then shape and max as room allows */
-	int avail = w - 1, bw = 8, numw = 8, sw = 9, nw;
-	int fixed = bw + 1 + numw;
-	bool show_shape = avail >= 6 + 1 + fixed + sw + 1;
-	bool show_max = show_shape && avail >= 6 + 1 + fixed + sw + 1 + numw;
-	nw = avail - fixed - 1 - (show_shape ? sw + 1 : 0) - (show_max ? numw : 0);
-	if (nw > 20)
-		nw = 20;
-	if (nw < 4)
-		nw = 4;
-	char head[128];
-	snprintf(head, sizeof head, "%-*s %s%*s%-*s %-*s%s", nw, "name",
-		 show_shape ? "shape" : "", show_shape ? sw + 1 - 5 : 0, "", bw, "|g| log",
-		 numw, "mean", show_max ? "max" : "");
+	/* columns: mark, name and the two bars always; then the mean, the
+	 * update ratio and the sparkline as room allows */
+	int avail = w - 1, numw = 8, updw = 9, sparkw = 0;
+	int nw = 4;
+	for (int i = 0; i < nrows; i++) {
+		int k = tui_text_width(rows[i].r.name);
+		nw = k > nw ? k : nw;
+	}
+	nw = nw > 16 ? 16 : nw;
+	int bar = (avail - 2 - nw - 1 - 1 - numw) / 2;
+	bar = bar < 3 ? 3 : bar > 8 ? 8 : bar;
+	int fixed = 2 + nw + 1 + 2 * bar + 1 + 1;
+	bool show_num = avail >= fixed + numw;
+	bool show_upd = show_num && avail >= fixed + numw + updw;
+	int rest = avail - fixed - (show_num ? numw : 0) - (show_upd ? updw : 0);
+	if (rest >= 8)
+		sparkw = rest - 1 > 50 ? 50 : rest - 1;
+	char head[160];
+	snprintf(head, sizeof head, "  %-*s %-*s%s%s%s", nw, "name", 2 * bar + 2, "mean|max",
+		 show_num ? "mean|g|  " : "", show_upd ? "update   " : "",
+		 sparkw ? "last passes" : "");
 	tui_put(y0, r->x + 1, w - 1, head, A_BOLD);
 	int rows_shown = h - 1;
 	if (cur >= 0) {
@@ -134,37 +166,57 @@ static void draw(const tui_rect *r, bool focused)
 			top = cur - rows_shown + 1;
 	}
 	for (int i = 0; i < rows_shown && top + i < nrows; i++) {
-		const grow *g = &rows[top + i];
+		const dbg_flow_row *g = &rows[top + i].r;
 		int y = y0 + 1 + i;
 		attr_t a = top + i == cur ? A_REVERSE : A_NORMAL;
+		attr_t warn = a | A_BOLD | viz_curses_pair(VIZ_PAIR_RED);
 		tui_fill(y, r->x, w, a);
 		int x = r->x + 1;
+		tui_put(y, x, 1, dbg_flow_mark(g->state, ascii),
+			g->state == DBG_FLOW_OK ? a : warn);
+		x += 2;
 		tui_put(y, x, nw, g->name, a | A_BOLD);
 		x += nw + 1;
-		if (show_shape) {
-			tui_put(y, x, sw, g->shape, a);
-			x += sw + 1;
-		}
-		if (g->g.nan_count || g->g.inf_count) {
-			char msg[64];
-			snprintf(msg, sizeof msg, "%s: %lld NaN, %lld Inf",
-				 g->g.nan_count ? "NaN" : "Inf", (long long)g->g.nan_count,
-				 (long long)g->g.inf_count);
-			tui_put(y, x, r->x + w - x, msg, a | A_BOLD | viz_curses_pair(VIZ_PAIR_RED));
+		if (g->state == DBG_FLOW_NONE || g->state == DBG_FLOW_NAN ||
+		    g->state == DBG_FLOW_INF) {
+			char msg[96];
+			if (g->state == DBG_FLOW_NONE)
+				snprintf(msg, sizeof msg, "no gradient reached it");
+			else
+				snprintf(msg, sizeof msg, "%lld NaN, %lld Inf", (long long)g->g.n_nan,
+					 (long long)g->g.n_inf);
+			tui_put(y, x, r->x + w - x, msg, g->state == DBG_FLOW_NONE ? a | dim : warn);
 			continue;
 		}
 		char b[8 * 4 + 8];
-		bar(b, sizeof b, &g->g, bw, ascii);
 		int bucket = viz_grad_bucket(g->g.mean_abs);
-		tui_put(y, x, bw, b, a | viz_curses_pair(VIZ_PAIR_MAG1 + bucket - 1));
-		x += bw + 1;
+		dbg_log_bar(g->g.mean_abs, bar, ascii, b, sizeof b);
+		tui_put(y, x, bar, b, a | viz_curses_pair(VIZ_PAIR_MAG1 + bucket - 1));
+		x += bar;
+		tui_put(y, x, 1, ascii ? "|" : "\u2502", a | dim);
+		x += 1;
+		dbg_log_bar(g->g.max_abs, bar, ascii, b, sizeof b);
+		tui_put(y, x, bar, b, a | viz_curses_pair(VIZ_PAIR_MAG1 + viz_grad_bucket(g->g.max_abs) - 1));
+		x += bar + 1;
 		char num[32];
-		snprintf(num, sizeof num, "%.1e", g->g.mean_abs);
-		tui_put(y, x, numw, num, a);
-		x += numw;
-		if (show_max) {
-			snprintf(num, sizeof num, "%.1e", g->g.max_abs);
-			tui_put(y, x, numw, num, a);
+		if (show_num) {
+			snprintf(num, sizeof num, "%.1e", g->g.mean_abs);
+			tui_put(y, x, numw, num, g->state == DBG_FLOW_OK ? a : warn);
+			x += numw;
+		}
+		if (show_upd) {
+			if (isnan(g->ratio))
+				snprintf(num, sizeof num, "-");
+			else
+				snprintf(num, sizeof num, "%.1e", g->ratio);
+			tui_put(y, x, updw, num, a);
+			x += updw;
+		}
+		if (sparkw) {
+			char sp[50 * 4 + 8];
+			int from = g->nhist > sparkw ? g->nhist - sparkw : 0;
+			dbg_sparkline(g->hist + from, g->nhist - from, ascii, sp, sizeof sp);
+			tui_put(y, x, sparkw, sp, a);
 		}
 	}
 }
@@ -194,8 +246,10 @@ static void act(tui_action a, const tui_rect *r)
 		cur = nrows - 1;
 		break;
 	case TUI_ACT_SELECT:
-		if (cur >= 0 && cur < nrows)
+		if (cur >= 0 && cur < nrows && rows[cur].node >= 0)
 			tui_graph_select(rows[cur].node);
+		else if (cur >= 0 && cur < nrows)
+			tui_message("%s is not in the graph drawn now", rows[cur].r.name);
 		break;
 	default:
 		break;
@@ -211,7 +265,8 @@ static void click(int y, int x, const tui_rect *r)
 	int i = top + y - 1;	/* the first row is the header */
 	if (y >= 1 && i < nrows) {
 		cur = i;
-		tui_graph_select(rows[cur].node);
+		if (rows[cur].node >= 0)
+			tui_graph_select(rows[cur].node);
 	}
 }
 

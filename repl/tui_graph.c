@@ -52,6 +52,8 @@ static struct {
 	char error[512];
 	double t_snap, t_lay;
 	bool laid_out, had_snapshot;
+	uint64_t want_node;	/* select this node at the next refresh, */
+	uint64_t want_leaf;	/* or this leaf (its AccumulateGrad) */
 } G = { .ref = LUA_NOREF, .sel = -1, .detail = VIZ_DETAIL_NORMAL };
 
 static const char *const detail_names[] = { "compact", "normal", "full" };
@@ -405,11 +407,42 @@ static void install(viz_graph *g, viz_layout *l, bool mark_new)
 	}
 }
 
+/* The debugger asked for a node (a stop, a failure): select it once it
+ * is drawn. */
+static void apply_wanted(void)
+{
+	if ((!G.want_node && !G.want_leaf) || !G.g)
+		return;
+	int n = viz_graph_node_count(G.g), leaf = -1;
+	for (int i = 0; i < n; i++) {
+		const viz_node_info *in = viz_graph_node(G.g, i);
+		if (in->kind == VIZ_NODE_GRAD && G.want_node && in->ref == G.want_node) {
+			G.want_node = G.want_leaf = 0;
+			tui_graph_select(i);
+			return;
+		}
+		if (in->kind == VIZ_NODE_TENSOR && G.want_leaf && in->ref == G.want_leaf)
+			leaf = i;
+	}
+	if (leaf >= 0) {
+		G.want_node = G.want_leaf = 0;
+		tui_graph_select(leaf);
+	}
+}
+
+void tui_graph_want(uint64_t node_id, uint64_t leaf_id)
+{
+	G.want_node = node_id;
+	G.want_leaf = leaf_id;
+	apply_wanted();
+}
+
 void tui_graph_refresh(lua_State *L, bool after_line)
 {
 	char err[512];
 	double t0 = now_ms();
-	viz_graph *g = repl_graph_live(L, G.expr, G.ref, G.view, TUI_MAX_NODES, err, sizeof err);
+	viz_graph *g = repl_graph_live(L, G.expr, G.ref, G.view, TUI_MAX_NODES,
+				       G.detail == VIZ_DETAIL_FULL, err, sizeof err);
 	double t1 = now_ms();
 	G.t_snap = t1 - t0;
 	G.t_lay = 0;
@@ -431,7 +464,12 @@ void tui_graph_refresh(lua_State *L, bool after_line)
 			memset(G.is_new, 0, sizeof *G.is_new * (size_t)viz_graph_node_count(G.g));
 			G.nnew = 0;
 		}
+		apply_wanted();
+		tui_grads_update(L, G.g);
+		tui_inspect_update(L);
 		tui_dirty(TUI_GRAPH);
+		tui_dirty(TUI_GRADS);
+		tui_dirty(TUI_INSPECT);
 		return;
 	}
 	lay_job job = { .g = g };
@@ -454,7 +492,8 @@ void tui_graph_refresh(lua_State *L, bool after_line)
 		G.matches = NULL;
 		G.nmatches = 0;
 	}
-	tui_grads_update(G.g);
+	apply_wanted();
+	tui_grads_update(L, G.g);
 	tui_inspect_update(L);
 	tui_dirty(TUI_GRAPH);
 	tui_dirty(TUI_GRADS);
@@ -815,8 +854,12 @@ void tui_graph_act(tui_action a, const tui_rect *r)
 			tui_message("detail is already %s", detail_names[G.detail]);
 			break;
 		}
+		bool snapshot = d == VIZ_DETAIL_FULL || G.detail == VIZ_DETAIL_FULL;
 		G.detail = d;
-		relayout_now();
+		if (snapshot)	/* full detail draws more: saved tensors, AccumulateGrad */
+			tui_graph_refresh(tui_lua(), false);
+		else
+			relayout_now();
 		tui_message("detail: %s", detail_names[G.detail]);
 		break;
 	}

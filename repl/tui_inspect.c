@@ -21,6 +21,7 @@
 
 #include "ag.h"
 #include "autograd.h"
+#include "debugger.h"
 #include "ltorch.h"
 #include "repl.h"
 #include "tuiint.h"
@@ -57,6 +58,25 @@ static void clear_lines(void)
 
 static void add(int kind, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* A copy of s with each tab as two spaces (a Lua traceback indents with
+ * tabs, which a pane cannot draw). */
+static char *detab(const char *s)
+{
+	size_t n = 0, tabs = 0;
+	for (const char *p = s; *p; p++, n++)
+		tabs += *p == '\t';
+	char *d = malloc(n + tabs + 1), *q = d;
+	if (!d)
+		return NULL;
+	for (const char *p = s; *p; p++) {
+		if (*p == '\t')
+			*q++ = ' ';
+		*q++ = *p == '\t' ? ' ' : *p;
+	}
+	*q = 0;
+	return d;
+}
+
 static void add(int kind, const char *fmt, ...)
 {
 	char buf[1024];
@@ -72,7 +92,7 @@ static void add(int kind, const char *fmt, ...)
 			*nl = 0;
 		if (!tui_grow(&lines, &cap, nlines + 1, sizeof *lines))
 			return;
-		lines[nlines].text = strdup(p);
+		lines[nlines].text = detab(p);
 		lines[nlines].kind = (unsigned char)kind;
 		if (lines[nlines].text)
 			nlines++;
@@ -240,6 +260,12 @@ static void next_functions(const viz_graph *g, int node)
 		add(2, "next_functions: none (nothing feeds a gradient back from here)");
 }
 
+static void note_line(int kind, const char *line, void *ud)
+{
+	(void)ud;
+	add(kind, "%s", line);
+}
+
 /* ------------------------------------------------------------ update */
 
 void tui_inspect_update(lua_State *L)
@@ -283,6 +309,12 @@ void tui_inspect_update(lua_State *L)
 			const ag_trace_event *ev = made_by(t->id, 0);
 			if (ev)
 				add(0, "created  %s%s%s", ag_trace_event_op_name(ev), ev->where[0] ? " at " : "", ev->where);
+			/* its AccumulateGrad, when backward is paused or failed there */
+			ag_node *acc = ag_tensor_grad_accumulator(t);
+			if (acc) {
+				dbg_node_notes(ag_node_id(acc), note_line, NULL);
+				dbg_failure_notes(ag_node_id(acc), note_line, NULL);
+			}
 			tensor_details(t, width, true);
 		} else {
 			if (in->shape)
@@ -328,9 +360,13 @@ void tui_inspect_update(lua_State *L)
 		add(0, "op       %s%s%s", ag_trace_event_op_name(ev), ev->where[0] ? " at " : "", ev->where);
 	if (in->scope)
 		add(0, "module   %s", in->scope);
-	if (in->flags & VIZ_FLAG_PAUSED)
+	/* paused by the debugger: its notes below say more */
+	if ((in->flags & VIZ_FLAG_PAUSED) && dbg_paused_node() != in->ref)
 		add(3, "backward is paused here");
 	grad_line("grad in", &in->grad);
+	/* what the debugger knows more: paused here, failed here */
+	dbg_node_notes(in->ref, note_line, NULL);
+	dbg_failure_notes(in->ref, note_line, NULL);
 	next_functions(g, sel);
 	if (t) {
 		add(1, "output");

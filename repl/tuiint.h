@@ -167,6 +167,9 @@ const char *tui_graph_detail_name(void);
 const viz_graph *tui_graph_model(void);
 int tui_graph_selected(void);	/* model node, or -1 */
 void tui_graph_select(int node);	/* scrolls it into view */
+/* Select the autograd node node_id (or the box of leaf leaf_id, where a
+ * leaf's AccumulateGrad is drawn as the leaf) now or once it is drawn. */
+void tui_graph_want(uint64_t node_id, uint64_t leaf_id);
 /* Milliseconds the last refresh took (snapshot, layout). */
 void tui_graph_timing(double *snapshot_ms, double *layout_ms, bool *laid_out);
 
@@ -180,6 +183,6 @@ const char *tui_inspect_name(void);
 /* ------------------------------------------------------------ tui_grads.c */
 
 /* Rows for every leaf with a .grad in the graph. */
-void tui_grads_update(const viz_graph *g);
+void tui_grads_update(lua_State *L, const viz_graph *g);
 
 #endif

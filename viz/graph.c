@@ -40,6 +40,7 @@ static void free_info(viz_node_info *i)
 	free((char *)i->where);
 	free((char *)i->scope);
 	free((char *)i->note);
+	free((char *)i->saved);
 }
 
 void viz_graph_free(viz_graph *g)
@@ -83,7 +84,7 @@ int viz_graph_add_node(viz_graph *g, const viz_node_info *info)
 	bool okay = dup_field(&c.name, info->name) & dup_field(&c.var, info->var) &
 		    dup_field(&c.shape, info->shape) & dup_field(&c.dtype, info->dtype) &
 		    dup_field(&c.where, info->where) & dup_field(&c.scope, info->scope) &
-		    dup_field(&c.note, info->note);
+		    dup_field(&c.note, info->note) & dup_field(&c.saved, info->saved);
 	if (c.scope && !*c.scope) {
 		free((char *)c.scope);	/* "" means no scope */
 		c.scope = NULL;

@@ -66,6 +66,7 @@ typedef struct viz_node_info {
 	const char *where;	/* "file.lua:12" */
 	const char *scope;	/* module scope path "model.fc1", or NULL */
 	const char *note;	/* why it failed, or other one-line remark */
+	const char *saved;	/* full detail: what a node saved, a line each */
 	unsigned flags;		/* VIZ_FLAG_* */
 	int no_grad_region;	/* 0: none; n > 0: inside no_grad region #n */
 	uint64_t ref;		/* the caller's id (tensor or node id), opaque */
@@ -120,6 +121,11 @@ viz_graph *viz_graph_prune(const viz_graph *g, int max_nodes);
  * whole), with the size of the whole graph and the limit that applied. */
 int viz_graph_hidden(const viz_graph *g, int *total, int *limit);
 void viz_graph_set_hidden(viz_graph *g, int hidden, int total, int limit);
+
+/* The gradient sizes drawn as vanishing (max |g| below `vanish`) and as
+ * exploding (above `explode`); 1e-7 and 1e3 until set. */
+void viz_set_grad_thresholds(double vanish, double explode);
+void viz_grad_thresholds(double *vanish, double *explode);
 
 /* Helpers for renderers. */
 const char *viz_node_kind_name(viz_node_kind k);	/* "tensor" */

@@ -5,18 +5,33 @@
 #include "lay.h"
 #include "ag.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #define NOTE_WRAP 40		/* cells per line of a failing op's message */
-#define VANISH_BELOW 1e-7	/* max |g| below this: vanishing */
-#define EXPLODE_ABOVE 1e4	/* max |g| above this: exploding */
+
+/* max |g| below vanish_below: vanishing; above explode_above: exploding
+ * (agdb.set{vanish=, explode=} moves them) */
+static double vanish_below = 1e-7, explode_above = 1e3;
+
+void viz_set_grad_thresholds(double vanish, double explode)
+{
+	vanish_below = vanish;
+	explode_above = explode;
+}
+
+void viz_grad_thresholds(double *vanish, double *explode)
+{
+	*vanish = vanish_below;
+	*explode = explode_above;
+}
 
 typedef struct label {
-	char *lines[16];
+	char *lines[24];
 	int n;
 	bool oom;
-	bool grad_shown;	/* a |g| line: the legend explains it */
+	unsigned marks;		/* LAY_MARK_* its lines use */
 } label;
 
 static void add(label *lb, const char *fmt, ...)
@@ -24,7 +39,7 @@ static void add(label *lb, const char *fmt, ...)
 
 static void add(label *lb, const char *fmt, ...)
 {
-	if (lb->n == 16)
+	if (lb->n == 24)
 		return;
 	char buf[512];
 	va_list ap;
@@ -66,21 +81,37 @@ static void add_wrapped(label *lb, const char *s, int width, int max_lines)
 	}
 }
 
-static const char *grad_badge(const viz_grad_stats *g)
+/* What is wrong with a gradient, if anything: each has its own mark, so
+ * the drawing says it without colour. */
+typedef enum grad_problem { GP_NONE, GP_NAN, GP_INF, GP_ZERO, GP_VANISH, GP_EXPLODE } grad_problem;
+
+static const struct {
+	const char *utf8, *ascii, *word;
+	unsigned mark;
+} problems[] = {
+	[GP_NONE] = { "", "", "", 0 },
+	[GP_NAN] = { "?", "?", "NaN", LAY_MARK_GNAN },
+	[GP_INF] = { "\u221E", "I", "Inf", LAY_MARK_GINF },
+	[GP_ZERO] = { "0", "0", "zero grad", LAY_MARK_GZERO },
+	[GP_VANISH] = { "\u2193", "v", "vanishing", LAY_MARK_GVANISH },
+	[GP_EXPLODE] = { "\u2191", "^", "exploding", LAY_MARK_GEXPLODE },
+};
+
+static grad_problem problem_of(const viz_grad_stats *g)
 {
 	if (!g->valid)
-		return NULL;
+		return GP_NONE;
 	if (g->nan_count)
-		return "NaN";
+		return GP_NAN;
 	if (g->inf_count)
-		return "Inf";
+		return GP_INF;
 	if (g->max_abs == 0)
-		return "zero grad";
-	if (g->max_abs < VANISH_BELOW)
-		return "vanishing";
-	if (g->max_abs > EXPLODE_ABOVE)
-		return "exploding";
-	return NULL;
+		return GP_ZERO;
+	if (g->max_abs < vanish_below)
+		return GP_VANISH;
+	if (g->max_abs > explode_above)
+		return GP_EXPLODE;
+	return GP_NONE;
 }
 
 static unsigned grad_style(const viz_grad_stats *g)
@@ -88,12 +119,12 @@ static unsigned grad_style(const viz_grad_stats *g)
 	if (!g->valid)
 		return 0;
 	unsigned s = (unsigned)viz_grad_bucket(g->mean_abs);
-	if (g->nan_count || g->inf_count)
-		s |= VIZ_STYLE_NAN;
-	else if (g->max_abs < VANISH_BELOW)
-		s |= VIZ_STYLE_VANISH;
-	else if (g->max_abs > EXPLODE_ABOVE)
-		s |= VIZ_STYLE_EXPLODE;
+	switch (problem_of(g)) {
+	case GP_NAN: case GP_INF: s |= VIZ_STYLE_NAN; break;
+	case GP_ZERO: case GP_VANISH: s |= VIZ_STYLE_VANISH; break;
+	case GP_EXPLODE: s |= VIZ_STYLE_EXPLODE; break;
+	default: break;
+	}
 	return s;
 }
 
@@ -123,16 +154,28 @@ static void grad_lines(label *lb, const viz_grad_stats *g, viz_detail d, bool as
 		add(lb, "|g| %s mean %.1e max %.1e", bar, g->mean_abs, g->max_abs);
 	else if (!g->nan_count && !g->inf_count)
 		add(lb, "|g| %s mean %.1e", bar, g->mean_abs);
-	lb->grad_shown = true;
-	if (g->nan_count || g->inf_count)
-		add(lb, "grad: %lld NaN, %lld Inf", (long long)g->nan_count,
+	lb->marks |= LAY_MARK_GRAD;
+	grad_problem p = problem_of(g);
+	const char *m = ascii ? problems[p].ascii : problems[p].utf8;
+	lb->marks |= problems[p].mark;
+	switch (p) {
+	case GP_NAN:
+	case GP_INF:
+		add(lb, "%s grad: %lld NaN, %lld Inf", m, (long long)g->nan_count,
 		    (long long)g->inf_count);
-	else if (g->max_abs == 0)
-		add(lb, "grad is all zero");
-	else if (g->max_abs < VANISH_BELOW)
-		add(lb, "grad vanishing (max %.1e)", g->max_abs);
-	else if (g->max_abs > EXPLODE_ABOVE)
-		add(lb, "grad exploding (max %.1e)", g->max_abs);
+		break;
+	case GP_ZERO:
+		add(lb, "%s grad is all zero", m);
+		break;
+	case GP_VANISH:
+		add(lb, "%s grad vanishing (max %.1e)", m, g->max_abs);
+		break;
+	case GP_EXPLODE:
+		add(lb, "%s grad exploding (max %.1e)", m, g->max_abs);
+		break;
+	default:
+		break;
+	}
 }
 
 static void shape_line(label *lb, const viz_node_info *in, bool with_var)
@@ -173,17 +216,23 @@ static void model_label(viz_layout *l, lay_node *n, const viz_node_info *in,
 	const char *name = tensor ? (in->var ? in->var : in->name) : in->name;
 	if (!name || !*name)
 		name = tensor ? "tensor" : viz_node_kind_name(in->kind);
-	const char *badge = grad_badge(&in->grad);
+	grad_problem gp = problem_of(&in->grad);
+	char badge[48] = "";
+	if (gp != GP_NONE) {
+		snprintf(badge, sizeof badge, "%s %s", ascii ? problems[gp].ascii :
+			 problems[gp].utf8, problems[gp].word);
+		lb->marks |= problems[gp].mark;
+	}
 	char var[128] = "";
 	if (d == VIZ_DETAIL_COMPACT && !tensor && in->var)
 		snprintf(var, sizeof var, " (%s)", in->var);
 	char bar[12] = "";
-	if (d == VIZ_DETAIL_COMPACT && in->grad.valid && !badge) {
+	if (d == VIZ_DETAIL_COMPACT && in->grad.valid && !*badge) {
 		bar[0] = ' ';
 		lay_grad_bar(&in->grad, ascii, bar + 1, sizeof bar - 1);
-		lb->grad_shown = true;
+		lb->marks |= LAY_MARK_GRAD;
 	}
-	if (d == VIZ_DETAIL_COMPACT && badge)
+	if (d == VIZ_DETAIL_COMPACT && *badge)
 		add(lb, "%s%s%s [%s]", marks, name, var, badge);
 	else
 		add(lb, "%s%s%s%s", marks, name, var, bar);
@@ -203,8 +252,21 @@ static void model_label(viz_layout *l, lay_node *n, const viz_node_info *in,
 			add(lb, "%s", buf);
 	}
 	grad_lines(lb, &in->grad, d, ascii);
-	if (d == VIZ_DETAIL_FULL && in->where)
-		add(lb, "at %s", in->where);
+	if (d == VIZ_DETAIL_FULL && in->saved) {
+		/* what the node saved for its backward, one line each */
+		const char *p = in->saved;
+		while (*p) {
+			size_t k = strcspn(p, "\n");
+			add(lb, "%.*s", (int)k, p);
+			p += k + (p[k] == '\n');
+		}
+		lb->marks |= LAY_MARK_SAVED;
+	}
+	if (d == VIZ_DETAIL_FULL && in->where) {
+		/* the file's name is enough in a box ("at model.lua:12") */
+		const char *slash = strrchr(in->where, '/');
+		add(lb, "at %s", slash ? slash + 1 : in->where);
+	}
 	if (in->note)
 		add_wrapped(lb, in->note, NOTE_WRAP, d == VIZ_DETAIL_FULL ? 8 : 3);
 }
@@ -240,11 +302,14 @@ static void group_label(viz_layout *l, lay_node *n, const viz_graph *g,
 		strcat(marks, ascii ? "> " : "\u25B6 ");
 	if (sum->flags & VIZ_FLAG_FAILING)
 		strcat(marks, ascii ? "! " : "\u2717 ");
-	const char *badge = grad_badge(&sum->grad);
-	if (d == VIZ_DETAIL_COMPACT && badge)
-		add(lb, "%s%s [%s]", marks, gr->scope, badge);
-	else
+	grad_problem gp = problem_of(&sum->grad);
+	if (d == VIZ_DETAIL_COMPACT && gp != GP_NONE) {
+		add(lb, "%s%s [%s %s]", marks, gr->scope, ascii ? problems[gp].ascii :
+		    problems[gp].utf8, problems[gp].word);
+		lb->marks |= problems[gp].mark;
+	} else {
 		add(lb, "%s%s", marks, gr->scope);
+	}
 	if (d == VIZ_DETAIL_COMPACT)
 		return;
 	add(lb, "module, %d node%s hidden", gr->count, gr->count == 1 ? "" : "s");
@@ -283,8 +348,7 @@ int lay_label_node(viz_layout *l, lay_node *n, const viz_graph *g)
 		return ag_error(AG_ERR_NOMEM, "out of memory labelling the graph");
 	}
 	memcpy(n->lines, lb.lines, sizeof(char *) * (size_t)lb.n);
-	if (lb.grad_shown)
-		l->marks |= LAY_MARK_GRAD;
+	l->marks |= lb.marks;
 	n->nlines = lb.n;
 
 	unsigned st = grad_style(&in->grad);
@@ -329,8 +393,9 @@ int lay_label_node(viz_layout *l, lay_node *n, const viz_graph *g)
 	return 0;
 }
 
-/* The text by an arrow head: the edge's label, and in full detail its
- * gradient. */
+/* The text by an arrow head: the edge's label, and the gradient flowing
+ * along it: log10 of its mean |g| after its bar (normal and full detail),
+ * or the mark of what is wrong with it. */
 void lay_edge_text(const viz_layout *l, const lay_edge *e, char *buf, size_t n)
 {
 	buf[0] = 0;
@@ -340,16 +405,35 @@ void lay_edge_text(const viz_layout *l, const lay_edge *e, char *buf, size_t n)
 		return;
 	size_t len = strlen(buf);
 	const char *sep = len ? " " : "";
-	if (e->grad.nan_count || e->grad.inf_count) {
-		snprintf(buf + len, n - len, "%s%s", sep, e->grad.nan_count ? "NaN" : "Inf");
-	} else {
-		char bar[8];
-		lay_grad_bar(&e->grad, l->opt.ascii, bar, sizeof bar);
-		if (l->opt.detail == VIZ_DETAIL_FULL)
-			snprintf(buf + len, n - len, "%s%s %.1e", sep, bar, e->grad.mean_abs);
-		else
-			snprintf(buf + len, n - len, "%s%s", sep, bar);
+	bool ascii = l->opt.ascii;
+	grad_problem p = problem_of(&e->grad);
+	const char *m = ascii ? problems[p].ascii : problems[p].utf8;
+	if (p == GP_NAN || p == GP_INF || p == GP_ZERO) {
+		snprintf(buf + len, n - len, "%s%s %s", sep, m, p == GP_ZERO ? "zero" :
+			 problems[p].word);
+		return;
 	}
+	char bar[8];
+	lay_grad_bar(&e->grad, ascii, bar, sizeof bar);
+	if (l->opt.detail == VIZ_DETAIL_COMPACT)
+		snprintf(buf + len, n - len, "%s%s%s%s", sep, p ? m : "", p ? " " : "", bar);
+	else if (l->opt.detail == VIZ_DETAIL_NORMAL)
+		snprintf(buf + len, n - len, "%s%s%s%s %.1f", sep, p ? m : "", p ? " " : "",
+			 bar, log10(e->grad.mean_abs));
+	else
+		snprintf(buf + len, n - len, "%s%s%s%s %.1f (%.1e)", sep, p ? m : "", p ? " " : "",
+			 bar, log10(e->grad.mean_abs), e->grad.mean_abs);
+}
+
+unsigned lay_edge_marks(const viz_layout *l, const lay_edge *e)
+{
+	if (!e->grad.valid)
+		return 0;
+	grad_problem p = problem_of(&e->grad);
+	unsigned m = LAY_MARK_GRAD | problems[p].mark;
+	if (l->opt.detail != VIZ_DETAIL_COMPACT && p != GP_NAN && p != GP_INF && p != GP_ZERO)
+		m |= LAY_MARK_GLOG;
+	return m;
 }
 
 void lay_seg_text(const viz_layout *l, const lay_seg *s, char *buf, size_t n)

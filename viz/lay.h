@@ -76,7 +76,10 @@ enum {
 	LAY_MARK_NOGRAD = 1 << 5, LAY_MARK_NONDIFF = 1 << 6,
 	LAY_MARK_MODULE = 1 << 7, LAY_MARK_CYCLE = 1 << 8,
 	LAY_MARK_CONNECTOR = 1 << 9, LAY_MARK_SCOPE = 1 << 10,
-	LAY_MARK_GRAD = 1 << 11
+	LAY_MARK_GRAD = 1 << 11, LAY_MARK_GLOG = 1 << 12,
+	LAY_MARK_GNAN = 1 << 13, LAY_MARK_GINF = 1 << 14, LAY_MARK_GZERO = 1 << 15,
+	LAY_MARK_GVANISH = 1 << 16, LAY_MARK_GEXPLODE = 1 << 17,
+	LAY_MARK_SAVED = 1 << 18
 };
 
 struct viz_layout {
@@ -115,8 +118,10 @@ struct viz_layout {
 unsigned lay_grad_style(const viz_grad_stats *g);
 /* The gradient's size on a log scale as a bar (▁ .. ▇, or g1 .. g7). */
 void lay_grad_bar(const viz_grad_stats *g, bool ascii, char *buf, size_t n);
-/* The text by an edge's arrow head (label, NaN, |g| in full detail). */
+/* The text by an edge's arrow head (label, the gradient's bar and log10,
+ * or its problem's mark), and the marks it uses (for the legend). */
 void lay_edge_text(const viz_layout *l, const lay_edge *e, char *buf, size_t n);
+unsigned lay_edge_marks(const viz_layout *l, const lay_edge *e);
 int lay_label_node(viz_layout *l, lay_node *n, const viz_graph *g);
 /* rank.c: cycle removal, layering, dummy nodes, segments. */
 int lay_rank(viz_layout *l);

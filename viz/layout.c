@@ -165,7 +165,7 @@ static int build_edges(viz_layout *l, const viz_graph *g)
 		if (e->info.kind == VIZ_EDGE_NO_GRAD) l->marks |= LAY_MARK_NOGRAD;
 		if (e->info.kind == VIZ_EDGE_NONDIFF) l->marks |= LAY_MARK_NONDIFF;
 		if (e->info.grad.valid)
-			l->marks |= LAY_MARK_GRAD;	/* a bar by the arrow */
+			l->marks |= lay_edge_marks(l, le);	/* a bar by the arrow */
 	}
 	free(table);
 	return 0;

@@ -45,6 +45,15 @@ static const legend_item items[] = {
 	  "(n) the edge continues at the same number further down" },
 	{ LAY_MARK_SCOPE, "\u2500 name \u2500 on a box: the module it ran in",
 	  "- name - on a box: the module it ran in" },
+	{ LAY_MARK_GLOG, "\u2585 -2.3 by an arrow: the gradient flowing along it, log10 of its mean |g|",
+	  "g5 -2.3 by an arrow: the gradient flowing along it, log10 of its mean |g|" },
+	{ LAY_MARK_GNAN, "?  NaN in the gradient", "?  NaN in the gradient" },
+	{ LAY_MARK_GINF, "\u221E  Inf in the gradient", "I  Inf in the gradient" },
+	{ LAY_MARK_GZERO, "0  the gradient is exactly zero", "0  the gradient is exactly zero" },
+	{ LAY_MARK_GVANISH, NULL, NULL },	/* with the threshold: below */
+	{ LAY_MARK_GEXPLODE, NULL, NULL },
+	{ LAY_MARK_SAVED, "saved self: a tensor the node keeps for its backward, at the version it was saved",
+	  "saved self: a tensor the node keeps for its backward, at the version it was saved" },
 	{ LAY_MARK_GRAD, "\u2581\u2582\u2583\u2584\u2585\u2586\u2587 |g|, the gradient's size (mean of its absolute values): "
 	  "\u2581 below 1e-6, \u2584 1e-2 to 1, \u2587 above 1e4",
 	  "g1..g7 |g|, the gradient's size (mean of its absolute values): "
@@ -79,9 +88,20 @@ char *viz_render_legend(const viz_layout *l)
 	if (l->nedges)
 		sb_printf(&b, "%s  data flows along the arrows; backward() sends gradients against them\n",
 			  ascii ? (tb ? "v" : ">") : (tb ? "\u25BC" : "\u25B6"));
-	for (size_t i = 0; i < sizeof items / sizeof *items; i++)
-		if (l->marks & items[i].mark)
+	double vanish, explode;
+	viz_grad_thresholds(&vanish, &explode);
+	for (size_t i = 0; i < sizeof items / sizeof *items; i++) {
+		if (!(l->marks & items[i].mark))
+			continue;
+		if (items[i].mark == LAY_MARK_GVANISH)
+			sb_printf(&b, "%s  vanishing gradient: max |g| below %.0e "
+				  "(agdb.set{vanish=...})\n", ascii ? "v" : "\u2193", vanish);
+		else if (items[i].mark == LAY_MARK_GEXPLODE)
+			sb_printf(&b, "%s  exploding gradient: max |g| above %.0e "
+				  "(agdb.set{explode=...})\n", ascii ? "^" : "\u2191", explode);
+		else
 			sb_printf(&b, "%s\n", ascii ? items[i].ascii : items[i].utf8);
+	}
 	return sb_take(&b);
 }
 

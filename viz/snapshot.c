@@ -9,6 +9,7 @@
 
 #include "ag.h"
 #include "autograd.h"
+#include "debug.h"
 
 #include <inttypes.h>
 #include <limits.h>
@@ -280,6 +281,79 @@ static const char *var_for_node(bw_state *s, const ag_node *n)
 }
 
 static int visit_node(bw_state *s, ag_node *n);
+static const ag_trace_event *event_by_seq(uint64_t seq);
+
+/* "self", "other", "result": the names PyTorch gives saved tensors
+ * (_saved_self ...), from which input or output the op's table says. */
+static void saved_name(const ag_saved_info *si, int i, char *buf, size_t n)
+{
+	if (si->is_output && si->index >= 0)
+		snprintf(buf, n, si->index ? "result%d" : "result", si->index);
+	else if (si->index == 0)
+		snprintf(buf, n, "self");
+	else if (si->index == 1)
+		snprintf(buf, n, "other");
+	else if (si->index > 1)
+		snprintf(buf, n, "input %d", si->index + 1);
+	else
+		snprintf(buf, n, "[%d]", i + 1);
+}
+
+/* One line per saved tensor: its name, shape and the version it was saved
+ * at (and the version now, when an in-place write changed it). */
+static char *saved_text(const ag_node *n)
+{
+	int count = ag_node_saved_count(n);
+	size_t cap = (size_t)count * 160 + 1, used = 0;
+	char *buf = count ? malloc(cap) : NULL;
+	if (!buf)
+		return NULL;
+	buf[0] = 0;
+	for (int i = 0; i < count; i++) {
+		ag_saved_info si;
+		if (ag_node_saved_info(n, i, &si) < 0 || !si.defined)
+			continue;
+		char name[32], shape[96];
+		saved_name(&si, i, name, sizeof name);
+		if (si.released) {
+			used += (size_t)snprintf(buf + used, cap - used,
+						 "%ssaved %s: freed by backward", used ? "\n" : "", name);
+			continue;
+		}
+		shape_text(shape, sizeof shape, si.shape, si.ndim);
+		used += (size_t)snprintf(buf + used, cap - used, "%ssaved %s: %s v%lld",
+					 used ? "\n" : "", name, shape, (long long)si.saved_version);
+		if (si.current_version != si.saved_version)
+			used += (size_t)snprintf(buf + used, cap - used, ", now v%lld (modified)",
+						 (long long)si.current_version);
+	}
+	if (!used) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* Full detail: the leaf's box, then its AccumulateGrad node, which is
+ * where the gradient lands in .grad. */
+static int accumulator_node(bw_state *s, ag_node *n, ag_tensor *leaf)
+{
+	int tv = add_tensor_node(s->g, s->o, leaf, leaf->id, ag_node_grad_stats(n, 0));
+	if (tv < 0)
+		return -1;
+	char shape[96] = "";
+	shape_text(shape, sizeof shape, leaf->shape, leaf->ndim);
+	viz_node_info info = { .kind = VIZ_NODE_GRAD, .version = -1, .ref = ag_node_id(n),
+			       .name = ag_node_name(n), .var = name_of(s->o, leaf->id),
+			       .shape = shape, .dtype = ag_dtype_name(leaf->dtype) };
+	if (ag_node_grad_stats(n, 0))
+		info.grad = stats_of(ag_node_grad_stats(n, 0));
+	int v = viz_graph_add_node(s->g, &info);
+	if (v < 0 || viz_graph_add_edge(s->g, tv, v, &(viz_edge_info){
+			.kind = VIZ_EDGE_AUTOGRAD, .label = ".grad" }) < 0)
+		return -1;
+	return v;
+}
 
 static int grad_node(bw_state *s, ag_node *n)
 {
@@ -291,7 +365,9 @@ static int grad_node(bw_state *s, ag_node *n)
 		return -1;
 	}
 	ag_tensor *leaf = ag_node_variable(n);
-	if (leaf) {
+	if (leaf && s->o->full) {
+		v = accumulator_node(s, n, leaf);
+	} else if (leaf) {
 		/* AccumulateGrad: draw the leaf itself */
 		v = add_tensor_node(s->g, s->o, leaf, leaf->id,
 				    ag_node_grad_stats(n, 0));
@@ -321,7 +397,17 @@ static int grad_node(bw_state *s, ag_node *n)
 		ag_engine *e = ag_engine_current();
 		if (e && ag_engine_peek(e) == n)
 			info.flags |= VIZ_FLAG_PAUSED;
+		/* the module it ran in, and in full detail where and what it saved */
+		const ag_trace_event *ev = event_by_seq(ag_node_trace_event(n));
+		char *saved = NULL;
+		if (ev && ev->scope[0])
+			info.scope = ev->scope;
+		if (ev && s->o->full && ev->where[0])
+			info.where = ev->where;
+		if (s->o->full)
+			info.saved = saved = saved_text(n);
 		v = viz_graph_add_node(s->g, &info);
+		free(saved);
 	}
 	if (v < 0)
 		return -1;

@@ -4,7 +4,9 @@
  * The backward view is the grad_fn graph as the engine will run it: nodes
  * named as PyTorch names them, leaves where AccumulateGrad writes .grad,
  * gradient statistics from the last backward, the node the stepper is
- * paused at, and cut edges (✂) for tensors made by detach().  The forward
+ * paused at, and cut edges (✂) for tensors made by detach(); in full
+ * detail also what each node saved (with versions) and the AccumulateGrad
+ * nodes where gradients land in the leaves' .grad.  The forward
  * view comes from the trace log: tensors and ops as the user wrote them,
  * including what autograd did not record (no_grad regions, detach,
  * non-differentiable inputs).
@@ -33,6 +35,8 @@ typedef struct viz_snapshot_options {
 	const viz_name *params;	/* parameters: id -> module path */
 	int nparams;
 	int max_nodes;		/* stop growing past this (default 5000) */
+	bool full;		/* backward view: what each node saved, where it
+				   was made, and AccumulateGrad nodes of their own */
 } viz_snapshot_options;
 
 void viz_snapshot_options_default(viz_snapshot_options *o);

@@ -11,6 +11,17 @@ AG_LUA_TESTS = \
 	tests/lua/test_ag_features.lua tests/lua/test_ag_findings.lua \
 	tests/lua/test_ag_functional.lua tests/lua/test_ag_saved_hooks.lua
 TESTS += $(AG_LUA_TESTS)
+
+## Lua tests of the debugger (repl/ldebug*.c, repl/lua/agdb/).
+DEBUG_LUA_TESTS = tests/lua/test_debug_why.lua
+DEBUG_LUA_TESTS += tests/lua/test_debug_explain.lua
+DEBUG_LUA_TESTS += tests/lua/test_debug_memory.lua
+DEBUG_LUA_TESTS += tests/lua/test_debug_gradflow.lua
+DEBUG_LUA_TESTS += tests/lua/test_debug_step.lua
+DEBUG_LUA_TESTS += tests/lua/test_debug_check.lua
+DEBUG_LUA_TESTS += tests/lua/test_readme_sessions.lua
+TESTS += $(DEBUG_LUA_TESTS)
+EXTRA_DIST += $(DEBUG_LUA_TESTS)
 EXTRA_DIST += $(AG_LUA_TESTS) tests/lua/fixtures/gen_ag_functional.py
 EXTRA_DIST += \
 	tests/lua/golden/attention.txt \

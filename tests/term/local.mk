@@ -7,9 +7,13 @@ TERM_TESTS = \
 	tests/term/graph_cmd.sh tests/term/hostile_repl.sh \
 	tests/term/tui_seed.sh tests/term/tui_seed_80x24.sh \
 	tests/term/tui_resize.sh tests/term/tui_session.sh tests/term/tui_view.sh \
-	tests/term/tui_robust.sh
+	tests/term/tui_robust.sh tests/term/tui_panes.sh tests/term/tui_debug.sh \
+	tests/term/debug_pipe.sh tests/term/tui_golden.sh
 TESTS += $(TERM_TESTS)
 EXTRA_DIST += $(TERM_TESTS) tests/term/lib.sh
+## The debugger's panes as tui_golden.sh expects them (AGDB_REGEN=1 rewrites).
+EXTRA_DIST += tests/term/golden/gradients_flow.txt \
+	tests/term/golden/inspector_paused.txt tests/term/golden/graph_paused_full.txt
 
 ## The viewer's pane arithmetic and key table, without a terminal.
 check_PROGRAMS += tests/term/test_tui

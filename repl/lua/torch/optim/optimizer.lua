@@ -115,14 +115,20 @@ function Optimizer:zero_grad(opts)
 	for _, group in ipairs(self.param_groups) do zero(group.params, opts) end
 end
 
+-- Functions called as fn(optimizer, "pre") before each step and
+-- fn(optimizer, "post") after it (the debugger's update-to-data ratios).
+Optimizer.step_observers = {}
+
 -- opt:step([closure]): closure re-evaluates the model and returns the loss.
 function Optimizer:step(closure)
 	local loss
 	if closure then loss = torch.enable_grad(closure) end
 	self._step_count = self._step_count + 1
+	for _, fn in ipairs(Optimizer.step_observers) do fn(self, "pre") end
 	torch.no_grad(function()
 		for _, group in ipairs(self.param_groups) do self:_step_group(group) end
 	end)
+	for _, fn in ipairs(Optimizer.step_observers) do fn(self, "post") end
 	return loss
 end
 
