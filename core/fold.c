@@ -22,6 +22,7 @@
 
 typedef struct acc {
 	double s, c;	/* float sum and its Neumaier compensation */
+	double n, mean, m2;	/* var: count, mean, sum of squared deviations */
 	uint64_t u;	/* integer sum: unsigned so overflow wraps, as int64 does */
 	double v;	/* float extreme so far */
 	int64_t iv;	/* integer extreme so far */
@@ -33,6 +34,10 @@ static void acc_init(acc *a, fold op)
 {
 	memset(a, 0, sizeof *a);
 	a->idx = -1;
+	if (op == FOLD_PROD)
+		a->s = 1;	/* the float product runs in s, the integer in u */
+	if (op == FOLD_PROD || op == FOLD_ALL)
+		a->u = 1;
 	a->v = (op == FOLD_MIN || op == FOLD_ARGMIN) ? INFINITY : -INFINITY;
 	a->iv = (op == FOLD_MIN || op == FOLD_ARGMIN) ? INT64_MAX : INT64_MIN;
 }
@@ -58,11 +63,64 @@ typedef void (*run_fn)(const char *p, int64_t n, int64_t st, int64_t pos,
  * let the compiler spread it over several vector accumulators. */
 #ifdef _OPENMP
 #define OMP_SIMD_SUM _Pragma("omp simd reduction(+:l) simdlen(8)")
+#define OMP_SIMD_SUM2 _Pragma("omp simd reduction(+:l2) simdlen(8)")
 #define OMP_SIMD _Pragma("omp simd")
 #else
 #define OMP_SIMD_SUM
+#define OMP_SIMD_SUM2
 #define OMP_SIMD
 #endif
+
+/* Chan et al.'s update: a block of nb elements with mean mb and squared
+ * deviations m2b joins the ones folded so far. */
+static void acc_moments(acc *a, double nb, double mb, double m2b)
+{
+	if (nb == 0)
+		return;
+	double n = a->n + nb, delta = mb - a->mean;
+	a->mean += delta * (nb / n);
+	a->m2 += m2b + delta * delta * (a->n * nb / n);
+	a->n = n;
+}
+
+/*
+ * var: each block of a run is folded in two passes, its mean and then the
+ * squares of the deviations from it, while the block is still in cache;
+ * blocks join by acc_moments.  As accurate as a two-pass variance, at the
+ * memory traffic of one pass.
+ */
+#define VAR_KERNEL(NAME, T, LOAD, SIMD1, SIMD2)				\
+static void var_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
+		       acc *a)						\
+{									\
+	(void)pos;							\
+	for (int64_t b = 0; b < n; b += SUM_BLOCK) {			\
+		int64_t m = n - b < SUM_BLOCK ? n - b : SUM_BLOCK;	\
+		double l = 0, l2 = 0, mu;				\
+		const char *q = p + b * st;				\
+		if (st == (int64_t)sizeof(T)) {				\
+			const T *e = (const T *)q;			\
+			SIMD1						\
+			for (int64_t i = 0; i < m; i++)			\
+				l += LOAD(e[i]);			\
+			mu = l / (double)m;				\
+			SIMD2						\
+			for (int64_t i = 0; i < m; i++) {		\
+				double d = LOAD(e[i]) - mu;		\
+				l2 += d * d;				\
+			}						\
+		} else {						\
+			for (int64_t i = 0; i < m; i++)			\
+				l += LOAD(*(const T *)(q + i * st));	\
+			mu = l / (double)m;				\
+			for (int64_t i = 0; i < m; i++) {		\
+				double d = LOAD(*(const T *)(q + i * st)) - mu; \
+				l2 += d * d;				\
+			}						\
+		}							\
+		acc_moments(a, (double)m, mu, l2);			\
+	}								\
+}
 
 /* Floating kernels work on doubles: exact for every agdb float dtype. */
 #define FLOAT_KERNELS(NAME, T, LOAD, SIMD)					\
@@ -159,6 +217,57 @@ static void argmin_##NAME(const char *p, int64_t n, int64_t st,	\
 			a->idx = pos + i;				\
 		}							\
 	}								\
+}									\
+static void prod_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
+			acc *a)						\
+{									\
+	double m = a->s;						\
+	(void)pos;							\
+	for (int64_t i = 0; i < n; i++)					\
+		m *= LOAD(*(const T *)(p + i * st));			\
+	a->s = m;							\
+}									\
+static void nansum_##NAME(const char *p, int64_t n, int64_t st,	\
+			  int64_t pos, acc *a)				\
+{									\
+	(void)pos;							\
+	for (int64_t b = 0; b < n; b += SUM_BLOCK) {			\
+		int64_t m = n - b < SUM_BLOCK ? n - b : SUM_BLOCK;	\
+		double l = 0;						\
+		const char *q = p + b * st;				\
+		for (int64_t i = 0; i < m; i++) {			\
+			double x = LOAD(*(const T *)(q + i * st));	\
+			l += x == x ? x : 0;				\
+		}							\
+		acc_add(a, l);						\
+	}								\
+}									\
+TRUTH_KERNELS(NAME, T, LOAD)
+
+/* all, any, count_nonzero: what is not zero (a float NaN is not). */
+#define TRUTH_KERNELS(NAME, T, LOAD)					\
+static void all_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
+		       acc *a)						\
+{									\
+	(void)pos;							\
+	for (int64_t i = 0; i < n && a->u; i++)				\
+		a->u = LOAD(*(const T *)(p + i * st)) != 0;		\
+}									\
+static void any_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
+		       acc *a)						\
+{									\
+	(void)pos;							\
+	for (int64_t i = 0; i < n && !a->u; i++)			\
+		a->u = LOAD(*(const T *)(p + i * st)) != 0;		\
+}									\
+static void nonzero_##NAME(const char *p, int64_t n, int64_t st,	\
+			   int64_t pos, acc *a)				\
+{									\
+	uint64_t c = a->u;						\
+	(void)pos;							\
+	for (int64_t i = 0; i < n; i++)					\
+		c += LOAD(*(const T *)(p + i * st)) != 0;		\
+	a->u = c;							\
 }
 
 /* Integer kernels (int64, bool) keep int64 values: doubles would round
@@ -216,7 +325,17 @@ static void argmin_##NAME(const char *p, int64_t n, int64_t st,	\
 			a->idx = pos + i;				\
 		}							\
 	}								\
-}
+}									\
+static void prod_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
+			acc *a)						\
+{									\
+	uint64_t u = a->u;						\
+	(void)pos;							\
+	for (int64_t i = 0; i < n; i++)					\
+		u *= (uint64_t)(LOAD(*(const T *)(p + i * st)));	\
+	a->u = u;							\
+}									\
+TRUTH_KERNELS(NAME, T, LOAD)
 
 #define LOAD_F32(x) ((double)(x))
 #define LOAD_F64(x) (x)
@@ -231,19 +350,30 @@ FLOAT_KERNELS(f32, float, LOAD_F32, OMP_SIMD_SUM)
 FLOAT_KERNELS(f64, double, LOAD_F64, OMP_SIMD_SUM)
 FLOAT_KERNELS(f16, uint16_t, LOAD_F16, NO_SIMD)
 FLOAT_KERNELS(bf16, uint16_t, LOAD_BF16, NO_SIMD)
+VAR_KERNEL(f32, float, LOAD_F32, OMP_SIMD_SUM, OMP_SIMD_SUM2)
+VAR_KERNEL(f64, double, LOAD_F64, OMP_SIMD_SUM, OMP_SIMD_SUM2)
+VAR_KERNEL(f16, uint16_t, LOAD_F16, NO_SIMD, NO_SIMD)
+VAR_KERNEL(bf16, uint16_t, LOAD_BF16, NO_SIMD, NO_SIMD)
 INT_KERNELS(i64, int64_t, LOAD_I64)
 INT_KERNELS(b8, uint8_t, LOAD_BOOL)
 
-/* Indexed by [dtype][op]; mean walks like sum. */
-#define KERNEL_ROW(NAME) { sum_##NAME, sum_##NAME, max_##NAME, min_##NAME, \
-			   argmax_##NAME, argmin_##NAME }
+/* Indexed by [dtype][op]; mean walks like sum, an integer nansum too;
+ * var has no integer kernel (reduce.c refuses integers first). */
+#define KERNEL_ROW(NAME, NANSUM, VAR) {					\
+	[FOLD_VAR] = VAR,						\
+	[FOLD_SUM] = sum_##NAME, [FOLD_MEAN] = sum_##NAME,		\
+	[FOLD_MAX] = max_##NAME, [FOLD_MIN] = min_##NAME,		\
+	[FOLD_ARGMAX] = argmax_##NAME, [FOLD_ARGMIN] = argmin_##NAME,	\
+	[FOLD_PROD] = prod_##NAME, [FOLD_NANSUM] = NANSUM##_##NAME,	\
+	[FOLD_ALL] = all_##NAME, [FOLD_ANY] = any_##NAME,		\
+	[FOLD_NONZERO] = nonzero_##NAME }
 static const run_fn kernels[AG_NDTYPES][FOLD_COUNT] = {
-	[AG_FLOAT32] = KERNEL_ROW(f32),
-	[AG_FLOAT64] = KERNEL_ROW(f64),
-	[AG_FLOAT16] = KERNEL_ROW(f16),
-	[AG_BFLOAT16] = KERNEL_ROW(bf16),
-	[AG_INT64] = KERNEL_ROW(i64),
-	[AG_BOOL] = KERNEL_ROW(b8),
+	[AG_FLOAT32] = KERNEL_ROW(f32, nansum, var_f32),
+	[AG_FLOAT64] = KERNEL_ROW(f64, nansum, var_f64),
+	[AG_FLOAT16] = KERNEL_ROW(f16, nansum, var_f16),
+	[AG_BFLOAT16] = KERNEL_ROW(bf16, nansum, var_bf16),
+	[AG_INT64] = KERNEL_ROW(i64, sum, NULL),
+	[AG_BOOL] = KERNEL_ROW(b8, sum, NULL),
 };
 
 /* Folds b (which covers later positions than a) into a. */
@@ -252,9 +382,26 @@ static void acc_merge(acc *a, const acc *b, fold op, bool floating)
 	switch (op) {
 	case FOLD_SUM:
 	case FOLD_MEAN:
+	case FOLD_NANSUM:
 		acc_add(a, b->s);
 		a->c += b->c;
 		a->u += b->u;
+		break;
+	case FOLD_PROD:
+		a->s *= b->s;
+		a->u *= b->u;
+		break;
+	case FOLD_ALL:
+		a->u = a->u && b->u;
+		break;
+	case FOLD_ANY:
+		a->u = a->u || b->u;
+		break;
+	case FOLD_NONZERO:
+		a->u += b->u;
+		break;
+	case FOLD_VAR:
+		acc_moments(a, b->n, b->mean, b->m2);
 		break;
 	case FOLD_MAX:
 	case FOLD_MIN:
@@ -375,6 +522,7 @@ static void finish_one(const plan *p, int64_t o, const acc *a)
 		return;
 	switch (p->op) {
 	case FOLD_SUM:
+	case FOLD_NANSUM:
 		if (floating)
 			ag_store(v, p->vdt, a->s + a->c);
 		else
@@ -386,6 +534,28 @@ static void finish_one(const plan *p, int64_t o, const acc *a)
 		ag_store(v, p->vdt, a->s + a->c);
 		ag_store(v, p->vdt, ag_load(v, p->vdt) / (double)p->count);
 		break;
+	case FOLD_PROD:
+		if (floating)
+			ag_store(v, p->vdt, a->s);
+		else
+			ag_store_i64(v, p->vdt, (int64_t)a->u);
+		break;
+	case FOLD_ALL:
+	case FOLD_ANY:
+	case FOLD_NONZERO:
+		ag_store_i64(v, p->vdt, (int64_t)a->u);
+		break;
+	case FOLD_VAR: {
+		/* PyTorch's divisor: count - correction, or 0 when that is
+		 * not positive (so var of one element is nan) */
+		double div = a->n > p->correction ? a->n - p->correction : 0;
+		double var = a->m2 / div;
+		ag_store(v, p->vdt, p->root ? sqrt(var) : var);
+		if (p->mout)
+			ag_store(p->mout + o * (int64_t)ag_dtype_size(p->vdt),
+				 p->vdt, a->n > 0 ? a->mean : NAN);
+		break;
+	}
 	default:
 		if (floating)
 			ag_store(v, p->vdt, a->v);
