@@ -305,6 +305,10 @@ ag_tensor *ag_logsumexp(ag_tensor *t, const int *dims, int ndims,
  * (INFINITY: max |x|, -INFINITY: min |x|, 0: the non-zeros). */
 ag_tensor *ag_norm(ag_op op, ag_tensor *t, double p, const int *dims,
 		   int ndims, bool keepdim);
+/* torch.norm's default 'fro': the 2-norm, over two dims sqrt(sum(t * t))
+ * as PyTorch composes it (its node is SqrtBackward0). */
+ag_tensor *ag_frobenius_norm(ag_tensor *t, const int *dims, int ndims,
+			     bool keepdim);
 ag_tensor *ag_nanmean(ag_tensor *t, const int *dims, int ndims, bool keepdim);
 /* cumsum or cumprod (AG_OP_CUMSUM, AG_OP_CUMPROD) along dim; integers and
  * bool give int64.  ag_scan also runs from the last element back. */

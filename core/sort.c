@@ -273,11 +273,7 @@ static int sort_impl(ag_tensor *t, int dim, bool descending, bool stable,
 		return -1;
 	job_init(&j, t, *d, sort_slice);
 	j.flag = descending;
-	/* PyTorch sorts 1-d integer tensors of 32768 elements and more by
-	 * a radix sort (FBGEMM), which is stable */
-	j.stable = stable || (t->ndim == 1 && !ag_dtype_is_floating(t->dtype) &&
-			       t->dtype != AG_BOOL && !descending &&
-			       j.n >= AG_PARALLEL_GRAIN);
+	j.stable = stable;
 	if (alloc_outputs(&j, j.n, true, values, v, ix) < 0)
 		return -1;
 	if (run(&j) < 0)

@@ -203,6 +203,39 @@ ag_tensor *ag_norm(ag_op op, ag_tensor *t, double p, const int *dims,
 	return record_one(r, op, t, &a, sizeof a);
 }
 
+/* torch.norm's default order 'fro' over two dims: PyTorch's composite
+ * sqrt(sum(x * x)), recorded as what it is made of. */
+ag_tensor *ag_frobenius_norm(ag_tensor *t, const int *dims, int ndims,
+			     bool keepdim)
+{
+	ag_tensor *sq, *s, *r;
+
+	if (!t) {
+		ag_error(AG_ERR_VALUE, "frobenius_norm(): expected a tensor");
+		return NULL;
+	}
+	if (ndims > 2) {
+		ag_error(AG_ERR_VALUE, "Expected at most 2 dimensions, but got %d "
+			 "dimensions instead.", ndims);
+		return NULL;
+	}
+	if (ndims == 2 && dims[0] == dims[1]) {
+		ag_error(AG_ERR_VALUE, "Expected dims to be different, got [%d, %d] "
+			 "instead", dims[0], dims[1]);
+		return NULL;
+	}
+	if (ndims < 2)
+		return ag_norm(AG_OP_NORM, t, 2, dims, ndims, keepdim);
+	if (!ag_dtype_is_floating(t->dtype))
+		return ag_norm(AG_OP_NORM, t, 2, dims, ndims, keepdim); /* its error */
+	sq = ag_mul(t, t);
+	s = sq ? ag_reduce_dims(AG_OP_SUM, sq, dims, ndims, keepdim) : NULL;
+	r = s ? ag_unary(AG_OP_SQRT, s) : NULL;
+	ag_tensor_release(sq);
+	ag_tensor_release(s);
+	return r;
+}
+
 /* -------------------------------------------------------------- nanmean */
 
 ag_tensor *ag_nanmean(ag_tensor *t, const int *dims, int ndims, bool keepdim)

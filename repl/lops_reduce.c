@@ -273,16 +273,19 @@ static int l_logsumexp(lua_State *L)
 	return 1;
 }
 
-/* The order of a norm: a number (math.huge for inf), or 'fro' (2). */
+/* The order of a norm: a number (math.huge for inf), or 'fro' (2; *fro
+ * set, as when torch.norm is given none). */
 static double norm_order(lua_State *L, int pos, int kw, const char *key,
-			 const char *fname)
+			 const char *fname, bool *fro)
 {
 	double p = 2;
 	int ty = arg(L, pos, kw, key);
 
+	*fro = ty == LUA_TNIL;
 	if (ty == LUA_TNUMBER) {
 		p = lua_tonumber(L, -1);
-	} else if (ty == LUA_TSTRING) {
+	} else if (ty == LUA_TSTRING && strcmp(key, "ord") != 0) {
+		*fro = true;
 		const char *s = lua_tostring(L, -1);
 		if (strcmp(s, "nuc") == 0)
 			luaL_error(L, "%s: the nuclear norm ('nuc') is a matrix "
@@ -291,8 +294,9 @@ static double norm_order(lua_State *L, int pos, int kw, const char *key,
 			luaL_error(L, "only valid string values are 'fro' and "
 				   "'nuc', found %s", s);
 	} else if (ty != LUA_TNIL) {
-		luaL_error(L, "%s: '%s' must be a number or 'fro', got %s", fname,
-			   key, repl_type_name(L, -1));
+		luaL_error(L, "%s: '%s' must be a number%s, got %s", fname, key,
+			   strcmp(key, "ord") ? " or 'fro'" : "",
+			   repl_type_name(L, -1));
 	}
 	lua_pop(L, 1);
 	return p;
@@ -306,18 +310,21 @@ static int norm(lua_State *L, ag_op op, const char *fname, const char *pkey)
 						 NULL};
 	ag_tensor *t = repl_check_tensor(L, 1, fname), *in, *r;
 	int kw = repl_kwargs(L, 2), dims[AG_MAX_DIMS], n;
-	bool keepdim, given;
+	bool keepdim, given, fro;
 	ag_dtype dt = AG_FLOAT32;
 	double p;
 
 	repl_check_keys(L, kw, fname, op == AG_OP_NORM ? norm_keys : vnorm_keys);
-	p = norm_order(L, 2, kw, pkey, fname);
+	p = norm_order(L, 2, kw, pkey, fname, &fro);
 	n = opt_dims(L, 3, kw, t, dims, fname);
 	keepdim = opt_bool(L, 4, kw, "keepdim", false, fname);
 	given = repl_kw_dtype(L, kw, "dtype", &dt, fname);
 	if (!(in = with_dtype(t, given, dt)))
 		return repl_core_error(L);
-	r = ag_norm(op, in, p, dims, n < 0 ? 0 : n, keepdim);
+	if (op == AG_OP_NORM && fro)
+		r = ag_frobenius_norm(in, dims, n < 0 ? 0 : n, keepdim);
+	else
+		r = ag_norm(op, in, p, dims, n < 0 ? 0 : n, keepdim);
 	ag_tensor_release(in);
 	repl_push_tensor(L, r);
 	return 1;
