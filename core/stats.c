@@ -104,6 +104,11 @@ ag_tensor *ag_logsumexp(ag_tensor *t, const int *dims, int ndims, bool keepdim)
 	}
 	if (ag_reduce_mask(t, dims, ndims, "logsumexp", mask) < 0)
 		return NULL;
+	/* PyTorch 1.13's CPU exp kernel has no float16 version */
+	if (t->dtype == AG_FLOAT16) {
+		ag_error(AG_ERR_DTYPE, "\"exp_vml_cpu\" not implemented for 'Half'");
+		return NULL;
+	}
 	ag_reduce_args ra = ag_reduce_args_of(t, mask, false, keepdim);
 	quiet q = quiet_begin();
 	/* integers and bool are summed as the default float dtype */
