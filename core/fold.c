@@ -59,15 +59,9 @@ typedef void (*run_fn)(const char *p, int64_t n, int64_t st, int64_t pos,
 
 #define SUM_BLOCK 4096
 
-/* Within a block the order of a double-precision sum does not matter:
- * let the compiler spread it over several vector accumulators. */
 #ifdef _OPENMP
-#define OMP_SIMD_SUM _Pragma("omp simd reduction(+:l) simdlen(8)")
-#define OMP_SIMD_SUM2 _Pragma("omp simd reduction(+:l2) simdlen(8)")
 #define OMP_SIMD _Pragma("omp simd")
 #else
-#define OMP_SIMD_SUM
-#define OMP_SIMD_SUM2
 #define OMP_SIMD
 #endif
 
@@ -89,7 +83,7 @@ static void acc_moments(acc *a, double nb, double mb, double m2b)
  * blocks join by acc_moments.  As accurate as a two-pass variance, at the
  * memory traffic of one pass.
  */
-#define VAR_KERNEL(NAME, T, LOAD, SIMD1, SIMD2)				\
+#define VAR_KERNEL(NAME, T, LOAD, BLOCK)				\
 static void var_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
 		       acc *a)						\
 {									\
@@ -98,17 +92,10 @@ static void var_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
 		int64_t m = n - b < SUM_BLOCK ? n - b : SUM_BLOCK;	\
 		double l = 0, l2 = 0, mu;				\
 		const char *q = p + b * st;				\
-		if (st == (int64_t)sizeof(T)) {				\
+		if (BLOCK && st == (int64_t)sizeof(T)) {		\
 			const T *e = (const T *)q;			\
-			SIMD1						\
-			for (int64_t i = 0; i < m; i++)			\
-				l += LOAD(e[i]);			\
-			mu = l / (double)m;				\
-			SIMD2						\
-			for (int64_t i = 0; i < m; i++) {		\
-				double d = LOAD(e[i]) - mu;		\
-				l2 += d * d;				\
-			}						\
+			mu = block_sum_##NAME(e, m) / (double)m;	\
+			l2 = block_sqdev_##NAME(e, m, mu);		\
 		} else {						\
 			for (int64_t i = 0; i < m; i++)			\
 				l += LOAD(*(const T *)(q + i * st));	\
@@ -122,8 +109,172 @@ static void var_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
 	}								\
 }
 
+/*
+ * Contiguous float32 and float64 blocks, the hot path of sum, mean and
+ * var.  float32: 64 float partials (element i of a group of 256 goes to
+ * partial i % 64, so each adds 4 elements in float), moved into double
+ * partials after every group; float64: 32 double partials.  The partials
+ * add up in double at the end of the block, and blocks join by acc_add.
+ * That is more accurate than PyTorch's cascade sum (whose float32
+ * partials add 16 elements and then each other in float), and the
+ * independent partials keep the vector units busy instead of waiting on
+ * one chain of adds.  The order is fixed by this code, not by the
+ * instruction set: the AVX-512, AVX2 and SSE2 clones the compiler makes
+ * (the loader picks one for the CPU) give the same sums bit for bit
+ * (var's squared deviations may differ in the last bit where a clone
+ * fuses a multiply-add).
+ */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+	defined(__linux__)
+#define VEC_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define VEC_CLONES
+#endif
+
+typedef float f32x16 __attribute__((vector_size(64)));
+typedef float f32x8 __attribute__((vector_size(32)));
+typedef double f64x8 __attribute__((vector_size(64)));
+
+#define LO8(v) __builtin_convertvector(__builtin_shufflevector(v, v, \
+	0, 1, 2, 3, 4, 5, 6, 7), f64x8)
+#define HI8(v) __builtin_convertvector(__builtin_shufflevector(v, v, \
+	8, 9, 10, 11, 12, 13, 14, 15), f64x8)
+
+VEC_CLONES static double block_sum_f32(const float *e, int64_t m)
+{
+	f64x8 d0 = { 0 }, d1 = { 0 };
+	int64_t i = 0, groups = m / 256 * 256;
+	double l = 0;
+
+	while (i < groups) {
+		f32x16 s0 = { 0 }, s1 = { 0 }, s2 = { 0 }, s3 = { 0 };
+		for (int k = 0; k < 4; k++, i += 64) {
+			f32x16 v0, v1, v2, v3;
+			memcpy(&v0, e + i, sizeof v0);
+			memcpy(&v1, e + i + 16, sizeof v1);
+			memcpy(&v2, e + i + 32, sizeof v2);
+			memcpy(&v3, e + i + 48, sizeof v3);
+			s0 += v0;
+			s1 += v1;
+			s2 += v2;
+			s3 += v3;
+		}
+		d0 += (LO8(s0) + LO8(s1)) + (LO8(s2) + LO8(s3));
+		d1 += (HI8(s0) + HI8(s1)) + (HI8(s2) + HI8(s3));
+	}
+	for (; i < m; i++)
+		l += e[i];
+	for (int j = 0; j < 8; j++)
+		l += d0[j] + d1[j];
+	return l;
+}
+
+/* 32 double partials */
+VEC_CLONES static double block_sum_f64(const double *e, int64_t m)
+{
+	f64x8 s0 = { 0 }, s1 = { 0 }, s2 = { 0 }, s3 = { 0 };
+	int64_t i = 0;
+	double l = 0;
+
+	for (; i + 32 <= m; i += 32) {
+		f64x8 v0, v1, v2, v3;
+		memcpy(&v0, e + i, sizeof v0);
+		memcpy(&v1, e + i + 8, sizeof v1);
+		memcpy(&v2, e + i + 16, sizeof v2);
+		memcpy(&v3, e + i + 24, sizeof v3);
+		s0 += v0;
+		s1 += v1;
+		s2 += v2;
+		s3 += v3;
+	}
+	for (; i < m; i++)
+		l += e[i];
+	for (int j = 0; j < 8; j++)
+		l += (s0[j] + s1[j]) + (s2[j] + s3[j]);
+	return l;
+}
+
+/* The squared deviations from mu, in double (var's second pass); VT is
+ * a vector of 8 T. */
+#define BLOCK_SQDEV(NAME, T, VT)					\
+VEC_CLONES static double block_sqdev_##NAME(const T *e, int64_t m,	\
+					    double mu)			\
+{									\
+	f64x8 s0 = { 0 }, s1 = { 0 }, s2 = { 0 }, s3 = { 0 };		\
+	f64x8 vm = { mu, mu, mu, mu, mu, mu, mu, mu };			\
+	int64_t i = 0;							\
+	double l = 0;							\
+									\
+	for (; i + 32 <= m; i += 32) {					\
+		VT v0, v1, v2, v3;					\
+		memcpy(&v0, e + i, sizeof v0);				\
+		memcpy(&v1, e + i + 8, sizeof v1);			\
+		memcpy(&v2, e + i + 16, sizeof v2);			\
+		memcpy(&v3, e + i + 24, sizeof v3);			\
+		f64x8 d0 = __builtin_convertvector(v0, f64x8) - vm;	\
+		f64x8 d1 = __builtin_convertvector(v1, f64x8) - vm;	\
+		f64x8 d2 = __builtin_convertvector(v2, f64x8) - vm;	\
+		f64x8 d3 = __builtin_convertvector(v3, f64x8) - vm;	\
+		s0 += d0 * d0;						\
+		s1 += d1 * d1;						\
+		s2 += d2 * d2;						\
+		s3 += d3 * d3;						\
+	}								\
+	for (; i < m; i++) {						\
+		double d = e[i] - mu;					\
+		l += d * d;						\
+	}								\
+	for (int j = 0; j < 8; j++)					\
+		l += (s0[j] + s1[j]) + (s2[j] + s3[j]);			\
+	return l;							\
+}
+
+BLOCK_SQDEV(f32, float, f32x8)
+BLOCK_SQDEV(f64, double, f64x8)
+
+/*
+ * max and min of a contiguous float32 or float64 run: 64 lanes, and a
+ * flag for NaNs, which the caller then finds with the scalar walk (a NaN
+ * decides a max or min).  Returns the flag.
+ */
+#define BLOCK_EXTREME(NAME, T, CMP)					\
+VEC_CLONES static int block_##NAME(const T *e, int64_t m, double *out)	\
+{									\
+	T a[64], r;							\
+	int32_t nan[64];						\
+	int64_t i = 0;							\
+	int seen = 0;							\
+									\
+	for (int j = 0; j < 64; j++) {					\
+		a[j] = e[j];						\
+		nan[j] = 0;						\
+	}								\
+	for (; i + 64 <= m; i += 64)					\
+		for (int j = 0; j < 64; j++) {				\
+			T x = e[i + j];					\
+			a[j] = x CMP a[j] ? x : a[j];			\
+			nan[j] |= x != x;				\
+		}							\
+	r = a[0];							\
+	for (int j = 0; j < 64; j++) {					\
+		seen |= nan[j];						\
+		r = a[j] CMP r ? a[j] : r;				\
+	}								\
+	for (; i < m; i++) {						\
+		seen |= e[i] != e[i];					\
+		r = e[i] CMP r ? e[i] : r;				\
+	}								\
+	*out = r;							\
+	return seen;							\
+}
+
+BLOCK_EXTREME(max_f32, float, >)
+BLOCK_EXTREME(min_f32, float, <)
+BLOCK_EXTREME(max_f64, double, >)
+BLOCK_EXTREME(min_f64, double, <)
+
 /* Floating kernels work on doubles: exact for every agdb float dtype. */
-#define FLOAT_KERNELS(NAME, T, LOAD, SIMD)					\
+#define FLOAT_KERNELS(NAME, T, LOAD, BLOCK)				\
 static void sum_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
 		       acc *a)						\
 {									\
@@ -132,11 +283,8 @@ static void sum_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
 		int64_t m = n - b < SUM_BLOCK ? n - b : SUM_BLOCK;	\
 		double l = 0;						\
 		const char *q = p + b * st;				\
-		if (st == (int64_t)sizeof(T)) {				\
-			const T *e = (const T *)q;			\
-			SIMD						\
-			for (int64_t i = 0; i < m; i++)			\
-				l += LOAD(e[i]);			\
+		if (BLOCK && st == (int64_t)sizeof(T)) {		\
+			l = block_sum_##NAME((const T *)q, m);		\
 		} else {						\
 			for (int64_t i = 0; i < m; i++)			\
 				l += LOAD(*(const T *)(q + i * st));	\
@@ -151,6 +299,12 @@ static void max_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
 	(void)pos;							\
 	if (a->done)							\
 		return;							\
+	if (BLOCK && n >= 64 && st == (int64_t)sizeof(T) &&		\
+	    !block_max_##NAME((const T *)p, n, &m)) {			\
+		a->v = m > a->v ? m : a->v;				\
+		return;							\
+	}								\
+	m = a->v;							\
 	for (int64_t i = 0; i < n; i++) {				\
 		double x = LOAD(*(const T *)(p + i * st));		\
 		if (x != x) {						\
@@ -169,6 +323,12 @@ static void min_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
 	(void)pos;							\
 	if (a->done)							\
 		return;							\
+	if (BLOCK && n >= 64 && st == (int64_t)sizeof(T) &&		\
+	    !block_min_##NAME((const T *)p, n, &m)) {			\
+		a->v = m < a->v ? m : a->v;				\
+		return;							\
+	}								\
+	m = a->v;							\
 	for (int64_t i = 0; i < n; i++) {				\
 		double x = LOAD(*(const T *)(p + i * st));		\
 		if (x != x) {						\
@@ -346,14 +506,22 @@ TRUTH_KERNELS(NAME, T, LOAD)
 
 /* the 16-bit loads call a conversion function: no simd loop for them */
 #define NO_SIMD
-FLOAT_KERNELS(f32, float, LOAD_F32, OMP_SIMD_SUM)
-FLOAT_KERNELS(f64, double, LOAD_F64, OMP_SIMD_SUM)
-FLOAT_KERNELS(f16, uint16_t, LOAD_F16, NO_SIMD)
-FLOAT_KERNELS(bf16, uint16_t, LOAD_BF16, NO_SIMD)
-VAR_KERNEL(f32, float, LOAD_F32, OMP_SIMD_SUM, OMP_SIMD_SUM2)
-VAR_KERNEL(f64, double, LOAD_F64, OMP_SIMD_SUM, OMP_SIMD_SUM2)
-VAR_KERNEL(f16, uint16_t, LOAD_F16, NO_SIMD, NO_SIMD)
-VAR_KERNEL(bf16, uint16_t, LOAD_BF16, NO_SIMD, NO_SIMD)
+#define block_sum_f16(e, m) ((void)(e), 0.0)
+#define block_sum_bf16(e, m) ((void)(e), 0.0)
+#define block_max_f16(e, m, out) 1
+#define block_max_bf16(e, m, out) 1
+#define block_min_f16(e, m, out) 1
+#define block_min_bf16(e, m, out) 1
+#define block_sqdev_f16(e, m, mu) 0.0
+#define block_sqdev_bf16(e, m, mu) 0.0
+FLOAT_KERNELS(f32, float, LOAD_F32, 1)
+FLOAT_KERNELS(f64, double, LOAD_F64, 1)
+FLOAT_KERNELS(f16, uint16_t, LOAD_F16, 0)
+FLOAT_KERNELS(bf16, uint16_t, LOAD_BF16, 0)
+VAR_KERNEL(f32, float, LOAD_F32, 1)
+VAR_KERNEL(f64, double, LOAD_F64, 1)
+VAR_KERNEL(f16, uint16_t, LOAD_F16, 0)
+VAR_KERNEL(bf16, uint16_t, LOAD_BF16, 0)
 INT_KERNELS(i64, int64_t, LOAD_I64)
 INT_KERNELS(b8, uint8_t, LOAD_BOOL)
 
@@ -565,10 +733,10 @@ static void finish_one(const plan *p, int64_t o, const acc *a)
 	}
 }
 
-/* Threads pay off only for big reductions: waking a team costs about as
- * much as summing a few hundred thousand elements, far more on a loaded
- * machine. */
-#define REDUCE_PARALLEL_MIN (1 << 21)
+/* Threads pay off from a few ten thousand elements (PyTorch splits its
+ * reductions at 32,768): below twice that grain a reduction stays on one
+ * thread, and a split gives each thread at least one grain. */
+#define REDUCE_PARALLEL_MIN (2 * AG_PARALLEL_GRAIN)
 
 static int64_t thread_count(void)
 {
@@ -585,7 +753,7 @@ static void run_split(const plan *p)
 	enum { MAX_PARTS = 64 };
 	acc parts[MAX_PARTS];
 	int64_t n = p->rshape[0], st = p->rstride[0] * (int64_t)p->elsize;
-	int64_t nparts = n / (REDUCE_PARALLEL_MIN / 2), chunk;
+	int64_t nparts = n / AG_PARALLEL_GRAIN, chunk;
 	run_fn run = kernels[p->dt][p->op];
 	bool floating = ag_dtype_is_floating(p->dt);
 
@@ -593,7 +761,9 @@ static void run_split(const plan *p)
 		nparts = thread_count();
 	if (nparts > MAX_PARTS)
 		nparts = MAX_PARTS;
+	/* whole blocks per part: each block sums as it would on one thread */
 	chunk = (n + nparts - 1) / nparts;
+	chunk = (chunk + SUM_BLOCK - 1) / SUM_BLOCK * SUM_BLOCK;
 #ifdef _OPENMP
 #pragma omp parallel for
 #endif
@@ -645,8 +815,8 @@ enum { VBLOCK = 1024 };
 
 typedef void (*rowadd_fn)(const char *p, int64_t n, int64_t st, void *acc);
 
-#define ROWADD(NAME, T, LOAD, AT, SIMD)					\
-static void rowadd_##NAME(const char *p, int64_t n, int64_t st, void *av) \
+#define ROWADD(NAME, T, LOAD, AT, SIMD, ATTR)				\
+ATTR static void rowadd_##NAME(const char *p, int64_t n, int64_t st, void *av) \
 {									\
 	AT *acc = av;							\
 	if (st == (int64_t)sizeof(T)) {					\
@@ -660,12 +830,13 @@ static void rowadd_##NAME(const char *p, int64_t n, int64_t st, void *av) \
 	}								\
 }
 
-ROWADD(f32, float, LOAD_F32, double, OMP_SIMD)
-ROWADD(f64, double, LOAD_F64, double, OMP_SIMD)
-ROWADD(f16, uint16_t, LOAD_F16, double, NO_SIMD)
-ROWADD(bf16, uint16_t, LOAD_BF16, double, NO_SIMD)
-ROWADD(i64, int64_t, LOAD_I64, uint64_t, OMP_SIMD)
-ROWADD(b8, uint8_t, LOAD_BOOL, uint64_t, OMP_SIMD)
+#define NO_ATTR
+ROWADD(f32, float, LOAD_F32, double, OMP_SIMD, VEC_CLONES)
+ROWADD(f64, double, LOAD_F64, double, OMP_SIMD, VEC_CLONES)
+ROWADD(f16, uint16_t, LOAD_F16, double, NO_SIMD, NO_ATTR)
+ROWADD(bf16, uint16_t, LOAD_BF16, double, NO_SIMD, NO_ATTR)
+ROWADD(i64, int64_t, LOAD_I64, uint64_t, OMP_SIMD, NO_ATTR)
+ROWADD(b8, uint8_t, LOAD_BOOL, uint64_t, OMP_SIMD, NO_ATTR)
 
 static const rowadd_fn rowadds[AG_NDTYPES] = {
 	[AG_FLOAT32] = rowadd_f32, [AG_FLOAT64] = rowadd_f64,

@@ -44,11 +44,14 @@ int ag_sum_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 int ag_mean_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 {
 	const ag_reduce_args *r = AG_ARGS(self, ag_reduce_args);
-	ag_tensor *e = ag_grad_expand_back(r, G(0));
-	if (!e)
+	/* scaled before it is expanded: one product per output, and the
+	 * input-sized gradient stays a view */
+	ag_tensor *s = ag_grad_mul_scalar(G(0), r->count > 0 ?
+					  1.0 / (double)r->count : NAN);
+	if (!s)
 		return -1;
-	out[0] = ag_grad_mul_scalar(e, r->count > 0 ? 1.0 / (double)r->count : NAN);
-	rel(e);
+	out[0] = ag_grad_expand_back(r, s);
+	rel(s);
 	return out[0] ? 0 : -1;
 }
 

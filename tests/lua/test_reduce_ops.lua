@@ -51,9 +51,20 @@ local function values(x)
 	return x:tolist()
 end
 
+-- sum(x * (1, 2, 3, ...)) in double, as the generator's math.fsum: the
+-- products are exact or rounded alike on both sides, and the sum runs in
+-- double-double (TwoSum), so no summation order enters the digest.
 local function digest(x)
-	local w = torch.arange(1, x:numel() + 1, {dtype = torch.float64}):reshape(x.shape)
-	return (x:double() * w):sum():item()
+	local w = torch.arange(1, x:numel() + 1, {dtype = torch.float64})
+	local p = (x:double():reshape({x:numel()}) * w):tolist()
+	local s, c = 0.0, 0.0
+	for i = 1, #p do
+		local y = s + p[i]
+		local b = y - s
+		c = c + ((s - (y - b)) + (p[i] - b))
+		s = y
+	end
+	return s + c
 end
 
 -- Ops whose values are picked, counted or summed in double exactly as
