@@ -310,11 +310,20 @@ ag_tensor *ag_norm(ag_op op, ag_tensor *t, double p, const int *dims,
 ag_tensor *ag_frobenius_norm(ag_tensor *t, const int *dims, int ndims,
 			     bool keepdim);
 ag_tensor *ag_nanmean(ag_tensor *t, const int *dims, int ndims, bool keepdim);
-/* cumsum or cumprod (AG_OP_CUMSUM, AG_OP_CUMPROD) along dim; integers and
- * bool give int64.  ag_scan also runs from the last element back. */
+/* torch.aminmax: min and max over everything (dim NULL) or along *dim;
+ * its node's backward fails, as PyTorch 1.13's. */
+int ag_aminmax(ag_tensor *t, const int *dim, bool keepdim, ag_tensor **min,
+	       ag_tensor **max);
+/* cumsum, cumprod or logcumsumexp (AG_OP_CUMSUM, AG_OP_CUMPROD,
+ * AG_OP_LOGCUMSUMEXP) along dim; integers and bool give int64 (and have no
+ * logcumsumexp).  ag_scan also runs from the last element back. */
 ag_tensor *ag_cumulative(ag_op op, ag_tensor *t, int dim);
 ag_tensor *ag_scan(ag_op op, ag_tensor *t, int dim, bool reverse);
 int ag_scan_(ag_op op, ag_tensor *t, int dim);	/* cumsum_, cumprod_ */
+/* cummax or cummin (AG_OP_CUMMAX, AG_OP_CUMMIN) along dim: the running
+ * values and their int64 indices (0-based), both shaped like t. */
+int ag_cumextreme(ag_op op, ag_tensor *t, int dim, ag_tensor **values,
+		  ag_tensor **indices);
 /* Values and int64 indices (0-based) along dim. */
 int ag_sort(ag_tensor *t, int dim, bool descending, bool stable,
 	    ag_tensor **values, ag_tensor **indices);

@@ -1,14 +1,15 @@
 /*
  * grad_stats.c - backward formulas of prod, nansum, var, std, var_mean,
- * std_mean, logsumexp, the norms, cumsum, cumprod and unique, after
- * PyTorch 1.13's (derivatives.yaml, FunctionsManual.cpp): the same cases
- * (zeros in prod and cumprod, a zero std or norm), written with core's
- * own ops so that they can be differentiated again.
+ * std_mean, logsumexp, the norms, cumsum, cumprod, logcumsumexp, aminmax
+ * and unique, after PyTorch 1.13's (derivatives.yaml, FunctionsManual.cpp):
+ * the same cases (zeros in prod and cumprod, a zero std or norm), written
+ * with core's own ops so that they can be differentiated again.
  */
 #include "grad.h"
 #include "along.h"
 #include "fold.h"
 
+#include <float.h>
 #include <math.h>
 
 /* ------------------------------------------------------------ small tools */
@@ -407,6 +408,62 @@ int ag_cumsum_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 	return out[0] ? 0 : -1;
 }
 
+/* ----------------------------------------------------------- logcumsumexp */
+
+/* The dtype's lowest finite value: PyTorch's log of a zero gradient. */
+static double lowest(ag_dtype dt)
+{
+	switch (dt) {
+	case AG_FLOAT64: return -DBL_MAX;
+	case AG_BFLOAT16: return -0x1.fep127;
+	case AG_FLOAT16: return -65504.0;
+	default: return -FLT_MAX;
+	}
+}
+
+/* One sign's share of the gradient, in log space: exp(lcse'(l - result) +
+ * x), with l = log|g| where g (cmp) 0, the lowest value elsewhere, and
+ * lcse' the logcumsumexp that runs the other way. */
+static ag_tensor *lcse_share(ag_tensor *g, ag_tensor *logabs, ag_op cmp,
+			     ag_tensor *x, ag_tensor *result,
+			     const ag_scan_args *a)
+{
+	ag_tensor *c = num_op(cmp, g, 0), *low = ag_number_operand(lowest(g->dtype));
+	ag_tensor *l = c && low ? ag_where(c, logabs, low) : NULL;
+	ag_tensor *d = l ? ag_sub(l, result) : NULL;
+	ag_tensor *s = d ? ag_scan(AG_OP_LOGCUMSUMEXP, d, a->dim, !a->reverse) : NULL;
+	ag_tensor *e = s ? ag_add(s, x) : NULL;
+	ag_tensor *r = e ? ag_unary(AG_OP_EXP, e) : NULL;
+	rel(c); rel(low); rel(l); rel(d); rel(s); rel(e);
+	return r;
+}
+
+/* PyTorch's logcumsumexp_backward: the positive and the negative part of
+ * the gradient each go back through a logcumsumexp in log space. */
+int ag_logcumsumexp_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
+{
+	const ag_scan_args *a = AG_ARGS(self, ag_scan_args);
+	ag_tensor *g = G(0), *x = ag_node_saved(self, 0);
+	ag_tensor *res = ag_node_saved(self, 1);
+	ag_tensor *la = NULL, *pos = NULL, *neg = NULL;
+
+	if (!x || !res)
+		goto done;
+	if (ag_numel(g) == 0) {
+		ag_tensor_retain(out[0] = g);
+		goto done;
+	}
+	ag_tensor *ab = ag_unary(AG_OP_ABS, g);
+	la = ab ? ag_unary(AG_OP_LOG, ab) : NULL;
+	rel(ab);
+	pos = la ? lcse_share(g, la, AG_OP_GT, x, res, a) : NULL;
+	neg = pos ? lcse_share(g, la, AG_OP_LT, x, res, a) : NULL;
+	out[0] = neg ? ag_sub(pos, neg) : NULL;
+done:
+	rel(x); rel(res); rel(la); rel(pos); rel(neg);
+	return out[0] ? 0 : -1;
+}
+
 /* Zeros in the input, without a history to differentiate (no grad
  * mode): before the first zero of a slice, reversed cumsum(grad * out) /
  * x; at the first zero, the sum over later places of grad times the
@@ -555,6 +612,15 @@ done:
 }
 
 /* ---------------------------------------------------------------- unique */
+
+int ag_aminmax_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
+{
+	AG_UNUSED(self);
+	AG_UNUSED(grads_in);
+	AG_UNUSED(out);
+	return ag_error(AG_ERR_RUNTIME, "derivative for aten::aminmax is not "
+			"implemented");
+}
 
 int ag_unique_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 {

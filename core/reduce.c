@@ -384,6 +384,48 @@ int ag_min_dim(ag_tensor *t, int dim, bool keepdim, ag_tensor **values,
 	return extreme_dim(AG_OP_MIN, t, dim, keepdim, values, indices);
 }
 
+int ag_aminmax(ag_tensor *t, const int *dim, bool keepdim, ag_tensor **min,
+	       ag_tensor **max)
+{
+	bool mask[AG_MAX_DIMS] = { false };
+	ag_tensor *outs[2] = { NULL, NULL };
+	int d;
+
+	*min = *max = NULL;
+	if (!t)
+		return ag_error(AG_ERR_VALUE, "aminmax(): expected a tensor");
+	if (dim && ag_wrap_dim(*dim, t->ndim, &d) < 0)
+		return -1;
+	if (t->dtype == AG_FLOAT16)
+		return ag_error(AG_ERR_DTYPE, "\"aminmax_cpu\" not implemented "
+				"for 'Half'");
+	if (!dim) {
+		if (ag_numel(t) == 0)
+			return ag_error(AG_ERR_INDEX, "aminmax(): cannot compute "
+					"aminmax over an empty dimension as the "
+					"operation has no identity.");
+		mask_all(t, mask);
+	} else if (t->ndim > 0) {
+		if (t->shape[d] == 0)
+			return ag_error(AG_ERR_INDEX, "aminmax: Expected reduction "
+					"dim %d to have non-zero size.", d);
+		mask[d] = true;
+	}
+	if (compute(FOLD_MIN, t, mask, keepdim, &outs[0], NULL) < 0 ||
+	    compute(FOLD_MAX, t, mask, keepdim, &outs[1], NULL) < 0)
+		goto fail;
+	if (ag_record(&(ag_call){ .op = AG_OP_AMINMAX, .in = &t, .nin = 1,
+				  .out = outs, .nout = 2 }) < 0)
+		goto fail;
+	*min = outs[0];
+	*max = outs[1];
+	return 0;
+fail:
+	ag_tensor_release(outs[0]);
+	ag_tensor_release(outs[1]);
+	return -1;
+}
+
 ag_tensor *ag_sum(ag_tensor *t) { return ag_reduce_all(AG_OP_SUM, t); }
 ag_tensor *ag_mean(ag_tensor *t) { return ag_reduce_all(AG_OP_MEAN, t); }
 

@@ -1,9 +1,9 @@
 /*
  * lops_reduce.c - the reductions, scans and sorting ops of the torch
- * module: prod, nansum, nanmean, amax, amin, all, any, count_nonzero,
- * var, std, var_mean, std_mean, logsumexp, norm, linalg.vector_norm,
- * cumsum, cumprod, sort, argsort, msort, topk, kthvalue, median,
- * nanmedian, mode, unique.
+ * module: prod, nansum, nanmean, amax, amin, aminmax, all, any,
+ * count_nonzero, var, std, var_mean, std_mean, logsumexp, norm,
+ * linalg.vector_norm, cumsum, cumprod, logcumsumexp, cummax, cummin, sort,
+ * argsort, msort, topk, kthvalue, median, nanmedian, mode, unique.
  *
  * Arguments come as PyTorch's, by position or by name in a trailing
  * keyword table (x:sort(2, true) or x:sort({dim = 2, descending = true})).
@@ -370,6 +370,69 @@ static int scan(lua_State *L, ag_op op, const char *fname, bool inplace)
 	return 1;
 }
 
+/* aminmax({dim=, keepdim=}): both by name only, as PyTorch's */
+static int l_aminmax(lua_State *L)
+{
+	static const char *const keys[] = {"dim", "keepdim", NULL};
+	static const char fname[] = "torch.aminmax";
+	ag_tensor *t = repl_check_tensor(L, 1, fname), *mn, *mx;
+	int kw = repl_kwargs(L, 2), d = 0;
+	bool has_dim, keepdim;
+
+	if (kw != 2 && !lua_isnone(L, 2))
+		luaL_error(L, "%s: dim and keepdim are keyword arguments "
+			   "({dim = ..., keepdim = ...})", fname);
+	repl_check_keys(L, kw, fname, keys);
+	/* position kw: by keyword only */
+	has_dim = arg(L, kw, kw, "dim") != LUA_TNIL;
+	lua_pop(L, 1);
+	if (has_dim)
+		d = opt_dim(L, kw, kw, "dim", t, 0, fname);
+	keepdim = opt_bool(L, kw, kw, "keepdim", false, fname);
+	int rc = ag_aminmax(t, has_dim ? &d : NULL, keepdim, &mn, &mx);
+	if (rc < 0)
+		return repl_core_error(L);
+	repl_push_tensor(L, mn);
+	repl_push_tensor(L, mx);
+	return 2;
+}
+
+/* logcumsumexp(dim), cummax(dim), cummin(dim): the dim is required. */
+static int required_dim(lua_State *L, const char *fname, ag_tensor **t)
+{
+	static const char *const keys[] = {"dim", NULL};
+	int kw;
+
+	*t = repl_check_tensor(L, 1, fname);
+	kw = repl_kwargs(L, 2);
+	repl_check_keys(L, kw, fname, keys);
+	if (arg(L, 2, kw, "dim") == LUA_TNIL)
+		luaL_error(L, "%s: missing argument 'dim'", fname);
+	lua_pop(L, 1);
+	return opt_dim(L, 2, kw, "dim", *t, 0, fname);
+}
+
+static int l_logcumsumexp(lua_State *L)
+{
+	ag_tensor *t;
+	int d = required_dim(L, "torch.logcumsumexp", &t);
+
+	repl_push_tensor(L, ag_cumulative(AG_OP_LOGCUMSUMEXP, t, d));
+	return 1;
+}
+
+static int cumextreme(lua_State *L, ag_op op, const char *fname)
+{
+	ag_tensor *t, *v, *ix;
+	int d = required_dim(L, fname, &t);
+	int rc = ag_cumextreme(op, t, d, &v, &ix);
+
+	return push_pair(L, rc, v, ix);
+}
+
+static int l_cummax(lua_State *L) { return cumextreme(L, AG_OP_CUMMAX, "torch.cummax"); }
+static int l_cummin(lua_State *L) { return cumextreme(L, AG_OP_CUMMIN, "torch.cummin"); }
+
 static int l_cumsum(lua_State *L) { return scan(L, AG_OP_CUMSUM, "torch.cumsum", false); }
 static int l_cumprod(lua_State *L) { return scan(L, AG_OP_CUMPROD, "torch.cumprod", false); }
 static int l_cumsum_(lua_State *L) { return scan(L, AG_OP_CUMSUM, "Tensor.cumsum_", true); }
@@ -563,6 +626,9 @@ void repl_register_reduce_ops(lua_State *L, bool methods)
 		{"count_nonzero", l_count_nonzero},
 		{"var", l_var}, {"std", l_std}, {"logsumexp", l_logsumexp},
 		{"norm", l_norm}, {"cumsum", l_cumsum}, {"cumprod", l_cumprod},
+		{"aminmax", l_aminmax},
+		{"logcumsumexp", l_logcumsumexp}, {"cummax", l_cummax},
+		{"cummin", l_cummin},
 		{"sort", l_sort}, {"argsort", l_argsort}, {"msort", l_msort},
 		{"topk", l_topk}, {"kthvalue", l_kthvalue}, {"median", l_median},
 		{"nanmedian", l_nanmedian}, {"mode", l_mode}, {"unique", l_unique},

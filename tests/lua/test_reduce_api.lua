@@ -23,6 +23,27 @@ t.is(i:tolist(), {{1, 3}, {2, 3}}, "topk with every argument by name")
 v, i = x:kthvalue(1, 1, true)
 t.is({v:tolist(), i:tolist()}, {{{0, 1, 2}}, {{2, 1, 1}}}, "kthvalue(k, dim, keepdim)")
 t.is(x:argsort(2):tolist(), {{2, 3, 1}, {1, 3, 2}}, "argsort: 1-based")
+v, i = torch.aminmax(torch.tensor({{3, 1, 2}, {0, 5, 4}}), {dim = 2})
+t.is({v:tolist(), i:tolist()}, {{1, 0}, {3, 5}}, "aminmax({dim=2}) of int64: min and max")
+t.is(v.dtype, torch.int64, "in the input's dtype")
+v, i = torch.tensor({true, false}):aminmax()
+t.is({v:item(), i:item()}, {false, true}, "aminmax of bool")
+t.raises(function() x:aminmax(1) end, "keyword arguments", "aminmax's dim is by keyword only")
+t.raises(function() x:aminmax({dim = 3}) end,
+	"Dimension out of range (expected to be in range of [-2, 2], but got 3)",
+	"aminmax: a dim out of range, in Lua's terms")
+local xg = torch.randn(2, 3, {requires_grad = true})
+v, i = xg:aminmax()
+t.is({v.grad_fn:name(), i.grad_fn:name()}, {"torch::autograd::NotImplemented",
+	"torch::autograd::NotImplemented"}, "aminmax's node, as PyTorch 1.13's")
+t.raises(function() (v + i):backward() end, "derivative for aten::aminmax is not implemented",
+	"and its backward fails as PyTorch's")
+v, i = x:cummax(2)
+t.is({v:tolist(), i:tolist()}, {{{3, 3, 3}, {0, 5, 5}}, {{1, 1, 1}, {1, 2, 2}}},
+	"cummax(dim): running values and 1-based indices")
+v, i = torch.cummin(x, {dim = 1})
+t.is({v:tolist(), i:tolist()}, {{{3, 1, 2}, {0, 1, 2}}, {{1, 1, 1}, {2, 1, 1}}},
+	"torch.cummin(x, {dim=1})")
 t.is(torch.argsort(x, 2, true):tolist(), {{1, 3, 2}, {2, 3, 1}}, "argsort descending")
 v, i = x:median(2)
 t.is({v:tolist(), i:tolist()}, {{2, 4}, {3, 3}}, "median(dim): the lower median and where")
@@ -78,6 +99,14 @@ t.raises(function() a:var({1, 1}) end, "dim 0 appears multiple times in the list
 	"a dim twice")
 t.raises(function() a:logsumexp() end, "missing argument 'dim'", "logsumexp needs a dim")
 t.raises(function() a:cumsum() end, "missing argument 'dim'", "cumsum needs a dim")
+t.raises(function() a:cummax() end, "missing argument 'dim'", "cummax needs a dim")
+t.raises(function() torch.logcumsumexp(a) end, "missing argument 'dim'",
+	"logcumsumexp needs a dim")
+t.raises(function() a:cummin(3) end,
+	"Dimension out of range (expected to be in range of [-2, 2], but got 3)",
+	"cummin: a dim out of range, in Lua's terms")
+t.raises(function() a:logcumsumexp(2, {keepdim = true}) end,
+	"unexpected keyword argument 'keepdim'", "logcumsumexp takes no keepdim")
 t.raises(function() a:topk() end, "missing argument 'k'", "topk needs k")
 t.raises(function() a:sort("x") end, "'dim' must be a dim (an integer), got string",
 	"a dim of the wrong type")

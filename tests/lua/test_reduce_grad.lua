@@ -87,6 +87,21 @@ both("cumprod with zeros", function(x) return x:cumprod(2) end,
 	{leaf({{2, 0, 3, 1.5}, {0, 0, 1, 2}, {4, 0.5, -1, 0}})})
 both("cumprod(dim 1) with zeros", function(x) return x:cumprod(1) end,
 	{leaf({{2, 0}, {0, 3}, {1.5, 2}})})
+both("logcumsumexp", function(x) return x:logcumsumexp(2) end, {r64(3, 4)})
+both("logcumsumexp(dim 1)", function(x) return x:logcumsumexp(1) end, {r64(3, 4)})
+both("logcumsumexp, 1-d", function(x) return x:logcumsumexp(1) end, {r64(5)})
+both("cummax", function(x) return (x:cummax(2)) end, {distinct(3, 4)})
+both("cummax(dim 1)", function(x) return (x:cummax(1)) end, {distinct(3, 4)})
+both("cummin", function(x) return (x:cummin(2)) end, {distinct(3, 4)})
+-- a running max takes its gradient back to where it came from, ties to
+-- the latest position (PyTorch's >=)
+local cm = leaf({1, 3, 3, 2, 5})
+cm:cummax(1):backward(torch.tensor({1, 10, 100, 1000, 10000}, {dtype = torch.float64}))
+t.is(cm.grad:tolist(), {1, 10, 1100, 0, 10000}, "cummax's gradient goes to the running maxima")
+local lg = leaf({0.1, 0.2, 0.3})
+lg:logcumsumexp(1):backward(torch.tensor({1, -2, 0.5}, {dtype = torch.float64}))
+t.near(lg.grad:tolist(), {0.20026317763574, -0.88384587819121, 0.18358270055546}, 1e-12,
+	"logcumsumexp's gradient with a negative part (PyTorch's values)")
 
 -- the ops that pick values
 both("sort", function(x) return (x:sort(2)) end, {distinct(3, 4)})
@@ -118,12 +133,17 @@ local s = x:sort(2)
 g = torch.autograd.grad({s}, {x}, {grad_outputs = {torch.ones(2, 3, {dtype = torch.float64,
 	requires_grad = true})}, create_graph = true})[1]
 t.is(g.grad_fn and g.grad_fn:name(), "ScatterBackward0", "so is sort's")
+g = torch.autograd.grad({(x:cummax(2))}, {x}, {grad_outputs = {torch.ones(2, 3,
+	{dtype = torch.float64, requires_grad = true})}, create_graph = true})[1]
+t.is(g.grad_fn and g.grad_fn:name(), "ScatterBackward0", "and cummax's")
 
 -- nothing to differentiate
 local a = torch.randn(3, 4, {requires_grad = true})
 local _, i = a:sort(2)
 t.is(i.grad_fn, nil, "sort's indices have no history")
 t.is(a:argsort(2).grad_fn, nil, "nor has argsort")
+_, i = a:cummin(1)
+t.is(i.grad_fn, nil, "nor have cummin's indices")
 t.is(a:all().grad_fn, nil, "nor has all")
 t.is(a:count_nonzero().grad_fn, nil, "nor has count_nonzero")
 t.done()

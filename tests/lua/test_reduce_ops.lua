@@ -73,7 +73,9 @@ end
 -- their float32 results may differ in the last place or two.
 local exact = {"^sort", "^argsort", "^msort", "^topk", "^kthvalue", "^median",
 	"^nanmedian", "^mode", "^max", "^min", "^amax", "^amin", "^all", "^any",
-	"^count", "^unique", "^ties", "^cumsum", "^cumprod", "^prod_int",
+	"^count", "^unique", "^ties", "^cumsum", "^cumprod", "^cummax", "^cummin",
+	"^aminmax",
+	"^prod_int",
 	"^prod_bool"}
 local function tolerance(c)
 	for _, p in ipairs(exact) do
