@@ -803,13 +803,14 @@ static void run_outputs(const plan *p, int64_t begin, int64_t end)
 	}
 }
 
-/* ------------------------------------------------- column-wise sums */
+/* ------------------------------------------------- column-wise folds */
 
 /*
- * Sums whose outputs lie closer together in memory than the elements each
- * of them adds up (x.sum(0) of a row-major matrix, a bias gradient): walk
- * the input row by row, adding every row into a block of accumulators,
- * instead of one output at a time down a column.
+ * Sums (and float max, min, prod) whose outputs lie closer together in
+ * memory than the elements each of them folds (x.sum(0) of a row-major
+ * matrix, a bias gradient): walk the input row by row, folding every row
+ * into a block of accumulators, instead of one output at a time down a
+ * column.
  */
 enum { VBLOCK = 1024 };
 
@@ -838,16 +839,54 @@ ROWADD(bf16, uint16_t, LOAD_BF16, double, NO_SIMD, NO_ATTR)
 ROWADD(i64, int64_t, LOAD_I64, uint64_t, OMP_SIMD, NO_ATTR)
 ROWADD(b8, uint8_t, LOAD_BOOL, uint64_t, OMP_SIMD, NO_ATTR)
 
-static const rowadd_fn rowadds[AG_NDTYPES] = {
-	[AG_FLOAT32] = rowadd_f32, [AG_FLOAT64] = rowadd_f64,
-	[AG_FLOAT16] = rowadd_f16, [AG_BFLOAT16] = rowadd_bf16,
-	[AG_INT64] = rowadd_i64, [AG_BOOL] = rowadd_b8,
+/* max, min and prod of float32 and float64 columns, in double
+ * accumulators: a NaN, once there, stays (as in the row-wise kernels) */
+#define ROWFOLD(NAME, T, STEP)						\
+VEC_CLONES static void row##NAME(const char *p, int64_t n, int64_t st,	\
+				 void *av)				\
+{									\
+	double *acc = av;						\
+	if (st == (int64_t)sizeof(T)) {					\
+		const T *e = (const T *)p;				\
+		OMP_SIMD						\
+		for (int64_t j = 0; j < n; j++) {			\
+			double x = e[j];				\
+			acc[j] = STEP(x, acc[j]);			\
+		}							\
+	} else {							\
+		for (int64_t j = 0; j < n; j++) {			\
+			double x = *(const T *)(p + j * st);		\
+			acc[j] = STEP(x, acc[j]);			\
+		}							\
+	}								\
+}
+
+#define STEP_MAX(x, a) ((x) != (x) || (x) > (a) ? (x) : (a))
+#define STEP_MIN(x, a) ((x) != (x) || (x) < (a) ? (x) : (a))
+#define STEP_PROD(x, a) ((a) * (x))
+ROWFOLD(max_f32, float, STEP_MAX)
+ROWFOLD(min_f32, float, STEP_MIN)
+ROWFOLD(prod_f32, float, STEP_PROD)
+ROWFOLD(max_f64, double, STEP_MAX)
+ROWFOLD(min_f64, double, STEP_MIN)
+ROWFOLD(prod_f64, double, STEP_PROD)
+
+/* Indexed by [dtype][op]: the folds that have a column-wise kernel. */
+#define ROW_FLOAT(NAME) {						\
+	[FOLD_SUM] = rowadd_##NAME, [FOLD_MEAN] = rowadd_##NAME,	\
+	[FOLD_MAX] = rowmax_##NAME, [FOLD_MIN] = rowmin_##NAME,		\
+	[FOLD_PROD] = rowprod_##NAME }
+static const rowadd_fn rowfolds[AG_NDTYPES][FOLD_COUNT] = {
+	[AG_FLOAT32] = ROW_FLOAT(f32), [AG_FLOAT64] = ROW_FLOAT(f64),
+	[AG_FLOAT16] = { [FOLD_SUM] = rowadd_f16, [FOLD_MEAN] = rowadd_f16 },
+	[AG_BFLOAT16] = { [FOLD_SUM] = rowadd_bf16, [FOLD_MEAN] = rowadd_bf16 },
+	[AG_INT64] = { [FOLD_SUM] = rowadd_i64, [FOLD_MEAN] = rowadd_i64 },
+	[AG_BOOL] = { [FOLD_SUM] = rowadd_b8, [FOLD_MEAN] = rowadd_b8 },
 };
 
 static bool columns_fit(const plan *p)
 {
-	if ((p->op != FOLD_SUM && p->op != FOLD_MEAN) || p->nkeep == 0 ||
-	    p->count <= 1)
+	if (!rowfolds[p->dt][p->op] || p->nkeep == 0 || p->count <= 1)
 		return false;
 	int last = p->nkeep - 1;
 	return p->kshape[last] > 1 &&
@@ -866,13 +905,19 @@ static void columns_task(const plan *p, int64_t t, int64_t nblocks)
 	int64_t es = (int64_t)p->elsize;
 	bool floating = ag_dtype_is_floating(p->dt);
 	union { double f[VBLOCK]; uint64_t u[VBLOCK]; } sums;
-	rowadd_fn add = rowadds[p->dt];
+	rowadd_fn add = rowfolds[p->dt][p->op];
+	double init = p->op == FOLD_MAX ? -INFINITY : p->op == FOLD_MIN ?
+		      INFINITY : p->op == FOLD_PROD ? 1 : 0;
 
 	for (int d = last - 1; d >= 0; d--) {
 		base += (rest % p->kshape[d]) * p->kstride[d];
 		rest /= p->kshape[d];
 	}
-	memset(&sums, 0, sizeof sums);
+	if (floating)
+		for (int64_t j = 0; j < jb; j++)
+			sums.f[j] = init;
+	else
+		memset(&sums, 0, sizeof sums);
 	for (int64_t off = base;;) {
 		add(p->in + off * es, jb, ks * es, &sums);
 		int d = p->nred - 1;
@@ -889,10 +934,12 @@ static void columns_task(const plan *p, int64_t t, int64_t nblocks)
 	for (int64_t j = 0; j < jb; j++) {
 		acc a;
 		acc_init(&a, p->op);
-		if (floating)
-			a.s = sums.f[j];
-		else
+		if (!floating)
 			a.u = sums.u[j];
+		else if (p->op == FOLD_MAX || p->op == FOLD_MIN)
+			a.v = sums.f[j];
+		else
+			a.s = sums.f[j];
 		finish_one(p, g * kn + j0 + j, &a);
 	}
 }

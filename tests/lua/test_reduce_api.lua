@@ -115,6 +115,31 @@ t.raises(function() a:sort(2, {reverse = true}) end, "unexpected keyword argumen
 t.raises(function() a:norm('nuc') end, "the nuclear norm ('nuc')", "'nuc' is not there")
 t.raises(function() a:prod({1, 2}) end, "expected one dim to reduce", "prod takes one dim")
 
+-- reductions over a non-innermost dim (amax, amin, prod fold row by row
+-- into a block of outputs): the same answers as over a transposed copy's
+-- rows
+torch.manual_seed(3)
+local big = torch.randn(300, 200)
+local bt = big:t():contiguous()
+t.is(big:amax(1):tolist(), bt:amax(2):tolist(), "amax(1) of a big matrix")
+t.is(big:argmin(1):tolist(), bt:argmin(2):tolist(), "argmin(1): the same positions")
+v, i = big:max(1, true)
+local vt, it = bt:max(2, true)
+t.is({v:reshape({200}):tolist(), i:reshape({200}):tolist()},
+	{vt:reshape({200}):tolist(), it:reshape({200}):tolist()}, "max(1, keepdim)")
+t.near(big:var(1):tolist(), bt:var(2):tolist(), 1e-6, "var(1)")
+t.near(big:prod(1):tolist(), bt:prod(2):tolist(), 1e-6, "prod(1)")
+local b3 = torch.randn(4, 100, 90)
+t.is(b3:amin({1, 2}):tolist(), b3:permute({3, 1, 2}):contiguous():amin({2, 3}):tolist(),
+	"amin over the two outer dims of a 3-d tensor")
+t.is(b3:argmax(2):tolist(), b3:permute({1, 3, 2}):contiguous():argmax(3):tolist(),
+	"argmax over the middle dim")
+t.is(bt:t():amax(1):tolist(), bt:amax(2):tolist(), "amax(1) of a transposed view")
+local cn = torch.tensor({{1, 0 / 0, 2}, {3, 1, -1}, {0, 5, 0 / 0}}):amax(1):tolist()
+t.ok(cn[1] == 3 and cn[2] ~= cn[2] and cn[3] ~= cn[3], "amax(1): a NaN in a column wins")
+t.is(torch.tensor({{2, -1}, {3, 4}}, {dtype = torch.float64}):prod(1):tolist(), {6, -4},
+	"prod(1)")
+
 -- norms
 t.near(a:norm():item(), math.sqrt(140), 1e-6, "norm(): the Frobenius norm")
 t.near(a:norm(1, {dim = 2}):tolist(), {6, 22}, 1e-6, "norm(1, {dim=2})")
