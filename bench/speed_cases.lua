@@ -25,7 +25,9 @@
 -- running it once under pcall; the table fills in as the ops land.
 local torch = require "torch"
 local nn, F, optim = torch.nn, torch.nn.functional, torch.optim
-local clock = torch._C.clock
+-- AGDB_BENCH_CPU=1: CPU time of the process instead of wall time (for
+-- 1-thread runs on a busy machine, where waiting for a CPU is not the op's)
+local clock = os.getenv("AGDB_BENCH_CPU") and os.clock or torch._C.clock
 
 local MIN_TIME = tonumber(os.getenv("AGDB_BENCH_MIN_TIME") or "") or 0.5
 local WARM, SAMPLE = 0.1, 0.002
@@ -172,6 +174,29 @@ reduction("var", function(x) return x:var() end, true)
 reduction("softmax", function(x) return x:softmax(-1) end)
 reduction("log_softmax", function(x) return x:log_softmax(-1) end)
 reduction("layer_norm", function(x, w, b) return F.layer_norm(x, {COLS}, w, b) end)
+
+-- More of the reduction family, forward only and without targets (for
+-- diagnosis): float64, along the contiguous dim (one run per row) and
+-- along the strided one (the column-wise path), scans and sorting.
+case("sum f64 1M", "", function()
+	local x = torch.randn(1000 * 1000, {dtype = torch.float64})
+	return function() local s = x:sum() end
+end)
+
+local function along(name, op)
+	case(name .. " 4096x1024 fwd", "", function()
+		local x = torch.randn(ROWS, COLS)
+		return function() local y = op(x) end
+	end)
+end
+
+along("sum(2)", function(x) return x:sum(2) end)
+along("sum(1)", function(x) return x:sum(1) end)
+along("var(2)", function(x) return x:var(2) end)
+along("amax", function(x) return x:amax() end)
+along("logsumexp(2)", function(x) return x:logsumexp(2) end)
+along("cumsum(2)", function(x) return x:cumsum(2) end)
+along("sort(2)", function(x) return x:sort(2) end)
 
 -- ------------------------------------------------------------ convolution
 

@@ -23,6 +23,9 @@ import torch.nn.functional as F
 MIN_TIME = float(os.environ.get("AGDB_BENCH_MIN_TIME") or 0.5)
 WARM, SAMPLE = 0.1, 0.002
 ONLY = [s for s in (os.environ.get("AGDB_BENCH_CASES") or "").split(",") if s]
+# AGDB_BENCH_CPU=1: CPU time of the process instead of wall time (for
+# 1-thread runs on a busy machine, where waiting for a CPU is not the op's)
+CPU_TIME = bool(os.environ.get("AGDB_BENCH_CPU"))
 
 
 def wanted(name):
@@ -32,7 +35,7 @@ def wanted(name):
 def measure(f):
     """Median per-call seconds of f, the number of calls per sample, and
     the mean over all samples."""
-    clock = time.perf_counter
+    clock = time.process_time if CPU_TIME else time.perf_counter
     t0, n = clock(), 0
     while True:
         f()
@@ -193,6 +196,34 @@ reduction("var", lambda x, w, b: x.var(), True)
 reduction("softmax", lambda x, w, b: x.softmax(-1))
 reduction("log_softmax", lambda x, w, b: x.log_softmax(-1))
 reduction("layer_norm", lambda x, w, b: F.layer_norm(x, (COLS,), w, b))
+
+
+@case("sum f64 1M")
+def _():
+    x = torch.randn(1000 * 1000, dtype=torch.float64)
+
+    def f():
+        s = x.sum()
+    return f
+
+
+def along(name, op):
+    @case(name + " 4096x1024 fwd")
+    def _():
+        x = torch.randn(ROWS, COLS)
+
+        def f():
+            y = op(x)
+        return f
+
+
+along("sum(2)", lambda x: x.sum(1))
+along("sum(1)", lambda x: x.sum(0))
+along("var(2)", lambda x: x.var(1))
+along("amax", lambda x: x.amax())
+along("logsumexp(2)", lambda x: x.logsumexp(1))
+along("cumsum(2)", lambda x: x.cumsum(1))
+along("sort(2)", lambda x: x.sort(1))
 
 # ------------------------------------------------------------ convolution
 

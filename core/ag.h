@@ -306,6 +306,64 @@ int ag_min_dim(ag_tensor *t, int dim, bool keepdim, ag_tensor **values,
 ag_tensor *ag_sum(ag_tensor *t);
 ag_tensor *ag_mean(ag_tensor *t);
 
+/* ------------------------------ reductions, scans and sorting (issue 11) */
+/* ag_reduce_all and ag_reduce_dims also take AG_OP_PROD, ALL and ANY (at
+ * most one dim), NANSUM, AMAX, AMIN and COUNT_NONZERO. */
+
+/* var or std (op AG_OP_VAR, AG_OP_STD) over dims (ndims 0: all); the
+ * divisor is count - correction (unbiased: correction 1). */
+ag_tensor *ag_var(ag_op op, ag_tensor *t, const int *dims, int ndims,
+		  double correction, bool keepdim);
+/* var_mean or std_mean (AG_OP_VAR_MEAN, AG_OP_STD_MEAN): both results. */
+int ag_var_mean(ag_op op, ag_tensor *t, const int *dims, int ndims,
+		double correction, bool keepdim, ag_tensor **var,
+		ag_tensor **mean);
+ag_tensor *ag_logsumexp(ag_tensor *t, const int *dims, int ndims,
+			bool keepdim);
+/* norm or linalg.vector_norm (AG_OP_NORM, AG_OP_VECTOR_NORM) of order p
+ * (INFINITY: max |x|, -INFINITY: min |x|, 0: the non-zeros). */
+ag_tensor *ag_norm(ag_op op, ag_tensor *t, double p, const int *dims,
+		   int ndims, bool keepdim);
+/* torch.norm's default 'fro': the 2-norm, over two dims sqrt(sum(t * t))
+ * as PyTorch composes it (its node is SqrtBackward0). */
+ag_tensor *ag_frobenius_norm(ag_tensor *t, const int *dims, int ndims,
+			     bool keepdim);
+ag_tensor *ag_nanmean(ag_tensor *t, const int *dims, int ndims, bool keepdim);
+/* torch.aminmax: min and max over everything (dim NULL) or along *dim;
+ * its node's backward fails, as PyTorch 1.13's. */
+int ag_aminmax(ag_tensor *t, const int *dim, bool keepdim, ag_tensor **min,
+	       ag_tensor **max);
+/* cumsum, cumprod or logcumsumexp (AG_OP_CUMSUM, AG_OP_CUMPROD,
+ * AG_OP_LOGCUMSUMEXP) along dim; integers and bool give int64 (and have no
+ * logcumsumexp).  ag_scan also runs from the last element back. */
+ag_tensor *ag_cumulative(ag_op op, ag_tensor *t, int dim);
+ag_tensor *ag_scan(ag_op op, ag_tensor *t, int dim, bool reverse);
+int ag_scan_(ag_op op, ag_tensor *t, int dim);	/* cumsum_, cumprod_ */
+/* cummax or cummin (AG_OP_CUMMAX, AG_OP_CUMMIN) along dim: the running
+ * values and their int64 indices (0-based), both shaped like t. */
+int ag_cumextreme(ag_op op, ag_tensor *t, int dim, ag_tensor **values,
+		  ag_tensor **indices);
+/* Values and int64 indices (0-based) along dim. */
+int ag_sort(ag_tensor *t, int dim, bool descending, bool stable,
+	    ag_tensor **values, ag_tensor **indices);
+ag_tensor *ag_argsort(ag_tensor *t, int dim, bool descending, bool stable);
+int ag_topk(ag_tensor *t, int64_t k, int dim, bool largest, bool sorted,
+	    ag_tensor **values, ag_tensor **indices);
+/* the k-th smallest, k counting from 1 as PyTorch's */
+int ag_kthvalue(ag_tensor *t, int64_t k, int dim, bool keepdim,
+		ag_tensor **values, ag_tensor **indices);
+/* The lower median: op AG_OP_MEDIAN or AG_OP_NANMEDIAN over everything,
+ * AG_OP_MEDIAN_DIM or AG_OP_NANMEDIAN_DIM along a dim. */
+ag_tensor *ag_median(ag_op op, ag_tensor *t);
+int ag_median_dim(ag_op op, ag_tensor *t, int dim, bool keepdim,
+		  ag_tensor **values, ag_tensor **indices);
+int ag_mode(ag_tensor *t, int dim, bool keepdim, ag_tensor **values,
+	    ag_tensor **indices);
+/* The distinct values, sorted (dim NULL), or the distinct slices along
+ * *dim; inverse (int64, where each element or slice went) and counts. */
+int ag_unique(ag_tensor *t, const int *dim, ag_tensor **values,
+	      ag_tensor **inverse, ag_tensor **counts);
+
 /* --------------------------------------------------------- matrix products */
 
 ag_tensor *ag_mm(ag_tensor *a, ag_tensor *b);

@@ -22,6 +22,7 @@
 
 typedef struct acc {
 	double s, c;	/* float sum and its Neumaier compensation */
+	double n, mean, m2;	/* var: count, mean, sum of squared deviations */
 	uint64_t u;	/* integer sum: unsigned so overflow wraps, as int64 does */
 	double v;	/* float extreme so far */
 	int64_t iv;	/* integer extreme so far */
@@ -33,6 +34,10 @@ static void acc_init(acc *a, fold op)
 {
 	memset(a, 0, sizeof *a);
 	a->idx = -1;
+	if (op == FOLD_PROD)
+		a->s = 1;	/* the float product runs in s, the integer in u */
+	if (op == FOLD_PROD || op == FOLD_ALL)
+		a->u = 1;
 	a->v = (op == FOLD_MIN || op == FOLD_ARGMIN) ? INFINITY : -INFINITY;
 	a->iv = (op == FOLD_MIN || op == FOLD_ARGMIN) ? INT64_MAX : INT64_MIN;
 }
@@ -54,18 +59,222 @@ typedef void (*run_fn)(const char *p, int64_t n, int64_t st, int64_t pos,
 
 #define SUM_BLOCK 4096
 
-/* Within a block the order of a double-precision sum does not matter:
- * let the compiler spread it over several vector accumulators. */
 #ifdef _OPENMP
-#define OMP_SIMD_SUM _Pragma("omp simd reduction(+:l) simdlen(8)")
 #define OMP_SIMD _Pragma("omp simd")
 #else
-#define OMP_SIMD_SUM
 #define OMP_SIMD
 #endif
 
+/* Chan et al.'s update: a block of nb elements with mean mb and squared
+ * deviations m2b joins the ones folded so far. */
+static void acc_moments(acc *a, double nb, double mb, double m2b)
+{
+	if (nb == 0)
+		return;
+	double n = a->n + nb, delta = mb - a->mean;
+	a->mean += delta * (nb / n);
+	a->m2 += m2b + delta * delta * (a->n * nb / n);
+	a->n = n;
+}
+
+/*
+ * var: each block of a run is folded in two passes, its mean and then the
+ * squares of the deviations from it, while the block is still in cache;
+ * blocks join by acc_moments.  As accurate as a two-pass variance, at the
+ * memory traffic of one pass.
+ */
+#define VAR_KERNEL(NAME, T, LOAD, BLOCK)				\
+static void var_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
+		       acc *a)						\
+{									\
+	(void)pos;							\
+	for (int64_t b = 0; b < n; b += SUM_BLOCK) {			\
+		int64_t m = n - b < SUM_BLOCK ? n - b : SUM_BLOCK;	\
+		double l = 0, l2 = 0, mu;				\
+		const char *q = p + b * st;				\
+		if (BLOCK && st == (int64_t)sizeof(T)) {		\
+			const T *e = (const T *)q;			\
+			mu = block_sum_##NAME(e, m) / (double)m;	\
+			l2 = block_sqdev_##NAME(e, m, mu);		\
+		} else {						\
+			for (int64_t i = 0; i < m; i++)			\
+				l += LOAD(*(const T *)(q + i * st));	\
+			mu = l / (double)m;				\
+			for (int64_t i = 0; i < m; i++) {		\
+				double d = LOAD(*(const T *)(q + i * st)) - mu; \
+				l2 += d * d;				\
+			}						\
+		}							\
+		acc_moments(a, (double)m, mu, l2);			\
+	}								\
+}
+
+/*
+ * Contiguous float32 and float64 blocks, the hot path of sum, mean and
+ * var.  float32: 64 float partials (element i of a group of 256 goes to
+ * partial i % 64, so each adds 4 elements in float), moved into double
+ * partials after every group; float64: 32 double partials.  The partials
+ * add up in double at the end of the block, and blocks join by acc_add.
+ * That is more accurate than PyTorch's cascade sum (whose float32
+ * partials add 16 elements and then each other in float), and the
+ * independent partials keep the vector units busy instead of waiting on
+ * one chain of adds.  The order is fixed by this code, not by the
+ * instruction set: the AVX-512, AVX2 and SSE2 clones the compiler makes
+ * (the loader picks one for the CPU) give the same sums bit for bit
+ * (var's squared deviations may differ in the last bit where a clone
+ * fuses a multiply-add).
+ */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+	defined(__linux__)
+#define VEC_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define VEC_CLONES
+#endif
+
+typedef float f32x16 __attribute__((vector_size(64)));
+typedef float f32x8 __attribute__((vector_size(32)));
+typedef double f64x8 __attribute__((vector_size(64)));
+
+#define LO8(v) __builtin_convertvector(__builtin_shufflevector(v, v, \
+	0, 1, 2, 3, 4, 5, 6, 7), f64x8)
+#define HI8(v) __builtin_convertvector(__builtin_shufflevector(v, v, \
+	8, 9, 10, 11, 12, 13, 14, 15), f64x8)
+
+VEC_CLONES static double block_sum_f32(const float *e, int64_t m)
+{
+	f64x8 d0 = { 0 }, d1 = { 0 };
+	int64_t i = 0, groups = m / 256 * 256;
+	double l = 0;
+
+	while (i < groups) {
+		f32x16 s0 = { 0 }, s1 = { 0 }, s2 = { 0 }, s3 = { 0 };
+		for (int k = 0; k < 4; k++, i += 64) {
+			f32x16 v0, v1, v2, v3;
+			memcpy(&v0, e + i, sizeof v0);
+			memcpy(&v1, e + i + 16, sizeof v1);
+			memcpy(&v2, e + i + 32, sizeof v2);
+			memcpy(&v3, e + i + 48, sizeof v3);
+			s0 += v0;
+			s1 += v1;
+			s2 += v2;
+			s3 += v3;
+		}
+		d0 += (LO8(s0) + LO8(s1)) + (LO8(s2) + LO8(s3));
+		d1 += (HI8(s0) + HI8(s1)) + (HI8(s2) + HI8(s3));
+	}
+	for (; i < m; i++)
+		l += e[i];
+	for (int j = 0; j < 8; j++)
+		l += d0[j] + d1[j];
+	return l;
+}
+
+/* 32 double partials */
+VEC_CLONES static double block_sum_f64(const double *e, int64_t m)
+{
+	f64x8 s0 = { 0 }, s1 = { 0 }, s2 = { 0 }, s3 = { 0 };
+	int64_t i = 0;
+	double l = 0;
+
+	for (; i + 32 <= m; i += 32) {
+		f64x8 v0, v1, v2, v3;
+		memcpy(&v0, e + i, sizeof v0);
+		memcpy(&v1, e + i + 8, sizeof v1);
+		memcpy(&v2, e + i + 16, sizeof v2);
+		memcpy(&v3, e + i + 24, sizeof v3);
+		s0 += v0;
+		s1 += v1;
+		s2 += v2;
+		s3 += v3;
+	}
+	for (; i < m; i++)
+		l += e[i];
+	for (int j = 0; j < 8; j++)
+		l += (s0[j] + s1[j]) + (s2[j] + s3[j]);
+	return l;
+}
+
+/* The squared deviations from mu, in double (var's second pass); VT is
+ * a vector of 8 T. */
+#define BLOCK_SQDEV(NAME, T, VT)					\
+VEC_CLONES static double block_sqdev_##NAME(const T *e, int64_t m,	\
+					    double mu)			\
+{									\
+	f64x8 s0 = { 0 }, s1 = { 0 }, s2 = { 0 }, s3 = { 0 };		\
+	f64x8 vm = { mu, mu, mu, mu, mu, mu, mu, mu };			\
+	int64_t i = 0;							\
+	double l = 0;							\
+									\
+	for (; i + 32 <= m; i += 32) {					\
+		VT v0, v1, v2, v3;					\
+		memcpy(&v0, e + i, sizeof v0);				\
+		memcpy(&v1, e + i + 8, sizeof v1);			\
+		memcpy(&v2, e + i + 16, sizeof v2);			\
+		memcpy(&v3, e + i + 24, sizeof v3);			\
+		f64x8 d0 = __builtin_convertvector(v0, f64x8) - vm;	\
+		f64x8 d1 = __builtin_convertvector(v1, f64x8) - vm;	\
+		f64x8 d2 = __builtin_convertvector(v2, f64x8) - vm;	\
+		f64x8 d3 = __builtin_convertvector(v3, f64x8) - vm;	\
+		s0 += d0 * d0;						\
+		s1 += d1 * d1;						\
+		s2 += d2 * d2;						\
+		s3 += d3 * d3;						\
+	}								\
+	for (; i < m; i++) {						\
+		double d = e[i] - mu;					\
+		l += d * d;						\
+	}								\
+	for (int j = 0; j < 8; j++)					\
+		l += (s0[j] + s1[j]) + (s2[j] + s3[j]);			\
+	return l;							\
+}
+
+BLOCK_SQDEV(f32, float, f32x8)
+BLOCK_SQDEV(f64, double, f64x8)
+
+/*
+ * max and min of a contiguous float32 or float64 run: 64 lanes, and a
+ * flag for NaNs, which the caller then finds with the scalar walk (a NaN
+ * decides a max or min).  Returns the flag.
+ */
+#define BLOCK_EXTREME(NAME, T, CMP)					\
+VEC_CLONES static int block_##NAME(const T *e, int64_t m, double *out)	\
+{									\
+	T a[64], r;							\
+	int32_t nan[64];						\
+	int64_t i = 0;							\
+	int seen = 0;							\
+									\
+	for (int j = 0; j < 64; j++) {					\
+		a[j] = e[j];						\
+		nan[j] = 0;						\
+	}								\
+	for (; i + 64 <= m; i += 64)					\
+		for (int j = 0; j < 64; j++) {				\
+			T x = e[i + j];					\
+			a[j] = x CMP a[j] ? x : a[j];			\
+			nan[j] |= x != x;				\
+		}							\
+	r = a[0];							\
+	for (int j = 0; j < 64; j++) {					\
+		seen |= nan[j];						\
+		r = a[j] CMP r ? a[j] : r;				\
+	}								\
+	for (; i < m; i++) {						\
+		seen |= e[i] != e[i];					\
+		r = e[i] CMP r ? e[i] : r;				\
+	}								\
+	*out = r;							\
+	return seen;							\
+}
+
+BLOCK_EXTREME(max_f32, float, >)
+BLOCK_EXTREME(min_f32, float, <)
+BLOCK_EXTREME(max_f64, double, >)
+BLOCK_EXTREME(min_f64, double, <)
+
 /* Floating kernels work on doubles: exact for every agdb float dtype. */
-#define FLOAT_KERNELS(NAME, T, LOAD, SIMD)					\
+#define FLOAT_KERNELS(NAME, T, LOAD, BLOCK)				\
 static void sum_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
 		       acc *a)						\
 {									\
@@ -74,11 +283,8 @@ static void sum_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
 		int64_t m = n - b < SUM_BLOCK ? n - b : SUM_BLOCK;	\
 		double l = 0;						\
 		const char *q = p + b * st;				\
-		if (st == (int64_t)sizeof(T)) {				\
-			const T *e = (const T *)q;			\
-			SIMD						\
-			for (int64_t i = 0; i < m; i++)			\
-				l += LOAD(e[i]);			\
+		if (BLOCK && st == (int64_t)sizeof(T)) {		\
+			l = block_sum_##NAME((const T *)q, m);		\
 		} else {						\
 			for (int64_t i = 0; i < m; i++)			\
 				l += LOAD(*(const T *)(q + i * st));	\
@@ -93,6 +299,12 @@ static void max_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
 	(void)pos;							\
 	if (a->done)							\
 		return;							\
+	if (BLOCK && n >= 64 && st == (int64_t)sizeof(T) &&		\
+	    !block_max_##NAME((const T *)p, n, &m)) {			\
+		a->v = m > a->v ? m : a->v;				\
+		return;							\
+	}								\
+	m = a->v;							\
 	for (int64_t i = 0; i < n; i++) {				\
 		double x = LOAD(*(const T *)(p + i * st));		\
 		if (x != x) {						\
@@ -111,6 +323,12 @@ static void min_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
 	(void)pos;							\
 	if (a->done)							\
 		return;							\
+	if (BLOCK && n >= 64 && st == (int64_t)sizeof(T) &&		\
+	    !block_min_##NAME((const T *)p, n, &m)) {			\
+		a->v = m < a->v ? m : a->v;				\
+		return;							\
+	}								\
+	m = a->v;							\
 	for (int64_t i = 0; i < n; i++) {				\
 		double x = LOAD(*(const T *)(p + i * st));		\
 		if (x != x) {						\
@@ -159,6 +377,57 @@ static void argmin_##NAME(const char *p, int64_t n, int64_t st,	\
 			a->idx = pos + i;				\
 		}							\
 	}								\
+}									\
+static void prod_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
+			acc *a)						\
+{									\
+	double m = a->s;						\
+	(void)pos;							\
+	for (int64_t i = 0; i < n; i++)					\
+		m *= LOAD(*(const T *)(p + i * st));			\
+	a->s = m;							\
+}									\
+static void nansum_##NAME(const char *p, int64_t n, int64_t st,	\
+			  int64_t pos, acc *a)				\
+{									\
+	(void)pos;							\
+	for (int64_t b = 0; b < n; b += SUM_BLOCK) {			\
+		int64_t m = n - b < SUM_BLOCK ? n - b : SUM_BLOCK;	\
+		double l = 0;						\
+		const char *q = p + b * st;				\
+		for (int64_t i = 0; i < m; i++) {			\
+			double x = LOAD(*(const T *)(q + i * st));	\
+			l += x == x ? x : 0;				\
+		}							\
+		acc_add(a, l);						\
+	}								\
+}									\
+TRUTH_KERNELS(NAME, T, LOAD)
+
+/* all, any, count_nonzero: what is not zero (a float NaN is not). */
+#define TRUTH_KERNELS(NAME, T, LOAD)					\
+static void all_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
+		       acc *a)						\
+{									\
+	(void)pos;							\
+	for (int64_t i = 0; i < n && a->u; i++)				\
+		a->u = LOAD(*(const T *)(p + i * st)) != 0;		\
+}									\
+static void any_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
+		       acc *a)						\
+{									\
+	(void)pos;							\
+	for (int64_t i = 0; i < n && !a->u; i++)			\
+		a->u = LOAD(*(const T *)(p + i * st)) != 0;		\
+}									\
+static void nonzero_##NAME(const char *p, int64_t n, int64_t st,	\
+			   int64_t pos, acc *a)				\
+{									\
+	uint64_t c = a->u;						\
+	(void)pos;							\
+	for (int64_t i = 0; i < n; i++)					\
+		c += LOAD(*(const T *)(p + i * st)) != 0;		\
+	a->u = c;							\
 }
 
 /* Integer kernels (int64, bool) keep int64 values: doubles would round
@@ -216,7 +485,17 @@ static void argmin_##NAME(const char *p, int64_t n, int64_t st,	\
 			a->idx = pos + i;				\
 		}							\
 	}								\
-}
+}									\
+static void prod_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
+			acc *a)						\
+{									\
+	uint64_t u = a->u;						\
+	(void)pos;							\
+	for (int64_t i = 0; i < n; i++)					\
+		u *= (uint64_t)(LOAD(*(const T *)(p + i * st)));	\
+	a->u = u;							\
+}									\
+TRUTH_KERNELS(NAME, T, LOAD)
 
 #define LOAD_F32(x) ((double)(x))
 #define LOAD_F64(x) (x)
@@ -227,23 +506,42 @@ static void argmin_##NAME(const char *p, int64_t n, int64_t st,	\
 
 /* the 16-bit loads call a conversion function: no simd loop for them */
 #define NO_SIMD
-FLOAT_KERNELS(f32, float, LOAD_F32, OMP_SIMD_SUM)
-FLOAT_KERNELS(f64, double, LOAD_F64, OMP_SIMD_SUM)
-FLOAT_KERNELS(f16, uint16_t, LOAD_F16, NO_SIMD)
-FLOAT_KERNELS(bf16, uint16_t, LOAD_BF16, NO_SIMD)
+#define block_sum_f16(e, m) ((void)(e), 0.0)
+#define block_sum_bf16(e, m) ((void)(e), 0.0)
+#define block_max_f16(e, m, out) 1
+#define block_max_bf16(e, m, out) 1
+#define block_min_f16(e, m, out) 1
+#define block_min_bf16(e, m, out) 1
+#define block_sqdev_f16(e, m, mu) 0.0
+#define block_sqdev_bf16(e, m, mu) 0.0
+FLOAT_KERNELS(f32, float, LOAD_F32, 1)
+FLOAT_KERNELS(f64, double, LOAD_F64, 1)
+FLOAT_KERNELS(f16, uint16_t, LOAD_F16, 0)
+FLOAT_KERNELS(bf16, uint16_t, LOAD_BF16, 0)
+VAR_KERNEL(f32, float, LOAD_F32, 1)
+VAR_KERNEL(f64, double, LOAD_F64, 1)
+VAR_KERNEL(f16, uint16_t, LOAD_F16, 0)
+VAR_KERNEL(bf16, uint16_t, LOAD_BF16, 0)
 INT_KERNELS(i64, int64_t, LOAD_I64)
 INT_KERNELS(b8, uint8_t, LOAD_BOOL)
 
-/* Indexed by [dtype][op]; mean walks like sum. */
-#define KERNEL_ROW(NAME) { sum_##NAME, sum_##NAME, max_##NAME, min_##NAME, \
-			   argmax_##NAME, argmin_##NAME }
+/* Indexed by [dtype][op]; mean walks like sum, an integer nansum too;
+ * var has no integer kernel (reduce.c refuses integers first). */
+#define KERNEL_ROW(NAME, NANSUM, VAR) {					\
+	[FOLD_VAR] = VAR,						\
+	[FOLD_SUM] = sum_##NAME, [FOLD_MEAN] = sum_##NAME,		\
+	[FOLD_MAX] = max_##NAME, [FOLD_MIN] = min_##NAME,		\
+	[FOLD_ARGMAX] = argmax_##NAME, [FOLD_ARGMIN] = argmin_##NAME,	\
+	[FOLD_PROD] = prod_##NAME, [FOLD_NANSUM] = NANSUM##_##NAME,	\
+	[FOLD_ALL] = all_##NAME, [FOLD_ANY] = any_##NAME,		\
+	[FOLD_NONZERO] = nonzero_##NAME }
 static const run_fn kernels[AG_NDTYPES][FOLD_COUNT] = {
-	[AG_FLOAT32] = KERNEL_ROW(f32),
-	[AG_FLOAT64] = KERNEL_ROW(f64),
-	[AG_FLOAT16] = KERNEL_ROW(f16),
-	[AG_BFLOAT16] = KERNEL_ROW(bf16),
-	[AG_INT64] = KERNEL_ROW(i64),
-	[AG_BOOL] = KERNEL_ROW(b8),
+	[AG_FLOAT32] = KERNEL_ROW(f32, nansum, var_f32),
+	[AG_FLOAT64] = KERNEL_ROW(f64, nansum, var_f64),
+	[AG_FLOAT16] = KERNEL_ROW(f16, nansum, var_f16),
+	[AG_BFLOAT16] = KERNEL_ROW(bf16, nansum, var_bf16),
+	[AG_INT64] = KERNEL_ROW(i64, sum, NULL),
+	[AG_BOOL] = KERNEL_ROW(b8, sum, NULL),
 };
 
 /* Folds b (which covers later positions than a) into a. */
@@ -252,9 +550,26 @@ static void acc_merge(acc *a, const acc *b, fold op, bool floating)
 	switch (op) {
 	case FOLD_SUM:
 	case FOLD_MEAN:
+	case FOLD_NANSUM:
 		acc_add(a, b->s);
 		a->c += b->c;
 		a->u += b->u;
+		break;
+	case FOLD_PROD:
+		a->s *= b->s;
+		a->u *= b->u;
+		break;
+	case FOLD_ALL:
+		a->u = a->u && b->u;
+		break;
+	case FOLD_ANY:
+		a->u = a->u || b->u;
+		break;
+	case FOLD_NONZERO:
+		a->u += b->u;
+		break;
+	case FOLD_VAR:
+		acc_moments(a, b->n, b->mean, b->m2);
 		break;
 	case FOLD_MAX:
 	case FOLD_MIN:
@@ -405,6 +720,7 @@ static void finish_one(const plan *p, int64_t o, const acc *a)
 		return;
 	switch (p->op) {
 	case FOLD_SUM:
+	case FOLD_NANSUM:
 		if (floating)
 			ag_store(v, p->vdt, a->s + a->c);
 		else
@@ -416,6 +732,28 @@ static void finish_one(const plan *p, int64_t o, const acc *a)
 		ag_store(v, p->vdt, a->s + a->c);
 		ag_store(v, p->vdt, ag_load(v, p->vdt) / (double)p->count);
 		break;
+	case FOLD_PROD:
+		if (floating)
+			ag_store(v, p->vdt, a->s);
+		else
+			ag_store_i64(v, p->vdt, (int64_t)a->u);
+		break;
+	case FOLD_ALL:
+	case FOLD_ANY:
+	case FOLD_NONZERO:
+		ag_store_i64(v, p->vdt, (int64_t)a->u);
+		break;
+	case FOLD_VAR: {
+		/* PyTorch's divisor: count - correction, or 0 when that is
+		 * not positive (so var of one element is nan) */
+		double div = a->n > p->correction ? a->n - p->correction : 0;
+		double var = a->m2 / div;
+		ag_store(v, p->vdt, p->root ? sqrt(var) : var);
+		if (p->mout)
+			ag_store(p->mout + o * (int64_t)ag_dtype_size(p->vdt),
+				 p->vdt, a->n > 0 ? a->mean : NAN);
+		break;
+	}
 	default:
 		if (floating)
 			ag_store(v, p->vdt, a->v);
@@ -425,10 +763,10 @@ static void finish_one(const plan *p, int64_t o, const acc *a)
 	}
 }
 
-/* Threads pay off only for big reductions: waking a team costs about as
- * much as summing a few hundred thousand elements, far more on a loaded
- * machine. */
-#define REDUCE_PARALLEL_MIN (1 << 21)
+/* Threads pay off from a few ten thousand elements (PyTorch splits its
+ * reductions at 32,768): below twice that grain a reduction stays on one
+ * thread, and a split gives each thread at least one grain. */
+#define REDUCE_PARALLEL_MIN (2 * AG_PARALLEL_GRAIN)
 
 static int64_t thread_count(void)
 {
@@ -445,7 +783,7 @@ static void run_split(const plan *p)
 	enum { MAX_PARTS = 64 };
 	acc parts[MAX_PARTS];
 	int64_t n = p->rshape[0], st = p->rstride[0] * (int64_t)p->elsize;
-	int64_t nparts = n / (REDUCE_PARALLEL_MIN / 2), chunk;
+	int64_t nparts = n / AG_PARALLEL_GRAIN, chunk;
 	run_fn run = kernels[p->dt][p->op];
 	bool floating = ag_dtype_is_floating(p->dt);
 
@@ -453,7 +791,9 @@ static void run_split(const plan *p)
 		nparts = thread_count();
 	if (nparts > MAX_PARTS)
 		nparts = MAX_PARTS;
+	/* whole blocks per part: each block sums as it would on one thread */
 	chunk = (n + nparts - 1) / nparts;
+	chunk = (chunk + SUM_BLOCK - 1) / SUM_BLOCK * SUM_BLOCK;
 #ifdef _OPENMP
 #pragma omp parallel for
 #endif
@@ -495,20 +835,21 @@ static void run_outputs(const plan *p, int64_t begin, int64_t end)
 	}
 }
 
-/* ------------------------------------------------- column-wise sums */
+/* ------------------------------------------------- column-wise folds */
 
 /*
- * Sums whose outputs lie closer together in memory than the elements each
- * of them adds up (x.sum(0) of a row-major matrix, a bias gradient): walk
- * the input row by row, adding every row into a block of accumulators,
- * instead of one output at a time down a column.
+ * Sums (and float max, min, prod) whose outputs lie closer together in
+ * memory than the elements each of them folds (x.sum(0) of a row-major
+ * matrix, a bias gradient): walk the input row by row, folding every row
+ * into a block of accumulators, instead of one output at a time down a
+ * column.
  */
 enum { VBLOCK = 1024 };
 
 typedef void (*rowadd_fn)(const char *p, int64_t n, int64_t st, void *acc);
 
-#define ROWADD(NAME, T, LOAD, AT, SIMD)					\
-static void rowadd_##NAME(const char *p, int64_t n, int64_t st, void *av) \
+#define ROWADD(NAME, T, LOAD, AT, SIMD, ATTR)				\
+ATTR static void rowadd_##NAME(const char *p, int64_t n, int64_t st, void *av) \
 {									\
 	AT *acc = av;							\
 	if (st == (int64_t)sizeof(T)) {					\
@@ -522,23 +863,62 @@ static void rowadd_##NAME(const char *p, int64_t n, int64_t st, void *av) \
 	}								\
 }
 
-ROWADD(f32, float, LOAD_F32, double, OMP_SIMD)
-ROWADD(f64, double, LOAD_F64, double, OMP_SIMD)
-ROWADD(f16, uint16_t, LOAD_F16, double, NO_SIMD)
-ROWADD(bf16, uint16_t, LOAD_BF16, double, NO_SIMD)
-ROWADD(i64, int64_t, LOAD_I64, uint64_t, OMP_SIMD)
-ROWADD(b8, uint8_t, LOAD_BOOL, uint64_t, OMP_SIMD)
+#define NO_ATTR
+ROWADD(f32, float, LOAD_F32, double, OMP_SIMD, VEC_CLONES)
+ROWADD(f64, double, LOAD_F64, double, OMP_SIMD, VEC_CLONES)
+ROWADD(f16, uint16_t, LOAD_F16, double, NO_SIMD, NO_ATTR)
+ROWADD(bf16, uint16_t, LOAD_BF16, double, NO_SIMD, NO_ATTR)
+ROWADD(i64, int64_t, LOAD_I64, uint64_t, OMP_SIMD, NO_ATTR)
+ROWADD(b8, uint8_t, LOAD_BOOL, uint64_t, OMP_SIMD, NO_ATTR)
 
-static const rowadd_fn rowadds[AG_NDTYPES] = {
-	[AG_FLOAT32] = rowadd_f32, [AG_FLOAT64] = rowadd_f64,
-	[AG_FLOAT16] = rowadd_f16, [AG_BFLOAT16] = rowadd_bf16,
-	[AG_INT64] = rowadd_i64, [AG_BOOL] = rowadd_b8,
+/* max, min and prod of float32 and float64 columns, in double
+ * accumulators: a NaN, once there, stays (as in the row-wise kernels) */
+#define ROWFOLD(NAME, T, STEP)						\
+VEC_CLONES static void row##NAME(const char *p, int64_t n, int64_t st,	\
+				 void *av)				\
+{									\
+	double *acc = av;						\
+	if (st == (int64_t)sizeof(T)) {					\
+		const T *e = (const T *)p;				\
+		OMP_SIMD						\
+		for (int64_t j = 0; j < n; j++) {			\
+			double x = e[j];				\
+			acc[j] = STEP(x, acc[j]);			\
+		}							\
+	} else {							\
+		for (int64_t j = 0; j < n; j++) {			\
+			double x = *(const T *)(p + j * st);		\
+			acc[j] = STEP(x, acc[j]);			\
+		}							\
+	}								\
+}
+
+#define STEP_MAX(x, a) ((x) != (x) || (x) > (a) ? (x) : (a))
+#define STEP_MIN(x, a) ((x) != (x) || (x) < (a) ? (x) : (a))
+#define STEP_PROD(x, a) ((a) * (x))
+ROWFOLD(max_f32, float, STEP_MAX)
+ROWFOLD(min_f32, float, STEP_MIN)
+ROWFOLD(prod_f32, float, STEP_PROD)
+ROWFOLD(max_f64, double, STEP_MAX)
+ROWFOLD(min_f64, double, STEP_MIN)
+ROWFOLD(prod_f64, double, STEP_PROD)
+
+/* Indexed by [dtype][op]: the folds that have a column-wise kernel. */
+#define ROW_FLOAT(NAME) {						\
+	[FOLD_SUM] = rowadd_##NAME, [FOLD_MEAN] = rowadd_##NAME,	\
+	[FOLD_MAX] = rowmax_##NAME, [FOLD_MIN] = rowmin_##NAME,		\
+	[FOLD_PROD] = rowprod_##NAME }
+static const rowadd_fn rowfolds[AG_NDTYPES][FOLD_COUNT] = {
+	[AG_FLOAT32] = ROW_FLOAT(f32), [AG_FLOAT64] = ROW_FLOAT(f64),
+	[AG_FLOAT16] = { [FOLD_SUM] = rowadd_f16, [FOLD_MEAN] = rowadd_f16 },
+	[AG_BFLOAT16] = { [FOLD_SUM] = rowadd_bf16, [FOLD_MEAN] = rowadd_bf16 },
+	[AG_INT64] = { [FOLD_SUM] = rowadd_i64, [FOLD_MEAN] = rowadd_i64 },
+	[AG_BOOL] = { [FOLD_SUM] = rowadd_b8, [FOLD_MEAN] = rowadd_b8 },
 };
 
 static bool columns_fit(const plan *p)
 {
-	if ((p->op != FOLD_SUM && p->op != FOLD_MEAN) || p->nkeep == 0 ||
-	    p->count <= 1)
+	if (!rowfolds[p->dt][p->op] || p->nkeep == 0 || p->count <= 1)
 		return false;
 	int last = p->nkeep - 1;
 	return p->kshape[last] > 1 &&
@@ -557,13 +937,19 @@ static void columns_task(const plan *p, int64_t t, int64_t nblocks)
 	int64_t es = (int64_t)p->elsize;
 	bool floating = ag_dtype_is_floating(p->dt);
 	union { double f[VBLOCK]; uint64_t u[VBLOCK]; } sums;
-	rowadd_fn add = rowadds[p->dt];
+	rowadd_fn add = rowfolds[p->dt][p->op];
+	double init = p->op == FOLD_MAX ? -INFINITY : p->op == FOLD_MIN ?
+		      INFINITY : p->op == FOLD_PROD ? 1 : 0;
 
 	for (int d = last - 1; d >= 0; d--) {
 		base += (rest % p->kshape[d]) * p->kstride[d];
 		rest /= p->kshape[d];
 	}
-	memset(&sums, 0, sizeof sums);
+	if (floating)
+		for (int64_t j = 0; j < jb; j++)
+			sums.f[j] = init;
+	else
+		memset(&sums, 0, sizeof sums);
 	for (int64_t off = base, rows = 0;;) {
 		if ((++rows & 1023) == 0 && ag_interrupt_pending())
 			return;
@@ -582,10 +968,12 @@ static void columns_task(const plan *p, int64_t t, int64_t nblocks)
 	for (int64_t j = 0; j < jb; j++) {
 		acc a;
 		acc_init(&a, p->op);
-		if (floating)
-			a.s = sums.f[j];
-		else
+		if (!floating)
 			a.u = sums.u[j];
+		else if (p->op == FOLD_MAX || p->op == FOLD_MIN)
+			a.v = sums.f[j];
+		else
+			a.s = sums.f[j];
 		finish_one(p, g * kn + j0 + j, &a);
 	}
 }

@@ -28,6 +28,10 @@ ag_tensor *ag_grad_mul_scalar(ag_tensor *a, double s);
 /* A float mask (1 where cond) of like's dtype: no gradient flows through. */
 ag_tensor *ag_grad_mask(ag_tensor *cond, const ag_tensor *like);
 
+/* grad_reduce.c: g of a reduction's result (keepdim or not, over dims or
+ * everything) broadcast back to the shape of the reduction's input. */
+ag_tensor *ag_grad_expand_back(const ag_reduce_args *r, ag_tensor *g);
+
 /* grad_view.c: src (laid out at geometry `from`) moved to geometry `to` of
  * the same storage, summing where elements alias; with divide_by (NULL or
  * one of the two), each position is first divided by how many elements of

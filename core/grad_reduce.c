@@ -1,14 +1,12 @@
 /*
  * grad_reduce.c - backward formulas of the reductions: sum, mean, max/min
- * over everything or over dims, max/min along one dim.
+ * over everything or over dims (amax, amin, median), prod, nansum.
  */
 #include "grad.h"
 
 #include <math.h>
 
-/* g reduced over r's dims (keepdim or not) -> g broadcast back to the
- * reduction's input. */
-static ag_tensor *expand_back(const ag_reduce_args *r, ag_tensor *g)
+ag_tensor *ag_grad_expand_back(const ag_reduce_args *r, ag_tensor *g)
 {
 	ag_tensor *cur = g;
 	ag_tensor_retain(cur);
@@ -31,18 +29,21 @@ static ag_tensor *expand_back(const ag_reduce_args *r, ag_tensor *g)
 
 int ag_sum_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 {
-	out[0] = expand_back(AG_ARGS(self, ag_reduce_args), G(0));
+	out[0] = ag_grad_expand_back(AG_ARGS(self, ag_reduce_args), G(0));
 	return out[0] ? 0 : -1;
 }
 
 int ag_mean_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 {
 	const ag_reduce_args *r = AG_ARGS(self, ag_reduce_args);
-	ag_tensor *e = expand_back(r, G(0));
-	if (!e)
+	/* scaled before it is expanded: one product per output, and the
+	 * input-sized gradient stays a view */
+	ag_tensor *s = ag_grad_mul_scalar(G(0), r->count > 0 ?
+					  1.0 / (double)r->count : NAN);
+	if (!s)
 		return -1;
-	out[0] = ag_grad_mul_scalar(e, r->count > 0 ? 1.0 / (double)r->count : NAN);
-	rel(e);
+	out[0] = ag_grad_expand_back(r, s);
+	rel(s);
 	return out[0] ? 0 : -1;
 }
 
@@ -57,13 +58,13 @@ int ag_extreme_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 	if (!a || !r)
 		goto done;
 	if (!ra->all) {
-		ag_tensor *re = expand_back(ra, r);
+		ag_tensor *re = ag_grad_expand_back(ra, r);
 		eq = re ? ag_binary(AG_OP_EQ, a, re) : NULL;
 		m = eq ? ag_grad_mask(eq, a) : NULL;
 		ag_tensor *c = m ? ag_reduce_dims(AG_OP_SUM, m, ra->dims, ra->ndims,
 						 true) : NULL;
 		cnt = c ? ag_expand(c, a->shape, a->ndim) : NULL;
-		ag_tensor *ge = cnt ? expand_back(ra, G(0)) : NULL;
+		ag_tensor *ge = cnt ? ag_grad_expand_back(ra, G(0)) : NULL;
 		gd = ge ? ag_div(ge, cnt) : NULL;
 		out[0] = gd ? ag_mul(gd, m) : NULL;
 		rel(re); rel(c); rel(ge);
@@ -83,30 +84,4 @@ int ag_extreme_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 done:
 	rel(a); rel(r); rel(eq); rel(m); rel(cnt); rel(gd); rel(e);
 	return rc;
-}
-
-/* max(dim)/min(dim): g scattered into zeros of the input's shape at the
- * saved indices along dim. */
-int ag_extreme_dim_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
-{
-	const ag_dim_args *da = AG_ARGS(self, ag_dim_args);
-	ag_tensor *idx = ag_node_saved(self, 0), *g = G(0);
-	ag_tensor *gk = g, *ik = idx;
-
-	if (!idx)
-		return -1;
-	ag_tensor_retain(gk);
-	if (!da->keepdim && da->in.ndim > 0) {
-		ag_tensor *u = ag_unsqueeze(gk, da->dim), *v = ag_unsqueeze(ik, da->dim);
-		rel(gk); rel(ik);
-		gk = u; ik = v;
-		if (!gk || !ik) {
-			rel(gk); rel(ik);
-			return -1;
-		}
-	}
-	ag_tensor *r = ag_scatter_along(gk, ik, da->dim, da->in.size, da->in.ndim);
-	rel(gk); rel(ik);
-	out[0] = r;
-	return r ? 0 : -1;
 }

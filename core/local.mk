@@ -7,25 +7,28 @@
 ##   storage tensor overlap iter format      memory, geometry, printing
 ##   mode trace node introspect              autograd state, trace log, graph
 ##   record function                         the recording path, Functions
+##   sortalgo                                sorting algorithms (no tensors)
 ##   copy promote view unary binary fold reduce linalg index factory rng
-##                                           the ops and their kernels
-##   grad_pointwise grad_reduce grad_linalg grad_view   backward formulas
+##   moments stats scan sort along           the ops and their kernels
+##   grad_pointwise grad_reduce grad_linalg grad_view grad_stats grad_select
+##                                           backward formulas
 ##   backward observe engine                 running nodes: backward passes
 ##   inspect                                 the debugger's look inside nodes
 noinst_LTLIBRARIES += libagcore.la
 libagcore_la_SOURCES = \
 	core/ag.h core/ops.h core/autograd.h core/internal.h core/vec.h \
 	core/map.h core/node.h core/opargs.h core/record.h core/grad.h \
-	core/fold.h core/debug.h core/simd.h \
+	core/fold.h core/debug.h core/simd.h core/sortalgo.h core/along.h \
 	core/error.c core/simd.c core/dtype.c core/ops.c core/vec.c core/map.c \
 	core/storage.c core/tensor.c core/overlap.c core/iter.c core/format.c \
 	core/mode.c core/trace.c core/node.c core/introspect.c \
 	core/record.c core/function.c \
 	core/copy.c core/promote.c core/view.c core/unary.c core/binary.c \
 	core/fold.c core/reduce.c core/linalg.c core/index.c core/factory.c \
-	core/rng.c \
+	core/rng.c core/moments.c core/stats.c core/scan.c core/sortalgo.c \
+	core/sort.c core/along.c \
 	core/grad_pointwise.c core/grad_reduce.c core/grad_linalg.c \
-	core/grad_view.c \
+	core/grad_view.c core/grad_stats.c core/grad_select.c \
 	core/backward.c core/observe.c core/engine.c core/inspect.c
 ## the op list, included by ops.h, ops.c, grad.h and backward.c
 EXTRA_DIST += core/ops.def

@@ -42,12 +42,34 @@ typedef struct ag_reduce_args {
 } ag_reduce_args;
 
 /* Ops along one dim: max(dim), min(dim), unsqueeze, squeeze(dim), stack,
- * index_select (dim wrapped). */
+ * index_select, sort, topk, kthvalue, median(dim), mode (dim wrapped;
+ * sort and topk keep the dim: keepdim true). */
 typedef struct ag_dim_args {
 	ag_shape in;
 	int dim;
 	bool keepdim;
 } ag_dim_args;
+
+/* var, std, var_mean, std_mean: the reduction and its correction (the
+ * divisor is count - correction). */
+typedef struct ag_var_args {
+	ag_reduce_args r;
+	double correction;
+} ag_var_args;
+
+/* norm, linalg.vector_norm: the reduction and the order p (inf: max |x|,
+ * -inf: min |x|, 0: the count of non-zeros). */
+typedef struct ag_norm_args {
+	ag_reduce_args r;
+	double p;
+} ag_norm_args;
+
+/* cumsum, cumprod along dim (wrapped); reverse: from the last element
+ * back (the backward of cumsum is a reverse cumsum). */
+typedef struct ag_scan_args {
+	int dim;
+	bool reverse;
+} ag_scan_args;
 
 /* transpose */
 typedef struct ag_transpose_args {

@@ -233,9 +233,7 @@ static int m_where(lua_State *L)
 
 /* -------------------------------------------------------------- reductions */
 
-/* int64 0-based indices + 1, as a new tensor: Lua index values count from
- * 1.  Never in place: autograd keeps core's indices for MaxBackward0. */
-static ag_tensor *one_based(ag_tensor *idx)
+ag_tensor *repl_one_based(ag_tensor *idx)
 {
 	ag_tensor *one, *r;
 
@@ -248,31 +246,30 @@ static ag_tensor *one_based(ag_tensor *idx)
 	return r;
 }
 
-/* Dims from argument idx (a number or a table) or the `dim` keyword;
- * returns the count, or -1 when none was given. */
-static int reduce_dims(lua_State *L, int idx, int kw, ag_tensor *t,
-		       const char *fname, int *dims)
+int repl_reduce_dims(lua_State *L, int idx, int kw, ag_tensor *t,
+		     const char *fname, int *dims)
 {
 	int64_t raw[AG_MAX_DIMS];
-	int i, n, pos = idx;
+	int i, n = 1, pos = idx, pushed = 0;
 
 	if (lua_isnoneornil(L, idx) || idx == kw) {
 		if (repl_kw_get(L, kw, "dim") == LUA_TNIL) {
 			lua_pop(L, 1);
 			return -1;
 		}
-		lua_replace(L, kw);	/* the keywords were read already */
-		pos = kw;
+		pos = lua_gettop(L);	/* the keyword's value, popped below */
+		pushed = 1;
 	}
 	if (lua_type(L, pos) == LUA_TTABLE) {
 		n = repl_check_int_list(L, pos, fname, "a dim or a table of dims",
 					raw, AG_MAX_DIMS);
 		for (i = 0; i < n; i++)
 			dims[i] = repl_wrap_dim(L, raw[i], t->ndim, 0);
-		return n;
+	} else {
+		dims[0] = repl_check_dim(L, pos, t->ndim, 0, fname);
 	}
-	dims[0] = repl_check_dim(L, pos, t->ndim, 0, fname);
-	return 1;
+	lua_pop(L, pushed);
+	return n;
 }
 
 static int reduce(lua_State *L, ag_op op, const char *fname)
@@ -291,7 +288,7 @@ static int reduce(lua_State *L, ag_op op, const char *fname)
 		keepdim = lua_toboolean(L, 3);
 	/* every check that can raise comes before the first reference */
 	given = repl_kw_dtype(L, kw, "dtype", &dt, fname);
-	n = reduce_dims(L, 2, kw, t, fname, dims);
+	n = repl_reduce_dims(L, 2, kw, t, fname, dims);
 	in = given ? ag_to_dtype(t, dt) : t;
 	if (!in)
 		return repl_core_error(L);
@@ -340,7 +337,7 @@ static int extreme(lua_State *L, bool is_max, const char *fname)
 	rc = (is_max ? ag_max_dim : ag_min_dim)(t, d, keepdim, &vals, &idx);
 	if (rc != 0)
 		return repl_core_error(L);
-	idx = one_based(idx);
+	idx = repl_one_based(idx);
 	if (!idx) {
 		ag_tensor_release(vals);
 		return repl_core_error(L);
@@ -368,12 +365,12 @@ static int arg_extreme(lua_State *L, ag_op op, const char *fname)
 		keepdim = lua_toboolean(L, 3);
 	if (lua_type(L, 2) == LUA_TTABLE && kw != 2)
 		repl_arg_error(L, fname, 2, "a dim (an integer)");
-	n = reduce_dims(L, 2, kw, t, fname, dims);
+	n = repl_reduce_dims(L, 2, kw, t, fname, dims);
 	if (n < 0)
 		r = ag_reduce_all(op, t);
 	else
 		r = ag_reduce_dims(op, t, dims, 1, keepdim);
-	r = one_based(r);
+	r = repl_one_based(r);
 	repl_push_tensor(L, r);
 	return 1;
 }
@@ -587,6 +584,7 @@ void repl_register_ops(lua_State *L, bool methods)
 	}
 	luaL_setfuncs(L, common, 0);
 	luaL_setfuncs(L, methods ? method_only : torch_only, 0);
+	repl_register_reduce_ops(L, methods);
 }
 
 void repl_register_arith(lua_State *L)

@@ -172,6 +172,19 @@ extern const luaL_Reg repl_function_funcs[];
 void repl_register_ops(lua_State *L, bool methods);
 /* Sets __add __sub __mul __div __pow __unm in the metatable at the top. */
 void repl_register_arith(lua_State *L);
+/* int64 0-based indices + 1, as a new tensor (Lua index values count from
+ * 1), taking over idx; never in place: autograd keeps core's indices. */
+ag_tensor *repl_one_based(ag_tensor *idx);
+/* Dims from argument idx (a number or a table) or the `dim` keyword, for
+ * a tensor t, 0-based; returns the count, or -1 when none was given. */
+int repl_reduce_dims(lua_State *L, int idx, int kw, ag_tensor *t,
+		     const char *fname, int *dims);
+
+/* ------------------------------------------------------------ lops_reduce.c */
+
+/* The reductions, scans and sorting ops (prod, var, norm, cumsum, sort,
+ * topk, unique, ...), as repl_register_ops adds the others. */
+void repl_register_reduce_ops(lua_State *L, bool methods);
 
 /* ------------------------------------------------------------ lindex.c */
 

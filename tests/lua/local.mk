@@ -26,3 +26,12 @@ EXTRA_DIST += tests/lua/fixtures/gen_torch_fixtures.py \
 	tests/lua/fixtures/idx/t10k-labels-idx1-ubyte \
 	tests/lua/fixtures/idx/floats-idx2-float \
 	tests/lua/fixtures/idx/shorts-idx1-short
+
+## The reductions, scans and sorting ops (issue 11): next to PyTorch 1.13's
+## answers (fixtures/gen_reduce_fixtures.py writes reduce_ref.lua), their
+## gradcheck and gradgradcheck, and how Lua calls them.
+REDUCE_LUA_TESTS = tests/lua/test_reduce_ops.lua tests/lua/test_reduce_grad.lua \
+	tests/lua/test_reduce_api.lua
+TESTS += $(REDUCE_LUA_TESTS)
+EXTRA_DIST += $(REDUCE_LUA_TESTS) tests/lua/fixtures/gen_reduce_fixtures.py \
+	tests/lua/fixtures/reduce_ref.lua

@@ -1,0 +1,267 @@
+/*
+ * stats.c - the reductions made of core's own ops: logsumexp, norm and
+ * linalg.vector_norm, nanmean.  logsumexp and the norms run their steps
+ * quietly (no autograd, no trace events) and record one node of their
+ * own, as PyTorch's fused kernels do; nanmean is PyTorch's composite,
+ * nansum / count, and records what it is made of.
+ */
+#include "internal.h"
+#include "autograd.h"
+#include "record.h"
+#include "fold.h"
+
+#include <math.h>
+
+/* The steps of an op that records as one: no history, no trace events. */
+typedef struct quiet { bool grad; } quiet;
+
+static quiet quiet_begin(void)
+{
+	ag_trace_suspend();
+	return (quiet){ ag_set_grad_enabled(false) };
+}
+
+static void quiet_end(quiet q)
+{
+	ag_set_grad_enabled(q.grad);
+	ag_trace_resume();
+}
+
+/* a (op) v for a number v */
+static ag_tensor *with_number(ag_op op, ag_tensor *a, double v)
+{
+	ag_tensor *n = ag_number_operand(v), *r;
+
+	if (!n)
+		return NULL;
+	r = ag_binary(op, a, n);
+	ag_tensor_release(n);
+	return r;
+}
+
+/* where(cond, v, a) for a number v */
+static ag_tensor *fill_where(ag_tensor *cond, double v, ag_tensor *a)
+{
+	ag_tensor *n = ag_number_operand(v), *r;
+
+	if (!n)
+		return NULL;
+	r = ag_where(cond, n, a);
+	ag_tensor_release(n);
+	return r;
+}
+
+static ag_tensor *record_one(ag_tensor *r, ag_op op, ag_tensor *t,
+			     const void *args, size_t size)
+{
+	return ag_recorded(r, (ag_call){ .op = op, .in = &t, .nin = 1,
+					 .args = args, .args_size = size });
+}
+
+/* ------------------------------------------------------------ logsumexp */
+
+/* max + log(sum(exp(t - max))), the max taken as 0 where it is infinite
+ * (so all -inf gives -inf, an inf gives inf) or where nothing is summed. */
+static ag_tensor *lse(ag_tensor *t, const int *dims, int ndims,
+		      const ag_reduce_args *ra, bool keepdim)
+{
+	ag_tensor *m = NULL, *mabs = NULL, *inf = NULL, *m0 = NULL, *d = NULL;
+	ag_tensor *e = NULL, *s = NULL, *l = NULL, *ms = NULL, *r = NULL;
+
+	if (ra->count > 0) {
+		m = ag_reduce_dims(AG_OP_AMAX, t, dims, ndims, true);
+		mabs = m ? ag_unary(AG_OP_ABS, m) : NULL;
+		inf = mabs ? with_number(AG_OP_EQ, mabs, INFINITY) : NULL;
+		m0 = inf ? fill_where(inf, 0, m) : NULL;
+		d = m0 ? ag_sub(t, m0) : NULL;
+	} else {
+		d = t;
+		ag_tensor_retain(d);
+	}
+	e = d ? ag_exp(d) : NULL;
+	s = e ? ag_reduce_dims(AG_OP_SUM, e, dims, ndims, keepdim) : NULL;
+	l = s ? ag_log(s) : NULL;
+	if (l && m0 && !keepdim)
+		ms = ag_reshape(m0, l->shape, l->ndim);
+	else if (m0)
+		ag_tensor_retain(ms = m0);
+	if (l)
+		r = ms ? ag_add(l, ms) : (ag_tensor_retain(l), l);
+	ag_tensor_release(m); ag_tensor_release(mabs); ag_tensor_release(inf);
+	ag_tensor_release(m0); ag_tensor_release(d); ag_tensor_release(e);
+	ag_tensor_release(s); ag_tensor_release(l); ag_tensor_release(ms);
+	return r;
+}
+
+ag_tensor *ag_logsumexp(ag_tensor *t, const int *dims, int ndims, bool keepdim)
+{
+	bool mask[AG_MAX_DIMS];
+	ag_tensor *x, *r;
+
+	if (!t) {
+		ag_error(AG_ERR_VALUE, "logsumexp(): expected a tensor");
+		return NULL;
+	}
+	if (ag_reduce_mask(t, dims, ndims, "logsumexp", mask) < 0)
+		return NULL;
+	/* PyTorch 1.13's CPU exp kernel has no float16 version */
+	if (t->dtype == AG_FLOAT16) {
+		ag_error(AG_ERR_DTYPE, "\"exp_vml_cpu\" not implemented for 'Half'");
+		return NULL;
+	}
+	ag_reduce_args ra = ag_reduce_args_of(t, mask, false, keepdim);
+	quiet q = quiet_begin();
+	/* integers and bool are summed as the default float dtype */
+	x = ag_dtype_is_floating(t->dtype) ? (ag_tensor_retain(t), t)
+					   : ag_to_dtype(t, AG_DEFAULT_DTYPE);
+	r = x ? lse(x, dims, ndims, &ra, keepdim) : NULL;
+	ag_tensor_release(x);
+	quiet_end(q);
+	return record_one(r, AG_OP_LOGSUMEXP, t, &ra, sizeof ra);
+}
+
+/* ----------------------------------------------------------------- norm */
+
+/* The norm of order p over the dims, from quiet steps. */
+static ag_tensor *pnorm(ag_tensor *t, double p, const int *dims, int ndims,
+			bool keepdim)
+{
+	ag_tensor *a = NULL, *b = NULL, *r = NULL;
+
+	if (p == 0) {
+		a = with_number(AG_OP_NE, t, 0);
+		b = a ? ag_reduce_dims(AG_OP_SUM, a, dims, ndims, keepdim) : NULL;
+		r = b ? ag_to_dtype(b, t->dtype) : NULL;
+	} else if (p == 2) {
+		a = ag_mul(t, t);
+		b = a ? ag_reduce_dims(AG_OP_SUM, a, dims, ndims, keepdim) : NULL;
+		r = b ? ag_unary(AG_OP_SQRT, b) : NULL;
+	} else {
+		a = ag_unary(AG_OP_ABS, t);
+		if (a && isinf(p)) {
+			r = ag_reduce_dims(p > 0 ? AG_OP_AMAX : AG_OP_AMIN, a, dims,
+					   ndims, keepdim);
+		} else if (a && p == 1) {
+			r = ag_reduce_dims(AG_OP_SUM, a, dims, ndims, keepdim);
+		} else if (a) {
+			ag_tensor *c = with_number(AG_OP_POW, a, p);
+			b = c ? ag_reduce_dims(AG_OP_SUM, c, dims, ndims, keepdim)
+			      : NULL;
+			r = b ? with_number(AG_OP_POW, b, 1 / p) : NULL;
+			ag_tensor_release(c);
+		}
+	}
+	ag_tensor_release(a);
+	ag_tensor_release(b);
+	return r;
+}
+
+ag_tensor *ag_norm(ag_op op, ag_tensor *t, double p, const int *dims,
+		   int ndims, bool keepdim)
+{
+	bool mask[AG_MAX_DIMS];
+	const char *name = op == AG_OP_VECTOR_NORM ? "linalg.vector_norm" : "norm";
+	ag_tensor *r;
+
+	if (op != AG_OP_NORM && op != AG_OP_VECTOR_NORM) {
+		ag_error(AG_ERR_VALUE, "invalid norm op %d", (int)op);
+		return NULL;
+	}
+	if (!t) {
+		ag_error(AG_ERR_VALUE, "%s(): expected a tensor", name);
+		return NULL;
+	}
+	if (!ag_dtype_is_floating(t->dtype)) {
+		if (op == AG_OP_VECTOR_NORM)
+			ag_error(AG_ERR_DTYPE, "linalg.vector_norm: Expected a "
+				 "floating point or complex tensor as input. Got %s",
+				 ag_dtype_scalar_name(t->dtype));
+		else
+			ag_error(AG_ERR_DTYPE, "norm(): input dtype should be either "
+				 "floating point or complex. Got %s instead.",
+				 ag_dtype_scalar_name(t->dtype));
+		return NULL;
+	}
+	if (isnan(p)) {
+		ag_error(AG_ERR_VALUE, "%s(): the order p is nan", name);
+		return NULL;
+	}
+	if (ag_reduce_mask(t, dims, ndims, name, mask) < 0)
+		return NULL;
+	ag_norm_args a = { .r = ag_reduce_args_of(t, mask, false, keepdim),
+			   .p = p };
+	if (isinf(p) && a.r.count == 0) {
+		if (op == AG_OP_VECTOR_NORM && ag_numel(t) == 0) {
+			ag_error(AG_ERR_VALUE, "linalg.vector_norm cannot compute the "
+				 "%s norm on an empty tensor because the operation "
+				 "does not have an identity", p > 0 ? "inf" : "-inf");
+			return NULL;
+		}
+		/* torch.norm's identity for an empty max: 0 */
+		int64_t shape[AG_MAX_DIMS];
+		int n = ag_reduce_out_shape(t, mask, keepdim, shape);
+		return record_one(ag_zeros(shape, n, t->dtype), op, t, &a, sizeof a);
+	}
+	quiet q = quiet_begin();
+	r = pnorm(t, p, dims, ndims, keepdim);
+	quiet_end(q);
+	return record_one(r, op, t, &a, sizeof a);
+}
+
+/* torch.norm's default order 'fro' over two dims: PyTorch's composite
+ * sqrt(sum(x * x)), recorded as what it is made of. */
+ag_tensor *ag_frobenius_norm(ag_tensor *t, const int *dims, int ndims,
+			     bool keepdim)
+{
+	ag_tensor *sq, *s, *r;
+
+	if (!t) {
+		ag_error(AG_ERR_VALUE, "frobenius_norm(): expected a tensor");
+		return NULL;
+	}
+	if (ndims > 2) {
+		ag_error(AG_ERR_VALUE, "Expected at most 2 dimensions, but got %d "
+			 "dimensions instead.", ndims);
+		return NULL;
+	}
+	if (ndims == 2 && dims[0] == dims[1]) {
+		ag_error(AG_ERR_VALUE, "Expected dims to be different, got [%d, %d] "
+			 "instead", dims[0], dims[1]);
+		return NULL;
+	}
+	if (ndims < 2)
+		return ag_norm(AG_OP_NORM, t, 2, dims, ndims, keepdim);
+	if (!ag_dtype_is_floating(t->dtype))
+		return ag_norm(AG_OP_NORM, t, 2, dims, ndims, keepdim); /* its error */
+	sq = ag_mul(t, t);
+	s = sq ? ag_reduce_dims(AG_OP_SUM, sq, dims, ndims, keepdim) : NULL;
+	r = s ? ag_unary(AG_OP_SQRT, s) : NULL;
+	ag_tensor_release(sq);
+	ag_tensor_release(s);
+	return r;
+}
+
+/* -------------------------------------------------------------- nanmean */
+
+ag_tensor *ag_nanmean(ag_tensor *t, const int *dims, int ndims, bool keepdim)
+{
+	ag_tensor *s, *known, *n, *r;
+
+	if (!t) {
+		ag_error(AG_ERR_VALUE, "nanmean(): expected a tensor");
+		return NULL;
+	}
+	if (!ag_dtype_is_floating(t->dtype)) {
+		ag_error(AG_ERR_DTYPE, "nanmean(): expected input to have floating "
+			 "point dtype but got %s", ag_dtype_scalar_name(t->dtype));
+		return NULL;
+	}
+	s = ag_reduce_dims(AG_OP_NANSUM, t, dims, ndims, keepdim);
+	known = s ? ag_binary(AG_OP_EQ, t, t) : NULL;	/* not nan */
+	n = known ? ag_reduce_dims(AG_OP_SUM, known, dims, ndims, keepdim) : NULL;
+	r = n ? ag_div(s, n) : NULL;
+	ag_tensor_release(s);
+	ag_tensor_release(known);
+	ag_tensor_release(n);
+	return r;
+}
