@@ -59,6 +59,10 @@ typedef enum ag_dtype {
 	AG_BFLOAT16,
 	AG_INT64,
 	AG_BOOL,
+	AG_UINT8,
+	AG_INT8,
+	AG_INT16,
+	AG_INT32,
 	AG_NDTYPES
 } ag_dtype;
 
@@ -68,14 +72,38 @@ size_t ag_dtype_size(ag_dtype t);
 const char *ag_dtype_name(ag_dtype t);		/* "float32" */
 const char *ag_dtype_legacy_name(ag_dtype t);	/* "FloatTensor" */
 bool ag_dtype_is_floating(ag_dtype t);
-bool ag_dtype_is_integral(ag_dtype t);	/* int64 (bool excluded) */
+bool ag_dtype_is_integral(ag_dtype t);	/* the integer types, bool excluded */
+bool ag_dtype_is_signed(ag_dtype t);	/* false for uint8 and bool */
 int ag_dtype_from_name(const char *name, ag_dtype *out);	/* 0 / -1 */
+/* PyTorch's Scalar-to-C++ type names in its overflow messages: "uint8_t",
+ * "int", "at::Half" (fill_, full). */
+const char *ag_dtype_cpp_name(ag_dtype t);
+/* The C++ type names of libstdc++'s typeid in other messages: "unsigned
+ * char", "long int", "c10::Half" (clamp_, random_). */
+const char *ag_dtype_typeid_name(ag_dtype t);
+/* Does v fit dt as PyTorch's checked conversion decides?  Floats: finite
+ * and beyond the largest value fails (inf and nan pass); integer types: nan,
+ * inf and values past the range fail, except that an integer (integral v)
+ * may wrap into an unsigned type from as low as -max. */
+bool ag_dtype_fits(ag_dtype t, double v, bool integral);
+
+/* What torch.finfo and torch.iinfo report. */
+typedef struct ag_finfo {
+	int bits;
+	double eps, max, min, tiny, resolution;
+} ag_finfo;
+int ag_dtype_finfo(ag_dtype t, ag_finfo *out);	/* -1 for a non-float */
+int ag_dtype_iinfo(ag_dtype t, int *bits, int64_t *min, int64_t *max);
 
 /* Scalar conversions used by the generic (strided, any dtype) paths. */
 double ag_load(const void *p, ag_dtype t);
 void ag_store(void *p, ag_dtype t, double v);
 int64_t ag_load_i64(const void *p, ag_dtype t);
 void ag_store_i64(void *p, ag_dtype t, int64_t v);
+/* One element converted between dtypes as PyTorch's copy converts it:
+ * integers exactly (wrapping into narrower types), floats through
+ * double. */
+void ag_convert(void *dst, ag_dtype to, const void *src, ag_dtype from);
 float ag_half_to_float(uint16_t h);
 uint16_t ag_float_to_half(float f);		/* round to nearest even */
 float ag_bf16_to_float(uint16_t h);

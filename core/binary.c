@@ -125,7 +125,7 @@ static void binary_generic(char **data, const int64_t *st, int64_t n,
 	char *o = data[0], *a = data[1], *b = data[2];
 	ag_dtype ct = c->compute;
 
-	if (ct == AG_INT64 || ct == AG_BOOL) {
+	if (!ag_dtype_is_floating(ct)) {
 		for (int64_t i = 0; i < n; i++) {
 			int64_t r = int_op(c->op, ag_load_i64(a, c->dt[1]),
 					   ag_load_i64(b, c->dt[2]));
@@ -476,10 +476,8 @@ static void where_loop(char **data, const int64_t *st, int64_t n, void *vctx)
 		ag_dtype sdt = *(const uint8_t *)k ? c->dt[2] : c->dt[3];
 		if (sdt == c->dt[0])
 			memcpy(o, src, es);
-		else if (c->dt[0] == AG_INT64 || c->dt[0] == AG_BOOL)
-			ag_store_i64(o, c->dt[0], ag_load_i64(src, sdt));
 		else
-			ag_store(o, c->dt[0], ag_load(src, sdt));
+			ag_convert(o, c->dt[0], src, sdt);
 		o += st[0]; k += st[1]; a += st[2]; b += st[3];
 	}
 }

@@ -59,17 +59,9 @@ static void loop_copy_convert(char **d, const int64_t *s, int64_t n, void *p)
 	} else if (c->to == AG_FLOAT64 && c->from == AG_FLOAT32) {
 		for (int64_t k = 0; k < n; k++, o += s[0], i += s[1])
 			*(double *)o = *(const float *)i;
-	} else if (c->to == AG_INT64 || c->from == AG_INT64) {
-		/* keep int64 values exact beyond 2^53 */
-		if (c->from == AG_INT64 || c->from == AG_BOOL)
-			for (int64_t k = 0; k < n; k++, o += s[0], i += s[1])
-				ag_store_i64(o, c->to, ag_load_i64(i, c->from));
-		else
-			for (int64_t k = 0; k < n; k++, o += s[0], i += s[1])
-				ag_store(o, c->to, ag_load(i, c->from));
 	} else {
 		for (int64_t k = 0; k < n; k++, o += s[0], i += s[1])
-			ag_store(o, c->to, ag_load(i, c->from));
+			ag_convert(o, c->to, i, c->from);
 	}
 }
 
@@ -211,9 +203,9 @@ static int fill_raw(ag_tensor *t, double value)
 	struct fill_ctx c = { .size = ag_dtype_size(t->dtype) };
 	ag_iter it;
 
-	if (t->dtype == AG_INT64 && (isnan(value) || isinf(value)))
+	if (!ag_dtype_fits(t->dtype, value, value == trunc(value)))
 		return ag_error(AG_ERR_VALUE, "value cannot be converted to type "
-				"int64_t without overflow");
+				"%s without overflow", ag_dtype_cpp_name(t->dtype));
 	if (ag_check_inplace(t) < 0)
 		return -1;
 	ag_store(c.bytes, t->dtype, value);

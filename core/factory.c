@@ -17,34 +17,13 @@
 #include <stdio.h>
 
 /* PyTorch's checked Scalar conversion: a finite value beyond the dtype's
- * range is an error (inf and nan pass, except into int64). */
+ * range is an error (inf and nan pass into floats); an integral value
+ * counts as an integer, which may wrap into uint8. */
 static int check_fits(double v, ag_dtype dt)
 {
-	const char *name = NULL;
-
-	switch (dt) {
-	case AG_FLOAT32:
-		if (isfinite(v) && fabs(v) > 3.4028234663852886e38)
-			name = "float";
-		break;
-	case AG_FLOAT16:
-		if (isfinite(v) && fabs(v) > 65504.0)
-			name = "at::Half";
-		break;
-	case AG_BFLOAT16:
-		if (isfinite(v) && fabs(v) > 3.3895313892515355e38)
-			name = "at::BFloat16";
-		break;
-	case AG_INT64:
-		if (!(v >= -9223372036854775808.0 && v < 9223372036854775808.0))
-			name = "int64_t";
-		break;
-	default:
-		break;
-	}
-	if (name)
+	if (!ag_dtype_fits(dt, v, v == trunc(v)))
 		return ag_error(AG_ERR_VALUE, "value cannot be converted to type %s "
-				"without overflow", name);
+				"without overflow", ag_dtype_cpp_name(dt));
 	return 0;
 }
 
@@ -96,10 +75,9 @@ ag_tensor *ag_scalar(double value, ag_dtype dt)
 {
 	ag_tensor *t;
 
-	if (dt == AG_INT64 && !(value >= -9223372036854775808.0 &&
-				value < 9223372036854775808.0)) {
-		ag_error(AG_ERR_VALUE, "value cannot be converted to type int64 "
-			 "without overflow");
+	if (ag_dtype_is_integral(dt) && !ag_dtype_fits(dt, value, value == trunc(value))) {
+		ag_error(AG_ERR_VALUE, "value cannot be converted to type %s "
+			 "without overflow", ag_dtype_name(dt));
 		return NULL;
 	}
 	t = ag_tensor_alloc(NULL, 0, dt);
@@ -143,8 +121,9 @@ static double range_mul_add(ag_dtype dt, double step, double k, double base)
 {
 	if (dt == AG_FLOAT16 || dt == AG_BFLOAT16)
 		return fmaf((float)step, (float)k, (float)base);
-	if (dt == AG_INT64)
-		return (double)((int64_t)base + (int64_t)step * (int64_t)k);
+	if (ag_dtype_is_integral(dt))
+		return (double)(int64_t)((uint64_t)(int64_t)base +
+					 (uint64_t)(int64_t)step * (uint64_t)(int64_t)k);
 	return fma(step, k, base);
 }
 
@@ -194,7 +173,7 @@ ag_tensor *ag_arange(double start, double end, double step, ag_dtype dt)
 		ag_error(AG_ERR_DTYPE, "\"arange_cpu\" not implemented for 'Bool'");
 		return NULL;
 	}
-	if (dt == AG_INT64) {
+	if (ag_dtype_is_integral(dt)) {
 		/* PyTorch converts the arguments to int64 first */
 		if (!isfinite(start) || !isfinite(end) || !isfinite(step) ||
 		    fabs(start) >= 9.2233720368547758e18 ||
@@ -221,7 +200,7 @@ ag_tensor *ag_arange(double start, double end, double step, ag_dtype dt)
 			 "with step sign");
 		return NULL;
 	}
-	if (dt == AG_INT64) {
+	if (ag_dtype_is_integral(dt)) {
 		int64_t s = (int64_t)start, e = (int64_t)end, st = (int64_t)step;
 		int64_t sgn = st > 0 ? 1 : -1;
 		size_d = (double)((e - s + st - sgn) / st);
@@ -319,8 +298,8 @@ ag_tensor *ag_linspace(double start, double end, int64_t steps, ag_dtype dt)
 		ag_error(AG_ERR_DTYPE, "\"linspace_cpu\" not implemented for 'Bool'");
 		return NULL;
 	}
-	if (dt == AG_INT64 && (check_fits(start, dt) < 0 ||
-			       check_fits(end, dt) < 0))
+	if (ag_dtype_is_integral(dt) && (check_fits(start, dt) < 0 ||
+					  check_fits(end, dt) < 0))
 		return NULL;
 	t = ag_tensor_alloc(&steps, 1, dt);
 	if (!t || steps == 0)
@@ -347,15 +326,15 @@ ag_tensor *ag_linspace(double start, double end, int64_t steps, ag_dtype dt)
 				  (float)round_dt(dt, (double)(steps - 1)));
 		break;
 	}
-	case AG_INT64:
-		l.start = (double)(int64_t)start;
-		l.end = (double)(int64_t)end;
-		l.step = (l.end - l.start) / (double)(steps - 1);
-		break;
-	default:
+	case AG_FLOAT64:
 		l.start = start;
 		l.end = end;
 		l.step = (end - start) / (double)(steps - 1);
+		break;
+	default:	/* the integer types */
+		l.start = (double)(int64_t)start;
+		l.end = (double)(int64_t)end;
+		l.step = (l.end - l.start) / (double)(steps - 1);
 		break;
 	}
 	fill_linspace(t, &l);

@@ -233,6 +233,10 @@ FLOAT_KERNELS(f16, uint16_t, LOAD_F16, NO_SIMD)
 FLOAT_KERNELS(bf16, uint16_t, LOAD_BF16, NO_SIMD)
 INT_KERNELS(i64, int64_t, LOAD_I64)
 INT_KERNELS(b8, uint8_t, LOAD_BOOL)
+INT_KERNELS(u8, uint8_t, LOAD_I64)
+INT_KERNELS(i8, int8_t, LOAD_I64)
+INT_KERNELS(i16, int16_t, LOAD_I64)
+INT_KERNELS(i32, int32_t, LOAD_I64)
 
 /* Indexed by [dtype][op]; mean walks like sum. */
 #define KERNEL_ROW(NAME) { sum_##NAME, sum_##NAME, max_##NAME, min_##NAME, \
@@ -244,6 +248,10 @@ static const run_fn kernels[AG_NDTYPES][FOLD_COUNT] = {
 	[AG_BFLOAT16] = KERNEL_ROW(bf16),
 	[AG_INT64] = KERNEL_ROW(i64),
 	[AG_BOOL] = KERNEL_ROW(b8),
+	[AG_UINT8] = KERNEL_ROW(u8),
+	[AG_INT8] = KERNEL_ROW(i8),
+	[AG_INT16] = KERNEL_ROW(i16),
+	[AG_INT32] = KERNEL_ROW(i32),
 };
 
 /* Folds b (which covers later positions than a) into a. */
@@ -496,11 +504,17 @@ ROWADD(f16, uint16_t, LOAD_F16, double, NO_SIMD)
 ROWADD(bf16, uint16_t, LOAD_BF16, double, NO_SIMD)
 ROWADD(i64, int64_t, LOAD_I64, uint64_t, OMP_SIMD)
 ROWADD(b8, uint8_t, LOAD_BOOL, uint64_t, OMP_SIMD)
+ROWADD(u8, uint8_t, LOAD_I64, uint64_t, OMP_SIMD)
+ROWADD(i8, int8_t, LOAD_I64, uint64_t, OMP_SIMD)
+ROWADD(i16, int16_t, LOAD_I64, uint64_t, OMP_SIMD)
+ROWADD(i32, int32_t, LOAD_I64, uint64_t, OMP_SIMD)
 
 static const rowadd_fn rowadds[AG_NDTYPES] = {
 	[AG_FLOAT32] = rowadd_f32, [AG_FLOAT64] = rowadd_f64,
 	[AG_FLOAT16] = rowadd_f16, [AG_BFLOAT16] = rowadd_bf16,
 	[AG_INT64] = rowadd_i64, [AG_BOOL] = rowadd_b8,
+	[AG_UINT8] = rowadd_u8, [AG_INT8] = rowadd_i8,
+	[AG_INT16] = rowadd_i16, [AG_INT32] = rowadd_i32,
 };
 
 static bool columns_fit(const plan *p)

@@ -14,15 +14,17 @@ const char *ag_dtype_scalar_name(ag_dtype t)
 	static const char *const names[AG_NDTYPES] = {
 		[AG_FLOAT32] = "Float", [AG_FLOAT64] = "Double",
 		[AG_FLOAT16] = "Half", [AG_BFLOAT16] = "BFloat16",
-		[AG_INT64] = "Long", [AG_BOOL] = "Bool",
+		[AG_INT64] = "Long", [AG_BOOL] = "Bool", [AG_UINT8] = "Byte",
+		[AG_INT8] = "Char", [AG_INT16] = "Short", [AG_INT32] = "Int",
 	};
 	return (unsigned)t < AG_NDTYPES ? names[t] : "Undefined";
 }
 
 /*
- * The lattice restricted to agdb's dtypes: bool < int64 < floating, the
- * wider float wins, and the two 16-bit formats meet in float32 because
- * neither holds the other's values.
+ * PyTorch's lattice restricted to agdb's dtypes: bool < the integers <
+ * the floats; of two integer types the wider wins, except that uint8 and
+ * int8 (neither holds the other's values) meet in int16; the wider float
+ * wins, and the two 16-bit formats meet in float32 for the same reason.
  */
 ag_dtype ag_promote_types(ag_dtype a, ag_dtype b)
 {
@@ -32,9 +34,15 @@ ag_dtype ag_promote_types(ag_dtype a, ag_dtype b)
 		return b;
 	if (b == AG_BOOL)
 		return a;
-	if (a == AG_INT64)
+	if (ag_dtype_is_integral(a) && ag_dtype_is_integral(b)) {
+		size_t sa = ag_dtype_size(a), sb = ag_dtype_size(b);
+		if (sa == 1 && sb == 1)
+			return AG_INT16;	/* uint8 with int8 */
+		return sa > sb ? a : b;
+	}
+	if (ag_dtype_is_integral(a))
 		return b;
-	if (b == AG_INT64)
+	if (ag_dtype_is_integral(b))
 		return a;
 	if (a == AG_FLOAT64 || b == AG_FLOAT64)
 		return AG_FLOAT64;

@@ -111,7 +111,7 @@ static void unary_generic(char **data, const int64_t *st, int64_t n,
 	char *o = data[0], *a = data[1];
 	ag_dtype ct = c->compute;
 
-	if (ct == AG_INT64 || ct == AG_BOOL) {
+	if (!ag_dtype_is_floating(ct)) {
 		for (int64_t i = 0; i < n; i++) {
 			int64_t x = ag_load_i64(a, c->dt[1]);
 			int64_t r = c->clamp ? clamp_i64(c, x) : int_unary(c->op, x);
@@ -296,20 +296,6 @@ ag_tensor *ag_log(ag_tensor *a) { return ag_unary(AG_OP_LOG, a); }
 
 /* ---------------------------------------------------------------- clamp */
 
-/* The C++ type names PyTorch's clamp_ puts in its cast message. */
-static const char *clamp_type_name(ag_dtype t)
-{
-	switch (t) {
-	case AG_INT64: return "long int";
-	case AG_BOOL: return "bool";
-	case AG_FLOAT32: return "float";
-	case AG_FLOAT64: return "double";
-	case AG_FLOAT16: return "c10::Half";
-	case AG_BFLOAT16: return "c10::BFloat16";
-	default: return "?";
-	}
-}
-
 /*
  * The bounds act as numbers from Lua: an integral bound keeps an int
  * tensor int, a fractional one makes it float32 (PyTorch's promotion with
@@ -384,7 +370,7 @@ static int clamp_inplace_checked(ag_tensor *a, double min, double max)
 		return ag_error(AG_ERR_DTYPE,
 				"result type %s can't be cast to the desired output "
 				"type %s", ag_dtype_scalar_name(ctx.compute),
-				clamp_type_name(a->dtype));
+				ag_dtype_typeid_name(a->dtype));
 	if (ag_check_inplace(a) < 0)
 		return -1;
 	ag_tensor *orig = NULL;

@@ -54,6 +54,8 @@ void repl_push_dtype(lua_State *L, ag_dtype dt);
 /* dtype object, or a name such as "float64"/"torch.float64": 0 / -1. */
 int repl_to_dtype(lua_State *L, int idx, ag_dtype *out);
 void repl_push_size(lua_State *L, const int64_t *shape, int ndim);
+/* linfo.c: adds torch.finfo and torch.iinfo to the table on top. */
+void repl_register_dtype_info(lua_State *L);
 /* Counts a storage allocation; runs the collector when due. */
 void repl_gc_pace(lua_State *L);
 const ag_print_options *repl_print_options(void);

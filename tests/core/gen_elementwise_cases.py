@@ -15,7 +15,8 @@ import torch
 
 
 def promote():
-    D = [('AG_FLOAT32',torch.float32),('AG_FLOAT64',torch.float64),('AG_FLOAT16',torch.float16),('AG_BFLOAT16',torch.bfloat16),('AG_INT64',torch.int64),('AG_BOOL',torch.bool)]
+    D = [('AG_FLOAT32',torch.float32),('AG_FLOAT64',torch.float64),('AG_FLOAT16',torch.float16),('AG_BFLOAT16',torch.bfloat16),('AG_INT64',torch.int64),('AG_BOOL',torch.bool),
+         ('AG_UINT8',torch.uint8),('AG_INT8',torch.int8),('AG_INT16',torch.int16),('AG_INT32',torch.int32)]
     name = {t:n for n,t in D}
     print("/* generated with torch %s: {a dtype, a kind, b dtype, b kind, result} */" % torch.__version__)
     print("static const struct rt_case rt_cases[] = {")
