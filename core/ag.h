@@ -268,12 +268,20 @@ int ag_copy_(ag_tensor *dst, ag_tensor *src);	/* broadcasts, converts */
  * ag_binary those of two; any other op is an error. */
 /* Type promotion as PyTorch decides it (wrapped numbers count less). */
 ag_dtype ag_result_type(const ag_tensor *a, const ag_tensor *b);
+/* The same over n operands (NULL ones skipped). */
+ag_dtype ag_result_type_n(ag_tensor *const *ts, int n);
 ag_dtype ag_promote_types(ag_dtype a, ag_dtype b);
 int ag_broadcast_shapes(const int64_t *a, int na, const int64_t *b, int nb,
 			int64_t *out, int *nout);
 
 ag_tensor *ag_unary(ag_op op, ag_tensor *a);
 int ag_unary_(ag_op op, ag_tensor *a);
+/* The pointwise ops of one input with numbers of their own: args is the
+ * op's argument struct (opargs.h: ag_leaky_relu_args for
+ * AG_OP_LEAKY_RELU, ...), size its size. */
+ag_tensor *ag_unary_with(ag_op op, ag_tensor *a, const void *args,
+			 size_t size);
+int ag_unary_with_(ag_op op, ag_tensor *a, const void *args, size_t size);
 int ag_unary_out(ag_op op, ag_tensor *out, ag_tensor *a);
 ag_tensor *ag_binary(ag_op op, ag_tensor *a, ag_tensor *b);
 int ag_binary_(ag_op op, ag_tensor *a, ag_tensor *b);
@@ -296,6 +304,14 @@ ag_tensor *ag_log(ag_tensor *a);
 ag_tensor *ag_clamp(ag_tensor *a, double min, double max);
 int ag_clamp_(ag_tensor *a, double min, double max);
 ag_tensor *ag_where(ag_tensor *cond, ag_tensor *a, ag_tensor *b);
+/* The pointwise ops of three inputs (ternary.c): AG_OP_WHERE, AG_OP_LERP
+ * (a number weight as a wrapped number), AG_OP_ADDCMUL and AG_OP_ADDCDIV
+ * (args: ag_addc_args), AG_OP_CLAMP_TENSOR (y, z: the bounds, either may
+ * be NULL).  The in-place form writes into x. */
+ag_tensor *ag_ternary(ag_op op, ag_tensor *x, ag_tensor *y, ag_tensor *z,
+		      const void *args, size_t size);
+int ag_ternary_(ag_op op, ag_tensor *x, ag_tensor *y, ag_tensor *z,
+		const void *args, size_t size);
 int ag_fill_(ag_tensor *t, double value);
 int ag_zero_(ag_tensor *t);
 

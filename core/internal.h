@@ -56,6 +56,10 @@ char *ag_anomaly_traceback(void);
 struct ag_engine;
 void ag_set_current_engine(struct ag_engine *e);
 
+/* special.c: the inverse error function, as PyTorch computes it. */
+double ag_erfinv(double y);
+float ag_erfinvf(float y);
+
 /* Overflow-checked size arithmetic: 0 on success, -1 + AG_ERR_NOMEM. */
 int ag_mul_size(int64_t a, int64_t b, int64_t *out);
 

@@ -3,27 +3,32 @@
 ## Files in layers, from the bottom up; a file uses files of its own layer
 ## or the layers before it, never a later one, and no two files use each
 ## other (tests/core/test_layers.sh checks that on the built library):
-##   error dtype ops vec map                 errors, dtypes, op table, containers
+##   error dtype special ops vec map         errors, dtypes, special functions,
+##                                           op table, containers
 ##   storage tensor overlap iter format      memory, geometry, printing
 ##   mode trace node                         autograd state, trace log, graph
 ##   record function                         the recording path, Functions
-##   copy promote view unary binary fold reduce linalg index factory rng
+##   copy promote view unary binary ternary fold reduce linalg index factory
+##   rng
 ##                                           the ops and their kernels
-##   grad_pointwise grad_reduce grad_linalg grad_view   backward formulas
+##   grad_pointwise grad_math grad_reduce grad_linalg grad_view
+##                                           backward formulas
 ##   backward observe engine                 running nodes: backward passes
 noinst_LTLIBRARIES += libagcore.la
 libagcore_la_SOURCES = \
 	core/ag.h core/ops.h core/autograd.h core/internal.h core/vec.h \
 	core/map.h core/node.h core/opargs.h core/record.h core/grad.h \
 	core/fold.h \
-	core/error.c core/dtype.c core/ops.c core/vec.c core/map.c \
+	core/error.c core/dtype.c core/special.c core/ops.c core/vec.c core/map.c \
 	core/storage.c core/tensor.c core/overlap.c core/iter.c core/format.c \
 	core/mode.c core/trace.c core/node.c \
 	core/record.c core/function.c \
 	core/copy.c core/promote.c core/view.c core/unary.c core/binary.c \
+	core/ternary.c \
 	core/fold.c core/reduce.c core/linalg.c core/index.c core/factory.c \
 	core/rng.c \
-	core/grad_pointwise.c core/grad_reduce.c core/grad_linalg.c \
+	core/grad_pointwise.c core/grad_math.c core/grad_reduce.c \
+	core/grad_linalg.c \
 	core/grad_view.c \
 	core/backward.c core/observe.c core/engine.c
 ## the op list, included by ops.h, ops.c, grad.h and backward.c

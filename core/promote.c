@@ -109,13 +109,21 @@ static void add_operand(tiers *s, const ag_tensor *t)
 	}
 }
 
-ag_dtype ag_result_type(const ag_tensor *a, const ag_tensor *b)
+ag_dtype ag_result_type_n(ag_tensor *const *ts, int n)
 {
 	tiers s = { DT_NONE, DT_NONE, DT_NONE };
 
-	add_operand(&s, a);
-	add_operand(&s, b);
-	return combine_tiers(s.dim, combine_tiers(s.zero, s.wrapped));
+	for (int i = 0; i < n; i++)
+		if (ts[i])
+			add_operand(&s, ts[i]);
+	ag_dtype r = combine_tiers(s.dim, combine_tiers(s.zero, s.wrapped));
+	return r == DT_NONE ? AG_DEFAULT_DTYPE : r;
+}
+
+ag_dtype ag_result_type(const ag_tensor *a, const ag_tensor *b)
+{
+	ag_tensor *ts[2] = { (ag_tensor *)a, (ag_tensor *)b };
+	return ag_result_type_n(ts, 2);
 }
 
 /* PyTorch's canCast: no float into an integer, nothing but bool into bool. */
