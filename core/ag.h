@@ -312,6 +312,13 @@ ag_tensor *ag_ternary(ag_op op, ag_tensor *x, ag_tensor *y, ag_tensor *z,
 		      const void *args, size_t size);
 int ag_ternary_(ag_op op, ag_tensor *x, ag_tensor *y, ag_tensor *z,
 		const void *args, size_t size);
+/* close.c: |a - b| <= atol + rtol |b| elementwise (a bool tensor), and
+ * everywhere (1, 0, or -1 on error); equal: same shape and values. */
+ag_tensor *ag_isclose(ag_tensor *a, ag_tensor *b, double rtol, double atol,
+		      bool equal_nan);
+int ag_allclose(ag_tensor *a, ag_tensor *b, double rtol, double atol,
+		bool equal_nan);
+int ag_equal(ag_tensor *a, ag_tensor *b);
 int ag_fill_(ag_tensor *t, double value);
 int ag_zero_(ag_tensor *t);
 

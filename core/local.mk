@@ -8,8 +8,8 @@
 ##   storage tensor overlap iter format      memory, geometry, printing
 ##   mode trace node                         autograd state, trace log, graph
 ##   record function                         the recording path, Functions
-##   copy promote view unary binary ternary fold reduce linalg index factory
-##   rng
+##   copy promote view unary binary ternary close fold reduce linalg index
+##   factory rng
 ##                                           the ops and their kernels
 ##   grad_pointwise grad_math grad_reduce grad_linalg grad_view
 ##                                           backward formulas
@@ -24,7 +24,7 @@ libagcore_la_SOURCES = \
 	core/mode.c core/trace.c core/node.c \
 	core/record.c core/function.c \
 	core/copy.c core/promote.c core/view.c core/unary.c core/binary.c \
-	core/ternary.c \
+	core/ternary.c core/close.c \
 	core/fold.c core/reduce.c core/linalg.c core/index.c core/factory.c \
 	core/rng.c \
 	core/grad_pointwise.c core/grad_math.c core/grad_reduce.c \

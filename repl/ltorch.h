@@ -112,8 +112,12 @@ extern const luaL_Reg repl_function_funcs[];
 /* Fills a table (at the top of the stack) with the op functions; with
  * methods true the method spelling (x:add), else torch.add. */
 void repl_register_ops(lua_State *L, bool methods);
-/* Sets __add __sub __mul __div __pow __unm in the metatable at the top. */
+/* Sets __add __sub __mul __div __pow __unm __mod and the bitwise
+ * metamethods in the metatable at the top. */
 void repl_register_arith(lua_State *L);
+/* lops_pointwise.c: the pointwise ops the table cannot bind by itself
+ * (clamp, where, lerp, addcmul, leaky_relu, ...) into the table on top. */
+void repl_register_pointwise_ops(lua_State *L, bool methods);
 
 /* ------------------------------------------------------------ lindex.c */
 
@@ -175,5 +179,8 @@ ag_tensor **repl_check_tensor_list(lua_State *L, int idx, const char *fname,
 /* A tensor or a number at idx as a new core reference (numbers become
  * wrapped numbers so they count less in type promotion). */
 ag_tensor *repl_check_operand(lua_State *L, int idx, const char *fname);
+/* The check of repl_check_operand alone: run it on every operand before
+ * making the first reference, so a later argument error cannot leak one. */
+void repl_check_operand_type(lua_State *L, int idx, const char *fname);
 
 #endif
