@@ -333,14 +333,15 @@ int ag_mish_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 	return chain(self, grads_in, out, d_mish);
 }
 
-/* hardsigmoid: 1/6 inside (-3, 3) */
+/* hardsigmoid: 1/6 inside (-3, 3), the float 1/6 in every dtype as
+ * PyTorch's kernel writes it (1.0f / 6.0f) */
 int ag_hardsigmoid_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 {
 	POOL;
 	ag_tensor *x = K(ag_node_saved(self, 0));
 	ag_tensor *in = K(ag_binary(AG_OP_LOGICAL_AND, K(ag_grad_compare(AG_OP_GT, x, -3)),
 				    K(ag_grad_compare(AG_OP_LT, x, 3))));
-	ag_tensor *r = K(where_s(in, K(ag_grad_mul_scalar(G(0), 1.0 / 6)), 0));
+	ag_tensor *r = K(where_s(in, K(ag_grad_mul_scalar(G(0), (double)(1.0f / 6.0f))), 0));
 	return done(k, &out[0], r);
 }
 
@@ -596,8 +597,8 @@ int ag_addcmul_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 	}
 	for (int i = 1; i <= 2; i++)
 		if (NEED(i)) {
-			/* saved: t2 (slot 0, for t1), t1 (slot 1, for t2) */
-			ag_tensor *other = K(ag_node_saved(self, i - 1));
+			/* saved: t1 (slot 0, for t2), t2 (slot 1, for t1) */
+			ag_tensor *other = K(ag_node_saved(self, 2 - i));
 			set_out(&out[i], K(ag_grad_mul_scalar(
 					K(ag_mul(G(0), other)), v)));
 		}

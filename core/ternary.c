@@ -211,7 +211,8 @@ static int clamp_types(ag_tensor *const in[3], ag_dtype *ct)
 		return ag_error(AG_ERR_VALUE, "torch.clamp: At least one of 'min' "
 				"or 'max' must not be None");
 	*ct = ag_result_type_n(in, 3);
-	if (*ct == AG_BOOL || *ct == AG_FLOAT16)
+	/* one bound is PyTorch's maximum or minimum, which take both */
+	if (in[1] && in[2] && (*ct == AG_BOOL || *ct == AG_FLOAT16))
 		return not_implemented("clamp_cpu", *ct);
 	return 0;
 }

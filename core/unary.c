@@ -315,11 +315,22 @@ DEFINE_TO_BOOL(unary_f64_bool, double, f64_unary)
  * dtype sets cover the rest). */
 static int check_unary_dtype(ag_op op, const ag_tensor *a, const void *args)
 {
+	/* the limits as PyTorch's Scalar.toLong() gives them */
 	if (op == AG_OP_HARDTANH && a->dtype == AG_UINT8 &&
-	    (ARG(ag_hardtanh_args, min_val) < 0 ||
-	     ARG(ag_hardtanh_args, max_val) < 0))
+	    (trunc(ARG(ag_hardtanh_args, min_val)) < 0 ||
+	     trunc(ARG(ag_hardtanh_args, max_val)) < 0))
 		return ag_error(AG_ERR_DTYPE, "cannot do hardtanh on an unsigned "
 				"type with negative limits");
+	/* threshold converts both numbers to the tensor's type, checked */
+	if (op == AG_OP_THRESHOLD && a->dtype != AG_BOOL) {
+		double v[2] = { ARG(ag_threshold_args, threshold),
+				ARG(ag_threshold_args, value) };
+		for (int i = 0; i < 2; i++)
+			if (!ag_dtype_fits(a->dtype, v[i], v[i] == trunc(v[i])))
+				return ag_error(AG_ERR_VALUE, "value cannot be "
+						"converted to type %s without "
+						"overflow", ag_dtype_cpp_name(a->dtype));
+	}
 	if (a->dtype != AG_BOOL)
 		return 0;
 	if (op == AG_OP_NEG)
@@ -355,9 +366,11 @@ static int clamp_types(const ag_tensor *a, const ag_clamp_args *c,
 		return -1;
 	*compute = ag_result_type(a, n);
 	ag_tensor_release(n);
+	/* one bound: PyTorch runs clamp_min's or clamp_max's kernel */
 	if (*compute == AG_FLOAT16)
-		return ag_error(AG_ERR_DTYPE, "\"clamp_scalar_cpu\" not implemented "
-				"for 'Half'");
+		return ag_error(AG_ERR_DTYPE, "\"%s\" not implemented for 'Half'",
+				!has_max ? "clamp_min_cpu" : !has_min ?
+				"clamp_max_scalar_cpu" : "clamp_scalar_cpu");
 	return 0;
 }
 

@@ -25,3 +25,9 @@ EXTRA_DIST += tests/lua/fixtures/gen_torch_fixtures.py \
 	tests/lua/fixtures/idx/t10k-labels-idx1-ubyte \
 	tests/lua/fixtures/idx/floats-idx2-float \
 	tests/lua/fixtures/idx/shorts-idx1-short
+
+## The elementwise ops of issue 11 next to PyTorch 1.13: the fixture and
+## the generator that made it (/usr/bin/python3 with torch).
+TESTS += tests/lua/test_pointwise.lua
+EXTRA_DIST += tests/lua/test_pointwise.lua \
+	tests/lua/fixtures/gen_pointwise.py tests/lua/fixtures/pointwise_ref.lua
