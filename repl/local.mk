@@ -50,6 +50,7 @@ AGDB_LUA_FILES = \
 	repl/lua/torch/generator.lua \
 	repl/lua/torch/nn.lua \
 	repl/lua/torch/nn/functional.lua \
+	repl/lua/torch/nn/functional_activation.lua \
 	repl/lua/torch/nn/init.lua \
 	repl/lua/torch/nn/module.lua \
 	repl/lua/torch/nn/modules/activation.lua \
@@ -57,6 +58,7 @@ AGDB_LUA_FILES = \
 	repl/lua/torch/nn/modules/flatten.lua \
 	repl/lua/torch/nn/modules/linear.lua \
 	repl/lua/torch/nn/modules/loss.lua \
+	repl/lua/torch/nn/modules/pointwise.lua \
 	repl/lua/torch/nn/utils.lua \
 	repl/lua/torch/optim.lua \
 	repl/lua/torch/optim/adagrad.lua \

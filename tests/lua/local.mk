@@ -28,6 +28,6 @@ EXTRA_DIST += tests/lua/fixtures/gen_torch_fixtures.py \
 
 ## The elementwise ops of issue 11 next to PyTorch 1.13: the fixture and
 ## the generator that made it (/usr/bin/python3 with torch).
-TESTS += tests/lua/test_pointwise.lua
-EXTRA_DIST += tests/lua/test_pointwise.lua \
+TESTS += tests/lua/test_pointwise.lua tests/lua/test_nn_activation.lua
+EXTRA_DIST += tests/lua/test_pointwise.lua tests/lua/test_nn_activation.lua \
 	tests/lua/fixtures/gen_pointwise.py tests/lua/fixtures/pointwise_ref.lua
