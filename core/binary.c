@@ -101,6 +101,9 @@ static int64_t int_op(ag_op op, int64_t x, int64_t y)
 	}
 }
 
+/* f(x) in x's type: logf for a float */
+#define TG(fn, x) _Generic((x), float: fn##f, default: fn)(x)
+
 /*
  * pow with a number as exponent takes PyTorch's shortcuts, so x ^ 2 is
  * exactly x * x as there.  With a tensor exponent it is plain pow().
@@ -141,6 +144,17 @@ static T name(ag_op op, T x, T y, bool pow_number)		\
 	case AG_OP_XLOGY:						\
 		return y != y ? y : x == 0 ? 0 :			\
 		       x * _Generic(x, float: logf, default: log)(y);	\
+	/* PyTorch's order of operations; equal infinities stay */	\
+	case AG_OP_LOGADDEXP: {						\
+		if (isinf(x) && x == y) return x;			\
+		T m = x < y ? y : x, d = -TG(fabs, x - y);		\
+		return m + TG(log1p, TG(exp, d));			\
+	}								\
+	case AG_OP_LOGADDEXP2: {					\
+		if (isinf(x) && x == y) return x;			\
+		T m = x < y ? y : x, d = -TG(fabs, x - y);		\
+		return m + TG(log1p, TG(exp2, d)) * (T)(1 / 0.69314718055994530942); \
+	}								\
 	case AG_OP_LOGICAL_AND: return x != 0 && y != 0;		\
 	case AG_OP_LOGICAL_OR: return x != 0 || y != 0;			\
 	case AG_OP_LOGICAL_XOR: return (x != 0) != (y != 0);		\

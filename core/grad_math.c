@@ -207,6 +207,61 @@ int ag_atan_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 	return chain(self, grads_in, out, d_atan);
 }
 
+/* asinh: grad * rsqrt(x^2 + 1); acosh: grad * rsqrt(x^2 - 1) */
+static ag_tensor *d_asinh(tmp *k, ag_node *self, ag_tensor *x)
+{
+	double s = self->op == AG_OP_ACOSH ? -1 : 1;
+	return K(ag_unary(AG_OP_RSQRT, K(add_s(K(ag_mul(x, x)), s))));
+}
+
+int ag_asinh_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
+{
+	return chain(self, grads_in, out, d_asinh);
+}
+
+int ag_acosh_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
+{
+	return chain(self, grads_in, out, d_asinh);
+}
+
+/* atanh: grad / (1 - x^2) */
+static ag_tensor *d_atanh(tmp *k, ag_node *self, ag_tensor *x)
+{
+	AG_UNUSED(self);
+	return K(ag_unary(AG_OP_RECIPROCAL, K(rsub_s(1, K(ag_mul(x, x))))));
+}
+
+int ag_atanh_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
+{
+	return chain(self, grads_in, out, d_atanh);
+}
+
+/* log2: grad / (x ln 2); log10: grad / (x ln 10) */
+int ag_log2_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
+{
+	POOL;
+	double ln = self->op == AG_OP_LOG10 ? M_LN10 : M_LN2;
+	ag_tensor *x = K(ag_node_saved(self, 0));
+	return done(k, &out[0], K(ag_div(G(0), K(ag_grad_mul_scalar(x, ln)))));
+}
+
+int ag_log10_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
+{
+	return ag_log2_bw(self, grads_in, out);
+}
+
+/* exp2: grad * result * ln 2 */
+static ag_tensor *d_exp2(tmp *k, ag_node *self, ag_tensor *r)
+{
+	AG_UNUSED(self);
+	return K(ag_grad_mul_scalar(r, M_LN2));
+}
+
+int ag_exp2_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
+{
+	return chain(self, grads_in, out, d_exp2);
+}
+
 /* sinh: grad * cosh(x); cosh: grad * sinh(x) */
 static ag_tensor *d_sinh(tmp *k, ag_node *self, ag_tensor *x)
 {
@@ -227,13 +282,18 @@ int ag_cosh_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 /* erf: grad * 2/sqrt(pi) * exp(-x^2) */
 static ag_tensor *d_erf(tmp *k, ag_node *self, ag_tensor *x)
 {
+	double s = self->op == AG_OP_ERFC ? -2.0 : 2.0;
 	ag_tensor *e = K(ag_exp(K(ag_neg(K(ag_mul(x, x))))));
-	ag_tensor *d = K(ag_grad_mul_scalar(e, 2.0 / sqrt(M_PI)));
-	AG_UNUSED(self);
-	return d;
+	return K(ag_grad_mul_scalar(e, s / sqrt(M_PI)));
 }
 
 int ag_erf_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
+{
+	return chain(self, grads_in, out, d_erf);
+}
+
+/* erfc: -grad * 2 / sqrt(pi) * exp(-x^2) */
+int ag_erfc_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 {
 	return chain(self, grads_in, out, d_erf);
 }
@@ -565,6 +625,20 @@ int ag_xlogy_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 	}
 	if (NEED(1))
 		set_out(&out[1], K(ag_div(K(ag_mul(G(0), x)), y)));
+	return done(k, NULL, NULL);
+}
+
+/* logaddexp: grad / (1 + exp(b - a)) for a, grad / (1 + exp(a - b)) for
+ * b; logaddexp2 with 2^ for exp */
+int ag_logaddexp_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
+{
+	POOL;
+	ag_op e = self->op == AG_OP_LOGADDEXP2 ? AG_OP_EXP2 : AG_OP_EXP;
+	ag_tensor *a = K(ag_node_saved(self, 0)), *b = K(ag_node_saved(self, 1));
+	if (NEED(0))
+		set_out(&out[0], K(ag_div(G(0), K(add_s(K(ag_unary(e, K(ag_sub(b, a)))), 1)))));
+	if (NEED(1))
+		set_out(&out[1], K(ag_div(G(0), K(add_s(K(ag_unary(e, K(ag_sub(a, b)))), 1)))));
 	return done(k, NULL, NULL);
 }
 

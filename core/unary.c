@@ -66,6 +66,13 @@ static inline T name(ag_op op, T x, const void *restrict args)		\
 	case AG_OP_COSH: return cosh(x);				\
 	case AG_OP_ERF: return erf(x);					\
 	case AG_OP_ERFINV: return ERFINV(x);				\
+	case AG_OP_ASINH: return asinh(x);				\
+	case AG_OP_ACOSH: return acosh(x);				\
+	case AG_OP_ATANH: return atanh(x);				\
+	case AG_OP_LOG2: return log2(x);				\
+	case AG_OP_LOG10: return log10(x);				\
+	case AG_OP_EXP2: return exp2(x);				\
+	case AG_OP_ERFC: return erfc(x);				\
 	case AG_OP_RECIPROCAL: return 1 / x;				\
 	case AG_OP_SIGN: return (T)((0 < x) - (x < 0));			\
 	case AG_OP_FLOOR: return floor(x);				\

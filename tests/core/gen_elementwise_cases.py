@@ -88,7 +88,8 @@ def binary():
            ('CLAMP_MAX', torch.clamp_max), ('XLOGY', torch.xlogy), ('LOGICAL_AND', torch.logical_and),
            ('LOGICAL_OR', torch.logical_or), ('LOGICAL_XOR', torch.logical_xor),
            ('BITWISE_AND', torch.bitwise_and), ('BITWISE_OR', torch.bitwise_or),
-           ('BITWISE_XOR', torch.bitwise_xor)]
+           ('BITWISE_XOR', torch.bitwise_xor), ('LOGADDEXP', torch.logaddexp),
+           ('LOGADDEXP2', torch.logaddexp2)]
     AV = {'f': [-2.5, -1, 0, 1, 2, 3.25], 'i': [-2, -1, 0, 1, 2, 3], 'b': [1, 0, 1, 0, 1, 1]}
     BV = {'f': [1.5, 2, -1, 0.5, 3, -2], 'i': [3, 2, -1, 1, 0, -2], 'b': [1, 1, 0, 0, 1, 0]}
     print("/* generated with torch %s from A = {-2.5, -1, 0, 1, 2, 3.25} (ints"
@@ -108,6 +109,7 @@ def unary():
            'log1p', 'expm1', 'rsqrt', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'erf', 'erfinv',
            'reciprocal', 'sign', 'floor', 'ceil', 'round', 'trunc', 'frac', 'isnan', 'isinf',
            'isfinite', 'isposinf', 'isneginf', 'logical_not', 'bitwise_not',
+           'asinh', 'acosh', 'atanh', 'log2', 'log10', 'exp2', 'erfc',
            ('silu', torch.nn.functional.silu), ('mish', torch.nn.functional.mish),
            ('hardsigmoid', torch.nn.functional.hardsigmoid), ('hardswish', torch.nn.functional.hardswish),
            ('logsigmoid', torch.nn.functional.logsigmoid)]
