@@ -40,15 +40,16 @@ local function check_input(input, fname)
 	end
 end
 
--- F.name(input, <numbers...>, inplace): the method, or its `_` form.
--- params: the numbers' names and defaults, in PyTorch's order.
-local function activation(name, params, has_inplace)
+-- F.fname(input, <numbers...>[, inplace]) calling the method `name`, or
+-- name_ when inplace is true (always, for F.name_).  params: the numbers'
+-- names and defaults, in PyTorch's order.
+local function activation(fname, name, params, has_inplace)
 	local names = {}
 	for i, p in ipairs(params) do names[i] = p[1] end
 	if has_inplace then names[#names + 1] = "inplace" end
 	return function(input, ...)
-		check_input(input, name)
-		local a = named(names, name, ...)
+		check_input(input, fname)
+		local a = named(names, fname, ...)
 		local vals = {}
 		for i, p in ipairs(params) do
 			local v = a[p[1]]
@@ -57,23 +58,6 @@ local function activation(name, params, has_inplace)
 		end
 		local method = a.inplace and name .. "_" or name
 		return input[method](input, table.unpack(vals, 1, #params))
-	end
-end
-
--- F.name_(input, <numbers...>): always in place
-local function activation_(name, params)
-	local names = {}
-	for i, p in ipairs(params) do names[i] = p[1] end
-	return function(input, ...)
-		check_input(input, name .. "_")
-		local a = named(names, name .. "_", ...)
-		local vals = {}
-		for i, p in ipairs(params) do
-			local v = a[p[1]]
-			if v == nil then v = p[2] end
-			vals[i] = v
-		end
-		return input[name .. "_"](input, table.unpack(vals, 1, #params))
 	end
 end
 
@@ -97,8 +81,8 @@ return function(F)
 		{"hardswish", {}, true},
 	}
 	for _, s in ipairs(SPECS) do
-		F[s[1]] = activation(s[1], s[2], s[3])
-		if s[4] then F[s[1] .. "_"] = activation_(s[1], s[2]) end
+		F[s[1]] = activation(s[1], s[1], s[2], s[3])
+		if s[4] then F[s[1] .. "_"] = activation(s[1] .. "_", s[1] .. "_", s[2]) end
 	end
 	return F
 end
