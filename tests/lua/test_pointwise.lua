@@ -172,6 +172,37 @@ for _, c in ipairs(ref.cases) do
 	end
 end
 
+-- ------------------------------------- isclose, allclose, equal (PyTorch's
+-- answers to the same calls written as literals)
+do
+	local a = torch.tensor({1.0, 0 / 0, math.huge, 2.0, 1e-9})
+	local b = torch.tensor({1.0 + 1e-6, 0 / 0, math.huge, 2.1, 0.0})
+	t.is(torch.isclose(a, b):tolist(), {true, false, true, false, true}, "isclose")
+	t.is(torch.isclose(a, b, {equal_nan = true}):tolist(), {true, true, true, false, true},
+		"isclose equal_nan")
+	t.is(torch.isclose(a, b, 0.1, 0):tolist(), {true, false, true, true, false},
+		"isclose(rtol, atol) by position")
+	t.is(a:isclose(b, {atol = 0.2, rtol = 0}):tolist(), {true, false, true, true, true},
+		"x:isclose with keywords")
+	t.is(torch.isclose(a, b).grad_fn, nil, "isclose has no node")
+	local i, j = torch.tensor({1, 2, 3}), torch.tensor({1, 2, 4})
+	t.is(torch.isclose(i, j):tolist(), {true, true, false}, "isclose of integers")
+	t.is(torch.isclose(i, j, {atol = 1}):tolist(), {true, true, true},
+		"isclose of integers with atol")
+	t.is(torch.allclose(torch.tensor({1.0, 2.0}), torch.tensor({1.0 + 1e-6, 2.1})), false,
+		"allclose false")
+	t.is(torch.allclose(torch.tensor({1.0, 2.0}), torch.tensor({1.0 + 1e-6, 2.1}), {rtol = 0.1}),
+		true, "allclose with rtol")
+	t.is(a:allclose(a), false, "allclose: nan is not close to nan")
+	t.is(torch.allclose(torch.ones(3), torch.ones(1)), true, "allclose broadcasts")
+	t.is(torch.equal(i, i), true, "equal")
+	t.is(torch.equal(i, j), false, "equal: a value differs")
+	t.is(i:equal(i[{{1, 2}}]), false, "equal: sizes differ")
+	t.is(torch.equal(torch.ones(2, 3), torch.ones(3, 2)), false, "equal: shapes differ")
+	t.is(torch.equal(torch.ones(2), torch.ones(2, {dtype = torch.float64})), true,
+		"equal across dtypes")
+end
+
 -- ---------------------------------------------------------------- errors
 env.f32 = torch.tensor({-1.5, 0.5, 2})
 env.f64 = env.f32:double()
