@@ -42,7 +42,8 @@ static bool is_unary(ag_op op)
  * NaN through where PyTorch does (relu, clamp, hardtanh, threshold).
  */
 #define DEFINE_FLOAT_UNARY(name, T, ERFINV)				\
-static inline T name(ag_op op, T x, const void *restrict args)		\
+static inline __attribute__((always_inline))			\
+T name(ag_op op, T x, const void *restrict args)			\
 {									\
 	switch (op) {							\
 	case AG_OP_NEG: return -x;					\
@@ -118,13 +119,12 @@ static inline T name(ag_op op, T x, const void *restrict args)		\
 		T r = x < lo ? lo : x;					\
 		return r > hi ? hi : r;					\
 	}								\
-	case AG_OP_CLAMP: {						\
+	case AG_OP_CLAMP: {	/* no bound: an infinite one */		\
 		const ag_clamp_args *c = args;				\
-		if (!isnan(c->min) && x < (T)c->min)			\
-			x = (T)c->min;					\
-		if (!isnan(c->max) && x > (T)c->max)			\
-			x = (T)c->max;					\
-		return x;						\
+		T lo = isnan(c->min) ? -(T)INFINITY : (T)c->min;	\
+		T hi = isnan(c->max) ? (T)INFINITY : (T)c->max;		\
+		T r = x < lo ? lo : x;					\
+		return r > hi ? hi : r;					\
 	}								\
 	case AG_OP_THRESHOLD:						\
 		return x <= (T)ARG(ag_threshold_args, threshold) ?	\
