@@ -309,3 +309,13 @@ bool ag_dtype_fits(ag_dtype t, double v, bool integral)
 		return v >= -9223372036854775808.0 && v < 9223372036854775808.0;
 	return v >= (double)lo && v <= (double)hi;
 }
+
+/* PyTorch's checked Scalar conversion: ag_dtype_fits, an integral value
+ * counting as an integer (which may wrap into uint8). */
+int ag_check_scalar_fits(double v, ag_dtype dt)
+{
+	if (ag_dtype_fits(dt, v, v == trunc(v)))
+		return 0;
+	return ag_error(AG_ERR_VALUE, "value cannot be converted to type %s "
+			"without overflow", ag_dtype_cpp_name(dt));
+}

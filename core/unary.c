@@ -333,10 +333,8 @@ static int check_unary_dtype(ag_op op, const ag_tensor *a, const void *args)
 		double v[2] = { ARG(ag_threshold_args, threshold),
 				ARG(ag_threshold_args, value) };
 		for (int i = 0; i < 2; i++)
-			if (!ag_dtype_fits(a->dtype, v[i], v[i] == trunc(v[i])))
-				return ag_error(AG_ERR_VALUE, "value cannot be "
-						"converted to type %s without "
-						"overflow", ag_dtype_cpp_name(a->dtype));
+			if (ag_check_scalar_fits(v[i], a->dtype) < 0)
+				return -1;
 	}
 	if (a->dtype != AG_BOOL)
 		return 0;
