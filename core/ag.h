@@ -59,6 +59,10 @@ typedef enum ag_dtype {
 	AG_BFLOAT16,
 	AG_INT64,
 	AG_BOOL,
+	AG_UINT8,
+	AG_INT8,
+	AG_INT16,
+	AG_INT32,
 	AG_NDTYPES
 } ag_dtype;
 
@@ -68,14 +72,38 @@ size_t ag_dtype_size(ag_dtype t);
 const char *ag_dtype_name(ag_dtype t);		/* "float32" */
 const char *ag_dtype_legacy_name(ag_dtype t);	/* "FloatTensor" */
 bool ag_dtype_is_floating(ag_dtype t);
-bool ag_dtype_is_integral(ag_dtype t);	/* int64 (bool excluded) */
+bool ag_dtype_is_integral(ag_dtype t);	/* the integer types, bool excluded */
+bool ag_dtype_is_signed(ag_dtype t);	/* false for uint8 and bool */
 int ag_dtype_from_name(const char *name, ag_dtype *out);	/* 0 / -1 */
+/* PyTorch's Scalar-to-C++ type names in its overflow messages: "uint8_t",
+ * "int", "at::Half" (fill_, full). */
+const char *ag_dtype_cpp_name(ag_dtype t);
+/* The C++ type names of libstdc++'s typeid in other messages: "unsigned
+ * char", "long int", "c10::Half" (clamp_, random_). */
+const char *ag_dtype_typeid_name(ag_dtype t);
+/* Does v fit dt as PyTorch's checked conversion decides?  Floats: finite
+ * and beyond the largest value fails (inf and nan pass); integer types: nan,
+ * inf and values past the range fail, except that an integer (integral v)
+ * may wrap into an unsigned type from as low as -max. */
+bool ag_dtype_fits(ag_dtype t, double v, bool integral);
+
+/* What torch.finfo and torch.iinfo report. */
+typedef struct ag_finfo {
+	int bits;
+	double eps, max, min, tiny, resolution;
+} ag_finfo;
+int ag_dtype_finfo(ag_dtype t, ag_finfo *out);	/* -1 for a non-float */
+int ag_dtype_iinfo(ag_dtype t, int *bits, int64_t *min, int64_t *max);
 
 /* Scalar conversions used by the generic (strided, any dtype) paths. */
 double ag_load(const void *p, ag_dtype t);
 void ag_store(void *p, ag_dtype t, double v);
 int64_t ag_load_i64(const void *p, ag_dtype t);
 void ag_store_i64(void *p, ag_dtype t, int64_t v);
+/* One element converted between dtypes as PyTorch's copy converts it:
+ * integers exactly (wrapping into narrower types), floats through
+ * double. */
+void ag_convert(void *dst, ag_dtype to, const void *src, ag_dtype from);
 float ag_half_to_float(uint16_t h);
 uint16_t ag_float_to_half(float f);		/* round to nearest even */
 float ag_bf16_to_float(uint16_t h);
@@ -259,12 +287,20 @@ int ag_copy_(ag_tensor *dst, ag_tensor *src);	/* broadcasts, converts */
  * ag_binary those of two; any other op is an error. */
 /* Type promotion as PyTorch decides it (wrapped numbers count less). */
 ag_dtype ag_result_type(const ag_tensor *a, const ag_tensor *b);
+/* The same over n operands (NULL ones skipped). */
+ag_dtype ag_result_type_n(ag_tensor *const *ts, int n);
 ag_dtype ag_promote_types(ag_dtype a, ag_dtype b);
 int ag_broadcast_shapes(const int64_t *a, int na, const int64_t *b, int nb,
 			int64_t *out, int *nout);
 
 ag_tensor *ag_unary(ag_op op, ag_tensor *a);
 int ag_unary_(ag_op op, ag_tensor *a);
+/* The pointwise ops of one input with numbers of their own: args is the
+ * op's argument struct (opargs.h: ag_leaky_relu_args for
+ * AG_OP_LEAKY_RELU, ...), size its size. */
+ag_tensor *ag_unary_with(ag_op op, ag_tensor *a, const void *args,
+			 size_t size);
+int ag_unary_with_(ag_op op, ag_tensor *a, const void *args, size_t size);
 int ag_unary_out(ag_op op, ag_tensor *out, ag_tensor *a);
 ag_tensor *ag_binary(ag_op op, ag_tensor *a, ag_tensor *b);
 int ag_binary_(ag_op op, ag_tensor *a, ag_tensor *b);
@@ -287,6 +323,21 @@ ag_tensor *ag_log(ag_tensor *a);
 ag_tensor *ag_clamp(ag_tensor *a, double min, double max);
 int ag_clamp_(ag_tensor *a, double min, double max);
 ag_tensor *ag_where(ag_tensor *cond, ag_tensor *a, ag_tensor *b);
+/* The pointwise ops of three inputs (ternary.c): AG_OP_WHERE, AG_OP_LERP
+ * (a number weight as a wrapped number), AG_OP_ADDCMUL and AG_OP_ADDCDIV
+ * (args: ag_addc_args), AG_OP_CLAMP_TENSOR (y, z: the bounds, either may
+ * be NULL).  The in-place form writes into x. */
+ag_tensor *ag_ternary(ag_op op, ag_tensor *x, ag_tensor *y, ag_tensor *z,
+		      const void *args, size_t size);
+int ag_ternary_(ag_op op, ag_tensor *x, ag_tensor *y, ag_tensor *z,
+		const void *args, size_t size);
+/* close.c: |a - b| <= atol + rtol |b| elementwise (a bool tensor), and
+ * everywhere (1, 0, or -1 on error); equal: same shape and values. */
+ag_tensor *ag_isclose(ag_tensor *a, ag_tensor *b, double rtol, double atol,
+		      bool equal_nan);
+int ag_allclose(ag_tensor *a, ag_tensor *b, double rtol, double atol,
+		bool equal_nan);
+int ag_equal(ag_tensor *a, ag_tensor *b);
 int ag_fill_(ag_tensor *t, double value);
 int ag_zero_(ag_tensor *t);
 

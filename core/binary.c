@@ -1,6 +1,8 @@
 /*
- * binary.c - elementwise ops of two tensors (add ... pow, comparisons) and
- * where(cond, a, b), with broadcasting and PyTorch's type promotion.
+ * binary.c - elementwise ops of two tensors (add ... pow, comparisons,
+ * atan2, fmod, remainder, minimum/maximum, clamp_min/max, xlogy, the
+ * logical and bitwise ops), with broadcasting and PyTorch's type
+ * promotion.
  *
  * Every op computes in one "compute dtype" (inputs are converted to it
  * first, as PyTorch does) and then stores into the output's dtype.  float16
@@ -57,6 +59,19 @@ static int64_t int_pow(int64_t base, int64_t exp)
 	return (int64_t)r;
 }
 
+/* C's % truncates like fmod; remainder takes the divisor's sign, as
+ * Python's %.  (y == 0 never gets here: binary_run refuses it first.) */
+static int64_t int_fmod(int64_t x, int64_t y)
+{
+	return y == -1 ? 0 : x % y;	/* INT64_MIN % -1 overflows in C */
+}
+
+static int64_t int_remainder(int64_t x, int64_t y)
+{
+	int64_t r = int_fmod(x, y);
+	return r != 0 && (r < 0) != (y < 0) ? r + y : r;
+}
+
 static int64_t int_op(ag_op op, int64_t x, int64_t y)
 {
 	switch (op) {
@@ -70,9 +85,24 @@ static int64_t int_op(ag_op op, int64_t x, int64_t y)
 	case AG_OP_LE: return x <= y;
 	case AG_OP_GT: return x > y;
 	case AG_OP_GE: return x >= y;
-	default: return 0;	/* div never computes in an integer type */
+	case AG_OP_FMOD: return int_fmod(x, y);
+	case AG_OP_REMAINDER: return int_remainder(x, y);
+	case AG_OP_MINIMUM: return y < x ? y : x;
+	case AG_OP_MAXIMUM:
+	case AG_OP_CLAMP_MIN: return x < y ? y : x;
+	case AG_OP_CLAMP_MAX: return y < x ? y : x;
+	case AG_OP_LOGICAL_AND: return x && y;
+	case AG_OP_LOGICAL_OR: return x || y;
+	case AG_OP_LOGICAL_XOR: return !x != !y;
+	case AG_OP_BITWISE_AND: return x & y;
+	case AG_OP_BITWISE_OR: return x | y;
+	case AG_OP_BITWISE_XOR: return x ^ y;
+	default: return 0;	/* div, atan2, xlogy compute in a float type */
 	}
 }
+
+/* f(x) in x's type: logf for a float */
+#define TG(fn, x) _Generic((x), float: fn##f, default: fn)(x)
 
 /*
  * pow with a number as exponent takes PyTorch's shortcuts, so x ^ 2 is
@@ -97,6 +127,37 @@ static T name(ag_op op, T x, T y, bool pow_number)		\
 		}							\
 		return POW(x, y);					\
 	case AG_OP_HYPOT: return _Generic(x, float: hypotf, default: hypot)(x, y); \
+	case AG_OP_ATAN2: return _Generic(x, float: atan2f, default: atan2)(x, y); \
+	case AG_OP_FMOD: return _Generic(x, float: fmodf, default: fmod)(x, y); \
+	case AG_OP_REMAINDER: {						\
+		T m = _Generic(x, float: fmodf, default: fmod)(x, y);	\
+		return m != 0 && (y < 0) != (m < 0) ? m + y : m;	\
+	}								\
+	/* NaN wins; otherwise std::min / std::max (which keep -0.0's	\
+	 * order: maximum(-0.0, 0.0) is -0.0 there) */			\
+	case AG_OP_MINIMUM:						\
+	case AG_OP_CLAMP_MAX:						\
+		return x != x ? x : y != y ? y : y < x ? y : x;		\
+	case AG_OP_MAXIMUM:						\
+	case AG_OP_CLAMP_MIN:						\
+		return x != x ? x : y != y ? y : x < y ? y : x;		\
+	case AG_OP_XLOGY:						\
+		return y != y ? y : x == 0 ? 0 :			\
+		       x * _Generic(x, float: logf, default: log)(y);	\
+	/* PyTorch's order of operations; equal infinities stay */	\
+	case AG_OP_LOGADDEXP: {						\
+		if (isinf(x) && x == y) return x;			\
+		T m = x < y ? y : x, d = -TG(fabs, x - y);		\
+		return m + TG(log1p, TG(exp, d));			\
+	}								\
+	case AG_OP_LOGADDEXP2: {					\
+		if (isinf(x) && x == y) return x;			\
+		T m = x < y ? y : x, d = -TG(fabs, x - y);		\
+		return m + TG(log1p, TG(exp2, d)) * (T)(1 / 0.69314718055994530942); \
+	}								\
+	case AG_OP_LOGICAL_AND: return x != 0 && y != 0;		\
+	case AG_OP_LOGICAL_OR: return x != 0 || y != 0;			\
+	case AG_OP_LOGICAL_XOR: return (x != 0) != (y != 0);		\
 	case AG_OP_EQ: return x == y;					\
 	case AG_OP_NE: return x != y;					\
 	case AG_OP_LT: return x < y;					\
@@ -125,7 +186,7 @@ static void binary_generic(char **data, const int64_t *st, int64_t n,
 	char *o = data[0], *a = data[1], *b = data[2];
 	ag_dtype ct = c->compute;
 
-	if (ct == AG_INT64 || ct == AG_BOOL) {
+	if (!ag_dtype_is_floating(ct)) {
 		for (int64_t i = 0; i < n; i++) {
 			int64_t r = int_op(c->op, ag_load_i64(a, c->dt[1]),
 					   ag_load_i64(b, c->dt[2]));
@@ -215,7 +276,7 @@ DEFINE_TYPED_LOOP(binary_f64, double, f64_op)
 	case AG_OP_LE: SIMD for (int64_t i = 0; i < n; i++) o[i] = X <= Y; return; \
 	case AG_OP_GT: SIMD for (int64_t i = 0; i < n; i++) o[i] = X > Y; return; \
 	case AG_OP_GE: SIMD for (int64_t i = 0; i < n; i++) o[i] = X >= Y; return; \
-	default: return;						\
+	default: break;	/* the logical ops: the loop below */		\
 	}
 #define DEFINE_COMPARE_LOOP(name, T)					\
 static void name(char **data, const int64_t *st, int64_t n, void *vctx)	\
@@ -279,6 +340,14 @@ static int check_operand_dtypes(ag_op op, const ag_tensor *a,
 				"mask, use the `~` or `logical_not()` operator "
 				"instead.");
 	}
+	if ((op == AG_OP_CLAMP_MIN || op == AG_OP_CLAMP_MAX) &&
+	    b->is_wrapped_number) {
+		ag_dtype ct = ag_result_type(a, b);
+		if (ct == AG_BOOL || ct == AG_FLOAT16)
+			return ag_error(AG_ERR_DTYPE, "\"%s\" not implemented for '%s'",
+					op == AG_OP_CLAMP_MIN ? "clamp_min_cpu" :
+					"clamp_max_scalar_cpu", ag_dtype_scalar_name(ct));
+	}
 	if (op == AG_OP_POW && b->is_wrapped_number &&
 	    !ag_dtype_is_floating(a->dtype) && !ag_dtype_is_floating(b->dtype) &&
 	    ag_load_i64(ag_data_ptr(b), b->dtype) < 0)
@@ -288,6 +357,28 @@ static int check_operand_dtypes(ag_op op, const ag_tensor *a,
 }
 
 /* ------------------------------------------------------------- driver */
+
+static void find_zero(char **data, const int64_t *st, int64_t n, void *vctx)
+{
+	struct { ag_dtype dt; bool found; } *c = vctx;
+	for (int64_t i = 0; i < n && !c->found; i++)
+		c->found = ag_load_i64(data[0] + i * st[0], c->dt) == 0;
+}
+
+/* Integer fmod and remainder by zero: PyTorch's error, before any write. */
+static int check_int_divisor(ag_op op, ag_tensor *b, ag_dtype ct)
+{
+	struct { ag_dtype dt; bool found; } c = { b->dtype, false };
+	ag_iter it;
+
+	if ((op != AG_OP_FMOD && op != AG_OP_REMAINDER) ||
+	    ag_dtype_is_floating(ct))
+		return 0;
+	if (ag_iter_init(&it, 1, &b, b->shape, b->ndim) < 0)
+		return -1;
+	ag_iter_run(&it, find_zero, &c, false);
+	return c.found ? ag_error(AG_ERR_VALUE, "ZeroDivisionError") : 0;
+}
 
 /* Computes a (op) b into out, already checked to fit; a and b are read
  * after conversion of 0-d operands to the compute dtype. */
@@ -300,7 +391,7 @@ static int binary_run(ag_op op, ag_tensor *out, ag_tensor *a,
 	ag_iter it;
 	int rc = -1;
 
-	if (!ca || !cb)
+	if (!ca || !cb || check_int_divisor(op, cb, ct) < 0)
 		goto done;
 	ctx.dt[1] = ca->dtype;
 	ctx.dt[2] = cb->dtype;
@@ -380,10 +471,14 @@ static int binary_impl(ag_op op, ag_tensor *out, ag_tensor *a,
 static int grad_fn_variant(ag_op op, const ag_tensor *a, const ag_tensor *b,
 			   bool inplace)
 {
+	const ag_opinfo *info = ag_op_info(op);
+
 	if (op == AG_OP_SUB)
 		return a->is_wrapped_number && !inplace;
-	if (op == AG_OP_POW)
-		return b->is_wrapped_number;
+	if (b->is_wrapped_number && info->grad_fn[1])
+		return 1;
+	if (a->is_wrapped_number && info->grad_fn[2])
+		return 2;
 	return 0;
 }
 
@@ -458,77 +553,6 @@ static ag_tensor *binary_number(ag_op op, ag_tensor *a, double s)
 ag_tensor *ag_add_scalar(ag_tensor *a, double s) { return binary_number(AG_OP_ADD, a, s); }
 ag_tensor *ag_mul_scalar(ag_tensor *a, double s) { return binary_number(AG_OP_MUL, a, s); }
 ag_tensor *ag_pow_scalar(ag_tensor *a, double s) { return binary_number(AG_OP_POW, a, s); }
-
-/* ---------------------------------------------------------------- where */
-
-typedef struct where_ctx {
-	ag_dtype dt[4];		/* out, cond, a, b */
-} where_ctx;
-
-static void where_loop(char **data, const int64_t *st, int64_t n, void *vctx)
-{
-	const where_ctx *c = vctx;
-	char *o = data[0], *k = data[1], *a = data[2], *b = data[3];
-	size_t es = ag_dtype_size(c->dt[0]);
-
-	for (int64_t i = 0; i < n; i++) {
-		const char *src = *(const uint8_t *)k ? a : b;
-		ag_dtype sdt = *(const uint8_t *)k ? c->dt[2] : c->dt[3];
-		if (sdt == c->dt[0])
-			memcpy(o, src, es);
-		else if (c->dt[0] == AG_INT64 || c->dt[0] == AG_BOOL)
-			ag_store_i64(o, c->dt[0], ag_load_i64(src, sdt));
-		else
-			ag_store(o, c->dt[0], ag_load(src, sdt));
-		o += st[0]; k += st[1]; a += st[2]; b += st[3];
-	}
-}
-
-ag_tensor *ag_where(ag_tensor *cond, ag_tensor *a, ag_tensor *b)
-{
-	int64_t s1[AG_MAX_DIMS], shape[AG_MAX_DIMS];
-	int n1, ndim;
-	ag_tensor *ca = NULL, *cb = NULL, *out = NULL;
-	ag_iter it;
-
-	if (!cond || !a || !b) {
-		ag_error(AG_ERR_VALUE, "where: expected three tensors");
-		return NULL;
-	}
-	if (cond->dtype != AG_BOOL) {
-		ag_error(AG_ERR_DTYPE,
-			 "where expected condition to be a boolean tensor, but "
-			 "got a tensor with dtype %s",
-			 ag_dtype_scalar_name(cond->dtype));
-		return NULL;
-	}
-	/* PyTorch folds the shapes left to right: cond, a, b */
-	if (ag_broadcast_shapes(cond->shape, cond->ndim, a->shape, a->ndim,
-				s1, &n1) < 0 ||
-	    ag_broadcast_shapes(s1, n1, b->shape, b->ndim, shape, &ndim) < 0)
-		return NULL;
-	ag_dtype rt = ag_result_type(a, b);
-	ca = ag_scalar_operand(a, rt);
-	cb = ca ? ag_scalar_operand(b, rt) : NULL;
-	if (cb) {
-		ag_tensor *ins[3] = { cond, a, b };
-		out = ag_elementwise_alloc(shape, ndim, rt, ins, 3);
-	}
-	if (out) {
-		ag_tensor *ops[4] = { out, cond, ca, cb };
-		where_ctx ctx = { { rt, AG_BOOL, ca->dtype, cb->dtype } };
-		if (ag_iter_init(&it, 4, ops, shape, ndim) == 0) {
-			ag_iter_run(&it, where_loop, &ctx, true);
-		} else {
-			ag_tensor_release(out);
-			out = NULL;
-		}
-	}
-	ag_tensor_release(ca);
-	ag_tensor_release(cb);
-	return ag_recorded(out, (ag_call){ .op = AG_OP_WHERE,
-		.in = (ag_tensor *[]){ cond, a, b }, .nin = 3 });
-}
 
 int ag_binary_(ag_op op, ag_tensor *a, ag_tensor *b)
 {

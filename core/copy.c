@@ -60,17 +60,9 @@ static void loop_copy_convert(char **d, const int64_t *s, int64_t n, void *p)
 	} else if (c->to == AG_FLOAT64 && c->from == AG_FLOAT32) {
 		for (int64_t k = 0; k < n; k++, o += s[0], i += s[1])
 			*(double *)o = *(const float *)i;
-	} else if (c->to == AG_INT64 || c->from == AG_INT64) {
-		/* keep int64 values exact beyond 2^53 */
-		if (c->from == AG_INT64 || c->from == AG_BOOL)
-			for (int64_t k = 0; k < n; k++, o += s[0], i += s[1])
-				ag_store_i64(o, c->to, ag_load_i64(i, c->from));
-		else
-			for (int64_t k = 0; k < n; k++, o += s[0], i += s[1])
-				ag_store(o, c->to, ag_load(i, c->from));
 	} else {
 		for (int64_t k = 0; k < n; k++, o += s[0], i += s[1])
-			ag_store(o, c->to, ag_load(i, c->from));
+			ag_convert(o, c->to, i, c->from);
 	}
 }
 

@@ -20,6 +20,10 @@ static const struct {
 	[AG_BFLOAT16] = { "bfloat16", "BFloat16Tensor", 2 },
 	[AG_INT64] = { "int64", "LongTensor", 8 },
 	[AG_BOOL] = { "bool", "BoolTensor", 1 },
+	[AG_UINT8] = { "uint8", "ByteTensor", 1 },
+	[AG_INT8] = { "int8", "CharTensor", 1 },
+	[AG_INT16] = { "int16", "ShortTensor", 2 },
+	[AG_INT32] = { "int32", "IntTensor", 4 },
 };
 
 size_t ag_dtype_size(ag_dtype t) { return dtype_info[t].size; }
@@ -32,13 +36,23 @@ bool ag_dtype_is_floating(ag_dtype t)
 	       t == AG_BFLOAT16;
 }
 
-bool ag_dtype_is_integral(ag_dtype t) { return t == AG_INT64; }
+bool ag_dtype_is_integral(ag_dtype t)
+{
+	return t == AG_INT64 || t == AG_UINT8 || t == AG_INT8 || t == AG_INT16 ||
+	       t == AG_INT32;
+}
+
+bool ag_dtype_is_signed(ag_dtype t)
+{
+	return t != AG_UINT8 && t != AG_BOOL;
+}
 
 int ag_dtype_from_name(const char *name, ag_dtype *out)
 {
 	static const struct { const char *alias; ag_dtype t; } aliases[] = {
 		{ "float", AG_FLOAT32 }, { "double", AG_FLOAT64 },
 		{ "half", AG_FLOAT16 }, { "long", AG_INT64 },
+		{ "int", AG_INT32 }, { "short", AG_INT16 },
 	};
 	for (int i = 0; i < AG_NDTYPES; i++)
 		if (strcmp(name, dtype_info[i].name) == 0) {
@@ -227,21 +241,33 @@ double ag_load(const void *p, ag_dtype t)
 	case AG_BFLOAT16: return ag_bf16_to_float(*(const uint16_t *)p);
 	case AG_INT64: return (double)*(const int64_t *)p;
 	case AG_BOOL: return *(const uint8_t *)p ? 1.0 : 0.0;
+	case AG_UINT8: return *(const uint8_t *)p;
+	case AG_INT8: return *(const int8_t *)p;
+	case AG_INT16: return *(const int16_t *)p;
+	case AG_INT32: return *(const int32_t *)p;
 	default: return 0.0;
 	}
 }
 
-/* Conversion of an out-of-range double to int64 is undefined in C; PyTorch
- * leaves it to the hardware too.  Saturate instead of invoking UB. */
+/*
+ * A float converted to an integer type out of its range is undefined in C;
+ * PyTorch gets what x86's truncating conversion gives, the most negative
+ * value, for nan, inf and anything out of range.  Types narrower than 32
+ * bits go through int32 and keep its low bits: 300.0 -> uint8 44, -1.0 ->
+ * uint8 255, 1e10 -> uint8 0, as PyTorch 1.13 computes them.
+ */
 static int64_t double_to_i64(double v)
 {
-	if (isnan(v))
-		return INT64_MIN;
-	if (v >= 9223372036854775807.0)
-		return INT64_MAX;
-	if (v <= -9223372036854775808.0)
+	if (!(v > -9223372036854775808.0 && v < 9223372036854775808.0))
 		return INT64_MIN;
 	return (int64_t)v;
+}
+
+static int32_t double_to_i32(double v)
+{
+	if (!(v > -2147483649.0 && v < 2147483648.0))
+		return INT32_MIN;
+	return (int32_t)v;
 }
 
 void ag_store(void *p, ag_dtype t, double v)
@@ -253,57 +279,142 @@ void ag_store(void *p, ag_dtype t, double v)
 	case AG_BFLOAT16: *(uint16_t *)p = ag_float_to_bf16((float)v); break;
 	case AG_INT64: *(int64_t *)p = double_to_i64(v); break;
 	case AG_BOOL: *(uint8_t *)p = v != 0.0; break;
+	case AG_UINT8: *(uint8_t *)p = (uint8_t)double_to_i32(v); break;
+	case AG_INT8: *(int8_t *)p = (int8_t)double_to_i32(v); break;
+	case AG_INT16: *(int16_t *)p = (int16_t)double_to_i32(v); break;
+	case AG_INT32: *(int32_t *)p = double_to_i32(v); break;
 	default: break;
 	}
 }
 
 int64_t ag_load_i64(const void *p, ag_dtype t)
 {
-	if (t == AG_INT64)
-		return *(const int64_t *)p;
-	if (t == AG_BOOL)
-		return *(const uint8_t *)p != 0;
-	return double_to_i64(ag_load(p, t));
+	switch (t) {
+	case AG_INT64: return *(const int64_t *)p;
+	case AG_BOOL: return *(const uint8_t *)p != 0;
+	case AG_UINT8: return *(const uint8_t *)p;
+	case AG_INT8: return *(const int8_t *)p;
+	case AG_INT16: return *(const int16_t *)p;
+	case AG_INT32: return *(const int32_t *)p;
+	default: return double_to_i64(ag_load(p, t));
+	}
 }
 
+/* Into a narrower integer type an int64 keeps its low bits (wraps around,
+ * as PyTorch's integer arithmetic does). */
 void ag_store_i64(void *p, ag_dtype t, int64_t v)
 {
-	if (t == AG_INT64)
-		*(int64_t *)p = v;
-	else if (t == AG_BOOL)
-		*(uint8_t *)p = v != 0;
-	else
-		ag_store(p, t, (double)v);
+	switch (t) {
+	case AG_INT64: *(int64_t *)p = v; break;
+	case AG_BOOL: *(uint8_t *)p = v != 0; break;
+	case AG_UINT8: *(uint8_t *)p = (uint8_t)v; break;
+	case AG_INT8: *(int8_t *)p = (int8_t)(uint8_t)v; break;
+	case AG_INT16: *(int16_t *)p = (int16_t)(uint16_t)v; break;
+	case AG_INT32: *(int32_t *)p = (int32_t)(uint32_t)v; break;
+	default: ag_store(p, t, (double)v); break;
+	}
 }
 
-/* PyTorch's checked Scalar conversion: a finite value beyond the dtype's
- * range is an error (inf and nan pass, except into int64). */
+void ag_convert(void *dst, ag_dtype to, const void *src, ag_dtype from)
+{
+	if (ag_dtype_is_floating(from))
+		ag_store(dst, to, ag_load(src, from));
+	else
+		ag_store_i64(dst, to, ag_load_i64(src, from));
+}
+
+/* ------------------------------------------------------ ranges and names */
+
+const char *ag_dtype_cpp_name(ag_dtype t)
+{
+	static const char *const names[AG_NDTYPES] = {
+		[AG_FLOAT32] = "float", [AG_FLOAT64] = "double",
+		[AG_FLOAT16] = "at::Half", [AG_BFLOAT16] = "at::BFloat16",
+		[AG_INT64] = "int64_t", [AG_BOOL] = "bool",
+		[AG_UINT8] = "uint8_t", [AG_INT8] = "int8_t",
+		[AG_INT16] = "int16_t", [AG_INT32] = "int",
+	};
+	return (unsigned)t < AG_NDTYPES ? names[t] : "?";
+}
+
+const char *ag_dtype_typeid_name(ag_dtype t)
+{
+	static const char *const names[AG_NDTYPES] = {
+		[AG_FLOAT32] = "float", [AG_FLOAT64] = "double",
+		[AG_FLOAT16] = "c10::Half", [AG_BFLOAT16] = "c10::BFloat16",
+		[AG_INT64] = "long int", [AG_BOOL] = "bool",
+		[AG_UINT8] = "unsigned char", [AG_INT8] = "signed char",
+		[AG_INT16] = "short int", [AG_INT32] = "int",
+	};
+	return (unsigned)t < AG_NDTYPES ? names[t] : "?";
+}
+
+int ag_dtype_iinfo(ag_dtype t, int *bits, int64_t *min, int64_t *max)
+{
+	if (!ag_dtype_is_integral(t))
+		return -1;
+	int b = (int)ag_dtype_size(t) * 8;
+	*bits = b;
+	if (t == AG_UINT8) {
+		*min = 0;
+		*max = 255;
+	} else if (b == 64) {
+		*min = INT64_MIN;
+		*max = INT64_MAX;
+	} else {
+		*max = ((int64_t)1 << (b - 1)) - 1;
+		*min = -*max - 1;
+	}
+	return 0;
+}
+
+int ag_dtype_finfo(ag_dtype t, ag_finfo *f)
+{
+	switch (t) {
+	case AG_FLOAT16:
+		*f = (ag_finfo){ 16, 0x1p-10, 65504.0, -65504.0, 0x1p-14, 1e-3 };
+		return 0;
+	case AG_BFLOAT16:
+		*f = (ag_finfo){ 16, 0x1p-7, 0x1.fep127, -0x1.fep127, 0x1p-126, 1e-2 };
+		return 0;
+	case AG_FLOAT32:
+		*f = (ag_finfo){ 32, 0x1p-23, 0x1.fffffep127, -0x1.fffffep127,
+				 0x1p-126, 1e-6 };
+		return 0;
+	case AG_FLOAT64:
+		*f = (ag_finfo){ 64, 0x1p-52, 0x1.fffffffffffffp1023,
+				 -0x1.fffffffffffffp1023, 0x1p-1022, 1e-15 };
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+bool ag_dtype_fits(ag_dtype t, double v, bool integral)
+{
+	ag_finfo f;
+	int bits;
+	int64_t lo, hi;
+
+	if (t == AG_BOOL)
+		return true;
+	if (ag_dtype_finfo(t, &f) == 0)
+		return !isfinite(v) || fabs(v) <= f.max;
+	if (ag_dtype_iinfo(t, &bits, &lo, &hi) < 0 || isnan(v))
+		return false;
+	if (integral && t == AG_UINT8)
+		return v >= -(double)hi && v <= (double)hi;
+	if (t == AG_INT64)
+		return v >= -9223372036854775808.0 && v < 9223372036854775808.0;
+	return v >= (double)lo && v <= (double)hi;
+}
+
+/* PyTorch's checked Scalar conversion: ag_dtype_fits, an integral value
+ * counting as an integer (which may wrap into uint8). */
 int ag_check_scalar_fits(double v, ag_dtype dt)
 {
-	const char *name = NULL;
-
-	switch (dt) {
-	case AG_FLOAT32:
-		if (isfinite(v) && fabs(v) > 3.4028234663852886e38)
-			name = "float";
-		break;
-	case AG_FLOAT16:
-		if (isfinite(v) && fabs(v) > 65504.0)
-			name = "at::Half";
-		break;
-	case AG_BFLOAT16:
-		if (isfinite(v) && fabs(v) > 3.3895313892515355e38)
-			name = "at::BFloat16";
-		break;
-	case AG_INT64:
-		if (!(v >= -9223372036854775808.0 && v < 9223372036854775808.0))
-			name = "int64_t";
-		break;
-	default:
-		break;
-	}
-	if (name)
-		return ag_error(AG_ERR_VALUE, "value cannot be converted to type %s "
-				"without overflow", name);
-	return 0;
+	if (ag_dtype_fits(dt, v, v == trunc(v)))
+		return 0;
+	return ag_error(AG_ERR_VALUE, "value cannot be converted to type %s "
+			"without overflow", ag_dtype_cpp_name(dt));
 }

@@ -64,10 +64,9 @@ ag_tensor *ag_scalar(double value, ag_dtype dt)
 {
 	ag_tensor *t;
 
-	if (dt == AG_INT64 && !(value >= -9223372036854775808.0 &&
-				value < 9223372036854775808.0)) {
-		ag_error(AG_ERR_VALUE, "value cannot be converted to type int64 "
-			 "without overflow");
+	if (ag_dtype_is_integral(dt) && !ag_dtype_fits(dt, value, value == trunc(value))) {
+		ag_error(AG_ERR_VALUE, "value cannot be converted to type %s "
+			 "without overflow", ag_dtype_name(dt));
 		return NULL;
 	}
 	t = ag_tensor_alloc(NULL, 0, dt);
@@ -111,8 +110,9 @@ static double range_mul_add(ag_dtype dt, double step, double k, double base)
 {
 	if (dt == AG_FLOAT16 || dt == AG_BFLOAT16)
 		return fmaf((float)step, (float)k, (float)base);
-	if (dt == AG_INT64)
-		return (double)((int64_t)base + (int64_t)step * (int64_t)k);
+	if (ag_dtype_is_integral(dt))
+		return (double)(int64_t)((uint64_t)(int64_t)base +
+					 (uint64_t)(int64_t)step * (uint64_t)(int64_t)k);
 	return fma(step, k, base);
 }
 
@@ -181,7 +181,7 @@ ag_tensor *ag_arange_int(int64_t start, int64_t end, int64_t step, ag_dtype dt)
 			: (uint64_t)start - (uint64_t)end;
 	ustep = step > 0 ? (uint64_t)step : -(uint64_t)step;
 	n = dist / ustep + (dist % ustep != 0);
-	if (dt != AG_INT64)	/* floating dtypes take the vectorised recipe */
+	if (ag_dtype_is_floating(dt))	/* they take the vectorised recipe */
 		return ag_arange((double)start, (double)end, (double)step, dt);
 	if (n > (uint64_t)INT64_MAX) {	/* only with step 1 or -1 */
 		ag_error(AG_ERR_VALUE, "invalid size, possible overflow?");
@@ -194,7 +194,12 @@ ag_tensor *ag_arange_int(int64_t start, int64_t end, int64_t step, ag_dtype dt)
 	int64_t *p = ag_data_ptr(t);
 	for (uint64_t i = 0; i < n; i++)
 		p[i] = (int64_t)((uint64_t)start + i * (uint64_t)step);
-	return t;
+	if (dt == AG_INT64)
+		return t;
+	/* the narrower integer types wrap, as PyTorch's uint8 arange does */
+	ag_tensor *c = ag_to_dtype(t, dt);
+	ag_tensor_release(t);
+	return c;
 }
 
 ag_tensor *ag_arange(double start, double end, double step, ag_dtype dt)
@@ -207,7 +212,7 @@ ag_tensor *ag_arange(double start, double end, double step, ag_dtype dt)
 		ag_error(AG_ERR_DTYPE, "\"arange_cpu\" not implemented for 'Bool'");
 		return NULL;
 	}
-	if (dt == AG_INT64) {
+	if (ag_dtype_is_integral(dt)) {
 		/* PyTorch converts the arguments to int64 first */
 		if (!(start >= -9223372036854775808.0 && start < 9223372036854775808.0 &&
 		      end >= -9223372036854775808.0 && end < 9223372036854775808.0 &&
@@ -217,7 +222,7 @@ ag_tensor *ag_arange(double start, double end, double step, ag_dtype dt)
 			return NULL;
 		}
 		return ag_arange_int((int64_t)start, (int64_t)end, (int64_t)step,
-				     AG_INT64);
+				     dt);
 	}
 	if (!(step > 0 || step < 0)) {
 		ag_error(AG_ERR_VALUE, "step must be nonzero");
@@ -232,7 +237,13 @@ ag_tensor *ag_arange(double start, double end, double step, ag_dtype dt)
 			 "with step sign");
 		return NULL;
 	}
-	size_d = ceil((end - start) / step);
+	if (ag_dtype_is_integral(dt)) {
+		int64_t s = (int64_t)start, e = (int64_t)end, st = (int64_t)step;
+		int64_t sgn = st > 0 ? 1 : -1;
+		size_d = (double)((e - s + st - sgn) / st);
+	} else {
+		size_d = ceil((end - start) / step);
+	}
 	if (!(size_d >= 0 && size_d <= 9.2233720368547758e18)) {
 		ag_error(AG_ERR_VALUE, "invalid size, possible overflow?");
 		return NULL;
@@ -324,8 +335,8 @@ ag_tensor *ag_linspace(double start, double end, int64_t steps, ag_dtype dt)
 		ag_error(AG_ERR_DTYPE, "\"linspace_cpu\" not implemented for 'Bool'");
 		return NULL;
 	}
-	if (dt == AG_INT64 && (ag_check_scalar_fits(start, dt) < 0 ||
-			       ag_check_scalar_fits(end, dt) < 0))
+	if (ag_dtype_is_integral(dt) && (ag_check_scalar_fits(start, dt) < 0 ||
+					  ag_check_scalar_fits(end, dt) < 0))
 		return NULL;
 	t = ag_tensor_alloc(&steps, 1, dt);
 	if (!t || steps == 0)
@@ -352,15 +363,15 @@ ag_tensor *ag_linspace(double start, double end, int64_t steps, ag_dtype dt)
 				  (float)round_dt(dt, (double)(steps - 1)));
 		break;
 	}
-	case AG_INT64:
-		l.start = (double)(int64_t)start;
-		l.end = (double)(int64_t)end;
-		l.step = (l.end - l.start) / (double)(steps - 1);
-		break;
-	default:
+	case AG_FLOAT64:
 		l.start = start;
 		l.end = end;
 		l.step = (end - start) / (double)(steps - 1);
+		break;
+	default:	/* the integer types */
+		l.start = (double)(int64_t)start;
+		l.end = (double)(int64_t)end;
+		l.step = (l.end - l.start) / (double)(steps - 1);
 		break;
 	}
 	fill_linspace(t, &l);

@@ -524,6 +524,10 @@ VAR_KERNEL(f16, uint16_t, LOAD_F16, 0)
 VAR_KERNEL(bf16, uint16_t, LOAD_BF16, 0)
 INT_KERNELS(i64, int64_t, LOAD_I64)
 INT_KERNELS(b8, uint8_t, LOAD_BOOL)
+INT_KERNELS(u8, uint8_t, LOAD_I64)
+INT_KERNELS(i8, int8_t, LOAD_I64)
+INT_KERNELS(i16, int16_t, LOAD_I64)
+INT_KERNELS(i32, int32_t, LOAD_I64)
 
 /* Indexed by [dtype][op]; mean walks like sum, an integer nansum too;
  * var has no integer kernel (reduce.c refuses integers first). */
@@ -542,6 +546,10 @@ static const run_fn kernels[AG_NDTYPES][FOLD_COUNT] = {
 	[AG_BFLOAT16] = KERNEL_ROW(bf16, nansum, var_bf16),
 	[AG_INT64] = KERNEL_ROW(i64, sum, NULL),
 	[AG_BOOL] = KERNEL_ROW(b8, sum, NULL),
+	[AG_UINT8] = KERNEL_ROW(u8, sum, NULL),
+	[AG_INT8] = KERNEL_ROW(i8, sum, NULL),
+	[AG_INT16] = KERNEL_ROW(i16, sum, NULL),
+	[AG_INT32] = KERNEL_ROW(i32, sum, NULL),
 };
 
 /* Folds b (which covers later positions than a) into a. */
@@ -870,6 +878,10 @@ ROWADD(f16, uint16_t, LOAD_F16, double, NO_SIMD, NO_ATTR)
 ROWADD(bf16, uint16_t, LOAD_BF16, double, NO_SIMD, NO_ATTR)
 ROWADD(i64, int64_t, LOAD_I64, uint64_t, OMP_SIMD, NO_ATTR)
 ROWADD(b8, uint8_t, LOAD_BOOL, uint64_t, OMP_SIMD, NO_ATTR)
+ROWADD(u8, uint8_t, LOAD_I64, uint64_t, OMP_SIMD, NO_ATTR)
+ROWADD(i8, int8_t, LOAD_I64, uint64_t, OMP_SIMD, NO_ATTR)
+ROWADD(i16, int16_t, LOAD_I64, uint64_t, OMP_SIMD, NO_ATTR)
+ROWADD(i32, int32_t, LOAD_I64, uint64_t, OMP_SIMD, NO_ATTR)
 
 /* max, min and prod of float32 and float64 columns, in double
  * accumulators: a NaN, once there, stays (as in the row-wise kernels) */
@@ -914,6 +926,10 @@ static const rowadd_fn rowfolds[AG_NDTYPES][FOLD_COUNT] = {
 	[AG_BFLOAT16] = { [FOLD_SUM] = rowadd_bf16, [FOLD_MEAN] = rowadd_bf16 },
 	[AG_INT64] = { [FOLD_SUM] = rowadd_i64, [FOLD_MEAN] = rowadd_i64 },
 	[AG_BOOL] = { [FOLD_SUM] = rowadd_b8, [FOLD_MEAN] = rowadd_b8 },
+	[AG_UINT8] = { [FOLD_SUM] = rowadd_u8, [FOLD_MEAN] = rowadd_u8 },
+	[AG_INT8] = { [FOLD_SUM] = rowadd_i8, [FOLD_MEAN] = rowadd_i8 },
+	[AG_INT16] = { [FOLD_SUM] = rowadd_i16, [FOLD_MEAN] = rowadd_i16 },
+	[AG_INT32] = { [FOLD_SUM] = rowadd_i32, [FOLD_MEAN] = rowadd_i32 },
 };
 
 static bool columns_fit(const plan *p)

@@ -23,10 +23,15 @@
 #define G(i) (grads_in[i])
 #define NEED(i) ag_node_should_compute(self, i)
 
-/* grad_pointwise.c: a * s for a number s, recorded like any mul. */
+/* grad_pointwise.c: v as a 0-d tensor of like's dtype; a * s for a number
+ * s, recorded like any mul; a (op) s for a comparison op: a bool mask. */
+ag_tensor *ag_grad_scalar(double v, const ag_tensor *like);
 ag_tensor *ag_grad_mul_scalar(ag_tensor *a, double s);
-/* A float mask (1 where cond) of like's dtype: no gradient flows through. */
+ag_tensor *ag_grad_compare(ag_op op, ag_tensor *a, double s);
+/* A float mask (1 where cond) of like's dtype: no gradient flows through;
+ * a * that mask, differentiable in a. */
 ag_tensor *ag_grad_mask(ag_tensor *cond, const ag_tensor *like);
+ag_tensor *ag_grad_masked(ag_tensor *a, ag_tensor *cond);
 
 /* grad_reduce.c: g of a reduction's result (keepdim or not, over dims or
  * everything) broadcast back to the shape of the reduction's input. */

@@ -8,15 +8,14 @@
 
 /* ------------------------------------------------------------ small tools */
 
-/* v as a 0-d tensor of like's dtype. */
-static ag_tensor *grad_scalar(double v, const ag_tensor *like)
+ag_tensor *ag_grad_scalar(double v, const ag_tensor *like)
 {
 	return ag_scalar(v, like->dtype);
 }
 
 ag_tensor *ag_grad_mul_scalar(ag_tensor *a, double s)
 {
-	ag_tensor *k = grad_scalar(s, a), *r;
+	ag_tensor *k = ag_grad_scalar(s, a), *r;
 	if (!k)
 		return NULL;
 	r = ag_mul(a, k);
@@ -29,10 +28,9 @@ ag_tensor *ag_grad_mask(ag_tensor *cond, const ag_tensor *like)
 	return ag_to_dtype(cond, like->dtype);
 }
 
-/* a (op) s for a comparison op and a number s: a bool mask. */
-static ag_tensor *grad_compare(ag_op op, ag_tensor *a, double s)
+ag_tensor *ag_grad_compare(ag_op op, ag_tensor *a, double s)
 {
-	ag_tensor *k = grad_scalar(s, a), *r;
+	ag_tensor *k = ag_grad_scalar(s, a), *r;
 	if (!k)
 		return NULL;
 	r = ag_binary(op, a, k);
@@ -40,8 +38,7 @@ static ag_tensor *grad_compare(ag_op op, ag_tensor *a, double s)
 	return r;
 }
 
-/* where(cond, a, 0) as a * mask, differentiable in a. */
-static ag_tensor *grad_masked(ag_tensor *a, ag_tensor *cond)
+ag_tensor *ag_grad_masked(ag_tensor *a, ag_tensor *cond)
 {
 	ag_tensor *m = ag_grad_mask(cond, a), *r;
 	if (!m)
@@ -65,7 +62,7 @@ int ag_abs_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 	if (!a)
 		return -1;
 	/* sign(a) = (a > 0) - (a < 0): a constant, no gradient of its own */
-	ag_tensor *pos = grad_compare(AG_OP_GT, a, 0), *neg = grad_compare(AG_OP_LT, a, 0);
+	ag_tensor *pos = ag_grad_compare(AG_OP_GT, a, 0), *neg = ag_grad_compare(AG_OP_LT, a, 0);
 	ag_tensor *fp = pos ? ag_grad_mask(pos, a) : NULL, *fn = neg ? ag_grad_mask(neg, a) : NULL;
 	ag_tensor *sgn = fp && fn ? ag_sub(fp, fn) : NULL;
 	out[0] = sgn ? ag_mul(G(0), sgn) : NULL;
@@ -132,7 +129,7 @@ int ag_tanh_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 	if (!r)
 		return -1;
 	/* grad * (1 - y^2) */
-	ag_tensor *y2 = ag_mul(r, r), *one = grad_scalar(1.0, r);
+	ag_tensor *y2 = ag_mul(r, r), *one = ag_grad_scalar(1.0, r);
 	ag_tensor *d = y2 && one ? ag_sub(one, y2) : NULL;
 	out[0] = d ? ag_mul(G(0), d) : NULL;
 	rel(r); rel(y2); rel(one); rel(d);
@@ -145,7 +142,7 @@ int ag_sigmoid_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 	if (!r)
 		return -1;
 	/* grad * (1 - y) * y */
-	ag_tensor *one = grad_scalar(1.0, r), *omy = one ? ag_sub(one, r) : NULL;
+	ag_tensor *one = ag_grad_scalar(1.0, r), *omy = one ? ag_sub(one, r) : NULL;
 	ag_tensor *d = omy ? ag_mul(omy, r) : NULL;
 	out[0] = d ? ag_mul(G(0), d) : NULL;
 	rel(r); rel(one); rel(omy); rel(d);
@@ -157,8 +154,8 @@ int ag_relu_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 	ag_tensor *r = ag_node_saved(self, 0);
 	if (!r)
 		return -1;
-	ag_tensor *pos = grad_compare(AG_OP_GT, r, 0);
-	out[0] = pos ? grad_masked(G(0), pos) : NULL;
+	ag_tensor *pos = ag_grad_compare(AG_OP_GT, r, 0);
+	out[0] = pos ? ag_grad_masked(G(0), pos) : NULL;
 	rel(r); rel(pos);
 	return out[0] ? 0 : -1;
 }
@@ -230,12 +227,12 @@ int ag_div_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 /* d/da a^b = b * a^(b-1), zero where b == 0 */
 static ag_tensor *pow_grad_base(ag_tensor *g, ag_tensor *a, ag_tensor *b)
 {
-	ag_tensor *one = grad_scalar(1.0, b), *bm1 = one ? ag_sub(b, one) : NULL;
+	ag_tensor *one = ag_grad_scalar(1.0, b), *bm1 = one ? ag_sub(b, one) : NULL;
 	ag_tensor *p = bm1 ? ag_pow(a, bm1) : NULL;
 	ag_tensor *bp = p ? ag_mul(b, p) : NULL;
 	ag_tensor *gb = bp ? ag_mul(g, bp) : NULL;
-	ag_tensor *nz = gb ? grad_compare(AG_OP_NE, b, 0) : NULL;
-	ag_tensor *r = nz ? grad_masked(gb, nz) : NULL;
+	ag_tensor *nz = gb ? ag_grad_compare(AG_OP_NE, b, 0) : NULL;
+	ag_tensor *r = nz ? ag_grad_masked(gb, nz) : NULL;
 	rel(one); rel(bm1); rel(p); rel(bp); rel(gb); rel(nz);
 	return r;
 }
@@ -246,12 +243,12 @@ static ag_tensor *pow_grad_exp(ag_tensor *g, ag_tensor *a, ag_tensor *b,
 {
 	ag_tensor *la = ag_log(a), *t = la ? ag_mul(result, la) : NULL;
 	ag_tensor *gt = t ? ag_mul(g, t) : NULL;
-	ag_tensor *az = gt ? grad_compare(AG_OP_EQ, a, 0) : NULL;
-	ag_tensor *bn = az ? grad_compare(AG_OP_GE, b, 0) : NULL;
+	ag_tensor *az = gt ? ag_grad_compare(AG_OP_EQ, a, 0) : NULL;
+	ag_tensor *bn = az ? ag_grad_compare(AG_OP_GE, b, 0) : NULL;
 	ag_tensor *both = bn ? ag_mul(az, bn) : NULL;	/* bool and */
 	ag_tensor *keep = NULL, *r = NULL;
 	if (both) {
-		ag_tensor *f = grad_scalar(0, both);
+		ag_tensor *f = ag_grad_scalar(0, both);
 		keep = f ? ag_binary(AG_OP_EQ, both, f) : NULL;
 		rel(f);
 	}
@@ -320,9 +317,9 @@ int ag_clamp_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 	if (!a)
 		return -1;
 	if (!isnan(lo))
-		ge = grad_compare(AG_OP_GE, a, lo);
+		ge = ag_grad_compare(AG_OP_GE, a, lo);
 	if (!isnan(hi))
-		le = grad_compare(AG_OP_LE, a, hi);
+		le = ag_grad_compare(AG_OP_LE, a, hi);
 	if (ge && le)
 		m = ag_mul(ge, le);
 	else if (ge || le) {
@@ -330,7 +327,7 @@ int ag_clamp_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 		ag_tensor_retain(m);
 	}
 	if (m)
-		out[0] = grad_masked(G(0), m);
+		out[0] = ag_grad_masked(G(0), m);
 	else {
 		ag_tensor_retain(G(0));
 		out[0] = G(0);

@@ -27,10 +27,8 @@ static void loop_copy(char **data, const int64_t *strides, int64_t n,
 	for (int64_t i = 0; i < n; i++, d += strides[0], s += strides[1]) {
 		if (c->dst == c->src)
 			memcpy(d, s, c->size);
-		else if (c->src == AG_INT64 || c->src == AG_BOOL)
-			ag_store_i64(d, c->dst, ag_load_i64(s, c->src));
 		else
-			ag_store(d, c->dst, ag_load(s, c->src));
+			ag_convert(d, c->dst, s, c->src);
 	}
 }
 

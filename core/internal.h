@@ -66,10 +66,14 @@ void ag_anomaly_release(void *rec);
 struct ag_engine;
 void ag_set_current_engine(struct ag_engine *e);
 
+/* special.c: the inverse error function, as PyTorch computes it. */
+double ag_erfinv(double y);
+float ag_erfinvf(float y);
+
 /* dtype.c: PyTorch's checked Scalar conversion (torch.full, fill_,
- * x[i] = v): 0, or -1 with "value cannot be converted to type int64_t
- * without overflow" when a finite v is out of dt's range (nan too, for
- * int64). */
+ * x[i] = v, threshold): 0, or -1 with "value cannot be converted to type
+ * int64_t without overflow" when v does not fit dt (ag_dtype_fits, an
+ * integral v counting as an integer). */
 int ag_check_scalar_fits(double v, ag_dtype dt);
 
 /* Overflow-checked size arithmetic: 0 on success, -1 + AG_ERR_NOMEM. */

@@ -371,6 +371,46 @@ static int half_gemm(ag_dtype dt, int64_t M, int64_t N, int64_t K, mat a,
 	return rc;
 }
 
+/* The integer types narrower than int64: widened to int64, multiplied,
+ * and wrapped back on store, as PyTorch's integer products wrap. */
+static int64_t *pack_i64(mat m, int64_t rows, int64_t cols, ag_dtype dt)
+{
+	size_t elsize = ag_dtype_size(dt);
+	int64_t *buf = malloc((size_t)(rows * cols) * sizeof(int64_t) + 1);
+	if (!buf) {
+		ag_error(AG_ERR_NOMEM, "out of memory packing a matrix");
+		return NULL;
+	}
+	for (int64_t i = 0; i < rows; i++)
+		for (int64_t j = 0; j < cols; j++)
+			buf[i * cols + j] = ag_load_i64(
+				m.p + (i * m.rs + j * m.cs) * (int64_t)elsize, dt);
+	return buf;
+}
+
+static int narrow_int_gemm(ag_dtype dt, int64_t M, int64_t N, int64_t K,
+			   mat a, mat b, char *c)
+{
+	int64_t *ia = pack_i64(a, M, K, dt), *ib = NULL, *ic = NULL;
+	int rc = -1;
+	size_t elsize = ag_dtype_size(dt);
+
+	if (ia && (ib = pack_i64(b, K, N, dt)) &&
+	    (ic = malloc((size_t)(M * N) * sizeof(int64_t) + 1))) {
+		mat ma = { (const char *)ia, K, 1 }, mb = { (const char *)ib, N, 1 };
+		rc = builtin_gemm(AG_INT64, M, N, K, ma, mb, (char *)ic);
+		if (rc == 0)
+			for (int64_t i = 0; i < M * N; i++)
+				ag_store_i64(c + i * (int64_t)elsize, dt, ic[i]);
+	} else if (ia && ib) {
+		ag_error(AG_ERR_NOMEM, "out of memory in a matrix product");
+	}
+	free(ia);
+	free(ib);
+	free(ic);
+	return rc;
+}
+
 /* C[M,N] (dense, row-major, dtype dt) = A[M,K] @ B[K,N]; 0 or -1. */
 static int gemm(ag_dtype dt, int64_t M, int64_t N, int64_t K, mat a, mat b,
 		char *c)
@@ -390,6 +430,11 @@ static int gemm(ag_dtype dt, int64_t M, int64_t N, int64_t K, mat a, mat b,
 		return half_gemm(dt, M, N, K, a, b, c);
 	case AG_INT64:
 		return builtin_gemm(dt, M, N, K, a, b, c);
+	case AG_UINT8:
+	case AG_INT8:
+	case AG_INT16:
+	case AG_INT32:
+		return narrow_int_gemm(dt, M, N, K, a, b, c);
 	default:
 		return ag_error(AG_ERR_DTYPE, "matrix products do not support %s",
 				ag_dtype_scalar_name(dt));

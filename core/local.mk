@@ -3,14 +3,16 @@
 ## Files in layers, from the bottom up; a file uses files of its own layer
 ## or the layers before it, never a later one, and no two files use each
 ## other (tests/core/test_layers.sh checks that on the built library):
-##   error simd dtype ops vec map            errors, cpu features, dtypes, op table, containers
+##   error simd dtype special ops vec map    errors, cpu features, dtypes, special
+##                                           functions, op table, containers
 ##   storage tensor overlap iter format      memory, geometry, printing
 ##   mode trace node introspect              autograd state, trace log, graph
 ##   record function                         the recording path, Functions
 ##   sortalgo                                sorting algorithms (no tensors)
-##   copy promote view unary binary fold reduce linalg index factory rng
-##   moments stats scan sort along           the ops and their kernels
-##   grad_pointwise grad_reduce grad_linalg grad_view grad_stats grad_select
+##   copy promote view unary binary ternary close fold reduce linalg index
+##   factory rng moments stats scan sort along   the ops and their kernels
+##   grad_pointwise grad_math grad_reduce grad_linalg grad_view grad_stats
+##   grad_select
 ##                                           backward formulas
 ##   backward observe engine                 running nodes: backward passes
 ##   inspect                                 the debugger's look inside nodes
@@ -19,15 +21,16 @@ libagcore_la_SOURCES = \
 	core/ag.h core/ops.h core/autograd.h core/internal.h core/vec.h \
 	core/map.h core/node.h core/opargs.h core/record.h core/grad.h \
 	core/fold.h core/debug.h core/simd.h core/sortalgo.h core/along.h \
-	core/error.c core/simd.c core/dtype.c core/ops.c core/vec.c core/map.c \
+	core/error.c core/simd.c core/dtype.c core/special.c core/ops.c core/vec.c core/map.c \
 	core/storage.c core/tensor.c core/overlap.c core/iter.c core/format.c \
 	core/mode.c core/trace.c core/node.c core/introspect.c \
 	core/record.c core/function.c \
 	core/copy.c core/promote.c core/view.c core/unary.c core/binary.c \
+	core/ternary.c core/close.c \
 	core/fold.c core/reduce.c core/linalg.c core/index.c core/factory.c \
 	core/rng.c core/moments.c core/stats.c core/scan.c core/sortalgo.c \
 	core/sort.c core/along.c \
-	core/grad_pointwise.c core/grad_reduce.c core/grad_linalg.c \
+	core/grad_pointwise.c core/grad_math.c core/grad_reduce.c core/grad_linalg.c \
 	core/grad_view.c core/grad_stats.c core/grad_select.c \
 	core/backward.c core/observe.c core/engine.c core/inspect.c
 ## the op list, included by ops.h, ops.c, grad.h and backward.c

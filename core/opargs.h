@@ -31,6 +31,57 @@ typedef struct ag_clamp_args {
 	double min, max;
 } ag_clamp_args;
 
+/* leaky_relu */
+typedef struct ag_leaky_relu_args {
+	double negative_slope;
+} ag_leaky_relu_args;
+
+/* elu(x, alpha, scale, input_scale); selu is elu with fixed constants,
+ * celu(x, alpha) elu with input_scale 1 / alpha. */
+typedef struct ag_elu_args {
+	double alpha, scale, input_scale;
+} ag_elu_args;
+
+/* gelu: exact, or the tanh approximation */
+typedef struct ag_gelu_args {
+	bool tanh;
+} ag_gelu_args;
+
+/* softplus */
+typedef struct ag_softplus_args {
+	double beta, threshold;
+} ag_softplus_args;
+
+/* hardtanh (relu6 is hardtanh(0, 6)) */
+typedef struct ag_hardtanh_args {
+	double min_val, max_val;
+} ag_hardtanh_args;
+
+/* threshold: x > threshold ? x : value */
+typedef struct ag_threshold_args {
+	double threshold, value;
+} ag_threshold_args;
+
+/* logit: NAN for no eps */
+typedef struct ag_logit_args {
+	double eps;
+} ag_logit_args;
+
+/* round(x, decimals) */
+typedef struct ag_round_args {
+	int64_t decimals;
+} ag_round_args;
+
+/* nan_to_num: the replacements, already defaulted to the dtype's limits */
+typedef struct ag_nan_to_num_args {
+	double nan, posinf, neginf;
+} ag_nan_to_num_args;
+
+/* addcmul, addcdiv: self + value * t1 (op) t2 */
+typedef struct ag_addc_args {
+	double value;
+} ag_addc_args;
+
 /* sum, mean, max, min over dims, or over everything (all: to 0-d). */
 typedef struct ag_reduce_args {
 	ag_shape in;

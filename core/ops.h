@@ -48,6 +48,12 @@ typedef enum ag_promote {
 
 /* A set of dtypes (bit = 1 << dtype), for the dtypes a kernel serves. */
 #define AG_DT(dt) (1u << (dt))
+/* Sets that recur in the table: the integer types; the floats most of
+ * PyTorch 1.13's CPU kernels serve (float16 has few kernels there). */
+#define AG_DT_INTS (AG_DT(AG_UINT8) | AG_DT(AG_INT8) | AG_DT(AG_INT16) | \
+		    AG_DT(AG_INT32) | AG_DT(AG_INT64))
+#define AG_DT_FLOATS_NO_HALF (AG_DT(AG_FLOAT32) | AG_DT(AG_FLOAT64) | \
+			      AG_DT(AG_BFLOAT16))
 
 /* A tensor an op's backward reads, saved when the op records: input or
  * output `index`, always (when < 0) or only when input `when` needs a
@@ -69,10 +75,10 @@ typedef struct ag_opinfo {
 	ag_op_kind kind;
 	int nin;		/* tensor inputs; -1: a list of any length */
 	int nout;		/* outputs */
-	/* the node it records, PyTorch's name (a second spelling where the
-	 * op's arguments change PyTorch's name: RsubBackward1); NULL for an
-	 * op that is not differentiable */
-	const char *grad_fn[2];
+	/* the node it records, PyTorch's name (other spellings where the
+	 * op's arguments change PyTorch's name: RsubBackward1, XlogyBackward2);
+	 * NULL for an op that is not differentiable */
+	const char *grad_fn[3];
 	unsigned edges;		/* inputs that get gradient edges (bit i =
 				 * input i); 0: every input */
 	ag_save saves[AG_OP_MAX_SAVES];	/* what its backward reads */

@@ -15,15 +15,17 @@ const char *ag_dtype_scalar_name(ag_dtype t)
 	static const char *const names[AG_NDTYPES] = {
 		[AG_FLOAT32] = "Float", [AG_FLOAT64] = "Double",
 		[AG_FLOAT16] = "Half", [AG_BFLOAT16] = "BFloat16",
-		[AG_INT64] = "Long", [AG_BOOL] = "Bool",
+		[AG_INT64] = "Long", [AG_BOOL] = "Bool", [AG_UINT8] = "Byte",
+		[AG_INT8] = "Char", [AG_INT16] = "Short", [AG_INT32] = "Int",
 	};
 	return (unsigned)t < AG_NDTYPES ? names[t] : "Undefined";
 }
 
 /*
- * The lattice restricted to agdb's dtypes: bool < int64 < floating, the
- * wider float wins, and the two 16-bit formats meet in float32 because
- * neither holds the other's values.
+ * PyTorch's lattice restricted to agdb's dtypes: bool < the integers <
+ * the floats; of two integer types the wider wins, except that uint8 and
+ * int8 (neither holds the other's values) meet in int16; the wider float
+ * wins, and the two 16-bit formats meet in float32 for the same reason.
  */
 ag_dtype ag_promote_types(ag_dtype a, ag_dtype b)
 {
@@ -33,9 +35,15 @@ ag_dtype ag_promote_types(ag_dtype a, ag_dtype b)
 		return b;
 	if (b == AG_BOOL)
 		return a;
-	if (a == AG_INT64)
+	if (ag_dtype_is_integral(a) && ag_dtype_is_integral(b)) {
+		size_t sa = ag_dtype_size(a), sb = ag_dtype_size(b);
+		if (sa == 1 && sb == 1)
+			return AG_INT16;	/* uint8 with int8 */
+		return sa > sb ? a : b;
+	}
+	if (ag_dtype_is_integral(a))
 		return b;
-	if (b == AG_INT64)
+	if (ag_dtype_is_integral(b))
 		return a;
 	if (a == AG_FLOAT64 || b == AG_FLOAT64)
 		return AG_FLOAT64;
@@ -102,13 +110,21 @@ static void add_operand(tiers *s, const ag_tensor *t)
 	}
 }
 
-ag_dtype ag_result_type(const ag_tensor *a, const ag_tensor *b)
+ag_dtype ag_result_type_n(ag_tensor *const *ts, int n)
 {
 	tiers s = { DT_NONE, DT_NONE, DT_NONE };
 
-	add_operand(&s, a);
-	add_operand(&s, b);
-	return combine_tiers(s.dim, combine_tiers(s.zero, s.wrapped));
+	for (int i = 0; i < n; i++)
+		if (ts[i])
+			add_operand(&s, ts[i]);
+	ag_dtype r = combine_tiers(s.dim, combine_tiers(s.zero, s.wrapped));
+	return r == DT_NONE ? AG_DEFAULT_DTYPE : r;
+}
+
+ag_dtype ag_result_type(const ag_tensor *a, const ag_tensor *b)
+{
+	ag_tensor *ts[2] = { (ag_tensor *)a, (ag_tensor *)b };
+	return ag_result_type_n(ts, 2);
 }
 
 /* PyTorch's canCast: no float into an integer, nothing but bool into bool. */

@@ -387,7 +387,7 @@ static void draw_loop(char **data, const int64_t *strides, int64_t n,
 				      ctx->dt != AG_FLOAT16) ?
 				next_u64() : next_u32();
 			int64_t v = (int64_t)(r % ctx->range) + ctx->base;
-			if (ctx->dt == AG_INT64 || ctx->dt == AG_BOOL)
+			if (!ag_dtype_is_floating(ctx->dt))
 				ag_store_i64(p, ctx->dt, v);
 			else
 				ag_store(p, ctx->dt, (double)v);
@@ -415,14 +415,7 @@ static int draw_into(ag_tensor *t, draw_ctx *ctx)
 
 static const char *cpp_type_name(ag_dtype dt)
 {
-	switch (dt) {
-	case AG_FLOAT32: return "float";
-	case AG_FLOAT64: return "double";
-	case AG_FLOAT16: return "c10::Half";
-	case AG_BFLOAT16: return "c10::BFloat16";
-	case AG_INT64: return "long int";
-	default: return "bool";
-	}
+	return ag_dtype_typeid_name(dt);
 }
 
 static double dtype_max(ag_dtype dt)
@@ -432,17 +425,25 @@ static double dtype_max(ag_dtype dt)
 	case AG_FLOAT64: return 1.7976931348623157e308;
 	case AG_FLOAT16: return 65504.0;
 	case AG_BFLOAT16: return 3.3895313892515355e38;
-	case AG_INT64: return 9223372036854775807.0;
-	default: return 1.0;
+	case AG_BOOL: return 1.0;
+	default: {
+		int bits;
+		int64_t lo, hi;
+		ag_dtype_iinfo(dt, &bits, &lo, &hi);
+		return (double)hi;
+	}
 	}
 }
 
 static double dtype_lowest(ag_dtype dt)
 {
+	int bits;
+	int64_t lo, hi;
+
+	if (ag_dtype_iinfo(dt, &bits, &lo, &hi) == 0)
+		return (double)lo;
 	if (dt == AG_BOOL)
 		return 0.0;
-	if (dt == AG_INT64)
-		return -9223372036854775808.0;
 	return -dtype_max(dt);
 }
 

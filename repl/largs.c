@@ -293,6 +293,14 @@ int64_t repl_wrap_index(lua_State *L, lua_Integer i, int64_t size, int dim)
 
 /* ---------------------------------------------------------------- operands */
 
+void repl_check_operand_type(lua_State *L, int idx, const char *fname)
+{
+	int t = lua_type(L, idx);
+
+	if (t != LUA_TNUMBER && t != LUA_TBOOLEAN && !repl_to_tensor(L, idx))
+		repl_arg_error(L, fname, idx, "a Tensor or a number");
+}
+
 ag_tensor *repl_check_operand(lua_State *L, int idx, const char *fname)
 {
 	ag_tensor *t = repl_to_tensor(L, idx);

@@ -5,10 +5,10 @@
  * Gzipped files and plain ones are read alike (zlib's gz* functions tell
  * them apart by their first bytes).
  *
- * torch._C.read_idx(path [, dtype]) gives a tensor of the file's shape.
- * Integer types are read as int64 by default (core has no uint8 yet, and
- * every value fits exactly); a dtype converts while reading, so 47 MB of
- * image bytes need not become 376 MB of int64 first.
+ * torch._C.read_idx(path [, dtype]) gives a tensor of the file's shape
+ * and type (uint8, int8, int16, int32, float32, float64); a dtype converts
+ * while reading, so image bytes need not become a tensor of another type
+ * first.
  */
 #include "ltorch.h"
 
@@ -27,10 +27,10 @@ static const struct idx_type {
 	bool is_signed, is_float;
 	ag_dtype dtype;		/* the default result dtype */
 } idx_types[] = {
-	{0x08, 1, false, false, AG_INT64},	/* unsigned byte */
-	{0x09, 1, true, false, AG_INT64},	/* signed byte */
-	{0x0B, 2, true, false, AG_INT64},	/* short */
-	{0x0C, 4, true, false, AG_INT64},	/* int */
+	{0x08, 1, false, false, AG_UINT8},	/* unsigned byte */
+	{0x09, 1, true, false, AG_INT8},	/* signed byte */
+	{0x0B, 2, true, false, AG_INT16},	/* short */
+	{0x0C, 4, true, false, AG_INT32},	/* int */
 	{0x0D, 4, true, true, AG_FLOAT32},	/* float */
 	{0x0E, 8, true, true, AG_FLOAT64},	/* double */
 };

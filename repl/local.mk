@@ -4,11 +4,11 @@
 ## Lua C module torch.so so a stock lua5.4 can `require "torch"` (that one
 ## is not linked with liblua: the interpreter that loads it provides Lua).
 LTORCH_SOURCES = repl/ltorch.h repl/ltorch.c repl/ltensor.c repl/lindex.c \
-	repl/largs.c repl/lops.c repl/lops_reduce.c repl/lautograd.c \
-	repl/lnode.c repl/lhooks.c \
+	repl/largs.c repl/lops.c repl/lops_reduce.c repl/lops_pointwise.c \
+	repl/lautograd.c repl/lnode.c repl/lhooks.c \
 	repl/lbackward.c repl/lmodes.c repl/ltrace.c repl/lfunction.c \
 	repl/llib.c repl/lidx.c repl/lsafetensors.c repl/lkeep.c \
-	repl/lsaved.c
+	repl/lsaved.c repl/linfo.c
 
 ## The program around it: option handling, the REPL, the :commands.
 REPL_SOURCES = repl/repl.h repl/main.c repl/run.c repl/repl.c \
@@ -63,6 +63,7 @@ AGDB_LUA_FILES = \
 	repl/lua/torch/generator.lua \
 	repl/lua/torch/nn.lua \
 	repl/lua/torch/nn/functional.lua \
+	repl/lua/torch/nn/functional_activation.lua \
 	repl/lua/torch/nn/init.lua \
 	repl/lua/torch/nn/module.lua \
 	repl/lua/torch/nn/modules/activation.lua \
@@ -70,6 +71,7 @@ AGDB_LUA_FILES = \
 	repl/lua/torch/nn/modules/flatten.lua \
 	repl/lua/torch/nn/modules/linear.lua \
 	repl/lua/torch/nn/modules/loss.lua \
+	repl/lua/torch/nn/modules/pointwise.lua \
 	repl/lua/torch/nn/utils.lua \
 	repl/lua/torch/optim.lua \
 	repl/lua/torch/optim/adagrad.lua \

@@ -14,16 +14,6 @@
 
 #define OP_NAME(L) lua_tostring(L, lua_upvalueindex(2))
 
-/* Checks that idx can become an operand, before any reference is made, so
- * a later argument error cannot leak one. */
-static void check_operand_type(lua_State *L, int idx, const char *fname)
-{
-	int t = lua_type(L, idx);
-
-	if (t != LUA_TNUMBER && t != LUA_TBOOLEAN && !repl_to_tensor(L, idx))
-		repl_arg_error(L, fname, idx, "a Tensor or a number");
-}
-
 /* Releases a and b, then pushes r (or raises core's error). */
 static int push_result(lua_State *L, ag_tensor *r, ag_tensor *a, ag_tensor *b)
 {
@@ -93,8 +83,8 @@ static int l_binary(lua_State *L)
 	int kw = repl_kwargs(L, 3);
 	ag_tensor *a, *b;
 
-	check_operand_type(L, 1, fname);
-	check_operand_type(L, 2, fname);
+	repl_check_operand_type(L, 1, fname);
+	repl_check_operand_type(L, 2, fname);
 	if (kw)
 		check_alpha(L, kw, op, fname);
 	a = repl_check_operand(L, 1, fname);
@@ -117,7 +107,7 @@ static int l_binary_(lua_State *L)
 	ag_tensor *b;
 	int rc;
 
-	check_operand_type(L, 2, fname);
+	repl_check_operand_type(L, 2, fname);
 	check_alpha(L, kw, op, fname);
 	b = apply_alpha(L, kw, repl_check_operand(L, 2, fname));
 	if (!b)
@@ -138,97 +128,20 @@ static int l_unm(lua_State *L)
 	return 1;
 }
 
+/* ~x: bitwise_not (logical not on bool tensors), as PyTorch's ~ */
+static int l_bnot(lua_State *L)
+{
+	repl_push_tensor(L, ag_unary(AG_OP_BITWISE_NOT,
+				     repl_check_tensor(L, 1, "torch.bitwise_not")));
+	return 1;
+}
+
 /* Lua's < and <= must give a boolean, so they cannot compare elementwise. */
 static int l_compare(lua_State *L)
 {
 	return luaL_error(L, "cannot compare tensors with < <= > >=: Lua needs "
 			  "a boolean; use x:lt(y), x:le(y), x:gt(y), x:ge(y) "
 			  "for elementwise comparisons");
-}
-
-/* A clamp bound: a number, or nil for none (NAN for core). */
-static double bound(lua_State *L, int idx, int kw, const char *key,
-		    const char *fname)
-{
-	double v = NAN;
-
-	if (!lua_isnoneornil(L, idx)) {
-		if (lua_type(L, idx) != LUA_TNUMBER)
-			repl_arg_error(L, fname, idx, "a number or nil");
-		return lua_tonumber(L, idx);
-	}
-	if (repl_kw_get(L, kw, key) != LUA_TNIL) {
-		if (lua_type(L, -1) != LUA_TNUMBER)
-			luaL_error(L, "%s: keyword '%s' must be a number", fname,
-				   key);
-		v = lua_tonumber(L, -1);
-	}
-	lua_pop(L, 1);
-	return v;
-}
-
-static void clamp_args(lua_State *L, const char *fname, double *lo, double *hi)
-{
-	static const char *const keys[] = {"min", "max", NULL};
-	int kw = repl_kwargs(L, 2);
-
-	repl_check_keys(L, kw, fname, keys);
-	*lo = bound(L, kw == 2 ? 4 : 2, kw, "min", fname);
-	*hi = bound(L, kw == 2 || kw == 3 ? 4 : 3, kw, "max", fname);
-	if (isnan(*lo) && isnan(*hi) && lua_isnoneornil(L, 2) &&
-	    (kw == 0 || lua_isnoneornil(L, 3)))
-		luaL_error(L, "torch.clamp: At least one of 'min' or 'max' must "
-			   "not be nil");
-}
-
-static int l_clamp(lua_State *L)
-{
-	ag_tensor *t = repl_check_tensor(L, 1, "torch.clamp");
-	double lo, hi;
-
-	clamp_args(L, "torch.clamp", &lo, &hi);
-	repl_push_tensor(L, ag_clamp(t, lo, hi));
-	return 1;
-}
-
-static int l_clamp_(lua_State *L)
-{
-	ag_tensor *t = repl_check_tensor(L, 1, "torch.clamp_");
-	double lo, hi;
-
-	clamp_args(L, "torch.clamp_", &lo, &hi);
-	if (ag_clamp_(t, lo, hi) != 0)
-		return repl_core_error(L);
-	lua_settop(L, 1);
-	return 1;
-}
-
-static int where3(lua_State *L, int ci, int ai, int bi, const char *fname)
-{
-	ag_tensor *c = repl_check_tensor(L, ci, fname);
-	ag_tensor *a, *b;
-
-	check_operand_type(L, ai, fname);
-	check_operand_type(L, bi, fname);
-	a = repl_check_operand(L, ai, fname);
-	b = repl_check_operand(L, bi, fname);
-	return push_result(L, ag_where(c, a, b), a, b);
-}
-
-/* torch.where(cond, a, b) */
-static int l_where(lua_State *L)
-{
-	if (lua_gettop(L) < 3)
-		return luaL_error(L, "torch.where: expected (condition, x, y); "
-				  "the one-argument form is not supported");
-	return where3(L, 1, 2, 3, "torch.where");
-}
-
-/* x:where(cond, y) == torch.where(cond, x, y) */
-static int m_where(lua_State *L)
-{
-	repl_check_tensor(L, 1, "Tensor.where");
-	return where3(L, 2, 1, 3, "Tensor.where");
 }
 
 /* -------------------------------------------------------------- reductions */
@@ -547,7 +460,6 @@ static void add_closure(lua_State *L, const char *name, lua_CFunction fn,
 void repl_register_ops(lua_State *L, bool methods)
 {
 	static const luaL_Reg common[] = {
-		{"clamp", l_clamp}, {"clamp_", l_clamp_},
 		{"sum", l_sum}, {"mean", l_mean}, {"max", l_max}, {"min", l_min},
 		{"argmax", l_argmax}, {"argmin", l_argmin},
 		{"mm", l_mm}, {"bmm", l_bmm}, {"matmul", l_matmul},
@@ -556,18 +468,18 @@ void repl_register_ops(lua_State *L, bool methods)
 		{NULL, NULL}
 	};
 	static const luaL_Reg torch_only[] = {
-		{"where", l_where}, {"cat", l_cat}, {"stack", l_stack},
+		{"cat", l_cat}, {"stack", l_stack},
 		{NULL, NULL}
 	};
 	static const luaL_Reg method_only[] = {
-		{"where", m_where}, {"cat", m_cat}, {"stack", m_stack},
+		{"cat", m_cat}, {"stack", m_stack},
 		{NULL, NULL}
 	};
 	char buf[64];
 	int op;
 
 	/* every pointwise op of one or two tensors and nothing else (those
-	 * with arguments of their own, clamp, are bound by hand above) */
+	 * with arguments of their own are bound by hand: lops_pointwise.c) */
 	for (op = 0; op < AG_OP_COUNT; op++) {
 		const ag_opinfo *info = ag_op_info(op);
 		if (info->kind != AG_OPK_POINTWISE || info->args ||
@@ -585,6 +497,7 @@ void repl_register_ops(lua_State *L, bool methods)
 	luaL_setfuncs(L, common, 0);
 	luaL_setfuncs(L, methods ? method_only : torch_only, 0);
 	repl_register_reduce_ops(L, methods);
+	repl_register_pointwise_ops(L, methods);
 }
 
 void repl_register_arith(lua_State *L)
@@ -592,6 +505,10 @@ void repl_register_arith(lua_State *L)
 	static const struct { const char *meta; ag_op op; } arith[] = {
 		{"__add", AG_OP_ADD}, {"__sub", AG_OP_SUB}, {"__mul", AG_OP_MUL},
 		{"__div", AG_OP_DIV}, {"__pow", AG_OP_POW},
+		/* Python's % on tensors is remainder; & | and Lua's binary ~
+		 * (xor) are the bitwise ops */
+		{"__mod", AG_OP_REMAINDER}, {"__band", AG_OP_BITWISE_AND},
+		{"__bor", AG_OP_BITWISE_OR}, {"__bxor", AG_OP_BITWISE_XOR},
 	};
 	char buf[64];
 	size_t i;
@@ -602,6 +519,8 @@ void repl_register_arith(lua_State *L)
 	}
 	lua_pushcfunction(L, l_unm);
 	lua_setfield(L, -2, "__unm");
+	lua_pushcfunction(L, l_bnot);
+	lua_setfield(L, -2, "__bnot");
 	lua_pushcfunction(L, l_compare);
 	lua_setfield(L, -2, "__lt");
 	lua_pushcfunction(L, l_compare);

@@ -42,8 +42,9 @@
 #define MAX_HEADER ((uint64_t)100000000)	/* as the reference reader */
 
 /* The dtypes of the format.  `rank` orders them as the reference writer
- * does (its enum order); core is the dtype we load them as: integer types
- * core lacks become int64, which holds every value exactly. */
+ * does (its enum order); core is the dtype we load them as: the unsigned
+ * types core lacks (U16, U32, U64) become int64, which holds every value
+ * of the first two exactly. */
 static const struct st_dtype {
 	const char *name;
 	int rank;
@@ -52,15 +53,15 @@ static const struct st_dtype {
 	int core;		/* ag_dtype, or -1: not loadable */
 } st_dtypes[] = {
 	{"BOOL", 0, 1, false, AG_BOOL},
-	{"U8", 1, 1, false, AG_INT64},
-	{"I8", 2, 1, true, AG_INT64},
+	{"U8", 1, 1, false, AG_UINT8},
+	{"I8", 2, 1, true, AG_INT8},
 	{"F8_E5M2", 3, 1, false, -1},
 	{"F8_E4M3", 4, 1, false, -1},
-	{"I16", 5, 2, true, AG_INT64},
+	{"I16", 5, 2, true, AG_INT16},
 	{"U16", 6, 2, false, AG_INT64},
 	{"F16", 7, 2, false, AG_FLOAT16},
 	{"BF16", 8, 2, false, AG_BFLOAT16},
-	{"I32", 9, 4, true, AG_INT64},
+	{"I32", 9, 4, true, AG_INT32},
 	{"U32", 10, 4, false, AG_INT64},
 	{"F32", 11, 4, false, AG_FLOAT32},
 	{"F64", 12, 8, false, AG_FLOAT64},
@@ -83,6 +84,8 @@ static const struct st_dtype *st_for_core(ag_dtype dt)
 	static const char *const names[AG_NDTYPES] = {
 		[AG_FLOAT32] = "F32", [AG_FLOAT64] = "F64", [AG_FLOAT16] = "F16",
 		[AG_BFLOAT16] = "BF16", [AG_INT64] = "I64", [AG_BOOL] = "BOOL",
+		[AG_UINT8] = "U8", [AG_INT8] = "I8", [AG_INT16] = "I16",
+		[AG_INT32] = "I32",
 	};
 	return st_by_name(names[dt]);
 }

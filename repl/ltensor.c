@@ -581,7 +581,7 @@ static int m_element_size(lua_State *L)
 
 static void push_element(lua_State *L, const char *p, ag_dtype dt)
 {
-	if (dt == AG_INT64)
+	if (ag_dtype_is_integral(dt))
 		lua_pushinteger(L, ag_load_i64(p, dt));
 	else if (dt == AG_BOOL)
 		lua_pushboolean(L, ag_load_i64(p, dt) != 0);
@@ -879,6 +879,10 @@ static int m_double(lua_State *L) { return to_dtype(L, AG_FLOAT64); }
 static int m_half(lua_State *L) { return to_dtype(L, AG_FLOAT16); }
 static int m_bfloat16(lua_State *L) { return to_dtype(L, AG_BFLOAT16); }
 static int m_long(lua_State *L) { return to_dtype(L, AG_INT64); }
+static int m_int(lua_State *L) { return to_dtype(L, AG_INT32); }
+static int m_short(lua_State *L) { return to_dtype(L, AG_INT16); }
+static int m_char(lua_State *L) { return to_dtype(L, AG_INT8); }
+static int m_byte(lua_State *L) { return to_dtype(L, AG_UINT8); }
 static int m_bool(lua_State *L) { return to_dtype(L, AG_BOOL); }
 
 /* x:to(dtype), x:to(other), x:to({dtype=...}); "cpu" is accepted as the
@@ -1020,7 +1024,8 @@ static const luaL_Reg methods_only[] = {
 	{"reshape_as", m_reshape_as}, {"expand", m_expand},
 	{"expand_as", m_expand_as},
 	{"float", m_float}, {"double", m_double}, {"half", m_half},
-	{"bfloat16", m_bfloat16}, {"long", m_long}, {"bool", m_bool},
+	{"bfloat16", m_bfloat16}, {"long", m_long}, {"int", m_int},
+	{"short", m_short}, {"char", m_char}, {"byte", m_byte}, {"bool", m_bool},
 	{"to", m_to}, {"type", m_type},
 	{"copy_", m_copy_}, {"fill_", m_fill_}, {"zero_", m_zero_},
 	{NULL, NULL}

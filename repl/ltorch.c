@@ -31,6 +31,9 @@ static const struct { const char *name; ag_dtype dt; } dtype_aliases[] = {
 	{"float16", AG_FLOAT16}, {"half", AG_FLOAT16},
 	{"bfloat16", AG_BFLOAT16},
 	{"int64", AG_INT64}, {"long", AG_INT64},
+	{"int32", AG_INT32}, {"int", AG_INT32},
+	{"int16", AG_INT16}, {"short", AG_INT16},
+	{"int8", AG_INT8}, {"uint8", AG_UINT8},
 	{"bool", AG_BOOL},
 };
 
@@ -77,6 +80,8 @@ static int dtype_index(lua_State *L)
 		lua_pushboolean(L, ag_dtype_is_floating(dt));
 	else if (strcmp(k, "itemsize") == 0)
 		lua_pushinteger(L, (lua_Integer)ag_dtype_size(dt));
+	else if (strcmp(k, "is_signed") == 0)
+		lua_pushboolean(L, ag_dtype_is_signed(dt));
 	else
 		lua_pushnil(L);
 	return 1;
@@ -691,12 +696,22 @@ static void fill_data(lua_State *L, int d, int ndim, const int64_t *shape,
 	int64_t i;
 
 	if (d == ndim) {
-		if (lua_isboolean(L, -1))
+		if (lua_isboolean(L, -1)) {
 			ag_store_i64(*p, dt, lua_toboolean(L, -1));
-		else if (lua_isinteger(L, -1))
-			ag_store_i64(*p, dt, lua_tointeger(L, -1));
-		else
-			ag_store(*p, dt, lua_tonumber(L, -1));
+		} else {
+			bool integer = lua_isinteger(L, -1);
+			double v = lua_tonumber(L, -1);
+			/* PyTorch's checked conversion (an integer wraps into uint8
+			 * from -255); a Lua integer always fits int64 */
+			if (ag_dtype_is_integral(dt) && !(integer && dt == AG_INT64) &&
+			    !ag_dtype_fits(dt, v, integer))
+				luaL_error(L, "value cannot be converted to "
+					   "type %s without overflow", ag_dtype_name(dt));
+			if (integer)
+				ag_store_i64(*p, dt, lua_tointeger(L, -1));
+			else
+				ag_store(*p, dt, v);
+		}
 		*p += esize;
 		return;
 	}
@@ -751,10 +766,15 @@ static int l_tensor(lua_State *L)
 	t = ag_empty(shape, ndim, o.dtype);
 	if (!t)
 		return repl_core_error(L);
+	/* Lua owns t before any element can fail to convert */
+	repl_push_tensor(L, t);
+	lua_pushvalue(L, -2);
 	p = ag_data_ptr(t);
 	fill_data(L, 0, ndim, shape, &p, o.dtype, ag_dtype_size(o.dtype));
 	lua_pop(L, 1);
-	return push_new(L, t, &o);
+	if (o.requires_grad && ag_set_requires_grad(t, true) != 0)
+		return repl_core_error(L);
+	return 1;
 }
 
 /* ------------------------------------------------- the leak check at exit */
@@ -1036,6 +1056,7 @@ int luaopen_torch(lua_State *L)
 	anchor_join(L, "stack");
 	luaL_setfuncs(L, funcs, 0);
 	set_dtypes(L);
+	repl_register_dtype_info(L);
 	repl_open_autograd(L);
 	luaL_getmetatable(L, REPL_TENSOR_MT);
 	lua_setfield(L, -2, "Tensor");

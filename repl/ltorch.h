@@ -80,6 +80,8 @@ void repl_push_dtype(lua_State *L, ag_dtype dt);
 /* dtype object, or a name such as "float64"/"torch.float64": 0 / -1. */
 int repl_to_dtype(lua_State *L, int idx, ag_dtype *out);
 void repl_push_size(lua_State *L, const int64_t *shape, int ndim);
+/* linfo.c: adds torch.finfo and torch.iinfo to the table on top. */
+void repl_register_dtype_info(lua_State *L);
 /* Counts a storage allocation; runs the collector when due. */
 void repl_gc_pace(lua_State *L);
 const ag_print_options *repl_print_options(void);
@@ -170,7 +172,8 @@ extern const luaL_Reg repl_function_funcs[];
 /* Fills a table (at the top of the stack) with the op functions; with
  * methods true the method spelling (x:add), else torch.add. */
 void repl_register_ops(lua_State *L, bool methods);
-/* Sets __add __sub __mul __div __pow __unm in the metatable at the top. */
+/* Sets __add __sub __mul __div __pow __unm __mod and the bitwise
+ * metamethods in the metatable at the top. */
 void repl_register_arith(lua_State *L);
 /* int64 0-based indices + 1, as a new tensor (Lua index values count from
  * 1), taking over idx; never in place: autograd keeps core's indices. */
@@ -185,6 +188,10 @@ int repl_reduce_dims(lua_State *L, int idx, int kw, ag_tensor *t,
 /* The reductions, scans and sorting ops (prod, var, norm, cumsum, sort,
  * topk, unique, ...), as repl_register_ops adds the others. */
 void repl_register_reduce_ops(lua_State *L, bool methods);
+
+/* lops_pointwise.c: the pointwise ops the table cannot bind by itself
+ * (clamp, where, lerp, addcmul, leaky_relu, ...) into the table on top. */
+void repl_register_pointwise_ops(lua_State *L, bool methods);
 
 /* ------------------------------------------------------------ lindex.c */
 
@@ -246,5 +253,8 @@ ag_tensor **repl_check_tensor_list(lua_State *L, int idx, const char *fname,
 /* A tensor or a number at idx as a new core reference (numbers become
  * wrapped numbers so they count less in type promotion). */
 ag_tensor *repl_check_operand(lua_State *L, int idx, const char *fname);
+/* The check of repl_check_operand alone: run it on every operand before
+ * making the first reference, so a later argument error cannot leak one. */
+void repl_check_operand_type(lua_State *L, int idx, const char *fname);
 
 #endif

@@ -1,11 +1,11 @@
 #!/usr/bin/python3
 """Prints the torch 1.13 fixture tables pasted into tests/core/test_promote.c
-(rt_cases, pt_cases) and tests/core/test_elementwise.c (bin_cases,
+(rt_cases, pt_cases) and tests/core/test_elementwise_cases.h (bin_cases,
 un_cases).  Needs torch; the tests do not.
 
     /usr/bin/python3 tests/core/gen_elementwise_cases.py promote
-    /usr/bin/python3 tests/core/gen_elementwise_cases.py binary
-    /usr/bin/python3 tests/core/gen_elementwise_cases.py unary
+    /usr/bin/python3 tests/core/gen_elementwise_cases.py cases \
+        > tests/core/test_elementwise_cases.h
 """
 import itertools
 import math
@@ -15,7 +15,8 @@ import torch
 
 
 def promote():
-    D = [('AG_FLOAT32',torch.float32),('AG_FLOAT64',torch.float64),('AG_FLOAT16',torch.float16),('AG_BFLOAT16',torch.bfloat16),('AG_INT64',torch.int64),('AG_BOOL',torch.bool)]
+    D = [('AG_FLOAT32',torch.float32),('AG_FLOAT64',torch.float64),('AG_FLOAT16',torch.float16),('AG_BFLOAT16',torch.bfloat16),('AG_INT64',torch.int64),('AG_BOOL',torch.bool),
+         ('AG_UINT8',torch.uint8),('AG_INT8',torch.int8),('AG_INT16',torch.int16),('AG_INT32',torch.int32)]
     name = {t:n for n,t in D}
     print("/* generated with torch %s: {a dtype, a kind, b dtype, b kind, result} */" % torch.__version__)
     print("static const struct rt_case rt_cases[] = {")
@@ -45,82 +46,93 @@ def promote():
     print("};")
 
 
+D10 = [('AG_FLOAT32', torch.float32), ('AG_FLOAT64', torch.float64), ('AG_FLOAT16', torch.float16),
+       ('AG_BFLOAT16', torch.bfloat16), ('AG_INT64', torch.int64), ('AG_BOOL', torch.bool),
+       ('AG_UINT8', torch.uint8), ('AG_INT8', torch.int8), ('AG_INT16', torch.int16), ('AG_INT32', torch.int32)]
+NAME = {t: n for n, t in D10}
+
+
+def cnum(v):
+    if math.isnan(v): return 'NAN'
+    if math.isinf(v): return 'INFINITY' if v > 0 else '-INFINITY'
+    if v == 0 and math.copysign(1, v) < 0: return '-0.0'
+    return repr(float(v))
+
+
+def cstr(msg):
+    return '"%s"' % msg.replace('\\', '\\\\').replace('"', '\\"')
+
+
+def vals(V, dt):
+    k = 'b' if dt == torch.bool else 'f' if dt.is_floating_point else 'i'
+    return torch.tensor(V[k], dtype=torch.float64 if dt == torch.float64 else None).to(dt)
+
+
+def row(prefix, fn, n):
+    """One table row: the result's dtype and values, or the error."""
+    try:
+        r = fn()
+    except (RuntimeError, ZeroDivisionError) as e:
+        msg = str(e) or type(e).__name__
+        code = 'AG_ERR_VALUE' if 'ZeroDivisionError' in msg else 'AG_ERR_DTYPE'
+        return '\t{ %s, 0, AG_BOOL, { 0 }, %s, %s },' % (prefix, code, cstr(msg))
+    return '\t{ %s, 1, %s, { %s }, AG_OK, NULL },' % (
+        prefix, NAME[r.dtype], ', '.join(cnum(v) for v in r.double().tolist()))
+
+
 def binary():
-    D = [('AG_FLOAT32',torch.float32),('AG_FLOAT64',torch.float64),('AG_FLOAT16',torch.float16),('AG_BFLOAT16',torch.bfloat16),('AG_INT64',torch.int64),('AG_BOOL',torch.bool)]
-    name = {t:n for n,t in D}
-    OPS = [('AG_ADD',torch.add),('AG_SUB',torch.sub),('AG_MUL',torch.mul),('AG_DIV',torch.div),('AG_POW',torch.pow),
-           ('AG_EQ',torch.eq),('AG_NE',torch.ne),('AG_LT',torch.lt),('AG_LE',torch.le),('AG_GT',torch.gt),('AG_GE',torch.ge)]
-    AV = {'f':[-2.5,-1,0,1,2,3.25], 'i':[-2,-1,0,1,2,3], 'b':[1,0,1,0,1,1]}
-    BV = {'f':[1.5,2,-1,0.5,3,-2], 'i':[3,2,-1,1,0,-2], 'b':[1,1,0,0,1,0]}
-    MSG_SUB_BOOL="Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
-    MSG_SUB_2BOOL="Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead."
-    MSG_POW_BOOL="\"pow\" not implemented for 'Bool'"
-    def vals(V, dt):
-        k = 'b' if dt == torch.bool else 'i' if dt == torch.int64 else 'f'
-        return torch.tensor(V[k], dtype=torch.float64 if dt == torch.float64 else None).to(dt)
-    def c(v):
-        if math.isnan(v): return 'NAN'
-        if math.isinf(v): return 'INFINITY' if v > 0 else '-INFINITY'
-        return repr(float(v))
+    OPS = [('ADD', torch.add), ('SUB', torch.sub), ('MUL', torch.mul), ('DIV', torch.div), ('POW', torch.pow),
+           ('EQ', torch.eq), ('NE', torch.ne), ('LT', torch.lt), ('LE', torch.le), ('GT', torch.gt), ('GE', torch.ge),
+           ('HYPOT', torch.hypot), ('ATAN2', torch.atan2), ('FMOD', torch.fmod), ('REMAINDER', torch.remainder),
+           ('MINIMUM', torch.minimum), ('MAXIMUM', torch.maximum), ('CLAMP_MIN', torch.clamp_min),
+           ('CLAMP_MAX', torch.clamp_max), ('XLOGY', torch.xlogy), ('LOGICAL_AND', torch.logical_and),
+           ('LOGICAL_OR', torch.logical_or), ('LOGICAL_XOR', torch.logical_xor),
+           ('BITWISE_AND', torch.bitwise_and), ('BITWISE_OR', torch.bitwise_or),
+           ('BITWISE_XOR', torch.bitwise_xor), ('LOGADDEXP', torch.logaddexp),
+           ('LOGADDEXP2', torch.logaddexp2)]
+    AV = {'f': [-2.5, -1, 0, 1, 2, 3.25], 'i': [-2, -1, 0, 1, 2, 3], 'b': [1, 0, 1, 0, 1, 1]}
+    BV = {'f': [1.5, 2, -1, 0.5, 3, -2], 'i': [3, 2, -1, 1, 0, -2], 'b': [1, 1, 0, 0, 1, 0]}
     print("/* generated with torch %s from A = {-2.5, -1, 0, 1, 2, 3.25} (ints"
           " {-2, -1, 0, 1, 2, 3}, bools {1, 0, 1, 0, 1, 1}) and B = {1.5, 2, -1,"
-          " 0.5, 3, -2} ({3, 2, -1, 1, 0, -2}, {1, 1, 0, 0, 1, 0}); float16/bfloat16"
-          " ops torch 1.13 lacks on CPU are computed in float32 and rounded */" % torch.__version__)
+          " 0.5, 3, -2} ({3, 2, -1, 1, 0, -2}, {1, 1, 0, 0, 1, 0}), the integers"
+          " converted to uint8 and the others as torch converts them:"
+          " {op, a, b, ok, result dtype, values, error code, error} */" % torch.__version__)
     print("static const struct bin_case bin_cases[] = {")
-    for (on,op),(an,at),(bn,bt) in itertools.product(OPS,D,D):
-        a, b = vals(AV,at), vals(BV,bt)
-        try:
-            r = op(a,b); err = None
-        except RuntimeError as e:
-            msg = str(e)
-            if "not implemented for 'Half'" in msg or "not implemented for 'BFloat16'" in msg:
-                ct = torch.result_type(a,b)
-                r = op(a.float(), b.float())
-                if r.dtype != torch.bool: r = r.to(ct)
-                err = None
-            else:
-                err = msg; r = None
-        if err:
-            m = {MSG_SUB_BOOL:'MSG_SUB_BOOL', MSG_SUB_2BOOL:'MSG_SUB_2BOOL', MSG_POW_BOOL:'MSG_POW_BOOL'}[err]
-            print('\t{ %s, %s, %s, 0, AG_BOOL, { 0 }, %s },' % (on, an, bn, m))
-        else:
-            print('\t{ %s, %s, %s, 1, %s, { %s }, NULL },' % (on, an, bn, name[r.dtype], ', '.join(c(v) for v in r.double().tolist())))
+    for (on, op), (an, at), (bn, bt) in itertools.product(OPS, D10, D10):
+        a, b = vals(AV, at), vals(BV, bt)
+        print(row('AG_OP_%s, %s, %s' % (on, an, bn), lambda: op(a, b), 6))
     print("};")
 
 
 def unary():
-    D = [('AG_FLOAT32',torch.float32),('AG_FLOAT64',torch.float64),('AG_FLOAT16',torch.float16),('AG_BFLOAT16',torch.bfloat16),('AG_INT64',torch.int64),('AG_BOOL',torch.bool)]
-    name = {t:n for n,t in D}
-    OPS = [('AG_NEG',torch.neg),('AG_ABS',torch.abs),('AG_EXP',torch.exp),('AG_LOG',torch.log),('AG_SQRT',torch.sqrt),('AG_SIN',torch.sin),('AG_COS',torch.cos),('AG_TANH',torch.tanh),('AG_SIGMOID',torch.sigmoid),('AG_RELU',torch.relu)]
-    V = {'f':[-2.5,-1,-0.0,0,0.3,1,2,7.25], 'i':[-3,-1,0,0,1,1,2,7], 'b':[1,0,1,0,1,1,0,1]}
-    def vals(dt):
-        k = 'b' if dt == torch.bool else 'i' if dt == torch.int64 else 'f'
-        return torch.tensor(V[k], dtype=torch.float64 if dt == torch.float64 else None).to(dt)
-    def c(v):
-        if math.isnan(v): return 'NAN'
-        if math.isinf(v): return 'INFINITY' if v > 0 else '-INFINITY'
-        if v == 0 and math.copysign(1, v) < 0: return '-0.0'
-        return repr(float(v))
+    OPS = ['neg', 'abs', 'exp', 'log', 'sqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'relu',
+           'log1p', 'expm1', 'rsqrt', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'erf', 'erfinv',
+           'reciprocal', 'sign', 'floor', 'ceil', 'round', 'trunc', 'frac', 'isnan', 'isinf',
+           'isfinite', 'isposinf', 'isneginf', 'logical_not', 'bitwise_not',
+           'asinh', 'acosh', 'atanh', 'log2', 'log10', 'exp2', 'erfc',
+           ('silu', torch.nn.functional.silu), ('mish', torch.nn.functional.mish),
+           ('hardsigmoid', torch.nn.functional.hardsigmoid), ('hardswish', torch.nn.functional.hardswish),
+           ('logsigmoid', torch.nn.functional.logsigmoid)]
+    V = {'f': [-2.5, -1, -0.0, 0, 0.3, 1, 2, 7.25], 'i': [-3, -1, 0, 0, 1, 1, 2, 7], 'b': [1, 0, 1, 0, 1, 1, 0, 1]}
     print("/* generated with torch %s from {-2.5, -1, -0.0, 0, 0.3, 1, 2, 7.25} (ints"
-          " {-3, -1, 0, 0, 1, 1, 2, 7}, bools {1, 0, 1, 0, 1, 1, 0, 1}); float16/bfloat16"
-          " ops torch 1.13 lacks on CPU are computed in float32 and rounded */" % torch.__version__)
+          " {-3, -1, 0, 0, 1, 1, 2, 7}, bools {1, 0, 1, 0, 1, 1, 0, 1}), converted"
+          " as torch converts them: {op, a, ok, result dtype, values, error code,"
+          " error} */" % torch.__version__)
     print("static const struct un_case un_cases[] = {")
-    for (on,op),(an,at) in itertools.product(OPS,D):
-        a = vals(at)
-        try:
-            r = op(a); err = None
-        except RuntimeError as e:
-            msg = str(e)
-            if "not implemented for 'Half'" in msg or "not implemented for 'BFloat16'" in msg:
-                r = op(a.float()).to(at); err = None
-            else:
-                err = msg
-        if err:
-            print('\t{ %s, %s, 0, AG_BOOL, { 0 }, "%s" },' % (on, an, err.replace('"','\\"')))
-        else:
-            print('\t{ %s, %s, 1, %s, { %s }, NULL },' % (on, an, name[r.dtype], ', '.join(c(v) for v in r.double().tolist())))
+    for o, (an, at) in itertools.product(OPS, D10):
+        name, op = (o, getattr(torch, o)) if isinstance(o, str) else o
+        a = vals(V, at)
+        print(row('AG_OP_%s, %s' % (name.upper(), an), lambda: op(a), 8))
     print("};")
 
 
+def cases():
+    print("/* test_elementwise_cases.h - made by tests/core/gen_elementwise_cases.py")
+    print(" * cases; do not edit. */")
+    binary()
+    print()
+    unary()
+
+
 if __name__ == '__main__':
-    {'promote': promote, 'binary': binary, 'unary': unary}[sys.argv[1]]()
+    {'promote': promote, 'cases': cases}[sys.argv[1]]()

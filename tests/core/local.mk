@@ -26,6 +26,7 @@ tests_core_test_autograd_LDADD = $(CORE_TEST_LDADD)
 tests_core_test_robust_LDADD = $(CORE_TEST_LDADD)
 # Fixtures generated from PyTorch 1.13 (the generators need it, the tests not).
 EXTRA_DIST += tests/core/test_factory_cases.h tests/core/test_rng_cases.h \
+	tests/core/test_elementwise_cases.h \
 	tests/core/test_format_cases.h tests/core/gen_factory_cases.py \
 	tests/core/gen_rng_cases.py tests/core/gen_format_cases.py \
 	tests/core/gen_elementwise_cases.py

@@ -123,7 +123,19 @@ static void test_half_bf16(void)
 	ag_store(buf, AG_INT64, -2.7);
 	is_int(ag_load_i64(buf, AG_INT64), -2, "float to int64 truncates toward 0");
 	ag_store(buf, AG_INT64, 1e300);
-	is_int(ag_load_i64(buf, AG_INT64), INT64_MAX, "huge float saturates");
+	/* torch.tensor([1e20]).long(): x86's "integer indefinite" value */
+	is_int(ag_load_i64(buf, AG_INT64), INT64_MIN,
+	       "a float past int64's range becomes INT64_MIN, as in PyTorch");
+	ag_store(buf, AG_UINT8, 300.0);
+	is_int(ag_load_i64(buf, AG_UINT8), 44, "300.0 -> uint8 keeps the low bits");
+	ag_store(buf, AG_UINT8, -1.0);
+	is_int(ag_load_i64(buf, AG_UINT8), 255, "-1.0 -> uint8 wraps to 255");
+	ag_store(buf, AG_INT8, 3000000001.0);
+	is_int(ag_load_i64(buf, AG_INT8), 0, "past int32's range -> int8 0 (via int32)");
+	ag_store(buf, AG_INT32, NAN);
+	is_int(ag_load_i64(buf, AG_INT32), INT32_MIN, "nan -> int32 INT32_MIN");
+	ag_store_i64(buf, AG_INT16, 70000);
+	is_int(ag_load_i64(buf, AG_INT16), 4464, "int64 70000 -> int16 wraps");
 	ag_store_i64(buf, AG_INT64, INT64_MAX - 1);
 	is_int(ag_load_i64(buf, AG_INT64), INT64_MAX - 1, "int64 exact beyond 2^53");
 }

@@ -13,8 +13,8 @@ local D = dofile(dir .. "decode.lua")
 -- type code -> string.unpack format of one big-endian element, its size,
 -- and the dtype read_idx gives by default
 local types = {
-	[0x08] = {">B", 1, "int64"}, [0x09] = {">b", 1, "int64"},
-	[0x0B] = {">i2", 2, "int64"}, [0x0C] = {">i4", 4, "int64"},
+	[0x08] = {">B", 1, "uint8"}, [0x09] = {">b", 1, "int8"},
+	[0x0B] = {">i2", 2, "int16"}, [0x0C] = {">i4", 4, "int32"},
 	[0x0D] = {">f", 4, "float32"}, [0x0E] = {">d", 8, "float64"},
 }
 

@@ -10,7 +10,8 @@
 local dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 local D = dofile(dir .. "decode.lua")
 
-local sizes = {float32 = 4, float64 = 8, float16 = 2, bfloat16 = 2, int64 = 8, bool = 1}
+local sizes = {float32 = 4, float64 = 8, float16 = 2, bfloat16 = 2, int64 = 8, bool = 1,
+	uint8 = 1, int8 = 1, int16 = 2, int32 = 4}
 
 -- name -> tensor, in the order torch.load gave them
 local function entries(r)

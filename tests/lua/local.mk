@@ -8,6 +8,7 @@ LUA_TESTS = \
 	tests/lua/test_nn.lua tests/lua/test_nn_functional.lua \
 	tests/lua/test_optim.lua tests/lua/test_optim_sched.lua \
 	tests/lua/test_data.lua tests/lua/test_files.lua \
+	tests/lua/test_dtypes.lua \
 	tests/lua/test_robust.lua tests/lua/test_fuzz_corpus.lua \
 	tests/lua/test_hostile.lua
 TESTS += $(LUA_TESTS) tests/lua/test_require.sh
@@ -35,3 +36,9 @@ REDUCE_LUA_TESTS = tests/lua/test_reduce_ops.lua tests/lua/test_reduce_grad.lua 
 TESTS += $(REDUCE_LUA_TESTS)
 EXTRA_DIST += $(REDUCE_LUA_TESTS) tests/lua/fixtures/gen_reduce_fixtures.py \
 	tests/lua/fixtures/reduce_ref.lua
+
+## The elementwise ops of issue 11 next to PyTorch 1.13: the fixture and
+## the generator that made it (/usr/bin/python3 with torch).
+TESTS += tests/lua/test_pointwise.lua tests/lua/test_nn_activation.lua
+EXTRA_DIST += tests/lua/test_pointwise.lua tests/lua/test_nn_activation.lua \
+	tests/lua/fixtures/gen_pointwise.py tests/lua/fixtures/pointwise_ref.lua

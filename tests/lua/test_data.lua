@@ -93,6 +93,8 @@ t.is(imgs.shape, torch.Size({3, 28, 28}), "read_idx reads a gzipped IDX file")
 t.is({imgs[1][1][1]:item(), imgs[2][1][2]:item(), imgs[3][28][28]:item()}, {0, 48, (2 * 37 + 783 * 11) % 256},
 	"its bytes, in order")
 t.is(data.read_idx(fixtures .. "idx/train-labels-idx1-ubyte"):tolist(), {9, 0, 3}, "and a plain one")
+t.ok(imgs.dtype == torch.uint8, "unsigned bytes read as uint8 (the raw tensor)")
+t.ok(data.read_idx(fixtures .. "idx/shorts-idx1-short").dtype == torch.int16, "shorts as int16")
 t.is(data.read_idx(fixtures .. "idx/floats-idx2-float"):tolist(), {{1.5, -2.0}, {0.25, 3.0}}, "float IDX data")
 t.is(data.read_idx(fixtures .. "idx/shorts-idx1-short"):tolist(), {-2, 300, 7}, "signed shorts")
 t.ok(data.read_idx(fixtures .. "idx/train-labels-idx1-ubyte", torch.float32).dtype == torch.float32,

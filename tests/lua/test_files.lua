@@ -46,7 +46,9 @@ t.is({sd.scalar:dim(), sd.scalar:item()}, {0, 2.5}, "a 0-d tensor")
 t.is(sd.empty.shape, torch.Size({0, 3}), "an empty tensor")
 local ints = torch.load(dir .. "narrow_ints.safetensors")
 t.is({ints.u8:tolist(), ints.i32:tolist(), ints.i16:tolist(), ints.i8:tolist()},
-	{{0, 200, 255}, {-5, 7}, {-300, 300}, {-128, 127}}, "U8/I32/I16/I8 load as int64 with their values")
+	{{0, 200, 255}, {-5, 7}, {-300, 300}, {-128, 127}}, "U8/I32/I16/I8 values")
+t.ok(ints.u8.dtype == torch.uint8 and ints.i32.dtype == torch.int32 and ints.i16.dtype == torch.int16 and
+	ints.i8.dtype == torch.int8, "U8/I32/I16/I8 load as uint8/int32/int16/int8")
 local _, nometa = torch.load(dir .. "narrow_ints.safetensors", {metadata = true})
 t.is(nometa, {}, "a file without metadata gives an empty table")
 
@@ -56,6 +58,9 @@ for _, k in ipairs({"weight", "bias", "steps", "mask", "half", "bf", "scalar"}) 
 torch.save(plain, tmp("plain.safetensors"))
 t.ok(slurp(tmp("plain.safetensors")) == slurp(dir .. "plain.safetensors"),
 	"what agdb writes is byte for byte what the reference writer writes")
+torch.save(ints, tmp("narrow_ints.safetensors"))
+t.ok(slurp(tmp("narrow_ints.safetensors")) == slurp(dir .. "narrow_ints.safetensors"),
+	"uint8/int8/int16/int32 tensors are written as U8/I8/I16/I32, byte for byte")
 local odd = {}
 for name in io.popen("ls -a " .. tmpdir):lines() do
 	if name:sub(1, 1) == "." and name ~= "." and name ~= ".." then odd[#odd + 1] = name end

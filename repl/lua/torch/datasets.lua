@@ -52,7 +52,7 @@ local function idx_dataset(name, default_root, package, classes)
 		local ipath = find(name, self.root, files[1], package)
 		local lpath = find(name, self.root, files[2], package)
 		local images = torch._C.read_idx(ipath, torch.float32)
-		local labels = torch._C.read_idx(lpath)
+		local labels = torch._C.read_idx(lpath, torch.int64)
 		if images:dim() ~= 3 or labels:dim() ~= 1 or images:size(1) ~= labels:size(1) then
 			error(("%s: %s and %s do not hold matching images and labels"):format(name,
 				ipath, lpath), 3)

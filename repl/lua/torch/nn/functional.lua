@@ -4,8 +4,8 @@
 -- (F.relu(x, {inplace=true}), F.mse_loss(a, b, {reduction="sum"})); dims
 -- 1-based.  Each function here is built only from ops core already has.
 -- The functions waiting for core ops (softmax, log_softmax, cross_entropy,
--- nll_loss, dropout, conv*, pooling, norms, embedding, gelu, silu,
--- leaky_relu, binary_cross_entropy*, scaled_dot_product_attention, ...)
+-- nll_loss, dropout, conv*, pooling, norms, embedding,
+-- binary_cross_entropy*, scaled_dot_product_attention, ...)
 -- join this table when the op library provides them.
 local torch = require "torch"
 
@@ -133,5 +133,8 @@ function F.l1_loss(input, target, opts)
 end
 
 F._opt = opt
+
+-- the elementwise activations: leaky_relu, elu, gelu, softplus, ...
+require("torch.nn.functional_activation")(F)
 
 return F
