@@ -6,7 +6,7 @@
 LTORCH_SOURCES = repl/ltorch.h repl/ltorch.c repl/ltensor.c repl/lindex.c \
 	repl/largs.c repl/lops.c repl/lautograd.c repl/lnode.c repl/lhooks.c \
 	repl/lbackward.c repl/lmodes.c repl/ltrace.c repl/lfunction.c \
-	repl/llib.c repl/lidx.c repl/lsafetensors.c
+	repl/llib.c repl/lidx.c repl/lsafetensors.c repl/lops_random.c
 
 ## The program around it: option handling, the REPL, the :commands.
 REPL_SOURCES = repl/repl.h repl/main.c repl/run.c repl/repl.c \

@@ -113,6 +113,17 @@ void repl_register_ops(lua_State *L, bool methods);
 /* Sets __add __sub __mul __div __pow __unm in the metatable at the top. */
 void repl_register_arith(lua_State *L);
 
+/* ------------------------------------------------------------ lops_random.c */
+
+/* torch.Generator, the seed functions and torch.bernoulli & co. into the
+ * torch table on top; the fills (uniform_ ...) into a method table. */
+void repl_open_random(lua_State *L);
+void repl_register_random_methods(lua_State *L);
+/* The generator at idx (NULL if not one); the `generator` keyword of kw
+ * (NULL when absent, an error when not a generator). */
+ag_generator *repl_to_generator(lua_State *L, int idx);
+ag_generator *repl_kw_generator(lua_State *L, int kw, const char *fname);
+
 /* ------------------------------------------------------------ lindex.c */
 
 int repl_tensor_index(lua_State *L);	/* __index */

@@ -106,6 +106,41 @@ function F.relu_(input) return input:relu_() end
 function F.tanh(input) return input:tanh() end
 function F.sigmoid(input) return input:sigmoid() end
 
+-- ------------------------------------------------------------ dropout
+
+-- F.dropout(x, p=0.5, training=true, inplace=false), positionally or as
+-- keywords.  PyTorch 1.13's CPU recipe: a mask drawn with bernoulli_(1 - p)
+-- and divided by 1 - p, then x * mask (MulBackward0); eval or p = 0 gives
+-- x itself.  Stateless: the training flag is the caller's.
+function F.dropout(input, p, training, inplace)
+	check_tensor(input, "dropout", 1)
+	local kw = type(p) == "table" and p or (type(training) == "table" and training)
+		or (type(inplace) == "table" and inplace) or nil
+	if type(p) ~= "number" then p = nil end
+	if type(training) ~= "boolean" then training = nil end
+	if type(inplace) ~= "boolean" then inplace = nil end
+	if kw then
+		if kw.p ~= nil then p = kw.p end
+		if kw.training ~= nil then training = kw.training end
+		if kw.inplace ~= nil then inplace = kw.inplace end
+	end
+	p = p == nil and 0.5 or p
+	if training == nil then training = true end
+	if p < 0 or p > 1 then
+		error("dropout probability has to be between 0 and 1, but got " .. tostring(p), 2)
+	end
+	if p == 0 or not training or input:numel() == 0 then return input end
+	local noise
+	if p == 1 then
+		noise = torch.zeros({}, {dtype = input.dtype})
+	else
+		noise = torch.empty_like(input):bernoulli_(1 - p)
+		noise:div_(1 - p)
+	end
+	if inplace then return input:mul_(noise) end
+	return input * noise
+end
+
 -- ------------------------------------------------------------ losses
 
 local function check_sizes(input, target)
