@@ -372,4 +372,6 @@ void ag_print_options_default(ag_print_options *o);
 char *ag_format(const ag_tensor *t, const ag_print_options *o,
 		const char *suffix);
 
+#include "ag_nn.h"
+
 #endif

@@ -8,24 +8,25 @@
 ##   mode trace node                         autograd state, trace log, graph
 ##   record function                         the recording path, Functions
 ##   copy promote view unary binary fold reduce linalg index factory rng
-##   random
+##   random nn_softmax nn_norm nn_loss
 ##                                           the ops and their kernels
-##   grad_pointwise grad_reduce grad_linalg grad_view   backward formulas
+##   grad_pointwise grad_reduce grad_linalg grad_view grad_nn   backward formulas
 ##   backward observe engine                 running nodes: backward passes
 noinst_LTLIBRARIES += libagcore.la
 libagcore_la_SOURCES = \
 	core/ag.h core/ops.h core/autograd.h core/internal.h core/vec.h \
 	core/map.h core/node.h core/opargs.h core/record.h core/grad.h \
-	core/fold.h core/rng.h \
+	core/fold.h core/rng.h core/nn.h core/ag_nn.h \
 	core/error.c core/dtype.c core/ops.c core/vec.c core/map.c \
 	core/storage.c core/tensor.c core/overlap.c core/iter.c core/format.c \
 	core/mode.c core/trace.c core/node.c \
 	core/record.c core/function.c \
 	core/copy.c core/promote.c core/view.c core/unary.c core/binary.c \
 	core/fold.c core/reduce.c core/linalg.c core/index.c core/factory.c \
-	core/rng.c core/random.c \
+	core/rng.c core/random.c core/nn_softmax.c core/nn_norm.c \
+	core/nn_loss.c \
 	core/grad_pointwise.c core/grad_reduce.c core/grad_linalg.c \
-	core/grad_view.c \
+	core/grad_view.c core/grad_nn.c \
 	core/backward.c core/observe.c core/engine.c
 ## the op list, included by ops.h, ops.c, grad.h and backward.c
 EXTRA_DIST += core/ops.def

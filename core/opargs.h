@@ -79,4 +79,63 @@ typedef struct ag_cat_args {
 	int64_t sizes[];
 } ag_cat_args;
 
+/* ---- nn functions (issue 11) */
+
+/* Reductions of the losses, PyTorch's enum values. */
+enum { AG_REDUCTION_NONE = 0, AG_REDUCTION_MEAN = 1, AG_REDUCTION_SUM = 2 };
+
+/* softmax, log_softmax and their backward ops: the dim, wrapped. */
+typedef struct ag_softmax_args {
+	int dim;
+} ag_softmax_args;
+
+/* nll_loss and nll_loss_backward: the input's shape, the reduction, the
+ * class index ignored (0-based), and the sum of the weights of the targets
+ * counted (what mean divides by). */
+typedef struct ag_nll_args {
+	ag_shape in;
+	int reduction;
+	int64_t ignore_index;
+	double total_weight;
+	bool has_weight;
+} ag_nll_args;
+
+/* native_layer_norm: the first normalised dim, eps, which of weight and
+ * bias were given. */
+typedef struct ag_layer_norm_args {
+	int axis;
+	double eps;
+	bool has_weight, has_bias;
+} ag_layer_norm_args;
+
+/* native_batch_norm: training (batch statistics) or eval (running ones). */
+typedef struct ag_batch_norm_args {
+	bool training;
+	double eps;
+	bool has_weight;
+} ag_batch_norm_args;
+
+/* mse_loss, smooth_l1_loss (param: beta), huber_loss (delta),
+ * binary_cross_entropy, binary_cross_entropy_with_logits: the reduction,
+ * the elements reduced, which of weight and pos_weight were given. */
+typedef struct ag_loss_args {
+	int reduction;
+	double param;
+	bool has_weight, has_pos_weight;
+	int64_t numel;
+} ag_loss_args;
+
+/* embedding and its backward: padding_idx (0-based, -1: none), rows. */
+typedef struct ag_embedding_args {
+	int64_t padding_idx;
+	int64_t num_weights;
+} ag_embedding_args;
+
+/* native_group_norm */
+typedef struct ag_group_norm_args {
+	int64_t groups;
+	double eps;
+	bool has_weight;
+} ag_group_norm_args;
+
 #endif

@@ -6,7 +6,8 @@
 LTORCH_SOURCES = repl/ltorch.h repl/ltorch.c repl/ltensor.c repl/lindex.c \
 	repl/largs.c repl/lops.c repl/lautograd.c repl/lnode.c repl/lhooks.c \
 	repl/lbackward.c repl/lmodes.c repl/ltrace.c repl/lfunction.c \
-	repl/llib.c repl/lidx.c repl/lsafetensors.c repl/lops_random.c
+	repl/llib.c repl/lidx.c repl/lsafetensors.c repl/lops_random.c \
+	repl/lops_nn.c
 
 ## The program around it: option handling, the REPL, the :commands.
 REPL_SOURCES = repl/repl.h repl/main.c repl/run.c repl/repl.c \
@@ -56,6 +57,9 @@ AGDB_LUA_FILES = \
 	repl/lua/torch/nn/modules/flatten.lua \
 	repl/lua/torch/nn/modules/linear.lua \
 	repl/lua/torch/nn/modules/loss.lua \
+	repl/lua/torch/nn/modules/normalization.lua \
+	repl/lua/torch/nn/modules/dropout.lua \
+	repl/lua/torch/nn/modules/sparse.lua \
 	repl/lua/torch/nn/utils.lua \
 	repl/lua/torch/optim.lua \
 	repl/lua/torch/optim/adagrad.lua \

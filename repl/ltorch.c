@@ -699,6 +699,7 @@ int luaopen_torch(lua_State *L)
 	repl_register_ops(L, false);
 	luaL_setfuncs(L, funcs, 0);
 	repl_open_random(L);
+	repl_register_nn_ops(L);
 	set_dtypes(L);
 	repl_open_autograd(L);
 	luaL_getmetatable(L, REPL_TENSOR_MT);

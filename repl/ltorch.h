@@ -124,6 +124,13 @@ void repl_register_random_methods(lua_State *L);
 ag_generator *repl_to_generator(lua_State *L, int idx);
 ag_generator *repl_kw_generator(lua_State *L, int kw, const char *fname);
 
+/* ------------------------------------------------------------ lops_nn.c */
+
+/* softmax, log_softmax into the torch or method table on top; the
+ * torch._C.nn_* entry points of torch.nn.functional into the table on top. */
+void repl_register_nn_ops(lua_State *L);
+void repl_register_nn_internals(lua_State *L);
+
 /* ------------------------------------------------------------ lindex.c */
 
 int repl_tensor_index(lua_State *L);	/* __index */

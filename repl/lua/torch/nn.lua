@@ -16,7 +16,8 @@ local nn = {
 
 function nn.isinstance(obj, cls) return class.isinstance(obj, cls) end
 
-local FAMILIES = {"container", "linear", "activation", "flatten", "loss"}
+local FAMILIES = {"container", "linear", "activation", "flatten", "loss",
+	"normalization", "dropout", "sparse"}
 
 for _, family in ipairs(FAMILIES) do
 	for name, cls in pairs(require("torch.nn.modules." .. family)) do
