@@ -7,6 +7,9 @@ R=${R:-10}
 cat > /tmp/agdb_bench_nn.lua <<LUA
 local F = torch.nn.functional
 local clock = torch._C.clock
+-- the ops alone: the debugger's gradient statistics (on by default, a pass
+-- over every gradient) are timed by bench/autograd.sh
+torch.autograd.set_keep_grad_stats(os.getenv("AGDB_GRAD_STATS") == "1")
 local R = $R
 torch.manual_seed(0)
 local x = torch.randn(4096, 1024):requires_grad_()

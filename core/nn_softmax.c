@@ -19,6 +19,16 @@
 
 /* ---------------------------------------------------------- exp, vectorised */
 
+/* Floating-point exceptions are never read here: without trapping math the
+ * compiler may turn the selects of the row loops into vector blends.  The
+ * row kernels are also built for AVX-512 and AVX2, picked at load time. */
+#pragma GCC optimize ("no-trapping-math")
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define ROW_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define ROW_CLONES
+#endif
+
 /* exp(x) in float, the Cephes polynomial: within 1-2 ulp of expf, 0 below
  * the float range, written without calls or branches so loops over it
  * vectorise. */
@@ -26,7 +36,9 @@ static inline float vexpf(float x)
 {
 	float xc = x > 88.3762626647949f ? 88.3762626647949f : x;
 	xc = xc < -87.0f ? -87.0f : xc;
-	float fx = __builtin_floorf(xc * 1.44269504088896341f + 0.5f);
+	/* n = round(x / ln 2) by the 1.5 * 2^23 trick: no call to floorf,
+	 * which SSE2 has no instruction for */
+	float fx = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
 	float r = xc - fx * 0.693359375f;
 	r = r - fx * -2.12194440e-4f;
 	float z = r * r;
@@ -47,6 +59,7 @@ static inline float vexpf(float x)
 /* ------------------------------------------------------------- row kernels */
 
 /* softmax / log_softmax of one contiguous row (float32) */
+ROW_CLONES
 static void row_f32(const float *restrict x, float *restrict y, int64_t D,
 		    bool logsm)
 {
@@ -101,6 +114,7 @@ static void row_f64(const double *restrict x, double *restrict y, int64_t D,
 
 /* The gradient of one row: softmax: y * (g - sum(g * y));
  * log_softmax: g - exp(y) * sum(g). */
+ROW_CLONES
 static void row_bw_f32(const float *restrict g, const float *restrict y,
 		       float *restrict gi, int64_t D, bool logsm)
 {
@@ -415,50 +429,51 @@ static int nll_check(ag_tensor *input, ag_tensor *target, ag_tensor *weight,
 	return 0;
 }
 
-/* out = -w[t] * x[n, t, s] per (n, s); reduced.  With grad_mode the
- * backward: gi[n, t, s] = -w[t] * g (/ total_weight for mean). */
+/* out = -w[t] * x[n, t, s] per (n, s), reduced: only the N * S picked
+ * elements are read (through ag_load, in the input's own dtype). */
 static ag_tensor *nll_compute(ag_tensor *input, ag_tensor *target,
 			      ag_tensor *weight, const ag_nll_args *a,
 			      const nll_geom *gm, double *total_weight)
 {
-	ag_tensor *xc = ag_to_dtype(input, AG_FLOAT64);
-	ag_tensor *xcc = xc ? ag_contiguous(xc) : NULL;
-	ag_tensor *tc = xcc ? ag_contiguous(target) : NULL;
-	ag_tensor *wc = NULL, *wcc = NULL, *out = NULL;
+	ag_tensor *xc = ag_contiguous(input);
+	ag_tensor *tc = xc ? ag_contiguous(target) : NULL;
+	ag_tensor *wc = NULL, *out = NULL;
 
 	if (!tc)
 		goto done;
-	if (weight) {
-		wc = ag_to_dtype(weight, AG_FLOAT64);
-		wcc = wc ? ag_contiguous(wc) : NULL;
-		if (!wcc)
-			goto done;
-	}
-	const double *x = ag_data_ptr(xcc), *w = wcc ? ag_data_ptr(wcc) : NULL;
+	if (weight && !(wc = ag_contiguous(weight)))
+		goto done;
+	const char *x = ag_data_ptr(xc), *w = wc ? ag_data_ptr(wc) : NULL;
+	size_t xs = ag_dtype_size(input->dtype);
+	size_t ws = wc ? ag_dtype_size(wc->dtype) : 0;
 	const int64_t *t = ag_data_ptr(tc);
 	int64_t NS = gm->N * gm->S;
+#define XAT(n, c, s) ag_load(x + (size_t)(((n) * gm->C + (c)) * gm->S + (s)) * xs, \
+			     input->dtype)
+#define WAT(c) (w ? ag_load(w + (size_t)(c) * ws, wc->dtype) : 1.0)
 	if (a->reduction == AG_REDUCTION_NONE) {
-		out = ag_tensor_alloc_uninit(target->shape, target->ndim, AG_FLOAT64);
+		out = ag_tensor_alloc_uninit(target->shape, target->ndim,
+					     input->dtype);
 		if (!out)
 			goto done;
-		double *o = ag_data_ptr(out);
+		char *o = ag_data_ptr(out);
 		for (int64_t i = 0; i < NS; i++) {
 			int64_t n = i / gm->S, s = i % gm->S, c = t[i];
-			o[i] = c == a->ignore_index ? 0.0 :
-				-(w ? w[c] : 1.0) * x[(n * gm->C + c) * gm->S + s];
+			ag_store(o + (size_t)i * xs, input->dtype,
+				 c == a->ignore_index ? 0.0 :
+				 -WAT(c) * XAT(n, c, s));
 		}
 		*total_weight = 0;
 	} else {
-		/* float32 input: PyTorch sums in the input's dtype */
-		double sum = 0, tw = 0;
+		/* float32 (and the half types): PyTorch sums in float */
 		bool f32 = input->dtype != AG_FLOAT64;
+		double sum = 0, tw = 0;
 		float sumf = 0, twf = 0;
 		for (int64_t i = 0; i < NS; i++) {
 			int64_t n = i / gm->S, s = i % gm->S, c = t[i];
 			if (c == a->ignore_index)
 				continue;
-			double wi = w ? w[c] : 1.0;
-			double v = -wi * x[(n * gm->C + c) * gm->S + s];
+			double wi = WAT(c), v = -wi * XAT(n, c, s);
 			if (f32) {
 				sumf += (float)v;
 				twf += (float)wi;
@@ -474,24 +489,15 @@ static ag_tensor *nll_compute(ag_tensor *input, ag_tensor *target,
 		*total_weight = tw;
 		if (a->reduction == AG_REDUCTION_MEAN)
 			sum = f32 ? (double)((float)sum / (float)tw) : sum / tw;
-		out = ag_scalar(sum, AG_FLOAT64);
+		out = ag_scalar(sum, input->dtype);
 	}
+#undef XAT
+#undef WAT
 done:
 	ag_tensor_release(xc);
-	ag_tensor_release(xcc);
 	ag_tensor_release(tc);
 	ag_tensor_release(wc);
-	ag_tensor_release(wcc);
 	return out;
-}
-
-static ag_tensor *to_dtype_owned(ag_tensor *t, ag_dtype dt)
-{
-	if (!t || t->dtype == dt)
-		return t;
-	ag_tensor *r = ag_to_dtype(t, dt);
-	ag_tensor_release(t);
-	return r;
 }
 
 ag_tensor *ag_nll_loss(ag_tensor *input, ag_tensor *target, ag_tensor *weight,
@@ -511,8 +517,7 @@ ag_tensor *ag_nll_loss(ag_tensor *input, ag_tensor *target, ag_tensor *weight,
 		return NULL;
 	a.in = ag_shape_of(input);
 	was = ag_set_grad_enabled(false);
-	out = to_dtype_owned(nll_compute(input, target, weight, &a, &gm,
-					 &a.total_weight), input->dtype);
+	out = nll_compute(input, target, weight, &a, &gm, &a.total_weight);
 	ag_set_grad_enabled(was);
 	return ag_recorded(out, (ag_call){ .op = AG_OP_NLL_LOSS,
 		.variant = input->ndim >= 3, .in = (ag_tensor *[]){ input,
@@ -525,7 +530,7 @@ ag_tensor *ag_nll_loss_backward(ag_tensor *g, ag_tensor *target,
 				ag_tensor *weight, ag_tensor *input,
 				const ag_nll_args *a)
 {
-	ag_tensor *gi, *gc, *gcc, *tc, *wc = NULL, *wcc = NULL;
+	ag_tensor *gi, *gc = NULL, *tc = NULL, *wc = NULL;
 	nll_geom gm;
 	bool was = ag_set_grad_enabled(false);
 
@@ -534,37 +539,37 @@ ag_tensor *ag_nll_loss_backward(ag_tensor *g, ag_tensor *target,
 	gm.S = 1;
 	for (int i = 2; i < a->in.ndim; i++)
 		gm.S *= a->in.size[i];
-	gi = ag_tensor_alloc(a->in.size, a->in.ndim, AG_FLOAT64);
-	gc = gi ? ag_to_dtype(g, AG_FLOAT64) : NULL;
-	gcc = gc ? ag_contiguous(gc) : NULL;
-	tc = gcc ? ag_contiguous(target) : NULL;
-	if (tc && weight) {
-		wc = ag_to_dtype(weight, AG_FLOAT64);
-		wcc = wc ? ag_contiguous(wc) : NULL;
-	}
-	if (!tc || (weight && !wcc)) {
+	gi = ag_tensor_alloc(a->in.size, a->in.ndim, g->dtype);
+	gc = gi ? ag_contiguous(g) : NULL;
+	tc = gc ? ag_contiguous(target) : NULL;
+	if (tc && weight)
+		wc = ag_contiguous(weight);
+	if (!tc || (weight && !wc)) {
 		ag_tensor_release(gi);
 		gi = NULL;
 		goto done;
 	}
-	double *o = ag_data_ptr(gi);
-	const double *gp = ag_data_ptr(gcc), *w = wcc ? ag_data_ptr(wcc) : NULL;
+	char *o = ag_data_ptr(gi);
+	const char *gp = ag_data_ptr(gc), *w = wc ? ag_data_ptr(wc) : NULL;
+	size_t es = ag_dtype_size(g->dtype);
 	const int64_t *t = ag_data_ptr(tc);
 	double scale = a->reduction == AG_REDUCTION_MEAN ? 1.0 / a->total_weight : 1.0;
+	double g0 = a->reduction == AG_REDUCTION_NONE ? 0 : ag_load(gp, g->dtype);
 	for (int64_t i = 0; i < gm.N * gm.S; i++) {
 		int64_t n = i / gm.S, s = i % gm.S, c = t[i];
 		if (c == a->ignore_index)
 			continue;
-		double gv = a->reduction == AG_REDUCTION_NONE ? gp[i] : gp[0] * scale;
-		o[(n * gm.C + c) * gm.S + s] = -(w ? w[c] : 1.0) * gv;
+		double gv = a->reduction == AG_REDUCTION_NONE ?
+			ag_load(gp + (size_t)i * es, g->dtype) : g0 * scale;
+		double wv = w ? ag_load(w + (size_t)c * ag_dtype_size(wc->dtype),
+					wc->dtype) : 1.0;
+		ag_store(o + (size_t)((n * gm.C + c) * gm.S + s) * es, g->dtype,
+			 -wv * gv);
 	}
-	gi = to_dtype_owned(gi, g->dtype);
 done:
 	ag_tensor_release(gc);
-	ag_tensor_release(gcc);
 	ag_tensor_release(tc);
 	ag_tensor_release(wc);
-	ag_tensor_release(wcc);
 	ag_set_grad_enabled(was);
 	return ag_recorded(gi, (ag_call){ .op = AG_OP_NLL_LOSS_BACKWARD,
 		.variant = a->in.ndim >= 3, .in = (ag_tensor *[]){ g, target,
@@ -596,7 +601,6 @@ ag_tensor *ag_nll_loss_again(ag_tensor *gg, ag_tensor *target,
 		ag_tensor_release(out);
 		out = r;
 	}
-	out = to_dtype_owned(out, gg->dtype);
 	ag_set_grad_enabled(was);
 	return ag_recorded(out, (ag_call){ .op = AG_OP_NLL_LOSS,
 		.variant = gg->ndim >= 3, .in = (ag_tensor *[]){ gg, target,
