@@ -213,44 +213,35 @@ static ag_tensor *channel_view(ag_tensor *w, int ndim)
 	return ag_view(w, shape, ndim);
 }
 
-static int fused_result(ag_node *self, int rc, ag_tensor **g3,
-			ag_tensor **out)
+/* The gradients of a normalisation node by its fused kernel (saved: x, w,
+ * mean, rstd), for a backward that builds no graph. */
+static int norm_fused(ag_node *self, ag_tensor **grads_in, ag_tensor *x,
+		      ag_tensor *w, ag_tensor **out)
 {
+	ag_tensor *m = ag_node_saved(self, 2), *r = m ? ag_node_saved(self, 3) : NULL;
+	ag_tensor *g3[3] = { NULL, NULL, NULL };
+	bool need[3] = { NEED(0), NEED(1), NEED(2) };
+	int rc = r ? ag_norm_backward_fused(self, G(0), x, w, m, r, need, g3) : -1;
+
+	rel(m);
+	rel(r);
 	for (int i = 0; i < 3; i++) {
-		if (NEED(i) && g3[i]) {
+		if (NEED(i) && g3[i])
 			out[i] = g3[i];
-		} else {
+		else
 			rel(g3[i]);
-		}
 	}
 	return rc;
 }
 
-int ag_native_layer_norm_bw(ag_node *self, ag_tensor **grads_in,
-			    ag_tensor **out)
+/* layer_norm under create_graph: statistics over the dims from axis on */
+static int layer_norm_graph(ag_node *self, ag_tensor **grads_in,
+			    ag_tensor *x, ag_tensor *w, ag_tensor **out)
 {
 	const ag_layer_norm_args *a = AG_ARGS(self, ag_layer_norm_args);
 	temps k = { 0 };
-	ag_tensor *x = K(ag_node_saved(self, 0));
-	ag_tensor *w = a->has_weight ? K(ag_node_saved(self, 1)) : NULL;
-	int rc = -1;
+	int sd[AG_MAX_DIMS], ad[AG_MAX_DIMS], nsd = 0, nad = 0, rc = -1;
 
-	if (!G(0))
-		return 0;	/* only mean/rstd were used: no gradient */
-	if (k.failed)
-		goto done;
-	if (!ag_is_grad_enabled()) {
-		ag_tensor *m = K(ag_node_saved(self, 2));
-		ag_tensor *r = K(ag_node_saved(self, 3));
-		ag_tensor *g3[3] = { NULL, NULL, NULL };
-		bool need[3] = { NEED(0), NEED(1), NEED(2) };
-		if (k.failed)
-			goto done;
-		rc = fused_result(self, ag_layer_norm_backward_fused(G(0), x, w,
-				  m, r, a->axis, need, g3), g3, out);
-		goto done;
-	}
-	int sd[AG_MAX_DIMS], ad[AG_MAX_DIMS], nsd = 0, nad = 0;
 	for (int i = 0; i < x->ndim; i++) {
 		if (i >= a->axis)
 			sd[nsd++] = i;
@@ -272,31 +263,15 @@ done:
 	return rc;
 }
 
-int ag_native_batch_norm_bw(ag_node *self, ag_tensor **grads_in,
-			    ag_tensor **out)
+/* batch_norm under create_graph: batch statistics over every dim but 1 in
+ * training; in eval the running ones, constants */
+static int batch_norm_graph(ag_node *self, ag_tensor **grads_in,
+			    ag_tensor *x, ag_tensor *w, ag_tensor **out)
 {
 	const ag_batch_norm_args *a = AG_ARGS(self, ag_batch_norm_args);
 	temps k = { 0 };
-	ag_tensor *x = K(ag_node_saved(self, 0));
-	ag_tensor *w = a->has_weight ? K(ag_node_saved(self, 1)) : NULL;
-	int rc = -1;
+	int sd[AG_MAX_DIMS], nsd = 0, rc = -1;
 
-	if (!G(0))
-		return 0;
-	if (k.failed)
-		goto done;
-	if (!ag_is_grad_enabled()) {
-		ag_tensor *m = K(ag_node_saved(self, 2));
-		ag_tensor *r = K(ag_node_saved(self, 3));
-		ag_tensor *g3[3] = { NULL, NULL, NULL };
-		bool need[3] = { NEED(0), NEED(1), NEED(2) };
-		if (k.failed)
-			goto done;
-		rc = fused_result(self, ag_batch_norm_backward_fused(G(0), x, w,
-				  m, r, a->training, need, g3), g3, out);
-		goto done;
-	}
-	int sd[AG_MAX_DIMS], nsd = 0;
 	for (int i = 0; i < x->ndim; i++)
 		if (i != 1)
 			sd[nsd++] = i;
@@ -313,7 +288,6 @@ int ag_native_batch_norm_bw(ag_node *self, ag_tensor **grads_in,
 		if (k.failed || (NEED(0) && !dx))
 			goto done;
 	} else {
-		/* the running statistics are constants */
 		ag_tensor *m = K(ag_node_saved(self, 2));
 		ag_tensor *r = K(ag_node_saved(self, 3));
 		ag_tensor *mv = m ? K(channel_view(K(ag_detach(m)), x->ndim)) : NULL;
@@ -330,33 +304,15 @@ done:
 	return rc;
 }
 
-int ag_native_group_norm_bw(ag_node *self, ag_tensor **grads_in,
-			    ag_tensor **out)
+/* group_norm under create_graph: statistics over [N, groups, rest] */
+static int group_norm_graph(ag_node *self, ag_tensor **grads_in,
+			    ag_tensor *x, ag_tensor *w, ag_tensor **out)
 {
 	const ag_group_norm_args *a = AG_ARGS(self, ag_group_norm_args);
 	temps k = { 0 };
-	ag_tensor *x = K(ag_node_saved(self, 0));
-	ag_tensor *w = a->has_weight ? K(ag_node_saved(self, 1)) : NULL;
-	int rc = -1;
-
-	if (!G(0))
-		return 0;
-	if (k.failed)
-		goto done;
-	if (!ag_is_grad_enabled()) {
-		ag_tensor *m = K(ag_node_saved(self, 2));
-		ag_tensor *r = K(ag_node_saved(self, 3));
-		ag_tensor *g3[3] = { NULL, NULL, NULL };
-		bool need[3] = { NEED(0), NEED(1), NEED(2) };
-		if (k.failed)
-			goto done;
-		rc = fused_result(self, ag_group_norm_backward_fused(G(0), x, w,
-				  m, r, a->groups, need, g3), g3, out);
-		goto done;
-	}
-	/* statistics over [N, groups, rest] */
 	int64_t gshape[3] = { x->shape[0], a->groups, -1 };
-	int sd = 2, ad[AG_MAX_DIMS], nad = 0;
+	int sd = 2, ad[AG_MAX_DIMS], nad = 0, rc = -1;
+
 	for (int i = 0; i < x->ndim; i++)
 		if (i != 1)
 			ad[nad++] = i;
@@ -381,6 +337,40 @@ int ag_native_group_norm_bw(ag_node *self, ag_tensor **grads_in,
 	rc = affine_grads(self, G(0), xhat, ad, nad, out);
 done:
 	drop(&k);
+	return rc;
+}
+
+/* native_layer_norm, native_batch_norm, native_group_norm (saved: input,
+ * weight, mean, rstd): the fused kernels when no graph of the backward is
+ * wanted, else the formulas above.  A gradient reaching only the mean or
+ * rstd outputs gives none, as in PyTorch. */
+int ag_native_norm_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
+{
+	bool has_w = self->op == AG_OP_NATIVE_LAYER_NORM ?
+		AG_ARGS(self, ag_layer_norm_args)->has_weight :
+		self->op == AG_OP_NATIVE_BATCH_NORM ?
+		AG_ARGS(self, ag_batch_norm_args)->has_weight :
+		AG_ARGS(self, ag_group_norm_args)->has_weight;
+	ag_tensor *x, *w = NULL;
+	int rc = -1;
+
+	if (!G(0))
+		return 0;
+	if (!(x = ag_node_saved(self, 0)))
+		return -1;
+	if (has_w && !(w = ag_node_saved(self, 1)))
+		goto done;
+	if (!ag_is_grad_enabled())
+		rc = norm_fused(self, grads_in, x, w, out);
+	else if (self->op == AG_OP_NATIVE_LAYER_NORM)
+		rc = layer_norm_graph(self, grads_in, x, w, out);
+	else if (self->op == AG_OP_NATIVE_BATCH_NORM)
+		rc = batch_norm_graph(self, grads_in, x, w, out);
+	else
+		rc = group_norm_graph(self, grads_in, x, w, out);
+done:
+	rel(x);
+	rel(w);
 	return rc;
 }
 

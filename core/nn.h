@@ -9,8 +9,25 @@
 #include "internal.h"
 #include "autograd.h"
 #include "record.h"
+#include "node.h"
 
-/* nn_softmax.c: nll_loss's backward op (recorded), and nll_loss of a
+/* The row kernels (softmax, layer_norm) are built for AVX-512 and AVX2
+ * too, picked at load time.  Their files also say `#pragma GCC optimize
+ * ("no-trapping-math")`: floating-point exceptions are never read, and
+ * without trapping math the compiler turns the selects of the row loops
+ * into vector blends instead of branches. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define ROW_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define ROW_CLONES
+#endif
+
+/* nn_softmax.c: 0 for the dtypes PyTorch 1.13's CPU nn kernels take
+ * (float32, float64, bfloat16), else -1 with its "\"kernel\" not implemented
+ * for 'Half'" text. */
+int ag_nn_check_float(const ag_tensor *t, const char *kernel);
+
+/* nll_loss's backward op (recorded), and nll_loss of a
  * gradient with a backward's arguments (its derivative, recorded). */
 ag_tensor *ag_nll_loss_backward(ag_tensor *g, ag_tensor *target,
 				ag_tensor *weight, ag_tensor *input,
@@ -18,18 +35,13 @@ ag_tensor *ag_nll_loss_backward(ag_tensor *g, ag_tensor *target,
 ag_tensor *ag_nll_loss_again(ag_tensor *gg, ag_tensor *target,
 			     ag_tensor *weight, const ag_nll_args *a);
 
-/* nn_norm.c: fused gradients (not recorded) of the normalisations; need
- * says which of input, weight, bias; grads[i] NULL where not asked. */
-int ag_layer_norm_backward_fused(ag_tensor *dy, ag_tensor *x, ag_tensor *w,
-				 ag_tensor *mean, ag_tensor *rstd, int axis,
-				 const bool need[3], ag_tensor **grads);
-int ag_batch_norm_backward_fused(ag_tensor *dy, ag_tensor *x, ag_tensor *w,
-				 ag_tensor *mean, ag_tensor *rstd, bool training,
-				 const bool need[3], ag_tensor **grads);
-int ag_group_norm_backward_fused(ag_tensor *dy, ag_tensor *x, ag_tensor *w,
-				 ag_tensor *mean, ag_tensor *rstd,
-				 int64_t groups, const bool need[3],
-				 ag_tensor **grads);
+/* nn_norm.c: the fused gradients (not recorded) of a normalisation's node
+ * (native_layer_norm, _batch_norm, _group_norm: geometry from its
+ * arguments); need says which of input, weight, bias; grads[i] NULL where
+ * not asked. */
+int ag_norm_backward_fused(const ag_node *node, ag_tensor *dy, ag_tensor *x,
+			   ag_tensor *w, ag_tensor *mean, ag_tensor *rstd,
+			   const bool need[3], ag_tensor **grads);
 
 /* nn_loss.c: the terms of a pointwise loss and their derivatives in
  * input and target (gt may be NULL), with recorded ops. */

@@ -210,12 +210,7 @@ NORM_KERNELS(double, f64, sqrt)
 
 /* The rows of a [1, C, B] float32 input (layer_norm, group_norm's
  * statistics) in fused, vectorised loops built for AVX-512 and AVX2 too. */
-#pragma GCC optimize ("no-trapping-math")
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define ROW_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define ROW_CLONES
-#endif
+#pragma GCC optimize ("no-trapping-math")	/* see ROW_CLONES, nn.h */
 
 ROW_CLONES
 static void row_stats_f32(const float *restrict x, int64_t B, double eps,
@@ -339,15 +334,6 @@ static void rows_backward_f32(const float *dy, const float *x,
 }
 
 /* ------------------------------------------------------------ helpers */
-
-static int check_norm_dtype(const ag_tensor *t, const char *kernel)
-{
-	if (t->dtype == AG_FLOAT32 || t->dtype == AG_FLOAT64 ||
-	    t->dtype == AG_BFLOAT16)
-		return 0;
-	return ag_error(AG_ERR_DTYPE, "\"%s\" not implemented for '%s'", kernel,
-			ag_dtype_scalar_name(t->dtype));
-}
 
 /* t as a contiguous tensor of the working dtype (NULL stays NULL). */
 static int work_copy(ag_tensor *t, ag_dtype work, ag_tensor **out)
@@ -502,6 +488,31 @@ done:
 	return rc;
 }
 
+/* Records a normalisation's node over (x, w, b) -> (y, mean, rstd), mean
+ * and rstd converted to x's dtype; *out gets y, or NULL (-1) on failure.
+ * Takes over y, mean and rstd. */
+static int record_norm(ag_op op, ag_tensor *x, ag_tensor *w, ag_tensor *b,
+		       ag_tensor *y, ag_tensor *mean, ag_tensor *rstd,
+		       const void *args, size_t args_size, ag_tensor **out)
+{
+	int rc;
+
+	mean = to_dtype_owned(mean, x->dtype);
+	rstd = to_dtype_owned(rstd, x->dtype);
+	ag_tensor *outs[3] = { y, mean, rstd };
+	rc = mean && rstd ? ag_record(&(ag_call){ .op = op,
+			.in = (ag_tensor *[]){ x, w, b }, .nin = 3, .out = outs,
+			.nout = 3, .args = args, .args_size = args_size }) : -1;
+	ag_tensor_release(mean);
+	ag_tensor_release(rstd);
+	if (rc < 0) {
+		ag_tensor_release(y);
+		return -1;
+	}
+	*out = y;
+	return 0;
+}
+
 /* ----------------------------------------------------------- layer_norm */
 
 static void layer_geom(const ag_tensor *x, int axis, norm_geom *g)
@@ -555,7 +566,7 @@ int ag_native_layer_norm(ag_tensor *x, const int64_t *normalized_shape,
 					ag_shape_str(p->shape, p->ndim, s1, sizeof s1),
 					ag_shape_str(normalized_shape, nd, s2, sizeof s2));
 	}
-	if (check_norm_dtype(x, "LayerNormKernelImpl") < 0)
+	if (ag_nn_check_float(x, "LayerNormKernelImpl") < 0)
 		return -1;
 	a.axis = x->ndim - nd;
 	layer_geom(x, a.axis, &g);
@@ -611,19 +622,6 @@ ag_tensor *ag_layer_norm(ag_tensor *x, const int64_t *normalized_shape,
 	return y;
 }
 
-int ag_layer_norm_backward_fused(ag_tensor *dy, ag_tensor *x, ag_tensor *w,
-				 ag_tensor *mean, ag_tensor *rstd, int axis,
-				 const bool need[3], ag_tensor **grads)
-{
-	norm_geom g;
-	bool was = ag_set_grad_enabled(false);
-	layer_geom(x, axis, &g);
-	int rc = norm_backward(dy, x, w, mean, rstd, &g, true, need[0],
-			       need[1] && w, need[2] && w, &grads[0], &grads[1],
-			       &grads[2]);
-	ag_set_grad_enabled(was);
-	return rc;
-}
 
 /* ----------------------------------------------------------- batch_norm */
 
@@ -654,7 +652,7 @@ int ag_native_batch_norm(ag_tensor *x, ag_tensor *w, ag_tensor *b,
 	if (x->ndim < 2)
 		return ag_error(AG_ERR_SHAPE, "Expected 2D or higher input to "
 				"batch_norm (got %dD input)", x->ndim);
-	if (check_norm_dtype(x, "batch_norm") < 0)
+	if (ag_nn_check_float(x, "batch_norm") < 0)
 		return -1;
 	batch_geom(x, &g);
 	ag_tensor *params[4] = { w, b, running_mean, running_var };
@@ -726,35 +724,10 @@ done:
 		ag_tensor_release(rstd);
 		return -1;
 	}
-	mean = to_dtype_owned(mean, x->dtype);
-	rstd = to_dtype_owned(rstd, x->dtype);
-	ag_tensor *outs[3] = { y, mean, rstd };
-	rc = mean && rstd ? ag_record(&(ag_call){ .op = AG_OP_NATIVE_BATCH_NORM,
-			.in = (ag_tensor *[]){ x, w, b }, .nin = 3, .out = outs,
-			.nout = 3, .args = &a, .args_size = sizeof a }) : -1;
-	ag_tensor_release(mean);
-	ag_tensor_release(rstd);
-	if (rc < 0) {
-		ag_tensor_release(y);
-		return -1;
-	}
-	*out = y;
-	return 0;
+	return record_norm(AG_OP_NATIVE_BATCH_NORM, x, w, b, y, mean, rstd, &a,
+			   sizeof a, out);
 }
 
-int ag_batch_norm_backward_fused(ag_tensor *dy, ag_tensor *x, ag_tensor *w,
-				 ag_tensor *mean, ag_tensor *rstd, bool training,
-				 const bool need[3], ag_tensor **grads)
-{
-	norm_geom g;
-	bool was = ag_set_grad_enabled(false);
-	batch_geom(x, &g);
-	int rc = norm_backward(dy, x, w, mean, rstd, &g, training, need[0],
-			       need[1] && w, need[2] && w, &grads[0], &grads[1],
-			       &grads[2]);
-	ag_set_grad_enabled(was);
-	return rc;
-}
 
 /* ----------------------------------------------------------- group_norm */
 
@@ -802,7 +775,7 @@ int ag_native_group_norm(ag_tensor *x, int64_t groups, ag_tensor *w,
 					ag_shape_str(x->shape, x->ndim,
 						     (char[128]){ 0 }, 128));
 	}
-	if (check_norm_dtype(x, "GroupNormKernelImpl") < 0)
+	if (ag_nn_check_float(x, "GroupNormKernelImpl") < 0)
 		return -1;
 	group_geom(x, groups, &g);
 	bool was = ag_set_grad_enabled(false);
@@ -811,31 +784,36 @@ int ag_native_group_norm(ag_tensor *x, int64_t groups, ag_tensor *w,
 	ag_set_grad_enabled(was);
 	if (rc < 0)
 		return -1;
-	mean = to_dtype_owned(mean, x->dtype);
-	rstd = to_dtype_owned(rstd, x->dtype);
-	ag_tensor *outs[3] = { y, mean, rstd };
-	rc = mean && rstd ? ag_record(&(ag_call){ .op = AG_OP_NATIVE_GROUP_NORM,
-			.in = (ag_tensor *[]){ x, w, b }, .nin = 3, .out = outs,
-			.nout = 3, .args = &a, .args_size = sizeof a }) : -1;
-	ag_tensor_release(mean);
-	ag_tensor_release(rstd);
-	if (rc < 0) {
-		ag_tensor_release(y);
-		return -1;
-	}
-	*out = y;
-	return 0;
+	return record_norm(AG_OP_NATIVE_GROUP_NORM, x, w, b, y, mean, rstd, &a,
+			   sizeof a, out);
 }
 
-int ag_group_norm_backward_fused(ag_tensor *dy, ag_tensor *x, ag_tensor *w,
-				 ag_tensor *mean, ag_tensor *rstd,
-				 int64_t groups, const bool need[3],
-				 ag_tensor **grads)
+/* ----------------------------------------------------------- backward */
+
+int ag_norm_backward_fused(const ag_node *node, ag_tensor *dy, ag_tensor *x,
+			   ag_tensor *w, ag_tensor *mean, ag_tensor *rstd,
+			   const bool need[3], ag_tensor **grads)
 {
 	norm_geom g;
+	bool batch_stats = true;
+
+	switch (node->op) {
+	case AG_OP_NATIVE_LAYER_NORM:
+		layer_geom(x, AG_ARGS(node, ag_layer_norm_args)->axis, &g);
+		break;
+	case AG_OP_NATIVE_BATCH_NORM:
+		batch_geom(x, &g);
+		batch_stats = AG_ARGS(node, ag_batch_norm_args)->training;
+		break;
+	case AG_OP_NATIVE_GROUP_NORM:
+		group_geom(x, AG_ARGS(node, ag_group_norm_args)->groups, &g);
+		break;
+	default:
+		return ag_error(AG_ERR_RUNTIME, "not a normalisation: %s",
+				ag_op_name(node->op));
+	}
 	bool was = ag_set_grad_enabled(false);
-	group_geom(x, groups, &g);
-	int rc = norm_backward(dy, x, w, mean, rstd, &g, true, need[0],
+	int rc = norm_backward(dy, x, w, mean, rstd, &g, batch_stats, need[0],
 			       need[1] && w, need[2] && w, &grads[0], &grads[1],
 			       &grads[2]);
 	ag_set_grad_enabled(was);

@@ -19,15 +19,7 @@
 
 /* ---------------------------------------------------------- exp, vectorised */
 
-/* Floating-point exceptions are never read here: without trapping math the
- * compiler may turn the selects of the row loops into vector blends.  The
- * row kernels are also built for AVX-512 and AVX2, picked at load time. */
-#pragma GCC optimize ("no-trapping-math")
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define ROW_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define ROW_CLONES
-#endif
+#pragma GCC optimize ("no-trapping-math")	/* see ROW_CLONES, nn.h */
 
 /* exp(x) in float, the Cephes polynomial: within 1-2 ulp of expf, 0 below
  * the float range, written without calls or branches so loops over it
@@ -243,7 +235,7 @@ static void split_dims(const ag_tensor *t, int dim, int64_t *outer,
 		*inner *= t->shape[i];
 }
 
-static int check_float(const ag_tensor *t, const char *kernel)
+int ag_nn_check_float(const ag_tensor *t, const char *kernel)
 {
 	if (t->dtype == AG_FLOAT32 || t->dtype == AG_FLOAT64 ||
 	    t->dtype == AG_BFLOAT16)
@@ -302,7 +294,7 @@ static ag_tensor *softmax_op(ag_op op, ag_tensor *x, int dim, bool logsm)
 
 	if (ag_wrap_dim(dim, x->ndim, &args.dim) < 0)
 		return NULL;
-	if (check_float(x, x->ndim && args.dim == x->ndim - 1 ?
+	if (ag_nn_check_float(x, x->ndim && args.dim == x->ndim - 1 ?
 			"softmax_lastdim_kernel_impl" : "softmax_kernel_impl") < 0)
 		return NULL;
 	was = ag_set_grad_enabled(false);
@@ -369,7 +361,7 @@ static int nll_check(ag_tensor *input, ag_tensor *target, ag_tensor *weight,
 	if (target->dtype != AG_INT64)
 		return ag_error(AG_ERR_DTYPE, "expected scalar type Long but found "
 				"%s", ag_dtype_scalar_name(target->dtype));
-	if (check_float(input, "nll_loss_out_frame") < 0)
+	if (ag_nn_check_float(input, "nll_loss_out_frame") < 0)
 		return -1;
 	gm->N = input->ndim == 1 ? 1 : input->shape[0];
 	gm->C = input->shape[input->ndim == 1 ? 0 : 1];
