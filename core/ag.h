@@ -218,6 +218,9 @@ int ag_bernoulli_(ag_tensor *t, double p, ag_generator *g);
 int ag_bernoulli_tensor_(ag_tensor *t, ag_tensor *p, ag_generator *g);
 ag_tensor *ag_bernoulli(ag_tensor *p, ag_generator *g);
 int ag_exponential_(ag_tensor *t, double lambd, ag_generator *g);
+int ag_cauchy_(ag_tensor *t, double median, double sigma, ag_generator *g);
+int ag_log_normal_(ag_tensor *t, double mean, double std, ag_generator *g);
+int ag_geometric_(ag_tensor *t, double p, ag_generator *g);
 ag_tensor *ag_multinomial(ag_tensor *p, int64_t n, bool replacement,
 			  ag_generator *g);
 ag_tensor *ag_randperm(int64_t n, ag_dtype dt, ag_generator *g);

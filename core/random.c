@@ -11,6 +11,9 @@
  *    bernoulli_(p tensor): a float64 uniform for float64 p, else a float32
  *    one (one draw), compared with p;
  *  - exponential_(lambda): -1/lambda * log(1 - u), u a float64 uniform;
+ *    cauchy_(median, sigma): median + sigma * tan(pi * (u - 0.5));
+ *    geometric_(p): ceil(log(u) / log1p(-p)); log_normal_(mean, std):
+ *    exp of a float64 Box-Muller normal (with its cached second value);
  *  - multinomial without replacement (or one sample): argmax / top-k of
  *    p / q with q ~ Exp(1) drawn as exponential_ into p's dtype; with
  *    replacement: a float64 uniform per sample searched in the normalised
@@ -28,11 +31,12 @@
 typedef struct visit_ctx {
 	ag_generator *g;
 	ag_dtype dt, pdt;
-	double a;
+	double a, b;
 	int kind;
 } visit_ctx;
 
-enum { V_RANDOM, V_BERNOULLI, V_BERNOULLI_T, V_EXPONENTIAL };
+enum { V_RANDOM, V_BERNOULLI, V_BERNOULLI_T, V_EXPONENTIAL, V_CAUCHY,
+       V_LOG_NORMAL, V_GEOMETRIC };
 
 static int digits_of(ag_dtype dt)
 {
@@ -88,6 +92,23 @@ static void visit_loop(char **data, const int64_t *strides, int64_t n,
 		case V_EXPONENTIAL: {
 			double u = ag_gen_uniform(c->g, AG_FLOAT64, 0.0, 1.0);
 			ag_store(p, c->dt, -1.0 / c->a * log(1.0 - u));
+			break;
+		}
+		case V_CAUCHY: {
+			double u = ag_gen_uniform(c->g, AG_FLOAT64, 0.0, 1.0);
+			ag_store(p, c->dt, c->a + c->b * tan(3.14159265358979323846 * (u - 0.5)));
+			break;
+		}
+		case V_LOG_NORMAL:
+			ag_store(p, c->dt, exp(ag_gen_normal(c->g, c->a, c->b)));
+			break;
+		case V_GEOMETRIC: {
+			double u = ag_gen_uniform(c->g, AG_FLOAT64, 0.0, 1.0);
+			double v = ceil(log(u) / log1p(-c->a));
+			if (ag_dtype_is_floating(c->dt))
+				ag_store(p, c->dt, v);
+			else
+				ag_store_i64(p, c->dt, (int64_t)v);
 			break;
 		}
 		}
@@ -190,6 +211,51 @@ int ag_exponential_(ag_tensor *t, double lambd, ag_generator *g)
 	if (!(lambd >= 0.0))
 		return ag_error(AG_ERR_VALUE, "exponential_ expects lambda >= "
 				"0.0, but found lambda=%g", lambd);
+	return visit(t, NULL, &c);
+}
+
+static int floating_only(const ag_tensor *t, const char *kernel)
+{
+	if (ag_dtype_is_floating(t->dtype))
+		return 0;
+	return ag_error(AG_ERR_DTYPE, "\"%s\" not implemented for '%s'",
+			kernel, ag_dtype_scalar_name(t->dtype));
+}
+
+int ag_cauchy_(ag_tensor *t, double median, double sigma, ag_generator *g)
+{
+	visit_ctx c = { .g = ag_gen_resolve(g), .dt = t->dtype, .a = median,
+			.b = sigma, .kind = V_CAUCHY };
+
+	if (floating_only(t, "cauchy_cpu") < 0)
+		return -1;
+	return visit(t, NULL, &c);
+}
+
+int ag_log_normal_(ag_tensor *t, double mean, double std, ag_generator *g)
+{
+	visit_ctx c = { .g = ag_gen_resolve(g), .dt = t->dtype, .a = mean,
+			.b = std, .kind = V_LOG_NORMAL };
+
+	if (floating_only(t, "log_normal_cpu") < 0)
+		return -1;
+	if (!(std > 0.0))
+		return ag_error(AG_ERR_VALUE, "log_normal_ expects std > 0.0, "
+				"but found std=%g", std);
+	return visit(t, NULL, &c);
+}
+
+int ag_geometric_(ag_tensor *t, double p, ag_generator *g)
+{
+	visit_ctx c = { .g = ag_gen_resolve(g), .dt = t->dtype, .a = p,
+			.kind = V_GEOMETRIC };
+
+	if (t->dtype == AG_BOOL)
+		return ag_error(AG_ERR_DTYPE, "\"geometric_cpu\" not "
+				"implemented for 'Bool'");
+	if (!(p > 0.0 && p < 1.0))
+		return ag_error(AG_ERR_VALUE, "geometric_ expects p to be in "
+				"(0, 1), but got p=%g", p);
 	return visit(t, NULL, &c);
 }
 

@@ -2,7 +2,8 @@
  * lops_random.c - torch.Generator and the random ops: generators as
  * userdata over core's (torch.default_generator is core's default one),
  * torch.manual_seed/seed/initial_seed/get_rng_state/set_rng_state, and the
- * in-place fills (uniform_ normal_ bernoulli_ exponential_ random_) and
+ * in-place fills (uniform_ normal_ bernoulli_ exponential_ random_ cauchy_
+ * log_normal_ geometric_) and
  * samplers (bernoulli multinomial randperm normal) that take a trailing
  * {generator=g}.  Index values cross 1-based: multinomial and randperm
  * give 1..n.
@@ -203,7 +204,7 @@ static ag_generator *fill_args(lua_State *L, const char *fname, int max,
 			       const char *const *names, double *v)
 {
 	static const char *const keys[] = {"generator", "from", "to", "mean",
-		"std", "lambd", "p", NULL};
+		"std", "lambd", "p", "median", "sigma", NULL};
 	int kw = repl_kwargs(L, 2), top = kw ? kw - 1 : lua_gettop(L);
 
 	repl_check_keys(L, kw, fname, keys);
@@ -254,6 +255,49 @@ static int l_exponential_(lua_State *L)
 	ag_generator *g = fill_args(L, "exponential_", 1, names, v);
 
 	if (ag_exponential_(t, v[0], g) != 0)
+		return repl_core_error(L);
+	lua_settop(L, 1);
+	return 1;
+}
+
+static int l_cauchy_(lua_State *L)
+{
+	static const char *const names[] = {"median", "sigma"};
+	ag_tensor *t = repl_check_tensor(L, 1, "cauchy_");
+	double v[2] = {0.0, 1.0};
+	ag_generator *g = fill_args(L, "cauchy_", 2, names, v);
+
+	if (ag_cauchy_(t, v[0], v[1], g) != 0)
+		return repl_core_error(L);
+	lua_settop(L, 1);
+	return 1;
+}
+
+static int l_log_normal_(lua_State *L)
+{
+	static const char *const names[] = {"mean", "std"};
+	ag_tensor *t = repl_check_tensor(L, 1, "log_normal_");
+	double v[2] = {1.0, 2.0};
+	ag_generator *g = fill_args(L, "log_normal_", 2, names, v);
+
+	if (ag_log_normal_(t, v[0], v[1], g) != 0)
+		return repl_core_error(L);
+	lua_settop(L, 1);
+	return 1;
+}
+
+/* geometric_(p): p has no default, as PyTorch's */
+static int l_geometric_(lua_State *L)
+{
+	static const char *const names[] = {"p"};
+	ag_tensor *t = repl_check_tensor(L, 1, "geometric_");
+	double v[1] = {NAN};
+	ag_generator *g = fill_args(L, "geometric_", 1, names, v);
+
+	if (isnan(v[0]))
+		return luaL_error(L, "geometric_() missing 1 required "
+				  "positional arguments: \"p\"");
+	if (ag_geometric_(t, v[0], g) != 0)
 		return repl_core_error(L);
 	lua_settop(L, 1);
 	return 1;
@@ -451,6 +495,8 @@ static int l_normal(lua_State *L)
 static const luaL_Reg fills[] = {
 	{"uniform_", l_uniform_}, {"normal_", l_normal_},
 	{"exponential_", l_exponential_}, {"random_", l_random_},
+	{"cauchy_", l_cauchy_}, {"log_normal_", l_log_normal_},
+	{"geometric_", l_geometric_},
 	{"bernoulli_", l_bernoulli_}, {"bernoulli", l_bernoulli},
 	{"multinomial", l_multinomial},
 	{NULL, NULL}

@@ -48,6 +48,43 @@ seeded("dropout", function() return F.dropout(torch.arange(1.0, 41.0), 0.3) end,
 seeded("dropout_f64", function() return F.dropout(torch.arange(1.0, 21.0, f64), {p = 0.5}) end, "F.dropout float64")
 seeded("rand_like", function() return torch.rand_like(torch.zeros(4)) end, "rand_like")
 seeded("randint_like", function() return torch.randint_like(torch.zeros(5), 3, 9) end, "randint_like(x, 3, 9)")
+seeded("cauchy", function() return torch.empty(6):cauchy_() end, "cauchy_()")
+seeded("cauchy_f64", function() return torch.empty(2, 3, f64):cauchy_(1, 2) end, "cauchy_(1, 2) float64")
+seeded("log_normal", function() return torch.empty(20):log_normal_(0, 0.5) end, "log_normal_(0, 0.5)")
+seeded("log_normal_f64", function() return torch.empty(5, f64):log_normal_() end, "log_normal_() float64")
+seeded("geometric", function() return torch.empty(10):geometric_(0.3) end, "geometric_(0.3)")
+seeded("geometric_i64", function() return torch.empty(10, i64):geometric_({p = 0.7}) end, "geometric_{p=0.7} int64")
+
+-- nn.init's random fills: orthogonal_ (PyTorch's Q up to rounding: agdb
+-- orthogonalises by Gram-Schmidt, PyTorch by Householder) and trunc_normal_
+local init = torch.nn.init
+local function near(got, want, tol, what)
+	local g, w = torch.tensor(got, f64):flatten(), torch.tensor(want, f64):flatten()
+	local err = (g - w):abs():max():item()
+	t.ok(err <= tol, what .. " (PyTorch's numbers within " .. tol .. ", off by " .. err .. ")")
+end
+torch.manual_seed(0)
+near(init.orthogonal_(torch.empty(3, 5)):tolist(), ref.orthogonal, 1e-6, "orthogonal_ of a wide matrix")
+torch.manual_seed(0)
+local o = init.orthogonal_(torch.empty(6, 2, 2, f64), {gain = 0.5})
+near(o:tolist(), ref.orthogonal_tall, 1e-12, "orthogonal_ of a tall 3-d float64 tensor, gain 0.5")
+local flat = o:reshape(6, 4)
+near((flat:t():mm(flat)):tolist(), (torch.eye(4, f64) * 0.25):tolist(), 1e-12, "its columns are orthogonal")
+t.raises(function() init.orthogonal_(torch.empty(3)) end, "Only tensors with 2 or more dimensions are supported",
+	"orthogonal_ of a vector")
+t.is(init.orthogonal_(torch.empty(0, 3)):numel(), 0, "orthogonal_ of an empty tensor is a no-op")
+if torch.empty(1).erfinv_ then
+	torch.manual_seed(0)
+	near(init.trunc_normal_(torch.empty(30)):tolist(), ref.trunc_normal, 1e-6, "trunc_normal_()")
+	torch.manual_seed(0)
+	near(init.trunc_normal_(torch.empty(4, 5, f64), 1.0, 0.5, 0.2, 1.5):tolist(), ref.trunc_normal_f64, 1e-12,
+		"trunc_normal_(t, 1, 0.5, 0.2, 1.5) float64")
+	torch.manual_seed(0)
+	near(init.trunc_normal_(torch.empty(4, 5, f64), {mean = 1.0, std = 0.5, a = 0.2, b = 1.5}):tolist(),
+		ref.trunc_normal_f64, 1e-12, "trunc_normal_ with keywords")
+else
+	t.diag("trunc_normal_ not checked: this build lacks erfinv_ (ops-pointwise adds it)")
+end
 
 -- a generator has its own stream; the default one is left alone
 torch.manual_seed(0)
@@ -110,6 +147,14 @@ t.raises(function() torch.normal(torch.zeros(2), torch.tensor({-1.0, 1.0})) end,
 t.raises(function() torch.rand(2, {generator = 3}) end, "keyword 'generator' must be a torch.Generator",
 	"a generator keyword that is not one")
 t.raises(function() torch.zeros(2, {generator = g}) end, "generator", "zeros takes no generator")
+t.raises(function() torch.empty(3):log_normal_(0, 0) end, "log_normal_ expects std > 0.0, but found std=0",
+	"log_normal_ std")
+t.raises(function() torch.empty(3):geometric_(1) end, "geometric_ expects p to be in (0, 1), but got p=1", "geometric_ p")
+t.raises(function() torch.empty(3):geometric_() end, "missing 1 required positional arguments: \"p\"",
+	"geometric_ needs p")
+t.raises(function() torch.empty(3, i64):cauchy_() end, "\"cauchy_cpu\" not implemented for 'Long'", "cauchy_ ints")
+t.raises(function() torch.empty(3, {dtype = torch.bool}):geometric_(0.5) end,
+	"\"geometric_cpu\" not implemented for 'Bool'", "geometric_ bools")
 t.raises(function() F.dropout(torch.ones(2), 1.5) end,
 	"dropout probability has to be between 0 and 1, but got 1.5", "dropout p")
 
