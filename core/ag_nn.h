@@ -47,4 +47,17 @@ ag_tensor *ag_pointwise_loss(ag_op op, ag_tensor *x, ag_tensor *t,
 ag_tensor *ag_embedding(ag_tensor *weight, ag_tensor *indices,
 			int64_t padding_idx);
 
+/* convolution of x [N, C, (H,) W] with w [O, C / groups, (kh,) kw] and
+ * bias [O] or NULL; args->nsp spatial dims (1 or 2) */
+struct ag_conv_args;	/* opargs.h */
+ag_tensor *ag_convolution(ag_tensor *x, ag_tensor *w, ag_tensor *b,
+			  const struct ag_conv_args *args);
+
+/* max_pool2d / avg_pool2d over the last two dims of [N, C, H, W] or
+ * [C, H, W]; max_pool2d's indices are int64, 0-based h * W + w */
+struct ag_pool_args;	/* opargs.h */
+int ag_max_pool2d_with_indices(ag_tensor *x, const struct ag_pool_args *a,
+			       ag_tensor **out, ag_tensor **indices);
+ag_tensor *ag_avg_pool2d(ag_tensor *x, const struct ag_pool_args *a);
+
 #endif

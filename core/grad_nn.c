@@ -426,3 +426,192 @@ int ag_embedding_dense_backward_bw(ag_node *self, ag_tensor **grads_in,
 	rel(idx);
 	return out[0] ? 0 : -1;
 }
+
+/* ---------------------------------------------------------- convolution */
+
+/* The fused kernel without a graph; under create_graph the recorded
+ * convolution_backward op, whose own derivative follows. */
+int ag_convolution_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
+{
+	const ag_conv_args *a = AG_ARGS(self, ag_conv_args);
+	bool need[3] = { NEED(0), NEED(1), a->has_bias && NEED(2) };
+	ag_tensor *x, *w, *g3[3] = { NULL, NULL, NULL };
+	int rc = -1;
+
+	if (!G(0))
+		return 0;
+	x = ag_node_saved(self, 0);
+	w = ag_node_saved(self, 1);
+	if (x && w)
+		rc = ag_is_grad_enabled() ?
+			ag_convolution_backward(G(0), x, w, a, g3) :
+			ag_conv_backward_fused(G(0), x, w, a, need, g3);
+	for (int i = 0; i < 3; i++) {
+		if (rc == 0 && need[i])
+			out[i] = g3[i];
+		else
+			rel(g3[i]);
+	}
+	rel(x);
+	rel(w);
+	return rc;
+}
+
+/* ggb [O] shaped to broadcast over a gradient of the output like g */
+static ag_tensor *bias_like(ag_tensor *ggb, const ag_tensor *g)
+{
+	int64_t shape[AG_MAX_DIMS];
+	ag_tensor *r, *e;
+
+	for (int i = 0; i < g->ndim; i++)
+		shape[i] = i == 1 ? g->shape[1] : 1;
+	if (!(r = ag_reshape(ggb, shape, g->ndim)))
+		return NULL;
+	e = ag_expand(r, g->shape, g->ndim);
+	rel(r);
+	return e;
+}
+
+/* convolution_backward's derivative: in grad_output, the convolution of
+ * the incoming gradients (ggI with the weight, the input with ggW, plus
+ * ggb); in the input and the weight, convolution_backward of the saved
+ * gradient with ggW and ggI in their places. */
+int ag_convolution_backward_bw(ag_node *self, ag_tensor **grads_in,
+			       ag_tensor **out)
+{
+	ag_conv_args a = *AG_ARGS(self, ag_conv_args);
+	temps k = { 0 };
+	ag_tensor *g = K(ag_node_saved(self, 0)), *x = K(ag_node_saved(self, 1));
+	ag_tensor *w = K(ag_node_saved(self, 2)), *g3[3] = { NULL, NULL, NULL };
+	int rc = -1;
+
+	if (k.failed)
+		goto done;
+	a.has_bias = false;
+	if (NEED(0) && (G(0) || G(1) || G(2))) {
+		ag_tensor *acc = NULL;
+		if (G(0))
+			acc = K(ag_convolution(G(0), w, NULL, &a));
+		if (G(1)) {
+			ag_tensor *t = K(ag_convolution(x, G(1), NULL, &a));
+			acc = acc && t ? K(ag_add(acc, t)) : t;
+		}
+		if (G(2)) {
+			ag_tensor *t = K(bias_like(G(2), g));
+			acc = acc && t ? K(ag_add(acc, t)) : t;
+		}
+		if (k.failed)
+			goto done;
+		out[0] = ref(acc);
+	}
+	if (NEED(1) && G(1)) {
+		if (ag_convolution_backward(g, x, G(1), &a, g3) < 0)
+			goto done;
+		out[1] = g3[0];
+		rel(g3[1]);
+		rel(g3[2]);
+	}
+	if (NEED(2) && G(0)) {
+		if (ag_convolution_backward(g, G(0), w, &a, g3) < 0)
+			goto done;
+		out[2] = g3[1];
+		rel(g3[0]);
+		rel(g3[2]);
+	}
+	rc = 0;
+done:
+	drop(&k);
+	return rc;
+}
+
+/* -------------------------------------------------------------- pooling */
+
+int ag_max_pool2d_with_indices_bw(ag_node *self, ag_tensor **grads_in,
+				  ag_tensor **out)
+{
+	const ag_pool_args *a = AG_ARGS(self, ag_pool_args);
+	ag_tensor *x, *idx;
+
+	if (!G(0))
+		return 0;
+	x = ag_node_saved(self, 0);
+	idx = ag_node_saved(self, 1);
+	if (x && idx)
+		out[0] = ag_max_pool2d_backward(G(0), x, idx, a);
+	rel(x);
+	rel(idx);
+	return out[0] ? 0 : -1;
+}
+
+/* The derivative of max_pool2d's backward in its gradient: the incoming
+ * gradient read back at the indices (index_select over the flattened
+ * planes, so it is differentiable again). */
+int ag_max_pool2d_with_indices_backward_bw(ag_node *self, ag_tensor **grads_in,
+					   ag_tensor **out)
+{
+	const ag_pool_args *a = AG_ARGS(self, ag_pool_args);
+	temps k = { 0 };
+	ag_tensor *idx;
+	int rc = -1;
+
+	if (!G(0))
+		return 0;
+	idx = K(ag_node_saved(self, 0));
+	if (k.failed)
+		goto done;
+	/* the input's gradient: zero (the backward is linear in grad) */
+	if (NEED(1) && !(out[1] = ag_zeros(G(0)->shape, G(0)->ndim,
+					   G(0)->dtype)))
+		goto done;
+	if (!NEED(0)) {
+		rc = 0;
+		goto done;
+	}
+	int64_t plane = a->in_h * a->in_w, n = ag_numel(idx), total;
+	int64_t per = idx->shape[idx->ndim - 2] * idx->shape[idx->ndim - 1];
+	int64_t pshape[2] = { per ? n / per : 0, per };
+	ag_tensor *base = K(ag_arange(0, (double)(pshape[0] * plane),
+				      (double)plane, AG_INT64));
+	ag_tensor *b2 = base ? K(ag_unsqueeze(base, 1)) : NULL;
+	ag_tensor *i2 = b2 ? K(ag_reshape(idx, pshape, 2)) : NULL;
+	ag_tensor *gi = i2 ? K(ag_add(i2, b2)) : NULL;
+	ag_tensor *flat = gi ? K(ag_reshape(gi, &n, 1)) : NULL;
+	total = ag_numel(G(0));
+	ag_tensor *gg = flat ? K(ag_reshape(G(0), &total, 1)) : NULL;
+	ag_tensor *sel = gg ? K(ag_index_select(gg, 0, flat)) : NULL;
+	if (!sel || k.failed)
+		goto done;
+	out[0] = ag_reshape(sel, idx->shape, idx->ndim);
+	rc = out[0] ? 0 : -1;
+done:
+	drop(&k);
+	return rc;
+}
+
+int ag_avg_pool2d_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
+{
+	ag_tensor *x;
+
+	if (!G(0))
+		return 0;
+	if (!(x = ag_node_saved(self, 0)))
+		return -1;
+	out[0] = ag_avg_pool2d_backward(G(0), x, AG_ARGS(self, ag_pool_args));
+	rel(x);
+	return out[0] ? 0 : -1;
+}
+
+int ag_avg_pool2d_backward_bw(ag_node *self, ag_tensor **grads_in,
+			      ag_tensor **out)
+{
+	const ag_pool_args *a = AG_ARGS(self, ag_pool_args);
+
+	if (!G(0))
+		return 0;
+	if (NEED(0) && !(out[0] = ag_avg_pool2d(G(0), a)))
+		return -1;
+	if (NEED(1) && !(out[1] = ag_zeros(G(0)->shape, G(0)->ndim,
+					   G(0)->dtype)))
+		return -1;
+	return 0;
+}

@@ -8,7 +8,7 @@
 ##   mode trace node                         autograd state, trace log, graph
 ##   record function                         the recording path, Functions
 ##   copy promote view unary binary fold reduce linalg index factory rng
-##   random nn_softmax nn_norm nn_loss
+##   random nn_softmax nn_norm nn_loss nn_conv nn_pool
 ##                                           the ops and their kernels
 ##   grad_pointwise grad_reduce grad_linalg grad_view grad_nn   backward formulas
 ##   backward observe engine                 running nodes: backward passes
@@ -24,7 +24,7 @@ libagcore_la_SOURCES = \
 	core/copy.c core/promote.c core/view.c core/unary.c core/binary.c \
 	core/fold.c core/reduce.c core/linalg.c core/index.c core/factory.c \
 	core/rng.c core/random.c core/nn_softmax.c core/nn_norm.c \
-	core/nn_loss.c \
+	core/nn_loss.c core/nn_conv.c core/nn_pool.c \
 	core/grad_pointwise.c core/grad_reduce.c core/grad_linalg.c \
 	core/grad_view.c core/grad_nn.c \
 	core/backward.c core/observe.c core/engine.c

@@ -56,4 +56,18 @@ ag_tensor *ag_embedding_backward(ag_tensor *g, ag_tensor *indices,
 ag_tensor *ag_embedding_again(ag_tensor *gg, ag_tensor *indices,
 			      const ag_embedding_args *a);
 
+/* nn_conv.c: a convolution's gradients (not recorded) where need[i]
+ * (input, weight, bias); and convolution_backward, recorded, all three. */
+int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
+			   const ag_conv_args *a, const bool need[3],
+			   ag_tensor **grads);
+int ag_convolution_backward(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
+			    const ag_conv_args *a, ag_tensor **grads);
+
+/* nn_pool.c: the backward ops of the poolings (recorded) */
+ag_tensor *ag_max_pool2d_backward(ag_tensor *g, ag_tensor *x,
+				  ag_tensor *indices, const ag_pool_args *a);
+ag_tensor *ag_avg_pool2d_backward(ag_tensor *g, ag_tensor *x,
+				  const ag_pool_args *a);
+
 #endif

@@ -131,6 +131,27 @@ typedef struct ag_embedding_args {
 	int64_t num_weights;
 } ag_embedding_args;
 
+/* convolution and its backward: spatial dims (1 or 2); stride, padding
+ * and dilation per spatial dim as 2-d (height first; a 1-d conv has
+ * height 1, stride 1, padding 0, dilation 1). */
+typedef struct ag_conv_args {
+	int nsp;
+	int64_t stride[2], padding[2], dilation[2];
+	int64_t groups;
+	bool has_bias;
+} ag_conv_args;
+
+/* max_pool2d, avg_pool2d and their backward ops: kernel, stride,
+ * padding, dilation (height first), ceil_mode; avg_pool2d's
+ * count_include_pad and divisor_override (has_divisor); the input's
+ * height and width, for the backward. */
+typedef struct ag_pool_args {
+	int64_t kernel[2], stride[2], padding[2], dilation[2];
+	bool ceil_mode, count_include_pad, has_divisor;
+	int64_t divisor_override;
+	int64_t in_h, in_w;
+} ag_pool_args;
+
 /* native_group_norm */
 typedef struct ag_group_norm_args {
 	int64_t groups;

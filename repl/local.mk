@@ -60,6 +60,8 @@ AGDB_LUA_FILES = \
 	repl/lua/torch/nn/modules/normalization.lua \
 	repl/lua/torch/nn/modules/dropout.lua \
 	repl/lua/torch/nn/modules/sparse.lua \
+	repl/lua/torch/nn/modules/conv.lua \
+	repl/lua/torch/nn/modules/pooling.lua \
 	repl/lua/torch/nn/utils.lua \
 	repl/lua/torch/optim.lua \
 	repl/lua/torch/optim/adagrad.lua \

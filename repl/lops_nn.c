@@ -7,6 +7,7 @@
  * one on the way in, and "Target N is out of bounds." gets it back.
  */
 #include "ltorch.h"
+#include "opargs.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -211,6 +212,83 @@ static int c_embedding(lua_State *L)
 	return 1;
 }
 
+/* nn_conv(input, weight, bias or nil, nsp, stride_h, stride_w, pad_h,
+ * pad_w, dil_h, dil_w, groups): the sizes already checked and made 2-d
+ * by torch.nn.functional (height 1, 0, 1 for a 1-d conv) */
+static int c_conv(lua_State *L)
+{
+	static const char fname[] = "convolution";
+	ag_tensor *x = repl_check_tensor(L, 1, fname);
+	ag_tensor *w = repl_check_tensor(L, 2, fname);
+	ag_tensor *b = opt_tensor(L, 3, fname);
+	ag_conv_args a = { .nsp = (int)repl_check_integer(L, 4, fname, "1 or 2") };
+	int64_t *v[] = { &a.stride[0], &a.stride[1], &a.padding[0],
+			 &a.padding[1], &a.dilation[0], &a.dilation[1],
+			 &a.groups };
+
+	for (int i = 0; i < 7; i++)
+		*v[i] = repl_check_integer(L, 5 + i, fname, "an integer");
+	if (a.nsp != 1 && a.nsp != 2)
+		return luaL_error(L, "nn_conv: 1 or 2 spatial dims");
+	repl_push_tensor(L, ag_convolution(x, w, b, &a));
+	return 1;
+}
+
+/* The pooling arguments from idx on: kh, kw, sh, sw, ph, pw, then
+ * (max) dh, dw or (avg) nothing. */
+static void pool_args(lua_State *L, int idx, bool dilation, ag_pool_args *a,
+		      const char *fname)
+{
+	int64_t *v[] = { &a->kernel[0], &a->kernel[1], &a->stride[0],
+			 &a->stride[1], &a->padding[0], &a->padding[1],
+			 &a->dilation[0], &a->dilation[1] };
+
+	a->dilation[0] = a->dilation[1] = 1;
+	for (int i = 0; i < (dilation ? 8 : 6); i++)
+		*v[i] = repl_check_integer(L, idx + i, fname, "an integer");
+}
+
+/* nn_max_pool2d(input, kh, kw, sh, sw, ph, pw, dh, dw, ceil_mode) ->
+ * output, indices (1-based, h * W + w + 1 in their plane) */
+static int c_max_pool2d(lua_State *L)
+{
+	static const char fname[] = "max_pool2d";
+	ag_tensor *x = repl_check_tensor(L, 1, fname), *out, *idx;
+	ag_pool_args a = { 0 };
+
+	pool_args(L, 2, true, &a, fname);
+	a.ceil_mode = lua_toboolean(L, 10);
+	if (ag_max_pool2d_with_indices(x, &a, &out, &idx) < 0)
+		return repl_core_error(L);
+	repl_push_tensor(L, out);
+	ag_tensor *one = ag_wrapped_number(1, true);
+	ag_tensor *r = one ? ag_add(idx, one) : NULL;
+	ag_tensor_release(one);
+	ag_tensor_release(idx);
+	repl_push_tensor(L, r);
+	return 2;
+}
+
+/* nn_avg_pool2d(input, kh, kw, sh, sw, ph, pw, ceil_mode,
+ * count_include_pad, divisor_override or nil) */
+static int c_avg_pool2d(lua_State *L)
+{
+	static const char fname[] = "avg_pool2d";
+	ag_tensor *x = repl_check_tensor(L, 1, fname);
+	ag_pool_args a = { 0 };
+
+	pool_args(L, 2, false, &a, fname);
+	a.ceil_mode = lua_toboolean(L, 8);
+	a.count_include_pad = lua_toboolean(L, 9);
+	if (!lua_isnoneornil(L, 10)) {
+		a.has_divisor = true;
+		a.divisor_override = repl_check_integer(L, 10, fname,
+							"an integer");
+	}
+	repl_push_tensor(L, ag_avg_pool2d(x, &a));
+	return 1;
+}
+
 /* ------------------------------------------------------------ registration */
 
 void repl_register_nn_ops(lua_State *L)
@@ -228,6 +306,8 @@ void repl_register_nn_internals(lua_State *L)
 		{"nn_nll_loss", c_nll_loss}, {"nn_layer_norm", c_layer_norm},
 		{"nn_batch_norm", c_batch_norm}, {"nn_group_norm", c_group_norm},
 		{"nn_loss", c_pointwise_loss}, {"nn_embedding", c_embedding},
+		{"nn_conv", c_conv}, {"nn_max_pool2d", c_max_pool2d},
+		{"nn_avg_pool2d", c_avg_pool2d},
 		{NULL, NULL}
 	};
 	luaL_setfuncs(L, c, 0);

@@ -2,11 +2,9 @@
 --
 -- Same names and arguments as PyTorch; keyword options in a trailing table
 -- (F.relu(x, {inplace=true}), F.mse_loss(a, b, {reduction="sum"})); dims
--- 1-based.  Each function here is built only from ops core already has.
--- The functions waiting for core ops (softmax, log_softmax, cross_entropy,
--- nll_loss, dropout, conv*, pooling, norms, embedding, gelu, silu,
--- leaky_relu, binary_cross_entropy*, scaled_dot_product_attention, ...)
--- join this table when the op library provides them.
+-- 1-based.  Each function here is built from core's ops (the nn ones:
+-- softmax, the losses, the normalisations, embedding) with PyTorch's
+-- argument checks and error texts.
 local torch = require "torch"
 
 local F = {}
@@ -97,17 +95,6 @@ end
 
 -- ------------------------------------------------------------ activations
 
-function F.relu(input, inplace)
-	if opt(inplace, "inplace", false) then return input:relu_() end
-	return input:relu()
-end
-
-function F.relu_(input) return input:relu_() end
-function F.tanh(input) return input:tanh() end
-function F.sigmoid(input) return input:sigmoid() end
-
--- ------------------------------------------------------------ softmax
-
 -- Keywords of a trailing table: f(x, dim, {dtype=...}) or f(x, {dim=..}).
 local function kwargs(...)
 	local n = select("#", ...)
@@ -118,6 +105,75 @@ local function kwargs(...)
 	end
 	return {}, n
 end
+
+
+function F.relu(input, inplace)
+	if opt(inplace, "inplace", false) then return input:relu_() end
+	return input:relu()
+end
+
+function F.relu_(input) return input:relu_() end
+function F.tanh(input) return input:tanh() end
+function F.sigmoid(input) return input:sigmoid() end
+
+-- The activations whose ops core's pointwise family provides, with
+-- PyTorch's positional parameters (also taken as keywords) and, where
+-- PyTorch has one, the inplace flag choosing x:NAME_.  F.ACTIVATIONS lists
+-- them for the modules: name, parameters {key, default}, inplace or not.
+F.ACTIVATIONS = {
+	{"leaky_relu", {{"negative_slope", 0.01}}, true},
+	{"elu", {{"alpha", 1.0}}, true},
+	{"selu", {}, true},
+	{"celu", {{"alpha", 1.0}}, true},
+	{"gelu", {{"approximate", "none"}}, false},
+	{"silu", {}, true},
+	{"mish", {}, true},
+	{"softplus", {{"beta", 1}, {"threshold", 20}}, false},
+	{"hardtanh", {{"min_val", -1.0}, {"max_val", 1.0}}, true},
+	{"relu6", {}, true},
+	{"threshold", {{"threshold"}, {"value"}}, true},
+	{"hardsigmoid", {}, true},
+	{"hardswish", {}, true},
+	{"logsigmoid", {}, false},
+	{"softsign", {}, false},
+}
+
+for _, a in ipairs(F.ACTIVATIONS) do
+	local name, params, has_inplace = a[1], a[2], a[3]
+	F[name] = function(input, ...)
+		check_tensor(input, name, 1)
+		local kw, n = kwargs(...)
+		local args = {...}
+		local o = {}
+		for i, p in ipairs(params) do
+			local v = args[i]
+			if i > n or v == nil then v = kw[p[1]] end
+			if v == nil then v = p[2] end
+			if v == nil then
+				error(("%s() missing required argument '%s'"):format(name, p[1]), 2)
+			end
+			o[p[1]] = v
+		end
+		local inplace = args[#params + 1]
+		if #params + 1 > n or inplace == nil then inplace = kw.inplace end
+		local method = name
+		if inplace and has_inplace then method = name .. "_" end
+		local fn = input[method]
+		if not fn then
+			error(("%s: this agdb lacks x:%s (the pointwise ops add it)"):format(name, method), 2)
+		end
+		if #params == 0 then return fn(input) end
+		return fn(input, o)
+	end
+end
+
+-- tanhshrink(x) = x - tanh(x), PyTorch's composite (SubBackward0)
+function F.tanhshrink(input)
+	check_tensor(input, "tanhshrink", 1)
+	return input - input:tanh()
+end
+
+-- ------------------------------------------------------------ softmax
 
 local function softmax_like(name, input, dim, ...)
 	check_tensor(input, name, 1)
@@ -138,7 +194,6 @@ function F.softmin(input, dim, ...)
 	return softmax_like("softmax", -input, dim, ...)
 end
 
--- ------------------------------------------------------------ dropout
 -- ------------------------------------------------------------ dropout
 
 -- F.dropout(x, p=0.5, training=true, inplace=false), positionally or as
@@ -564,6 +619,155 @@ function F.embedding(input, weight, padding_idx, max_norm, ...)
 	end
 	return torch._C.nn_embedding(input, weight, pad)
 end
+
+-- ------------------------------------------------------------ convolution
+
+-- An int or a sequence of n ints (PyTorch's _pair / _single).
+local function tuple(v, n, fname, what)
+	if type(v) == "number" then
+		local r = {}
+		for i = 1, n do r[i] = v end
+		return r
+	end
+	if type(v) == "table" and #v == n then return v end
+	if type(v) == "table" and #v == 1 then return tuple(v[1], n, fname, what) end
+	error(("%s(): %s must be an int or a list of %d ints"):format(fname, what, n), 4)
+end
+
+-- F.conv1d / F.conv2d(input, weight, bias, stride, padding, dilation,
+-- groups), positionally or as keywords; padding also "valid" or "same".
+local function conv(nsp, input, weight, bias, stride, padding, dilation, groups, ...)
+	local fname = "conv" .. nsp .. "d"
+	local kw = kwargs(bias, stride, padding, dilation, groups, ...)
+	local function arg(v, key, default)
+		if type(v) == "table" and not torch.is_tensor(v) and v == kw then v = nil end
+		if v == nil then v = kw[key] end
+		if v == nil then v = default end
+		return v
+	end
+	bias = arg(bias, "bias", nil)
+	if bias ~= nil and not torch.is_tensor(bias) then bias = nil end
+	stride = tuple(arg(stride, "stride", 1), nsp, fname, "stride")
+	dilation = tuple(arg(dilation, "dilation", 1), nsp, fname, "dilation")
+	groups = arg(groups, "groups", 1)
+	padding = arg(padding, "padding", 0)
+	check_tensor(input, fname, 1)
+	check_tensor(weight, fname, 2)
+	if type(padding) == "string" then
+		if padding == "valid" then
+			padding = tuple(0, nsp)
+		elseif padding == "same" then
+			for i = 1, nsp do
+				if stride[i] ~= 1 then
+					error("padding='same' is not supported for strided convolutions", 3)
+				end
+			end
+			local p = {}
+			for i = 1, nsp do
+				local total = dilation[i] * (weight:size(i + 2) - 1)
+				if total % 2 == 1 then
+					error(fname .. "(): padding='same' with an even kernel extent needs " ..
+						"asymmetric padding, which agdb does not do yet", 3)
+				end
+				p[i] = total // 2
+			end
+			padding = p
+		else
+			error(("Invalid padding string '%s', should be one of {'valid', 'same'}"):format(padding), 3)
+		end
+	else
+		padding = tuple(padding, nsp, fname, "padding")
+	end
+	local unbatched = input:dim() == nsp + 1
+	if not unbatched and input:dim() ~= nsp + 2 then
+		error(("Expected %dD (unbatched) or %dD (batched) input to %s, but got input of size: %s"):format(
+			nsp + 1, nsp + 2, fname, "[" .. table.concat(input:size(), ", ") .. "]"), 3)
+	end
+	local x = unbatched and input:unsqueeze(1) or input
+	local s2 = nsp == 2 and stride or {1, stride[1]}
+	local p2 = nsp == 2 and padding or {0, padding[1]}
+	local d2 = nsp == 2 and dilation or {1, dilation[1]}
+	local out = torch._C.nn_conv(x, weight, bias, nsp, s2[1], s2[2], p2[1], p2[2], d2[1], d2[2], groups)
+	if unbatched then out = out:squeeze(1) end
+	return out
+end
+
+function F.conv1d(input, weight, ...) return conv(1, input, weight, ...) end
+function F.conv2d(input, weight, ...) return conv(2, input, weight, ...) end
+
+-- ------------------------------------------------------------ pooling
+
+-- Positional arguments after the input, then keywords, into a table by
+-- the names of spec ({name, default} pairs).
+local function named(spec, ...)
+	local kw, n = kwargs(...)
+	local args, o = {...}, {}
+	for i, p in ipairs(spec) do
+		local v = nil
+		if i <= n then v = args[i] end
+		if v == nil then v = kw[p[1]] end
+		if v == nil then v = p[2] end
+		o[p[1]] = v
+	end
+	return o
+end
+F._named = named
+
+local MAX_POOL = {{"kernel_size"}, {"stride"}, {"padding", 0}, {"dilation", 1},
+	{"ceil_mode", false}, {"return_indices", false}}
+local AVG_POOL = {{"kernel_size"}, {"stride"}, {"padding", 0}, {"ceil_mode", false},
+	{"count_include_pad", true}, {"divisor_override"}}
+F._MAX_POOL, F._AVG_POOL = MAX_POOL, AVG_POOL
+
+-- stride defaults to the kernel size (an empty list too, as PyTorch)
+local function pool_sizes(o, n, fname)
+	if o.kernel_size == nil then
+		error(fname .. "() missing required argument 'kernel_size'", 4)
+	end
+	local k = tuple(o.kernel_size, n, fname, "kernel_size")
+	local s = o.stride
+	if s == nil or (type(s) == "table" and #s == 0) then s = k end
+	return k, tuple(s, n, fname, "stride"), tuple(o.padding, n, fname, "padding")
+end
+
+local function max_pool(n, input, ...)
+	local fname = "max_pool" .. n .. "d"
+	check_tensor(input, fname, 1)
+	local o = named(MAX_POOL, ...)
+	local k, s, p = pool_sizes(o, n, fname)
+	local d = tuple(o.dilation, n, fname, "dilation")
+	if n == 1 then k, s, p, d = {1, k[1]}, {1, s[1]}, {0, p[1]}, {1, d[1]} end
+	local x = n == 1 and input:unsqueeze(-2) or input
+	local out, idx = torch._C.nn_max_pool2d(x, k[1], k[2], s[1], s[2], p[1], p[2], d[1], d[2],
+		o.ceil_mode and true or false)
+	if n == 1 then out, idx = out:squeeze(-2), idx:squeeze(-2) end
+	if o.return_indices then return out, idx end
+	return out
+end
+
+local function avg_pool(n, input, ...)
+	local fname = "avg_pool" .. n .. "d"
+	check_tensor(input, fname, 1)
+	local o = named(AVG_POOL, ...)
+	local k, s, p = pool_sizes(o, n, fname)
+	if n == 1 then k, s, p = {1, k[1]}, {1, s[1]}, {0, p[1]} end
+	local x = n == 1 and input:unsqueeze(-2) or input
+	local out = torch._C.nn_avg_pool2d(x, k[1], k[2], s[1], s[2], p[1], p[2],
+		o.ceil_mode and true or false, o.count_include_pad and true or false,
+		n == 2 and o.divisor_override or nil)
+	if n == 1 then out = out:squeeze(-2) end
+	return out
+end
+
+-- F.max_pool2d(x, kernel_size, stride=kernel_size, padding=0, dilation=1,
+-- ceil_mode=false, return_indices=false): with return_indices, also the
+-- 1-based index of each maximum in its (flattened) plane.
+function F.max_pool1d(input, ...) return max_pool(1, input, ...) end
+function F.max_pool2d(input, ...) return max_pool(2, input, ...) end
+-- F.avg_pool2d(x, kernel_size, stride=kernel_size, padding=0,
+-- ceil_mode=false, count_include_pad=true, divisor_override=nil)
+function F.avg_pool1d(input, ...) return avg_pool(1, input, ...) end
+function F.avg_pool2d(input, ...) return avg_pool(2, input, ...) end
 
 F._opt = opt
 
