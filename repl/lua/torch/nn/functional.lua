@@ -116,57 +116,6 @@ function F.relu_(input) return input:relu_() end
 function F.tanh(input) return input:tanh() end
 function F.sigmoid(input) return input:sigmoid() end
 
--- The activations whose ops core's pointwise family provides, with
--- PyTorch's positional parameters (also taken as keywords) and, where
--- PyTorch has one, the inplace flag choosing x:NAME_.  F.ACTIVATIONS lists
--- them for the modules: name, parameters {key, default}, inplace or not.
-F.ACTIVATIONS = {
-	{"leaky_relu", {{"negative_slope", 0.01}}, true},
-	{"elu", {{"alpha", 1.0}}, true},
-	{"selu", {}, true},
-	{"celu", {{"alpha", 1.0}}, true},
-	{"gelu", {{"approximate", "none"}}, false},
-	{"silu", {}, true},
-	{"mish", {}, true},
-	{"softplus", {{"beta", 1}, {"threshold", 20}}, false},
-	{"hardtanh", {{"min_val", -1.0}, {"max_val", 1.0}}, true},
-	{"relu6", {}, true},
-	{"threshold", {{"threshold"}, {"value"}}, true},
-	{"hardsigmoid", {}, true},
-	{"hardswish", {}, true},
-	{"logsigmoid", {}, false},
-	{"softsign", {}, false},
-}
-
-for _, a in ipairs(F.ACTIVATIONS) do
-	local name, params, has_inplace = a[1], a[2], a[3]
-	F[name] = function(input, ...)
-		check_tensor(input, name, 1)
-		local kw, n = kwargs(...)
-		local args = {...}
-		local o = {}
-		for i, p in ipairs(params) do
-			local v = args[i]
-			if i > n or v == nil then v = kw[p[1]] end
-			if v == nil then v = p[2] end
-			if v == nil then
-				error(("%s() missing required argument '%s'"):format(name, p[1]), 2)
-			end
-			o[p[1]] = v
-		end
-		local inplace = args[#params + 1]
-		if #params + 1 > n or inplace == nil then inplace = kw.inplace end
-		local method = name
-		if inplace and has_inplace then method = name .. "_" end
-		local fn = input[method]
-		if not fn then
-			error(("%s: this agdb lacks x:%s (the pointwise ops add it)"):format(name, method), 2)
-		end
-		if #params == 0 then return fn(input) end
-		return fn(input, o)
-	end
-end
-
 -- tanhshrink(x) = x - tanh(x), PyTorch's composite (SubBackward0)
 function F.tanhshrink(input)
 	check_tensor(input, "tanhshrink", 1)
