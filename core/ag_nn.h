@@ -59,5 +59,7 @@ struct ag_pool_args;	/* opargs.h */
 int ag_max_pool2d_with_indices(ag_tensor *x, const struct ag_pool_args *a,
 			       ag_tensor **out, ag_tensor **indices);
 ag_tensor *ag_avg_pool2d(ag_tensor *x, const struct ag_pool_args *a);
+/* adaptive_avg_pool2d to out_h x out_w (a->out_h, out_w) */
+ag_tensor *ag_adaptive_avg_pool2d(ag_tensor *x, const struct ag_pool_args *a);
 
 #endif

@@ -615,3 +615,33 @@ int ag_avg_pool2d_backward_bw(ag_node *self, ag_tensor **grads_in,
 		return -1;
 	return 0;
 }
+
+int ag_adaptive_avg_pool2d_bw(ag_node *self, ag_tensor **grads_in,
+			      ag_tensor **out)
+{
+	ag_tensor *x;
+
+	if (!G(0))
+		return 0;
+	if (!(x = ag_node_saved(self, 0)))
+		return -1;
+	out[0] = ag_adaptive_avg_pool2d_backward(G(0), x,
+						 AG_ARGS(self, ag_pool_args));
+	rel(x);
+	return out[0] ? 0 : -1;
+}
+
+int ag_adaptive_avg_pool2d_backward_bw(ag_node *self, ag_tensor **grads_in,
+				       ag_tensor **out)
+{
+	const ag_pool_args *a = AG_ARGS(self, ag_pool_args);
+
+	if (!G(0))
+		return 0;
+	if (NEED(0) && !(out[0] = ag_adaptive_avg_pool2d(G(0), a)))
+		return -1;
+	if (NEED(1) && !(out[1] = ag_zeros(G(0)->shape, G(0)->ndim,
+					   G(0)->dtype)))
+		return -1;
+	return 0;
+}

@@ -69,5 +69,7 @@ ag_tensor *ag_max_pool2d_backward(ag_tensor *g, ag_tensor *x,
 				  ag_tensor *indices, const ag_pool_args *a);
 ag_tensor *ag_avg_pool2d_backward(ag_tensor *g, ag_tensor *x,
 				  const ag_pool_args *a);
+ag_tensor *ag_adaptive_avg_pool2d_backward(ag_tensor *g, ag_tensor *x,
+					   const ag_pool_args *a);
 
 #endif

@@ -12,6 +12,9 @@
  * by divisor_override; its backward spreads the gradient back the same
  * way, and is linear, so its derivative is avg_pool2d again.
  *
+ * adaptive_avg_pool2d averages, for output (oh, ow), the input rows
+ * floor(oh * H / OH) to ceil((oh + 1) * H / OH) (columns likewise).
+ *
  * float32 and float64 compute in their type, bfloat16 in float32;
  * avg_pool2d of int64 sums in float64 and truncates, as PyTorch's integer
  * division does.
@@ -217,6 +220,59 @@ static void avg_bwd_##SFX(const T *gy, T *gx, const pgeom *g,		\
 POOL_KERNELS(f32, float)
 POOL_KERNELS(f64, double)
 
+/* adaptive windows: [start, end) of output o of n over an input of in */
+static int64_t ad_start(int64_t o, int64_t n, int64_t in)
+{
+	return (o * in) / n;
+}
+
+static int64_t ad_end(int64_t o, int64_t n, int64_t in)
+{
+	return ((o + 1) * in + n - 1) / n;
+}
+
+#define ADAPTIVE_KERNELS(SFX, T)					\
+static void ad_fwd_##SFX(const T *x, T *y, const pgeom *g)		\
+{									\
+	for (int64_t p = 0; p < g->P; p++)				\
+	for (int64_t oh = 0; oh < g->OH; oh++) {			\
+		int64_t h0 = ad_start(oh, g->OH, g->H);			\
+		int64_t h1 = ad_end(oh, g->OH, g->H);			\
+		for (int64_t ow = 0; ow < g->OW; ow++) {		\
+			int64_t w0 = ad_start(ow, g->OW, g->W);		\
+			int64_t w1 = ad_end(ow, g->OW, g->W);		\
+			const T *xp = x + p * g->H * g->W;		\
+			T acc = 0;					\
+			for (int64_t h = h0; h < h1; h++)		\
+				for (int64_t w = w0; w < w1; w++)	\
+					acc += xp[h * g->W + w];	\
+			y[(p * g->OH + oh) * g->OW + ow] =		\
+				acc / (T)((h1 - h0) * (w1 - w0));	\
+		}							\
+	}								\
+}									\
+static void ad_bwd_##SFX(const T *gy, T *gx, const pgeom *g)		\
+{									\
+	for (int64_t p = 0; p < g->P; p++)				\
+	for (int64_t oh = 0; oh < g->OH; oh++) {			\
+		int64_t h0 = ad_start(oh, g->OH, g->H);			\
+		int64_t h1 = ad_end(oh, g->OH, g->H);			\
+		for (int64_t ow = 0; ow < g->OW; ow++) {		\
+			int64_t w0 = ad_start(ow, g->OW, g->W);		\
+			int64_t w1 = ad_end(ow, g->OW, g->W);		\
+			T *d = gx + p * g->H * g->W;			\
+			T v = gy[(p * g->OH + oh) * g->OW + ow] /	\
+			      (T)((h1 - h0) * (w1 - w0));		\
+			for (int64_t h = h0; h < h1; h++)		\
+				for (int64_t w = w0; w < w1; w++)	\
+					d[h * g->W + w] += v;		\
+		}							\
+	}								\
+}
+
+ADAPTIVE_KERNELS(f32, float)
+ADAPTIVE_KERNELS(f64, double)
+
 /* t as a contiguous float32/float64 tensor (bfloat16 and int64 widened) */
 static ag_tensor *work(ag_tensor *t)
 {
@@ -400,6 +456,102 @@ ag_tensor *ag_avg_pool2d_backward(ag_tensor *g, ag_tensor *x,
 	ag_tensor *r = avg_run(g, a, &pg, true, shape, g->ndim);
 	ag_set_grad_enabled(was);
 	return ag_recorded(r, (ag_call){ .op = AG_OP_AVG_POOL2D_BACKWARD,
+		.in = (ag_tensor *[]){ g, x }, .nin = 2, .args = a,
+		.args_size = sizeof *a });
+}
+
+/* --------------------------------------------------- adaptive_avg_pool2d */
+
+static ag_tensor *adaptive_run(ag_tensor *x, pgeom *g, bool backward,
+			       const int64_t *shape, int ndim)
+{
+	ag_tensor *xc = work(x), *y;
+
+	if (!xc)
+		return NULL;
+	y = backward ? ag_tensor_alloc(shape, ndim, xc->dtype) :
+		ag_tensor_alloc_uninit(shape, ndim, xc->dtype);
+	if (y) {
+		if (xc->dtype == AG_FLOAT32)
+			(backward ? ad_bwd_f32 : ad_fwd_f32)(
+				ag_data_ptr(xc), ag_data_ptr(y), g);
+		else
+			(backward ? ad_bwd_f64 : ad_fwd_f64)(
+				ag_data_ptr(xc), ag_data_ptr(y), g);
+	}
+	ag_tensor_release(xc);
+	return finish(y, x->dtype);
+}
+
+ag_tensor *ag_adaptive_avg_pool2d(ag_tensor *x, const ag_pool_args *args)
+{
+	ag_pool_args a = *args;
+	int64_t shape[AG_MAX_DIMS];
+	pgeom g = { .P = 1 };
+	char s[128];
+
+	if (x->ndim != 3 && x->ndim != 4) {
+		ag_shape_str(x->shape, x->ndim, s, sizeof s);
+		ag_error(AG_ERR_SHAPE, "adaptive_avg_pool2d(): Expected 3D or 4D "
+			 "tensor, but got %s", s);
+		return NULL;
+	}
+	for (int i = 1; i < x->ndim; i++) {
+		if (x->shape[i] == 0) {
+			ag_shape_str(x->shape, x->ndim, s, sizeof s);
+			ag_error(AG_ERR_SHAPE, "adaptive_avg_pool2d(): Expected "
+				 "input to have non-zero size for non-batch "
+				 "dimensions, but input has sizes %s with "
+				 "dimension %d being empty", s, i);
+			return NULL;
+		}
+	}
+	if (a.out_h < 0 || a.out_w < 0) {
+		ag_error(AG_ERR_VALUE, "adaptive_avg_pool2d: elements of "
+			 "output_size must be greater than or equal to 0 but "
+			 "received {%lld, %lld}", (long long)a.out_h,
+			 (long long)a.out_w);
+		return NULL;
+	}
+	if (x->dtype == AG_FLOAT16 || !ag_dtype_is_floating(x->dtype)) {
+		ag_error(AG_ERR_DTYPE, "\"adaptive_avg_pool2d\" not implemented "
+			 "for '%s'", ag_dtype_scalar_name(x->dtype));
+		return NULL;
+	}
+	for (int i = 0; i < x->ndim - 2; i++) {
+		shape[i] = x->shape[i];
+		g.P *= x->shape[i];
+	}
+	g.H = a.in_h = x->shape[x->ndim - 2];
+	g.W = a.in_w = x->shape[x->ndim - 1];
+	g.OH = shape[x->ndim - 2] = a.out_h;
+	g.OW = shape[x->ndim - 1] = a.out_w;
+	bool was = ag_set_grad_enabled(false);
+	ag_tensor *y = adaptive_run(x, &g, false, shape, x->ndim);
+	ag_set_grad_enabled(was);
+	return ag_recorded(y, (ag_call){ .op = AG_OP_ADAPTIVE_AVG_POOL2D,
+		.in = (ag_tensor *[]){ x }, .nin = 1, .args = &a,
+		.args_size = sizeof a });
+}
+
+ag_tensor *ag_adaptive_avg_pool2d_backward(ag_tensor *g, ag_tensor *x,
+					   const ag_pool_args *a)
+{
+	int64_t shape[AG_MAX_DIMS];
+	pgeom pg = { .P = 1, .H = a->in_h, .W = a->in_w, .OH = a->out_h,
+		     .OW = a->out_w };
+
+	for (int i = 0; i < g->ndim - 2; i++) {
+		shape[i] = g->shape[i];
+		pg.P *= g->shape[i];
+	}
+	shape[g->ndim - 2] = a->in_h;
+	shape[g->ndim - 1] = a->in_w;
+	bool was = ag_set_grad_enabled(false);
+	ag_tensor *r = adaptive_run(g, &pg, true, shape, g->ndim);
+	ag_set_grad_enabled(was);
+	return ag_recorded(r, (ag_call){
+		.op = AG_OP_ADAPTIVE_AVG_POOL2D_BACKWARD,
 		.in = (ag_tensor *[]){ g, x }, .nin = 2, .args = a,
 		.args_size = sizeof *a });
 }

@@ -141,7 +141,7 @@ typedef struct ag_conv_args {
 	bool has_bias;
 } ag_conv_args;
 
-/* max_pool2d, avg_pool2d and their backward ops: kernel, stride,
+/* max_pool2d, avg_pool2d, adaptive_avg_pool2d and their backward ops: kernel, stride,
  * padding, dilation (height first), ceil_mode; avg_pool2d's
  * count_include_pad and divisor_override (has_divisor); the input's
  * height and width, for the backward. */
@@ -150,6 +150,7 @@ typedef struct ag_pool_args {
 	bool ceil_mode, count_include_pad, has_divisor;
 	int64_t divisor_override;
 	int64_t in_h, in_w;
+	int64_t out_h, out_w;	/* adaptive_avg_pool2d's output size */
 } ag_pool_args;
 
 /* native_group_norm */

@@ -289,6 +289,19 @@ static int c_avg_pool2d(lua_State *L)
 	return 1;
 }
 
+/* nn_adaptive_avg_pool2d(input, out_h, out_w) */
+static int c_adaptive_avg_pool2d(lua_State *L)
+{
+	static const char fname[] = "adaptive_avg_pool2d";
+	ag_tensor *x = repl_check_tensor(L, 1, fname);
+	ag_pool_args a = { 0 };
+
+	a.out_h = repl_check_integer(L, 2, fname, "an integer");
+	a.out_w = repl_check_integer(L, 3, fname, "an integer");
+	repl_push_tensor(L, ag_adaptive_avg_pool2d(x, &a));
+	return 1;
+}
+
 /* ------------------------------------------------------------ registration */
 
 void repl_register_nn_ops(lua_State *L)
@@ -308,6 +321,7 @@ void repl_register_nn_internals(lua_State *L)
 		{"nn_loss", c_pointwise_loss}, {"nn_embedding", c_embedding},
 		{"nn_conv", c_conv}, {"nn_max_pool2d", c_max_pool2d},
 		{"nn_avg_pool2d", c_avg_pool2d},
+		{"nn_adaptive_avg_pool2d", c_adaptive_avg_pool2d},
 		{NULL, NULL}
 	};
 	luaL_setfuncs(L, c, 0);

@@ -51,6 +51,10 @@ case("avg_pool2d_pad", function(x)
 	return F.avg_pool2d(img(x), 3, 2, 1, {ceil_mode = true, count_include_pad = false}) end)
 case("avg_pool2d_div", function(x) return F.avg_pool2d(img(x), 2, {divisor_override = 3}) end)
 case("avg_pool1d", function(x) return F.avg_pool1d(x, 3, 1, 1) end)
+case("adaptive_avg_pool2d", function(x) return F.adaptive_avg_pool2d(img(x), {2, 3}) end)
+case("adaptive_avg_pool2d_up", function(x) return F.adaptive_avg_pool2d(img(x), {5, false}) end)
+case("adaptive_avg_pool2d_1", function(x) return F.adaptive_avg_pool2d(img(x), 1) end)
+case("adaptive_avg_pool1d", function(x) return F.adaptive_avg_pool1d(x, 3) end)
 local _, idx = F.max_pool2d(img(inputs()), 3, 2, 1, {ceil_mode = true, return_indices = true})
 t.is(idx:tolist(), ref.max_pool2d_idx, "max_pool2d's indices, 1-based in their plane")
 
@@ -73,6 +77,8 @@ local checks = {
 	{"avg_pool2d count_include_pad=false", function(a)
 		return F.avg_pool2d(a, 3, 2, 1, true, false) end, {x4}},
 	{"avg_pool1d", function(a) return F.avg_pool1d(a, 2) end, {x3}},
+	{"adaptive_avg_pool2d", function(a) return F.adaptive_avg_pool2d(a, {4, 3}) end, {x4}},
+	{"adaptive_avg_pool1d", function(a) return F.adaptive_avg_pool1d(a, 4) end, {x3}},
 }
 for _, c in ipairs(checks) do
 	t.ok(gradcheck(c[2], c[3]), "gradcheck: " .. c[1])
@@ -85,6 +91,8 @@ gx = torch.autograd.grad(F.max_pool2d(x4, 2):sum(), x4, {create_graph = true})[1
 t.is(gx.grad_fn:name(), "MaxPool2DWithIndicesBackwardBackward0", "max_pool2d's double backward node")
 gx = torch.autograd.grad(F.avg_pool2d(x4, 2):sum(), x4, {create_graph = true})[1]
 t.is(gx.grad_fn:name(), "AvgPool2DBackwardBackward0", "avg_pool2d's double backward node")
+gx = torch.autograd.grad(F.adaptive_avg_pool2d(x4, 2):sum(), x4, {create_graph = true})[1]
+t.is(gx.grad_fn:name(), "AdaptiveAvgPool2DBackwardBackward0", "adaptive_avg_pool2d's double backward node")
 
 -- dtypes
 local xb, wb = torch.randn(1, 2, 5, 5), torch.randn(3, 2, 3, 3)
@@ -137,6 +145,9 @@ local errs = {
 	{function() F.max_pool2d(torch.randn(5, 5), 2) end, "non-empty 3D or 4D (batch mode) tensor expected for input"},
 	{function() F.avg_pool2d(x, 2, {divisor_override = 0}) end, "divisor must be not zero"},
 	{function() nn.Conv2d(3, 4, 3, {groups = 2}) end, "in_channels must be divisible by groups"},
+	{function() F.adaptive_avg_pool2d(torch.randn(7, 5), 2) end,
+		"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got [7, 5]"},
+	{function() F.adaptive_avg_pool2d(x:to(torch.int64), 2) end, "\"adaptive_avg_pool2d\" not implemented for 'Long'"},
 }
 for i, e in ipairs(errs) do t.raises(e[1], e[2], "error " .. i .. ": " .. e[2]:sub(1, 50)) end
 
@@ -174,6 +185,9 @@ t.is(tostring(nn.Conv2d(2, 2, {3, 1}, {dilation = 2, padding = "same"})),
 t.is(tostring(nn.MaxPool2d(2)), "MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)",
 	"MaxPool2d repr")
 t.is(tostring(nn.AvgPool2d(3, 2, 1)), "AvgPool2d(kernel_size=3, stride=2, padding=1)", "AvgPool2d repr")
+twin("AdaptiveAvgPool2d", nn.AdaptiveAvgPool2d({3, false}), function(v) return F.adaptive_avg_pool2d(v, {3, false}) end, x)
+t.is(tostring(nn.AdaptiveAvgPool2d({3, false})), "AdaptiveAvgPool2d(output_size=(3, None))", "AdaptiveAvgPool2d repr")
+t.is(tostring(nn.AdaptiveAvgPool2d(2)), "AdaptiveAvgPool2d(output_size=2)", "AdaptiveAvgPool2d(2) repr")
 t.is(tostring(nn.AvgPool1d(3)), "AvgPool1d(kernel_size=(3,), stride=(3,), padding=(0,))", "AvgPool1d repr")
 local net = nn.Sequential(nn.Conv2d(1, 4, 3, {padding = 1}), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4 * 4 * 4, 3))
 local keys = {}

@@ -708,6 +708,40 @@ local function avg_pool(n, input, ...)
 	return out
 end
 
+-- F.adaptive_avg_pool2d(x, output_size): output_size an int, or {h, w}
+-- where nil (or torch.None-like false) keeps the input's size; an output
+-- of 1 x 1 is the mean over the last two dims (MeanBackward1, as PyTorch).
+local function adaptive_sizes(input, output_size, n, fname)
+	check_tensor(input, fname, 1)
+	local o = output_size
+	if type(o) == "table" and not torch.is_tensor(o) and o.output_size ~= nil then o = o.output_size end
+	if o == nil then error(fname .. "() missing required argument 'output_size'", 3) end
+	local r = {}
+	for i = 1, n do
+		local v = type(o) == "table" and o[i] or (type(o) == "number" and o or nil)
+		if type(o) == "table" and #o == 1 and n > 1 then v = o[1] end
+		if not v then v = input:size(input:dim() - n + i) end
+		r[i] = v
+	end
+	return r
+end
+
+function F.adaptive_avg_pool2d(input, output_size)
+	local o = adaptive_sizes(input, output_size, 2, "adaptive_avg_pool2d")
+	if o[1] == 1 and o[2] == 1 and (input:dim() == 3 or input:dim() == 4) and input:numel() > 0 then
+		return input:mean({-2, -1}, true)
+	end
+	return torch._C.nn_adaptive_avg_pool2d(input, o[1], o[2])
+end
+
+function F.adaptive_avg_pool1d(input, output_size)
+	local o = adaptive_sizes(input, output_size, 1, "adaptive_avg_pool1d")
+	if input:dim() ~= 2 and input:dim() ~= 3 then
+		error("adaptive_avg_pool1d(): Expected 2D or 3D tensor, but got " .. tostring(input.shape), 2)
+	end
+	return torch._C.nn_adaptive_avg_pool2d(input:unsqueeze(-2), 1, o[1]):squeeze(-2)
+end
+
 -- F.max_pool2d(x, kernel_size, stride=kernel_size, padding=0, dilation=1,
 -- ceil_mode=false, return_indices=false): with return_indices, also the
 -- 1-based index of each maximum in its (flattened) plane.
