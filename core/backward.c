@@ -84,7 +84,7 @@ int ag_copy_slices_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 	if (!res)
 		return ag_error(AG_ERR_NOMEM, "out of memory");
 	/* the gradient arriving for the view's region */
-	slice = ag_grad_move(g, &geo->in, &geo->view);
+	slice = ag_grad_move(g, &geo->in, &geo->view, NULL);
 	if (!slice)
 		goto done;
 	res_in[0] = slice;

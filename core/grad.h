@@ -29,9 +29,11 @@ ag_tensor *ag_grad_mul_scalar(ag_tensor *a, double s);
 ag_tensor *ag_grad_mask(ag_tensor *cond, const ag_tensor *like);
 
 /* grad_view.c: src (laid out at geometry `from`) moved to geometry `to` of
- * the same storage, summing where elements alias. */
+ * the same storage, summing where elements alias; with divide_by (NULL or
+ * one of the two), each position is first divided by how many elements of
+ * that geometry share it. */
 ag_tensor *ag_grad_move(ag_tensor *src, const ag_geometry *from,
-			const ag_geometry *to);
+			const ag_geometry *to, const ag_geometry *divide_by);
 /* g (at geometry in) with the region the view covers replaced by region:
  * written with recorded ops so create_graph differentiates through it. */
 ag_tensor *ag_grad_overwrite_region(ag_tensor *g, ag_tensor *region,

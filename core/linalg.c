@@ -549,6 +549,10 @@ static ag_tensor *unsafe_view(ag_tensor *r, const int64_t *shape, int n)
 
 	ag_contiguous_strides(shape, n, stride);
 	v = ag_tensor_make_view(r, shape, stride, n, r->offset);
+	if (v) {	/* not a view in autograd's eyes: x._base is nil */
+		ag_tensor_release(v->base);
+		v->base = NULL;
+	}
 	return ag_recorded(v, (ag_call){ .op = AG_OP_UNSAFE_VIEW, .in = &r,
 		.nin = 1, .args = &in, .args_size = sizeof in });
 }

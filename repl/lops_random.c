@@ -88,7 +88,8 @@ static uint64_t check_seed(lua_State *L, int idx, const char *fname)
 		if (lua_type(L, idx) == LUA_TNUMBER)
 			luaL_error(L, "%s: the seed must be an integer, got %s",
 				   fname, lua_tostring(L, idx));
-		repl_arg_error(L, fname, idx, "an integer");
+		luaL_error(L, "%s: expected an integer seed, got %s", fname,
+			   repl_type_name(L, idx));
 	}
 	/* PyTorch takes -2^63 <= seed < 2^64; a negative seed wraps */
 	return (uint64_t)lua_tointeger(L, idx);

@@ -8,7 +8,9 @@ LUA_TESTS = \
 	tests/lua/test_nn.lua tests/lua/test_nn_functional.lua \
 	tests/lua/test_optim.lua tests/lua/test_optim_sched.lua \
 	tests/lua/test_data.lua tests/lua/test_files.lua \
-	tests/lua/test_random.lua tests/lua/test_nn_ops.lua tests/lua/test_nn_conv.lua
+	tests/lua/test_random.lua tests/lua/test_nn_ops.lua tests/lua/test_nn_conv.lua \
+	tests/lua/test_robust.lua tests/lua/test_fuzz_corpus.lua \
+	tests/lua/test_hostile.lua
 TESTS += $(LUA_TESTS) tests/lua/test_require.sh
 EXTRA_DIST += $(LUA_TESTS) tests/lua/tap.lua tests/lua/test_require.sh
 
