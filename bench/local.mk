@@ -27,6 +27,11 @@ bench_bench_viz_LDADD = libagviz.la libagcore.la -lm
 bench_sh += bench/startup.sh bench/autograd.sh bench/instructions.sh
 EXTRA_DIST += bench/startup.sh bench/autograd.sh bench/instructions.sh
 
+## nn ops (softmax, log_softmax, layer_norm, cross_entropy) over 4096x1024,
+## agdb beside PyTorch.
+bench_sh += bench/nn.sh
+EXTRA_DIST += bench/nn.sh
+
 ## Fashion-MNIST training, agdb beside PyTorch (scripts/fashion_mnist.lua).
 bench_sh += bench/fashion_mnist.sh
 EXTRA_DIST += bench/fashion_mnist.sh scripts/fashion_mnist.lua scripts/fashion_mnist_torch.py

@@ -217,21 +217,57 @@ ag_tensor *ag_empty_like(const ag_tensor *t);
 ag_tensor *ag_zeros_like(const ag_tensor *t);
 ag_tensor *ag_ones_like(const ag_tensor *t);
 
-/* Random numbers: one global mt19937 generator, seeded like PyTorch's CPU
- * generator so the same seed gives the same numbers on every machine. */
+/* Random numbers: mt19937 generators seeded like PyTorch's CPU generator,
+ * so the same seed gives the same numbers on every machine.  Every draw
+ * takes a generator; NULL means the default one (torch.default_generator,
+ * what torch.manual_seed seeds).  Generators are reference counted. */
+typedef struct ag_generator ag_generator;
+ag_generator *ag_default_generator(void);
+ag_generator *ag_generator_new(void);	/* seeded with PyTorch's default */
+void ag_generator_retain(ag_generator *g);
+void ag_generator_release(ag_generator *g);
+void ag_generator_manual_seed(ag_generator *g, uint64_t seed);
+uint64_t ag_generator_initial_seed(const ag_generator *g);
+uint64_t ag_generator_seed(ag_generator *g);	/* a fresh seed, returned */
+/* The whole state as an int64 tensor, and back (checked). */
+ag_tensor *ag_generator_get_state(const ag_generator *g);
+int ag_generator_set_state(ag_generator *g, const ag_tensor *state);
+
 void ag_manual_seed(uint64_t seed);
 uint64_t ag_initial_seed(void);
-/* The generator's whole state as bytes (torch.get_rng_state): the size,
- * a copy out, and back in (-1 with PyTorch's error for a wrong size). */
-size_t ag_rng_state_size(void);
-void ag_rng_get_state(void *out);
-int ag_rng_set_state(const void *in, size_t n);
 ag_tensor *ag_rand(const int64_t *shape, int ndim, ag_dtype dt);
 ag_tensor *ag_randn(const int64_t *shape, int ndim, ag_dtype dt);
 ag_tensor *ag_randint(int64_t low, int64_t high, const int64_t *shape,
 		      int ndim, ag_dtype dt);
 int ag_uniform_(ag_tensor *t, double from, double to);
 int ag_normal_(ag_tensor *t, double mean, double std);
+ag_tensor *ag_rand_gen(const int64_t *shape, int ndim, ag_dtype dt,
+		       ag_generator *g);
+ag_tensor *ag_randn_gen(const int64_t *shape, int ndim, ag_dtype dt,
+			ag_generator *g);
+ag_tensor *ag_randint_gen(int64_t low, int64_t high, const int64_t *shape,
+			  int ndim, ag_dtype dt, ag_generator *g);
+int ag_uniform_gen_(ag_tensor *t, double from, double to, ag_generator *g);
+int ag_normal_gen_(ag_tensor *t, double mean, double std, ag_generator *g);
+/* random_(from, to): integers in [from, to). */
+int ag_random_range_(ag_tensor *t, int64_t from, int64_t to, ag_generator *g);
+/* random.c: random_() over the dtype's whole range, bernoulli_ with a
+ * number or a tensor of probabilities, exponential_, multinomial (int64
+ * 0-based indices), randperm (0-based), torch.normal with tensor
+ * mean/std (NULL: the number given instead). */
+int ag_random_(ag_tensor *t, ag_generator *g);
+int ag_bernoulli_(ag_tensor *t, double p, ag_generator *g);
+int ag_bernoulli_tensor_(ag_tensor *t, ag_tensor *p, ag_generator *g);
+ag_tensor *ag_bernoulli(ag_tensor *p, ag_generator *g);
+int ag_exponential_(ag_tensor *t, double lambd, ag_generator *g);
+int ag_cauchy_(ag_tensor *t, double median, double sigma, ag_generator *g);
+int ag_log_normal_(ag_tensor *t, double mean, double std, ag_generator *g);
+int ag_geometric_(ag_tensor *t, double p, ag_generator *g);
+ag_tensor *ag_multinomial(ag_tensor *p, int64_t n, bool replacement,
+			  ag_generator *g);
+ag_tensor *ag_randperm(int64_t n, ag_dtype dt, ag_generator *g);
+ag_tensor *ag_normal_tensor(ag_tensor *mean, double mean_v, ag_tensor *std,
+			    double std_v, ag_generator *g);
 
 /* ------------------------------------------------------------------ views */
 /* All views share storage and version counter with their input. */
@@ -466,5 +502,7 @@ void ag_print_options_default(ag_print_options *o);
  * Returns a malloc'd string (caller frees) or NULL on error. */
 char *ag_format(const ag_tensor *t, const ag_print_options *o,
 		const char *suffix);
+
+#include "ag_nn.h"
 
 #endif

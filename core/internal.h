@@ -57,6 +57,13 @@ ag_tensor *ag_scatter_along(ag_tensor *g, ag_tensor *index, int dim,
 ag_tensor *ag_index_add_zeros(ag_tensor *g, int dim, ag_tensor *index,
 			      const int64_t *shape, int ndim);
 
+/* linalg.c: C[M, N] (dense, row-major) = A[M, K] @ B[K, N] for strided
+ * A and B (row and column strides in elements), float32/float64 through
+ * CBLAS, int64, 16-bit floats in float32; 0 or -1. */
+int ag_gemm_strided(ag_dtype dt, int64_t M, int64_t N, int64_t K,
+		    const void *a, int64_t ars, int64_t acs, const void *b,
+		    int64_t brs, int64_t bcs, void *c);
+
 /* mode.c: anomaly mode's record of where the forward running now is (the
  * provider's, or NULL), its text (malloc'd) and its release; the engine
  * ag_engine_current() reports (set by engine.c). */

@@ -441,6 +441,14 @@ static int gemm(ag_dtype dt, int64_t M, int64_t N, int64_t K, mat a, mat b,
 	}
 }
 
+int ag_gemm_strided(ag_dtype dt, int64_t M, int64_t N, int64_t K,
+		    const void *a, int64_t ars, int64_t acs, const void *b,
+		    int64_t brs, int64_t bcs, void *c)
+{
+	mat ma = { a, ars, acs }, mb = { b, brs, bcs };
+	return gemm(dt, M, N, K, ma, mb, c);
+}
+
 /* The matrix at t's dims (r, c), starting from batch offset off. */
 static mat mat_of(const ag_tensor *t, int r, int c, int64_t off)
 {

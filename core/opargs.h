@@ -152,4 +152,85 @@ typedef struct ag_cat_args {
 	int64_t sizes[];
 } ag_cat_args;
 
+/* ---- nn functions (issue 11) */
+
+/* Reductions of the losses, PyTorch's enum values. */
+enum { AG_REDUCTION_NONE = 0, AG_REDUCTION_MEAN = 1, AG_REDUCTION_SUM = 2 };
+
+/* softmax, log_softmax and their backward ops: the dim, wrapped. */
+typedef struct ag_softmax_args {
+	int dim;
+} ag_softmax_args;
+
+/* nll_loss and nll_loss_backward: the input's shape, the reduction, the
+ * class index ignored (0-based), and the sum of the weights of the targets
+ * counted (what mean divides by). */
+typedef struct ag_nll_args {
+	ag_shape in;
+	int reduction;
+	int64_t ignore_index;
+	double total_weight;
+	bool has_weight;
+} ag_nll_args;
+
+/* native_layer_norm: the first normalised dim, eps, which of weight and
+ * bias were given. */
+typedef struct ag_layer_norm_args {
+	int axis;
+	double eps;
+	bool has_weight, has_bias;
+} ag_layer_norm_args;
+
+/* native_batch_norm: training (batch statistics) or eval (running ones). */
+typedef struct ag_batch_norm_args {
+	bool training;
+	double eps;
+	bool has_weight;
+} ag_batch_norm_args;
+
+/* mse_loss, smooth_l1_loss (param: beta), huber_loss (delta),
+ * binary_cross_entropy, binary_cross_entropy_with_logits: the reduction,
+ * the elements reduced, which of weight and pos_weight were given. */
+typedef struct ag_loss_args {
+	int reduction;
+	double param;
+	bool has_weight, has_pos_weight;
+	int64_t numel;
+} ag_loss_args;
+
+/* embedding and its backward: padding_idx (0-based, -1: none), rows. */
+typedef struct ag_embedding_args {
+	int64_t padding_idx;
+	int64_t num_weights;
+} ag_embedding_args;
+
+/* convolution and its backward: spatial dims (1 or 2); stride, padding
+ * and dilation per spatial dim as 2-d (height first; a 1-d conv has
+ * height 1, stride 1, padding 0, dilation 1). */
+typedef struct ag_conv_args {
+	int nsp;
+	int64_t stride[2], padding[2], dilation[2];
+	int64_t groups;
+	bool has_bias;
+} ag_conv_args;
+
+/* max_pool2d, avg_pool2d, adaptive_avg_pool2d and their backward ops: kernel, stride,
+ * padding, dilation (height first), ceil_mode; avg_pool2d's
+ * count_include_pad and divisor_override (has_divisor); the input's
+ * height and width, for the backward. */
+typedef struct ag_pool_args {
+	int64_t kernel[2], stride[2], padding[2], dilation[2];
+	bool ceil_mode, count_include_pad, has_divisor;
+	int64_t divisor_override;
+	int64_t in_h, in_w;
+	int64_t out_h, out_w;	/* adaptive_avg_pool2d's output size */
+} ag_pool_args;
+
+/* native_group_norm */
+typedef struct ag_group_norm_args {
+	int64_t groups;
+	double eps;
+	bool has_weight;
+} ag_group_norm_args;
+
 #endif

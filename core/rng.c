@@ -14,7 +14,11 @@
  *    where GCC contracted them; we evaluate the same polynomials the same
  *    way, so the numbers match bit for bit.
  */
-#include "internal.h"
+#include "rng.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include <math.h>
 #include <stdio.h>
@@ -24,53 +28,149 @@
 #define AG_DEFAULT_SEED 67280421310721ULL
 #define AG_PI 3.14159265358979323846
 
-static struct {
-	bool seeded;
+struct ag_generator {
+	int refcount;
+	bool seeded;		/* false: seeded with AG_DEFAULT_SEED on first use */
 	uint64_t seed;
 	uint32_t state[MT_N];
 	int left, next;
 	bool have_normal;	/* a cached float64 Box-Muller value */
 	double next_normal;
-} gen;
+};
+
+/* torch.default_generator: never freed. */
+static ag_generator default_gen = { .refcount = 1 };
+
+ag_generator *ag_default_generator(void)
+{
+	return &default_gen;
+}
+
+#define GEN(g) ((g) ? (g) : &default_gen)
+
+ag_generator *ag_gen_resolve(ag_generator *g)
+{
+	return GEN(g);
+}
+
+ag_generator *ag_generator_new(void)
+{
+	ag_generator *g = calloc(1, sizeof *g);
+	if (!g) {
+		ag_error(AG_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	g->refcount = 1;
+	return g;
+}
+
+void ag_generator_retain(ag_generator *g)
+{
+	if (g && g != &default_gen)
+		g->refcount++;
+}
+
+void ag_generator_release(ag_generator *g)
+{
+	if (g && g != &default_gen && --g->refcount == 0)
+		free(g);
+}
+
+void ag_generator_manual_seed(ag_generator *g, uint64_t seed)
+{
+	g = GEN(g);
+	g->seeded = true;
+	g->seed = seed;
+	g->state[0] = (uint32_t)seed;
+	for (uint32_t j = 1; j < MT_N; j++)
+		g->state[j] = 1812433253u *
+			(g->state[j - 1] ^ (g->state[j - 1] >> 30)) + j;
+	g->left = 1;
+	g->next = 0;
+	g->have_normal = false;
+}
+
+uint64_t ag_generator_initial_seed(const ag_generator *g)
+{
+	g = GEN(g);
+	return g->seeded ? g->seed : AG_DEFAULT_SEED;
+}
+
+/* A non-deterministic seed, as Generator.seed() takes one from the OS. */
+uint64_t ag_generator_seed(ag_generator *g)
+{
+	uint64_t s = 0;
+	FILE *f = fopen("/dev/urandom", "rb");
+
+	if (!f || fread(&s, sizeof s, 1, f) != 1)
+		s = (uint64_t)time(NULL) * 6364136223846793005ULL ^
+			(uint64_t)clock();
+	if (f)
+		fclose(f);
+	s &= 0x7fffffffffffffffULL;	/* fits a Lua integer */
+	ag_generator_manual_seed(g, s);
+	return s;
+}
+
+/* The state as 8 + 624 int64 words: a format tag, the seed, whether seeded,
+ * left, next, whether a normal is cached, its bits, the mt19937 words. */
+#define STATE_WORDS (7 + MT_N)
+#define STATE_TAG 0x61676D74LL	/* "agmt" */
+
+ag_tensor *ag_generator_get_state(const ag_generator *g)
+{
+	int64_t n = STATE_WORDS, *w;
+	ag_tensor *t = ag_empty(&n, 1, AG_INT64);
+
+	g = GEN(g);
+	if (!t)
+		return NULL;
+	w = ag_data_ptr(t);
+	w[0] = STATE_TAG;
+	w[1] = (int64_t)g->seed;
+	w[2] = g->seeded;
+	w[3] = g->left;
+	w[4] = g->next;
+	w[5] = g->have_normal;
+	memcpy(&w[6], &g->next_normal, sizeof(double));
+	for (int i = 0; i < MT_N; i++)
+		w[7 + i] = g->state[i];
+	return t;
+}
+
+int ag_generator_set_state(ag_generator *g, const ag_tensor *t)
+{
+	const int64_t *w;
+
+	g = GEN(g);
+	if (t->dtype != AG_INT64 || t->ndim != 1 || t->shape[0] != STATE_WORDS ||
+	    !ag_is_contiguous(t) || ((const int64_t *)ag_data_ptr(t))[0] != STATE_TAG)
+		return ag_error(AG_ERR_VALUE, "Invalid mt19937 state: expected "
+				"a tensor from get_state()");
+	w = ag_data_ptr(t);
+	/* an unseeded generator's state (taken before its first draw) has no
+	 * position yet: it seeds itself on the next draw, as it would have */
+	if (w[2] && (w[3] < 1 || w[3] > MT_N || w[4] < 0 || w[4] >= MT_N + 1))
+		return ag_error(AG_ERR_VALUE, "Invalid mt19937 state");
+	g->seed = (uint64_t)w[1];
+	g->seeded = w[2] != 0;
+	g->left = (int)w[3];
+	g->next = (int)w[4];
+	g->have_normal = w[5] != 0;
+	memcpy(&g->next_normal, &w[6], sizeof(double));
+	for (int i = 0; i < MT_N; i++)
+		g->state[i] = (uint32_t)w[7 + i];
+	return 0;
+}
 
 void ag_manual_seed(uint64_t seed)
 {
-	gen.seeded = true;
-	gen.seed = seed;
-	gen.state[0] = (uint32_t)seed;
-	for (uint32_t j = 1; j < MT_N; j++)
-		gen.state[j] = 1812433253u *
-			(gen.state[j - 1] ^ (gen.state[j - 1] >> 30)) + j;
-	gen.left = 1;
-	gen.next = 0;
-	gen.have_normal = false;
+	ag_generator_manual_seed(&default_gen, seed);
 }
 
 uint64_t ag_initial_seed(void)
 {
-	return gen.seeded ? gen.seed : AG_DEFAULT_SEED;
-}
-
-/* The state is the struct itself (the first draw from an unseeded
- * generator seeds it, so the state is taken seeded). */
-size_t ag_rng_state_size(void) { return sizeof gen; }
-
-void ag_rng_get_state(void *out)
-{
-	if (!gen.seeded)
-		ag_manual_seed(AG_DEFAULT_SEED);
-	memcpy(out, &gen, sizeof gen);
-}
-
-int ag_rng_set_state(const void *in, size_t n)
-{
-	if (n != sizeof gen)
-		return ag_error(AG_ERR_RUNTIME, "RNG state is wrong size");
-	memcpy(&gen, in, sizeof gen);
-	gen.seeded = true;
-	if (gen.left < 1 || gen.left > MT_N || gen.next < 0 || gen.next > MT_N)
-		ag_manual_seed(gen.seed);
-	return 0;
+	return ag_generator_initial_seed(&default_gen);
 }
 
 static uint32_t mix_bits(uint32_t u, uint32_t v)
@@ -79,30 +179,30 @@ static uint32_t mix_bits(uint32_t u, uint32_t v)
 	return (y >> 1) ^ ((v & 1u) ? 0x9908b0dfu : 0u);
 }
 
-static void regenerate(void)
+static void regenerate(ag_generator *g)
 {
 	int k;
 	for (k = 0; k < MT_N - MT_M; k++)
-		gen.state[k] = gen.state[k + MT_M] ^
-			mix_bits(gen.state[k], gen.state[k + 1]);
+		g->state[k] = g->state[k + MT_M] ^
+			mix_bits(g->state[k], g->state[k + 1]);
 	for (; k < MT_N - 1; k++)
-		gen.state[k] = gen.state[k + MT_M - MT_N] ^
-			mix_bits(gen.state[k], gen.state[k + 1]);
-	gen.state[MT_N - 1] = gen.state[MT_M - 1] ^
-		mix_bits(gen.state[MT_N - 1], gen.state[0]);
-	gen.left = MT_N;
-	gen.next = 0;
+		g->state[k] = g->state[k + MT_M - MT_N] ^
+			mix_bits(g->state[k], g->state[k + 1]);
+	g->state[MT_N - 1] = g->state[MT_M - 1] ^
+		mix_bits(g->state[MT_N - 1], g->state[0]);
+	g->left = MT_N;
+	g->next = 0;
 }
 
-static uint32_t next_u32(void)
+uint32_t ag_gen_u32(ag_generator *g)
 {
 	uint32_t y;
 
-	if (!gen.seeded)
-		ag_manual_seed(AG_DEFAULT_SEED);
-	if (--gen.left == 0)
-		regenerate();
-	y = gen.state[gen.next++];
+	if (!g->seeded)
+		ag_generator_manual_seed(g, AG_DEFAULT_SEED);
+	if (--g->left == 0)
+		regenerate(g);
+	y = g->state[g->next++];
 	y ^= y >> 11;
 	y ^= (y << 7) & 0x9d2c5680u;
 	y ^= (y << 15) & 0xefc60000u;
@@ -110,10 +210,10 @@ static uint32_t next_u32(void)
 	return y;
 }
 
-static uint64_t next_u64(void)
+uint64_t ag_gen_u64(ag_generator *g)
 {
-	uint64_t hi = next_u32();
-	return (hi << 32) | next_u32();
+	uint64_t hi = ag_gen_u32(g);
+	return (hi << 32) | ag_gen_u32(g);
 }
 
 /* ------------------------------------------------------------ uniforms */
@@ -132,15 +232,15 @@ static int uniform_digits(ag_dtype dt)
 /* A uniform in [from, to) as PyTorch computes it for dtype dt (from and to
  * already rounded to dt); the result is exact in dt for float64, and a
  * float to be rounded on store otherwise. */
-static double uniform_value(ag_dtype dt, double from, double to)
+double ag_gen_uniform(ag_generator *g, ag_dtype dt, double from, double to)
 {
 	if (dt == AG_FLOAT64) {
-		double x = (double)(next_u64() & ((1ULL << 53) - 1)) *
+		double x = (double)(ag_gen_u64(g) & ((1ULL << 53) - 1)) *
 			(1.0 / (double)(1ULL << 53));
 		return fma(x, to - from, from);
 	}
 	int digits = uniform_digits(dt);
-	float x = (float)(next_u32() & ((1u << digits) - 1)) *
+	float x = (float)(ag_gen_u32(g) & ((1u << digits) - 1)) *
 		(1.0f / (float)(1u << digits));
 	float range = ag_round_float((float)to - (float)from, dt);
 	return fmaf(x, range, (float)from);
@@ -148,20 +248,20 @@ static double uniform_value(ag_dtype dt, double from, double to)
 
 /* Box-Muller in float64 with the cached second value (PyTorch's
  * normal_distribution<double>). */
-static double normal_value(double mean, double std)
+double ag_gen_normal(ag_generator *g, double mean, double std)
 {
 	double z;
 
-	if (gen.have_normal) {
-		gen.have_normal = false;
-		z = gen.next_normal;
+	if (g->have_normal) {
+		g->have_normal = false;
+		z = g->next_normal;
 	} else {
-		double u1 = uniform_value(AG_FLOAT64, 0.0, 1.0);
-		double u2 = uniform_value(AG_FLOAT64, 0.0, 1.0);
+		double u1 = ag_gen_uniform(g, AG_FLOAT64, 0.0, 1.0);
+		double u2 = ag_gen_uniform(g, AG_FLOAT64, 0.0, 1.0);
 		double r = sqrt(-2.0 * log(1.0 - u2));
 		double theta = 2.0 * AG_PI * u1;
-		gen.next_normal = r * sin(theta);
-		gen.have_normal = true;
+		g->next_normal = r * sin(theta);
+		g->have_normal = true;
 		z = r * cos(theta);
 	}
 	return fma(z, std, mean);
@@ -302,14 +402,14 @@ static void normal16_half(ag_dtype dt, float *d, float mean, float std)
 #undef R
 }
 
-static void fill_uniform_block(ag_dtype dt, void *base, int64_t begin,
+static void fill_uniform_block(ag_generator *g, ag_dtype dt, void *base, int64_t begin,
 			       int64_t n)
 {
 	for (int64_t i = begin; i < begin + n; i++) {
 		if (dt == AG_FLOAT64)
-			((double *)base)[i] = uniform_value(dt, 0.0, 1.0);
+			((double *)base)[i] = ag_gen_uniform(g, dt, 0.0, 1.0);
 		else
-			((float *)base)[i] = (float)uniform_value(dt, 0.0, 1.0);
+			((float *)base)[i] = (float)ag_gen_uniform(g, dt, 0.0, 1.0);
 	}
 }
 
@@ -326,7 +426,7 @@ static void transform16(ag_dtype dt, void *base, int64_t at, double mean,
 
 /* The >= 16 contiguous elements path.  Half types work in a float buffer
  * (values rounded as PyTorch rounds them) and are stored at the end. */
-static int normal_fill(ag_tensor *t, int64_t n, double mean, double std)
+static int normal_fill(ag_generator *g, ag_tensor *t, int64_t n, double mean, double std)
 {
 	ag_dtype dt = t->dtype;
 	bool direct = dt == AG_FLOAT32 || dt == AG_FLOAT64;
@@ -338,11 +438,11 @@ static int normal_fill(ag_tensor *t, int64_t n, double mean, double std)
 		mean = ag_round_float((float)mean, dt);
 		std = ag_round_float((float)std, dt);
 	}
-	fill_uniform_block(dt, buf, 0, n);
+	fill_uniform_block(g, dt, buf, 0, n);
 	for (int64_t i = 0; i + 16 <= n; i += 16)
 		transform16(dt, buf, i, mean, std);
 	if (n % 16 != 0) {
-		fill_uniform_block(dt, buf, n - 16, 16);
+		fill_uniform_block(g, dt, buf, n - 16, 16);
 		transform16(dt, buf, n - 16, mean, std);
 	}
 	if (!direct) {
@@ -360,6 +460,7 @@ typedef enum { DRAW_UNIFORM, DRAW_NORMAL, DRAW_INT } draw_kind;
 
 typedef struct draw_ctx {
 	draw_kind kind;
+	ag_generator *g;
 	ag_dtype dt;
 	double a, b;		/* from/to, or mean/std */
 	uint64_t range;		/* DRAW_INT */
@@ -375,17 +476,17 @@ static void draw_loop(char **data, const int64_t *strides, int64_t n,
 	for (int64_t i = 0; i < n; i++, p += strides[0]) {
 		switch (ctx->kind) {
 		case DRAW_UNIFORM:
-			ag_store(p, ctx->dt, uniform_value(ctx->dt, ctx->a, ctx->b));
+			ag_store(p, ctx->dt, ag_gen_uniform(ctx->g, ctx->dt, ctx->a, ctx->b));
 			break;
 		case DRAW_NORMAL:
-			ag_store(p, ctx->dt, normal_value(ctx->a, ctx->b));
+			ag_store(p, ctx->dt, ag_gen_normal(ctx->g, ctx->a, ctx->b));
 			break;
 		case DRAW_INT: {
 			/* PyTorch takes 64 bits only when the range needs them
 			 * (and never for float16, which cannot hold such). */
 			uint64_t r = (ctx->range >= (1ULL << 32) &&
 				      ctx->dt != AG_FLOAT16) ?
-				next_u64() : next_u32();
+				ag_gen_u64(ctx->g) : ag_gen_u32(ctx->g);
 			int64_t v = (int64_t)(r % ctx->range) + ctx->base;
 			if (!ag_dtype_is_floating(ctx->dt))
 				ag_store_i64(p, ctx->dt, v);
@@ -489,9 +590,9 @@ static int check_normal(const ag_tensor *t, double std)
 
 /* --------------------------------------------------------------- the API */
 
-static int uniform_impl(ag_tensor *t, double from, double to)
+static int uniform_impl(ag_generator *g, ag_tensor *t, double from, double to)
 {
-	draw_ctx ctx = { .kind = DRAW_UNIFORM, .dt = t->dtype };
+	draw_ctx ctx = { .kind = DRAW_UNIFORM, .g = GEN(g), .dt = t->dtype };
 
 	if (check_uniform(t, from, to) < 0)
 		return -1;
@@ -506,7 +607,7 @@ static int uniform_impl(ag_tensor *t, double from, double to)
 	return draw_into(t, &ctx);
 }
 
-static int normal_impl(ag_tensor *t, double mean, double std)
+static int normal_impl(ag_generator *g, ag_tensor *t, double mean, double std)
 {
 	int64_t n;
 
@@ -514,10 +615,10 @@ static int normal_impl(ag_tensor *t, double mean, double std)
 		return -1;
 	n = ag_numel(t);
 	if (n >= 16 && ag_is_contiguous(t)) {
-		if (normal_fill(t, n, mean, std) < 0)
+		if (normal_fill(GEN(g), t, n, mean, std) < 0)
 			return -1;
 	} else {
-		draw_ctx ctx = { .kind = DRAW_NORMAL, .dt = t->dtype,
+		draw_ctx ctx = { .kind = DRAW_NORMAL, .g = GEN(g), .dt = t->dtype,
 				 .a = mean, .b = std };
 		if (draw_into(t, &ctx) < 0)
 			return -1;
@@ -527,40 +628,62 @@ static int normal_impl(ag_tensor *t, double mean, double std)
 
 /* The in-place forms are writes the user sees: they bump the version
  * counter; the factories below fill fresh tensors and leave it at 0. */
-int ag_uniform_(ag_tensor *t, double from, double to)
+int ag_uniform_gen_(ag_tensor *t, double from, double to, ag_generator *g)
 {
-	if (uniform_impl(t, from, to) < 0)
+	if (uniform_impl(g, t, from, to) < 0)
 		return -1;
 	ag_bump_version(t);
 	return 0;
+}
+
+int ag_normal_gen_(ag_tensor *t, double mean, double std, ag_generator *g)
+{
+	if (normal_impl(g, t, mean, std) < 0)
+		return -1;
+	ag_bump_version(t);
+	return 0;
+}
+
+int ag_uniform_(ag_tensor *t, double from, double to)
+{
+	return ag_uniform_gen_(t, from, to, NULL);
 }
 
 int ag_normal_(ag_tensor *t, double mean, double std)
 {
-	if (normal_impl(t, mean, std) < 0)
-		return -1;
-	ag_bump_version(t);
-	return 0;
+	return ag_normal_gen_(t, mean, std, NULL);
+}
+
+ag_tensor *ag_rand_gen(const int64_t *shape, int ndim, ag_dtype dt,
+		       ag_generator *g)
+{
+	ag_tensor *t = ag_tensor_alloc(shape, ndim, dt);
+	if (t && uniform_impl(g, t, 0.0, 1.0) < 0) {
+		ag_tensor_release(t);
+		return NULL;
+	}
+	return t;
+}
+
+ag_tensor *ag_randn_gen(const int64_t *shape, int ndim, ag_dtype dt,
+			ag_generator *g)
+{
+	ag_tensor *t = ag_tensor_alloc(shape, ndim, dt);
+	if (t && normal_impl(g, t, 0.0, 1.0) < 0) {
+		ag_tensor_release(t);
+		return NULL;
+	}
+	return t;
 }
 
 ag_tensor *ag_rand(const int64_t *shape, int ndim, ag_dtype dt)
 {
-	ag_tensor *t = ag_tensor_alloc(shape, ndim, dt);
-	if (t && uniform_impl(t, 0.0, 1.0) < 0) {
-		ag_tensor_release(t);
-		return NULL;
-	}
-	return t;
+	return ag_rand_gen(shape, ndim, dt, NULL);
 }
 
 ag_tensor *ag_randn(const int64_t *shape, int ndim, ag_dtype dt)
 {
-	ag_tensor *t = ag_tensor_alloc(shape, ndim, dt);
-	if (t && normal_impl(t, 0.0, 1.0) < 0) {
-		ag_tensor_release(t);
-		return NULL;
-	}
-	return t;
+	return ag_randn_gen(shape, ndim, dt, NULL);
 }
 
 static int check_randint(ag_dtype dt, int64_t low, int64_t high)
@@ -582,10 +705,31 @@ static int check_randint(ag_dtype dt, int64_t low, int64_t high)
 	return 0;
 }
 
-ag_tensor *ag_randint(int64_t low, int64_t high, const int64_t *shape,
-		      int ndim, ag_dtype dt)
+/* random_(from, to) into t: r % (to - from) + from, one 32-bit draw or two
+ * when the range needs them. */
+static int randint_impl(ag_tensor *t, int64_t low, int64_t high,
+			ag_generator *g)
 {
-	draw_ctx ctx = { .kind = DRAW_INT, .dt = dt };
+	draw_ctx ctx = { .kind = DRAW_INT, .g = GEN(g), .dt = t->dtype };
+
+	if (check_randint(t->dtype, low, high) < 0)
+		return -1;
+	ctx.range = (uint64_t)high - (uint64_t)low;
+	ctx.base = low;
+	return draw_into(t, &ctx);
+}
+
+int ag_random_range_(ag_tensor *t, int64_t low, int64_t high, ag_generator *g)
+{
+	if (randint_impl(t, low, high, g) < 0)
+		return -1;
+	ag_bump_version(t);
+	return 0;
+}
+
+ag_tensor *ag_randint_gen(int64_t low, int64_t high, const int64_t *shape,
+			  int ndim, ag_dtype dt, ag_generator *g)
+{
 	ag_tensor *t;
 
 	if ((unsigned)dt >= AG_NDTYPES) {
@@ -595,13 +739,15 @@ ag_tensor *ag_randint(int64_t low, int64_t high, const int64_t *shape,
 	if (check_randint(dt, low, high) < 0)
 		return NULL;
 	t = ag_tensor_alloc(shape, ndim, dt);
-	if (!t)
-		return NULL;
-	ctx.range = (uint64_t)high - (uint64_t)low;
-	ctx.base = low;
-	if (draw_into(t, &ctx) < 0) {
+	if (t && randint_impl(t, low, high, g) < 0) {
 		ag_tensor_release(t);
 		return NULL;
 	}
 	return t;
+}
+
+ag_tensor *ag_randint(int64_t low, int64_t high, const int64_t *shape,
+		      int ndim, ag_dtype dt)
+{
+	return ag_randint_gen(low, high, shape, ndim, dt, NULL);
 }

@@ -3,7 +3,7 @@
  * the `torch._C` table (module scopes for the trace log, a monotonic clock,
  * the terminal's width, in-place uniform_/normal_ fills for nn.init) and the
  * lazy loading of torch.nn, torch.optim, torch.utils, torch.datasets,
- * torch.Generator, torch.save and torch.load from Lua files on first use.
+ * torch.save and torch.load from Lua files on first use.
  *
  * Loading lazily keeps `require "torch"` from a stock lua5.4 working when the
  * Lua files are not on package.path: only touching torch.nn needs them.
@@ -95,7 +95,6 @@ static int l_normal_(lua_State *L)
 static const struct { const char *field, *module, *member; } lazy[] = {
 	{"nn", "torch.nn", NULL}, {"optim", "torch.optim", NULL},
 	{"utils", "torch.utils", NULL}, {"datasets", "torch.datasets", NULL},
-	{"Generator", "torch.generator", NULL},
 	{"save", "torch.serialization", "save"},
 	{"load", "torch.serialization", "load"},
 };
@@ -132,6 +131,7 @@ void repl_open_lib(lua_State *L)
 	};
 
 	luaL_newlib(L, c_funcs);
+	repl_register_nn_internals(L);
 	repl_register_files(L);
 	lua_setfield(L, -2, "_C");
 	repl_register_serialization(L);

@@ -8,7 +8,7 @@ LTORCH_SOURCES = repl/ltorch.h repl/ltorch.c repl/ltensor.c repl/lindex.c \
 	repl/lautograd.c repl/lnode.c repl/lhooks.c \
 	repl/lbackward.c repl/lmodes.c repl/ltrace.c repl/lfunction.c \
 	repl/llib.c repl/lidx.c repl/lsafetensors.c repl/lkeep.c \
-	repl/lsaved.c repl/linfo.c
+	repl/lsaved.c repl/linfo.c repl/lops_random.c repl/lops_nn.c
 
 ## The program around it: option handling, the REPL, the :commands.
 REPL_SOURCES = repl/repl.h repl/main.c repl/run.c repl/repl.c \
@@ -72,6 +72,11 @@ AGDB_LUA_FILES = \
 	repl/lua/torch/nn/modules/linear.lua \
 	repl/lua/torch/nn/modules/loss.lua \
 	repl/lua/torch/nn/modules/pointwise.lua \
+	repl/lua/torch/nn/modules/normalization.lua \
+	repl/lua/torch/nn/modules/dropout.lua \
+	repl/lua/torch/nn/modules/sparse.lua \
+	repl/lua/torch/nn/modules/conv.lua \
+	repl/lua/torch/nn/modules/pooling.lua \
 	repl/lua/torch/nn/utils.lua \
 	repl/lua/torch/optim.lua \
 	repl/lua/torch/optim/adagrad.lua \

@@ -1063,6 +1063,8 @@ void repl_open_tensor(lua_State *L)
 	lua_newtable(L);
 	repl_register_tensor_funcs(L, true);
 	repl_register_ops(L, true);
+	repl_register_random_methods(L);
+	repl_register_nn_ops(L);
 	repl_register_autograd_methods(L);
 	lua_pushvalue(L, -1);
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &methods_key);

@@ -467,6 +467,7 @@ struct factory_opts {
 	ag_dtype dtype;
 	bool dtype_given;
 	bool requires_grad;
+	ag_generator *gen;	/* the random factories' generator keyword */
 };
 
 static void factory_opts(lua_State *L, int kw, const char *fname,
@@ -474,8 +475,12 @@ static void factory_opts(lua_State *L, int kw, const char *fname,
 {
 	static const char *const keys[] = {"dtype", "requires_grad", "device",
 		NULL};
+	static const char *const random_keys[] = {"dtype", "requires_grad",
+		"device", "generator", NULL};
+	bool random = strncmp(fname, "torch.rand", 10) == 0;
 
-	repl_check_keys(L, kw, fname, keys);
+	repl_check_keys(L, kw, fname, random ? random_keys : keys);
+	o->gen = random ? repl_kw_generator(L, kw, fname) : NULL;
 	o->dtype = def;
 	o->dtype_given = repl_kw_dtype(L, kw, "dtype", &o->dtype, fname);
 	o->requires_grad = repl_kw_bool(L, kw, "requires_grad", false, fname);
@@ -496,8 +501,12 @@ static int push_new(lua_State *L, ag_tensor *t, const struct factory_opts *o)
 }
 
 typedef ag_tensor *(*shape_factory)(const int64_t *, int, ag_dtype);
+typedef ag_tensor *(*random_factory)(const int64_t *, int, ag_dtype,
+				     ag_generator *);
 
-static int sized(lua_State *L, shape_factory fn, const char *fname)
+/* fn or, for the random factories, rfn with the generator keyword */
+static int sized_any(lua_State *L, shape_factory fn, random_factory rfn,
+		     const char *fname)
 {
 	int kw = repl_kwargs(L, 1);
 	int64_t shape[AG_MAX_DIMS];
@@ -505,14 +514,20 @@ static int sized(lua_State *L, shape_factory fn, const char *fname)
 	struct factory_opts o;
 
 	factory_opts(L, kw, fname, &o, AG_DEFAULT_DTYPE);
-	return push_new(L, fn(shape, n, o.dtype), &o);
+	return push_new(L, rfn ? rfn(shape, n, o.dtype, o.gen) :
+			fn(shape, n, o.dtype), &o);
+}
+
+static int sized(lua_State *L, shape_factory fn, const char *fname)
+{
+	return sized_any(L, fn, NULL, fname);
 }
 
 static int l_zeros(lua_State *L) { return sized(L, ag_zeros, "torch.zeros"); }
 static int l_ones(lua_State *L) { return sized(L, ag_ones, "torch.ones"); }
 static int l_empty(lua_State *L) { return sized(L, ag_empty, "torch.empty"); }
-static int l_rand(lua_State *L) { return sized(L, ag_rand, "torch.rand"); }
-static int l_randn(lua_State *L) { return sized(L, ag_randn, "torch.randn"); }
+static int l_rand(lua_State *L) { return sized_any(L, NULL, ag_rand_gen, "torch.rand"); }
+static int l_randn(lua_State *L) { return sized_any(L, NULL, ag_randn_gen, "torch.randn"); }
 
 /* The dtype PyTorch infers from a Lua scalar. */
 static ag_dtype scalar_dtype(lua_State *L, int idx)
@@ -568,7 +583,8 @@ static int l_randint(lua_State *L)
 	n = repl_check_sizes(L, sz, sz, fname, shape);
 	kw = repl_kwargs(L, sz + 1);
 	factory_opts(L, kw, fname, &o, AG_INT64);
-	return push_new(L, ag_randint(low, high, shape, n, o.dtype), &o);
+	return push_new(L, ag_randint_gen(low, high, shape, n, o.dtype, o.gen),
+			&o);
 }
 
 /* torch.arange(end) / (start, end) / (start, end, step): int64 when every
@@ -624,20 +640,47 @@ static int l_eye(lua_State *L)
 }
 
 /* *_like(t, opts): t's shape, t's dtype unless the dtype keyword says. */
-static int like(lua_State *L, shape_factory fn, const char *fname)
+static int like_any(lua_State *L, shape_factory fn, random_factory rfn,
+		    const char *fname)
 {
 	ag_tensor *t = repl_check_tensor(L, 1, fname);
 	struct factory_opts o;
 
 	factory_opts(L, repl_kwargs(L, 2), fname, &o, t->dtype);
-	return push_new(L, fn(t->shape, t->ndim, o.dtype), &o);
+	return push_new(L, rfn ? rfn(t->shape, t->ndim, o.dtype, o.gen) :
+			fn(t->shape, t->ndim, o.dtype), &o);
+}
+
+static int like(lua_State *L, shape_factory fn, const char *fname)
+{
+	return like_any(L, fn, NULL, fname);
 }
 
 static int l_zeros_like(lua_State *L) { return like(L, ag_zeros, "torch.zeros_like"); }
 static int l_ones_like(lua_State *L) { return like(L, ag_ones, "torch.ones_like"); }
 static int l_empty_like(lua_State *L) { return like(L, ag_empty, "torch.empty_like"); }
-static int l_rand_like(lua_State *L) { return like(L, ag_rand, "torch.rand_like"); }
-static int l_randn_like(lua_State *L) { return like(L, ag_randn, "torch.randn_like"); }
+static int l_rand_like(lua_State *L) { return like_any(L, NULL, ag_rand_gen, "torch.rand_like"); }
+static int l_randn_like(lua_State *L) { return like_any(L, NULL, ag_randn_gen, "torch.randn_like"); }
+
+/* torch.randint_like(t, [low,] high, opts) */
+static int l_randint_like(lua_State *L)
+{
+	static const char fname[] = "torch.randint_like";
+	ag_tensor *t = repl_check_tensor(L, 1, fname);
+	int kw = repl_kwargs(L, 3), top = kw ? kw - 1 : lua_gettop(L);
+	int64_t low = 0, high;
+	struct factory_opts o;
+
+	if (top >= 3) {
+		low = repl_check_integer(L, 2, fname, "an integer");
+		high = repl_check_integer(L, 3, fname, "an integer");
+	} else {
+		high = repl_check_integer(L, 2, fname, "an integer");
+	}
+	factory_opts(L, kw, fname, &o, t->dtype);
+	return push_new(L, ag_randint_gen(low, high, t->shape, t->ndim, o.dtype,
+					  o.gen), &o);
+}
 
 static int l_full_like(lua_State *L)
 {
@@ -935,63 +978,6 @@ static void anchor_join(lua_State *L, const char *name)
 
 /* ------------------------------------------------------------ misc torch.* */
 
-static int l_manual_seed(lua_State *L)
-{
-	ag_manual_seed((uint64_t)repl_check_integer(L, 1, "torch.manual_seed",
-						    "an integer"));
-	return 0;
-}
-
-static int l_initial_seed(lua_State *L)
-{
-	lua_pushinteger(L, (lua_Integer)ag_initial_seed());
-	return 1;
-}
-
-/* torch.get_rng_state(): the generator's state, one byte per element
- * (int64: agdb has no uint8 dtype); torch.set_rng_state(t) puts it back. */
-static int l_get_rng_state(lua_State *L)
-{
-	size_t n = ag_rng_state_size();
-	int64_t shape[1] = { (int64_t)n };
-	unsigned char *buf = lua_newuserdatauv(L, n, 0);
-	ag_rng_get_state(buf);
-	ag_tensor *t = ag_empty(shape, 1, AG_INT64);
-	if (!t)
-		return repl_core_error(L);
-	int64_t *d = ag_data_ptr(t);
-	for (size_t i = 0; i < n; i++)
-		d[i] = buf[i];
-	repl_push_tensor(L, t);
-	return 1;
-}
-
-static int l_set_rng_state(lua_State *L)
-{
-	static const char fname[] = "torch.set_rng_state";
-	ag_tensor *t = repl_check_tensor(L, 1, fname);
-	if (t->dtype != AG_INT64)
-		return repl_arg_error(L, fname, 1, "the int64 tensor torch.get_rng_state gave");
-	int64_t n = ag_numel(t);
-	unsigned char *buf = lua_newuserdatauv(L, n > 0 ? (size_t)n : 1, 0);
-	ag_tensor *c = ag_contiguous(t);
-	if (!c)
-		return repl_core_error(L);
-	const int64_t *d = ag_data_ptr(c);
-	for (int64_t i = 0; i < n; i++) {
-		if (d[i] < 0 || d[i] > 255) {
-			ag_tensor_release(c);
-			return luaL_error(L, "%s: the state holds bytes (0..255), got %lld",
-					  fname, (long long)d[i]);
-		}
-		buf[i] = (unsigned char)d[i];
-	}
-	ag_tensor_release(c);
-	if (ag_rng_set_state(buf, (size_t)n) < 0)
-		return repl_core_error(L);
-	return 0;
-}
-
 static int l_is_tensor(lua_State *L)
 {
 	lua_pushboolean(L, luaL_testudata(L, 1, REPL_TENSOR_MT) != NULL);
@@ -1030,13 +1016,12 @@ int luaopen_torch(lua_State *L)
 		{"zeros_like", l_zeros_like}, {"ones_like", l_ones_like},
 		{"empty_like", l_empty_like}, {"full_like", l_full_like},
 		{"rand_like", l_rand_like}, {"randn_like", l_randn_like},
-		{"manual_seed", l_manual_seed}, {"initial_seed", l_initial_seed},
+		{"randint_like", l_randint_like},
 		{"is_tensor", l_is_tensor},
 		{"get_default_dtype", l_get_default_dtype},
 		{"set_printoptions", l_set_printoptions},
 		{"numel", l_numel}, {"Size", l_size},
 		{"_live_tensors", l_live_tensors},
-		{"get_rng_state", l_get_rng_state}, {"set_rng_state", l_set_rng_state},
 		{NULL, NULL}
 	};
 
@@ -1055,6 +1040,8 @@ int luaopen_torch(lua_State *L)
 	anchor_join(L, "cat");
 	anchor_join(L, "stack");
 	luaL_setfuncs(L, funcs, 0);
+	repl_open_random(L);
+	repl_register_nn_ops(L);
 	set_dtypes(L);
 	repl_register_dtype_info(L);
 	repl_open_autograd(L);

@@ -193,6 +193,24 @@ void repl_register_reduce_ops(lua_State *L, bool methods);
  * (clamp, where, lerp, addcmul, leaky_relu, ...) into the table on top. */
 void repl_register_pointwise_ops(lua_State *L, bool methods);
 
+/* ------------------------------------------------------------ lops_random.c */
+
+/* torch.Generator, the seed functions and torch.bernoulli & co. into the
+ * torch table on top; the fills (uniform_ ...) into a method table. */
+void repl_open_random(lua_State *L);
+void repl_register_random_methods(lua_State *L);
+/* The generator at idx (NULL if not one); the `generator` keyword of kw
+ * (NULL when absent, an error when not a generator). */
+ag_generator *repl_to_generator(lua_State *L, int idx);
+ag_generator *repl_kw_generator(lua_State *L, int kw, const char *fname);
+
+/* ------------------------------------------------------------ lops_nn.c */
+
+/* softmax, log_softmax into the torch or method table on top; the
+ * torch._C.nn_* entry points of torch.nn.functional into the table on top. */
+void repl_register_nn_ops(lua_State *L);
+void repl_register_nn_internals(lua_State *L);
+
 /* ------------------------------------------------------------ lindex.c */
 
 int repl_tensor_index(lua_State *L);	/* __index */

@@ -9,6 +9,7 @@ LUA_TESTS = \
 	tests/lua/test_optim.lua tests/lua/test_optim_sched.lua \
 	tests/lua/test_data.lua tests/lua/test_files.lua \
 	tests/lua/test_dtypes.lua \
+	tests/lua/test_random.lua tests/lua/test_nn_ops.lua tests/lua/test_nn_conv.lua \
 	tests/lua/test_robust.lua tests/lua/test_fuzz_corpus.lua \
 	tests/lua/test_hostile.lua
 TESTS += $(LUA_TESTS) tests/lua/test_require.sh
@@ -17,6 +18,7 @@ EXTRA_DIST += $(LUA_TESTS) tests/lua/tap.lua tests/lua/test_require.sh
 ## PyTorch 1.13 reference values for the nn/optim/data/files tests, made by
 ## the generator beside them (/usr/bin/python3 with torch).
 EXTRA_DIST += tests/lua/fixtures/gen_torch_fixtures.py \
+	tests/lua/fixtures/gen_nn1_fixtures.py tests/lua/fixtures/nn1_ref.lua \
 	tests/lua/fixtures/torch_ref.lua \
 	tests/lua/fixtures/safetensors/mixed.safetensors \
 	tests/lua/fixtures/safetensors/narrow_ints.safetensors \

@@ -120,7 +120,7 @@ do
 	local b = torch.rand(3)
 	t.is(a:tolist(), b:tolist(), "set_rng_state(get_rng_state()) repeats the draws")
 	t.raises(function() torch.set_rng_state(torch.zeros(3, {dtype = torch.int64})) end,
-		"RNG state is wrong size", "a state of the wrong size")
+		"Invalid mt19937 state", "a state of the wrong size")
 end
 
 -- checkpoint: the same values and gradients as without, dropout-like

@@ -2,8 +2,7 @@
 -- same seed gives the same numbers (the fills draw from the global generator
 -- in PyTorch's order).  Options PyTorch takes by keyword go in a table:
 -- init.kaiming_uniform_(w, {a=math.sqrt(5), mode="fan_in",
--- nonlinearity="leaky_relu"}).  Waiting for core ops: trunc_normal_
--- (erfinv), orthogonal_ (a QR factorisation).
+-- nonlinearity="leaky_relu"}).
 local torch = require "torch"
 
 local C = torch._C
@@ -138,6 +137,75 @@ function init.kaiming_normal_(tensor, a, mode, nonlinearity)
 	local std = kaiming_args(tensor, a, mode, nonlinearity)
 	if not std then return tensor end
 	return no_grad(C.normal_, tensor, 0.0, std)
+end
+
+-- orthogonal_(t, gain=1 | {gain=}): PyTorch 1.13's recipe: a (rows, numel /
+-- rows) matrix drawn with normal_(0, 1) (so the generator moves as
+-- PyTorch's), transposed when wider than tall, its QR factorisation's Q with
+-- the signs that make R's diagonal positive, times gain.  That Q is unique,
+-- so it is computed here by Gram-Schmidt orthogonalisation (each column
+-- twice, in float64) rather than Householder reflections: same numbers up
+-- to rounding.
+function init.orthogonal_(tensor, gain)
+	gain = type(gain) == "table" and kw(gain, "gain", 1.0) or gain or 1.0
+	if tensor:dim() < 2 then
+		error("Only tensors with 2 or more dimensions are supported", 2)
+	end
+	if tensor:numel() == 0 then return tensor end
+	return no_grad(function()
+		local rows = tensor:size(1)
+		local cols = tensor:numel() // rows
+		local a = C.normal_(torch.empty(rows, cols, {dtype = tensor.dtype}), 0.0, 1.0)
+		a = a:to(torch.float64)
+		if rows < cols then a = a:t() end
+		local m, n = a:size(1), a:size(2)
+		local q = torch.zeros(m, n, {dtype = torch.float64})
+		for j = 1, n do
+			local v = a:select(2, j)
+			if j > 1 then
+				local qj = q:narrow(2, 1, j - 1)
+				v = v - qj:mv(qj:t():mv(v))
+				v = v - qj:mv(qj:t():mv(v))
+			end
+			local len = math.sqrt((v * v):sum():item())
+			q:select(2, j):copy_(len > 0 and v / len or v * 0)
+		end
+		if rows < cols then q = q:t() end
+		tensor:copy_(q:reshape(tensor.shape))
+		return tensor:mul_(gain)
+	end)
+end
+
+-- Scalar erf (Lua has none): the erf of a float64 tensor.
+local function erf(x)
+	return torch.tensor(x, {dtype = torch.float64}):erf():item()
+end
+
+-- trunc_normal_(t, mean=0, std=1, a=-2, b=2 | {mean=, std=, a=, b=}):
+-- PyTorch 1.13's inverse-CDF recipe: uniform_ between the CDF's values at
+-- a and b (mapped to [-1, 1]), erfinv_, scaled by std * sqrt(2), shifted by
+-- mean, clamped to [a, b].  Same draws as PyTorch, so the same numbers.
+function init.trunc_normal_(tensor, mean, std, a, b)
+	local o = type(mean) == "table" and mean or {}
+	if type(mean) ~= "number" then mean = nil end
+	mean, std = mean or kw(o, "mean", 0.0), std or kw(o, "std", 1.0)
+	a, b = a or kw(o, "a", -2.0), b or kw(o, "b", 2.0)
+	if not tensor.erfinv_ then
+		error("trunc_normal_: this agdb lacks erfinv_ (the pointwise ops add it)", 2)
+	end
+	if mean < a - 2 * std or mean > b + 2 * std then
+		require("torch.nn.functional")._warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. " ..
+			"The distribution of values may be incorrect.", 2)
+	end
+	local function cdf(x) return (1 + erf(x / math.sqrt(2))) / 2 end
+	return no_grad(function()
+		local l, u = cdf((a - mean) / std), cdf((b - mean) / std)
+		C.uniform_(tensor, 2 * l - 1, 2 * u - 1)
+		tensor:erfinv_()
+		tensor:mul_(std * math.sqrt(2))
+		tensor:add_(mean)
+		return tensor:clamp_(a, b)
+	end)
 end
 
 return init

@@ -306,7 +306,7 @@ function DataLoader:_indices()
 		return out
 	end
 	local g = self.generator
-	if g == nil then g = G.new():manual_seed(G.draw_seed(nil)) end
+	if g == nil then g = torch.Generator():manual_seed(G.draw_seed(nil)) end
 	local perm = G.randperm(n, g)
 	if n > 0 then G.randperm(n, g) end
 	for i = 1, n do out[i] = perm[i] + 1 end

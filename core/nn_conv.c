@@ -1,0 +1,506 @@
+/*
+ * nn_conv.c - convolution (conv1d, conv2d: stride, padding, dilation,
+ * groups) through im2col + gemm, and its backward op.
+ *
+ * A 1-d convolution runs as a 2-d one whose height is 1.  For each image
+ * and group the input patches are unfolded into a [C/g * kh * kw, OH * OW]
+ * matrix (im2col) and multiplied by the group's weight; the backward
+ * multiplies the gradient by the weight's transpose and folds the patches
+ * back (col2im), and multiplies it by the patches' transpose for the
+ * weight.  convolution_backward is itself an op (PyTorch's
+ * ConvolutionBackwardBackward0 node) whose derivative is made of these two
+ * ops again (grad_nn.c), so every order of derivative is exact.
+ *
+ * float32, float64 and int64 compute in their own type; bfloat16 in
+ * float32, rounded on store; float16 is refused as PyTorch 1.13's CPU
+ * kernel refuses it.
+ */
+#include "nn.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The geometry of one call, spatial dims as 2-d (height 1 for 1-d). */
+typedef struct geom {
+	int64_t N, C, H, W, O, kh, kw, OH, OW, G, Cg, Og, L, CKK;
+	int64_t sh, sw, ph, pw, dh, dw;
+} geom;
+
+static void shape_str(const ag_tensor *t, char *buf, size_t n)
+{
+	ag_shape_str(t->shape, t->ndim, buf, n);
+}
+
+/* Fills g from x [N, C, (H,) W] and w [O, C/groups, (kh,) kw]; PyTorch's
+ * checks and texts. */
+static int geometry(const ag_tensor *x, const ag_tensor *w,
+		    const ag_tensor *b, const ag_conv_args *a, geom *g)
+{
+	int nd = a->nsp + 2;
+	char s1[128], s2[128];
+
+	for (int i = 0; i < a->nsp; i++) {
+		int k = 2 - a->nsp + i;
+		if (a->stride[k] <= 0)
+			return ag_error(AG_ERR_VALUE, "non-positive stride is "
+					"not supported");
+		if (a->padding[k] < 0)
+			return ag_error(AG_ERR_VALUE, "negative padding is not "
+					"supported");
+		if (a->dilation[k] <= 0)
+			return ag_error(AG_ERR_VALUE, "non-positive dilation is "
+					"not supported");
+	}
+	if (w->ndim != nd || x->ndim != nd) {
+		shape_str(w, s1, sizeof s1);
+		shape_str(x, s2, sizeof s2);
+		return ag_error(AG_ERR_SHAPE, "Expected %d-dimensional input for "
+				"%d-dimensional weight %s, but got %d-dimensional "
+				"input of size %s instead", w->ndim, w->ndim, s1,
+				x->ndim, s2);
+	}
+	if (a->groups <= 0)
+		return ag_error(AG_ERR_VALUE, "non-positive groups is not "
+				"supported");
+	g->N = x->shape[0];
+	g->C = x->shape[1];
+	g->H = a->nsp == 2 ? x->shape[2] : 1;
+	g->W = x->shape[nd - 1];
+	g->O = w->shape[0];
+	g->kh = a->nsp == 2 ? w->shape[2] : 1;
+	g->kw = w->shape[nd - 1];
+	g->G = a->groups;
+	g->sh = a->stride[0];
+	g->sw = a->stride[1];
+	g->ph = a->padding[0];
+	g->pw = a->padding[1];
+	g->dh = a->dilation[0];
+	g->dw = a->dilation[1];
+	shape_str(w, s1, sizeof s1);
+	if (g->O % g->G != 0) {
+		return ag_error(AG_ERR_SHAPE, "Given groups=%lld, expected weight "
+				"to be divisible by %lld at dimension 0, but got "
+				"weight of size [%s] instead", (long long)g->G,
+				(long long)g->G, s1);
+	}
+	if (w->shape[1] * g->G != g->C) {
+		shape_str(x, s2, sizeof s2);
+		return ag_error(AG_ERR_SHAPE, "Given groups=%lld, weight of size "
+				"%s, expected input%s to have %lld channels, but "
+				"got %lld channels instead", (long long)g->G, s1,
+				s2, (long long)(w->shape[1] * g->G),
+				(long long)g->C);
+	}
+	if (b && (b->ndim != 1 || b->shape[0] != g->O)) {
+		shape_str(b, s2, sizeof s2);
+		return ag_error(AG_ERR_SHAPE, "Given weight of size %s, expected "
+				"bias to be 1-dimensional with %lld elements, but "
+				"got bias of size %s instead", s1, (long long)g->O,
+				s2);
+	}
+	int64_t eh = g->H + 2 * g->ph, ew = g->W + 2 * g->pw;
+	int64_t kdh = g->dh * (g->kh - 1) + 1, kdw = g->dw * (g->kw - 1) + 1;
+	if (eh < kdh || ew < kdw) {
+		if (a->nsp == 2)
+			return ag_error(AG_ERR_SHAPE, "Calculated padded input "
+					"size per channel: (%lld x %lld). Kernel "
+					"size: (%lld x %lld). Kernel size can't be "
+					"greater than actual input size",
+					(long long)eh, (long long)ew,
+					(long long)kdh, (long long)kdw);
+		return ag_error(AG_ERR_SHAPE, "Calculated padded input size per "
+				"channel: (%lld). Kernel size: (%lld). Kernel "
+				"size can't be greater than actual input size",
+				(long long)ew, (long long)kdw);
+	}
+	g->OH = (eh - kdh) / g->sh + 1;
+	g->OW = (ew - kdw) / g->sw + 1;
+	g->Cg = g->C / g->G;
+	g->Og = g->O / g->G;
+	g->L = g->OH * g->OW;
+	g->CKK = g->Cg * g->kh * g->kw;
+	return 0;
+}
+
+/* ---------------------------------------------------- im2col and col2im */
+
+/* cols[(c, i, j), (oh, ow)] = src[c, oh * sh - ph + i * dh, ...], 0
+ * outside; col2im adds cols back into dst. */
+#define PATCH_KERNELS(SFX, T)						\
+static void im2col_##SFX(const T *src, T *cols, const geom *g)		\
+{									\
+	for (int64_t c = 0; c < g->Cg; c++)				\
+	for (int64_t i = 0; i < g->kh; i++)				\
+	for (int64_t j = 0; j < g->kw; j++) {				\
+		T *row = cols + ((c * g->kh + i) * g->kw + j) * g->L;	\
+		for (int64_t oh = 0; oh < g->OH; oh++) {		\
+			int64_t ih = oh * g->sh - g->ph + i * g->dh;	\
+			T *r = row + oh * g->OW;			\
+			if (ih < 0 || ih >= g->H) {			\
+				memset(r, 0, (size_t)g->OW * sizeof(T)); \
+				continue;				\
+			}						\
+			const T *s = src + (c * g->H + ih) * g->W;	\
+			int64_t off = j * g->dw - g->pw;		\
+			for (int64_t ow = 0; ow < g->OW; ow++) {	\
+				int64_t iw = ow * g->sw + off;		\
+				r[ow] = iw >= 0 && iw < g->W ? s[iw] : (T)0; \
+			}						\
+		}							\
+	}								\
+}									\
+static void col2im_##SFX(const T *cols, T *dst, const geom *g)		\
+{									\
+	for (int64_t c = 0; c < g->Cg; c++)				\
+	for (int64_t i = 0; i < g->kh; i++)				\
+	for (int64_t j = 0; j < g->kw; j++) {				\
+		const T *row = cols + ((c * g->kh + i) * g->kw + j) * g->L; \
+		for (int64_t oh = 0; oh < g->OH; oh++) {		\
+			int64_t ih = oh * g->sh - g->ph + i * g->dh;	\
+			if (ih < 0 || ih >= g->H)			\
+				continue;				\
+			const T *r = row + oh * g->OW;			\
+			T *d = dst + (c * g->H + ih) * g->W;		\
+			int64_t off = j * g->dw - g->pw;		\
+			for (int64_t ow = 0; ow < g->OW; ow++) {	\
+				int64_t iw = ow * g->sw + off;		\
+				if (iw >= 0 && iw < g->W)		\
+					d[iw] += r[ow];			\
+			}						\
+		}							\
+	}								\
+}									\
+static void add_##SFX(T *restrict d, const T *restrict s, int64_t n)	\
+{									\
+	for (int64_t i = 0; i < n; i++)					\
+		d[i] += s[i];						\
+}									\
+static void add_bias_##SFX(T *d, const T *b, const geom *g)		\
+{									\
+	for (int64_t o = 0; o < g->O; o++) {				\
+		T v = b[o], *r = d + o * g->L;				\
+		for (int64_t l = 0; l < g->L; l++)			\
+			r[l] += v;					\
+	}								\
+}									\
+static void sum_bias_##SFX(T *b, const T *d, const geom *g)		\
+{									\
+	for (int64_t o = 0; o < g->O; o++) {				\
+		T acc = 0;						\
+		const T *r = d + o * g->L;				\
+		for (int64_t l = 0; l < g->L; l++)			\
+			acc += r[l];					\
+		b[o] += acc;						\
+	}								\
+}
+
+PATCH_KERNELS(f32, float)
+PATCH_KERNELS(f64, double)
+PATCH_KERNELS(i64, int64_t)
+
+static void im2col(ag_dtype dt, const void *src, void *cols, const geom *g)
+{
+	if (dt == AG_FLOAT32)
+		im2col_f32(src, cols, g);
+	else if (dt == AG_FLOAT64)
+		im2col_f64(src, cols, g);
+	else
+		im2col_i64(src, cols, g);
+}
+
+static void col2im(ag_dtype dt, const void *cols, void *dst, const geom *g)
+{
+	if (dt == AG_FLOAT32)
+		col2im_f32(cols, dst, g);
+	else if (dt == AG_FLOAT64)
+		col2im_f64(cols, dst, g);
+	else
+		col2im_i64(cols, dst, g);
+}
+
+static void add_bias(ag_dtype dt, void *d, const void *b, const geom *g)
+{
+	if (dt == AG_FLOAT32)
+		add_bias_f32(d, b, g);
+	else if (dt == AG_FLOAT64)
+		add_bias_f64(d, b, g);
+	else
+		add_bias_i64(d, b, g);
+}
+
+static void sum_bias(ag_dtype dt, void *b, const void *d, const geom *g)
+{
+	if (dt == AG_FLOAT32)
+		sum_bias_f32(b, d, g);
+	else if (dt == AG_FLOAT64)
+		sum_bias_f64(b, d, g);
+	else
+		sum_bias_i64(b, d, g);
+}
+
+static void add_into(ag_dtype dt, void *d, const void *s, int64_t n)
+{
+	if (dt == AG_FLOAT32)
+		add_f32(d, s, n);
+	else if (dt == AG_FLOAT64)
+		add_f64(d, s, n);
+	else
+		add_i64(d, s, n);
+}
+
+/* A 1x1 kernel with stride 1 and no padding: the image is its own
+ * patch matrix. */
+static bool pointwise_kernel(const geom *g)
+{
+	return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 &&
+	       g->ph == 0 && g->pw == 0;
+}
+
+/* ------------------------------------------------------------- dtypes */
+
+static int check_dtypes(const ag_tensor *x, const ag_tensor *w,
+			const ag_tensor *b)
+{
+	if (x->dtype != w->dtype || (b && b->dtype != x->dtype))
+		return ag_error(AG_ERR_DTYPE, "expected scalar type %s but found "
+				"%s", ag_dtype_scalar_name(x->dtype),
+				ag_dtype_scalar_name(x->dtype != w->dtype ?
+						     w->dtype : b->dtype));
+	if (x->dtype == AG_FLOAT16 || x->dtype == AG_BOOL ||
+	    (!ag_dtype_is_floating(x->dtype) && x->dtype != AG_INT64))
+		return ag_error(AG_ERR_DTYPE, "\"slow_conv2d_cpu\" not "
+				"implemented for '%s'",
+				ag_dtype_scalar_name(x->dtype));
+	return 0;
+}
+
+/* The dtype the kernels compute in, and t as a contiguous tensor of it. */
+static ag_dtype work_dtype(ag_dtype dt)
+{
+	return dt == AG_BFLOAT16 ? AG_FLOAT32 : dt;
+}
+
+static ag_tensor *work(ag_tensor *t)
+{
+	ag_tensor *c = ag_to_dtype(t, work_dtype(t->dtype));
+	ag_tensor *r = c ? ag_contiguous(c) : NULL;
+	ag_tensor_release(c);
+	return r;
+}
+
+/* Rounds a work-dtype result back to dt (bfloat16), releasing it. */
+static ag_tensor *finish(ag_tensor *r, ag_dtype dt)
+{
+	if (!r || r->dtype == dt)
+		return r;
+	ag_tensor *c = ag_to_dtype(r, dt);
+	ag_tensor_release(r);
+	return c;
+}
+
+/* ------------------------------------------------------------ forward */
+
+static ag_tensor *conv_forward(ag_tensor *x, ag_tensor *w, ag_tensor *b,
+			       const geom *g, int nsp)
+{
+	ag_dtype dt = work_dtype(x->dtype);
+	size_t es = ag_dtype_size(dt);
+	ag_tensor *xc = work(x), *wc = xc ? work(w) : NULL;
+	ag_tensor *bc = wc && b ? work(b) : NULL, *out = NULL;
+	int64_t shape[4] = { g->N, g->O, g->OH, g->OW };
+	char *cols = NULL;
+	bool direct = pointwise_kernel(g);
+
+	if (!wc || (b && !bc))
+		goto done;
+	if (nsp == 1)
+		shape[2] = g->OW;
+	out = ag_tensor_alloc_uninit(shape, nsp + 2, dt);
+	if (!out)
+		goto done;
+	if (!direct && !(cols = malloc((size_t)(g->CKK * g->L) * es + 1))) {
+		ag_error(AG_ERR_NOMEM, "out of memory in a convolution");
+		goto fail;
+	}
+	const char *xp = ag_data_ptr(xc), *wp = ag_data_ptr(wc);
+	char *op = ag_data_ptr(out);
+	for (int64_t n = 0; n < g->N; n++) {
+		for (int64_t gi = 0; gi < g->G; gi++) {
+			const char *src = xp + ((n * g->C + gi * g->Cg) *
+						g->H * g->W) * es;
+			const char *pm = src;
+			if (!direct) {
+				im2col(dt, src, cols, g);
+				pm = cols;
+			}
+			char *dst = op + ((n * g->O + gi * g->Og) * g->L) * es;
+			if (ag_gemm_strided(dt, g->Og, g->L, g->CKK,
+					    wp + gi * g->Og * g->CKK * es,
+					    g->CKK, 1, pm, g->L, 1, dst) < 0)
+				goto fail;
+		}
+		if (bc)
+			add_bias(dt, op + n * g->O * g->L * es, ag_data_ptr(bc),
+				 g);
+	}
+	goto done;
+fail:
+	ag_tensor_release(out);
+	out = NULL;
+done:
+	free(cols);
+	ag_tensor_release(xc);
+	ag_tensor_release(wc);
+	ag_tensor_release(bc);
+	return finish(out, x->dtype);
+}
+
+static int conv_geometry(ag_tensor *x, ag_tensor *w, ag_tensor *b,
+			 const ag_conv_args *a, geom *g)
+{
+	if (check_dtypes(x, w, b) < 0)
+		return -1;
+	return geometry(x, w, b, a, g);
+}
+
+ag_tensor *ag_convolution(ag_tensor *x, ag_tensor *w, ag_tensor *b,
+			  const ag_conv_args *args)
+{
+	ag_conv_args a = *args;
+	geom g;
+
+	a.has_bias = b != NULL;
+	if (conv_geometry(x, w, b, &a, &g) < 0)
+		return NULL;
+	ag_tensor *out = conv_forward(x, w, b, &g, a.nsp);
+	if (!out)
+		return NULL;
+	if (ag_check_interrupt() < 0) {
+		ag_tensor_release(out);
+		return NULL;
+	}
+	return ag_recorded(out, (ag_call){ .op = AG_OP_CONVOLUTION,
+		.in = (ag_tensor *[]){ x, w, b }, .nin = 3, .args = &a,
+		.args_size = sizeof a });
+}
+
+/* ----------------------------------------------------------- backward */
+
+/* The gradients of a convolution (not recorded): grad_input,
+ * grad_weight, grad_bias where need[i] says so (else left NULL). */
+int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
+			   const ag_conv_args *a, const bool need[3],
+			   ag_tensor **grads)
+{
+	geom g;
+	ag_dtype dt0 = x->dtype, dt = work_dtype(dt0);
+	size_t es = ag_dtype_size(dt);
+	ag_tensor *xc = NULL, *wc = NULL, *gc = NULL;
+	ag_tensor *gi = NULL, *gw = NULL, *gb = NULL;
+	char *cols = NULL, *tmp = NULL;
+	bool direct;
+	int rc = -1;
+
+	grads[0] = grads[1] = grads[2] = NULL;
+	if (geometry(x, w, NULL, a, &g) < 0)
+		return -1;
+	direct = pointwise_kernel(&g);
+	if (!(xc = work(x)) || !(wc = work(w)) || !(gc = work(gout)))
+		goto done;
+	if (need[0] && !(gi = ag_tensor_alloc(x->shape, x->ndim, dt)))
+		goto done;
+	if (need[1] && !(gw = ag_tensor_alloc(w->shape, w->ndim, dt)))
+		goto done;
+	if (need[2] && !(gb = ag_tensor_alloc(&g.O, 1, dt)))
+		goto done;
+	if ((need[0] || need[1]) &&
+	    (!(cols = malloc((size_t)(g.CKK * g.L) * es + 1)) ||
+	     !(tmp = malloc((size_t)(g.Og * g.CKK) * es + 1)))) {
+		ag_error(AG_ERR_NOMEM, "out of memory in a convolution's "
+			 "backward");
+		goto done;
+	}
+	const char *xp = ag_data_ptr(xc), *wp = ag_data_ptr(wc);
+	const char *gp = ag_data_ptr(gc);
+	for (int64_t n = 0; n < g.N; n++) {
+		for (int64_t k = 0; k < g.G; k++) {
+			const char *go = gp + ((n * g.O + k * g.Og) * g.L) * es;
+			const char *wk = wp + k * g.Og * g.CKK * es;
+			int64_t img = (n * g.C + k * g.Cg) * g.H * g.W;
+			if (need[0]) {
+				char *d = (char *)ag_data_ptr(gi) + img * es;
+				/* cols = W_k^T @ gout: [CKK, Og] @ [Og, L] */
+				if (ag_gemm_strided(dt, g.CKK, g.L, g.Og, wk, 1,
+						    g.CKK, go, g.L, 1,
+						    direct ? d : cols) < 0)
+					goto done;
+				if (!direct)
+					col2im(dt, cols, d, &g);
+			}
+			if (need[1]) {
+				const char *pm = xp + img * es;
+				if (!direct) {
+					im2col(dt, pm, cols, &g);
+					pm = cols;
+				}
+				/* gout @ cols^T: [Og, L] @ [L, CKK] */
+				if (ag_gemm_strided(dt, g.Og, g.CKK, g.L, go,
+						    g.L, 1, pm, 1, g.L, tmp) < 0)
+					goto done;
+				add_into(dt, (char *)ag_data_ptr(gw) +
+					 k * g.Og * g.CKK * es, tmp,
+					 g.Og * g.CKK);
+			}
+		}
+		if (need[2])
+			sum_bias(dt, ag_data_ptr(gb), gp + n * g.O * g.L * es,
+				 &g);
+	}
+	if (ag_check_interrupt() < 0)
+		goto done;
+	grads[0] = finish(gi, dt0);
+	grads[1] = finish(gw, dt0);
+	grads[2] = finish(gb, dt0);
+	gi = gw = gb = NULL;
+	rc = (need[0] && !grads[0]) || (need[1] && !grads[1]) ||
+	     (need[2] && !grads[2]) ? -1 : 0;
+	if (rc < 0)
+		for (int i = 0; i < 3; i++) {
+			ag_tensor_release(grads[i]);
+			grads[i] = NULL;
+		}
+done:
+	free(cols);
+	free(tmp);
+	ag_tensor_release(xc);
+	ag_tensor_release(wc);
+	ag_tensor_release(gc);
+	ag_tensor_release(gi);
+	ag_tensor_release(gw);
+	ag_tensor_release(gb);
+	return rc;
+}
+
+/* convolution_backward as a recorded op: all three gradients. */
+int ag_convolution_backward(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
+			    const ag_conv_args *a, ag_tensor **grads)
+{
+	static const bool all[3] = { true, true, true };
+	bool was = ag_set_grad_enabled(false);
+	int rc = ag_conv_backward_fused(gout, x, w, a, all, grads);
+
+	ag_set_grad_enabled(was);
+	if (rc < 0)
+		return -1;
+	if (ag_record(&(ag_call){ .op = AG_OP_CONVOLUTION_BACKWARD,
+		.in = (ag_tensor *[]){ gout, x, w }, .nin = 3,
+		.out = grads, .nout = 3, .args = a,
+		.args_size = sizeof *a }) < 0) {
+		for (int i = 0; i < 3; i++) {
+			ag_tensor_release(grads[i]);
+			grads[i] = NULL;
+		}
+		return -1;
+	}
+	return 0;
+}
