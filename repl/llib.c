@@ -2,7 +2,7 @@
  * llib.c - what the Lua-side library (repl/lua/torch/...) needs from C:
  * the `torch._C` table (module scopes for the trace log, a monotonic clock,
  * the terminal's width, in-place uniform_/normal_ fills for nn.init) and the
- * lazy loading of torch.nn, torch.optim, torch.utils, torch.datasets,
+ * lazy loading of torch.nn, torch.optim, torch.amp, torch.utils, torch.datasets,
  * torch.Generator, torch.save and torch.load from Lua files on first use.
  *
  * Loading lazily keeps `require "torch"` from a stock lua5.4 working when the
@@ -86,6 +86,7 @@ static int l_normal_(lua_State *L)
 /* The torch fields that are Lua modules, loaded on first use. */
 static const struct { const char *field, *module, *member; } lazy[] = {
 	{"nn", "torch.nn", NULL}, {"optim", "torch.optim", NULL},
+	{"amp", "torch.amp", NULL},
 	{"utils", "torch.utils", NULL}, {"datasets", "torch.datasets", NULL},
 	{"Generator", "torch.generator", NULL},
 	{"save", "torch.serialization", "save"},

@@ -43,6 +43,9 @@ torch_la_LIBADD = libagcore.la $(ZLIB_LIBS) $(JANSSON_LIBS) -lm
 ## agdb of a build tree reads them from the source tree (AGDB_SRCDIR).
 AGDB_LUA_FILES = \
 	repl/lua/agdb/image.lua \
+	repl/lua/agdb/ulp.lua \
+	repl/lua/torch/amp.lua \
+	repl/lua/torch/amp/grad_scaler.lua \
 	repl/lua/torch/class.lua \
 	repl/lua/torch/collections.lua \
 	repl/lua/torch/datasets.lua \
