@@ -137,6 +137,10 @@ do
 	s:scale(h:sum()):backward()
 	t.raises(function() s:unscale_(hopt) end, "Attempting to unscale FP16 gradients.",
 		"float16 gradients are refused as in PyTorch")
+	local n = torch.tensor({1.0}, {requires_grad = true})
+	local nopt = torch.optim.SGD({n}, {lr = 0.1})
+	t.raises(function() s:step(nopt) end, "No inf checks were recorded for this optimizer.",
+		"step of an optimizer without gradients")
 	t.raises(function() s:unscale_(5) end, "the optimizer must be a torch.optim optimizer",
 		"unscale_ of a number")
 end

@@ -137,7 +137,8 @@ function GradScaler:scale(outputs)
 end
 
 -- Multiplies every gradient of optimizer by inv_scale in place and says
--- whether any of them held an inf or a NaN (checked before unscaling).
+-- whether any of them held an inf or a NaN (checked before unscaling); nil
+-- when the optimizer has no gradient at all (PyTorch then records no check).
 local function unscale_grads(optimizer, inv_scale, allow_fp16)
 	if type(optimizer) ~= "table" or type(optimizer.param_groups) ~= "table" then
 		error("GradScaler: the optimizer must be a torch.optim optimizer, got " ..
@@ -155,6 +156,7 @@ local function unscale_grads(optimizer, inv_scale, allow_fp16)
 			end
 		end
 	end
+	if #grads == 0 then return nil end
 	local found = false
 	torch.no_grad(function()
 		for _, g in ipairs(grads) do
@@ -199,6 +201,7 @@ function GradScaler:step(optimizer, ...)
 		error("step() has already been called since the last update().", 2)
 	end
 	if st.stage == READY then self:unscale_(optimizer) end
+	if st.found_inf == nil then error("No inf checks were recorded for this optimizer.", 2) end
 	local ret = table.pack()
 	if not st.found_inf then ret = table.pack(optimizer:step(...)) end
 	st.stage = STEPPED
