@@ -2,8 +2,8 @@
  * llib.c - what the Lua-side library (repl/lua/torch/...) needs from C:
  * the `torch._C` table (module scopes for the trace log, a monotonic clock,
  * the terminal's width, in-place uniform_/normal_ fills for nn.init) and the
- * lazy loading of torch.nn, torch.optim, torch.utils, torch.datasets,
- * torch.save and torch.load from Lua files on first use.
+ * lazy loading of torch.nn, torch.optim, torch.amp, torch.utils,
+ * torch.datasets, torch.save and torch.load from Lua files on first use.
  *
  * Loading lazily keeps `require "torch"` from a stock lua5.4 working when the
  * Lua files are not on package.path: only touching torch.nn needs them.
@@ -94,6 +94,7 @@ static int l_normal_(lua_State *L)
 /* The torch fields that are Lua modules, loaded on first use. */
 static const struct { const char *field, *module, *member; } lazy[] = {
 	{"nn", "torch.nn", NULL}, {"optim", "torch.optim", NULL},
+	{"amp", "torch.amp", NULL},
 	{"utils", "torch.utils", NULL}, {"datasets", "torch.datasets", NULL},
 	{"save", "torch.serialization", "save"},
 	{"load", "torch.serialization", "load"},

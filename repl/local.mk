@@ -57,6 +57,9 @@ AGDB_LUA_FILES = \
 	repl/lua/agdb/memory.lua \
 	repl/lua/agdb/step.lua \
 	repl/lua/agdb/why.lua \
+	repl/lua/agdb/ulp.lua \
+	repl/lua/torch/amp.lua \
+	repl/lua/torch/amp/grad_scaler.lua \
 	repl/lua/torch/class.lua \
 	repl/lua/torch/collections.lua \
 	repl/lua/torch/datasets.lua \
