@@ -32,6 +32,10 @@ ag_tensor *ag_grad_mask(ag_tensor *cond, const ag_tensor *like);
  * the same storage, summing where elements alias. */
 ag_tensor *ag_grad_move(ag_tensor *src, const ag_geometry *from,
 			const ag_geometry *to);
+/* The move from the view's geometry to the input's (to_view: the other
+ * way), recorded as op, so its own backward is the move back. */
+ag_tensor *ag_grad_move_recorded(ag_tensor *src, const ag_strided_args *g,
+				 bool to_view, ag_op op);
 /* g (at geometry in) with the region the view covers replaced by region:
  * written with recorded ops so create_graph differentiates through it. */
 ag_tensor *ag_grad_overwrite_region(ag_tensor *g, ag_tensor *region,

@@ -34,6 +34,13 @@ extern void (*ag_autograd_release_hook)(ag_tensor *t);
  * non-overlapping and dense (PyTorch's preserve_format), else contiguous. */
 ag_tensor *ag_tensor_alloc_like(const ag_tensor *t, ag_dtype dt);
 
+/* dst = src (src broadcastable to dst, dtypes converted) with no checks,
+ * no version bump and no record: for filling a fresh output. */
+int ag_copy_raw(ag_tensor *dst, ag_tensor *src);
+/* Every element of t = value, likewise raw (PyTorch's int64 overflow
+ * text for a NaN or an infinity). */
+int ag_fill_raw(ag_tensor *t, double value);
+
 /* A copy of t made without recording (self's values before an in-place
  * write, for a backward that reads them). */
 ag_tensor *ag_original_copy(ag_tensor *t);

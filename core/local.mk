@@ -7,24 +7,28 @@
 ##   storage tensor overlap iter format      memory, geometry, printing
 ##   mode trace node                         autograd state, trace log, graph
 ##   record function                         the recording path, Functions
-##   copy promote view unary binary fold reduce linalg index factory rng
+##   copy promote view writeop unary binary fold reduce linalg index split
+##   shape gather mask advindex addmm einsum norm factory rng
 ##                                           the ops and their kernels
-##   grad_pointwise grad_reduce grad_linalg grad_view   backward formulas
+##   grad_pointwise grad_reduce grad_linalg grad_view grad_shape grad_index
+##   grad_products                           backward formulas
 ##   backward observe engine                 running nodes: backward passes
 noinst_LTLIBRARIES += libagcore.la
 libagcore_la_SOURCES = \
 	core/ag.h core/ops.h core/autograd.h core/internal.h core/vec.h \
 	core/map.h core/node.h core/opargs.h core/record.h core/grad.h \
-	core/fold.h \
+	core/fold.h core/ag_shape.h core/opargs_shape.h core/shapeint.h \
 	core/error.c core/dtype.c core/ops.c core/vec.c core/map.c \
 	core/storage.c core/tensor.c core/overlap.c core/iter.c core/format.c \
 	core/mode.c core/trace.c core/node.c \
 	core/record.c core/function.c \
-	core/copy.c core/promote.c core/view.c core/unary.c core/binary.c \
-	core/fold.c core/reduce.c core/linalg.c core/index.c core/factory.c \
-	core/rng.c \
+	core/copy.c core/promote.c core/view.c core/writeop.c core/unary.c \
+	core/binary.c core/fold.c core/reduce.c core/linalg.c core/index.c \
+	core/split.c core/shape.c core/gather.c core/mask.c core/advindex.c \
+	core/addmm.c core/einsum.c core/norm.c core/factory.c core/rng.c \
 	core/grad_pointwise.c core/grad_reduce.c core/grad_linalg.c \
-	core/grad_view.c \
+	core/grad_view.c core/grad_shape.c core/grad_index.c \
+	core/grad_products.c \
 	core/backward.c core/observe.c core/engine.c
 ## the op list, included by ops.h, ops.c, grad.h and backward.c
 EXTRA_DIST += core/ops.def

@@ -79,4 +79,6 @@ typedef struct ag_cat_args {
 	int64_t sizes[];
 } ag_cat_args;
 
+#include "opargs_shape.h"
+
 #endif

@@ -31,6 +31,29 @@ static ag_tensor *recorded_strided(ag_tensor *out, ag_op op, ag_tensor *in)
 	return recorded(out, op, in, &g, sizeof g);
 }
 
+/* slice and select: both geometries taken over a dense layout of the
+ * input rather than its storage, so that an input whose elements alias
+ * (an expanded tensor) gets each gradient element once.  The view starts
+ * at `start` along dim d, every `step`-th element; drop: a select. */
+static ag_tensor *recorded_part(ag_tensor *out, ag_op op, ag_tensor *in,
+				int d, int64_t start, int64_t step, bool drop)
+{
+	if (!out)
+		return NULL;
+	ag_strided_args g = { .in = { .ndim = in->ndim }, .view = { 0 } };
+	memcpy(g.in.shape, in->shape, sizeof g.in.shape);
+	ag_contiguous_strides(in->shape, in->ndim, g.in.stride);
+	g.view.ndim = out->ndim;
+	memcpy(g.view.shape, out->shape, sizeof g.view.shape);
+	for (int i = 0, j = 0; i < in->ndim; i++) {
+		if (i == d && drop)
+			continue;
+		g.view.stride[j++] = g.in.stride[i] * (i == d ? step : 1);
+	}
+	g.view.offset = start * g.in.stride[d];
+	return recorded(out, op, in, &g, sizeof g);
+}
+
 /* Resolves one -1 in a requested shape and checks the element count. */
 static int infer_size(const int64_t *req, int ndim, int64_t numel,
 		      int64_t *out)
@@ -344,9 +367,9 @@ ag_tensor *ag_slice(ag_tensor *t, int dim, int64_t start, int64_t end,
 	memcpy(stride, t->stride, sizeof stride);
 	shape[d] = (end - start + step - 1) / step;
 	stride[d] = t->stride[d] * step;
-	return recorded_strided(ag_tensor_make_view(t, shape, stride, t->ndim,
-					    t->offset + start * t->stride[d]),
-			AG_OP_SLICE, t);
+	return recorded_part(ag_tensor_make_view(t, shape, stride, t->ndim,
+					 t->offset + start * t->stride[d]),
+			     AG_OP_SLICE, t, d, start, step, false);
 }
 
 ag_tensor *ag_narrow(ag_tensor *t, int dim, int64_t start, int64_t length)
@@ -405,9 +428,9 @@ ag_tensor *ag_select(ag_tensor *t, int dim, int64_t index)
 		stride[j] = t->stride[i];
 		j++;
 	}
-	return recorded_strided(ag_tensor_make_view(t, shape, stride, t->ndim - 1,
-					    t->offset + index * t->stride[d]),
-			AG_OP_SELECT, t);
+	return recorded_part(ag_tensor_make_view(t, shape, stride, t->ndim - 1,
+					 t->offset + index * t->stride[d]),
+			     AG_OP_SELECT, t, d, index, 1, true);
 }
 
 ag_tensor *ag_unsqueeze(ag_tensor *t, int dim)

@@ -678,6 +678,10 @@ static int m_squeeze(lua_State *L)
 {
 	ag_tensor *t = repl_check_tensor(L, 1, "torch.squeeze");
 
+	if (lua_type(L, 2) == LUA_TTABLE)	/* PyTorch 2's form, not 1.13's */
+		return luaL_error(L, "torch.squeeze: PyTorch 1.13's squeeze takes "
+				  "one dim, not a table of dims (squeeze them "
+				  "one at a time)");
 	if (lua_isnoneornil(L, 2))
 		repl_push_tensor(L, ag_squeeze(t));
 	else

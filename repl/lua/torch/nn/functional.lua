@@ -132,6 +132,8 @@ function F.l1_loss(input, target, opts)
 	return reduce((input - target):abs(), opt(opts, "reduction", "mean"))
 end
 
+F.one_hot = torch._C.one_hot	-- classes count from 1 (repl/lops_shape.c)
+
 F._opt = opt
 
 return F

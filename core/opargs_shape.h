@@ -1,0 +1,75 @@
+/*
+ * opargs_shape.h - the argument structs of the shape, indexing and linear
+ * algebra ops of issue 11 (included by opargs.h; same rules: plain data,
+ * read by the op's backward through AG_ARGS).
+ */
+#ifndef AG_OPARGS_SHAPE_H
+#define AG_OPARGS_SHAPE_H
+
+/* repeat / tile: the input's shape and one repeat count per output dim. */
+typedef struct ag_repeat_args {
+	ag_shape in;
+	int n;
+	int64_t reps[AG_MAX_DIMS];
+} ag_repeat_args;
+
+/* flip: the dims it reverses (wrapped). */
+typedef struct ag_dims_args {
+	int n;
+	int dims[AG_MAX_DIMS];
+} ag_dims_args;
+
+/* roll: one shift per dim; n == 0 rolls the flattened tensor by shifts[0]. */
+typedef struct ag_roll_args {
+	int n;
+	int64_t shifts[AG_MAX_DIMS];
+	int dims[AG_MAX_DIMS];
+} ag_roll_args;
+
+/* rot90: quarter turns (0..3) from dim0 towards dim1. */
+typedef struct ag_rot90_args {
+	int k;
+	int dim0, dim1;
+} ag_rot90_args;
+
+/* tril, triu, diag, diag_embed: the diagonal (0 the main one, > 0 above)
+ * and, for diag_embed, the two dims that hold the matrices. */
+typedef struct ag_diag_args {
+	ag_shape in;
+	int64_t offset;
+	int dim1, dim2;
+} ag_diag_args;
+
+/* gather, scatter, scatter_add, index_add/copy/fill, take, put, masked_*:
+ * the shapes of self and of the source, the dim, a fill value or index_add's
+ * alpha, and put's accumulate. */
+typedef struct ag_index_dim_args {
+	ag_shape self, source;
+	int dim;
+	double value;
+	bool accumulate;
+} ag_index_dim_args;
+
+/* x[indices] and index_put: the indices travel as one int64 tensor
+ * [nidx, ...broadcast shape] (input 1), listing positions along dims[]
+ * of self (ascending). */
+typedef struct ag_adv_index_args {
+	ag_shape self, values;
+	int nidx;
+	int dims[AG_MAX_DIMS];
+	bool accumulate;
+} ag_adv_index_args;
+
+/* addmm, addmv, addr, addbmm, baddbmm: beta * self + alpha * product. */
+typedef struct ag_addmm_args {
+	ag_shape self;
+	double beta, alpha;
+} ag_addmm_args;
+
+/* linalg.vector_norm: the reduction and the order. */
+typedef struct ag_norm_args {
+	ag_reduce_args r;
+	double ord;
+} ag_norm_args;
+
+#endif
