@@ -135,8 +135,8 @@ ag_tensor *ag_kron(ag_tensor *a, ag_tensor *b)
 		bs[2 * i + 1] = y;
 		out[i] = x * y;
 	}
-	ag_tensor *ra = ag_reshape(a, as, 2 * n);
-	ag_tensor *rb = ra ? ag_reshape(b, bs, 2 * n) : NULL;
+	ag_tensor *ra = ag_unsafe_view(a, as, 2 * n);
+	ag_tensor *rb = ra ? ag_unsafe_view(b, bs, 2 * n) : NULL;
 	ag_tensor *m = rb ? ag_mul(ra, rb) : NULL;
 	ag_tensor *r = m ? ag_unsafe_view(m, out, n) : NULL;
 	ag_tensor_release(ra);

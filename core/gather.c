@@ -158,8 +158,8 @@ ag_tensor *ag_take_along_dim(ag_tensor *t, ag_tensor *index, int dim,
 	}
 	if (!has_dim) {
 		int64_t all = -1;
-		ag_tensor *flat = ag_reshape(t, &all, 1);
-		ag_tensor *iflat = flat ? ag_reshape(index, &all, 1) : NULL;
+		ag_tensor *flat = ag_view(t, &all, 1);
+		ag_tensor *iflat = flat ? ag_view(index, &all, 1) : NULL;
 		ag_tensor *r = iflat ? ag_gather(flat, 0, iflat) : NULL;
 		ag_tensor_release(flat);
 		ag_tensor_release(iflat);

@@ -180,15 +180,13 @@ ag_tensor *ag_matrix_norm(ag_tensor *t, double ord, int d0, int d1,
 	/* 1: the largest column sum of |A|; inf: the largest row sum (and the
 	 * smallest for -1, -inf) */
 	int sum_dim = isinf(ord) ? b : a, max_dim = isinf(ord) ? a : b;
-	ag_tensor *s = ag_vector_norm(t, 1, &sum_dim, 1, true);
+	/* as PyTorch: without keepdim the first reduction shifts the second
+	 * dim when it came after it */
+	if (!keepdim && sum_dim < max_dim)
+		max_dim--;
+	ag_tensor *s = ag_vector_norm(t, 1, &sum_dim, 1, keepdim);
 	ag_tensor *m = s ? ag_reduce_dims(ord > 0 ? AG_OP_MAX : AG_OP_MIN, s,
-					  &max_dim, 1, true) : NULL;
+					  &max_dim, 1, keepdim) : NULL;
 	ag_tensor_release(s);
-	if (!m || keepdim)
-		return m;
-	int hi = a > b ? a : b, lo = a > b ? b : a;
-	ag_tensor *q = ag_squeeze_dim(m, hi), *r = q ? ag_squeeze_dim(q, lo) : NULL;
-	ag_tensor_release(m);
-	ag_tensor_release(q);
-	return r;
+	return m;
 }

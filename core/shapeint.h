@@ -18,8 +18,12 @@ typedef struct ag_mat {
 	int64_t rs, cs;
 } ag_mat;
 ag_mat ag_mat_of(const ag_tensor *t, int r, int c, int64_t off);
-/* PyTorch's _unsafe_view: the fresh (contiguous) result r reshaped, and
- * recorded as UnsafeViewBackward0 as matmul's results are. */
+/* PyTorch's _unsafe_view: r viewed as shape (PyTorch's view error when
+ * r's strides do not allow it), recorded as UnsafeViewBackward0 as
+ * matmul's and kron's results are.  view.c: the strides of that view, or
+ * false. */
+bool ag_view_strides(const int64_t *shape, const int64_t *stride, int ndim,
+		     const int64_t *nshape, int nndim, int64_t *nstride);
 ag_tensor *ag_unsafe_view(ag_tensor *r, const int64_t *shape, int n);
 int ag_gemm(ag_dtype dt, int64_t M, int64_t N, int64_t K, double alpha,
 	    ag_mat a, ag_mat b, double beta, char *c, int64_t ldc);

@@ -91,8 +91,8 @@ static int infer_size(const int64_t *req, int ndim, int64_t numel,
  * Walks old dims from the back, grouping runs that are contiguous with each
  * other, and matches each group against a run of new dims.
  */
-static bool view_strides(const int64_t *shape, const int64_t *stride, int ndim,
-			 const int64_t *nshape, int nndim, int64_t *nstride)
+bool ag_view_strides(const int64_t *shape, const int64_t *stride, int ndim,
+		     const int64_t *nshape, int nndim, int64_t *nstride)
 {
 	int64_t numel = 1;
 	for (int i = 0; i < ndim; i++)
@@ -145,7 +145,7 @@ ag_tensor *ag_view(ag_tensor *t, const int64_t *shape, int ndim)
 	}
 	if (infer_size(shape, ndim, ag_numel(t), nshape) < 0)
 		return NULL;
-	if (!view_strides(t->shape, t->stride, t->ndim, nshape, ndim, nstride)) {
+	if (!ag_view_strides(t->shape, t->stride, t->ndim, nshape, ndim, nstride)) {
 		ag_error(AG_ERR_SHAPE, "view size is not compatible with input "
 			 "tensor's size and stride (at least one dimension spans "
 			 "across two contiguous subspaces). Use .reshape(...) "
@@ -168,7 +168,7 @@ ag_tensor *ag_reshape(ag_tensor *t, const int64_t *shape, int ndim)
 	}
 	if (infer_size(shape, ndim, ag_numel(t), nshape) < 0)
 		return NULL;
-	if (view_strides(t->shape, t->stride, t->ndim, nshape, ndim, nstride))
+	if (ag_view_strides(t->shape, t->stride, t->ndim, nshape, ndim, nstride))
 		return recorded(ag_tensor_make_view(t, nshape, nstride, ndim,
 						    t->offset),
 				AG_OP_RESHAPE, t, NULL, 0);

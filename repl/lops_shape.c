@@ -176,7 +176,7 @@ static int l_split(lua_State *L)
 
 	repl_check_keys(L, kw, fname, keys);
 	int d = dim_arg(L, 3, kw, "dim", t->ndim, 0, fname);
-	if (lua_type(L, 2) == LUA_TTABLE && !repl_kwargs(L, 2)) {
+	if (lua_type(L, 2) == LUA_TTABLE && kw != 2) {
 		int64_t sizes[256];
 		lua_Integer len = luaL_len(L, 2);
 		if (len > 256)
