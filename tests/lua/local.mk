@@ -7,13 +7,15 @@ LUA_TESTS = \
 	tests/lua/test_errors.lua tests/lua/test_gc.lua \
 	tests/lua/test_nn.lua tests/lua/test_nn_functional.lua \
 	tests/lua/test_optim.lua tests/lua/test_optim_sched.lua \
-	tests/lua/test_data.lua tests/lua/test_files.lua
+	tests/lua/test_data.lua tests/lua/test_files.lua \
+	tests/lua/test_shape_ref.lua
 TESTS += $(LUA_TESTS) tests/lua/test_require.sh
 EXTRA_DIST += $(LUA_TESTS) tests/lua/tap.lua tests/lua/test_require.sh
 
 ## PyTorch 1.13 reference values for the nn/optim/data/files tests, made by
 ## the generator beside them (/usr/bin/python3 with torch).
 EXTRA_DIST += tests/lua/fixtures/gen_torch_fixtures.py \
+	tests/lua/fixtures/gen_shape_fixtures.py tests/lua/fixtures/shape_ref.lua \
 	tests/lua/fixtures/torch_ref.lua \
 	tests/lua/fixtures/safetensors/mixed.safetensors \
 	tests/lua/fixtures/safetensors/narrow_ints.safetensors \
