@@ -131,7 +131,22 @@ static int check(product *p)
 		p->shape[1] = b->shape[0];
 		break;
 	case AG_OP_ADDBMM:
-	case AG_OP_BADDBMM:
+	case AG_OP_BADDBMM: {
+		/* PyTorch expands self to the result's shape, read off
+		 * batch1's first two sizes and batch2's third, before any
+		 * other check */
+		int d;
+		if (ag_wrap_dim(0, a->ndim, &d) < 0 ||
+		    ag_wrap_dim(1, a->ndim, &d) < 0 ||
+		    ag_wrap_dim(2, b->ndim, &d) < 0)
+			return -1;
+		p->ndim = p->op == AG_OP_ADDBMM ? 2 : 3;
+		if (p->op == AG_OP_BADDBMM)
+			p->shape[0] = a->shape[0];
+		p->shape[p->ndim - 2] = a->shape[1];
+		p->shape[p->ndim - 1] = b->shape[2];
+		if (check_self(p) < 0)
+			return -1;
 		if (a->ndim != 3)
 			return ag_error(AG_ERR_SHAPE, "batch1 must be a 3D tensor");
 		if (b->ndim != 3)
@@ -169,6 +184,7 @@ static int check(product *p)
 		p->shape[p->ndim - 2] = a->shape[1];
 		p->shape[p->ndim - 1] = b->shape[2];
 		break;
+	}
 	default:
 		return ag_error(AG_ERR_VALUE, "%s is not a product with self",
 				ag_op_name(p->op));

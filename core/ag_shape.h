@@ -82,6 +82,12 @@ int ag_scatter_reduce_(ag_tensor *t, int dim, ag_tensor *index,
 		       ag_tensor *src, double value, ag_reduce_mode r);
 ag_tensor *ag_scatter_add(ag_tensor *t, int dim, ag_tensor *index,
 			  ag_tensor *src);
+/* scatter_reduce (PyTorch's scatter_reduce.two): reduce one of AG_SR_*. */
+enum { AG_SR_SUM, AG_SR_PROD, AG_SR_MEAN, AG_SR_AMAX, AG_SR_AMIN };
+ag_tensor *ag_scatter_reduce_two(ag_tensor *t, int dim, ag_tensor *index,
+				 ag_tensor *src, int reduce, bool include_self);
+int ag_scatter_reduce_two_(ag_tensor *t, int dim, ag_tensor *index,
+			   ag_tensor *src, int reduce, bool include_self);
 int ag_scatter_add_(ag_tensor *t, int dim, ag_tensor *index, ag_tensor *src);
 ag_tensor *ag_index_add(ag_tensor *t, int dim, ag_tensor *index,
 			ag_tensor *src, double alpha);
@@ -158,5 +164,44 @@ ag_tensor *ag_vector_norm(ag_tensor *t, double ord, const int *dims,
 /* "fro" (ord NAN), 1, -1, INFINITY, -INFINITY over dims (d0, d1). */
 ag_tensor *ag_matrix_norm(ag_tensor *t, double ord, int d0, int d1,
 			  bool keepdim);
+
+/* --------------------------------- compositions (compose.c), and trace */
+
+/* t with at least n (1..3) dims, as numpy's atleast_nd (t itself, a new
+ * reference, when it has them). */
+ag_tensor *ag_atleast(ag_tensor *t, int n);
+/* "hstack expects a non-empty TensorList" for n == 0. */
+ag_tensor *ag_hstack(ag_tensor *const *ts, int n);
+ag_tensor *ag_vstack(ag_tensor *const *ts, int n);
+ag_tensor *ag_dstack(ag_tensor *const *ts, int n);
+ag_tensor *ag_column_stack(ag_tensor *const *ts, int n);
+/* n expanded views (a malloc'd array, ag_tensor_list_free); xy: numpy's
+ * Cartesian indexing (the first two dims swap). */
+ag_tensor **ag_meshgrid(ag_tensor *const *ts, int n, bool xy);
+ag_tensor *ag_cartesian_prod(ag_tensor *const *ts, int n);
+ag_tensor *ag_diagflat(ag_tensor *t, int64_t offset);
+ag_tensor *ag_inner(ag_tensor *a, ag_tensor *b);
+ag_tensor *ag_vecdot(ag_tensor *a, ag_tensor *b, int dim);
+ag_tensor *ag_trace(ag_tensor *t);
+/* The tensors (at most 2-d) down the diagonal of a zero matrix of their
+ * common dtype; none: a 1 x 0 float32 one. */
+ag_tensor *ag_block_diag(ag_tensor *const *ts, int n);
+/* linalg.cross along dim (of length 3 in both); torch.cross without a dim
+ * (has_dim false) takes a's first dim of length 3. */
+ag_tensor *ag_linalg_cross(ag_tensor *a, ag_tensor *b, int dim);
+ag_tensor *ag_cross(ag_tensor *a, ag_tensor *b, int dim, bool has_dim);
+ag_tensor *ag_vdot(ag_tensor *a, ag_tensor *b);
+/* src copied into a copy of t at t's select(dim, index), slice(dim,
+ * start, end, step) (clamped like Python's), diagonal(offset, d1, d2). */
+ag_tensor *ag_select_scatter(ag_tensor *t, ag_tensor *src, int dim,
+			     int64_t index);
+ag_tensor *ag_slice_scatter(ag_tensor *t, ag_tensor *src, int dim,
+			    int64_t start, int64_t end, int64_t step);
+ag_tensor *ag_diagonal_scatter(ag_tensor *t, ag_tensor *src, int64_t offset,
+			       int dim1, int dim2);
+/* 2 x N int64 (0-based) positions of a row x col matrix's lower (upper)
+ * triangle from diagonal offset, row by row. */
+ag_tensor *ag_tri_indices(int64_t row, int64_t col, int64_t offset,
+			  bool upper);
 
 #endif

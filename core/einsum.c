@@ -264,11 +264,11 @@ static int parse(const char *eq, ag_tensor *const *ops, int n, plan *p)
 			starts[nterms++] = i + 1;
 		}
 	if (nterms > n)
-		return ag_error(AG_ERR_VALUE, "einsum(): more operands were provided "
-				"than specified in the equation");
-	if (nterms < n)
 		return ag_error(AG_ERR_VALUE, "einsum(): fewer operands were "
 				"provided than specified in the equation");
+	if (nterms < n)
+		return ag_error(AG_ERR_VALUE, "einsum(): more operands were provided "
+				"than specified in the equation");
 	p->nops = n;
 	/* first the widest ellipsis, then the ids */
 	for (int pass = 0; pass < 2; pass++)

@@ -11,6 +11,8 @@
 #include "record.h"
 #include "shapeint.h"
 
+#include <math.h>
+
 #include <stdio.h>
 
 static int base(void) { return ag_index_base(); }
@@ -404,6 +406,170 @@ int ag_scatter_add_(ag_tensor *t, int dim, ag_tensor *index, ag_tensor *src)
 	return rc;
 }
 
+/* ------------------------------------------------------ scatter_reduce */
+
+/*
+ * scatter_reduce(dim, index, src, reduce, include_self): each src element
+ * is combined into self at its index (sum, prod, mean, amax, amin); without
+ * include_self the positions written to start from the reduction's
+ * identity instead of self's value.  Floats are combined in their own
+ * precision, each step rounded as PyTorch's kernel rounds it; mean divides
+ * by the count at the end (integers rounding down), amax/amin let a NaN
+ * of src win.
+ */
+struct sr_ctx {
+	int dim;
+	ag_tensor *index;	/* dense, checked */
+	ag_tensor *src;
+	int reduce;
+	bool include_self;
+};
+
+static double sr_combine(int reduce, double a, double b)
+{
+	switch (reduce) {
+	case AG_SR_PROD: return a * b;
+	case AG_SR_AMAX: return isnan(b) ? b : (a < b ? b : a);
+	case AG_SR_AMIN: return isnan(b) ? b : (b < a ? b : a);
+	default: return a + b;	/* sum, mean */
+	}
+}
+
+static int64_t sr_combine_i(int reduce, int64_t a, int64_t b)
+{
+	switch (reduce) {
+	case AG_SR_PROD: return (int64_t)((uint64_t)a * (uint64_t)b);
+	case AG_SR_AMAX: return a < b ? b : a;
+	case AG_SR_AMIN: return b < a ? b : a;
+	default: return (int64_t)((uint64_t)a + (uint64_t)b);
+	}
+}
+
+static int sr_write(ag_tensor *dst, void *p)
+{
+	struct sr_ctx *c = p;
+	ag_tensor *w = ag_dense(dst);
+	int64_t n = w ? ag_numel(w) : 0;
+	int64_t *cnt = w ? calloc((size_t)(n ? n : 1), sizeof *cnt) : NULL;
+	ag_dtype dt = dst->dtype;
+	int rc = -1;
+
+	if (!w || !cnt) {
+		free(cnt);
+		ag_tensor_release(w);
+		return w ? ag_error(AG_ERR_NOMEM, "out of memory") : -1;
+	}
+	walk wk = make_walk(c->index, w, c->src, c->dim);
+	char *base = ag_data_ptr(w);
+	bool ints = dt == AG_INT64 || dt == AG_BOOL;
+	/* the identity where something lands, when self is left out */
+	if (!c->include_self) {
+		double id = c->reduce == AG_SR_PROD ? 1 : c->reduce == AG_SR_AMAX
+			    ? -INFINITY : c->reduce == AG_SR_AMIN ? INFINITY : 0;
+		int64_t idi = c->reduce == AG_SR_PROD ? 1 : c->reduce == AG_SR_AMAX
+			      ? INT64_MIN : c->reduce == AG_SR_AMIN ? INT64_MAX : 0;
+		if (dt == AG_BOOL)
+			idi = c->reduce == AG_SR_PROD || c->reduce == AG_SR_AMIN;
+		WALK(&wk, { (void)pb;
+			if (ints)
+				ag_store_i64(pa, dt, idi);
+			else
+				ag_store(pa, dt, id); });
+	}
+	WALK(&wk, {
+		int64_t k = (pa - base) / wk.es;
+		cnt[k]++;
+		if (dt == AG_BOOL)
+			*(uint8_t *)pa = (uint8_t)(c->reduce == AG_SR_PROD ||
+						   c->reduce == AG_SR_AMIN
+				? (*(uint8_t *)pa && *(uint8_t *)pb)
+				: (*(uint8_t *)pa || *(uint8_t *)pb));
+		else if (ints)
+			*(int64_t *)pa = sr_combine_i(c->reduce, *(int64_t *)pa,
+						      *(int64_t *)pb);
+		else
+			ag_store(pa, dt, sr_combine(c->reduce, ag_load(pa, dt),
+						    ag_load(pb, dt)));
+	});
+	if (c->reduce == AG_SR_MEAN && dt != AG_BOOL)
+		for (int64_t k = 0; k < n; k++) {
+			int64_t m = cnt[k] + (c->include_self ? 1 : 0);
+			char *at = base + k * wk.es;
+			if (cnt[k] == 0 || m == 1)
+				continue;
+			if (dt == AG_INT64) {
+				int64_t v = *(int64_t *)at, q = v / m;
+				*(int64_t *)at = q - ((v % m != 0) && ((v < 0) != (m < 0)));
+			} else {
+				ag_store(at, dt, ag_load(at, dt) / (double)m);
+			}
+		}
+	rc = w == dst ? 0 : ag_copy_raw(dst, w);
+	free(cnt);
+	ag_tensor_release(w);
+	return rc;
+}
+
+static ag_tensor *sr_call(ag_tensor *t, int dim, ag_tensor *index,
+			  ag_tensor *src, int reduce, bool include_self,
+			  bool inplace, int *rc)
+{
+	struct scatter_ctx sc = { 0 };
+	struct sr_ctx c = { .reduce = reduce, .include_self = include_self };
+	ag_tensor *r = NULL;
+
+	*rc = -1;
+	if (!src)
+		ag_error(AG_ERR_VALUE, "scatter_reduce(): no src tensor");
+	else if (reduce < AG_SR_SUM || reduce > AG_SR_AMIN)
+		ag_error(AG_ERR_VALUE, "reduce argument must be either sum, prod, "
+			 "mean, amax or amin.");
+	else if (scatter_check(t, dim, index, src, &sc) == 0) {
+		ag_scatter_reduce_args a = { .self = ag_shape_of(t),
+			.source = ag_shape_of(src), .dim = sc.dim, .reduce = reduce,
+			.include_self = include_self };
+		c.dim = sc.dim;
+		c.index = sc.index;
+		c.src = src;
+		ag_write_call w = { .op = AG_OP_SCATTER_REDUCE_TWO,
+			.in = (ag_tensor *[]){ t, index, src }, .nin = 3,
+			.write = sr_write, .ctx = &c, .args = &a,
+			.args_size = sizeof a };
+		/* the backward reads self's old value */
+		if (inplace && ag_record_needs_original(w.op, w.in, 3) &&
+		    !(w.original = ag_original_copy(t))) {
+			ag_tensor_release(sc.index);
+			return NULL;
+		}
+		if (inplace)
+			*rc = ag_write_inplace(&w);
+		else
+			r = ag_write_copy(&w);
+		ag_tensor_release(w.original);
+		ag_tensor_release(sc.index);
+		return r;
+	}
+	if (inplace)
+		ag_trace_failed(AG_OP_SCATTER_REDUCE_TWO,
+				(ag_tensor *[]){ t, index, src }, src ? 3 : 2, t);
+	return NULL;
+}
+
+ag_tensor *ag_scatter_reduce_two(ag_tensor *t, int dim, ag_tensor *index,
+				 ag_tensor *src, int reduce, bool include_self)
+{
+	int rc;
+	return sr_call(t, dim, index, src, reduce, include_self, false, &rc);
+}
+
+int ag_scatter_reduce_two_(ag_tensor *t, int dim, ag_tensor *index,
+			   ag_tensor *src, int reduce, bool include_self)
+{
+	int rc;
+	sr_call(t, dim, index, src, reduce, include_self, true, &rc);
+	return rc;
+}
+
 /* ---------------------------------------- index_add, _copy and _fill */
 
 /*
@@ -539,12 +705,15 @@ static int check_source(ag_op op, const ag_tensor *t, int d,
 				t->ndim);
 	for (int i = 0; i < t->ndim; i++)
 		if (i != d && src->shape[i] != t->shape[i])
+			/* PyTorch's broadcasting text, its (0-based) number
+			 * of the slice's dim kept as main's other
+			 * broadcasting messages keep theirs */
 			return add ? ag_error(AG_ERR_SHAPE, "The size of tensor a "
 					      "(%lld) must match the size of tensor "
 					      "b (%lld) at non-singleton dimension %d",
 					      (long long)t->shape[i],
 					      (long long)src->shape[i],
-					      (i < d ? i : i - 1) + base())
+					      i < d ? i : i - 1)
 				   : ag_error(AG_ERR_SHAPE, "index_copy_(): "
 					      "Source/destination tensor must have "
 					      "same slice shapes. Destination slice "

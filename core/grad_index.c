@@ -1,7 +1,8 @@
 /*
  * grad_index.c - backward formulas of the ops that read or write through
  * an index or a mask (gather, scatter, scatter_add, index_add/copy/fill,
- * masked_fill/select/scatter, take, put, x[indices], index_put), written
+ * masked_fill/select/scatter, take, put, x[indices], index_put,
+ * scatter_reduce), written
  * with core's own ops: gather's backward is a scatter_add, which gathers
  * back, and so on, so double backward works.  The index (saved tensor 0)
  * never gets a gradient.
@@ -354,4 +355,137 @@ int ag_index_put_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 	}
 	rel(packed);
 	return 0;
+}
+
+/* ------------------------------------------------------ scatter_reduce */
+
+/* a == b as 0/1 of dtype dt (a comparison has no gradient). */
+static ag_tensor *equal_as(ag_tensor *a, ag_tensor *b, ag_dtype dt)
+{
+	ag_tensor *e = ag_binary(AG_OP_EQ, a, b);
+	ag_tensor *r = e ? ag_to_dtype(e, dt) : NULL;
+	rel(e);
+	return r;
+}
+
+/* t == v (a number) as a bool mask. */
+static ag_tensor *equal_to(ag_tensor *t, double v)
+{
+	ag_tensor *s = ag_scalar(v, t->dtype);
+	ag_tensor *r = s ? ag_binary(AG_OP_EQ, t, s) : NULL;
+	rel(s);
+	return r;
+}
+
+/* PyTorch 1.13's scatter_reduce_backward: sum and mean share the gradient
+ * out (by the count for mean), amax/amin share it among the elements that
+ * equal the result, prod divides the result by each factor (zeros taken
+ * apart); without include_self, self gets nothing where something landed.
+ * Saved: index, self, src, result. */
+int ag_scatter_reduce_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
+{
+	const ag_scatter_reduce_args *a = AG_ARGS(self, ag_scatter_reduce_args);
+	ag_tensor *g = G(0), *gs = NULL, *gsrc = NULL;
+	ag_tensor *index = ag_node_saved(self, 0), *x = ag_node_saved(self, 1);
+	ag_tensor *src = ag_node_saved(self, 2), *res = ag_node_saved(self, 3);
+	ag_dtype dt = g->dtype;
+	int d = a->dim, rc = -1;
+
+	if (!index || !x || !src || !res)
+		goto done;
+	switch (a->reduce) {
+	case AG_SR_SUM:
+		ag_tensor_retain(g);
+		gs = g;
+		gsrc = ag_gather(g, d, index);
+		break;
+	case AG_SR_MEAN: {
+		ag_tensor *n0 = a->include_self ? ag_ones_like(g) : ag_zeros_like(g);
+		ag_tensor *one = n0 ? ag_ones(a->source.size, a->source.ndim, dt) : NULL;
+		ag_tensor *n1 = one ? ag_scatter_add(n0, d, index, one) : NULL;
+		ag_tensor *empty = n1 ? equal_to(n1, 0) : NULL;
+		ag_tensor *n = empty ? ag_masked_fill(n1, empty, 1) : NULL;
+		ag_tensor *gg = n ? ag_gather(g, d, index) : NULL;
+		ag_tensor *ng = gg ? ag_gather(n, d, index) : NULL;
+		gs = ng ? ag_div(g, n) : NULL;
+		gsrc = gs ? ag_div(gg, ng) : NULL;
+		rel(n0); rel(one); rel(n1); rel(empty); rel(n); rel(gg); rel(ng);
+		break;
+	}
+	case AG_SR_AMAX:
+	case AG_SR_AMIN: {
+		ag_tensor *value = ag_gather(res, d, index);
+		ag_tensor *self_is = value ? equal_as(x, res, dt) : NULL;
+		ag_tensor *src_is = self_is ? equal_as(src, value, dt) : NULL;
+		ag_tensor *n = src_is ? ag_scatter_add(self_is, d, index, src_is) : NULL;
+		ag_tensor *gd = n ? ag_div(g, n) : NULL;
+		ag_tensor *gdg = gd ? ag_gather(gd, d, index) : NULL;
+		gs = gdg ? ag_mul(self_is, gd) : NULL;
+		gsrc = gs ? ag_mul(src_is, gdg) : NULL;
+		rel(value); rel(self_is); rel(src_is); rel(n); rel(gd); rel(gdg);
+		break;
+	}
+	case AG_SR_PROD: {
+		/* self's zeros: the product of the others, from self with
+		 * its zeros made ones */
+		ag_tensor *xz = equal_to(x, 0);
+		ag_tensor *mx = xz ? ag_masked_fill(x, xz, 1) : NULL;
+		ag_tensor *mxr = mx ? ag_scatter_reduce_two(mx, d, index, src,
+				AG_SR_PROD, a->include_self) : NULL;
+		ag_tensor *gm = mxr ? ag_mul(g, mxr) : NULL;
+		gs = gm ? ag_div(gm, mx) : NULL;
+		/* src's: a zero alone at its place gets the product of the
+		 * others; other elements result / themselves */
+		ag_tensor *sz = gs ? equal_to(src, 0) : NULL;
+		ag_tensor *szf = sz ? ag_to_dtype(sz, dt) : NULL;
+		ag_tensor *z = szf ? ag_zeros_like(x) : NULL;
+		ag_tensor *nz = z ? ag_scatter_add(z, d, index, szf) : NULL;
+		ag_tensor *nzs = nz ? ag_gather(nz, d, index) : NULL;
+		ag_tensor *single = NULL;
+		if (nzs) {
+			ag_tensor *s1 = ag_scalar(1, dt);
+			ag_tensor *is1 = s1 ? equal_as(nzs, s1, dt) : NULL;
+			ag_tensor *prod = is1 ? ag_mul(is1, szf) : NULL;
+			single = prod ? equal_to(prod, 1) : NULL;
+			rel(s1); rel(is1); rel(prod);
+		}
+		ag_tensor *ms = single ? ag_masked_fill(src, single, 1) : NULL;
+		ag_tensor *msr = ms ? ag_scatter_reduce_two(x, d, index, ms,
+				AG_SR_PROD, a->include_self) : NULL;
+		ag_tensor *g1 = msr ? ag_mul(g, msr) : NULL;
+		ag_tensor *g1g = g1 ? ag_gather(g1, d, index) : NULL;
+		ag_tensor *g2 = g1g ? ag_mul(g, res) : NULL;
+		ag_tensor *g2g = g2 ? ag_gather(g2, d, index) : NULL;
+		ag_tensor *s0 = g2g ? ag_masked_fill(src, sz, 1) : NULL;
+		ag_tensor *g2d = s0 ? ag_div(g2g, s0) : NULL;
+		gsrc = g2d ? ag_where(single, g1g, g2d) : NULL;
+		rel(xz); rel(mx); rel(mxr); rel(gm); rel(sz); rel(szf); rel(z);
+		rel(nz); rel(nzs); rel(single); rel(ms); rel(msr);
+		rel(g1); rel(g1g); rel(g2); rel(g2g); rel(s0); rel(g2d);
+		break;
+	}
+	default:
+		break;
+	}
+	if (!gs || !gsrc)
+		goto done;
+	if (!a->include_self) {
+		ag_tensor *z = ag_scatter_value(gs, d, index, 0);
+		rel(gs);
+		gs = z;
+		if (!gs)
+			goto done;
+	}
+	if (NEED(0)) {
+		out[0] = gs;
+		gs = NULL;
+	}
+	if (NEED(1)) {
+		out[1] = gsrc;
+		gsrc = NULL;
+	}
+	rc = 0;
+done:
+	rel(gs); rel(gsrc); rel(index); rel(x); rel(src); rel(res);
+	return rc;
 }

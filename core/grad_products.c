@@ -1,9 +1,9 @@
 /*
  * grad_products.c - backward formulas of beta * self + alpha * product
- * (addmm, addmv, addr, addbmm, baddbmm) and of linalg.vector_norm, written
- * with core's own ops so that double backward works.  Names, what is saved
- * and the scaling follow PyTorch 1.13's derivatives.yaml (maybe_multiply:
- * no mul node when the factor is 1).
+ * (addmm, addmv, addr, addbmm, baddbmm), of linalg.vector_norm and of
+ * trace, written with core's own ops so that double backward works.
+ * Names, what is saved and the scaling follow PyTorch 1.13's
+ * derivatives.yaml (maybe_multiply: no mul node when the factor is 1).
  */
 #include "grad.h"
 #include "shapeint.h"
@@ -249,4 +249,16 @@ out:
 	rel(x); rel(n0); rel(g); rel(n);
 	out[0] = r;
 	return r ? 0 : -1;
+}
+
+/* trace: the gradient on the diagonal, zeros elsewhere (an identity of the
+ * input's shape times the gradient, so that its own gradient is traced) */
+int ag_trace_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
+{
+	const ag_shape *in = AG_ARGS(self, ag_shape);
+	ag_tensor *eye = ag_eye(in->size[0], in->size[1], G(0)->dtype);
+
+	out[0] = eye ? ag_mul(eye, G(0)) : NULL;
+	rel(eye);
+	return out[0] ? 0 : -1;
 }

@@ -1,8 +1,8 @@
 /*
  * grad_shape.c - backward formulas of the ops that cut and rearrange
  * (split, unbind, diagonal, unfold, repeat, flip, roll, rot90, tril,
- * triu, diag, diag_embed), written with core's own ops so that double
- * backward works.
+ * triu, diag, diag_embed, select/slice/diagonal_scatter), written with
+ * core's own ops so that double backward works.
  */
 #include "grad.h"
 #include "shapeint.h"
@@ -178,4 +178,56 @@ int ag_diag_embed_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 	}
 	out[0] = d;
 	return d ? 0 : -1;
+}
+
+/* select/slice/diagonal_scatter: self's gradient with zeros where src
+ * went (the same op, writing zeros), src's the region of the gradient. */
+int ag_view_scatter_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
+{
+	const ag_view_scatter_args *a = AG_ARGS(self, ag_view_scatter_args);
+	ag_tensor *region = ag_view_scatter_region(self->op, G(0), a);
+
+	if (!region)
+		return -1;
+	if (NEED(0)) {
+		ag_tensor *z = ag_zeros_like(region);
+		out[0] = z ? ag_view_scatter(self->op, G(0), z, a) : NULL;
+		ag_tensor_release(z);
+		if (!out[0]) {
+			ag_tensor_release(region);
+			return -1;
+		}
+	}
+	if (NEED(1))
+		out[1] = region;
+	else
+		ag_tensor_release(region);
+	return 0;
+}
+
+/* block_diag: each input's block of the gradient, in its shape */
+int ag_block_diag_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
+{
+	const ag_block_diag_args *a = AG_ARGS(self, ag_block_diag_args);
+	int64_t r0 = 0, c0 = 0;
+
+	for (int i = 0; i < a->n; i++) {
+		const ag_shape *s = &a->in[i];
+		int64_t r = s->ndim == 2 ? s->size[0] : 1;
+		int64_t c = s->ndim == 2 ? s->size[1] : s->ndim == 1 ? s->size[0] : 1;
+		if (NEED(i)) {
+			ag_tensor *rows = ag_narrow(G(0), 0, r0, r);
+			ag_tensor *blk = rows ? ag_narrow(rows, 1, c0, c) : NULL;
+			out[i] = blk && s->ndim < 2 ? ag_reshape(blk, s->size, s->ndim)
+						   : blk;
+			if (blk && s->ndim < 2)
+				ag_tensor_release(blk);
+			ag_tensor_release(rows);
+			if (!out[i])
+				return -1;
+		}
+		r0 += r;
+		c0 += c;
+	}
+	return 0;
 }

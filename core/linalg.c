@@ -590,13 +590,8 @@ ag_tensor *ag_unsafe_view(ag_tensor *r, const int64_t *shape, int n)
 	ag_shape in = ag_shape_of(r);
 	ag_tensor *v;
 
-	if (!ag_view_strides(r->shape, r->stride, r->ndim, shape, n, stride)) {
-		ag_error(AG_ERR_SHAPE, "view size is not compatible with input "
-			 "tensor's size and stride (at least one dimension spans "
-			 "across two contiguous subspaces). Use .reshape(...) "
-			 "instead.");
-		return NULL;
-	}
+	if (!ag_view_strides(r->shape, r->stride, r->ndim, shape, n, stride))
+		return ag_view(r, shape, n);	/* fails the same way: its text */
 	v = ag_tensor_make_view(r, shape, stride, n, r->offset);
 	return ag_recorded(v, (ag_call){ .op = AG_OP_UNSAFE_VIEW, .in = &r,
 		.nin = 1, .args = &in, .args_size = sizeof in });

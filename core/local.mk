@@ -8,7 +8,7 @@
 ##   mode trace node                         autograd state, trace log, graph
 ##   record function                         the recording path, Functions
 ##   copy promote view writeop unary binary fold reduce linalg index split
-##   shape gather mask advindex addmm einsum norm factory rng
+##   shape gather mask advindex addmm einsum norm compose factory rng
 ##                                           the ops and their kernels
 ##   grad_pointwise grad_reduce grad_linalg grad_view grad_shape grad_index
 ##   grad_products                           backward formulas
@@ -25,7 +25,8 @@ libagcore_la_SOURCES = \
 	core/copy.c core/promote.c core/view.c core/writeop.c core/unary.c \
 	core/binary.c core/fold.c core/reduce.c core/linalg.c core/index.c \
 	core/split.c core/shape.c core/gather.c core/mask.c core/advindex.c \
-	core/addmm.c core/einsum.c core/norm.c core/factory.c core/rng.c \
+	core/addmm.c core/einsum.c core/norm.c core/compose.c core/factory.c \
+	core/rng.c \
 	core/grad_pointwise.c core/grad_reduce.c core/grad_linalg.c \
 	core/grad_view.c core/grad_shape.c core/grad_index.c \
 	core/grad_products.c \

@@ -50,8 +50,12 @@ static int mask_shape(const ag_tensor *t, const ag_tensor *mask, bool inplace,
 {
 	char b1[256], b2[256];
 
-	if (ag_broadcast_shapes(t->shape, t->ndim, mask->shape, mask->ndim,
-				shape, ndim) < 0)
+	/* PyTorch broadcasts the mask first out of place (its error names
+	 * the mask as tensor a), self first in place */
+	if ((inplace ? ag_broadcast_shapes(t->shape, t->ndim, mask->shape,
+					   mask->ndim, shape, ndim)
+		     : ag_broadcast_shapes(mask->shape, mask->ndim, t->shape,
+					   t->ndim, shape, ndim)) < 0)
 		return -1;
 	if (inplace && (*ndim != t->ndim ||
 			memcmp(shape, t->shape, (size_t)*ndim * sizeof *shape)))

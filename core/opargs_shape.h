@@ -50,6 +50,34 @@ typedef struct ag_index_dim_args {
 	bool accumulate;
 } ag_index_dim_args;
 
+/* select_scatter, slice_scatter, diagonal_scatter: the region of self
+ * src goes to (dims wrapped, select's index made non-negative). */
+typedef struct ag_view_scatter_args {
+	int dim, dim2;
+	int64_t index, start, end, step, offset;
+} ag_view_scatter_args;
+
+/* block_diag: each input's shape (its block is 1 x n for a 1-d input,
+ * 1 x 1 for a 0-d one). */
+typedef struct ag_block_diag_args {
+	int n;
+	ag_shape in[];
+} ag_block_diag_args;
+
+/* linalg.cross: the dim of length 3, the inputs' shapes. */
+typedef struct ag_cross_args {
+	int dim;
+	ag_shape a, b;
+} ag_cross_args;
+
+/* scatter_reduce: the reduction (AG_SR_*) and whether self takes part. */
+typedef struct ag_scatter_reduce_args {
+	ag_shape self, source;
+	int dim;
+	int reduce;
+	bool include_self;
+} ag_scatter_reduce_args;
+
 /* x[indices] and index_put: the indices travel as one int64 tensor
  * [nidx, ...broadcast shape] (input 1), listing positions along dims[]
  * of self (ascending). */

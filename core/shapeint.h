@@ -28,6 +28,13 @@ ag_tensor *ag_unsafe_view(ag_tensor *r, const int64_t *shape, int n);
 int ag_gemm(ag_dtype dt, int64_t M, int64_t N, int64_t K, double alpha,
 	    ag_mat a, ag_mat b, double beta, char *c, int64_t ldc);
 
+/* compose.c: select/slice/diagonal_scatter by op, and the region of t
+ * each writes (a view). */
+ag_tensor *ag_view_scatter(ag_op op, ag_tensor *t, ag_tensor *src,
+			   const ag_view_scatter_args *args);
+ag_tensor *ag_view_scatter_region(ag_op op, ag_tensor *t,
+				  const ag_view_scatter_args *a);
+
 /* split.c: a dense (contiguous, offset 0) geometry of this shape; the
  * geometries of diagonal(offset, d1, d2) over a dense tensor of `shape`
  * (what DiagonalBackward0 moves between); dims for diagonal and
@@ -84,6 +91,8 @@ typedef struct ag_write_call {
 	void *ctx;
 	const void *args;
 	size_t args_size;
+	ag_tensor *original;	/* in place: self before the write, when the
+				 * backward reads it (ag_original_copy) */
 } ag_write_call;
 
 ag_tensor *ag_write_copy(const ag_write_call *c);

@@ -415,8 +415,10 @@ ag_tensor *ag_select(ag_tensor *t, int dim, int64_t index)
 	int64_t n = t->shape[d];
 	if (index < -n || index >= n) {
 		ag_error(AG_ERR_INDEX, "select(): index %lld out of range for tensor "
-			 "of size %s at dimension %d", (long long)index,
-			 ag_shape_str(t->shape, t->ndim, buf, sizeof buf), d);
+			 "of size %s at dimension %d",
+			 (long long)(index < 0 ? index : index + ag_index_base()),
+			 ag_shape_str(t->shape, t->ndim, buf, sizeof buf),
+			 d + ag_index_base());
 		return NULL;
 	}
 	if (index < 0)

@@ -147,7 +147,8 @@ static int write_inplace_checked(const ag_write_call *c)
 	ag_bump_version(self);
 	return ag_record(&(ag_call){ .op = c->op, .variant = c->variant,
 		.in = c->in, .nin = c->nin, .out = &self, .nout = 1,
-		.args = c->args, .args_size = c->args_size, .inplace = true });
+		.args = c->args, .args_size = c->args_size, .inplace = true,
+		.original = c->original });
 }
 
 int ag_write_inplace(const ag_write_call *c)

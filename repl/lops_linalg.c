@@ -1,8 +1,9 @@
 /*
  * lops_linalg.c - the linear algebra of issue 11 in Lua: outer (ger),
  * addmm, addmv, addr, addbmm, baddbmm (beta and alpha as keywords; `_`
- * forms as methods), einsum, tensordot, kron, and torch.linalg's norm,
- * vector_norm and matrix_norm.  Dims count from 1.
+ * forms as methods), einsum, tensordot, kron, inner, vdot, cross, and
+ * torch.linalg's norm, vector_norm, matrix_norm, matmul, vecdot and
+ * cross.  Dims count from 1.
  */
 #include "ltorch.h"
 
@@ -358,6 +359,100 @@ static int l_norm(lua_State *L)
 	return 1;
 }
 
+/* ------------------------------------------ inner, vdot, linalg.vecdot */
+
+static int l_inner(lua_State *L)
+{
+	ag_tensor *a = repl_check_tensor(L, 1, "torch.inner");
+	ag_tensor *b = repl_check_tensor(L, 2, "torch.inner");
+
+	repl_push_tensor(L, ag_inner(a, b));
+	return 1;
+}
+
+static int l_vdot(lua_State *L)
+{
+	ag_tensor *a = repl_check_tensor(L, 1, "torch.vdot");
+	ag_tensor *b = repl_check_tensor(L, 2, "torch.vdot");
+
+	repl_push_tensor(L, ag_vdot(a, b));
+	return 1;
+}
+
+static int l_linalg_matmul(lua_State *L)
+{
+	ag_tensor *a = repl_check_tensor(L, 1, "torch.linalg.matmul");
+	ag_tensor *b = repl_check_tensor(L, 2, "torch.linalg.matmul");
+
+	repl_push_tensor(L, ag_matmul(a, b));
+	return 1;
+}
+
+/* linalg.vecdot(x, y, {dim=-1}): (x * y) summed over dim (1-based). */
+static int l_vecdot(lua_State *L)
+{
+	static const char fname[] = "torch.linalg.vecdot";
+	static const char *const keys[] = {"dim", NULL};
+	ag_tensor *a = repl_check_tensor(L, 1, fname);
+	ag_tensor *b = repl_check_tensor(L, 2, fname);
+	int kw = repl_kwargs(L, 3);
+	lua_Integer d = -1;
+
+	repl_check_keys(L, kw, fname, keys);
+	if (repl_kw_get(L, kw, "dim") != LUA_TNIL) {
+		if (!lua_isinteger(L, -1))
+			return luaL_error(L, "%s: keyword 'dim' must be a dim (an "
+					  "integer), got %s", fname,
+					  repl_type_name(L, -1));
+		d = lua_tointeger(L, -1);
+		if (d == 0)
+			return luaL_error(L, "dimension 0 is out of range: agdb "
+					  "counts from 1 (use 1 for the first "
+					  "dimension, -1 for the last)");
+	}
+	lua_pop(L, 1);
+	repl_push_tensor(L, ag_vecdot(a, b, (int)(d > 0 ? d - 1 : d)));
+	return 1;
+}
+
+/* linalg.cross(a, b, {dim=-1}); torch.cross(a, b[, dim]): without a dim,
+ * the first of length 3. */
+static int cross(lua_State *L, bool linalg)
+{
+	const char *fname = linalg ? "torch.linalg.cross" : "torch.cross";
+	static const char *const keys[] = {"dim", NULL};
+	ag_tensor *a = repl_check_tensor(L, 1, fname);
+	ag_tensor *b = repl_check_tensor(L, 2, fname);
+	int kw = repl_kwargs(L, 3);
+	bool has = linalg;
+	lua_Integer d = -1;
+
+	repl_check_keys(L, kw, fname, keys);
+	if (!lua_isnoneornil(L, 3) && kw != 3) {
+		d = repl_check_integer(L, 3, fname, "a dim");
+		has = true;
+	} else if (repl_kw_get(L, kw, "dim") != LUA_TNIL) {
+		if (!lua_isinteger(L, -1))
+			return luaL_error(L, "%s: keyword 'dim' must be a dim (an "
+					  "integer), got %s", fname,
+					  repl_type_name(L, -1));
+		d = lua_tointeger(L, -1);
+		has = true;
+		lua_pop(L, 1);
+	} else {
+		lua_pop(L, 1);
+	}
+	if (has && d == 0)
+		return luaL_error(L, "dimension 0 is out of range: agdb counts "
+				  "from 1 (use 1 for the first dimension, -1 for "
+				  "the last)");
+	repl_push_tensor(L, ag_cross(a, b, (int)(d > 0 ? d - 1 : d), has));
+	return 1;
+}
+
+static int l_cross(lua_State *L) { return cross(L, false); }
+static int l_linalg_cross(lua_State *L) { return cross(L, true); }
+
 /* ------------------------------------------------------------ registration */
 
 void repl_register_linalg_ops(lua_State *L, bool methods)
@@ -366,7 +461,8 @@ void repl_register_linalg_ops(lua_State *L, bool methods)
 		{"outer", l_outer}, {"ger", l_outer},
 		{"addmm", l_addmm}, {"addmv", l_addmv}, {"addr", l_addr},
 		{"addbmm", l_addbmm}, {"baddbmm", l_baddbmm},
-		{"kron", l_kron},
+		{"kron", l_kron}, {"inner", l_inner}, {"vdot", l_vdot},
+		{"cross", l_cross},
 		{NULL, NULL}
 	};
 	static const luaL_Reg torch_only[] = {
@@ -380,7 +476,8 @@ void repl_register_linalg_ops(lua_State *L, bool methods)
 	};
 	static const luaL_Reg linalg[] = {
 		{"norm", l_norm}, {"vector_norm", l_vector_norm},
-		{"matrix_norm", l_matrix_norm},
+		{"matrix_norm", l_matrix_norm}, {"matmul", l_linalg_matmul},
+		{"vecdot", l_vecdot}, {"cross", l_linalg_cross},
 		{NULL, NULL}
 	};
 

@@ -2,8 +2,11 @@
  * lops_shape.c - the shape and indexing ops of issue 11 in Lua: split,
  * chunk, unbind, tensor_split, diagonal, unfold, movedim, unflatten,
  * broadcast_to/tensors, repeat, tile, repeat_interleave, flip, roll,
- * rot90, tril, triu, diag, diag_embed, gather, scatter, index_add/copy/
- * fill, masked_*, take, put, index_put, nonzero, one_hot.
+ * rot90, tril, triu, diag, diag_embed, gather, scatter, scatter_reduce,
+ * index_add/copy/fill, masked_*, take, put, index_put, nonzero, one_hot;
+ * atleast_Nd, hstack/vstack/dstack/column_stack, hsplit/vsplit/dsplit,
+ * meshgrid, cartesian_prod, block_diag, diagflat, trace, tril/triu_indices,
+ * select/slice/diagonal_scatter.
  *
  * The conventions of DESIGN 6: dims and index values 1-based (index
  * tensors are shifted here, by ag_index_shift), counts and offsets as
@@ -297,10 +300,14 @@ static int l_movedim(lua_State *L)
 	int ns = repl_check_sizes(L, 2, 2, fname, rs);
 	int nd = repl_check_sizes(L, 3, 3, fname, rd);
 
-	if (ns != nd)
+	if (ns != nd) {	/* PyTorch's text, which shows the lists */
+		char sl[AG_MAX_DIMS * 22 + 4], dl[AG_MAX_DIMS * 22 + 4];
+		ag_shape_str(rs, ns, sl, sizeof sl);
+		ag_shape_str(rd, nd, dl, sizeof dl);
 		return luaL_error(L, "movedim: Invalid source or destination dims: "
-				  "source (%d dims) should contain the same number "
-				  "of dims as destination (%d dims)", ns, nd);
+				  "source (%s dims) should contain the same number "
+				  "of dims as destination (%s dims)", sl, dl);
+	}
 	for (int i = 0; i < ns; i++) {
 		src[i] = repl_wrap_dim(L, rs[i], t->ndim, 0);
 		dst[i] = repl_wrap_dim(L, rd[i], t->ndim, 0);
@@ -674,6 +681,39 @@ static int scatter_add(lua_State *L, bool inplace)
 }
 
 static int l_scatter_add(lua_State *L) { return scatter_add(L, false); }
+
+/* scatter_reduce(dim, index, src, reduce, {include_self=true}) */
+static int scatter_reduce(lua_State *L, bool inplace)
+{
+	static const char *const keys[] = {"include_self", NULL};
+	static const char *const names[] = {"sum", "prod", "mean", "amax",
+					    "amin", NULL};
+	const char *fname = inplace ? "Tensor.scatter_reduce_"
+				    : "torch.scatter_reduce";
+	ag_tensor *t = repl_check_tensor(L, 1, fname);
+	int kw = repl_kwargs(L, 6);
+	int d = repl_check_dim(L, 2, t->ndim, 0, fname);
+	ag_tensor *src = repl_check_tensor(L, 4, fname);
+	const char *how = luaL_checkstring(L, 5);
+	int reduce = 0;
+
+	repl_check_keys(L, kw, fname, keys);
+	bool self_too = repl_kw_bool(L, kw, "include_self", true, fname);
+	while (names[reduce] && strcmp(names[reduce], how))
+		reduce++;
+	if (!names[reduce])
+		return luaL_error(L, "reduce argument must be either sum, prod, "
+				  "mean, amax or amin.");
+	ag_tensor *ix = index_of(L, 3, fname);
+	if (inplace)
+		return inplace_done(L, ag_scatter_reduce_two_(t, d, ix, src, reduce,
+							       self_too), ix, NULL);
+	return push2(L, ag_scatter_reduce_two(t, d, ix, src, reduce, self_too),
+		     ix, NULL);
+}
+
+static int l_scatter_reduce(lua_State *L) { return scatter_reduce(L, false); }
+static int m_scatter_reduce_(lua_State *L) { return scatter_reduce(L, true); }
 static int m_scatter_add_(lua_State *L) { return scatter_add(L, true); }
 
 /* ----------------------------------------- index_add, _copy and _fill */
@@ -950,6 +990,266 @@ static int l_one_hot(lua_State *L)
 	return push2(L, ag_one_hot(ix, nc), ix, NULL);
 }
 
+/* ------------------------------------ stacks, splits by axis, grids */
+
+/* The tensors given one by one from argument first on (up to the keyword
+ * table kw, if any), or as one table of tensors. */
+static ag_tensor **tensors_arg(lua_State *L, int first, int kw,
+			       const char *fname, int *n)
+{
+	int last = kw ? kw - 1 : lua_gettop(L);
+
+	if (lua_type(L, first) == LUA_TTABLE && !repl_to_tensor(L, first))
+		return repl_check_tensor_list(L, first, fname, NULL,
+					      "a table of Tensors", 0, n);
+	lua_createtable(L, last - first + 1, 0);
+	for (int i = first; i <= last; i++) {
+		lua_pushvalue(L, i);
+		lua_rawseti(L, -2, i - first + 1);
+	}
+	return repl_check_tensor_list(L, lua_gettop(L), fname, NULL,
+				      "Tensors", 0, n);
+}
+
+/* torch.atleast_Nd(x): x with at least N dims; several tensors (or a
+ * table of them): a sequence. */
+static int atleast(lua_State *L, int nd, const char *fname)
+{
+	int n;
+
+	if (lua_gettop(L) == 1 && repl_to_tensor(L, 1)) {
+		repl_push_tensor(L, ag_atleast(repl_check_tensor(L, 1, fname), nd));
+		return 1;
+	}
+	ag_tensor **ts = tensors_arg(L, 1, 0, fname, &n);
+	lua_createtable(L, n, 0);
+	for (int i = 0; i < n; i++) {
+		repl_push_tensor(L, ag_atleast(ts[i], nd));
+		lua_rawseti(L, -2, i + 1);
+	}
+	return 1;
+}
+
+static int l_atleast_1d(lua_State *L) { return atleast(L, 1, "torch.atleast_1d"); }
+static int l_atleast_2d(lua_State *L) { return atleast(L, 2, "torch.atleast_2d"); }
+static int l_atleast_3d(lua_State *L) { return atleast(L, 3, "torch.atleast_3d"); }
+
+static int stacked(lua_State *L, ag_tensor *(*fn)(ag_tensor *const *, int),
+		   const char *fname)
+{
+	int n;
+	ag_tensor **ts = repl_check_tensor_list(L, 1, fname, NULL,
+						"a table of Tensors", 0, &n);
+	repl_push_tensor(L, fn(ts, n));
+	return 1;
+}
+
+static int l_hstack(lua_State *L) { return stacked(L, ag_hstack, "torch.hstack"); }
+static int l_vstack(lua_State *L) { return stacked(L, ag_vstack, "torch.vstack"); }
+static int l_dstack(lua_State *L) { return stacked(L, ag_dstack, "torch.dstack"); }
+static int l_column_stack(lua_State *L)
+{
+	return stacked(L, ag_column_stack, "torch.column_stack");
+}
+
+/* hsplit, vsplit, dsplit: tensor_split along dim 2 (dim 1 of a 1-d
+ * tensor), 1 or 3, a count of sections that must divide the dim, or a
+ * table of 1-based positions. */
+static int axis_split(lua_State *L, int need, const char *name)
+{
+	char fname[32];
+	snprintf(fname, sizeof fname, "torch.%s", name);
+	ag_tensor *t = repl_check_tensor(L, 1, fname);
+	int d = need == 1 ? (t->ndim == 1 ? 0 : 1) : need == 2 ? 0 : 2;
+
+	if (t->ndim < need)
+		return luaL_error(L, "torch.%s requires a tensor with at least %d "
+				  "dimension, but got a tensor with %d dimensions!",
+				  name, need, t->ndim);
+	if (lua_type(L, 2) == LUA_TNUMBER) {
+		lua_Integer s = repl_check_integer(L, 2, fname, "a count of "
+						   "sections or a table of indices");
+		if (s != 0 && t->shape[d] % s != 0)
+			return luaL_error(L, "torch.%s attempted to split along "
+					  "dimension %d, but the size of the dimension "
+					  "%I is not divisible by the split_size %I!",
+					  name, d + 1, (lua_Integer)t->shape[d], s);
+	}
+	lua_settop(L, 2);
+	lua_pushinteger(L, d + 1);
+	lua_pushcclosure(L, l_tensor_split, 0);
+	lua_insert(L, 1);
+	lua_call(L, 3, 1);
+	return 1;
+}
+
+static int l_hsplit(lua_State *L) { return axis_split(L, 1, "hsplit"); }
+static int l_vsplit(lua_State *L) { return axis_split(L, 2, "vsplit"); }
+static int l_dsplit(lua_State *L) { return axis_split(L, 3, "dsplit"); }
+
+/* torch.meshgrid(a, b, ..., {indexing='ij'|'xy'}) or meshgrid({a, b}, ...):
+ * a sequence of expanded views. */
+static int l_meshgrid(lua_State *L)
+{
+	static const char fname[] = "torch.meshgrid";
+	static const char *const keys[] = {"indexing", NULL};
+	int kw = repl_kwargs(L, 2), n;
+	bool xy = false;
+
+	repl_check_keys(L, kw, fname, keys);
+	if (repl_kw_get(L, kw, "indexing") != LUA_TNIL) {
+		const char *s = lua_tostring(L, -1);
+		if (!s || (strcmp(s, "ij") && strcmp(s, "xy")))
+			return luaL_error(L, "torch.meshgrid: indexing must be one "
+					  "of \"xy\" or \"ij\", but received: %s",
+					  s ? s : repl_type_name(L, -1));
+		xy = !strcmp(s, "xy");
+	}
+	lua_pop(L, 1);
+	ag_tensor **ts = tensors_arg(L, 1, kw, fname, &n);
+	return push_list(L, ag_meshgrid(ts, n, xy), &n);
+}
+
+static int l_cartesian_prod(lua_State *L)
+{
+	int n;
+	ag_tensor **ts = tensors_arg(L, 1, 0, "torch.cartesian_prod", &n);
+	repl_push_tensor(L, ag_cartesian_prod(ts, n));
+	return 1;
+}
+
+static int l_block_diag(lua_State *L)
+{
+	int n = 0;
+	ag_tensor **ts = lua_gettop(L) ? tensors_arg(L, 1, 0, "torch.block_diag",
+						     &n) : NULL;
+	repl_push_tensor(L, ag_block_diag(ts, n));
+	return 1;
+}
+
+static int l_diagflat(lua_State *L)
+{
+	static const char fname[] = "torch.diagflat";
+	static const char *const keys[] = {"offset", NULL};
+	ag_tensor *t = repl_check_tensor(L, 1, fname);
+	int kw = repl_kwargs(L, 2);
+
+	repl_check_keys(L, kw, fname, keys);
+	repl_push_tensor(L, ag_diagflat(t, int_arg(L, 2, kw, "offset", 0, fname,
+						   "an integer")));
+	return 1;
+}
+
+static int l_trace(lua_State *L)
+{
+	repl_push_tensor(L, ag_trace(repl_check_tensor(L, 1, "torch.trace")));
+	return 1;
+}
+
+/* torch.tril_indices(row, col[, offset], {dtype=}): 1-based positions. */
+static int tri_indices(lua_State *L, bool upper, const char *fname)
+{
+	static const char *const keys[] = {"offset", "dtype", NULL};
+	int kw = repl_kwargs(L, 3);
+	ag_dtype dt = AG_INT64;
+
+	repl_check_keys(L, kw, fname, keys);
+	lua_Integer row = repl_check_integer(L, 1, fname, "a count of rows");
+	lua_Integer col = repl_check_integer(L, 2, fname, "a count of columns");
+	lua_Integer off = int_arg(L, 3, kw, "offset", 0, fname, "an integer");
+	repl_kw_dtype(L, kw, "dtype", &dt, fname);
+	ag_tensor *r = ag_tri_indices(row, col, off, upper), *one, *s = NULL;
+	if (!r)
+		return repl_core_error(L);
+	one = ag_wrapped_number(1, true);
+	s = one ? ag_add(r, one) : NULL;
+	ag_tensor_release(one);
+	ag_tensor_release(r);
+	if (s && dt != AG_INT64) {
+		ag_tensor *c = ag_to_dtype(s, dt);
+		ag_tensor_release(s);
+		s = c;
+	}
+	repl_push_tensor(L, s);
+	return 1;
+}
+
+static int l_tril_indices(lua_State *L)
+{
+	return tri_indices(L, false, "torch.tril_indices");
+}
+
+static int l_triu_indices(lua_State *L)
+{
+	return tri_indices(L, true, "torch.triu_indices");
+}
+
+/* --------------------------------- select/slice/diagonal_scatter */
+
+/* torch.select_scatter(x, src, dim, index): index 1-based. */
+static int l_select_scatter(lua_State *L)
+{
+	static const char fname[] = "torch.select_scatter";
+	ag_tensor *t = repl_check_tensor(L, 1, fname);
+	ag_tensor *src = repl_check_tensor(L, 2, fname);
+	int d = repl_check_dim(L, 3, t->ndim, 0, fname);
+	lua_Integer i = repl_check_integer(L, 4, fname, "an index");
+
+	if (i == 0)
+		return luaL_error(L, "index 0 is out of range: agdb counts from "
+				  "1 (use 1 for the first element)");
+	repl_push_tensor(L, ag_select_scatter(t, src, d, i > 0 ? i - 1 : i));
+	return 1;
+}
+
+/* torch.slice_scatter(x, src, dim, start, end, step), or the same as
+ * keywords: dim 1 and the whole dim by default; start and end 1-based and
+ * inclusive, as x[{{start, end}}] (negatives count from the end). */
+static int l_slice_scatter(lua_State *L)
+{
+	static const char fname[] = "torch.slice_scatter";
+	static const char *const keys[] = {"dim", "start", "end", "step", NULL};
+	static const char *const names[] = {NULL, NULL, "dim", "start", "end",
+					    "step"};
+	ag_tensor *t = repl_check_tensor(L, 1, fname);
+	ag_tensor *src = repl_check_tensor(L, 2, fname);
+	int kw = repl_kwargs(L, 3);
+
+	repl_check_keys(L, kw, fname, keys);
+	settle(L, kw, 6, names);
+	int d = lua_isnil(L, 3) ? 0 : repl_check_dim(L, 3, t->ndim, 0, fname);
+	int64_t n = t->ndim ? t->shape[d] : 0;
+	lua_Integer s = lua_isnil(L, 4) ? 1 : repl_check_integer(L, 4, fname,
+							       "a start");
+	lua_Integer e = lua_isnil(L, 5) ? -1 : repl_check_integer(L, 5, fname,
+							       "an end");
+	lua_Integer step = lua_isnil(L, 6) ? 1 : repl_check_integer(L, 6, fname,
+								  "a step");
+	if (s == 0 || e == 0)
+		return luaL_error(L, "index 0 is out of range: agdb counts from "
+				  "1 (use 1 for the first element)");
+	repl_push_tensor(L, ag_slice_scatter(t, src, d, s > 0 ? s - 1 : s,
+					     e > 0 ? e : n + e + 1, step));
+	return 1;
+}
+
+/* torch.diagonal_scatter(x, src, offset, dim1, dim2) */
+static int l_diagonal_scatter(lua_State *L)
+{
+	static const char fname[] = "torch.diagonal_scatter";
+	static const char *const keys[] = {"offset", "dim1", "dim2", NULL};
+	ag_tensor *t = repl_check_tensor(L, 1, fname);
+	ag_tensor *src = repl_check_tensor(L, 2, fname);
+	int kw = repl_kwargs(L, 3);
+
+	repl_check_keys(L, kw, fname, keys);
+	lua_Integer off = int_arg(L, 3, kw, "offset", 0, fname, "an integer");
+	int d1 = dim_arg(L, 4, kw, "dim1", t->ndim, 0, fname);
+	int d2 = dim_arg(L, 5, kw, "dim2", t->ndim, 1, fname);
+	repl_push_tensor(L, ag_diagonal_scatter(t, src, off, d1, d2));
+	return 1;
+}
+
 /* ------------------------------------------------------------ registration */
 
 void repl_register_shape_ops(lua_State *L, bool methods)
@@ -967,23 +1267,37 @@ void repl_register_shape_ops(lua_State *L, bool methods)
 		{"diag_embed", l_diag_embed},
 		{"gather", l_gather}, {"take_along_dim", l_take_along_dim},
 		{"scatter", l_scatter}, {"scatter_add", l_scatter_add},
+		{"scatter_reduce", l_scatter_reduce},
+		{"select_scatter", l_select_scatter},
+		{"slice_scatter", l_slice_scatter},
+		{"diagonal_scatter", l_diagonal_scatter},
 		{"index_add", l_index_add}, {"index_copy", l_index_copy},
 		{"index_fill", l_index_fill},
 		{"masked_fill", l_masked_fill}, {"masked_select", l_masked_select},
 		{"masked_scatter", l_masked_scatter},
 		{"take", l_take}, {"put", l_put}, {"index_put", l_index_put},
 		{"index_put_", m_index_put_},
-		{"nonzero", l_nonzero},
+		{"nonzero", l_nonzero}, {"argwhere", l_nonzero},
+		{"hsplit", l_hsplit}, {"vsplit", l_vsplit}, {"dsplit", l_dsplit},
+		{"diagflat", l_diagflat}, {"trace", l_trace},
 		{NULL, NULL}
 	};
 	static const luaL_Reg torch_only[] = {
 		{"broadcast_tensors", l_broadcast_tensors},
+		{"atleast_1d", l_atleast_1d}, {"atleast_2d", l_atleast_2d},
+		{"atleast_3d", l_atleast_3d},
+		{"hstack", l_hstack}, {"vstack", l_vstack}, {"row_stack", l_vstack},
+		{"dstack", l_dstack}, {"column_stack", l_column_stack},
+		{"meshgrid", l_meshgrid}, {"cartesian_prod", l_cartesian_prod},
+		{"block_diag", l_block_diag},
+		{"tril_indices", l_tril_indices}, {"triu_indices", l_triu_indices},
 		{NULL, NULL}
 	};
 	static const luaL_Reg method_only[] = {
 		{"unfold", m_unfold}, {"repeat", m_repeat}, {"type_as", m_type_as},
 		{"tril_", m_tril_}, {"triu_", m_triu_},
 		{"scatter_", m_scatter_}, {"scatter_add_", m_scatter_add_},
+		{"scatter_reduce_", m_scatter_reduce_},
 		{"index_add_", m_index_add_}, {"index_copy_", m_index_copy_},
 		{"index_fill_", m_index_fill_}, {"masked_fill_", m_masked_fill_},
 		{"masked_scatter_", m_masked_scatter_}, {"put_", m_put_},

@@ -2,7 +2,8 @@
 -- 11 against PyTorch 1.13: every case of fixtures/gen_shape_fixtures.py
 -- (which holds each case twice, in Python and in Lua) is run here on the
 -- same inputs, and its outputs (values, shape, dtype, node name, the nodes
--- below for some), its gradients, gradcheck and gradgradcheck are checked.
+-- below for some), its gradients, gradcheck and gradgradcheck are checked;
+-- and each bad call of its error list fails with PyTorch's message.
 local t = dofile(os.getenv("top_srcdir") .. "/tests/lua/tap.lua")
 local torch = torch or require "torch"
 local ref = dofile(os.getenv("top_srcdir") .. "/tests/lua/fixtures/shape_ref.lua")
@@ -105,5 +106,19 @@ for _, case in ipairs(ref) do
 			name .. ": gradgradcheck")
 	end
 	::next::
+end
+
+-- bad arguments: PyTorch's message (dims and indices counted from 1), and
+-- the session goes on
+for _, case in ipairs(ref.errors) do
+	local fn = assert(load("return " .. case.lua, "=" .. case.name))()
+	local inputs = {}
+	for i, input in ipairs(case.inputs) do inputs[i] = make(input) end
+	local ok, err = pcall(fn, table.unpack(inputs))
+	t.ok(not ok and tostring(err):find(case.error, 1, true) ~= nil,
+		case.name .. ": " .. case.error)
+	if ok or not tostring(err):find(case.error, 1, true) then
+		t.diag("got: " .. tostring(err))
+	end
 end
 t.done()
