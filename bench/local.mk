@@ -3,7 +3,8 @@
 ## appended to bench_sh run under sh with AGDB set.
 bench_list =
 bench_sh =
-bench: agdb $(bench_list)
+bench_helpers =
+bench: agdb $(bench_list) $(bench_helpers)
 	@for b in $(bench_list); do ./$$b || exit 1; done
 	@for s in $(bench_sh); do AGDB=$(abs_top_builddir)/agdb $(SHELL) $(top_srcdir)/$$s || exit 1; done
 .PHONY: bench
@@ -36,3 +37,19 @@ bench_list += bench/bench_tui
 EXTRA_PROGRAMS += bench/bench_tui
 bench_bench_tui_SOURCES = bench/bench_tui.c
 bench_bench_tui_LDADD = -lutil
+
+## speed: every case of issues 11 and 13 in agdb (speed_cases.lua) and in
+## PyTorch (speed_cases.py), with cblas called directly (speed_gemm), at 1
+## thread and all cores, joined by speed.lua into one table with targets.
+## `make bench-speed` prints that table alone.
+bench_helpers += bench/speed_gemm
+EXTRA_PROGRAMS += bench/speed_gemm
+bench_speed_gemm_SOURCES = bench/speed_gemm.c
+bench_speed_gemm_CPPFLAGS = $(AM_CPPFLAGS) $(BLAS_CFLAGS)
+bench_speed_gemm_LDADD = $(BLAS_LIBS)
+bench_sh += bench/speed.sh
+EXTRA_DIST += bench/README bench/speed.sh bench/speed.lua bench/speed_cases.lua \
+	bench/speed_cases.py
+bench-speed: agdb bench/speed_gemm
+	@AGDB=$(abs_top_builddir)/agdb $(SHELL) $(top_srcdir)/bench/speed.sh
+.PHONY: bench-speed

@@ -174,6 +174,8 @@ ag_tensor *ag_wrapped_number(double value, bool is_integer);
 ag_tensor *ag_from_buffer(const void *data, const int64_t *shape, int ndim,
 			  ag_dtype dt);	/* copies */
 ag_tensor *ag_arange(double start, double end, double step, ag_dtype dt);
+/* The same with exact 64-bit integer bounds (Lua integers). */
+ag_tensor *ag_arange_int(int64_t start, int64_t end, int64_t step, ag_dtype dt);
 ag_tensor *ag_linspace(double start, double end, int64_t steps, ag_dtype dt);
 ag_tensor *ag_eye(int64_t n, int64_t m, ag_dtype dt);
 ag_tensor *ag_empty_like(const ag_tensor *t);

@@ -87,7 +87,7 @@ int ag_copy_raw(ag_tensor *dst, ag_tensor *src)
 		struct convert_ctx c = { dst->dtype, src->dtype };
 		ag_iter_run(&it, loop_copy_convert, &c, true);
 	}
-	return 0;
+	return ag_check_interrupt();	/* Ctrl-C stopped the loop early */
 }
 
 /* Can src be broadcast to exactly dst's shape?  PyTorch's texts if not. */
@@ -126,8 +126,12 @@ static int copy_inplace_checked(ag_tensor *dst, ag_tensor *src)
 	    ag_check_inplace(dst) < 0)
 		return -1;
 	if (!(ag_get_overlap_status(dst, src) == AG_OVERLAP_STATUS_FULL &&
-	      dst->dtype == src->dtype) && ag_copy_raw(dst, src) < 0)
+	      dst->dtype == src->dtype) && ag_copy_raw(dst, src) < 0) {
+		/* interrupted half-way: what was written is a change too */
+		if (ag_error_code() == AG_ERR_INTERRUPT)
+			ag_bump_version(dst);
 		return -1;
+	}
 	ag_bump_version(dst);
 	return ag_record(&(ag_call){ .op = AG_OP_COPY_,
 		.in = (ag_tensor *[]){ dst, src }, .nin = 2, .out = &dst,
@@ -208,9 +212,8 @@ int ag_fill_raw(ag_tensor *t, double value)
 	struct fill_ctx c = { .size = ag_dtype_size(t->dtype) };
 	ag_iter it;
 
-	if (t->dtype == AG_INT64 && (isnan(value) || isinf(value)))
-		return ag_error(AG_ERR_VALUE, "value cannot be converted to type "
-				"int64_t without overflow");
+	if (ag_check_scalar_fits(value, t->dtype) < 0)
+		return -1;
 	ag_store(c.bytes, t->dtype, value);
 	if (ag_iter_init(&it, 1, &t, t->shape, t->ndim) < 0)
 		return -1;
@@ -222,13 +225,11 @@ int ag_fill_raw(ag_tensor *t, double value)
  * PyTorch allows it on expanded tensors and so do we. */
 static int fill_raw(ag_tensor *t, double value)
 {
-	if (t->dtype == AG_INT64 && (isnan(value) || isinf(value)))
-		return ag_error(AG_ERR_VALUE, "value cannot be converted to type "
-				"int64_t without overflow");
-	if (ag_check_inplace(t) < 0 || ag_fill_raw(t, value) < 0)
+	if (ag_check_scalar_fits(value, t->dtype) < 0 ||
+	    ag_check_inplace(t) < 0 || ag_fill_raw(t, value) < 0)
 		return -1;
 	ag_bump_version(t);
-	return 0;
+	return ag_check_interrupt();	/* Ctrl-C stopped the loop early */
 }
 
 /* fill_ and zero_ record nodes of their own (no gradient flows back). */

@@ -176,3 +176,35 @@ void ag_store_i64(void *p, ag_dtype t, int64_t v)
 	else
 		ag_store(p, t, (double)v);
 }
+
+/* PyTorch's checked Scalar conversion: a finite value beyond the dtype's
+ * range is an error (inf and nan pass, except into int64). */
+int ag_check_scalar_fits(double v, ag_dtype dt)
+{
+	const char *name = NULL;
+
+	switch (dt) {
+	case AG_FLOAT32:
+		if (isfinite(v) && fabs(v) > 3.4028234663852886e38)
+			name = "float";
+		break;
+	case AG_FLOAT16:
+		if (isfinite(v) && fabs(v) > 65504.0)
+			name = "at::Half";
+		break;
+	case AG_BFLOAT16:
+		if (isfinite(v) && fabs(v) > 3.3895313892515355e38)
+			name = "at::BFloat16";
+		break;
+	case AG_INT64:
+		if (!(v >= -9223372036854775808.0 && v < 9223372036854775808.0))
+			name = "int64_t";
+		break;
+	default:
+		break;
+	}
+	if (name)
+		return ag_error(AG_ERR_VALUE, "value cannot be converted to type %s "
+				"without overflow", name);
+	return 0;
+}

@@ -16,38 +16,6 @@
 #include <math.h>
 #include <stdio.h>
 
-/* PyTorch's checked Scalar conversion: a finite value beyond the dtype's
- * range is an error (inf and nan pass, except into int64). */
-static int check_fits(double v, ag_dtype dt)
-{
-	const char *name = NULL;
-
-	switch (dt) {
-	case AG_FLOAT32:
-		if (isfinite(v) && fabs(v) > 3.4028234663852886e38)
-			name = "float";
-		break;
-	case AG_FLOAT16:
-		if (isfinite(v) && fabs(v) > 65504.0)
-			name = "at::Half";
-		break;
-	case AG_BFLOAT16:
-		if (isfinite(v) && fabs(v) > 3.3895313892515355e38)
-			name = "at::BFloat16";
-		break;
-	case AG_INT64:
-		if (!(v >= -9223372036854775808.0 && v < 9223372036854775808.0))
-			name = "int64_t";
-		break;
-	default:
-		break;
-	}
-	if (name)
-		return ag_error(AG_ERR_VALUE, "value cannot be converted to type %s "
-				"without overflow", name);
-	return 0;
-}
-
 /* Fills a fresh contiguous tensor with one value.  Unlike fill_ it leaves
  * the version counter alone: a new tensor starts at version 0. */
 static void fill_fresh(ag_tensor *t, double value)
@@ -76,7 +44,7 @@ ag_tensor *ag_zeros(const int64_t *shape, int ndim, ag_dtype dt)
 ag_tensor *ag_full(const int64_t *shape, int ndim, double value, ag_dtype dt)
 {
 	ag_tensor *t = ag_tensor_alloc(shape, ndim, dt);
-	if (t && check_fits(value, dt) < 0) {
+	if (t && ag_check_scalar_fits(value, dt) < 0) {
 		ag_tensor_release(t);
 		return NULL;
 	}
@@ -184,6 +152,51 @@ static void fill_arange(ag_tensor *t, int64_t n, double start, double step)
 			 range_mul_add(dt, step, (double)i, start));
 }
 
+/*
+ * The exact integer range: n = ceil((end - start) / step) computed on the
+ * unsigned distance, which always fits in 64 bits, so ranges that span more
+ * than INT64_MAX (or a step that large) count right; PyTorch's own formula
+ * overflows there and returns an empty tensor.  Values are start + i * step
+ * in wrapping unsigned arithmetic, exact because each lies in [start, end).
+ */
+ag_tensor *ag_arange_int(int64_t start, int64_t end, int64_t step, ag_dtype dt)
+{
+	uint64_t dist, ustep, n;
+	ag_tensor *t;
+
+	if (dt == AG_BOOL) {
+		ag_error(AG_ERR_DTYPE, "\"arange_cpu\" not implemented for 'Bool'");
+		return NULL;
+	}
+	if (step == 0) {
+		ag_error(AG_ERR_VALUE, "step must be nonzero");
+		return NULL;
+	}
+	if (!((step > 0 && end >= start) || (step < 0 && end <= start))) {
+		ag_error(AG_ERR_VALUE, "upper bound and larger bound inconsistent "
+			 "with step sign");
+		return NULL;
+	}
+	dist = step > 0 ? (uint64_t)end - (uint64_t)start
+			: (uint64_t)start - (uint64_t)end;
+	ustep = step > 0 ? (uint64_t)step : -(uint64_t)step;
+	n = dist / ustep + (dist % ustep != 0);
+	if (dt != AG_INT64)	/* floating dtypes take the vectorised recipe */
+		return ag_arange((double)start, (double)end, (double)step, dt);
+	if (n > (uint64_t)INT64_MAX) {	/* only with step 1 or -1 */
+		ag_error(AG_ERR_VALUE, "invalid size, possible overflow?");
+		return NULL;
+	}
+	int64_t len = (int64_t)n;
+	t = ag_tensor_alloc_uninit(&len, 1, AG_INT64);
+	if (!t)
+		return NULL;
+	int64_t *p = ag_data_ptr(t);
+	for (uint64_t i = 0; i < n; i++)
+		p[i] = (int64_t)((uint64_t)start + i * (uint64_t)step);
+	return t;
+}
+
 ag_tensor *ag_arange(double start, double end, double step, ag_dtype dt)
 {
 	double size_d;
@@ -196,17 +209,15 @@ ag_tensor *ag_arange(double start, double end, double step, ag_dtype dt)
 	}
 	if (dt == AG_INT64) {
 		/* PyTorch converts the arguments to int64 first */
-		if (!isfinite(start) || !isfinite(end) || !isfinite(step) ||
-		    fabs(start) >= 9.2233720368547758e18 ||
-		    fabs(end) >= 9.2233720368547758e18 ||
-		    fabs(step) >= 9.2233720368547758e18) {
+		if (!(start >= -9223372036854775808.0 && start < 9223372036854775808.0 &&
+		      end >= -9223372036854775808.0 && end < 9223372036854775808.0 &&
+		      step >= -9223372036854775808.0 && step < 9223372036854775808.0)) {
 			ag_error(AG_ERR_VALUE, "value cannot be converted to type "
 				 "int64_t without overflow");
 			return NULL;
 		}
-		start = trunc(start);
-		end = trunc(end);
-		step = trunc(step);
+		return ag_arange_int((int64_t)start, (int64_t)end, (int64_t)step,
+				     AG_INT64);
 	}
 	if (!(step > 0 || step < 0)) {
 		ag_error(AG_ERR_VALUE, "step must be nonzero");
@@ -221,13 +232,7 @@ ag_tensor *ag_arange(double start, double end, double step, ag_dtype dt)
 			 "with step sign");
 		return NULL;
 	}
-	if (dt == AG_INT64) {
-		int64_t s = (int64_t)start, e = (int64_t)end, st = (int64_t)step;
-		int64_t sgn = st > 0 ? 1 : -1;
-		size_d = (double)((e - s + st - sgn) / st);
-	} else {
-		size_d = ceil((end - start) / step);
-	}
+	size_d = ceil((end - start) / step);
 	if (!(size_d >= 0 && size_d <= 9.2233720368547758e18)) {
 		ag_error(AG_ERR_VALUE, "invalid size, possible overflow?");
 		return NULL;
@@ -319,8 +324,8 @@ ag_tensor *ag_linspace(double start, double end, int64_t steps, ag_dtype dt)
 		ag_error(AG_ERR_DTYPE, "\"linspace_cpu\" not implemented for 'Bool'");
 		return NULL;
 	}
-	if (dt == AG_INT64 && (check_fits(start, dt) < 0 ||
-			       check_fits(end, dt) < 0))
+	if (dt == AG_INT64 && (ag_check_scalar_fits(start, dt) < 0 ||
+			       ag_check_scalar_fits(end, dt) < 0))
 		return NULL;
 	t = ag_tensor_alloc(&steps, 1, dt);
 	if (!t || steps == 0)

@@ -279,6 +279,26 @@ static void acc_merge(acc *a, const acc *b, fold op, bool floating)
 	}
 }
 
+/*
+ * Ctrl-C: a run is folded a piece of REDUCE_POLL elements at a time with
+ * the interrupt flag polled in between (a multiple of SUM_BLOCK, so the
+ * float sums add the same blocks in the same order as in one go); once it
+ * is set every loop stops and the caller fails with "interrupted".
+ */
+#define REDUCE_POLL ((int64_t)SUM_BLOCK << 8)
+
+static bool run_polled(run_fn run, const char *p, int64_t n, int64_t st,
+		       int64_t pos, acc *a)
+{
+	for (int64_t done = 0; done < n; done += REDUCE_POLL) {
+		int64_t m = n - done < REDUCE_POLL ? n - done : REDUCE_POLL;
+		if (done > 0 && ag_interrupt_pending())
+			return false;
+		run(p + done * st, m, st, pos + done, a);
+	}
+	return true;
+}
+
 /* ----------------------------------------------------------------- plans */
 
 
@@ -294,17 +314,25 @@ void ag_fold_plan_init(plan *p, fold op, const ag_tensor *t,
 	p->elsize = ag_dtype_size(t->dtype);
 	p->count = 1;
 	p->nout = 1;
+	/* An empty tensor may have huge sizes and strides elsewhere (they
+	 * never meet an element): products saturate, and nothing is merged. */
+	bool empty = ag_numel(t) == 0;
 	for (int d = 0; d < t->ndim; d++) {
 		if (reduced[d]) {
-			p->count *= t->shape[d];
-			if (t->shape[d] != 1)
+			if (__builtin_mul_overflow(p->count, t->shape[d], &p->count))
+				p->count = INT64_MAX;
+			if (t->shape[d] != 1 && !empty)
 				order[n++] = d;
 		} else {
 			p->kshape[p->nkeep] = t->shape[d];
 			p->kstride[p->nkeep++] = t->stride[d];
-			p->nout *= t->shape[d];
+			if (__builtin_mul_overflow(p->nout, t->shape[d], &p->nout))
+				p->nout = INT64_MAX;
 		}
 	}
+	for (int d = 0; d < t->ndim; d++)
+		if (reduced[d] && t->shape[d] == 0)
+			p->count = 0;
 	/* Order-free ops walk the largest strides outermost (insertion sort,
 	 * stable so equal strides keep their logical order). */
 	if (op != FOLD_ARGMAX && op != FOLD_ARGMIN)
@@ -348,7 +376,9 @@ static void reduce_one(const plan *p, int64_t base, acc *a)
 	if (n == 0)
 		return;
 	for (;;) {
-		run(p->in + off * (int64_t)p->elsize, n, st, pos, a);
+		if (!run_polled(run, p->in + off * (int64_t)p->elsize, n, st,
+				pos, a) || ag_interrupt_pending())
+			return;
 		pos += n;
 		int d = outer - 1;
 		for (; d >= 0; d--) {
@@ -431,7 +461,7 @@ static void run_split(const plan *p)
 		int64_t b = i * chunk, m = n - b < chunk ? n - b : chunk;
 		acc_init(&parts[i], p->op);
 		if (m > 0)
-			run(p->in + b * st, m, st, b, &parts[i]);
+			run_polled(run, p->in + b * st, m, st, b, &parts[i]);
 	}
 	for (int64_t i = 1; i < nparts; i++)
 		acc_merge(&parts[0], &parts[i], p->op, floating);
@@ -450,6 +480,8 @@ static void run_outputs(const plan *p, int64_t begin, int64_t end)
 	}
 	for (int64_t o = begin; o < end; o++) {
 		acc a;
+		if (ag_interrupt_pending())
+			return;
 		acc_init(&a, p->op);
 		reduce_one(p, base, &a);
 		finish_one(p, o, &a);
@@ -532,7 +564,9 @@ static void columns_task(const plan *p, int64_t t, int64_t nblocks)
 		rest /= p->kshape[d];
 	}
 	memset(&sums, 0, sizeof sums);
-	for (int64_t off = base;;) {
+	for (int64_t off = base, rows = 0;;) {
+		if ((++rows & 1023) == 0 && ag_interrupt_pending())
+			return;
 		add(p->in + off * es, jb, ks * es, &sums);
 		int d = p->nred - 1;
 		for (; d >= 0; d--) {

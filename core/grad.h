@@ -29,11 +29,15 @@ ag_tensor *ag_grad_mul_scalar(ag_tensor *a, double s);
 ag_tensor *ag_grad_mask(ag_tensor *cond, const ag_tensor *like);
 
 /* grad_view.c: src (laid out at geometry `from`) moved to geometry `to` of
- * the same storage, summing where elements alias. */
+ * the same storage, summing where elements alias; with divide_by (NULL or
+ * one of the two), each position is first divided by how many elements of
+ * that geometry share it. */
 ag_tensor *ag_grad_move(ag_tensor *src, const ag_geometry *from,
-			const ag_geometry *to);
+			const ag_geometry *to, const ag_geometry *divide_by);
 /* The move from the view's geometry to the input's (to_view: the other
- * way), recorded as op, so its own backward is the move back. */
+ * way), recorded as op, so its own backward is the move back.  Both ways
+ * divide by the aliases of the input's geometry, so each is the adjoint
+ * of the other. */
 ag_tensor *ag_grad_move_recorded(ag_tensor *src, const ag_strided_args *g,
 				 bool to_view, ag_op op);
 /* g (at geometry in) with the region the view covers replaced by region:

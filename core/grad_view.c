@@ -171,11 +171,14 @@ static void geom_walk(const ag_geometry *g,
 	int64_t idx[AG_MAX_DIMS] = { 0 }, n = geom_numel(g), pos = g->offset;
 	for (int64_t i = 0; i < n; i++) {
 		fn(pos, i, ctx);
+		/* only ever step to a position of the geometry: a size-1 dim
+		 * may carry a stride near INT64_MAX */
 		for (int d = g->ndim - 1; d >= 0; d--) {
-			pos += g->stride[d];
-			if (++idx[d] < g->shape[d])
+			if (++idx[d] < g->shape[d]) {
+				pos += g->stride[d];
 				break;
-			pos -= g->stride[d] * g->shape[d];
+			}
+			pos -= g->stride[d] * (g->shape[d] - 1);
 			idx[d] = 0;
 		}
 	}
@@ -202,8 +205,50 @@ static void gather_one(int64_t pos, int64_t i, void *p)
 	ag_store(c->dst + (size_t)i * c->es, c->dt, c->buf[pos - c->base]);
 }
 
+/* Could two elements of g share a storage position?  False only when, with
+ * the dims of size > 1 sorted by stride, each stride passes the reach of
+ * the dims below it (the usual layouts): then no count is needed. */
+static bool geom_may_overlap(const ag_geometry *g)
+{
+	int64_t st[AG_MAX_DIMS], sz[AG_MAX_DIMS], reach = 0;
+	int n = 0;
+
+	for (int i = 0; i < g->ndim; i++) {
+		if (g->shape[i] == 0)
+			return false;
+		if (g->shape[i] == 1)
+			continue;
+		int64_t a = g->stride[i] < 0 ? -g->stride[i] : g->stride[i];
+		int j = n++;
+		for (; j > 0 && st[j - 1] > a; j--) {
+			st[j] = st[j - 1];
+			sz[j] = sz[j - 1];
+		}
+		st[j] = a;
+		sz[j] = g->shape[i];
+	}
+	for (int i = 0; i < n; i++) {
+		if (st[i] <= reach)
+			return true;
+		reach += st[i] * (sz[i] - 1);
+	}
+	return false;
+}
+
+static void count_one(int64_t pos, int64_t i, void *p)
+{
+	struct walk_ctx *c = p;
+	AG_UNUSED(i);
+	c->buf[pos - c->base] += 1;
+}
+
+/* With divide_by set (the geometry of `from` or `to`), each storage
+ * position is divided by how many elements of that geometry share it
+ * before the read-back -- PyTorch's as_strided_backward for an input that
+ * overlaps itself: the grads of the aliases then add up to the position's
+ * gradient once, instead of once per alias. */
 ag_tensor *ag_grad_move(ag_tensor *src, const ag_geometry *from,
-			const ag_geometry *to)
+			const ag_geometry *to, const ag_geometry *divide_by)
 {
 	int64_t lo1, hi1, lo2, hi2;
 	ag_tensor *out = ag_zeros(to->shape, to->ndim, src->dtype);
@@ -228,6 +273,24 @@ ag_tensor *ag_grad_move(ag_tensor *src, const ag_geometry *from,
 		.dt = src->dtype, .es = ag_dtype_size(src->dtype),
 	};
 	geom_walk(from, scatter_add_one, &ctx);
+	if (divide_by && geom_may_overlap(divide_by)) {
+		/* divide_by is `from` or `to`: inside [lo, hi] */
+		double *count = calloc((size_t)(hi - lo + 1), sizeof *count);
+		if (!count) {
+			free(buf);
+			ag_tensor_release(c);
+			ag_tensor_release(out);
+			ag_error(AG_ERR_NOMEM, "out of memory");
+			return NULL;
+		}
+		struct walk_ctx cc = ctx;
+		cc.buf = count;
+		geom_walk(divide_by, count_one, &cc);
+		for (int64_t k = 0; k <= hi - lo; k++)
+			if (count[k] > 1)
+				buf[k] /= count[k];
+		free(count);
+	}
 	geom_walk(to, gather_one, &ctx);
 	free(buf);
 	ag_tensor_release(c);
@@ -248,11 +311,12 @@ static ag_op partner(ag_op op)
 	}
 }
 
+/* (declared in grad.h) */
 ag_tensor *ag_grad_move_recorded(ag_tensor *src, const ag_strided_args *g,
 				 bool to_view, ag_op op)
 {
-	ag_tensor *out = to_view ? ag_grad_move(src, &g->in, &g->view)
-				 : ag_grad_move(src, &g->view, &g->in);
+	ag_tensor *out = to_view ? ag_grad_move(src, &g->in, &g->view, &g->in)
+				 : ag_grad_move(src, &g->view, &g->in, &g->in);
 	if (!out || !ag_record_needed(op, &src, 1))
 		return out;
 	return ag_recorded(out, (ag_call){ .op = op, .in = &src, .nin = 1,
@@ -280,7 +344,7 @@ ag_tensor *ag_grad_overwrite_region(ag_tensor *g, ag_tensor *region,
 				    const ag_strided_args *geo)
 {
 	ag_tensor *ones = ag_ones(geo->view.shape, geo->view.ndim, g->dtype);
-	ag_tensor *cover = ones ? ag_grad_move(ones, &geo->view, &geo->in) : NULL;
+	ag_tensor *cover = ones ? ag_grad_move(ones, &geo->view, &geo->in, NULL) : NULL;
 	ag_tensor *zero = cover ? ag_scalar(0, g->dtype) : NULL;
 	ag_tensor *hit = zero ? ag_binary(AG_OP_NE, cover, zero) : NULL;
 	ag_tensor *emb = hit ? ag_grad_move_recorded(region, geo, false,

@@ -93,8 +93,12 @@ static ag_tensor *cat_impl(ag_tensor *const *ts, int n, int dim)
 	memcpy(shape, ref->shape, sizeof shape);
 	shape[d] = 0;
 	for (int i = 0; i < n; i++)
-		if (!cat_skipped(ts[i]))
-			shape[d] += ts[i]->shape[d];
+		if (!cat_skipped(ts[i]) &&
+		    __builtin_add_overflow(shape[d], ts[i]->shape[d], &shape[d])) {
+			ag_error(AG_ERR_NOMEM, "torch.cat(): the size of the result "
+				 "along dimension %d overflows", d);
+			return NULL;
+		}
 	out = ag_tensor_alloc(shape, ref->ndim, dt);
 	if (!out)
 		return NULL;

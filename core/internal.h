@@ -63,6 +63,12 @@ char *ag_anomaly_traceback(void);
 struct ag_engine;
 void ag_set_current_engine(struct ag_engine *e);
 
+/* dtype.c: PyTorch's checked Scalar conversion (torch.full, fill_,
+ * x[i] = v): 0, or -1 with "value cannot be converted to type int64_t
+ * without overflow" when a finite v is out of dt's range (nan too, for
+ * int64). */
+int ag_check_scalar_fits(double v, ag_dtype dt);
+
 /* Overflow-checked size arithmetic: 0 on success, -1 + AG_ERR_NOMEM. */
 int ag_mul_size(int64_t a, int64_t b, int64_t *out);
 
@@ -91,7 +97,9 @@ typedef void (*ag_inner_loop)(char **data, const int64_t *strides,
 int ag_iter_init(ag_iter *it, int nops, ag_tensor *const *ops,
 		 const int64_t *shape, int ndim);
 /* Runs the loop; with parallel=true large iterations are split across
- * OpenMP threads (inner must then be safe to run concurrently). */
+ * OpenMP threads (inner must then be safe to run concurrently).  It stops
+ * early when Ctrl-C is pending: a caller that can fail checks
+ * ag_interrupt_pending() afterwards. */
 void ag_iter_run(const ag_iter *it, ag_inner_loop inner, void *ctx,
 		 bool parallel);
 /* True when every operand is contiguous in the same order (strides equal

@@ -80,7 +80,21 @@ int ag_iter_init(ag_iter *it, int nops, ag_tensor *const *ops,
 	it->nops = nops;
 	it->numel = 1;
 	for (int i = 0; i < ndim; i++)
+		if (shape[i] == 0)
+			it->numel = 0;
+	for (int i = 0; i < ndim && it->numel; i++)
 		it->numel *= shape[i];
+	/* Nothing to visit: the strides of an empty tensor may be anything
+	 * (as_strided takes any), so do not even multiply them. */
+	if (it->numel == 0) {
+		for (int op = 0; op < nops; op++) {
+			it->elsize[op] = ag_dtype_size(ops[op]->dtype);
+			it->dtype[op] = ops[op]->dtype;
+			it->data[op] = ag_data_ptr(ops[op]);
+		}
+		it->ndim = 1;
+		return 0;
+	}
 
 	/* reversed dims (0 = innermost) and byte strides, broadcast -> 0 */
 	for (int i = 0; i < ndim; i++)
@@ -126,6 +140,38 @@ bool ag_iter_is_contiguous(const ag_iter *it)
 	return true;
 }
 
+/*
+ * Ctrl-C: the loops below stop early once an interrupt is pending (the
+ * caller finds it with ag_interrupt_pending() and fails, or the REPL's hook
+ * drops the result).  Long inner runs are cut into pieces so the flag is
+ * polled every AG_ITER_POLL elements even when one run covers the whole
+ * tensor (a contiguous op, or an expand to 10^12 elements).
+ */
+#define AG_ITER_POLL ((int64_t)1 << 16)
+
+/* inner over n elements from ptr, a piece at a time; false when stopped. */
+static bool run_inner(const ag_iter *it, ag_inner_loop inner, void *ctx,
+		      char **ptr, const int64_t *strides, int64_t n)
+{
+	char *p[AG_MAX_ITER_OPS];
+
+	if (n <= AG_ITER_POLL) {
+		inner(ptr, strides, n, ctx);
+		return true;
+	}
+	for (int op = 0; op < it->nops; op++)
+		p[op] = ptr[op];
+	for (int64_t done = 0; done < n; done += AG_ITER_POLL) {
+		int64_t m = n - done < AG_ITER_POLL ? n - done : AG_ITER_POLL;
+		if (ag_interrupt_pending())
+			return false;
+		inner(p, strides, m, ctx);
+		for (int op = 0; op < it->nops; op++)
+			p[op] += m * strides[op];
+	}
+	return true;
+}
+
 /* Runs outer positions [begin, end) of the flattened outer dims. */
 static void run_range(const ag_iter *it, ag_inner_loop inner, void *ctx,
 		      int64_t begin, int64_t end)
@@ -145,8 +191,16 @@ static void run_range(const ag_iter *it, ag_inner_loop inner, void *ctx,
 		for (int op = 0; op < it->nops; op++)
 			ptr[op] += idx[d] * it->strides[op][d];
 	}
+	int64_t since_poll = 0;
 	for (int64_t pos = begin; pos < end; pos++) {
-		inner(ptr, strides0, it->shape[0], ctx);
+		if (!run_inner(it, inner, ctx, ptr, strides0, it->shape[0]))
+			return;
+		since_poll += it->shape[0];
+		if (since_poll >= AG_ITER_POLL) {
+			since_poll = 0;
+			if (ag_interrupt_pending())
+				return;
+		}
 		for (int d = 1; d < it->ndim; d++) {
 			for (int op = 0; op < it->nops; op++)
 				ptr[op] += it->strides[op][d];
@@ -190,7 +244,7 @@ void ag_iter_run(const ag_iter *it, ag_inner_loop inner, void *ctx,
 					p[op] = it->data[op] + b * s[op];
 				}
 				if (e > b)
-					inner(p, s, e - b, ctx);
+					run_inner(it, inner, ctx, p, s, e - b);
 			}
 			return;
 		}

@@ -593,6 +593,10 @@ ag_tensor *ag_unsafe_view(ag_tensor *r, const int64_t *shape, int n)
 	if (!ag_view_strides(r->shape, r->stride, r->ndim, shape, n, stride))
 		return ag_view(r, shape, n);	/* fails the same way: its text */
 	v = ag_tensor_make_view(r, shape, stride, n, r->offset);
+	if (v) {	/* not a view in autograd's eyes: x._base is nil */
+		ag_tensor_release(v->base);
+		v->base = NULL;
+	}
 	return ag_recorded(v, (ag_call){ .op = AG_OP_UNSAFE_VIEW, .in = &r,
 		.nin = 1, .args = &in, .args_size = sizeof in });
 }

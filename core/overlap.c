@@ -25,6 +25,9 @@ bool ag_is_non_overlapping_and_dense(const ag_tensor *t)
 
 	if (t->ndim == 1)
 		return t->shape[0] < 2 || t->stride[0] == 1;
+	for (int i = 0; i < t->ndim; i++)
+		if (t->shape[i] == 0)
+			return true;	/* empty: the sizes need not even multiply */
 	/* dims sorted by increasing stride must tile memory without gaps */
 	for (int i = 0; i < t->ndim; i++)
 		perm[i] = i;

@@ -161,6 +161,11 @@ static int compute(fold op, ag_tensor *t, const bool *mask,
 		p.iout = ag_data_ptr(ix);
 	}
 	ag_fold_plan_run(&p);
+	if (ag_check_interrupt() < 0) {	/* Ctrl-C cut the loops short */
+		ag_tensor_release(v);
+		ag_tensor_release(ix);
+		return -1;
+	}
 	if (values)
 		*values = v;
 	if (indices)

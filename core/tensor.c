@@ -82,12 +82,15 @@ int ag_check_shape(const int64_t *shape, int ndim, int64_t *numel_out)
 	return 0;
 }
 
+/* For an empty tensor the product can leave int64 ((0, 2^62, 4)): it
+ * wraps, as PyTorch's does (strides (0, 4, 1) there too); no element is
+ * ever reached through such a stride. */
 void ag_contiguous_strides(const int64_t *shape, int ndim, int64_t *stride)
 {
-	int64_t s = 1;
+	uint64_t s = 1;
 	for (int i = ndim - 1; i >= 0; i--) {
-		stride[i] = s;
-		s *= shape[i] > 1 ? shape[i] : 1;
+		stride[i] = (int64_t)s;
+		s *= (uint64_t)(shape[i] > 1 ? shape[i] : 1);
 	}
 }
 
@@ -203,6 +206,9 @@ int64_t ag_numel(const ag_tensor *t)
 {
 	int64_t n = 1;
 	for (int i = 0; i < t->ndim; i++)
+		if (t->shape[i] == 0)
+			return 0;	/* the other sizes may not even multiply */
+	for (int i = 0; i < t->ndim; i++)
 		n *= t->shape[i];
 	return n;
 }
@@ -210,9 +216,10 @@ int64_t ag_numel(const ag_tensor *t)
 bool ag_is_contiguous(const ag_tensor *t)
 {
 	int64_t expected = 1;
-	for (int i = t->ndim - 1; i >= 0; i--) {
+	for (int i = 0; i < t->ndim; i++)
 		if (t->shape[i] == 0)
-			return true;
+			return true;	/* empty: any strides (they may not fit) */
+	for (int i = t->ndim - 1; i >= 0; i--) {
 		if (t->shape[i] != 1 && t->stride[i] != expected)
 			return false;
 		expected *= t->shape[i];

@@ -48,7 +48,11 @@ static ag_tensor *recorded_part(ag_tensor *out, ag_op op, ag_tensor *in,
 	for (int i = 0, j = 0; i < in->ndim; i++) {
 		if (i == d && drop)
 			continue;
-		g.view.stride[j++] = g.in.stride[i] * (i == d ? step : 1);
+		int64_t st = g.in.stride[i];
+		/* a huge step leaves at most one element: its stride unused */
+		if (i == d && __builtin_mul_overflow(st, step, &st))
+			st = g.in.stride[i];
+		g.view.stride[j++] = st;
 	}
 	g.view.offset = start * g.in.stride[d];
 	return recorded(out, op, in, &g, sizeof g);
@@ -94,25 +98,33 @@ static int infer_size(const int64_t *req, int ndim, int64_t numel,
 bool ag_view_strides(const int64_t *shape, const int64_t *stride, int ndim,
 		     const int64_t *nshape, int nndim, int64_t *nstride)
 {
-	int64_t numel = 1;
+	bool empty = false;
 	for (int i = 0; i < ndim; i++)
-		numel *= shape[i];
-	if (numel == 0) {
+		empty = empty || shape[i] == 0;
+	if (empty) {
 		ag_contiguous_strides(nshape, nndim, nstride);
 		return true;
 	}
 	int view_d = nndim - 1;
 	int64_t chunk_base_stride = ndim ? stride[ndim - 1] : 1;
-	int64_t tensor_numel = 1, view_numel = 1;
+	int64_t tensor_numel = 1, view_numel = 1, prod;
 
+	/* A size-1 dim may carry any stride (as_strided), so the products
+	 * below can leave int64: such a product matches no real stride, and
+	 * a new stride that cannot be written makes the view impossible. */
 	for (int d = ndim - 1; d >= 0; d--) {
 		tensor_numel *= shape[d];
 		/* end of a contiguous chunk: match new dims against it */
 		if (d == 0 || (shape[d - 1] != 1 &&
-			       stride[d - 1] != tensor_numel * chunk_base_stride)) {
+			       (__builtin_mul_overflow(tensor_numel,
+						       chunk_base_stride, &prod) ||
+				stride[d - 1] != prod))) {
 			while (view_d >= 0 &&
 			       (view_numel < tensor_numel || nshape[view_d] == 1)) {
-				nstride[view_d] = view_numel * chunk_base_stride;
+				if (__builtin_mul_overflow(view_numel,
+							   chunk_base_stride,
+							   &nstride[view_d]))
+					return false;
 				view_numel *= nshape[view_d];
 				view_d--;
 			}
@@ -176,8 +188,14 @@ ag_tensor *ag_reshape(ag_tensor *t, const int64_t *shape, int ndim)
 	if (!c)
 		return NULL;
 	ag_contiguous_strides(nshape, ndim, nstride);
-	r = recorded(ag_tensor_make_view(c, nshape, nstride, ndim, c->offset),
-		     AG_OP_UNSAFE_VIEW, c, NULL, 0);
+	/* PyTorch's _unsafe_view of the copy: not a view (x._base is nil), so
+	 * a later in-place write through a view of it records on it */
+	r = ag_tensor_make_view(c, nshape, nstride, ndim, c->offset);
+	if (r) {
+		ag_tensor_release(r->base);
+		r->base = NULL;
+	}
+	r = recorded(r, AG_OP_UNSAFE_VIEW, c, NULL, 0);
 	ag_tensor_release(c);
 	return r;
 }
@@ -203,7 +221,15 @@ ag_tensor *ag_flatten(ag_tensor *t, int start_dim, int end_dim)
 		shape[n++] = t->shape[i];
 	shape[n] = 1;
 	for (int i = s; i <= e; i++)
-		shape[n] *= t->shape[i];
+		if (t->shape[i] == 0)
+			shape[n] = 0;
+	for (int i = s; i <= e && shape[n]; i++)
+		if (__builtin_mul_overflow(shape[n], t->shape[i], &shape[n])) {
+			/* only an empty tensor can have such sizes */
+			ag_error(AG_ERR_VALUE, "flatten(): the flattened size "
+				 "overflows a 64-bit integer");
+			return NULL;
+		}
 	n++;
 	for (int i = e + 1; i < t->ndim; i++)
 		shape[n++] = t->shape[i];
@@ -365,10 +391,23 @@ ag_tensor *ag_slice(ag_tensor *t, int dim, int64_t start, int64_t end,
 		end = n;
 	memcpy(shape, t->shape, sizeof shape);
 	memcpy(stride, t->stride, sizeof stride);
-	shape[d] = (end - start + step - 1) / step;
-	stride[d] = t->stride[d] * step;
+	/* ceil((end - start) / step) without overflow for a step near
+	 * INT64_MAX (PyTorch's own formula wraps to a negative size there) */
+	shape[d] = end > start ? (end - start - 1) / step + 1 : 0;
+	/* With two elements or more the product is a distance inside the
+	 * storage; with fewer the stride is never used to reach one. */
+	if (__builtin_mul_overflow(t->stride[d], step, &stride[d]))
+		stride[d] = t->stride[d];
+	/* start <= size: for an empty slice of a dim whose (unused) stride is
+	 * huge the offset can fall outside the storage; then keep t's. */
+	int64_t offset;
+	if (__builtin_mul_overflow(start, t->stride[d], &offset) ||
+	    __builtin_add_overflow(offset, t->offset, &offset) ||
+	    ((shape[d] == 0 || ag_numel(t) == 0) && (uint64_t)offset >
+	     t->storage->nbytes / ag_dtype_size(t->dtype)))
+		offset = t->offset;
 	return recorded_part(ag_tensor_make_view(t, shape, stride, t->ndim,
-					 t->offset + start * t->stride[d]),
+						 offset),
 			     AG_OP_SLICE, t, d, start, step, false);
 }
 
@@ -430,8 +469,16 @@ ag_tensor *ag_select(ag_tensor *t, int dim, int64_t index)
 		stride[j] = t->stride[i];
 		j++;
 	}
+	/* a select from an empty tensor is empty: its offset, never used to
+	 * reach an element, must still be an address inside the storage */
+	int64_t offset;
+	if (__builtin_mul_overflow(index, t->stride[d], &offset) ||
+	    __builtin_add_overflow(offset, t->offset, &offset) ||
+	    (ag_numel(t) == 0 &&
+	     (uint64_t)offset > t->storage->nbytes / ag_dtype_size(t->dtype)))
+		offset = t->offset;
 	return recorded_part(ag_tensor_make_view(t, shape, stride, t->ndim - 1,
-					 t->offset + index * t->stride[d]),
+						 offset),
 			     AG_OP_SELECT, t, d, index, 1, true);
 }
 
@@ -450,7 +497,11 @@ ag_tensor *ag_unsqueeze(ag_tensor *t, int dim)
 	for (int i = 0, j = 0; i <= t->ndim; i++) {
 		if (i == d) {
 			shape[i] = 1;
-			stride[i] = d < t->ndim ? t->shape[d] * t->stride[d] : 1;
+			/* PyTorch's size * stride, wrapping where it wraps (an
+			 * empty tensor's sizes can be huge): a size-1 dim's
+			 * stride reaches no element */
+			stride[i] = d < t->ndim ? (int64_t)((uint64_t)t->shape[d] *
+						(uint64_t)t->stride[d]) : 1;
 			continue;
 		}
 		shape[i] = t->shape[j];
@@ -496,10 +547,36 @@ ag_tensor *ag_squeeze_dim(ag_tensor *t, int dim)
 			AG_OP_SQUEEZE_DIM, t, &arg, sizeof arg);
 }
 
+/*
+ * The bytes a view (shape, stride, offset) needs in its storage, or -1 when
+ * that does not fit in an int64: as PyTorch's computeStorageNbytes, which
+ * refuses with "Storage size calculation overflowed".  Every number here
+ * can come straight from the user, so every step is checked.
+ */
+static int64_t storage_nbytes_needed(const int64_t *shape, const int64_t *stride,
+				     int ndim, int64_t offset, int64_t elsize)
+{
+	int64_t last = 0, step, nbytes;
+
+	for (int i = 0; i < ndim; i++) {
+		if (shape[i] == 0)
+			return 0;
+		if (__builtin_mul_overflow(shape[i] - 1, stride[i], &step) ||
+		    __builtin_add_overflow(last, step, &last))
+			return -1;
+	}
+	/* (offset + last + 1) * elsize */
+	if (__builtin_add_overflow(last, offset, &last) ||
+	    __builtin_add_overflow(last, 1, &last) ||
+	    __builtin_mul_overflow(last, elsize, &nbytes))
+		return -1;
+	return nbytes;
+}
+
 ag_tensor *ag_as_strided(ag_tensor *t, const int64_t *shape,
 			 const int64_t *stride, int ndim, int64_t offset)
 {
-	int64_t last = offset, numel;
+	int64_t numel, need;
 	int64_t elsize = (int64_t)ag_dtype_size(t->dtype);
 	char b1[256], b2[256];
 
@@ -517,17 +594,36 @@ ag_tensor *ag_as_strided(ag_tensor *t, const int64_t *shape,
 			 (long long)offset);
 		return NULL;
 	}
-	if (numel > 0)
-		for (int i = 0; i < ndim; i++)
-			last += (shape[i] - 1) * stride[i];
-	if (numel > 0 && (last + 1) * elsize > (int64_t)t->storage->nbytes) {
+	need = storage_nbytes_needed(shape, stride, ndim, offset, elsize);
+	if (need < 0) {
+		char b3[64] = "";
+		if (offset)
+			snprintf(b3, sizeof b3, " and storage offset %lld",
+				 (long long)offset);
+		ag_error(AG_ERR_VALUE, "Storage size calculation overflowed with "
+			 "sizes=%s and strides=%s%s",
+			 ag_shape_str(shape, ndim, b1, sizeof b1),
+			 ag_shape_str(stride, ndim, b2, sizeof b2), b3);
+		return NULL;
+	}
+	if (numel == 0) {
+		/* An empty view reads nothing, but ag_data_ptr still turns its
+		 * offset into an address: keep that inside the storage. */
+		if (offset > (int64_t)(t->storage->nbytes / (size_t)elsize)) {
+			ag_error(AG_ERR_INDEX, "as_strided: storage offset %lld is "
+				 "out of bounds for storage of %zu elements",
+				 (long long)offset,
+				 t->storage->nbytes / (size_t)elsize);
+			return NULL;
+		}
+	} else if (need > (int64_t)t->storage->nbytes) {
 		ag_error(AG_ERR_INDEX, "setStorage: sizes %s, strides %s, storage "
-			 "offset %lld, and itemsize %lld requiring a storage size of "
-			 "%lld are out of bounds for storage of size %zu",
+			 "offset %lld, and itemsize %lld requiring a storage size "
+			 "of %lld are out of bounds for storage of size %zu",
 			 ag_shape_str(shape, ndim, b1, sizeof b1),
 			 ag_shape_str(stride, ndim, b2, sizeof b2),
-			 (long long)offset, (long long)elsize,
-			 (long long)((last + 1) * elsize), t->storage->nbytes);
+			 (long long)offset, (long long)elsize, (long long)need,
+			 t->storage->nbytes);
 		return NULL;
 	}
 	return recorded_strided(ag_tensor_make_view(t, shape, stride, ndim,

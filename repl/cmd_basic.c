@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <lauxlib.h>
 
@@ -26,10 +27,16 @@ static int cmd_help(lua_State *L)
 			if (cmd->fn == fn)
 				break;
 		if (cmd == NULL)
-			return luaL_argerror(L, 1, "not an agdb command");
+			return luaL_error(L, "agdb.help: that function is not an "
+					  "agdb command (try :help)");
 	} else {
 		size_t len;
-		const char *name = luaL_checklstring(L, 1, &len);
+		const char *name;
+		if (lua_type(L, 1) != LUA_TSTRING)
+			return luaL_error(L, "agdb.help: argument 1 must be a "
+					  "command name or an agdb function, got %s",
+					  luaL_typename(L, 1));
+		name = lua_tolstring(L, 1, &len);
 		if (name[0] == ':') {
 			name++;
 			len--;
@@ -43,15 +50,25 @@ static int cmd_help(lua_State *L)
 	return 0;
 }
 
-/* agdb.quit([status]) */
+/* agdb.quit([status]): true/false, or an exit status 0..255 (the line
+ * form passes it as a string). */
 static int cmd_quit(lua_State *L)
 {
 	lua_Integer status = 0;
+	int isint = 0;
 
-	if (lua_isboolean(L, 1))
+	if (lua_isboolean(L, 1)) {
 		status = lua_toboolean(L, 1) ? 0 : 1;
-	else if (!lua_isnoneornil(L, 1))
-		status = luaL_checkinteger(L, 1);
+	} else if (!lua_isnoneornil(L, 1)) {
+		if (lua_type(L, 1) == LUA_TNUMBER || lua_type(L, 1) == LUA_TSTRING)
+			status = lua_tointegerx(L, 1, &isint);
+		if (!isint || status < 0 || status > 255)
+			return luaL_error(L, "agdb.quit: the exit status must be an "
+					  "integer from 0 to 255 or a boolean, got %s",
+					  lua_type(L, 1) == LUA_TSTRING ||
+					  lua_type(L, 1) == LUA_TNUMBER ?
+					  lua_tostring(L, 1) : luaL_typename(L, 1));
+	}
 	return repl_request_quit(L, (int)status);
 }
 
@@ -59,8 +76,17 @@ static int cmd_quit(lua_State *L)
  * with ... as its arguments and returns what it returns. */
 static int cmd_load(lua_State *L)
 {
-	const char *file = luaL_checkstring(L, 1);
+	const char *file;
 	int nargs = lua_gettop(L) - 1;
+
+	if (lua_type(L, 1) != LUA_TSTRING)
+		return luaL_error(L, "agdb.load: argument 1 must be a file name, "
+				  "got %s (usage: :load FILE)", luaL_typename(L, 1));
+	file = lua_tostring(L, 1);
+	/* a FIFO would block the session, /dev/zero would never end */
+	struct stat st;
+	if (stat(file, &st) == 0 && !S_ISREG(st.st_mode))
+		return luaL_error(L, "agdb.load: %s is not a regular file", file);
 
 	if (luaL_loadfile(L, file) != LUA_OK)
 		return lua_error(L);
@@ -96,8 +122,10 @@ static int cmd_time(lua_State *L)
 		if (status != LUA_OK)
 			return lua_error(L);
 		lua_replace(L, 1);
-	} else {
-		luaL_checktype(L, 1, LUA_TFUNCTION);
+	} else if (lua_type(L, 1) != LUA_TFUNCTION) {
+		return luaL_error(L, "agdb.time: argument 1 must be a function or "
+				  "a string of code, got %s (usage: :time EXPR)",
+				  luaL_typename(L, 1));
 	}
 	nargs = lua_gettop(L) - 1;
 	t0 = repl_now();

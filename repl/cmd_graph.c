@@ -5,13 +5,21 @@
  * What to draw: a tensor, a list of tensors, or (nothing given) every
  * tensor bound to a global variable.  Tensors bound to globals are labelled
  * with their variable names.
+ *
+ * A string is a Lua expression, evaluated in the session: that is how
+ * `:graph a + b` (the rest of the line, one string) reaches agdb.graph, as
+ * every :command is sugar for its Lua function.  So the Lua forms run a
+ * string argument as code too -- :help says so; scripts pass tensors.
  */
 #include <config.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <lauxlib.h>
 
@@ -113,7 +121,9 @@ static void collect_roots(lua_State *L, int idx, graph_req *r)
 		const char *expr = lua_tostring(L, idx);
 		lua_pushfstring(L, "return %s", expr);
 		if (luaL_loadbuffer(L, lua_tostring(L, -1), lua_rawlen(L, -1), "=(graph)") != LUA_OK)
-			lua_error(L);
+			luaL_error(L, "agdb.graph: '%s' is not an expression (%s); "
+				   "options are backward forward compact normal "
+				   "full tb lr ascii", expr, lua_tostring(L, -1));
 		lua_call(L, 0, 1);
 		if (lua_isnil(L, -1))
 			luaL_error(L, "agdb.graph: '%s' is nil (a typo? :graph with "
@@ -132,7 +142,8 @@ static void collect_roots(lua_State *L, int idx, graph_req *r)
 	}
 	if (!lua_istable(L, idx))
 		luaL_error(L, "agdb.graph: argument 1 must be a Tensor, a list of "
-			   "Tensors or nil, got %s", luaL_typename(L, idx));
+			   "Tensors, an expression or nil, got %s",
+			   repl_type_name(L, idx));
 	int n = (int)lua_rawlen(L, idx);
 	for (int i = 1; i <= n; i++) {
 		lua_rawgeti(L, idx, i);
@@ -192,6 +203,31 @@ static const char *const views[] = { "backward", "forward", NULL };
 static const char *const details[] = { "compact", "normal", "full", NULL };
 static const char *const directions[] = { "tb", "lr", NULL };
 
+/* Option values, with errors that name the option (luaL_check* would say
+ * "bad argument #-1 to '?'"). */
+static const char *opt_string(lua_State *L, const char *key)
+{
+	if (lua_type(L, -1) != LUA_TSTRING)
+		luaL_error(L, "agdb.graph: option '%s' must be a string, got %s",
+			   key, repl_type_name(L, -1));
+	return lua_tostring(L, -1);
+}
+
+static lua_Integer opt_integer(lua_State *L, const char *key)
+{
+	int isint;
+	lua_Integer v = lua_tointegerx(L, -1, &isint);
+
+	if (lua_type(L, -1) != LUA_TNUMBER)
+		luaL_error(L, "agdb.graph: option '%s' must be an integer, got %s",
+			   key, repl_type_name(L, -1));
+	if (!isint)
+		luaL_error(L, "agdb.graph: option '%s' must be an integer, got %s "
+			   "(number has no integer representation)", key,
+			   lua_tostring(L, -1));
+	return v;
+}
+
 static void read_options(lua_State *L, int kw, graph_req *r)
 {
 	static const char *const keys[] = { "view", "detail", "width", "direction",
@@ -204,21 +240,21 @@ static void read_options(lua_State *L, int kw, graph_req *r)
 		return;
 	repl_check_keys(L, kw, "agdb.graph", keys);
 	if (repl_kw_get(L, kw, "view") != LUA_TNIL)
-		r->snap.view = pick(L, "view", luaL_checkstring(L, -1), views) ?
+		r->snap.view = pick(L, "view", opt_string(L, "view"), views) ?
 			VIZ_VIEW_FORWARD : VIZ_VIEW_BACKWARD;
 	lua_pop(L, 1);
 	if (repl_kw_get(L, kw, "detail") != LUA_TNIL)
-		r->lay.detail = (viz_detail)pick(L, "detail", luaL_checkstring(L, -1), details);
+		r->lay.detail = (viz_detail)pick(L, "detail", opt_string(L, "detail"), details);
 	lua_pop(L, 1);
 	if (repl_kw_get(L, kw, "direction") != LUA_TNIL)
-		r->lay.direction = pick(L, "direction", luaL_checkstring(L, -1), directions) ?
+		r->lay.direction = pick(L, "direction", opt_string(L, "direction"), directions) ?
 			VIZ_DIR_LR : VIZ_DIR_TB;
 	lua_pop(L, 1);
 	if (repl_kw_get(L, kw, "width") != LUA_TNIL) {
-		lua_Integer w = luaL_checkinteger(L, -1);
+		lua_Integer w = opt_integer(L, "width");
 		if (w < 20 || w > 100000)
-			luaL_error(L, "agdb.graph: width must be between 20 and 100000, got %d",
-				   (int)w);
+			luaL_error(L, "agdb.graph: width must be between 20 and 100000, got %I",
+				   w);
 		r->lay.max_width = (int)w;
 		r->lay.fit = VIZ_FIT_WRAP;
 	}
@@ -229,7 +265,7 @@ static void read_options(lua_State *L, int kw, graph_req *r)
 		    lua_tonumber(L, -1) >= 0x1p63)
 			m = LUA_MAXINTEGER;	/* 1e100, math.huge: no limit */
 		else
-			m = luaL_checkinteger(L, -1);
+			m = opt_integer(L, "max_nodes");
 		if (m < 1)
 			luaL_error(L, "agdb.graph: max_nodes must be positive");
 		/* past int's range (2^31, 2^32 + 1) means no limit, never a wrap */
@@ -434,42 +470,156 @@ static int write_or_return(lua_State *L, char *s, const char *file)
 		free(s);
 		return 1;
 	}
-	FILE *f = fopen(file, "w");
+	/* O_NONBLOCK: a FIFO nobody reads fails at once instead of hanging
+	 * the session; it does nothing to a regular file. */
+	int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK | O_NOCTTY |
+		      O_CLOEXEC, 0666);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (!f) {
+		int err = errno;
+		if (fd >= 0)
+			close(fd);
 		free(s);
-		return luaL_error(L, "cannot write %s", file);
+		return luaL_error(L, "agdb.dot: cannot write %s: %s", file,
+				  strerror(err));
 	}
 	size_t n = strlen(s);
 	bool okw = fwrite(s, 1, n, f) == n;
 	okw = fclose(f) == 0 && okw;
 	free(s);
 	if (!okw)
-		return luaL_error(L, "error writing %s", file);
+		return luaL_error(L, "agdb.dot: error writing %s", file);
 	lua_pushfstring(L, "wrote %s", file);
 	return 1;
 }
 
-/* agdb.dot([x], [file], [opts]) / :dot [EXPR] FILE */
-static int export(lua_State *L, bool json)
+/*
+ * The line form ":dot [EXPR] FILE": the last word is the file, quoted as a
+ * shell user would ("my graph.dot", 'x.dot' or my\ graph.dot); the rest is
+ * the expression.  A lone bare word that names a global tensor is that
+ * tensor, drawn and printed (:dot out), not a file called "out"; quote it
+ * to mean the file.  Pushes the expression (or nil) and the file (or nil).
+ */
+static void split_dot_line(lua_State *L, const char *s)
 {
-	graph_req *r = new_req(L);	/* arguments now start at 2 */
-	const char *file = NULL;
-	/* line form ":dot out g.dot": the last word is the file */
-	if (lua_gettop(L) == 2 && lua_type(L, 2) == LUA_TSTRING && !json) {
-		const char *s = lua_tostring(L, 2);
-		const char *sp = strrchr(s, ' ');
-		if (sp) {
-			lua_pushstring(L, sp + 1);
-			lua_pushlstring(L, s, (size_t)(sp - s));
-			lua_replace(L, 2);
+	size_t len = strlen(s), start = 0, i;
+	char quote = 0;
+	bool in_word = false;
+
+	while (len > 0 && strchr(" \t", s[len - 1]))
+		len--;
+	/* find where the last blank-separated word starts, quotes honoured */
+	for (i = 0; i < len; i++) {
+		char c = s[i];
+		if (quote) {
+			if (c == '\\' && quote == '"' && i + 1 < len)
+				i++;
+			else if (c == quote)
+				quote = 0;
+		} else if (c == ' ' || c == '\t') {
+			in_word = false;
 		} else {
-			lua_pushnil(L);
-			lua_insert(L, 2);	/* only a file: everything */
+			if (!in_word)
+				start = i;
+			in_word = true;
+			if (c == '\\' && i + 1 < len)
+				i++;
+			else if (c == '"' || c == '\'')
+				quote = c;
 		}
 	}
-	int kw = repl_kwargs(L, 3);
-	if (lua_type(L, 3) == LUA_TSTRING)
+	if (quote)
+		luaL_error(L, "agdb.dot: the file name has an unclosed %c quote",
+			   quote);
+	/* unquote the last word */
+	luaL_Buffer b;
+	bool quoted = false;
+	luaL_buffinit(L, &b);
+	for (i = start; i < len; i++) {
+		char c = s[i];
+		if (quote) {
+			if (c == quote)
+				quote = 0;
+			else if (c == '\\' && quote == '"' && i + 1 < len &&
+				 strchr("\"\\$`", s[i + 1]))
+				luaL_addchar(&b, s[++i]);
+			else
+				luaL_addchar(&b, c);
+		} else if (c == '"' || c == '\'') {
+			quote = c;
+			quoted = true;
+		} else if (c == '\\' && i + 1 < len) {
+			luaL_addchar(&b, s[++i]);
+			quoted = true;
+		} else {
+			luaL_addchar(&b, c);
+		}
+	}
+	luaL_pushresult(&b);
+	int word = lua_gettop(L);
+	size_t elen = start;
+	while (elen > 0 && strchr(" \t", s[elen - 1]))
+		elen--;
+	if (elen > 0) {
+		lua_pushlstring(L, s, elen);
+		lua_pushvalue(L, word);
+	} else if (!quoted && lua_rawlen(L, word) > 0) {
+		/* one bare word: a global tensor of that name is drawn */
+		lua_pushglobaltable(L);
+		lua_pushvalue(L, word);
+		lua_rawget(L, -2);
+		bool tensor = repl_to_tensor(L, -1) != NULL;
+		lua_pop(L, 2);
+		if (tensor) {
+			lua_pushvalue(L, word);
+			lua_pushnil(L);
+		} else {
+			lua_pushnil(L);
+			lua_pushvalue(L, word);
+		}
+	} else if (quoted && lua_rawlen(L, word) == 0) {
+		luaL_error(L, "agdb.dot: the file name is empty");
+	} else if (lua_rawlen(L, word) == 0) {
+		lua_pushnil(L);
+		lua_pushnil(L);
+	} else {
+		lua_pushnil(L);
+		lua_pushvalue(L, word);
+	}
+	lua_remove(L, word);
+}
+
+/* agdb.dot([x], [file], [opts]) / :dot [EXPR] FILE; agdb.json([x], [opts]) */
+static int export(lua_State *L, bool json)
+{
+	const char *fname = json ? "agdb.json" : "agdb.dot";
+	graph_req *r = new_req(L);	/* arguments now start at 2 */
+	const char *file = NULL;
+
+	if (lua_gettop(L) == 2 && lua_type(L, 2) == LUA_TSTRING && !json) {
+		split_dot_line(L, lua_tostring(L, 2));
+		lua_remove(L, 2);	/* now (req, expr, file) */
+	}
+	/* (x, [file], [opts]); the options may also come second */
+	int kw = repl_kwargs(L, 3), extra = 3;
+	if (!json && kw != 3) {
+		if (!lua_isnoneornil(L, 3) && lua_type(L, 3) != LUA_TSTRING)
+			return luaL_error(L, "%s: argument 2 must be a file name "
+					  "(a string) or nil, got %s", fname,
+					  repl_type_name(L, 3));
 		file = lua_tostring(L, 3);
+		extra = 4;
+	}
+	if (lua_gettop(L) >= extra && kw != extra && !lua_isnil(L, extra)) {
+		if (!lua_istable(L, extra) || repl_to_tensor(L, extra))
+			return luaL_error(L, "%s: argument %d must be a table of "
+					  "options such as {view=\"forward\"}, got %s",
+					  fname, extra - 1, repl_type_name(L, extra));
+		kw = extra;	/* {} or a table with no string key: no options */
+	}
+	if (lua_gettop(L) > extra)
+		return luaL_error(L, "%s: too many arguments (%d)", fname,
+				  lua_gettop(L) - 1);
 	viz_graph *g = build(L, 2, kw, r);
 	viz_layout *l = viz_layout_new(g, &r->lay);
 	if (!l)
@@ -487,11 +637,16 @@ static int cmd_json(lua_State *L) { return export(L, true); }
 
 const repl_cmd repl_cmds_graph[] = {
 	{ "graph", "[EXPR] [backward|forward] [compact|normal|full] [tb|lr] [ascii]",
-	  "draw the graph of EXPR (default: every tensor in a global variable)",
+	  "draw the graph of EXPR (default: every tensor in a global variable); "
+	  "agdb.graph runs a string argument as Lua code, as :graph does",
 	  cmd_graph, 0 },
-	{ "dot", "[EXPR] FILE", "write the graph as Graphviz DOT (render with dot -Tsvg)",
-	  cmd_dot, REPL_CMD_FILE },
-	{ "json", "[EXPR]", "the graph as JSON: nodes, edges, attributes, layout",
-	  cmd_json, 0 },
+	/* not REPL_CMD_FILE: that strips the quotes of a line that is all one
+	 * quoted name, and split_dot_line needs them; Tab still completes
+	 * file names inside quotes, and the EXPR part as Lua */
+	{ "dot", "[EXPR] FILE", "write the graph as Graphviz DOT (render with "
+	  "dot -Tsvg); quote a FILE with spaces; :dot NAME of a global tensor "
+	  "prints it", cmd_dot, 0 },
+	{ "json", "[EXPR]", "the graph as JSON: nodes, edges, attributes, layout "
+	  "(a string EXPR is Lua code)", cmd_json, 0 },
 	{ NULL, NULL, NULL, NULL, 0 }
 };

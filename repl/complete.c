@@ -10,8 +10,11 @@
  *               names for commands that take a file (`:load fi`)
  *   "fi         file names inside a string literal
  *
- * The object path is looked up with ordinary (metamethod-aware) indexing in
- * a protected call, so a failing __index just means no candidates.
+ * Completion never runs user code: a Tab press must not hang the prompt in
+ * a looping __index, print, or change anything.  Paths are looked up with
+ * raw reads, following __index only where it is a table (the usual class
+ * pattern); a tensor's fields come from agdb's own C lookup.  A value
+ * behind an __index function simply has no candidates.
  */
 #include <config.h>
 
@@ -24,6 +27,7 @@
 #include <lauxlib.h>
 
 #include "commands.h"
+#include "ltorch.h"
 #include "repl.h"
 
 static lua_State *cL;
@@ -163,17 +167,28 @@ static void add_keys(lua_State *L, int out, int t, bool methods)
 	}
 }
 
+/* Pushes the raw field `field` of the metatable of the value at v (nil
+ * when there is none): no metamethod of the metatable itself runs. */
+static int raw_metafield(lua_State *L, int v, const char *field)
+{
+	if (!lua_getmetatable(L, v)) {
+		lua_pushnil(L);
+		return LUA_TNIL;
+	}
+	lua_pushstring(L, field);
+	int type = lua_rawget(L, -2);
+	lua_remove(L, -2);
+	return type;
+}
+
 /* Follows __index tables up from the metatable of the value at v. */
 static void add_index_chain(lua_State *L, int out, int v, bool methods)
 {
 	lua_pushvalue(L, v);
 	for (int depth = 0; depth < 32; depth++) {
-		if (!lua_getmetatable(L, -1))
-			break;
-		lua_getfield(L, -1, "__index");
+		int type = raw_metafield(L, -1, "__index");
 		lua_remove(L, -2);
-		lua_remove(L, -2);
-		if (!lua_istable(L, -1))
+		if (type != LUA_TTABLE)
 			break;
 		add_keys(L, out, lua_gettop(L), methods);
 	}
@@ -184,14 +199,56 @@ static void add_index_chain(lua_State *L, int out, int v, bool methods)
  * pushes it and returns true, else pushes nothing. */
 static bool meta_table(lua_State *L, int v, const char *field)
 {
-	if (!lua_getmetatable(L, v))
-		return false;
-	lua_getfield(L, -1, field);
-	lua_remove(L, -2);
-	if (lua_istable(L, -1))
+	if (raw_metafield(L, v, field) == LUA_TTABLE)
 		return true;
 	lua_pop(L, 1);
 	return false;
+}
+
+/* Replaces the value on top by its field `key` (nil when unknown) without
+ * running user code: raw reads along __index tables, and agdb's own C
+ * lookup for a tensor (.grad read directly, so no warning is printed). */
+static void safe_field(lua_State *L, const char *key, size_t len)
+{
+	ag_tensor *t = repl_to_tensor(L, -1);
+	int v = lua_gettop(L);
+
+	if (t) {
+		lua_getmetatable(L, v);
+		lua_pushliteral(L, "__index");
+		lua_rawget(L, -2);
+		bool ours = lua_tocfunction(L, -1) == repl_tensor_index;
+		lua_pop(L, 2);
+		if (!ours) {
+			lua_pushnil(L);
+		} else if (len == 4 && memcmp(key, "grad", 4) == 0) {
+			ag_tensor_retain(t->grad);
+			if (t->grad)
+				repl_push_tensor(L, t->grad);
+			else
+				lua_pushnil(L);
+		} else {
+			lua_pushlstring(L, key, len);
+			lua_gettable(L, v);	/* repl_tensor_index: agdb's C */
+		}
+		lua_replace(L, v);
+		return;
+	}
+	for (int depth = 0; depth < 32 && lua_istable(L, v); depth++) {
+		lua_pushlstring(L, key, len);
+		if (lua_rawget(L, v) != LUA_TNIL) {
+			lua_replace(L, v);
+			return;
+		}
+		lua_pop(L, 1);
+		if (raw_metafield(L, v, "__index") != LUA_TTABLE) {
+			lua_pop(L, 1);
+			break;
+		}
+		lua_replace(L, v);	/* look in the __index table next */
+	}
+	lua_pushnil(L);
+	lua_replace(L, v);
 }
 
 /* Protected: (path, sep) -> table of candidates.  path is "" for globals,
@@ -216,9 +273,7 @@ static int collect(lua_State *L)
 	lua_pushglobaltable(L);
 	for (const char *p = path; *p;) {
 		size_t n = strcspn(p, ".");
-		lua_pushlstring(L, p, n);
-		lua_gettable(L, -2);	/* may run __index */
-		lua_remove(L, -2);
+		safe_field(L, p, n);
 		p += n + (p[n] == '.');
 	}
 	v = lua_gettop(L);
@@ -336,7 +391,7 @@ static char **command_matches(const char *text)
 	return matches_from_table(L, text);
 }
 
-static char **attempt(const char *text, int start, int end)
+static char **attempt_with(const char *text, int start, int end)
 {
 	const char *line = rl_line_buffer;
 	const repl_cmd *cmd = command_of_line(line, start);
@@ -381,6 +436,19 @@ static char **attempt(const char *text, int start, int end)
 	}
 	m = lua_matches(path, line[start - 1] == ':' ? ":" : ".", text);
 	free(path);
+	return m;
+}
+
+/* No collection while completing: a finalizer is user code too. */
+static char **attempt(const char *text, int start, int end)
+{
+	bool gc_running = lua_gc(cL, LUA_GCISRUNNING);
+	char **m;
+
+	lua_gc(cL, LUA_GCSTOP);
+	m = attempt_with(text, start, end);
+	if (gc_running)
+		lua_gc(cL, LUA_GCRESTART);
 	return m;
 }
 

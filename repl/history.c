@@ -73,13 +73,24 @@ const char *repl_history_path(void)
 	return path;
 }
 
-/* Only a regular file is rewritten: AGDB_HISTORY=/dev/null must stay a
- * device. */
+/* Only a regular file is read, appended to and rewritten: opening a FIFO
+ * would block before the first prompt, and a device or a folder is no
+ * place for history.  AGDB_HISTORY=/dev/null just means "none". */
 static bool is_regular(const char *file)
 {
 	struct stat st;
 
 	return stat(file, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Drops the history file with a note (none for /dev/null). */
+static void give_up(const char *why)
+{
+	if (strcmp(path, "/dev/null") != 0)
+		fprintf(stderr, "agdb: history file %s: %s; history will not be "
+			"saved\n", path, why);
+	free(path);
+	path = NULL;
 }
 
 static void truncate_file(void)
@@ -100,16 +111,25 @@ void repl_history_open(void)
 	if (repl_history_path() == NULL)
 		return;
 	make_parent_dirs(path);
-	/* append_history() needs the file to exist. */
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
-	if (fd < 0) {
-		fprintf(stderr, "agdb: history file %s: %s\n", path,
-			strerror(errno));
-		free(path);
-		path = NULL;
+	/* append_history() needs the file to exist.  O_NONBLOCK: a FIFO that
+	 * appeared since the check must not hang the start either. */
+	if (access(path, F_OK) == 0 && !is_regular(path)) {
+		give_up("not a regular file");
 		return;
 	}
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK | O_NOCTTY |
+		  O_CLOEXEC, 0600);
+	if (fd < 0) {
+		give_up(strerror(errno));
+		return;
+	}
+	struct stat st;
+	bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 	close(fd);
+	if (!regular) {
+		give_up("not a regular file");
+		return;
+	}
 	read_history(path);
 	truncate_file();
 }
@@ -128,6 +148,12 @@ void repl_history_add(const char *line)
 	add_history(line);
 	if (path == NULL)
 		return;
+	/* Written at once, so a killed session loses nothing; checked again
+	 * since the file may have been replaced meanwhile. */
+	if (!is_regular(path)) {
+		give_up("no longer a regular file");
+		return;
+	}
 	append_history(1, path);
 	if (++since_truncate >= 100)
 		truncate_file();

@@ -355,8 +355,17 @@ ag_tensor *repl_check_operand(lua_State *L, int idx, const char *fname)
 	}
 	switch (lua_type(L, idx)) {
 	case LUA_TNUMBER:
-		t = ag_wrapped_number(lua_tonumber(L, idx),
-				      lua_isinteger(L, idx));
+		if (lua_isinteger(L, idx)) {
+			/* exact: an integer past 2^53 (or math.maxinteger,
+			 * which rounds to 2^63 as a double) must not become
+			 * another number, nor an overflow error that would
+			 * leak the caller's other operand */
+			t = ag_wrapped_number(0, true);
+			if (t)
+				*(int64_t *)ag_data_ptr(t) = lua_tointeger(L, idx);
+		} else {
+			t = ag_wrapped_number(lua_tonumber(L, idx), false);
+		}
 		break;
 	case LUA_TBOOLEAN:
 		t = ag_scalar(lua_toboolean(L, idx), AG_BOOL);

@@ -13,9 +13,12 @@
 #include "ltorch.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 static const struct idx_type {
@@ -52,6 +55,9 @@ static uint64_t load_be(const unsigned char *p, size_t n)
 /* Reads exactly n bytes; -1 on a short read or an error. */
 static int read_full(gzFile f, void *buf, size_t n)
 {
+	if (n == 0)
+		return 0;
+
 	char *p = buf;
 
 	while (n > 0) {
@@ -108,6 +114,22 @@ static void idx_cleanup(struct idx_read *r)
 	memset(r, 0, sizeof *r);
 }
 
+int repl_open_regular(lua_State *L, const char *path, const char *who)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+
+	if (fd < 0)
+		return luaL_error(L, "%s: cannot open '%s': %s", who, path,
+				  strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
+		close(fd);
+		return luaL_error(L, "%s: '%s' is not a regular file", who, path);
+	}
+	return fd;
+}
+
 /* luaL_error's format knows no %lld or %02x: format here first. */
 #define IDX_FAIL(...) do { \
 	char msg_[512]; \
@@ -126,10 +148,12 @@ static int l_read_idx(lua_State *L)
 	ag_dtype dt;
 	int ndim;
 
-	r.f = gzopen(path, "rb");
-	if (!r.f)
-		return luaL_error(L, "read_idx: cannot open '%s': %s", path,
-				  errno ? strerror(errno) : "out of memory");
+	int fd = repl_open_regular(L, path, "read_idx");
+	r.f = gzdopen(fd, "rb");
+	if (!r.f) {
+		close(fd);
+		return luaL_error(L, "read_idx: '%s': out of memory", path);
+	}
 	if (read_full(r.f, head, 4) != 0)
 		IDX_FAIL("read_idx: '%s' is not an IDX file: shorter than its "
 			 "4-byte header", path);
@@ -153,22 +177,46 @@ static int l_read_idx(lua_State *L)
 	if (!lua_isnoneornil(L, 2) && repl_to_dtype(L, 2, &dt) != 0)
 		IDX_FAIL("read_idx: argument 2 must be a dtype, got %s",
 			 repl_type_name(L, 2));
-	r.raw = malloc((size_t)n * ty->size + 1);
-	r.t = ag_empty(shape, ndim, dt);
-	if (!r.raw || !r.t)
-		IDX_FAIL("read_idx: '%s': not enough memory for %lld elements",
-			 path, (long long)n);
-	if (read_full(r.f, r.raw, (size_t)n * ty->size) != 0) {
+	/* The data is read before the tensor is made, into a buffer that
+	 * grows with what the file really holds: a 20-byte file whose header
+	 * promises 10^12 elements costs nothing. */
+	size_t want = (size_t)n * ty->size, have = 0, cap = 0;
+	while (have < want) {
+		if (have == cap) {
+			size_t ncap = cap ? 2 * cap : (size_t)1 << 20;
+			if (ncap > want)
+				ncap = want;
+			unsigned char *p = realloc(r.raw, ncap + 1);
+			if (!p)
+				IDX_FAIL("read_idx: '%s': not enough memory for %lld "
+					 "elements", path, (long long)n);
+			r.raw = p;
+			cap = ncap;
+		}
+		if (read_full(r.f, r.raw + have, cap - have) != 0) {
+			int zerr;
+			const char *msg = gzerror(r.f, &zerr);
+			if (zerr != Z_OK && zerr != Z_BUF_ERROR)
+				IDX_FAIL("read_idx: '%s': %s", path, msg);
+			IDX_FAIL("read_idx: '%s' is truncated: its header promises "
+				 "%lld elements of %d bytes", path, (long long)n,
+				 (int)ty->size);
+		}
+		have = cap;
+	}
+	if (!r.raw && !(r.raw = malloc(1)))
+		IDX_FAIL("read_idx: '%s': out of memory", path);
+	if (gzread(r.f, r.raw + want, 1) != 0) {
 		int zerr;
 		const char *msg = gzerror(r.f, &zerr);
 		if (zerr != Z_OK && zerr != Z_BUF_ERROR)
 			IDX_FAIL("read_idx: '%s': %s", path, msg);
-		IDX_FAIL("read_idx: '%s' is truncated: its header promises %lld "
-			 "elements of %d bytes", path, (long long)n, (int)ty->size);
-	}
-	if (gzread(r.f, r.raw + (size_t)n * ty->size, 1) != 0)
 		IDX_FAIL("read_idx: '%s' has bytes after its %lld elements", path,
 			 (long long)n);
+	}
+	r.t = ag_empty(shape, ndim, dt);
+	if (!r.t)
+		IDX_FAIL("read_idx: '%s': %s", path, ag_error_message());
 	{
 		char *out = ag_data_ptr(r.t);
 		size_t es = ag_dtype_size(dt);

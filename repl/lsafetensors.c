@@ -489,12 +489,16 @@ static int l_load(lua_State *L)
 	const char *key;
 	size_t n = 0, i;
 
-	s.f = fopen(path, "rb");
-	if (!s.f)
-		return luaL_error(L, "torch.load: cannot open '%s': %s", path,
-				  strerror(errno));
-	if (fstat(fileno(s.f), &st) != 0 || !S_ISREG(st.st_mode))
-		LOAD_FAIL("torch.load: '%s' is not a regular file", path);
+	int fd = repl_open_regular(L, path, "torch.load");
+	if (fstat(fd, &st) != 0) {
+		close(fd);
+		return luaL_error(L, "torch.load: '%s': %s", path, strerror(errno));
+	}
+	s.f = fdopen(fd, "rb");
+	if (!s.f) {
+		close(fd);
+		return luaL_error(L, "torch.load: '%s': out of memory", path);
+	}
 	fsize = (uint64_t)st.st_size;
 	if (fread(lenbuf, 1, 8, s.f) != 8)
 		LOAD_FAIL("torch.load: '%s' is not a safetensors file: shorter "
@@ -575,9 +579,16 @@ static int l_load(lua_State *L)
 		if (!s.t)
 			LOAD_FAIL("torch.load: '%s': tensor '%s': %s", path, it->name,
 				  ag_error_message());
-		if (ag_dtype_size(s.t->dtype) == it->st->size) {
+		/* the file's own dtype is read as it is; U64 (as wide as int64)
+		 * and the narrower integers are widened and checked */
+		if (it->st == st_for_core(s.t->dtype)) {
 			if (bytes && fread(ag_data_ptr(s.t), 1, bytes, s.f) != bytes)
 				LOAD_FAIL("torch.load: '%s': read error", path);
+			if (s.t->dtype == AG_BOOL) {	/* any other byte is true */
+				unsigned char *b = ag_data_ptr(s.t);
+				for (uint64_t k = 0; k < bytes; k++)
+					b[k] = b[k] != 0;
+			}
 		} else {
 			s.buf = malloc(bytes ? bytes : 1);
 			if (!s.buf)

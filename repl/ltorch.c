@@ -9,7 +9,10 @@
 #include "autograd.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ------------------------------------------------------------------ dtypes */
 
@@ -118,18 +121,54 @@ static void set_dtypes(lua_State *L)
 
 /* -------------------------------------------------------------- torch.Size */
 
-/* A Size is a plain sequence with a metatable: x.shape[1], #x.shape,
- * ipairs and table.unpack all work, and it prints like PyTorch's. */
+/*
+ * A Size reads like a Lua sequence (x.shape[1], #x.shape, ipairs,
+ * table.unpack) but is immutable like PyTorch's tuple: it is an empty proxy
+ * table whose entries live in a side table (weak keys, so they go with the
+ * proxy), so `s[1] = 5` reaches __newindex and fails instead of quietly
+ * changing the shape a caller holds.
+ */
+static const char size_values_key = 's';
+
+/* Pushes the entry table of the Size at idx and returns true, or pushes
+ * nothing and returns false when the value is not a Size. */
+static bool push_size_values(lua_State *L, int idx)
+{
+	if (!lua_istable(L, idx))
+		return false;
+	idx = lua_absindex(L, idx);
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &size_values_key);
+	lua_pushvalue(L, idx);
+	lua_rawget(L, -2);
+	lua_remove(L, -2);
+	if (lua_istable(L, -1))
+		return true;
+	lua_pop(L, 1);
+	return false;
+}
+
 void repl_push_size(lua_State *L, const int64_t *shape, int ndim)
 {
 	int i;
 
+	lua_createtable(L, 0, 0);		/* the proxy */
+	luaL_setmetatable(L, REPL_SIZE_MT);
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &size_values_key);
+	lua_pushvalue(L, -2);
 	lua_createtable(L, ndim, 0);
 	for (i = 0; i < ndim; i++) {
 		lua_pushinteger(L, shape[i]);
 		lua_rawseti(L, -2, i + 1);
 	}
-	luaL_setmetatable(L, REPL_SIZE_MT);
+	lua_rawset(L, -3);
+	lua_pop(L, 1);
+}
+
+/* The entries of a Size, or of a plain table, at idx (pushed). */
+static void push_entries(lua_State *L, int idx)
+{
+	if (!push_size_values(L, idx))
+		lua_pushvalue(L, idx);
 }
 
 static int size_tostring(lua_State *L)
@@ -138,11 +177,12 @@ static int size_tostring(lua_State *L)
 	lua_Integer i, n;
 
 	luaL_checktype(L, 1, LUA_TTABLE);
-	n = (lua_Integer)lua_rawlen(L, 1);
+	push_entries(L, 1);
+	n = (lua_Integer)lua_rawlen(L, 2);
 	luaL_buffinit(L, &b);
 	luaL_addstring(&b, "torch.Size([");
 	for (i = 1; i <= n; i++) {
-		lua_rawgeti(L, 1, i);
+		lua_rawgeti(L, 2, i);
 		if (i > 1)
 			luaL_addstring(&b, ", ");
 		luaL_addvalue(&b);
@@ -159,12 +199,14 @@ static int size_eq(lua_State *L)
 
 	if (!lua_istable(L, 1) || !lua_istable(L, 2))
 		return lua_pushboolean(L, 0), 1;
-	n = (lua_Integer)lua_rawlen(L, 1);
-	if ((lua_Integer)lua_rawlen(L, 2) != n)
+	push_entries(L, 1);
+	push_entries(L, 2);
+	n = (lua_Integer)lua_rawlen(L, 3);
+	if ((lua_Integer)lua_rawlen(L, 4) != n)
 		return lua_pushboolean(L, 0), 1;
 	for (i = 1; i <= n; i++) {
-		lua_rawgeti(L, 1, i);
-		lua_rawgeti(L, 2, i);
+		lua_rawgeti(L, 3, i);
+		lua_rawgeti(L, 4, i);
 		if (!lua_rawequal(L, -1, -2))
 			return lua_pushboolean(L, 0), 1;
 		lua_pop(L, 2);
@@ -173,19 +215,72 @@ static int size_eq(lua_State *L)
 	return 1;
 }
 
+/* s:numel(): the product, or an error when it leaves int64 (PyTorch's
+ * Python int never overflows; agdb's integers do, and 0 would be wrong). */
 static int size_numel(lua_State *L)
 {
 	lua_Integer i, n, p = 1;
 
 	luaL_checktype(L, 1, LUA_TTABLE);
-	n = (lua_Integer)lua_rawlen(L, 1);
+	push_entries(L, 1);
+	n = (lua_Integer)lua_rawlen(L, -1);
 	for (i = 1; i <= n; i++) {
-		lua_rawgeti(L, 1, i);
-		p *= lua_tointeger(L, -1);
+		lua_rawgeti(L, -1, i);
+		lua_Integer v = lua_tointeger(L, -1);
+		if (__builtin_mul_overflow(p, v, &p))
+			return luaL_error(L, "torch.Size.numel: the product of "
+					  "the sizes overflows a 64-bit integer");
 		lua_pop(L, 1);
 	}
 	lua_pushinteger(L, p);
 	return 1;
+}
+
+static int size_index(lua_State *L)
+{
+	if (lua_type(L, 2) == LUA_TNUMBER) {
+		if (!push_size_values(L, 1))
+			return 0;
+		lua_pushvalue(L, 2);
+		lua_rawget(L, -2);
+		return 1;
+	}
+	if (lua_type(L, 2) == LUA_TSTRING &&
+	    strcmp(lua_tostring(L, 2), "numel") == 0) {
+		lua_pushcfunction(L, size_numel);
+		return 1;
+	}
+	return 0;
+}
+
+static int size_len(lua_State *L)
+{
+	lua_Integer n = 0;
+
+	if (push_size_values(L, 1))
+		n = (lua_Integer)lua_rawlen(L, -1);
+	lua_pushinteger(L, n);
+	return 1;
+}
+
+/* pairs(s) visits the entries in order without handing out their table. */
+static int size_next(lua_State *L)
+{
+	lua_Integer i = luaL_optinteger(L, 2, 0) + 1;
+
+	if (!push_size_values(L, 1) || lua_rawgeti(L, -1, i) == LUA_TNIL)
+		return 0;
+	lua_pushinteger(L, i);
+	lua_insert(L, -2);
+	return 2;
+}
+
+static int size_pairs(lua_State *L)
+{
+	lua_pushcfunction(L, size_next);
+	lua_pushvalue(L, 1);
+	lua_pushnil(L);
+	return 3;
 }
 
 static int size_newindex(lua_State *L)
@@ -209,11 +304,8 @@ static void open_size(lua_State *L)
 {
 	static const luaL_Reg meta[] = {
 		{"__tostring", size_tostring}, {"__eq", size_eq},
-		{"__newindex", size_newindex},
-		{NULL, NULL}
-	};
-	static const luaL_Reg methods[] = {
-		{"numel", size_numel},
+		{"__index", size_index}, {"__newindex", size_newindex},
+		{"__len", size_len}, {"__pairs", size_pairs},
 		{NULL, NULL}
 	};
 
@@ -222,9 +314,16 @@ static void open_size(lua_State *L)
 		return;
 	}
 	luaL_setfuncs(L, meta, 0);
-	luaL_newlib(L, methods);
-	lua_setfield(L, -2, "__index");
+	/* users may not swap the metatable (that would make it mutable) */
+	lua_pushliteral(L, REPL_SIZE_MT);
+	lua_setfield(L, -2, "__metatable");
 	lua_pop(L, 1);
+	lua_newtable(L);			/* proxy -> entries, weak keys */
+	lua_createtable(L, 0, 1);
+	lua_pushliteral(L, "k");
+	lua_setfield(L, -2, "__mode");
+	lua_setmetatable(L, -2);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &size_values_key);
 }
 
 /* ------------------------------------------------------ garbage collection */
@@ -271,38 +370,86 @@ const ag_print_options *repl_print_options(void)
 	return &print_opts;
 }
 
-/* torch.set_printoptions({precision=, threshold=, edgeitems=, linewidth=}) */
+/* An integer option; threshold also takes math.huge ("never summarise",
+ * PyTorch's threshold=float('inf')). */
+static lua_Integer print_option(lua_State *L, int idx, const char *key)
+{
+	int isint;
+	lua_Integer v = lua_tointegerx(L, idx, &isint);
+
+	if (lua_type(L, idx) == LUA_TNUMBER && !isint &&
+	    strcmp(key, "threshold") == 0 && lua_tonumber(L, idx) == HUGE_VAL)
+		return LUA_MAXINTEGER;
+	if (!isint || lua_type(L, idx) != LUA_TNUMBER)
+		luaL_error(L, "torch.set_printoptions: %s must be an integer%s, "
+			   "got %s", key, strcmp(key, "threshold") == 0 ?
+			   " (or math.huge)" : "", lua_type(L, idx) == LUA_TNUMBER
+			   ? lua_tostring(L, idx) : repl_type_name(L, idx));
+	return v;
+}
+
+/*
+ * torch.set_printoptions({precision=, threshold=, edgeitems=, linewidth=,
+ * profile=}) -- nothing (or nil) restores the defaults.  Every value is
+ * checked here, so a bad one fails now and not at every later print: what
+ * PyTorch prints we accept (a linewidth below 1 means one element per
+ * line, a negative threshold summarises everything), what it cannot
+ * (a negative precision) or we cannot (more than 100 digits) is an error.
+ */
 static int l_set_printoptions(lua_State *L)
 {
 	static const char fname[] = "torch.set_printoptions";
 	static const char *const keys[] = {"precision", "threshold",
-		"edgeitems", "linewidth", NULL};
+		"edgeitems", "linewidth", "profile", NULL};
 	ag_print_options o = print_opts;
-	size_t i;
+	lua_Integer v;
 
 	if (lua_isnoneornil(L, 1)) {
 		ag_print_options_default(&print_opts);
 		return 0;
 	}
-	luaL_checktype(L, 1, LUA_TTABLE);
+	if (lua_type(L, 1) != LUA_TTABLE || repl_to_tensor(L, 1))
+		return repl_arg_error(L, fname, 1, "a table of options such as "
+				      "{precision=2}");
 	repl_check_keys(L, 1, fname, keys);
-	for (i = 0; keys[i]; i++) {
-		lua_Integer v;
-		if (lua_getfield(L, 1, keys[i]) == LUA_TNIL) {
-			lua_pop(L, 1);
-			continue;
+	/* the profile first: the other keys refine it, as in PyTorch */
+	if (lua_getfield(L, 1, "profile") != LUA_TNIL) {
+		const char *p = lua_tostring(L, -1);
+		if (lua_type(L, -1) != LUA_TSTRING)
+			p = "";
+		ag_print_options_default(&o);
+		if (strcmp(p, "short") == 0) {
+			o.precision = 2;
+			o.edgeitems = 2;
+		} else if (strcmp(p, "full") == 0) {
+			o.threshold = INT64_MAX;
+		} else if (strcmp(p, "default") != 0) {
+			return luaL_error(L, "%s: profile must be \"default\", "
+					  "\"short\" or \"full\", got %s", fname,
+					  lua_type(L, -1) == LUA_TSTRING ?
+					  lua_tostring(L, -1) : repl_type_name(L, -1));
 		}
-		v = repl_check_integer(L, lua_gettop(L), fname, "an integer");
-		if (v < 0 || v > (i == 1 ? INT64_MAX : 1000000))
-			return luaL_error(L, "%s: %s must be non-negative",
-					  fname, keys[i]);
-		switch (i) {
-		case 0: o.precision = (int)v; break;
-		case 1: o.threshold = v; break;
-		case 2: o.edgeitems = (int)v; break;
-		default: o.linewidth = (int)v; break;
-		}
-		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	if (lua_getfield(L, 1, "precision") != LUA_TNIL) {
+		v = print_option(L, -1, "precision");
+		if (v < 0 || v > 100)
+			return luaL_error(L, "%s: precision must be between 0 and "
+					  "100 digits, got %I", fname, v);
+		o.precision = (int)v;
+	}
+	if (lua_getfield(L, 1, "threshold") != LUA_TNIL)
+		o.threshold = print_option(L, -1, "threshold");
+	if (lua_getfield(L, 1, "edgeitems") != LUA_TNIL) {
+		v = print_option(L, -1, "edgeitems");
+		if (v < 0 || v > INT32_MAX)
+			return luaL_error(L, "%s: edgeitems must be between 0 and "
+					  "%d, got %I", fname, INT32_MAX, v);
+		o.edgeitems = (int)v;
+	}
+	if (lua_getfield(L, 1, "linewidth") != LUA_TNIL) {
+		v = print_option(L, -1, "linewidth");
+		o.linewidth = v < 1 ? 1 : v > INT32_MAX ? INT32_MAX : (int)v;
 	}
 	print_opts = o;
 	return 0;
@@ -426,6 +573,7 @@ static int l_arange(lua_State *L)
 	static const char fname[] = "torch.arange";
 	int kw = repl_kwargs(L, 1), top = kw ? kw - 1 : lua_gettop(L), i;
 	double a[3] = {0, 0, 1};
+	lua_Integer ia[3] = {0, 0, 1};
 	bool ints = true;
 	struct factory_opts o;
 
@@ -436,9 +584,12 @@ static int l_arange(lua_State *L)
 		double v = repl_check_number(L, i, fname);
 		ints = ints && lua_isinteger(L, i);
 		a[top == 1 ? 1 : i - 1] = v;
+		ia[top == 1 ? 1 : i - 1] = lua_tointeger(L, i);
 	}
 	factory_opts(L, kw, fname, &o, ints ? AG_INT64 : AG_DEFAULT_DTYPE);
-	return push_new(L, ag_arange(a[0], a[1], a[2], o.dtype), &o);
+	/* integers beyond 2^53 stay exact on the integer path */
+	return push_new(L, ints ? ag_arange_int(ia[0], ia[1], ia[2], o.dtype)
+			: ag_arange(a[0], a[1], a[2], o.dtype), &o);
 }
 
 static int l_linspace(lua_State *L)
@@ -606,6 +757,162 @@ static int l_tensor(lua_State *L)
 	return push_new(L, t, &o);
 }
 
+/* ------------------------------------------------- the leak check at exit */
+
+/*
+ * Lua's collector frees a tensor's userdata, core frees the tensor when its
+ * last reference goes.  A reference lost in C (a missing release) keeps a
+ * tensor in core's registry for ever, and LeakSanitizer cannot see it: the
+ * registry still points at it.  So in debug builds, and whenever
+ * AGDB_CHECK_LEAKS=1 (the test suite sets it), a sentinel created before
+ * any tensor is finalised last when the Lua state closes -- after every
+ * tensor's finalizer -- and checks that no tensor and no storage is left.
+ * A leak is reported on stderr and makes the process exit with status 3.
+ * (A script that ends with os.exit() never closes the state: no check.)
+ */
+static bool leak_found;
+
+static void leak_exit(void)
+{
+	if (leak_found) {
+		fflush(stdout);
+		_exit(3);
+	}
+}
+
+/*
+ * Tensors that only autograd reference cycles hold: a .grad made with
+ * create_graph=true (its graph saves the leaf), or an input saved for
+ * backward and later overwritten in place through a view (its CopySlices
+ * node leads back to the node that saved it).  PyTorch 1.13 never frees
+ * these either.  At exit nothing in Lua can reach them any more, so the
+ * cycles are cut (grads dropped, histories detached) before the check: a
+ * tensor still alive after that is held by a reference nobody owns.
+ * Returns how many tensors the cut freed.
+ */
+static size_t cut_autograd_cycles(void)
+{
+	size_t n = ag_registry_count(), i = 0, before = n;
+	ag_tensor **all = malloc((n ? n : 1) * sizeof *all);
+
+	if (!all)
+		return 0;
+	for (ag_tensor *t = ag_registry_first(); t && i < n; t = ag_registry_next(t))
+		ag_tensor_retain(all[i++] = t);
+	/* drop every grad and grad_fn: what detach_ does, for views too (a
+	 * view saved by the node of an in-place op on itself closes a loop
+	 * through its own grad_fn) */
+	for (size_t k = 0; k < i; k++) {
+		ag_node *fn = all[k]->grad_fn;
+		ag_set_grad(all[k], NULL);
+		all[k]->grad_fn = NULL;
+		ag_node_release(fn);
+	}
+	ag_error_clear();
+	for (size_t k = 0; k < i; k++)
+		ag_tensor_release(all[k]);
+	free(all);
+	return before - ag_registry_count();
+}
+
+static int leak_sentinel_gc(lua_State *L)
+{
+	size_t n = ag_registry_count(), shown = 0, cut;
+	char buf[128];
+
+	(void)L;
+	if (n == 0 && ag_storage_registry_first() == NULL)
+		return 0;
+	cut = cut_autograd_cycles();
+	if (cut && getenv("AGDB_CHECK_LEAKS_VERBOSE"))
+		fprintf(stderr, "agdb: leak check: %zu tensor(s) held only by "
+			"autograd reference cycles, freed at exit\n", cut);
+	n = ag_registry_count();
+	if (n == 0 && ag_storage_registry_first() == NULL)
+		return 0;
+	fprintf(stderr, "agdb: leak check: %zu tensor(s) and %zu storage "
+		"byte(s) still alive after the Lua state closed\n", n,
+		ag_storage_bytes_live());
+	for (ag_tensor *t = ag_registry_first(); t && shown < 10;
+	     t = ag_registry_next(t), shown++)
+		fprintf(stderr, "  tensor #%llu %s %s refcount %d%s%s%s%s\n",
+			(unsigned long long)t->id, ag_dtype_name(t->dtype),
+			ag_shape_str(t->shape, t->ndim, buf, sizeof buf),
+			t->refcount, t->requires_grad ? " requires_grad" : "",
+			t->grad_fn ? " grad_fn " : "",
+			t->grad_fn ? ag_node_name(t->grad_fn) : "",
+			t->grad ? " (has .grad)" : "");
+	fflush(stderr);
+	leak_found = true;
+	return 0;
+}
+
+static void open_leak_check(lua_State *L)
+{
+	static const char sentinel_key = 'l';
+	static bool registered;
+	const char *env = getenv("AGDB_CHECK_LEAKS");
+	bool on = env ? strcmp(env, "1") == 0 : false;
+
+#ifndef NDEBUG
+	on = !(env && strcmp(env, "0") == 0);
+#endif
+	if (!on || lua_rawgetp(L, LUA_REGISTRYINDEX, &sentinel_key) != LUA_TNIL) {
+		if (on)
+			lua_pop(L, 1);
+		return;
+	}
+	lua_pop(L, 1);
+	lua_newuserdatauv(L, 1, 0);
+	lua_createtable(L, 0, 1);
+	lua_pushcfunction(L, leak_sentinel_gc);
+	lua_setfield(L, -2, "__gc");
+	lua_setmetatable(L, -2);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &sentinel_key);
+	if (!registered)
+		registered = atexit(leak_exit) == 0;
+}
+
+/* ------------------------------------------------------ torch.cat / stack */
+
+/*
+ * The join ops read their tensor list as borrowed pointers, which is right
+ * for a plain table (it holds the tensors) but not for a list whose
+ * __index makes each tensor on access: nothing would hold them, and the
+ * collector could free one while the op still reads it.  So torch.cat and
+ * torch.stack first copy the list, with one metamethod-aware read per
+ * element, into a plain table that anchors every tensor until the op is
+ * done.  (The method forms x:cat(...) already build such a table.)
+ */
+static int anchored_join(lua_State *L)
+{
+	if (lua_type(L, 1) == LUA_TTABLE && !repl_to_tensor(L, 1) &&
+	    (lua_getmetatable(L, 1) ? (lua_pop(L, 1), true) : false)) {
+		lua_Integer i, n = luaL_len(L, 1);
+		if (n < 0 || n > (1 << 24))
+			return luaL_error(L, "torch.%s: a list of %I tensors",
+					  lua_tostring(L, lua_upvalueindex(2)), n);
+		lua_createtable(L, (int)n, 0);
+		for (i = 1; i <= n; i++) {
+			lua_geti(L, 1, i);
+			lua_rawseti(L, -2, i);
+		}
+		lua_replace(L, 1);
+	}
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+	return lua_gettop(L);
+}
+
+static void anchor_join(lua_State *L, const char *name)
+{
+	lua_getfield(L, -1, name);
+	lua_pushstring(L, name);
+	lua_pushcclosure(L, anchored_join, 2);
+	lua_setfield(L, -2, name);
+}
+
 /* ------------------------------------------------------------ misc torch.* */
 
 static int l_manual_seed(lua_State *L)
@@ -633,6 +940,16 @@ static int l_get_default_dtype(lua_State *L)
 	return 1;
 }
 
+/* torch._live_tensors(): how many tensors core holds and the bytes of
+ * their storages -- for tests of memory under load (agdb.memory will
+ * tell more). */
+static int l_live_tensors(lua_State *L)
+{
+	lua_pushinteger(L, (lua_Integer)ag_registry_count());
+	lua_pushinteger(L, (lua_Integer)ag_storage_bytes_live());
+	return 2;
+}
+
 static int l_numel(lua_State *L)
 {
 	lua_pushinteger(L, ag_numel(repl_check_tensor(L, 1, "torch.numel")));
@@ -654,10 +971,12 @@ int luaopen_torch(lua_State *L)
 		{"get_default_dtype", l_get_default_dtype},
 		{"set_printoptions", l_set_printoptions},
 		{"numel", l_numel}, {"Size", l_size},
+		{"_live_tensors", l_live_tensors},
 		{NULL, NULL}
 	};
 
 	luaL_checkversion(L);
+	open_leak_check(L);	/* first, so that it is finalised last */
 	ag_set_index_base(1);	/* core's messages count dims as Lua does */
 	ag_print_options_default(&print_opts);
 	ag_set_alloc_observer(on_alloc, NULL);
@@ -668,6 +987,8 @@ int luaopen_torch(lua_State *L)
 	lua_newtable(L);
 	repl_register_tensor_funcs(L, false);
 	repl_register_ops(L, false);
+	anchor_join(L, "cat");
+	anchor_join(L, "stack");
 	luaL_setfuncs(L, funcs, 0);
 	set_dtypes(L);
 	repl_open_autograd(L);

@@ -74,6 +74,10 @@ void repl_register_autograd_methods(lua_State *L);
 void repl_open_lib(lua_State *L);
 /* lidx.c: adds read_idx to the table on top (torch._C). */
 void repl_register_files(lua_State *L);
+/* lidx.c: path opened for reading, or a Lua error "WHO: ..." when it
+ * cannot be opened or is no regular file (a FIFO fails at once instead of
+ * blocking until a writer comes).  The fd is blocking and close-on-exec. */
+int repl_open_regular(lua_State *L, const char *path, const char *who);
 /* lsafetensors.c: adds safetensors_save/load to torch._C (torch on top). */
 void repl_register_serialization(lua_State *L);
 

@@ -18,25 +18,52 @@
 /* ------------------------------------------------------------ Ctrl-C */
 
 static lua_State *volatile running_L;	/* set while a chunk runs */
+static lua_State *volatile running_co;	/* the coroutine running in it */
 static volatile sig_atomic_t stop_requested;	/* pressed during a chunk */
+static volatile sig_atomic_t busy_noted;	/* the second press was told */
 static volatile sig_atomic_t idle_sigint;	/* pressed outside a chunk */
 static bool signals_interactive;
 
-/* The hook fires at the next Lua call, return or instruction: the running
- * chunk fails there with an ordinary error, so the state stays usable. */
+/*
+ * The hook fires at the next Lua call, return or instruction: the running
+ * chunk fails there with an ordinary error, so the state stays usable.
+ * After that it fires again at every Lua instruction until the chunk has
+ * ended, so code that catches the error (a pcall in a loop, in the chunk
+ * or in a coroutine) cannot swallow the press -- but no longer at calls
+ * and returns, so the C message handler that builds the traceback and C
+ * __close handlers (grad-mode guards) run undisturbed.
+ */
 static void stop_hook(lua_State *L, lua_Debug *ar)
 {
 	(void)ar;
-	lua_sethook(L, NULL, 0, 0);
-	stop_requested = 0;
+	if (!stop_requested) {	/* left on a coroutine by an old press */
+		lua_sethook(L, NULL, 0, 0);
+		return;
+	}
+	lua_sethook(L, stop_hook, LUA_MASKCOUNT, 1);
 	luaL_error(L, "interrupted!");
+}
+
+/* Hooks are per coroutine: arm the main chunk's and the running
+ * coroutine's.  lua_sethook is the one Lua call that is safe in a signal
+ * handler. */
+static void arm_stop_hooks(void)
+{
+	lua_State *L = running_L, *co = running_co;
+	int mask = LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT;
+
+	if (L)
+		lua_sethook(L, stop_hook, mask, 1);
+	if (co && co != L)
+		lua_sethook(co, stop_hook, mask, 1);
 }
 
 static void on_sigint(int sig)
 {
-	lua_State *L = running_L;
+	static const char busy[] = "\nagdb: interrupting; C code still running "
+		"stops at its next check (Ctrl-\\ quits agdb)\n";
 
-	if (L == NULL) {
+	if (running_L == NULL) {
 		if (!signals_interactive) {
 			signal(sig, SIG_DFL);
 			raise(sig);
@@ -44,16 +71,130 @@ static void on_sigint(int sig)
 		idle_sigint = 1;
 		return;
 	}
-	if (stop_requested) {
-		/* The first press was not heard: the user means it. */
-		signal(sig, SIG_DFL);
-		raise(sig);
-		return;
+	if (stop_requested && !busy_noted) {
+		/* The first press was not heard yet: say why, but never end
+		 * the session for it -- its variables are what the user is
+		 * debugging. */
+		busy_noted = 1;
+		(void)!write(STDERR_FILENO, busy, sizeof busy - 1);
 	}
 	stop_requested = 1;
 	ag_interrupt();		/* long C loops poll this */
-	/* lua_sethook is the one Lua call that is safe in a signal handler. */
-	lua_sethook(L, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+	arm_stop_hooks();
+}
+
+/* ------------------------------------------------ coroutines and Ctrl-C */
+
+/*
+ * coroutine.resume and coroutine.wrap, re-implemented after Lua's
+ * lcorolib.c with one addition: running_co names the coroutine that runs,
+ * so that Ctrl-C can arm its hook too.  The rest behaves as the originals.
+ */
+static int tracked_resume(lua_State *L, lua_State *co, int narg)
+{
+	lua_State *outer = running_co;
+	int status, nres;
+
+	if (!lua_checkstack(co, narg)) {
+		lua_pushliteral(L, "too many arguments to resume");
+		return -1;
+	}
+	lua_xmove(L, co, narg);
+	running_co = co;
+	if (stop_requested)	/* pressed before: it reaches this one too */
+		arm_stop_hooks();
+	status = lua_resume(co, L, narg, &nres);
+	running_co = outer;
+	if (status == LUA_OK || status == LUA_YIELD) {
+		if (!lua_checkstack(L, nres + 1)) {
+			lua_pop(co, nres);
+			lua_pushliteral(L, "too many results to resume");
+			return -1;
+		}
+		lua_xmove(co, L, nres);
+		return nres;
+	}
+	lua_xmove(co, L, 1);	/* the error */
+	return -1;
+}
+
+static int co_resume(lua_State *L)
+{
+	lua_State *co;
+	int r;
+
+	luaL_checktype(L, 1, LUA_TTHREAD);
+	co = lua_tothread(L, 1);
+	r = tracked_resume(L, co, lua_gettop(L) - 1);
+	if (r < 0) {
+		lua_pushboolean(L, 0);
+		lua_insert(L, -2);
+		return 2;
+	}
+	lua_pushboolean(L, 1);
+	lua_insert(L, -(r + 1));
+	return r + 1;
+}
+
+static int co_wrapped(lua_State *L)
+{
+	lua_State *co = lua_tothread(L, lua_upvalueindex(1));
+	int r = tracked_resume(L, co, lua_gettop(L));
+
+	if (r >= 0)
+		return r;
+	int stat = lua_status(co);
+	if (stat != LUA_OK && stat != LUA_YIELD) {	/* it failed: close it */
+#if LUA_VERSION_RELEASE_NUM >= 50406
+		stat = lua_closethread(co, L);
+#else
+		stat = lua_resetthread(co);
+#endif
+		lua_xmove(co, L, 1);
+	}
+	if (stat != LUA_ERRMEM && lua_type(L, -1) == LUA_TSTRING) {
+		luaL_where(L, 1);
+		lua_insert(L, -2);
+		lua_concat(L, 2);
+	}
+	return lua_error(L);
+}
+
+static int co_wrap(lua_State *L)
+{
+	lua_State *co;
+
+	luaL_checktype(L, 1, LUA_TFUNCTION);
+	co = lua_newthread(L);
+	lua_pushvalue(L, 1);
+	lua_xmove(L, co, 1);
+	lua_pushcclosure(L, co_wrapped, 1);
+	return 1;
+}
+
+/* Once per state: the tracked versions replace the library's. */
+static void track_coroutines(lua_State *L)
+{
+	static const char done_key = 'c';
+
+	if (lua_rawgetp(L, LUA_REGISTRYINDEX, &done_key) != LUA_TNIL) {
+		lua_pop(L, 1);
+		return;
+	}
+	lua_pop(L, 1);
+	lua_pushboolean(L, 1);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &done_key);
+	lua_pushglobaltable(L);
+	lua_pushliteral(L, "coroutine");
+	if (lua_rawget(L, -2) == LUA_TTABLE) {
+		lua_pushliteral(L, "resume");
+		lua_pushcfunction(L, co_resume);
+		lua_rawset(L, -3);
+		lua_pushliteral(L, "wrap");
+		lua_pushcfunction(L, co_wrap);
+		lua_rawset(L, -3);
+	}
+	lua_pop(L, 2);
 }
 
 void repl_signals_init(bool interactive)
@@ -143,6 +284,8 @@ int repl_docall(lua_State *L, int narg, int nres)
 	lua_State *outer = running_L;
 	int status;
 
+	if (depth == 0)
+		track_coroutines(L);
 	lua_pushcfunction(L, message_handler);
 	lua_insert(L, base);
 	depth++;
@@ -153,9 +296,11 @@ int repl_docall(lua_State *L, int narg, int nres)
 	lua_remove(L, base);
 	if (depth == 0) {
 		if (stop_requested) {
-			/* Pressed too late for the hook to fire: disarm it. */
+			/* The chunk is over: the press has been heard (or came
+			 * too late for the hook to fire).  Disarm. */
 			lua_sethook(L, NULL, 0, 0);
 			stop_requested = 0;
+			busy_noted = 0;
 		}
 		/* Leave no stale interrupt for the next chunk's C loops. */
 		if (ag_interrupt_pending())

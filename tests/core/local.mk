@@ -4,7 +4,8 @@ CORE_TESTS = \
 	tests/core/test_overlap tests/core/test_promote tests/core/test_elementwise \
 	tests/core/test_reduce tests/core/test_linalg \
 	tests/core/test_factory tests/core/test_rng tests/core/test_index \
-	tests/core/test_format tests/core/test_autograd
+	tests/core/test_format tests/core/test_autograd \
+	tests/core/test_robust
 check_PROGRAMS += $(CORE_TESTS)
 TESTS += $(CORE_TESTS) tests/core/test_layers.sh
 EXTRA_DIST += tests/core/test_layers.sh tests/core/elements.h
@@ -22,6 +23,7 @@ tests_core_test_rng_LDADD = $(CORE_TEST_LDADD)
 tests_core_test_index_LDADD = $(CORE_TEST_LDADD)
 tests_core_test_format_LDADD = $(CORE_TEST_LDADD)
 tests_core_test_autograd_LDADD = $(CORE_TEST_LDADD)
+tests_core_test_robust_LDADD = $(CORE_TEST_LDADD)
 # Fixtures generated from PyTorch 1.13 (the generators need it, the tests not).
 EXTRA_DIST += tests/core/test_factory_cases.h tests/core/test_rng_cases.h \
 	tests/core/test_format_cases.h tests/core/gen_factory_cases.py \

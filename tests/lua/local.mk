@@ -8,7 +8,8 @@ LUA_TESTS = \
 	tests/lua/test_nn.lua tests/lua/test_nn_functional.lua \
 	tests/lua/test_optim.lua tests/lua/test_optim_sched.lua \
 	tests/lua/test_data.lua tests/lua/test_files.lua \
-	tests/lua/test_shape_ref.lua
+	tests/lua/test_robust.lua tests/lua/test_fuzz_corpus.lua \
+	tests/lua/test_hostile.lua tests/lua/test_shape_ref.lua
 TESTS += $(LUA_TESTS) tests/lua/test_require.sh
 EXTRA_DIST += $(LUA_TESTS) tests/lua/tap.lua tests/lua/test_require.sh
 

@@ -4,7 +4,7 @@ TERM_TESTS = \
 	tests/term/script.sh tests/term/pipe.sh \
 	tests/term/repl_basic.sh tests/term/repl_interrupt.sh \
 	tests/term/repl_history.sh tests/term/repl_complete.sh \
-	tests/term/graph_cmd.sh \
+	tests/term/graph_cmd.sh tests/term/hostile_repl.sh \
 	tests/term/tui_seed.sh tests/term/tui_seed_80x24.sh \
 	tests/term/tui_resize.sh tests/term/tui_session.sh tests/term/tui_view.sh \
 	tests/term/tui_robust.sh

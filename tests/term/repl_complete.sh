@@ -44,4 +44,61 @@ key C-u
 line 'print("still fine")'
 check '^still fine$' "the REPL works after completing"
 
+# Issue 15, finding 9: completion never runs user code.
+line 'calls = 0'
+line 'looper = setmetatable({}, {__index = function() while true do end end})'
+type_text 'looper.abc.'
+key Tab
+key Tab
+key C-u
+line 'print("after looper", 6 * 7)'
+check '^after looper[[:space:]]+42$' "Tab after a looping __index does not hang the prompt"
+
+line 'spy = setmetatable({}, {__index = function(_, k) calls = calls + 1; return {} end})'
+type_text 'spy.field.'
+key Tab
+key Tab
+key C-u
+type_text 'spy:'
+key Tab
+key Tab
+key C-u
+line 'mm = setmetatable({}, {__index = function() calls = calls + 1 end})'
+line 'odd = setmetatable({}, mm)'
+type_text 'odd:'
+key Tab
+key Tab
+key C-u
+line 'print("calls", calls)'
+check '^calls[[:space:]]+0$' "no __index function ran (the object's or its metatable's)"
+
+line 'inst = setmetatable({}, {__index = {sub = {deep_field = 1}}})'
+type_text 'inst.sub.dee'
+key Tab
+check '^agdb> inst\.sub\.deep_field$' "fields behind an __index table still complete"
+key C-u
+
+line 'w = torch.ones(2, {requires_grad = true}); w:sum():backward()'
+type_text 'w.grad:nume'
+key Tab
+check '^agdb> w\.grad:numel\($' "a tensor's .grad completes as a tensor"
+key C-u
+line 'nl = w * 2'
+type_text 'nl.grad.'
+key Tab
+key Tab
+key C-u
+line 'print("no warning")'
+check '^no warning$' "the line after"
+is "$(screen | grep -c 'UserWarning')" 0 "completing a non-leaf's .grad prints no warning"
+
+line 'setmetatable(_G, {__index = function(_, k) error("undefined global " .. k) end})'
+type_text 'nosuch.'
+key Tab
+key Tab
+key C-u
+line 'print("strict ok")'
+check '^strict ok$' "a strict-mode _G does not break completion"
+is "$(screen | grep -c 'undefined global nosuch')" 0 "and its __index did not run"
+
 done_testing

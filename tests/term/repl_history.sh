@@ -47,4 +47,49 @@ ok $? "the history file is capped at 1000 entries (has $n)"
 tail -n 1 "$hist" | grep -q '^old_entry_1099$'
 ok $? "the newest entries are kept"
 
+# History is written line by line: a SIGKILL loses nothing (issue 15).
+killed=$TMPD/killed_history
+tm_restart "AGDB_HISTORY=$killed"
+check '^agdb>' "a session to be killed"
+line 'before_kill_1 = 1'
+line 'before_kill_2 = 2'
+check '^agdb>' "both lines ran" 3
+pane=$(tm list-panes -t t -F '#{pane_pid}')
+pid=$(ps -o pid= --ppid "$pane" | head -1 | tr -d ' ')
+[ -n "$pid" ] && kill -KILL "$pid"
+check '^\[agdb exited 137\]' "the session is killed with SIGKILL"
+grep -q '^before_kill_1 = 1$' "$killed" && grep -q '^before_kill_2 = 2$' "$killed"
+ok $? "both lines are in the history file after the SIGKILL"
+
+# AGDB_HISTORY naming a FIFO, a folder or a device: the prompt comes at
+# once (opening a FIFO used to block before it), with a note, and the
+# session works without a history file.
+mkfifo "$TMPD/fifo"
+tm_restart "AGDB_HISTORY=$TMPD/fifo"
+check '^agdb>' "AGDB_HISTORY is a FIFO: the prompt still appears"
+check 'history file .*fifo: not a regular file; history will not be saved' \
+	"with a note saying why there is no history"
+line 'fifo_ok = 6 * 7'
+line 'fifo_ok'
+check '^42$' "and the session works"
+[ -p "$TMPD/fifo" ]
+ok $? "the FIFO is left as it was"
+
+mkdir "$TMPD/histdir"
+tm_restart "AGDB_HISTORY=$TMPD/histdir"
+check 'histdir: not a regular file' "AGDB_HISTORY is a folder: a note"
+line '40 + 2'
+check '^42$' "the session works"
+
+tm_restart "AGDB_HISTORY=/dev/zero"
+check '/dev/zero: not a regular file' "AGDB_HISTORY is /dev/zero: a note"
+line '41 + 1'
+check '^42$' "the session works (nothing read from the device)"
+
+tm_restart "AGDB_HISTORY=/dev/null"
+check '^agdb>' "AGDB_HISTORY=/dev/null"
+line '43 - 1'
+check '^42$' "works"
+is "$(screen | grep -c 'history file')" 0 "/dev/null means no history, silently"
+
 done_testing

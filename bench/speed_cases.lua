@@ -1,0 +1,291 @@
+-- bench/speed_cases.lua - the cases of the speed table (issues 11 and 13),
+-- timed in agdb.  bench/speed_cases.py times the same cases in PyTorch the
+-- same way, and bench/speed.lua joins both into one table.  Run by ./agdb:
+--
+--   OMP_NUM_THREADS=N OPENBLAS_NUM_THREADS=N agdb bench/speed_cases.lua
+--
+-- agdb has no thread API: its OpenMP loops and OpenBLAS read those two
+-- variables when the process starts, so the driver runs this file once per
+-- thread count.  AGDB_BENCH_MIN_TIME (seconds per case, default 0.5) and
+-- AGDB_BENCH_CASES (comma-separated substrings of case names) narrow a run.
+--
+-- Timing, identical in the twin file: warm up for 0.1 s (at least two
+-- calls), then samples of k calls, k chosen so a sample lasts about 2 ms,
+-- until the minimum time has passed and there are at least five samples;
+-- the figure is the median of the samples' per-call times.  The garbage
+-- collector runs inside the samples, as it does in a user's loop.
+--
+-- Output, one line per case: name, seconds (or "n/a"), checks, note, tab
+-- separated; the note ends with the mean per-call time.  Checks say what
+-- the driver compares, ';' separated:
+--   pt<=R          agdb / PyTorch at most R
+--   self<=R:CASE   agdb / agdb's own CASE at most R
+--   blas>=R:CASE   CASE (cblas called directly) time / agdb time at least R
+-- A case whose op does not exist yet prints "n/a" and "needs OP", found by
+-- running it once under pcall; the table fills in as the ops land.
+local torch = require "torch"
+local nn, F, optim = torch.nn, torch.nn.functional, torch.optim
+local clock = torch._C.clock
+
+local MIN_TIME = tonumber(os.getenv("AGDB_BENCH_MIN_TIME") or "") or 0.5
+local WARM, SAMPLE = 0.1, 0.002
+local only = {}
+for s in (os.getenv("AGDB_BENCH_CASES") or ""):gmatch("[^,]+") do only[#only + 1] = s end
+
+local function wanted(name)
+	if #only == 0 then return true end
+	for _, s in ipairs(only) do
+		if name:find(s, 1, true) then return true end
+	end
+	return false
+end
+
+-- Median per-call seconds of f, the number of calls per sample, and the
+-- mean over all samples (which, unlike the median, carries the rare long
+-- pauses: full garbage collections, or another process taking the CPU).
+local function measure(f)
+	local t0, n = clock(), 0
+	repeat
+		f()
+		n = n + 1
+	until n >= 2 and clock() - t0 >= WARM
+	local per = (clock() - t0) / n
+	local k = per >= SAMPLE and 1 or math.floor(SAMPLE / per)
+	local samples, start = {}, clock()
+	repeat
+		local s = clock()
+		for _ = 1, k do f() end
+		samples[#samples + 1] = (clock() - s) / k
+	until #samples >= 10000 or (#samples >= 5 and clock() - start >= MIN_TIME)
+	local total = 0
+	for _, x in ipairs(samples) do total = total + x end
+	table.sort(samples)
+	local m = #samples
+	local med = m % 2 == 1 and samples[(m + 1) // 2] or (samples[m // 2] + samples[m // 2 + 1]) / 2
+	return med, k, total / m
+end
+
+-- "needs softmax" from "attempt to call a nil value (method 'softmax')".
+local function missing_op(err)
+	local what = tostring(err):match("attempt to call a nil value %(%a+ '([%w_.]+)'%)")
+		or tostring(err):match("attempt to index a nil value %(field '([%w_]+)'%)")
+	if what then return "needs " .. what end
+	return "error: " .. tostring(err):gsub("^[^:]*:%d+: ", ""):gsub("[\t\n].*", "")
+end
+
+local cases = {}
+
+-- case(name, checks, setup): setup() builds the inputs and returns the
+-- function to time (it may also return a function to call after timing,
+-- to restore a global setting).
+local function case(name, checks, setup)
+	cases[#cases + 1] = {name = name, checks = checks, setup = setup}
+end
+
+-- ------------------------------------------------------------ per-op overhead
+
+case("1-el c = a + b", "pt<=0.5", function()
+	local a, b = torch.randn(1), torch.randn(1)
+	return function() local c = a + b end
+end)
+
+case("1-el c = a + b, trace off", "", function()
+	local a, b = torch.randn(1), torch.randn(1)
+	torch.autograd.set_trace_enabled(false)
+	return function() local c = a + b end,
+		function() torch.autograd.set_trace_enabled(true) end
+end)
+
+case("(x*2+1):sum():backward() 1-el", "pt<=0.3", function()
+	local x = torch.randn(1, {requires_grad = true})
+	return function() (x * 2 + 1):sum():backward() end
+end)
+
+-- ------------------------------------------------------------ matrix products
+
+local function matmul_case(dt, dtname, n, checks)
+	case(("matmul %s %d"):format(dtname, n), checks, function()
+		local a = torch.rand(n, n):to(dt)
+		local b = torch.rand(n, n):to(dt)
+		return function() local c = a:matmul(b) end
+	end)
+end
+
+matmul_case(torch.float32, "f32", 1024, "pt<=1.05;blas>=0.9:cblas_sgemm 1024")
+matmul_case(torch.float64, "f64", 1024, "pt<=1.05;blas>=0.9:cblas_dgemm 1024")
+matmul_case(torch.float64, "f64", 256, "blas>=0.9:cblas_dgemm 256")
+matmul_case(torch.bfloat16, "bf16", 1024, "pt<=1.0;self<=1.0:matmul f32 1024")
+matmul_case(torch.float16, "f16", 1024, "pt<=1.0;self<=1.0:matmul f32 1024")
+
+-- ------------------------------------------------------------ big elementwise
+
+local N = 10 * 1000 * 1000
+
+local function elementwise(label, dt, dtname, checks, f)
+	case(("%s %s 10M"):format(label, dtname), checks, function()
+		local a, b, c = torch.randn(N):to(dt), torch.randn(N):to(dt), torch.randn(N):to(dt)
+		return function() f(a, b, c) end
+	end)
+end
+
+elementwise("a + b", torch.float32, "f32", "pt<=0.33", function(a, b) local r = a + b end)
+elementwise("a * b", torch.float32, "f32", "pt<=0.33", function(a, b) local r = a * b end)
+elementwise("a * b + c", torch.float32, "f32", "pt<=0.33", function(a, b, c) local r = a * b + c end)
+elementwise("a + b", torch.float16, "f16", "pt<=1.0", function(a, b) local r = a + b end)
+elementwise("a * b", torch.float16, "f16", "pt<=1.0", function(a, b) local r = a * b end)
+elementwise("a + b", torch.bfloat16, "bf16", "pt<=1.0", function(a, b) local r = a + b end)
+elementwise("a * b", torch.bfloat16, "bf16", "pt<=1.0", function(a, b) local r = a * b end)
+
+-- ------------------------------------------------------------ reductions and norms
+
+case("sum f32 1M", "", function()
+	local x = torch.randn(1000 * 1000)
+	return function() local s = x:sum() end
+end)
+
+-- op(x) over a 4096x1024 float32 tensor; forward alone, then forward and
+-- backward (a gradient of ones for scalars, a fixed random one otherwise;
+-- .grad cleared each time so no accumulation is timed).
+local ROWS, COLS = 4096, 1024
+
+local function reduction(name, op, scalar)
+	case(name .. " 4096x1024 fwd", "pt<=1.0", function()
+		local x = torch.randn(ROWS, COLS)
+		local w, b = torch.ones(COLS), torch.zeros(COLS)
+		return function() local y = op(x, w, b) end
+	end)
+	case(name .. " 4096x1024 fwd+bwd", "pt<=1.0", function()
+		local x = torch.randn(ROWS, COLS, {requires_grad = true})
+		local w = torch.ones(COLS, {requires_grad = true})
+		local b = torch.zeros(COLS, {requires_grad = true})
+		local g = not scalar and torch.randn(ROWS, COLS) or nil
+		return function()
+			op(x, w, b):backward(g)
+			x.grad, w.grad, b.grad = nil, nil, nil
+		end
+	end)
+end
+
+reduction("sum", function(x) return x:sum() end, true)
+reduction("mean", function(x) return x:mean() end, true)
+reduction("var", function(x) return x:var() end, true)
+reduction("softmax", function(x) return x:softmax(-1) end)
+reduction("log_softmax", function(x) return x:log_softmax(-1) end)
+reduction("layer_norm", function(x, w, b) return F.layer_norm(x, {COLS}, w, b) end)
+
+-- ------------------------------------------------------------ convolution
+
+case("conv2d 3x3 64->64 16x64x32x32 fwd+bwd", "pt<=1.2", function()
+	local x = torch.randn(16, 64, 32, 32, {requires_grad = true})
+	local w = torch.randn(64, 64, 3, 3, {requires_grad = true})
+	local b = torch.randn(64, {requires_grad = true})
+	local g = torch.randn(16, 64, 32, 32)
+	return function()
+		F.conv2d(x, w, b, {padding = 1}):backward(g)
+		x.grad, w.grad, b.grad = nil, nil, nil
+	end
+end)
+
+-- ------------------------------------------------------------ training steps
+
+-- One SGD step of an MLP 784-256-10 on a batch of 64.  "ce" is the case of
+-- the issue (cross_entropy); "mse" (one-hot targets) stands in for it with
+-- the ops agdb has today, so the step and the trace log's cost on it can be
+-- measured before cross_entropy lands.
+local function mlp_step(loss)
+	torch.manual_seed(0)
+	local model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
+	local opt = optim.SGD(model:parameters(), {lr = 0.01})
+	local x = torch.randn(64, 784)
+	local y = torch.randint(1, 11, {64})
+	local onehot = torch.zeros(64, 10)
+	for i = 1, 64 do onehot[{i, y[i]:item()}] = 1 end
+	return function()
+		opt:zero_grad()
+		local out = model(x)
+		local l = loss == "ce" and F.cross_entropy(out, y) or F.mse_loss(out, onehot)
+		l:backward()
+		opt:step()
+	end
+end
+
+local function trace_off(f)
+	torch.autograd.set_trace_enabled(false)
+	return f, function() torch.autograd.set_trace_enabled(true) end
+end
+
+case("MLP 784-256-10 step (ce, SGD)", "pt<=1.0;self<=1.10:MLP step (ce), trace off",
+	function() return mlp_step("ce") end)
+case("MLP step (ce), trace off", "",
+	function() return trace_off(mlp_step("ce")) end)
+case("MLP step (mse stand-in)", "pt<=1.0;self<=1.10:MLP step (mse), trace off",
+	function() return mlp_step("mse") end)
+case("MLP step (mse), trace off", "",
+	function() return trace_off(mlp_step("mse")) end)
+-- and with the gradient statistics (the debugger's other observer) off too
+case("MLP step (mse), trace+grad stats off", "", function()
+	local f = mlp_step("mse")
+	torch.autograd.set_trace_enabled(false)
+	torch.autograd.set_keep_grad_stats(false)
+	return f, function()
+		torch.autograd.set_trace_enabled(true)
+		torch.autograd.set_keep_grad_stats(true)
+	end
+end)
+
+-- A 2-layer post-norm transformer encoder (d=128, 4 heads, feed-forward
+-- 512, ReLU), sequence 64, batch 8, written out op by op exactly as in the
+-- twin file; MSE against a random target, one SGD step.
+case("transformer 2x(d128 h4) T64 B8 step", "pt<=1.2", function()
+	local d, heads, T, B, ff = 128, 4, 64, 8, 512
+	local dh = d // heads
+	local Block = nn.Module:extend("Block")
+	function Block:init()
+		self.q, self.k, self.v, self.o = nn.Linear(d, d), nn.Linear(d, d), nn.Linear(d, d), nn.Linear(d, d)
+		self.ff1, self.ff2 = nn.Linear(d, ff), nn.Linear(ff, d)
+		self.ln1_w, self.ln1_b = nn.Parameter(torch.ones(d)), nn.Parameter(torch.zeros(d))
+		self.ln2_w, self.ln2_b = nn.Parameter(torch.ones(d)), nn.Parameter(torch.zeros(d))
+	end
+	local function split(t) return t:reshape(B, T, heads, dh):transpose(2, 3) end
+	function Block:forward(x)
+		local q, k, v = split(self.q(x)), split(self.k(x)), split(self.v(x))
+		local att = (q:matmul(k:transpose(3, 4)) * (1 / math.sqrt(dh))):softmax(-1)
+		local o = att:matmul(v):transpose(2, 3):reshape(B, T, d)
+		x = F.layer_norm(x + self.o(o), {d}, self.ln1_w, self.ln1_b)
+		return F.layer_norm(x + self.ff2(F.relu(self.ff1(x))), {d}, self.ln2_w, self.ln2_b)
+	end
+	torch.manual_seed(0)
+	local model = nn.Sequential(Block(), Block())
+	local opt = optim.SGD(model:parameters(), {lr = 0.01})
+	local x, target = torch.randn(B, T, d), torch.randn(B, T, d)
+	return function()
+		opt:zero_grad()
+		F.mse_loss(model(x), target):backward()
+		opt:step()
+	end
+end)
+
+-- ------------------------------------------------------------ run
+
+print("#threads\t" .. (os.getenv("OMP_NUM_THREADS") or "default"))
+for _, c in ipairs(cases) do
+	if wanted(c.name) then
+		local ok, f, restore = pcall(c.setup)
+		local err = not ok and f or nil
+		if ok then
+			local ran, e = pcall(f)
+			if not ran then ok, err = false, e end
+		end
+		local line
+		if ok then
+			local s, k, mean = measure(f)
+			line = ("%s\t%.9g\t%s\t%d calls/sample, mean %.9g"):format(c.name, s, c.checks, k, mean)
+		else
+			line = ("%s\tn/a\t%s\t%s"):format(c.name, c.checks, missing_op(err))
+		end
+		if type(restore) == "function" then restore() end
+		print(line)
+		io.stdout:flush()
+		collectgarbage()
+	end
+end
