@@ -42,6 +42,11 @@ int ag_error(ag_errcode code, const char *fmt, ...)
 ag_errcode ag_error_code(void);
 const char *ag_error_message(void);
 void ag_error_clear(void);
+/* Where messages count dims and index values from: 0 (PyTorch's own
+ * texts, the default) or 1 (the Lua binding).  Ops that name a dim or an
+ * index in a message add it, so one text serves both. */
+void ag_set_index_base(int base);
+int ag_index_base(void);
 
 /* Ctrl-C: a signal handler calls ag_interrupt(); long loops poll
  * ag_check_interrupt(), which fails with AG_ERR_INTERRUPT once and clears
@@ -484,8 +489,10 @@ typedef struct ag_index_spec {
 /* A view: ints drop their dim, ranges keep it; dims past n are taken whole. */
 ag_tensor *ag_index_view(ag_tensor *t, const ag_index_spec *spec, int n);
 /* t[spec] = src (broadcast) / = value; with every overlap check. */
-int ag_index_put(ag_tensor *t, const ag_index_spec *spec, int n, ag_tensor *src);
-int ag_index_fill(ag_tensor *t, const ag_index_spec *spec, int n, double value);
+int ag_setitem(ag_tensor *t, const ag_index_spec *spec, int n, ag_tensor *src);
+int ag_setitem_fill(ag_tensor *t, const ag_index_spec *spec, int n, double value);
+
+#include "ag_shape.h"
 
 /* ---------------------------------------------------------------- printing */
 

@@ -89,8 +89,9 @@ int ag_copy_slices_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 
 	if (!res)
 		return ag_error(AG_ERR_NOMEM, "out of memory");
-	/* the gradient arriving for the view's region */
-	slice = ag_grad_move(g, &geo->in, &geo->view, NULL);
+	/* the gradient arriving for the view's region, recorded so that
+	 * double backward reaches g through the inner node */
+	slice = ag_grad_move_recorded(g, geo, true, AG_OP_AS_STRIDED);
 	if (!slice)
 		goto done;
 	res_in[0] = slice;

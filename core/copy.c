@@ -66,8 +66,7 @@ static void loop_copy_convert(char **d, const int64_t *s, int64_t n, void *p)
 	}
 }
 
-/* Copies src (already known broadcastable) into dst, no checks. */
-static int copy_raw(ag_tensor *dst, ag_tensor *src)
+int ag_copy_raw(ag_tensor *dst, ag_tensor *src)
 {
 	ag_tensor *ops[2] = { dst, src };
 	ag_iter it;
@@ -120,7 +119,7 @@ static int copy_inplace_checked(ag_tensor *dst, ag_tensor *src)
 	    ag_check_inplace_of(dst, (ag_tensor *[]){ dst, src }, 2) < 0)
 		return -1;
 	if (!(ag_get_overlap_status(dst, src) == AG_OVERLAP_STATUS_FULL &&
-	      dst->dtype == src->dtype) && copy_raw(dst, src) < 0) {
+	      dst->dtype == src->dtype) && ag_copy_raw(dst, src) < 0) {
 		/* interrupted half-way: what was written is a change too */
 		if (ag_error_code() == AG_ERR_INTERRUPT)
 			ag_bump_version(dst);
@@ -137,7 +136,7 @@ static int copy_inplace_checked(ag_tensor *dst, ag_tensor *src)
 static ag_tensor *copied(ag_tensor *r, ag_tensor *t, ag_op op,
 			 const void *args, size_t size)
 {
-	if (r && copy_raw(r, t) < 0) {
+	if (r && ag_copy_raw(r, t) < 0) {
 		ag_tensor_release(r);
 		return NULL;
 	}
@@ -230,20 +229,27 @@ static void loop_fill(char **d, const int64_t *s, int64_t n, void *p)
 		memcpy(o, c->bytes, c->size);
 }
 
-/* fill_ writes the same value everywhere, so aliased elements are fine:
- * PyTorch allows it on expanded tensors and so do we. */
-static int fill_raw(ag_tensor *t, double value)
+int ag_fill_raw(ag_tensor *t, double value)
 {
 	struct fill_ctx c = { .size = ag_dtype_size(t->dtype) };
 	ag_iter it;
 
-	if (ag_check_scalar_fits(value, t->dtype) < 0 ||
-	    ag_check_inplace(t) < 0)
+	if (ag_check_scalar_fits(value, t->dtype) < 0)
 		return -1;
 	ag_store(c.bytes, t->dtype, value);
 	if (ag_iter_init(&it, 1, &t, t->shape, t->ndim) < 0)
 		return -1;
 	ag_iter_run(&it, loop_fill, &c, true);
+	return 0;
+}
+
+/* fill_ writes the same value everywhere, so aliased elements are fine:
+ * PyTorch allows it on expanded tensors and so do we. */
+static int fill_raw(ag_tensor *t, double value)
+{
+	if (ag_check_scalar_fits(value, t->dtype) < 0 ||
+	    ag_check_inplace(t) < 0 || ag_fill_raw(t, value) < 0)
+		return -1;
 	ag_bump_version(t);
 	return ag_check_interrupt();	/* Ctrl-C stopped the loop early */
 }

@@ -39,6 +39,12 @@ int ag_error(ag_errcode code, const char *fmt, ...)
 }
 
 ag_errcode ag_error_code(void) { return err_code; }
+
+/* Dims and index values inside messages: printed from this base (0, as
+ * PyTorch's texts; the Lua binding sets 1). */
+static int index_base;
+void ag_set_index_base(int base) { index_base = base; }
+int ag_index_base(void) { return index_base; }
 const char *ag_error_message(void) { return err_code ? err_msg : ""; }
 
 uint64_t ag_error_serial(void) { return err_serial; }

@@ -43,6 +43,12 @@ ag_tensor *ag_grad_expand_back(const ag_reduce_args *r, ag_tensor *g);
  * that geometry share it. */
 ag_tensor *ag_grad_move(ag_tensor *src, const ag_geometry *from,
 			const ag_geometry *to, const ag_geometry *divide_by);
+/* The move from the view's geometry to the input's (to_view: the other
+ * way), recorded as op, so its own backward is the move back.  Both ways
+ * divide by the aliases of the input's geometry, so each is the adjoint
+ * of the other. */
+ag_tensor *ag_grad_move_recorded(ag_tensor *src, const ag_strided_args *g,
+				 bool to_view, ag_op op);
 /* g (at geometry in) with the region the view covers replaced by region:
  * written with recorded ops so create_graph differentiates through it. */
 ag_tensor *ag_grad_overwrite_region(ag_tensor *g, ag_tensor *region,

@@ -88,3 +88,25 @@ int ag_mv_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 	}
 	return 0;
 }
+
+/* linalg.cross: d/da = b x g, d/db = g x a (summed back over broadcast
+ * batch dims) */
+int ag_cross_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
+{
+	const ag_cross_args *c = AG_ARGS(self, ag_cross_args);
+
+	for (int i = 0; i < 2; i++) {
+		if (!NEED(i))
+			continue;
+		ag_tensor *o = ag_node_saved(self, 1 - i);
+		ag_tensor *x = o ? (i == 0 ? ag_linalg_cross(o, G(0), c->dim)
+				       : ag_linalg_cross(G(0), o, c->dim)) : NULL;
+		const ag_shape *s = i == 0 ? &c->a : &c->b;
+		out[i] = x ? ag_sum_to_size(x, s->size, s->ndim) : NULL;
+		rel(o);
+		rel(x);
+		if (!out[i])
+			return -1;
+	}
+	return 0;
+}

@@ -130,8 +130,12 @@ int ag_index_select_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 	ag_tensor *index = ag_node_saved(self, 0);
 	if (!index)
 		return -1;
-	out[0] = ag_index_add_zeros(G(0), a->dim, index, a->in.size, a->in.ndim);
+	/* zeros with the gradient added back at the rows it came from, as
+	 * index_add, so that it is differentiable in its turn */
+	ag_tensor *z = ag_zeros(a->in.size, a->in.ndim, G(0)->dtype);
+	out[0] = z ? ag_index_add(z, a->dim, index, G(0), 1) : NULL;
 	rel(index);
+	rel(z);
 	return out[0] ? 0 : -1;
 }
 
@@ -307,12 +311,9 @@ static ag_op partner(ag_op op)
 	}
 }
 
-/* The move from the view's geometry to the input's (to_view: the other
- * way), recorded as op, so its own backward is the move back.  Both ways
- * divide by the aliases of the input's geometry, so each is the adjoint
- * of the other. */
-static ag_tensor *move_recorded(ag_tensor *src, const ag_strided_args *g,
-				bool to_view, ag_op op)
+/* (declared in grad.h) */
+ag_tensor *ag_grad_move_recorded(ag_tensor *src, const ag_strided_args *g,
+				 bool to_view, ag_op op)
 {
 	ag_tensor *out = to_view ? ag_grad_move(src, &g->in, &g->view, &g->in)
 				 : ag_grad_move(src, &g->view, &g->in, &g->in);
@@ -326,7 +327,7 @@ static ag_tensor *move_recorded(ag_tensor *src, const ag_strided_args *g,
  * geometry, at the view's place. */
 int ag_strided_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 {
-	out[0] = move_recorded(G(0), AG_ARGS(self, ag_strided_args),
+	out[0] = ag_grad_move_recorded(G(0), AG_ARGS(self, ag_strided_args),
 				       false, partner(self->op));
 	return out[0] ? 0 : -1;
 }
@@ -334,7 +335,7 @@ int ag_strided_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 /* The backward of that move: the region of the input the view covers. */
 int ag_restride_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 {
-	out[0] = move_recorded(G(0), AG_ARGS(self, ag_strided_args),
+	out[0] = ag_grad_move_recorded(G(0), AG_ARGS(self, ag_strided_args),
 				       true, partner(self->op));
 	return out[0] ? 0 : -1;
 }
@@ -346,7 +347,7 @@ ag_tensor *ag_grad_overwrite_region(ag_tensor *g, ag_tensor *region,
 	ag_tensor *cover = ones ? ag_grad_move(ones, &geo->view, &geo->in, NULL) : NULL;
 	ag_tensor *zero = cover ? ag_scalar(0, g->dtype) : NULL;
 	ag_tensor *hit = zero ? ag_binary(AG_OP_NE, cover, zero) : NULL;
-	ag_tensor *emb = hit ? move_recorded(region, geo, false,
+	ag_tensor *emb = hit ? ag_grad_move_recorded(region, geo, false,
 						     AG_OP_AS_STRIDED_BACKWARD) : NULL;
 	ag_tensor *gc = emb ? ag_contiguous(g) : NULL;
 	ag_tensor *kept = gc ? ag_where(hit, zero, gc) : NULL;

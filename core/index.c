@@ -5,64 +5,14 @@
  *
  * Each op checks its arguments, computes into a fresh output and returns
  * it, so the autograd layer can wrap it without looking inside.  For that
- * the fresh outputs are filled by raw copies (copy_into), never by public
+ * the fresh outputs are filled by raw copies (ag_copy_raw), never by public
  * ops such as copy_ that the autograd layer records.
  */
 #include "internal.h"
 #include "record.h"
+#include "shapeint.h"
 
 #include <stdio.h>
-
-struct copy_ctx {
-	ag_dtype dst, src;
-	size_t size;
-};
-
-static void loop_copy(char **data, const int64_t *strides, int64_t n,
-		      void *vctx)
-{
-	const struct copy_ctx *c = vctx;
-	char *d = data[0], *s = data[1];
-
-	for (int64_t i = 0; i < n; i++, d += strides[0], s += strides[1]) {
-		if (c->dst == c->src)
-			memcpy(d, s, c->size);
-		else
-			ag_convert(d, c->dst, s, c->src);
-	}
-}
-
-/* dst = src for two tensors of one shape (dtypes may differ), where dst is
- * part of a fresh output: no checks, no version bump, no autograd. */
-static int copy_into(ag_tensor *dst, ag_tensor *src)
-{
-	struct copy_ctx c = { dst->dtype, src->dtype, ag_dtype_size(dst->dtype) };
-	ag_tensor *ops[2] = { dst, src };
-	ag_iter it;
-
-	if (ag_numel(dst) == 0)
-		return 0;
-	if (ag_iter_init(&it, 2, ops, dst->shape, dst->ndim) < 0)
-		return -1;
-	ag_iter_run(&it, loop_copy, &c, true);
-	return ag_check_interrupt();	/* Ctrl-C stopped the loop early */
-}
-
-/* t's sub-tensor at position k of dim d (a select, as a bare header). */
-static ag_tensor *slice_at(ag_tensor *t, int d, int64_t k)
-{
-	int64_t shape[AG_MAX_DIMS], stride[AG_MAX_DIMS];
-
-	for (int i = 0, j = 0; i < t->ndim; i++) {
-		if (i == d)
-			continue;
-		shape[j] = t->shape[i];
-		stride[j] = t->stride[i];
-		j++;
-	}
-	return ag_tensor_make_view(t, shape, stride, t->ndim - 1,
-				   t->offset + k * t->stride[d]);
-}
 
 /* ----------------------------------------------------------------- cat */
 
@@ -161,7 +111,7 @@ static ag_tensor *cat_impl(ag_tensor *const *ts, int n, int dim)
 		shape[d] = ts[i]->shape[d];
 		part = ag_tensor_make_view(out, shape, out->stride, out->ndim,
 					   at * out->stride[d]);
-		rc = part ? copy_into(part, ts[i]) : -1;
+		rc = part ? ag_copy_raw(part, ts[i]) : -1;
 		ag_tensor_release(part);
 		if (rc < 0) {
 			ag_tensor_release(out);
@@ -356,7 +306,7 @@ static ag_tensor *index_select_impl(ag_tensor *t, int dim, ag_tensor *index)
 		shape[d] = nidx;
 	out = ag_tensor_alloc(shape, t->ndim, t->dtype);
 	if (!out || t->ndim == 0) {
-		if (out && copy_into(out, t) < 0) {
+		if (out && ag_copy_raw(out, t) < 0) {
 			ag_tensor_release(out);
 			out = NULL;
 		}
@@ -368,9 +318,9 @@ static ag_tensor *index_select_impl(ag_tensor *t, int dim, ag_tensor *index)
 	}
 	for (int64_t i = 0; i < nidx; i++) {
 		int64_t k = iv[i * istep] < 0 ? iv[i * istep] + size : iv[i * istep];
-		ag_tensor *src = slice_at(t, d, k);
-		ag_tensor *dst = src ? slice_at(out, d, i) : NULL;
-		int rc = dst ? copy_into(dst, src) : -1;
+		ag_tensor *src = ag_select_header(t, d, k);
+		ag_tensor *dst = src ? ag_select_header(out, d, i) : NULL;
+		int rc = dst ? ag_copy_raw(dst, src) : -1;
 		ag_tensor_release(src);
 		ag_tensor_release(dst);
 		if (rc < 0) {
@@ -534,7 +484,7 @@ static ag_tensor *strip_leading_ones(ag_tensor *src, int ndim)
 	return cur;
 }
 
-int ag_index_put(ag_tensor *t, const ag_index_spec *spec, int n,
+int ag_setitem(ag_tensor *t, const ag_index_spec *spec, int n,
 		 ag_tensor *src)
 {
 	ag_tensor *view, *val;
@@ -557,7 +507,7 @@ int ag_index_put(ag_tensor *t, const ag_index_spec *spec, int n,
 	return rc;
 }
 
-int ag_index_fill(ag_tensor *t, const ag_index_spec *spec, int n, double value)
+int ag_setitem_fill(ag_tensor *t, const ag_index_spec *spec, int n, double value)
 {
 	ag_tensor *view = ag_index_view(t, spec, n);
 	int rc;

@@ -40,6 +40,12 @@ ag_tensor *ag_clone_contiguous(ag_tensor *t);
  * strides must describe a dense, non-overlapping layout of the shape. */
 ag_tensor *ag_tensor_alloc_strided(const int64_t *shape, const int64_t *stride,
 				   int ndim, ag_dtype dt);
+/* dst = src (src broadcastable to dst, dtypes converted) with no checks,
+ * no version bump and no record: for filling a fresh output. */
+int ag_copy_raw(ag_tensor *dst, ag_tensor *src);
+/* Every element of t = value, likewise raw (PyTorch's int64 overflow
+ * text for a NaN or an infinity). */
+int ag_fill_raw(ag_tensor *t, double value);
 
 /* A copy of t made without recording (self's values before an in-place
  * write, for a backward that reads them). */

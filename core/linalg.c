@@ -20,6 +20,7 @@
 
 #include "internal.h"
 #include "record.h"
+#include "shapeint.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -36,11 +37,7 @@
 #endif
 #endif
 
-/* A strided matrix: element (i, j) at p + (i * rs + j * cs) * elsize. */
-typedef struct mat {
-	const char *p;
-	int64_t rs, cs;	/* in elements */
-} mat;
+typedef ag_mat mat;
 
 const char *ag_blas_name(void)
 {
@@ -260,9 +257,11 @@ static bool blas_layout(mat m, int64_t rows, int64_t cols,
 	return false;
 }
 
-/* C = A @ B through CBLAS for float32 (dt) or float64; 0 or -1. */
-static int blas_gemm(ag_dtype dt, int64_t M, int64_t N, int64_t K, mat a,
-		     mat b, char *c)
+/* C = alpha A @ B + beta C through CBLAS for float32 (dt) or float64;
+ * 0 or -1. */
+static int blas_gemm(ag_dtype dt, int64_t M, int64_t N, int64_t K,
+		     double alpha, mat a, mat b, double beta, char *c,
+		     int64_t ldc)
 {
 	enum CBLAS_TRANSPOSE ta, tb;
 	int64_t lda, ldb;
@@ -286,13 +285,14 @@ static int blas_gemm(ag_dtype dt, int64_t M, int64_t N, int64_t K, mat a,
 		ldb = N;
 	}
 	if (dt == AG_FLOAT32)
-		cblas_sgemm(CblasRowMajor, ta, tb, (int)M, (int)N, (int)K, 1.0f,
-			    (const float *)a.p, (int)lda, (const float *)b.p,
-			    (int)ldb, 0.0f, (float *)c, (int)N);
+		cblas_sgemm(CblasRowMajor, ta, tb, (int)M, (int)N, (int)K,
+			    (float)alpha, (const float *)a.p, (int)lda,
+			    (const float *)b.p, (int)ldb, (float)beta, (float *)c,
+			    (int)ldc);
 	else
-		cblas_dgemm(CblasRowMajor, ta, tb, (int)M, (int)N, (int)K, 1.0,
+		cblas_dgemm(CblasRowMajor, ta, tb, (int)M, (int)N, (int)K, alpha,
 			    (const double *)a.p, (int)lda, (const double *)b.p,
-			    (int)ldb, 0.0, (double *)c, (int)N);
+			    (int)ldb, beta, (double *)c, (int)ldc);
 	free(pa);
 	free(pb);
 	return 0;
@@ -332,43 +332,151 @@ static int builtin_gemm(ag_dtype dt, int64_t M, int64_t N, int64_t K, mat a,
 }
 
 #ifdef HAVE_CBLAS
-static bool fits_blas(int64_t M, int64_t N, int64_t K)
+static bool fits_blas(int64_t M, int64_t N, int64_t K, int64_t ldc)
 {
-	return M <= INT_MAX && N <= INT_MAX && K <= INT_MAX;
+	return M <= INT_MAX && N <= INT_MAX && K <= INT_MAX && ldc <= INT_MAX;
 }
 #endif
 
-/* A product in float32 or float64 (dt): CBLAS when there is one. */
-static int float_gemm(ag_dtype dt, int64_t M, int64_t N, int64_t K, mat a,
-		      mat b, char *c)
+/* C = alpha * T + beta * C for a dense product T (M x N, dtype dt; the
+ * 16-bit floats come as float32 and are rounded on store); beta == 0
+ * ignores C's old values, NaN included, as BLAS does. */
+static void combine(ag_dtype dt, int64_t M, int64_t N, const char *T,
+		    ag_dtype tdt, double alpha, double beta, char *c,
+		    int64_t ldc)
 {
-#ifdef HAVE_CBLAS
-	if (fits_blas(M, N, K))
-		return blas_gemm(dt, M, N, K, a, b, c);
-#endif
-	return builtin_gemm(dt, M, N, K, a, b, c);
+	size_t es = ag_dtype_size(dt), ts = ag_dtype_size(tdt);
+
+	for (int64_t i = 0; i < M; i++)
+		for (int64_t j = 0; j < N; j++) {
+			char *at = c + (size_t)(i * ldc + j) * es;
+			const char *t = T + (size_t)(i * N + j) * ts;
+			if (dt == AG_INT64) {
+				uint64_t v = (uint64_t)(int64_t)alpha *
+					     (uint64_t)*(const int64_t *)t;
+				if (beta != 0)
+					v += (uint64_t)(int64_t)beta *
+					     (uint64_t)*(int64_t *)at;
+				*(int64_t *)at = (int64_t)v;
+				continue;
+			}
+			double v = alpha * ag_load(t, tdt);
+			if (beta != 0)
+				v += beta * ag_load(at, dt);
+			ag_store(at, dt, v);
+		}
 }
 
-/* 16-bit floats: widen both operands, multiply in float32, round back. */
-static int half_gemm(ag_dtype dt, int64_t M, int64_t N, int64_t K, mat a,
-		     mat b, char *c)
+/* T = A @ B into a fresh dense buffer of dtype *tdt (float32 for the
+ * 16-bit floats), for the paths without BLAS's alpha and beta. */
+static char *product_buffer(ag_dtype dt, int64_t M, int64_t N, int64_t K,
+			    mat a, mat b, ag_dtype *tdt)
 {
-	float *fa = pack_float(a, M, K, dt), *fb = NULL, *fc = NULL;
+	*tdt = dt == AG_FLOAT16 || dt == AG_BFLOAT16 ? AG_FLOAT32 : dt;
+	char *T = malloc((size_t)(M * N) * ag_dtype_size(*tdt) + 1);
 	int rc = -1;
 
-	if (fa && (fb = pack_float(b, K, N, dt)) &&
-	    (fc = malloc((size_t)(M * N) * sizeof(float) + 1))) {
-		mat ma = { (const char *)fa, K, 1 }, mb = { (const char *)fb, N, 1 };
-		rc = float_gemm(AG_FLOAT32, M, N, K, ma, mb, (char *)fc);
-		if (rc == 0)
-			ag_narrow_half(fc, c, 2, M * N, dt);
-	} else if (fa && fb) {
+	if (!T) {
 		ag_error(AG_ERR_NOMEM, "out of memory in a matrix product");
+		return NULL;
 	}
-	free(fa);
-	free(fb);
-	free(fc);
-	return rc;
+	if (*tdt != dt) {
+		float *fa = pack_float(a, M, K, dt), *fb = fa ? pack_float(b, K, N, dt)
+							     : NULL;
+		if (fb) {
+			mat ma = { (const char *)fa, K, 1 }, mb = { (const char *)fb, N, 1 };
+#ifdef HAVE_CBLAS
+			if (fits_blas(M, N, K, N))
+				rc = blas_gemm(AG_FLOAT32, M, N, K, 1, ma, mb, 0, T, N);
+			else
+#endif
+				rc = builtin_gemm(AG_FLOAT32, M, N, K, ma, mb, T);
+		}
+		free(fa);
+		free(fb);
+	} else {
+		rc = builtin_gemm(dt, M, N, K, a, b, T);
+	}
+	if (rc < 0) {
+		free(T);
+		return NULL;
+	}
+	return T;
+}
+
+static int narrow_int_gemm(ag_dtype dt, ag_dtype out, int64_t M, int64_t N,
+			   int64_t K, mat a, mat b, char *c);
+
+int ag_gemm(ag_dtype dt, int64_t M, int64_t N, int64_t K, double alpha,
+	    ag_mat a, ag_mat b, double beta, char *c, int64_t ldc)
+{
+	size_t es = ag_dtype_size(dt);
+
+	if (M == 0 || N == 0)
+		return 0;
+	bool narrow_int = dt == AG_UINT8 || dt == AG_INT8 || dt == AG_INT16 ||
+			  dt == AG_INT32;
+	if (dt != AG_FLOAT32 && dt != AG_FLOAT64 && dt != AG_FLOAT16 &&
+	    dt != AG_BFLOAT16 && dt != AG_INT64 && !narrow_int)
+		return ag_error(AG_ERR_DTYPE, "matrix products do not support %s",
+				ag_dtype_scalar_name(dt));
+	if (K == 0) {	/* an empty sum: beta * C */
+		for (int64_t i = 0; i < M; i++)
+			for (int64_t j = 0; j < N; j++) {
+				char *at = c + (size_t)(i * ldc + j) * es;
+				if (beta == 0)
+					memset(at, 0, es);
+				else if (dt == AG_INT64)
+					*(int64_t *)at *= (int64_t)beta;
+				else if (narrow_int)
+					ag_store_i64(at, dt, ag_load_i64(at, dt) *
+						     (int64_t)beta);
+				else
+					ag_store(at, dt, beta * ag_load(at, dt));
+			}
+		return 0;
+	}
+#ifdef HAVE_CBLAS
+	if ((dt == AG_FLOAT32 || dt == AG_FLOAT64) && fits_blas(M, N, K, ldc))
+		return blas_gemm(dt, M, N, K, alpha, a, b, beta, c, ldc);
+#endif
+	if ((dt == AG_FLOAT32 || dt == AG_FLOAT64 || dt == AG_INT64) &&
+	    alpha == 1 && beta == 0 && ldc == N)
+		return builtin_gemm(dt, M, N, K, a, b, c);
+	bool plain = alpha == 1 && beta == 0 && ldc == N;
+	if (narrow_int) {
+		if (plain)
+			return narrow_int_gemm(dt, dt, M, N, K, a, b, c);
+		/* the product in int64, then alpha and beta with wraparound */
+		int64_t *T = malloc((size_t)(M * N) * sizeof(int64_t) + 1);
+		if (!T)
+			return ag_error(AG_ERR_NOMEM, "out of memory in a matrix "
+					"product");
+		int rc = narrow_int_gemm(dt, AG_INT64, M, N, K, a, b, (char *)T);
+		if (rc == 0)
+			for (int64_t i = 0; i < M; i++)
+				for (int64_t j = 0; j < N; j++) {
+					char *at = c + (size_t)(i * ldc + j) * es;
+					uint64_t v = (uint64_t)(int64_t)alpha *
+						     (uint64_t)T[i * N + j];
+					if (beta != 0)
+						v += (uint64_t)(int64_t)beta *
+						     (uint64_t)ag_load_i64(at, dt);
+					ag_store_i64(at, dt, (int64_t)v);
+				}
+		free(T);
+		return rc;
+	}
+	ag_dtype tdt;
+	char *T = product_buffer(dt, M, N, K, a, b, &tdt);
+	if (!T)
+		return -1;
+	if (plain && tdt != dt)	/* 16-bit floats: rounded on store, vectorised */
+		ag_narrow_half((const float *)T, c, (int64_t)es, M * N, dt);
+	else
+		combine(dt, M, N, T, tdt, alpha, beta, c, ldc);
+	free(T);
+	return 0;
 }
 
 /* The integer types narrower than int64: widened to int64, multiplied,
@@ -388,12 +496,13 @@ static int64_t *pack_i64(mat m, int64_t rows, int64_t cols, ag_dtype dt)
 	return buf;
 }
 
-static int narrow_int_gemm(ag_dtype dt, int64_t M, int64_t N, int64_t K,
-			   mat a, mat b, char *c)
+/* the product of two dt matrices, stored as out (dt, or int64) */
+static int narrow_int_gemm(ag_dtype dt, ag_dtype out, int64_t M, int64_t N,
+			   int64_t K, mat a, mat b, char *c)
 {
 	int64_t *ia = pack_i64(a, M, K, dt), *ib = NULL, *ic = NULL;
 	int rc = -1;
-	size_t elsize = ag_dtype_size(dt);
+	size_t elsize = ag_dtype_size(out);
 
 	if (ia && (ib = pack_i64(b, K, N, dt)) &&
 	    (ic = malloc((size_t)(M * N) * sizeof(int64_t) + 1))) {
@@ -401,7 +510,7 @@ static int narrow_int_gemm(ag_dtype dt, int64_t M, int64_t N, int64_t K,
 		rc = builtin_gemm(AG_INT64, M, N, K, ma, mb, (char *)ic);
 		if (rc == 0)
 			for (int64_t i = 0; i < M * N; i++)
-				ag_store_i64(c + i * (int64_t)elsize, dt, ic[i]);
+				ag_store_i64(c + i * (int64_t)elsize, out, ic[i]);
 	} else if (ia && ib) {
 		ag_error(AG_ERR_NOMEM, "out of memory in a matrix product");
 	}
@@ -415,30 +524,7 @@ static int narrow_int_gemm(ag_dtype dt, int64_t M, int64_t N, int64_t K,
 static int gemm(ag_dtype dt, int64_t M, int64_t N, int64_t K, mat a, mat b,
 		char *c)
 {
-	if (M == 0 || N == 0)
-		return 0;
-	if (K == 0) {	/* an empty sum: zeros */
-		memset(c, 0, (size_t)(M * N) * ag_dtype_size(dt));
-		return 0;
-	}
-	switch (dt) {
-	case AG_FLOAT32:
-	case AG_FLOAT64:
-		return float_gemm(dt, M, N, K, a, b, c);
-	case AG_FLOAT16:
-	case AG_BFLOAT16:
-		return half_gemm(dt, M, N, K, a, b, c);
-	case AG_INT64:
-		return builtin_gemm(dt, M, N, K, a, b, c);
-	case AG_UINT8:
-	case AG_INT8:
-	case AG_INT16:
-	case AG_INT32:
-		return narrow_int_gemm(dt, M, N, K, a, b, c);
-	default:
-		return ag_error(AG_ERR_DTYPE, "matrix products do not support %s",
-				ag_dtype_scalar_name(dt));
-	}
+	return ag_gemm(dt, M, N, K, 1, a, b, 0, c, N);
 }
 
 int ag_gemm_strided(ag_dtype dt, int64_t M, int64_t N, int64_t K,
@@ -449,8 +535,7 @@ int ag_gemm_strided(ag_dtype dt, int64_t M, int64_t N, int64_t K,
 	return gemm(dt, M, N, K, ma, mb, c);
 }
 
-/* The matrix at t's dims (r, c), starting from batch offset off. */
-static mat mat_of(const ag_tensor *t, int r, int c, int64_t off)
+ag_mat ag_mat_of(const ag_tensor *t, int r, int c, int64_t off)
 {
 	mat m;
 	m.p = (const char *)ag_data_ptr(t) + off * (int64_t)ag_dtype_size(t->dtype);
@@ -473,7 +558,7 @@ static int check_pair(const ag_tensor *a, const ag_tensor *b, const char *op)
 static int check_dtypes(const ag_tensor *a, const ag_tensor *b,
 			const char *kernel)
 {
-	if (a->dtype == AG_BOOL)
+	if (a->dtype == AG_BOOL || a->dtype == AG_FLOAT16)
 		return ag_error(AG_ERR_DTYPE, "\"%s\" not implemented for '%s'",
 				kernel, ag_dtype_scalar_name(a->dtype));
 	if (a->dtype != b->dtype)
@@ -519,7 +604,7 @@ ag_tensor *ag_mm(ag_tensor *a, ag_tensor *b)
 	if (!out)
 		return NULL;
 	if (gemm(a->dtype, a->shape[0], b->shape[1], a->shape[1],
-		 mat_of(a, 0, 1, 0), mat_of(b, 0, 1, 0), ag_data_ptr(out)) < 0) {
+		 ag_mat_of(a, 0, 1, 0), ag_mat_of(b, 0, 1, 0), ag_data_ptr(out)) < 0) {
 		ag_tensor_release(out);
 		return NULL;
 	}
@@ -559,8 +644,8 @@ ag_tensor *ag_bmm(ag_tensor *a, ag_tensor *b)
 		return NULL;
 	for (int64_t i = 0; i < nb; i++) {
 		if (ag_check_interrupt() < 0 ||
-		    gemm(a->dtype, M, N, K, mat_of(a, 1, 2, i * a->stride[0]),
-			 mat_of(b, 1, 2, i * b->stride[0]), c + i * csize) < 0) {
+		    gemm(a->dtype, M, N, K, ag_mat_of(a, 1, 2, i * a->stride[0]),
+			 ag_mat_of(b, 1, 2, i * b->stride[0]), c + i * csize) < 0) {
 			ag_tensor_release(out);
 			return NULL;
 		}
@@ -590,8 +675,8 @@ ag_tensor *ag_mv(ag_tensor *a, ag_tensor *v)
 	if (!out)
 		return NULL;
 	/* v as a K x 1 matrix */
-	if (gemm(a->dtype, a->shape[0], 1, a->shape[1], mat_of(a, 0, 1, 0),
-		 mat_of(v, 0, -1, 0), ag_data_ptr(out)) < 0) {
+	if (gemm(a->dtype, a->shape[0], 1, a->shape[1], ag_mat_of(a, 0, 1, 0),
+		 ag_mat_of(v, 0, -1, 0), ag_data_ptr(out)) < 0) {
 		ag_tensor_release(out);
 		return NULL;
 	}
@@ -629,8 +714,8 @@ ag_tensor *ag_dot(ag_tensor *a, ag_tensor *b)
 	if (!out)
 		return NULL;
 	/* a as a 1 x K row, b as a K x 1 column */
-	if (gemm(a->dtype, 1, 1, a->shape[0], mat_of(a, -1, 0, 0),
-		 mat_of(b, 0, -1, 0), ag_data_ptr(out)) < 0) {
+	if (gemm(a->dtype, 1, 1, a->shape[0], ag_mat_of(a, -1, 0, 0),
+		 ag_mat_of(b, 0, -1, 0), ag_data_ptr(out)) < 0) {
 		ag_tensor_release(out);
 		return NULL;
 	}
@@ -654,15 +739,14 @@ static bool should_fold(const ag_tensor *t, int other_ndim)
 	return true;
 }
 
-/* PyTorch's _unsafe_view: the fresh (contiguous) result r reshaped, and
- * recorded as UnsafeViewBackward0 as matmul's results are. */
-static ag_tensor *unsafe_view(ag_tensor *r, const int64_t *shape, int n)
+ag_tensor *ag_unsafe_view(ag_tensor *r, const int64_t *shape, int n)
 {
 	int64_t stride[AG_MAX_DIMS];
 	ag_shape in = ag_shape_of(r);
 	ag_tensor *v;
 
-	ag_contiguous_strides(shape, n, stride);
+	if (!ag_view_strides(r->shape, r->stride, r->ndim, shape, n, stride))
+		return ag_view(r, shape, n);	/* fails the same way: its text */
 	v = ag_tensor_make_view(r, shape, stride, n, r->offset);
 	if (v) {	/* not a view in autograd's eyes: x._base is nil */
 		ag_tensor_release(v->base);
@@ -702,7 +786,7 @@ static ag_tensor *matmul_fold(ag_tensor *a, ag_tensor *b)
 	if (!(t1f = ag_reshape(t1, fshape, 2)))
 		goto out;
 	r = t2->ndim == 2 ? ag_mm(t1f, t2) : ag_mv(t1f, t2);
-	if (!r || !(o = unsafe_view(r, oshape, n)))
+	if (!r || !(o = ag_unsafe_view(r, oshape, n)))
 		goto out;
 	if (transpose && t2->ndim == 2) {
 		ag_tensor *tt = ag_transpose(o, n - 2, n - 1);
@@ -769,13 +853,24 @@ static ag_tensor *matmul_batched(ag_tensor *a, ag_tensor *b)
 		oshape[no++] = n;
 	if (db > 1)
 		oshape[no++] = p;
-	res = unsafe_view(r, oshape, no);
+	res = ag_unsafe_view(r, oshape, no);
 out:
 	ag_tensor_release(a3);
 	ag_tensor_release(b3);
 	ag_tensor_release(bv);
 	ag_tensor_release(r);
 	return res;
+}
+
+/* The [1, n] product of a 1-d @ 2-d matmul as [n]: PyTorch squeezes it
+ * in place (squeeze_(0)), which names the node SqueezeBackward3. */
+static ag_tensor *squeeze_row(ag_tensor *r)
+{
+	ag_dim_args arg = { .in = ag_shape_of(r), .dim = 0 };
+	ag_tensor *v = ag_tensor_make_view(r, r->shape + 1, r->stride + 1, 1,
+					   r->offset);
+	return ag_recorded(v, (ag_call){ .op = AG_OP_SQUEEZE_DIM, .variant = 1,
+		.in = &r, .nin = 1, .args = &arg, .args_size = sizeof arg });
 }
 
 ag_tensor *ag_matmul(ag_tensor *a, ag_tensor *b)
@@ -796,7 +891,7 @@ ag_tensor *ag_matmul(ag_tensor *a, ag_tensor *b)
 	if (da == 1 && db == 2) {
 		ag_tensor *row = ag_unsqueeze(a, 0), *r = NULL, *res = NULL;
 		if (row && (r = ag_mm(row, b)))
-			res = ag_squeeze_dim(r, 0);
+			res = squeeze_row(r);
 		ag_tensor_release(row);
 		ag_tensor_release(r);
 		return res;

@@ -233,4 +233,6 @@ typedef struct ag_group_norm_args {
 	bool has_weight;
 } ag_group_norm_args;
 
+#include "opargs_shape.h"
+
 #endif

@@ -283,10 +283,12 @@ void *ag_data_ptr(const ag_tensor *t)
 int ag_wrap_dim(int64_t dim, int ndim, int *out)
 {
 	int64_t n = ndim > 0 ? ndim : 1;	/* a 0-d tensor takes dim 0 / -1 */
+	int base = ag_index_base();
 	if (dim < -n || dim >= n)
 		return ag_error(AG_ERR_INDEX, "Dimension out of range (expected to "
 				"be in range of [%lld, %lld], but got %lld)",
-				(long long)-n, (long long)(n - 1), (long long)dim);
+				(long long)-n, (long long)(n - 1 + base),
+				(long long)(dim < 0 ? dim : dim + base));
 	*out = (int)(dim < 0 ? dim + n : dim);
 	return 0;
 }

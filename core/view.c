@@ -31,6 +31,33 @@ static ag_tensor *recorded_strided(ag_tensor *out, ag_op op, ag_tensor *in)
 	return recorded(out, op, in, &g, sizeof g);
 }
 
+/* slice and select: both geometries taken over a dense layout of the
+ * input rather than its storage, so that an input whose elements alias
+ * (an expanded tensor) gets each gradient element once.  The view starts
+ * at `start` along dim d, every `step`-th element; drop: a select. */
+static ag_tensor *recorded_part(ag_tensor *out, ag_op op, ag_tensor *in,
+				int d, int64_t start, int64_t step, bool drop)
+{
+	if (!out)
+		return NULL;
+	ag_strided_args g = { .in = { .ndim = in->ndim }, .view = { 0 } };
+	memcpy(g.in.shape, in->shape, sizeof g.in.shape);
+	ag_contiguous_strides(in->shape, in->ndim, g.in.stride);
+	g.view.ndim = out->ndim;
+	memcpy(g.view.shape, out->shape, sizeof g.view.shape);
+	for (int i = 0, j = 0; i < in->ndim; i++) {
+		if (i == d && drop)
+			continue;
+		int64_t st = g.in.stride[i];
+		/* a huge step leaves at most one element: its stride unused */
+		if (i == d && __builtin_mul_overflow(st, step, &st))
+			st = g.in.stride[i];
+		g.view.stride[j++] = st;
+	}
+	g.view.offset = start * g.in.stride[d];
+	return recorded(out, op, in, &g, sizeof g);
+}
+
 /* Resolves one -1 in a requested shape and checks the element count. */
 static int infer_size(const int64_t *req, int ndim, int64_t numel,
 		      int64_t *out)
@@ -68,8 +95,8 @@ static int infer_size(const int64_t *req, int ndim, int64_t numel,
  * Walks old dims from the back, grouping runs that are contiguous with each
  * other, and matches each group against a run of new dims.
  */
-static bool view_strides(const int64_t *shape, const int64_t *stride, int ndim,
-			 const int64_t *nshape, int nndim, int64_t *nstride)
+bool ag_view_strides(const int64_t *shape, const int64_t *stride, int ndim,
+		     const int64_t *nshape, int nndim, int64_t *nstride)
 {
 	bool empty = false;
 	for (int i = 0; i < ndim; i++)
@@ -130,7 +157,7 @@ ag_tensor *ag_view(ag_tensor *t, const int64_t *shape, int ndim)
 	}
 	if (infer_size(shape, ndim, ag_numel(t), nshape) < 0)
 		return NULL;
-	if (!view_strides(t->shape, t->stride, t->ndim, nshape, ndim, nstride)) {
+	if (!ag_view_strides(t->shape, t->stride, t->ndim, nshape, ndim, nstride)) {
 		ag_error(AG_ERR_SHAPE, "view size is not compatible with input "
 			 "tensor's size and stride (at least one dimension spans "
 			 "across two contiguous subspaces). Use .reshape(...) "
@@ -153,7 +180,7 @@ ag_tensor *ag_reshape(ag_tensor *t, const int64_t *shape, int ndim)
 	}
 	if (infer_size(shape, ndim, ag_numel(t), nshape) < 0)
 		return NULL;
-	if (view_strides(t->shape, t->stride, t->ndim, nshape, ndim, nstride))
+	if (ag_view_strides(t->shape, t->stride, t->ndim, nshape, ndim, nstride))
 		return recorded(ag_tensor_make_view(t, nshape, nstride, ndim,
 						    t->offset),
 				AG_OP_RESHAPE, t, NULL, 0);
@@ -379,9 +406,9 @@ ag_tensor *ag_slice(ag_tensor *t, int dim, int64_t start, int64_t end,
 	    ((shape[d] == 0 || ag_numel(t) == 0) && (uint64_t)offset >
 	     t->storage->nbytes / ag_dtype_size(t->dtype)))
 		offset = t->offset;
-	return recorded_strided(ag_tensor_make_view(t, shape, stride, t->ndim,
-						    offset),
-			AG_OP_SLICE, t);
+	return recorded_part(ag_tensor_make_view(t, shape, stride, t->ndim,
+						 offset),
+			     AG_OP_SLICE, t, d, start, step, false);
 }
 
 ag_tensor *ag_narrow(ag_tensor *t, int dim, int64_t start, int64_t length)
@@ -427,8 +454,10 @@ ag_tensor *ag_select(ag_tensor *t, int dim, int64_t index)
 	int64_t n = t->shape[d];
 	if (index < -n || index >= n) {
 		ag_error(AG_ERR_INDEX, "select(): index %lld out of range for tensor "
-			 "of size %s at dimension %d", (long long)index,
-			 ag_shape_str(t->shape, t->ndim, buf, sizeof buf), d);
+			 "of size %s at dimension %d",
+			 (long long)(index < 0 ? index : index + ag_index_base()),
+			 ag_shape_str(t->shape, t->ndim, buf, sizeof buf),
+			 d + ag_index_base());
 		return NULL;
 	}
 	if (index < 0)
@@ -448,9 +477,9 @@ ag_tensor *ag_select(ag_tensor *t, int dim, int64_t index)
 	    (ag_numel(t) == 0 &&
 	     (uint64_t)offset > t->storage->nbytes / ag_dtype_size(t->dtype)))
 		offset = t->offset;
-	return recorded_strided(ag_tensor_make_view(t, shape, stride, t->ndim - 1,
-						    offset),
-			AG_OP_SELECT, t);
+	return recorded_part(ag_tensor_make_view(t, shape, stride, t->ndim - 1,
+						 offset),
+			     AG_OP_SELECT, t, d, index, 1, true);
 }
 
 ag_tensor *ag_unsqueeze(ag_tensor *t, int dim)

@@ -291,6 +291,58 @@ int64_t repl_wrap_index(lua_State *L, lua_Integer i, int64_t size, int dim)
 	return i > 0 ? i - 1 : size + i;
 }
 
+static int64_t zero_based(lua_State *L, int64_t v)
+{
+	if (v == 0)
+		luaL_error(L, "index 0 is out of range: agdb counts from 1 (use "
+			   "1 for the first element)");
+	return v > 0 ? v - 1 : v;
+}
+
+ag_tensor *repl_index_arg(lua_State *L, int idx, const char *fname)
+{
+	ag_tensor *it = repl_to_tensor(L, idx), *r;
+	int64_t i, n, *p, zeros;
+
+	if (!it) {
+		int64_t shape[1];
+		if (lua_type(L, idx) != LUA_TTABLE)
+			repl_arg_error(L, fname, idx, "a Tensor or a table of "
+				       "indices");
+		n = luaL_len(L, idx);
+		if (n < 0 || n > ((int64_t)1 << 40))
+			luaL_error(L, "%s: argument %d has too many indices", fname,
+				   idx);
+		shape[0] = n;
+		p = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *p, 0);
+		for (i = 0; i < n; i++) {
+			int ok;
+			lua_geti(L, idx, i + 1);
+			p[i] = lua_tointegerx(L, -1, &ok);
+			if (!ok)
+				luaL_error(L, "%s: argument %d must be a table of "
+					   "integers, but element %d is %s",
+					   fname, idx, (int)(i + 1),
+					   luaL_typename(L, -1));
+			p[i] = zero_based(L, p[i]);
+			lua_pop(L, 1);
+		}
+		r = ag_from_buffer(p, shape, 1, AG_INT64);
+		lua_pop(L, 1);
+		return r;
+	}
+	if (it->dtype != AG_INT64) {
+		ag_tensor_retain(it);
+		return it;
+	}
+	r = ag_index_shift(it, &zeros);
+	if (r && zeros) {
+		ag_tensor_release(r);
+		zero_based(L, 0);
+	}
+	return r;
+}
+
 /* ---------------------------------------------------------------- operands */
 
 void repl_check_operand_type(lua_State *L, int idx, const char *fname)

@@ -134,6 +134,7 @@ void repl_open_lib(lua_State *L)
 	luaL_newlib(L, c_funcs);
 	repl_register_nn_internals(L);
 	repl_register_files(L);
+	repl_register_shape_c(L);
 	lua_setfield(L, -2, "_C");
 	repl_register_serialization(L);
 	lua_createtable(L, 0, 1);

@@ -5,6 +5,7 @@
 ## is not linked with liblua: the interpreter that loads it provides Lua).
 LTORCH_SOURCES = repl/ltorch.h repl/ltorch.c repl/ltensor.c repl/lindex.c \
 	repl/largs.c repl/lops.c repl/lops_reduce.c repl/lops_pointwise.c \
+	repl/lops_shape.c repl/lops_linalg.c \
 	repl/lautograd.c repl/lnode.c repl/lhooks.c \
 	repl/lbackward.c repl/lmodes.c repl/ltrace.c repl/lfunction.c \
 	repl/llib.c repl/lidx.c repl/lsafetensors.c repl/lkeep.c \

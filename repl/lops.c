@@ -368,75 +368,12 @@ static int m_stack(lua_State *L) { return m_join(L, true, "Tensor.stack"); }
 
 /* ------------------------------------------------------------ index_select */
 
-static int64_t zero_based(lua_State *L, int64_t v)
-{
-	if (v == 0)
-		luaL_error(L, "index 0 is out of range: agdb counts from 1 (use "
-			   "1 for the first element)");
-	return v > 0 ? v - 1 : v;
-}
-
-/* The 1-based index (a Lua table or an int64 tensor) as a 0-based int64
- * tensor; other dtypes pass through so core names the wrong dtype. */
-static ag_tensor *index_arg(lua_State *L, int idx, const char *fname)
-{
-	ag_tensor *it = repl_to_tensor(L, idx), *c, *r;
-	int64_t i, n, *p;
-
-	if (!it) {
-		int64_t shape[1];
-		if (lua_type(L, idx) != LUA_TTABLE)
-			repl_arg_error(L, fname, idx, "a Tensor or a table of "
-				       "indices");
-		n = luaL_len(L, idx);
-		shape[0] = n;
-		p = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *p, 0);
-		for (i = 0; i < n; i++) {
-			int ok;
-			lua_geti(L, idx, i + 1);
-			p[i] = lua_tointegerx(L, -1, &ok);
-			if (!ok)
-				luaL_error(L, "%s: argument %d must be a table of "
-					   "integers, but element %d is %s",
-					   fname, idx, (int)(i + 1),
-					   luaL_typename(L, -1));
-			p[i] = zero_based(L, p[i]);
-			lua_pop(L, 1);
-		}
-		r = ag_from_buffer(p, shape, 1, AG_INT64);
-		lua_pop(L, 1);
-		return r;
-	}
-	if (it->dtype != AG_INT64) {
-		ag_tensor_retain(it);
-		return it;
-	}
-	c = ag_contiguous(it);
-	if (!c)
-		return NULL;
-	n = ag_numel(c);
-	p = ag_data_ptr(c);
-	for (i = 0; i < n; i++) {
-		if (p[i] == 0) {
-			ag_tensor_release(c);
-			zero_based(L, 0);
-		}
-	}
-	r = ag_clone(c);
-	ag_tensor_release(c);
-	if (!r)
-		return NULL;
-	for (p = ag_data_ptr(r), i = 0; i < n; i++)
-		p[i] = zero_based(L, p[i]);
-	return r;
-}
-
 static int l_index_select(lua_State *L)
 {
 	static const char fname[] = "torch.index_select";
 	ag_tensor *t = repl_check_tensor(L, 1, fname);
 	int d = repl_check_dim(L, 2, t->ndim, 0, fname);
-	ag_tensor *index = index_arg(L, 3, fname), *r;
+	ag_tensor *index = repl_index_arg(L, 3, fname), *r;
 
 	if (!index)
 		return repl_core_error(L);
@@ -498,6 +435,8 @@ void repl_register_ops(lua_State *L, bool methods)
 	luaL_setfuncs(L, methods ? method_only : torch_only, 0);
 	repl_register_reduce_ops(L, methods);
 	repl_register_pointwise_ops(L, methods);
+	repl_register_shape_ops(L, methods);
+	repl_register_linalg_ops(L, methods);
 }
 
 void repl_register_arith(lua_State *L)

@@ -377,14 +377,18 @@ static int ternary(lua_State *L, ag_op op, const int *idx, const void *args,
 	return 1;
 }
 
-/* torch.where(cond, x, y) */
+/* torch.where(cond, x, y); torch.where(cond) is nonzero(cond, as_tuple):
+ * one 1-based index tensor per dim */
 static int l_where(lua_State *L)
 {
 	static const int idx[3] = { 1, 2, 3 };
 
+	if (lua_gettop(L) == 1)
+		return repl_nonzero_tuple(L, repl_check_tensor(L, 1,
+							       "torch.where"));
 	if (lua_gettop(L) < 3)
-		return luaL_error(L, "torch.where: expected (condition, x, y); "
-				  "the one-argument form is not supported");
+		return luaL_error(L, "torch.where: expected (condition) or "
+				  "(condition, x, y)");
 	repl_check_tensor(L, 1, FNAME(L));
 	return ternary(L, AG_OP_WHERE, idx, NULL, 0);
 }

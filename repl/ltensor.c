@@ -380,6 +380,37 @@ static void f_T(lua_State *L, ag_tensor *t)
 	repl_push_tensor(L, ag_permute(t, dims, t->ndim));
 }
 
+/* mT, mH (the same for real tensors): the last two dims swapped; H: a
+ * matrix's transpose (a 0-d tensor itself). */
+static void f_mT(lua_State *L, ag_tensor *t, const char *name)
+{
+	if (t->ndim < 2) {
+		luaL_error(L, "tensor.%s is only supported on matrices or batches "
+			   "of matrices. Got %d-D tensor.", name, t->ndim);
+		return;
+	}
+	repl_push_tensor(L, ag_transpose(t, t->ndim - 2, t->ndim - 1));
+}
+
+static void f_mT_(lua_State *L, ag_tensor *t) { f_mT(L, t, "mT"); }
+static void f_mH(lua_State *L, ag_tensor *t) { f_mT(L, t, "mH"); }
+
+static void f_H(lua_State *L, ag_tensor *t)
+{
+	if (t->ndim == 0) {
+		lua_pushvalue(L, 1);
+		return;
+	}
+	if (t->ndim != 2) {
+		luaL_error(L, "tensor.H is only supported on matrices (2-D "
+			   "tensors). Got %d-D tensor.%s", t->ndim, t->ndim > 2
+			   ? " For batches of matrices, consider using tensor.mH"
+			   : "");
+		return;
+	}
+	repl_push_tensor(L, ag_transpose(t, 0, 1));
+}
+
 static const struct field {
 	const char *name;
 	void (*get)(lua_State *L, ag_tensor *t);
@@ -389,6 +420,7 @@ static const struct field {
 	{"grad_fn", f_grad_fn}, {"is_leaf", f_is_leaf},
 	{"retains_grad", f_retains_grad}, {"_version", f_version},
 	{"_base", f_base}, {"ndim", f_ndim}, {"data", f_data}, {"T", f_T},
+	{"mT", f_mT_}, {"mH", f_mH}, {"H", f_H},
 	{NULL, NULL}
 };
 
@@ -809,8 +841,11 @@ static int m_select(lua_State *L)
 	if (t->ndim == 0)
 		return luaL_error(L, "select() cannot be applied to a 0-dim "
 				  "tensor.");
-	repl_push_tensor(L, ag_select(t, d, repl_wrap_index(L, i, t->shape[d],
-							    d)));
+	if (i == 0)
+		return luaL_error(L, "index 0 is out of range: agdb counts from "
+				  "1 (use 1 for the first element)");
+	/* core checks the range, with PyTorch's select() text */
+	repl_push_tensor(L, ag_select(t, d, i > 0 ? i - 1 : i));
 	return 1;
 }
 
@@ -827,6 +862,10 @@ static int m_squeeze(lua_State *L)
 {
 	ag_tensor *t = repl_check_tensor(L, 1, "torch.squeeze");
 
+	if (lua_type(L, 2) == LUA_TTABLE)	/* PyTorch 2's form, not 1.13's */
+		return luaL_error(L, "torch.squeeze: PyTorch 1.13's squeeze takes "
+				  "one dim, not a table of dims (squeeze them "
+				  "one at a time)");
 	if (lua_isnoneornil(L, 2))
 		repl_push_tensor(L, ag_squeeze(t));
 	else

@@ -1028,6 +1028,7 @@ int luaopen_torch(lua_State *L)
 	luaL_checkversion(L);
 	ag_blas_init();	/* before any product: see linalg.c */
 	open_leak_check(L);	/* first, so that it is finalised last */
+	ag_set_index_base(1);	/* core's messages count dims as Lua does */
 	ag_print_options_default(&print_opts);
 	ag_set_alloc_observer(on_alloc, NULL);
 	open_dtypes(L);

@@ -172,6 +172,14 @@ extern const luaL_Reg repl_function_funcs[];
 /* Fills a table (at the top of the stack) with the op functions; with
  * methods true the method spelling (x:add), else torch.add. */
 void repl_register_ops(lua_State *L, bool methods);
+/* lops_shape.c, lops_linalg.c: the ops of issue 11's shape/indexing and
+ * linear algebra families, added the same way; torch.where(cond)'s
+ * nonzero(as_tuple); one_hot into torch._C (for torch.nn.functional). */
+void repl_register_shape_ops(lua_State *L, bool methods);
+void repl_register_linalg_ops(lua_State *L, bool methods);
+int repl_nonzero_tuple(lua_State *L, ag_tensor *t);
+void repl_register_shape_c(lua_State *L);
+
 /* Sets __add __sub __mul __div __pow __unm __mod and the bitwise
  * metamethods in the metatable at the top. */
 void repl_register_arith(lua_State *L);
@@ -267,6 +275,11 @@ enum { REPL_LIST_ONE = 1, REPL_LIST_NIL = 2, REPL_LIST_HOLES = 4 };
 ag_tensor **repl_check_tensor_list(lua_State *L, int idx, const char *fname,
 				   const char *name, const char *what,
 				   unsigned flags, int *n);
+
+/* A 1-based index argument (an int64 tensor or a table of integers) as a
+ * new 0-based int64 tensor; index 0 raises agdb's message; a tensor of
+ * another dtype comes back as is, for core to name its dtype. */
+ag_tensor *repl_index_arg(lua_State *L, int idx, const char *fname);
 
 /* A tensor or a number at idx as a new core reference (numbers become
  * wrapped numbers so they count less in type promotion). */

@@ -355,6 +355,51 @@ static int accumulator_node(bw_state *s, ag_node *n, ag_tensor *leaf)
 	return v;
 }
 
+/* A node with several outputs (split, chunk, unbind): its outputs'
+ * shapes, "[2, 3] x2" when they agree, and the names of those that have
+ * one, "a, b", into var (empty when none has). */
+static void outputs_text(bw_state *s, const ag_node *n, char *shape,
+			 size_t ns, char *var, size_t nv)
+{
+	int nout = ag_node_output_count(n);
+	const ag_tensor_meta *m0 = ag_node_output(n, 0);
+	bool same = true;
+	size_t k;
+
+	for (int i = 1; i < nout && same; i++) {
+		const ag_tensor_meta *m = ag_node_output(n, i);
+		same = m->ndim == m0->ndim &&
+		       !memcmp(m->shape, m0->shape, (size_t)m->ndim * sizeof *m->shape);
+	}
+	shape_text(shape, ns, m0->shape, m0->ndim);
+	k = strlen(shape);
+	if (same) {
+		snprintf(shape + k, ns - k, " x%d", nout);
+	} else {
+		for (int i = 1; i < nout && k + 4 < ns; i++) {
+			const ag_tensor_meta *m = ag_node_output(n, i);
+			char one[AG_MAX_DIMS * 22 + 4];
+			shape_text(one, sizeof one, m->shape, m->ndim);
+			k += (size_t)snprintf(shape + k, ns - k, ", %s", one);
+		}
+		if (k >= ns - 1)
+			memcpy(shape + ns - 4, "...", 4);
+	}
+	var[0] = 0;
+	k = 0;
+	for (int out = 0; out < nout && k + 4 < nv; out++)
+		for (int i = 0; i < s->o->nnames; i++) {
+			ag_tensor *t = s->o->names[i].tensor ? s->o->names[i].tensor
+				: live_find(&s->live, s->o->names[i].tensor_id);
+			if (t && ag_grad_fn(t) == n && t->output_nr == out) {
+				k += (size_t)snprintf(var + k, nv - k, "%s%s",
+						      k ? ", " : "",
+						      s->o->names[i].name);
+				break;
+			}
+		}
+}
+
 static int grad_node(bw_state *s, ag_node *n)
 {
 	int v = idmap_get(&s->nodes, ag_node_id(n), -1);
@@ -378,7 +423,14 @@ static int grad_node(bw_state *s, ag_node *n)
 				       .ref = ag_node_id(n) };
 		info.name = ag_node_name(n);
 		info.var = var_for_node(s, n);
-		if (out0) {
+		char vars[96];
+		if (out0 && ag_node_output_count(n) > 1) {
+			outputs_text(s, n, shape, sizeof shape, vars, sizeof vars);
+			info.shape = shape;
+			info.dtype = ag_dtype_name(out0->dtype);
+			if (vars[0])
+				info.var = vars;
+		} else if (out0) {
 			shape_text(shape, sizeof shape, out0->shape, out0->ndim);
 			info.shape = shape;
 			info.dtype = ag_dtype_name(out0->dtype);

@@ -471,7 +471,7 @@ static void test_index_put(void)
 	ag_tensor *x = ag_zeros(s33, 2, AG_FLOAT32), *src;
 
 	src = seq(s3, 1, 1, AG_INT64);
-	is_int(ag_index_put(x, (ag_index_spec[]){ I(1) }, 1, src), 0,
+	is_int(ag_setitem(x, (ag_index_spec[]){ I(1) }, 1, src), 0,
 	       "x[2] = int64 row");
 	ok(holds(x, (double[]){ 0, 0, 0, 1, 2, 3, 0, 0, 0 }, 9), "row written");
 	is_int(x->version->value, 1, "a put bumps the version");
@@ -479,7 +479,7 @@ static void test_index_put(void)
 
 	/* broadcast a single value along a column */
 	src = ag_scalar(7, AG_FLOAT64);
-	is_int(ag_index_put(x, (ag_index_spec[]){ ALL, I(0) }, 2, src), 0,
+	is_int(ag_setitem(x, (ag_index_spec[]){ ALL, I(0) }, 2, src), 0,
 	       "x[{{}, 1}] = 0-d tensor");
 	ok(holds(x, (double[]){ 7, 0, 0, 7, 2, 3, 7, 0, 0 }, 9), "column written");
 	ag_tensor_release(src);
@@ -488,7 +488,7 @@ static void test_index_put(void)
 	src = ag_ones(s13, 2, AG_FLOAT32);
 	{
 		ag_tensor *s113 = ag_unsqueeze(src, 0);
-		is_int(ag_index_put(x, (ag_index_spec[]){ I(2) }, 1, s113), 0,
+		is_int(ag_setitem(x, (ag_index_spec[]){ I(2) }, 1, s113), 0,
 		       "x[3] = ones(1, 1, 3)");
 		ag_tensor_release(s113);
 	}
@@ -496,11 +496,11 @@ static void test_index_put(void)
 	ag_tensor_release(src);
 
 	src = ag_ones((int64_t[]){ 2 }, 1, AG_FLOAT32);
-	expect_fail(ag_index_put(x, (ag_index_spec[]){ I(0) }, 1, src),
+	expect_fail(ag_setitem(x, (ag_index_spec[]){ I(0) }, 1, src),
 		    "The expanded size of the tensor (3) must match the existing "
 		    "size (2) at non-singleton dimension 0.  Target sizes: [3].  "
 		    "Tensor sizes: [2]", "value of the wrong size");
-	expect_fail(ag_index_put(x, (ag_index_spec[]){ I(0), I(0) }, 2, src),
+	expect_fail(ag_setitem(x, (ag_index_spec[]){ I(0), I(0) }, 2, src),
 		    "expand(torch.FloatTensor{[2]}, size=[]): the number of sizes "
 		    "provided (0) must be greater or equal to the number of "
 		    "dimensions in the tensor (1)", "vector into one element");
@@ -510,7 +510,7 @@ static void test_index_put(void)
 	/* float into int64 truncates, as copy_ does */
 	x = ag_zeros(s3, 1, AG_INT64);
 	src = ag_scalar(2.7, AG_FLOAT32);
-	is_int(ag_index_put(x, (ag_index_spec[]){ I(0) }, 1, src), 0,
+	is_int(ag_setitem(x, (ag_index_spec[]){ I(0) }, 1, src), 0,
 	       "int64 x[1] = 2.7");
 	ok(holds(x, (double[]){ 2, 0, 0 }, 3), "truncated to 2");
 	ag_tensor_release(src);
@@ -519,13 +519,13 @@ static void test_index_put(void)
 	/* partial overlap of value and target */
 	x = seq(s6, 1, 0, AG_FLOAT32);
 	src = ag_slice(x, 0, 0, 3, 1);
-	expect_fail(ag_index_put(x, (ag_index_spec[]){ R(1, 4, 1) }, 1, src),
+	expect_fail(ag_setitem(x, (ag_index_spec[]){ R(1, 4, 1) }, 1, src),
 		    partial_msg, "y[{2, 4}] = y[{1, 3}]");
 	ok(holds(x, (double[]){ 0, 1, 2, 3, 4, 5 }, 6), "nothing written");
 	ag_tensor_release(src);
 	/* the very same elements: allowed */
 	src = ag_slice(x, 0, 1, 4, 1);
-	is_int(ag_index_put(x, (ag_index_spec[]){ R(1, 4, 1) }, 1, src), 0,
+	is_int(ag_setitem(x, (ag_index_spec[]){ R(1, 4, 1) }, 1, src), 0,
 	       "y[{2, 4}] = y[{2, 4}] is fine");
 	ag_tensor_release(src);
 	ag_tensor_release(x);
@@ -535,11 +535,11 @@ static void test_index_put(void)
 		ag_tensor *one = ag_zeros((int64_t[]){ 1 }, 1, AG_FLOAT32);
 		ag_tensor *e = ag_expand(one, s3, 1);
 		src = ag_ones(s3, 1, AG_FLOAT32);
-		expect_fail(ag_index_put(e, NULL, 0, src), internal_msg,
+		expect_fail(ag_setitem(e, NULL, 0, src), internal_msg,
 			    "put into an expanded tensor");
 		ag_tensor_release(src);
 		src = ag_scalar(4, AG_FLOAT32);
-		is_int(ag_index_put(e, (ag_index_spec[]){ I(1) }, 1, src), 0,
+		is_int(ag_setitem(e, (ag_index_spec[]){ I(1) }, 1, src), 0,
 		       "one element of an expanded tensor is fine");
 		ok(holds(e, (double[]){ 4, 4, 4 }, 3), "(it is the only element)");
 		ag_tensor_release(src);
@@ -550,7 +550,7 @@ static void test_index_put(void)
 		ag_tensor *row = ag_zeros(s13, 2, AG_FLOAT32);
 		ag_tensor *e = ag_expand(row, s33, 2);
 		src = ag_ones(s3, 1, AG_FLOAT32);
-		is_int(ag_index_put(e, (ag_index_spec[]){ I(0) }, 1, src), 0,
+		is_int(ag_setitem(e, (ag_index_spec[]){ I(0) }, 1, src), 0,
 		       "a row of a row-expanded tensor is fine");
 		ag_tensor_release(src);
 		ag_tensor_release(e);
@@ -563,11 +563,11 @@ static void test_index_fill(void)
 	int64_t s33[2] = { 3, 3 }, s13[2] = { 1, 3 }, s3[1] = { 3 };
 	ag_tensor *x = ag_zeros(s33, 2, AG_FLOAT32);
 
-	is_int(ag_index_fill(x, (ag_index_spec[]){ ALL, R(1, 3, 1) }, 2, 5), 0,
+	is_int(ag_setitem_fill(x, (ag_index_spec[]){ ALL, R(1, 3, 1) }, 2, 5), 0,
 	       "x[{{}, {2, 3}}] = 5");
 	ok(holds(x, (double[]){ 0, 5, 5, 0, 5, 5, 0, 5, 5 }, 9), "filled");
 	is_int(x->version->value, 1, "a fill bumps the version");
-	expect_fail(ag_index_fill(x, (ag_index_spec[]){ I(3) }, 1, 1),
+	expect_fail(ag_setitem_fill(x, (ag_index_spec[]){ I(3) }, 1, 1),
 		    "index 3 is out of bounds for dimension 0 with size 3",
 		    "fill out of bounds");
 	is_int(x->version->value, 1, "a failed fill leaves the version");
@@ -577,7 +577,7 @@ static void test_index_fill(void)
 	{
 		ag_tensor *row = ag_zeros(s13, 2, AG_FLOAT32);
 		ag_tensor *e = ag_expand(row, s33, 2);
-		is_int(ag_index_fill(e, (ag_index_spec[]){ ALL, I(1) }, 2, 5), 0,
+		is_int(ag_setitem_fill(e, (ag_index_spec[]){ ALL, I(1) }, 2, 5), 0,
 		       "fill into an expanded tensor");
 		ok(holds(row, (double[]){ 0, 5, 0 }, 3), "the one row holds it");
 		ag_tensor_release(e);
@@ -585,12 +585,12 @@ static void test_index_fill(void)
 	}
 
 	x = ag_zeros(s3, 1, AG_INT64);
-	expect_fail(ag_index_fill(x, (ag_index_spec[]){ I(0) }, 1, NAN),
+	expect_fail(ag_setitem_fill(x, (ag_index_spec[]){ I(0) }, 1, NAN),
 		    "value cannot be converted to type int64_t without overflow",
 		    "nan into int64");
 	ag_tensor_release(x);
 	x = ag_zeros(s3, 1, AG_BOOL);
-	is_int(ag_index_fill(x, (ag_index_spec[]){ I(2) }, 1, 0.5), 0,
+	is_int(ag_setitem_fill(x, (ag_index_spec[]){ I(2) }, 1, 0.5), 0,
 	       "bool x[3] = 0.5");
 	ok(holds(x, (double[]){ 0, 0, 1 }, 3), "nonzero is true");
 	ag_tensor_release(x);

@@ -94,7 +94,8 @@ t.is(x:select(2, -1):tolist(), {2, 5}, "select(2, -1)")
 t.is(x:select(1, 2):tolist(), {3, 4, 5}, "select(1, 2)")
 t.is(torch.select(x, 2, 1):tolist(), {0, 3}, "torch.select")
 t.raises(function() x:select(1, 3) end,
-	"index 3 is out of bounds for dimension 1 with size 2", "select out of range")
+	"select(): index 3 out of range for tensor of size [2, 3] at dimension 1",
+	"select out of range (PyTorch's select() text, 1-based)")
 t.is(x:unsqueeze(1).shape, torch.Size({1, 2, 3}), "unsqueeze(1)")
 t.is(x:unsqueeze(3).shape, torch.Size({2, 3, 1}), "unsqueeze(3) appends")
 t.is(x:unsqueeze(-1).shape, torch.Size({2, 3, 1}), "unsqueeze(-1) appends")

@@ -30,6 +30,14 @@ if [ -n "$DOT_BIN" ] && [ -x "$DOT_BIN" ]; then
 	ok $? "Graphviz renders it"
 fi
 
+printf '%s\n' 'x = torch.ones(4, 3, {requires_grad=true})' 'p = x:split(2)' \
+	'a, b = p[1], p[2]' 'c = x:split({1, 3})' 'l = (a * b):sum() + c[2]:sum()' \
+	':graph l' | "$AGDB" -i > out.txt 2> err.txt
+grep -qF "a, b: [2, 3] x2 float32" out.txt
+ok $? "a split's node shows its outputs' names and shape once when they agree"
+grep -qF "[1, 3], [3, 3] float32" out.txt
+ok $? "and each output's shape when they differ"
+
 printf '%s\n' ':graph nosuchvariable' '1+1' | "$AGDB" -i > out.txt 2> err.txt
 grep -q "agdb.graph" err.txt
 ok $? "a bad :graph argument is an error message"

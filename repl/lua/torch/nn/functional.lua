@@ -751,6 +751,7 @@ function F.max_pool2d(input, ...) return max_pool(2, input, ...) end
 -- ceil_mode=false, count_include_pad=true, divisor_override=nil)
 function F.avg_pool1d(input, ...) return avg_pool(1, input, ...) end
 function F.avg_pool2d(input, ...) return avg_pool(2, input, ...) end
+F.one_hot = torch._C.one_hot	-- classes count from 1 (repl/lops_shape.c)
 
 F._opt = opt
 
