@@ -815,7 +815,7 @@ static int l_tensor(lua_State *L)
 	p = ag_data_ptr(t);
 	fill_data(L, 0, ndim, shape, &p, o.dtype, ag_dtype_size(o.dtype));
 	lua_pop(L, 1);
-	if (o.requires_grad && ag_set_requires_grad(t, true) != 0)
+	if (o.requires_grad && ag_set_requires_grad_via(t, true, AG_RG_FACTORY) != 0)
 		return repl_core_error(L);
 	return 1;
 }

@@ -21,8 +21,10 @@ local ADVANCED = {}
 local function has_tensor(spec)
 	if torch.is_tensor(spec) then return true end
 	if type(spec) ~= "table" then return false end
-	for _, s in ipairs(spec) do
-		if torch.is_tensor(s) then return true end
+	-- raw: a hostile spec's __index may answer every index (ipairs would
+	-- never end)
+	for i = 1, rawlen(spec) do
+		if torch.is_tensor(rawget(spec, i)) then return true end
 	end
 	return false
 end

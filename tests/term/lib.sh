@@ -66,7 +66,10 @@ tm_start() {
 	args=
 	for a in "$@"; do args="$args '$a'"; done
 	unset TMUX
-	cmd="env TERM=xterm INPUTRC=/dev/null NO_COLOR=1 LC_ALL=C.UTF-8 AGDB_HISTORY=/dev/null $envs '$AGDB' ${TM_MODE---plain} $args"
+	# OPENBLAS_CORETYPE: OpenBLAS's generic kernels, which every x86-64 CPU
+	# has, so the screens' last digits do not depend on the CPU (agdb picks
+	# the CPU's own kernels when the variable is unset)
+	cmd="env TERM=xterm INPUTRC=/dev/null NO_COLOR=1 LC_ALL=C.UTF-8 AGDB_HISTORY=/dev/null OPENBLAS_CORETYPE=Prescott $envs '$AGDB' ${TM_MODE---plain} $args"
 	tm new-session -d -s t -x "${TM_COLS:-100}" -y "${TM_ROWS:-40}" \
 		"$cmd; echo '[agdb exited' \$?']'; sleep 600"
 	tm set-option -t t history-limit 5000 >/dev/null
