@@ -41,7 +41,8 @@ static inline float vexpf(float x)
 	y = y * r + 1.6666665459E-1f;
 	y = y * r + 5.0000001201E-1f;
 	y = y * z + r + 1.0f;
-	int32_t e = ((int32_t)fx + 127) << 23;
+	/* unsigned shift: fx is far below -127 for inputs the last line zeroes */
+	int32_t e = (int32_t)((uint32_t)((int32_t)fx + 127) << 23);
 	float scale;
 	memcpy(&scale, &e, sizeof scale);
 	y = y * scale;

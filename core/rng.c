@@ -487,7 +487,8 @@ static void draw_loop(char **data, const int64_t *strides, int64_t n,
 			uint64_t r = (ctx->range >= (1ULL << 32) &&
 				      ctx->dt != AG_FLOAT16) ?
 				ag_gen_u64(ctx->g) : ag_gen_u32(ctx->g);
-			int64_t v = (int64_t)(r % ctx->range) + ctx->base;
+			/* in uint64, as PyTorch computes it: base + range may wrap */
+			int64_t v = (int64_t)(r % ctx->range + (uint64_t)ctx->base);
 			if (!ag_dtype_is_floating(ctx->dt))
 				ag_store_i64(p, ctx->dt, v);
 			else
