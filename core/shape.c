@@ -153,7 +153,11 @@ static ag_tensor *expand_counts(const int64_t *counts, int64_t step, int64_t n)
 			ag_error(AG_ERR_VALUE, "repeats can not be negative");
 			return NULL;
 		}
-		total += counts[i * step];
+		if (__builtin_add_overflow(total, counts[i * step], &total)) {
+			ag_error(AG_ERR_VALUE, "repeat_interleave: the repeats add "
+				 "up to more elements than a tensor can have");
+			return NULL;
+		}
 	}
 	ag_tensor *r = ag_tensor_alloc_uninit(&total, 1, AG_INT64);
 	if (!r)
@@ -454,6 +458,12 @@ static void zero_triangle(ag_tensor *t, int64_t k, bool lower)
 
 	for (int i = 0; i < n - 2; i++)
 		count *= t->shape[i];
+	/* a diagonal beyond the matrix acts as the matrix's edge (and i + k
+	 * cannot overflow) */
+	if (k > cols + 1)
+		k = cols + 1;
+	if (k < -rows - 1)
+		k = -rows - 1;
 	for (int64_t m = 0; m < count; m++) {
 		int64_t off = t->offset;
 		for (int i = 0; i < n - 2; i++)
@@ -551,7 +561,13 @@ ag_tensor *ag_diag(ag_tensor *t, int64_t k)
 		return NULL;
 	}
 	if (t->ndim == 1) {
-		int64_t n = t->shape[0] + (k < 0 ? -k : k), shape[2] = { n, n };
+		int64_t ak = k == INT64_MIN ? INT64_MAX : (k < 0 ? -k : k), n;
+		if (__builtin_add_overflow(t->shape[0], ak, &n)) {
+			ag_error(AG_ERR_VALUE, "diag: the diagonal %lld is too far "
+				 "from the main one", (long long)k);
+			return NULL;
+		}
+		int64_t shape[2] = { n, n };
 		out = embed(t, shape, 2, k, 0, 1);
 	} else {
 		ag_geometry g = ag_diagonal_of(t, k, 0, 1);

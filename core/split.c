@@ -94,7 +94,8 @@ ag_tensor **ag_split(ag_tensor *t, int64_t split_size, int dim, int *n)
 			 "is 0, but got dimension size of %lld", (long long)size);
 		return NULL;
 	}
-	int64_t count = split_size ? (size + split_size - 1) / split_size : 1;
+	int64_t count = split_size ? size / split_size + (size % split_size != 0)
+				   : 1;
 	if (count < 1)
 		count = 1;
 	int64_t *sizes = malloc((size_t)count * sizeof *sizes);
@@ -157,7 +158,8 @@ ag_tensor **ag_chunk(ag_tensor *t, int64_t chunks, int dim, int *n)
 	if (ag_wrap_dim(dim, t->ndim, &d) < 0)
 		return NULL;
 	int64_t size = t->shape[d];
-	int64_t split_size = (size + chunks - 1) / chunks;
+	/* ceil(size / chunks) without overflowing size + chunks */
+	int64_t split_size = size / chunks + (size % chunks != 0);
 	if (split_size == 0 && size == 0) {
 		/* `chunks` empty pieces, as split_with_sizes makes them */
 		if (chunks > INT32_MAX / 2) {
