@@ -421,6 +421,10 @@ ag_tensor *ag_roll(ag_tensor *t, const int64_t *shifts, int nshifts,
 {
 	ag_roll_args a = { .n = ndims };
 
+	if (nshifts == 0) {
+		ag_error(AG_ERR_VALUE, "`shifts` required");
+		return NULL;
+	}
 	if (nshifts != ndims && !(ndims == 0 && nshifts == 1)) {
 		ag_error(AG_ERR_VALUE, "shifts and dimensions must align. shifts: "
 			 "%d, dims:%d", nshifts, ndims);
@@ -595,8 +599,14 @@ ag_tensor *ag_diag_embed(ag_tensor *t, int64_t offset, int dim1, int dim2)
 	}
 	if (ag_diag_dims(n, dim1, dim2, &d1, &d2) < 0)
 		return NULL;
-	int64_t len = (t->ndim ? t->shape[t->ndim - 1] : 1) +
-		      (offset < 0 ? -offset : offset);
+	int64_t len, aoff = offset == INT64_MIN ? INT64_MAX
+				: (offset < 0 ? -offset : offset);
+	if (__builtin_add_overflow(t->ndim ? t->shape[t->ndim - 1] : 1, aoff,
+				   &len)) {
+		ag_error(AG_ERR_VALUE, "diag_embed: the offset %lld is too far "
+			 "from the main diagonal", (long long)offset);
+		return NULL;
+	}
 	/* t's other dims keep their order around d1 and d2 */
 	for (int i = 0, j = 0; i < n; i++)
 		shape[i] = i == d1 || i == d2 ? len : t->shape[j++];
