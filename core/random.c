@@ -489,7 +489,8 @@ ag_tensor *ag_randperm(int64_t n, ag_dtype dt, ag_generator *g)
 			 ag_dtype_scalar_name(dt), (long long)n);
 		return NULL;
 	}
-	r = malloc((size_t)(n ? n : 1) * sizeof *r);
+	r = (uint64_t)n > SIZE_MAX / sizeof *r ? NULL
+		: malloc((size_t)(n ? n : 1) * sizeof *r);
 	if (!r) {
 		ag_error(AG_ERR_NOMEM, "out of memory");
 		return NULL;
