@@ -351,13 +351,13 @@ static void combine(ag_dtype dt, int64_t M, int64_t N, const char *T,
 		for (int64_t j = 0; j < N; j++) {
 			char *at = c + (size_t)(i * ldc + j) * es;
 			const char *t = T + (size_t)(i * N + j) * ts;
-			if (dt == AG_INT64) {
+			if (!ag_dtype_is_floating(dt)) {	/* wrapping, as int64 */
 				uint64_t v = (uint64_t)(int64_t)alpha *
-					     (uint64_t)*(const int64_t *)t;
+					     (uint64_t)ag_load_i64(t, tdt);
 				if (beta != 0)
 					v += (uint64_t)(int64_t)beta *
-					     (uint64_t)*(int64_t *)at;
-				*(int64_t *)at = (int64_t)v;
+					     (uint64_t)ag_load_i64(at, dt);
+				ag_store_i64(at, dt, (int64_t)v);
 				continue;
 			}
 			double v = alpha * ag_load(t, tdt);
@@ -454,16 +454,8 @@ int ag_gemm(ag_dtype dt, int64_t M, int64_t N, int64_t K, double alpha,
 					"product");
 		int rc = narrow_int_gemm(dt, AG_INT64, M, N, K, a, b, (char *)T);
 		if (rc == 0)
-			for (int64_t i = 0; i < M; i++)
-				for (int64_t j = 0; j < N; j++) {
-					char *at = c + (size_t)(i * ldc + j) * es;
-					uint64_t v = (uint64_t)(int64_t)alpha *
-						     (uint64_t)T[i * N + j];
-					if (beta != 0)
-						v += (uint64_t)(int64_t)beta *
-						     (uint64_t)ag_load_i64(at, dt);
-					ag_store_i64(at, dt, (int64_t)v);
-				}
+			combine(dt, M, N, (const char *)T, AG_INT64, alpha, beta, c,
+				ldc);
 		free(T);
 		return rc;
 	}
