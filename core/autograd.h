@@ -338,6 +338,8 @@ void ag_trace_set_where_provider(void (*fn)(char *buf, size_t n, void *ud),
 void ag_trace_push_scope(const char *scope);
 /* Logs an op that failed (an in-place write refused, ...) with the error
  * message, leaving the error state as it is. */
+/* Sets the note of the last event when it made `out` (autocast's casts). */
+void ag_trace_note_last(const ag_tensor *out, const char *note);
 void ag_trace_failed(ag_op op, ag_tensor *const *in, int n_in,
 		     ag_tensor *self);
 /* Ops run inside another op are not the user's: suspend logging (nests). */

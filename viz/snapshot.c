@@ -982,6 +982,8 @@ static viz_graph *snapshot_forward(ag_tensor *const *roots, int nroots,
 				snprintf(note, sizeof note, "grad_fn %s", ev->grad_fn);
 				info.note = note;
 			}
+			if (ev->note[0] && !ev->failed)
+				info.note = ev->note;	/* autocast's cast */
 			if (ev->failed) {
 				/* refused: drawn with its error, and it made nothing */
 				info.flags |= VIZ_FLAG_FAILING;

@@ -758,4 +758,8 @@ F._opt = opt
 -- the elementwise activations: leaky_relu, elu, gelu, softplus, ...
 require("torch.nn.functional_activation")(F)
 
+-- the functions on an autocast list (linear, conv2d, mse_loss, ...) cast
+-- their inputs under torch.autocast (repl/lautocast.c)
+torch._C.autocast_wrap(F)
+
 return F
