@@ -207,13 +207,11 @@ static void ulp_line(ag_tensor *t)
 		return;
 	ag_grad_stats st;
 	ag_grad_stats_compute(t, &st);
+	add(0, "ulp      %.3g at 1", spacing(1.0, t->dtype));
 	if (st.numel > 0 && st.max_abs > 0 && isfinite(st.max_abs))
-		add(0, "ulp      %.3g at 1, %.3g at max|x| %.4g; smallest step %.3g",
-		    spacing(1.0, t->dtype), spacing(st.max_abs, t->dtype), st.max_abs,
-		    spacing(0.0, t->dtype));
-	else
-		add(0, "ulp      %.3g at 1; smallest step %.3g", spacing(1.0, t->dtype),
-		    spacing(0.0, t->dtype));
+		add(0, "         %.3g at max|x| %.4g", spacing(st.max_abs, t->dtype),
+		    st.max_abs);
+	add(0, "         %.3g smallest step", spacing(0.0, t->dtype));
 }
 
 static void tensor_details(ag_tensor *t, int width, bool shape)

@@ -232,8 +232,6 @@ static int add_tensor_node(viz_graph *g, const viz_snapshot_options *o,
 	info.name = name_of(o, id);
 	if (arrived)
 		info.grad = stats_of(arrived);
-	if (acc)	/* a leaf: what rounding lost in the gradient it got */
-		ag_node_lost(acc, &info.grad.lost_zero, &info.grad.lost_inf);
 	if (t) {
 		shape_text(shape, sizeof shape, t->shape, t->ndim);
 		info.shape = shape;
@@ -256,6 +254,8 @@ static int add_tensor_node(viz_graph *g, const viz_snapshot_options *o,
 			info.scope = o->params[p].name;
 		}
 	}
+	if (acc)	/* a leaf: what rounding lost in the gradient it got */
+		ag_node_lost(acc, &info.grad.lost_zero, &info.grad.lost_inf);
 	return viz_graph_add_node(g, &info);
 }
 
