@@ -212,26 +212,27 @@ ag_tensor *ag_autocast_cast(ag_tensor *t, ag_dtype to, const char *name)
 	return r;
 }
 
-ag_tensor *ag_autocast_widen(ag_tensor *t, const char *name)
+/* t of dtype from converted to dtype to, noted; anything else as it is. */
+static ag_tensor *emulation_cast(ag_tensor *t, ag_dtype from, ag_dtype to,
+				 const char *fmt, const char *name)
 {
 	if (!t)
 		return NULL;
-	if (t->dtype != AG_FLOAT16) {
+	if (t->dtype != from) {
 		ag_tensor_retain(t);
 		return t;
 	}
-	return convert(t, AG_FLOAT32, "autocast: %s -> %s for %s (no float16 "
-		       "kernel on CPU: computed in float32)", name);
+	return convert(t, to, fmt, name);
+}
+
+ag_tensor *ag_autocast_widen(ag_tensor *t, const char *name)
+{
+	return emulation_cast(t, AG_FLOAT16, AG_FLOAT32, "autocast: %s -> %s for "
+			      "%s (no float16 kernel on CPU: computed in float32)", name);
 }
 
 ag_tensor *ag_autocast_narrow(ag_tensor *t, const char *name)
 {
-	if (!t)
-		return NULL;
-	if (t->dtype != AG_FLOAT32) {
-		ag_tensor_retain(t);
-		return t;
-	}
-	return convert(t, AG_FLOAT16, "autocast: %s -> %s for %s (its result, "
-		       "rounded on store)", name);
+	return emulation_cast(t, AG_FLOAT32, AG_FLOAT16, "autocast: %s -> %s for "
+			      "%s (its result, rounded on store)", name);
 }

@@ -5,6 +5,7 @@
 -- log's notes; float16 regions (an agdb extension).
 local t = dofile(os.getenv("top_srcdir") .. "/tests/lua/tap.lua")
 local torch = torch or require "torch"
+local agdb = agdb or require "agdb"
 local F = torch.nn.functional
 local ref = dofile(os.getenv("top_srcdir") .. "/tests/lua/fixtures/autocast_ref.lua")
 
@@ -188,5 +189,18 @@ for _, ev in ipairs(torch.autograd.trace_log()) do
 end
 t.ok(#notes >= 2, "two casts logged")
 t.is(notes[1], "autocast: float32 -> bfloat16 for mm", "the note says what, from, to, for which op")
+XC, WC = x, w
+local fwd = tostring(agdb.graph(torch.autocast({device_type = "cpu"}, function() return XC:mm(WC) end),
+	{view = "forward"}))
+t.ok(fwd:find("autocast: float32 -> bfloat16 for mm", 1, true), "the forward view shows the cast")
+XC, WC = nil, nil
+torch.autograd.clear_trace()
+torch.autocast({device_type = "cpu", dtype = torch.float16}, function() return F.linear(x, w:t()) end)
+notes = {}
+for _, ev in ipairs(torch.autograd.trace_log()) do
+	if ev.note then notes[#notes + 1] = ev.note end
+end
+t.is(notes[#notes], "autocast: float32 -> float16 for linear (its result, rounded on store)",
+	"float16: the result's rounding is logged too")
 
 t.done()
