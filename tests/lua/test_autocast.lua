@@ -131,6 +131,11 @@ do
 	local ac <close> = torch.autocast({device_type = "cpu", dtype = torch.float64})
 	t.is(torch.is_autocast_cpu_enabled(), false, "an unsupported dtype disables the region (a warning)")
 end
+local lin = torch.nn.Linear(3, 2)
+t.is(torch.autocast({device_type = "cpu"}, lin, a).dtype, torch.bfloat16,
+	"a module is called like a function, with the arguments after it")
+t.raises(function() torch.autocast({device_type = "cpu"}, 42) end,
+	"argument 2 must be a function or nothing", "a value that cannot be called")
 t.is(torch.cpu.amp.autocast({}, function() return torch.mm(a, b).dtype end), torch.bfloat16,
 	"torch.cpu.amp.autocast")
 t.is(torch.amp.autocast({device_type = "cpu"}, function() return torch.is_autocast_cpu_enabled() end),

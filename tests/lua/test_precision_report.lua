@@ -75,6 +75,13 @@ t.is(rm.rows[1].name, "weight", "a model's parameters by name")
 t.is(rm.rows[2].name, "bias", "in named_parameters' order")
 t.is(torch.is_autocast_cpu_enabled(), false, "autocast is off afterwards")
 
+-- called inside an autocast region, the float32 run is still float32
+local inside = torch.autocast({device_type = "cpu", dtype = torch.float16}, function()
+	return agdb.precision_report(fn, {params = {w}, scale = 2 ^ 20})
+end)
+t.near(inside.rows[1].zeroed, lost, 1e-12, "inside a region: the same report")
+t.is(inside.loss, r.loss, "and the same float32 loss")
+
 t.raises(function() agdb.precision_report(42) end, "argument 1 must be a function", "fn is checked")
 t.raises(function() agdb.precision_report(fn, {dtype = torch.float64}) end,
 	"dtype must be torch.float16 or torch.bfloat16", "dtype is checked")

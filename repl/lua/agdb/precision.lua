@@ -104,7 +104,9 @@ function M.precision_report(fn, opts)
 		error("agdb.precision_report: dtype must be torch.float16 or torch.bfloat16", 2)
 	end
 	local scale = opts.scale or 1024
-	local loss32 = fn()
+	-- the float32 runs have autocast off, also inside a region
+	local off = {device_type = "cpu", enabled = false}
+	local loss32 = torch.autocast(off, fn)
 	if not torch.is_tensor(loss32) then
 		error("agdb.precision_report: fn must return the loss (a tensor)", 2)
 	end
@@ -112,7 +114,7 @@ function M.precision_report(fn, opts)
 	if #params == 0 then
 		error("agdb.precision_report: no parameters (give {model = m} or {params = {...}})", 2)
 	end
-	local l32, g32 = run(fn, params)
+	local l32, g32 = torch.autocast(off, run, fn, params)
 	local ac = {device_type = "cpu", dtype = dtype}
 	local lamp, gamp = torch.autocast(ac, run, fn, params)
 	local _, gsc = torch.autocast(ac, run, fn, params, scale)

@@ -104,8 +104,14 @@ local function run(region, ok, ...)
 	return ...
 end
 
+local function callable(v)
+	if type(v) == "function" then return true end
+	local mt = getmetatable(v)
+	return type(mt) == "table" and mt.__call ~= nil
+end
+
 local function autocast(fname, default_device, opts, fn, ...)
-	if fn ~= nil and type(fn) ~= "function" then
+	if fn ~= nil and not callable(fn) then
 		error(("%s(): argument 2 must be a function or nothing, got %s"):format(fname, type(fn)), 3)
 	end
 	local region = enter(opts, fname, default_device)
