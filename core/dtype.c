@@ -238,23 +238,39 @@ void ag_narrow_half(const float *src, char *dst, int64_t stride, int64_t n,
 
 ag_round_tally *ag_round_watch;
 
-static void round_note(const char *p, size_t span, int64_t zero, int64_t inf)
+/* Adds to the tally, and to the run of memory p continues (one of the
+ * last few: parallel threads store into several places at once), or a
+ * new run. */
+static void round_note_one(const char *p, size_t span, int64_t zero, int64_t inf)
 {
 	ag_round_tally *t = ag_round_watch;
 	t->zero += zero;
 	t->inf += inf;
-	ag_round_run *r = t->nruns ? &t->runs[t->nruns - 1] : NULL;
-	if (r && p >= r->lo && p <= r->hi + 16) {	/* the run goes on */
-		if (p + span > r->hi)
-			r->hi = p + span;
-	} else if (t->nruns < AG_ROUND_RUNS) {
+	ag_round_run *r = NULL;
+	for (int i = t->nruns - 1; i >= 0 && i >= t->nruns - 8; i--) {
+		ag_round_run *q = &t->runs[i];
+		if (p >= q->lo && p <= q->hi + 16) {	/* the run goes on */
+			r = q;
+			if (p + span > r->hi)
+				r->hi = p + span;
+			break;
+		}
+	}
+	if (!r) {
+		if (t->nruns == AG_ROUND_RUNS)
+			return;	/* counted in the total only */
 		r = &t->runs[t->nruns++];
 		*r = (ag_round_run){ p, p + span, 0, 0 };
-	} else {
-		return;	/* counted in the total only */
 	}
 	r->zero += zero;
 	r->inf += inf;
+}
+
+/* Stores run in parallel threads (iter.c): one of them notes at a time. */
+static void round_note(const char *p, size_t span, int64_t zero, int64_t inf)
+{
+#pragma omp critical(ag_round_note)
+	round_note_one(p, span, zero, inf);
 }
 
 /* Did storing v as the 16-bit h (dt) lose it? */

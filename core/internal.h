@@ -160,7 +160,7 @@ float ag_round_float(float v, ag_dtype t);
  * as runs of the memory they were stored to, so that the engine can tell
  * which of a node's gradients lost them.  Every store into a 16-bit float
  * counts through ag_store or ag_narrow_half, or calls ag_round_check. */
-#define AG_ROUND_RUNS 64
+#define AG_ROUND_RUNS 256
 typedef struct ag_round_run {
 	const char *lo, *hi;
 	int64_t zero, inf;

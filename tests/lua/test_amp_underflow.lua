@@ -26,6 +26,16 @@ t.is(acc.name, "AccumulateGrad", "w's AccumulateGrad")
 t.is(acc.lost_zero, 1, "the gradient w got lost one value to zero")
 t.is(acc.lost_inf, 1, "and one to inf")
 
+-- a big gradient (its backward runs in parallel threads): every value
+-- counted once, all of them on the leaf
+local n = 1 << 20
+local wb16 = torch.ones(n, {dtype = torch.float16, requires_grad = true})
+local yb = wb16 * torch.full({n}, 1e-4, h)
+yb:backward(torch.full({n}, 1e-4, h))
+t.is(core.node_info(yb.grad_fn).lost_zero, n, "2^20 values lost: each counted once")
+t.is(core.node_info(yb.grad_fn.next_functions[1][1]).lost_zero, n, "all of them on the leaf")
+wb16, yb = nil, nil
+
 -- values that are representable lose nothing; float32 never counts
 local w2 = torch.tensor({1.0, 2.0}, {dtype = torch.float16, requires_grad = true})
 local y2 = w2 * torch.tensor({0.5, 0.25}, h)
