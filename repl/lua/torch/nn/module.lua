@@ -734,7 +734,49 @@ function Module:load_state_dict(sd, opts)
 	return {missing_keys = missing, unexpected_keys = unexpected}
 end
 
+-- ---------------------------------------------------------------- argument checks
+
+-- The keyword table of a module's constructor: unknown keys are refused
+-- with Python's text (`nn.Linear(3, 2, {bogus=1})`).  `allowed` is a list.
+local function check_options(opts, allowed, level)
+	if opts == nil then return {} end
+	if type(opts) ~= "table" or torch.is_tensor(opts) or is_module(opts) then
+		error(("__init__(): the options must be a table of keywords, got %s")
+			:format(typename(opts)), (level or 2) + 1)
+	end
+	local ok = {}
+	for _, k in ipairs(allowed) do ok[k] = true end
+	for k in pairs(opts) do
+		if not ok[k] then
+			error(("__init__() got an unexpected keyword argument '%s'"):format(tostring(k)),
+				(level or 2) + 1)
+		end
+	end
+	return opts
+end
+
+-- A forward's tensor argument (`nn.BatchNorm1d(3)(5)`).
+local function check_input(self, v, i, level)
+	if not torch.is_tensor(v) then
+		error(("%s.forward(): argument %d must be a Tensor, got %s"):format(
+			get_name(self), i or 1, typename(v)), (level or 2) + 1)
+	end
+end
+
+-- A size argument of a constructor: a non-negative integer.
+local function check_size(v, what, level)
+	if math.type(v) ~= "integer" then
+		if math.type(v) == "float" and v == math.floor(v) then return math.tointeger(v) end
+		error(("__init__(): argument '%s' must be int, not %s"):format(what, typename(v)),
+			(level or 2) + 1)
+	end
+	return v
+end
+
 return {
+	check_options = check_options,
+	check_input = check_input,
+	check_size = check_size,
 	Module = Module,
 	Parameter = Parameter,
 	is_module = is_module,

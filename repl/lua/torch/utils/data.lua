@@ -264,10 +264,29 @@ local LOADER_KEYS = {batch_size = true, shuffle = true, sampler = true,
 -- generator=nil, collate_fn=default_collate, sampler=nil})
 function DataLoader:init(dataset, opts)
 	opts = opts or {}
+	if type(opts) ~= "table" or torch.is_tensor(opts) then
+		error(("DataLoader: options must be a table ({batch_size=, shuffle=, ...}), got %s")
+			:format(torch.is_tensor(opts) and "Tensor" or type(opts)), 3)
+	end
 	for k in pairs(opts) do
 		if not LOADER_KEYS[k] then
 			error(("__init__() got an unexpected keyword argument '%s'"):format(k), 3)
 		end
+	end
+	local bs = opts.batch_size
+	if bs ~= nil and bs ~= false and (math.type(bs) ~= "integer" or bs <= 0) then
+		error(("batch_size should be a positive integer value, but got batch_size=%s")
+			:format(tostring(bs)), 3)
+	end
+	for _, k in ipairs({"shuffle", "drop_last"}) do
+		if opts[k] ~= nil and type(opts[k]) ~= "boolean" then
+			error(("DataLoader: option '%s' must be a boolean, got %s"):format(k,
+				type(opts[k])), 3)
+		end
+	end
+	if opts.collate_fn ~= nil and type(opts.collate_fn) ~= "function" then
+		error("DataLoader: option 'collate_fn' must be a function, got " ..
+			type(opts.collate_fn), 3)
 	end
 	self.dataset = dataset
 	self.batch_size = opts.batch_size
