@@ -68,6 +68,7 @@ AGDB_LUA_FILES = \
 	repl/lua/torch/nn.lua \
 	repl/lua/torch/nn/functional.lua \
 	repl/lua/torch/nn/functional_activation.lua \
+	repl/lua/torch/nn/functional_attention.lua \
 	repl/lua/torch/nn/init.lua \
 	repl/lua/torch/nn/module.lua \
 	repl/lua/torch/nn/modules/activation.lua \
@@ -81,6 +82,8 @@ AGDB_LUA_FILES = \
 	repl/lua/torch/nn/modules/sparse.lua \
 	repl/lua/torch/nn/modules/conv.lua \
 	repl/lua/torch/nn/modules/pooling.lua \
+	repl/lua/torch/nn/modules/attention.lua \
+	repl/lua/torch/nn/modules/transformer.lua \
 	repl/lua/torch/nn/utils.lua \
 	repl/lua/torch/optim.lua \
 	repl/lua/torch/optim/adagrad.lua \

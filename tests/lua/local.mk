@@ -48,3 +48,9 @@ EXTRA_DIST += $(REDUCE_LUA_TESTS) tests/lua/fixtures/gen_reduce_fixtures.py \
 TESTS += tests/lua/test_pointwise.lua tests/lua/test_nn_activation.lua
 EXTRA_DIST += tests/lua/test_pointwise.lua tests/lua/test_nn_activation.lua \
 	tests/lua/fixtures/gen_pointwise.py tests/lua/fixtures/pointwise_ref.lua
+
+## Attention and transformers (issues 11 and 12) next to PyTorch: the
+## fixture and its generator (/usr/bin/python3 with torch).
+TESTS += tests/lua/test_nn_attention.lua
+EXTRA_DIST += tests/lua/test_nn_attention.lua \
+	tests/lua/fixtures/gen_attn_fixtures.py tests/lua/fixtures/attn_ref.lua

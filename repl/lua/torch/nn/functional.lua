@@ -769,5 +769,7 @@ F._opt = opt
 
 -- the elementwise activations: leaky_relu, elu, gelu, softplus, ...
 require("torch.nn.functional_activation")(F)
+-- scaled_dot_product_attention, multi_head_attention_forward
+require("torch.nn.functional_attention")(F)
 
 return F

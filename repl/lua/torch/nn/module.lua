@@ -734,6 +734,58 @@ function Module:load_state_dict(sd, opts)
 	return {missing_keys = missing, unexpected_keys = unexpected}
 end
 
+-- ---------------------------------------------------------------- deep copies
+
+-- Python's copy.deepcopy(module): a module of the same class whose
+-- parameters and buffers are copies of the values (new leaves, the same
+-- requires_grad), whose children are deep copies, and whose attributes
+-- are copied (tables one level deep); hooks are kept.  A tensor shared by
+-- two places stays shared in the copy.  (TransformerEncoder clones its
+-- layer this way.)
+local function deepcopy(m, memo)
+	memo = memo or {}
+	if memo[m] then return memo[m] end
+	local function tcopy(t)
+		if t == nil then return nil end
+		if memo[t] then return memo[t] end
+		local c = torch.no_grad(function() return t:detach():clone() end)
+		if is_parameter(t) then
+			c = Parameter(c, t.requires_grad)
+		elseif t.requires_grad then
+			c:requires_grad_(true)
+		end
+		memo[t] = c
+		return c
+	end
+	local function scopy(s, f)
+		local c = store()
+		for _, k in ipairs(s.keys) do store_set(c, k, f(s.vals[k])) end
+		return c
+	end
+	local attrs = {}
+	local self = setmetatable({
+		_parameters = store(), _buffers = store(), _modules = store(), _attrs = attrs,
+		_non_persistent = {}, _forward_hooks = scopy(m._forward_hooks, ident),
+		_forward_pre_hooks = scopy(m._forward_pre_hooks, ident),
+	}, getmetatable(m))
+	memo[m] = self
+	self._parameters = scopy(m._parameters, tcopy)
+	self._buffers = scopy(m._buffers, tcopy)
+	self._modules = scopy(m._modules, function(c) return c and deepcopy(c, memo) end)
+	for k, v in pairs(m._non_persistent) do self._non_persistent[k] = v end
+	for k, v in pairs(m._attrs) do
+		if torch.is_tensor(v) then
+			v = tcopy(v)
+		elseif type(v) == "table" and getmetatable(v) == nil then
+			local c = {}
+			for i, x in pairs(v) do c[i] = x end
+			v = c
+		end
+		attrs[k] = v
+	end
+	return self
+end
+
 -- ---------------------------------------------------------------- argument checks
 
 -- The keyword table of a module's constructor: unknown keys are refused
@@ -774,6 +826,7 @@ local function check_size(v, what, level)
 end
 
 return {
+	deepcopy = deepcopy,
 	check_options = check_options,
 	check_input = check_input,
 	check_size = check_size,
