@@ -301,6 +301,22 @@ def _():
     return f
 
 
+@case("nn.TransformerEncoder 2x(d128 h4) T64 B8 step")
+def _():
+    d, T, B = 128, 64, 8
+    torch.manual_seed(0)
+    layer = nn.TransformerEncoderLayer(d, 4, dim_feedforward=512, dropout=0.0, batch_first=True)
+    model = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    x, target = torch.randn(B, T, d), torch.randn(B, T, d)
+
+    def f():
+        opt.zero_grad()
+        F.mse_loss(model(x), target).backward()
+        opt.step()
+    return f
+
+
 # ------------------------------------------------------------ run
 
 def main():
