@@ -529,6 +529,10 @@ function Module:zero_grad(opts)
 end
 
 function Module:apply(fn)
+	if type(fn) ~= "function" and not (type(fn) == "table" and getmetatable(fn) and
+		getmetatable(fn).__call) then
+		error(("apply(): fn must be a function, got %s"):format(typename(fn)), 2)
+	end
 	for _, c in ipairs(self:children()) do c:apply(fn) end
 	fn(self)
 	return self
