@@ -258,6 +258,17 @@ case("MLP step (mse), trace+grad stats off", "", function()
 	end
 end)
 
+-- One SGD step of a transformer on MSE against a random target.
+local function transformer_step(model, B, T, d)
+	local opt = optim.SGD(model:parameters(), {lr = 0.01})
+	local x, target = torch.randn(B, T, d), torch.randn(B, T, d)
+	return function()
+		opt:zero_grad()
+		F.mse_loss(model(x), target):backward()
+		opt:step()
+	end
+end
+
 -- A 2-layer post-norm transformer encoder (d=128, 4 heads, feed-forward
 -- 512, ReLU), sequence 64, batch 8, written out op by op exactly as in the
 -- twin file; MSE against a random target, one SGD step.
@@ -280,14 +291,7 @@ case("transformer 2x(d128 h4) T64 B8 step", "pt<=1.2", function()
 		return F.layer_norm(x + self.ff2(F.relu(self.ff1(x))), {d}, self.ln2_w, self.ln2_b)
 	end
 	torch.manual_seed(0)
-	local model = nn.Sequential(Block(), Block())
-	local opt = optim.SGD(model:parameters(), {lr = 0.01})
-	local x, target = torch.randn(B, T, d), torch.randn(B, T, d)
-	return function()
-		opt:zero_grad()
-		F.mse_loss(model(x), target):backward()
-		opt:step()
-	end
+	return transformer_step(nn.Sequential(Block(), Block()), B, T, d)
 end)
 
 -- The same encoder built from the library's modules:
@@ -298,14 +302,7 @@ case("nn.TransformerEncoder 2x(d128 h4) T64 B8 step", "pt<=1.2", function()
 	torch.manual_seed(0)
 	local layer = nn.TransformerEncoderLayer(d, 4, {dim_feedforward = 512, dropout = 0,
 		batch_first = true})
-	local model = nn.TransformerEncoder(layer, 2)
-	local opt = optim.SGD(model:parameters(), {lr = 0.01})
-	local x, target = torch.randn(B, T, d), torch.randn(B, T, d)
-	return function()
-		opt:zero_grad()
-		F.mse_loss(model(x), target):backward()
-		opt:step()
-	end
+	return transformer_step(nn.TransformerEncoder(layer, 2), B, T, d)
 end)
 
 -- ------------------------------------------------------------ run

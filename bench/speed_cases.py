@@ -267,6 +267,18 @@ alias("MLP step (mse), trace off", "MLP step (mse stand-in)")
 alias("MLP step (mse), trace+grad stats off", "MLP step (mse stand-in)")
 
 
+def transformer_step(model, B, T, d):
+    """One SGD step of a transformer on MSE against a random target."""
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    x, target = torch.randn(B, T, d), torch.randn(B, T, d)
+
+    def f():
+        opt.zero_grad()
+        F.mse_loss(model(x), target).backward()
+        opt.step()
+    return f
+
+
 @case("transformer 2x(d128 h4) T64 B8 step")
 def _():
     d, heads, T, B, ff = 128, 4, 64, 8, 512
@@ -290,15 +302,7 @@ def _():
             return F.layer_norm(x + self.ff2(F.relu(self.ff1(x))), (d,), self.ln2_w, self.ln2_b)
 
     torch.manual_seed(0)
-    model = nn.Sequential(Block(), Block())
-    opt = torch.optim.SGD(model.parameters(), lr=0.01)
-    x, target = torch.randn(B, T, d), torch.randn(B, T, d)
-
-    def f():
-        opt.zero_grad()
-        F.mse_loss(model(x), target).backward()
-        opt.step()
-    return f
+    return transformer_step(nn.Sequential(Block(), Block()), B, T, d)
 
 
 @case("nn.TransformerEncoder 2x(d128 h4) T64 B8 step")
@@ -306,15 +310,7 @@ def _():
     d, T, B = 128, 64, 8
     torch.manual_seed(0)
     layer = nn.TransformerEncoderLayer(d, 4, dim_feedforward=512, dropout=0.0, batch_first=True)
-    model = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
-    opt = torch.optim.SGD(model.parameters(), lr=0.01)
-    x, target = torch.randn(B, T, d), torch.randn(B, T, d)
-
-    def f():
-        opt.zero_grad()
-        F.mse_loss(model(x), target).backward()
-        opt.step()
-    return f
+    return transformer_step(nn.TransformerEncoder(layer, 2, enable_nested_tensor=False), B, T, d)
 
 
 # ------------------------------------------------------------ run

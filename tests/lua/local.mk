@@ -58,7 +58,7 @@ EXTRA_DIST += tests/lua/test_nn_attention.lua \
 ## Module paths in the trace log and agdb.graph's collapse-by-module, with
 ## golden drawings of an MLP and a transformer block (AGDB_REGEN=1 redraws).
 TESTS += tests/lua/test_nn_scope.lua
-EXTRA_DIST += tests/lua/test_nn_scope.lua \
+EXTRA_DIST += tests/lua/test_nn_scope.lua tests/lua/golden.lua \
 	tests/lua/golden/nn_mlp_expanded.txt tests/lua/golden/nn_mlp_collapsed.txt \
 	tests/lua/golden/nn_mlp_layers.txt tests/lua/golden/nn_mlp_one_layer.txt \
 	tests/lua/golden/nn_block_expanded.txt tests/lua/golden/nn_block_collapsed.txt \

@@ -8,21 +8,7 @@ local t = dofile(os.getenv("top_srcdir") .. "/tests/lua/tap.lua")
 local torch = torch or require "torch"
 local nn = torch.nn
 local ag = torch.autograd
-local golden_dir = os.getenv("top_srcdir") .. "/tests/lua/golden/"
-local regen = os.getenv("AGDB_REGEN") == "1"
-
-local function golden(name, text)
-	local path = golden_dir .. name .. ".txt"
-	if regen then
-		local f = assert(io.open(path, "w"))
-		f:write(text)
-		f:close()
-	end
-	local f = io.open(path)
-	local want = f and f:read("a")
-	if f then f:close() end
-	t.is(text, want, "golden " .. name)
-end
+local golden = dofile(os.getenv("top_srcdir") .. "/tests/lua/golden.lua")(t)
 
 -- the scopes the trace log holds, in first-seen order
 local function scopes()

@@ -65,6 +65,19 @@ end
 
 -- ------------------------------------------------------------ scaled dot product
 
+-- softmax(scores) @ value over the last dim, where the boolean `drop` marks
+-- the scores masked out (-inf) and the float `add` is added; dropout (p > 0)
+-- on the weights.  Returns the output and the weights.
+local function attend(scores, drop, add, dropout_p, value)
+	if drop ~= nil then scores = scores:masked_fill(drop, NEG_INF) end
+	if add ~= nil then scores = scores + add end
+	local weights = scores:softmax(-1)
+	if dropout_p > 0 then
+		weights = require("torch.nn.functional").dropout(weights, dropout_p, true)
+	end
+	return weights:matmul(value), weights
+end
+
 local SDPA_KEYS = {attn_mask = true, dropout_p = true, is_causal = true, scale = true}
 
 -- softmax(q k^T * scale + mask) v over the last two dims; q [..., L, E],
@@ -145,68 +158,48 @@ local function sdpa(query, key, value, attn_mask, dropout_p, is_causal, ...)
 	scale = scale or 1 / math.sqrt(query:size(-1))
 	local scores = (query * scale):matmul(key:transpose(-2, -1))
 	if is_causal then
-		local future = torch.ones(L, S, {dtype = torch.bool}):triu(1)
-		scores = scores:masked_fill(future, NEG_INF)
-	elseif attn_mask ~= nil then
-		if attn_mask.dtype == torch.bool then
-			scores = scores:masked_fill(attn_mask:logical_not(), NEG_INF)
-		else
-			scores = scores + attn_mask
-		end
+		return (attend(scores, torch.ones(L, S, {dtype = torch.bool}):triu(1), nil,
+			dropout_p, value))
+	elseif attn_mask ~= nil and attn_mask.dtype == torch.bool then
+		return (attend(scores, attn_mask:logical_not(), nil, dropout_p, value))
 	end
-	local weights = scores:softmax(-1)
-	if dropout_p > 0 then
-		weights = require("torch.nn.functional").dropout(weights, dropout_p, true)
-	end
-	return weights:matmul(value)
+	return (attend(scores, nil, attn_mask, dropout_p, value))
 end
 
 -- ------------------------------------------------------------ multi-head attention
 
+-- PyTorch 1.13's _mha_shape_check: a 3-D query is batched, a 2-D one not;
+-- key and value match it, key_padding_mask has one dim less, attn_mask 2 or
+-- 3 (for an unbatched query, a 3-D attn_mask is [heads, L, S]).
 local function check_shapes(query, key, value, key_padding_mask, attn_mask, num_heads)
 	local qd = query:dim()
-	if qd == 3 then
-		if key:dim() ~= 3 or value:dim() ~= 3 then
-			error(("For batched (3-D) `query`, expected `key` and `value` to be 3-D but " ..
-				"found %d-D and %d-D tensors respectively"):format(key:dim(), value:dim()), 4)
-		end
-		if key_padding_mask ~= nil and key_padding_mask:dim() ~= 2 then
-			error(("For batched (3-D) `query`, expected `key_padding_mask` to be `None` " ..
-				"or 2-D but found %d-D tensor instead"):format(key_padding_mask:dim()), 4)
-		end
-		if attn_mask ~= nil and attn_mask:dim() ~= 2 and attn_mask:dim() ~= 3 then
-			error(("For batched (3-D) `query`, expected `attn_mask` to be `None`, 2-D or " ..
-				"3-D but found %d-D tensor instead"):format(attn_mask:dim()), 4)
-		end
-		return true
-	elseif qd == 2 then
-		if key:dim() ~= 2 or value:dim() ~= 2 then
-			error(("For unbatched (2-D) `query`, expected `key` and `value` to be 2-D but " ..
-				"found %d-D and %d-D tensors respectively"):format(key:dim(), value:dim()), 4)
-		end
-		if key_padding_mask ~= nil and key_padding_mask:dim() ~= 1 then
-			error(("For unbatched (2-D) `query`, expected `key_padding_mask` to be `None` " ..
-				"or 1-D but found %d-D tensor instead"):format(key_padding_mask:dim()), 4)
-		end
-		if attn_mask ~= nil then
-			if attn_mask:dim() ~= 2 and attn_mask:dim() ~= 3 then
-				error(("For unbatched (2-D) `query`, expected `attn_mask` to be `None`, " ..
-					"2-D or 3-D but found %d-D tensor instead"):format(attn_mask:dim()), 4)
-			end
-			if attn_mask:dim() == 3 then
-				local want = {num_heads, query:size(1), key:size(1)}
-				for i = 1, 3 do
-					if attn_mask:size(i) ~= want[i] then
-						error(("Expected `attn_mask` shape to be (%d, %d, %d) but got %s")
-							:format(want[1], want[2], want[3], shape_str(attn_mask)), 4)
-					end
-				end
-			end
-		end
-		return false
+	if qd ~= 2 and qd ~= 3 then
+		error(("query should be unbatched 2D or batched 3D tensor but received %d-D " ..
+			"query tensor"):format(qd), 4)
 	end
-	error(("query should be unbatched 2D or batched 3D tensor but received %d-D query tensor")
-		:format(qd), 4)
+	local which = qd == 3 and "For batched (3-D) `query`" or "For unbatched (2-D) `query`"
+	if key:dim() ~= qd or value:dim() ~= qd then
+		error(("%s, expected `key` and `value` to be %d-D but found %d-D and %d-D tensors " ..
+			"respectively"):format(which, qd, key:dim(), value:dim()), 4)
+	end
+	if key_padding_mask ~= nil and key_padding_mask:dim() ~= qd - 1 then
+		error(("%s, expected `key_padding_mask` to be `None` or %d-D but found %d-D " ..
+			"tensor instead"):format(which, qd - 1, key_padding_mask:dim()), 4)
+	end
+	if attn_mask ~= nil and attn_mask:dim() ~= 2 and attn_mask:dim() ~= 3 then
+		error(("%s, expected `attn_mask` to be `None`, 2-D or 3-D but found %d-D tensor " ..
+			"instead"):format(which, attn_mask:dim()), 4)
+	end
+	if qd == 2 and attn_mask ~= nil and attn_mask:dim() == 3 then
+		local want = {num_heads, query:size(1), key:size(1)}
+		for i = 1, 3 do
+			if attn_mask:size(i) ~= want[i] then
+				error(("Expected `attn_mask` shape to be (%d, %d, %d) but got %s")
+					:format(want[1], want[2], want[3], shape_str(attn_mask)), 4)
+			end
+		end
+	end
+	return qd == 3
 end
 
 local function same_shape(a, b)
@@ -359,18 +352,9 @@ local function mha_forward(query, key, value, embed_dim_to_check, num_heads,
 	end
 	if not training then dropout_p = 0 end
 	local scores = (q / math.sqrt(head_dim)):matmul(k:transpose(2, 3))
-	if attn_mask ~= nil then
-		if attn_mask.dtype == torch.bool then
-			scores = scores:masked_fill(attn_mask, NEG_INF)
-		else
-			scores = scores + attn_mask
-		end
-	end
-	local weights = scores:softmax(-1)
-	if dropout_p > 0 then
-		weights = require("torch.nn.functional").dropout(weights, dropout_p, true)
-	end
-	local out = weights:matmul(v)	-- [N * heads, L, head_dim]
+	local bool_mask = attn_mask ~= nil and attn_mask.dtype == torch.bool
+	local out, weights = attend(scores, bool_mask and attn_mask or nil,
+		(not bool_mask) and attn_mask or nil, dropout_p, v)	-- [N * heads, L, head_dim]
 	out = out:transpose(1, 2):contiguous():view(tgt_len * bsz, embed_dim)
 	out = out:matmul(out_proj_weight:t())
 	if out_proj_bias ~= nil then out = out + out_proj_bias end
