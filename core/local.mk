@@ -24,10 +24,10 @@ libagcore_la_SOURCES = \
 	core/map.h core/node.h core/opargs.h core/record.h core/grad.h \
 	core/fold.h core/debug.h core/simd.h core/sortalgo.h core/along.h \
 	core/rng.h core/nn.h core/ag_nn.h core/ag_shape.h core/opargs_shape.h \
-	core/shapeint.h \
+	core/shapeint.h core/autocast.h \
 	core/error.c core/simd.c core/dtype.c core/special.c core/ops.c core/vec.c core/map.c \
 	core/storage.c core/tensor.c core/overlap.c core/iter.c core/format.c \
-	core/mode.c core/trace.c core/node.c core/introspect.c \
+	core/mode.c core/autocast.c core/trace.c core/node.c core/introspect.c \
 	core/record.c core/function.c \
 	core/copy.c core/promote.c core/view.c core/writeop.c core/unary.c \
 	core/binary.c core/ternary.c core/close.c \

@@ -9,7 +9,8 @@ LTORCH_SOURCES = repl/ltorch.h repl/ltorch.c repl/ltensor.c repl/lindex.c \
 	repl/lautograd.c repl/lnode.c repl/lhooks.c \
 	repl/lbackward.c repl/lmodes.c repl/ltrace.c repl/lfunction.c \
 	repl/llib.c repl/lidx.c repl/lsafetensors.c repl/lkeep.c \
-	repl/lsaved.c repl/linfo.c repl/lops_random.c repl/lops_nn.c
+	repl/lsaved.c repl/linfo.c repl/lops_random.c repl/lops_nn.c \
+	repl/lautocast.c
 
 ## The program around it: option handling, the REPL, the :commands.
 REPL_SOURCES = repl/repl.h repl/main.c repl/run.c repl/repl.c \
@@ -59,7 +60,9 @@ AGDB_LUA_FILES = \
 	repl/lua/agdb/step.lua \
 	repl/lua/agdb/why.lua \
 	repl/lua/agdb/ulp.lua \
+	repl/lua/agdb/precision.lua \
 	repl/lua/torch/amp.lua \
+	repl/lua/torch/amp/autocast.lua \
 	repl/lua/torch/amp/grad_scaler.lua \
 	repl/lua/torch/class.lua \
 	repl/lua/torch/collections.lua \

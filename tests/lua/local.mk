@@ -12,15 +12,20 @@ LUA_TESTS = \
 	tests/lua/test_random.lua tests/lua/test_nn_ops.lua tests/lua/test_nn_conv.lua \
 	tests/lua/test_robust.lua tests/lua/test_fuzz_corpus.lua \
 	tests/lua/test_hostile.lua \
-	tests/lua/test_amp_scaler.lua tests/lua/test_ulp.lua tests/lua/test_shape_ref.lua
+	tests/lua/test_amp_scaler.lua tests/lua/test_autocast.lua \
+	tests/lua/test_precision_report.lua tests/lua/test_mixed_precision.lua \
+	tests/lua/test_amp_underflow.lua \
+	tests/lua/test_ulp.lua tests/lua/test_shape_ref.lua
 TESTS += $(LUA_TESTS) tests/lua/test_require.sh
-EXTRA_DIST += $(LUA_TESTS) tests/lua/tap.lua tests/lua/test_require.sh
+EXTRA_DIST += $(LUA_TESTS) tests/lua/tap.lua tests/lua/test_require.sh \
+	scripts/mixed_precision.lua
 
 ## PyTorch 1.13 reference values for the nn/optim/data/files tests, made by
 ## the generator beside them (/usr/bin/python3 with torch).
 EXTRA_DIST += tests/lua/fixtures/luafmt.py tests/lua/fixtures/gen_torch_fixtures.py \
 	tests/lua/fixtures/gen_nn1_fixtures.py tests/lua/fixtures/nn1_ref.lua \
 	tests/lua/fixtures/gen_ulp_fixture.py \
+	tests/lua/fixtures/gen_autocast.py tests/lua/fixtures/autocast_ref.lua \
 	tests/lua/fixtures/ulp_ref.lua \
 	tests/lua/fixtures/gen_shape_fixtures.py tests/lua/fixtures/shape_ref.lua \
 	tests/lua/fixtures/torch_ref.lua \

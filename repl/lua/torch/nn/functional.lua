@@ -772,4 +772,8 @@ require("torch.nn.functional_activation")(F)
 -- scaled_dot_product_attention, multi_head_attention_forward
 require("torch.nn.functional_attention")(F)
 
+-- the functions on an autocast list (linear, conv2d, mse_loss, ...) cast
+-- their inputs under torch.autocast (repl/lautocast.c)
+torch._C.autocast_wrap(F)
+
 return F
