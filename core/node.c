@@ -85,6 +85,7 @@ static void autograd_release(ag_tensor *t)
 		hook_list_free(m->hooks);
 		ag_node_release(m->hooks_node);
 		ag_node_weak_release(m->acc_link);
+		ag_tensor_release(m->fw_tangent);
 		free(m);
 		t->autograd_extra = NULL;
 	}

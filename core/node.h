@@ -45,6 +45,10 @@ typedef struct ag_autograd_meta {
 	/* a tensor a saved-tensor hook gave back for a leaf: its gradient
 	 * goes to that leaf's AccumulateGrad (weak) */
 	ag_node_weak *acc_link;
+	/* forward AD (grad_forward.c): the tangent at the open dual level
+	 * (strong); an unpack_dual primal never takes its base's */
+	ag_tensor *fw_tangent;
+	bool fw_no_tangent;
 } ag_autograd_meta;
 
 ag_autograd_meta *ag_autograd_meta_of(ag_tensor *t, bool create);

@@ -9,7 +9,8 @@ AG_LUA_TESTS = \
 	tests/lua/test_fuzz_autograd.lua tests/lua/test_hypot.lua \
 	tests/lua/test_ag_saved_msg.lua tests/lua/test_ag_pytorch_diffs.lua \
 	tests/lua/test_ag_features.lua tests/lua/test_ag_findings.lua \
-	tests/lua/test_ag_functional.lua tests/lua/test_ag_saved_hooks.lua
+	tests/lua/test_ag_functional.lua tests/lua/test_ag_saved_hooks.lua \
+	tests/lua/test_ag_forward_ops.lua
 TESTS += $(AG_LUA_TESTS)
 
 ## Lua tests of the debugger (repl/ldebug*.c, repl/lua/agdb/).
