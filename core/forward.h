@@ -35,6 +35,8 @@ struct ag_call;
 /* Gives the outputs of call c their tangents when an input has one: 0, or
  * -1 with the error set (PyTorch's "not implemented for forward AD"). */
 int ag_fw_record(const struct ag_call *c);
+/* A custom Function called on a dual: -1 with PyTorch's text. */
+int ag_fw_function_error(void);
 /* Is a dual level open and does one of these tensors have a tangent? */
 bool ag_fw_any_tangent(ag_tensor *const *in, int nin);
 /* Has the op a tangent formula (or no differentiable output at all)?

@@ -369,12 +369,26 @@ static int fw_none(fw_ctx *x)
 		x->info->name);
 }
 
-/* a custom Function: agdb's have no jvp staticmethod */
+/* ops whose derivative PyTorch 1.13 marks not_implemented: the
+ * dispatcher's shorter text, with the aten:: name */
+static int fw_aten_none(fw_ctx *x)
+{
+	return ag_error(AG_ERR_RUNTIME, "Trying to use forward AD with aten::%s "
+			"that does not support it.", x->info->name);
+}
+
+/* a custom Function: agdb's have no jvp staticmethod (the binding asks
+ * after its forward ran; the node never goes through ag_record) */
+int ag_fw_function_error(void)
+{
+	return ag_error(AG_ERR_RUNTIME, "You must implement the jvp function for "
+			"custom autograd.Function to use it with forward mode AD.");
+}
+
 static int fw_function(fw_ctx *x)
 {
 	(void)x;
-	return ag_error(AG_ERR_RUNTIME, "You must implement the jvp function for "
-			"custom autograd.Function to use it with forward mode AD.");
+	return ag_fw_function_error();
 }
 
 static int fw_nodiff(fw_ctx *x)
@@ -800,7 +814,7 @@ done:
 	X(NANSUM, reduce) \
 	X(AMAX, reduce) \
 	X(AMIN, reduce) \
-	X(AMINMAX, none) \
+	X(AMINMAX, aten_none) \
 	X(ALL, nodiff) \
 	X(ANY, nodiff) \
 	X(COUNT_NONZERO, nodiff) \
@@ -898,7 +912,7 @@ done:
 	X(GATHER, none) \
 	X(SCATTER, none) \
 	X(SCATTER_VALUE, none) \
-	X(SCATTER_REDUCE, none) \
+	X(SCATTER_REDUCE, aten_none) \
 	X(SELECT_SCATTER, none) \
 	X(SLICE_SCATTER, none) \
 	X(DIAGONAL_SCATTER, none) \
@@ -966,7 +980,8 @@ const char *ag_fw_op_id(int op)
 bool ag_fw_has_formula(int op)
 {
 	return (unsigned)op < AG_OP_COUNT && fw_table[op] != fw_none &&
-	       fw_table[op] != fw_nodiff && fw_table[op] != fw_function;
+	       fw_table[op] != fw_nodiff && fw_table[op] != fw_function &&
+	       fw_table[op] != fw_aten_none;
 }
 
 bool ag_fw_is_differentiable(int op)

@@ -1,0 +1,240 @@
+-- test_ag_forward.lua - torch.autograd.forward_ad against PyTorch 1.13: the
+-- values come from tests/lua/fixtures/gen_ag_forward.py, the error texts
+-- are PyTorch's.  Every op's formula is checked against reverse mode in
+-- test_ag_forward_ops.lua; this file checks the API, levels, in-place ops
+-- and views of duals, printing, and the errors.
+local t = dofile(os.getenv("top_srcdir") .. "/tests/lua/tap.lua")
+local torch = torch or require "torch"
+local fwAD = torch.autograd.forward_ad
+local F = torch.nn.functional
+
+-- ---------------------------------------------------------- PyTorch values
+local x0 = torch.tensor({{1., 2.}, {3., 4.}})
+local v0 = torch.tensor({{1., 0.5}, {0.25, 2.}})
+local fns = {
+  ["sin"] = function(x) return x:sin() end,
+  ["softmax(2)"] = function(x) return x:softmax(2) end,
+  ["log_softmax(1)"] = function(x) return x:log_softmax(1) end,
+  ["x @ x"] = function(x) return x:matmul(x) end,
+  ["var(2)"] = function(x) return x:var(2) end,
+  ["norm()"] = function(x) return x:norm() end,
+  ["logsumexp(2)"] = function(x) return x:logsumexp(2) end,
+  ["prod()"] = function(x) return x:prod() end,
+  ["amax(1)"] = function(x) return x:amax(1) end,
+  ["cumsum(1)"] = function(x) return x:cumsum(1) end,
+  ["t():reshape(4)"] = function(x) return x:t():reshape(4) end,
+  ["cat({x, x * 2}, 2)"] = function(x) return torch.cat({x, x * 2}, 2) end,
+  ["gelu"] = function(x) return F.gelu(x) end,
+  ["pow(x, x)"] = function(x) return x:pow(x) end,
+  ["tanh():sum(2):mean()"] = function(x) return x:tanh():sum(2):mean() end,
+}
+local fixtures = {
+  {"sin", {{0.8414709568023682, 0.9092974066734314}, {0.14112000167369843, -0.756802499294281}}, {{0.5403023362159729, -0.2080734223127365}, {-0.24749812483787537, -1.3072872161865234}}},
+  {"softmax(2)", {{0.2689414322376251, 0.7310585975646973}, {0.2689414322376251, 0.7310585975646973}}, {{0.09830595552921295, -0.09830600768327713}, {-0.3440709412097931, 0.34407079219818115}}},
+  {"log_softmax(1)", {{-2.1269280910491943, -2.1269280910491943}, {-0.12692804634571075, -0.12692804634571075}}, {{0.6605978012084961, -1.3211956024169922}, {-0.08940216898918152, 0.1788043975830078}}},
+  {"x @ x", {{7.0, 10.0}, {15.0, 22.0}}, {{4.0, 8.5}, {10.25, 18.0}}},
+  {"var(2)", {0.5, 0.5}, {-0.5, 1.75}},
+  {"norm()", 5.4772257804870605, 1.962672472000122},
+  {"logsumexp(2)", {2.3132617473602295, 4.31326150894165}, {0.6344707608222961, 1.5293526649475098}},
+  {"prod()", 24.0, 44.0},
+  {"amax(1)", {3.0, 4.0}, {0.25, 2.0}},
+  {"cumsum(1)", {{1.0, 2.0}, {4.0, 6.0}}, {{1.0, 0.5}, {1.25, 2.5}}},
+  {"t():reshape(4)", {1.0, 3.0, 2.0, 4.0}, {1.0, 0.25, 0.5, 2.0}},
+  {"cat({x, x * 2}, 2)", {{1.0, 2.0, 2.0, 4.0}, {3.0, 4.0, 6.0, 8.0}}, {{1.0, 0.5, 2.0, 1.0}, {0.25, 2.0, 0.5, 4.0}}},
+  {"gelu", {{0.8413447141647339, 1.9544999599456787}, {2.995950222015381, 3.999873161315918}}, {{1.083315372467041, 0.5426159501075745}, {0.2529864013195038, 2.001007318496704}}},
+  {"pow(x, x)", {{1.0, 4.0}, {27.0, 256.0}}, {{1.0, 3.386294364929199}, {14.165633201599121, 1221.78271484375}}},
+  {"tanh():sum(2):mean()", 1.860002875328064, 0.23022399842739105},
+}
+local function tolist(v) if v:dim() == 0 then return v:item() end return v:tolist() end
+do
+  local lvl <close> = fwAD.dual_level()
+  local x = fwAD.make_dual(x0, v0)
+  for _, f in ipairs(fixtures) do
+    local p, tan = fwAD.unpack_dual(fns[f[1]](x))
+    t.near(tolist(p), f[2], 1e-5, f[1] .. ": the primal as PyTorch's")
+    t.near(tolist(tan), f[3], 1e-5, f[1] .. ": the tangent as PyTorch's")
+  end
+end
+
+-- ------------------------------------------------------------ levels
+t.is(fwAD.enter_dual_level(), 0, "enter_dual_level returns level 0")
+t.raises(fwAD.enter_dual_level, "Nested forward mode AD is not supported at the moment",
+  "a second level is refused, as in PyTorch 1.13")
+t.raises(function() fwAD.exit_dual_level({level = 1}) end,
+  "Trying to exit a forward AD level that was not the last one that was created. This is not supported.",
+  "exiting another level")
+fwAD.exit_dual_level()
+t.raises(function() fwAD.exit_dual_level() end, "Dual level must be a positive number.",
+  "exiting when no level is open")
+
+local x = torch.tensor({1.0, 2.0, 3.0})
+t.raises(function() fwAD.make_dual(x, torch.ones(3)) end,
+  "Trying to create a dual Tensor for forward AD but no level exists, make sure to enter_dual_level() first.",
+  "make_dual outside a level")
+
+local kept
+local r1, r2 = fwAD.dual_level(function(a, b)
+  kept = fwAD.make_dual(x, torch.ones(3))
+  t.ok(select(2, fwAD.unpack_dual(kept)) ~= nil, "inside dual_level(fn) the tangent is there")
+  return a + b, "two"
+end, 1, 2)
+t.is({r1, r2}, {3, "two"}, "dual_level(fn, ...) returns fn's results")
+t.is(select(2, fwAD.unpack_dual(kept)), nil, "leaving the level drops every tangent")
+t.raises(function() fwAD.dual_level(function() error("boom") end) end, "boom",
+  "dual_level(fn) passes fn's error on")
+t.lives(function() fwAD.dual_level(function() end) end, "and closed its level")
+do
+  local g <close> = fwAD.dual_level()
+  t.is(g.level, 0, "a <close> guard knows its level")
+end
+t.lives(function() local g <close> = fwAD.dual_level() end, "the guard closed its level")
+
+-- ------------------------------------------------------------ make_dual
+do
+  local lvl <close> = fwAD.dual_level()
+  t.raises(function() fwAD.make_dual(x, torch.ones(4)) end,
+    "Trying to set a forward gradient that has a different size than that of the original Tensor, " ..
+    "this is not supported. Tensor is of size [3] while the given forward gradient is of size [4].",
+    "a tangent of another size")
+  t.raises(function() fwAD.make_dual(x, torch.ones(3, {dtype = torch.int64})) end,
+    "Expected tangent to be floating point or complex, but got: torch.int64", "an integer tangent")
+  t.raises(function() fwAD.make_dual(torch.tensor({1, 2}), torch.ones(2)) end,
+    "Expected primal to be floating point or complex, but got: torch.int64", "an integer primal")
+  local d = fwAD.make_dual(x, torch.ones(3))
+  t.raises(function() fwAD.make_dual(d, torch.ones(3)) end,
+    "Making a dual Tensor based on a Tensor that already has a forward gradient at the same level 0 is not supported.",
+    "a dual of a dual")
+  t.ok(d._base == x, "a dual is a view of its primal, as in PyTorch")
+  local p, tan = fwAD.unpack_dual(d)
+  t.is(tan:tolist(), {1, 1, 1}, "unpack_dual gives the tangent")
+  t.is(select(2, fwAD.unpack_dual(p)), nil, "and a primal without one")
+  t.is(select(2, fwAD.unpack_dual(x)), nil, "the tensor made dual has no tangent itself")
+  local d64 = fwAD.make_dual(torch.ones(2), torch.ones(2, {dtype = torch.float64}))
+  t.is(select(2, fwAD.unpack_dual(d64)).dtype, torch.float64,
+    "a float64 tangent of a float32 primal stays float64, as in PyTorch")
+  -- a tangent laid out unlike the primal is copied to the primal's layout
+  local e = fwAD.make_dual(torch.ones(2, 3):t(), torch.ones(3, 2))
+  t.is(select(2, fwAD.unpack_dual(e)):stride(), {1, 3}, "the tangent takes the primal's strides")
+  t.is(tostring(d), "tensor([1., 2., 3.], tangent=tensor([1., 1., 1.]))",
+    "a dual prints its tangent as PyTorch does")
+  local xr = torch.tensor({1.0, 2.0, 3.0}, {requires_grad = true})
+  local s = fwAD.make_dual(xr, torch.ones(3)):sin()
+  t.is(tostring(s), "tensor([0.8415, 0.9093, 0.1411], grad_fn=<SinBackward0>,\n" ..
+    "       tangent=tensor([ 0.5403, -0.4161, -0.9900], grad_fn=<MulBackward0>))",
+    "with a grad_fn, and the tangent's own history")
+  t.is(tostring(fwAD.make_dual(torch.ones(3, 2), torch.ones(3, 2))),
+    "tensor([[1., 1.],\n        [1., 1.],\n        [1., 1.]],\n       tangent=tensor([[1., 1.],\n" ..
+    "        [1., 1.],\n        [1., 1.]]))", "a long tangent goes on a line of its own")
+  -- reverse mode through a tangent: d/dx of sum(cos(x) * v) = -sin(x) * v
+  local _, st = fwAD.unpack_dual(s)
+  local g = torch.autograd.grad({st:sum()}, {xr})[1]
+  t.near(g:tolist(), {-0.8414709848, -0.9092974268, -0.1411200081}, 1e-6,
+    "a tangent is differentiable in reverse mode")
+  t.is(select(2, fwAD.unpack_dual(x:lt(d))), nil, "a comparison has no tangent")
+  t.is(select(2, fwAD.unpack_dual(d:detach())), nil, "detach drops the tangent, as in PyTorch")
+  t.is(select(2, fwAD.unpack_dual(d:argmax())), nil, "nor an integer result")
+  t.raises(function() fwAD.unpack_dual(3) end,
+    "_unpack_dual(): argument 'dual' (position 1) must be Tensor, not number", "unpack_dual of a number")
+end
+
+-- ------------------------------------------------- in place and views
+do
+  local lvl <close> = fwAD.dual_level()
+  local d = fwAD.make_dual(torch.tensor({1., 2., 3.}), torch.ones(3))
+  local y = torch.zeros(3)
+  y:add_(d)
+  local p, tan = fwAD.unpack_dual(y)
+  t.is({p:tolist(), tan:tolist()}, {{1, 2, 3}, {1, 1, 1}}, "a tensor written in place with a dual becomes one")
+  local z = torch.zeros(3)
+  z[{{2, 3}}]:mul_(0):add_(d[{{2, 3}}])
+  p, tan = fwAD.unpack_dual(z)
+  t.is({p:tolist(), tan:tolist()}, {{0, 2, 3}, {0, 1, 1}},
+    "written through a view, its base gets a tangent, zero outside the view (PyTorch's)")
+  local w = d * 1
+  local v = w[{{1, 2}}]
+  w:mul_(2)
+  t.is(select(2, fwAD.unpack_dual(v)):tolist(), {2, 2},
+    "a view's tangent is a view of its base's: it sees the base written in place")
+  v:mul_(10)
+  t.is(select(2, fwAD.unpack_dual(w)):tolist(), {20, 20, 2},
+    "and the base sees the view written in place (PyTorch's values)")
+  w = d * 1
+  v = w[{{1, 2}}]
+  w:mul_(w)
+  t.is({select(2, fwAD.unpack_dual(w)):tolist(), select(2, fwAD.unpack_dual(v)):tolist()},
+    {{2, 6, 12}, {2, 6}}, "w.mul_(w): PyTorch's tangent, which reads the other w after the write")
+  local c = d:clone()
+  c:mul_(d)
+  t.is(select(2, fwAD.unpack_dual(c)):tolist(), {2, 4, 6}, "x.mul_(x)'s tangent uses x before the write")
+  local q = torch.zeros(2, 3)
+  q[1]:copy_(d)
+  t.is(select(2, fwAD.unpack_dual(q)):tolist(), {{1, 1, 1}, {0, 0, 0}}, "copy_ into a row")
+  local a = d * 1
+  a:zero_()
+  t.is(select(2, fwAD.unpack_dual(a)):tolist(), {0, 0, 0}, "zero_ zeroes the tangent")
+  -- the outputs of split are views of the tangent too
+  local parts = (d * 2):split(2)
+  t.is(select(2, fwAD.unpack_dual(parts[2])):tolist(), {2}, "split's outputs are duals")
+end
+
+-- ------------------------------------------------------------ errors
+do
+  local lvl <close> = fwAD.dual_level()
+  local d = fwAD.make_dual(x0, v0)
+  local notimpl = "Trying to use forward AD with logcumsumexp that does not support it because it has not been implemented yet.\n" ..
+    "Please file an issue to PyTorch at https://github.com/pytorch/pytorch/issues/new?template=feature-request.yml " ..
+    "so that we can prioritize its implementation.\nNote that forward AD support for some operators require " ..
+    "PyTorch to be built with TorchScript and for JIT to be enabled. If the environment var PYTORCH_JIT=0 is set " ..
+    "or if the library is not built with TorchScript, some operators may no longer be used with forward AD."
+  t.raises(function() return d:logcumsumexp(2) end, notimpl, "an op without a formula: PyTorch's text, naming it")
+  t.raises(function() return torch.aminmax(d) end,
+    "Trying to use forward AD with aten::aminmax that does not support it.", "aminmax: PyTorch's shorter text")
+  t.lives(function() return d:sin() end, "the session goes on after the error")
+  local Double = torch.autograd.Function:extend("Double")
+  function Double.forward(ctx, a) return a * 2 end
+  function Double.backward(ctx, g) return g * 2 end
+  t.raises(function() return Double.apply(d) end,
+    "You must implement the jvp function for custom autograd.Function to use it with forward mode AD.",
+    "a custom Function on a dual")
+  t.is(Double.apply(x0):tolist(), {{2, 4}, {6, 8}}, "and on a plain tensor it still works")
+end
+
+-- -------------------------------------- views modified in place (CreationMeta)
+local multi = " is a view and is being modified inplace. This view is the output of a function that " ..
+  "returns multiple views. Such functions do not allow the output views to be modified inplace. " ..
+  "You should replace the inplace operation by an out-of-place one."
+local custom = " is a view and is being modified inplace. This view was created inside a custom Function " ..
+  "(or because an input was returned as-is) and the autograd logic to handle view+inplace would override " ..
+  "the custom backward associated with the custom Function, leading to incorrect gradients. This behavior " ..
+  "is forbidden. You can fix this by cloning the output of the custom Function."
+do
+  local a = torch.ones(4, 2, {requires_grad = true})
+  local b = a * 1
+  t.raises(function() b:split(2)[1]:mul_(2) end, "Output 0 of SplitBackward0" .. multi, "split's output written in place")
+  t.raises(function() b:chunk(2)[2]:add_(1) end, "Output 1 of SplitBackward0" .. multi, "chunk's")
+  t.raises(function() b:unbind(1)[1]:mul_(2) end, "Output 0 of UnbindBackward0" .. multi, "unbind's")
+  t.raises(function() b:split({1, 3})[1]:zero_() end, "Output 0 of SplitWithSizesBackward0" .. multi,
+    "split_with_sizes's")
+  local Id = torch.autograd.Function:extend("Id")
+  function Id.forward(ctx, v) return v:view_as(v) end
+  function Id.backward(ctx, g) return g end
+  t.raises(function() Id.apply(b):mul_(2) end, "Output 0 of IdBackward" .. custom,
+    "a view returned by a custom Function")
+  local Sel = torch.autograd.Function:extend("Sel")
+  function Sel.forward(ctx, v) return v[1] end
+  function Sel.backward(ctx, g) local r = torch.zeros(4, 2); r[1] = g; return r end
+  t.raises(function() Sel.apply(b):mul_(2) end, "Output 0 of SelBackward" .. custom,
+    "a select view returned by a custom Function")
+  local Two = torch.autograd.Function:extend("Two")
+  function Two.forward(ctx, v) return v:view_as(v), v * 2 end
+  function Two.backward(ctx, g, h) return g + h end
+  t.raises(function() local u = Two.apply(b); u:mul_(2) end, "Output 0 of TwoBackward" .. multi,
+    "a view among several differentiable outputs of a custom Function: PyTorch's multi-output text")
+  local WithIdx = torch.autograd.Function:extend("WithIdx")
+  function WithIdx.forward(ctx, v) return v:view_as(v), torch.tensor({1, 2}) end
+  function WithIdx.backward(ctx, g) return g end
+  t.raises(function() local u = WithIdx.apply(b); u:mul_(2) end, "Output 0 of WithIdxBackward" .. custom,
+    "an integer output does not count")
+end
+
+t.done()
