@@ -35,6 +35,9 @@ struct ag_call;
 /* Gives the outputs of call c their tangents when an input has one: 0, or
  * -1 with the error set (PyTorch's "not implemented for forward AD"). */
 int ag_fw_record(const struct ag_call *c);
+/* A saved output unpacked as an alias of t shares t's tangent (PyTorch's
+ * SavedVariable keeps the forward gradient): forward over reverse. */
+void ag_fw_share_tangent(ag_tensor *alias, ag_tensor *t);
 /* A custom Function called on a dual: -1 with PyTorch's text. */
 int ag_fw_function_error(void);
 /* Is a dual level open and does one of these tensors have a tangent? */

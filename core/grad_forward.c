@@ -243,6 +243,16 @@ ag_tensor *ag_fw_primal(ag_tensor *t)
 	return p;
 }
 
+void ag_fw_share_tangent(ag_tensor *alias, ag_tensor *t)
+{
+	ag_tensor *tan = level >= 0 ? own_tangent(t) : NULL;
+	if (!tan || own_tangent(alias))
+		return;
+	ag_tensor_retain(tan);
+	if (set_tangent(alias, tan) < 0)
+		ag_error_clear();
+}
+
 bool ag_fw_any_tangent(ag_tensor *const *in, int nin)
 {
 	if (level < 0 || busy)

@@ -12,6 +12,7 @@
  * would own a tensor owning the node) and re-attached when unpacked.
  */
 #include "node.h"
+#include "forward.h"
 #include "vec.h"
 
 #include <stdio.h>
@@ -675,6 +676,8 @@ int ag_node_save(ag_node *n, int slot, ag_tensor *t, bool is_output,
 	if (s->is_output) {
 		/* keep data and version counter, not the history */
 		s->data = ag_detach(t);
+		if (s->data)
+			ag_fw_share_tangent(s->data, t);
 		return s->data ? 0 : -1;
 	}
 	ag_tensor_retain(t);
@@ -781,6 +784,7 @@ ag_tensor *ag_node_saved(ag_node *n, int slot)
 		ag_tensor *t = ag_detach(s->data);
 		if (!t)
 			return NULL;
+		ag_fw_share_tangent(t, s->data);
 		if (s->requires_grad) {
 			t->grad_fn = saved_grad_fn(s, n);
 			ag_node_retain(t->grad_fn);

@@ -212,10 +212,12 @@ int ag_record(const ag_call *c)
 			ag_set_history(t, n, i);
 		}
 	}
-	if (n && rc == 0)
-		rc = save_outputs(n, c, info);
+	/* tangents first: a saved output keeps its tangent (forward over
+	 * reverse) */
 	if (rc == 0)
 		rc = ag_fw_record(c);
+	if (n && rc == 0)
+		rc = save_outputs(n, c, info);
 	uint64_t ev = ag_trace_op(c->op, c->in, c->nin, c->out, c->nout, n,
 				  c->inplace);
 	if (n) {

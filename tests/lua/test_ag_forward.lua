@@ -237,4 +237,37 @@ do
     "an integer output does not count")
 end
 
+-- ------------------------------------------------------------ gradcheck
+do
+  local D = {dtype = torch.float64, requires_grad = true}
+  local a = torch.tensor({0.5, -1.0, 2.0}, D)
+  local b = torch.tensor({1.5, 0.25, -0.75}, D)
+  local gc, ggc = torch.autograd.gradcheck, torch.autograd.gradgradcheck
+  t.ok(gc(function(p, q) return (p * q):sin(), p:exp() end, {a, b}, {check_forward_ad = true}),
+    "gradcheck{check_forward_ad=true}: forward-mode Jacobians match the numerical ones")
+  t.ok(gc(function(p) return p:softmax(1):log() end, {a}, {check_forward_ad = true, check_backward_ad = false}),
+    "forward mode alone")
+  t.raises(function() gc(function(p) return p * p:detach() end, {a}, {check_forward_ad = true,
+    check_backward_ad = false}) end,
+    "Jacobian computed with forward mode mismatch for output 0 with respect to input 0,\nnumerical:",
+    "a forward-mode mismatch: PyTorch's text")
+  t.is(gc(function(p) return p * p:detach() end, {a}, {check_forward_ad = true, check_backward_ad = false,
+    raise_exception = false}), false, "or false without raise_exception")
+  t.raises(function() gc(function(p) return p:logcumsumexp(1) end, {a}, {check_forward_ad = true}) end,
+    "Trying to use forward AD with logcumsumexp", "an op without a formula fails the check with its error")
+  t.raises(function() gc(function(p) return p end, {a}, {check_forward_ad = false, check_backward_ad = false}) end,
+    "Expected at least one of check_forward_ad or check_backward_ad to be True", "one mode is needed")
+  -- forward over reverse: the tangents of the first derivatives (saved
+  -- outputs keep their tangent, as PyTorch's SavedVariable does)
+  for _, f in ipairs({"exp", "tanh", "sigmoid", "sqrt", "sin"}) do
+    t.ok(ggc(function(p) return p:abs()[f](p:abs()) end, {a}, {check_fwd_over_rev = true,
+      check_rev_over_rev = false}), "gradgradcheck{check_fwd_over_rev=true} of " .. f)
+  end
+  t.ok(ggc(function(p, q) return p:matmul(q:view(3, 1)):tanh() end, {a:view(1, 3), b},
+    {check_fwd_over_rev = true}), "and of a product, with reverse over reverse too")
+  t.raises(function() ggc(function(p) return p end, {a}, {check_fwd_over_rev = false,
+    check_rev_over_rev = false}) end,
+    "Expected at least one of check_fwd_over_rev or check_rev_over_rev to be True", "gradgradcheck needs a mode")
+end
+
 t.done()
