@@ -127,12 +127,17 @@ int ag_fw_current_level(void)
 	return level;
 }
 
+static const ag_fw_hooks hooks = {
+	ag_fw_record, ag_fw_any_tangent, ag_fw_share_tangent
+};
+
 int ag_fw_enter_level(void)
 {
 	if (level >= 0)
 		return ag_error(AG_ERR_RUNTIME, "Nested forward mode AD is not "
 				"supported at the moment");
 	level = 0;
+	ag_fw_hooks_active = &hooks;
 	return level;
 }
 
@@ -169,6 +174,7 @@ int ag_fw_exit_level(int lvl)
 		m->fw_tangent = NULL;
 	}
 	level = -1;
+	ag_fw_hooks_active = NULL;
 	for (size_t i = 0; i < n; i++)
 		ag_tensor_release(drop[i]);
 	free(drop);

@@ -12,7 +12,6 @@
  * would own a tensor owning the node) and re-attached when unpacked.
  */
 #include "node.h"
-#include "forward.h"
 #include "vec.h"
 
 #include <stdio.h>
@@ -67,6 +66,8 @@ void ag_hook_snapshot_free(ag_hook **v, int n)
 		ag_hook_release(v[i]);
 	free(v);
 }
+
+const ag_fw_hooks *ag_fw_hooks_active;
 
 /* Called by ag_tensor_release when a tensor dies. */
 static void autograd_release(ag_tensor *t)
@@ -676,8 +677,8 @@ int ag_node_save(ag_node *n, int slot, ag_tensor *t, bool is_output,
 	if (s->is_output) {
 		/* keep data and version counter, not the history */
 		s->data = ag_detach(t);
-		if (s->data)
-			ag_fw_share_tangent(s->data, t);
+		if (s->data && ag_fw_hooks_active)
+			ag_fw_hooks_active->share_tangent(s->data, t);
 		return s->data ? 0 : -1;
 	}
 	ag_tensor_retain(t);
@@ -784,7 +785,8 @@ ag_tensor *ag_node_saved(ag_node *n, int slot)
 		ag_tensor *t = ag_detach(s->data);
 		if (!t)
 			return NULL;
-		ag_fw_share_tangent(t, s->data);
+		if (ag_fw_hooks_active)
+			ag_fw_hooks_active->share_tangent(t, s->data);
 		if (s->requires_grad) {
 			t->grad_fn = saved_grad_fn(s, n);
 			ag_node_retain(t->grad_fn);

@@ -5,7 +5,6 @@
  */
 #include "record.h"
 #include "node.h"
-#include "forward.h"
 
 #include <stdio.h>
 
@@ -40,7 +39,7 @@ static bool needed(const ag_opinfo *info, ag_tensor *const *in, int nin)
 bool ag_record_needed(ag_op op, ag_tensor *const *in, int nin)
 {
 	/* forward AD's formulas read the arguments too */
-	return needed(ag_op_info(op), in, nin) || ag_fw_any_tangent(in, nin);
+	return needed(ag_op_info(op), in, nin) || ag_fw_tangents_in(in, nin);
 }
 
 bool ag_record_needs_original(ag_op op, ag_tensor *const *in, int nin)
@@ -48,7 +47,7 @@ bool ag_record_needs_original(ag_op op, ag_tensor *const *in, int nin)
 	const ag_opinfo *info = ag_op_info(op);
 
 	/* forward AD: tangent formulas read self's old value */
-	if (ag_dtype_is_floating(in[0]->dtype) && ag_fw_any_tangent(in, nin))
+	if (ag_dtype_is_floating(in[0]->dtype) && ag_fw_tangents_in(in, nin))
 		return true;
 	if (!ag_dtype_is_floating(in[0]->dtype) || !needed(info, in, nin))
 		return false;
@@ -214,8 +213,8 @@ int ag_record(const ag_call *c)
 	}
 	/* tangents first: a saved output keeps its tangent (forward over
 	 * reverse) */
-	if (rc == 0)
-		rc = ag_fw_record(c);
+	if (rc == 0 && ag_fw_hooks_active)
+		rc = ag_fw_hooks_active->record(c);
 	if (n && rc == 0)
 		rc = save_outputs(n, c, info);
 	uint64_t ev = ag_trace_op(c->op, c->in, c->nin, c->out, c->nout, n,

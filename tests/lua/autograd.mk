@@ -10,7 +10,8 @@ AG_LUA_TESTS = \
 	tests/lua/test_ag_saved_msg.lua tests/lua/test_ag_pytorch_diffs.lua \
 	tests/lua/test_ag_features.lua tests/lua/test_ag_findings.lua \
 	tests/lua/test_ag_functional.lua tests/lua/test_ag_saved_hooks.lua \
-	tests/lua/test_ag_forward_ops.lua tests/lua/test_ag_forward.lua
+	tests/lua/test_ag_forward_ops.lua tests/lua/test_ag_forward.lua \
+	tests/lua/test_ag_checkpoint_view.lua
 TESTS += $(AG_LUA_TESTS)
 
 ## Lua tests of the debugger (repl/ldebug*.c, repl/lua/agdb/).
@@ -27,6 +28,7 @@ EXTRA_DIST += $(AG_LUA_TESTS) tests/lua/fixtures/gen_ag_functional.py \
 	tests/lua/fixtures/gen_ag_forward.py
 EXTRA_DIST += \
 	tests/lua/golden/attention.txt \
+	tests/lua/golden/checkpoint.txt \
 	tests/lua/golden/detach_backward.txt \
 	tests/lua/golden/detach_nograd_forward.txt \
 	tests/lua/golden/inplace_expand_forward.txt \
