@@ -604,43 +604,34 @@ static ag_tensor *dot_along(ag_tensor *y, ag_tensor *t, int dim)
 	return s;
 }
 
-/* softmax: y * (t - sum(y * t)) */
-static int fw_softmax(fw_ctx *x)
+/* softmax: y * (t - sum(y * t)); log_softmax: t - sum(exp(y) * t) */
+static int softmax_tangent(fw_ctx *x, bool log)
 {
 	const ag_softmax_args *a = x->c->args;
 	ag_tensor *y = x->c->out[0], *t = x->tin[0];
 	if (!t)
 		return 0;
 	if (y->ndim == 0) {
+		/* one element: the result is constant */
 		x->tout[0] = ag_mul_scalar(t, 0.0);
 		return x->tout[0] ? 0 : -1;
 	}
-	ag_tensor *s = dot_along(y, t, a->dim);
+	ag_tensor *p = log ? ag_exp(y) : y;
+	ag_tensor *s = p ? dot_along(p, t, a->dim) : NULL;
 	ag_tensor *d = s ? ag_sub(t, s) : NULL;
-	x->tout[0] = d ? ag_mul(y, d) : NULL;
+	if (log) {
+		ag_tensor_release(p);
+		x->tout[0] = d;
+	} else {
+		x->tout[0] = d ? ag_mul(y, d) : NULL;
+		ag_tensor_release(d);
+	}
 	ag_tensor_release(s);
-	ag_tensor_release(d);
 	return x->tout[0] ? 0 : -1;
 }
 
-/* log_softmax: t - sum(exp(y) * t) */
-static int fw_log_softmax(fw_ctx *x)
-{
-	const ag_softmax_args *a = x->c->args;
-	ag_tensor *y = x->c->out[0], *t = x->tin[0];
-	if (!t)
-		return 0;
-	if (y->ndim == 0) {
-		x->tout[0] = ag_mul_scalar(t, 0.0);
-		return x->tout[0] ? 0 : -1;
-	}
-	ag_tensor *e = ag_exp(y);
-	ag_tensor *s = e ? dot_along(e, t, a->dim) : NULL;
-	x->tout[0] = s ? ag_sub(t, s) : NULL;
-	ag_tensor_release(e);
-	ag_tensor_release(s);
-	return x->tout[0] ? 0 : -1;
-}
+static int fw_softmax(fw_ctx *x) { return softmax_tangent(x, false); }
+static int fw_log_softmax(fw_ctx *x) { return softmax_tangent(x, true); }
 
 /* Products, bilinear: op(ta, b) + op(a, tb). */
 static ag_tensor *product(ag_op op, ag_tensor *a, ag_tensor *b)

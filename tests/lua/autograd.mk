@@ -25,7 +25,7 @@ DEBUG_LUA_TESTS += tests/lua/test_readme_sessions.lua
 TESTS += $(DEBUG_LUA_TESTS)
 EXTRA_DIST += $(DEBUG_LUA_TESTS)
 EXTRA_DIST += $(AG_LUA_TESTS) tests/lua/fixtures/gen_ag_functional.py \
-	tests/lua/fixtures/gen_ag_forward.py
+	tests/lua/fixtures/gen_ag_forward.py tests/lua/fixtures/ag_forward_ref.lua
 EXTRA_DIST += \
 	tests/lua/golden/attention.txt \
 	tests/lua/golden/checkpoint.txt \
