@@ -10,8 +10,7 @@ AG_LUA_TESTS = \
 	tests/lua/test_ag_saved_msg.lua tests/lua/test_ag_pytorch_diffs.lua \
 	tests/lua/test_ag_features.lua tests/lua/test_ag_findings.lua \
 	tests/lua/test_ag_functional.lua tests/lua/test_ag_saved_hooks.lua \
-	tests/lua/test_ag_forward_ops.lua tests/lua/test_ag_forward.lua \
-	tests/lua/test_ag_checkpoint_view.lua
+	tests/lua/test_ag_forward_ops.lua tests/lua/test_ag_forward.lua
 TESTS += $(AG_LUA_TESTS)
 
 ## Lua tests of the debugger (repl/ldebug*.c, repl/lua/agdb/).
