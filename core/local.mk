@@ -24,7 +24,7 @@ libagcore_la_SOURCES = \
 	core/map.h core/node.h core/opargs.h core/record.h core/grad.h \
 	core/fold.h core/debug.h core/simd.h core/sortalgo.h core/along.h \
 	core/rng.h core/nn.h core/ag_nn.h core/ag_shape.h core/opargs_shape.h \
-	core/shapeint.h core/autocast.h \
+	core/shapeint.h core/autocast.h core/forward.h \
 	core/error.c core/simd.c core/dtype.c core/special.c core/ops.c core/vec.c core/map.c \
 	core/storage.c core/tensor.c core/overlap.c core/iter.c core/format.c \
 	core/mode.c core/autocast.c core/trace.c core/node.c core/introspect.c \
@@ -39,7 +39,7 @@ libagcore_la_SOURCES = \
 	core/nn_softmax.c core/nn_norm.c core/nn_loss.c core/nn_conv.c core/nn_pool.c \
 	core/grad_pointwise.c core/grad_math.c core/grad_reduce.c core/grad_linalg.c \
 	core/grad_view.c core/grad_shape.c core/grad_index.c core/grad_products.c \
-	core/grad_stats.c core/grad_select.c core/grad_nn.c \
+	core/grad_stats.c core/grad_select.c core/grad_nn.c core/grad_forward.c \
 	core/backward.c core/observe.c core/engine.c core/inspect.c
 ## the op list, included by ops.h, ops.c, grad.h and backward.c
 EXTRA_DIST += core/ops.def

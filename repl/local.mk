@@ -10,7 +10,7 @@ LTORCH_SOURCES = repl/ltorch.h repl/ltorch.c repl/ltensor.c repl/lindex.c \
 	repl/lbackward.c repl/lmodes.c repl/ltrace.c repl/lfunction.c \
 	repl/llib.c repl/lidx.c repl/lsafetensors.c repl/lkeep.c \
 	repl/lsaved.c repl/linfo.c repl/lops_random.c repl/lops_nn.c \
-	repl/lautocast.c
+	repl/lautocast.c repl/lforward.c
 
 ## The program around it: option handling, the REPL, the :commands.
 REPL_SOURCES = repl/repl.h repl/main.c repl/run.c repl/repl.c \
@@ -100,6 +100,7 @@ AGDB_LUA_FILES = \
 	repl/lua/torch/utils/checkpoint.lua \
 	repl/lua/torch/utils/data.lua \
 	repl/lua/torch/utils/progress.lua \
+	repl/lua/torch/autograd/forward_ad.lua \
 	repl/lua/torch/autograd/functional.lua \
 	repl/lua/torch/autograd/gradcheck.lua
 agdbluadir = $(pkgdatadir)/lua
