@@ -4,7 +4,8 @@
 ## or the layers before it, never a later one, and no two files use each
 ## other (tests/core/test_layers.sh checks that on the built library):
 ##   error simd dtype special ops vec map    errors, cpu features, dtypes, special
-##                                           functions, op table, containers
+##   vmath                                   functions, op table, containers,
+##                                           vectorised float formulas
 ##   storage tensor overlap iter format      memory, geometry, printing
 ##   mode trace node introspect              autograd state, trace log, graph
 ##   record function                         the recording path, Functions
@@ -24,8 +25,8 @@ libagcore_la_SOURCES = \
 	core/map.h core/node.h core/opargs.h core/record.h core/grad.h \
 	core/fold.h core/debug.h core/simd.h core/sortalgo.h core/along.h \
 	core/rng.h core/nn.h core/ag_nn.h core/ag_shape.h core/opargs_shape.h \
-	core/shapeint.h \
-	core/error.c core/simd.c core/dtype.c core/special.c core/ops.c core/vec.c core/map.c \
+	core/shapeint.h core/vmath.h \
+	core/error.c core/simd.c core/dtype.c core/special.c core/vmath.c core/ops.c core/vec.c core/map.c \
 	core/storage.c core/tensor.c core/overlap.c core/iter.c core/format.c \
 	core/mode.c core/trace.c core/node.c core/introspect.c \
 	core/record.c core/function.c \
