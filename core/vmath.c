@@ -33,7 +33,6 @@
 /* libmvec has vector versions of these (glibc declares them so only
  * under -ffast-math, which agdb does not use) */
 #define VSIMD __attribute__((simd("notinbranch")))
-double exp(double) VSIMD;
 double expm1(double) VSIMD;
 double log1p(double) VSIMD;
 double tan(double) VSIMD;
@@ -41,6 +40,10 @@ double tanh(double) VSIMD;
 double erf(double) VSIMD;
 double atan2(double, double) VSIMD;
 #define VM_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+/* no floating-point traps (agdb never enables them): so the selects of a
+ * formula may compute both sides and stay in the vector loop; the values
+ * are the same */
+#pragma GCC optimize("no-trapping-math")
 #ifdef _OPENMP
 #define VM_SIMD _Pragma("omp simd")
 #endif
@@ -53,6 +56,46 @@ double atan2(double, double) VSIMD;
 
 /* the float value of a double function at float x */
 #define D1(fn, x) ((float)fn((double)(x)))
+
+/*
+ * exp in double for a float argument, without a call: x = k ln2 + r with
+ * |r| <= ln2 / 2, exp(r) by its Taylor series to r^11 / 11! (relative
+ * error below 1e-12, so the float it rounds to is the correctly rounded
+ * one but for ties closer than that), times 2^k built in the exponent
+ * bits.  k is rounded with the 1.5 * 2^52 trick and read from the low
+ * bits, so every step is plain arithmetic the vectoriser takes whole on
+ * SSE2 as on AVX-512.  Past the float range it is clamped (exp(89)
+ * overflows a float, exp(-104) rounds to 0); NaN stays NaN.
+ */
+static inline double vexp(double x)
+{
+	const double shift = 0x1.8p52, log2e = 1.4426950408889634;
+	const double ln2_hi = 0x1.62e42fefa3800p-1, ln2_lo = 0x1.ef35793c76730p-45;
+	double c = x < -104 ? -104 : x > 89 ? 89 : x;
+	double t = c * log2e + shift, k = t - shift;
+	double r = (c - k * ln2_hi) - k * ln2_lo;
+	double p = 1.0 / 39916800;
+	p = p * r + 1.0 / 3628800;
+	p = p * r + 1.0 / 362880;
+	p = p * r + 1.0 / 40320;
+	p = p * r + 1.0 / 5040;
+	p = p * r + 1.0 / 720;
+	p = p * r + 1.0 / 120;
+	p = p * r + 1.0 / 24;
+	p = p * r + 1.0 / 6;
+	p = p * r + 0.5;
+	p = p * r + 1;
+	p = p * r + 1;
+	uint64_t bits, kb;
+	double scale;
+	memcpy(&bits, &t, sizeof bits);
+	kb = (bits - 0x18000000000000ull + 1023) << 52;	/* 2^k */
+	memcpy(&scale, &kb, sizeof scale);
+	return x != x ? x : p * scale;
+}
+
+/* the float value of exp at float x */
+#define E1(x) ((float)vexp((double)(x)))
 
 enum { VBLK = 16 };
 
@@ -106,24 +149,48 @@ VM_CLONES static void NAME(float *o, const float *a, int64_t n,		\
 	}								\
 }
 
-VM_UNARY(vm_exp, D1(exp, x), t)
+VM_UNARY(vm_exp, E1(x), t)
 VM_UNARY(vm_expm1, D1(expm1, x), t)
 VM_UNARY(vm_log1p, D1(log1p, x), t)
 VM_UNARY(vm_tan, D1(tan, x), t)
 VM_UNARY(vm_tanh, D1(tanh, x), t)
 VM_UNARY(vm_erf, D1(erf, x), t)
-VM_UNARY(vm_sigmoid, D1(exp, -x), 1 / (1 + t))
-VM_UNARY(vm_silu, D1(exp, -x), x / (1 + t))
+VM_UNARY(vm_sigmoid, E1(-x), 1 / (1 + t))
+VM_UNARY(vm_silu, E1(-x), x / (1 + t))
 VM_UNARY(vm_leaky_relu, x * p.p0, x > 0 ? x : t)
 /* p0 = input_scale, p1 = alpha * scale, p2 = scale */
-VM_UNARY(vm_elu, D1(exp, x * p.p0), x <= 0 ? (t - 1) * p.p1 : x * p.p2)
+VM_UNARY(vm_elu, E1(x * p.p0), x <= 0 ? (t - 1) * p.p1 : x * p.p2)
 VM_UNARY(vm_gelu, D1(erf, x * (float)M_SQRT1_2), x * 0.5f * (1 + t))
 /* p0 = sqrt(2 / pi) */
 VM_UNARY(vm_gelu_tanh, D1(tanh, p.p0 * (x + 0.044715f * x * x * x)),
 	 0.5f * x * (1 + t))
-/* p0 = beta, p1 = threshold */
-VM_UNARY(vm_softplus, D1(log1p, D1(exp, x * p.p0)) / p.p0,
-	 x * p.p0 > p.p1 ? x : t)
+/* p0 = beta, p1 = threshold; the exp, the log1p and the select each get
+ * a loop (a loop with a select cannot also call a vector function) */
+VM_CLONES static void vm_softplus(float *o, const float *a, int64_t n,
+				  const params *pp)
+{
+	const params p = *pp;
+	float in[VBLK] __attribute__((aligned(64)));
+	float e[VBLK] __attribute__((aligned(64)));
+	float l[VBLK] __attribute__((aligned(64)));
+
+	for (int64_t i = 0; i < n; i += VBLK) {
+		int64_t m = n - i < VBLK ? n - i : VBLK;
+		if (m < VBLK)
+			memset(in, 0, sizeof in);
+		memcpy(in, a + i, (size_t)m * sizeof(float));
+		VM_SIMD
+		for (int j = 0; j < VBLK; j++)
+			e[j] = E1(in[j] * p.p0);
+		VM_SIMD
+		for (int j = 0; j < VBLK; j++)
+			l[j] = D1(log1p, e[j]) / p.p0;
+		VM_SIMD
+		for (int j = 0; j < VBLK; j++)
+			l[j] = in[j] * p.p0 > p.p1 ? in[j] : l[j];
+		memcpy(o + i, l, (size_t)m * sizeof(float));
+	}
+}
 
 typedef void (*vm_fn)(float *, const float *, int64_t, const params *);
 
@@ -222,4 +289,85 @@ void ag_vm_binary_f32(ag_op op, float *o, const float *a, const float *b,
 {
 	if (op == AG_OP_ATAN2 && n > 0)
 		vm_atan2(o, a, b, n);
+}
+
+/* ------------------------------------------------------------ logsumexp */
+
+/* The steps of logsumexp over float32 (stats.c): maxima that a NaN
+ * decides, and sums of exp(x - m) (each exp rounded to float, as the op's
+ * unfused steps round it) in double. */
+VM_CLONES float ag_vm_max_f32(const float *x, int64_t n)
+{
+	float lane[VBLK], r;
+	int64_t i = 0;
+
+	for (int j = 0; j < VBLK; j++)
+		lane[j] = -INFINITY;
+	for (; i + VBLK <= n; i += VBLK) {
+		VM_SIMD
+		for (int j = 0; j < VBLK; j++) {
+			float v = x[i + j];
+			lane[j] = v != v || v > lane[j] ? v : lane[j];
+		}
+	}
+	for (; i < n; i++)
+		lane[0] = x[i] != x[i] || x[i] > lane[0] ? x[i] : lane[0];
+	r = lane[0];
+	for (int j = 1; j < VBLK; j++)
+		r = lane[j] != lane[j] || lane[j] > r ? lane[j] : r;
+	return r;
+}
+
+VM_CLONES void ag_vm_colmax_f32(float *m, const float *x, int64_t n)
+{
+	VM_SIMD
+	for (int64_t j = 0; j < n; j++) {
+		float v = x[j];
+		m[j] = v != v || v > m[j] ? v : m[j];
+	}
+}
+
+VM_CLONES double ag_vm_sumexp_f32(const float *x, int64_t n, float m)
+{
+	float d[VBLK] __attribute__((aligned(64)));
+	double acc[VBLK] = { 0 }, r = 0;
+
+	for (int64_t i = 0; i < n; i += VBLK) {
+		int64_t k = n - i < VBLK ? n - i : VBLK;
+		if (k < VBLK)
+			for (int j = 0; j < VBLK; j++)
+				d[j] = -INFINITY;	/* exp: 0 */
+		memcpy(d, x + i, (size_t)k * sizeof(float));
+		VM_SIMD
+		for (int j = 0; j < VBLK; j++)
+			acc[j] += E1(d[j] - m);
+	}
+	for (int j = 0; j < VBLK; j++)
+		r += acc[j];
+	return r;
+}
+
+VM_CLONES void ag_vm_coladdexp_f32(double *acc, const float *x,
+				   const float *m, int64_t n)
+{
+	float d[VBLK] __attribute__((aligned(64)));
+	float e[VBLK] __attribute__((aligned(64)));
+
+	for (int64_t i = 0; i < n; i += VBLK) {
+		int64_t k = n - i < VBLK ? n - i : VBLK;
+		if (k == VBLK) {
+			VM_SIMD
+			for (int j = 0; j < VBLK; j++)
+				d[j] = x[i + j] - m[i + j];
+		} else {
+			memset(d, 0, sizeof d);
+			for (int j = 0; j < k; j++)
+				d[j] = x[i + j] - m[i + j];
+		}
+		VM_SIMD
+		for (int j = 0; j < VBLK; j++)
+			e[j] = E1(d[j]);
+		for (int j = 0; j < k; j++)
+			acc[i + j] += e[j];
+	}
 }

@@ -28,4 +28,15 @@ bool ag_vm_binary_has(ag_op op);
 void ag_vm_binary_f32(ag_op op, float *o, const float *a, const float *b,
 		      int64_t n);
 
+
+
+/* logsumexp's steps over float32 (stats.c): the maximum of n floats, a
+ * NaN deciding; m[j] = that maximum of m[j] and x[j]; the sum over x of
+ * exp(x - m) in double, each exp rounded to float; and acc[j] += that
+ * exp of x[j] - m[j]. */
+float ag_vm_max_f32(const float *x, int64_t n);
+void ag_vm_colmax_f32(float *m, const float *x, int64_t n);
+double ag_vm_sumexp_f32(const float *x, int64_t n, float m);
+void ag_vm_coladdexp_f32(double *acc, const float *x, const float *m,
+			 int64_t n);
 #endif
