@@ -48,3 +48,9 @@ EXTRA_DIST += $(REDUCE_LUA_TESTS) tests/lua/fixtures/gen_reduce_fixtures.py \
 TESTS += tests/lua/test_pointwise.lua tests/lua/test_nn_activation.lua
 EXTRA_DIST += tests/lua/test_pointwise.lua tests/lua/test_nn_activation.lua \
 	tests/lua/fixtures/gen_pointwise.py tests/lua/fixtures/pointwise_ref.lua
+
+## The fast kernels of issues 11 and 13 (vectorised float formulas, fused
+## logsumexp, column-wise reductions, bfloat16 on AMX) against the paths
+## beside them.
+TESTS += tests/lua/test_speed_paths.lua
+EXTRA_DIST += tests/lua/test_speed_paths.lua
