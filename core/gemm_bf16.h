@@ -14,5 +14,9 @@
  * (ag_error set). */
 int ag_gemm_bf16(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 		 float *c);
+/* The same rounded to bfloat16 into c (M x N, row-major, dense), each
+ * float32 sum rounded once as ag_narrow_half rounds it. */
+int ag_gemm_bf16_round(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
+		       uint16_t *c);
 
 #endif

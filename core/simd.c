@@ -31,11 +31,15 @@ void ag_simd_set_enabled(bool on) { enabled = on; }
  * __builtin_cpu_supports does not know the "f16c" feature name. */
 static bool cpu_f16c(void)
 {
+	/* asked once: CPUID is slow, and in a virtual machine a trap to the
+	 * hypervisor (microseconds), while this is asked for every block of
+	 * a 16-bit float conversion */
+	static int f16c = -1;
 	unsigned a, b, c, d;
 
-	if (!__get_cpuid(1, &a, &b, &c, &d))
-		return false;
-	return (c & bit_F16C) != 0;
+	if (f16c < 0)
+		f16c = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C) != 0;
+	return f16c;
 }
 #endif
 
