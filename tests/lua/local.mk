@@ -68,3 +68,9 @@ EXTRA_DIST += tests/lua/test_nn_scope.lua tests/lua/golden.lua \
 	tests/lua/golden/nn_mlp_layers.txt tests/lua/golden/nn_mlp_one_layer.txt \
 	tests/lua/golden/nn_block_expanded.txt tests/lua/golden/nn_block_collapsed.txt \
 	tests/lua/golden/nn_block_modules.txt tests/lua/golden/nn_block_attention.txt
+
+## The fast kernels of issues 11 and 13 (vectorised float formulas, fused
+## logsumexp, column-wise reductions, bfloat16 on AMX) against the paths
+## beside them.
+TESTS += tests/lua/test_speed_paths.lua
+EXTRA_DIST += tests/lua/test_speed_paths.lua
