@@ -45,9 +45,29 @@ typedef struct ag_autograd_meta {
 	/* a tensor a saved-tensor hook gave back for a leaf: its gradient
 	 * goes to that leaf's AccumulateGrad (weak) */
 	ag_node_weak *acc_link;
+	/* forward AD (grad_forward.c): the tangent at the open dual level
+	 * (strong); an unpack_dual primal never takes its base's */
+	ag_tensor *fw_tangent;
+	bool fw_no_tangent;
 } ag_autograd_meta;
 
 ag_autograd_meta *ag_autograd_meta_of(ag_tensor *t, bool create);
+
+/* Forward AD (grad_forward.c), called through pointers so the files below
+ * it (record.c, node.c) do not depend on it: set while a dual level is
+ * open, NULL otherwise. */
+struct ag_call;
+typedef struct ag_fw_hooks {
+	int (*record)(const struct ag_call *c);	/* the outputs' tangents */
+	bool (*any_tangent)(ag_tensor *const *in, int nin);
+	void (*share_tangent)(ag_tensor *alias, ag_tensor *t);
+} ag_fw_hooks;
+extern const ag_fw_hooks *ag_fw_hooks_active;
+
+static inline bool ag_fw_tangents_in(ag_tensor *const *in, int nin)
+{
+	return ag_fw_hooks_active && ag_fw_hooks_active->any_tangent(in, nin);
+}
 
 /* A tensor a node saved for its backward, with the version it had then
  * (PyTorch's SavedVariable). */

@@ -171,6 +171,8 @@ void repl_open_trace(lua_State *L);
 extern const luaL_Reg repl_trace_funcs[], repl_trace_methods[];
 void repl_open_functions(lua_State *L);
 extern const luaL_Reg repl_function_funcs[];
+/* lforward.c: torch.autograd.forward_ad's C half */
+extern const luaL_Reg repl_forward_funcs[];
 
 /* ------------------------------------------------------------ lops.c */
 

@@ -41,7 +41,9 @@ enum {
 	VIZ_FLAG_FAILING = 1 << 3,	/* the op that raised the error */
 	VIZ_FLAG_REQUIRES_GRAD = 1 << 4,
 	VIZ_FLAG_RETAINS_GRAD = 1 << 5,
-	VIZ_FLAG_CONSTANT = 1 << 6	/* a number operand (forward view) */
+	VIZ_FLAG_CONSTANT = 1 << 6,	/* a number operand (forward view) */
+	VIZ_FLAG_CHECKPOINT = 1 << 7	/* a torch.utils.checkpoint region:
+					 * its ops run again in backward */
 };
 
 /* Gradient statistics, from the last backward pass. */

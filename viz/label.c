@@ -210,6 +210,10 @@ static void model_label(viz_layout *l, lay_node *n, const viz_node_info *in,
 		strcat(marks, ascii ? "~ " : "\u2248 ");
 		lb->marks |= in->grad.lost_inf ? problems[GP_INF].mark : problems[GP_VANISH].mark;
 	}
+	if (in->flags & VIZ_FLAG_CHECKPOINT) {
+		strcat(marks, ascii ? "% " : "\u27F3 ");
+		lb->marks |= LAY_MARK_CHECKPOINT;
+	}
 
 	if (in->kind == VIZ_NODE_HIDDEN) {
 		/* what a too-big graph leaves out: says how many */
@@ -244,6 +248,8 @@ static void model_label(viz_layout *l, lay_node *n, const viz_node_info *in,
 	if (d == VIZ_DETAIL_COMPACT)
 		return;
 	shape_line(lb, in, !tensor);
+	if (in->flags & VIZ_FLAG_CHECKPOINT)
+		add(lb, "checkpoint: recomputed in backward");
 	if (d == VIZ_DETAIL_FULL) {
 		char buf[128] = "";
 		if (in->flags & VIZ_FLAG_REQUIRES_GRAD)

@@ -5,6 +5,9 @@
  * tensor alive.
  */
 #include "snapshot.h"
+
+/* The node torch.utils.checkpoint records for its region. */
+#define CHECKPOINT_NODE "CheckpointFunctionBackward"
 #include "vizint.h"
 
 #include "ag.h"
@@ -454,6 +457,10 @@ static int grad_node(bw_state *s, ag_node *n)
 		ag_engine *e = ag_engine_current();
 		if (e && ag_engine_peek(e) == n)
 			info.flags |= VIZ_FLAG_PAUSED;
+		/* torch.utils.checkpoint's region is one custom Function node
+		 * (repl/lua/torch/utils/checkpoint.lua names it) */
+		if (strcmp(info.name, CHECKPOINT_NODE) == 0)
+			info.flags |= VIZ_FLAG_CHECKPOINT;
 		/* the module it ran in, and in full detail where and what it saved */
 		const ag_trace_event *ev = event_by_seq(ag_node_trace_event(n));
 		char *saved = NULL;
