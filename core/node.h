@@ -128,6 +128,11 @@ struct ag_node {
 	/* statistics of the gradients that arrived at each output in the
 	 * last backward pass (when ag_set_keep_grad_stats is on) */
 	ag_grad_stats *last_stats;
+	/* what rounding to float16/bfloat16 lost in its last backward (values
+	 * underflowed to zero, overflowed to inf); an AccumulateGrad's are
+	 * those of the gradient its leaf got.  pending: arriving with the
+	 * gradients it is given (observe.c, ag_note_lost) */
+	int64_t lost_zero, lost_inf, pending_zero, pending_inf;
 	uint64_t trace_event;	/* the op event that created the node */
 };
 
@@ -181,6 +186,13 @@ void ag_emit_event(ag_backward_event_kind kind, int status);
 void ag_emit_node(const ag_node *n, ag_tensor **in, int nin, ag_tensor **out,
 		  int nout);
 void ag_keep_grad_stats(ag_node *n, ag_tensor **in);
+/* Counting what rounding loses while a node's backward runs: starts a
+ * tally (when statistics are kept) and returns the one to restore after;
+ * ag_note_lost keeps the counts on n and hands each gradient's on along
+ * its edge. */
+ag_round_tally *ag_watch_rounding(ag_round_tally *t);
+void ag_note_lost(ag_node *n, const ag_round_tally *t, ag_tensor **out,
+		  int nnext);
 /* Tensor hooks turned gradient `before` of output index of n into
  * `after` (AG_EV_HOOK); only worth the statistics when observed. */
 void ag_emit_hook(const ag_node *n, int index, ag_tensor *before,

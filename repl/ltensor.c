@@ -1114,6 +1114,7 @@ void repl_open_tensor(lua_State *L)
 	repl_register_random_methods(L);
 	repl_register_nn_ops(L);
 	repl_register_autograd_methods(L);
+	repl_autocast_wrap(L, -1);
 	lua_pushvalue(L, -1);
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &methods_key);
 	lua_setfield(L, -2, "__methods");

@@ -53,6 +53,9 @@ typedef struct viz_grad_stats {
 	double max_abs;		/* max |g| over finite elements */
 	int64_t nan_count;
 	int64_t inf_count;
+	/* what rounding to float16/bfloat16 lost in the node's backward:
+	 * values underflowed to zero, overflowed to inf (valid or not) */
+	int64_t lost_zero, lost_inf;
 } viz_grad_stats;
 
 /* Everything known about a node; unknown strings are NULL, an unknown
