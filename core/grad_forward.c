@@ -17,6 +17,8 @@
  *  - views: the same view of the input's tangent (laid out like the input,
  *    so an as_strided of it), which keeps a view's tangent a view of its
  *    base's.
+ *  - values picked along a dim with their indices (max(dim), sort, topk,
+ *    ...): the tangent gathered at the indices.
  * The others (cat, stack, cumsum, softmax, products, copies) have their own.
  *
  * Adding an op: give it a line in FW_TABLE below (the _Static_assert counts
@@ -515,6 +517,36 @@ static int fw_view(fw_ctx *x)
 	return 0;
 }
 
+/* Values picked along a dim, with their indices as output 1 (max(dim),
+ * sort, topk, kthvalue, median(dim), mode, cummax, ...): the tangent at
+ * the same places. */
+static int fw_select(fw_ctx *x)
+{
+	const ag_dim_args *da = x->c->args;
+	ag_tensor *t = x->tin[0], *idx = x->c->out[1];
+	if (!t)
+		return 0;
+	if (x->in[0]->ndim == 0) {
+		x->tout[0] = ag_clone(t);
+		return x->tout[0] ? 0 : -1;
+	}
+	bool squeezed = !da->keepdim && idx->ndim < x->in[0]->ndim;
+	ag_tensor *ik = squeezed ? ag_unsqueeze(idx, da->dim) : idx;
+	if (!ik)
+		return -1;
+	if (!squeezed)
+		ag_tensor_retain(ik);
+	ag_tensor *g = ag_gather(t, da->dim, ik);
+	ag_tensor_release(ik);
+	if (g && squeezed) {
+		ag_tensor *s = ag_squeeze_dim(g, da->dim);
+		ag_tensor_release(g);
+		g = s;
+	}
+	x->tout[0] = g;
+	return g ? 0 : -1;
+}
+
 static int fw_clone(fw_ctx *x)
 {
 	if (x->tin[0] && !(x->tout[0] = ag_clone(x->tin[0])))
@@ -815,8 +847,8 @@ done:
 	X(MIN, reduce) \
 	X(ARGMAX, nodiff) \
 	X(ARGMIN, nodiff) \
-	X(MAX_DIM, none) \
-	X(MIN_DIM, none) \
+	X(MAX_DIM, select) \
+	X(MIN_DIM, select) \
 	X(PROD, reduce) \
 	X(NANSUM, reduce) \
 	X(AMAX, reduce) \
@@ -835,17 +867,17 @@ done:
 	X(CUMSUM, cumsum) \
 	X(CUMPROD, none) \
 	X(LOGCUMSUMEXP, none) \
-	X(CUMMAX, none) \
-	X(CUMMIN, none) \
-	X(SORT, none) \
+	X(CUMMAX, select) \
+	X(CUMMIN, select) \
+	X(SORT, select) \
 	X(ARGSORT, nodiff) \
-	X(TOPK, none) \
-	X(KTHVALUE, none) \
-	X(MEDIAN, none) \
-	X(MEDIAN_DIM, none) \
-	X(NANMEDIAN, none) \
-	X(NANMEDIAN_DIM, none) \
-	X(MODE, none) \
+	X(TOPK, select) \
+	X(KTHVALUE, select) \
+	X(MEDIAN, reduce) \
+	X(MEDIAN_DIM, select) \
+	X(NANMEDIAN, reduce) \
+	X(NANMEDIAN_DIM, select) \
+	X(MODE, select) \
 	X(UNIQUE, none) \
 	X(GATHER_ALONG, none) \
 	X(SCATTER_ALONG, none) \

@@ -26,6 +26,9 @@ end
 t.is(fwAD.enter_dual_level(), 0, "enter_dual_level returns level 0")
 t.raises(fwAD.enter_dual_level, "Nested forward mode AD is not supported at the moment",
   "a second level is refused, as in PyTorch 1.13")
+local _, nested_err = pcall(function() fwAD.enter_dual_level() end)
+t.ok(tostring(nested_err):find("test_ag_forward.lua:%d+: Nested") ~= nil,
+  "errors are raised at the caller's line: " .. tostring(nested_err))
 t.raises(function() fwAD.exit_dual_level({level = 1}) end,
   "Trying to exit a forward AD level that was not the last one that was created. This is not supported.",
   "exiting another level")

@@ -101,6 +101,21 @@ R.NORM = u(nz, function(a) return a:norm(3, 2) end)
 R.VECTOR_NORM = u(nz, function(a) return torch.linalg.vector_norm(a, 2, 2) end)
 R.LINALG_VECTOR_NORM = u(nz, function(a) return torch.linalg.vector_norm(a) end)
 R.CUMSUM = u(any, function(a) return a:cumsum(2) end)
+R.MEDIAN = u(any, function(a) return a:median() end)
+R.NANMEDIAN = u(any, function(a) return a:nanmedian() end)
+-- values picked along a dim (the indices have no tangent)
+local function first(fn) return function(a) return (fn(a)) end end
+R.MAX_DIM = u(any, first(function(a) return a:max(2) end))
+R.MIN_DIM = u(any, first(function(a) return a:min(1, {keepdim = true}) end))
+R.CUMMAX = u(any, first(function(a) return a:cummax(2) end))
+R.CUMMIN = u(any, first(function(a) return a:cummin(1) end))
+R.SORT = u(any, first(function(a) return a:sort(2, {descending = true}) end))
+R.TOPK = u(any, first(function(a) return a:topk(2, 1) end))
+R.KTHVALUE = u(any, first(function(a) return a:kthvalue(2, 2) end))
+R.MEDIAN_DIM = u(any, first(function(a) return a:median(2) end))
+R.NANMEDIAN_DIM = u(any, first(function(a) return a:nanmedian(1, {keepdim = true}) end))
+R.MODE = {{function() return torch.tensor({{1, 2, 2, 3}, {4, 4, 1, 1}, {0, 5, 5, 5}}, D) end},
+  first(function(a) return a:mode(2) end)}
 R.SOFTMAX = u(any, function(a) return a:softmax(2) end)
 R.LOG_SOFTMAX = u(any, function(a) return a:log_softmax(1) end)
 

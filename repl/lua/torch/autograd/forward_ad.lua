@@ -31,13 +31,22 @@ local function kwargs(v, fname, allowed)
   return v
 end
 
+-- C's errors raised at the line of the caller of this file's function
+-- (which must not tail-call c_call, so that its caller is level 3)
+local function c_call(fn, ...)
+  local r = table.pack(pcall(fn, ...))
+  if not r[1] then error((tostring(r[2]):gsub("^[^\n]-:%d+: ", "")), 3) end
+  return table.unpack(r, 2, r.n)
+end
+
 function M.enter_dual_level()
-  return C._enter_dual_level()
+  local lvl = c_call(C._enter_dual_level)
+  return lvl
 end
 
 function M.exit_dual_level(opts)
   local kw = kwargs(opts, "exit_dual_level", {level = true})
-  C._exit_dual_level(kw.level)
+  c_call(C._exit_dual_level, kw.level)
 end
 
 local guard_mt = {
@@ -60,7 +69,7 @@ function M.dual_level(fn, ...)
   if fn ~= nil and type(fn) ~= "function" then
     error("dual_level(): expected a function or nothing, got " .. type(fn), 2)
   end
-  local lvl = C._enter_dual_level()
+  local lvl = c_call(C._enter_dual_level)
   if fn == nil then
     return setmetatable({level = lvl, open = true}, guard_mt)
   end
@@ -96,9 +105,8 @@ function M.make_dual(tensor, tangent, opts)
   if not float_or_complex(tangent) then
     error("Expected tangent to be floating point or complex, but got: " .. tostring(tangent.dtype), 2)
   end
-  local ok, r = pcall(C._make_dual, tensor, tangent, level)
-  if not ok then error((tostring(r):gsub("^[^:\n]*:%d+: ", "")), 2) end
-  return r
+  local d = c_call(C._make_dual, tensor, tangent, level)
+  return d
 end
 
 -- unpack_dual(tensor, {level=}): its primal and its tangent (nil when it
@@ -111,7 +119,8 @@ function M.unpack_dual(tensor, opts)
   local level = kw.level
   if level == nil then level = C._current_level() end
   if level < 0 then return tensor, nil end
-  return C._unpack_dual(tensor, level)
+  local p, t = c_call(C._unpack_dual, tensor, level)
+  return p, t
 end
 
 -- for tests: the ops with a tangent formula, and those without
