@@ -133,6 +133,7 @@ void repl_open_lib(lua_State *L)
 
 	luaL_newlib(L, c_funcs);
 	repl_register_nn_internals(L);
+	repl_register_nn_spatial_internals(L);
 	repl_register_files(L);
 	repl_register_shape_c(L);
 	lua_setfield(L, -2, "_C");
