@@ -698,17 +698,21 @@ ag_tensor *ag_im2col(ag_tensor *x, const int64_t k[2], const int64_t d[2],
 		     const int64_t p[2], const int64_t s[2])
 {
 	ag_spatial_args a;
+
+	int b = x->ndim == 4;
+
 	char sz[128];
 
-	if (x->ndim != 4) {
+	if (x->ndim != 3 && x->ndim != 4) {
 		sizes_str(x, sz, sizeof sz);
-		return ag_error(AG_ERR_VALUE, "Input Error: Only 4D input "
-				"Tensors are supported (got %dD)", x->ndim),
+		return ag_error(AG_ERR_VALUE, "Expected 3D or 4D (batch mode) "
+				"tensor with possibly 0 batch size and other "
+				"non-zero dimensions for input, but got: %s", sz),
 				NULL;
 	}
 	if (fold_check(k, d, p, s) < 0 ||
-	    im2col_args(x->shape[1], x->shape[2], x->shape[3], k, d, p, s,
-			&a) < 0)
+	    im2col_args(x->shape[b], x->shape[b + 1], x->shape[b + 2], k, d,
+			p, s, &a) < 0)
 		return NULL;
 	return ag_spatial(AG_OP_IM2COL, x, &a);
 }

@@ -277,14 +277,7 @@ return function(F)
 		check_input(input, "unfold")
 		local o = named("unfold", UNFOLD, ...)
 		local k, d, p, s = fold_sizes(o, "unfold")
-		local x = input
-		if x:dim() == 3 then x = x:unsqueeze(1) end
-		if input:dim() ~= 3 and input:dim() ~= 4 then
-			error(("Input Error: Only 3D or 4D input Tensors are supported (got %dD)"):format(input:dim()), 2)
-		end
-		local r = C.nn_im2col(x, k[1], k[2], d[1], d[2], p[1], p[2], s[1], s[2])
-		if input:dim() == 3 then r = r:squeeze(1) end
-		return r
+		return C.nn_im2col(input, k[1], k[2], d[1], d[2], p[1], p[2], s[1], s[2])
 	end
 
 	-- F.fold(input, output_size, kernel_size, dilation=1, padding=0,
