@@ -32,10 +32,11 @@ static void shape_str(const ag_tensor *t, char *buf, size_t n)
 	ag_shape_str(t->shape, t->ndim, buf, n);
 }
 
-/* Fills g from x [N, C, (H,) W] and w [O, C/groups, (kh,) kw]; PyTorch's
- * checks and texts. */
-static int geometry(const ag_tensor *x, const ag_tensor *w,
-		    const ag_tensor *b, const ag_conv_args *a, geom *g)
+/* The checks every convolution makes first (PyTorch's order and texts):
+ * stride, padding, dilation (and a transposed one's output_padding), the
+ * dims of input and weight, groups. */
+static int check_args(const ag_tensor *x, const ag_tensor *w,
+		      const ag_conv_args *a)
 {
 	int nd = a->nsp + 2;
 	char s1[128], s2[128];
@@ -51,6 +52,9 @@ static int geometry(const ag_tensor *x, const ag_tensor *w,
 		if (a->dilation[k] <= 0)
 			return ag_error(AG_ERR_VALUE, "non-positive dilation is "
 					"not supported");
+		if (a->transposed && a->output_padding[k] < 0)
+			return ag_error(AG_ERR_VALUE, "negative output_padding "
+					"is not supported");
 	}
 	if (w->ndim != nd || x->ndim != nd) {
 		shape_str(w, s1, sizeof s1);
@@ -63,6 +67,19 @@ static int geometry(const ag_tensor *x, const ag_tensor *w,
 	if (a->groups <= 0)
 		return ag_error(AG_ERR_VALUE, "non-positive groups is not "
 				"supported");
+	return 0;
+}
+
+/* Fills g from x [N, C, (H,) W] and w [O, C/groups, (kh,) kw]; PyTorch's
+ * checks and texts. */
+static int geometry(const ag_tensor *x, const ag_tensor *w,
+		    const ag_tensor *b, const ag_conv_args *a, geom *g)
+{
+	int nd = a->nsp + 2;
+	char s1[128], s2[128];
+
+	if (check_args(x, w, a) < 0)
+		return -1;
 	g->N = x->shape[0];
 	g->C = x->shape[1];
 	g->H = a->nsp == 2 ? x->shape[2] : 1;
@@ -383,39 +400,28 @@ static int adjoint_geometry(const int64_t *yshape, ag_tensor *w,
 	return rc;
 }
 
+/* sizes and arguments of a transposed convolution beyond this are
+ * refused before their arithmetic can overflow */
+#define TRANSPOSED_LIMIT ((int64_t)1 << 40)
+
 /* y's sizes for input x; PyTorch's checks and texts */
 int ag_conv_transpose_shape(const ag_tensor *x, const ag_tensor *w,
 			    const ag_tensor *b, const ag_conv_args *a,
 			    int64_t *yshape)
 {
-	int nd = a->nsp + 2;
 	char s1[128], s2[128];
 
+	if (check_args(x, w, a) < 0)
+		return -1;
 	for (int i = 2 - a->nsp; i < 2; i++) {
-		if (a->stride[i] <= 0)
-			return ag_error(AG_ERR_VALUE, "non-positive stride is "
-					"not supported");
-		if (a->padding[i] < 0)
-			return ag_error(AG_ERR_VALUE, "negative padding is not "
-					"supported");
-		if (a->dilation[i] <= 0)
-			return ag_error(AG_ERR_VALUE, "non-positive dilation is "
-					"not supported");
-		if (a->output_padding[i] < 0)
-			return ag_error(AG_ERR_VALUE, "negative output_padding "
-					"is not supported");
+		if (a->stride[i] > TRANSPOSED_LIMIT ||
+		    a->padding[i] > TRANSPOSED_LIMIT ||
+		    a->dilation[i] > TRANSPOSED_LIMIT ||
+		    a->output_padding[i] > TRANSPOSED_LIMIT)
+			return ag_error(AG_ERR_VALUE, "conv_transpose: stride, "
+					"padding, dilation and output_padding "
+					"must be below 2^40");
 	}
-	if (w->ndim != nd || x->ndim != nd) {
-		shape_str(w, s1, sizeof s1);
-		shape_str(x, s2, sizeof s2);
-		return ag_error(AG_ERR_SHAPE, "Expected %d-dimensional input for "
-				"%d-dimensional weight %s, but got %d-dimensional "
-				"input of size %s instead", w->ndim, w->ndim, s1,
-				x->ndim, s2);
-	}
-	if (a->groups <= 0)
-		return ag_error(AG_ERR_VALUE, "non-positive groups is not "
-				"supported");
 	bool bad = false;
 	for (int i = 2 - a->nsp; i < 2; i++)
 		bad |= a->output_padding[i] >= a->stride[i] &&
@@ -460,14 +466,24 @@ int ag_conv_transpose_shape(const ag_tensor *x, const ag_tensor *w,
 				"elements, but got bias of size %s instead", s1,
 				(long long)cout, s2);
 	}
+	for (int i = 2; i < x->ndim; i++)
+		if (x->shape[i] == 0) {
+			shape_str(x, s2, sizeof s2);
+			return ag_error(AG_ERR_SHAPE, "Only zero batch or zero "
+					"channel inputs are supported, but got "
+					"input shape: %s", s2);
+		}
 	yshape[0] = x->shape[0];
 	yshape[1] = cout;
 	bad = false;
 	for (int i = 0; i < a->nsp; i++) {
 		int k = 2 - a->nsp + i;
-		int64_t in = x->shape[2 + i];
-		yshape[2 + i] = (in - 1) * a->stride[k] - 2 * a->padding[k] +
-				a->dilation[k] * (w->shape[2 + i] - 1) +
+		int64_t in = x->shape[2 + i], span, ext;
+		if (in > TRANSPOSED_LIMIT || w->shape[2 + i] > TRANSPOSED_LIMIT ||
+		    ag_mul_size(in - 1, a->stride[k], &span) < 0 ||
+		    ag_mul_size(a->dilation[k], w->shape[2 + i] - 1, &ext) < 0)
+			return -1;
+		yshape[2 + i] = span - 2 * a->padding[k] + ext +
 				a->output_padding[k] + 1;
 		bad |= yshape[2 + i] < 1;
 	}

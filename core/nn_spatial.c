@@ -279,9 +279,7 @@ static int direct_map(const ag_spatial_args *a, map *m)
 	if (a->map == AG_MAP_IM2COL) {
 		int64_t H = a->from[1], W = a->from[2];
 		int64_t kh = a->kernel[0], kw = a->kernel[1];
-		int64_t OW = (W + 2 * a->padding[1] -
-			      a->dilation[1] * (kw - 1) - 1) / a->stride[1] + 1;
-		int64_t L = a->to[1];
+		int64_t OW = a->blocks[1], L = a->to[1];
 		for (int64_t r = 0; r < a->to[0]; r++) {
 			int64_t c = r / (kh * kw), i = r / kw % kh, j = r % kw;
 			for (int64_t l = 0; l < L; l++) {
@@ -431,13 +429,25 @@ static ag_tensor *run(ag_tensor *x, const ag_spatial_args *a)
 		shape[i] = x->shape[i];
 	for (int i = 0; i < nout; i++)
 		shape[lead + i] = out_sz[i];
-	if (make_map(a, dt == AG_FLOAT32, &m) < 0)
+	int64_t n;
+	if (ag_check_shape(a->from, a->nfrom, &n) < 0 ||
+	    ag_check_shape(a->to, a->nto, &n) < 0)
 		return NULL;
+	out = a->scatter ? ag_tensor_alloc(shape, lead + nout, dt) :
+			   ag_tensor_alloc_uninit(shape, lead + nout, dt);
+	if (!out)
+		return NULL;
+	if (make_map(a, dt == AG_FLOAT32, &m) < 0) {
+		ag_tensor_release(out);
+		return NULL;
+	}
 	c = ag_to_dtype(x, dt);
 	xc = c ? ag_contiguous(c) : NULL;
 	ag_tensor_release(c);
-	out = xc ? (a->scatter ? ag_tensor_alloc(shape, lead + nout, dt) :
-		    ag_tensor_alloc_uninit(shape, lead + nout, dt)) : NULL;
+	if (!xc) {
+		ag_tensor_release(out);
+		out = NULL;
+	}
 	if (out) {
 		int64_t M = prod(shape, lead);
 		const void *s = ag_data_ptr(xc);
@@ -491,6 +501,11 @@ ag_tensor *ag_spatial(ag_op op, ag_tensor *x, const ag_spatial_args *a)
 
 /* ----------------------------------------------------------- padding */
 
+/* Arguments beyond this (pads, kernel sizes, factors) are refused before
+ * any arithmetic on them can overflow; sizes made from them are checked
+ * products (ag_mul_size). */
+#define SIZE_LIMIT ((int64_t)1 << 40)
+
 static void sizes_str(const ag_tensor *t, char *buf, size_t n)
 {
 	ag_shape_str(t->shape, t->ndim, buf, n);
@@ -508,6 +523,10 @@ ag_tensor *ag_pad(ag_tensor *x, int mode, const int64_t *pad, int npad,
 				"divisible by 2"), NULL;
 	if (n > x->ndim)
 		return ag_error(AG_ERR_VALUE, "Padding length too large"), NULL;
+	for (int i = 0; i < npad; i++)
+		if (pad[i] > SIZE_LIMIT || pad[i] < -SIZE_LIMIT)
+			return ag_error(AG_ERR_VALUE, "pad(): padding %lld is "
+					"out of range", (long long)pad[i]), NULL;
 	if (mode != AG_PAD_CONSTANT) {
 		/* 1-d padding of [C, W] or [N, C, W], 2-d of [C, H, W] or
 		 * [N, C, H, W] */
@@ -558,6 +577,12 @@ ag_tensor *ag_pad(ag_tensor *x, int mode, const int64_t *pad, int npad,
 		}
 		if (in == 0 || out < 1) {
 			sizes_str(x, s, sizeof s);
+			if (in == 0 && mode == AG_PAD_REPLICATE)
+				return ag_error(AG_ERR_VALUE, "Expected %dD or "
+					"%dD (batch mode) tensor with possibly 0 "
+					"batch size and other non-zero dimensions "
+					"for input, but got: %s", n + 1, n + 2, s),
+					NULL;
 			if (in == 0)
 				return ag_error(AG_ERR_VALUE, "%dD or %dD "
 					"(batch mode) tensor expected for "
@@ -658,6 +683,11 @@ static int fold_check(const int64_t k[2], const int64_t d[2],
 		return ag_error(AG_ERR_VALUE, "padding should be non-negative, "
 				"but got pad_height: %lld pad_width: %lld",
 				(long long)p[0], (long long)p[1]);
+	for (int i = 0; i < 2; i++)
+		if (k[i] > SIZE_LIMIT || d[i] > SIZE_LIMIT ||
+		    p[i] > SIZE_LIMIT || s[i] > SIZE_LIMIT)
+			return ag_error(AG_ERR_VALUE, "kernel_size, dilation, "
+					"padding and stride must be below 2^40");
 	return 0;
 }
 
@@ -667,12 +697,18 @@ static int im2col_args(int64_t C, int64_t H, int64_t W, const int64_t k[2],
 		       const int64_t d[2], const int64_t p[2],
 		       const int64_t s[2], ag_spatial_args *a)
 {
-	int64_t oh = (H + 2 * p[0] - d[0] * (k[0] - 1) - 1) / s[0] + 1;
-	int64_t ow = (W + 2 * p[1] - d[1] * (k[1] - 1) - 1) / s[1] + 1;
+	int64_t ekh, ekw, rows, L;
 
-	if (H + 2 * p[0] - d[0] * (k[0] - 1) - 1 < 0)
+	if (H > SIZE_LIMIT || W > SIZE_LIMIT ||
+	    ag_mul_size(d[0], k[0] - 1, &ekh) < 0 ||
+	    ag_mul_size(d[1], k[1] - 1, &ekw) < 0)
+		return -1;
+	int64_t oh = (H + 2 * p[0] - ekh - 1) / s[0] + 1;
+	int64_t ow = (W + 2 * p[1] - ekw - 1) / s[1] + 1;
+
+	if (H + 2 * p[0] - ekh - 1 < 0)
 		oh = 0;
-	if (W + 2 * p[1] - d[1] * (k[1] - 1) - 1 < 0)
+	if (W + 2 * p[1] - ekw - 1 < 0)
 		ow = 0;
 	if (oh < 1 || ow < 1)
 		return ag_error(AG_ERR_VALUE, "Given input with spatial size "
@@ -683,8 +719,12 @@ static int im2col_args(int64_t C, int64_t H, int64_t W, const int64_t k[2],
 			(long long)W, (long long)k[0], (long long)k[1],
 			(long long)d[0], (long long)d[1], (long long)p[0],
 			(long long)p[1], (long long)oh, (long long)ow);
+	if (ag_mul_size(C, k[0], &rows) < 0 ||
+	    ag_mul_size(rows, k[1], &rows) < 0 ||
+	    ag_mul_size(oh, ow, &L) < 0)
+		return -1;
 	*a = (ag_spatial_args){ .map = AG_MAP_IM2COL, .nfrom = 3, .nto = 2,
-		.from = { C, H, W }, .to = { C * k[0] * k[1], oh * ow } };
+		.from = { C, H, W }, .to = { rows, L }, .blocks = { oh, ow } };
 	for (int i = 0; i < 2; i++) {
 		a->kernel[i] = k[i];
 		a->dilation[i] = d[i];
@@ -739,7 +779,9 @@ ag_tensor *ag_col2im(ag_tensor *x, const int64_t out[2], const int64_t k[2],
 				"than zero, but got output_height: %lld "
 				"output_width: %lld", (long long)out[0],
 				(long long)out[1]), NULL;
-	int64_t rows = x->shape[b], kk = k[0] * k[1];
+	int64_t rows = x->shape[b], kk;
+	if (ag_mul_size(k[0], k[1], &kk) < 0)
+		return NULL;
 	if (rows % kk != 0)
 		return ag_error(AG_ERR_VALUE, "Expected size of input's "
 			"dimension %d to be divisible by the product of "
@@ -749,10 +791,7 @@ ag_tensor *ag_col2im(ag_tensor *x, const int64_t out[2], const int64_t k[2],
 	if (im2col_args(rows / kk, out[0], out[1], k, d, p, s, &a) < 0)
 		return NULL;
 	if (x->shape[b + 1] != a.to[1]) {
-		int64_t oh = (out[0] + 2 * p[0] - d[0] * (k[0] - 1) - 1) /
-			     s[0] + 1;
-		int64_t ow = (out[1] + 2 * p[1] - d[1] * (k[1] - 1) - 1) /
-			     s[1] + 1;
+		int64_t oh = a.blocks[0], ow = a.blocks[1];
 		return ag_error(AG_ERR_VALUE, "Given output_size=(%lld, %lld), "
 			"kernel_size=(%lld, %lld), dilation=(%lld, %lld), "
 			"padding=(%lld, %lld), stride=(%lld, %lld), expected "
@@ -787,8 +826,13 @@ ag_tensor *ag_pixel_shuffle(ag_tensor *x, int64_t r, bool inverse)
 				"got %lld", name, inverse ? "downscale_factor" :
 				"upscale_factor", (long long)r), NULL;
 	int64_t C = x->shape[x->ndim - 3], H = x->shape[x->ndim - 2];
-	int64_t W = x->shape[x->ndim - 1];
+	int64_t W = x->shape[x->ndim - 1], Hr, Wr;
+	if (r > ((int64_t)1 << 31))
+		return ag_error(AG_ERR_VALUE, "%s: the factor %lld is out of "
+				"range", name, (long long)r), NULL;
 	if (!inverse) {
+		if (ag_mul_size(H, r, &Hr) < 0 || ag_mul_size(W, r, &Wr) < 0)
+			return NULL;
 		if (C % (r * r) != 0)
 			return ag_error(AG_ERR_VALUE, "pixel_shuffle expects its "
 				"input's 'channel' dimension to be divisible by "
@@ -799,8 +843,8 @@ ag_tensor *ag_pixel_shuffle(ag_tensor *x, int64_t r, bool inverse)
 		a.from[1] = H;
 		a.from[2] = W;
 		a.to[0] = C / (r * r);
-		a.to[1] = H * r;
-		a.to[2] = W * r;
+		a.to[1] = Hr;
+		a.to[2] = Wr;
 		return ag_spatial(AG_OP_PIXEL_SHUFFLE, x, &a);
 	}
 	if (H % r != 0)
@@ -816,7 +860,8 @@ ag_tensor *ag_pixel_shuffle(ag_tensor *x, int64_t r, bool inverse)
 	a.to[0] = C;
 	a.to[1] = H;
 	a.to[2] = W;
-	a.from[0] = C * r * r;
+	if (ag_mul_size(C, r * r, &a.from[0]) < 0)
+		return NULL;
 	a.from[1] = H / r;
 	a.from[2] = W / r;
 	a.scatter = true;

@@ -43,6 +43,7 @@ typedef struct ag_spatial_args {
 				   the sizes */
 	bool align_corners;
 	int64_t kernel[2], dilation[2], padding[2], stride[2];	/* im2col */
+	int64_t blocks[2];	/* im2col: the blocks along height, width */
 	int64_t factor;		/* pixel_shuffle's upscale factor */
 } ag_spatial_args;
 

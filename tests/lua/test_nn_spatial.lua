@@ -342,6 +342,29 @@ t.raises(function() F.conv_transpose1d(x4[1], torch.randn(2, 3, 3), {padding = 3
 	"Given transposed=1, weight of size [2, 3, 3], expected input[2, 3, 3] to have 2 channels, but got "
 	.. "3 channels instead", "conv_transpose1d: channels")
 
+-- hostile sizes fail with a message, before any size arithmetic overflows
+do
+	local x = torch.randn(1, 2, 3, 3)
+	local hostile = {
+		{function() return F.pad(x, {2 ^ 50, 1}) end, "out of range", "pad of 2^50"},
+		{function() return F.pad(x, {2 ^ 39, 2 ^ 39, 2 ^ 39, 2 ^ 39}) end, "overflows", "pad to 2^40 squared"},
+		{function() return F.interpolate(x, {size = {2 ^ 40, 2 ^ 40}}) end, "overflows", "interpolate to 2^80"},
+		{function() return F.interpolate(x, {scale_factor = 0 / 0}) end, "must be an integer", "scale NaN"},
+		{function() return F.unfold(x, 1, {padding = 2 ^ 39}) end, "overflows", "unfold padding 2^39"},
+		{function() return F.fold(torch.randn(1, 4, 4), {3, 3}, {2 ^ 35, 2 ^ 35}) end, "overflows",
+			"fold kernel 2^70"},
+		{function() return F.pixel_shuffle(x, 2 ^ 40) end, "out of range", "pixel_shuffle by 2^40"},
+		{function() return F.conv_transpose2d(x, torch.randn(2, 2, 2, 2), nil, 2 ^ 45) end, "below 2^40",
+			"conv_transpose2d stride 2^45"},
+		{function() return F.conv_transpose2d(torch.zeros(1, 2, 0, 3), torch.randn(2, 2, 2, 2)) end,
+			"Only zero batch or zero channel inputs are supported, but got input shape: [1, 2, 0, 3]",
+			"conv_transpose2d of an empty image"},
+	}
+	for _, h in ipairs(hostile) do t.raises(h[1], h[2], "hostile: " .. h[3]) end
+	t.is(F.interpolate(torch.zeros(0, 2, 3), {size = 4}):size(), {0, 2, 4}, "an empty batch interpolates")
+	t.is(F.pixel_shuffle(torch.zeros(0, 4, 2, 2), 2):size(), {0, 1, 4, 4}, "an empty batch shuffles")
+end
+
 -- ------------------------------------------------------------ modules
 
 local function same_as_functional(name, m, fn, x)

@@ -216,6 +216,12 @@ return function(F)
 		end
 		if mode == "area" and out == nil then recompute = true end
 		if scales ~= nil then
+			for i = 1, dim do
+				if type(scales[i]) ~= "number" then
+					error("interpolate(): scale_factor must be a number or a sequence of numbers, got "
+						.. type(scales[i]), 2)
+				end
+			end
 			out = {}
 			for i = 1, dim do out[i] = math.floor(spatial[i] * scales[i]) end
 			if recompute then scales = nil end

@@ -31,6 +31,12 @@ local function upsample_class(name, fixed)
 			o.mode = fixed.mode
 			o.align_corners = fixed.align_corners
 		end
+		local sf = o.scale_factor
+		for _, v in ipairs(type(sf) == "table" and sf or {sf}) do
+			if type(v) ~= "number" then
+				error(name .. ": scale_factor must be a number or a sequence of numbers", 3)
+			end
+		end
 		self.name = name
 		self.size = o.size
 		if type(o.scale_factor) == "table" then
