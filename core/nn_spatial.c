@@ -319,46 +319,93 @@ static int make_map(const ag_spatial_args *a, bool single, map *m)
 
 /* ------------------------------------------------------------ kernels */
 
+/* The kernels take the weights in their own type (converted once per
+ * call) and have loops for maps without "outside" taps (upsampling,
+ * replicate, reflect) that neither branch nor fill, with the common tap
+ * counts (2: linear, 4: bilinear, 16: bicubic) known to the compiler. */
+#define GATHER_TAPS(T, K)							\
+	for (int64_t o = 0; o < m->nto; o++) {				\
+		const int64_t *ix = m->idx + o * (K);			\
+		const T *wo = w + o * (K);				\
+		T acc = 0;						\
+		for (int q = 0; q < (K); q++)				\
+			acc += wo[q] * s[ix[q]];			\
+		d[o] = acc;						\
+	}
+#define SCATTER_TAPS(T, K)							\
+	for (int64_t o = 0; o < m->nto; o++) {				\
+		const int64_t *ix = m->idx + o * (K);			\
+		const T *wo = w + o * (K);				\
+		T v = s[o];						\
+		for (int q = 0; q < (K); q++)				\
+			d[ix[q]] += wo[q] * v;				\
+	}
 #define SPATIAL_KERNELS(SFX, T)						\
-static void gather_##SFX(const T *src, T *dst, int64_t M, const map *m, \
-			 T value)					\
+static T *typed_weights_##SFX(const map *m)				\
 {									\
+	int64_t n = m->nto * m->k;					\
+	T *w = malloc((size_t)(n + 1) * sizeof *w);			\
+	if (!w) {							\
+		ag_error(AG_ERR_NOMEM, "out of memory in a spatial op"); \
+		return NULL;						\
+	}								\
+	for (int64_t i = 0; i < n; i++)					\
+		w[i] = (T)m->w[i];					\
+	return w;							\
+}									\
+static int gather_##SFX(const T *src, T *dst, int64_t M, const map *m,	\
+			T value)					\
+{									\
+	T *w = NULL;							\
+	if (m->w && !(w = typed_weights_##SFX(m)))			\
+		return -1;						\
 	for (int64_t b = 0; b < M; b++) {				\
 		const T *s = src + b * m->nfrom;			\
 		T *d = dst + b * m->nto;				\
-		if (m->k == 1 && !m->w) {				\
+		if (!w) {	/* one tap of weight 1 */		\
 			for (int64_t o = 0; o < m->nto; o++) {		\
 				int64_t j = m->idx[o];			\
 				d[o] = j < 0 ? value : s[j];		\
 			}						\
-			continue;					\
-		}							\
-		for (int64_t o = 0; o < m->nto; o++) {			\
-			T acc = 0;					\
-			for (int q = 0; q < m->k; q++) {		\
-				int64_t j = m->idx[o * m->k + q];	\
-				T v = j < 0 ? value : s[j];		\
-				acc += m->w ? (T)m->w[o * m->k + q] * v : v; \
-			}						\
-			d[o] = acc;					\
+		} else if (m->k == 2) {					\
+			GATHER_TAPS(T, 2)					\
+		} else if (m->k == 4) {					\
+			GATHER_TAPS(T, 4)					\
+		} else if (m->k == 16) {				\
+			GATHER_TAPS(T, 16)					\
+		} else {						\
+			GATHER_TAPS(T, m->k)				\
 		}							\
 	}								\
+	free(w);							\
+	return 0;							\
 }									\
-static void scatter_##SFX(const T *src, T *dst, int64_t M, const map *m) \
+static int scatter_##SFX(const T *src, T *dst, int64_t M, const map *m) \
 {									\
+	T *w = NULL;							\
+	if (m->w && !(w = typed_weights_##SFX(m)))			\
+		return -1;						\
 	for (int64_t b = 0; b < M; b++) {				\
 		const T *s = src + b * m->nto;				\
 		T *d = dst + b * m->nfrom;				\
-		for (int64_t o = 0; o < m->nto; o++) {			\
-			for (int q = 0; q < m->k; q++) {		\
-				int64_t j = m->idx[o * m->k + q];	\
+		if (!w) {						\
+			for (int64_t o = 0; o < m->nto; o++) {		\
+				int64_t j = m->idx[o];			\
 				if (j >= 0)				\
-					d[j] += m->w ?			\
-						(T)m->w[o * m->k + q] *	\
-						s[o] : s[o];		\
+					d[j] += s[o];			\
 			}						\
+		} else if (m->k == 2) {					\
+			SCATTER_TAPS(T, 2)					\
+		} else if (m->k == 4) {					\
+			SCATTER_TAPS(T, 4)					\
+		} else if (m->k == 16) {				\
+			SCATTER_TAPS(T, 16)				\
+		} else {						\
+			SCATTER_TAPS(T, m->k)				\
 		}							\
 	}								\
+	free(w);							\
+	return 0;							\
 }
 
 SPATIAL_KERNELS(f32, float)
@@ -452,20 +499,20 @@ static ag_tensor *run(ag_tensor *x, const ag_spatial_args *a)
 		int64_t M = prod(shape, lead);
 		const void *s = ag_data_ptr(xc);
 		void *d = ag_data_ptr(out);
-		if (a->scatter) {
-			if (dt == AG_FLOAT32)
-				scatter_f32(s, d, M, &m);
-			else if (dt == AG_FLOAT64)
-				scatter_f64(s, d, M, &m);
-			else
-				scatter_i64(s, d, M, &m);
-		} else {
-			if (dt == AG_FLOAT32)
-				gather_f32(s, d, M, &m, (float)a->value);
-			else if (dt == AG_FLOAT64)
-				gather_f64(s, d, M, &m, a->value);
-			else
+		int rc;
+		if (a->scatter)
+			rc = dt == AG_FLOAT32 ? scatter_f32(s, d, M, &m) :
+			     dt == AG_FLOAT64 ? scatter_f64(s, d, M, &m) :
+			     scatter_i64(s, d, M, &m);
+		else
+			rc = dt == AG_FLOAT32 ?
+				gather_f32(s, d, M, &m, (float)a->value) :
+			     dt == AG_FLOAT64 ?
+				gather_f64(s, d, M, &m, a->value) :
 				gather_i64(s, d, M, &m, (int64_t)a->value);
+		if (rc < 0) {
+			ag_tensor_release(out);
+			out = NULL;
 		}
 	}
 	map_free(&m);
