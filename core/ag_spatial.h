@@ -14,10 +14,11 @@ struct ag_spatial_args;	/* opargs_spatial.h */
 enum { AG_PAD_CONSTANT, AG_PAD_REFLECT, AG_PAD_REPLICATE };
 
 /* F.pad's constant, reflect and replicate modes: npad/2 trailing dims
- * (reflect and replicate: 1-d of 2-d/3-d inputs, 2-d of 3-d/4-d ones) */
+ * (reflect and replicate: 1-d of 2-d/3-d inputs, 2-d of 3-d/4-d ones,
+ * 3-d of 4-d/5-d ones) */
 ag_tensor *ag_pad(ag_tensor *x, int mode, const int64_t *pad, int npad,
 		  double value);
-/* x [N, C, (H,) W] to the sizes size[nsp]; map AG_MAP_NEAREST,
+/* x [N, C, (D, H,) W] to the sizes size[nsp]; map AG_MAP_NEAREST,
  * _NEAREST_EXACT, _LINEAR or _CUBIC (2-d); scale: the caller's scale
  * factors (output / input) or NULL */
 ag_tensor *ag_upsample(ag_tensor *x, int map, const int64_t *size,

@@ -26,6 +26,7 @@
 #include "ag_spatial.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -439,6 +440,12 @@ static const ag_op pairs[][2] = {
 	{ AG_OP_UPSAMPLE_LINEAR1D, AG_OP_UPSAMPLE_LINEAR1D_BACKWARD },
 	{ AG_OP_UPSAMPLE_BILINEAR2D, AG_OP_UPSAMPLE_BILINEAR2D_BACKWARD },
 	{ AG_OP_UPSAMPLE_BICUBIC2D, AG_OP_UPSAMPLE_BICUBIC2D_BACKWARD },
+	{ AG_OP_REFLECTION_PAD3D, AG_OP_REFLECTION_PAD3D_BACKWARD },
+	{ AG_OP_REPLICATION_PAD3D, AG_OP_REPLICATION_PAD3D_BACKWARD },
+	{ AG_OP_UPSAMPLE_NEAREST3D, AG_OP_UPSAMPLE_NEAREST3D_BACKWARD },
+	{ AG_OP_UPSAMPLE_NEAREST_EXACT3D,
+	  AG_OP_UPSAMPLE_NEAREST_EXACT3D_BACKWARD },
+	{ AG_OP_UPSAMPLE_TRILINEAR3D, AG_OP_UPSAMPLE_TRILINEAR3D_BACKWARD },
 	{ AG_OP_IM2COL, AG_OP_COL2IM },
 	{ AG_OP_PIXEL_SHUFFLE, AG_OP_PIXEL_UNSHUFFLE },
 };
@@ -576,17 +583,17 @@ ag_tensor *ag_pad(ag_tensor *x, int mode, const int64_t *pad, int npad,
 					"out of range", (long long)pad[i]), NULL;
 	if (mode != AG_PAD_CONSTANT) {
 		/* 1-d padding of [C, W] or [N, C, W], 2-d of [C, H, W] or
-		 * [N, C, H, W] */
-		if (!((n == 1 && (x->ndim == 2 || x->ndim == 3)) ||
-		      (n == 2 && (x->ndim == 3 || x->ndim == 4))))
+		 * [N, C, H, W], 3-d of [C, D, H, W] or [N, C, D, H, W] */
+		static const ag_op ops[2][3] = {
+			{ AG_OP_REFLECTION_PAD1D, AG_OP_REFLECTION_PAD2D,
+			  AG_OP_REFLECTION_PAD3D },
+			{ AG_OP_REPLICATION_PAD1D, AG_OP_REPLICATION_PAD2D,
+			  AG_OP_REPLICATION_PAD3D } };
+		if (n < 1 || n > 3 || x->ndim < n + 1 || x->ndim > n + 2)
 			return ag_error(AG_ERR_VALUE, "Only 2D, 3D, 4D, 5D "
 					"padding with non-constant padding are "
 					"supported for now"), NULL;
-		op = mode == AG_PAD_REFLECT ?
-			(n == 1 ? AG_OP_REFLECTION_PAD1D :
-				  AG_OP_REFLECTION_PAD2D) :
-			(n == 1 ? AG_OP_REPLICATION_PAD1D :
-				  AG_OP_REPLICATION_PAD2D);
+		op = ops[mode == AG_PAD_REPLICATE][n - 1];
 	}
 	a.map = mode == AG_PAD_CONSTANT ? AG_MAP_PAD_CONSTANT :
 		mode == AG_PAD_REFLECT ? AG_MAP_PAD_REFLECT :
@@ -614,13 +621,15 @@ ag_tensor *ag_pad(ag_tensor *x, int mode, const int64_t *pad, int npad,
 			continue;
 		}
 		if (mode == AG_PAD_REFLECT && (l >= in || r >= in)) {
-			sizes_str(x, s, sizeof s);
+			sizes_str(x, s, sizeof s);	/* 3-d: the sizes */
+			char nd[16];
+			snprintf(nd, sizeof nd, "%d", x->ndim);
 			return ag_error(AG_ERR_VALUE, "Argument #%d: Padding "
 				"size should be less than the corresponding "
 				"input dimension, but got: padding (%lld, %lld) "
-				"at dimension %d of input %d", n == 1 ? 4 : 4 +
+				"at dimension %d of input %s", 4 +
 				2 * (n - 1 - d), (long long)l, (long long)r,
-				dim, x->ndim), NULL;
+				dim, n == 3 ? s : nd), NULL;
 		}
 		if (in == 0 || out < 1) {
 			sizes_str(x, s, sizeof s);
@@ -659,7 +668,7 @@ ag_tensor *ag_upsample(ag_tensor *x, int map, const int64_t *size,
 	};
 	ag_op op;
 
-	if (nsp < 1 || nsp > 2 || x->ndim != nsp + 2 || map < AG_MAP_NEAREST ||
+	if (nsp < 1 || nsp > 3 || x->ndim != nsp + 2 || map < AG_MAP_NEAREST ||
 	    map > AG_MAP_CUBIC || (map == AG_MAP_CUBIC && nsp != 2))
 		return ag_error(AG_ERR_VALUE, "upsample: unsupported mode or "
 				"input of %d dims", x->ndim), NULL;
@@ -675,6 +684,14 @@ ag_tensor *ag_upsample(ag_tensor *x, int map, const int64_t *size,
 		bad |= a.from[d] <= 0 || a.to[d] <= 0;
 	}
 	if (bad) {
+		if (nsp == 3)
+			return ag_error(AG_ERR_VALUE, "Input and output sizes "
+				"should be greater than 0, but got input (D: "
+				"%lld, H: %lld, W: %lld) output (D: %lld, H: "
+				"%lld, W: %lld)", (long long)a.from[0],
+				(long long)a.from[1], (long long)a.from[2],
+				(long long)a.to[0], (long long)a.to[1],
+				(long long)a.to[2]), NULL;
 		if (nsp == 1)
 			return ag_error(AG_ERR_VALUE, "Input and output sizes "
 				"should be greater than 0, but got input (W: "
@@ -687,22 +704,15 @@ ag_tensor *ag_upsample(ag_tensor *x, int map, const int64_t *size,
 			(long long)a.from[1], (long long)a.to[0],
 			(long long)a.to[1]), NULL;
 	}
-	switch (map) {
-	case AG_MAP_NEAREST:
-		op = nsp == 1 ? AG_OP_UPSAMPLE_NEAREST1D :
-				AG_OP_UPSAMPLE_NEAREST2D;
-		break;
-	case AG_MAP_NEAREST_EXACT:
-		op = nsp == 1 ? AG_OP_UPSAMPLE_NEAREST_EXACT1D :
-				AG_OP_UPSAMPLE_NEAREST_EXACT2D;
-		break;
-	case AG_MAP_LINEAR:
-		op = nsp == 1 ? AG_OP_UPSAMPLE_LINEAR1D :
-				AG_OP_UPSAMPLE_BILINEAR2D;
-		break;
-	default:
-		op = AG_OP_UPSAMPLE_BICUBIC2D;
-	}
+	static const ag_op ops[3][3] = {
+		{ AG_OP_UPSAMPLE_NEAREST1D, AG_OP_UPSAMPLE_NEAREST2D,
+		  AG_OP_UPSAMPLE_NEAREST3D },
+		{ AG_OP_UPSAMPLE_NEAREST_EXACT1D, AG_OP_UPSAMPLE_NEAREST_EXACT2D,
+		  AG_OP_UPSAMPLE_NEAREST_EXACT3D },
+		{ AG_OP_UPSAMPLE_LINEAR1D, AG_OP_UPSAMPLE_BILINEAR2D,
+		  AG_OP_UPSAMPLE_TRILINEAR3D } };
+	op = map == AG_MAP_CUBIC ? AG_OP_UPSAMPLE_BICUBIC2D :
+	     ops[map - AG_MAP_NEAREST][nsp - 1];
 	return ag_spatial(op, x, &a);
 }
 

@@ -55,7 +55,7 @@ static int c_upsample(lua_State *L)
 	int mode = luaL_checkoption(L, 2, NULL, modes);
 	int64_t size[3];
 	double scale[3];
-	int n = int_list(L, 3, size, 2, fname);
+	int n = int_list(L, 3, size, 3, fname);
 	bool has_scale = !lua_isnoneornil(L, 4);
 
 	if (has_scale) {

@@ -1,6 +1,6 @@
 -- test_nn_spatial.lua - the spatial nn functions (issues 11 and 12):
--- F.pad (constant, reflect, replicate, circular), F.interpolate (nearest,
--- nearest-exact, linear, bilinear, bicubic, area), F.unfold/F.fold,
+-- F.pad (constant, reflect, replicate 1-d/2-d/3-d, circular), F.interpolate (nearest,
+-- nearest-exact, linear, bilinear, bicubic, trilinear, area), F.unfold/F.fold,
 -- F.pixel_shuffle/unshuffle, F.conv_transpose1d/2d, Conv padding_mode and
 -- padding='same' against PyTorch 1.13 (fixtures/nn_spatial_ref.lua, made
 -- by gen_nn_spatial_fixtures.py): values, gradients, node names; float64
@@ -58,6 +58,9 @@ case("pad_replicate1d", {2, 3, 4}, function(x) return F.pad(x, {3, 1}, "replicat
 case("pad_replicate2d", {2, 3, 4, 5}, function(x) return F.pad(x, {2, 0, 1, 3}, "replicate") end)
 case("pad_replicate2d_f32", {2, 3, 4, 5}, function(x) return F.pad(x, {2, 0, 1, 3}, "replicate") end,
 	f32)
+case("pad_reflect3d", {2, 2, 3, 4, 3}, function(x) return F.pad(x, {1, 2, 0, 3, 2, 1}, "reflect") end)
+case("pad_replicate3d_unbatched", {2, 3, 4, 3},
+	function(x) return F.pad(x, {2, 0, 1, 1, 0, 3}, "replicate") end)
 
 -- circular padding is PyTorch's CopySlices composite there, slices and
 -- cat here: the values and gradients are checked, not the node
@@ -103,6 +106,13 @@ for _, dt in ipairs({{f64, ""}, {f32, "_f32"}}) do
 	case("bicubic_scale" .. sfx, {2, 3, 4, 5},
 		function(x) return F.interpolate(x, {scale_factor = 2, mode = "bicubic"}) end, d)
 end
+case("nearest3d", {2, 2, 3, 2, 4}, function(x) return F.interpolate(x, {5, 3, 6}) end)
+case("nearest_exact3d", {2, 2, 3, 2, 4},
+	function(x) return F.interpolate(x, {scale_factor = 1.5, mode = "nearest-exact"}) end)
+case("trilinear", {2, 2, 3, 2, 4}, function(x) return F.interpolate(x, {size = {5, 3, 6}, mode = "trilinear"}) end)
+case("trilinear_align", {2, 2, 3, 2, 4}, function(x)
+	return F.interpolate(x, {scale_factor = {2, 1.5, 0.75}, mode = "trilinear", align_corners = true})
+end)
 case("area2d", {2, 3, 4, 6}, function(x) return F.interpolate(x, {size = {2, 3}, mode = "area"}) end)
 
 case("unfold", {2, 3, 5, 6},
@@ -191,6 +201,11 @@ checks("pad reflect 1d", function(x) return F.pad(x, {2, 1}, "reflect") end, rnd
 checks("pad reflect 2d", function(x) return F.pad(x, {1, 2, 2, 1}, "reflect") end, rnd(1, 2, 3, 4))
 checks("pad replicate 1d", function(x) return F.pad(x, {3, 1}, "replicate") end, rnd(2, 3))
 checks("pad replicate 2d", function(x) return F.pad(x, {2, 0, 1, 3}, "replicate") end, rnd(1, 2, 3, 3))
+checks("pad reflect 3d", function(x) return F.pad(x, {1, 0, 1, 1, 0, 1}, "reflect") end, rnd(1, 1, 2, 2, 3))
+checks("pad replicate 3d", function(x) return F.pad(x, {1, 0, 2, 1, 0, 1}, "replicate") end, rnd(1, 2, 2, 3))
+checks("interpolate trilinear", function(x) return F.interpolate(x, {size = {3, 2, 3}, mode = "trilinear"}) end,
+	rnd(1, 1, 2, 2, 2))
+checks("interpolate nearest 3d", function(x) return F.interpolate(x, {scale_factor = 1.5}) end, rnd(1, 1, 2, 2, 2))
 checks("pad circular", function(x) return F.pad(x, {1, 2, 2, 1}, "circular") end, rnd(1, 2, 3, 3))
 checks("interpolate nearest", function(x) return F.interpolate(x, {scale_factor = 1.7}) end, rnd(1, 2, 3, 3))
 checks("interpolate nearest 1d", function(x) return F.interpolate(x, 7) end, rnd(1, 2, 3))
@@ -261,6 +276,12 @@ t.raises(function() F.pad(x4, {1, 1, 3, 3}, "reflect") end,
 t.raises(function() F.pad(x4, {3, 3, 1, 1}, "reflect") end,
 	"Argument #4: Padding size should be less than the corresponding input dimension, but got: "
 	.. "padding (3, 3) at dimension 3 of input 4", "pad: reflect wider than the input (last dim)")
+t.raises(function() F.pad(torch.randn(1, 2, 3, 3, 3), {1, 1, 1, 1, 3, 3}, "reflect") end,
+	"Argument #8: Padding size should be less than the corresponding input dimension, but got: "
+	.. "padding (3, 3) at dimension 2 of input [1, 2, 3, 3, 3]", "pad: reflect 3-d wider than the input")
+t.raises(function() F.interpolate(torch.randn(1, 2, 3, 3, 3), {size = {0, 1, 1}}) end,
+	"Input and output sizes should be greater than 0, but got input (D: 3, H: 3, W: 3) output (D: 0, H: 1, "
+	.. "W: 1)", "interpolate: an empty 3-d output")
 t.raises(function() F.pad(x4, {1, 1}, "foo") end, "Unrecognised padding mode foo", "pad: unknown mode")
 t.raises(function() F.pad(x4[1][1], {1, 1}, {mode = "replicate", value = 2}) end,
 	'Padding mode "replicate" doesn\'t take in value argument', "pad: value with replicate")
@@ -391,6 +412,12 @@ same_as_functional("ReplicationPad1d", nn.ReplicationPad1d(3),
 	function(x) return F.pad(x, {3, 3}, "replicate") end, xi[1])
 same_as_functional("ReplicationPad2d", nn.ReplicationPad2d({1, 2, 3, 4}),
 	function(x) return F.pad(x, {1, 2, 3, 4}, "replicate") end, xi)
+same_as_functional("ReflectionPad3d", nn.ReflectionPad3d({1, 0, 2, 1, 0, 1}),
+	function(x) return F.pad(x, {1, 0, 2, 1, 0, 1}, "reflect") end, xi)
+same_as_functional("ReplicationPad3d", nn.ReplicationPad3d(2),
+	function(x) return F.pad(x, {2, 2, 2, 2, 2, 2}, "replicate") end, xi)
+same_as_functional("ConstantPad3d", nn.ConstantPad3d(1, 0.5),
+	function(x) return F.pad(x, {1, 1, 1, 1, 1, 1}, {value = 0.5}) end, xi)
 same_as_functional("Upsample", nn.Upsample({scale_factor = 2, mode = "bilinear"}),
 	function(x) return F.interpolate(x, {scale_factor = 2, mode = "bilinear"}) end, xi)
 same_as_functional("UpsamplingNearest2d", nn.UpsamplingNearest2d({size = {5, 7}}),
@@ -430,6 +457,9 @@ local reprs = {
 	{nn.ReflectionPad2d({1, 0, 2, 1}), "ReflectionPad2d((1, 0, 2, 1))"},
 	{nn.ReplicationPad1d({1, 2}), "ReplicationPad1d((1, 2))"},
 	{nn.ReplicationPad2d(1), "ReplicationPad2d((1, 1, 1, 1))"},
+	{nn.ReflectionPad3d(1), "ReflectionPad3d((1, 1, 1, 1, 1, 1))"},
+	{nn.ReplicationPad3d({1, 2, 3, 4, 5, 6}), "ReplicationPad3d((1, 2, 3, 4, 5, 6))"},
+	{nn.ConstantPad3d(1, 2.5), "ConstantPad3d(padding=(1, 1, 1, 1, 1, 1), value=2.5)"},
 	{nn.Upsample({scale_factor = 2}), "Upsample(scale_factor=2.0, mode=nearest)"},
 	{nn.Upsample({size = {3, 4}, mode = "bilinear"}), "Upsample(size=(3, 4), mode=bilinear)"},
 	{nn.Upsample({scale_factor = 2.5, mode = "bilinear", align_corners = true}),

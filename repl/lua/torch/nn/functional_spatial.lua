@@ -143,9 +143,6 @@ return function(F)
 			or (n == 3 and (d == 4 or d == 5))) then
 			error("Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now", 2)
 		end
-		if n == 3 and mode ~= "circular" then
-			error(("pad(): 3-d %s padding is not supported by agdb yet"):format(mode), 2)
-		end
 		if mode == "circular" then return pad_circular(input, pad) end
 		return C.nn_pad(input, mode, pad)
 	end
@@ -159,7 +156,7 @@ return function(F)
 
 	-- F.interpolate(input, size, scale_factor, mode='nearest',
 	-- align_corners, recompute_scale_factor, antialias=false) of 3-D
-	-- [N, C, W] and 4-D [N, C, H, W] inputs
+	-- [N, C, W], 4-D [N, C, H, W] and 5-D [N, C, D, H, W] inputs
 	function F.interpolate(input, ...)
 		check_input(input, "interpolate")
 		local o = named("interpolate", INTERP, ...)
@@ -233,7 +230,7 @@ return function(F)
 			error("interpolate(): antialias=true is not supported by agdb yet", 2)
 		end
 		local d = input:dim()
-		if (mode == "nearest" or mode == "nearest-exact") and (d == 3 or d == 4) then
+		if (mode == "nearest" or mode == "nearest-exact") and d >= 3 and d <= 5 then
 			return C.nn_upsample(input, mode, out, scales, false)
 		end
 		if mode == "area" and d == 3 then return F.adaptive_avg_pool1d(input, out) end
@@ -242,14 +239,12 @@ return function(F)
 			if NEEDS[mode] ~= d then
 				error(("Got %dD input, but %s mode needs %dD input"):format(d, mode, NEEDS[mode]), 2)
 			end
-			if d == 3 or d == 4 then
-				return C.nn_upsample(input, mode == "bicubic" and "bicubic" or "linear", out,
-					scales, align)
-			end
+			return C.nn_upsample(input, mode == "bicubic" and "bicubic" or "linear", out, scales,
+				align)
 		end
-		if d == 5 and (mode == "nearest" or mode == "nearest-exact" or mode == "area"
-			or mode == "trilinear") then
-			error("interpolate(): 5-D input (3 spatial dims) is not supported by agdb yet", 2)
+		if d == 5 and mode == "area" then
+			error("interpolate(): mode 'area' of 5-D input (adaptive_avg_pool3d) is not supported by "
+				.. "agdb yet", 2)
 		end
 		error(("Input Error: Only 3D, 4D and 5D input Tensors supported (got %dD) for the modes: "
 			.. "%s (got %s)"):format(d, MODES, tostring(mode)), 2)

@@ -1,5 +1,5 @@
--- torch.nn.modules.padding - ZeroPad2d, ConstantPad1d/2d,
--- ReflectionPad1d/2d and ReplicationPad1d/2d over F.pad, with PyTorch's
+-- torch.nn.modules.padding - ZeroPad2d, ConstantPad1d/2d/3d,
+-- ReflectionPad1d/2d/3d and ReplicationPad1d/2d/3d over F.pad, with PyTorch's
 -- arguments (an int pads every side; a sequence lists (left, right[, top,
 -- bottom])) and repr.
 local base = require "torch.nn.module"
@@ -69,8 +69,11 @@ return {
 	ZeroPad2d = pad_class("ZeroPad2d", 2, "constant", true),
 	ConstantPad1d = pad_class("ConstantPad1d", 1, "constant", true),
 	ConstantPad2d = pad_class("ConstantPad2d", 2, "constant", true),
+	ConstantPad3d = pad_class("ConstantPad3d", 3, "constant", true),
 	ReflectionPad1d = pad_class("ReflectionPad1d", 1, "reflect"),
 	ReflectionPad2d = pad_class("ReflectionPad2d", 2, "reflect"),
+	ReflectionPad3d = pad_class("ReflectionPad3d", 3, "reflect"),
 	ReplicationPad1d = pad_class("ReplicationPad1d", 1, "replicate"),
 	ReplicationPad2d = pad_class("ReplicationPad2d", 2, "replicate"),
+	ReplicationPad3d = pad_class("ReplicationPad3d", 3, "replicate"),
 }
