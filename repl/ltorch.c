@@ -1051,5 +1051,7 @@ int luaopen_torch(lua_State *L)
 	luaL_getmetatable(L, REPL_TENSOR_MT);
 	lua_setfield(L, -2, "Tensor");
 	repl_open_lib(L);
+	repl_register_autocast(L);
+	repl_autocast_wrap(L, -1);
 	return 1;
 }

@@ -235,6 +235,25 @@ checks("conv2d padding='same' with an even kernel", function(x, w)
 	return F.conv2d(x, w, nil, {padding = "same"})
 end, rnd(1, 2, 4, 4), rnd(2, 2, 2, 3))
 
+-- forward-mode AD: a spatial op is linear, so its tangent is the op of
+-- the tangent (checked against the op applied to it)
+do
+	local fwAD = torch.autograd.forward_ad
+	local x, v = ramp({1, 2, 3, 3}), ramp({1, 2, 3, 3}, f64, 0.9, 0.4)
+	local fns = {
+		{"reflect pad", function(a) return F.pad(a, {1, 2, 0, 1}, "reflect") end},
+		{"bilinear", function(a) return F.interpolate(a, {size = {5, 4}, mode = "bilinear"}) end},
+		{"unfold", function(a) return F.unfold(a, 2) end},
+		{"pixel_unshuffle", function(a) return F.pixel_unshuffle(a:narrow(3, 1, 2):narrow(4, 1, 2), 2) end},
+	}
+	for _, c in ipairs(fns) do
+		local lvl <close> = fwAD.dual_level()
+		local p, tan = fwAD.unpack_dual(c[2](fwAD.make_dual(x, v)))
+		t.near(p:tolist(), c[2](x):tolist(), 0, c[1] .. ": forward AD's primal")
+		t.near(tan:tolist(), c[2](v):tolist(), 1e-15, c[1] .. ": forward AD's tangent")
+	end
+end
+
 -- second-order nodes are PyTorch's
 do
 	local x = rnd(1, 1, 3, 3)
