@@ -242,6 +242,7 @@ do
 	local x, v = ramp({1, 2, 3, 3}), ramp({1, 2, 3, 3}, f64, 0.9, 0.4)
 	local fns = {
 		{"reflect pad", function(a) return F.pad(a, {1, 2, 0, 1}, "reflect") end},
+		{"constant pad", function(a) return F.pad(a, {1, 2, 0, 1}, {value = 3}) end, true},
 		{"bilinear", function(a) return F.interpolate(a, {size = {5, 4}, mode = "bilinear"}) end},
 		{"unfold", function(a) return F.unfold(a, 2) end},
 		{"pixel_unshuffle", function(a) return F.pixel_unshuffle(a:narrow(3, 1, 2):narrow(4, 1, 2), 2) end},
@@ -250,7 +251,8 @@ do
 		local lvl <close> = fwAD.dual_level()
 		local p, tan = fwAD.unpack_dual(c[2](fwAD.make_dual(x, v)))
 		t.near(p:tolist(), c[2](x):tolist(), 0, c[1] .. ": forward AD's primal")
-		t.near(tan:tolist(), c[2](v):tolist(), 1e-15, c[1] .. ": forward AD's tangent")
+		local want = c[3] and F.pad(v, {1, 2, 0, 1}) or c[2](v)	-- the fill is 0
+		t.near(tan:tolist(), want:tolist(), 1e-15, c[1] .. ": forward AD's tangent")
 	end
 end
 
