@@ -29,6 +29,7 @@
 #include "forward.h"
 #include "grad.h"
 #include "opargs_shape.h"
+#include "ag_spatial.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -547,6 +548,18 @@ static int fw_select(fw_ctx *x)
 	return g ? 0 : -1;
 }
 
+/* padding, upsampling, im2col, pixel_shuffle (nn_spatial.c): linear maps
+ * of their input, so the tangent goes through the same map */
+static int fw_spatial(fw_ctx *x)
+{
+	ag_spatial_args a = *(const ag_spatial_args *)x->c->args;
+
+	a.value = 0;	/* constant padding's value is no part of the map */
+	if (x->tin[0] && !(x->tout[0] = ag_spatial(x->c->op, x->tin[0], &a)))
+		return -1;
+	return 0;
+}
+
 static int fw_clone(fw_ctx *x)
 {
 	if (x->tin[0] && !(x->tout[0] = ag_clone(x->tin[0])))
@@ -986,6 +999,45 @@ done:
 	X(SLICE_BACKWARD, none) \
 	X(SELECT_BACKWARD, none) \
 	X(AS_STRIDED_BACKWARD, none) \
+	/* the spatial nn ops are linear: the same map of the tangent (their
+	 * backward ops have none, as the other *_backward ops) */ \
+	X(CONSTANT_PAD_ND, spatial) \
+	X(REFLECTION_PAD1D, spatial) \
+	X(REFLECTION_PAD1D_BACKWARD, none) \
+	X(REFLECTION_PAD2D, spatial) \
+	X(REFLECTION_PAD2D_BACKWARD, none) \
+	X(REPLICATION_PAD1D, spatial) \
+	X(REPLICATION_PAD1D_BACKWARD, none) \
+	X(REPLICATION_PAD2D, spatial) \
+	X(REPLICATION_PAD2D_BACKWARD, none) \
+	X(UPSAMPLE_NEAREST1D, spatial) \
+	X(UPSAMPLE_NEAREST1D_BACKWARD, none) \
+	X(UPSAMPLE_NEAREST2D, spatial) \
+	X(UPSAMPLE_NEAREST2D_BACKWARD, none) \
+	X(UPSAMPLE_NEAREST_EXACT1D, spatial) \
+	X(UPSAMPLE_NEAREST_EXACT1D_BACKWARD, none) \
+	X(UPSAMPLE_NEAREST_EXACT2D, spatial) \
+	X(UPSAMPLE_NEAREST_EXACT2D_BACKWARD, none) \
+	X(UPSAMPLE_LINEAR1D, spatial) \
+	X(UPSAMPLE_LINEAR1D_BACKWARD, none) \
+	X(UPSAMPLE_BILINEAR2D, spatial) \
+	X(UPSAMPLE_BILINEAR2D_BACKWARD, none) \
+	X(UPSAMPLE_BICUBIC2D, spatial) \
+	X(UPSAMPLE_BICUBIC2D_BACKWARD, none) \
+	X(REFLECTION_PAD3D, spatial) \
+	X(REFLECTION_PAD3D_BACKWARD, none) \
+	X(REPLICATION_PAD3D, spatial) \
+	X(REPLICATION_PAD3D_BACKWARD, none) \
+	X(UPSAMPLE_NEAREST3D, spatial) \
+	X(UPSAMPLE_NEAREST3D_BACKWARD, none) \
+	X(UPSAMPLE_NEAREST_EXACT3D, spatial) \
+	X(UPSAMPLE_NEAREST_EXACT3D_BACKWARD, none) \
+	X(UPSAMPLE_TRILINEAR3D, spatial) \
+	X(UPSAMPLE_TRILINEAR3D_BACKWARD, none) \
+	X(IM2COL, spatial) \
+	X(COL2IM, spatial) \
+	X(PIXEL_SHUFFLE, spatial) \
+	X(PIXEL_UNSHUFFLE, spatial) \
 	X(FUNCTION, function) \
 	/* end */
 

@@ -11,6 +11,7 @@
  */
 #include "grad.h"
 #include "nn.h"
+#include "ag_spatial.h"
 
 /* Temporaries of one formula, released together. */
 typedef struct temps {
@@ -429,6 +430,58 @@ int ag_embedding_dense_backward_bw(ag_node *self, ag_tensor **grads_in,
 
 /* ---------------------------------------------------------- convolution */
 
+/* A transposed convolution y of x is the adjoint of the convolution
+ * (same weight) of y: the gradient in x is that convolution of gy, the
+ * one in the weight that convolution's weight gradient for the
+ * grad_output x (zero-padded to its positions when output_padding made y
+ * longer), the bias's the sum of gy; all recorded under create_graph. */
+static int conv_transpose_bw(ag_node *self, ag_tensor *gy, const bool need[3],
+			     ag_tensor **out)
+{
+	ag_conv_args reg = *AG_ARGS(self, ag_conv_args);
+	temps k = { 0 };
+	ag_tensor *x = K(ag_node_saved(self, 0)), *w = K(ag_node_saved(self, 1));
+	int rc = -1;
+
+	if (k.failed)
+		goto done;
+	reg.transposed = false;
+	reg.has_bias = false;
+	if (need[0]) {
+		ag_tensor *c = K(ag_convolution(gy, w, NULL, &reg));
+		for (int d = 2; c && d < c->ndim; d++)
+			if (c->shape[d] != x->shape[d])
+				c = K(ag_narrow(c, d, 0, x->shape[d]));
+		if (!c)
+			goto done;
+		out[0] = ref(c);
+	}
+	if (need[1]) {
+		ag_tensor *g3[3] = { NULL, NULL, NULL };
+		ag_tensor *xf = K(ag_conv_transpose_fit(x, gy->shape, w,
+				  AG_ARGS(self, ag_conv_args)));
+		static const bool only_w[3] = { false, true, false };
+		if (!xf)
+			goto done;
+		if ((ag_is_grad_enabled() ?
+		     ag_convolution_backward(xf, gy, w, &reg, g3) :
+		     ag_conv_backward_fused(xf, gy, w, &reg, only_w, g3)) < 0)
+			goto done;
+		out[1] = g3[1];
+		rel(g3[0]);
+		rel(g3[2]);
+	}
+	if (need[2]) {
+		int dims[3] = { 0, 2, 3 };
+		if (!(out[2] = rsum(gy, dims, gy->ndim - 1, false)))
+			goto done;
+	}
+	rc = 0;
+done:
+	drop(&k);
+	return rc;
+}
+
 /* The fused kernel without a graph; under create_graph the recorded
  * convolution_backward op, whose own derivative follows. */
 int ag_convolution_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
@@ -440,6 +493,8 @@ int ag_convolution_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 
 	if (!G(0))
 		return 0;
+	if (a->transposed)
+		return conv_transpose_bw(self, G(0), need, out);
 	x = ag_node_saved(self, 0);
 	w = ag_node_saved(self, 1);
 	if (x && w)

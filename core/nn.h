@@ -64,6 +64,16 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 int ag_convolution_backward(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 			    const ag_conv_args *a, ag_tensor **grads);
 
+/* nn_conv.c, transposed convolutions: the output's sizes for input x
+ * (PyTorch's checks), and x zero-padded to the positions of the
+ * convolution that is its adjoint (recorded; a new reference to x when
+ * nothing is added) */
+int ag_conv_transpose_shape(const ag_tensor *x, const ag_tensor *w,
+			    const ag_tensor *b, const ag_conv_args *a,
+			    int64_t *yshape);
+ag_tensor *ag_conv_transpose_fit(ag_tensor *x, const int64_t *yshape,
+				 ag_tensor *w, const ag_conv_args *a);
+
 /* nn_pool.c: the backward ops of the poolings (recorded) */
 ag_tensor *ag_max_pool2d_backward(ag_tensor *g, ag_tensor *x,
 				  ag_tensor *indices, const ag_pool_args *a);

@@ -16,6 +16,7 @@
  * kernel refuses it.
  */
 #include "nn.h"
+#include "ag_spatial.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -31,10 +32,11 @@ static void shape_str(const ag_tensor *t, char *buf, size_t n)
 	ag_shape_str(t->shape, t->ndim, buf, n);
 }
 
-/* Fills g from x [N, C, (H,) W] and w [O, C/groups, (kh,) kw]; PyTorch's
- * checks and texts. */
-static int geometry(const ag_tensor *x, const ag_tensor *w,
-		    const ag_tensor *b, const ag_conv_args *a, geom *g)
+/* The checks every convolution makes first (PyTorch's order and texts):
+ * stride, padding, dilation (and a transposed one's output_padding), the
+ * dims of input and weight, groups. */
+static int check_args(const ag_tensor *x, const ag_tensor *w,
+		      const ag_conv_args *a)
 {
 	int nd = a->nsp + 2;
 	char s1[128], s2[128];
@@ -50,6 +52,9 @@ static int geometry(const ag_tensor *x, const ag_tensor *w,
 		if (a->dilation[k] <= 0)
 			return ag_error(AG_ERR_VALUE, "non-positive dilation is "
 					"not supported");
+		if (a->transposed && a->output_padding[k] < 0)
+			return ag_error(AG_ERR_VALUE, "negative output_padding "
+					"is not supported");
 	}
 	if (w->ndim != nd || x->ndim != nd) {
 		shape_str(w, s1, sizeof s1);
@@ -62,6 +67,19 @@ static int geometry(const ag_tensor *x, const ag_tensor *w,
 	if (a->groups <= 0)
 		return ag_error(AG_ERR_VALUE, "non-positive groups is not "
 				"supported");
+	return 0;
+}
+
+/* Fills g from x [N, C, (H,) W] and w [O, C/groups, (kh,) kw]; PyTorch's
+ * checks and texts. */
+static int geometry(const ag_tensor *x, const ag_tensor *w,
+		    const ag_tensor *b, const ag_conv_args *a, geom *g)
+{
+	int nd = a->nsp + 2;
+	char s1[128], s2[128];
+
+	if (check_args(x, w, a) < 0)
+		return -1;
 	g->N = x->shape[0];
 	g->C = x->shape[1];
 	g->H = a->nsp == 2 ? x->shape[2] : 1;
@@ -355,6 +373,211 @@ done:
 	return finish(out, x->dtype);
 }
 
+/* ------------------------------------------------- transposed forward */
+
+/* A transposed convolution is the adjoint of the convolution with the
+ * same weight: its output y is that convolution's input gradient for a
+ * grad_output x, at the size y has.  With output_padding not below the
+ * stride (allowed when below the dilation) that convolution of y has
+ * more positions than x: x is zero-padded to them. */
+
+/* The convolution that is y's adjoint, and its geometry from y's sizes. */
+static int adjoint_geometry(const int64_t *yshape, ag_tensor *w,
+			    const ag_conv_args *a, ag_conv_args *reg,
+			    geom *g)
+{
+	ag_tensor *zero = ag_zeros(NULL, 0, w->dtype);
+	ag_tensor *y = zero ? ag_expand(zero, yshape, a->nsp + 2) : NULL;
+	int rc = -1;
+
+	*reg = *a;
+	reg->transposed = false;
+	reg->has_bias = false;
+	if (y)
+		rc = geometry(y, w, NULL, reg, g);
+	ag_tensor_release(y);
+	ag_tensor_release(zero);
+	return rc;
+}
+
+/* sizes and arguments of a transposed convolution beyond this are
+ * refused before their arithmetic can overflow */
+#define TRANSPOSED_LIMIT ((int64_t)1 << 40)
+
+/* y's sizes for input x; PyTorch's checks and texts */
+int ag_conv_transpose_shape(const ag_tensor *x, const ag_tensor *w,
+			    const ag_tensor *b, const ag_conv_args *a,
+			    int64_t *yshape)
+{
+	char s1[128], s2[128];
+
+	if (check_args(x, w, a) < 0)
+		return -1;
+	for (int i = 2 - a->nsp; i < 2; i++) {
+		if (a->stride[i] > TRANSPOSED_LIMIT ||
+		    a->padding[i] > TRANSPOSED_LIMIT ||
+		    a->dilation[i] > TRANSPOSED_LIMIT ||
+		    a->output_padding[i] > TRANSPOSED_LIMIT)
+			return ag_error(AG_ERR_VALUE, "conv_transpose: stride, "
+					"padding, dilation and output_padding "
+					"must be below 2^40");
+	}
+	bool bad = false;
+	for (int i = 2 - a->nsp; i < 2; i++)
+		bad |= a->output_padding[i] >= a->stride[i] &&
+		       a->output_padding[i] >= a->dilation[i];
+	if (bad) {
+		if (a->nsp == 2)
+			return ag_error(AG_ERR_VALUE, "output padding must be "
+				"smaller than either stride or dilation, but got "
+				"output_padding_height: %lld output_padding_width:"
+				" %lld stride_height: %lld stride_width: %lld "
+				"dilation_height: %lld dilation_width: %lld",
+				(long long)a->output_padding[0],
+				(long long)a->output_padding[1],
+				(long long)a->stride[0], (long long)a->stride[1],
+				(long long)a->dilation[0],
+				(long long)a->dilation[1]);
+		return ag_error(AG_ERR_VALUE, "output padding must be smaller "
+			"than either stride or dilation, but got "
+			"output_padding_height: 0 output_padding_width: %lld "
+			"stride_height: 1 stride_width: %lld dilation_height: 1 "
+			"dilation_width: %lld", (long long)a->output_padding[1],
+			(long long)a->stride[1], (long long)a->dilation[1]);
+	}
+	shape_str(w, s1, sizeof s1);
+	if (w->shape[0] % a->groups != 0)
+		return ag_error(AG_ERR_SHAPE, "Given groups=%lld, expected weight "
+				"to be divisible by %lld at dimension 0, but got "
+				"weight of size %s instead", (long long)a->groups,
+				(long long)a->groups, s1);
+	if (x->shape[1] != w->shape[0]) {
+		shape_str(x, s2, sizeof s2);
+		return ag_error(AG_ERR_SHAPE, "Given transposed=1, weight of "
+				"size %s, expected input%s to have %lld channels, "
+				"but got %lld channels instead", s1, s2,
+				(long long)w->shape[0], (long long)x->shape[1]);
+	}
+	int64_t cout = w->shape[1] * a->groups;
+	if (b && (b->ndim != 1 || b->shape[0] != cout)) {
+		shape_str(b, s2, sizeof s2);
+		return ag_error(AG_ERR_SHAPE, "Given transposed=1, weight of size "
+				"%s, expected bias to be 1-dimensional with %lld "
+				"elements, but got bias of size %s instead", s1,
+				(long long)cout, s2);
+	}
+	for (int i = 2; i < x->ndim; i++)
+		if (x->shape[i] == 0) {
+			shape_str(x, s2, sizeof s2);
+			return ag_error(AG_ERR_SHAPE, "Only zero batch or zero "
+					"channel inputs are supported, but got "
+					"input shape: %s", s2);
+		}
+	yshape[0] = x->shape[0];
+	yshape[1] = cout;
+	bad = false;
+	for (int i = 0; i < a->nsp; i++) {
+		int k = 2 - a->nsp + i;
+		int64_t in = x->shape[2 + i], span, ext;
+		if (in > TRANSPOSED_LIMIT || w->shape[2 + i] > TRANSPOSED_LIMIT ||
+		    ag_mul_size(in - 1, a->stride[k], &span) < 0 ||
+		    ag_mul_size(a->dilation[k], w->shape[2 + i] - 1, &ext) < 0)
+			return -1;
+		yshape[2 + i] = span - 2 * a->padding[k] + ext +
+				a->output_padding[k] + 1;
+		bad |= yshape[2 + i] < 1;
+	}
+	if (bad) {
+		if (a->nsp == 2)
+			return ag_error(AG_ERR_SHAPE, "Given input size per "
+				"channel: (%lld x %lld). Calculated output size "
+				"per channel: (%lld x %lld). Output size is too "
+				"small", (long long)x->shape[2],
+				(long long)x->shape[3], (long long)yshape[2],
+				(long long)yshape[3]);
+		return ag_error(AG_ERR_SHAPE, "Given input size per channel: "
+				"(%lld). Calculated output size per channel: "
+				"(%lld). Output size is too small",
+				(long long)x->shape[2], (long long)yshape[2]);
+	}
+	return 0;
+}
+
+/* x zero-padded at the end of its spatial dims to the adjoint's output
+ * sizes (a new reference to x when they already match); recorded */
+ag_tensor *ag_conv_transpose_fit(ag_tensor *x, const int64_t *yshape,
+				 ag_tensor *w, const ag_conv_args *a)
+{
+	ag_conv_args reg;
+	geom g;
+	int64_t pad[4] = { 0 };
+
+	if (adjoint_geometry(yshape, w, a, &reg, &g) < 0)
+		return NULL;
+	pad[1] = g.OW - x->shape[x->ndim - 1];
+	if (a->nsp == 2)
+		pad[3] = g.OH - x->shape[2];
+	if (pad[1] == 0 && pad[3] == 0) {
+		ag_tensor_retain(x);
+		return x;
+	}
+	return ag_pad(x, AG_PAD_CONSTANT, pad, 2 * a->nsp, 0);
+}
+
+static ag_tensor *conv_transpose(ag_tensor *x, ag_tensor *w, ag_tensor *b,
+				 const ag_conv_args *a)
+{
+	static const bool need[3] = { true, false, false };
+	int64_t yshape[4];
+	ag_conv_args reg;
+	geom g;
+	ag_tensor *g3[3] = { NULL, NULL, NULL }, *xf, *yf, *zero, *bc = NULL;
+
+	if (check_dtypes(x, w, b) < 0 ||
+	    ag_conv_transpose_shape(x, w, b, a, yshape) < 0)
+		return NULL;
+	if (adjoint_geometry(yshape, w, a, &reg, &g) < 0)
+		return NULL;
+	bool was = ag_set_grad_enabled(false);
+	xf = ag_conv_transpose_fit(x, yshape, w, a);
+	zero = ag_zeros(NULL, 0, x->dtype);
+	yf = zero ? ag_expand(zero, yshape, a->nsp + 2) : NULL;
+	if (xf && yf && ag_conv_backward_fused(xf, yf, w, &reg, need, g3) == 0
+	    && b) {
+		/* the bias, in the work dtype */
+		geom gb = g;
+		gb.O = yshape[1];
+		gb.L = g.H * g.W;
+		ag_tensor *y = work(g3[0]);
+		bc = y ? work(b) : NULL;
+		if (bc) {
+			size_t es = ag_dtype_size(y->dtype);
+			for (int64_t n = 0; n < yshape[0]; n++)
+				add_bias(y->dtype, (char *)ag_data_ptr(y) +
+					 n * gb.O * gb.L * es, ag_data_ptr(bc),
+					 &gb);
+		}
+		ag_tensor_release(g3[0]);
+		g3[0] = bc ? finish(y, x->dtype) : NULL;
+		if (!bc)
+			ag_tensor_release(y);
+	}
+	ag_set_grad_enabled(was);
+	ag_tensor_release(bc);
+	ag_tensor_release(xf);
+	ag_tensor_release(yf);
+	ag_tensor_release(zero);
+	if (!g3[0])
+		return NULL;
+	if (ag_check_interrupt() < 0) {
+		ag_tensor_release(g3[0]);
+		return NULL;
+	}
+	return ag_recorded(g3[0], (ag_call){ .op = AG_OP_CONVOLUTION,
+		.in = (ag_tensor *[]){ x, w, b }, .nin = 3, .args = a,
+		.args_size = sizeof *a });
+}
+
 static int conv_geometry(ag_tensor *x, ag_tensor *w, ag_tensor *b,
 			 const ag_conv_args *a, geom *g)
 {
@@ -370,6 +593,8 @@ ag_tensor *ag_convolution(ag_tensor *x, ag_tensor *w, ag_tensor *b,
 	geom g;
 
 	a.has_bias = b != NULL;
+	if (a.transposed)
+		return conv_transpose(x, w, b, &a);
 	if (conv_geometry(x, w, b, &a, &g) < 0)
 		return NULL;
 	ag_tensor *out = conv_forward(x, w, b, &g, a.nsp);
@@ -405,7 +630,8 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 	if (geometry(x, w, NULL, a, &g) < 0)
 		return -1;
 	direct = pointwise_kernel(&g);
-	if (!(xc = work(x)) || !(wc = work(w)) || !(gc = work(gout)))
+	if ((need[1] && !(xc = work(x))) || !(wc = work(w)) ||
+	    !(gc = work(gout)))
 		goto done;
 	if (need[0] && !(gi = ag_tensor_alloc(x->shape, x->ndim, dt)))
 		goto done;
@@ -420,7 +646,7 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 			 "backward");
 		goto done;
 	}
-	const char *xp = ag_data_ptr(xc), *wp = ag_data_ptr(wc);
+	const char *xp = xc ? ag_data_ptr(xc) : NULL, *wp = ag_data_ptr(wc);
 	const char *gp = ag_data_ptr(gc);
 	for (int64_t n = 0; n < g.N; n++) {
 		for (int64_t k = 0; k < g.G; k++) {

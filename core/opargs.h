@@ -212,6 +212,10 @@ typedef struct ag_conv_args {
 	int64_t stride[2], padding[2], dilation[2];
 	int64_t groups;
 	bool has_bias;
+	/* conv_transpose1d/2d: weight [C_in, C_out / groups, (kh,) kw], the
+	 * output output_padding larger at the end (nn_conv.c) */
+	bool transposed;
+	int64_t output_padding[2];
 } ag_conv_args;
 
 /* max_pool2d, avg_pool2d, adaptive_avg_pool2d and their backward ops: kernel, stride,
@@ -234,5 +238,6 @@ typedef struct ag_group_norm_args {
 } ag_group_norm_args;
 
 #include "opargs_shape.h"
+#include "opargs_spatial.h"
 
 #endif

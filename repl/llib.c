@@ -135,6 +135,7 @@ void repl_open_lib(lua_State *L)
 
 	luaL_newlib(L, c_funcs);
 	repl_register_nn_internals(L);
+	repl_register_nn_spatial_internals(L);
 	repl_register_files(L);
 	repl_register_shape_c(L);
 	repl_register_autocast_c(L);

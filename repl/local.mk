@@ -10,7 +10,8 @@ LTORCH_SOURCES = repl/ltorch.h repl/ltorch.c repl/ltensor.c repl/lindex.c \
 	repl/lbackward.c repl/lmodes.c repl/ltrace.c repl/lfunction.c \
 	repl/llib.c repl/lidx.c repl/lsafetensors.c repl/lkeep.c \
 	repl/lsaved.c repl/linfo.c repl/lops_random.c repl/lops_nn.c \
-	repl/lautocast.c repl/lforward.c
+	repl/lautocast.c repl/lforward.c \
+	repl/lops_nn_spatial.c
 
 ## The program around it: option handling, the REPL, the :commands.
 REPL_SOURCES = repl/repl.h repl/main.c repl/run.c repl/repl.c \
@@ -71,6 +72,7 @@ AGDB_LUA_FILES = \
 	repl/lua/torch/nn.lua \
 	repl/lua/torch/nn/functional.lua \
 	repl/lua/torch/nn/functional_activation.lua \
+	repl/lua/torch/nn/functional_spatial.lua \
 	repl/lua/torch/nn/functional_attention.lua \
 	repl/lua/torch/nn/init.lua \
 	repl/lua/torch/nn/module.lua \
@@ -85,6 +87,10 @@ AGDB_LUA_FILES = \
 	repl/lua/torch/nn/modules/sparse.lua \
 	repl/lua/torch/nn/modules/conv.lua \
 	repl/lua/torch/nn/modules/pooling.lua \
+	repl/lua/torch/nn/modules/padding.lua \
+	repl/lua/torch/nn/modules/upsampling.lua \
+	repl/lua/torch/nn/modules/fold.lua \
+	repl/lua/torch/nn/modules/pixelshuffle.lua \
 	repl/lua/torch/nn/modules/attention.lua \
 	repl/lua/torch/nn/modules/transformer.lua \
 	repl/lua/torch/nn/utils.lua \

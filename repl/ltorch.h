@@ -225,6 +225,8 @@ ag_generator *repl_kw_generator(lua_State *L, int kw, const char *fname);
  * torch._C.nn_* entry points of torch.nn.functional into the table on top. */
 void repl_register_nn_ops(lua_State *L);
 void repl_register_nn_internals(lua_State *L);
+/* lops_nn_spatial.c: torch._C.nn_pad, nn_upsample, nn_im2col, ... */
+void repl_register_nn_spatial_internals(lua_State *L);
 
 /* ------------------------------------------------------------ lindex.c */
 

@@ -54,6 +54,15 @@ TESTS += tests/lua/test_pointwise.lua tests/lua/test_nn_activation.lua
 EXTRA_DIST += tests/lua/test_pointwise.lua tests/lua/test_nn_activation.lua \
 	tests/lua/fixtures/gen_pointwise.py tests/lua/fixtures/pointwise_ref.lua
 
+## The spatial nn functions and modules (issues 11, 12: pad, interpolate,
+## unfold/fold, pixel_shuffle, conv_transpose, padding_mode) next to
+## PyTorch 1.13's answers (fixtures/gen_nn_spatial_fixtures.py).
+NN_SPATIAL_LUA_TESTS = tests/lua/test_nn_spatial.lua
+TESTS += $(NN_SPATIAL_LUA_TESTS)
+EXTRA_DIST += $(NN_SPATIAL_LUA_TESTS) \
+	tests/lua/fixtures/gen_nn_spatial_fixtures.py \
+	tests/lua/fixtures/nn_spatial_ref.lua
+
 ## Attention and transformers (issues 11 and 12) next to PyTorch: the
 ## fixture and its generator (/usr/bin/python3 with torch).
 TESTS += tests/lua/test_nn_attention.lua

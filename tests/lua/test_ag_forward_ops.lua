@@ -140,6 +140,34 @@ R.UNBIND = u(any, function(a) return a:unbind(1) end)
 R.DIAGONAL = u(any, function(a) return a:diagonal() end)
 R.UNFOLD = u(any, function(a) return a:unfold(2, 2, 1) end)
 
+-- the spatial nn ops (linear maps, nn_spatial.c)
+local function img(...) local sz = {...}; return {{function() return any(table.unpack(sz)) end}} end
+local function sp(sz, fn) local r = img(table.unpack(sz)); r[2] = fn; return r end
+R.CONSTANT_PAD_ND = sp({2, 3, 4}, function(a) return F.pad(a, {1, -1, 2, 0}, {value = 3}) end)
+R.REFLECTION_PAD1D = sp({2, 2, 4}, function(a) return F.pad(a, {2, 1}, "reflect") end)
+R.REFLECTION_PAD2D = sp({1, 2, 3, 4}, function(a) return F.pad(a, {1, 2, 2, 0}, "reflect") end)
+R.REFLECTION_PAD3D = sp({1, 1, 2, 3, 3}, function(a) return F.pad(a, {1, 0, 2, 1, 1, 1}, "reflect") end)
+R.REPLICATION_PAD1D = sp({2, 2, 4}, function(a) return F.pad(a, {2, 1}, "replicate") end)
+R.REPLICATION_PAD2D = sp({1, 2, 3, 4}, function(a) return F.pad(a, {1, 2, 2, 0}, "replicate") end)
+R.REPLICATION_PAD3D = sp({1, 1, 2, 3, 3}, function(a) return F.pad(a, {1, 0, 2, 1, 1, 1}, "replicate") end)
+R.UPSAMPLE_NEAREST1D = sp({1, 2, 3}, function(a) return F.interpolate(a, 7) end)
+R.UPSAMPLE_NEAREST2D = sp({1, 2, 3, 3}, function(a) return F.interpolate(a, {scale_factor = 1.7}) end)
+R.UPSAMPLE_NEAREST3D = sp({1, 1, 2, 2, 3}, function(a) return F.interpolate(a, {3, 3, 4}) end)
+R.UPSAMPLE_NEAREST_EXACT1D = sp({1, 2, 3}, function(a) return F.interpolate(a, {size = 5, mode = "nearest-exact"}) end)
+R.UPSAMPLE_NEAREST_EXACT2D = sp({1, 2, 3, 3},
+  function(a) return F.interpolate(a, {size = {5, 2}, mode = "nearest-exact"}) end)
+R.UPSAMPLE_NEAREST_EXACT3D = sp({1, 1, 2, 2, 3},
+  function(a) return F.interpolate(a, {scale_factor = 1.5, mode = "nearest-exact"}) end)
+R.UPSAMPLE_LINEAR1D = sp({1, 2, 3}, function(a) return F.interpolate(a, {size = 7, mode = "linear"}) end)
+R.UPSAMPLE_BILINEAR2D = sp({1, 2, 3, 3}, function(a) return F.interpolate(a, {size = {5, 4}, mode = "bilinear"}) end)
+R.UPSAMPLE_BICUBIC2D = sp({1, 1, 3, 3}, function(a) return F.interpolate(a, {size = {4, 5}, mode = "bicubic"}) end)
+R.UPSAMPLE_TRILINEAR3D = sp({1, 1, 2, 2, 2},
+  function(a) return F.interpolate(a, {size = {3, 3, 2}, mode = "trilinear"}) end)
+R.IM2COL = sp({1, 2, 3, 4}, function(a) return F.unfold(a, 2, {padding = 1, stride = 2}) end)
+R.COL2IM = sp({1, 8, 6}, function(a) return F.fold(a, {3, 4}, 2, {padding = 1, stride = 2}) end)
+R.PIXEL_SHUFFLE = sp({1, 8, 2, 2}, function(a) return F.pixel_shuffle(a, 2) end)
+R.PIXEL_UNSHUFFLE = sp({1, 2, 4, 2}, function(a) return F.pixel_unshuffle(a, 2) end)
+
 -- copies and joins
 R.CLONE = u(any, function(a) return a:clone() end)
 R.TO = u(any, function(a) return a:to(torch.float32):to(torch.float64) end)

@@ -18,7 +18,7 @@ function nn.isinstance(obj, cls) return class.isinstance(obj, cls) end
 
 local FAMILIES = {"container", "linear", "activation", "flatten", "loss",
 	"pointwise", "normalization", "dropout", "sparse", "conv", "pooling",
-	"attention", "transformer"}
+	"attention", "transformer", "padding", "upsampling", "fold", "pixelshuffle"}
 
 for _, family in ipairs(FAMILIES) do
 	for name, cls in pairs(require("torch.nn.modules." .. family)) do

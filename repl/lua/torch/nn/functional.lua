@@ -623,15 +623,16 @@ local function conv(nsp, input, weight, bias, stride, padding, dilation, groups,
 					error("padding='same' is not supported for strided convolutions", 3)
 				end
 			end
-			local p = {}
+			-- an odd total is split as PyTorch does: the extra one on
+			-- the right, by F.pad (ConstantPadNdBackward0)
+			local p, extra, asym = {}, {}, false
 			for i = 1, nsp do
 				local total = dilation[i] * (weight:size(i + 2) - 1)
-				if total % 2 == 1 then
-					error(fname .. "(): padding='same' with an even kernel extent needs " ..
-						"asymmetric padding, which agdb does not do yet", 3)
-				end
 				p[i] = total // 2
+				extra[2 * (nsp - i) + 1], extra[2 * (nsp - i) + 2] = 0, total - 2 * p[i]
+				asym = asym or total % 2 == 1
 			end
+			if asym then input = F.pad(input, extra) end
 			padding = p
 		else
 			error(("Invalid padding string '%s', should be one of {'valid', 'same'}"):format(padding), 3)
@@ -769,6 +770,8 @@ F._opt = opt
 
 -- the elementwise activations: leaky_relu, elu, gelu, softplus, ...
 require("torch.nn.functional_activation")(F)
+-- pad, interpolate, unfold, fold, pixel_shuffle, conv_transpose1d/2d
+require("torch.nn.functional_spatial")(F)
 -- scaled_dot_product_attention, multi_head_attention_forward
 require("torch.nn.functional_attention")(F)
 
