@@ -234,5 +234,6 @@ typedef struct ag_group_norm_args {
 } ag_group_norm_args;
 
 #include "opargs_shape.h"
+#include "opargs_more.h"
 
 #endif

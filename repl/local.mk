@@ -9,7 +9,8 @@ LTORCH_SOURCES = repl/ltorch.h repl/ltorch.c repl/ltensor.c repl/lindex.c \
 	repl/lautograd.c repl/lnode.c repl/lhooks.c \
 	repl/lbackward.c repl/lmodes.c repl/ltrace.c repl/lfunction.c \
 	repl/llib.c repl/lidx.c repl/lsafetensors.c repl/lkeep.c \
-	repl/lsaved.c repl/linfo.c repl/lops_random.c repl/lops_nn.c
+	repl/lsaved.c repl/linfo.c repl/lops_random.c repl/lops_nn.c \
+	repl/lops_more.c
 
 ## The program around it: option handling, the REPL, the :commands.
 REPL_SOURCES = repl/repl.h repl/main.c repl/run.c repl/repl.c \
@@ -68,6 +69,7 @@ AGDB_LUA_FILES = \
 	repl/lua/torch/nn.lua \
 	repl/lua/torch/nn/functional.lua \
 	repl/lua/torch/nn/functional_activation.lua \
+	repl/lua/torch/nn/functional_more.lua \
 	repl/lua/torch/nn/init.lua \
 	repl/lua/torch/nn/module.lua \
 	repl/lua/torch/nn/modules/activation.lua \

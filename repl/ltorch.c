@@ -1049,5 +1049,6 @@ int luaopen_torch(lua_State *L)
 	luaL_getmetatable(L, REPL_TENSOR_MT);
 	lua_setfield(L, -2, "Tensor");
 	repl_open_lib(L);
+	repl_open_more(L);
 	return 1;
 }

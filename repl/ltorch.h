@@ -200,6 +200,10 @@ void repl_register_reduce_ops(lua_State *L, bool methods);
 /* lops_pointwise.c: the pointwise ops the table cannot bind by itself
  * (clamp, where, lerp, addcmul, leaky_relu, ...) into the table on top. */
 void repl_register_pointwise_ops(lua_State *L, bool methods);
+/* A number by position idx (unless idx is the keyword table kw) or by
+ * keyword key; def when neither is given. */
+double repl_number_arg(lua_State *L, int idx, int kw, const char *key,
+		       double def, const char *fname);
 
 /* ------------------------------------------------------------ lops_random.c */
 
@@ -218,6 +222,12 @@ ag_generator *repl_kw_generator(lua_State *L, int kw, const char *fname);
  * torch._C.nn_* entry points of torch.nn.functional into the table on top. */
 void repl_register_nn_ops(lua_State *L);
 void repl_register_nn_internals(lua_State *L);
+
+/* lops_more.c: hardshrink, prelu, rrelu, torch._C.softshrink and glu,
+ * and PyTorch's aliases of bound ops (torch.arcsin, x:greater,
+ * torch.special.expit, ...), into the torch table on top and the method
+ * table; last, when everything else is bound. */
+void repl_open_more(lua_State *L);
 
 /* ------------------------------------------------------------ lindex.c */
 

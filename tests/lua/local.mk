@@ -48,3 +48,11 @@ EXTRA_DIST += $(REDUCE_LUA_TESTS) tests/lua/fixtures/gen_reduce_fixtures.py \
 TESTS += tests/lua/test_pointwise.lua tests/lua/test_nn_activation.lua
 EXTRA_DIST += tests/lua/test_pointwise.lua tests/lua/test_nn_activation.lua \
 	tests/lua/fixtures/gen_pointwise.py tests/lua/fixtures/pointwise_ref.lua
+
+## ops-more (issue 11): the piecewise-linear activations' second
+## derivatives, hardshrink softshrink rrelu glu prelu sgn, the aliases; the
+## fixture and the generator that made it (/usr/bin/python3 with torch).
+OPS_MORE_LUA_TESTS = tests/lua/test_ops_more.lua
+TESTS += $(OPS_MORE_LUA_TESTS)
+EXTRA_DIST += $(OPS_MORE_LUA_TESTS) tests/lua/fixtures/gen_ops_more.py \
+	tests/lua/fixtures/ops_more_ref.lua

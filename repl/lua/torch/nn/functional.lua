@@ -757,5 +757,7 @@ F._opt = opt
 
 -- the elementwise activations: leaky_relu, elu, gelu, softplus, ...
 require("torch.nn.functional_activation")(F)
+-- hardshrink, softshrink, rrelu, glu, prelu (ops-more)
+require("torch.nn.functional_more")(F)
 
 return F
