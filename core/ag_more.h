@@ -37,4 +37,37 @@ ag_tensor *ag_prelu(ag_tensor *t, ag_tensor *weight);
  * is when it has one element or t fewer than 2 dims (a view when it can). */
 ag_tensor *ag_prelu_weight_view(ag_tensor *weight, const ag_tensor *t);
 
+/* out=: result r written into out as PyTorch's out= writes, r's dtype
+ * cast to out's where it can be (PyTorch's message where not), an out of
+ * another shape resized to r's (given a new storage); not recorded. */
+int ag_out_write(ag_tensor *out, ag_tensor *r);
+
+/* linalg.multi_dot: the product of n matrices in the order of fewest
+ * multiplications (recorded mm's); a 1-d first (last) is a row (column)
+ * whose dim the result leaves out. */
+ag_tensor *ag_multi_dot(ag_tensor *const *ts, int n);
+
+/* searchsorted(seq, values): for each value the position of the first
+ * element of its row of seq that is >= it (> it with right), rows of
+ * seq's last dim (one row for a 1-d seq); sorter (int64, 0-based, or
+ * NULL) orders an unsorted seq.  Positions count from base (0, or 1 for
+ * Lua); int32 results with out_int32.  bucketize: a 1-d seq, its messages. */
+ag_tensor *ag_searchsorted(ag_tensor *seq, ag_tensor *values, bool right,
+			   bool out_int32, ag_tensor *sorter, int64_t base,
+			   bool bucketize);
+/* bincount of a 1-d integer tensor whose values (from base on) are bins:
+ * counts (int64) or sums of weights, at least minlength bins. */
+ag_tensor *ag_bincount(ag_tensor *t, ag_tensor *weights, int64_t minlength,
+		       int64_t base);
+/* histc: bins equal bins over [min, max] (the data's range when min ==
+ * max), values outside left out. */
+ag_tensor *ag_histc(ag_tensor *t, int64_t bins, double min, double max);
+/* quantile / nanquantile (ignore_nan) of t along *dim (over everything
+ * when dim is NULL) at q (0-d or 1-d, t's dtype); interp from
+ * ag_quantile_interpolation ("linear" 0, "lower", "higher", "midpoint",
+ * "nearest"; -1 with PyTorch's message for other names). */
+int ag_quantile_interpolation(const char *name);
+ag_tensor *ag_quantile(ag_tensor *t, ag_tensor *q, const int *dim,
+		       bool keepdim, int interp, bool ignore_nan);
+
 #endif

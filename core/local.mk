@@ -11,7 +11,7 @@
 ##   sortalgo                                sorting algorithms (no tensors)
 ##   copy promote view writeop unary binary ternary close fold reduce linalg
 ##   index split shape gather mask advindex addmm einsum norm compose
-##   factory rng random moments stats scan sort along more
+##   factory rng random moments stats scan sort along more bucket quantile
 ##   nn_softmax nn_norm nn_loss nn_conv nn_pool  the ops and their kernels
 ##   grad_pointwise grad_math grad_reduce grad_linalg grad_view grad_shape
 ##   grad_index grad_products grad_stats grad_select grad_nn grad_more
@@ -35,7 +35,7 @@ libagcore_la_SOURCES = \
 	core/split.c core/shape.c core/gather.c core/mask.c core/advindex.c \
 	core/addmm.c core/einsum.c core/norm.c core/compose.c core/factory.c \
 	core/rng.c core/random.c core/moments.c core/stats.c core/scan.c core/sortalgo.c \
-	core/sort.c core/along.c core/more.c \
+	core/sort.c core/along.c core/more.c core/bucket.c core/quantile.c \
 	core/nn_softmax.c core/nn_norm.c core/nn_loss.c core/nn_conv.c core/nn_pool.c \
 	core/grad_pointwise.c core/grad_math.c core/grad_reduce.c core/grad_linalg.c \
 	core/grad_view.c core/grad_shape.c core/grad_index.c core/grad_products.c \

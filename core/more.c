@@ -3,7 +3,7 @@
  * unary.c's driver), the backward ops of the piecewise-linear activations
  * (threshold_backward, leaky_relu_backward, hardtanh_backward,
  * hardshrink_backward, softshrink_backward: one strided loop), rrelu with
- * PyTorch's draws, glu and prelu.
+ * PyTorch's draws, glu, prelu and linalg.multi_dot.
  *
  * glu and prelu compute quietly from core's own ops (no autograd, no trace
  * events) and record one node of their own, as PyTorch's kernels do.
@@ -14,6 +14,7 @@
 #include "rng.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 /* The table's dtype set of op, with PyTorch's message for the rest. */
 static int check_kernel_dtype(ag_op op, ag_dtype dt)
@@ -368,4 +369,147 @@ ag_tensor *ag_prelu(ag_tensor *t, ag_tensor *w)
 	ag_tensor *ins[2] = { t, w };
 	return ag_recorded(r, (ag_call){ .op = AG_OP_PRELU, .in = ins, .nin = 2,
 		.args = &in, .args_size = sizeof in });
+}
+
+/* ----------------------------------------------------------- multi_dot */
+
+/* The product of ts[i..j] in the order chain[][] chose (recorded mm's). */
+static ag_tensor *chain_product(ag_tensor **ts, int64_t *split, int n, int i,
+				int j)
+{
+	if (i == j) {
+		ag_tensor_retain(ts[i]);
+		return ts[i];
+	}
+	int k = (int)split[i * n + j];
+	ag_tensor *a = chain_product(ts, split, n, i, k);
+	ag_tensor *b = a ? chain_product(ts, split, n, k + 1, j) : NULL;
+	ag_tensor *r = b ? ag_mm(a, b) : NULL;
+	ag_tensor_release(a);
+	ag_tensor_release(b);
+	return r;
+}
+
+ag_tensor *ag_multi_dot(ag_tensor *const *in, int n)
+{
+	if (n < 2) {
+		ag_error(AG_ERR_VALUE, "multi_dot(): expected at least 2 tensors but "
+			 "got %d", n);
+		return NULL;
+	}
+	for (int i = 0; i < n; i++) {
+		if (!in[i]) {
+			ag_error(AG_ERR_VALUE, "multi_dot(): expected tensors");
+			return NULL;
+		}
+		const char *which = i == 0 ? "the first tensor" :
+				    i == n - 1 ? "the last tensor" : NULL;
+		int nd = in[i]->ndim;
+		if (which && nd != 1 && nd != 2) {
+			ag_error(AG_ERR_SHAPE, "multi_dot(): %s must be 1D or 2D but "
+				 "got %dD", which, nd);
+			return NULL;
+		}
+		if (!which && nd != 2) {
+			ag_error(AG_ERR_SHAPE, "multi_dot(): tensor %d must be 2D but "
+				 "got %dD", i + ag_index_base(), nd);
+			return NULL;
+		}
+		if (in[i]->dtype != in[0]->dtype) {
+			ag_error(AG_ERR_DTYPE, "multi_dot(): all tensors must have be "
+				 "the same dtype but tensor %d is %s and tensor %d %s",
+				 ag_index_base(), ag_dtype_typeid_name(in[0]->dtype),
+				 i + ag_index_base(), ag_dtype_typeid_name(in[i]->dtype));
+			return NULL;
+		}
+	}
+	bool row = in[0]->ndim == 1, col = in[n - 1]->ndim == 1;
+	ag_tensor **ts = calloc((size_t)n, sizeof *ts);
+	int64_t *dims = calloc((size_t)n + 1, sizeof *dims);
+	int64_t *cost = calloc((size_t)n * (size_t)n, sizeof *cost);
+	int64_t *split = calloc((size_t)n * (size_t)n, sizeof *split);
+	ag_tensor *r = NULL;
+	int i, made = 0;
+
+	if (!ts || !dims || !cost || !split) {
+		ag_error(AG_ERR_NOMEM, "multi_dot(): out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++, made++) {
+		ts[i] = i == 0 && row ? ag_unsqueeze(in[i], 0) :
+			i == n - 1 && col ? ag_unsqueeze(in[i], 1) : in[i];
+		if (ts[i] == in[i])
+			ag_tensor_retain(ts[i]);
+		if (!ts[i])
+			goto out;
+	}
+	for (i = 0; i + 1 < n; i++)
+		if (ts[i]->shape[1] != ts[i + 1]->shape[0]) {
+			ag_error(AG_ERR_SHAPE, "multi_dot(): tensors %d and %d with "
+				 "shapes [%lld, %lld] and [%lld, %lld] cannot be "
+				 "multiplied", i + ag_index_base(), i + 1 + ag_index_base(),
+				 (long long)ts[i]->shape[0], (long long)ts[i]->shape[1],
+				 (long long)ts[i + 1]->shape[0],
+				 (long long)ts[i + 1]->shape[1]);
+			goto out;
+		}
+	/* the matrix chain order of fewest multiplications */
+	for (i = 0; i < n; i++)
+		dims[i] = ts[i]->shape[0];
+	dims[n] = ts[n - 1]->shape[1];
+	for (int len = 1; len < n; len++)
+		for (i = 0; i + len < n; i++) {
+			int j = i + len;
+			cost[i * n + j] = INT64_MAX;
+			for (int k = i; k < j; k++) {
+				int64_t c = cost[i * n + k] + cost[(k + 1) * n + j] +
+					    dims[i] * dims[k + 1] * dims[j + 1];
+				if (c < cost[i * n + j]) {
+					cost[i * n + j] = c;
+					split[i * n + j] = k;
+				}
+			}
+		}
+	r = chain_product(ts, split, n, 0, n - 1);
+	if (r && (row || col)) {	/* the 1-d ends' dims away again */
+		int64_t none[1];
+		ag_tensor *s = row && col ? ag_reshape(r, none, 0) :
+			       ag_squeeze_dim(r, row ? 0 : 1);
+		ag_tensor_release(r);
+		r = s;
+	}
+out:
+	for (i = 0; i < made; i++)
+		ag_tensor_release(ts[i]);
+	free(ts);
+	free(dims);
+	free(cost);
+	free(split);
+	return r;
+}
+
+/* ---------------------------------------------------------------- out= */
+
+int ag_out_write(ag_tensor *out, ag_tensor *r)
+{
+	int rc;
+
+	if (!out || !r)
+		return ag_error(AG_ERR_VALUE, "out=: expected tensors");
+	if (ag_check_cast(r->dtype, out->dtype) < 0)
+		return -1;
+	bool grad = ag_set_grad_enabled(false);
+	if (out->ndim == r->ndim && ag_same_shape(out, r)) {
+		rc = ag_copy_(out, r);
+	} else {	/* resized: a storage of r's shape */
+		ag_tensor *c = ag_tensor_alloc_uninit(r->shape, r->ndim, out->dtype);
+		rc = c ? ag_copy_raw(c, r) : -1;
+		if (rc == 0) {
+			ag_tensor_set_data(out, c);
+			ag_bump_version(out);
+		}
+		ag_tensor_release(c);
+	}
+	ag_set_grad_enabled(grad);
+	return rc;
 }

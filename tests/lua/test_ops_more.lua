@@ -221,6 +221,109 @@ do
 	t.is(a:sgn().grad_fn:name(), "SgnBackward0", "sgn's node is SgnBackward0")
 end
 
+-- ------------------------------ searchsorted, bucketize, bincount, histc,
+-- quantile, multi_dot: values as PyTorch's (positions 1-based: the
+-- generator spells PyTorch's + 1)
+local function same_values(got, want)
+	if #got ~= #want then return false end
+	for i = 1, #want do
+		local g, w = got[i], want[i]
+		if not ((g ~= g and w ~= w) or g == w or math.abs(g - w) <= 1e-6 * math.max(1, math.abs(w))) then
+			return false
+		end
+	end
+	return true
+end
+for _, c in ipairs(ref.values) do
+	local y = call(c.f, {})
+	t.ok(same_values(flat(y), c.y), c.id .. ": " .. c.f .. " as PyTorch")
+	t.is({tostring(y.dtype), y:size()}, {"torch." .. c.dtype, c.shape}, c.id .. ": dtype and shape")
+end
+for _, c in ipairs(ref.more_errors) do
+	local expect = c.err
+	-- positions in agdb's messages count from 1 (DESIGN section 6)
+	if c.id == "md_dtype" then expect = expect:gsub("tensor 1", "tensor 2"):gsub("tensor 0", "tensor 1") end
+	t.raises(function() return call(c.f, {}) end, expect, c.id .. ": " .. c.f .. " refused as PyTorch")
+end
+-- index values count from 1 in and out
+t.raises(function() torch.bincount(torch.tensor({0, 1})) end, "agdb counts from 1",
+	"bincount: a value 0 is no bin (the first is 1)")
+t.raises(function() torch.searchsorted(torch.ones(3), torch.ones(1), {sorter = torch.tensor({0, 1, 2})}) end,
+	"agdb counts from 1", "searchsorted: sorter's entries count from 1")
+do
+	local x = torch.tensor({{0.3, 1.2, -0.5, 2.0}, {1.0, 0.1, 0.7, -1.0}}, {dtype = torch.float64, requires_grad = true})
+	local q = torch.tensor({0.25, 0.6}, {dtype = torch.float64})
+	for _, interp in ipairs({"linear", "lower", "higher", "midpoint", "nearest"}) do
+		local f = function(u) return torch.quantile(u, q, 2, {interpolation = interp}) end
+		t.ok(torch.autograd.gradcheck(f, {x}), "gradcheck quantile " .. interp)
+		t.ok(torch.autograd.gradgradcheck(f, {x}), "gradgradcheck quantile " .. interp)
+	end
+	t.ok(torch.autograd.gradcheck(function(u) return torch.nanquantile(u, 0.3) end, {x}),
+		"gradcheck nanquantile over everything")
+	local a = torch.randn(2, 3, {dtype = torch.float64, requires_grad = true})
+	local b = torch.randn(3, 4, {dtype = torch.float64, requires_grad = true})
+	local v = torch.randn(4, {dtype = torch.float64, requires_grad = true})
+	local md = function(p, r, s) return torch.linalg.multi_dot({p, r, s}) end
+	t.ok(torch.autograd.gradcheck(md, {a, b, v}), "gradcheck multi_dot")
+	t.ok(torch.autograd.gradgradcheck(md, {a, b, v}), "gradgradcheck multi_dot")
+	t.is(torch.bincount(torch.tensor({1, 1})).grad_fn, nil, "bincount has no history")
+	t.is(torch.histc(x).requires_grad, false, "histc's result has none either, as PyTorch's")
+end
+
+-- -------------------------------------------------------------------- out=
+-- once for every torch.NAME of the pointwise and reduction families, the
+-- products and the joins: PyTorch's semantics and texts
+do
+	local o = torch.empty(2)
+	local v = o._version
+	t.ok(rawequal(torch.add(torch.ones(2), 1, {out = o}), o), "torch.add(..., {out = o}) returns o")
+	t.is(o:tolist(), {2.0, 2.0}, "and writes the sum into it")
+	t.is(o._version, v + 1, "bumping its version once")
+	local r = torch.empty(0)
+	torch.mul(torch.ones(2, 3), 2, {out = r})
+	t.is({r:size(), r:tolist()[2][3]}, {{2, 3}, 2.0}, "an out of another shape is resized")
+	local s = torch.empty({})
+	torch.sum(torch.tensor({{1.0, 2.0}, {3.0, 4.0}}), {out = s})
+	t.is(s:item(), 10.0, "torch.sum(x, {out = s})")
+	local sd = torch.empty(2)
+	torch.sum(torch.tensor({{1.0, 2.0}, {3.0, 4.0}}), 2, {keepdim = false, out = sd})
+	t.is(sd:tolist(), {3.0, 7.0}, "torch.sum(x, 2, {keepdim = false, out = o}): the other keywords pass")
+	local m = torch.empty(1, 1)
+	torch.mm(torch.ones(1, 2), torch.ones(2, 1), {out = m})
+	t.is(m:tolist(), {{2.0}}, "torch.mm out=")
+	local c = torch.empty(4)
+	torch.cat({torch.ones(2), torch.zeros(2)}, 1, {out = c})
+	t.is(c:tolist(), {1.0, 1.0, 0.0, 0.0}, "torch.cat out=")
+	local st = torch.empty(2, 2)
+	torch.stack({torch.ones(2), torch.zeros(2)}, {out = st})
+	t.is(st:tolist(), {{1.0, 1.0}, {0.0, 0.0}}, "torch.stack out=")
+	local mv, mi = torch.empty(0), torch.empty(0, {dtype = torch.int64})
+	local rv, ri = torch.max(torch.tensor({{1.0, 3.0}, {4.0, 2.0}}), 2, {out = {mv, mi}})
+	t.ok(rawequal(rv, mv) and rawequal(ri, mi), "torch.max(x, 2, {out = {v, i}}) returns v, i")
+	t.is({mv:tolist(), mi:tolist()}, {{3.0, 4.0}, {2, 1}}, "and fills both (indices 1-based)")
+	local f = torch.empty(2)
+	torch.add(torch.tensor({1, 2}), 1, {out = f})
+	t.is(f:tolist(), {2.0, 3.0}, "an int64 result into a float out")
+	t.raises(function() torch.add(torch.ones(2), 1, {out = torch.empty(2, {dtype = torch.int64})}) end,
+		"result type Float can't be cast to the desired output type Long", "a float result into an int64 out")
+	local a = torch.ones(2, {requires_grad = true})
+	for _, c2 in ipairs({{"add", function() return torch.add(a, 1, {out = o}) end},
+			{"cat", function() return torch.cat({a, a}, 1, {out = c}) end},
+			{"sum", function() return torch.sum(a, {out = s}) end},
+			{"mm", function() return torch.mm(a:view(1, 2), a:view(2, 1), {out = m}) end},
+			{"add", function() return torch.add(torch.ones(2), 1,
+				{out = torch.ones(2, {requires_grad = true})}) end}}) do
+		t.raises(c2[2], c2[1] .. "(): functions with out=... arguments don't support automatic "
+			.. "differentiation, but one of the arguments requires grad.",
+			c2[1] .. " out= refuses an argument that requires grad, as PyTorch")
+	end
+	torch.no_grad(function() torch.add(a, 1, {out = o}) end)
+	t.is(o:tolist(), {2.0, 2.0}, "under no_grad it writes")
+	t.raises(function() torch.add(torch.ones(2), 1, {out = 3}) end, "keyword 'out' must be a Tensor",
+		"out must be a tensor")
+	t.ok(rawequal(torch.special.expit(torch.zeros(1), {out = o}), o), "torch.special.expit takes out= too")
+end
+
 -- ---------------------------------------------------------------- aliases
 -- each of PyTorch's forms is there, and is the op's own function (one
 -- binding, not a copy); these came bound with their ops, before the table
