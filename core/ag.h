@@ -236,7 +236,7 @@ uint64_t ag_generator_initial_seed(const ag_generator *g);
 uint64_t ag_generator_seed(ag_generator *g);	/* a fresh seed, returned */
 /* The whole state as an int64 tensor, and back (checked). */
 ag_tensor *ag_generator_get_state(const ag_generator *g);
-int ag_generator_set_state(ag_generator *g, const ag_tensor *state);
+int ag_generator_set_state(ag_generator *g, ag_tensor *state);
 
 void ag_manual_seed(uint64_t seed);
 uint64_t ag_initial_seed(void);

@@ -22,6 +22,17 @@ static ag_tensor *sum_to(ag_tensor *g, const ag_shape *s)
 	return ag_sum_to_size(g, s->size, s->ndim);
 }
 
+/* g where the mask is false, summed back to self's shape (which the mask
+ * may have broadcast): self's gradient of masked_fill / masked_scatter. */
+static ag_tensor *grad_unmasked(ag_tensor *g, ag_tensor *mask,
+				const ag_shape *self)
+{
+	ag_tensor *f = ag_masked_fill(g, mask, 0);
+	ag_tensor *r = f ? sum_to(f, self) : NULL;
+	rel(f);
+	return r;
+}
+
 int ag_gather_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 {
 	const ag_index_dim_args *a = AG_ARGS(self, ag_index_dim_args);
@@ -40,20 +51,19 @@ int ag_scatter_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 {
 	const ag_index_dim_args *a = AG_ARGS(self, ag_index_dim_args);
 	ag_tensor *index = ag_node_saved(self, 0);
+	int rc = -1;
 
 	if (!index)
 		return -1;
-	if (NEED(0) && !(out[0] = ag_scatter_value(G(0), a->dim, index, 0))) {
-		rel(index);
-		return -1;
-	}
+	if (NEED(0) && !(out[0] = ag_scatter_value(G(0), a->dim, index, 0)))
+		goto done;
 	if (self->n_next > 1 && NEED(1) &&
-	    !(out[1] = ag_gather(G(0), a->dim, index))) {
-		rel(index);
-		return -1;
-	}
+	    !(out[1] = ag_gather(G(0), a->dim, index)))
+		goto done;
+	rc = 0;
+done:
 	rel(index);
-	return 0;
+	return rc;
 }
 
 /* scatter(..., reduce=) has no derivative in PyTorch 1.13. */
@@ -123,19 +133,18 @@ int ag_index_copy_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 {
 	const ag_index_dim_args *a = AG_ARGS(self, ag_index_dim_args);
 	ag_tensor *index = ag_node_saved(self, 0);
+	int rc = -1;
 
 	if (!index)
 		return -1;
-	if (NEED(0) && !(out[0] = ag_index_fill(G(0), a->dim, index, 0))) {
-		rel(index);
-		return -1;
-	}
-	if (NEED(1) && !(out[1] = source_grad(G(0), a, index, 1))) {
-		rel(index);
-		return -1;
-	}
+	if (NEED(0) && !(out[0] = ag_index_fill(G(0), a->dim, index, 0)))
+		goto done;
+	if (NEED(1) && !(out[1] = source_grad(G(0), a, index, 1)))
+		goto done;
+	rc = 0;
+done:
 	rel(index);
-	return 0;
+	return rc;
 }
 
 /* index_fill: nothing flows where the value went; a tensor value gets the
@@ -144,24 +153,23 @@ int ag_index_fill_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 {
 	const ag_index_dim_args *a = AG_ARGS(self, ag_index_dim_args);
 	ag_tensor *index = ag_node_saved(self, 0);
+	int rc = -1;
 
 	if (!index)
 		return -1;
-	if (NEED(0) && !(out[0] = ag_index_fill(G(0), a->dim, index, 0))) {
-		rel(index);
-		return -1;
-	}
+	if (NEED(0) && !(out[0] = ag_index_fill(G(0), a->dim, index, 0)))
+		goto done;
 	if (self->n_next > 1 && NEED(1)) {
 		ag_tensor *s = ag_index_select(G(0), a->dim, index);
 		out[1] = s ? ag_sum(s) : NULL;
 		rel(s);
-		if (!out[1]) {
-			rel(index);
-			return -1;
-		}
+		if (!out[1])
+			goto done;
 	}
+	rc = 0;
+done:
 	rel(index);
-	return 0;
+	return rc;
 }
 
 /* masked_fill: self's gradient where the mask is false (summed back to
@@ -171,31 +179,25 @@ int ag_masked_fill_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 {
 	const ag_index_dim_args *a = AG_ARGS(self, ag_index_dim_args);
 	ag_tensor *mask = ag_node_saved(self, 0);
+	int rc = -1;
 
 	if (!mask)
 		return -1;
-	if (NEED(0)) {
-		ag_tensor *f = ag_masked_fill(G(0), mask, 0);
-		out[0] = f ? sum_to(f, &a->self) : NULL;
-		rel(f);
-		if (!out[0]) {
-			rel(mask);
-			return -1;
-		}
-	}
+	if (NEED(0) && !(out[0] = grad_unmasked(G(0), mask, &a->self)))
+		goto done;
 	if (self->n_next > 1 && NEED(1)) {
 		ag_tensor *z = zero_like(G(0));
 		ag_tensor *m = z ? ag_to_dtype(mask, AG_BOOL) : NULL;
 		ag_tensor *w = m ? ag_where(m, G(0), z) : NULL;
 		out[1] = w ? ag_sum(w) : NULL;
 		rel(z); rel(m); rel(w);
-		if (!out[1]) {
-			rel(mask);
-			return -1;
-		}
+		if (!out[1])
+			goto done;
 	}
+	rc = 0;
+done:
 	rel(mask);
-	return 0;
+	return rc;
 }
 
 int ag_masked_select_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
@@ -223,18 +225,12 @@ int ag_masked_scatter_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 {
 	const ag_index_dim_args *a = AG_ARGS(self, ag_index_dim_args);
 	ag_tensor *mask = ag_node_saved(self, 0);
+	int rc = -1;
 
 	if (!mask)
 		return -1;
-	if (NEED(0)) {
-		ag_tensor *f = ag_masked_fill(G(0), mask, 0);
-		out[0] = f ? sum_to(f, &a->self) : NULL;
-		rel(f);
-		if (!out[0]) {
-			rel(mask);
-			return -1;
-		}
-	}
+	if (NEED(0) && !(out[0] = grad_unmasked(G(0), mask, &a->self)))
+		goto done;
 	if (NEED(1)) {
 		int64_t total = 1;
 		for (int i = 0; i < a->source.ndim; i++)
@@ -250,13 +246,13 @@ int ag_masked_scatter_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 		out[1] = full ? ag_reshape(full, a->source.size, a->source.ndim)
 			      : NULL;
 		rel(sel); rel(pad); rel(full);
-		if (!out[1]) {
-			rel(mask);
-			return -1;
-		}
+		if (!out[1])
+			goto done;
 	}
+	rc = 0;
+done:
 	rel(mask);
-	return 0;
+	return rc;
 }
 
 int ag_take_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
@@ -275,6 +271,7 @@ int ag_put_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 {
 	const ag_index_dim_args *a = AG_ARGS(self, ag_index_dim_args);
 	ag_tensor *index = ag_node_saved(self, 0);
+	int rc = -1;
 
 	if (!index)
 		return -1;
@@ -288,22 +285,20 @@ int ag_put_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 			out[0] = z ? ag_put(G(0), index, z, false) : NULL;
 			rel(z);
 		}
-		if (!out[0]) {
-			rel(index);
-			return -1;
-		}
+		if (!out[0])
+			goto done;
 	}
 	if (NEED(1)) {
 		ag_tensor *t = ag_take(G(0), index);
 		out[1] = t ? ag_reshape(t, a->source.size, a->source.ndim) : NULL;
 		rel(t);
-		if (!out[1]) {
-			rel(index);
-			return -1;
-		}
+		if (!out[1])
+			goto done;
 	}
+	rc = 0;
+done:
 	rel(index);
-	return 0;
+	return rc;
 }
 
 /* x[indices]: the gradient put back where it was read, adding up where
@@ -326,6 +321,7 @@ int ag_index_put_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 {
 	const ag_adv_index_args *a = AG_ARGS(self, ag_adv_index_args);
 	ag_tensor *packed = ag_node_saved(self, 0);
+	int rc = -1;
 
 	if (!packed)
 		return -1;
@@ -339,22 +335,20 @@ int ag_index_put_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 				   : NULL;
 			rel(z);
 		}
-		if (!out[0]) {
-			rel(packed);
-			return -1;
-		}
+		if (!out[0])
+			goto done;
 	}
 	if (NEED(1)) {
 		ag_tensor *r = ag_index_packed(G(0), packed, a);
 		out[1] = r ? sum_to(r, &a->values) : NULL;
 		rel(r);
-		if (!out[1]) {
-			rel(packed);
-			return -1;
-		}
+		if (!out[1])
+			goto done;
 	}
+	rc = 0;
+done:
 	rel(packed);
-	return 0;
+	return rc;
 }
 
 /* ------------------------------------------------------ scatter_reduce */

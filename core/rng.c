@@ -112,54 +112,117 @@ uint64_t ag_generator_seed(ag_generator *g)
 	return s;
 }
 
-/* The state as 8 + 624 int64 words: a format tag, the seed, whether seeded,
- * left, next, whether a normal is cached, its bits, the mt19937 words. */
-#define STATE_WORDS (7 + MT_N)
-#define STATE_TAG 0x61676D74LL	/* "agmt" */
+/* The state as PyTorch 1.13 lays it out (CPUGeneratorImplState), so that
+ * a state taken in one loads in the other: a uint8 tensor of 5056 bytes,
+ *    0  u64 the initial seed       16  u64 next
+ *    8  i32 left                   24  u64 state[624] (32-bit words)
+ *   12  i32 seeded               5016  f64 normal_x, normal_y, normal_rho
+ * 5040  i32 normal_is_valid (normal_y is the cached float64 normal)
+ * 5048  f32 next float normal, 5052 bool its validity, then padding.
+ * PyTorch also reads the older layout of 5048 bytes (no float normal; the
+ * cached normal as rho * sin(2 pi x)), and so does agdb. */
+#define ST_SEED 0
+#define ST_LEFT 8
+#define ST_SEEDED 12
+#define ST_NEXT 16
+#define ST_MT 24
+#define ST_NORMAL_X (ST_MT + 8 * MT_N)
+#define ST_NORMAL_Y (ST_NORMAL_X + 8)
+#define ST_NORMAL_RHO (ST_NORMAL_X + 16)
+#define ST_NORMAL_VALID (ST_NORMAL_X + 24)
+#define ST_LEGACY_BYTES (ST_NORMAL_VALID + 8)
+#define ST_FLOAT_NORMAL ST_LEGACY_BYTES
+#define ST_FLOAT_VALID (ST_FLOAT_NORMAL + 4)
+#define ST_BYTES (ST_LEGACY_BYTES + 8)
+
+static void put(unsigned char *b, size_t at, const void *v, size_t n)
+{
+	memcpy(b + at, v, n);
+}
+
+static void get(const unsigned char *b, size_t at, void *v, size_t n)
+{
+	memcpy(v, b + at, n);
+}
 
 ag_tensor *ag_generator_get_state(const ag_generator *g)
 {
-	int64_t n = STATE_WORDS, *w;
-	ag_tensor *t = ag_empty(&n, 1, AG_INT64);
+	int64_t n = ST_BYTES;
+	ag_tensor *t = ag_zeros(&n, 1, AG_UINT8);
+	ag_generator s = *GEN(g);
 
-	g = GEN(g);
 	if (!t)
 		return NULL;
-	w = ag_data_ptr(t);
-	w[0] = STATE_TAG;
-	w[1] = (int64_t)g->seed;
-	w[2] = g->seeded;
-	w[3] = g->left;
-	w[4] = g->next;
-	w[5] = g->have_normal;
-	memcpy(&w[6], &g->next_normal, sizeof(double));
-	for (int i = 0; i < MT_N; i++)
-		w[7 + i] = g->state[i];
+	/* never drawn from: the state it will have, seeded by default */
+	if (!s.seeded)
+		ag_generator_manual_seed(&s, AG_DEFAULT_SEED);
+	unsigned char *b = ag_data_ptr(t);
+	int32_t left = s.left, seeded = 1, valid = s.have_normal;
+	uint64_t next = (uint64_t)s.next;
+	put(b, ST_SEED, &s.seed, 8);
+	put(b, ST_LEFT, &left, 4);
+	put(b, ST_SEEDED, &seeded, 4);
+	put(b, ST_NEXT, &next, 8);
+	for (int i = 0; i < MT_N; i++) {
+		uint64_t w = s.state[i];
+		put(b, ST_MT + 8 * (size_t)i, &w, 8);
+	}
+	if (s.have_normal)
+		put(b, ST_NORMAL_Y, &s.next_normal, 8);
+	put(b, ST_NORMAL_VALID, &valid, 4);
 	return t;
 }
 
-int ag_generator_set_state(ag_generator *g, const ag_tensor *t)
+int ag_generator_set_state(ag_generator *g, ag_tensor *t)
 {
-	const int64_t *w;
+	ag_generator s = { 0 };
+	int32_t left, seeded, valid;
+	uint64_t next;
 
-	g = GEN(g);
-	if (t->dtype != AG_INT64 || t->ndim != 1 || t->shape[0] != STATE_WORDS ||
-	    !ag_is_contiguous(t) || ((const int64_t *)ag_data_ptr(t))[0] != STATE_TAG)
-		return ag_error(AG_ERR_VALUE, "Invalid mt19937 state: expected "
-				"a tensor from get_state()");
-	w = ag_data_ptr(t);
-	/* an unseeded generator's state (taken before its first draw) has no
-	 * position yet: it seeds itself on the next draw, as it would have */
-	if (w[2] && (w[3] < 1 || w[3] > MT_N || w[4] < 0 || w[4] >= MT_N + 1))
+	if (t->dtype != AG_UINT8)
+		return ag_error(AG_ERR_DTYPE, "RNG state must be a torch.ByteTensor");
+	int64_t n = ag_numel(t);
+	if (n != ST_BYTES && n != ST_LEGACY_BYTES)
+		return ag_error(AG_ERR_VALUE, "Expected either a "
+				"CPUGeneratorImplStateLegacy of size %d or a "
+				"CPUGeneratorImplState of size %d but found the "
+				"input RNG state size to be %lld", ST_LEGACY_BYTES,
+				ST_BYTES, (long long)n);
+	ag_tensor *c = ag_contiguous(t);
+	if (!c)
+		return -1;
+	const unsigned char *b = ag_data_ptr(c);
+	get(b, ST_SEED, &s.seed, 8);
+	get(b, ST_LEFT, &left, 4);
+	get(b, ST_SEEDED, &seeded, 4);
+	get(b, ST_NEXT, &next, 8);
+	get(b, ST_NORMAL_VALID, &valid, 4);
+	for (int i = 0; i < MT_N; i++) {
+		uint64_t w;
+		get(b, ST_MT + 8 * (size_t)i, &w, 8);
+		s.state[i] = (uint32_t)w;
+	}
+	if (valid && n == ST_BYTES) {
+		get(b, ST_NORMAL_Y, &s.next_normal, 8);
+	} else if (valid) {
+		double x, rho;
+		get(b, ST_NORMAL_X, &x, 8);
+		get(b, ST_NORMAL_RHO, &rho, 8);
+		s.next_normal = rho * sin(2.0 * M_PI * x);
+	}
+	ag_tensor_release(c);
+	/* next is read as PyTorch reads it, truncated to 32 bits */
+	next = (uint32_t)next;
+	if (!seeded || left < 1 || left > MT_N || next > MT_N)
 		return ag_error(AG_ERR_VALUE, "Invalid mt19937 state");
-	g->seed = (uint64_t)w[1];
-	g->seeded = w[2] != 0;
-	g->left = (int)w[3];
-	g->next = (int)w[4];
-	g->have_normal = w[5] != 0;
-	memcpy(&g->next_normal, &w[6], sizeof(double));
-	for (int i = 0; i < MT_N; i++)
-		g->state[i] = (uint32_t)w[7 + i];
+	g = GEN(g);
+	g->seed = s.seed;
+	g->seeded = true;
+	g->left = left;
+	g->next = (int)next;
+	g->have_normal = valid != 0;
+	g->next_normal = valid ? s.next_normal : 0;
+	memcpy(g->state, s.state, sizeof g->state);
 	return 0;
 }
 

@@ -54,7 +54,10 @@ static ag_tensor *recorded_part(ag_tensor *out, ag_op op, ag_tensor *in,
 			st = g.in.stride[i];
 		g.view.stride[j++] = st;
 	}
-	g.view.offset = start * g.in.stride[d];
+	/* Past int64 only when the input has no element (a 0-sized dim
+	 * beside huge ones), where the offset is never used: wrap as
+	 * ag_contiguous_strides does rather than overflow. */
+	g.view.offset = (int64_t)((uint64_t)start * (uint64_t)g.in.stride[d]);
 	return recorded(out, op, in, &g, sizeof g);
 }
 

@@ -167,12 +167,18 @@ static int l_read_idx(lua_State *L)
 			 ndim, AG_MAX_DIMS);
 	if (read_full(r.f, dims, 4 * (size_t)ndim) != 0)
 		IDX_FAIL("read_idx: '%s' ends inside its list of sizes", path);
+	bool empty = false;	/* a 0 size anywhere: no element, whatever the rest */
 	for (int i = 0; i < ndim; i++) {
 		shape[i] = (int64_t)load_be(dims + 4 * i, 4);
-		if (shape[i] > 0 && n > (INT64_MAX / 16) / shape[i])
+		empty = empty || shape[i] == 0;
+	}
+	for (int i = 0; i < ndim && !empty; i++) {
+		if (n > (INT64_MAX / 16) / shape[i])
 			IDX_FAIL("read_idx: '%s' declares too many elements", path);
 		n *= shape[i];
 	}
+	if (empty)
+		n = 0;
 	dt = ty->dtype;
 	if (!lua_isnoneornil(L, 2) && repl_to_dtype(L, 2, &dt) != 0)
 		IDX_FAIL("read_idx: argument 2 must be a dtype, got %s",

@@ -990,14 +990,16 @@ static int l_get_default_dtype(lua_State *L)
 	return 1;
 }
 
-/* torch._live_tensors(): how many tensors core holds and the bytes of
- * their storages -- for tests of memory under load (agdb.memory will
- * tell more). */
+/* torch._live_tensors(): how many tensors core holds, the bytes of
+ * their storages, and the bytes the storage cache keeps for reuse (not
+ * live, but resident) -- for tests of memory under load (agdb.memory
+ * tells more). */
 static int l_live_tensors(lua_State *L)
 {
 	lua_pushinteger(L, (lua_Integer)ag_registry_count());
 	lua_pushinteger(L, (lua_Integer)ag_storage_bytes_live());
-	return 2;
+	lua_pushinteger(L, (lua_Integer)ag_storage_bytes_cached());
+	return 3;
 }
 
 static int l_numel(lua_State *L)

@@ -18,7 +18,7 @@ EXTRA_DIST += $(LUA_TESTS) tests/lua/tap.lua tests/lua/test_require.sh
 
 ## PyTorch 1.13 reference values for the nn/optim/data/files tests, made by
 ## the generator beside them (/usr/bin/python3 with torch).
-EXTRA_DIST += tests/lua/fixtures/gen_torch_fixtures.py \
+EXTRA_DIST += tests/lua/fixtures/luafmt.py tests/lua/fixtures/gen_torch_fixtures.py \
 	tests/lua/fixtures/gen_nn1_fixtures.py tests/lua/fixtures/nn1_ref.lua \
 	tests/lua/fixtures/gen_ulp_fixture.py \
 	tests/lua/fixtures/ulp_ref.lua \

@@ -68,6 +68,14 @@ t.raises(function() AF.vjp(function(s) return s * 2 end, x) end,
 	"Tensor with a single element.", "vjp without v")
 t.raises(function() AF.vjp(function(s) return s * 2 end, x, torch.ones(2, D)) end,
 	"v has invalid size: should be torch.Size([3]) but got torch.Size([2]).", "v's size")
+t.raises(function() AF.jvp(function(s) return s * 2 end, x) end,
+	"The vector v can only be None if the input to the user-provided function is a " ..
+	"single Tensor with a single element.", "jvp without v")
+t.raises(function() AF.hvp(function(s) return (s * s):sum() end, x) end,
+	"The vector v can only be None if the input to the user-provided function is a " ..
+	"single Tensor with a single element.", "hvp without v")
+t.raises(function() AF.vhp(function(s) return (s * s):sum() end, x, torch.ones(2, D)) end,
+	"v has invalid size: should be torch.Size([3]) but got torch.Size([2]).", "vhp: v's size")
 t.raises(function() AF.jvp(function(a) return a * 2 end, {x, y}, {v}) end,
 	"v is a tuple of invalid length: should be 2 but got 1.", "v's length")
 t.raises(function() AF.vjp(function(a) return a * 2 end, {x, y}, v, {strict = true}) end,

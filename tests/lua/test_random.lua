@@ -122,7 +122,39 @@ t.is(torch.randn(5, {generator = g2}):tolist(), x1, "Generator get_state/set_sta
 local fresh = torch.Generator()
 local sd = fresh:seed()
 t.is(fresh:initial_seed(), sd, "seed() returns the new initial seed")
-t.raises(function() g2:set_state(torch.zeros(3)) end, "Invalid mt19937 state", "set_state checks the state")
+t.raises(function() g2:set_state(torch.zeros(3)) end, "RNG state must be a torch.ByteTensor",
+	"set_state checks the state's dtype")
+t.raises(function() g2:set_state(torch.zeros(10, {dtype = torch.uint8})) end,
+	"Expected either a CPUGeneratorImplStateLegacy of size 5048 or a CPUGeneratorImplState " ..
+	"of size 5056 but found the input RNG state size to be 10", "and its size")
+t.raises(function() g2:set_state(torch.zeros(5056, {dtype = torch.uint8})) end,
+	"Invalid mt19937 state", "and its contents")
+t.is(g2:initial_seed(), 1, "a refused state leaves the generator as it was")
+
+-- the state is PyTorch's, byte for byte, both ways
+torch.manual_seed(1)
+torch.randn(3)
+local ps = torch.get_rng_state()
+t.is({ps.dtype, ps:size(1)}, {torch.uint8, 5056}, "get_rng_state: 5056 bytes, as PyTorch's")
+t.is(ps:tolist(), ref.state_bytes, "the bytes PyTorch 1.13 has after the same draws")
+torch.manual_seed(99)
+torch.set_rng_state(torch.tensor(ref.state_bytes, {dtype = torch.uint8}))
+t.is(torch.randn(5, {dtype = torch.float64}):tolist(), ref.state_then_randn,
+	"a state made by PyTorch loads and draws PyTorch's numbers (with its cached normal)")
+torch.set_rng_state(torch.tensor(ref.state_bytes, {dtype = torch.uint8}):narrow(1, 1, 5048))
+t.is(torch.randn(5, {dtype = torch.float64}):tolist(), ref.legacy_state_then_randn,
+	"the older 5048-byte layout loads as PyTorch loads it")
+torch.set_rng_state(ps:view(2, 2528))
+t.is(torch.randn(5, {dtype = torch.float64}):tolist(), ref.state_then_randn,
+	"any shape of the 5056 bytes, as PyTorch")
+local fresh_state = torch.Generator():get_state():tolist()
+local function le(from, n)	-- a little-endian integer from the bytes
+	local v = 0
+	for i = from + n - 1, from, -1 do v = v * 256 + fresh_state[i] end
+	return v
+end
+t.is({le(1, 8), le(9, 4), le(13, 4), le(17, 8)}, {67280421310721, 1, 1, 0},
+	"a generator never drawn from reports the state of PyTorch's default seed")
 
 -- errors, PyTorch's texts
 t.raises(function() torch.empty(3):bernoulli_(1.5) end, "bernoulli_ expects p to be in [0, 1], but got p=1.5", "bernoulli p")

@@ -114,6 +114,28 @@ local function validate_v(v, other, is_other_list)
   end
 end
 
+local v_none_text = {
+  outputs = "The vector v can only be None if the user-provided function returns " ..
+    "a single Tensor with a single element.",
+  inputs = "The vector v can only be None if the input to the user-provided function " ..
+    "is a single Tensor with a single element.",
+}
+
+-- v as a list, checked against the tensors it multiplies (`side`: the
+-- function's "outputs" for vjp, its "inputs" for jvp, hvp and vhp); nil
+-- only when those are one 1-element tensor.
+local function prepare_v(v, other, is_other_list, create_graph, fname, side)
+  if v == nil then
+    if #other ~= 1 or other[1]:numel() ~= 1 then fail(v_none_text[side]) end
+    return nil
+  end
+  local _
+  _, v = as_list(v, "v", fname)
+  v = grad_preprocess(v, create_graph, false)
+  validate_v(v, other, is_other_list)
+  return v
+end
+
 local function check_requires_grad(list, kind, strict)
   if not strict then return end
   for i = 1, #list do
@@ -229,15 +251,7 @@ function F.vjp(func, inputs, v, kw)
     inputs = grad_preprocess(inputs, create_graph, true)
     is_out_list, outputs = as_list(call(func, inputs), "outputs of the user-provided function", "vjp")
     check_requires_grad(outputs, "outputs", strict)
-    if v ~= nil then
-      local _
-      _, v = as_list(v, "v", "vjp")
-      v = grad_preprocess(v, create_graph, false)
-      validate_v(v, outputs, is_out_list)
-    elseif #outputs ~= 1 or outputs[1]:numel() ~= 1 then
-      fail("The vector v can only be None if the user-provided function returns " ..
-        "a single Tensor with a single element.")
-    end
+    v = prepare_v(v, outputs, is_out_list, create_graph, "vjp", "outputs")
   end)
   local res
   with_grad(create_graph or torch.is_grad_enabled(), function()
@@ -255,15 +269,7 @@ function F.jvp(func, inputs, v, kw)
   with_grad(true, function()
     is_in_list, inputs = as_list(inputs, "inputs", "jvp")
     inputs = grad_preprocess(inputs, create_graph, true)
-    if v ~= nil then
-      local _
-      _, v = as_list(v, "v", "jvp")
-      v = grad_preprocess(v, create_graph, false)
-      validate_v(v, inputs, is_in_list)
-    elseif #inputs ~= 1 or inputs[1]:numel() ~= 1 then
-      fail("The vector v can only be None if the input to the user-provided function " ..
-        "is a single Tensor with a single element.")
-    end
+    v = prepare_v(v, inputs, is_in_list, create_graph, "jvp", "inputs")
     is_out_list, outputs = as_list(call(func, inputs), "outputs of the user-provided function", "jvp")
     check_requires_grad(outputs, "outputs", strict)
     -- the double-backward trick: u -> J^T u is linear in u, so its vjp
@@ -394,15 +400,7 @@ local function hess_prologue(func, inputs, v, create_graph, strict, fname)
   local is_in_list, outputs, is_out_list
   is_in_list, inputs = as_list(inputs, "inputs", fname)
   inputs = grad_preprocess(inputs, create_graph, true)
-  if v ~= nil then
-    local _
-    _, v = as_list(v, "v", fname)
-    v = grad_preprocess(v, create_graph, false)
-    validate_v(v, inputs, is_in_list)
-  elseif #inputs ~= 1 or inputs[1]:numel() ~= 1 then
-    fail("The vector v can only be None if the input to the user-provided function " ..
-      "is a single Tensor with a single element.")
-  end
+  v = prepare_v(v, inputs, is_in_list, create_graph, fname, "inputs")
   local out = call(func, inputs)
   is_out_list, outputs = as_list(out, "outputs of the user-provided function", fname)
   check_requires_grad(outputs, "outputs", strict)
