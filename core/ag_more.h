@@ -42,6 +42,14 @@ ag_tensor *ag_prelu_weight_view(ag_tensor *weight, const ag_tensor *t);
  * another shape resized to r's (given a new storage); not recorded. */
 int ag_out_write(ag_tensor *out, ag_tensor *r);
 
+/* The in-place view ops (unsqueeze_, squeeze_, t_, transpose_,
+ * as_strided_): t takes the geometry of v, a view of t just made by the
+ * view op (as ag_unsqueeze(t, d)), and v's history under the op's
+ * in-place name (UnsqueezeBackward1, ...), after the in-place checks;
+ * t's version goes up.  The caller still releases v.  v NULL: -1 (the
+ * view op's error stands). */
+int ag_view_inplace(ag_tensor *t, ag_tensor *v);
+
 /* linalg.multi_dot: the product of n matrices in the order of fewest
  * multiplications (recorded mm's); a 1-d first (last) is a row (column)
  * whose dim the result leaves out. */

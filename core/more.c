@@ -12,9 +12,11 @@
 #include "autograd.h"
 #include "record.h"
 #include "rng.h"
+#include "node.h"
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* The table's dtype set of op, with PyTorch's message for the rest. */
 static int check_kernel_dtype(ag_op op, ag_dtype dt)
@@ -512,4 +514,29 @@ int ag_out_write(ag_tensor *out, ag_tensor *r)
 	}
 	ag_set_grad_enabled(grad);
 	return rc;
+}
+
+/* ------------------------------------------------------ in-place views */
+
+int ag_view_inplace(ag_tensor *t, ag_tensor *v)
+{
+	if (!t || !v)
+		return -1;	/* the view op's error */
+	if (ag_check_inplace(t) < 0)
+		return -1;
+	/* t's geometry becomes the view's (the same storage) */
+	t->ndim = v->ndim;
+	memcpy(t->shape, v->shape, sizeof t->shape);
+	memcpy(t->stride, v->stride, sizeof t->stride);
+	t->offset = v->offset;
+	ag_bump_version(t);
+	/* and its history the view op's node, under its in-place name */
+	ag_node *n = v->grad_fn;
+	if (n && ag_is_grad_enabled()) {
+		const char *inplace = ag_op_info(n->op)->grad_fn[1];
+		if (inplace)
+			n->name = inplace;
+		ag_set_history(t, n, 0);
+	}
+	return 0;
 }

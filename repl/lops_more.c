@@ -1,12 +1,17 @@
 /*
  * lops_more.c - the ops-more family of issue 11 in the torch module:
  * hardshrink, prelu, rrelu (torch. and method forms as PyTorch has them),
+ * the in-place view ops (x:unsqueeze_, squeeze_, t_, transpose_,
+ * as_strided_: the view op's view, which x becomes), out= for the torch.
+ * forms of the pointwise ops, reductions, products and joins,
  * softshrink and glu for torch.nn.functional (torch._C), and the name
  * aliases PyTorch 1.13 has (arcsin, greater, multiply, fix, concat,
  * torch.special.expit, ...; clip, swapaxes, swapdims, moveaxis and ger
- * are bound with their ops), which are data: one table below, each entry
- * the name of an op already bound, copied onto the alias in the torch
- * table, the method table and torch.special.
+ * are bound with their ops: here their `_` forms), which are data: one
+ * table below, each entry the name of an op already bound, copied onto
+ * the alias in the torch table, the method table and torch.special.  Also
+ * searchsorted, bucketize, bincount, histc, quantile, nanquantile and
+ * torch.linalg.multi_dot.
  *
  * Run last when the module opens (repl_open_more), so every op an alias
  * names is there.
@@ -434,6 +439,41 @@ static void open_out(lua_State *L, int torch)
 		give_out(L, torch, *n);
 }
 
+/* ------------------------------------------------------ in-place views */
+
+/* x:NAME_(...) for the view ops: upvalue 1 is x:NAME, whose view of x
+ * (its arguments checked as NAME checks them) x then becomes in place. */
+static int view_inplace(lua_State *L)
+{
+	ag_tensor *t = repl_check_tensor(L, 1, lua_tostring(L, lua_upvalueindex(2)));
+	int top = lua_gettop(L);
+
+	lua_pushvalue(L, lua_upvalueindex(1));
+	for (int i = 1; i <= top; i++)
+		lua_pushvalue(L, i);
+	lua_call(L, top, 1);
+	if (ag_view_inplace(t, repl_to_tensor(L, -1)) != 0)
+		return repl_core_error(L);
+	lua_settop(L, 1);
+	return 1;
+}
+
+/* NAME_ in table tb from its NAME there. */
+static void give_inplace_view(lua_State *L, int tb, const char *name)
+{
+	char buf[64], fname[80];
+
+	snprintf(buf, sizeof buf, "%s_", name);
+	snprintf(fname, sizeof fname, "Tensor.%s_", name);
+	if (lua_getfield(L, tb, name) != LUA_TFUNCTION) {
+		lua_pop(L, 1);
+		return;
+	}
+	lua_pushstring(L, fname);
+	lua_pushcclosure(L, view_inplace, 2);
+	lua_setfield(L, tb, buf);
+}
+
 /* ---------------------------------------------------------------- aliases */
 
 /* Where an alias goes: the torch table, the method table, torch.special
@@ -465,6 +505,8 @@ static const struct alias {
 	{"absolute", "abs", TORCH | METHOD | INPLACE},
 	{"negative", "neg", TORCH | METHOD | INPLACE},
 	{"fix", "trunc", TORCH | METHOD | INPLACE},
+	{"swapaxes", "transpose", METHOD | INPLACE},
+	{"swapdims", "transpose", METHOD | INPLACE},
 	{"concat", "cat", TORCH},
 	{"concatenate", "cat", TORCH},
 	{"expit", "sigmoid", SPECIAL},
@@ -548,6 +590,11 @@ void repl_open_more(lua_State *L)
 	}
 	int special = lua_gettop(L);
 
+	static const char *const views[] = {"unsqueeze", "squeeze", "t",
+					    "transpose", "as_strided", NULL};
+	for (const char *const *v = views; *v; v++)
+		give_inplace_view(L, methods, *v);
+	give_inplace_view(L, torch, "as_strided");
 	open_out(L, torch);
 	for (size_t i = 0; i < sizeof aliases / sizeof *aliases; i++) {
 		const struct alias *a = &aliases[i];
