@@ -76,7 +76,10 @@ static void name(char **data, const int64_t *st, int64_t n, void *vctx)	\
 		for (int64_t i = 0; i < n; i++) {			\
 			T gv = *(const T *)(g + i * st[1]);		\
 			T x = *(const T *)(s + i * st[2]);		\
-			*(T *)(o + i * st[0]) = x > 0 ? gv : gv * A;	\
+			/* a factor selected, not a branch: the signs	\
+			 * of x are random, branches mispredict */	\
+			T f = x > 0 ? (T)1 : A;				\
+			*(T *)(o + i * st[0]) = gv * f;			\
 		}							\
 		return;							\
 	}								\
