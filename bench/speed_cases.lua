@@ -138,6 +138,41 @@ elementwise("a * b", torch.float16, "f16", "pt<=1.0", function(a, b) local r = a
 elementwise("a + b", torch.bfloat16, "bf16", "pt<=1.0", function(a, b) local r = a + b end)
 elementwise("a * b", torch.bfloat16, "bf16", "pt<=1.0", function(a, b) local r = a * b end)
 
+-- Pointwise ops beyond the four arithmetic ones, 10M float32 elements:
+-- forward alone, and for the activations forward and backward (a fixed
+-- random gradient; .grad cleared each time).
+local function pointwise(label, f, bwd)
+	case(label .. " f32 10M", "pt<=1.0", function()
+		local a, b = torch.randn(N), torch.randn(N)
+		return function() local r = f(a, b) end
+	end)
+	if not bwd then return end
+	case(label .. " f32 10M fwd+bwd", "pt<=1.0", function()
+		local a = torch.randn(N, {requires_grad = true})
+		local b, g = torch.randn(N), torch.randn(N)
+		return function()
+			f(a, b):backward(g)
+			a.grad = nil
+		end
+	end)
+end
+
+pointwise("leaky_relu", function(a) return F.leaky_relu(a, 0.2) end, true)
+pointwise("gelu", function(a) return F.gelu(a) end, true)
+pointwise("gelu tanh", function(a) return F.gelu(a, {approximate = "tanh"}) end, true)
+pointwise("tan", function(a) return a:tan() end)
+pointwise("atan2", function(a, b) return torch.atan2(a, b) end)
+pointwise("maximum", function(a, b) return torch.maximum(a, b) end)
+pointwise("minimum", function(a, b) return torch.minimum(a, b) end)
+pointwise("silu", function(a) return F.silu(a) end)
+pointwise("elu", function(a) return F.elu(a) end)
+pointwise("softplus", function(a) return F.softplus(a) end)
+pointwise("sigmoid", function(a) return a:sigmoid() end)
+pointwise("tanh", function(a) return a:tanh() end)
+pointwise("exp", function(a) return a:exp() end)
+pointwise("abs", function(a) return a:abs() end)
+pointwise("clamp", function(a) return a:clamp(-0.5, 0.5) end)
+
 -- ------------------------------------------------------------ reductions and norms
 
 case("sum f32 1M", "", function()
@@ -197,6 +232,24 @@ along("amax", function(x) return x:amax() end)
 along("logsumexp(2)", function(x) return x:logsumexp(2) end)
 along("cumsum(2)", function(x) return x:cumsum(2) end)
 along("sort(2)", function(x) return x:sort(2) end)
+-- over the non-innermost dim (the strided reductions) and logsumexp
+along("max(1)", function(x) return x:max(1) end)
+along("argmax(1)", function(x) return x:argmax(1) end)
+along("min(1)", function(x) return x:min(1) end)
+along("var(1)", function(x) return x:var(1) end)
+along("std(1)", function(x) return x:std(1) end)
+along("amax(1)", function(x) return x:amax(1) end)
+along("max(2)", function(x) return x:max(2) end)
+along("logsumexp(1)", function(x) return x:logsumexp(1) end)
+case("logsumexp(2) 4096x1024 fwd+bwd", "pt<=1.0", function()
+	local x = torch.randn(ROWS, COLS, {requires_grad = true})
+	local g = torch.randn(ROWS)
+	return function()
+		x:logsumexp(2):backward(g)
+		x.grad = nil
+	end
+end)
+along("sort(1)", function(x) return x:sort(1) end)
 
 -- ------------------------------------------------------------ convolution
 
@@ -258,6 +311,17 @@ case("MLP step (mse), trace+grad stats off", "", function()
 	end
 end)
 
+-- One SGD step of a transformer on MSE against a random target.
+local function transformer_step(model, B, T, d)
+	local opt = optim.SGD(model:parameters(), {lr = 0.01})
+	local x, target = torch.randn(B, T, d), torch.randn(B, T, d)
+	return function()
+		opt:zero_grad()
+		F.mse_loss(model(x), target):backward()
+		opt:step()
+	end
+end
+
 -- A 2-layer post-norm transformer encoder (d=128, 4 heads, feed-forward
 -- 512, ReLU), sequence 64, batch 8, written out op by op exactly as in the
 -- twin file; MSE against a random target, one SGD step.
@@ -280,14 +344,18 @@ case("transformer 2x(d128 h4) T64 B8 step", "pt<=1.2", function()
 		return F.layer_norm(x + self.ff2(F.relu(self.ff1(x))), {d}, self.ln2_w, self.ln2_b)
 	end
 	torch.manual_seed(0)
-	local model = nn.Sequential(Block(), Block())
-	local opt = optim.SGD(model:parameters(), {lr = 0.01})
-	local x, target = torch.randn(B, T, d), torch.randn(B, T, d)
-	return function()
-		opt:zero_grad()
-		F.mse_loss(model(x), target):backward()
-		opt:step()
-	end
+	return transformer_step(nn.Sequential(Block(), Block()), B, T, d)
+end)
+
+-- The same encoder built from the library's modules:
+-- nn.TransformerEncoder(nn.TransformerEncoderLayer(128, 4, {dim_feedforward=512,
+-- dropout=0, batch_first=true}), 2), MSE, one SGD step.
+case("nn.TransformerEncoder 2x(d128 h4) T64 B8 step", "pt<=1.2", function()
+	local d, T, B = 128, 64, 8
+	torch.manual_seed(0)
+	local layer = nn.TransformerEncoderLayer(d, 4, {dim_feedforward = 512, dropout = 0,
+		batch_first = true})
+	return transformer_step(nn.TransformerEncoder(layer, 2), B, T, d)
 end)
 
 -- ------------------------------------------------------------ run

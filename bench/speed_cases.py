@@ -152,6 +152,47 @@ elementwise("a * b", torch.float16, "f16", mul)
 elementwise("a + b", torch.bfloat16, "bf16", add)
 elementwise("a * b", torch.bfloat16, "bf16", mul)
 
+
+
+def pointwise(label, op, bwd=False):
+    @case(label + " f32 10M")
+    def _():
+        a, b = torch.randn(N), torch.randn(N)
+
+        def f():
+            r = op(a, b)
+        return f
+
+    if not bwd:
+        return
+
+    @case(label + " f32 10M fwd+bwd")
+    def _():
+        a = torch.randn(N, requires_grad=True)
+        b, g = torch.randn(N), torch.randn(N)
+
+        def f():
+            op(a, b).backward(g)
+            a.grad = None
+        return f
+
+
+pointwise("leaky_relu", lambda a, b: F.leaky_relu(a, 0.2), True)
+pointwise("gelu", lambda a, b: F.gelu(a), True)
+pointwise("gelu tanh", lambda a, b: F.gelu(a, approximate="tanh"), True)
+pointwise("tan", lambda a, b: a.tan())
+pointwise("atan2", lambda a, b: torch.atan2(a, b))
+pointwise("maximum", lambda a, b: torch.maximum(a, b))
+pointwise("minimum", lambda a, b: torch.minimum(a, b))
+pointwise("silu", lambda a, b: F.silu(a))
+pointwise("elu", lambda a, b: F.elu(a))
+pointwise("softplus", lambda a, b: F.softplus(a))
+pointwise("sigmoid", lambda a, b: a.sigmoid())
+pointwise("tanh", lambda a, b: a.tanh())
+pointwise("exp", lambda a, b: a.exp())
+pointwise("abs", lambda a, b: a.abs())
+pointwise("clamp", lambda a, b: a.clamp(-0.5, 0.5))
+
 # ------------------------------------------------------------ reductions and norms
 
 
@@ -224,6 +265,29 @@ along("amax", lambda x: x.amax())
 along("logsumexp(2)", lambda x: x.logsumexp(1))
 along("cumsum(2)", lambda x: x.cumsum(1))
 along("sort(2)", lambda x: x.sort(1))
+# over the non-innermost dim (the strided reductions) and logsumexp
+along("max(1)", lambda x: x.max(0))
+along("argmax(1)", lambda x: x.argmax(0))
+along("min(1)", lambda x: x.min(0))
+along("var(1)", lambda x: x.var(0))
+along("std(1)", lambda x: x.std(0))
+along("amax(1)", lambda x: x.amax(0))
+along("max(2)", lambda x: x.max(1))
+along("logsumexp(1)", lambda x: x.logsumexp(0))
+
+
+@case("logsumexp(2) 4096x1024 fwd+bwd")
+def _():
+    x = torch.randn(ROWS, COLS, requires_grad=True)
+    g = torch.randn(ROWS)
+
+    def f():
+        x.logsumexp(1).backward(g)
+        x.grad = None
+    return f
+
+
+along("sort(1)", lambda x: x.sort(0))
 
 # ------------------------------------------------------------ convolution
 
@@ -267,6 +331,18 @@ alias("MLP step (mse), trace off", "MLP step (mse stand-in)")
 alias("MLP step (mse), trace+grad stats off", "MLP step (mse stand-in)")
 
 
+def transformer_step(model, B, T, d):
+    """One SGD step of a transformer on MSE against a random target."""
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    x, target = torch.randn(B, T, d), torch.randn(B, T, d)
+
+    def f():
+        opt.zero_grad()
+        F.mse_loss(model(x), target).backward()
+        opt.step()
+    return f
+
+
 @case("transformer 2x(d128 h4) T64 B8 step")
 def _():
     d, heads, T, B, ff = 128, 4, 64, 8, 512
@@ -290,15 +366,15 @@ def _():
             return F.layer_norm(x + self.ff2(F.relu(self.ff1(x))), (d,), self.ln2_w, self.ln2_b)
 
     torch.manual_seed(0)
-    model = nn.Sequential(Block(), Block())
-    opt = torch.optim.SGD(model.parameters(), lr=0.01)
-    x, target = torch.randn(B, T, d), torch.randn(B, T, d)
+    return transformer_step(nn.Sequential(Block(), Block()), B, T, d)
 
-    def f():
-        opt.zero_grad()
-        F.mse_loss(model(x), target).backward()
-        opt.step()
-    return f
+
+@case("nn.TransformerEncoder 2x(d128 h4) T64 B8 step")
+def _():
+    d, T, B = 128, 64, 8
+    torch.manual_seed(0)
+    layer = nn.TransformerEncoderLayer(d, 4, dim_feedforward=512, dropout=0.0, batch_first=True)
+    return transformer_step(nn.TransformerEncoder(layer, 2, enable_nested_tensor=False), B, T, d)
 
 
 # ------------------------------------------------------------ run

@@ -269,6 +269,12 @@ struct ag_grad_stats {
 };
 
 void ag_grad_stats_compute(ag_tensor *g, ag_grad_stats *st);
+/* What rounding to float16/bfloat16 lost in node n's last backward: the
+ * values that were nonzero before a store and zero after (*zero), finite
+ * before and inf after (*inf).  For an AccumulateGrad: in the gradient that
+ * reached its leaf, counted where it was last rounded (through views and
+ * dtype casts).  Counted while gradient statistics are kept. */
+void ag_node_lost(const ag_node *n, int64_t *zero, int64_t *inf);
 /* Keep the statistics of every gradient on its node (ag_node_grad_stats),
  * for the viewer.  On by default; costs one pass over each gradient. */
 void ag_set_keep_grad_stats(bool on);
@@ -338,6 +344,8 @@ void ag_trace_set_where_provider(void (*fn)(char *buf, size_t n, void *ud),
 void ag_trace_push_scope(const char *scope);
 /* Logs an op that failed (an in-place write refused, ...) with the error
  * message, leaving the error state as it is. */
+/* Sets the note of the last event when it made `out` (autocast's casts). */
+void ag_trace_note_last(const ag_tensor *out, const char *note);
 void ag_trace_failed(ag_op op, ag_tensor *const *in, int n_in,
 		     ag_tensor *self);
 /* Ops run inside another op are not the user's: suspend logging (nests). */

@@ -12,6 +12,7 @@
  */
 #include "internal.h"
 #include "record.h"
+#include "vmath.h"
 
 #include <math.h>
 
@@ -233,6 +234,20 @@ static void binary_generic(char **data, const int64_t *st, int64_t n,
 	case AG_OP_SUB: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] - Y; return; \
 	case AG_OP_MUL: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] * Y; return; \
 	case AG_OP_DIV: SIMD for (int64_t i = 0; i < n; i++) o[i] = a[i] / Y; return; \
+	case AG_OP_MAXIMUM:						\
+	case AG_OP_CLAMP_MIN:						\
+		SIMD for (int64_t i = 0; i < n; i++) {			\
+			__typeof__(*a) x_ = a[i], y_ = Y;		\
+			o[i] = x_ != x_ ? x_ : y_ != y_ ? y_ : x_ < y_ ? y_ : x_; \
+		}							\
+		return;							\
+	case AG_OP_MINIMUM:						\
+	case AG_OP_CLAMP_MAX:						\
+		SIMD for (int64_t i = 0; i < n; i++) {			\
+			__typeof__(*a) x_ = a[i], y_ = Y;		\
+			o[i] = x_ != x_ ? x_ : y_ != y_ ? y_ : y_ < x_ ? y_ : x_; \
+		}							\
+		return;							\
 	default:							\
 		for (int64_t i = 0; i < n; i++)				\
 			o[i] = OPFN(c->op, a[i], Y, pn);		\
@@ -320,6 +335,41 @@ static void binary_half(char **data, const int64_t *st, int64_t n, void *vctx)
 	}
 }
 
+/* The ops vmath.c computes (atan2) in float32 or a 16-bit float: dense
+ * float32 runs directly, the rest a block at a time, loaded and rounded
+ * as binary_generic does. */
+enum { VM_BLOCK = 256 };
+
+static void binary_vm(char **data, const int64_t *st, int64_t n, void *vctx)
+{
+	const binary_ctx *c = vctx;
+	ag_dtype ct = c->compute;
+	float x[VM_BLOCK], y[VM_BLOCK], r[VM_BLOCK];
+	bool ra = c->dt[1] != ct, rb = c->dt[2] != ct, ro = c->dt[0] != ct;
+
+	if (st[0] == 4 && st[1] == 4 && st[2] == 4 && c->dt[0] == AG_FLOAT32 &&
+	    c->dt[1] == AG_FLOAT32 && c->dt[2] == AG_FLOAT32) {
+		ag_vm_binary_f32(c->op, (float *)data[0], (const float *)data[1],
+				 (const float *)data[2], n);
+		return;
+	}
+	for (int64_t b = 0; b < n; b += VM_BLOCK) {
+		int64_t m = n - b < VM_BLOCK ? n - b : VM_BLOCK;
+		const char *pa = data[1] + b * st[1], *pb = data[2] + b * st[2];
+		char *o = data[0] + b * st[0];
+		for (int64_t i = 0; i < m; i++) {
+			float u = (float)ag_load(pa + i * st[1], c->dt[1]);
+			float v = (float)ag_load(pb + i * st[2], c->dt[2]);
+			x[i] = ra ? ag_round_float(u, ct) : u;
+			y[i] = rb ? ag_round_float(v, ct) : v;
+		}
+		ag_vm_binary_f32(c->op, r, x, y, m);
+		for (int64_t i = 0; i < m; i++)
+			ag_store(o + i * st[0], c->dt[0],
+				 ro ? ag_round_float(r[i], ct) : r[i]);
+	}
+}
+
 /* ------------------------------------------------------------- checks */
 
 /* The dtypes PyTorch refuses for an op with a message of its own (the
@@ -402,7 +452,10 @@ static int binary_run(ag_op op, ag_tensor *out, ag_tensor *a,
 	bool cmp = is_comparison(op) && out->dtype == AG_BOOL &&
 		   ca->dtype == ct && cb->dtype == ct;
 	ag_inner_loop loop = binary_generic;
-	if (cmp && ct == AG_FLOAT32)
+	if ((ct == AG_FLOAT32 || ct == AG_FLOAT16 || ct == AG_BFLOAT16) &&
+	    out->dtype != AG_BOOL && ag_vm_binary_has(op))
+		loop = binary_vm;
+	else if (cmp && ct == AG_FLOAT32)
 		loop = compare_f32;
 	else if (cmp && ct == AG_FLOAT64)
 		loop = compare_f64;

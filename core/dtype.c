@@ -220,6 +220,8 @@ void ag_narrow_half(const float *src, char *dst, int64_t stride, int64_t n,
 #if AG_HAVE_X86_SIMD
 	if (stride == 2 && ag_cpu_avx2()) {
 		narrow_avx2(src, (uint16_t *)dst, n, dt);
+		if (ag_round_watch)
+			ag_round_check(src, dst, stride, n, dt);
 		return;
 	}
 #endif
@@ -227,6 +229,71 @@ void ag_narrow_half(const float *src, char *dst, int64_t stride, int64_t n,
 		uint16_t h = dt == AG_FLOAT16 ? ag_float_to_half(src[i])
 					      : ag_float_to_bf16(src[i]);
 		memcpy(dst + i * stride, &h, 2);
+	}
+	if (ag_round_watch)
+		ag_round_check(src, dst, stride, n, dt);
+}
+
+/* ------------------------------------------------- what rounding lost */
+
+ag_round_tally *ag_round_watch;
+
+static void round_note(const char *p, size_t span, int64_t zero, int64_t inf)
+{
+	ag_round_tally *t = ag_round_watch;
+	t->zero += zero;
+	t->inf += inf;
+	ag_round_run *r = t->nruns ? &t->runs[t->nruns - 1] : NULL;
+	if (r && p >= r->lo && p <= r->hi + 16) {	/* the run goes on */
+		if (p + span > r->hi)
+			r->hi = p + span;
+	} else if (t->nruns < AG_ROUND_RUNS) {
+		r = &t->runs[t->nruns++];
+		*r = (ag_round_run){ p, p + span, 0, 0 };
+	} else {
+		return;	/* counted in the total only */
+	}
+	r->zero += zero;
+	r->inf += inf;
+}
+
+/* Did storing v as the 16-bit h (dt) lose it? */
+static void round_one(const char *p, double v, uint16_t h, ag_dtype dt)
+{
+	uint16_t mag = h & 0x7fff;
+	if (mag == 0 && v != 0)
+		round_note(p, 2, 1, 0);
+	else if (mag == (dt == AG_FLOAT16 ? 0x7c00 : 0x7f80) && isfinite(v))
+		round_note(p, 2, 0, 1);
+}
+
+void ag_round_check(const float *src, const char *dst, int64_t stride,
+		    int64_t n, ag_dtype dt)
+{
+	uint16_t inf = dt == AG_FLOAT16 ? 0x7c00 : 0x7f80;
+	int64_t zero = 0, over = 0;
+	for (int64_t i = 0; i < n; i++) {
+		uint16_t h;
+		memcpy(&h, dst + i * stride, 2);
+		h &= 0x7fff;
+		zero += h == 0 && src[i] != 0;
+		over += h == inf && isfinite(src[i]);
+	}
+	if (zero || over)
+		round_note(dst, (size_t)(n > 0 ? (n - 1) * (stride > 0 ? stride : 0) + 2 : 0),
+			   zero, over);
+}
+
+void ag_round_in(const ag_round_tally *t, const void *lo, size_t nbytes,
+		 int64_t *zero, int64_t *inf)
+{
+	const char *a = lo, *b = a + nbytes;
+	*zero = *inf = 0;
+	for (int i = 0; i < t->nruns; i++) {
+		if (t->runs[i].lo >= a && t->runs[i].lo < b) {
+			*zero += t->runs[i].zero;
+			*inf += t->runs[i].inf;
+		}
 	}
 }
 
@@ -275,8 +342,16 @@ void ag_store(void *p, ag_dtype t, double v)
 	switch (t) {
 	case AG_FLOAT32: *(float *)p = (float)v; break;
 	case AG_FLOAT64: *(double *)p = v; break;
-	case AG_FLOAT16: *(uint16_t *)p = ag_float_to_half((float)v); break;
-	case AG_BFLOAT16: *(uint16_t *)p = ag_float_to_bf16((float)v); break;
+	case AG_FLOAT16:
+		*(uint16_t *)p = ag_float_to_half((float)v);
+		if (ag_round_watch)
+			round_one(p, v, *(uint16_t *)p, t);
+		break;
+	case AG_BFLOAT16:
+		*(uint16_t *)p = ag_float_to_bf16((float)v);
+		if (ag_round_watch)
+			round_one(p, v, *(uint16_t *)p, t);
+		break;
 	case AG_INT64: *(int64_t *)p = double_to_i64(v); break;
 	case AG_BOOL: *(uint8_t *)p = v != 0.0; break;
 	case AG_UINT8: *(uint8_t *)p = (uint8_t)double_to_i32(v); break;

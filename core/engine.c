@@ -771,7 +771,14 @@ int ag_engine_step(ag_engine *e)
 	/* the statistics of what arrived, kept before the node runs: a node
 	 * that fails (a NaN in anomaly mode) still shows its inputs */
 	ag_keep_grad_stats(n, in);
-	if (run_node(n, in, out) == 0) {
+	ag_round_tally tally;
+	ag_round_tally *watch = ag_watch_rounding(&tally);
+	int ran = run_node(n, in, out);
+	bool watched = ag_round_watch == &tally;
+	ag_round_watch = watch;
+	if (ran == 0) {
+		if (watched)
+			ag_note_lost(n, &tally, out, nnext);
 		ag_emit_node(n, in, nout, out, nnext);
 		if (pass_on(e, n, out) == 0) {
 			e->executed[e->nexecuted++] = ti;

@@ -932,14 +932,119 @@ static const rowadd_fn rowfolds[AG_NDTYPES][FOLD_COUNT] = {
 	[AG_INT32] = { [FOLD_SUM] = rowadd_i32, [FOLD_MEAN] = rowadd_i32 },
 };
 
+/*
+ * argmax/argmin and var of float32/float64 columns.  Arg ops: a value and
+ * a position per column, the first NaN deciding (as the run kernels
+ * decide); rows come in the reduced dims' logical order (arg plans keep
+ * it), so the row number is the position.  var: two passes over the rows,
+ * the columns' means and then their squared deviations, in double.
+ */
+#define ROWARG(NAME, T, CMP)						\
+VEC_CLONES static void row##NAME(const char *p, int64_t n, int64_t st,	\
+				 int64_t pos, double *v, int64_t *ix,	\
+				 uint8_t *done)				\
+{									\
+	if (st == (int64_t)sizeof(T)) {					\
+		const T *e = (const T *)p;				\
+		OMP_SIMD						\
+		for (int64_t j = 0; j < n; j++) {			\
+			double x = e[j];				\
+			bool nan = x != x;				\
+			bool upd = !done[j] && (nan || x CMP v[j] || ix[j] < 0); \
+			v[j] = upd ? x : v[j];				\
+			ix[j] = upd ? pos : ix[j];			\
+			done[j] |= nan;					\
+		}							\
+	} else {							\
+		for (int64_t j = 0; j < n; j++) {			\
+			double x = *(const T *)(p + j * st);		\
+			bool nan = x != x;				\
+			bool upd = !done[j] && (nan || x CMP v[j] || ix[j] < 0); \
+			v[j] = upd ? x : v[j];				\
+			ix[j] = upd ? pos : ix[j];			\
+			done[j] |= nan;					\
+		}							\
+	}								\
+}
+ROWARG(argmax_f32, float, >)
+ROWARG(argmin_f32, float, <)
+ROWARG(argmax_f64, double, >)
+ROWARG(argmin_f64, double, <)
+
+/* var's second pass: acc[j] += (x - mean[j])^2 */
+#define ROWSQDEV(NAME, T)						\
+VEC_CLONES static void rowsqdev_##NAME(const char *p, int64_t n,	\
+				       int64_t st, const double *mean,	\
+				       double *acc)			\
+{									\
+	if (st == (int64_t)sizeof(T)) {					\
+		const T *e = (const T *)p;				\
+		OMP_SIMD						\
+		for (int64_t j = 0; j < n; j++) {			\
+			double d = e[j] - mean[j];			\
+			acc[j] += d * d;				\
+		}							\
+	} else {							\
+		for (int64_t j = 0; j < n; j++) {			\
+			double d = *(const T *)(p + j * st) - mean[j];	\
+			acc[j] += d * d;				\
+		}							\
+	}								\
+}
+ROWSQDEV(f32, float)
+ROWSQDEV(f64, double)
+
+typedef void (*rowarg_fn)(const char *p, int64_t n, int64_t st, int64_t pos,
+			  double *v, int64_t *ix, uint8_t *done);
+typedef void (*rowsqdev_fn)(const char *p, int64_t n, int64_t st,
+			    const double *mean, double *acc);
+
+static rowarg_fn rowarg_of(const plan *p)
+{
+	bool f32 = p->dt == AG_FLOAT32, f64 = p->dt == AG_FLOAT64;
+	if (p->op == FOLD_ARGMAX)
+		return f32 ? rowargmax_f32 : f64 ? rowargmax_f64 : NULL;
+	if (p->op == FOLD_ARGMIN)
+		return f32 ? rowargmin_f32 : f64 ? rowargmin_f64 : NULL;
+	return NULL;
+}
+
+static bool has_columns(const plan *p)
+{
+	if (p->op == FOLD_VAR)
+		return p->dt == AG_FLOAT32 || p->dt == AG_FLOAT64;
+	return rowfolds[p->dt][p->op] || rowarg_of(p);
+}
+
 static bool columns_fit(const plan *p)
 {
-	if (!rowfolds[p->dt][p->op] || p->nkeep == 0 || p->count <= 1)
+	if (!has_columns(p) || p->nkeep == 0 || p->count <= 1)
 		return false;
 	int last = p->nkeep - 1;
 	return p->kshape[last] > 1 &&
 	       p->kstride[last] < p->rstride[p->nred - 1];
 }
+
+/* One column block's walk: the offset of every row of the reduced dims,
+ * in their logical order, handed to visit with the row's number. */
+#define FOR_ROWS(p, base, row, off, BODY) do {				\
+	int64_t idx_[AG_MAX_DIMS] = { 0 };				\
+	for (int64_t off = (base), row = 0;; row++) {			\
+		if (((row + 1) & 1023) == 0 && ag_interrupt_pending())	\
+			return;						\
+		BODY;							\
+		int d_ = (p)->nred - 1;					\
+		for (; d_ >= 0; d_--) {					\
+			off += (p)->rstride[d_];			\
+			if (++idx_[d_] < (p)->rshape[d_])		\
+				break;					\
+			off -= (p)->rstride[d_] * (p)->rshape[d_];	\
+			idx_[d_] = 0;					\
+		}							\
+		if (d_ < 0)						\
+			break;						\
+	}								\
+} while (0)
 
 /* Task t: outputs j0 .. j0 + VBLOCK of the innermost kept dim, in the
  * group t / nblocks of the outer kept dims. */
@@ -949,13 +1054,19 @@ static void columns_task(const plan *p, int64_t t, int64_t nblocks)
 	int64_t kn = p->kshape[last], ks = p->kstride[last];
 	int64_t g = t / nblocks, j0 = (t % nblocks) * VBLOCK;
 	int64_t jb = kn - j0 < VBLOCK ? kn - j0 : VBLOCK;
-	int64_t base = j0 * ks, rest = g, idx[AG_MAX_DIMS] = { 0 };
+	int64_t base = j0 * ks, rest = g;
 	int64_t es = (int64_t)p->elsize;
 	bool floating = ag_dtype_is_floating(p->dt);
 	union { double f[VBLOCK]; uint64_t u[VBLOCK]; } sums;
+	double second[VBLOCK];		/* var: the squared deviations */
+	int64_t pos[VBLOCK];		/* arg ops: the positions */
+	uint8_t done[VBLOCK];		/* arg ops: a NaN decided */
 	rowadd_fn add = rowfolds[p->dt][p->op];
-	double init = p->op == FOLD_MAX ? -INFINITY : p->op == FOLD_MIN ?
-		      INFINITY : p->op == FOLD_PROD ? 1 : 0;
+	rowarg_fn arg = rowarg_of(p);
+	bool var = p->op == FOLD_VAR;
+	double init = p->op == FOLD_MAX || p->op == FOLD_ARGMAX ? -INFINITY :
+		      p->op == FOLD_MIN || p->op == FOLD_ARGMIN ? INFINITY :
+		      p->op == FOLD_PROD ? 1 : 0;
 
 	for (int d = last - 1; d >= 0; d--) {
 		base += (rest % p->kshape[d]) * p->kstride[d];
@@ -966,30 +1077,43 @@ static void columns_task(const plan *p, int64_t t, int64_t nblocks)
 			sums.f[j] = init;
 	else
 		memset(&sums, 0, sizeof sums);
-	for (int64_t off = base, rows = 0;;) {
-		if ((++rows & 1023) == 0 && ag_interrupt_pending())
-			return;
-		add(p->in + off * es, jb, ks * es, &sums);
-		int d = p->nred - 1;
-		for (; d >= 0; d--) {
-			off += p->rstride[d];
-			if (++idx[d] < p->rshape[d])
-				break;
-			off -= p->rstride[d] * p->rshape[d];
-			idx[d] = 0;
+	if (arg) {
+		for (int64_t j = 0; j < jb; j++)
+			pos[j] = -1;
+		memset(done, 0, sizeof done);
+		FOR_ROWS(p, base, row, off,
+			 arg(p->in + off * es, jb, ks * es, row, sums.f, pos, done));
+	} else if (var) {
+		/* the sums, then the deviations from their means */
+		rowadd_fn sum = p->dt == AG_FLOAT32 ? rowadd_f32 : rowadd_f64;
+		rowsqdev_fn sq = p->dt == AG_FLOAT32 ? rowsqdev_f32 : rowsqdev_f64;
+		FOR_ROWS(p, base, row, off, sum(p->in + off * es, jb, ks * es, &sums));
+		for (int64_t j = 0; j < jb; j++) {
+			sums.f[j] /= (double)p->count;
+			second[j] = 0;
 		}
-		if (d < 0)
-			break;
+		FOR_ROWS(p, base, row, off,
+			 sq(p->in + off * es, jb, ks * es, sums.f, second));
+	} else {
+		FOR_ROWS(p, base, row, off, add(p->in + off * es, jb, ks * es, &sums));
 	}
 	for (int64_t j = 0; j < jb; j++) {
 		acc a;
 		acc_init(&a, p->op);
-		if (!floating)
-			a.u = sums.u[j];
-		else if (p->op == FOLD_MAX || p->op == FOLD_MIN)
+		if (arg) {
 			a.v = sums.f[j];
-		else
+			a.idx = pos[j];
+		} else if (var) {
+			a.n = (double)p->count;
+			a.mean = sums.f[j];
+			a.m2 = second[j];
+		} else if (!floating) {
+			a.u = sums.u[j];
+		} else if (p->op == FOLD_MAX || p->op == FOLD_MIN) {
+			a.v = sums.f[j];
+		} else {
 			a.s = sums.f[j];
+		}
 		finish_one(p, g * kn + j0 + j, &a);
 	}
 }

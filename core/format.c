@@ -396,7 +396,9 @@ char *ag_format(const ag_tensor *t, const ag_print_options *o,
 		if (strncmp(s, ", ", 2) == 0)
 			s += 2;
 		while (*s) {
-			const char *end = strstr(s, ", ");
+			/* forward AD's tangent=tensor(...) is one item */
+			const char *end = strncmp(s, "tangent=", 8) == 0 ? NULL
+					  : strstr(s, ", ");
 			size_t n = end ? (size_t)(end - s) : strlen(s);
 			add_suffix(&b, s, n, &line, o, indent);
 			s += n;

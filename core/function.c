@@ -36,7 +36,9 @@ static ag_tensor *own_output(ag_tensor *t, ag_tensor *const *in, int nin)
 	return r;
 }
 
-static int mark_custom_view(ag_tensor *t)
+/* A Function with more than one differentiable output marks its views as
+ * a multi-output node's, as PyTorch's _process_backward_mode_ad does. */
+static int mark_custom_view(ag_tensor *t, bool multi)
 {
 	if (!t->base)
 		return 0;
@@ -44,7 +46,8 @@ static int mark_custom_view(ag_tensor *t)
 	if (!m)
 		return -1;
 	m->diff_view = true;
-	m->creation = AG_CREATED_IN_CUSTOM_FUNCTION;
+	m->creation = multi ? AG_CREATED_MULTI_OUTPUT
+			    : AG_CREATED_IN_CUSTOM_FUNCTION;
 	return 0;
 }
 
@@ -91,6 +94,10 @@ int ag_function_record(const ag_function *fn, ag_tensor *const *in, int nin,
 			if (outs[j] == outs[i])
 				first[i] = j;
 	}
+	int ndiff = 0;
+	for (int i = 0; i < nout; i++)
+		if (first[i] == i && outs[i] && ag_dtype_is_floating(outs[i]->dtype))
+			ndiff++;
 	for (int i = 0; i < nout; i++) {
 		ag_tensor *t;
 		if (first[i] != i) {
@@ -98,7 +105,7 @@ int ag_function_record(const ag_function *fn, ag_tensor *const *in, int nin,
 			if (t != outs[i])
 				ag_tensor_retain(t);	/* the binding takes it */
 		} else if (!(t = own_output(outs[i], in, nin)) ||
-			   mark_custom_view(t) < 0) {
+			   mark_custom_view(t, ndiff > 1) < 0) {
 			free(first);
 			ag_node_release(n);
 			return -1;

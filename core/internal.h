@@ -154,6 +154,30 @@ ag_tensor *ag_elementwise_alloc(const int64_t *shape, int ndim, ag_dtype dt,
 /* v rounded to what dtype t can hold, for arithmetic done in float32 on
  * float16/bfloat16 values. */
 float ag_round_float(float v, ag_dtype t);
+/* What rounding to float16/bfloat16 lost while a tally watches (the engine
+ * watches each node's backward): values nonzero before the store and zero
+ * after (underflow), finite before and inf after (overflow), in total and
+ * as runs of the memory they were stored to, so that the engine can tell
+ * which of a node's gradients lost them.  Every store into a 16-bit float
+ * counts through ag_store or ag_narrow_half, or calls ag_round_check. */
+#define AG_ROUND_RUNS 64
+typedef struct ag_round_run {
+	const char *lo, *hi;
+	int64_t zero, inf;
+} ag_round_run;
+typedef struct ag_round_tally {
+	int64_t zero, inf;
+	int nruns;
+	ag_round_run runs[AG_ROUND_RUNS];
+} ag_round_tally;
+extern ag_round_tally *ag_round_watch;	/* NULL: not counting */
+/* n values of src stored as dst (dt, stride bytes apart): counts them. */
+void ag_round_check(const float *src, const char *dst, int64_t stride,
+		    int64_t n, ag_dtype dt);
+/* What the tally counted in the bytes [lo, hi). */
+void ag_round_in(const ag_round_tally *t, const void *lo, size_t nbytes,
+		 int64_t *zero, int64_t *inf);
+
 /* n float16/bfloat16 (dt) elements, stride bytes apart (0: one repeated),
  * widened to dense float32; and dense float32 rounded back (dtype.c). */
 void ag_widen_half(const char *src, int64_t stride, float *dst, int64_t n,

@@ -19,6 +19,7 @@
 #endif
 
 #include "internal.h"
+#include "gemm_bf16.h"
 #include "record.h"
 #include "shapeint.h"
 
@@ -380,7 +381,11 @@ static char *product_buffer(ag_dtype dt, int64_t M, int64_t N, int64_t K,
 		ag_error(AG_ERR_NOMEM, "out of memory in a matrix product");
 		return NULL;
 	}
-	if (*tdt != dt) {
+	/* bfloat16 on AMX tiles where the CPU has them (gemm_bf16.c) */
+	int tiled = dt == AG_BFLOAT16 ? ag_gemm_bf16(M, N, K, a, b, (float *)T) : 0;
+	if (tiled != 0) {
+		rc = tiled > 0 ? 0 : -1;
+	} else if (*tdt != dt) {
 		float *fa = pack_float(a, M, K, dt), *fb = fa ? pack_float(b, K, N, dt)
 							     : NULL;
 		if (fb) {
@@ -458,6 +463,11 @@ int ag_gemm(ag_dtype dt, int64_t M, int64_t N, int64_t K, double alpha,
 				ldc);
 		free(T);
 		return rc;
+	}
+	if (dt == AG_BFLOAT16 && plain) {	/* on AMX tiles, rounded there */
+		int tiled = ag_gemm_bf16_round(M, N, K, a, b, (uint16_t *)c);
+		if (tiled != 0)
+			return tiled > 0 ? 0 : -1;
 	}
 	ag_dtype tdt;
 	char *T = product_buffer(dt, M, N, K, a, b, &tdt);

@@ -4,12 +4,14 @@
 ## or the layers before it, never a later one, and no two files use each
 ## other (tests/core/test_layers.sh checks that on the built library):
 ##   error simd dtype special ops vec map    errors, cpu features, dtypes, special
-##                                           functions, op table, containers
+##   vmath                                   functions, op table, containers,
+##                                           vectorised float formulas
 ##   storage tensor overlap iter format      memory, geometry, printing
 ##   mode trace node introspect              autograd state, trace log, graph
 ##   record function                         the recording path, Functions
 ##   sortalgo                                sorting algorithms (no tensors)
-##   copy promote view writeop unary binary ternary close fold reduce linalg
+##   copy promote view writeop unary binary ternary close fold reduce
+##   gemm_bf16 linalg
 ##   index split shape gather mask advindex addmm einsum norm compose
 ##   factory rng random moments stats scan sort along more bucket quantile
 ##   nn_softmax nn_norm nn_loss nn_conv nn_pool  the ops and their kernels
@@ -24,14 +26,15 @@ libagcore_la_SOURCES = \
 	core/map.h core/node.h core/opargs.h core/record.h core/grad.h \
 	core/fold.h core/debug.h core/simd.h core/sortalgo.h core/along.h \
 	core/rng.h core/nn.h core/ag_nn.h core/ag_shape.h core/opargs_shape.h \
-	core/shapeint.h core/ag_more.h core/opargs_more.h \
-	core/error.c core/simd.c core/dtype.c core/special.c core/ops.c core/vec.c core/map.c \
+	core/shapeint.h core/ag_more.h core/opargs_more.h core/autocast.h \
+	core/forward.h core/vmath.h core/gemm_bf16.h \
+	core/error.c core/simd.c core/dtype.c core/special.c core/vmath.c core/ops.c core/vec.c core/map.c \
 	core/storage.c core/tensor.c core/overlap.c core/iter.c core/format.c \
-	core/mode.c core/trace.c core/node.c core/introspect.c \
+	core/mode.c core/autocast.c core/trace.c core/node.c core/introspect.c \
 	core/record.c core/function.c \
 	core/copy.c core/promote.c core/view.c core/writeop.c core/unary.c \
 	core/binary.c core/ternary.c core/close.c \
-	core/fold.c core/reduce.c core/linalg.c core/index.c \
+	core/fold.c core/reduce.c core/gemm_bf16.c core/linalg.c core/index.c \
 	core/split.c core/shape.c core/gather.c core/mask.c core/advindex.c \
 	core/addmm.c core/einsum.c core/norm.c core/compose.c core/factory.c \
 	core/rng.c core/random.c core/moments.c core/stats.c core/scan.c core/sortalgo.c \
@@ -40,6 +43,7 @@ libagcore_la_SOURCES = \
 	core/grad_pointwise.c core/grad_math.c core/grad_reduce.c core/grad_linalg.c \
 	core/grad_view.c core/grad_shape.c core/grad_index.c core/grad_products.c \
 	core/grad_stats.c core/grad_select.c core/grad_nn.c core/grad_more.c \
+	core/grad_forward.c \
 	core/backward.c core/observe.c core/engine.c core/inspect.c
 ## the op list, included by ops.h, ops.c, grad.h and backward.c
 EXTRA_DIST += core/ops.def

@@ -67,6 +67,8 @@ void ag_hook_snapshot_free(ag_hook **v, int n)
 	free(v);
 }
 
+const ag_fw_hooks *ag_fw_hooks_active;
+
 /* Called by ag_tensor_release when a tensor dies. */
 static void autograd_release(ag_tensor *t)
 {
@@ -85,6 +87,7 @@ static void autograd_release(ag_tensor *t)
 		hook_list_free(m->hooks);
 		ag_node_release(m->hooks_node);
 		ag_node_weak_release(m->acc_link);
+		ag_tensor_release(m->fw_tangent);
 		free(m);
 		t->autograd_extra = NULL;
 	}
@@ -674,6 +677,8 @@ int ag_node_save(ag_node *n, int slot, ag_tensor *t, bool is_output,
 	if (s->is_output) {
 		/* keep data and version counter, not the history */
 		s->data = ag_detach(t);
+		if (s->data && ag_fw_hooks_active)
+			ag_fw_hooks_active->share_tangent(s->data, t);
 		return s->data ? 0 : -1;
 	}
 	ag_tensor_retain(t);
@@ -780,6 +785,8 @@ ag_tensor *ag_node_saved(ag_node *n, int slot)
 		ag_tensor *t = ag_detach(s->data);
 		if (!t)
 			return NULL;
+		if (ag_fw_hooks_active)
+			ag_fw_hooks_active->share_tangent(t, s->data);
 		if (s->requires_grad) {
 			t->grad_fn = saved_grad_fn(s, n);
 			ag_node_retain(t->grad_fn);

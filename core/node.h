@@ -45,9 +45,29 @@ typedef struct ag_autograd_meta {
 	/* a tensor a saved-tensor hook gave back for a leaf: its gradient
 	 * goes to that leaf's AccumulateGrad (weak) */
 	ag_node_weak *acc_link;
+	/* forward AD (grad_forward.c): the tangent at the open dual level
+	 * (strong); an unpack_dual primal never takes its base's */
+	ag_tensor *fw_tangent;
+	bool fw_no_tangent;
 } ag_autograd_meta;
 
 ag_autograd_meta *ag_autograd_meta_of(ag_tensor *t, bool create);
+
+/* Forward AD (grad_forward.c), called through pointers so the files below
+ * it (record.c, node.c) do not depend on it: set while a dual level is
+ * open, NULL otherwise. */
+struct ag_call;
+typedef struct ag_fw_hooks {
+	int (*record)(const struct ag_call *c);	/* the outputs' tangents */
+	bool (*any_tangent)(ag_tensor *const *in, int nin);
+	void (*share_tangent)(ag_tensor *alias, ag_tensor *t);
+} ag_fw_hooks;
+extern const ag_fw_hooks *ag_fw_hooks_active;
+
+static inline bool ag_fw_tangents_in(ag_tensor *const *in, int nin)
+{
+	return ag_fw_hooks_active && ag_fw_hooks_active->any_tangent(in, nin);
+}
 
 /* A tensor a node saved for its backward, with the version it had then
  * (PyTorch's SavedVariable). */
@@ -108,6 +128,11 @@ struct ag_node {
 	/* statistics of the gradients that arrived at each output in the
 	 * last backward pass (when ag_set_keep_grad_stats is on) */
 	ag_grad_stats *last_stats;
+	/* what rounding to float16/bfloat16 lost in its last backward (values
+	 * underflowed to zero, overflowed to inf); an AccumulateGrad's are
+	 * those of the gradient its leaf got.  pending: arriving with the
+	 * gradients it is given (observe.c, ag_note_lost) */
+	int64_t lost_zero, lost_inf, pending_zero, pending_inf;
 	uint64_t trace_event;	/* the op event that created the node */
 };
 
@@ -161,6 +186,13 @@ void ag_emit_event(ag_backward_event_kind kind, int status);
 void ag_emit_node(const ag_node *n, ag_tensor **in, int nin, ag_tensor **out,
 		  int nout);
 void ag_keep_grad_stats(ag_node *n, ag_tensor **in);
+/* Counting what rounding loses while a node's backward runs: starts a
+ * tally (when statistics are kept) and returns the one to restore after;
+ * ag_note_lost keeps the counts on n and hands each gradient's on along
+ * its edge. */
+ag_round_tally *ag_watch_rounding(ag_round_tally *t);
+void ag_note_lost(ag_node *n, const ag_round_tally *t, ag_tensor **out,
+		  int nnext);
 /* Tensor hooks turned gradient `before` of output index of n into
  * `after` (AG_EV_HOOK); only worth the statistics when observed. */
 void ag_emit_hook(const ag_node *n, int index, ag_tensor *before,

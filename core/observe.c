@@ -342,6 +342,55 @@ bool ag_grad_has_nan(ag_tensor *g)
 	return st.n_nan > 0;
 }
 
+void ag_node_lost(const ag_node *n, int64_t *zero, int64_t *inf)
+{
+	*zero = n ? n->lost_zero : 0;
+	*inf = n ? n->lost_inf : 0;
+}
+
+ag_round_tally *ag_watch_rounding(ag_round_tally *t)
+{
+	ag_round_tally *prev = ag_round_watch;
+	if (keep_stats) {
+		t->zero = t->inf = 0;
+		t->nruns = 0;
+		ag_round_watch = t;
+	}
+	return prev;
+}
+
+void ag_note_lost(ag_node *n, const ag_round_tally *t, ag_tensor **out,
+		  int nnext)
+{
+	if (!keep_stats)
+		return;
+	/* views and casts hand on what their gradient had lost */
+	bool pass = n->op == AG_OP_TO || ag_op_info(n->op)->kind == AG_OPK_VIEW;
+	n->lost_zero = t->zero;
+	n->lost_inf = t->inf;
+	if (n->variable) {
+		n->lost_zero += n->pending_zero;
+		n->lost_inf += n->pending_inf;
+	}
+	for (int j = 0; j < nnext; j++) {
+		ag_node *c = n->next[j].fn;
+		int64_t z = 0, i = 0;
+		if (!c || !out[j])
+			continue;
+		if ((out[j]->dtype == AG_FLOAT16 || out[j]->dtype == AG_BFLOAT16) &&
+		    out[j]->storage)
+			ag_round_in(t, out[j]->storage->data, out[j]->storage->nbytes,
+				    &z, &i);
+		if (pass) {
+			z += n->pending_zero;
+			i += n->pending_inf;
+		}
+		c->pending_zero += z;
+		c->pending_inf += i;
+	}
+	n->pending_zero = n->pending_inf = 0;
+}
+
 void ag_keep_grad_stats(ag_node *n, ag_tensor **in)
 {
 	int nout = n->n_outputs;

@@ -46,6 +46,16 @@ typedef enum ag_promote {
 	AG_PROMOTE_COMPARE,		/* computed in the common dtype, bool out */
 } ag_promote;
 
+/* What autocast does to an op's floating inputs (PyTorch 1.13's CPU lists
+ * in autocast_mode.cpp; core/autocast.h): nothing, cast them to the
+ * autocast dtype, to float32, or to the widest of them. */
+typedef enum ag_autocast_policy {
+	AG_AUTOCAST_NONE,
+	AG_AUTOCAST_LOWER,
+	AG_AUTOCAST_FP32,
+	AG_AUTOCAST_PROMOTE,
+} ag_autocast_policy;
+
 /* A set of dtypes (bit = 1 << dtype), for the dtypes a kernel serves. */
 #define AG_DT(dt) (1u << (dt))
 /* Sets that recur in the table: the integer types; the floats most of
@@ -93,6 +103,8 @@ typedef struct ag_opinfo {
 	ag_promote promote;
 	unsigned dtypes;
 	const char *kernel;
+	/* its list under autocast (PyTorch 1.13, CPU); NONE: not on one */
+	ag_autocast_policy autocast;
 } ag_opinfo;
 
 /* The descriptor of op, or NULL when op is out of range. */

@@ -38,13 +38,17 @@ static bool needed(const ag_opinfo *info, ag_tensor *const *in, int nin)
 
 bool ag_record_needed(ag_op op, ag_tensor *const *in, int nin)
 {
-	return needed(ag_op_info(op), in, nin);
+	/* forward AD's formulas read the arguments too */
+	return needed(ag_op_info(op), in, nin) || ag_fw_tangents_in(in, nin);
 }
 
 bool ag_record_needs_original(ag_op op, ag_tensor *const *in, int nin)
 {
 	const ag_opinfo *info = ag_op_info(op);
 
+	/* forward AD: tangent formulas read self's old value */
+	if (ag_dtype_is_floating(in[0]->dtype) && ag_fw_tangents_in(in, nin))
+		return true;
 	if (!ag_dtype_is_floating(in[0]->dtype) || !needed(info, in, nin))
 		return false;
 	for (const ag_save *s = info->saves; s < info->saves + AG_OP_MAX_SAVES &&
@@ -207,6 +211,10 @@ int ag_record(const ag_call *c)
 			ag_set_history(t, n, i);
 		}
 	}
+	/* tangents first: a saved output keeps its tangent (forward over
+	 * reverse) */
+	if (rc == 0 && ag_fw_hooks_active)
+		rc = ag_fw_hooks_active->record(c);
 	if (n && rc == 0)
 		rc = save_outputs(n, c, info);
 	uint64_t ev = ag_trace_op(c->op, c->in, c->nin, c->out, c->nout, n,

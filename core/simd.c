@@ -8,6 +8,10 @@
 #if AG_HAVE_X86_SIMD
 #include <cpuid.h>
 #endif
+#if AG_HAVE_X86_SIMD && defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 static int enabled = -1;	/* -1: not read from the environment yet */
 
@@ -27,11 +31,15 @@ void ag_simd_set_enabled(bool on) { enabled = on; }
  * __builtin_cpu_supports does not know the "f16c" feature name. */
 static bool cpu_f16c(void)
 {
+	/* asked once: CPUID is slow, and in a virtual machine a trap to the
+	 * hypervisor (microseconds), while this is asked for every block of
+	 * a 16-bit float conversion */
+	static int f16c = -1;
 	unsigned a, b, c, d;
 
-	if (!__get_cpuid(1, &a, &b, &c, &d))
-		return false;
-	return (c & bit_F16C) != 0;
+	if (f16c < 0)
+		f16c = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C) != 0;
+	return f16c;
 }
 #endif
 
@@ -42,6 +50,46 @@ bool ag_cpu_avx2(void)
 #if AG_HAVE_X86_SIMD
 	return simd_enabled() && __builtin_cpu_supports("avx2") &&
 	       cpu_f16c() && __builtin_cpu_supports("popcnt");
+#else
+	return false;
+#endif
+}
+
+#if AG_HAVE_X86_SIMD && defined(__linux__)
+/* Linux's arch_prctl request for the tile data state (XTILEDATA) */
+#define REQ_XCOMP_PERM 0x1023
+#define XFEATURE_XTILEDATA 18
+
+static int amx = -1;	/* not asked yet */
+
+/* AMX with bfloat16: CPUID leaf 7 EDX bits 24 (tiles) and 22 (bf16), the
+ * OS saving the tile state (XCR0 bits 17 and 18, OSXSAVE first), and the
+ * process's permission to use it, asked of Linux once. */
+static bool amx_usable(void)
+{
+	unsigned a, b, c, d, lo, hi;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE))
+		return false;
+	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) ||
+	    !(d & (1u << 24)) || !(d & (1u << 22)))
+		return false;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	(void)hi;
+	if ((lo & (3u << 17)) != (3u << 17))
+		return false;
+	return syscall(SYS_arch_prctl, REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0;
+}
+#endif
+
+bool ag_cpu_amx_bf16(void)
+{
+#if AG_HAVE_X86_SIMD && defined(__linux__)
+	if (!simd_enabled())
+		return false;
+	if (amx < 0)
+		amx = amx_usable();
+	return amx;
 #else
 	return false;
 #endif

@@ -20,6 +20,9 @@
 
 /* May AVX2 + F16C code run? */
 bool ag_cpu_avx2(void);
+/* May AMX tiles multiply bfloat16 here (CPU, OS and, on first call, the
+ * process's permission from Linux)? */
+bool ag_cpu_amx_bf16(void);
 /* Turns the vector paths off (the portable ones run) or back on. */
 void ag_simd_set_enabled(bool on);
 

@@ -9,6 +9,7 @@
 #include "autograd.h"
 #include "record.h"
 #include "fold.h"
+#include "vmath.h"
 
 #include <math.h>
 
@@ -93,6 +94,81 @@ static ag_tensor *lse(ag_tensor *t, const int *dims, int ndims,
 	return r;
 }
 
+/*
+ * The same steps fused, for a contiguous float32 t whose reduced dims are
+ * adjacent: t as [outer, R, inner], two passes over each R (the maxima,
+ * then the sums of exp(x - max)) instead of eight over the whole tensor.
+ * Every float step rounds as in lse (x - m, exp, the sum stored as
+ * float, log, + m); only the sum's order differs.  1 with *out set, 0
+ * when t is not such a tensor, -1 on error.
+ */
+enum { LSE_COLS = 256 };
+
+static void lse_columns(const float *x, int64_t R, int64_t inner, float *o)
+{
+	for (int64_t j0 = 0; j0 < inner; j0 += LSE_COLS) {
+		int64_t jb = inner - j0 < LSE_COLS ? inner - j0 : LSE_COLS;
+		float m[LSE_COLS];
+		double acc[LSE_COLS] = { 0 };
+		memcpy(m, x + j0, (size_t)jb * sizeof(float));
+		for (int64_t r = 1; r < R; r++)
+			ag_vm_colmax_f32(m, x + r * inner + j0, jb);
+		for (int64_t j = 0; j < jb; j++)
+			m[j] = isinf(m[j]) ? 0 : m[j];
+		for (int64_t r = 0; r < R; r++)
+			ag_vm_coladdexp_f32(acc, x + r * inner + j0, m, jb);
+		for (int64_t j = 0; j < jb; j++)
+			o[j0 + j] = logf((float)acc[j]) + m[j];
+	}
+}
+
+static int lse_f32_fused(ag_tensor *t, const bool *mask, bool keepdim,
+			 ag_tensor **out)
+{
+	int first = -1, last = -1;
+	int64_t outer = 1, R = 1, inner = 1, shape[AG_MAX_DIMS];
+
+	if (t->dtype != AG_FLOAT32 || t->ndim == 0 || !ag_is_contiguous(t))
+		return 0;
+	for (int d = 0; d < t->ndim; d++)
+		if (mask[d]) {
+			if (first >= 0 && last != d - 1)
+				return 0;	/* not adjacent */
+			if (first < 0)
+				first = d;
+			last = d;
+		}
+	if (first < 0)
+		return 0;
+	for (int d = 0; d < t->ndim; d++)
+		*(d < first ? &outer : d > last ? &inner : &R) *= t->shape[d];
+	if (R == 0 || outer * inner == 0)
+		return 0;
+	int n = ag_reduce_out_shape(t, mask, keepdim, shape);
+	ag_tensor *r = ag_tensor_alloc(shape, n, AG_FLOAT32);
+	if (!r)
+		return -1;
+	const float *x = ag_data_ptr(t);
+	float *o = ag_data_ptr(r);
+	bool parallel = outer > 1 && outer * R * inner >= 2 * AG_PARALLEL_GRAIN;
+	(void)parallel;
+#ifdef _OPENMP
+#pragma omp parallel for if (parallel)
+#endif
+	for (int64_t i = 0; i < outer; i++) {
+		const float *xi = x + i * R * inner;
+		if (inner == 1) {
+			float m = ag_vm_max_f32(xi, R);
+			m = isinf(m) ? 0 : m;
+			o[i] = logf((float)ag_vm_sumexp_f32(xi, R, m)) + m;
+		} else {
+			lse_columns(xi, R, inner, o + i * inner);
+		}
+	}
+	*out = r;
+	return 1;
+}
+
 ag_tensor *ag_logsumexp(ag_tensor *t, const int *dims, int ndims, bool keepdim)
 {
 	bool mask[AG_MAX_DIMS];
@@ -114,7 +190,11 @@ ag_tensor *ag_logsumexp(ag_tensor *t, const int *dims, int ndims, bool keepdim)
 	/* integers and bool are summed as the default float dtype */
 	x = ag_dtype_is_floating(t->dtype) ? (ag_tensor_retain(t), t)
 					   : ag_to_dtype(t, AG_DEFAULT_DTYPE);
-	r = x ? lse(x, dims, ndims, &ra, keepdim) : NULL;
+	int fused = x ? lse_f32_fused(x, mask, keepdim, &r) : -1;
+	if (fused == 0)
+		r = lse(x, dims, ndims, &ra, keepdim);
+	else if (fused < 0)
+		r = NULL;
 	ag_tensor_release(x);
 	quiet_end(q);
 	return record_one(r, AG_OP_LOGSUMEXP, t, &ra, sizeof ra);

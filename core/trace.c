@@ -138,6 +138,15 @@ const char *ag_trace_event_op_name(const ag_trace_event *ev)
 	return ag_op_name(ev->op);
 }
 
+void ag_trace_note_last(const ag_tensor *out, const char *note)
+{
+	if (count == 0 || !out)
+		return;
+	ag_trace_event *ev = &ring[(head + capacity - 1) % capacity];
+	if (ev->n_out > 0 && ev->out[0] == out->id)
+		snprintf(ev->note, sizeof ev->note, "%s", note);
+}
+
 void ag_trace_failed(ag_op op, ag_tensor *const *in, int n_in,
 		     ag_tensor *self)
 {

@@ -13,6 +13,7 @@
  */
 #include "internal.h"
 #include "record.h"
+#include "vmath.h"
 
 #include <tgmath.h>
 
@@ -268,6 +269,42 @@ static void unary_generic(char **data, const int64_t *st, int64_t n,
 	}
 }
 
+/*
+ * The ops vmath.c computes (exp, tanh, gelu, leaky_relu ...), whenever
+ * they compute in float32 or a 16-bit float: dense float32 runs go there
+ * directly; other runs and dtypes a block at a time, loaded (and rounded
+ * to the compute dtype) as unary_generic does, computed, and stored.
+ */
+enum { VM_BLOCK = 256 };
+
+static void unary_vm(char **data, const int64_t *st, int64_t n, void *vctx)
+{
+	const unary_ctx *c = vctx;
+	ag_dtype ct = c->compute;
+	float x[VM_BLOCK], r[VM_BLOCK];
+	bool ra = c->dt[1] != ct, ro = c->dt[0] != ct;
+
+	if (st[0] == 4 && st[1] == 4 && c->dt[0] == AG_FLOAT32 &&
+	    c->dt[1] == AG_FLOAT32) {
+		ag_vm_unary_f32(c->op, (float *)data[0], (const float *)data[1],
+				n, c->args);
+		return;
+	}
+	for (int64_t b = 0; b < n; b += VM_BLOCK) {
+		int64_t m = n - b < VM_BLOCK ? n - b : VM_BLOCK;
+		const char *a = data[1] + b * st[1];
+		char *o = data[0] + b * st[0];
+		for (int64_t i = 0; i < m; i++) {
+			float v = (float)ag_load(a + i * st[1], c->dt[1]);
+			x[i] = ra ? ag_round_float(v, ct) : v;
+		}
+		ag_vm_unary_f32(c->op, r, x, m, c->args);
+		for (int64_t i = 0; i < m; i++)
+			ag_store(o + i * st[0], c->dt[0],
+				 ro ? ag_round_float(r[i], ct) : r[i]);
+	}
+}
+
 /* A dense loop of its own for op: the formula is inlined with op known,
  * so the switch folds away and the compiler can vectorise. */
 #define DENSE(OP, OPFN) case OP:					\
@@ -418,7 +455,10 @@ static int unary_run(ag_tensor *out, ag_tensor *a, unary_ctx *ctx)
 
 	ctx->dt[0] = out->dtype;
 	ctx->dt[1] = a->dtype;
-	if (same && ct == AG_FLOAT32)
+	if ((ct == AG_FLOAT32 || ct == AG_FLOAT16 || ct == AG_BFLOAT16) &&
+	    !to_bool && ag_vm_unary_has(ctx->op))
+		loop = unary_vm;
+	else if (same && ct == AG_FLOAT32)
 		loop = unary_f32;
 	else if (same && ct == AG_FLOAT64)
 		loop = unary_f64;

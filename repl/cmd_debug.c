@@ -76,6 +76,7 @@ ANSWER(info, "agdb.step", "info")
 ANSWER(delete, "agdb.step", "delete")
 ANSWER(set, "agdb.step", "set")
 ANSWER(strict_overlap, "agdb.memory", "strict_overlap")
+ANSWER(precision_report, "agdb.precision", "precision_report")
 
 const repl_cmd repl_cmds_debug[] = {
 	{ "why", "EXPR", "why is EXPR's .grad nil or zero? (the reason, with its lines)",
@@ -108,5 +109,7 @@ const repl_cmd repl_cmds_debug[] = {
 	  "track_updates=true", cmd_set, REPL_CMD_WORDS },
 	{ "strict_overlap", "[on|off]", "warn about writes whose result depends on element "
 	  "order", cmd_strict_overlap, 0 },
+	{ "precision_report", "FN", "FN's gradients in float32 against float16 autocast, "
+	  "unscaled and scaled: error, values lost to zero", cmd_precision_report, 0 },
 	{ NULL, NULL, NULL, NULL, 0 }
 };

@@ -309,7 +309,7 @@ static lua_Integer opt_integer(lua_State *L, const char *key)
 static void read_options(lua_State *L, int kw, graph_req *r)
 {
 	static const char *const keys[] = { "view", "detail", "width", "direction",
-					    "ascii", "legend", "max_nodes", NULL };
+					    "ascii", "legend", "max_nodes", "collapse", NULL };
 	viz_snapshot_options_default(&r->snap);
 	viz_layout_options_default(&r->lay);
 	viz_text_options_default(&r->text);
@@ -458,6 +458,49 @@ static int finish_error(lua_State *L, graph_req *r, viz_graph *g, viz_layout *l)
 	return repl_core_error(L);
 }
 
+/* Option collapse: a depth (1 collapses every top module, "model"; 2 the
+ * modules one level in, "model.fc1"; 0 none), a module path, or a list of
+ * paths -- the module scopes the forwards recorded in the trace log. */
+static void apply_collapse(lua_State *L, int kw, graph_req *r, viz_graph *g)
+{
+	if (!kw || repl_kw_get(L, kw, "collapse") == LUA_TNIL) {
+		if (kw)
+			lua_pop(L, 1);
+		return;
+	}
+	int v = lua_gettop(L);
+	if (lua_type(L, v) == LUA_TNUMBER) {
+		int isint;
+		lua_Integer d = lua_tointegerx(L, v, &isint);
+		if (!isint || d < 0 || d > 64) {
+			viz_graph_free(g);
+			luaL_error(L, "agdb.graph: collapse must be a depth from 0 to 64, "
+				   "a module path or a list of paths");
+		}
+		viz_graph_collapse_depth(g, (int)d);
+	} else if (lua_type(L, v) == LUA_TSTRING) {
+		if (viz_graph_set_collapsed(g, lua_tostring(L, v), true) < 0)
+			finish_error(L, r, g, NULL);
+	} else if (lua_istable(L, v) && !repl_to_tensor(L, v)) {
+		lua_Integer n = luaL_len(L, v);
+		for (lua_Integer i = 1; i <= n; i++) {
+			if (lua_geti(L, v, i) != LUA_TSTRING) {
+				viz_graph_free(g);
+				luaL_error(L, "agdb.graph: collapse: entry %I must be a module "
+					   "path (a string), got %s", i, repl_type_name(L, -1));
+			}
+			if (viz_graph_set_collapsed(g, lua_tostring(L, -1), true) < 0)
+				finish_error(L, r, g, NULL);
+			lua_pop(L, 1);
+		}
+	} else {
+		viz_graph_free(g);
+		luaL_error(L, "agdb.graph: collapse must be a depth, a module path or a "
+			   "list of paths, got %s", repl_type_name(L, v));
+	}
+	lua_settop(L, v - 1);
+}
+
 static viz_graph *build(lua_State *L, int idx, int kw, graph_req *r)
 {
 	read_options(L, kw, r);
@@ -470,6 +513,7 @@ static viz_graph *build(lua_State *L, int idx, int kw, graph_req *r)
 	viz_graph *g = viz_snapshot(r->roots, r->nroots, &r->snap);
 	if (!g)
 		finish_error(L, r, NULL, NULL);
+	apply_collapse(L, kw, r, g);
 	return g;
 }
 

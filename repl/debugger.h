@@ -136,6 +136,9 @@ typedef struct dbg_flow_row {
 	uint64_t id;
 	dbg_flow_state state;
 	ag_grad_stats g;	/* of .grad (numel 0: none) */
+	/* what float16/bfloat16 rounding lost in the last gradient it got
+	 * (underflowed to zero, overflowed to inf: ag_node_lost) */
+	int64_t lost_zero, lost_inf;
 	double ratio;		/* update-to-data of the last optimizer step, or NAN */
 	double hist[50];
 	int nhist;

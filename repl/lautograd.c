@@ -72,6 +72,12 @@ void repl_open_autograd(lua_State *L)
 	load_library_file(L, "torch.autograd.functional");
 	lua_pushvalue(L, torch);
 	lua_call(L, 1, 0);
+	/* forward-mode AD: Lua over lforward.c's functions */
+	load_library_file(L, "torch.autograd.forward_ad");
+	lua_pushvalue(L, torch);
+	lua_newtable(L);
+	luaL_setfuncs(L, repl_forward_funcs, 0);
+	lua_call(L, 2, 0);
 }
 
 /* Methods added to the tensor method table at the top of the stack. */

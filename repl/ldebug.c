@@ -309,6 +309,10 @@ static int l_node_info(lua_State *L)
 		push_tensor_ref(L, v);
 		lua_setfield(L, -2, "variable");
 	}
+	int64_t lz, li;
+	ag_node_lost(n, &lz, &li);
+	set_int(L, "lost_zero", (lua_Integer)lz);
+	set_int(L, "lost_inf", (lua_Integer)li);
 	return 1;
 }
 

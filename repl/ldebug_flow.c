@@ -63,6 +63,7 @@ void dbg_flow_row_of(ag_tensor *t, const char *name, dbg_flow_row *r)
 	const dbg_pass *p = dbg_last_pass();
 	if (t->grad)
 		ag_grad_stats_compute(t->grad, &r->g);
+	ag_node_lost(ag_tensor_grad_accumulator(t), &r->lost_zero, &r->lost_inf);
 	/* no .grad, or a pass ran that did not reach it (zero_grad left
 	 * zeros there: they are not a gradient) */
 	if (!t->grad || (p->number && p->ok && !p->grad_only &&
@@ -218,6 +219,10 @@ static void push_row(lua_State *L, const dbg_flow_row *r, bool ascii)
 		lua_pushnumber(L, r->ratio);
 		lua_setfield(L, -2, "update_ratio");
 	}
+	lua_pushinteger(L, (lua_Integer)r->lost_zero);
+	lua_setfield(L, -2, "lost_zero");
+	lua_pushinteger(L, (lua_Integer)r->lost_inf);
+	lua_setfield(L, -2, "lost_inf");
 	lua_createtable(L, r->nhist, 0);
 	for (int i = 0; i < r->nhist; i++) {
 		if (isnan(r->hist[i]))

@@ -16,6 +16,7 @@
  * cycle Lua's collector sees and frees.
  */
 #include "ltorch.h"
+#include "forward.h"
 #include "autograd.h"
 
 #include <stdio.h>
@@ -353,6 +354,11 @@ static int function_apply(lua_State *L)
 	ag_set_grad_enabled(prev);
 	if (status != LUA_OK)
 		return lua_error(L);
+	/* forward AD: a Function needs a jvp, which agdb's have not */
+	if (ag_fw_any_tangent(ins, nargs)) {
+		ag_fw_function_error();
+		return repl_core_error(L);
+	}
 	int first = ctx + 1, nres = lua_gettop(L) - ctx;
 	if (any && ag_is_grad_enabled())
 		record_function(L, cls, ctx, ins, nargs, first, nres);

@@ -95,6 +95,8 @@ static int l_normal_(lua_State *L)
 static const struct { const char *field, *module, *member; } lazy[] = {
 	{"nn", "torch.nn", NULL}, {"optim", "torch.optim", NULL},
 	{"amp", "torch.amp", NULL},
+	{"autocast", "torch.amp.autocast", "autocast"},
+	{"cpu", "torch.amp.autocast", "cpu"},
 	{"utils", "torch.utils", NULL}, {"datasets", "torch.datasets", NULL},
 	{"save", "torch.serialization", "save"},
 	{"load", "torch.serialization", "load"},
@@ -135,6 +137,7 @@ void repl_open_lib(lua_State *L)
 	repl_register_nn_internals(L);
 	repl_register_files(L);
 	repl_register_shape_c(L);
+	repl_register_autocast_c(L);
 	lua_setfield(L, -2, "_C");
 	repl_register_serialization(L);
 	lua_createtable(L, 0, 1);

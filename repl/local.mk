@@ -10,7 +10,7 @@ LTORCH_SOURCES = repl/ltorch.h repl/ltorch.c repl/ltensor.c repl/lindex.c \
 	repl/lbackward.c repl/lmodes.c repl/ltrace.c repl/lfunction.c \
 	repl/llib.c repl/lidx.c repl/lsafetensors.c repl/lkeep.c \
 	repl/lsaved.c repl/linfo.c repl/lops_random.c repl/lops_nn.c \
-	repl/lops_more.c
+	repl/lautocast.c repl/lforward.c repl/lops_more.c
 
 ## The program around it: option handling, the REPL, the :commands.
 REPL_SOURCES = repl/repl.h repl/main.c repl/run.c repl/repl.c \
@@ -60,7 +60,9 @@ AGDB_LUA_FILES = \
 	repl/lua/agdb/step.lua \
 	repl/lua/agdb/why.lua \
 	repl/lua/agdb/ulp.lua \
+	repl/lua/agdb/precision.lua \
 	repl/lua/torch/amp.lua \
+	repl/lua/torch/amp/autocast.lua \
 	repl/lua/torch/amp/grad_scaler.lua \
 	repl/lua/torch/class.lua \
 	repl/lua/torch/collections.lua \
@@ -70,6 +72,7 @@ AGDB_LUA_FILES = \
 	repl/lua/torch/nn/functional.lua \
 	repl/lua/torch/nn/functional_activation.lua \
 	repl/lua/torch/nn/functional_more.lua \
+	repl/lua/torch/nn/functional_attention.lua \
 	repl/lua/torch/nn/init.lua \
 	repl/lua/torch/nn/module.lua \
 	repl/lua/torch/nn/modules/activation.lua \
@@ -83,6 +86,8 @@ AGDB_LUA_FILES = \
 	repl/lua/torch/nn/modules/sparse.lua \
 	repl/lua/torch/nn/modules/conv.lua \
 	repl/lua/torch/nn/modules/pooling.lua \
+	repl/lua/torch/nn/modules/attention.lua \
+	repl/lua/torch/nn/modules/transformer.lua \
 	repl/lua/torch/nn/utils.lua \
 	repl/lua/torch/optim.lua \
 	repl/lua/torch/optim/adagrad.lua \
@@ -96,6 +101,7 @@ AGDB_LUA_FILES = \
 	repl/lua/torch/utils/checkpoint.lua \
 	repl/lua/torch/utils/data.lua \
 	repl/lua/torch/utils/progress.lua \
+	repl/lua/torch/autograd/forward_ad.lua \
 	repl/lua/torch/autograd/functional.lua \
 	repl/lua/torch/autograd/gradcheck.lua
 agdbluadir = $(pkgdatadir)/lua

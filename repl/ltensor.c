@@ -7,6 +7,7 @@
  * x._base) gives the same Lua value and `==` stays identity.
  */
 #include "ltorch.h"
+#include "forward.h"
 #include "autograd.h"
 
 #include <stdio.h>
@@ -274,6 +275,14 @@ static int t_tostring(lua_State *L)
 		suffix = lua_tostring(L, -1);
 	} else if (box->t->requires_grad) {
 		suffix = ", requires_grad=True";
+	}
+	/* forward AD: a dual shows its tangent, printed as a tensor is */
+	ag_tensor *tan = ag_fw_grad(box->t, -1);
+	if (tan) {
+		repl_push_tensor(L, tan);
+		const char *ts = luaL_tolstring(L, -1, NULL);
+		lua_pushfstring(L, "%s, tangent=%s", suffix ? suffix : "", ts);
+		suffix = lua_tostring(L, -1);
 	}
 	s = ag_format(box->t, repl_print_options(), suffix);
 	if (!s)
@@ -1105,6 +1114,7 @@ void repl_open_tensor(lua_State *L)
 	repl_register_random_methods(L);
 	repl_register_nn_ops(L);
 	repl_register_autograd_methods(L);
+	repl_autocast_wrap(L, -1);
 	lua_pushvalue(L, -1);
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &methods_key);
 	lua_setfield(L, -2, "__methods");

@@ -1051,6 +1051,8 @@ int luaopen_torch(lua_State *L)
 	luaL_getmetatable(L, REPL_TENSOR_MT);
 	lua_setfield(L, -2, "Tensor");
 	repl_open_lib(L);
+	repl_register_autocast(L);
+	repl_autocast_wrap(L, -1);
 	repl_open_more(L);
 	return 1;
 }

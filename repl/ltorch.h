@@ -100,6 +100,11 @@ void repl_register_autograd_methods(lua_State *L);
 /* Adds torch._C (what the Lua library needs from C) and the lazily loaded
  * Lua parts (torch.nn, torch.optim, ...) to the torch table on top. */
 void repl_open_lib(lua_State *L);
+/* Autocast (lautocast.c): wraps the functions of the table at idx that are
+ * on an autocast list; torch's state functions; torch._C's helpers. */
+void repl_autocast_wrap(lua_State *L, int idx);
+void repl_register_autocast(lua_State *L);
+void repl_register_autocast_c(lua_State *L);
 /* lidx.c: adds read_idx to the table on top (torch._C). */
 void repl_register_files(lua_State *L);
 /* lidx.c: path opened for reading, or a Lua error "WHO: ..." when it
@@ -166,6 +171,8 @@ void repl_open_trace(lua_State *L);
 extern const luaL_Reg repl_trace_funcs[], repl_trace_methods[];
 void repl_open_functions(lua_State *L);
 extern const luaL_Reg repl_function_funcs[];
+/* lforward.c: torch.autograd.forward_ad's C half */
+extern const luaL_Reg repl_forward_funcs[];
 
 /* ------------------------------------------------------------ lops.c */
 

@@ -172,8 +172,11 @@ static void draw(const tui_rect *r, bool focused)
 		attr_t warn = a | A_BOLD | viz_curses_pair(VIZ_PAIR_RED);
 		tui_fill(y, r->x, w, a);
 		int x = r->x + 1;
-		tui_put(y, x, 1, dbg_flow_mark(g->state, ascii),
-			g->state == DBG_FLOW_OK ? a : warn);
+		/* float16/bfloat16 rounding lost values of its last gradient */
+		bool lost = g->lost_zero || g->lost_inf;
+		tui_put(y, x, 1, g->state == DBG_FLOW_OK && lost ? (ascii ? "~" : "\u2248") :
+			dbg_flow_mark(g->state, ascii),
+			g->state == DBG_FLOW_OK && !lost ? a : warn);
 		x += 2;
 		tui_put(y, x, nw, g->name, a | A_BOLD);
 		x += nw + 1;

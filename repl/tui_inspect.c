@@ -11,6 +11,7 @@
 #include <config.h>
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,6 +189,31 @@ static void grad_line(const char *what, const viz_grad_stats *g)
 		add(0, "%-8s mean|g| %.4g  max|g| %.4g", what, g->mean_abs, g->max_abs);
 }
 
+/* The spacing between representable values of float16/bfloat16 at a
+ * magnitude (agdb.ulp's rule): why 1 + 1e-4 is 1 in float16. */
+static double spacing(double a, ag_dtype dt)
+{
+	int mbits = dt == AG_FLOAT16 ? 10 : 7, emin = dt == AG_FLOAT16 ? -14 : -126;
+	if (a < ldexp(1.0, emin))
+		return ldexp(1.0, emin - mbits);
+	int e;
+	frexp(a, &e);	/* a = m 2^e, 0.5 <= m < 1 */
+	return ldexp(1.0, e - 1 - mbits);
+}
+
+static void ulp_line(ag_tensor *t)
+{
+	if (t->dtype != AG_FLOAT16 && t->dtype != AG_BFLOAT16)
+		return;
+	ag_grad_stats st;
+	ag_grad_stats_compute(t, &st);
+	add(0, "ulp      %.3g at 1", spacing(1.0, t->dtype));
+	if (st.numel > 0 && st.max_abs > 0 && isfinite(st.max_abs))
+		add(0, "         %.3g at max|x| %.4g", spacing(st.max_abs, t->dtype),
+		    st.max_abs);
+	add(0, "         %.3g smallest step", spacing(0.0, t->dtype));
+}
+
 static void tensor_details(ag_tensor *t, int width, bool shape)
 {
 	char buf[256];
@@ -204,6 +230,7 @@ static void tensor_details(ag_tensor *t, int width, bool shape)
 	add(0, "requires_grad %s  is_leaf %s", ag_requires_grad(t) ? "true" : "false",
 	    ag_is_leaf(t) ? "true" : "false");
 	add(0, "retains_grad %s", t->retains_grad ? "true" : "false");
+	ulp_line(t);
 	if (t->grad) {
 		ag_grad_stats st;
 		ag_grad_stats_compute(t->grad, &st);

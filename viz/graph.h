@@ -41,7 +41,9 @@ enum {
 	VIZ_FLAG_FAILING = 1 << 3,	/* the op that raised the error */
 	VIZ_FLAG_REQUIRES_GRAD = 1 << 4,
 	VIZ_FLAG_RETAINS_GRAD = 1 << 5,
-	VIZ_FLAG_CONSTANT = 1 << 6	/* a number operand (forward view) */
+	VIZ_FLAG_CONSTANT = 1 << 6,	/* a number operand (forward view) */
+	VIZ_FLAG_CHECKPOINT = 1 << 7	/* a torch.utils.checkpoint region:
+					 * its ops run again in backward */
 };
 
 /* Gradient statistics, from the last backward pass. */
@@ -51,6 +53,9 @@ typedef struct viz_grad_stats {
 	double max_abs;		/* max |g| over finite elements */
 	int64_t nan_count;
 	int64_t inf_count;
+	/* what rounding to float16/bfloat16 lost in the node's backward:
+	 * values underflowed to zero, overflowed to inf (valid or not) */
+	int64_t lost_zero, lost_inf;
 } viz_grad_stats;
 
 /* Everything known about a node; unknown strings are NULL, an unknown

@@ -205,6 +205,15 @@ static void model_label(viz_layout *l, lay_node *n, const viz_node_info *in,
 		strcat(marks, ascii ? "@ " : "\u25CF ");
 	else if (in->flags & VIZ_FLAG_LEAF)
 		strcat(marks, ascii ? "* " : "\u25C6 ");
+	bool lost = in->grad.lost_zero || in->grad.lost_inf;
+	if (lost) {	/* float16/bfloat16 rounding lost gradient values */
+		strcat(marks, ascii ? "~ " : "\u2248 ");
+		lb->marks |= in->grad.lost_inf ? problems[GP_INF].mark : problems[GP_VANISH].mark;
+	}
+	if (in->flags & VIZ_FLAG_CHECKPOINT) {
+		strcat(marks, ascii ? "% " : "\u27F3 ");
+		lb->marks |= LAY_MARK_CHECKPOINT;
+	}
 
 	if (in->kind == VIZ_NODE_HIDDEN) {
 		/* what a too-big graph leaves out: says how many */
@@ -239,6 +248,8 @@ static void model_label(viz_layout *l, lay_node *n, const viz_node_info *in,
 	if (d == VIZ_DETAIL_COMPACT)
 		return;
 	shape_line(lb, in, !tensor);
+	if (in->flags & VIZ_FLAG_CHECKPOINT)
+		add(lb, "checkpoint: recomputed in backward");
 	if (d == VIZ_DETAIL_FULL) {
 		char buf[128] = "";
 		if (in->flags & VIZ_FLAG_REQUIRES_GRAD)
@@ -252,6 +263,9 @@ static void model_label(viz_layout *l, lay_node *n, const viz_node_info *in,
 			add(lb, "%s", buf);
 	}
 	grad_lines(lb, &in->grad, d, ascii);
+	if (lost)
+		add(lb, "%s rounding lost %lld to 0, %lld to inf", ascii ? "~" : "\u2248",
+		    (long long)in->grad.lost_zero, (long long)in->grad.lost_inf);
 	if (d == VIZ_DETAIL_FULL && in->saved) {
 		/* what the node saved for its backward, one line each */
 		const char *p = in->saved;

@@ -79,7 +79,7 @@ enum {
 	LAY_MARK_GRAD = 1 << 11, LAY_MARK_GLOG = 1 << 12,
 	LAY_MARK_GNAN = 1 << 13, LAY_MARK_GINF = 1 << 14, LAY_MARK_GZERO = 1 << 15,
 	LAY_MARK_GVANISH = 1 << 16, LAY_MARK_GEXPLODE = 1 << 17,
-	LAY_MARK_SAVED = 1 << 18
+	LAY_MARK_SAVED = 1 << 18, LAY_MARK_CHECKPOINT = 1 << 19
 };
 
 struct viz_layout {

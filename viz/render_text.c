@@ -52,6 +52,8 @@ static const legend_item items[] = {
 	{ LAY_MARK_GZERO, "0  the gradient is exactly zero", "0  the gradient is exactly zero" },
 	{ LAY_MARK_GVANISH, NULL, NULL },	/* with the threshold: below */
 	{ LAY_MARK_GEXPLODE, NULL, NULL },
+	{ LAY_MARK_CHECKPOINT, "\u27F3  torch.utils.checkpoint: one box for the region, whose ops run again in backward",
+	  "%  torch.utils.checkpoint: one box for the region, whose ops run again in backward" },
 	{ LAY_MARK_SAVED, "saved self: a tensor the node keeps for its backward, at the version it was saved",
 	  "saved self: a tensor the node keeps for its backward, at the version it was saved" },
 	{ LAY_MARK_GRAD, "\u2581\u2582\u2583\u2584\u2585\u2586\u2587 |g|, the gradient's size (mean of its absolute values): "

@@ -5,6 +5,9 @@
  * tensor alive.
  */
 #include "snapshot.h"
+
+/* The node torch.utils.checkpoint records for its region. */
+#define CHECKPOINT_NODE "CheckpointFunctionBackward"
 #include "vizint.h"
 
 #include "ag.h"
@@ -224,7 +227,8 @@ static void live_free(live_table *lt)
 
 /* A tensor box: name, shape, dtype, version, flags, .grad statistics. */
 static int add_tensor_node(viz_graph *g, const viz_snapshot_options *o,
-			   ag_tensor *t, uint64_t id, const ag_grad_stats *arrived)
+			   ag_tensor *t, uint64_t id, const ag_grad_stats *arrived,
+			   const ag_node *acc)
 {
 	char shape[96] = "";
 	viz_node_info info = { .kind = VIZ_NODE_TENSOR, .version = -1, .ref = id };
@@ -253,6 +257,8 @@ static int add_tensor_node(viz_graph *g, const viz_snapshot_options *o,
 			info.scope = o->params[p].name;
 		}
 	}
+	if (acc)	/* a leaf: what rounding lost in the gradient it got */
+		ag_node_lost(acc, &info.grad.lost_zero, &info.grad.lost_inf);
 	return viz_graph_add_node(g, &info);
 }
 
@@ -338,7 +344,7 @@ static char *saved_text(const ag_node *n)
  * where the gradient lands in .grad. */
 static int accumulator_node(bw_state *s, ag_node *n, ag_tensor *leaf)
 {
-	int tv = add_tensor_node(s->g, s->o, leaf, leaf->id, ag_node_grad_stats(n, 0));
+	int tv = add_tensor_node(s->g, s->o, leaf, leaf->id, ag_node_grad_stats(n, 0), n);
 	if (tv < 0)
 		return -1;
 	char shape[96] = "";
@@ -348,6 +354,7 @@ static int accumulator_node(bw_state *s, ag_node *n, ag_tensor *leaf)
 			       .shape = shape, .dtype = ag_dtype_name(leaf->dtype) };
 	if (ag_node_grad_stats(n, 0))
 		info.grad = stats_of(ag_node_grad_stats(n, 0));
+	ag_node_lost(n, &info.grad.lost_zero, &info.grad.lost_inf);
 	int v = viz_graph_add_node(s->g, &info);
 	if (v < 0 || viz_graph_add_edge(s->g, tv, v, &(viz_edge_info){
 			.kind = VIZ_EDGE_AUTOGRAD, .label = ".grad" }) < 0)
@@ -415,7 +422,7 @@ static int grad_node(bw_state *s, ag_node *n)
 	} else if (leaf) {
 		/* AccumulateGrad: draw the leaf itself */
 		v = add_tensor_node(s->g, s->o, leaf, leaf->id,
-				    ag_node_grad_stats(n, 0));
+				    ag_node_grad_stats(n, 0), n);
 	} else {
 		char shape[96] = "";
 		const ag_tensor_meta *out0 = ag_node_output(n, 0);
@@ -437,6 +444,7 @@ static int grad_node(bw_state *s, ag_node *n)
 		}
 		if (ag_node_grad_stats(n, 0))
 			info.grad = stats_of(ag_node_grad_stats(n, 0));
+		ag_node_lost(n, &info.grad.lost_zero, &info.grad.lost_inf);
 		if (s->nall == s->capall) {
 			size_t nc = s->capall ? s->capall * 2 : 64;
 			ag_node **na = realloc(s->all, nc * sizeof *na);
@@ -449,6 +457,10 @@ static int grad_node(bw_state *s, ag_node *n)
 		ag_engine *e = ag_engine_current();
 		if (e && ag_engine_peek(e) == n)
 			info.flags |= VIZ_FLAG_PAUSED;
+		/* torch.utils.checkpoint's region is one custom Function node
+		 * (repl/lua/torch/utils/checkpoint.lua names it) */
+		if (strcmp(info.name, CHECKPOINT_NODE) == 0)
+			info.flags |= VIZ_FLAG_CHECKPOINT;
 		/* the module it ran in, and in full detail where and what it saved */
 		const ag_trace_event *ev = event_by_seq(ag_node_trace_event(n));
 		char *saved = NULL;
@@ -582,7 +594,7 @@ static int add_cut_inputs(bw_state *s, idmap *tensor_nodes)
 				continue;
 			int tv = idmap_get(tensor_nodes, id, -1);
 			if (tv < 0) {
-				tv = add_tensor_node(s->g, s->o, live_find(&s->live, id), id, NULL);
+				tv = add_tensor_node(s->g, s->o, live_find(&s->live, id), id, NULL, NULL);
 				if (tv < 0 || idmap_put(tensor_nodes, id, tv) < 0)
 					return -1;
 				if (det) {
@@ -766,7 +778,7 @@ static int draw_chosen(bw_state *s, walk *w, const bool *keep)
 			continue;
 		}
 		if (w->node[i] ? grad_node(s, w->node[i]) < 0
-			       : add_tensor_node(s->g, s->o, w->tensor[i], w->tensor[i]->id, NULL) < 0)
+			       : add_tensor_node(s->g, s->o, w->tensor[i], w->tensor[i]->id, NULL, NULL) < 0)
 			return -1;
 	}
 	char name[64];
@@ -856,7 +868,7 @@ static viz_graph *snapshot_backward(ag_tensor *const *roots, int nroots,
 		}
 		if (idmap_get(&tensor_nodes, t->id, -1) >= 0)
 			continue;
-		int v = add_tensor_node(s.g, o, t, t->id, NULL);
+		int v = add_tensor_node(s.g, o, t, t->id, NULL, NULL);
 		if (v < 0 || idmap_put(&tensor_nodes, t->id, v) < 0)
 			goto fail;
 	}
@@ -933,7 +945,7 @@ static viz_graph *snapshot_forward(ag_tensor *const *roots, int nroots,
 		ag_tensor *t = roots[i];
 		if (!t || idmap_get(&frontier, t->id, -1) >= 0)
 			continue;
-		int v = add_tensor_node(g, o, t, t->id, NULL);
+		int v = add_tensor_node(g, o, t, t->id, NULL, NULL);
 		if (v < 0 || idmap_put(&frontier, t->id, v) < 0)
 			goto fail;
 		count++;
@@ -982,6 +994,8 @@ static viz_graph *snapshot_forward(ag_tensor *const *roots, int nroots,
 				snprintf(note, sizeof note, "grad_fn %s", ev->grad_fn);
 				info.note = note;
 			}
+			if (ev->note[0] && !ev->failed)
+				info.note = ev->note;	/* autocast's cast */
 			if (ev->failed) {
 				/* refused: drawn with its error, and it made nothing */
 				info.flags |= VIZ_FLAG_FAILING;
@@ -1028,7 +1042,7 @@ static viz_graph *snapshot_forward(ag_tensor *const *roots, int nroots,
 				count++;
 			} else if (from < 0) {
 				ag_tensor *lt = live_find(&live, id);
-				from = lt ? add_tensor_node(g, o, lt, id, NULL)
+				from = lt ? add_tensor_node(g, o, lt, id, NULL, NULL)
 					  : add_dead_tensor_node(g, o, id, &made_by);
 				if (from < 0 || idmap_put(&frontier, id, from) < 0)
 					goto fail;

@@ -9,7 +9,8 @@ AG_LUA_TESTS = \
 	tests/lua/test_fuzz_autograd.lua tests/lua/test_hypot.lua \
 	tests/lua/test_ag_saved_msg.lua tests/lua/test_ag_pytorch_diffs.lua \
 	tests/lua/test_ag_features.lua tests/lua/test_ag_findings.lua \
-	tests/lua/test_ag_functional.lua tests/lua/test_ag_saved_hooks.lua
+	tests/lua/test_ag_functional.lua tests/lua/test_ag_saved_hooks.lua \
+	tests/lua/test_ag_forward_ops.lua tests/lua/test_ag_forward.lua
 TESTS += $(AG_LUA_TESTS)
 
 ## Lua tests of the debugger (repl/ldebug*.c, repl/lua/agdb/).
@@ -22,9 +23,11 @@ DEBUG_LUA_TESTS += tests/lua/test_debug_check.lua
 DEBUG_LUA_TESTS += tests/lua/test_readme_sessions.lua
 TESTS += $(DEBUG_LUA_TESTS)
 EXTRA_DIST += $(DEBUG_LUA_TESTS)
-EXTRA_DIST += $(AG_LUA_TESTS) tests/lua/fixtures/gen_ag_functional.py
+EXTRA_DIST += $(AG_LUA_TESTS) tests/lua/fixtures/gen_ag_functional.py \
+	tests/lua/fixtures/gen_ag_forward.py tests/lua/fixtures/ag_forward_ref.lua
 EXTRA_DIST += \
 	tests/lua/golden/attention.txt \
+	tests/lua/golden/checkpoint.txt \
 	tests/lua/golden/detach_backward.txt \
 	tests/lua/golden/detach_nograd_forward.txt \
 	tests/lua/golden/inplace_expand_forward.txt \

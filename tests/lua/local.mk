@@ -12,15 +12,20 @@ LUA_TESTS = \
 	tests/lua/test_random.lua tests/lua/test_nn_ops.lua tests/lua/test_nn_conv.lua \
 	tests/lua/test_robust.lua tests/lua/test_fuzz_corpus.lua \
 	tests/lua/test_hostile.lua \
-	tests/lua/test_amp_scaler.lua tests/lua/test_ulp.lua tests/lua/test_shape_ref.lua
+	tests/lua/test_amp_scaler.lua tests/lua/test_autocast.lua \
+	tests/lua/test_precision_report.lua tests/lua/test_mixed_precision.lua \
+	tests/lua/test_amp_underflow.lua \
+	tests/lua/test_ulp.lua tests/lua/test_shape_ref.lua
 TESTS += $(LUA_TESTS) tests/lua/test_require.sh
-EXTRA_DIST += $(LUA_TESTS) tests/lua/tap.lua tests/lua/test_require.sh
+EXTRA_DIST += $(LUA_TESTS) tests/lua/tap.lua tests/lua/test_require.sh \
+	scripts/mixed_precision.lua
 
 ## PyTorch 1.13 reference values for the nn/optim/data/files tests, made by
 ## the generator beside them (/usr/bin/python3 with torch).
 EXTRA_DIST += tests/lua/fixtures/luafmt.py tests/lua/fixtures/gen_torch_fixtures.py \
 	tests/lua/fixtures/gen_nn1_fixtures.py tests/lua/fixtures/nn1_ref.lua \
 	tests/lua/fixtures/gen_ulp_fixture.py \
+	tests/lua/fixtures/gen_autocast.py tests/lua/fixtures/autocast_ref.lua \
 	tests/lua/fixtures/ulp_ref.lua \
 	tests/lua/fixtures/gen_shape_fixtures.py tests/lua/fixtures/shape_ref.lua \
 	tests/lua/fixtures/torch_ref.lua \
@@ -56,3 +61,24 @@ OPS_MORE_LUA_TESTS = tests/lua/test_ops_more.lua
 TESTS += $(OPS_MORE_LUA_TESTS)
 EXTRA_DIST += $(OPS_MORE_LUA_TESTS) tests/lua/fixtures/gen_ops_more.py \
 	tests/lua/fixtures/ops_more_ref.lua
+
+## Attention and transformers (issues 11 and 12) next to PyTorch: the
+## fixture and its generator (/usr/bin/python3 with torch).
+TESTS += tests/lua/test_nn_attention.lua
+EXTRA_DIST += tests/lua/test_nn_attention.lua \
+	tests/lua/fixtures/gen_attn_fixtures.py tests/lua/fixtures/attn_ref.lua
+
+## Module paths in the trace log and agdb.graph's collapse-by-module, with
+## golden drawings of an MLP and a transformer block (AGDB_REGEN=1 redraws).
+TESTS += tests/lua/test_nn_scope.lua
+EXTRA_DIST += tests/lua/test_nn_scope.lua tests/lua/golden.lua \
+	tests/lua/golden/nn_mlp_expanded.txt tests/lua/golden/nn_mlp_collapsed.txt \
+	tests/lua/golden/nn_mlp_layers.txt tests/lua/golden/nn_mlp_one_layer.txt \
+	tests/lua/golden/nn_block_expanded.txt tests/lua/golden/nn_block_collapsed.txt \
+	tests/lua/golden/nn_block_modules.txt tests/lua/golden/nn_block_attention.txt
+
+## The fast kernels of issues 11 and 13 (vectorised float formulas, fused
+## logsumexp, column-wise reductions, bfloat16 on AMX) against the paths
+## beside them.
+TESTS += tests/lua/test_speed_paths.lua
+EXTRA_DIST += tests/lua/test_speed_paths.lua

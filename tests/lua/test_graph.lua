@@ -145,4 +145,29 @@ t.raises(function() agdb.graph(y, {view = "sideways"}) end,
 t.raises(function() agdb.graph(y, {colour = true}) end, "colour", "unknown option")
 t.raises(function() agdb.graph(42) end, "agdb.graph", "not a tensor")
 t.ok(agdb.graph(torch.ones(2)):find("ones") == nil, "a constant draws a single box")
+
+-- a torch.utils.checkpoint region: one box with a mark (⟳, % in ASCII), a
+-- line saying it is recomputed in backward, and a legend entry
+clear({"x", "w", "h", "loss"})
+torch.manual_seed(0)
+x = torch.randn(2, 3, {requires_grad = true})
+w = torch.randn(3, 3, {requires_grad = true})
+local function block(a) return a:matmul(w):tanh():mul(2) end
+h = torch.utils.checkpoint.checkpoint(block, x)
+loss = h:sum()
+local cpic = agdb.graph(loss)
+golden("checkpoint", cpic)
+t.ok(cpic:find("\u{27F3} CheckpointFunctionBackward", 1, true) ~= nil, "checkpoint: the region is one marked box")
+t.ok(cpic:find("checkpoint: recomputed in backward", 1, true) ~= nil, "checkpoint: which says it is recomputed")
+t.ok(cpic:find("MmBackward0", 1, true) == nil and cpic:find("TanhBackward0", 1, true) == nil,
+	"checkpoint: the region's ops have no nodes of their own")
+t.ok(cpic:find("torch.utils.checkpoint: one box for the region", 1, true) ~= nil,
+	"checkpoint: the legend explains the mark")
+local cascii = agdb.graph(loss, {ascii = true, detail = "compact"})
+t.ok(cascii:find("% CheckpointFunctionBackward", 1, true) ~= nil, "checkpoint: in ASCII the mark is %")
+t.ok(cascii:find("checkpoint: recomputed", 1, true) == nil, "checkpoint: compact detail keeps the box to its name")
+local cplain = agdb.graph(block(x):sum())
+t.ok(cplain:find("\u{27F3}", 1, true) == nil and cplain:find("checkpoint", 1, true) == nil,
+	"checkpoint: the same ops without it have no mark and no legend line")
+clear({"x", "w", "h", "loss"})
 t.done()

@@ -73,18 +73,15 @@ near((flat:t():mm(flat)):tolist(), (torch.eye(4, f64) * 0.25):tolist(), 1e-12, "
 t.raises(function() init.orthogonal_(torch.empty(3)) end, "Only tensors with 2 or more dimensions are supported",
 	"orthogonal_ of a vector")
 t.is(init.orthogonal_(torch.empty(0, 3)):numel(), 0, "orthogonal_ of an empty tensor is a no-op")
-if torch.empty(1).erfinv_ then
-	torch.manual_seed(0)
-	near(init.trunc_normal_(torch.empty(30)):tolist(), ref.trunc_normal, 1e-6, "trunc_normal_()")
-	torch.manual_seed(0)
-	near(init.trunc_normal_(torch.empty(4, 5, f64), 1.0, 0.5, 0.2, 1.5):tolist(), ref.trunc_normal_f64, 1e-12,
-		"trunc_normal_(t, 1, 0.5, 0.2, 1.5) float64")
-	torch.manual_seed(0)
-	near(init.trunc_normal_(torch.empty(4, 5, f64), {mean = 1.0, std = 0.5, a = 0.2, b = 1.5}):tolist(),
-		ref.trunc_normal_f64, 1e-12, "trunc_normal_ with keywords")
-else
-	t.diag("trunc_normal_ not checked: this build lacks erfinv_ (ops-pointwise adds it)")
-end
+-- trunc_normal_ is PyTorch's bit for bit now that erfinv_ exists
+torch.manual_seed(0)
+t.is(init.trunc_normal_(torch.empty(30)):tolist(), ref.trunc_normal, "trunc_normal_() (bit for bit)")
+torch.manual_seed(0)
+t.is(init.trunc_normal_(torch.empty(4, 5, f64), 1.0, 0.5, 0.2, 1.5):tolist(), ref.trunc_normal_f64,
+	"trunc_normal_(t, 1, 0.5, 0.2, 1.5) float64 (bit for bit)")
+torch.manual_seed(0)
+t.is(init.trunc_normal_(torch.empty(4, 5, f64), {mean = 1.0, std = 0.5, a = 0.2, b = 1.5}):tolist(),
+	ref.trunc_normal_f64, "trunc_normal_ with keywords")
 
 -- a generator has its own stream; the default one is left alone
 torch.manual_seed(0)

@@ -130,6 +130,13 @@ function M.gradflow(what)
 		else
 			row[10] = r.word
 		end
+		if (r.lost_zero or 0) > 0 or (r.lost_inf or 0) > 0 then
+			-- float16/bfloat16 rounding lost values of its last gradient
+			counts.lost = (counts.lost or 0) + 1
+			row[10] = (row[10] ~= "" and row[10] .. "; " or "") ..
+				("%s %d underflowed to 0, %d overflowed to inf"):format(
+					set.ascii and "~" or "\u{2248}", r.lost_zero, r.lost_inf)
+		end
 		table_rows[#table_rows + 1] = row
 	end
 	for _, l in ipairs(A.columns(table_rows)) do lines[#lines + 1] = "  " .. l end
@@ -141,6 +148,7 @@ function M.gradflow(what)
 		{"nan", "?", "NaN"}, {"inf", ascii and "I" or "\u{221E}", "Inf"},
 		{"vanishing", ascii and "v" or "\u{2193}", ("vanishing (max|g| below %g)"):format(set.vanish)},
 		{"exploding", ascii and "^" or "\u{2191}", ("exploding (max|g| above %g)"):format(set.explode)},
+		{"lost", ascii and "~" or "\u{2248}", "float16/bfloat16 rounding lost gradient values"},
 	}
 	for _, m in ipairs(marks) do
 		if counts[m[1]] then legend[#legend + 1] = m[2] .. " " .. m[3] end

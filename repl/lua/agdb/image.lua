@@ -117,8 +117,26 @@ end
 
 -- agdb.image(t, opts): prints the picture (ASCII when NO_COLOR is set or
 -- the locale is not UTF-8, unless opts.ascii says).
+local IMAGE_KEYS = {ascii = true, nrow = true, range = true}
+
 function M.image(t, opts)
 	opts = opts or {}
+	if type(opts) ~= "table" or torch.is_tensor(opts) then
+		error("agdb.image: argument 2 must be a table of options, got " .. type(opts), 2)
+	end
+	for k in pairs(opts) do
+		if not IMAGE_KEYS[k] then
+			error(("agdb.image() got an unexpected keyword argument '%s'"):format(tostring(k)), 2)
+		end
+	end
+	if opts.nrow ~= nil and (math.type(opts.nrow) ~= "integer" or opts.nrow < 1) then
+		error("agdb.image: option 'nrow' must be a positive integer", 2)
+	end
+	if opts.range ~= nil and (type(opts.range) ~= "table" or type(opts.range[1]) ~= "number"
+		or type(opts.range[2]) ~= "number") then
+		error("agdb.image: option 'range' must be a table {lo, hi} of two numbers", 2)
+	end
+	opts = {ascii = opts.ascii, nrow = opts.nrow, range = opts.range}	-- the caller's stays as given
 	if opts.ascii == nil then
 		local lang = os.getenv("LC_ALL") or os.getenv("LC_CTYPE") or os.getenv("LANG") or ""
 		local no_color = os.getenv("NO_COLOR")

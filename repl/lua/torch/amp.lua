@@ -3,4 +3,5 @@
 -- torch.cuda.amp.GradScaler run on the CPU.
 return {
 	GradScaler = require "torch.amp.grad_scaler",
+	autocast = require("torch.amp.autocast").autocast,
 }

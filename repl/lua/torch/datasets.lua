@@ -43,6 +43,27 @@ local function idx_dataset(name, default_root, package, classes)
 	-- cls({train=true, root=, transform=, target_transform=})
 	function cls:init(opts)
 		opts = opts or {}
+		if type(opts) ~= "table" or torch.is_tensor(opts) then
+			error(("%s: options must be a table ({train=true, root=...}), got %s")
+				:format(name, torch.is_tensor(opts) and "Tensor" or type(opts)), 3)
+		end
+		for k, v in pairs(opts) do
+			if k ~= "train" and k ~= "root" and k ~= "transform" and
+				k ~= "target_transform" and k ~= "download" then
+				error(("%s: __init__() got an unexpected keyword argument '%s'")
+					:format(name, tostring(k)), 3)
+			end
+			if (k == "train" or k == "download") and type(v) ~= "boolean" then
+				error(("%s: option '%s' must be a boolean, got %s"):format(name, k, type(v)), 3)
+			end
+			if k == "root" and type(v) ~= "string" then
+				error(("%s: option 'root' must be a string, got %s"):format(name, type(v)), 3)
+			end
+			if (k == "transform" or k == "target_transform") and type(v) ~= "function"
+				and not (type(v) == "table" and getmetatable(v) and getmetatable(v).__call) then
+				error(("%s: option '%s' must be a function, got %s"):format(name, k, type(v)), 3)
+			end
+		end
 		local train = opts.train ~= false
 		self.root = opts.root or default_root
 		self.train = train

@@ -17,7 +17,8 @@ local nn = {
 function nn.isinstance(obj, cls) return class.isinstance(obj, cls) end
 
 local FAMILIES = {"container", "linear", "activation", "flatten", "loss",
-	"pointwise", "normalization", "dropout", "sparse", "conv", "pooling"}
+	"pointwise", "normalization", "dropout", "sparse", "conv", "pooling",
+	"attention", "transformer"}
 
 for _, family in ipairs(FAMILIES) do
 	for name, cls in pairs(require("torch.nn.modules." .. family)) do

@@ -353,8 +353,21 @@ local function jacobian_kw(kw, fname)
     fail('Expected strategy to be either "forward-mode" or "reverse-mode".')
   end
   if strategy == "forward-mode" then
-    fail(fname .. ': strategy="forward-mode" needs forward-mode AD, which agdb does ' ..
-      'not have; use strategy="reverse-mode" (the default)')
+    -- PyTorch 1.13 computes it with forward AD only under vmap
+    if kw.create_graph then
+      fail('torch.autograd.functional.jacobian: `create_graph=True` and ' ..
+        '`strategy="forward-mode"` are not supported together (yet). Please either set ' ..
+        '`create_graph=False` or `strategy="reverse-mode"`.')
+    end
+    if kw.strict then
+      fail('torch.autograd.functional.jacobian: `strict=True` and `strategy="forward-mode"` ' ..
+        'are not supported together (yet). Please either set `strict=False` or ' ..
+        '`strategy="reverse-mode"`.')
+    end
+    if not kw.vectorize then
+      fail('Computing Jacobian using forward-AD or forward-over-reverse Hessian is' ..
+        'only implemented for `vectorize=True`.')
+    end
   end
   if kw.vectorize then
     if kw.strict then

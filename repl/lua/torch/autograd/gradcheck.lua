@@ -1,6 +1,8 @@
 -- gradcheck.lua - torch.autograd.gradcheck and gradgradcheck, written in
 -- Lua on top of the autograd API: compare the Jacobian that backward
--- computes with one from central differences, in float64.
+-- computes with one from central differences, in float64; with
+-- check_forward_ad=true, also the one forward-mode AD computes (a column
+-- per input element, from a one-hot tangent).
 --
 -- Loaded once when the torch module opens (repl/lautograd.c), with the
 -- torch table as its argument; it adds the two functions to
@@ -55,8 +57,45 @@ local function analytical(fn, inputs, xi, oi, create)
   end
   return J
 end
+-- the same Jacobian from forward-mode AD: row k is the output's tangent
+-- when input xi's element k has tangent 1 (PyTorch's
+-- _get_analytical_jacobian_forward_ad); the inputs are detached first
+local function forward_ad(fn, inputs, xi, oi)
+  local fwAD = autograd.forward_ad
+  local x = inputs[xi]
+  local n = x:numel()
+  local J
+  fwAD.dual_level(function()
+    local args = {n = inputs.n or #inputs}
+    for i = 1, args.n do
+      local v = inputs[i]
+      if torch.is_tensor(v) then
+        args[i] = v:detach()
+        if v.requires_grad then args[i]:requires_grad_(true) end
+      else
+        args[i] = v
+      end
+    end
+    local base = args[xi]
+    for k = 1, n do
+      local tan = torch.zeros_like(base)
+      tan:view(-1)[k] = 1
+      args[xi] = fwAD.make_dual(base, tan)
+      local out = outputs_of(fn, args)[oi]
+      J = J or torch.zeros(n, out:numel(), {dtype = torch.float64})
+      local _, t = fwAD.unpack_dual(out)
+      if t and out:numel() > 0 then J[k] = flat(t):double() end
+    end
+  end)
+  return J or torch.zeros(0, 0, {dtype = torch.float64})
+end
 local function check(fn, inputs, opts, what)
   opts = opts or {}
+  local fwd = opts.check_forward_ad == true
+  local bwd = opts.check_backward_ad ~= false
+  if not (fwd or bwd) then
+    error("Expected at least one of check_forward_ad or check_backward_ad to be True", 2)
+  end
   local eps = opts.eps or 1e-6
   local atol = opts.atol or 1e-5
   local rtol = opts.rtol or 1e-3
@@ -90,16 +129,21 @@ local function check(fn, inputs, opts, what)
           io.stderr:write(string.format('Warning: Input #%d requires gradient and is not a double precision floating point. This check will likely fail if all the inputs are not of double precision floating point.\n', xi - 1))
         end
         local N = numerical(fn, inputs, xi, oi, eps)
-        local A = analytical(fn, inputs, xi, oi)
-        local diff = (A - N):abs()
-        local tol = N:abs() * rtol + atol
-        -- NaN anywhere (eps = 0 or nan, NaN outputs) is a mismatch, as
-        -- allclose without equal_nan says
-        if diff:gt(tol):sum():item() > 0 or diff:ne(diff):sum():item() > 0 then
-          local msg = string.format('%s mismatch for output %d with respect to input %d,\nnumerical:%s\nanalytical:%s\n',
-            what, oi - 1, xi - 1, tostring(N), tostring(A))
-          if raise then error(msg, 2) end
-          return false
+        local modes = {}
+        if bwd then modes[#modes + 1] = {analytical, ''} end
+        if fwd then modes[#modes + 1] = {forward_ad, 'computed with forward mode '} end
+        for _, m in ipairs(modes) do
+          local A = m[1](fn, inputs, xi, oi)
+          local diff = (A - N):abs()
+          local tol = N:abs() * rtol + atol
+          -- NaN anywhere (eps = 0 or nan, NaN outputs) is a mismatch, as
+          -- allclose without equal_nan says
+          if diff:gt(tol):sum():item() > 0 or diff:ne(diff):sum():item() > 0 then
+            local msg = string.format('%s %smismatch for output %d with respect to input %d,\nnumerical:%s\nanalytical:%s\n',
+              what, m[2], oi - 1, xi - 1, tostring(N), tostring(A))
+            if raise then error(msg, 2) end
+            return false
+          end
         end
       end
     end
@@ -112,6 +156,19 @@ end
 function autograd.gradgradcheck(fn, inputs, grad_outputs, opts)
   if opts == nil and type(grad_outputs) == 'table' and not torch.is_tensor(grad_outputs)
      and grad_outputs[1] == nil then opts, grad_outputs = grad_outputs, nil end
+  -- forward over reverse (check_fwd_over_rev) and reverse over reverse
+  -- (check_rev_over_rev, the default) are gradcheck's two modes on the
+  -- first derivative
+  local o = opts or {}
+  local fwd, rev = o.check_fwd_over_rev == true, o.check_rev_over_rev ~= false
+  if not (fwd or rev) then
+    error("Expected at least one of check_fwd_over_rev or check_rev_over_rev to be True", 2)
+  end
+  local copts = {}
+  for k, v in pairs(o) do copts[k] = v end
+  copts.check_fwd_over_rev, copts.check_rev_over_rev = nil, nil
+  copts.check_forward_ad, copts.check_backward_ad = fwd, rev
+  opts = copts
   inputs = tensors_of(inputs)
   local outs = outputs_of(fn, inputs)
   local gos = {}

@@ -108,13 +108,25 @@ end
 
 
 function F.relu(input, inplace)
+	check_tensor(input, "relu", 1)
 	if opt(inplace, "inplace", false) then return input:relu_() end
 	return input:relu()
 end
 
-function F.relu_(input) return input:relu_() end
-function F.tanh(input) return input:tanh() end
-function F.sigmoid(input) return input:sigmoid() end
+function F.relu_(input)
+	check_tensor(input, "relu_", 1)
+	return input:relu_()
+end
+
+function F.tanh(input)
+	check_tensor(input, "tanh", 1)
+	return input:tanh()
+end
+
+function F.sigmoid(input)
+	check_tensor(input, "sigmoid", 1)
+	return input:sigmoid()
+end
 
 -- tanhshrink(x) = x - tanh(x), PyTorch's composite (SubBackward0)
 function F.tanhshrink(input)
@@ -759,5 +771,11 @@ F._opt = opt
 require("torch.nn.functional_activation")(F)
 -- hardshrink, softshrink, rrelu, glu, prelu (ops-more)
 require("torch.nn.functional_more")(F)
+-- scaled_dot_product_attention, multi_head_attention_forward
+require("torch.nn.functional_attention")(F)
+
+-- the functions on an autocast list (linear, conv2d, mse_loss, ...) cast
+-- their inputs under torch.autocast (repl/lautocast.c)
+torch._C.autocast_wrap(F)
 
 return F

@@ -61,11 +61,26 @@ local function correct_fan(tensor, mode)
 	return mode == "fan_in" and fan_in or fan_out
 end
 
+-- The number arguments of an init function (PyTorch's text for a wrong type).
+local function numbers(fname, names, ...)
+	for i, name in ipairs(names) do
+		local v = select(i, ...)
+		if v ~= nil and type(v) ~= "number" then
+			error(("%s(): argument '%s' must be float, not %s"):format(fname, name,
+				torch.is_tensor(v) and "Tensor" or type(v)), 3)
+		end
+	end
+end
+
 function init.uniform_(tensor, a, b)
+	if type(a) == "table" and not torch.is_tensor(a) then a, b = a.a, a.b end
+	numbers("uniform_", {"a", "b"}, a, b)
 	return no_grad(C.uniform_, tensor, a or 0.0, b or 1.0)
 end
 
 function init.normal_(tensor, mean, std)
+	if type(mean) == "table" and not torch.is_tensor(mean) then mean, std = mean.mean, mean.std end
+	numbers("normal_", {"mean", "std"}, mean, std)
 	return no_grad(C.normal_, tensor, mean or 0.0, std or 1.0)
 end
 
@@ -147,6 +162,9 @@ end
 -- twice, in float64) rather than Householder reflections: same numbers up
 -- to rounding.
 function init.orthogonal_(tensor, gain)
+	if not torch.is_tensor(tensor) then
+		error(("orthogonal_(): argument 'tensor' must be a Tensor, got %s"):format(type(tensor)), 2)
+	end
 	gain = type(gain) == "table" and kw(gain, "gain", 1.0) or gain or 1.0
 	if tensor:dim() < 2 then
 		error("Only tensors with 2 or more dimensions are supported", 2)
@@ -190,9 +208,6 @@ function init.trunc_normal_(tensor, mean, std, a, b)
 	if type(mean) ~= "number" then mean = nil end
 	mean, std = mean or kw(o, "mean", 0.0), std or kw(o, "std", 1.0)
 	a, b = a or kw(o, "a", -2.0), b or kw(o, "b", 2.0)
-	if not tensor.erfinv_ then
-		error("trunc_normal_: this agdb lacks erfinv_ (the pointwise ops add it)", 2)
-	end
 	if mean < a - 2 * std or mean > b + 2 * std then
 		require("torch.nn.functional")._warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. " ..
 			"The distribution of values may be incorrect.", 2)

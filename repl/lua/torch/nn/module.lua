@@ -529,6 +529,10 @@ function Module:zero_grad(opts)
 end
 
 function Module:apply(fn)
+	if type(fn) ~= "function" and not (type(fn) == "table" and getmetatable(fn) and
+		getmetatable(fn).__call) then
+		error(("apply(): fn must be a function, got %s"):format(typename(fn)), 2)
+	end
 	for _, c in ipairs(self:children()) do c:apply(fn) end
 	fn(self)
 	return self
@@ -734,7 +738,102 @@ function Module:load_state_dict(sd, opts)
 	return {missing_keys = missing, unexpected_keys = unexpected}
 end
 
+-- ---------------------------------------------------------------- deep copies
+
+-- Python's copy.deepcopy(module): a module of the same class whose
+-- parameters and buffers are copies of the values (new leaves, the same
+-- requires_grad), whose children are deep copies, and whose attributes
+-- are copied (tables one level deep); hooks are kept.  A tensor shared by
+-- two places stays shared in the copy.  (TransformerEncoder clones its
+-- layer this way.)
+local function deepcopy(m, memo)
+	memo = memo or {}
+	if memo[m] then return memo[m] end
+	local function tcopy(t)
+		if t == nil then return nil end
+		if memo[t] then return memo[t] end
+		local c = torch.no_grad(function() return t:detach():clone() end)
+		if is_parameter(t) then
+			c = Parameter(c, t.requires_grad)
+		elseif t.requires_grad then
+			c:requires_grad_(true)
+		end
+		memo[t] = c
+		return c
+	end
+	local function scopy(s, f)
+		local c = store()
+		for _, k in ipairs(s.keys) do store_set(c, k, f(s.vals[k])) end
+		return c
+	end
+	local attrs = {}
+	local self = setmetatable({
+		_parameters = store(), _buffers = store(), _modules = store(), _attrs = attrs,
+		_non_persistent = {}, _forward_hooks = scopy(m._forward_hooks, ident),
+		_forward_pre_hooks = scopy(m._forward_pre_hooks, ident),
+	}, getmetatable(m))
+	memo[m] = self
+	self._parameters = scopy(m._parameters, tcopy)
+	self._buffers = scopy(m._buffers, tcopy)
+	self._modules = scopy(m._modules, function(c) return c and deepcopy(c, memo) end)
+	for k, v in pairs(m._non_persistent) do self._non_persistent[k] = v end
+	for k, v in pairs(m._attrs) do
+		if torch.is_tensor(v) then
+			v = tcopy(v)
+		elseif type(v) == "table" and getmetatable(v) == nil then
+			local c = {}
+			for i, x in pairs(v) do c[i] = x end
+			v = c
+		end
+		attrs[k] = v
+	end
+	return self
+end
+
+-- ---------------------------------------------------------------- argument checks
+
+-- The keyword table of a module's constructor: unknown keys are refused
+-- with Python's text (`nn.Linear(3, 2, {bogus=1})`).  `allowed` is a list.
+local function check_options(opts, allowed, level)
+	if opts == nil then return {} end
+	if type(opts) ~= "table" or torch.is_tensor(opts) or is_module(opts) then
+		error(("__init__(): the options must be a table of keywords, got %s")
+			:format(typename(opts)), (level or 2) + 1)
+	end
+	local ok = {}
+	for _, k in ipairs(allowed) do ok[k] = true end
+	for k in pairs(opts) do
+		if not ok[k] then
+			error(("__init__() got an unexpected keyword argument '%s'"):format(tostring(k)),
+				(level or 2) + 1)
+		end
+	end
+	return opts
+end
+
+-- A forward's tensor argument (`nn.BatchNorm1d(3)(5)`).
+local function check_input(self, v, i, level)
+	if not torch.is_tensor(v) then
+		error(("%s.forward(): argument %d must be a Tensor, got %s"):format(
+			get_name(self), i or 1, typename(v)), (level or 2) + 1)
+	end
+end
+
+-- A size argument of a constructor: a non-negative integer.
+local function check_size(v, what, level)
+	if math.type(v) ~= "integer" then
+		if math.type(v) == "float" and v == math.floor(v) then return math.tointeger(v) end
+		error(("__init__(): argument '%s' must be int, not %s"):format(what, typename(v)),
+			(level or 2) + 1)
+	end
+	return v
+end
+
 return {
+	deepcopy = deepcopy,
+	check_options = check_options,
+	check_input = check_input,
+	check_size = check_size,
 	Module = Module,
 	Parameter = Parameter,
 	is_module = is_module,

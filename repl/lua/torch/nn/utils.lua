@@ -4,10 +4,20 @@ local torch = require "torch"
 
 local utils = {}
 
-local function tensor_list(parameters)
+local function tensor_list(parameters, fname)
 	if torch.is_tensor(parameters) then return {parameters} end
+	if type(parameters) ~= "table" then
+		error(("%s: parameters must be a Tensor or a list of Tensors (m:parameters()), " ..
+			"got %s"):format(fname or "nn.utils", type(parameters)), 3)
+	end
 	local out = {}
-	for _, p in ipairs(parameters) do out[#out + 1] = p end
+	for i, p in ipairs(parameters) do
+		if not torch.is_tensor(p) then
+			error(("%s: parameters[%d] must be a Tensor, got %s"):format(fname or "nn.utils",
+				i, type(p)), 3)
+		end
+		out[#out + 1] = p
+	end
 	return out
 end
 
@@ -23,7 +33,7 @@ function utils.clip_grad_norm_(parameters, max_norm, opts)
 		norm_type = opts
 	end
 	local grads = {}
-	for _, p in ipairs(tensor_list(parameters)) do
+	for _, p in ipairs(tensor_list(parameters, "clip_grad_norm_")) do
 		if p.grad then grads[#grads + 1] = p.grad end
 	end
 	if #grads == 0 then return torch.tensor(0.0) end
@@ -58,7 +68,7 @@ end
 function utils.clip_grad_value_(parameters, clip_value)
 	clip_value = tonumber(clip_value)
 	torch.no_grad(function()
-		for _, p in ipairs(tensor_list(parameters)) do
+		for _, p in ipairs(tensor_list(parameters, "clip_grad_value_")) do
 			if p.grad then p.grad:clamp_(-clip_value, clip_value) end
 		end
 	end)
@@ -84,7 +94,7 @@ end
 -- All parameters flattened into one vector (a differentiable cat).
 function utils.parameters_to_vector(parameters)
 	local vec = {}
-	for _, p in ipairs(tensor_list(parameters)) do vec[#vec + 1] = p:reshape(-1) end
+	for _, p in ipairs(tensor_list(parameters, "parameters_to_vector")) do vec[#vec + 1] = p:reshape(-1) end
 	return torch.cat(vec)
 end
 
@@ -95,7 +105,7 @@ function utils.vector_to_parameters(vec, parameters)
 	end
 	local pointer = 1
 	torch.no_grad(function()
-		for _, p in ipairs(tensor_list(parameters)) do
+		for _, p in ipairs(tensor_list(parameters, "vector_to_parameters")) do
 			local n = p:numel()
 			p:copy_(vec[{{pointer, pointer + n - 1}}]:view_as(p))
 			pointer = pointer + n

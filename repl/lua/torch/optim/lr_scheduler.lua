@@ -250,6 +250,21 @@ function LambdaLR:init(optimizer, lr_lambda)
 		lr_lambda = opts.lr_lambda
 	end
 	local n = #optimizer.param_groups
+	local callable = function(f)
+		return type(f) == "function" or (type(f) == "table" and getmetatable(f) ~= nil
+			and getmetatable(f).__call ~= nil)
+	end
+	if not callable(lr_lambda) then
+		if type(lr_lambda) ~= "table" then
+			error(("LambdaLR: lr_lambda must be a function or a list of functions, got %s")
+				:format(type(lr_lambda)), 3)
+		end
+		for i, f in ipairs(lr_lambda) do
+			if not callable(f) then
+				error(("LambdaLR: lr_lambda[%d] must be a function, got %s"):format(i, type(f)), 3)
+			end
+		end
+	end
 	if type(lr_lambda) == "function" then
 		self.lr_lambdas = {}
 		for i = 1, n do self.lr_lambdas[i] = lr_lambda end
@@ -274,6 +289,11 @@ local LinearLR = LRScheduler:extend("LinearLR")
 function LinearLR:init(optimizer, opts)
 	opts = opt_table(opts)
 	local s, e = opts.start_factor or 1.0 / 3, opts.end_factor or 1.0
+	for k, v in pairs({start_factor = s, end_factor = e, total_iters = opts.total_iters or 5}) do
+		if type(v) ~= "number" then
+			error(("LinearLR: %s must be a number, got %s"):format(k, type(v)), 3)
+		end
+	end
 	if s > 1.0 or s <= 0 then
 		error("Starting multiplicative factor expected to be greater than 0 and " ..
 			"less or equal to 1.", 3)

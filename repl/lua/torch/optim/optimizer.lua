@@ -80,7 +80,10 @@ function Optimizer:add_param_group(group)
 	end
 	local g = {params = plist}
 	for k, v in pairs(group) do
-		if k ~= "params" then g[k] = v end
+		if k ~= "params" then
+			if self.defaults[k] ~= nil then Optimizer._check_option(k, v, self.defaults[k], 2) end
+			g[k] = v
+		end
 	end
 	for k, v in pairs(self.defaults) do
 		if v == Optimizer.required and g[k] == nil then
@@ -179,11 +182,22 @@ function Optimizer:state_dict()
 end
 
 function Optimizer:load_state_dict(sd)
+	if type(sd) ~= "table" or torch.is_tensor(sd) or getmetatable(sd) ~= nil then
+		error(("Expected state_dict to be dict-like (what optimizer:state_dict() " ..
+			"returns), got %s."):format(torch.is_tensor(sd) and "Tensor" or type(sd)), 2)
+	end
 	local groups, saved = self.param_groups, sd.param_groups
 	if type(saved) ~= "table" or #saved ~= #groups then
 		error("loaded state dict has a different number of parameter groups", 2)
 	end
+	if sd.state ~= nil and type(sd.state) ~= "table" then
+		error("loaded state dict's 'state' must be a table, got " .. type(sd.state), 2)
+	end
 	for i, g in ipairs(groups) do
+		if type(saved[i]) ~= "table" or type(saved[i].params) ~= "table" then
+			error(("loaded state dict's param_groups[%d] must be a table with " ..
+				"a 'params' list"):format(i), 2)
+		end
 		if #g.params ~= #saved[i].params then
 			error("loaded state dict contains a parameter group that doesn't " ..
 				"match the size of optimizer's group", 2)
@@ -196,6 +210,10 @@ function Optimizer:load_state_dict(sd)
 	local state = {}
 	for id, s in pairs(sd.state or {}) do
 		local p = by_id[id]
+		if p and type(s) ~= "table" then
+			error(("loaded state dict's state[%s] must be a table, got %s"):format(
+				tostring(id), type(s)), 2)
+		end
 		if p then
 			local ns = {}
 			for k, v in pairs(s) do
@@ -207,6 +225,13 @@ function Optimizer:load_state_dict(sd)
 				ns[k] = v
 			end
 			state[p] = ns
+		end
+	end
+	for i in ipairs(groups) do
+		for k, v in pairs(saved[i]) do
+			if k ~= "params" and self.defaults[k] ~= nil then
+				Optimizer._check_option(k, v, self.defaults[k], 2)
+			end
 		end
 	end
 	self.state = state
@@ -239,16 +264,42 @@ function Optimizer._check(cond, fmt, v)
 	if not cond then error(fmt:format(py(v)), 4) end
 end
 
+-- An option's value must have its default's kind (a number for lr, a pair
+-- of numbers for betas, a boolean for nesterov); the message names it.
+local function check_option(k, v, default, level)
+	local want
+	if default == Optimizer.required or type(default) == "number" then
+		if type(v) ~= "number" then want = "a number" end
+	elseif type(default) == "boolean" then
+		if type(v) ~= "boolean" then want = "a boolean" end
+	elseif type(default) == "table" then
+		local ok = type(v) == "table" and not torch.is_tensor(v) and #v == #default
+		for i = 1, ok and #v or 0 do ok = ok and type(v[i]) == "number" end
+		if not ok then want = ("a table of %d numbers"):format(#default) end
+	end
+	if want then
+		local got = torch.is_tensor(v) and "Tensor" or type(v)
+		if type(v) == "string" then got = ("string '%s'"):format(v) end
+		error(("optimizer option '%s' must be %s, got %s"):format(k, want, got), level + 1)
+	end
+end
+Optimizer._check_option = check_option
+
 -- The options of opts over the defaults (a copy).
 function Optimizer._defaults(defaults, opts)
 	local d = {}
 	for k, v in pairs(defaults) do d[k] = v end
+	if opts ~= nil and (type(opts) ~= "table" or torch.is_tensor(opts)) then
+		error(("optimizer options must be a table ({lr=...}), got %s"):format(
+			torch.is_tensor(opts) and "Tensor" or type(opts)), 4)
+	end
 	if type(opts) == "table" then
 		for k, v in pairs(opts) do
 			if d[k] == nil and k ~= "foreach" and k ~= "differentiable" and
 				k ~= "capturable" and k ~= "fused" then
 				error(("__init__() got an unexpected keyword argument '%s'"):format(k), 4)
 			end
+			if defaults[k] ~= nil then check_option(k, v, defaults[k], 4) end
 			d[k] = v
 		end
 	end

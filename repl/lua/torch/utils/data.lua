@@ -128,6 +128,15 @@ end
 
 data.Subset = Subset
 
+-- A dataset argument: a Dataset, or any table that answers # (and [i]).
+local function check_dataset(d, fname, what)
+	if type(d) ~= "table" or torch.is_tensor(d) then
+		error(("%s: %s must be a Dataset (a table with # and [i]), got %s"):format(fname,
+			what or "dataset", torch.is_tensor(d) and "Tensor" or type(d)), 4)
+	end
+end
+data._check_dataset = check_dataset
+
 -- ------------------------------------------------------------ ConcatDataset
 
 local ConcatDataset = Dataset:extend("ConcatDataset")
@@ -136,6 +145,7 @@ function ConcatDataset:init(datasets)
 	if type(datasets) ~= "table" or #datasets == 0 then
 		error("datasets should not be an empty iterable", 3)
 	end
+	for k, d in ipairs(datasets) do check_dataset(d, "ConcatDataset", ("datasets[%d]"):format(k)) end
 	self.datasets = datasets
 	self.cumulative_sizes = {}
 	local total = 0
@@ -166,6 +176,16 @@ data.ConcatDataset = ConcatDataset
 function data.random_split(dataset, lengths, generator)
 	if type(generator) == "table" and not G.is_generator(generator) then
 		generator = generator.generator
+	end
+	check_dataset(dataset, "random_split")
+	if type(lengths) ~= "table" or torch.is_tensor(lengths) then
+		error(("random_split: lengths must be a list of counts or fractions, got %s")
+			:format(type(lengths)), 2)
+	end
+	for i, l in ipairs(lengths) do
+		if type(l) ~= "number" then
+			error(("random_split: lengths[%d] must be a number, got %s"):format(i, type(l)), 2)
+		end
 	end
 	local n = #dataset
 	local sum = 0
@@ -212,6 +232,10 @@ end
 -- Stacks tensors, turns numbers into tensors, and collates sequences per
 -- position and tables per key, recursively.
 function data.default_collate(batch)
+	if type(batch) ~= "table" or torch.is_tensor(batch) then
+		error(("default_collate: batch must be a list of samples, got %s"):format(
+			torch.is_tensor(batch) and "Tensor" or type(batch)), 2)
+	end
 	local elem = batch[1]
 	if torch.is_tensor(elem) then return torch.stack(batch, 1) end
 	if math.type(elem) == "integer" then return torch.tensor(batch) end
@@ -264,9 +288,36 @@ local LOADER_KEYS = {batch_size = true, shuffle = true, sampler = true,
 -- generator=nil, collate_fn=default_collate, sampler=nil})
 function DataLoader:init(dataset, opts)
 	opts = opts or {}
+	if type(opts) ~= "table" or torch.is_tensor(opts) then
+		error(("DataLoader: options must be a table ({batch_size=, shuffle=, ...}), got %s")
+			:format(torch.is_tensor(opts) and "Tensor" or type(opts)), 3)
+	end
 	for k in pairs(opts) do
 		if not LOADER_KEYS[k] then
 			error(("__init__() got an unexpected keyword argument '%s'"):format(k), 3)
+		end
+	end
+	local bs = opts.batch_size
+	if bs ~= nil and bs ~= false and (math.type(bs) ~= "integer" or bs <= 0) then
+		error(("batch_size should be a positive integer value, but got batch_size=%s")
+			:format(tostring(bs)), 3)
+	end
+	for _, k in ipairs({"shuffle", "drop_last"}) do
+		if opts[k] ~= nil and type(opts[k]) ~= "boolean" then
+			error(("DataLoader: option '%s' must be a boolean, got %s"):format(k,
+				type(opts[k])), 3)
+		end
+	end
+	if opts.collate_fn ~= nil and type(opts.collate_fn) ~= "function" then
+		error("DataLoader: option 'collate_fn' must be a function, got " ..
+			type(opts.collate_fn), 3)
+	end
+	check_dataset(dataset, "DataLoader")
+	for _, k in ipairs({"sampler", "batch_sampler"}) do
+		local s = opts[k]
+		if s ~= nil and type(s) ~= "table" and type(s) ~= "function" then
+			error(("DataLoader: option '%s' must be a list of indices, a sampler or a " ..
+				"function, got %s"):format(k, type(s)), 3)
 		end
 	end
 	self.dataset = dataset

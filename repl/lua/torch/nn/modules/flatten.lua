@@ -21,7 +21,10 @@ function Flatten:init(start_dim, end_dim)
 	self.end_dim = end_dim or -1
 end
 
-function Flatten:forward(input) return input:flatten(self.start_dim, self.end_dim) end
+function Flatten:forward(input)
+	base.check_input(self, input)
+	return input:flatten(self.start_dim, self.end_dim)
+end
 
 function Flatten:extra_repr()
 	return ("start_dim=%d, end_dim=%d"):format(self.start_dim, self.end_dim)
@@ -43,6 +46,7 @@ function Unflatten:init(dim, unflattened_size)
 end
 
 function Unflatten:forward(input)
+	base.check_input(self, input)
 	local n = input:dim()
 	local d = self.dim < 0 and n + self.dim + 1 or self.dim
 	if d < 1 or d > n then

@@ -31,6 +31,7 @@ local Linear = Module:extend("Linear")
 
 -- nn.Linear(in_features, out_features, {bias=true, dtype=})
 function Linear:init(in_features, out_features, opts)
+	if type(opts) == "table" then base.check_options(opts, {"bias", "device", "dtype"}) end
 	self.in_features = in_features
 	self.out_features = out_features
 	self.weight = Parameter(torch.empty(out_features, in_features, factory(opts)))
@@ -65,6 +66,7 @@ local Bilinear = Module:extend("Bilinear")
 
 -- nn.Bilinear(in1_features, in2_features, out_features, {bias=true, dtype=})
 function Bilinear:init(in1, in2, out, opts)
+	if type(opts) == "table" then base.check_options(opts, {"bias", "device", "dtype"}) end
 	self.in1_features, self.in2_features, self.out_features = in1, in2, out
 	self.weight = Parameter(torch.empty(out, in1, in2, factory(opts)))
 	if bias_opt(opts) then

@@ -98,6 +98,11 @@ local GroupNorm = Module:extend("GroupNorm")
 
 -- nn.GroupNorm(num_groups, num_channels, {eps=1e-5, affine=true, dtype=})
 function GroupNorm:init(num_groups, num_channels, opts)
+	num_groups = base.check_size(num_groups, "num_groups")
+	num_channels = base.check_size(num_channels, "num_channels")
+	if num_groups <= 0 then
+		error("GroupNorm: num_groups must be positive, got " .. num_groups, 2)
+	end
 	if num_channels % num_groups ~= 0 then
 		error("num_channels must be divisible by num_groups", 2)
 	end
@@ -183,6 +188,7 @@ end
 
 local BatchNorm1d = norm_base("BatchNorm1d", true, true)
 function BatchNorm1d:forward(input)
+	base.check_input(self, input)
 	if input:dim() ~= 2 and input:dim() ~= 3 then
 		error(("expected 2D or 3D input (got %dD input)"):format(input:dim()), 2)
 	end
@@ -191,6 +197,7 @@ end
 
 local BatchNorm2d = norm_base("BatchNorm2d", true, true)
 function BatchNorm2d:forward(input)
+	base.check_input(self, input)
 	if input:dim() ~= 4 then
 		error(("expected 4D input (got %dD input)"):format(input:dim()), 2)
 	end
@@ -200,6 +207,7 @@ end
 -- ------------------------------------------------------------ InstanceNorm
 
 local function instance_norm_forward(self, input, ndim)
+	base.check_input(self, input, 1, 3)
 	if input:dim() ~= ndim and input:dim() ~= ndim + 1 then
 		error(("expected %dD or %dD input (got %dD input)"):format(ndim, ndim + 1, input:dim()), 3)
 	end

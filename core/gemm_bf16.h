@@ -1,0 +1,22 @@
+/*
+ * gemm_bf16.h - bfloat16 matrix products on AMX tiles (gemm_bf16.c).
+ */
+#ifndef AG_GEMM_BF16_H
+#define AG_GEMM_BF16_H
+
+#include <stdint.h>
+
+#include "shapeint.h"
+
+/* c (M x N float32, row-major, dense) = a @ b for bfloat16 a and b, each
+ * product exact and summed in float32: 1; 0 when the tiles cannot be used
+ * (no AMX, or a product too small to pay for packing); -1 out of memory
+ * (ag_error set). */
+int ag_gemm_bf16(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
+		 float *c);
+/* The same rounded to bfloat16 into c (M x N, row-major, dense), each
+ * float32 sum rounded once as ag_narrow_half rounds it. */
+int ag_gemm_bf16_round(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
+		       uint16_t *c);
+
+#endif

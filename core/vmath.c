@@ -1,0 +1,373 @@
+/*
+ * vmath.c - float32 pointwise kernels with transcendental functions, and
+ * leaky_relu, vectorised (vmath.h).
+ *
+ * The formulas are unary.c's and binary.c's float formulas, in the same
+ * order of float operations (sigmoid as 1 / (1 + exp(-x)), elu with
+ * exp(x) - 1, as PyTorch's kernels have them); what changes is the
+ * transcendental function itself: it is evaluated in double and rounded
+ * to float once, so it is the correctly rounded float value but for rare
+ * ties (glibc's float functions are within an ulp, PyTorch's SLEEF ones
+ * within 1.0 ulp).  With glibc 2.35 or later and GCC, the double
+ * functions are glibc's vector ones (libmvec, declared `simd` below, at
+ * most 4 ulp of double: far below a float's rounding), eight or sixteen
+ * lanes per call; elsewhere they are the scalar libm functions and give
+ * the same values but for those ties.
+ *
+ * Every call folds a block of VBLK floats with a loop of fixed length, so
+ * the compiler vectorises it whole (no scalar prologue or epilogue that
+ * would round some elements differently); a last partial block is padded.
+ * The AVX-512, AVX2 and SSE2 clones of each kernel are chosen once by the
+ * loader for the CPU, so a machine gives one value for one input.
+ */
+#include "vmath.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "opargs.h"
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+	defined(__linux__) && defined(__GLIBC__) && \
+	(__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 35))
+/* libmvec has vector versions of these (glibc declares them so only
+ * under -ffast-math, which agdb does not use) */
+#define VSIMD __attribute__((simd("notinbranch")))
+double expm1(double) VSIMD;
+double log1p(double) VSIMD;
+double tan(double) VSIMD;
+double tanh(double) VSIMD;
+double erf(double) VSIMD;
+double atan2(double, double) VSIMD;
+#define VM_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+/* no floating-point traps (agdb never enables them): so the selects of a
+ * formula may compute both sides and stay in the vector loop; the values
+ * are the same */
+#pragma GCC optimize("no-trapping-math")
+#ifdef _OPENMP
+#define VM_SIMD _Pragma("omp simd")
+#endif
+#else
+#define VM_CLONES
+#endif
+#ifndef VM_SIMD		/* scalar calls: clang would warn of the pragma */
+#define VM_SIMD
+#endif
+
+/* the float value of a double function at float x */
+#define D1(fn, x) ((float)fn((double)(x)))
+
+/*
+ * exp in double for a float argument, without a call: x = k ln2 + r with
+ * |r| <= ln2 / 2, exp(r) by its Taylor series to r^11 / 11! (relative
+ * error below 1e-12, so the float it rounds to is the correctly rounded
+ * one but for ties closer than that), times 2^k built in the exponent
+ * bits.  k is rounded with the 1.5 * 2^52 trick and read from the low
+ * bits, so every step is plain arithmetic the vectoriser takes whole on
+ * SSE2 as on AVX-512.  Past the float range it is clamped (exp(89)
+ * overflows a float, exp(-104) rounds to 0); NaN stays NaN.
+ */
+static inline double vexp(double x)
+{
+	const double shift = 0x1.8p52, log2e = 1.4426950408889634;
+	const double ln2_hi = 0x1.62e42fefa3800p-1, ln2_lo = 0x1.ef35793c76730p-45;
+	double c = x < -104 ? -104 : x > 89 ? 89 : x;
+	double t = c * log2e + shift, k = t - shift;
+	double r = (c - k * ln2_hi) - k * ln2_lo;
+	double p = 1.0 / 39916800;
+	p = p * r + 1.0 / 3628800;
+	p = p * r + 1.0 / 362880;
+	p = p * r + 1.0 / 40320;
+	p = p * r + 1.0 / 5040;
+	p = p * r + 1.0 / 720;
+	p = p * r + 1.0 / 120;
+	p = p * r + 1.0 / 24;
+	p = p * r + 1.0 / 6;
+	p = p * r + 0.5;
+	p = p * r + 1;
+	p = p * r + 1;
+	uint64_t bits, kb;
+	double scale;
+	memcpy(&bits, &t, sizeof bits);
+	kb = (bits - 0x18000000000000ull + 1023) << 52;	/* 2^k */
+	memcpy(&scale, &kb, sizeof scale);
+	return x != x ? x : p * scale;
+}
+
+/* the float value of exp at float x */
+#define E1(x) ((float)vexp((double)(x)))
+
+enum { VBLK = 16 };
+
+/* The numbers an op's formula reads, as floats (as the float formulas of
+ * unary.c convert them). */
+typedef struct params {
+	float p0, p1, p2, p3;
+	bool flag;
+} params;
+
+/*
+ * NAME(o, a, n, p): o[i] = EXPR, with x = a[i], t = PRE (a function of x
+ * alone) and p the params, a block at a time through aligned buffers (o
+ * may be a).  PRE gets a loop of its own: a call whose value a select
+ * then takes or drops would otherwise be moved into the branch, where the
+ * vector function cannot go.
+ */
+#define VM_UNARY(NAME, PRE, EXPR)					\
+VM_CLONES static void NAME(float *o, const float *a, int64_t n,		\
+			   const params *pp)				\
+{									\
+	const params p = *pp;						\
+	float in[VBLK] __attribute__((aligned(64)));			\
+	float pre[VBLK] __attribute__((aligned(64)));			\
+	float out[VBLK] __attribute__((aligned(64)));			\
+	int64_t i = 0;							\
+									\
+	(void)p;							\
+	for (;; i += VBLK) {						\
+		int64_t m = n - i < VBLK ? n - i : VBLK;		\
+		if (m <= 0)						\
+			break;						\
+		if (m == VBLK) {					\
+			memcpy(in, a + i, sizeof in);			\
+		} else {						\
+			memset(in, 0, sizeof in);			\
+			memcpy(in, a + i, (size_t)m * sizeof(float));	\
+		}							\
+		VM_SIMD							\
+		for (int j = 0; j < VBLK; j++) {			\
+			float x = in[j];				\
+			pre[j] = (PRE);					\
+		}							\
+		VM_SIMD							\
+		for (int j = 0; j < VBLK; j++) {			\
+			float x = in[j], t = pre[j];			\
+			(void)x; (void)t;			\
+			out[j] = (EXPR);				\
+		}							\
+		memcpy(o + i, out, (size_t)m * sizeof(float));		\
+	}								\
+}
+
+VM_UNARY(vm_exp, E1(x), t)
+VM_UNARY(vm_expm1, D1(expm1, x), t)
+VM_UNARY(vm_log1p, D1(log1p, x), t)
+VM_UNARY(vm_tan, D1(tan, x), t)
+VM_UNARY(vm_tanh, D1(tanh, x), t)
+VM_UNARY(vm_erf, D1(erf, x), t)
+VM_UNARY(vm_sigmoid, E1(-x), 1 / (1 + t))
+VM_UNARY(vm_silu, E1(-x), x / (1 + t))
+VM_UNARY(vm_leaky_relu, x * p.p0, x > 0 ? x : t)
+/* p0 = input_scale, p1 = alpha * scale, p2 = scale */
+VM_UNARY(vm_elu, E1(x * p.p0), x <= 0 ? (t - 1) * p.p1 : x * p.p2)
+VM_UNARY(vm_gelu, D1(erf, x * (float)M_SQRT1_2), x * 0.5f * (1 + t))
+/* p0 = sqrt(2 / pi) */
+VM_UNARY(vm_gelu_tanh, D1(tanh, p.p0 * (x + 0.044715f * x * x * x)),
+	 0.5f * x * (1 + t))
+/* p0 = beta, p1 = threshold; the exp, the log1p and the select each get
+ * a loop (a loop with a select cannot also call a vector function) */
+VM_CLONES static void vm_softplus(float *o, const float *a, int64_t n,
+				  const params *pp)
+{
+	const params p = *pp;
+	float in[VBLK] __attribute__((aligned(64)));
+	float e[VBLK] __attribute__((aligned(64)));
+	float l[VBLK] __attribute__((aligned(64)));
+
+	for (int64_t i = 0; i < n; i += VBLK) {
+		int64_t m = n - i < VBLK ? n - i : VBLK;
+		if (m < VBLK)
+			memset(in, 0, sizeof in);
+		memcpy(in, a + i, (size_t)m * sizeof(float));
+		VM_SIMD
+		for (int j = 0; j < VBLK; j++)
+			e[j] = E1(in[j] * p.p0);
+		VM_SIMD
+		for (int j = 0; j < VBLK; j++)
+			l[j] = D1(log1p, e[j]) / p.p0;
+		VM_SIMD
+		for (int j = 0; j < VBLK; j++)
+			l[j] = in[j] * p.p0 > p.p1 ? in[j] : l[j];
+		memcpy(o + i, l, (size_t)m * sizeof(float));
+	}
+}
+
+typedef void (*vm_fn)(float *, const float *, int64_t, const params *);
+
+/* The kernel of op, and its numbers from args. */
+static vm_fn unary_kernel(ag_op op, const void *args, params *p)
+{
+	memset(p, 0, sizeof *p);
+	switch (op) {
+	case AG_OP_EXP: return vm_exp;
+	case AG_OP_EXPM1: return vm_expm1;
+	case AG_OP_LOG1P: return vm_log1p;
+	case AG_OP_TAN: return vm_tan;
+	case AG_OP_TANH: return vm_tanh;
+	case AG_OP_ERF: return vm_erf;
+	case AG_OP_SIGMOID: return vm_sigmoid;
+	case AG_OP_SILU: return vm_silu;
+	case AG_OP_LEAKY_RELU:
+		if (args)
+			p->p0 = (float)((const ag_leaky_relu_args *)args)->negative_slope;
+		return vm_leaky_relu;
+	case AG_OP_ELU:
+	case AG_OP_CELU:
+		if (args) {
+			const ag_elu_args *e = args;
+			p->p0 = (float)e->input_scale;
+			p->p1 = (float)e->alpha * (float)e->scale;
+			p->p2 = (float)e->scale;
+		}
+		return vm_elu;
+	case AG_OP_GELU:
+		if (args && ((const ag_gelu_args *)args)->tanh) {
+			p->p0 = (float)(M_SQRT2 * M_2_SQRTPI * 0.5);
+			return vm_gelu_tanh;
+		}
+		return vm_gelu;
+	case AG_OP_SOFTPLUS:
+		if (args) {
+			const ag_softplus_args *s = args;
+			p->p0 = (float)s->beta;
+			p->p1 = (float)s->threshold;
+		}
+		return vm_softplus;
+	default:
+		return NULL;
+	}
+}
+
+bool ag_vm_unary_has(ag_op op)
+{
+	params p;
+	/* the ops with numbers need them: a NULL args is refused earlier */
+	return unary_kernel(op, NULL, &p) != NULL;
+}
+
+void ag_vm_unary_f32(ag_op op, float *o, const float *a, int64_t n,
+		     const void *args)
+{
+	params p;
+	vm_fn f = unary_kernel(op, args, &p);
+
+	if (f && n > 0)
+		f(o, a, n, &p);
+}
+
+/* ------------------------------------------------------------ two inputs */
+
+VM_CLONES static void vm_atan2(float *o, const float *a, const float *b,
+			       int64_t n)
+{
+	float x[VBLK] __attribute__((aligned(64)));
+	float y[VBLK] __attribute__((aligned(64)));
+	float r[VBLK] __attribute__((aligned(64)));
+
+	for (int64_t i = 0; i < n; i += VBLK) {
+		int64_t m = n - i < VBLK ? n - i : VBLK;
+		if (m < VBLK) {
+			memset(x, 0, sizeof x);
+			memset(y, 0, sizeof y);
+		}
+		memcpy(x, a + i, (size_t)m * sizeof(float));
+		memcpy(y, b + i, (size_t)m * sizeof(float));
+		VM_SIMD
+		for (int j = 0; j < VBLK; j++)
+			r[j] = (float)atan2((double)x[j], (double)y[j]);
+		memcpy(o + i, r, (size_t)m * sizeof(float));
+	}
+}
+
+bool ag_vm_binary_has(ag_op op)
+{
+	return op == AG_OP_ATAN2;
+}
+
+void ag_vm_binary_f32(ag_op op, float *o, const float *a, const float *b,
+		      int64_t n)
+{
+	if (op == AG_OP_ATAN2 && n > 0)
+		vm_atan2(o, a, b, n);
+}
+
+/* ------------------------------------------------------------ logsumexp */
+
+/* The steps of logsumexp over float32 (stats.c): maxima that a NaN
+ * decides, and sums of exp(x - m) (each exp rounded to float, as the op's
+ * unfused steps round it) in double. */
+VM_CLONES float ag_vm_max_f32(const float *x, int64_t n)
+{
+	float lane[VBLK], r;
+	int64_t i = 0;
+
+	for (int j = 0; j < VBLK; j++)
+		lane[j] = -INFINITY;
+	for (; i + VBLK <= n; i += VBLK) {
+		VM_SIMD
+		for (int j = 0; j < VBLK; j++) {
+			float v = x[i + j];
+			lane[j] = v != v || v > lane[j] ? v : lane[j];
+		}
+	}
+	for (; i < n; i++)
+		lane[0] = x[i] != x[i] || x[i] > lane[0] ? x[i] : lane[0];
+	r = lane[0];
+	for (int j = 1; j < VBLK; j++)
+		r = lane[j] != lane[j] || lane[j] > r ? lane[j] : r;
+	return r;
+}
+
+VM_CLONES void ag_vm_colmax_f32(float *m, const float *x, int64_t n)
+{
+	VM_SIMD
+	for (int64_t j = 0; j < n; j++) {
+		float v = x[j];
+		m[j] = v != v || v > m[j] ? v : m[j];
+	}
+}
+
+VM_CLONES double ag_vm_sumexp_f32(const float *x, int64_t n, float m)
+{
+	float d[VBLK] __attribute__((aligned(64)));
+	double acc[VBLK] = { 0 }, r = 0;
+
+	for (int64_t i = 0; i < n; i += VBLK) {
+		int64_t k = n - i < VBLK ? n - i : VBLK;
+		if (k < VBLK)
+			for (int j = 0; j < VBLK; j++)
+				d[j] = -INFINITY;	/* exp: 0 */
+		memcpy(d, x + i, (size_t)k * sizeof(float));
+		VM_SIMD
+		for (int j = 0; j < VBLK; j++)
+			acc[j] += E1(d[j] - m);
+	}
+	for (int j = 0; j < VBLK; j++)
+		r += acc[j];
+	return r;
+}
+
+VM_CLONES void ag_vm_coladdexp_f32(double *acc, const float *x,
+				   const float *m, int64_t n)
+{
+	float d[VBLK] __attribute__((aligned(64)));
+	float e[VBLK] __attribute__((aligned(64)));
+
+	for (int64_t i = 0; i < n; i += VBLK) {
+		int64_t k = n - i < VBLK ? n - i : VBLK;
+		if (k == VBLK) {
+			VM_SIMD
+			for (int j = 0; j < VBLK; j++)
+				d[j] = x[i + j] - m[i + j];
+		} else {
+			memset(d, 0, sizeof d);
+			for (int j = 0; j < k; j++)
+				d[j] = x[i + j] - m[i + j];
+		}
+		VM_SIMD
+		for (int j = 0; j < VBLK; j++)
+			e[j] = E1(d[j]);
+		for (int j = 0; j < k; j++)
+			acc[i + j] += e[j];
+	}
+}
