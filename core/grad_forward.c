@@ -949,7 +949,7 @@ done:
 	X(VDOT, matmul) \
 	X(LINALG_VECTOR_NORM, reduce) \
 	/* ops-more (issue 11): tangent formulas not written yet */ \
-	X(SGN, none) \
+	X(SGN, pointwise) \
 	X(HARDSHRINK, none) \
 	X(SOFTSHRINK, none) \
 	X(THRESHOLD_BACKWARD, none) \
