@@ -412,10 +412,10 @@ int ag_var_mean(ag_op op, ag_tensor *t, const int *dims, int ndims,
 		ag_tensor **mean);
 ag_tensor *ag_logsumexp(ag_tensor *t, const int *dims, int ndims,
 			bool keepdim);
-/* norm or linalg.vector_norm (AG_OP_NORM, AG_OP_VECTOR_NORM) of order p
- * (INFINITY: max |x|, -INFINITY: min |x|, 0: the non-zeros). */
-ag_tensor *ag_norm(ag_op op, ag_tensor *t, double p, const int *dims,
-		   int ndims, bool keepdim);
+/* torch.norm of order p (INFINITY: max |x|, -INFINITY: min |x|, 0: the
+ * non-zeros); linalg.vector_norm is ag_vector_norm (ag_shape.h). */
+ag_tensor *ag_norm(ag_tensor *t, double p, const int *dims, int ndims,
+		   bool keepdim);
 /* torch.norm's default 'fro': the 2-norm, over two dims sqrt(sum(t * t))
  * as PyTorch composes it (its node is SqrtBackward0). */
 ag_tensor *ag_frobenius_norm(ag_tensor *t, const int *dims, int ndims,
@@ -511,5 +511,6 @@ char *ag_format(const ag_tensor *t, const ag_print_options *o,
 		const char *suffix);
 
 #include "ag_nn.h"
+#include "ag_more.h"
 
 #endif

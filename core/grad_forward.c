@@ -876,7 +876,6 @@ done:
 	X(STD_MEAN, reduce) \
 	X(LOGSUMEXP, reduce) \
 	X(NORM, reduce) \
-	X(VECTOR_NORM, reduce) \
 	X(CUMSUM, cumsum) \
 	X(CUMPROD, none) \
 	X(LOGCUMSUMEXP, none) \
@@ -994,6 +993,22 @@ done:
 	X(TRACE, none) \
 	X(VDOT, matmul) \
 	X(LINALG_VECTOR_NORM, reduce) \
+	/* ops-more (issue 11): tangent formulas not written yet */ \
+	X(SGN, pointwise) \
+	X(HARDSHRINK, none) \
+	X(SOFTSHRINK, none) \
+	X(THRESHOLD_BACKWARD, none) \
+	X(LEAKY_RELU_BACKWARD, none) \
+	X(HARDTANH_BACKWARD, none) \
+	X(HARDSHRINK_BACKWARD, none) \
+	X(SOFTSHRINK_BACKWARD, none) \
+	X(RRELU, none) \
+	X(GLU, none) \
+	X(PRELU, none) \
+	X(SEARCHSORTED, nodiff) \
+	X(BUCKETIZE, nodiff) \
+	X(BINCOUNT, nodiff) \
+	X(HISTC, nodiff) \
 	X(ACCUMULATE_GRAD, none) \
 	X(COPY_SLICES, none) \
 	X(SLICE_BACKWARD, none) \

@@ -453,9 +453,9 @@ int ag_leaky_relu_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 			"supporting in-place leakRelu backward calculation with "
 			"negative slope");
 	ag_tensor *x = K(ag_node_saved(self, 0));
-	ag_tensor *r = K(ag_where(K(ag_grad_compare(AG_OP_GT, x, 0)), G(0),
-				  K(ag_grad_mul_scalar(G(0), slope))));
-	return done(k, &out[0], r);
+	ag_piecewise_args pa = { slope, 0, is_inplace_node(self) };
+	return done(k, &out[0],
+		    K(ag_piecewise_backward(AG_OP_LEAKY_RELU_BACKWARD, G(0), x, &pa)));
 }
 
 /* elu, celu: scale where x > 0, alpha scale input_scale exp(x input_scale)
@@ -524,10 +524,9 @@ int ag_hardtanh_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 	const ag_hardtanh_args *h = AG_ARGS(self, ag_hardtanh_args);
 	POOL;
 	ag_tensor *x = K(ag_node_saved(self, 0));
-	ag_tensor *in = K(ag_binary(AG_OP_LOGICAL_AND,
-				    K(ag_grad_compare(AG_OP_GT, x, h->min_val)),
-				    K(ag_grad_compare(AG_OP_LT, x, h->max_val))));
-	return done(k, &out[0], K(where_s(in, G(0), 0)));
+	ag_piecewise_args pa = { h->min_val, h->max_val, false };
+	return done(k, &out[0],
+		    K(ag_piecewise_backward(AG_OP_HARDTANH_BACKWARD, G(0), x, &pa)));
 }
 
 /* threshold: grad where x > threshold */
@@ -535,9 +534,10 @@ int ag_threshold_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 {
 	POOL;
 	ag_tensor *x = K(ag_node_saved(self, 0));
-	ag_tensor *r = K(where_s(K(ag_grad_compare(AG_OP_GT, x,
-			AG_ARGS(self, ag_threshold_args)->threshold)), G(0), 0));
-	return done(k, &out[0], r);
+	ag_piecewise_args pa = { AG_ARGS(self, ag_threshold_args)->threshold, 0,
+				 false };
+	return done(k, &out[0],
+		    K(ag_piecewise_backward(AG_OP_THRESHOLD_BACKWARD, G(0), x, &pa)));
 }
 
 /* ------------------------------------------------------------ two inputs */

@@ -61,12 +61,10 @@ int ag_abs_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 	ag_tensor *a = ag_node_saved(self, 0);
 	if (!a)
 		return -1;
-	/* sign(a) = (a > 0) - (a < 0): a constant, no gradient of its own */
-	ag_tensor *pos = ag_grad_compare(AG_OP_GT, a, 0), *neg = ag_grad_compare(AG_OP_LT, a, 0);
-	ag_tensor *fp = pos ? ag_grad_mask(pos, a) : NULL, *fn = neg ? ag_grad_mask(neg, a) : NULL;
-	ag_tensor *sgn = fp && fn ? ag_sub(fp, fn) : NULL;
+	/* grad * a.sgn(), as PyTorch: sgn's own gradient is zero */
+	ag_tensor *sgn = ag_unary(AG_OP_SGN, a);
 	out[0] = sgn ? ag_mul(G(0), sgn) : NULL;
-	rel(a); rel(pos); rel(neg); rel(fp); rel(fn); rel(sgn);
+	rel(a); rel(sgn);
 	return out[0] ? 0 : -1;
 }
 
@@ -154,9 +152,10 @@ int ag_relu_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 	ag_tensor *r = ag_node_saved(self, 0);
 	if (!r)
 		return -1;
-	ag_tensor *pos = ag_grad_compare(AG_OP_GT, r, 0);
-	out[0] = pos ? ag_grad_masked(G(0), pos) : NULL;
-	rel(r); rel(pos);
+	/* PyTorch's threshold_backward(grad, result, 0), differentiable */
+	ag_piecewise_args pa = { 0, 0, false };
+	out[0] = ag_piecewise_backward(AG_OP_THRESHOLD_BACKWARD, G(0), r, &pa);
+	rel(r);
 	return out[0] ? 0 : -1;
 }
 

@@ -1,6 +1,6 @@
 /*
- * stats.c - the reductions made of core's own ops: logsumexp, norm and
- * linalg.vector_norm, nanmean.  logsumexp and the norms run their steps
+ * stats.c - the reductions made of core's own ops: logsumexp, torch.norm,
+ * nanmean.  logsumexp and the norms run their steps
  * quietly (no autograd, no trace events) and record one node of their
  * own, as PyTorch's fused kernels do; nanmean is PyTorch's composite,
  * nansum / count, and records what it is made of.
@@ -236,30 +236,22 @@ static ag_tensor *pnorm(ag_tensor *t, double p, const int *dims, int ndims,
 	return r;
 }
 
-ag_tensor *ag_norm(ag_op op, ag_tensor *t, double p, const int *dims,
-		   int ndims, bool keepdim)
+ag_tensor *ag_norm(ag_tensor *t, double p, const int *dims, int ndims,
+		   bool keepdim)
 {
 	bool mask[AG_MAX_DIMS];
-	const char *name = op == AG_OP_VECTOR_NORM ? "linalg.vector_norm" : "norm";
+	const ag_op op = AG_OP_NORM;
+	const char *name = "norm";
 	ag_tensor *r;
 
-	if (op != AG_OP_NORM && op != AG_OP_VECTOR_NORM) {
-		ag_error(AG_ERR_VALUE, "invalid norm op %d", (int)op);
-		return NULL;
-	}
 	if (!t) {
 		ag_error(AG_ERR_VALUE, "%s(): expected a tensor", name);
 		return NULL;
 	}
 	if (!ag_dtype_is_floating(t->dtype)) {
-		if (op == AG_OP_VECTOR_NORM)
-			ag_error(AG_ERR_DTYPE, "linalg.vector_norm: Expected a "
-				 "floating point or complex tensor as input. Got %s",
-				 ag_dtype_scalar_name(t->dtype));
-		else
-			ag_error(AG_ERR_DTYPE, "norm(): input dtype should be either "
-				 "floating point or complex. Got %s instead.",
-				 ag_dtype_scalar_name(t->dtype));
+		ag_error(AG_ERR_DTYPE, "norm(): input dtype should be either "
+			 "floating point or complex. Got %s instead.",
+			 ag_dtype_scalar_name(t->dtype));
 		return NULL;
 	}
 	if (isnan(p)) {
@@ -271,12 +263,6 @@ ag_tensor *ag_norm(ag_op op, ag_tensor *t, double p, const int *dims,
 	ag_norm_args a = { .r = ag_reduce_args_of(t, mask, false, keepdim),
 			   .p = p };
 	if (isinf(p) && a.r.count == 0) {
-		if (op == AG_OP_VECTOR_NORM && ag_numel(t) == 0) {
-			ag_error(AG_ERR_VALUE, "linalg.vector_norm cannot compute the "
-				 "%s norm on an empty tensor because the operation "
-				 "does not have an identity", p > 0 ? "inf" : "-inf");
-			return NULL;
-		}
 		/* torch.norm's identity for an empty max: 0 */
 		int64_t shape[AG_MAX_DIMS];
 		int n = ag_reduce_out_shape(t, mask, keepdim, shape);
@@ -310,9 +296,9 @@ ag_tensor *ag_frobenius_norm(ag_tensor *t, const int *dims, int ndims,
 		return NULL;
 	}
 	if (ndims < 2)
-		return ag_norm(AG_OP_NORM, t, 2, dims, ndims, keepdim);
+		return ag_norm(t, 2, dims, ndims, keepdim);
 	if (!ag_dtype_is_floating(t->dtype))
-		return ag_norm(AG_OP_NORM, t, 2, dims, ndims, keepdim); /* its error */
+		return ag_norm(t, 2, dims, ndims, keepdim); /* its error */
 	sq = ag_mul(t, t);
 	s = sq ? ag_reduce_dims(AG_OP_SUM, sq, dims, ndims, keepdim) : NULL;
 	r = s ? ag_unary(AG_OP_SQRT, s) : NULL;

@@ -77,6 +77,15 @@ T name(ag_op op, T x, const void *restrict args)			\
 	case AG_OP_ERFC: return erfc(x);				\
 	case AG_OP_RECIPROCAL: return 1 / x;				\
 	case AG_OP_SIGN: return (T)((0 < x) - (x < 0));			\
+	case AG_OP_SGN: return (T)((0 < x) - (x < 0));			\
+	case AG_OP_HARDSHRINK: {					\
+		T l = (T)ARG(ag_shrink_args, lambd);			\
+		return x >= -l && x <= l ? 0 : x;			\
+	}								\
+	case AG_OP_SOFTSHRINK: {					\
+		T l = (T)ARG(ag_shrink_args, lambd);			\
+		return x > l ? x - l : x < -l ? x + l : x * 0;		\
+	}								\
 	case AG_OP_FLOOR: return floor(x);				\
 	case AG_OP_CEIL: return ceil(x);				\
 	case AG_OP_ROUND: return nearbyint(x);				\
@@ -180,7 +189,8 @@ static int64_t int_unary(ag_op op, int64_t x, const void *args, ag_dtype ct)
 	case AG_OP_NEG: return neg;
 	case AG_OP_ABS: return x < 0 ? neg : x;
 	case AG_OP_RELU: return x < 0 ? 0 : x;
-	case AG_OP_SIGN: return (0 < x) - (x < 0);
+	case AG_OP_SIGN:
+	case AG_OP_SGN: return (0 < x) - (x < 0);
 	case AG_OP_FLOOR:
 	case AG_OP_CEIL:
 	case AG_OP_ROUND:

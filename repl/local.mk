@@ -11,7 +11,7 @@ LTORCH_SOURCES = repl/ltorch.h repl/ltorch.c repl/ltensor.c repl/lindex.c \
 	repl/llib.c repl/lidx.c repl/lsafetensors.c repl/lkeep.c \
 	repl/lsaved.c repl/linfo.c repl/lops_random.c repl/lops_nn.c \
 	repl/lautocast.c repl/lforward.c \
-	repl/lops_nn_spatial.c
+	repl/lops_nn_spatial.c repl/lops_more.c
 
 ## The program around it: option handling, the REPL, the :commands.
 REPL_SOURCES = repl/repl.h repl/main.c repl/run.c repl/repl.c \
@@ -73,6 +73,7 @@ AGDB_LUA_FILES = \
 	repl/lua/torch/nn/functional.lua \
 	repl/lua/torch/nn/functional_activation.lua \
 	repl/lua/torch/nn/functional_spatial.lua \
+	repl/lua/torch/nn/functional_more.lua \
 	repl/lua/torch/nn/functional_attention.lua \
 	repl/lua/torch/nn/init.lua \
 	repl/lua/torch/nn/module.lua \

@@ -44,6 +44,12 @@ static double num_arg(lua_State *L, int idx, int kw, const char *key,
 	return v;
 }
 
+double repl_number_arg(lua_State *L, int idx, int kw, const char *key,
+		       double def, const char *fname)
+{
+	return num_arg(L, idx, kw, key, def, fname);
+}
+
 /* The keyword table among the arguments from first on, its keys checked. */
 static int keywords(lua_State *L, int first, const char *fname,
 		    const char *const *keys)

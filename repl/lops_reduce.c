@@ -1,8 +1,8 @@
 /*
  * lops_reduce.c - the reductions, scans and sorting ops of the torch
  * module: prod, nansum, nanmean, amax, amin, aminmax, all, any,
- * count_nonzero, var, std, var_mean, std_mean, logsumexp, norm,
- * linalg.vector_norm, cumsum, cumprod, logcumsumexp, cummax, cummin, sort,
+ * count_nonzero, var, std, var_mean, std_mean, logsumexp, norm, cumsum,
+ * cumprod, logcumsumexp, cummax, cummin, sort,
  * argsort, msort, topk, kthvalue, median, nanmedian, mode, unique.
  *
  * Arguments come as PyTorch's, by position or by name in a trailing
@@ -302,39 +302,34 @@ static double norm_order(lua_State *L, int pos, int kw, const char *key,
 	return p;
 }
 
-static int norm(lua_State *L, ag_op op, const char *fname, const char *pkey)
+/* torch.norm (torch.linalg.vector_norm is lops_linalg.c's) */
+static int l_norm(lua_State *L)
 {
+	static const char fname[] = "torch.norm", pkey[] = "p";
 	static const char *const norm_keys[] = {"p", "dim", "keepdim", "dtype",
 						NULL};
-	static const char *const vnorm_keys[] = {"ord", "dim", "keepdim", "dtype",
-						 NULL};
 	ag_tensor *t = repl_check_tensor(L, 1, fname), *in, *r;
 	int kw = repl_kwargs(L, 2), dims[AG_MAX_DIMS], n;
 	bool keepdim, given, fro;
 	ag_dtype dt = AG_FLOAT32;
 	double p;
 
-	repl_check_keys(L, kw, fname, op == AG_OP_NORM ? norm_keys : vnorm_keys);
+	repl_check_keys(L, kw, fname, norm_keys);
 	p = norm_order(L, 2, kw, pkey, fname, &fro);
 	n = opt_dims(L, 3, kw, t, dims, fname);
 	keepdim = opt_bool(L, 4, kw, "keepdim", false, fname);
 	given = repl_kw_dtype(L, kw, "dtype", &dt, fname);
 	if (!(in = with_dtype(t, given, dt)))
 		return repl_core_error(L);
-	if (op == AG_OP_NORM && fro)
+	if (fro)
 		r = ag_frobenius_norm(in, dims, n < 0 ? 0 : n, keepdim);
 	else
-		r = ag_norm(op, in, p, dims, n < 0 ? 0 : n, keepdim);
+		r = ag_norm(in, p, dims, n < 0 ? 0 : n, keepdim);
 	ag_tensor_release(in);
 	repl_push_tensor(L, r);
 	return 1;
 }
 
-static int l_norm(lua_State *L) { return norm(L, AG_OP_NORM, "torch.norm", "p"); }
-static int l_vector_norm(lua_State *L)
-{
-	return norm(L, AG_OP_VECTOR_NORM, "torch.linalg.vector_norm", "ord");
-}
 
 /* ------------------------------------------------------------------ scans */
 
@@ -647,16 +642,4 @@ void repl_register_reduce_ops(lua_State *L, bool methods)
 
 	luaL_setfuncs(L, common, 0);
 	luaL_setfuncs(L, methods ? method_only : torch_only, 0);
-	if (methods)
-		return;
-	/* torch.linalg, made here if no other part of the module made it */
-	if (lua_getfield(L, -1, "linalg") != LUA_TTABLE) {
-		lua_pop(L, 1);
-		lua_newtable(L);
-		lua_pushvalue(L, -1);
-		lua_setfield(L, -3, "linalg");
-	}
-	lua_pushcfunction(L, l_vector_norm);
-	lua_setfield(L, -2, "vector_norm");
-	lua_pop(L, 1);
 }

@@ -1053,5 +1053,6 @@ int luaopen_torch(lua_State *L)
 	repl_open_lib(L);
 	repl_register_autocast(L);
 	repl_autocast_wrap(L, -1);
+	repl_open_more(L);
 	return 1;
 }

@@ -207,6 +207,10 @@ void repl_register_reduce_ops(lua_State *L, bool methods);
 /* lops_pointwise.c: the pointwise ops the table cannot bind by itself
  * (clamp, where, lerp, addcmul, leaky_relu, ...) into the table on top. */
 void repl_register_pointwise_ops(lua_State *L, bool methods);
+/* A number by position idx (unless idx is the keyword table kw) or by
+ * keyword key; def when neither is given. */
+double repl_number_arg(lua_State *L, int idx, int kw, const char *key,
+		       double def, const char *fname);
 
 /* ------------------------------------------------------------ lops_random.c */
 
@@ -227,6 +231,12 @@ void repl_register_nn_ops(lua_State *L);
 void repl_register_nn_internals(lua_State *L);
 /* lops_nn_spatial.c: torch._C.nn_pad, nn_upsample, nn_im2col, ... */
 void repl_register_nn_spatial_internals(lua_State *L);
+
+/* lops_more.c: hardshrink, prelu, rrelu, torch._C.softshrink and glu,
+ * and PyTorch's aliases of bound ops (torch.arcsin, x:greater,
+ * torch.special.expit, ...), into the torch table on top and the method
+ * table; last, when everything else is bound. */
+void repl_open_more(lua_State *L);
 
 /* ------------------------------------------------------------ lindex.c */
 

@@ -63,6 +63,14 @@ EXTRA_DIST += $(NN_SPATIAL_LUA_TESTS) \
 	tests/lua/fixtures/gen_nn_spatial_fixtures.py \
 	tests/lua/fixtures/nn_spatial_ref.lua
 
+## ops-more (issue 11): the piecewise-linear activations' second
+## derivatives, hardshrink softshrink rrelu glu prelu sgn, the aliases; the
+## fixture and the generator that made it (/usr/bin/python3 with torch).
+OPS_MORE_LUA_TESTS = tests/lua/test_ops_more.lua
+TESTS += $(OPS_MORE_LUA_TESTS)
+EXTRA_DIST += $(OPS_MORE_LUA_TESTS) tests/lua/fixtures/gen_ops_more.py \
+	tests/lua/fixtures/ops_more_ref.lua
+
 ## Attention and transformers (issues 11 and 12) next to PyTorch: the
 ## fixture and its generator (/usr/bin/python3 with torch).
 TESTS += tests/lua/test_nn_attention.lua

@@ -772,6 +772,8 @@ F._opt = opt
 require("torch.nn.functional_activation")(F)
 -- pad, interpolate, unfold, fold, pixel_shuffle, conv_transpose1d/2d
 require("torch.nn.functional_spatial")(F)
+-- hardshrink, softshrink, rrelu, glu, prelu (ops-more)
+require("torch.nn.functional_more")(F)
 -- scaled_dot_product_attention, multi_head_attention_forward
 require("torch.nn.functional_attention")(F)
 
