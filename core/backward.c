@@ -62,6 +62,14 @@ int ag_accumulate_grad_bw(ag_node *self, ag_tensor **grads_in,
 		ag_tensor *ng = grad_for_leaf(var, g);
 		if (!ng)
 			return -1;
+		/* without create_graph PyTorch stores new_grad.detach(): no
+		 * forward-AD tangent either (a later in-place += gives it
+		 * the added gradient's, as PyTorch's does) */
+		ag_autograd_meta *m = ng->autograd_extra;
+		if (!ag_is_grad_enabled() && m && m->fw_tangent) {
+			ag_tensor_release(m->fw_tangent);
+			m->fw_tangent = NULL;
+		}
 		var->grad = ng;
 		return 0;
 	}

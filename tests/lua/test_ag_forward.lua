@@ -234,4 +234,25 @@ do
     "Expected at least one of check_fwd_over_rev or check_rev_over_rev to be True", "gradgradcheck needs a mode")
 end
 
+-- .grad inside a dual level, as PyTorch 1.13 (checked there): without
+-- create_graph the first .grad is detached (no tangent), a second backward's
+-- in-place += gives it the added gradient's tangent; with create_graph it
+-- keeps its tangent
+do
+  local w = torch.ones(3, {requires_grad = true})
+  local lvl <close> = fwAD.dual_level()
+  local x = fwAD.make_dual(torch.tensor({1.0, 2.0, 3.0}), torch.ones(3))
+  local y = (w * x):sum()
+  y:backward()
+  t.is(select(2, fwAD.unpack_dual(w.grad)), nil, "backward's .grad has no tangent")
+  y = (w * x):sum()
+  y:backward()
+  t.is(select(2, fwAD.unpack_dual(w.grad)):tolist(), {1, 1, 1},
+    "a second backward's += brings the added gradient's tangent")
+  w.grad = nil
+  y = (w * x):sum()
+  y:backward({create_graph = true})
+  t.is(select(2, fwAD.unpack_dual(w.grad)):tolist(), {1, 1, 1}, "under create_graph .grad keeps it")
+end
+
 t.done()
