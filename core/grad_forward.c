@@ -993,15 +993,16 @@ done:
 	X(TRACE, none) \
 	X(VDOT, matmul) \
 	X(LINALG_VECTOR_NORM, reduce) \
-	/* ops-more (issue 11): tangent formulas not written yet */ \
+	/* ops-more (issue 11): the elementwise ones and the piecewise
+	 * backward ops (so forward over reverse runs through relu & co) */ \
 	X(SGN, pointwise) \
-	X(HARDSHRINK, none) \
-	X(SOFTSHRINK, none) \
-	X(THRESHOLD_BACKWARD, none) \
-	X(LEAKY_RELU_BACKWARD, none) \
-	X(HARDTANH_BACKWARD, none) \
-	X(HARDSHRINK_BACKWARD, none) \
-	X(SOFTSHRINK_BACKWARD, none) \
+	X(HARDSHRINK, pointwise) \
+	X(SOFTSHRINK, pointwise) \
+	X(THRESHOLD_BACKWARD, pointwise) \
+	X(LEAKY_RELU_BACKWARD, pointwise) \
+	X(HARDTANH_BACKWARD, pointwise) \
+	X(HARDSHRINK_BACKWARD, pointwise) \
+	X(SOFTSHRINK_BACKWARD, pointwise) \
 	X(RRELU, none) \
 	X(GLU, none) \
 	X(PRELU, none) \

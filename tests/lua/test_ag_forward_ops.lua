@@ -100,6 +100,25 @@ R.LOGSUMEXP = u(any, function(a) return a:logsumexp(2) end)
 R.NORM = u(nz, function(a) return a:norm(3, 2) end)
 R.LINALG_VECTOR_NORM = u(nz, function(a) return torch.linalg.vector_norm(a) end)
 R.SGN = u(nz, function(a) return torch.sgn(a) end)
+R.HARDSHRINK = u(nz, function(a) return F.hardshrink(a, 0.1) end)
+R.SOFTSHRINK = u(nz, function(a) return F.softshrink(a, 0.1) end)
+-- the piecewise backward ops, reached as PyTorch reaches them: the
+-- gradient of the activation, taken with create_graph (forward over reverse)
+local function grad_of(act)
+  return function(g, a)
+    if not a.requires_grad then a:requires_grad_(true) end	-- the dual side
+    local y = act(a)
+    return torch.autograd.grad({y}, {a}, {grad_outputs = {g}, create_graph = true})[1]
+  end
+end
+local function gb(act)
+  return {{function() return any(3, 4) end, function() return nz(3, 4) end}, grad_of(act)}
+end
+R.THRESHOLD_BACKWARD = gb(F.relu)
+R.LEAKY_RELU_BACKWARD = gb(function(a) return F.leaky_relu(a, 0.1) end)
+R.HARDTANH_BACKWARD = gb(function(a) return F.hardtanh(a * 0.5) end)
+R.HARDSHRINK_BACKWARD = gb(function(a) return F.hardshrink(a, 0.1) end)
+R.SOFTSHRINK_BACKWARD = gb(function(a) return F.softshrink(a, 0.1) end)
 R.CUMSUM = u(any, function(a) return a:cumsum(2) end)
 R.MEDIAN = u(any, function(a) return a:median() end)
 R.NANMEDIAN = u(any, function(a) return a:nanmedian() end)
