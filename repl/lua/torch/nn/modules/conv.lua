@@ -54,6 +54,9 @@ local function options(names, ...)
 		and args[count][1] == nil then
 		kw, count = args[count], count - 1
 	end
+	local allowed = {"device", "dtype"}
+	for _, key in ipairs(names) do allowed[#allowed + 1] = key end
+	base.check_options(kw, allowed, 3)
 	local o = {}
 	for i, key in ipairs(names) do
 		local v = nil
@@ -90,6 +93,10 @@ local function conv_class(name, n, fn, transposed)
 	local cls = Module:extend(name)
 	function cls:init(in_channels, out_channels, kernel_size, ...)
 		local o, kw = options(transposed and POSITIONAL_T or POSITIONAL, ...)
+		in_channels = base.check_size(in_channels, "in_channels", 2)
+		out_channels = base.check_size(out_channels, "out_channels", 2)
+		o.groups = base.check_size(o.groups, "groups", 2)
+		if o.groups <= 0 then error("groups must be a positive integer", 3) end
 		if in_channels % o.groups ~= 0 then error("in_channels must be divisible by groups", 3) end
 		if out_channels % o.groups ~= 0 then error("out_channels must be divisible by groups", 3) end
 		local pm = o.padding_mode
