@@ -55,6 +55,13 @@ void ag_interrupt(void);
 bool ag_interrupt_pending(void);
 int ag_check_interrupt(void);	/* 0, or -1 with AG_ERR_INTERRUPT set */
 
+/* Threads of the parallel loops and BLAS (threads.c): one per physical
+ * core to start, as PyTorch, unless OMP_NUM_THREADS is set. */
+void ag_threads_init(void);
+void ag_set_num_threads(int n);
+int ag_get_num_threads(void);
+int ag_physical_cores(void);
+
 /* ------------------------------------------------------------------ dtypes */
 
 typedef enum ag_dtype {

@@ -3,7 +3,8 @@
 ## Files in layers, from the bottom up; a file uses files of its own layer
 ## or the layers before it, never a later one, and no two files use each
 ## other (tests/core/test_layers.sh checks that on the built library):
-##   error simd dtype special ops vec map    errors, cpu features, dtypes, special
+##   error threads simd dtype special ops vec map
+##                                           errors, threads, cpu features, dtypes, special
 ##   vmath                                   functions, op table, containers,
 ##                                           vectorised float formulas
 ##   storage tensor overlap iter format      memory, geometry, printing
@@ -30,7 +31,7 @@ libagcore_la_SOURCES = \
 	core/rng.h core/nn.h core/ag_nn.h core/ag_shape.h core/opargs_shape.h \
 	core/shapeint.h core/autocast.h core/forward.h core/vmath.h core/gemm_bf16.h \
 	core/opargs_spatial.h core/ag_spatial.h core/ag_more.h core/opargs_more.h \
-	core/error.c core/simd.c core/dtype.c core/special.c core/vmath.c core/ops.c core/vec.c core/map.c \
+	core/error.c core/threads.c core/simd.c core/dtype.c core/special.c core/vmath.c core/ops.c core/vec.c core/map.c \
 	core/storage.c core/tensor.c core/overlap.c core/iter.c core/format.c \
 	core/mode.c core/autocast.c core/trace.c core/node.c core/introspect.c \
 	core/record.c core/function.c \

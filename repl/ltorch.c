@@ -1002,6 +1002,28 @@ static int l_live_tensors(lua_State *L)
 	return 3;
 }
 
+/* torch.get_num_threads / set_num_threads: the threads of parallel
+ * loops and BLAS (one per physical core to start, as PyTorch). */
+static int l_get_num_threads(lua_State *L)
+{
+	lua_pushinteger(L, ag_get_num_threads());
+	return 1;
+}
+
+static int l_set_num_threads(lua_State *L)
+{
+	if (!lua_isinteger(L, 1) &&
+	    !(lua_type(L, 1) == LUA_TNUMBER && lua_tonumber(L, 1) == (lua_Number)(lua_Integer)lua_tonumber(L, 1)))
+		return luaL_error(L, "set_num_threads expects an int, but got %s",
+				  repl_type_name(L, 1));
+	lua_Integer n = lua_isinteger(L, 1) ? lua_tointeger(L, 1)
+					    : (lua_Integer)lua_tonumber(L, 1);
+	if (n <= 0 || n > 4096)
+		return luaL_error(L, "set_num_threads expects a positive integer");
+	ag_set_num_threads((int)n);
+	return 0;
+}
+
 static int l_numel(lua_State *L)
 {
 	lua_pushinteger(L, ag_numel(repl_check_tensor(L, 1, "torch.numel")));
@@ -1024,6 +1046,8 @@ int luaopen_torch(lua_State *L)
 		{"set_printoptions", l_set_printoptions},
 		{"numel", l_numel}, {"Size", l_size},
 		{"_live_tensors", l_live_tensors},
+		{"get_num_threads", l_get_num_threads},
+		{"set_num_threads", l_set_num_threads},
 		{NULL, NULL}
 	};
 

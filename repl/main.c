@@ -365,6 +365,7 @@ int main(int argc, char **argv)
 	/* UTF-8 input for readline and the screen; only the character type:
 	 * numbers keep printing with a '.' whatever the locale. */
 	setlocale(LC_CTYPE, "");
+	ag_threads_init();
 	lua_State *L = luaL_newstate();
 	int status;
 

@@ -101,8 +101,10 @@ end
 local function torch_times()
 	if not opts.torch_ref then return nil end
 	local here = (arg and arg[0] or ""):match("^(.*)/[^/]*$") or "."
-	local cmd = ("/usr/bin/python3 %s/fashion_mnist_torch.py %s %d %d %d %s 2>/dev/null"):format(
-		here, opts.model, opts.epochs, opts.batch_size, opts.limit or 0, opts.loss)
+	-- at agdb's thread count (PyTorch 1.13 may pick another default)
+	local cmd = ("/usr/bin/python3 %s/fashion_mnist_torch.py %s %d %d %d %s '' %d 2>/dev/null"):format(
+		here, opts.model, opts.epochs, opts.batch_size, opts.limit or 0, opts.loss,
+		torch.get_num_threads())
 	local p = io.popen(cmd)
 	if not p then return nil end
 	local out = {}
@@ -115,8 +117,9 @@ local function torch_times()
 end
 
 -- ------------------------------------------------------------ training
-print(("Fashion-MNIST %s: %d training images, batch %d, Adam lr %g, %s loss"):format(
-	opts.model, #train, opts.batch_size, opts.lr, opts.loss))
+print(("Fashion-MNIST %s: %d training images, batch %d, Adam lr %g, %s loss, %d thread%s"):format(
+	opts.model, #train, opts.batch_size, opts.lr, opts.loss, torch.get_num_threads(),
+	torch.get_num_threads() == 1 and "" or "s"))
 local ref = torch_times()
 local results = {}
 for epoch = 1, opts.epochs do

@@ -43,7 +43,10 @@ def load(root, train):
 
 def main():
     kind, epochs, batch, limit, loss_kind = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-    root = sys.argv[6] if len(sys.argv) > 6 else "/usr/share/datasets/fashion-mnist"
+    root = sys.argv[6] if len(sys.argv) > 6 and sys.argv[6] else "/usr/share/datasets/fashion-mnist"
+    # the same number of threads as the agdb run it is compared with
+    if len(sys.argv) > 7:
+        torch.set_num_threads(int(sys.argv[7]))
     xtr, ytr = load(root, True)
     xte, yte = load(root, False)
     if limit:

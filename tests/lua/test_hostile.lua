@@ -356,6 +356,8 @@ local rows = {
 	{"return nn.Linear(3, 2)('x')", "err:must be a Tensor"},
 	{"return nn.Linear(3, 2)(torch.zeros(2, 3, {dtype = torch.int64}))", "err:expected scalar type"},
 	{"return nn.Linear(3, 2, {bogus = 1})", "err:unexpected keyword"},
+	{"return torch.set_num_threads(0)", "err:set_num_threads expects a positive integer"},
+	{"return torch.set_num_threads('x')", "err:set_num_threads expects an int, but got string"},
 	{"return nn.Conv2d('x', 1, 1)", "err:argument 'in_channels' must be int"},
 	{"return nn.Conv2d(1, 1, 3, {bogus = 1})", "err:unexpected keyword argument 'bogus'"},
 	{"return nn.ConvTranspose2d(1, 1, 3, {bogus = 1})", "err:unexpected keyword argument 'bogus'"},

@@ -176,4 +176,19 @@ local c = a:matmul(b)
 t.is(c[{1, 1}]:item(), 96.0, "bfloat16: sums of ones are exact")
 t.ok(c[{3, 1}]:item() == inf and c[{1, 9}]:item() ~= c[{1, 9}]:item(), "bfloat16: inf and NaN carry through")
 
+-- the thread count of parallel loops and BLAS (PyTorch's API); the same
+-- values whatever it is
+do
+  local n0 = torch.get_num_threads()
+  t.ok(math.type(n0) == "integer" and n0 >= 1, "get_num_threads: a positive integer")
+  local x = torch.randn(256, 300)
+  local a = (x:mm(x:t()):sum(2) + x:exp():sum(2)):tolist()
+  torch.set_num_threads(1)
+  t.is(torch.get_num_threads(), 1, "set_num_threads(1) takes")
+  local b = (x:mm(x:t()):sum(2) + x:exp():sum(2)):tolist()
+  t.near(b, a, 1e-3, "one thread gives the values of several")
+  torch.set_num_threads(n0)
+  t.is(torch.get_num_threads(), n0, "and the count goes back")
+end
+
 t.done()
