@@ -33,6 +33,15 @@ local function model(bytes)
 	if fn > #bytes or #bytes - start + 1 ~= n * ty[2] then
 		return nil
 	end
+	-- a tensor of this shape must be possible: its running element count
+	-- may not pass int64 before a 0 size ends it (PyTorch's rule, and
+	-- core's: torch.empty(2^60, 2^31, 0) is refused, (0, 2^60, 2^31) not)
+	local p = 1
+	for i = 1, nd do
+		local s = shape[i]
+		if s ~= 0 and p > math.maxinteger // s then return nil end
+		p = p * s
+	end
 	local vals = {}
 	if n <= 4096 then
 		for i = 1, n do vals[i] = string.unpack(ty[1], bytes, start + (i - 1) * ty[2]) end
