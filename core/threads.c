@@ -38,7 +38,7 @@ static int read_int(const char *path, int *v)
 int ag_physical_cores(void)
 {
 	cpu_set_t set;
-	int logical = 0, cores = 0;
+	int cores = 0;
 	int seen_pkg[256], seen_core[256];
 
 	if (sched_getaffinity(0, sizeof set, &set) != 0)
@@ -50,11 +50,10 @@ int ag_physical_cores(void)
 
 		if (!CPU_ISSET(cpu, &set))
 			continue;
-		logical++;
 		snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/topology/"
 			 "physical_package_id", cpu);
 		if (read_int(path, &pkg) < 0)
-			return logical > 0 ? CPU_COUNT(&set) : 1;
+			return CPU_COUNT(&set);
 		snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%d/topology/"
 			 "core_id", cpu);
 		if (read_int(path, &core) < 0)

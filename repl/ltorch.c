@@ -1012,12 +1012,12 @@ static int l_get_num_threads(lua_State *L)
 
 static int l_set_num_threads(lua_State *L)
 {
-	if (!lua_isinteger(L, 1) &&
-	    !(lua_type(L, 1) == LUA_TNUMBER && lua_tonumber(L, 1) == (lua_Number)(lua_Integer)lua_tonumber(L, 1)))
+	int isnum;
+	lua_Integer n = lua_tointegerx(L, 1, &isnum);
+
+	if (!isnum || lua_type(L, 1) != LUA_TNUMBER)	/* 2.0 is 2, "2" is not */
 		return luaL_error(L, "set_num_threads expects an int, but got %s",
 				  repl_type_name(L, 1));
-	lua_Integer n = lua_isinteger(L, 1) ? lua_tointeger(L, 1)
-					    : (lua_Integer)lua_tonumber(L, 1);
 	if (n <= 0 || n > 4096)
 		return luaL_error(L, "set_num_threads expects a positive integer");
 	ag_set_num_threads((int)n);
