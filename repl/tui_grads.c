@@ -150,11 +150,12 @@ static void draw(const tui_rect *r, bool focused)
 	}
 	nw = nw > 16 ? 16 : nw;
 	sw = sw > 14 ? 14 : sw;
-	int bar = (avail - 2 - nw - 1 - (sw + 1) - 1 - 1 - numw) / 2;
+	/* the bars as wide as leaves room for the mean: fixed + numw <= avail */
+	int bar = (avail - 5 - nw - (sw + 1) - numw) / 2;
 	bool show_shape = bar >= 5;
 	if (!show_shape) {
 		sw = 0;
-		bar = (avail - 2 - nw - 1 - 1 - numw) / 2;
+		bar = (avail - 5 - nw - numw) / 2;
 	}
 	bar = bar < 3 ? 3 : bar > 8 ? 8 : bar;
 	int shapecol = show_shape ? sw + 1 : 0;
