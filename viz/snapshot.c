@@ -13,6 +13,7 @@
 #include "ag.h"
 #include "autograd.h"
 #include "debug.h"
+#include "map.h"
 
 #include <inttypes.h>
 #include <limits.h>
@@ -30,75 +31,24 @@ void viz_snapshot_options_default(viz_snapshot_options *o)
 
 /* ------------------------------------------------------------ small maps */
 
-/* Open-addressing map from a 64-bit key to an int (node index). */
-typedef struct idmap {
-	uint64_t *keys;
-	int *vals;
-	size_t cap, n;
-} idmap;
+/* Id -> int (a node index, or a flag) in core's one hash map (map.h):
+ * ids are never 0, values never negative. */
+typedef ag_map idmap;
 
-static size_t mix(uint64_t x, size_t cap)
-{
-	x ^= x >> 31;
-	x *= 0x9e3779b97f4a7c15ULL;
-	x ^= x >> 29;
-	return (size_t)x & (cap - 1);
-}
-
-static int idmap_put(idmap *m, uint64_t k, int v);
-
-static int idmap_grow(idmap *m)
-{
-	idmap n = { 0 };
-	n.cap = m->cap ? m->cap * 2 : 64;
-	n.keys = calloc(n.cap, sizeof *n.keys);
-	n.vals = calloc(n.cap, sizeof *n.vals);
-	if (!n.keys || !n.vals) {
-		free(n.keys);
-		free(n.vals);
-		return ag_error(AG_ERR_NOMEM, "out of memory");
-	}
-	for (size_t i = 0; i < m->cap; i++)
-		if (m->keys[i])
-			idmap_put(&n, m->keys[i], m->vals[i]);
-	free(m->keys);
-	free(m->vals);
-	*m = n;
-	return 0;
-}
-
-/* keys are ids (never 0) */
 static int idmap_put(idmap *m, uint64_t k, int v)
 {
-	if ((m->n + 1) * 2 > m->cap && idmap_grow(m) < 0)
-		return -1;
-	size_t h = mix(k, m->cap);
-	while (m->keys[h] && m->keys[h] != k)
-		h = (h + 1) & (m->cap - 1);
-	if (!m->keys[h])
-		m->n++;
-	m->keys[h] = k;
-	m->vals[h] = v;
-	return 0;
+	return ag_map_put(m, k, (size_t)v);
 }
 
 static int idmap_get(const idmap *m, uint64_t k, int def)
 {
-	if (!m->cap)
-		return def;
-	size_t h = mix(k, m->cap);
-	while (m->keys[h]) {
-		if (m->keys[h] == k)
-			return m->vals[h];
-		h = (h + 1) & (m->cap - 1);
-	}
-	return def;
+	size_t v;
+	return ag_map_get(m, k, &v) ? (int)v : def;
 }
 
 static void idmap_free(idmap *m)
 {
-	free(m->keys);
-	free(m->vals);
+	ag_map_free(m);
 }
 
 /* ------------------------------------------------------------- labels */
