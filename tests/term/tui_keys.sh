@@ -7,7 +7,7 @@
 # transcript; the selection stays put (same node, same row) when the graph
 # grows; --ascii draws every pane with ASCII only; --no-color has no
 # colour even where NO_COLOR is unset; a 256-colour terminal gets its
-# colours.
+# colours; a script and -e on a terminal stay in the plain mode.
 . "${top_srcdir:-.}/tests/term/lib.sh"
 need_tmux
 
@@ -178,4 +178,17 @@ tm capture-pane -e -p -t t | grep -q '38;5;'
 ok $? "256 colours: the viewer uses the 256-colour palette"
 key C-d
 see '^\[agdb exited 0\]' "it ends"
+
+# ------------------------------------------------------------ plain in a terminal
+# a script and -e keep the plain mode even on a terminal big enough
+tm_stop
+echo 'print("from a script")' > "$TMPD/s.lua"
+tm_start_tui 120x40 -- "$TMPD/s.lua"
+see '^from a script$' "a script on a terminal runs"
+see '^\[agdb exited 0\]' "and ends"
+gone '^\[transcript\]|inspector' "without the viewer"
+tm_stop
+tm_start_tui 120x40 -- -e 'print(6 * 7)'
+see '^42$' "-e on a terminal runs"
+see '^\[agdb exited 0\]' "and ends, without the viewer"
 done_testing
