@@ -14,6 +14,7 @@
 #include "autograd.h"
 #include "debug.h"
 #include "map.h"
+#include "vec.h"
 
 #include <inttypes.h>
 #include <limits.h>
@@ -225,8 +226,7 @@ typedef struct bw_state {
 				   when the walk chose what to draw) */
 	bool truncated;
 	bool walk_chose;	/* too big: the walk chose the nodes (walk_graph) */
-	ag_node **all;		/* every grad node drawn (borrowed) */
-	size_t nall, capall;
+	ag_vec all;		/* ag_node *: every grad node drawn (borrowed) */
 } bw_state;
 
 /* The Lua name of the tensor that has this node as grad_fn (output 0). */
@@ -395,15 +395,8 @@ static int grad_node(bw_state *s, ag_node *n)
 		if (ag_node_grad_stats(n, 0))
 			info.grad = stats_of(ag_node_grad_stats(n, 0));
 		ag_node_lost(n, &info.grad.lost_zero, &info.grad.lost_inf);
-		if (s->nall == s->capall) {
-			size_t nc = s->capall ? s->capall * 2 : 64;
-			ag_node **na = realloc(s->all, nc * sizeof *na);
-			if (!na)
-				return ag_error(AG_ERR_NOMEM, "out of memory");
-			s->all = na;
-			s->capall = nc;
-		}
-		s->all[s->nall++] = n;
+		if (AG_VEC_PUSH(&s->all, ag_node *, n) < 0)
+			return -1;
 		ag_engine *e = ag_engine_current();
 		if (e && ag_engine_peek(e) == n)
 			info.flags |= VIZ_FLAG_PAUSED;
@@ -434,23 +427,19 @@ static int grad_node(bw_state *s, ag_node *n)
 /* Iterative walk from a node to everything it reaches. */
 static int visit_node(bw_state *s, ag_node *root)
 {
-	size_t cap = 64, top = 0;
-	ag_node **stack = malloc(cap * sizeof *stack);
-	if (!stack)
-		return ag_error(AG_ERR_NOMEM, "out of memory");
+	ag_node *local[64];
+	ag_vec stack = AG_VEC_ON_STACK(local);
 	if (idmap_get(&s->nodes, ag_node_id(root), -1) < 0) {
-		if (grad_node(s, root) < 0) {
-			free(stack);
+		if (grad_node(s, root) < 0)
 			return s->truncated ? 0 : -1;	/* no room for it */
-		}
-		stack[top++] = root;
+		local[stack.len++] = root;
 	}
-	while (top > 0) {
+	while (stack.len > 0) {
 		if ((s->count & 1023) == 0 && ag_check_interrupt() < 0) {
-			free(stack);
+			ag_vec_free(&stack);
 			return -1;
 		}
-		ag_node *n = stack[--top];
+		ag_node *n = AG_VEC_POP(&stack, ag_node *);
 		int to = idmap_get(&s->nodes, ag_node_id(n), -1);
 		for (int i = 0; i < ag_node_next_count(n); i++) {
 			ag_edge next = ag_node_next(n, i);
@@ -462,30 +451,20 @@ static int visit_node(bw_state *s, ag_node *root)
 			if (from < 0) {
 				if (s->truncated)
 					continue;
-				free(stack);
+				ag_vec_free(&stack);
 				return -1;
 			}
 			viz_edge_info e = { .kind = VIZ_EDGE_AUTOGRAD };
 			if (ag_node_grad_stats(c, next.input_nr))
 				e.grad = stats_of(ag_node_grad_stats(c, next.input_nr));
-			if (viz_graph_add_edge(s->g, from, to, &e) < 0) {
-				free(stack);
+			if (viz_graph_add_edge(s->g, from, to, &e) < 0 ||
+			    (!seen && AG_VEC_PUSH(&stack, ag_node *, c) < 0)) {
+				ag_vec_free(&stack);
 				return -1;
-			}
-			if (!seen) {
-				if (top == cap) {
-					ag_node **ns = realloc(stack, (cap *= 2) * sizeof *ns);
-					if (!ns) {
-						free(stack);
-						return ag_error(AG_ERR_NOMEM, "out of memory");
-					}
-					stack = ns;
-				}
-				stack[top++] = c;
 			}
 		}
 	}
-	free(stack);
+	ag_vec_free(&stack);
 	return 0;
 }
 
@@ -526,9 +505,9 @@ static int add_cut_inputs(bw_state *s, idmap *tensor_nodes)
 {
 	/* the grad nodes drawn so far (visit_node below may add more, which
 	 * are not looked at: s->all may move, so index it afresh each time) */
-	size_t count = s->nall;
+	size_t count = s->all.len;
 	for (size_t k = 0; k < count; k++) {
-		ag_node *n = s->all[k];
+		ag_node *n = AG_VEC_AT(&s->all, ag_node *, k);
 		int v = idmap_get(&s->nodes, ag_node_id(n), -1);
 		if (v < 0)
 			continue;
@@ -836,7 +815,7 @@ static viz_graph *snapshot_backward(ag_tensor *const *roots, int nroots,
 	idmap_free(&s.var_of_node);
 	idmap_free(&tensor_nodes);
 	live_free(&s.live);
-	free(s.all);
+	ag_vec_free(&s.all);
 	walk_free(&w);
 	free(keep);
 	return s.g;
@@ -845,7 +824,7 @@ fail:
 	idmap_free(&s.var_of_node);
 	idmap_free(&tensor_nodes);
 	live_free(&s.live);
-	free(s.all);
+	ag_vec_free(&s.all);
 	walk_free(&w);
 	free(keep);
 	viz_graph_free(s.g);
