@@ -7,7 +7,8 @@
 # transcript; the selection stays put (same node, same row) when the graph
 # grows; --ascii draws every pane with ASCII only; --no-color has no
 # colour even where NO_COLOR is unset; a 256-colour terminal gets its
-# colours; a script and -e on a terminal stay in the plain mode.
+# colours; a script and -e on a terminal stay in the plain mode; a SIGINT
+# from outside acts as Ctrl-C.
 . "${top_srcdir:-.}/tests/term/lib.sh"
 need_tmux
 
@@ -28,6 +29,21 @@ line 'function deep() error("deep trouble") end; deep()'
 see '^in\[[0-9]+\]:1: deep trouble$' "an error"
 see '^stack traceback:$' "and its traceback"
 see "^ +in\[[0-9]+\]:1: in function 'deep'$" "with the function's frame"
+
+# ------------------------------------------------------------ SIGINT
+# a SIGINT from outside (kill -INT) is Ctrl-C: at the prompt it drops the
+# line, in a running chunk it interrupts it; the viewer stays
+agdb_pid() { pgrep -P "$(tm display -p -t t '#{pane_pid}')" agdb; }
+type_text 'half typed'
+wait_view '^agdb> half typed$'
+kill -INT "$(agdb_pid)"
+see '^agdb> half typed\^C$' "SIGINT at the prompt drops the line"
+line 'while true do end'
+see 'running - Ctrl-C interrupts' "a loop runs"
+kill -INT "$(agdb_pid)"
+see '^interrupted!$' "SIGINT interrupts it"
+line '6 * 7'
+see '^42$' "and the viewer goes on"
 
 # ------------------------------------------------------------ views and scrolling
 line 'a = torch.ones(2, {requires_grad=true}); b = a'
