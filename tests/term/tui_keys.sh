@@ -5,7 +5,8 @@
 # the mouse wheel scrolls the transcript, which keeps 12,000 lines (and
 # more) of scrollback; io.stdout:write, warn() and tracebacks land in the
 # transcript; the selection stays put (same node, same row) when the graph
-# grows; --ascii draws every pane with ASCII only; --no-color has no
+# grows, even when the new node lands out of view (a line says so);
+# --ascii draws every pane with ASCII only; --no-color has no
 # colour even where NO_COLOR is unset; a 256-colour terminal gets its
 # colours; a script and -e on a terminal stay in the plain mode; a SIGINT
 # from outside acts as Ctrl-C.
@@ -110,8 +111,26 @@ see 'p3: \[3\] float32' "a line grows the graph"
 see '│ MulBackward0 \(p1\)$' "the inspector still shows the selected node"
 is "$(row_of 'p1: \[3\] float32')" "$r1" "which stays on its row"
 
-# h and l scroll a graph wider than the pane
+# a line whose new node lands out of view: the view stays on the
+# selected node, and a line says where the new one went
 line 'p0, p1, p2, p3 = nil, nil, nil, nil'
+line 'q = torch.ones(2, {requires_grad=true}); for i = 1, 12 do q = q * 2 end'
+see 'q: \[2\] float32' "a chain taller than the pane"
+key Tab g n n Enter
+see '│ tensor\(\[2\., 2\.\],$' "its first MulBackward0 is selected"
+r1=$(row_of 'MulBackward0 +│')
+key Escape
+line 'q = q * 2'
+see '1 new node is out of view; the view stays on the selected node' \
+	"the new node at the bottom is out of view: the status line says so"
+see '│ tensor\(\[2\., 2\.\],$' "the selection is kept"
+is "$(row_of 'MulBackward0 +│')" "$r1" "and stays on its row"
+key Tab G
+see 'q: \[2\] float32' "G shows the new node"
+
+# h and l scroll a graph wider than the pane
+key Escape
+line 'q = nil'
 line 'leaves = {}; for i = 1, 14 do leaves[i] = torch.ones(1, {requires_grad=true}) end; wide = torch.stack(leaves)'
 see 'wide: \[14, 1\] float32' "a graph of 14 leaves side by side"
 key Tab
