@@ -9,7 +9,8 @@
 # --ascii draws every pane with ASCII only; --no-color has no
 # colour even where NO_COLOR is unset; a 256-colour terminal gets its
 # colours; a script and -e on a terminal stay in the plain mode; a SIGINT
-# from outside acts as Ctrl-C.
+# from outside acts as Ctrl-C; the plain prompt and the viewer share one
+# history.
 . "${top_srcdir:-.}/tests/term/lib.sh"
 need_tmux
 
@@ -226,4 +227,28 @@ tm_stop
 tm_start_tui 120x40 -- -e 'print(6 * 7)'
 see '^42$' "-e on a terminal runs"
 see '^\[agdb exited 0\]' "and ends, without the viewer"
+
+# ------------------------------------------------------------ shared history
+# the plain prompt and the viewer read and write one history
+tm_stop
+tm_start "AGDB_HISTORY=$TMPD/history"
+check '^agdb>' "a plain session"
+line 'from_plain = 5'
+key C-d
+check '^\[agdb exited 0\]' "it ends"
+tm_stop
+tm_start_tui 120x40 "AGDB_HISTORY=$TMPD/history"
+see '^\[transcript\]' "then the viewer"
+key Up
+see '^agdb> from_plain = 5$' "Up in the viewer recalls the plain session's line"
+key C-u
+line 'from_viewer = 6'
+key C-d
+see '^\[agdb exited 0\]' "it ends"
+tm_stop
+tm_start "AGDB_HISTORY=$TMPD/history"
+check '^agdb>' "a plain session again"
+key Up
+check '^agdb> from_viewer = 6$' "Up at the plain prompt recalls the viewer's line"
+key C-d
 done_testing
