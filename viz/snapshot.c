@@ -585,27 +585,31 @@ static int add_detach_cuts(bw_state *s, const idmap *tensor_nodes)
  * nodes than max_nodes, prune.c chooses which to draw (the roots, the
  * leaves, then the nodes nearest to them) and the rest become one box.
  */
+typedef struct walk_item {
+	ag_node *node;		/* breadth-first from the roots */
+	ag_tensor *tensor;	/* or a root tensor without history (node NULL) */
+	bool must;		/* a root */
+} walk_item;
+
+typedef struct walk_link {
+	int from, to, slot;	/* input node -> consumer, its next[slot] */
+} walk_link;
+
 typedef struct walk {
-	ag_node **node;		/* breadth-first from the roots */
-	ag_tensor **tensor;	/* or a root tensor without history (node NULL) */
+	walk_item *item;
 	int n, cap;
-	idmap index;		/* node id -> position in node[] */
+	idmap index;		/* node id -> position in item[] */
 	idmap tindex;		/* tensor id -> position, for those */
-	int *from, *to, *slot;	/* edges: input node -> consumer, next[slot] */
+	walk_link *edge;
 	int ne, cape;
-	bool *must;		/* a root */
 } walk;
 
 static void walk_free(walk *w)
 {
-	free(w->node);
-	free(w->tensor);
+	free(w->item);
 	idmap_free(&w->index);
 	idmap_free(&w->tindex);
-	free(w->from);
-	free(w->to);
-	free(w->slot);
-	free(w->must);
+	free(w->edge);
 }
 
 /* A node (n), or a root tensor without history (t), into the walk. */
@@ -615,50 +619,27 @@ static int walk_add(walk *w, ag_node *n, ag_tensor *t, bool root)
 	uint64_t id = n ? ag_node_id(n) : t->id;
 	int i = idmap_get(index, id, -1);
 	if (i >= 0) {
-		w->must[i] = w->must[i] || root;
+		w->item[i].must = w->item[i].must || root;
 		return i;
 	}
-	if (w->n == w->cap) {
-		int cap = w->cap ? w->cap * 2 : 256;
-		ag_node **nn = realloc(w->node, sizeof *nn * (size_t)cap);
-		if (nn)
-			w->node = nn;
-		ag_tensor **nt = nn ? realloc(w->tensor, sizeof *nt * (size_t)cap) : NULL;
-		if (nt)
-			w->tensor = nt;
-		bool *nm = nt ? realloc(w->must, sizeof *nm * (size_t)cap) : NULL;
-		if (!nm)
-			return ag_error(AG_ERR_NOMEM, "out of memory walking the graph");
-		w->must = nm;
-		w->cap = cap;
-	}
+	walk_item *items = viz_grow(w->item, &w->cap, w->n + 1, sizeof *items);
+	if (!items)
+		return ag_error(AG_ERR_NOMEM, "out of memory walking the graph");
+	w->item = items;
 	if (idmap_put(index, id, w->n) < 0)
 		return -1;
-	w->node[w->n] = n;
-	w->tensor[w->n] = n ? NULL : t;
-	w->must[w->n] = root && n;	/* a tensor alone is the least wanted */
+	/* a tensor alone is the least wanted */
+	w->item[w->n] = (walk_item){ .node = n, .tensor = n ? NULL : t, .must = root && n };
 	return w->n++;
 }
 
 static int walk_edge(walk *w, int from, int to, int slot)
 {
-	if (w->ne == w->cape) {
-		int cap = w->cape ? w->cape * 2 : 256;
-		int *f = realloc(w->from, sizeof *f * (size_t)cap);
-		if (f)
-			w->from = f;
-		int *t = f ? realloc(w->to, sizeof *t * (size_t)cap) : NULL;
-		if (t)
-			w->to = t;
-		int *sl = t ? realloc(w->slot, sizeof *sl * (size_t)cap) : NULL;
-		if (!sl)
-			return ag_error(AG_ERR_NOMEM, "out of memory walking the graph");
-		w->slot = sl;
-		w->cape = cap;
-	}
-	w->from[w->ne] = from;
-	w->to[w->ne] = to;
-	w->slot[w->ne++] = slot;
+	walk_link *edges = viz_grow(w->edge, &w->cape, w->ne + 1, sizeof *edges);
+	if (!edges)
+		return ag_error(AG_ERR_NOMEM, "out of memory walking the graph");
+	w->edge = edges;
+	w->edge[w->ne++] = (walk_link){ from, to, slot };
 	return 0;
 }
 
@@ -683,7 +664,7 @@ static int walk_graph(walk *w, ag_tensor *const *roots, int nroots)
 	for (int q = 0; q < w->n; q++) {
 		if ((q & 4095) == 0 && ag_check_interrupt() < 0)
 			return -1;
-		ag_node *n = w->node[q];
+		ag_node *n = w->item[q].node;
 		int nnext = n ? ag_node_next_count(n) : 0;
 		for (int j = 0; j < nnext; j++) {
 			ag_node *c = ag_node_next(n, j).fn;
@@ -706,8 +687,9 @@ static int draw_chosen(bw_state *s, walk *w, const bool *keep)
 			hidden++;
 			continue;
 		}
-		if (w->node[i] ? grad_node(s, w->node[i]) < 0
-			       : add_tensor_node(s->g, s->o, w->tensor[i], w->tensor[i]->id, NULL, NULL) < 0)
+		const walk_item *it = &w->item[i];
+		if (it->node ? grad_node(s, it->node) < 0
+			     : add_tensor_node(s->g, s->o, it->tensor, it->tensor->id, NULL, NULL) < 0)
 			return -1;
 	}
 	char name[64];
@@ -719,12 +701,13 @@ static int draw_chosen(bw_state *s, walk *w, const bool *keep)
 	idmap to_box = { 0 }, from_box = { 0 };	/* node id -> 1: wired already */
 	int status = 0;
 	for (int e = 0; e < w->ne && status == 0; e++) {
-		ag_node *c = w->node[w->from[e]], *n = w->node[w->to[e]];
-		int a = keep[w->from[e]] ? idmap_get(&s->nodes, ag_node_id(c), -1) : -1;
-		int b = keep[w->to[e]] ? idmap_get(&s->nodes, ag_node_id(n), -1) : -1;
+		const walk_link *l = &w->edge[e];
+		ag_node *c = w->item[l->from].node, *n = w->item[l->to].node;
+		int a = keep[l->from] ? idmap_get(&s->nodes, ag_node_id(c), -1) : -1;
+		int b = keep[l->to] ? idmap_get(&s->nodes, ag_node_id(n), -1) : -1;
 		if (a >= 0 && b >= 0) {
 			viz_edge_info info = { .kind = VIZ_EDGE_AUTOGRAD };
-			int nr = ag_node_next(n, w->slot[e]).input_nr;
+			int nr = ag_node_next(n, l->slot).input_nr;
 			if (ag_node_grad_stats(c, nr))
 				info.grad = stats_of(ag_node_grad_stats(c, nr));
 			status = viz_graph_add_edge(s->g, a, b, &info) < 0 ? -1 : 0;
@@ -741,6 +724,30 @@ static int draw_chosen(bw_state *s, walk *w, const bool *keep)
 	idmap_free(&to_box);
 	idmap_free(&from_box);
 	viz_graph_set_hidden(s->g, hidden, w->n, s->o->max_nodes);
+	return status;
+}
+
+/* prune.c's choice over the walk, which it takes as parallel arrays */
+static int prune_walk(const walk *w, int max_keep, bool *keep)
+{
+	int *from = malloc(sizeof *from * (size_t)(w->ne ? w->ne : 1));
+	int *to = malloc(sizeof *to * (size_t)(w->ne ? w->ne : 1));
+	bool *must = malloc(sizeof *must * (size_t)(w->n ? w->n : 1));
+	int status = -1;
+	if (!from || !to || !must) {
+		ag_error(AG_ERR_NOMEM, "out of memory walking the graph");
+	} else {
+		for (int e = 0; e < w->ne; e++) {
+			from[e] = w->edge[e].from;
+			to[e] = w->edge[e].to;
+		}
+		for (int i = 0; i < w->n; i++)
+			must[i] = w->item[i].must;
+		status = viz_prune_choose(w->n, w->ne, from, to, must, NULL, max_keep, keep);
+	}
+	free(from);
+	free(to);
+	free(must);
 	return status;
 }
 
@@ -761,8 +768,7 @@ static viz_graph *snapshot_backward(ag_tensor *const *roots, int nroots,
 			ag_error(AG_ERR_NOMEM, "out of memory walking the graph");
 			goto fail;
 		}
-		if (viz_prune_choose(w.n, w.ne, w.from, w.to, w.must, NULL,
-				     o->max_nodes > 1 ? o->max_nodes - 1 : 1, keep) < 0)
+		if (prune_walk(&w, o->max_nodes > 1 ? o->max_nodes - 1 : 1, keep) < 0)
 			goto fail;
 		s.walk_chose = true;
 		s.max = INT_MAX;
