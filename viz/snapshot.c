@@ -758,6 +758,7 @@ static viz_graph *snapshot_backward(ag_tensor *const *roots, int nroots,
 	idmap tensor_nodes = { 0 };
 	walk w = { 0 };
 	bool *keep = NULL;
+	viz_graph *g = NULL;	/* the result, once everything went well */
 	s.g = viz_graph_new();
 	if (!s.g || walk_graph(&w, roots, nroots) < 0)
 		goto fail;
@@ -817,15 +818,10 @@ static viz_graph *snapshot_backward(ag_tensor *const *roots, int nroots,
 	if (add_detach_cuts(&s, &tensor_nodes) < 0 ||
 	    add_cut_inputs(&s, &tensor_nodes) < 0)
 		goto fail;
-	idmap_free(&s.nodes);
-	idmap_free(&s.var_of_node);
-	idmap_free(&tensor_nodes);
-	live_free(&s.live);
-	ag_vec_free(&s.all);
-	walk_free(&w);
-	free(keep);
-	return s.g;
+	g = s.g;
+	s.g = NULL;
 fail:
+	viz_graph_free(s.g);	/* NULL unless it failed */
 	idmap_free(&s.nodes);
 	idmap_free(&s.var_of_node);
 	idmap_free(&tensor_nodes);
@@ -833,8 +829,7 @@ fail:
 	ag_vec_free(&s.all);
 	walk_free(&w);
 	free(keep);
-	viz_graph_free(s.g);
-	return NULL;
+	return g;
 }
 
 /* ----------------------------------------------------- the forward view */
