@@ -793,4 +793,27 @@ require("torch.nn.functional_attention")(F)
 -- their inputs under torch.autocast (repl/lautocast.c)
 torch._C.autocast_wrap(F)
 
+-- torch.<name> forms of the nn functions (PyTorch's ATen functions): those
+-- whose arguments are F's share F's function; torch.dropout's train has no
+-- default; torch.embedding takes the weight first
+for _, n in ipairs({"conv1d", "conv2d", "conv_transpose2d", "max_pool2d", "pixel_shuffle",
+		"cosine_similarity", "bilinear"}) do
+	torch[n] = F[n]
+end
+function torch.layer_norm(input, shape, weight, bias, eps)
+	return F.layer_norm(input, shape, weight, bias, eps)
+end
+function torch.group_norm(input, groups, weight, bias, eps)
+	return F.group_norm(input, groups, weight, bias, eps)
+end
+function torch.dropout(input, p, train)
+	if type(train) ~= "boolean" then
+		error('dropout() missing 1 required positional arguments: "train"', 2)
+	end
+	return F.dropout(input, p, train)
+end
+function torch.embedding(weight, input, padding_idx)
+	return F.embedding(input, weight, {padding_idx = padding_idx})
+end
+
 return F
