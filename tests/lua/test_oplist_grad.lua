@@ -160,6 +160,16 @@ local CASES = {
 	{"kl_div", "F.kl_div(a, b, {reduction = 'batchmean'})"},
 	{"kl_div_log", "F.kl_div(a, b, {reduction = 'sum', log_target = true})"},
 	{"cosine_similarity", "F.cosine_similarity(a, b)"},
+	-- next to the list: combinations, unique_consecutive, index_reduce
+	{"combinations", "torch.combinations(a)"},
+	{"combinations_rep", "torch.combinations(a, 3, {with_replacement = true})"},
+	{"unique_consecutive", "torch.unique_consecutive((a * 0.6):round(), {return_inverse = true, return_counts = true})"},
+	{"unique_consecutive_dim", "torch.tensor({{1, 1, 2}, {1, 1, 2}, {3, 3, 3}, {1, 1, 2}}):unique_consecutive({dim = 1, return_inverse = true, return_counts = true})"},
+	{"index_reduce_prod", "a:index_reduce(1, torch.tensor({1, 3, 1, 2}), b, 'prod')"},
+	{"index_reduce_mean", "a:index_reduce(1, torch.tensor({1, 3, 1, 2}), b, 'mean', {include_self = false})"},
+	{"index_reduce_amax", "torch.index_reduce(a, 2, torch.tensor({1, 3, 1, 2}), b, 'amax')"},
+	{"index_reduce_amin", "a:index_reduce(1, torch.tensor({1, 3, 1, 2}), b, 'amin', {include_self = false})"},
+	{"index_reduce_", "(a * 1):index_reduce_(2, torch.tensor({2}), b, 'amax')"},
 	-- in-place forms, on a non-leaf copy
 	{"log1p_", "(a * 1):log1p_()"},
 	{"expm1_", "(a * 1):expm1_()"},
@@ -218,7 +228,10 @@ local CASES = {
 -- PyTorch's C++ composite divides by a number through div.Scalar
 -- (DivBackward1); agdb's Lua composite has only the tensor overload that a
 -- number divisor picks from Python (DivBackward0)
+local IR = "index_reduce is scatter_reduce over the spread index (ScatterReduceBackward0)"
 local NODE_TODO = {
+	index_reduce_prod = IR, index_reduce_mean = IR, index_reduce_amax = IR, index_reduce_amin = IR,
+	index_reduce_ = IR,
 	cross_entropy_probs = "mean over class probabilities divides as Python's x / n",
 	cross_entropy_probs_smooth = "mean over class probabilities divides as Python's x / n",
 }

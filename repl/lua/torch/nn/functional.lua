@@ -815,5 +815,7 @@ end
 function torch.embedding(weight, input, padding_idx)
 	return F.embedding(input, weight, {padding_idx = padding_idx})
 end
+-- torch.combinations, unique_consecutive
+require("torch.ops_oplist")
 
 return F
