@@ -2,7 +2,7 @@
 -- agdb's own ops: torch.combinations, unique_consecutive and index_reduce
 -- (torch., method and in-place forms).  Required once by torch.nn.functional (at start-up).
 local torch = require "torch"
-local methods = getmetatable(torch.zeros(0)).__methods
+local methods = torch.Tensor.__methods	-- (torch.Tensor is the metatable)
 
 local function shape_text(x)
 	local s = {}
@@ -33,6 +33,17 @@ function torch.combinations(input, r, opts)
 	if r < 0 then error("Expect a non-negative number, but got " .. r, 2) end
 	if r == 0 then return torch.empty(0, {dtype = input.dtype}) end
 	local n = input:size(1)
+	-- how many rows: C(n, r), or C(n + r - 1, r) with replacement
+	local top, rows = with_rep and n + r - 1 or n, 1
+	if r > top then
+		rows = 0
+	else
+		for k = 1, math.min(r, top - r) do rows = rows * (top - k + 1) / k end
+	end
+	if rows * r > 2 ^ 31 then
+		error(("combinations(): %.0f combinations of %d elements are too many"):format(rows, r), 2)
+	end
+	if rows == 0 and r > 64 then return torch.empty(0, r, {dtype = input.dtype}) end
 	local cols = {}
 	for k = 1, r do cols[k] = {} end
 	local pick = {}
