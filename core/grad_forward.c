@@ -1006,6 +1006,9 @@ done:
 	X(RRELU, none) \
 	X(GLU, none) \
 	X(PRELU, none) \
+	X(RRELU_BACKWARD, none) \
+	X(GLU_BACKWARD, none) \
+	X(PRELU_BACKWARD, none) \
 	X(SEARCHSORTED, nodiff) \
 	X(BUCKETIZE, nodiff) \
 	X(BINCOUNT, nodiff) \

@@ -14,12 +14,13 @@
 ##   copy promote view writeop unary binary ternary close fold reduce
 ##   gemm_bf16 linalg
 ##   index split shape gather mask advindex addmm einsum norm compose
-##   factory rng random moments stats scan sort along more bucket quantile
+##   factory rng random moments stats scan sort along more more_bw bucket
+##   quantile
 ##   nn_softmax nn_norm nn_loss nn_conv nn_pool nn_spatial
 ##                                           the ops and their kernels
 ##   grad_pointwise grad_math grad_reduce grad_linalg grad_view grad_shape
 ##   grad_index grad_products grad_stats grad_select grad_nn grad_nn_spatial
-##   grad_more
+##   grad_more grad_more_bw
 ##                                           backward formulas
 ##   backward observe engine                 running nodes: backward passes
 ##   inspect                                 the debugger's look inside nodes
@@ -41,13 +42,13 @@ libagcore_la_SOURCES = \
 	core/split.c core/shape.c core/gather.c core/mask.c core/advindex.c \
 	core/addmm.c core/einsum.c core/norm.c core/compose.c core/factory.c \
 	core/rng.c core/random.c core/moments.c core/stats.c core/scan.c core/sortalgo.c \
-	core/sort.c core/along.c core/more.c core/bucket.c core/quantile.c \
+	core/sort.c core/along.c core/more.c core/more_bw.c core/bucket.c core/quantile.c \
 	core/nn_softmax.c core/nn_norm.c core/nn_loss.c core/nn_conv.c core/nn_pool.c \
 	core/nn_spatial.c \
 	core/grad_pointwise.c core/grad_math.c core/grad_reduce.c core/grad_linalg.c \
 	core/grad_view.c core/grad_shape.c core/grad_index.c core/grad_products.c \
 	core/grad_stats.c core/grad_select.c core/grad_nn.c core/grad_forward.c \
-	core/grad_nn_spatial.c core/grad_more.c \
+	core/grad_nn_spatial.c core/grad_more.c core/grad_more_bw.c \
 	core/backward.c core/observe.c core/engine.c core/inspect.c
 ## the op list, included by ops.h, ops.c, grad.h and backward.c
 EXTRA_DIST += core/ops.def

@@ -91,3 +91,10 @@ EXTRA_DIST += tests/lua/test_nn_scope.lua tests/lua/golden.lua \
 ## beside them.
 TESTS += tests/lua/test_speed_paths.lua
 EXTRA_DIST += tests/lua/test_speed_paths.lua
+
+## Issue 11's op list, case by case next to PyTorch 1.13: values, node
+## names, gradcheck and gradgradcheck (fixture made by gen_oplist.py).
+OPLIST_LUA_TESTS = tests/lua/test_oplist_grad.lua
+TESTS += $(OPLIST_LUA_TESTS)
+EXTRA_DIST += $(OPLIST_LUA_TESTS) tests/lua/fixtures/gen_oplist.py \
+	tests/lua/fixtures/oplist_ref.lua
