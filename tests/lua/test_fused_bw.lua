@@ -1,0 +1,161 @@
+-- test_fused_bw.lua - the smooth activations whose backward is one fused
+-- op (gelu_backward, silu_backward, mish_backward, elu_backward,
+-- softplus_backward, hardswish_backward, hardsigmoid_backward,
+-- log_sigmoid_backward, sigmoid_backward, tanh_backward) next to PyTorch
+-- 1.13 (fixtures/fused_bw_ref.lua, made by fixtures/gen_fused_bw.py):
+-- gradients and their nodes, second derivatives in the input and in
+-- grad_output (or PyTorch's error), float32 (the vectorised kernel, dense,
+-- strided, split across threads), bfloat16, gradcheck and gradgradcheck in
+-- float64 through the activation and through the backward op itself.
+local t = dofile(os.getenv("top_srcdir") .. "/tests/lua/tap.lua")
+local torch = torch or require "torch"
+local F = torch.nn.functional
+local ref = dofile(os.getenv("top_srcdir") .. "/tests/lua/fixtures/fused_bw_ref.lua")
+
+local f64 = {dtype = torch.float64}
+
+local function call(src, x)
+	local env = setmetatable({x = x, F = F, torch = torch}, {__index = _ENV})
+	return assert(load("return " .. src, src, "t", env))()
+end
+
+local function flat(x) return x:detach():double():reshape(-1):tolist() end
+
+local function grad(y, x, go, create)
+	return torch.autograd.grad({y}, {x}, {grad_outputs = {go}, create_graph = create})[1]
+end
+
+-- ------------------------------------------------ values, nodes, second order
+local by_id = {}
+for _, c in ipairs(ref.cases) do
+	by_id[c.id] = c
+	local what = c.id .. ": " .. c.f
+	local x = torch.tensor(ref.x, f64):view(3, 4):requires_grad_()
+	local go = torch.tensor(ref.go, f64):view(3, 4):requires_grad_()
+	local y = call(c.f, x)
+	t.near(flat(y), c.y, 1e-12, what .. " as PyTorch")
+	t.is(y.grad_fn:name(), c.node, what .. ": node " .. c.node)
+	local g = grad(y, x, go, true)
+	t.near(flat(g), c.g, 1e-12, what .. ": gradient as PyTorch")
+	t.is(g.grad_fn and g.grad_fn:name(), c.gnode, what .. ": the gradient's node is " .. c.gnode)
+	local w = torch.tensor(ref.w, f64):view(3, 4)
+	if c.ggerr then
+		t.raises(function() torch.autograd.grad({(g * w):sum()}, {x, go}) end, c.ggerr,
+			what .. ": no second derivative, as PyTorch")
+	else
+		local gx, ggo = table.unpack(torch.autograd.grad({(g * w):sum()}, {x, go}))
+		t.near(flat(gx), c.gx, 1e-12, what .. ": second derivative in the input")
+		t.near(flat(ggo), c.ggo, 1e-12, what .. ": derivative in grad_output")
+	end
+	-- without a graph (the fused kernels of every dtype)
+	t.near(flat(grad(call(c.f, x), x, go:detach(), false)), c.g, 1e-12,
+		what .. ": gradient without a graph")
+	local x32 = torch.tensor(ref.x):view(3, 4):requires_grad_()
+	local g32 = grad(call(c.f, x32), x32, torch.tensor(ref.go):view(3, 4), false)
+	t.is(tostring(g32.dtype), "torch.float32", what .. ": float32 gradient")
+	t.near(flat(g32), c.g_f32, 2e-6, what .. ": float32 gradient as PyTorch's")
+	if c.g_bf16 then
+		local xb = torch.tensor(ref.x):to(torch.bfloat16):view(3, 4):requires_grad_()
+		local gb = grad(call(c.f, xb), xb, torch.tensor(ref.go):to(torch.bfloat16):view(3, 4), false)
+		t.is(tostring(gb.dtype), "torch.bfloat16", what .. ": bfloat16 gradient")
+		t.near(flat(gb), c.g_bf16, 1.6e-2, what .. ": bfloat16 gradient near PyTorch's")
+	end
+end
+t.is(#ref.cases, 16, "every case of the fixture was read")
+
+-- saved tensors under PyTorch's names
+do
+	local x = torch.tensor(ref.x, f64):view(3, 4):requires_grad_()
+	local go = torch.tensor(ref.go, f64):view(3, 4):requires_grad_()
+	local g = grad(F.gelu(x), x, go, true)
+	t.ok(torch.equal(g.grad_fn._saved_self, x), "GeluBackwardBackward0 keeps self")
+	t.ok(torch.equal(g.grad_fn._saved_grad_output, go), "GeluBackwardBackward0 keeps grad_output")
+	local y = x:sigmoid()
+	g = grad(y, x, go, true)
+	t.ok(torch.equal(g.grad_fn._saved_output, y), "SigmoidBackwardBackward0 keeps the output")
+end
+
+-- ------------------------------------------- float32: dense, strided, threads
+-- The float32 kernel against the float64 one on many values (both rounded
+-- once), on a dense tensor large enough to be split across threads, a
+-- transposed one and a broadcast gradient.
+local acts = {
+	{"gelu", F.gelu}, {"gelu tanh", function(a) return F.gelu(a, {approximate = "tanh"}) end},
+	{"silu", F.silu}, {"mish", F.mish}, {"elu", function(a) return F.elu(a, 0.8) end},
+	{"softplus", function(a) return F.softplus(a, 1.5, 4) end}, {"hardswish", F.hardswish},
+	{"hardsigmoid", F.hardsigmoid}, {"logsigmoid", F.logsigmoid},
+	{"sigmoid", torch.sigmoid}, {"tanh", torch.tanh},
+}
+torch.manual_seed(3)
+local big = torch.randn(300, 701) * 4
+local gbig = torch.randn(300, 701)
+for _, a in ipairs(acts) do
+	local x32 = big:clone():requires_grad_()
+	local g32 = grad(a[2](x32), x32, gbig, false)
+	local x64 = big:double():requires_grad_()
+	local g64 = grad(a[2](x64), x64, gbig:double(), false)
+	local err = (g32:double() - g64):abs():max():item()
+	local scale = g64:abs():max():item()
+	t.ok(err <= 4e-6 * math.max(scale, 1), a[1] .. ": float32 fused gradient within float rounding of float64's ("
+		.. err .. ")")
+	local xt = big:t():contiguous():t():requires_grad_()
+	local gt = grad(a[2](xt), xt, gbig, false)
+	t.ok(torch.equal(gt, g32), a[1] .. ": a transposed input gives the same float32 values")
+	local gcol = gbig:narrow(1, 1, 1)
+	local gb = grad(a[2](x32), x32, gcol:expand(300, 701), false)
+	local gb2 = grad(a[2](x32), x32, gcol:expand(300, 701):contiguous(), false)
+	t.ok(torch.equal(gb, gb2), a[1] .. ": an expanded grad_output gives the same values")
+end
+
+-- silu and mish: fused without a graph, PyTorch's formula (MulBackward0)
+-- with one; the same values
+for _, id in ipairs({"silu", "mish"}) do
+	local x = torch.tensor(ref.x, f64):view(3, 4):requires_grad_()
+	local go = torch.tensor(ref.go, f64):view(3, 4)
+	local a = grad(call(by_id[id].f, x), x, go, false)
+	local b = grad(call(by_id[id].f, x), x, go, true)
+	t.is(a.grad_fn, nil, id .. ": no graph, no node")
+	t.near(flat(a), flat(b), 1e-14, id .. ": the fused gradient equals the formula's")
+end
+
+-- in-place elu with a negative alpha: PyTorch's refusal stays
+t.raises(function()
+	local x = torch.tensor({-1.0, 2.0}, {requires_grad = true})
+	local y = x * 1
+	F.elu(y, -0.5, true)
+	y:sum():backward()
+end, "In-place elu backward calculation is triggered with a negative slope",
+	"in-place elu with a negative alpha refused in backward, as PyTorch")
+
+-- ----------------------------------------------------- gradcheck, gradgradcheck
+local function r64(...) return torch.randn({...}, f64) end
+-- away from the kinks (0 for elu, +-3 for hardswish, the softplus threshold)
+local function nz(...)
+	local x = torch.randn({...}, f64)
+	return x + x:sign() * 0.2
+end
+local checks = {
+	{"gelu", F.gelu, r64}, {"gelu tanh", function(a) return F.gelu(a, {approximate = "tanh"}) end, r64},
+	{"silu", F.silu, r64}, {"mish", F.mish, r64}, {"elu", function(a) return F.elu(a, 1.3) end, nz},
+	{"selu", F.selu, nz}, {"celu", function(a) return F.celu(a, 0.7) end, nz},
+	{"softplus", function(a) return F.softplus(a, 2, 1.5) end, function(...) return nz(...) * 0.5 end},
+	{"hardswish", F.hardswish, r64}, {"logsigmoid", F.logsigmoid, r64},
+	{"sigmoid", torch.sigmoid, r64}, {"tanh", torch.tanh, r64},
+}
+for _, c in ipairs(checks) do
+	torch.manual_seed(11)
+	t.ok(torch.autograd.gradcheck(c[2], {c[3](3, 4):requires_grad_()}), "gradcheck " .. c[1])
+	t.ok(torch.autograd.gradgradcheck(c[2], {c[3](3, 4):requires_grad_()}), "gradgradcheck " .. c[1])
+	-- the backward op itself, in grad_output and in x (its own formula),
+	-- and that formula's derivative (a third derivative of the activation)
+	local bw = function(go, x) return grad(c[2](x), x, go, true) end
+	local go, x = r64(3, 4):requires_grad_(), c[3](3, 4):requires_grad_()
+	t.ok(torch.autograd.gradcheck(bw, {go, x}), "gradcheck " .. c[1] .. "'s backward op")
+	t.ok(torch.autograd.gradgradcheck(bw, {go, x}), "gradgradcheck " .. c[1] .. "'s backward op")
+end
+t.ok(torch.autograd.gradcheck(F.hardsigmoid, {r64(3, 4):requires_grad_()}), "gradcheck hardsigmoid")
+t.raises(function() torch.autograd.gradgradcheck(F.hardsigmoid, {r64(3, 4):requires_grad_()}) end,
+	"derivative for aten::hardsigmoid_backward is not implemented",
+	"gradgradcheck hardsigmoid: no derivative, as PyTorch")
+
+t.done()
