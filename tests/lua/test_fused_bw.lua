@@ -107,6 +107,40 @@ for _, a in ipairs(acts) do
 	t.ok(torch.equal(gb, gb2), a[1] .. ": an expanded grad_output gives the same values")
 end
 
+-- The piecewise-linear activations' backward ops (more.c): the dense
+-- vectorised loop and the strided one give PyTorch's values, NaN and the
+-- kinks included (values printed by PyTorch 1.13 for this x and grad).
+do
+	local nan = 0 / 0
+	local xv = {nan, -1.0, 0.0, 0.5, 1.0, -0.5, 2.0, -2.0}
+	local pw = {
+		{"relu", function(a) return F.relu(a) end, {1, 0, 0, 4, 5, 0, 7, 0}},
+		{"leaky_relu", function(a) return F.leaky_relu(a, 0.1) end,
+			{0.1, 0.2, 0.3, 4, 5, 0.6, 7, 0.8}},
+		{"hardtanh", function(a) return F.hardtanh(a, -0.5, 1.0) end, {1, 0, 3, 4, 0, 0, 0, 0}},
+		{"hardshrink", function(a) return F.hardshrink(a, 0.5) end, {1, 2, 0, 0, 5, 0, 7, 8}},
+		{"softshrink", function(a) return F.softshrink(a, 0.5) end, {1, 2, 0, 0, 5, 0, 7, 8}},
+		{"threshold", function(a) return F.threshold(a, 0.5, 9.0) end, {1, 0, 0, 0, 5, 0, 7, 0}},
+	}
+	for _, c in ipairs(pw) do
+		for _, dt in ipairs({torch.float32, torch.float64}) do
+			local what = c[1] .. " backward in " .. tostring(dt)
+			local x = torch.tensor(xv, {dtype = dt}):requires_grad_()
+			local g = torch.arange(1, 9):to(dt)
+			t.near(grad(c[2](x), x, g, false):tolist(), c[3], 1e-7, what .. ": dense, as PyTorch")
+			-- strided: every other element of a longer tensor
+			local xs = torch.stack({x:detach(), x:detach()}, 2):requires_grad_()
+			local gs = torch.stack({g, g}, 2)
+			local r = grad(c[2](xs), xs, gs, false)
+			t.near(r:select(2, 1):contiguous():tolist(), c[3], 1e-7, what .. ": strided, as PyTorch")
+		end
+		local xb = big:clone():requires_grad_()
+		local xt = big:t():contiguous():t():requires_grad_()
+		t.ok(torch.equal(grad(c[2](xb), xb, gbig, false), grad(c[2](xt), xt, gbig, false)),
+			c[1] .. ": float32 dense and strided agree on many values")
+	end
+end
+
 -- silu and mish: fused without a graph, PyTorch's formula (MulBackward0)
 -- with one; the same values
 for _, id in ipairs({"silu", "mish"}) do
