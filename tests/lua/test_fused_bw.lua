@@ -161,6 +161,30 @@ t.raises(function()
 end, "In-place elu backward calculation is triggered with a negative slope",
 	"in-place elu with a negative alpha refused in backward, as PyTorch")
 
+-- A leaf's first .grad is the engine's buffer when no one else holds it
+-- (PyTorch's AccumulateGrad steals it): never a tensor the user can see.
+do
+	local x = torch.ones(3, {requires_grad = true})
+	local g = torch.tensor({1.0, 2.0, 3.0})
+	x:backward(g)
+	g:mul_(10)
+	t.near(x.grad:tolist(), {1, 2, 3}, 0, "x.grad is not the gradient passed to backward")
+	local kept
+	local h = x:register_hook(function(gr) kept = gr end)
+	x.grad = nil
+	;(x * 2):backward(g)
+	kept:zero_()
+	t.near(x.grad:tolist(), {20, 40, 60}, 0, "x.grad is not the gradient a hook kept")
+	h:remove()
+	x.grad = nil
+	local y = x:sigmoid()
+	y:backward(torch.ones(3))
+	local first = x.grad:clone()
+	y = x:sigmoid()
+	y:backward(torch.ones(3))
+	t.near(x.grad:tolist(), (first * 2):tolist(), 1e-7, "a second backward adds to the stolen .grad")
+end
+
 -- ----------------------------------------------------- gradcheck, gradgradcheck
 local function r64(...) return torch.randn({...}, f64) end
 -- away from the kinks (0 for elu, +-3 for hardswish, the softplus threshold)
