@@ -17,4 +17,13 @@ struct ag_act_bw_args;
 ag_tensor *ag_act_backward(ag_op op, ag_tensor *grad, ag_tensor *x,
 			   const struct ag_act_bw_args *args);
 
+/* Without a graph of the backward: var's gradient scale * g * (x - r)
+ * (r the mean) or, lse true, logsumexp's g * exp(x - r) (r the result),
+ * in one pass; g and r have x's dims (the reduced ones of size 1).  Fits
+ * when grad mode is off and all three are float32, or all float64. */
+bool ag_reduce_bw_fused_fits(const ag_tensor *g, const ag_tensor *x,
+			     const ag_tensor *r);
+ag_tensor *ag_reduce_bw_fused(bool lse, ag_tensor *g, ag_tensor *x,
+			      ag_tensor *r, double scale);
+
 #endif

@@ -276,3 +276,140 @@ ag_tensor *ag_act_backward(ag_op op, ag_tensor *grad, ag_tensor *x,
 	return ag_recorded(out, (ag_call){ .op = op, .in = ops + 1, .nin = 2,
 		.args = args, .args_size = sizeof *args });
 }
+
+/* ------------------------------------ var's and logsumexp's backward */
+
+/*
+ * Without a graph of the backward, var's gradient scale * g * (x - mean)
+ * and logsumexp's g * exp(x - result) in one pass (the formulas of
+ * grad_stats.c, in the same order of roundings, make three full-size
+ * temporaries).  g and r (the mean or the result, dims kept) broadcast
+ * against x: along a run they are one value (stride 0) or dense, else the
+ * run is gathered.
+ */
+#define RED_KERNEL(NAME, TYPE, LSE)					\
+FB_CLONES static void NAME(TYPE *o, const TYPE *g, int64_t gs,		\
+			   const TYPE *xs, const TYPE *r, int64_t rs,	\
+			   int64_t n, TYPE scale)			\
+{									\
+	typedef TYPE T;							\
+	T xb[BLK] __attribute__((aligned(64)));				\
+	T gb[BLK] __attribute__((aligned(64)));				\
+	T rb[BLK] __attribute__((aligned(64)));				\
+									\
+	(void)scale;							\
+	for (int64_t i = 0; i < n; i += BLK) {				\
+		int64_t m = n - i < BLK ? n - i : BLK;			\
+		if (m < BLK) {						\
+			memset(xb, 0, sizeof xb);			\
+			memset(gb, 0, sizeof gb);			\
+			memset(rb, 0, sizeof rb);			\
+		}							\
+		memcpy(xb, xs + i, (size_t)m * sizeof(T));		\
+		for (int64_t j = 0; j < m; j++) {			\
+			gb[j] = g[(i + j) * gs];			\
+			rb[j] = r[(i + j) * rs];			\
+		}							\
+		if (LSE) {						\
+			FB_SIMD						\
+			for (int j = 0; j < BLK; j++)			\
+				xb[j] = FN(exp, xb[j] - rb[j]);		\
+			FB_SIMD						\
+			for (int j = 0; j < BLK; j++)			\
+				xb[j] = gb[j] * xb[j];			\
+		} else {						\
+			FB_SIMD						\
+			for (int j = 0; j < BLK; j++)			\
+				xb[j] = gb[j] * (xb[j] - rb[j]) * scale; \
+		}							\
+		memcpy(o + i, xb, (size_t)m * sizeof(T));		\
+	}								\
+}
+RED_KERNEL(var_bw_f32, float, 0)
+RED_KERNEL(var_bw_f64, double, 0)
+RED_KERNEL(lse_bw_f32, float, 1)
+RED_KERNEL(lse_bw_f64, double, 1)
+
+typedef struct red_ctx {
+	bool lse, f64;
+	double scale;
+} red_ctx;
+
+/* operands: out, g, x, r */
+static void red_loop(char **data, const int64_t *st, int64_t n, void *vctx)
+{
+	const red_ctx *c = vctx;
+	int64_t es = c->f64 ? 8 : 4;
+	bool fits = st[0] == es && st[2] == es && (st[1] == 0 || st[1] == es) &&
+		    (st[3] == 0 || st[3] == es);
+	union { float f[RUN]; double d[RUN]; } gb, xb, rb;
+
+	for (int64_t i0 = 0; i0 < n; i0 += fits ? n : RUN) {
+		int64_t m = fits ? n : n - i0 < RUN ? n - i0 : RUN;
+		char *o = data[0] + i0 * st[0];
+		const char *g = data[1] + i0 * st[1], *x = data[2] + i0 * st[2];
+		const char *r = data[3] + i0 * st[3];
+		int64_t gs = st[1] / es, rs = st[3] / es;
+		if (!fits) {	/* gathered: x and the output through buffers */
+			for (int64_t i = 0; i < m; i++) {
+				memcpy((char *)&gb + i * es, g + i * st[1], (size_t)es);
+				memcpy((char *)&xb + i * es, x + i * st[2], (size_t)es);
+				memcpy((char *)&rb + i * es, r + i * st[3], (size_t)es);
+			}
+			g = (const char *)&gb;
+			x = (const char *)&xb;
+			r = (const char *)&rb;
+			gs = rs = 1;
+		}
+		char *dst = fits ? o : (char *)&xb;
+		if (c->f64 && c->lse)
+			lse_bw_f64((double *)dst, (const double *)g, gs,
+				   (const double *)x, (const double *)r, rs, m, 0);
+		else if (c->f64)
+			var_bw_f64((double *)dst, (const double *)g, gs,
+				   (const double *)x, (const double *)r, rs, m,
+				   c->scale);
+		else if (c->lse)
+			lse_bw_f32((float *)dst, (const float *)g, gs,
+				   (const float *)x, (const float *)r, rs, m, 0);
+		else
+			var_bw_f32((float *)dst, (const float *)g, gs,
+				   (const float *)x, (const float *)r, rs, m,
+				   (float)c->scale);
+		if (!fits)
+			for (int64_t i = 0; i < m; i++)
+				memcpy(o + i * st[0], (char *)&xb + i * es,
+				       (size_t)es);
+	}
+}
+
+bool ag_reduce_bw_fused_fits(const ag_tensor *g, const ag_tensor *x,
+			     const ag_tensor *r)
+{
+	return !ag_is_grad_enabled() &&
+	       (x->dtype == AG_FLOAT32 || x->dtype == AG_FLOAT64) &&
+	       g->dtype == x->dtype && r->dtype == x->dtype &&
+	       g->ndim <= x->ndim && r->ndim <= x->ndim;
+}
+
+ag_tensor *ag_reduce_bw_fused(bool lse, ag_tensor *g, ag_tensor *x,
+			      ag_tensor *r, double scale)
+{
+	if (!ag_reduce_bw_fused_fits(g, x, r)) {
+		ag_error(AG_ERR_VALUE, "fused reduction backward: float32 or "
+			 "float64 operands of one dtype, without a graph");
+		return NULL;
+	}
+	ag_tensor *out = ag_tensor_alloc_uninit(x->shape, x->ndim, x->dtype);
+	if (!out)
+		return NULL;
+	ag_tensor *ops[4] = { out, g, x, r };
+	ag_iter it;
+	if (ag_iter_init(&it, 4, ops, x->shape, x->ndim) < 0) {
+		ag_tensor_release(out);
+		return NULL;
+	}
+	red_ctx c = { lse, x->dtype == AG_FLOAT64, scale };
+	ag_iter_run(&it, red_loop, &c, true);
+	return out;
+}
