@@ -225,6 +225,53 @@ do
 	t.near(x.grad:tolist(), (first * 2):tolist(), 1e-7, "a second backward adds to the stolen .grad")
 end
 
+-- A gradient's statistics (the debugger's, one pass over every gradient
+-- of a watched backward): counts and mean |g| of float32 runs of every
+-- length around the vector steps, special values anywhere in them.
+do
+	local core = require("agdb.core")
+	local nan, inf = 0 / 0, math.huge
+	local specials = {nan, inf, -inf, 0.0, -0.0, 1e-8, -3e-8, 2.5, -1e30}
+	torch.manual_seed(9)
+	local good = true
+	local bad
+	for _, n in ipairs({1, 7, 8, 15, 16, 17, 31, 33, 100, 1000, 4099}) do
+		local v = torch.randn(n):tolist()
+		for k = 1, math.min(n - 1, 12) do	-- one finite value at least
+			v[(k * 7919) % n + 1] = specials[(k - 1) % #specials + 1]
+		end
+		local want = {nan = 0, inf = 0, zero = 0, fp16_underflow = 0, sum = 0, max = 0}
+		local x = torch.tensor(v)	-- float32: the values rounded as the tensor has them
+		local xs = x:double():tolist()
+		for _, a in ipairs(xs) do
+			a = math.abs(a)
+			if a ~= a then want.nan = want.nan + 1
+			elseif a == inf then want.inf = want.inf + 1
+			else
+				if a == 0 then want.zero = want.zero + 1 end
+				if a > 0 and a < 5.960464477539063e-08 then want.fp16_underflow = want.fp16_underflow + 1 end
+				want.sum = want.sum + a
+				if a > want.max then want.max = a end
+			end
+		end
+		local st = core.stats(x)
+		local finite = n - want.nan - want.inf
+		local ok = st.nan == want.nan and st.inf == want.inf and st.zero == want.zero and
+			st.fp16_underflow == want.fp16_underflow and st.max_abs == want.max and
+			math.abs(st.mean_abs - want.sum / finite) <= 1e-12 * (want.sum / finite)
+		if not ok and not bad then
+			bad = n
+			t.diag(("n %d: got nan %d inf %d zero %d tiny %d max %.17g mean %.17g"):format(n, st.nan, st.inf,
+				st.zero, st.fp16_underflow, st.max_abs, st.mean_abs))
+			t.diag(("want nan %d inf %d zero %d tiny %d max %.17g mean %.17g"):format(want.nan, want.inf,
+				want.zero, want.fp16_underflow, want.max, want.sum / finite))
+		end
+		good = good and ok
+	end
+	t.ok(good, "float32 gradient statistics over runs of every length" ..
+		(bad and (" (wrong at n = " .. bad .. ")") or ""))
+end
+
 -- ----------------------------------------------------- gradcheck, gradgradcheck
 local function r64(...) return torch.randn({...}, f64) end
 -- away from the kinks (0 for elu, +-3 for hardswish, the softplus threshold)
