@@ -270,6 +270,20 @@ do
 	end
 	t.ok(good, "float32 gradient statistics over runs of every length" ..
 		(bad and (" (wrong at n = " .. bad .. ")") or ""))
+	-- the statistics of a large gradient are kept for the next look at
+	-- the same values only: a write, a view or another tensor counts anew
+	local x = torch.randn(100, 100):abs() + 1
+	local m = core.stats(x).mean_abs
+	t.near(core.stats(x).mean_abs, m, 0, "the same tensor, the same statistics")
+	x:mul_(2)
+	t.near(core.stats(x).mean_abs, 2 * m, 1e-12, "after an in-place write, counted anew")
+	x:narrow(1, 1, 50):fill_(0)
+	t.is(core.stats(x).zero, 5000, "a write through a view is seen")
+	local y = x:clone()
+	y:narrow(1, 1, 50):fill_(1)
+	t.is(core.stats(y).zero, 0, "a clone has statistics of its own")
+	t.is(core.stats(x:t()).zero, 5000, "a transposed view of the same storage")
+	t.is(core.stats(x:narrow(1, 51, 50)).zero, 0, "a view of other elements")
 end
 
 -- ----------------------------------------------------- gradcheck, gradgradcheck
