@@ -1,8 +1,9 @@
 /*
  * grad_math.c - backward formulas of the pointwise ops of issue 11: the
  * math functions (log1p ... erfinv), rounding, logit, nan_to_num, the
- * activations, the two-input ops (atan2 ... xlogy) and the three-input
- * ones (lerp, addcmul, addcdiv, clamp with tensor bounds).
+ * activations and their fused backward ops, the two-input ops (atan2 ...
+ * xlogy) and the three-input ones (lerp, addcmul, addcdiv, clamp with
+ * tensor bounds).
  *
  * Each follows PyTorch 1.13's derivatives.yaml, written with core's ops so
  * that create_graph differentiates through it.  A formula keeps its
@@ -519,6 +520,100 @@ int ag_threshold_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 				 false };
 	return done(k, &out[0],
 		    K(ag_piecewise_backward(AG_OP_THRESHOLD_BACKWARD, G(0), x, &pa)));
+}
+
+/* ------------------------------- the fused backward ops of the activations
+ *
+ * gi = go * f'(x) (fused_bw.c) is linear in grad_output go: its derivative
+ * there is the same op of the incoming gradient gg.  In x it is
+ * gg * go * f''(x) (x the input, or for sigmoid and tanh the output y,
+ * where f' is (1 - y) y and 1 - y^2), written with core's ops so that a
+ * third derivative goes through it too: PyTorch's ...BackwardBackward0.
+ */
+
+/* f''(x) of op (of y for sigmoid and tanh), in the pool */
+static ag_tensor *second(tmp *k, ag_op op, const ag_act_bw_args *p,
+			 ag_tensor *x)
+{
+	switch (op) {
+	case AG_OP_GELU_BACKWARD:
+		if (p->a == 0) {
+			/* phi(x) (2 - x^2) */
+			ag_tensor *x2 = K(ag_mul(x, x));
+			ag_tensor *pdf = K(ag_grad_mul_scalar(K(ag_exp(K(
+				ag_grad_mul_scalar(x2, -0.5)))),
+				M_2_SQRTPI * M_SQRT1_2 * 0.5));
+			return K(ag_mul(pdf, K(rsub_s(2, x2))));
+		} else {
+			/* (1 - t^2) (u' - x t u'^2 + x u'' / 2), t = tanh(u),
+			 * u = beta (x + kappa x^3) */
+			const double beta = M_SQRT2 * M_2_SQRTPI * 0.5;
+			const double kappa = 0.044715;
+			ag_tensor *x2 = K(ag_mul(x, x));
+			ag_tensor *u = K(ag_grad_mul_scalar(K(ag_add(x,
+				K(ag_grad_mul_scalar(K(ag_mul(x2, x)), kappa)))), beta));
+			ag_tensor *t = K(ag_unary(AG_OP_TANH, u));
+			ag_tensor *du = K(ag_grad_mul_scalar(K(add_s(K(
+				ag_grad_mul_scalar(x2, 3 * kappa)), 1)), beta));
+			ag_tensor *xt = K(ag_mul(x, t));
+			ag_tensor *s = K(ag_sub(du, K(ag_mul(xt, K(ag_mul(du, du))))));
+			s = K(ag_add(s, K(ag_grad_mul_scalar(x2, 3 * beta * kappa))));
+			return K(ag_mul(K(rsub_s(1, K(ag_mul(t, t)))), s));
+		}
+	case AG_OP_ELU_BACKWARD: {
+		/* alpha scale input_scale^2 exp(x input_scale) below 0 (0
+		 * at 0 itself, as PyTorch's elu_double_backward) */
+		ag_tensor *e = K(ag_grad_mul_scalar(K(ag_exp(K(ag_grad_mul_scalar(x,
+				p->c)))), p->a * p->b * p->c * p->c));
+		return K(where_s(K(ag_grad_compare(AG_OP_LT, x, 0)), e, 0));
+	}
+	case AG_OP_SOFTPLUS_BACKWARD: {
+		/* beta s (1 - s), s = sigmoid(beta x), up to the threshold */
+		ag_tensor *bx = K(ag_grad_mul_scalar(x, p->a));
+		ag_tensor *s = K(ag_unary(AG_OP_SIGMOID, bx));
+		ag_tensor *d = K(ag_grad_mul_scalar(K(ag_mul(s, K(rsub_s(1, s)))),
+						    p->a));
+		return K(where_s(K(ag_grad_compare(AG_OP_LE, bx, p->b)), d, 0));
+	}
+	case AG_OP_HARDSWISH_BACKWARD: {
+		/* 1/3 strictly inside (-3, 3) */
+		ag_tensor *in = K(ag_binary(AG_OP_LOGICAL_AND,
+					    K(ag_grad_compare(AG_OP_GT, x, -3)),
+					    K(ag_grad_compare(AG_OP_LT, x, 3))));
+		return K(ag_grad_mul_scalar(K(ag_grad_mask(in, x)), 1.0 / 3));
+	}
+	case AG_OP_LOG_SIGMOID_BACKWARD: {
+		/* -s (1 - s), s = sigmoid(x) */
+		ag_tensor *s = K(ag_unary(AG_OP_SIGMOID, x));
+		return K(ag_neg(K(ag_mul(s, K(rsub_s(1, s))))));
+	}
+	case AG_OP_SIGMOID_BACKWARD:
+		return K(rsub_s(1, K(ag_grad_mul_scalar(x, 2))));	/* 1 - 2 y */
+	case AG_OP_TANH_BACKWARD:
+		return K(ag_grad_mul_scalar(x, -2));			/* -2 y */
+	default:
+		ag_error(AG_ERR_RUNTIME, "%s: no second derivative",
+			 ag_op_name(op));
+		k->failed = true;
+		return NULL;
+	}
+}
+
+/* saved: grad_output (when x needs a gradient), x */
+int ag_act_backward_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
+{
+	const ag_act_bw_args *p = AG_ARGS(self, ag_act_bw_args);
+	POOL;
+	ag_tensor *x = K(ag_node_saved(self, 1));
+
+	if (NEED(0) && !k->failed)
+		set_out(&out[0], K(ag_act_backward(self->op, G(0), x, p)));
+	if (NEED(1) && !k->failed) {
+		ag_tensor *go = K(ag_node_saved(self, 0));
+		ag_tensor *d = go ? second(k, self->op, p, x) : NULL;
+		set_out(&out[1], d ? K(ag_mul(K(ag_mul(G(0), go)), d)) : NULL);
+	}
+	return done(k, NULL, NULL);
 }
 
 /* ------------------------------------------------------------ two inputs */

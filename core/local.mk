@@ -20,7 +20,7 @@
 ##                                           the ops and their kernels
 ##   grad_pointwise grad_math grad_reduce grad_linalg grad_view grad_shape
 ##   grad_index grad_products grad_stats grad_select grad_nn grad_nn_spatial
-##   grad_more grad_fused
+##   grad_more
 ##                                           backward formulas
 ##   backward observe engine                 running nodes: backward passes
 ##   inspect                                 the debugger's look inside nodes
@@ -50,7 +50,7 @@ libagcore_la_SOURCES = \
 	core/grad_pointwise.c core/grad_math.c core/grad_reduce.c core/grad_linalg.c \
 	core/grad_view.c core/grad_shape.c core/grad_index.c core/grad_products.c \
 	core/grad_stats.c core/grad_select.c core/grad_nn.c core/grad_forward.c \
-	core/grad_nn_spatial.c core/grad_more.c core/grad_fused.c \
+	core/grad_nn_spatial.c core/grad_more.c \
 	core/backward.c core/observe.c core/engine.c core/inspect.c
 ## the op list, included by ops.h, ops.c, grad.h and backward.c
 EXTRA_DIST += core/ops.def
