@@ -173,6 +173,30 @@ pointwise("exp", function(a) return a:exp() end)
 pointwise("abs", function(a) return a:abs() end)
 pointwise("clamp", function(a) return a:clamp(-0.5, 0.5) end)
 
+-- The smooth activations whose backward is one fused op (gelu's are
+-- above): forward and backward of 10M float32 elements, as pointwise's.
+local function activation_bwd(label, f)
+	case(label .. " f32 10M fwd+bwd", "pt<=1.0", function()
+		local a = torch.randn(N, {requires_grad = true})
+		local g = torch.randn(N)
+		return function()
+			f(a):backward(g)
+			a.grad = nil
+		end
+	end)
+end
+
+activation_bwd("silu", F.silu)
+activation_bwd("mish", F.mish)
+activation_bwd("elu", F.elu)
+activation_bwd("selu", F.selu)
+activation_bwd("softplus", F.softplus)
+activation_bwd("hardswish", F.hardswish)
+activation_bwd("hardsigmoid", F.hardsigmoid)
+activation_bwd("logsigmoid", F.logsigmoid)
+activation_bwd("sigmoid", torch.sigmoid)
+activation_bwd("tanh", torch.tanh)
+
 -- ------------------------------------------------------------ reductions and norms
 
 case("sum f32 1M", "", function()

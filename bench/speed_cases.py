@@ -193,6 +193,32 @@ pointwise("exp", lambda a, b: a.exp())
 pointwise("abs", lambda a, b: a.abs())
 pointwise("clamp", lambda a, b: a.clamp(-0.5, 0.5))
 
+
+# The smooth activations whose backward is one fused op (gelu's are
+# above): forward and backward of 10M float32 elements, as pointwise's.
+def activation_bwd(label, op):
+    @case(label + " f32 10M fwd+bwd")
+    def _():
+        a = torch.randn(N, requires_grad=True)
+        g = torch.randn(N)
+
+        def f():
+            op(a).backward(g)
+            a.grad = None
+        return f
+
+
+activation_bwd("silu", F.silu)
+activation_bwd("mish", F.mish)
+activation_bwd("elu", F.elu)
+activation_bwd("selu", F.selu)
+activation_bwd("softplus", F.softplus)
+activation_bwd("hardswish", F.hardswish)
+activation_bwd("hardsigmoid", F.hardsigmoid)
+activation_bwd("logsigmoid", F.logsigmoid)
+activation_bwd("sigmoid", torch.sigmoid)
+activation_bwd("tanh", torch.tanh)
+
 # ------------------------------------------------------------ reductions and norms
 
 

@@ -519,5 +519,6 @@ char *ag_format(const ag_tensor *t, const ag_print_options *o,
 
 #include "ag_nn.h"
 #include "ag_more.h"
+#include "ag_fused.h"
 
 #endif

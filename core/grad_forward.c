@@ -1003,6 +1003,18 @@ done:
 	X(HARDTANH_BACKWARD, pointwise) \
 	X(HARDSHRINK_BACKWARD, pointwise) \
 	X(SOFTSHRINK_BACKWARD, pointwise) \
+	/* the fused backward ops of the smooth activations (fusedbw); PyTorch
+	 * has no tangent for silu_backward, mish_backward, hardsigmoid_backward */ \
+	X(GELU_BACKWARD, pointwise) \
+	X(SILU_BACKWARD, none) \
+	X(MISH_BACKWARD, none) \
+	X(ELU_BACKWARD, pointwise) \
+	X(SOFTPLUS_BACKWARD, pointwise) \
+	X(HARDSWISH_BACKWARD, pointwise) \
+	X(HARDSIGMOID_BACKWARD, none) \
+	X(LOG_SIGMOID_BACKWARD, pointwise) \
+	X(SIGMOID_BACKWARD, pointwise) \
+	X(TANH_BACKWARD, pointwise) \
 	X(RRELU, none) \
 	X(GLU, none) \
 	X(PRELU, none) \

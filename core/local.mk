@@ -15,7 +15,7 @@
 ##   gemm_bf16 linalg
 ##   index split shape gather mask advindex addmm einsum norm compose
 ##   factory rng random moments stats scan sort along more more_bw bucket
-##   quantile
+##   quantile fused_bw
 ##   nn_softmax nn_norm nn_loss nn_conv nn_pool nn_spatial
 ##                                           the ops and their kernels
 ##   grad_pointwise grad_math grad_reduce grad_linalg grad_view grad_shape
@@ -32,6 +32,7 @@ libagcore_la_SOURCES = \
 	core/rng.h core/nn.h core/ag_nn.h core/ag_shape.h core/opargs_shape.h \
 	core/shapeint.h core/autocast.h core/forward.h core/vmath.h core/gemm_bf16.h \
 	core/opargs_spatial.h core/ag_spatial.h core/ag_more.h core/opargs_more.h \
+	core/ag_fused.h core/opargs_fused.h \
 	core/error.c core/threads.c core/simd.c core/dtype.c core/special.c core/vmath.c core/ops.c core/vec.c core/map.c \
 	core/storage.c core/tensor.c core/overlap.c core/iter.c core/format.c \
 	core/mode.c core/autocast.c core/trace.c core/node.c core/introspect.c \
@@ -43,6 +44,7 @@ libagcore_la_SOURCES = \
 	core/addmm.c core/einsum.c core/norm.c core/compose.c core/factory.c \
 	core/rng.c core/random.c core/moments.c core/stats.c core/scan.c core/sortalgo.c \
 	core/sort.c core/along.c core/more.c core/more_bw.c core/bucket.c core/quantile.c \
+	core/fused_bw.c \
 	core/nn_softmax.c core/nn_norm.c core/nn_loss.c core/nn_conv.c core/nn_pool.c \
 	core/nn_spatial.c \
 	core/grad_pointwise.c core/grad_math.c core/grad_reduce.c core/grad_linalg.c \

@@ -71,6 +71,12 @@ TESTS += $(OPS_MORE_LUA_TESTS)
 EXTRA_DIST += $(OPS_MORE_LUA_TESTS) tests/lua/fixtures/gen_ops_more.py \
 	tests/lua/fixtures/ops_more_ref.lua
 
+## The fused backward ops of the smooth activations (issue 11, fusedbw)
+## next to PyTorch 1.13: the fixture and its generator (/usr/bin/python3).
+TESTS += tests/lua/test_fused_bw.lua
+EXTRA_DIST += tests/lua/test_fused_bw.lua tests/lua/fixtures/gen_fused_bw.py \
+	tests/lua/fixtures/fused_bw_ref.lua
+
 ## Attention and transformers (issues 11 and 12) next to PyTorch: the
 ## fixture and its generator (/usr/bin/python3 with torch).
 TESTS += tests/lua/test_nn_attention.lua
