@@ -26,6 +26,7 @@
 #include <omp.h>
 #endif
 
+#include "half_ew.h"
 #include "internal.h"
 #include "simd.h"
 
@@ -182,27 +183,6 @@ static void pack_b_item(const bf16_job *j, int64_t w)
 
 /* ---------------------------------------------------------- the tiles */
 
-/* 32 floats rounded to bfloat16 as ag_float_to_bf16 rounds them (to
- * nearest, ties to even; NaN stays NaN, quiet), n of them stored. */
-static AVX512 void narrow_row(const float *s, uint16_t *d, int64_t n)
-{
-	for (int h = 0; h < 32 && h < n; h += 16) {
-		int64_t w = n - h < 16 ? n - h : 16;
-		__m512i x = _mm512_loadu_si512(s + h);
-		__m512i hi = _mm512_srli_epi32(x, 16);
-		__m512i r = _mm512_add_epi32(x, _mm512_add_epi32(
-			_mm512_set1_epi32(0x7fff),
-			_mm512_and_si512(hi, _mm512_set1_epi32(1))));
-		r = _mm512_srli_epi32(r, 16);
-		__mmask16 nan = _mm512_cmpgt_epu32_mask(
-			_mm512_and_si512(x, _mm512_set1_epi32(0x7fffffff)),
-			_mm512_set1_epi32(0x7f800000));
-		r = _mm512_mask_or_epi32(r, nan, hi, _mm512_set1_epi32(0x40));
-		_mm256_mask_storeu_epi16(d + h, (__mmask16)((1u << w) - 1),
-					 _mm512_cvtepi32_epi16(r));
-	}
-}
-
 /*
  * The 32-row panel i of the result over the columns [jc, je) of a band:
  * each 32 x 32 block is summed in four tiles over the whole k, then
@@ -246,7 +226,8 @@ static void panel(const bf16_job *j, int64_t i, int64_t jc, int64_t je,
 			continue;
 		for (int64_t r = 0; r < rows; r++) {
 			if (j->h)
-				narrow_row(blk + r * 32, j->h + (i + r) * N + col, cols);
+				ag_half_narrow_avx512(blk + r * 32, j->h + (i + r) * N + col,
+						      cols, AG_BFLOAT16);
 			else
 				memcpy(j->c + (i + r) * N + col, blk + r * 32,
 				       (size_t)cols * 4);
@@ -340,9 +321,7 @@ static void scratch_done(void)
 
 static bool usable(void)
 {
-	return ag_cpu_amx_bf16() && __builtin_cpu_supports("avx512f") &&
-	       __builtin_cpu_supports("avx512bw") &&
-	       __builtin_cpu_supports("avx512vl");
+	return ag_cpu_amx_bf16() && ag_cpu_avx512();
 }
 
 static int gemm(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,

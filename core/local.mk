@@ -37,7 +37,7 @@ libagcore_la_SOURCES = \
 	core/record.c core/function.c \
 	core/copy.c core/promote.c core/view.c core/writeop.c core/unary.c \
 	core/binary.c core/ternary.c core/close.c \
-	core/fold.c core/reduce.c core/gemm_bf16.c core/linalg.c core/index.c \
+	core/fold.c core/reduce.c core/gemm_bf16.c core/half_ew.c core/linalg.c core/index.c \
 	core/split.c core/shape.c core/gather.c core/mask.c core/advindex.c \
 	core/addmm.c core/einsum.c core/norm.c core/compose.c core/factory.c \
 	core/rng.c core/random.c core/moments.c core/stats.c core/scan.c core/sortalgo.c \

@@ -5,7 +5,8 @@
 -- product rounded once), linear and bmm, at one and two threads; and the
 -- same products on the portable path (AGDB_SIMD=off: widened, sgemm,
 -- rounded), run in a child agdb.  The inputs' float32 sums are exact, so
--- any order of the additions must round to PyTorch's bits.
+-- any order of the additions must round to PyTorch's bits.  And what a
+-- product rounded in backward loses is counted.
 local t = dofile(os.getenv("top_srcdir") .. "/tests/lua/tap.lua")
 local torch = torch or require "torch"
 local F = torch.nn.functional
@@ -84,5 +85,21 @@ p:close()
 local total, bad = out:match("done (%d+) (%d+)")
 t.ok(total == tostring(#cases) and bad == "0",
 	"AGDB_SIMD=off: the widened sgemm path gives the same bits" .. (bad ~= "0" and ": " .. out or ""))
+
+-- a product rounded in backward counts what it lost: every value of W's
+-- gradient (2^128 - 2^120) + (2^119 + 2^117) is finite in float32 and
+-- past bfloat16's largest (it rounds to inf)
+local core = require "agdb.core"
+local g = torch.zeros(64, 64)
+g[{{}, 1}] = 2 ^ 128 - 2 ^ 120
+g[{{}, 2}] = 2 ^ 119 + 2 ^ 117
+local ones2 = torch.zeros(64, 64)
+ones2[{{}, 1}], ones2[{{}, 2}] = 1, 1
+local W = torch.ones(64, 64, {dtype = torch.bfloat16, requires_grad = true})
+local y = W:mm(ones2:to(torch.bfloat16))
+y:backward(g:to(torch.bfloat16))
+t.is(W.grad:float():isinf():sum():item(), 4096, "bfloat16 mm backward: the gradient overflowed to inf")
+local info = core.node_info(y.grad_fn)
+t.is({info.lost_zero, info.lost_inf}, {0, 4096}, "MmBackward0 counted every value lost to inf")
 
 t.done()
