@@ -7,7 +7,7 @@
  */
 #include "internal.h"
 #include "simd.h"
-#include "half_ew.h"
+#include "half_cvt.h"
 
 #include <math.h>
 

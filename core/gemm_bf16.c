@@ -26,7 +26,7 @@
 #include <omp.h>
 #endif
 
-#include "half_ew.h"
+#include "half_cvt.h"
 #include "internal.h"
 #include "simd.h"
 
@@ -50,6 +50,8 @@ typedef struct bf16_job {
 	uint16_t *ap, *bp;		/* packed A and B */
 	float *c;			/* float32 result, or */
 	uint16_t *h;			/* bfloat16 result */
+	bool scaled;			/* h = alpha * product + beta * h */
+	double alpha, beta;
 } bf16_job;
 
 #define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
@@ -183,6 +185,34 @@ static void pack_b_item(const bf16_job *j, int64_t w)
 
 /* ---------------------------------------------------------- the tiles */
 
+/* n values of h = alpha * t + beta * h (beta 0: h not read), as linalg.c's
+ * combine() computes them: in double, rounded to float, then to
+ * bfloat16. */
+static AG_AVX512 void scale_row(const float *t, uint16_t *h, int64_t n,
+				double alpha, double beta)
+{
+	__m512d va = _mm512_set1_pd(alpha), vb = _mm512_set1_pd(beta);
+
+	for (int64_t i = 0; i < n; i += 16) {
+		__mmask16 m = ag_lanes16(n - i);
+		__m512 x = _mm512_maskz_loadu_ps(m, t + i);
+		__m512d lo = _mm512_mul_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(x)), va);
+		__m512d hi = _mm512_mul_pd(_mm512_cvtps_pd(_mm256_castpd_ps(
+			_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1))), va);
+		if (beta != 0) {
+			__m512 y = ag_widen16(_mm256_maskz_loadu_epi16(m, h + i), false);
+			lo = _mm512_add_pd(lo, _mm512_mul_pd(
+				_mm512_cvtps_pd(_mm512_castps512_ps256(y)), vb));
+			hi = _mm512_add_pd(hi, _mm512_mul_pd(_mm512_cvtps_pd(_mm256_castpd_ps(
+				_mm512_extractf64x4_pd(_mm512_castps_pd(y), 1))), vb));
+		}
+		__m512 f = _mm512_castpd_ps(_mm512_insertf64x4(
+			_mm512_castps_pd(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo))),
+			_mm256_castps_pd(_mm512_cvtpd_ps(hi)), 1));
+		_mm256_mask_storeu_epi16(h + i, m, ag_narrow16(f, false));
+	}
+}
+
 /*
  * The 32-row panel i of the result over the columns [jc, je) of a band:
  * each 32 x 32 block is summed in four tiles over the whole k, then
@@ -225,7 +255,10 @@ static void panel(const bf16_job *j, int64_t i, int64_t jc, int64_t je,
 		if (direct)
 			continue;
 		for (int64_t r = 0; r < rows; r++) {
-			if (j->h)
+			if (j->scaled)
+				scale_row(blk + r * 32, j->h + (i + r) * N + col, cols,
+					  j->alpha, j->beta);
+			else if (j->h)
 				ag_half_narrow_avx512(blk + r * 32, j->h + (i + r) * N + col,
 						      cols, AG_BFLOAT16);
 			else
@@ -325,13 +358,14 @@ static bool usable(void)
 }
 
 static int gemm(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
-		float *c, uint16_t *h)
+		float *c, uint16_t *h, const double *scale)
 {
 	if (M * N * K < 64 * 64 * 64 || !usable())
 		return 0;
 	bf16_job j = { .a = a, .b = b, .M = M, .N = N, .K = K,
 		       .Mp = (M + 31) / 32 * 32, .Np = (N + 31) / 32 * 32,
-		       .kt = (K + 31) / 32, .c = c, .h = h };
+		       .kt = (K + 31) / 32, .c = c, .h = h, .scaled = scale != NULL,
+		       .alpha = scale ? scale[0] : 1, .beta = scale ? scale[1] : 0 };
 	int64_t Kp = j.kt * 32;
 
 	j.ap = scratch_get((size_t)((j.Mp + j.Np) * Kp) * sizeof(uint16_t));
@@ -351,13 +385,21 @@ static int gemm(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 int ag_gemm_bf16(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 		 float *c)
 {
-	return gemm(M, N, K, a, b, c, NULL);
+	return gemm(M, N, K, a, b, c, NULL, NULL);
 }
 
 int ag_gemm_bf16_round(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 		       uint16_t *c)
 {
-	return gemm(M, N, K, a, b, NULL, c);
+	return gemm(M, N, K, a, b, NULL, c, NULL);
+}
+
+int ag_gemm_bf16_scaled(int64_t M, int64_t N, int64_t K, double alpha,
+			ag_mat a, ag_mat b, double beta, uint16_t *c)
+{
+	if (ag_round_watch)	/* combine() counts what its rounding loses */
+		return 0;
+	return gemm(M, N, K, a, b, NULL, c, (const double[2]){ alpha, beta });
 }
 
 #else
@@ -373,6 +415,14 @@ int ag_gemm_bf16_round(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 		       uint16_t *c)
 {
 	(void)M; (void)N; (void)K; (void)a; (void)b; (void)c;
+	return 0;
+}
+
+int ag_gemm_bf16_scaled(int64_t M, int64_t N, int64_t K, double alpha,
+			ag_mat a, ag_mat b, double beta, uint16_t *c)
+{
+	(void)M; (void)N; (void)K; (void)alpha; (void)a; (void)b; (void)beta;
+	(void)c;
 	return 0;
 }
 

@@ -7,95 +7,32 @@
  * (ag_narrow_half): three passes over L1-sized buffers.  With AVX-512 the
  * conversions take 16 values at a time, and the four arithmetic ops take
  * one pass: load 16 values of each input, widen, compute, round and store
- * without leaving the registers.
- *
- * The rounding is ag_float_to_half's and ag_float_to_bf16's, bit for bit:
- * float16 by VCVTPS2PH (to nearest even, subnormals kept; its NaNs made
- * PyTorch's, sign | 0x7e00), bfloat16 by the same integer arithmetic as
- * ag_float_to_bf16 (round half to even on the upper 16 bits; a NaN keeps
- * its upper bits and is made quiet).  VCVTNEPS2BF16 is not used: it
- * flushes subnormal inputs and results to zero, which PyTorch's rounding
- * does not.
+ * without leaving the registers (half_cvt.h: the same bits as the
+ * portable conversions).  relu, neg and abs take one pass too; the other
+ * unary ops, on long runs, a table of their 65536 results.
  */
 #include "half_ew.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "half_cvt.h"
 #include "simd.h"
 
 #if AG_HAVE_X86_SIMD
-#define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,f16c")))
-
-/* Lanes [0, n) of 16 (n may be larger). */
-static inline __mmask16 lanes(int64_t n)
-{
-	return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1);
-}
-
-static AVX512 inline __m512 widen16(__m256i h, bool f16)
-{
-	if (f16)
-		return _mm512_cvtph_ps(h);
-	return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
-}
-
-static AVX512 inline __m256i narrow16(__m512 f, bool f16)
-{
-	__m512i x = _mm512_castps_si512(f);
-	__mmask16 nan = _mm512_cmpgt_epu32_mask(
-		_mm512_and_si512(x, _mm512_set1_epi32(0x7fffffff)),
-		_mm512_set1_epi32(0x7f800000));
-
-	if (f16) {
-		__m256i h = _mm512_cvtps_ph(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-		__m256i q = _mm256_or_si256(_mm256_and_si256(h, _mm256_set1_epi16((short)0x8000)),
-					    _mm256_set1_epi16(0x7e00));
-		return _mm256_mask_blend_epi16(nan, h, q);
-	}
-	__m512i hi = _mm512_srli_epi32(x, 16);
-	__m512i r = _mm512_add_epi32(x, _mm512_add_epi32(_mm512_set1_epi32(0x7fff),
-				     _mm512_and_si512(hi, _mm512_set1_epi32(1))));
-	r = _mm512_mask_or_epi32(_mm512_srli_epi32(r, 16), nan, hi,
-				 _mm512_set1_epi32(0x40));
-	return _mm512_cvtepi32_epi16(r);
-}
-
-AVX512 void ag_half_widen_avx512(const uint16_t *s, float *d, int64_t n,
-				 ag_dtype dt)
-{
-	bool f16 = dt == AG_FLOAT16;
-	for (int64_t i = 0; i < n; i += 16) {
-		__mmask16 m = lanes(n - i);
-		_mm512_mask_storeu_ps(d + i, m,
-				      widen16(_mm256_maskz_loadu_epi16(m, s + i), f16));
-	}
-}
-
-AVX512 void ag_half_narrow_avx512(const float *s, uint16_t *d, int64_t n,
-				  ag_dtype dt)
-{
-	bool f16 = dt == AG_FLOAT16;
-	for (int64_t i = 0; i < n; i += 16) {
-		__mmask16 m = lanes(n - i);
-		_mm256_mask_storeu_epi16(d + i, m,
-					 narrow16(_mm512_maskz_loadu_ps(m, s + i), f16));
-	}
-}
-
 /* One pass of o = a OP b over n values; a or b with stride 0 is one value
  * repeated (sa, sb: 1 or 0 elements). */
 #define FUSED(NAME, OP)							\
-static AVX512 void NAME(uint16_t *o, const uint16_t *a, int64_t sa,	\
+static AG_AVX512 void NAME(uint16_t *o, const uint16_t *a, int64_t sa,	\
 			const uint16_t *b, int64_t sb, int64_t n, bool f16) \
 {									\
-	__m512 xa = widen16(_mm256_set1_epi16((short)*a), f16);	\
-	__m512 xb = widen16(_mm256_set1_epi16((short)*b), f16);	\
+	__m512 xa = ag_widen16(_mm256_set1_epi16((short)*a), f16);	\
+	__m512 xb = ag_widen16(_mm256_set1_epi16((short)*b), f16);	\
 	for (int64_t i = 0; i < n; i += 16) {				\
-		__mmask16 m = lanes(n - i);				\
-		__m512 x = sa ? widen16(_mm256_maskz_loadu_epi16(m, a + i), f16) : xa; \
-		__m512 y = sb ? widen16(_mm256_maskz_loadu_epi16(m, b + i), f16) : xb; \
-		_mm256_mask_storeu_epi16(o + i, m, narrow16(OP(x, y), f16)); \
+		__mmask16 m = ag_lanes16(n - i);				\
+		__m512 x = sa ? ag_widen16(_mm256_maskz_loadu_epi16(m, a + i), f16) : xa; \
+		__m512 y = sb ? ag_widen16(_mm256_maskz_loadu_epi16(m, b + i), f16) : xb; \
+		_mm256_mask_storeu_epi16(o + i, m, ag_narrow16(OP(x, y), f16)); \
 	}								\
 }
 FUSED(fused_add, _mm512_add_ps)
@@ -105,31 +42,31 @@ FUSED(fused_div, _mm512_div_ps)
 
 /* relu, neg and abs as unary.c's float32 formulas: x < 0 ? 0 : x, -x
  * (the sign flipped, NaN's too), fabsf (the sign cleared). */
-static AVX512 inline __m512 relu16(__m512 x)
+static AG_AVX512 inline __m512 relu16(__m512 x)
 {
 	__m512 z = _mm512_setzero_ps();
 	return _mm512_mask_mov_ps(x, _mm512_cmp_ps_mask(x, z, _CMP_LT_OQ), z);
 }
 
-static AVX512 inline __m512 neg16(__m512 x)
+static AG_AVX512 inline __m512 neg16(__m512 x)
 {
 	return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(x),
 						    _mm512_set1_epi32((int)0x80000000u)));
 }
 
-static AVX512 inline __m512 abs16(__m512 x)
+static AG_AVX512 inline __m512 abs16(__m512 x)
 {
 	return _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(x),
 						    _mm512_set1_epi32(0x7fffffff)));
 }
 
 #define FUSED1(NAME, F)							\
-static AVX512 void NAME(uint16_t *o, const uint16_t *a, int64_t n, bool f16) \
+static AG_AVX512 void NAME(uint16_t *o, const uint16_t *a, int64_t n, bool f16) \
 {									\
 	for (int64_t i = 0; i < n; i += 16) {				\
-		__mmask16 m = lanes(n - i);				\
-		__m512 x = widen16(_mm256_maskz_loadu_epi16(m, a + i), f16); \
-		_mm256_mask_storeu_epi16(o + i, m, narrow16(F(x), f16)); \
+		__mmask16 m = ag_lanes16(n - i);				\
+		__m512 x = ag_widen16(_mm256_maskz_loadu_epi16(m, a + i), f16); \
+		_mm256_mask_storeu_epi16(o + i, m, ag_narrow16(F(x), f16)); \
 	}								\
 }
 FUSED1(fused_relu, relu16)
@@ -236,11 +173,11 @@ uint16_t *ag_half_table(ag_op op, ag_inner_loop loop, void *ctx)
 }
 
 #if AG_HAVE_X86_SIMD
-static AVX512 void map_avx512(uint16_t *o, const uint16_t *a, int64_t n,
+static AG_AVX512 void map_avx512(uint16_t *o, const uint16_t *a, int64_t n,
 			      const uint16_t *t)
 {
 	for (int64_t i = 0; i < n; i += 16) {
-		__mmask16 m = lanes(n - i);
+		__mmask16 m = ag_lanes16(n - i);
 		__m512i idx = _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, a + i));
 		__m512i v = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), m,
 							idx, t, 2);

@@ -1,8 +1,8 @@
 /*
- * half_ew.h - float16/bfloat16 elementwise loops (half_ew.c): conversions
- * to and from float32 16 values at a time with AVX-512, the arithmetic
- * ops fused into one pass, and a driver that runs any float32 inner loop
- * on 16-bit runs a block at a time.  Every result has the bits of the
+ * half_ew.h - float16/bfloat16 elementwise loops (half_ew.c): the
+ * arithmetic ops fused into one pass with AVX-512, a driver that runs any
+ * float32 inner loop on 16-bit runs a block at a time, tables of a unary
+ * op's 65536 results, and conversions.  Every result has the bits of the
  * portable path (ag_widen_half, the float32 op, ag_narrow_half).
  */
 #ifndef AG_HALF_EW_H
@@ -12,13 +12,6 @@
 #include <stdint.h>
 
 #include "internal.h"
-
-/* Dense runs of n values: 16-bit (dt) to float32 and back, rounded to
- * nearest even as ag_narrow_half (which counts nothing here: callers that
- * store a tensor's values go through ag_narrow_half).  Only when
- * ag_cpu_avx512(). */
-void ag_half_widen_avx512(const uint16_t *s, float *d, int64_t n, ag_dtype dt);
-void ag_half_narrow_avx512(const float *s, uint16_t *d, int64_t n, ag_dtype dt);
 
 /* out = a (op) b for add, sub, mul and div of one 16-bit dtype dt, each
  * value computed in float32 and rounded once, in one pass over a run of n

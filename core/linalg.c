@@ -464,8 +464,9 @@ int ag_gemm(ag_dtype dt, int64_t M, int64_t N, int64_t K, double alpha,
 		free(T);
 		return rc;
 	}
-	if (dt == AG_BFLOAT16 && plain) {	/* on AMX tiles, rounded there */
-		int tiled = ag_gemm_bf16_round(M, N, K, a, b, (uint16_t *)c);
+	if (dt == AG_BFLOAT16 && ldc == N) {	/* on AMX tiles, rounded there */
+		int tiled = plain ? ag_gemm_bf16_round(M, N, K, a, b, (uint16_t *)c)
+			: ag_gemm_bf16_scaled(M, N, K, alpha, a, b, beta, (uint16_t *)c);
 		if (tiled != 0)
 			return tiled > 0 ? 0 : -1;
 	}

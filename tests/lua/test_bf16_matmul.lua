@@ -4,9 +4,10 @@
 -- matmul with B row-major, column-major and strided, addmm (the float32
 -- product rounded once), linear and bmm, at one and two threads; and the
 -- same products on the portable path (AGDB_SIMD=off: widened, sgemm,
--- rounded), run in a child agdb.  The inputs' float32 sums are exact, so
--- any order of the additions must round to PyTorch's bits.  And what a
--- product rounded in backward loses is counted.
+-- rounded), run in a child agdb; products with alpha and beta (addmm,
+-- linear with a bias, baddbmm) against the child's bits.  The inputs'
+-- float32 sums are exact, so any order of the additions must round to the
+-- same bits.  And what a product rounded in backward loses is counted.
 local t = dofile(os.getenv("top_srcdir") .. "/tests/lua/tap.lua")
 local torch = torch or require "torch"
 local F = torch.nn.functional
@@ -53,7 +54,31 @@ local cases = {
 	{"bmm, batch 2", function() return torch.bmm(torch.stack({a, a}), torch.stack({b, b}))[2] end},
 }
 
+-- products with alpha and beta (addmm, linear with a bias, baddbmm):
+-- not in the fixture; the tiles' path must give the portable path's bits
+local cm = ((torch.remainder(i * 3 + torch.arange(N):view(1, N) * 7, 23) - 11):double() / 16):to(torch.bfloat16)
+local bias = cm[1]:clone()
+local scaled = {
+	addmm_scaled = function() return torch.addmm(cm, a, b, {beta = 0.5, alpha = 2}) end,
+	addmm_beta0 = function() return torch.addmm(cm, a, b, {beta = 0, alpha = -3}) end,
+	linear_bias = function() return F.linear(a, b:t():contiguous(), bias) end,
+	baddbmm = function() return torch.baddbmm(torch.stack({cm, cm}), torch.stack({a, a}), torch.stack({b, b}), {beta = 1.5, alpha = 0.25})[2] end,
+}
+
+local function save_bytes(tbl)
+	local path = os.tmpname()
+	torch.save(tbl, path)
+	local f = assert(io.open(path, "rb"))
+	local data = f:read("a")
+	f:close()
+	os.remove(path)
+	return data
+end
+
 if child then	-- the portable path: report for the parent
+	local r = {}
+	for name, f in pairs(scaled) do r[name] = f():contiguous() end
+	torch.save(r, child)
 	local bad = 0
 	for _, c in ipairs(cases) do
 		local m = mismatch(c[2]())
@@ -77,14 +102,28 @@ for _, threads in ipairs({1, 2}) do
 end
 torch.set_num_threads(n0)
 
--- the same on the portable path, in a child agdb without the vector paths
+-- the same on the portable path, in a child agdb without the vector paths;
+-- the products with alpha and beta compared with the child's
 local self = os.getenv("top_srcdir") .. "/tests/lua/test_bf16_matmul.lua"
-local p = io.popen(("AGDB_SIMD=off AGDB_BF16_CHILD=1 %q %q 2>&1"):format(os.getenv("AGDB") or "./agdb", self))
+local theirs_path = os.tmpname()
+local p = io.popen(("AGDB_SIMD=off AGDB_BF16_CHILD=%q %q %q 2>&1"):format(theirs_path,
+	os.getenv("AGDB") or "./agdb", self))
 local out = p:read("a")
 p:close()
 local total, bad = out:match("done (%d+) (%d+)")
 t.ok(total == tostring(#cases) and bad == "0",
 	"AGDB_SIMD=off: the widened sgemm path gives the same bits" .. (bad ~= "0" and ": " .. out or ""))
+local ok_load, theirs = pcall(torch.load, theirs_path)
+os.remove(theirs_path)
+local names = {}
+for name in pairs(scaled) do names[#names + 1] = name end
+table.sort(names)
+for _, name in ipairs(names) do
+	local ours = scaled[name]()
+	t.ok(ok_load and theirs[name] and ours.dtype == torch.bfloat16 and
+		save_bytes({v = ours:contiguous()}) == save_bytes({v = theirs[name]}),
+		("%s in bfloat16 on the tiles: the portable path's bits"):format(name))
+end
 
 -- a product rounded in backward counts what it lost: every value of W's
 -- gradient (2^128 - 2^120) + (2^119 + 2^117) is finite in float32 and
