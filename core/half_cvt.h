@@ -53,8 +53,9 @@ static AG_AVX512 inline __m256i ag_narrow16(__m512 f, bool f16)
 
 	if (f16) {
 		__m256i h = _mm512_cvtps_ph(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-		__m256i q = _mm256_or_si256(_mm256_and_si256(h, _mm256_set1_epi16((short)0x8000)),
-					    _mm256_set1_epi16(0x7e00));
+		__m256i q = _mm256_or_si256(
+			_mm256_and_si256(h, _mm256_set1_epi16((short)0x8000)),
+			_mm256_set1_epi16(0x7e00));
 		return _mm256_mask_blend_epi16(nan, h, q);
 	}
 	__m512i hi = _mm512_srli_epi32(x, 16);

@@ -61,7 +61,8 @@ static AG_AVX512 inline __m512 abs16(__m512 x)
 }
 
 #define FUSED1(NAME, F)							\
-static AG_AVX512 void NAME(uint16_t *o, const uint16_t *a, int64_t n, bool f16) \
+static AG_AVX512 void NAME(uint16_t *o, const uint16_t *a, int64_t n,	\
+			   bool f16)					\
 {									\
 	for (int64_t i = 0; i < n; i += 16) {				\
 		__mmask16 m = ag_lanes16(n - i);				\

@@ -35,9 +35,10 @@ void ag_half_blocks(ag_inner_loop f, void *ctx, char **data,
 /* For a unary op on a 16-bit dtype over many values: its results for all
  * 65536 inputs, by loop (the op's inner loop over 16-bit values, ctx its
  * context) run once over every bit pattern; malloc'd (free() it), or
- * NULL (no memory, or rounding losses being counted: then run the loop
- * itself, as for the ops ag_half_unary takes).  ag_half_table_map (an ag_inner_loop, ctx the table) then maps
- * each input to its result: the op's bits, at the price of a lookup. */
+ * NULL (no memory, rounding losses being counted, or an op
+ * ag_half_unary takes in one pass: then run the loop itself).
+ * ag_half_table_map (an ag_inner_loop, ctx the table) then maps each
+ * input to its result: the op's bits, at the price of a lookup. */
 enum { AG_HALF_TABLE_MIN = 1 << 18 };	/* values from which it pays */
 uint16_t *ag_half_table(ag_op op, ag_inner_loop loop, void *ctx);
 void ag_half_table_map(char **data, const int64_t *st, int64_t n, void *table);

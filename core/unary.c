@@ -370,8 +370,7 @@ static void unary_half(char **data, const int64_t *st, int64_t n, void *vctx)
 	const unary_ctx *c = vctx;
 	if (ag_half_unary(c->op, c->compute, data, st, n))
 		return;
-	ag_half_blocks(unary_f32, vctx, data, st, n, 1,
-		       ((const unary_ctx *)vctx)->compute);
+	ag_half_blocks(unary_f32, vctx, data, st, n, 1, c->compute);
 }
 
 /* The predicates (isnan ...) and logical_not of a float tensor: a mask. */
@@ -498,7 +497,8 @@ static int unary_run(ag_tensor *out, ag_tensor *a, unary_ctx *ctx)
 		return -1;
 	uint16_t *table = NULL;	/* 16-bit floats: a table of all results */
 	if (same && (ct == AG_FLOAT16 || ct == AG_BFLOAT16) &&
-	    it.numel >= AG_HALF_TABLE_MIN && (table = ag_half_table(ctx->op, loop, ctx)))
+	    it.numel >= AG_HALF_TABLE_MIN &&
+	    (table = ag_half_table(ctx->op, loop, ctx)))
 		ag_iter_run(&it, ag_half_table_map, table, true);
 	else
 		ag_iter_run(&it, loop, ctx, true);
