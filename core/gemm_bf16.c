@@ -213,6 +213,21 @@ static AG_AVX512 void scale_row(const float *t, uint16_t *h, int64_t n,
 	}
 }
 
+/* A block of rows x cols (of 32 x 32 floats) rounded to bfloat16 into h
+ * (ldh values per row), as ag_half_narrow_avx512 rounds. */
+static AG_AVX512 void narrow_block(const float *blk, uint16_t *h, int64_t ldh,
+				   int64_t rows, int64_t cols)
+{
+	__mmask16 m0 = ag_lanes16(cols), m1 = ag_lanes16(cols - 16);
+
+	for (int64_t r = 0; r < rows; r++, blk += 32, h += ldh) {
+		_mm256_mask_storeu_epi16(h, m0, ag_narrow16(_mm512_load_ps(blk), false));
+		if (cols > 16)
+			_mm256_mask_storeu_epi16(h + 16, m1,
+				ag_narrow16(_mm512_load_ps(blk + 16), false));
+	}
+}
+
 /*
  * The 32-row panel i of the result over the columns [jc, je) of a band:
  * each 32 x 32 block is summed in four tiles over the whole k, then
@@ -254,16 +269,17 @@ static void panel(const bf16_job *j, int64_t i, int64_t jc, int64_t je,
 		_tile_stored(3, c0 + 4 * ld + 16, ld);
 		if (direct)
 			continue;
-		for (int64_t r = 0; r < rows; r++) {
-			if (j->scaled)
-				scale_row(blk + r * 32, j->h + (i + r) * N + col, cols,
-					  j->alpha, j->beta);
-			else if (j->h)
-				ag_half_narrow_avx512(blk + r * 32, j->h + (i + r) * N + col,
-						      cols, AG_BFLOAT16);
-			else
-				memcpy(j->c + (i + r) * N + col, blk + r * 32,
-				       (size_t)cols * 4);
+		if (j->h && !j->scaled) {
+			narrow_block(blk, j->h + i * N + col, N, rows, cols);
+		} else {
+			for (int64_t r = 0; r < rows; r++) {
+				if (j->scaled)
+					scale_row(blk + r * 32, j->h + (i + r) * N + col,
+						  cols, j->alpha, j->beta);
+				else
+					memcpy(j->c + (i + r) * N + col, blk + r * 32,
+					       (size_t)cols * 4);
+			}
 		}
 		if (j->h && ag_round_watch)	/* what rounding lost, counted */
 			for (int64_t r = 0; r < rows; r++)
