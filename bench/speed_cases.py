@@ -151,6 +151,17 @@ elementwise("a + b", torch.float16, "f16", add)
 elementwise("a * b", torch.float16, "f16", mul)
 elementwise("a + b", torch.bfloat16, "bf16", add)
 elementwise("a * b", torch.bfloat16, "bf16", mul)
+# 16-bit floats beyond a + b and a * b (issue 13): see speed_cases.lua
+elementwise("a * b + c", torch.float16, "f16", fma)
+elementwise("a * b + c", torch.bfloat16, "bf16", fma)
+elementwise("exp", torch.bfloat16, "bf16", lambda a, b, c: a.exp())
+elementwise("relu", torch.bfloat16, "bf16", lambda a, b, c: a.relu())
+elementwise("gelu", torch.bfloat16, "bf16", lambda a, b, c: F.gelu(a))
+elementwise("sigmoid", torch.bfloat16, "bf16", lambda a, b, c: a.sigmoid())
+elementwise("x:float()", torch.float16, "f16", lambda a, b, c: a.float())
+elementwise("x:float()", torch.bfloat16, "bf16", lambda a, b, c: a.float())
+elementwise("x:half()", torch.float32, "f32", lambda a, b, c: a.half())
+elementwise("x:bfloat16()", torch.float32, "f32", lambda a, b, c: a.bfloat16())
 
 
 
