@@ -17,6 +17,7 @@
  */
 #include "nn.h"
 #include "ag_spatial.h"
+#include "shapeint.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -142,72 +143,129 @@ static int geometry(const ag_tensor *x, const ag_tensor *w,
 
 /* ---------------------------------------------------- im2col and col2im */
 
+/* The output columns ow whose input column ow * s + off lies in [0, W):
+ * [*lo, *hi). */
+static void valid_cols(int64_t OW, int64_t W, int64_t s, int64_t off,
+		       int64_t *lo, int64_t *hi)
+{
+	int64_t a = off < 0 ? (-off - 1) / s + 1 : 0;
+	int64_t b = W - off > 0 ? (W - off - 1) / s + 1 : 0;
+	if (a > OW)
+		a = OW;
+	if (b > OW)
+		b = OW;
+	if (b < a)
+		b = a;
+	*lo = a;
+	*hi = b;
+}
+
 /* cols[(c, i, j), (oh, ow)] = src[c, oh * sh - ph + i * dh, ...], 0
- * outside; col2im adds cols back into dst. */
+ * outside; col2im adds cols back into dst.  Each row of a patch plane is
+ * split once into its padding (zeros, or nothing to add) and the columns
+ * inside the image, so the inner loops are plain copies and adds (stride
+ * 1: contiguous, vectorised). */
+#ifdef _OPENMP
+#define CONV_SIMD _Pragma("omp simd")
+#else
+#define CONV_SIMD
+#endif
+
 #define PATCH_KERNELS(SFX, T)						\
-static void im2col_##SFX(const T *src, T *cols, const geom *g)		\
+static ROW_CLONES void im2col_##SFX(const T *restrict src,		\
+				    T *restrict cols, const geom *g,	\
+				    int64_t oh0, int64_t oh1)		\
 {									\
+	int64_t Lc = (oh1 - oh0) * g->OW;				\
 	for (int64_t c = 0; c < g->Cg; c++)				\
 	for (int64_t i = 0; i < g->kh; i++)				\
 	for (int64_t j = 0; j < g->kw; j++) {				\
-		T *row = cols + ((c * g->kh + i) * g->kw + j) * g->L;	\
-		for (int64_t oh = 0; oh < g->OH; oh++) {		\
+		T *row = cols + ((c * g->kh + i) * g->kw + j) * Lc;	\
+		int64_t off = j * g->dw - g->pw, lo, hi;		\
+		valid_cols(g->OW, g->W, g->sw, off, &lo, &hi);		\
+		for (int64_t oh = oh0; oh < oh1; oh++) {		\
 			int64_t ih = oh * g->sh - g->ph + i * g->dh;	\
-			T *r = row + oh * g->OW;			\
+			T *restrict r = row + (oh - oh0) * g->OW;	\
 			if (ih < 0 || ih >= g->H) {			\
 				memset(r, 0, (size_t)g->OW * sizeof(T)); \
 				continue;				\
 			}						\
-			const T *s = src + (c * g->H + ih) * g->W;	\
-			int64_t off = j * g->dw - g->pw;		\
-			for (int64_t ow = 0; ow < g->OW; ow++) {	\
-				int64_t iw = ow * g->sw + off;		\
-				r[ow] = iw >= 0 && iw < g->W ? s[iw] : (T)0; \
+			for (int64_t ow = 0; ow < lo; ow++)		\
+				r[ow] = 0;				\
+			if (hi > lo) {					\
+				const T *restrict s = src + (c * g->H + ih) * \
+					g->W + lo * g->sw + off;	\
+				if (g->sw == 1)				\
+					memcpy(r + lo, s, (size_t)(hi - lo) * \
+					       sizeof(T));		\
+				else					\
+					for (int64_t k = 0; k < hi - lo; k++) \
+						r[lo + k] = s[k * g->sw]; \
 			}						\
+			for (int64_t ow = hi; ow < g->OW; ow++)		\
+				r[ow] = 0;				\
 		}							\
 	}								\
 }									\
-static void col2im_##SFX(const T *cols, T *dst, const geom *g)		\
+static ROW_CLONES void col2im_##SFX(const T *restrict cols,		\
+				    T *restrict dst, const geom *g,	\
+				    int64_t oh0, int64_t oh1)		\
 {									\
+	int64_t Lc = (oh1 - oh0) * g->OW;				\
 	for (int64_t c = 0; c < g->Cg; c++)				\
 	for (int64_t i = 0; i < g->kh; i++)				\
 	for (int64_t j = 0; j < g->kw; j++) {				\
-		const T *row = cols + ((c * g->kh + i) * g->kw + j) * g->L; \
-		for (int64_t oh = 0; oh < g->OH; oh++) {		\
+		const T *row = cols + ((c * g->kh + i) * g->kw + j) * Lc; \
+		int64_t off = j * g->dw - g->pw, lo, hi;		\
+		valid_cols(g->OW, g->W, g->sw, off, &lo, &hi);		\
+		for (int64_t oh = oh0; oh < oh1; oh++) {		\
 			int64_t ih = oh * g->sh - g->ph + i * g->dh;	\
 			if (ih < 0 || ih >= g->H)			\
 				continue;				\
-			const T *r = row + oh * g->OW;			\
-			T *d = dst + (c * g->H + ih) * g->W;		\
-			int64_t off = j * g->dw - g->pw;		\
-			for (int64_t ow = 0; ow < g->OW; ow++) {	\
-				int64_t iw = ow * g->sw + off;		\
-				if (iw >= 0 && iw < g->W)		\
-					d[iw] += r[ow];			\
-			}						\
+			const T *restrict r = row + (oh - oh0) * g->OW;	\
+			if (hi <= lo)					\
+				continue;				\
+			T *restrict d = dst + (c * g->H + ih) * g->W +	\
+					lo * g->sw + off;		\
+			r += lo;					\
+			if (g->sw == 1) {				\
+				CONV_SIMD					\
+				for (int64_t k = 0; k < hi - lo; k++)	\
+					d[k] += r[k];			\
+			} else						\
+				for (int64_t k = 0; k < hi - lo; k++)	\
+					d[k * g->sw] += r[k];		\
 		}							\
 	}								\
 }									\
-static void add_##SFX(T *restrict d, const T *restrict s, int64_t n)	\
-{									\
-	for (int64_t i = 0; i < n; i++)					\
-		d[i] += s[i];						\
-}									\
-static void add_bias_##SFX(T *d, const T *b, const geom *g)		\
+static ROW_CLONES void add_bias_##SFX(T *restrict d, const T *b,	\
+				      const geom *g)			\
 {									\
 	for (int64_t o = 0; o < g->O; o++) {				\
-		T v = b[o], *r = d + o * g->L;				\
+		T v = b[o], *restrict r = d + o * g->L;			\
+		CONV_SIMD						\
 		for (int64_t l = 0; l < g->L; l++)			\
 			r[l] += v;					\
 	}								\
 }									\
-static void sum_bias_##SFX(T *b, const T *d, const geom *g)		\
+/* sixteen partial sums in a fixed order, so every clone gives the	\
+ * same bits */								\
+static ROW_CLONES void sum_bias_##SFX(T *b, const T *restrict d,	\
+				      const geom *g)			\
 {									\
 	for (int64_t o = 0; o < g->O; o++) {				\
-		T acc = 0;						\
-		const T *r = d + o * g->L;				\
-		for (int64_t l = 0; l < g->L; l++)			\
-			acc += r[l];					\
+		T part[16] = { 0 }, acc = 0;				\
+		const T *restrict r = d + o * g->L;			\
+		int64_t l = 0;						\
+		for (; l + 16 <= g->L; l += 16) {			\
+			CONV_SIMD					\
+			for (int k = 0; k < 16; k++)			\
+				part[k] += r[l + k];			\
+		}							\
+		for (; l < g->L; l++)					\
+			part[l % 16] += r[l];				\
+		for (int k = 0; k < 16; k++)				\
+			acc += part[k];					\
 		b[o] += acc;						\
 	}								\
 }
@@ -216,24 +274,46 @@ PATCH_KERNELS(f32, float)
 PATCH_KERNELS(f64, double)
 PATCH_KERNELS(i64, int64_t)
 
-static void im2col(ag_dtype dt, const void *src, void *cols, const geom *g)
+/* the patches of output rows [oh0, oh1) of one image and group */
+static void im2col(ag_dtype dt, const void *src, void *cols, const geom *g,
+		   int64_t oh0, int64_t oh1)
 {
 	if (dt == AG_FLOAT32)
-		im2col_f32(src, cols, g);
+		im2col_f32(src, cols, g, oh0, oh1);
 	else if (dt == AG_FLOAT64)
-		im2col_f64(src, cols, g);
+		im2col_f64(src, cols, g, oh0, oh1);
 	else
-		im2col_i64(src, cols, g);
+		im2col_i64(src, cols, g, oh0, oh1);
 }
 
-static void col2im(ag_dtype dt, const void *cols, void *dst, const geom *g)
+static void col2im(ag_dtype dt, const void *cols, void *dst, const geom *g,
+		   int64_t oh0, int64_t oh1)
 {
 	if (dt == AG_FLOAT32)
-		col2im_f32(cols, dst, g);
+		col2im_f32(cols, dst, g, oh0, oh1);
 	else if (dt == AG_FLOAT64)
-		col2im_f64(cols, dst, g);
+		col2im_f64(cols, dst, g, oh0, oh1);
 	else
-		col2im_i64(cols, dst, g);
+		col2im_i64(cols, dst, g, oh0, oh1);
+}
+
+/* Patch matrices are built a band of output rows at a time, small enough
+ * (about 512 KiB) to stay in the core's L2 cache between im2col and the
+ * product that reads it (or the product and col2im); at least one row. */
+enum { BAND_BYTES = 512 * 1024 };
+
+static int64_t band_rows(const geom *g, size_t es, bool direct)
+{
+	if (direct)
+		return g->OH;
+	int64_t per_row = g->CKK * g->OW * (int64_t)es, r;
+	r = per_row > 0 ? BAND_BYTES / per_row : g->OH;
+	if (r < 1)
+		r = 1;
+	if (r >= g->OH)
+		return g->OH;
+	int64_t bands = (g->OH + r - 1) / r;	/* evened out */
+	return (g->OH + bands - 1) / bands;
 }
 
 static void add_bias(ag_dtype dt, void *d, const void *b, const geom *g)
@@ -254,16 +334,6 @@ static void sum_bias(ag_dtype dt, void *b, const void *d, const geom *g)
 		sum_bias_f64(b, d, g);
 	else
 		sum_bias_i64(b, d, g);
-}
-
-static void add_into(ag_dtype dt, void *d, const void *s, int64_t n)
-{
-	if (dt == AG_FLOAT32)
-		add_f32(d, s, n);
-	else if (dt == AG_FLOAT64)
-		add_f64(d, s, n);
-	else
-		add_i64(d, s, n);
 }
 
 /* A 1x1 kernel with stride 1 and no padding: the image is its own
@@ -336,7 +406,9 @@ static ag_tensor *conv_forward(ag_tensor *x, ag_tensor *w, ag_tensor *b,
 	out = ag_tensor_alloc_uninit(shape, nsp + 2, dt);
 	if (!out)
 		goto done;
-	if (!direct && !(cols = malloc((size_t)(g->CKK * g->L) * es + 1))) {
+	int64_t rows = band_rows(g, es, direct);
+	if (!direct && !(cols = malloc((size_t)(g->CKK * rows * g->OW) * es +
+					1))) {
 		ag_error(AG_ERR_NOMEM, "out of memory in a convolution");
 		goto fail;
 	}
@@ -346,16 +418,21 @@ static ag_tensor *conv_forward(ag_tensor *x, ag_tensor *w, ag_tensor *b,
 		for (int64_t gi = 0; gi < g->G; gi++) {
 			const char *src = xp + ((n * g->C + gi * g->Cg) *
 						g->H * g->W) * es;
-			const char *pm = src;
-			if (!direct) {
-				im2col(dt, src, cols, g);
-				pm = cols;
-			}
 			char *dst = op + ((n * g->O + gi * g->Og) * g->L) * es;
-			if (ag_gemm_strided(dt, g->Og, g->L, g->CKK,
-					    wp + gi * g->Og * g->CKK * es,
-					    g->CKK, 1, pm, g->L, 1, dst) < 0)
-				goto fail;
+			ag_mat mw = { wp + gi * g->Og * g->CKK * es, g->CKK, 1 };
+			for (int64_t oh0 = 0; oh0 < g->OH; oh0 += rows) {
+				int64_t oh1 = oh0 + rows < g->OH ? oh0 + rows :
+					      g->OH, Lc = (oh1 - oh0) * g->OW;
+				ag_mat mp = { src, g->L, 1 };
+				if (!direct) {
+					im2col(dt, src, cols, g, oh0, oh1);
+					mp = (ag_mat){ cols, Lc, 1 };
+				}
+				/* out[:, band] = W_g @ patches */
+				if (ag_gemm(dt, g->Og, Lc, g->CKK, 1, mw, mp, 0,
+					    dst + oh0 * g->OW * es, g->L) < 0)
+					goto fail;
+			}
 		}
 		if (bc)
 			add_bias(dt, op + n * g->O * g->L * es, ag_data_ptr(bc),
@@ -611,6 +688,23 @@ ag_tensor *ag_convolution(ag_tensor *x, ag_tensor *w, ag_tensor *b,
 
 /* ----------------------------------------------------------- backward */
 
+/* The weight gradient is accumulated transposed, [G][CKK, Og] (the
+ * faster layout for the BLAS: the long sum over positions is its inner
+ * dimension in both operands); stored as [G][Og, CKK]. */
+static void transpose_weight(ag_dtype dt, const char *t, char *w,
+			     const geom *g)
+{
+	size_t es = ag_dtype_size(dt);
+	for (int64_t k = 0; k < g->G; k++) {
+		const char *tk = t + k * g->CKK * g->Og * (int64_t)es;
+		char *wk = w + k * g->Og * g->CKK * (int64_t)es;
+		for (int64_t o = 0; o < g->Og; o++)
+			for (int64_t r = 0; r < g->CKK; r++)
+				memcpy(wk + (o * g->CKK + r) * (int64_t)es,
+				       tk + (r * g->Og + o) * (int64_t)es, es);
+	}
+}
+
 /* The gradients of a convolution (not recorded): grad_input,
  * grad_weight, grad_bias where need[i] says so (else left NULL). */
 int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
@@ -622,7 +716,7 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 	size_t es = ag_dtype_size(dt);
 	ag_tensor *xc = NULL, *wc = NULL, *gc = NULL;
 	ag_tensor *gi = NULL, *gw = NULL, *gb = NULL;
-	char *cols = NULL, *tmp = NULL;
+	char *cols = NULL, *gwt = NULL;
 	bool direct;
 	int rc = -1;
 
@@ -633,15 +727,16 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 	if ((need[1] && !(xc = work(x))) || !(wc = work(w)) ||
 	    !(gc = work(gout)))
 		goto done;
-	if (need[0] && !(gi = ag_tensor_alloc(x->shape, x->ndim, dt)))
+	if (need[0] && !(gi = ag_tensor_alloc_uninit(x->shape, x->ndim, dt)))
 		goto done;
-	if (need[1] && !(gw = ag_tensor_alloc(w->shape, w->ndim, dt)))
+	if (need[1] && !(gw = ag_tensor_alloc_uninit(w->shape, w->ndim, dt)))
 		goto done;
 	if (need[2] && !(gb = ag_tensor_alloc(&g.O, 1, dt)))
 		goto done;
-	if ((need[0] || need[1]) &&
-	    (!(cols = malloc((size_t)(g.CKK * g.L) * es + 1)) ||
-	     !(tmp = malloc((size_t)(g.Og * g.CKK) * es + 1)))) {
+	int64_t rows = band_rows(&g, es, direct);
+	if (((need[0] || need[1]) && !direct &&
+	     !(cols = malloc((size_t)(g.CKK * rows * g.OW) * es + 1))) ||
+	    (need[1] && !(gwt = calloc((size_t)(g.G * g.CKK * g.Og) + 1, es)))) {
 		ag_error(AG_ERR_NOMEM, "out of memory in a convolution's "
 			 "backward");
 		goto done;
@@ -651,37 +746,49 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 	for (int64_t n = 0; n < g.N; n++) {
 		for (int64_t k = 0; k < g.G; k++) {
 			const char *go = gp + ((n * g.O + k * g.Og) * g.L) * es;
-			const char *wk = wp + k * g.Og * g.CKK * es;
 			int64_t img = (n * g.C + k * g.Cg) * g.H * g.W;
-			if (need[0]) {
-				char *d = (char *)ag_data_ptr(gi) + img * es;
-				/* cols = W_k^T @ gout: [CKK, Og] @ [Og, L] */
-				if (ag_gemm_strided(dt, g.CKK, g.L, g.Og, wk, 1,
-						    g.CKK, go, g.L, 1,
-						    direct ? d : cols) < 0)
-					goto done;
-				if (!direct)
-					col2im(dt, cols, d, &g);
-			}
-			if (need[1]) {
-				const char *pm = xp + img * es;
-				if (!direct) {
-					im2col(dt, pm, cols, &g);
-					pm = cols;
+			char *d = need[0] ? (char *)ag_data_ptr(gi) + img * es :
+				  NULL;
+			/* W_k^T: [CKK, Og] */
+			ag_mat mwt = { wp + k * g.Og * g.CKK * es, 1, g.CKK };
+			if (d && !direct)
+				memset(d, 0, (size_t)(g.Cg * g.H * g.W) * es);
+			for (int64_t oh0 = 0; oh0 < g.OH; oh0 += rows) {
+				int64_t oh1 = oh0 + rows < g.OH ? oh0 + rows :
+					      g.OH, Lc = (oh1 - oh0) * g.OW;
+				const char *gband = go + oh0 * g.OW * es;
+				if (d) {
+					/* patches = W_k^T @ gout[:, band] */
+					ag_mat mg = { gband, g.L, 1 };
+					if (ag_gemm(dt, g.CKK, Lc, g.Og, 1, mwt,
+						    mg, 0, direct ? d : cols,
+						    direct ? g.L : Lc) < 0)
+						goto done;
+					if (!direct)
+						col2im(dt, cols, d, &g, oh0, oh1);
 				}
-				/* gout @ cols^T: [Og, L] @ [L, CKK] */
-				if (ag_gemm_strided(dt, g.Og, g.CKK, g.L, go,
-						    g.L, 1, pm, 1, g.L, tmp) < 0)
-					goto done;
-				add_into(dt, (char *)ag_data_ptr(gw) +
-					 k * g.Og * g.CKK * es, tmp,
-					 g.Og * g.CKK);
+				if (need[1]) {
+					/* gw_k^T += patches @ gout[:, band]^T */
+					ag_mat mp = { xp + img * es, g.L, 1 };
+					ag_mat mgt = { gband, 1, g.L };
+					if (!direct) {
+						im2col(dt, mp.p, cols, &g, oh0,
+						       oh1);
+						mp = (ag_mat){ cols, Lc, 1 };
+					}
+					if (ag_gemm(dt, g.CKK, g.Og, Lc, 1, mp,
+						    mgt, 1, gwt + k * g.CKK *
+						    g.Og * es, g.Og) < 0)
+						goto done;
+				}
 			}
 		}
 		if (need[2])
 			sum_bias(dt, ag_data_ptr(gb), gp + n * g.O * g.L * es,
 				 &g);
 	}
+	if (need[1])
+		transpose_weight(dt, gwt, ag_data_ptr(gw), &g);
 	if (ag_check_interrupt() < 0)
 		goto done;
 	grads[0] = finish(gi, dt0);
@@ -697,7 +804,7 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 		}
 done:
 	free(cols);
-	free(tmp);
+	free(gwt);
 	ag_tensor_release(xc);
 	ag_tensor_release(wc);
 	ag_tensor_release(gc);
