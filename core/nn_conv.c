@@ -15,10 +15,12 @@
  * float32, rounded on store; float16 is refused as PyTorch 1.13's CPU
  * kernel refuses it.
  */
+#include "config.h"
 #include "nn.h"
 #include "ag_spatial.h"
 #include "shapeint.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -344,6 +346,343 @@ static bool pointwise_kernel(const geom *g)
 	       g->ph == 0 && g->pw == 0;
 }
 
+/* ------------------------------------------------ stride-1 convolutions */
+
+/*
+ * With stride 1 a convolution needs no patch matrix.  The input is copied
+ * once into a zero-padded buffer of planes of Hp x Wp (plus a tail of
+ * zeros), and the output is computed "wide", Wp columns per row, of which
+ * the first OW are the convolution's and the rest are discarded: then for
+ * each kernel tap (i, j) the inputs the output row-major positions p need
+ * are the padded plane read from p + i*dh*Wp + j*dw, a plain matrix with
+ * row stride P, and the convolution is kh*kw products over the channels,
+ *
+ *   out_wide  [Og, OH*Wp] += W_ij   [Og, Cg] @ xpad_ij [Cg, OH*Wp]
+ *   gwT_ij    [Cg, Og]    += xpad_ij [Cg, OH*Wp] @ g_wide^T
+ *   gin_pad_ij[Cg, OH*Wp] += W_ij^T [Cg, Og] @ g_wide  [Og, OH*Wp]
+ *
+ * with g_wide the output gradient widened the same way, zeros in the
+ * extra columns.  Those columns multiply values they should not meet (an
+ * input pixel for the weight gradient, a weight for the input gradient)
+ * by zero, which adds nothing unless that value is infinite or NaN: the
+ * backward takes this path only when the values it would meet so are
+ * finite.  Bands of output rows keep the operands in L2.
+ */
+typedef struct shift_geom {
+	int64_t Hp, Wp, P, taps, rows;
+} shift_geom;
+
+static bool shift_fits(const geom *g, ag_dtype dt, shift_geom *s)
+{
+#ifdef HAVE_CBLAS
+	if ((dt != AG_FLOAT32 && dt != AG_FLOAT64) || g->sh != 1 ||
+	    g->sw != 1 || pointwise_kernel(g) || g->Cg < 16 || g->Og < 16)
+		return false;
+	s->Hp = g->H + 2 * g->ph;
+	s->Wp = g->W + 2 * g->pw;
+	/* the discarded columns cost at most half of the useful ones */
+	if (2 * (s->Wp - g->OW) > g->OW || s->Wp > INT_MAX / 4 ||
+	    s->Hp > INT_MAX / 4)
+		return false;
+	s->P = s->Hp * s->Wp + (g->kw - 1) * g->dw;
+	s->taps = g->kh * g->kw;
+	int64_t per_row = (g->Cg > g->Og ? g->Cg : g->Og) * s->Wp *
+			  (int64_t)ag_dtype_size(dt);
+	s->rows = per_row > 0 ? BAND_BYTES / per_row : g->OH;
+	if (s->rows < 1)
+		s->rows = 1;
+	if (s->rows < g->OH) {
+		int64_t bands = (g->OH + s->rows - 1) / s->rows;
+		s->rows = (g->OH + bands - 1) / bands;
+	} else {
+		s->rows = g->OH;
+	}
+	return true;
+#else
+	(void)g;
+	(void)dt;
+	(void)s;
+	return false;
+#endif
+}
+
+#define SHIFT_KERNELS(SFX, T)						\
+/* planes [C][H][W] into the interior of the padded planes */		\
+static void pad_in_##SFX(const T *restrict src, T *restrict dst,	\
+			 const geom *g, const shift_geom *s)		\
+{									\
+	for (int64_t c = 0; c < g->Cg; c++)				\
+		for (int64_t h = 0; h < g->H; h++)			\
+			memcpy(dst + c * s->P + (h + g->ph) * s->Wp + g->pw, \
+			       src + (c * g->H + h) * g->W,		\
+			       (size_t)g->W * sizeof(T));		\
+}									\
+/* the interior of the padded planes back to [C][H][W] */		\
+static void pad_out_##SFX(const T *restrict src, T *restrict dst,	\
+			  const geom *g, const shift_geom *s)		\
+{									\
+	for (int64_t c = 0; c < g->Cg; c++)				\
+		for (int64_t h = 0; h < g->H; h++)			\
+			memcpy(dst + (c * g->H + h) * g->W,		\
+			       src + c * s->P + (h + g->ph) * s->Wp + g->pw, \
+			       (size_t)g->W * sizeof(T));		\
+}									\
+/* rows [oh0, oh1) of wide [Og][rows * Wp] into out [Og][OH][OW], plus	\
+ * the bias */								\
+static ROW_CLONES void unwiden_##SFX(const T *restrict wide,		\
+				     T *restrict out, const T *bias,	\
+				     const geom *g, const shift_geom *s,	\
+				     int64_t oh0, int64_t oh1)		\
+{									\
+	int64_t Nb = (oh1 - oh0) * s->Wp;				\
+	for (int64_t o = 0; o < g->Og; o++) {				\
+		T v = bias ? bias[o] : 0;				\
+		for (int64_t oh = oh0; oh < oh1; oh++) {		\
+			const T *restrict r = wide + o * Nb +		\
+					      (oh - oh0) * s->Wp;	\
+			T *restrict d = out + (o * g->OH + oh) * g->OW;	\
+			CONV_SIMD					\
+			for (int64_t ow = 0; ow < g->OW; ow++)		\
+				d[ow] = r[ow] + v;			\
+		}							\
+	}								\
+}									\
+/* g [Og][OH][OW] into the first OW columns of wide [Og][OH * Wp] */	\
+static void widen_##SFX(const T *restrict g0, T *restrict wide,	\
+			const geom *g, const shift_geom *s)		\
+{									\
+	for (int64_t o = 0; o < g->Og; o++)				\
+		for (int64_t oh = 0; oh < g->OH; oh++)			\
+			memcpy(wide + (o * g->OH + oh) * s->Wp,		\
+			       g0 + (o * g->OH + oh) * g->OW,		\
+			       (size_t)g->OW * sizeof(T));		\
+}									\
+/* NaN when some value is infinite or NaN, else 0 */			\
+static ROW_CLONES T nonfinite_##SFX(const T *restrict p, int64_t n)	\
+{									\
+	T acc = 0;							\
+	_Pragma("omp simd reduction(+:acc)")				\
+	for (int64_t i = 0; i < n; i++)					\
+		acc += p[i] - p[i];					\
+	return acc;							\
+}
+
+SHIFT_KERNELS(f32, float)
+SHIFT_KERNELS(f64, double)
+
+static void pad_in(ag_dtype dt, const void *src, void *dst, const geom *g,
+		   const shift_geom *s)
+{
+	if (dt == AG_FLOAT32)
+		pad_in_f32(src, dst, g, s);
+	else
+		pad_in_f64(src, dst, g, s);
+}
+
+static void pad_out(ag_dtype dt, const void *src, void *dst, const geom *g,
+		    const shift_geom *s)
+{
+	if (dt == AG_FLOAT32)
+		pad_out_f32(src, dst, g, s);
+	else
+		pad_out_f64(src, dst, g, s);
+}
+
+static void unwiden(ag_dtype dt, const void *wide, void *out, const void *bias,
+		    const geom *g, const shift_geom *s, int64_t oh0,
+		    int64_t oh1)
+{
+	if (dt == AG_FLOAT32)
+		unwiden_f32(wide, out, bias, g, s, oh0, oh1);
+	else
+		unwiden_f64(wide, out, bias, g, s, oh0, oh1);
+}
+
+static void widen(ag_dtype dt, const void *g0, void *wide, const geom *g,
+		  const shift_geom *s)
+{
+	if (dt == AG_FLOAT32)
+		widen_f32(g0, wide, g, s);
+	else
+		widen_f64(g0, wide, g, s);
+}
+
+static bool all_finite(ag_dtype dt, const void *p, int64_t n)
+{
+	if (dt == AG_FLOAT32)
+		return nonfinite_f32(p, n) == 0;
+	return nonfinite_f64(p, n) == 0;
+}
+
+/* The weight [G*Og][Cg][kh][kw] as [G][taps][Og][Cg]: W_ij of each group
+ * a dense matrix. */
+static void *taps_of(ag_dtype dt, const char *w, const geom *g,
+		     const shift_geom *s)
+{
+	size_t es = ag_dtype_size(dt);
+	char *t = malloc((size_t)(g->G * s->taps * g->Og * g->Cg) * es + 1);
+
+	if (!t) {
+		ag_error(AG_ERR_NOMEM, "out of memory in a convolution");
+		return NULL;
+	}
+	for (int64_t k = 0; k < g->G; k++)
+		for (int64_t o = 0; o < g->Og; o++)
+			for (int64_t c = 0; c < g->Cg; c++)
+				for (int64_t q = 0; q < s->taps; q++)
+					memcpy(t + (((k * s->taps + q) * g->Og + o) *
+						    g->Cg + c) * (int64_t)es,
+					       w + (((k * g->Og + o) * g->Cg + c) *
+						    s->taps + q) * (int64_t)es, es);
+	return t;
+}
+
+/* the offset of tap q's window in a padded plane */
+static int64_t tap_offset(const geom *g, const shift_geom *s, int64_t q)
+{
+	return (q / g->kw) * g->dh * s->Wp + (q % g->kw) * g->dw;
+}
+
+/* The forward of a stride-1 convolution into out (dense, [N][O][OH][OW]). */
+static int shift_forward(ag_dtype dt, const char *xp, const char *wp,
+			 const void *bias, char *op, const geom *g,
+			 const shift_geom *s)
+{
+	size_t es = ag_dtype_size(dt);
+	char *taps = taps_of(dt, wp, g, s);
+	char *xpad = taps ? calloc((size_t)(g->Cg * s->P) + 1, es) : NULL;
+	char *wide = xpad ? malloc((size_t)(g->Og * s->rows * s->Wp) * es + 1) :
+		     NULL;
+	int rc = -1;
+
+	if (!wide) {
+		if (taps)
+			ag_error(AG_ERR_NOMEM, "out of memory in a convolution");
+		goto done;
+	}
+	for (int64_t n = 0; n < g->N; n++)
+		for (int64_t k = 0; k < g->G; k++) {
+			pad_in(dt, xp + (n * g->C + k * g->Cg) * g->H * g->W * es,
+			       xpad, g, s);
+			char *dst = op + (n * g->O + k * g->Og) * g->L * es;
+			const char *bk = bias ? (const char *)bias +
+					 k * g->Og * es : NULL;
+			for (int64_t oh0 = 0; oh0 < g->OH; oh0 += s->rows) {
+				int64_t oh1 = oh0 + s->rows < g->OH ?
+					      oh0 + s->rows : g->OH;
+				int64_t Nb = (oh1 - oh0) * s->Wp;
+				for (int64_t q = 0; q < s->taps; q++) {
+					ag_mat a = { taps + (k * s->taps + q) *
+						     g->Og * g->Cg * es, g->Cg, 1 };
+					ag_mat b = { xpad + (oh0 * s->Wp +
+						     tap_offset(g, s, q)) * es,
+						     s->P, 1 };
+					if (ag_gemm(dt, g->Og, Nb, g->Cg, 1, a, b,
+						    q ? 1 : 0, wide, Nb) < 0)
+						goto done;
+				}
+				unwiden(dt, wide, dst, bk, g, s, oh0, oh1);
+			}
+		}
+	rc = 0;
+done:
+	free(taps);
+	free(xpad);
+	free(wide);
+	return rc;
+}
+
+/* The input gradient (gi) and the weight gradient (accumulated into gwt,
+ * [G][taps][Cg][Og]) of a stride-1 convolution; either may be NULL. */
+static int shift_backward(ag_dtype dt, const char *gp, const char *xp,
+			  const char *wp, char *gi, char *gwt, const geom *g,
+			  const shift_geom *s)
+{
+	size_t es = ag_dtype_size(dt);
+	char *taps = gi ? taps_of(dt, wp, g, s) : NULL;
+	char *xpad = NULL, *gpad = NULL, *wide = NULL;
+	int rc = -1;
+
+	if (gi && !taps)
+		return -1;
+	if (!(wide = calloc((size_t)(g->Og * g->OH * s->Wp) + 1, es)) ||
+	    !(xpad = calloc((size_t)(g->Cg * s->P) + 1, es)) ||
+	    (gi && !(gpad = malloc((size_t)(g->Cg * s->P) * es + 1)))) {
+		ag_error(AG_ERR_NOMEM, "out of memory in a convolution's "
+			 "backward");
+		goto done;
+	}
+	int64_t Lw = g->OH * s->Wp;
+	for (int64_t n = 0; n < g->N; n++)
+		for (int64_t k = 0; k < g->G; k++) {
+			int64_t img = (n * g->C + k * g->Cg) * g->H * g->W;
+			widen(dt, gp + (n * g->O + k * g->Og) * g->L * es, wide,
+			      g, s);
+			if (gwt)
+				pad_in(dt, xp + img * es, xpad, g, s);
+			if (gi)
+				memset(gpad, 0, (size_t)(g->Cg * s->P) * es);
+			for (int64_t oh0 = 0; oh0 < g->OH; oh0 += s->rows) {
+				int64_t oh1 = oh0 + s->rows < g->OH ?
+					      oh0 + s->rows : g->OH;
+				int64_t Nb = (oh1 - oh0) * s->Wp;
+				for (int64_t q = 0; q < s->taps; q++) {
+					int64_t at = oh0 * s->Wp +
+						     tap_offset(g, s, q);
+					if (gi) {
+						/* W_ij^T @ g_wide[:, band] */
+						ag_mat a = { taps + (k * s->taps +
+							     q) * g->Og * g->Cg * es,
+							     1, g->Cg };
+						ag_mat b = { wide + oh0 * s->Wp * es,
+							     Lw, 1 };
+						if (ag_gemm(dt, g->Cg, Nb, g->Og,
+							    1, a, b, 1, gpad +
+							    at * es, s->P) < 0)
+							goto done;
+					}
+					if (gwt) {
+						/* xpad_ij @ g_wide[:, band]^T */
+						ag_mat a = { xpad + at * es, s->P,
+							     1 };
+						ag_mat b = { wide + oh0 * s->Wp * es,
+							     1, Lw };
+						if (ag_gemm(dt, g->Cg, g->Og, Nb,
+							    1, a, b, 1, gwt +
+							    (k * s->taps + q) *
+							    g->Cg * g->Og * es,
+							    g->Og) < 0)
+							goto done;
+					}
+				}
+			}
+			if (gi)
+				pad_out(dt, gpad, gi + img * es, g, s);
+		}
+	rc = 0;
+done:
+	free(taps);
+	free(xpad);
+	free(gpad);
+	free(wide);
+	return rc;
+}
+
+/* gwt [G][taps][Cg][Og] stored as the weight's gradient [G*Og][Cg][taps] */
+static void untap_weight(ag_dtype dt, const char *t, char *w, const geom *g,
+			 const shift_geom *s)
+{
+	size_t es = ag_dtype_size(dt);
+	for (int64_t k = 0; k < g->G; k++)
+		for (int64_t q = 0; q < s->taps; q++)
+			for (int64_t c = 0; c < g->Cg; c++)
+				for (int64_t o = 0; o < g->Og; o++)
+					memcpy(w + (((k * g->Og + o) * g->Cg + c) *
+						    s->taps + q) * (int64_t)es,
+					       t + (((k * s->taps + q) * g->Cg + c) *
+						    g->Og + o) * (int64_t)es, es);
+}
+
 /* ------------------------------------------------------------- dtypes */
 
 static int check_dtypes(const ag_tensor *x, const ag_tensor *w,
@@ -406,6 +745,14 @@ static ag_tensor *conv_forward(ag_tensor *x, ag_tensor *w, ag_tensor *b,
 	out = ag_tensor_alloc_uninit(shape, nsp + 2, dt);
 	if (!out)
 		goto done;
+	shift_geom sg;
+	if (shift_fits(g, dt, &sg)) {
+		if (shift_forward(dt, ag_data_ptr(xc), ag_data_ptr(wc),
+				  bc ? ag_data_ptr(bc) : NULL, ag_data_ptr(out),
+				  g, &sg) < 0)
+			goto fail;
+		goto done;
+	}
 	int64_t rows = band_rows(g, es, direct);
 	if (!direct && !(cols = malloc((size_t)(g->CKK * rows * g->OW) * es +
 					1))) {
@@ -733,8 +1080,12 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 		goto done;
 	if (need[2] && !(gb = ag_tensor_alloc(&g.O, 1, dt)))
 		goto done;
+	shift_geom sg;
+	bool shifted = (need[0] || need[1]) && shift_fits(&g, dt, &sg) &&
+		       (!need[0] || all_finite(dt, ag_data_ptr(wc), ag_numel(wc))) &&
+		       (!need[1] || all_finite(dt, ag_data_ptr(xc), ag_numel(xc)));
 	int64_t rows = band_rows(&g, es, direct);
-	if (((need[0] || need[1]) && !direct &&
+	if (((need[0] || need[1]) && !direct && !shifted &&
 	     !(cols = malloc((size_t)(g.CKK * rows * g.OW) * es + 1))) ||
 	    (need[1] && !(gwt = calloc((size_t)(g.G * g.CKK * g.Og) + 1, es)))) {
 		ag_error(AG_ERR_NOMEM, "out of memory in a convolution's "
@@ -743,8 +1094,11 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 	}
 	const char *xp = xc ? ag_data_ptr(xc) : NULL, *wp = ag_data_ptr(wc);
 	const char *gp = ag_data_ptr(gc);
+	if (shifted && shift_backward(dt, gp, xp, wp, need[0] ?
+				      ag_data_ptr(gi) : NULL, gwt, &g, &sg) < 0)
+		goto done;
 	for (int64_t n = 0; n < g.N; n++) {
-		for (int64_t k = 0; k < g.G; k++) {
+		for (int64_t k = 0; k < g.G && !shifted; k++) {
 			const char *go = gp + ((n * g.O + k * g.Og) * g.L) * es;
 			int64_t img = (n * g.C + k * g.Cg) * g.H * g.W;
 			char *d = need[0] ? (char *)ag_data_ptr(gi) + img * es :
@@ -787,7 +1141,9 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 			sum_bias(dt, ag_data_ptr(gb), gp + n * g.O * g.L * es,
 				 &g);
 	}
-	if (need[1])
+	if (need[1] && shifted)
+		untap_weight(dt, gwt, ag_data_ptr(gw), &g, &sg);
+	else if (need[1])
 		transpose_weight(dt, gwt, ag_data_ptr(gw), &g);
 	if (ag_check_interrupt() < 0)
 		goto done;
