@@ -358,15 +358,15 @@ static bool pointwise_kernel(const geom *g)
  * row stride P, and the convolution is kh*kw products over the channels,
  *
  *   out_wide  [Og, OH*Wp] += W_ij   [Og, Cg] @ xpad_ij [Cg, OH*Wp]
- *   gwT_ij    [Cg, Og]    += xpad_ij [Cg, OH*Wp] @ g_wide^T
  *   gin_pad_ij[Cg, OH*Wp] += W_ij^T [Cg, Og] @ g_wide  [Og, OH*Wp]
  *
  * with g_wide the output gradient widened the same way, zeros in the
- * extra columns.  Those columns multiply values they should not meet (an
- * input pixel for the weight gradient, a weight for the input gradient)
- * by zero, which adds nothing unless that value is infinite or NaN: the
- * backward takes this path only when the values it would meet so are
- * finite.  Bands of output rows keep the operands in L2.
+ * extra columns.  In the input gradient those zeros meet weights, which
+ * adds nothing unless a weight is infinite or NaN: that product takes this
+ * path only when the weights are finite.  (The weight gradient keeps the
+ * patch matrices: kh*kw products with a long inner dimension and a small
+ * output measured slower than one banded product.)  Bands of output rows
+ * keep the operands in L2.
  */
 typedef struct shift_geom {
 	int64_t Hp, Wp, P, taps, rows;
@@ -514,10 +514,10 @@ static bool all_finite(ag_dtype dt, const void *p, int64_t n)
 	return nonfinite_f64(p, n) == 0;
 }
 
-/* The weight [G*Og][Cg][kh][kw] as [G][taps][Og][Cg]: W_ij of each group
- * a dense matrix. */
+/* The weight [G*Og][Cg][kh][kw] as [G][taps][Og][Cg] (or [G][taps][Cg][Og]
+ * when transposed): W_ij of each group a dense matrix. */
 static void *taps_of(ag_dtype dt, const char *w, const geom *g,
-		     const shift_geom *s)
+		     const shift_geom *s, bool transposed)
 {
 	size_t es = ag_dtype_size(dt);
 	char *t = malloc((size_t)(g->G * s->taps * g->Og * g->Cg) * es + 1);
@@ -529,11 +529,14 @@ static void *taps_of(ag_dtype dt, const char *w, const geom *g,
 	for (int64_t k = 0; k < g->G; k++)
 		for (int64_t o = 0; o < g->Og; o++)
 			for (int64_t c = 0; c < g->Cg; c++)
-				for (int64_t q = 0; q < s->taps; q++)
-					memcpy(t + (((k * s->taps + q) * g->Og + o) *
-						    g->Cg + c) * (int64_t)es,
+				for (int64_t q = 0; q < s->taps; q++) {
+					int64_t at = transposed ? c * g->Og + o :
+						     o * g->Cg + c;
+					memcpy(t + ((k * s->taps + q) * g->Og *
+						    g->Cg + at) * (int64_t)es,
 					       w + (((k * g->Og + o) * g->Cg + c) *
 						    s->taps + q) * (int64_t)es, es);
+				}
 	return t;
 }
 
@@ -549,7 +552,7 @@ static int shift_forward(ag_dtype dt, const char *xp, const char *wp,
 			 const shift_geom *s)
 {
 	size_t es = ag_dtype_size(dt);
-	char *taps = taps_of(dt, wp, g, s);
+	char *taps = taps_of(dt, wp, g, s, false);
 	char *xpad = taps ? calloc((size_t)(g->Cg * s->P) + 1, es) : NULL;
 	char *wide = xpad ? malloc((size_t)(g->Og * s->rows * s->Wp) * es + 1) :
 		     NULL;
@@ -592,22 +595,20 @@ done:
 	return rc;
 }
 
-/* The input gradient (gi) and the weight gradient (accumulated into gwt,
- * [G][taps][Cg][Og]) of a stride-1 convolution; either may be NULL. */
-static int shift_backward(ag_dtype dt, const char *gp, const char *xp,
-			  const char *wp, char *gi, char *gwt, const geom *g,
-			  const shift_geom *s)
+/* The input gradient gi ([N][C][H][W], dense) of a stride-1 convolution:
+ * the output gradient, widened, multiplied by each tap's transposed
+ * weight into a window of the padded planes, whose interior is gi. */
+static int shift_input_grad(ag_dtype dt, const char *gp, const char *wp,
+			    char *gi, const geom *g, const shift_geom *s)
 {
 	size_t es = ag_dtype_size(dt);
-	char *taps = gi ? taps_of(dt, wp, g, s) : NULL;
-	char *xpad = NULL, *gpad = NULL, *wide = NULL;
+	char *taps = taps_of(dt, wp, g, s, true), *gpad = NULL, *wide = NULL;
 	int rc = -1;
 
-	if (gi && !taps)
+	if (!taps)
 		return -1;
 	if (!(wide = calloc((size_t)(g->Og * g->OH * s->Wp) + 1, es)) ||
-	    !(xpad = calloc((size_t)(g->Cg * s->P) + 1, es)) ||
-	    (gi && !(gpad = malloc((size_t)(g->Cg * s->P) * es + 1)))) {
+	    !(gpad = malloc((size_t)(g->Cg * s->P) * es + 1))) {
 		ag_error(AG_ERR_NOMEM, "out of memory in a convolution's "
 			 "backward");
 		goto done;
@@ -618,69 +619,32 @@ static int shift_backward(ag_dtype dt, const char *gp, const char *xp,
 			int64_t img = (n * g->C + k * g->Cg) * g->H * g->W;
 			widen(dt, gp + (n * g->O + k * g->Og) * g->L * es, wide,
 			      g, s);
-			if (gwt)
-				pad_in(dt, xp + img * es, xpad, g, s);
-			if (gi)
-				memset(gpad, 0, (size_t)(g->Cg * s->P) * es);
+			memset(gpad, 0, (size_t)(g->Cg * s->P) * es);
 			for (int64_t oh0 = 0; oh0 < g->OH; oh0 += s->rows) {
 				int64_t oh1 = oh0 + s->rows < g->OH ?
 					      oh0 + s->rows : g->OH;
 				int64_t Nb = (oh1 - oh0) * s->Wp;
 				for (int64_t q = 0; q < s->taps; q++) {
+					/* += W_ij^T @ g_wide[:, band] */
+					ag_mat a = { taps + (k * s->taps + q) *
+						     g->Og * g->Cg * es, g->Og, 1 };
+					ag_mat b = { wide + oh0 * s->Wp * es, Lw,
+						     1 };
 					int64_t at = oh0 * s->Wp +
 						     tap_offset(g, s, q);
-					if (gi) {
-						/* W_ij^T @ g_wide[:, band] */
-						ag_mat a = { taps + (k * s->taps +
-							     q) * g->Og * g->Cg * es,
-							     1, g->Cg };
-						ag_mat b = { wide + oh0 * s->Wp * es,
-							     Lw, 1 };
-						if (ag_gemm(dt, g->Cg, Nb, g->Og,
-							    1, a, b, 1, gpad +
-							    at * es, s->P) < 0)
-							goto done;
-					}
-					if (gwt) {
-						/* xpad_ij @ g_wide[:, band]^T */
-						ag_mat a = { xpad + at * es, s->P,
-							     1 };
-						ag_mat b = { wide + oh0 * s->Wp * es,
-							     1, Lw };
-						if (ag_gemm(dt, g->Cg, g->Og, Nb,
-							    1, a, b, 1, gwt +
-							    (k * s->taps + q) *
-							    g->Cg * g->Og * es,
-							    g->Og) < 0)
-							goto done;
-					}
+					if (ag_gemm(dt, g->Cg, Nb, g->Og, 1, a, b,
+						    1, gpad + at * es, s->P) < 0)
+						goto done;
 				}
 			}
-			if (gi)
-				pad_out(dt, gpad, gi + img * es, g, s);
+			pad_out(dt, gpad, gi + img * es, g, s);
 		}
 	rc = 0;
 done:
 	free(taps);
-	free(xpad);
 	free(gpad);
 	free(wide);
 	return rc;
-}
-
-/* gwt [G][taps][Cg][Og] stored as the weight's gradient [G*Og][Cg][taps] */
-static void untap_weight(ag_dtype dt, const char *t, char *w, const geom *g,
-			 const shift_geom *s)
-{
-	size_t es = ag_dtype_size(dt);
-	for (int64_t k = 0; k < g->G; k++)
-		for (int64_t q = 0; q < s->taps; q++)
-			for (int64_t c = 0; c < g->Cg; c++)
-				for (int64_t o = 0; o < g->Og; o++)
-					memcpy(w + (((k * g->Og + o) * g->Cg + c) *
-						    s->taps + q) * (int64_t)es,
-					       t + (((k * s->taps + q) * g->Cg + c) *
-						    g->Og + o) * (int64_t)es, es);
 }
 
 /* ------------------------------------------------------------- dtypes */
@@ -1081,11 +1045,12 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 	if (need[2] && !(gb = ag_tensor_alloc(&g.O, 1, dt)))
 		goto done;
 	shift_geom sg;
-	bool shifted = (need[0] || need[1]) && shift_fits(&g, dt, &sg) &&
-		       (!need[0] || all_finite(dt, ag_data_ptr(wc), ag_numel(wc))) &&
-		       (!need[1] || all_finite(dt, ag_data_ptr(xc), ag_numel(xc)));
+	bool fits = shift_fits(&g, dt, &sg);
+	bool shift_gi = need[0] && fits &&
+			all_finite(dt, ag_data_ptr(wc), ag_numel(wc));
+	bool do_gi = need[0] && !shift_gi, do_gw = need[1];
 	int64_t rows = band_rows(&g, es, direct);
-	if (((need[0] || need[1]) && !direct && !shifted &&
+	if (((do_gi || do_gw) && !direct &&
 	     !(cols = malloc((size_t)(g.CKK * rows * g.OW) * es + 1))) ||
 	    (need[1] && !(gwt = calloc((size_t)(g.G * g.CKK * g.Og) + 1, es)))) {
 		ag_error(AG_ERR_NOMEM, "out of memory in a convolution's "
@@ -1094,14 +1059,14 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 	}
 	const char *xp = xc ? ag_data_ptr(xc) : NULL, *wp = ag_data_ptr(wc);
 	const char *gp = ag_data_ptr(gc);
-	if (shifted && shift_backward(dt, gp, xp, wp, need[0] ?
-				      ag_data_ptr(gi) : NULL, gwt, &g, &sg) < 0)
+	if (shift_gi && shift_input_grad(dt, gp, wp, ag_data_ptr(gi), &g,
+					 &sg) < 0)
 		goto done;
 	for (int64_t n = 0; n < g.N; n++) {
-		for (int64_t k = 0; k < g.G && !shifted; k++) {
+		for (int64_t k = 0; k < g.G && (do_gi || do_gw); k++) {
 			const char *go = gp + ((n * g.O + k * g.Og) * g.L) * es;
 			int64_t img = (n * g.C + k * g.Cg) * g.H * g.W;
-			char *d = need[0] ? (char *)ag_data_ptr(gi) + img * es :
+			char *d = do_gi ? (char *)ag_data_ptr(gi) + img * es :
 				  NULL;
 			/* W_k^T: [CKK, Og] */
 			ag_mat mwt = { wp + k * g.Og * g.CKK * es, 1, g.CKK };
@@ -1121,7 +1086,7 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 					if (!direct)
 						col2im(dt, cols, d, &g, oh0, oh1);
 				}
-				if (need[1]) {
+				if (do_gw) {
 					/* gw_k^T += patches @ gout[:, band]^T */
 					ag_mat mp = { xp + img * es, g.L, 1 };
 					ag_mat mgt = { gband, 1, g.L };
@@ -1141,9 +1106,7 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 			sum_bias(dt, ag_data_ptr(gb), gp + n * g.O * g.L * es,
 				 &g);
 	}
-	if (need[1] && shifted)
-		untap_weight(dt, gwt, ag_data_ptr(gw), &g, &sg);
-	else if (need[1])
+	if (need[1])
 		transpose_weight(dt, gwt, ag_data_ptr(gw), &g);
 	if (ag_check_interrupt() < 0)
 		goto done;

@@ -4,7 +4,7 @@
 -- matrices built a band of output rows at a time.  Values and the three
 -- gradients against PyTorch 1.13 (fixtures/conv_fast_ref.lua), float64
 -- gradcheck and gradgradcheck on the stride-1 path, and its fallback when
--- the values it would meet are not finite.
+-- a weight is not finite.
 local t = dofile(os.getenv("top_srcdir") .. "/tests/lua/tap.lua")
 local torch = torch or require "torch"
 local ref = dofile(os.getenv("top_srcdir") .. "/tests/lua/fixtures/conv_fast_ref.lua")
@@ -76,9 +76,10 @@ t.ok(torch.autograd.gradgradcheck(conv, {x, w, b}), "gradgradcheck: stride-1 pat
 local gx = torch.autograd.grad(conv(x, w, b):sum(), x, {create_graph = true})[1]
 t.is(gx.grad_fn:name(), "ConvolutionBackwardBackward0", "its double backward node")
 
--- The stride-1 path's extra columns meet input pixels and weights with a
--- zero; an infinite one would give NaN where the patch-matrix path (taken
--- by 8-channel halves here) gives none, so the backward falls back to it.
+-- The stride-1 input gradient's extra columns meet weights with a zero; an
+-- infinite weight would give NaN where the patch-matrix path (taken by
+-- 8-channel halves here) gives none, so that product falls back to it.
+-- An infinite input pixel is checked the same way.
 local function halves(a, v)
 	return F.conv2d(a:narrow(2, 1, 8), v:narrow(2, 1, 8), nil, {padding = 1}) +
 		F.conv2d(a:narrow(2, 9, 8), v:narrow(2, 9, 8), nil, {padding = 1})
