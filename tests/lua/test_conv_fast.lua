@@ -4,7 +4,7 @@
 -- matrices built a band of output rows at a time.  Values and the three
 -- gradients against PyTorch 1.13 (fixtures/conv_fast_ref.lua), float64
 -- gradcheck and gradgradcheck on the stride-1 path, and its fallback when
--- a weight is not finite.
+-- a weight is not finite.  Also max_pool2d's 2 x 2 stride-2 path.
 local t = dofile(os.getenv("top_srcdir") .. "/tests/lua/tap.lua")
 local torch = torch or require "torch"
 local ref = dofile(os.getenv("top_srcdir") .. "/tests/lua/fixtures/conv_fast_ref.lua")
@@ -107,5 +107,39 @@ for _, which in ipairs({"input", "weight"}) do
 			"an infinite " .. which .. ": the same " .. nm .. " gradient elsewhere")
 	end
 end
+
+-- max_pool2d's 2 x 2 stride-2 path (vectorised) and the general one: the
+-- first largest value of a window, or its last NaN, as PyTorch 1.13 gives
+-- them (values and 1-based indices printed by PyTorch for this input)
+local n, inf = 0 / 0, math.huge
+local xp = {{{{1, n, 5, 5, -inf, -inf}, {2, n, -inf, -inf, -inf, -inf},
+	{n, 1, 3, 3, 0, 0}, {2, 0, 3, 1, 0, 0}}}}
+local function nan0(v)
+	local r = {}
+	for k, e in ipairs(v) do r[k] = e ~= e and "nan" or e end
+	return r
+end
+for _, dt in ipairs({torch.float32, torch.float64}) do
+	local xt = torch.tensor(xp, {dtype = dt})
+	local y, idx = F.max_pool2d(xt, 2, {return_indices = true})
+	t.is(nan0(y:reshape(-1):tolist()), {"nan", 5, -inf, "nan", 3, 0},
+		"max_pool2d 2x2 (" .. tostring(dt) .. "): PyTorch's values")
+	t.is(idx:reshape(-1):tolist(), {8, 3, 5, 13, 15, 17},
+		"max_pool2d 2x2 (" .. tostring(dt) .. "): PyTorch's indices (last NaN, first maximum)")
+	y, idx = F.max_pool2d(xt, {2, 3}, {1, 2}, {return_indices = true})
+	t.is(nan0(y:reshape(-1):tolist()), {"nan", 5, "nan", 3, "nan", 3},
+		"max_pool2d (2, 3) stride (1, 2) (" .. tostring(dt) .. "): PyTorch's values")
+	t.is(idx:reshape(-1):tolist(), {8, 3, 13, 15, 13, 15},
+		"max_pool2d (2, 3) stride (1, 2) (" .. tostring(dt) .. "): PyTorch's indices")
+end
+-- a larger input, odd sizes (the last row and column are in no window):
+-- each value the maximum of its window, each index pointing at it
+torch.manual_seed(3)
+local xr = torch.randn(3, 5, 9, 11)
+local yr, ir = F.max_pool2d(xr, 2, {return_indices = true})
+local win = xr:narrow(3, 1, 8):narrow(4, 1, 10):reshape(3, 5, 4, 2, 5, 2)
+t.ok(yr:eq(win:amax({4, 6})):all():item(), "max_pool2d 2x2 of odd sizes: each window's maximum")
+t.ok(xr:reshape(3, 5, 99):gather(3, ir:reshape(3, 5, 20)):eq(yr:reshape(3, 5, 20)):all():item(),
+	"max_pool2d 2x2 of odd sizes: each index at its maximum")
 
 t.done()
