@@ -135,8 +135,11 @@ static bool avg_window(const pgeom *g, const ag_pool_args *a, int64_t oh,
 
 #ifdef _OPENMP
 #define POOL_SIMD _Pragma("omp simd")
+/* eight lanes: pooled rows are often short (14, 7) */
+#define POOL_SIMD8 _Pragma("omp simd simdlen(8)")
 #else
 #define POOL_SIMD
+#define POOL_SIMD8
 #endif
 
 #define POOL_KERNELS(SFX, T)						\
@@ -156,16 +159,22 @@ static ROW_CLONES void max_fwd_2x2_##SFX(const T *restrict x,		\
 		T *restrict yr = y + (p * g->OH + oh) * g->OW;		\
 		int64_t *restrict ir = idx + (p * g->OH + oh) * g->OW;	\
 		int64_t base = 2 * oh * g->W;				\
-		POOL_SIMD						\
+		POOL_SIMD8						\
 		for (int64_t ow = 0; ow < g->OW; ow++) {		\
 			T m = r0[2 * ow], v;				\
-			int32_t at = 0;					\
+			int32_t at = 0, t;				\
 			v = r0[2 * ow + 1];				\
-			if (v > m || v != v) { m = v; at = 1; }	\
+			t = (v > m) | (v != v);				\
+			m = t ? v : m;					\
+			at = t ? 1 : at;				\
 			v = r1[2 * ow];					\
-			if (v > m || v != v) { m = v; at = 2; }	\
+			t = (v > m) | (v != v);				\
+			m = t ? v : m;					\
+			at = t ? 2 : at;				\
 			v = r1[2 * ow + 1];				\
-			if (v > m || v != v) { m = v; at = 3; }	\
+			t = (v > m) | (v != v);				\
+			m = t ? v : m;					\
+			at = t ? 3 : at;				\
 			yr[ow] = m;					\
 			pos[ow] = at;					\
 		}							\
