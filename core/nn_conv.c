@@ -21,6 +21,9 @@
 #include "shapeint.h"
 
 #include <limits.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -240,6 +243,13 @@ static ROW_CLONES void col2im_##SFX(const T *restrict cols,		\
 		}							\
 	}								\
 }									\
+static ROW_CLONES void add_##SFX(T *restrict d, const T *restrict s,	\
+				 int64_t n)				\
+{									\
+	CONV_SIMD							\
+	for (int64_t i = 0; i < n; i++)					\
+		d[i] += s[i];						\
+}									\
 static ROW_CLONES void add_bias_##SFX(T *restrict d, const T *b,	\
 				      const geom *g)			\
 {									\
@@ -336,6 +346,16 @@ static void sum_bias(ag_dtype dt, void *b, const void *d, const geom *g)
 		sum_bias_f64(b, d, g);
 	else
 		sum_bias_i64(b, d, g);
+}
+
+static void add_into(ag_dtype dt, void *d, const void *s, int64_t n)
+{
+	if (dt == AG_FLOAT32)
+		add_f32(d, s, n);
+	else if (dt == AG_FLOAT64)
+		add_f64(d, s, n);
+	else
+		add_i64(d, s, n);
 }
 
 /* A 1x1 kernel with stride 1 and no padding: the image is its own
@@ -546,105 +566,107 @@ static int64_t tap_offset(const geom *g, const shift_geom *s, int64_t q)
 	return (q / g->kw) * g->dh * s->Wp + (q % g->kw) * g->dw;
 }
 
-/* The forward of a stride-1 convolution into out (dense, [N][O][OH][OW]). */
-static int shift_forward(ag_dtype dt, const char *xp, const char *wp,
-			 const void *bias, char *op, const geom *g,
-			 const shift_geom *s)
+/* Image n of a stride-1 convolution's forward into out (dense,
+ * [N][O][OH][OW]), with the taps [G][taps][Og][Cg] and the workspaces
+ * xpad (Cg planes of P, zeroed once: only the interior is written) and
+ * wide (Og x rows * Wp). */
+static int shift_fwd_image(ag_dtype dt, const char *xp, const char *taps,
+			   const void *bias, char *op, const geom *g,
+			   const shift_geom *s, char *xpad, char *wide,
+			   int64_t n)
 {
 	size_t es = ag_dtype_size(dt);
-	char *taps = taps_of(dt, wp, g, s, false);
-	char *xpad = taps ? calloc((size_t)(g->Cg * s->P) + 1, es) : NULL;
-	char *wide = xpad ? malloc((size_t)(g->Og * s->rows * s->Wp) * es + 1) :
-		     NULL;
-	int rc = -1;
 
-	if (!wide) {
-		if (taps)
-			ag_error(AG_ERR_NOMEM, "out of memory in a convolution");
-		goto done;
-	}
-	for (int64_t n = 0; n < g->N; n++)
-		for (int64_t k = 0; k < g->G; k++) {
-			pad_in(dt, xp + (n * g->C + k * g->Cg) * g->H * g->W * es,
-			       xpad, g, s);
-			char *dst = op + (n * g->O + k * g->Og) * g->L * es;
-			const char *bk = bias ? (const char *)bias +
-					 k * g->Og * es : NULL;
-			for (int64_t oh0 = 0; oh0 < g->OH; oh0 += s->rows) {
-				int64_t oh1 = oh0 + s->rows < g->OH ?
-					      oh0 + s->rows : g->OH;
-				int64_t Nb = (oh1 - oh0) * s->Wp;
-				for (int64_t q = 0; q < s->taps; q++) {
-					ag_mat a = { taps + (k * s->taps + q) *
-						     g->Og * g->Cg * es, g->Cg, 1 };
-					ag_mat b = { xpad + (oh0 * s->Wp +
-						     tap_offset(g, s, q)) * es,
-						     s->P, 1 };
-					if (ag_gemm(dt, g->Og, Nb, g->Cg, 1, a, b,
-						    q ? 1 : 0, wide, Nb) < 0)
-						goto done;
-				}
-				unwiden(dt, wide, dst, bk, g, s, oh0, oh1);
+	for (int64_t k = 0; k < g->G; k++) {
+		pad_in(dt, xp + (n * g->C + k * g->Cg) * g->H * g->W * es, xpad,
+		       g, s);
+		char *dst = op + (n * g->O + k * g->Og) * g->L * es;
+		const char *bk = bias ? (const char *)bias + k * g->Og * es :
+			NULL;
+		for (int64_t oh0 = 0; oh0 < g->OH; oh0 += s->rows) {
+			int64_t oh1 = oh0 + s->rows < g->OH ? oh0 + s->rows :
+				      g->OH;
+			int64_t Nb = (oh1 - oh0) * s->Wp;
+			for (int64_t q = 0; q < s->taps; q++) {
+				ag_mat a = { taps + (k * s->taps + q) * g->Og *
+					     g->Cg * es, g->Cg, 1 };
+				ag_mat b = { xpad + (oh0 * s->Wp +
+					     tap_offset(g, s, q)) * es, s->P, 1 };
+				if (ag_gemm(dt, g->Og, Nb, g->Cg, 1, a, b,
+					    q ? 1 : 0, wide, Nb) < 0)
+					return -1;
 			}
+			unwiden(dt, wide, dst, bk, g, s, oh0, oh1);
 		}
-	rc = 0;
-done:
-	free(taps);
-	free(xpad);
-	free(wide);
-	return rc;
+	}
+	return 0;
 }
 
-/* The input gradient gi ([N][C][H][W], dense) of a stride-1 convolution:
- * the output gradient, widened, multiplied by each tap's transposed
- * weight into a window of the padded planes, whose interior is gi. */
-static int shift_input_grad(ag_dtype dt, const char *gp, const char *wp,
-			    char *gi, const geom *g, const shift_geom *s)
+/* Image n's input gradient (gi dense, [N][C][H][W]) of a stride-1
+ * convolution: the output gradient, widened (wide: Og x OH * Wp, its
+ * extra columns zeroed once), multiplied by each tap's transposed weight
+ * (taps [G][taps][Cg][Og]) into a window of the padded planes gpad, whose
+ * interior is gi. */
+static int shift_gi_image(ag_dtype dt, const char *gp, const char *taps,
+			  char *gi, const geom *g, const shift_geom *s,
+			  char *wide, char *gpad, int64_t n)
 {
 	size_t es = ag_dtype_size(dt);
-	char *taps = taps_of(dt, wp, g, s, true), *gpad = NULL, *wide = NULL;
-	int rc = -1;
-
-	if (!taps)
-		return -1;
-	if (!(wide = calloc((size_t)(g->Og * g->OH * s->Wp) + 1, es)) ||
-	    !(gpad = malloc((size_t)(g->Cg * s->P) * es + 1))) {
-		ag_error(AG_ERR_NOMEM, "out of memory in a convolution's "
-			 "backward");
-		goto done;
-	}
 	int64_t Lw = g->OH * s->Wp;
-	for (int64_t n = 0; n < g->N; n++)
-		for (int64_t k = 0; k < g->G; k++) {
-			int64_t img = (n * g->C + k * g->Cg) * g->H * g->W;
-			widen(dt, gp + (n * g->O + k * g->Og) * g->L * es, wide,
-			      g, s);
-			memset(gpad, 0, (size_t)(g->Cg * s->P) * es);
-			for (int64_t oh0 = 0; oh0 < g->OH; oh0 += s->rows) {
-				int64_t oh1 = oh0 + s->rows < g->OH ?
-					      oh0 + s->rows : g->OH;
-				int64_t Nb = (oh1 - oh0) * s->Wp;
-				for (int64_t q = 0; q < s->taps; q++) {
-					/* += W_ij^T @ g_wide[:, band] */
-					ag_mat a = { taps + (k * s->taps + q) *
-						     g->Og * g->Cg * es, g->Og, 1 };
-					ag_mat b = { wide + oh0 * s->Wp * es, Lw,
-						     1 };
-					int64_t at = oh0 * s->Wp +
-						     tap_offset(g, s, q);
-					if (ag_gemm(dt, g->Cg, Nb, g->Og, 1, a, b,
-						    1, gpad + at * es, s->P) < 0)
-						goto done;
-				}
+
+	for (int64_t k = 0; k < g->G; k++) {
+		int64_t img = (n * g->C + k * g->Cg) * g->H * g->W;
+		widen(dt, gp + (n * g->O + k * g->Og) * g->L * es, wide, g, s);
+		memset(gpad, 0, (size_t)(g->Cg * s->P) * es);
+		for (int64_t oh0 = 0; oh0 < g->OH; oh0 += s->rows) {
+			int64_t oh1 = oh0 + s->rows < g->OH ? oh0 + s->rows :
+				      g->OH;
+			int64_t Nb = (oh1 - oh0) * s->Wp;
+			for (int64_t q = 0; q < s->taps; q++) {
+				/* += W_ij^T @ g_wide[:, band] */
+				ag_mat a = { taps + (k * s->taps + q) * g->Og *
+					     g->Cg * es, g->Og, 1 };
+				ag_mat b = { wide + oh0 * s->Wp * es, Lw, 1 };
+				int64_t at = oh0 * s->Wp + tap_offset(g, s, q);
+				if (ag_gemm(dt, g->Cg, Nb, g->Og, 1, a, b, 1,
+					    gpad + at * es, s->P) < 0)
+					return -1;
 			}
-			pad_out(dt, gpad, gi + img * es, g, s);
 		}
-	rc = 0;
-done:
-	free(taps);
-	free(gpad);
-	free(wide);
-	return rc;
+		pad_out(dt, gpad, gi + img * es, g, s);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ threads */
+
+/* OpenBLAS's thread count (weak: another CBLAS links too) */
+extern void openblas_set_num_threads(int n) __attribute__((weak));
+
+/* With several threads and enough work the images are split among them
+ * (each image's products then run on one thread: many small products
+ * split two ways cost more in handing over than they gain); the team's
+ * size, 1 for a plain loop. */
+static int image_team(const geom *g)
+{
+#ifdef _OPENMP
+	int nt = ag_get_num_threads();
+	double work = (double)g->N * (double)g->O * (double)g->CKK *
+		      (double)g->L;
+	if (nt < 2 || g->N < 2 || work < (double)(1 << 22))
+		return 1;
+	return g->N < nt ? (int)g->N : nt;
+#else
+	(void)g;
+	return 1;
+#endif
+}
+
+/* The BLAS on one thread while a team runs (on), back to agdb's count */
+static void blas_single(int team, bool on)
+{
+	if (team > 1 && openblas_set_num_threads)
+		openblas_set_num_threads(on ? 1 : ag_get_num_threads());
 }
 
 /* ------------------------------------------------------------- dtypes */
@@ -699,8 +721,9 @@ static ag_tensor *conv_forward(ag_tensor *x, ag_tensor *w, ag_tensor *b,
 	ag_tensor *xc = work(x), *wc = xc ? work(w) : NULL;
 	ag_tensor *bc = wc && b ? work(b) : NULL, *out = NULL;
 	int64_t shape[4] = { g->N, g->O, g->OH, g->OW };
-	char *cols = NULL;
 	bool direct = pointwise_kernel(g);
+	char *taps = NULL;
+	shift_geom sg;
 
 	if (!wc || (b && !bc))
 		goto done;
@@ -709,52 +732,79 @@ static ag_tensor *conv_forward(ag_tensor *x, ag_tensor *w, ag_tensor *b,
 	out = ag_tensor_alloc_uninit(shape, nsp + 2, dt);
 	if (!out)
 		goto done;
-	shift_geom sg;
-	if (shift_fits(g, dt, &sg)) {
-		if (shift_forward(dt, ag_data_ptr(xc), ag_data_ptr(wc),
-				  bc ? ag_data_ptr(bc) : NULL, ag_data_ptr(out),
-				  g, &sg) < 0)
-			goto fail;
-		goto done;
-	}
-	int64_t rows = band_rows(g, es, direct);
-	if (!direct && !(cols = malloc((size_t)(g->CKK * rows * g->OW) * es +
-					1))) {
-		ag_error(AG_ERR_NOMEM, "out of memory in a convolution");
+	bool shift = shift_fits(g, dt, &sg);
+	if (shift && !(taps = taps_of(dt, ag_data_ptr(wc), g, &sg, false)))
 		goto fail;
-	}
+	int64_t rows = band_rows(g, es, direct);
 	const char *xp = ag_data_ptr(xc), *wp = ag_data_ptr(wc);
+	const void *bp = bc ? ag_data_ptr(bc) : NULL;
 	char *op = ag_data_ptr(out);
-	for (int64_t n = 0; n < g->N; n++) {
-		for (int64_t gi = 0; gi < g->G; gi++) {
-			const char *src = xp + ((n * g->C + gi * g->Cg) *
-						g->H * g->W) * es;
-			char *dst = op + ((n * g->O + gi * g->Og) * g->L) * es;
-			ag_mat mw = { wp + gi * g->Og * g->CKK * es, g->CKK, 1 };
-			for (int64_t oh0 = 0; oh0 < g->OH; oh0 += rows) {
-				int64_t oh1 = oh0 + rows < g->OH ? oh0 + rows :
-					      g->OH, Lc = (oh1 - oh0) * g->OW;
-				ag_mat mp = { src, g->L, 1 };
-				if (!direct) {
-					im2col(dt, src, cols, g, oh0, oh1);
-					mp = (ag_mat){ cols, Lc, 1 };
-				}
-				/* out[:, band] = W_g @ patches */
-				if (ag_gemm(dt, g->Og, Lc, g->CKK, 1, mw, mp, 0,
-					    dst + oh0 * g->OW * es, g->L) < 0)
-					goto fail;
+	int team = image_team(g), failed = 0;
+
+	blas_single(team, true);
+#ifdef _OPENMP
+#pragma omp parallel num_threads(team) if (team > 1) reduction(|:failed)
+#endif
+	{
+		/* this thread's workspaces */
+		char *cols = NULL, *xpad = NULL, *wide = NULL;
+		if (shift)
+			failed |= !(xpad = calloc((size_t)(g->Cg * sg.P) + 1, es)) ||
+				  !(wide = malloc((size_t)(g->Og * sg.rows * sg.Wp) *
+						  es + 1));
+		else if (!direct)
+			failed |= !(cols = malloc((size_t)(g->CKK * rows * g->OW) *
+						  es + 1));
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+		for (int64_t n = 0; n < g->N; n++) {
+			if (failed)
+				continue;
+			if (shift) {
+				failed |= shift_fwd_image(dt, xp, taps, bp, op, g,
+							  &sg, xpad, wide, n) < 0;
+				continue;
 			}
+			for (int64_t gi = 0; gi < g->G && !failed; gi++) {
+				const char *src = xp + ((n * g->C + gi * g->Cg) *
+							g->H * g->W) * es;
+				char *dst = op + ((n * g->O + gi * g->Og) * g->L) *
+					    es;
+				ag_mat mw = { wp + gi * g->Og * g->CKK * es, g->CKK,
+					      1 };
+				for (int64_t oh0 = 0; oh0 < g->OH && !failed;
+				     oh0 += rows) {
+					int64_t oh1 = oh0 + rows < g->OH ?
+						      oh0 + rows : g->OH;
+					int64_t Lc = (oh1 - oh0) * g->OW;
+					ag_mat mp = { src, g->L, 1 };
+					if (!direct) {
+						im2col(dt, src, cols, g, oh0, oh1);
+						mp = (ag_mat){ cols, Lc, 1 };
+					}
+					/* out[:, band] = W_g @ patches */
+					failed |= ag_gemm(dt, g->Og, Lc, g->CKK, 1,
+							  mw, mp, 0, dst + oh0 *
+							  g->OW * es, g->L) < 0;
+				}
+			}
+			if (bp && !failed)
+				add_bias(dt, op + n * g->O * g->L * es, bp, g);
 		}
-		if (bc)
-			add_bias(dt, op + n * g->O * g->L * es, ag_data_ptr(bc),
-				 g);
+		free(cols);
+		free(xpad);
+		free(wide);
 	}
-	goto done;
+	blas_single(team, false);
+	if (!failed)
+		goto done;
+	ag_error(AG_ERR_NOMEM, "out of memory in a convolution");
 fail:
 	ag_tensor_release(out);
 	out = NULL;
 done:
-	free(cols);
+	free(taps);
 	ag_tensor_release(xc);
 	ag_tensor_release(wc);
 	ag_tensor_release(bc);
@@ -1027,7 +1077,7 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 	size_t es = ag_dtype_size(dt);
 	ag_tensor *xc = NULL, *wc = NULL, *gc = NULL;
 	ag_tensor *gi = NULL, *gw = NULL, *gb = NULL;
-	char *cols = NULL, *gwt = NULL;
+	char *gwt = NULL, *taps = NULL;
 	bool direct;
 	int rc = -1;
 
@@ -1050,8 +1100,7 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 			all_finite(dt, ag_data_ptr(wc), ag_numel(wc));
 	bool do_gi = need[0] && !shift_gi, do_gw = need[1];
 	int64_t rows = band_rows(&g, es, direct);
-	if (((do_gi || do_gw) && !direct &&
-	     !(cols = malloc((size_t)(g.CKK * rows * g.OW) * es + 1))) ||
+	if ((shift_gi && !(taps = taps_of(dt, ag_data_ptr(wc), &g, &sg, true))) ||
 	    (need[1] && !(gwt = calloc((size_t)(g.G * g.CKK * g.Og) + 1, es)))) {
 		ag_error(AG_ERR_NOMEM, "out of memory in a convolution's "
 			 "backward");
@@ -1059,53 +1108,97 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 	}
 	const char *xp = xc ? ag_data_ptr(xc) : NULL, *wp = ag_data_ptr(wc);
 	const char *gp = ag_data_ptr(gc);
-	if (shift_gi && shift_input_grad(dt, gp, wp, ag_data_ptr(gi), &g,
-					 &sg) < 0)
-		goto done;
-	for (int64_t n = 0; n < g.N; n++) {
-		for (int64_t k = 0; k < g.G && (do_gi || do_gw); k++) {
-			const char *go = gp + ((n * g.O + k * g.Og) * g.L) * es;
-			int64_t img = (n * g.C + k * g.Cg) * g.H * g.W;
-			char *d = do_gi ? (char *)ag_data_ptr(gi) + img * es :
-				  NULL;
-			/* W_k^T: [CKK, Og] */
-			ag_mat mwt = { wp + k * g.Og * g.CKK * es, 1, g.CKK };
-			if (d && !direct)
-				memset(d, 0, (size_t)(g.Cg * g.H * g.W) * es);
-			for (int64_t oh0 = 0; oh0 < g.OH; oh0 += rows) {
-				int64_t oh1 = oh0 + rows < g.OH ? oh0 + rows :
-					      g.OH, Lc = (oh1 - oh0) * g.OW;
-				const char *gband = go + oh0 * g.OW * es;
-				if (d) {
-					/* patches = W_k^T @ gout[:, band] */
-					ag_mat mg = { gband, g.L, 1 };
-					if (ag_gemm(dt, g.CKK, Lc, g.Og, 1, mwt,
-						    mg, 0, direct ? d : cols,
-						    direct ? g.L : Lc) < 0)
-						goto done;
-					if (!direct)
-						col2im(dt, cols, d, &g, oh0, oh1);
-				}
-				if (do_gw) {
-					/* gw_k^T += patches @ gout[:, band]^T */
-					ag_mat mp = { xp + img * es, g.L, 1 };
-					ag_mat mgt = { gband, 1, g.L };
-					if (!direct) {
-						im2col(dt, mp.p, cols, &g, oh0,
-						       oh1);
-						mp = (ag_mat){ cols, Lc, 1 };
+	char *gip = gi ? ag_data_ptr(gi) : NULL;
+	int team = (need[0] || need[1]) ? image_team(&g) : 1, failed = 0;
+
+	blas_single(team, true);
+#ifdef _OPENMP
+#pragma omp parallel num_threads(team) if (team > 1) reduction(|:failed)
+#endif
+	{
+		/* this thread's workspaces, and its share of the weight
+		 * gradient (the first thread's is gwt itself) */
+		char *cols = NULL, *wide = NULL, *gpad = NULL, *mine = gwt;
+		if ((do_gi || do_gw) && !direct)
+			failed |= !(cols = malloc((size_t)(g.CKK * rows * g.OW) *
+						  es + 1));
+		if (shift_gi)
+			failed |= !(wide = calloc((size_t)(g.Og * g.OH * sg.Wp) +
+						  1, es)) ||
+				  !(gpad = malloc((size_t)(g.Cg * sg.P) * es + 1));
+#ifdef _OPENMP
+		if (do_gw && omp_get_thread_num() > 0)
+			failed |= !(mine = calloc((size_t)(g.G * g.CKK * g.Og) + 1,
+						  es));
+#pragma omp for schedule(static)
+#endif
+		for (int64_t n = 0; n < g.N; n++) {
+			if (failed)
+				continue;
+			if (shift_gi)
+				failed |= shift_gi_image(dt, gp, taps, gip, &g, &sg,
+							 wide, gpad, n) < 0;
+			for (int64_t k = 0; k < g.G && (do_gi || do_gw) &&
+			     !failed; k++) {
+				const char *go = gp + ((n * g.O + k * g.Og) * g.L) *
+						 es;
+				int64_t img = (n * g.C + k * g.Cg) * g.H * g.W;
+				char *d = do_gi ? gip + img * es : NULL;
+				/* W_k^T: [CKK, Og] */
+				ag_mat mwt = { wp + k * g.Og * g.CKK * es, 1, g.CKK };
+				if (d && !direct)
+					memset(d, 0, (size_t)(g.Cg * g.H * g.W) * es);
+				for (int64_t oh0 = 0; oh0 < g.OH && !failed;
+				     oh0 += rows) {
+					int64_t oh1 = oh0 + rows < g.OH ? oh0 + rows :
+						      g.OH, Lc = (oh1 - oh0) * g.OW;
+					const char *gband = go + oh0 * g.OW * es;
+					if (d) {
+						/* patches = W_k^T @ gout[:, band] */
+						ag_mat mg = { gband, g.L, 1 };
+						failed |= ag_gemm(dt, g.CKK, Lc, g.Og, 1,
+							mwt, mg, 0, direct ? d : cols,
+							direct ? g.L : Lc) < 0;
+						if (!direct && !failed)
+							col2im(dt, cols, d, &g, oh0,
+							       oh1);
 					}
-					if (ag_gemm(dt, g.CKK, g.Og, Lc, 1, mp,
-						    mgt, 1, gwt + k * g.CKK *
-						    g.Og * es, g.Og) < 0)
-						goto done;
+					if (do_gw && !failed) {
+						/* gw_k^T += patches @ gout[:, band]^T */
+						ag_mat mp = { xp + img * es, g.L, 1 };
+						ag_mat mgt = { gband, 1, g.L };
+						if (!direct) {
+							im2col(dt, mp.p, cols, &g, oh0,
+							       oh1);
+							mp = (ag_mat){ cols, Lc, 1 };
+						}
+						failed |= ag_gemm(dt, g.CKK, g.Og, Lc,
+							1, mp, mgt, 1, mine + k *
+							g.CKK * g.Og * es, g.Og) < 0;
+					}
 				}
 			}
 		}
-		if (need[2])
-			sum_bias(dt, ag_data_ptr(gb), gp + n * g.O * g.L * es,
-				 &g);
+		if (mine != gwt) {
+#ifdef _OPENMP
+#pragma omp critical (conv_weight_grad)
+#endif
+			if (mine)
+				add_into(dt, gwt, mine, g.G * g.CKK * g.Og);
+			free(mine);
+		}
+		free(cols);
+		free(wide);
+		free(gpad);
 	}
+	blas_single(team, false);
+	if (failed) {
+		ag_error(AG_ERR_NOMEM, "out of memory in a convolution's "
+			 "backward");
+		goto done;
+	}
+	for (int64_t n = 0; need[2] && n < g.N; n++)
+		sum_bias(dt, ag_data_ptr(gb), gp + n * g.O * g.L * es, &g);
 	if (need[1])
 		transpose_weight(dt, gwt, ag_data_ptr(gw), &g);
 	if (ag_check_interrupt() < 0)
@@ -1122,7 +1215,7 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 			grads[i] = NULL;
 		}
 done:
-	free(cols);
+	free(taps);
 	free(gwt);
 	ag_tensor_release(xc);
 	ag_tensor_release(wc);

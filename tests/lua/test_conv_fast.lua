@@ -64,6 +64,19 @@ case("conv1d", {3, 16, 20}, {20, 16, 3}, true, F.conv1d, {padding = 2, dilation 
 case("bands_s2", {1, 8, 40, 70}, {6, 8, 5, 5}, true, F.conv2d, {stride = 2, padding = 2})
 case("bands_k3", {1, 12, 80, 96}, {5, 12, 3, 3}, false, F.conv2d, {padding = 1})
 case("shift_bands", {1, 16, 64, 128}, {16, 16, 3, 3}, true, F.conv2d, {padding = 1})
+-- split among threads when there are several: the same numbers at 1 and 2
+local threads = torch.get_num_threads()
+for _, n in ipairs({1, 2}) do
+	torch.set_num_threads(n)
+	local function named(name) return name .. " (" .. n .. " thread" .. (n > 1 and "s" or "") .. ")" end
+	local c = ref
+	ref = setmetatable({}, {__index = function(_, k) return c[k:match("^(%S+)")] end})
+	case(named("team_shift"), {4, 16, 24, 24}, {16, 16, 3, 3}, true, F.conv2d, {padding = 1})
+	case(named("team_patches"), {3, 8, 60, 60}, {12, 8, 5, 5}, true, F.conv2d,
+		{stride = 2, padding = 2})
+	ref = c
+end
+torch.set_num_threads(threads)
 
 -- float64 gradients of the stride-1 path, to every order
 torch.manual_seed(0)
