@@ -301,6 +301,23 @@ case("conv2d 3x3 64->64 16x64x32x32 fwd+bwd", "pt<=1.2", function()
 	end
 end)
 
+-- One Adam step of scripts/fashion_mnist.lua's CNN on a batch of 64 (no
+-- target: what an epoch of that script costs per step, beside PyTorch).
+case("Fashion-MNIST CNN step (B64, Adam)", "", function()
+	torch.manual_seed(0)
+	local model = nn.Sequential(
+		nn.Conv2d(1, 16, 3, {padding = 1}), nn.ReLU(), nn.MaxPool2d(2),
+		nn.Conv2d(16, 32, 3, {padding = 1}), nn.ReLU(), nn.MaxPool2d(2),
+		nn.Flatten(), nn.Linear(32 * 7 * 7, 10))
+	local opt = optim.Adam(model:parameters(), {lr = 1e-3})
+	local x, y = torch.randn(64, 1, 28, 28), torch.randint(1, 11, {64})
+	return function()
+		opt:zero_grad()
+		F.cross_entropy(model(x), y):backward()
+		opt:step()
+	end
+end)
+
 -- ------------------------------------------------------------ training steps
 
 -- One SGD step of an MLP 784-256-10 on a batch of 64.  "ce" is the case of

@@ -713,8 +713,8 @@ local function max_pool(n, input, ...)
 	if n == 1 then k, s, p, d = {1, k[1]}, {1, s[1]}, {0, p[1]}, {1, d[1]} end
 	local x = n == 1 and input:unsqueeze(-2) or input
 	local out, idx = torch._C.nn_max_pool2d(x, k[1], k[2], s[1], s[2], p[1], p[2], d[1], d[2],
-		o.ceil_mode and true or false)
-	if n == 1 then out, idx = out:squeeze(-2), idx:squeeze(-2) end
+		o.ceil_mode and true or false, o.return_indices and true or false)
+	if n == 1 then out, idx = out:squeeze(-2), idx and idx:squeeze(-2) end
 	if o.return_indices then return out, idx end
 	return out
 end
