@@ -91,3 +91,6 @@ EXTRA_DIST += tests/lua/test_nn_scope.lua tests/lua/golden.lua \
 ## beside them.
 TESTS += tests/lua/test_speed_paths.lua
 EXTRA_DIST += tests/lua/test_speed_paths.lua
+## Outputs past the caches, written with non-temporal stores.
+TESTS += tests/lua/test_stream.lua
+EXTRA_DIST += tests/lua/test_stream.lua
