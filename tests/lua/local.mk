@@ -94,3 +94,6 @@ EXTRA_DIST += tests/lua/test_speed_paths.lua
 ## Outputs past the caches, written with non-temporal stores.
 TESTS += tests/lua/test_stream.lua
 EXTRA_DIST += tests/lua/test_stream.lua
+## float32 sorts by radix against the float64 path.
+TESTS += tests/lua/test_sort_radix.lua
+EXTRA_DIST += tests/lua/test_sort_radix.lua
