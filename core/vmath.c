@@ -296,13 +296,15 @@ void ag_vm_unary_f32(ag_op op, float *o, const float *a, int64_t n,
 
 bool ag_vm_streams(int64_t nbytes)
 {
-	static int64_t min = -1;
+	static int64_t threshold = -1;	/* read once; any thread may ask */
+	int64_t min = __atomic_load_n(&threshold, __ATOMIC_RELAXED);
 	if (min < 0) {
 		const char *e = getenv("AGDB_STREAM_MIN_MB");
 		char *end;
 		long long mb = e && *e ? strtoll(e, &end, 10) : -1;
-		min = mb >= 0 && !*end && mb < ((int64_t)1 << 40) ? (mb ? mb << 20 : INT64_MAX)
-			: STREAM_MIN_BYTES;
+		min = mb >= 0 && !*end && mb < ((int64_t)1 << 40) ?
+		      (mb ? mb << 20 : INT64_MAX) : STREAM_MIN_BYTES;
+		__atomic_store_n(&threshold, min, __ATOMIC_RELAXED);
 	}
 #ifdef __SSE2__
 	return nbytes >= min;
