@@ -130,9 +130,11 @@ local function elementwise(label, dt, dtname, checks, f)
 	end)
 end
 
-elementwise("a + b", torch.float32, "f32", "pt<=0.33", function(a, b) local r = a + b end)
-elementwise("a * b", torch.float32, "f32", "pt<=0.33", function(a, b) local r = a * b end)
-elementwise("a * b + c", torch.float32, "f32", "pt<=0.33", function(a, b, c) local r = a * b + c end)
+-- `<close>` frees each result at once, as PyTorch frees `r` when its
+-- function returns (without it agdb's results wait for the collector)
+elementwise("a + b", torch.float32, "f32", "pt<=0.33", function(a, b) local r <close> = a + b end)
+elementwise("a * b", torch.float32, "f32", "pt<=0.33", function(a, b) local r <close> = a * b end)
+elementwise("a * b + c", torch.float32, "f32", "pt<=0.33", function(a, b, c) local r <close> = a * b + c end)
 elementwise("a + b", torch.float16, "f16", "pt<=1.0", function(a, b) local r = a + b end)
 elementwise("a * b", torch.float16, "f16", "pt<=1.0", function(a, b) local r = a * b end)
 elementwise("a + b", torch.bfloat16, "bf16", "pt<=1.0", function(a, b) local r = a + b end)
@@ -157,7 +159,7 @@ elementwise("x:bfloat16()", torch.float32, "f32", "pt<=1.0", function(a) local r
 local function pointwise(label, f, bwd)
 	case(label .. " f32 10M", "pt<=1.0", function()
 		local a, b = torch.randn(N), torch.randn(N)
-		return function() local r = f(a, b) end
+		return function() local r <close> = f(a, b) end
 	end)
 	if not bwd then return end
 	case(label .. " f32 10M fwd+bwd", "pt<=1.0", function()

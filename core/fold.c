@@ -273,6 +273,58 @@ BLOCK_EXTREME(min_f32, float, <)
 BLOCK_EXTREME(max_f64, double, >)
 BLOCK_EXTREME(min_f64, double, <)
 
+/* max or min (OP) of a float run, CMP its comparison: a vectorised
+ * block when the run is dense and has no NaN, else element by element,
+ * the first NaN deciding. */
+#define FLOAT_EXTREME(OP, NAME, T, LOAD, BLOCK, CMP)			\
+static void OP##_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
+			acc *a)						\
+{									\
+	double m = a->v;						\
+	(void)pos;							\
+	if (a->done)							\
+		return;							\
+	if (BLOCK && n >= 64 && st == (int64_t)sizeof(T) &&		\
+	    !block_##OP##_##NAME((const T *)p, n, &m)) {		\
+		a->v = m CMP a->v ? m : a->v;				\
+		return;							\
+	}								\
+	m = a->v;							\
+	for (int64_t i = 0; i < n; i++) {				\
+		double x = LOAD(*(const T *)(p + i * st));		\
+		if (x != x) {						\
+			m = x;						\
+			a->done = true;					\
+			break;						\
+		}							\
+		m = x CMP m ? x : m;					\
+	}								\
+	a->v = m;							\
+}
+
+/* argmax or argmin (OP) of a float run: the first position of the
+ * extreme, or of the first NaN. */
+#define FLOAT_ARG(OP, NAME, T, LOAD, CMP)				\
+static void OP##_##NAME(const char *p, int64_t n, int64_t st,		\
+			int64_t pos, acc *a)				\
+{									\
+	if (a->done)							\
+		return;							\
+	for (int64_t i = 0; i < n; i++) {				\
+		double x = LOAD(*(const T *)(p + i * st));		\
+		if (x != x) {						\
+			a->v = x;					\
+			a->idx = pos + i;				\
+			a->done = true;					\
+			return;						\
+		}							\
+		if (a->idx < 0 || x CMP a->v) {				\
+			a->v = x;					\
+			a->idx = pos + i;				\
+		}							\
+	}								\
+}
+
 /* Floating kernels work on doubles: exact for every agdb float dtype. */
 #define FLOAT_KERNELS(NAME, T, LOAD, BLOCK)				\
 static void sum_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
@@ -292,92 +344,10 @@ static void sum_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
 		acc_add(a, l);						\
 	}								\
 }									\
-static void max_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
-		       acc *a)						\
-{									\
-	double m = a->v;						\
-	(void)pos;							\
-	if (a->done)							\
-		return;							\
-	if (BLOCK && n >= 64 && st == (int64_t)sizeof(T) &&		\
-	    !block_max_##NAME((const T *)p, n, &m)) {			\
-		a->v = m > a->v ? m : a->v;				\
-		return;							\
-	}								\
-	m = a->v;							\
-	for (int64_t i = 0; i < n; i++) {				\
-		double x = LOAD(*(const T *)(p + i * st));		\
-		if (x != x) {						\
-			m = x;						\
-			a->done = true;					\
-			break;						\
-		}							\
-		m = x > m ? x : m;					\
-	}								\
-	a->v = m;							\
-}									\
-static void min_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
-		       acc *a)						\
-{									\
-	double m = a->v;						\
-	(void)pos;							\
-	if (a->done)							\
-		return;							\
-	if (BLOCK && n >= 64 && st == (int64_t)sizeof(T) &&		\
-	    !block_min_##NAME((const T *)p, n, &m)) {			\
-		a->v = m < a->v ? m : a->v;				\
-		return;							\
-	}								\
-	m = a->v;							\
-	for (int64_t i = 0; i < n; i++) {				\
-		double x = LOAD(*(const T *)(p + i * st));		\
-		if (x != x) {						\
-			m = x;						\
-			a->done = true;					\
-			break;						\
-		}							\
-		m = x < m ? x : m;					\
-	}								\
-	a->v = m;							\
-}									\
-static void argmax_##NAME(const char *p, int64_t n, int64_t st,	\
-			  int64_t pos, acc *a)				\
-{									\
-	if (a->done)							\
-		return;							\
-	for (int64_t i = 0; i < n; i++) {				\
-		double x = LOAD(*(const T *)(p + i * st));		\
-		if (x != x) {						\
-			a->v = x;					\
-			a->idx = pos + i;				\
-			a->done = true;					\
-			return;						\
-		}							\
-		if (a->idx < 0 || x > a->v) {				\
-			a->v = x;					\
-			a->idx = pos + i;				\
-		}							\
-	}								\
-}									\
-static void argmin_##NAME(const char *p, int64_t n, int64_t st,	\
-			  int64_t pos, acc *a)				\
-{									\
-	if (a->done)							\
-		return;							\
-	for (int64_t i = 0; i < n; i++) {				\
-		double x = LOAD(*(const T *)(p + i * st));		\
-		if (x != x) {						\
-			a->v = x;					\
-			a->idx = pos + i;				\
-			a->done = true;					\
-			return;						\
-		}							\
-		if (a->idx < 0 || x < a->v) {				\
-			a->v = x;					\
-			a->idx = pos + i;				\
-		}							\
-	}								\
-}									\
+FLOAT_EXTREME(max, NAME, T, LOAD, BLOCK, >)				\
+FLOAT_EXTREME(min, NAME, T, LOAD, BLOCK, <)				\
+FLOAT_ARG(argmax, NAME, T, LOAD, >)					\
+FLOAT_ARG(argmin, NAME, T, LOAD, <)					\
 static void prod_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
 			acc *a)						\
 {									\
@@ -430,6 +400,34 @@ static void nonzero_##NAME(const char *p, int64_t n, int64_t st,	\
 	a->u = c;							\
 }
 
+/* max or min (OP) of an integer run, CMP its comparison */
+#define INT_EXTREME(OP, NAME, T, LOAD, CMP)				\
+static void OP##_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
+			acc *a)						\
+{									\
+	int64_t m = a->iv;						\
+	(void)pos;							\
+	for (int64_t i = 0; i < n; i++) {				\
+		int64_t x = LOAD(*(const T *)(p + i * st));		\
+		m = x CMP m ? x : m;					\
+	}								\
+	a->iv = m;							\
+}
+
+/* argmax or argmin (OP) of an integer run: the extreme's first position */
+#define INT_ARG(OP, NAME, T, LOAD, CMP)					\
+static void OP##_##NAME(const char *p, int64_t n, int64_t st,		\
+			int64_t pos, acc *a)				\
+{									\
+	for (int64_t i = 0; i < n; i++) {				\
+		int64_t x = LOAD(*(const T *)(p + i * st));		\
+		if (a->idx < 0 || x CMP a->iv) {			\
+			a->iv = x;					\
+			a->idx = pos + i;				\
+		}							\
+	}								\
+}
+
 /* Integer kernels (int64, bool) keep int64 values: doubles would round
  * int64 values past 2^53. */
 #define INT_KERNELS(NAME, T, LOAD)					\
@@ -442,50 +440,10 @@ static void sum_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
 		u += (uint64_t)(LOAD(*(const T *)(p + i * st)));	\
 	a->u = u;							\
 }									\
-static void max_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
-		       acc *a)						\
-{									\
-	int64_t m = a->iv;						\
-	(void)pos;							\
-	for (int64_t i = 0; i < n; i++) {				\
-		int64_t x = LOAD(*(const T *)(p + i * st));		\
-		m = x > m ? x : m;					\
-	}								\
-	a->iv = m;							\
-}									\
-static void min_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
-		       acc *a)						\
-{									\
-	int64_t m = a->iv;						\
-	(void)pos;							\
-	for (int64_t i = 0; i < n; i++) {				\
-		int64_t x = LOAD(*(const T *)(p + i * st));		\
-		m = x < m ? x : m;					\
-	}								\
-	a->iv = m;							\
-}									\
-static void argmax_##NAME(const char *p, int64_t n, int64_t st,	\
-			  int64_t pos, acc *a)				\
-{									\
-	for (int64_t i = 0; i < n; i++) {				\
-		int64_t x = LOAD(*(const T *)(p + i * st));		\
-		if (a->idx < 0 || x > a->iv) {				\
-			a->iv = x;					\
-			a->idx = pos + i;				\
-		}							\
-	}								\
-}									\
-static void argmin_##NAME(const char *p, int64_t n, int64_t st,	\
-			  int64_t pos, acc *a)				\
-{									\
-	for (int64_t i = 0; i < n; i++) {				\
-		int64_t x = LOAD(*(const T *)(p + i * st));		\
-		if (a->idx < 0 || x < a->iv) {				\
-			a->iv = x;					\
-			a->idx = pos + i;				\
-		}							\
-	}								\
-}									\
+INT_EXTREME(max, NAME, T, LOAD, >)					\
+INT_EXTREME(min, NAME, T, LOAD, <)					\
+INT_ARG(argmax, NAME, T, LOAD, >)					\
+INT_ARG(argmin, NAME, T, LOAD, <)					\
 static void prod_##NAME(const char *p, int64_t n, int64_t st, int64_t pos, \
 			acc *a)						\
 {									\
@@ -856,19 +814,33 @@ enum { VBLOCK = 1024 };
 
 typedef void (*rowadd_fn)(const char *p, int64_t n, int64_t st, void *acc);
 
+/*
+ * The loop of every column-wise kernel: BODY (statements that read x,
+ * the element of column j as LOAD gives it, of type XT) for the n columns
+ * of a row.
+ * A dense row gets a loop of its own, which SIMD lets the compiler
+ * vectorise; a strided one reads st bytes apart.
+ */
+#define FOR_COLUMNS(T, XT, LOAD, SIMD, p, n, st, ...)			\
+	if ((st) == (int64_t)sizeof(T)) {				\
+		const T *e_ = (const T *)(p);				\
+		SIMD							\
+		for (int64_t j = 0; j < (n); j++) {			\
+			XT x = (XT)LOAD(e_[j]);				\
+			__VA_ARGS__;					\
+		}							\
+	} else {							\
+		for (int64_t j = 0; j < (n); j++) {			\
+			XT x = (XT)LOAD(*(const T *)((p) + j * (st)));	\
+			__VA_ARGS__;					\
+		}							\
+	}
+
 #define ROWADD(NAME, T, LOAD, AT, SIMD, ATTR)				\
 ATTR static void rowadd_##NAME(const char *p, int64_t n, int64_t st, void *av) \
 {									\
 	AT *acc = av;							\
-	if (st == (int64_t)sizeof(T)) {					\
-		const T *e = (const T *)p;				\
-		SIMD							\
-		for (int64_t j = 0; j < n; j++)				\
-			acc[j] += (AT)LOAD(e[j]);			\
-	} else {							\
-		for (int64_t j = 0; j < n; j++)				\
-			acc[j] += (AT)LOAD(*(const T *)(p + j * st));	\
-	}								\
+	FOR_COLUMNS(T, AT, LOAD, SIMD, p, n, st, acc[j] += x)		\
 }
 
 #define NO_ATTR
@@ -890,19 +862,7 @@ VEC_CLONES static void row##NAME(const char *p, int64_t n, int64_t st,	\
 				 void *av)				\
 {									\
 	double *acc = av;						\
-	if (st == (int64_t)sizeof(T)) {					\
-		const T *e = (const T *)p;				\
-		OMP_SIMD						\
-		for (int64_t j = 0; j < n; j++) {			\
-			double x = e[j];				\
-			acc[j] = STEP(x, acc[j]);			\
-		}							\
-	} else {							\
-		for (int64_t j = 0; j < n; j++) {			\
-			double x = *(const T *)(p + j * st);		\
-			acc[j] = STEP(x, acc[j]);			\
-		}							\
-	}								\
+	FOR_COLUMNS(T, double, LOAD_F64, OMP_SIMD, p, n, st, acc[j] = STEP(x, acc[j])) \
 }
 
 #define STEP_MAX(x, a) ((x) != (x) || (x) > (a) ? (x) : (a))
@@ -944,27 +904,12 @@ VEC_CLONES static void row##NAME(const char *p, int64_t n, int64_t st,	\
 				 int64_t pos, double *v, int64_t *ix,	\
 				 uint8_t *done)				\
 {									\
-	if (st == (int64_t)sizeof(T)) {					\
-		const T *e = (const T *)p;				\
-		OMP_SIMD						\
-		for (int64_t j = 0; j < n; j++) {			\
-			double x = e[j];				\
-			bool nan = x != x;				\
-			bool upd = !done[j] && (nan || x CMP v[j] || ix[j] < 0); \
-			v[j] = upd ? x : v[j];				\
-			ix[j] = upd ? pos : ix[j];			\
-			done[j] |= nan;					\
-		}							\
-	} else {							\
-		for (int64_t j = 0; j < n; j++) {			\
-			double x = *(const T *)(p + j * st);		\
-			bool nan = x != x;				\
-			bool upd = !done[j] && (nan || x CMP v[j] || ix[j] < 0); \
-			v[j] = upd ? x : v[j];				\
-			ix[j] = upd ? pos : ix[j];			\
-			done[j] |= nan;					\
-		}							\
-	}								\
+	FOR_COLUMNS(T, double, LOAD_F64, OMP_SIMD, p, n, st,			\
+		bool nan = x != x;					\
+		bool upd = !done[j] && (nan || x CMP v[j] || ix[j] < 0); \
+		v[j] = upd ? x : v[j];					\
+		ix[j] = upd ? pos : ix[j];				\
+		done[j] |= nan)						\
 }
 ROWARG(argmax_f32, float, >)
 ROWARG(argmin_f32, float, <)
@@ -977,19 +922,9 @@ VEC_CLONES static void rowsqdev_##NAME(const char *p, int64_t n,	\
 				       int64_t st, const double *mean,	\
 				       double *acc)			\
 {									\
-	if (st == (int64_t)sizeof(T)) {					\
-		const T *e = (const T *)p;				\
-		OMP_SIMD						\
-		for (int64_t j = 0; j < n; j++) {			\
-			double d = e[j] - mean[j];			\
-			acc[j] += d * d;				\
-		}							\
-	} else {							\
-		for (int64_t j = 0; j < n; j++) {			\
-			double d = *(const T *)(p + j * st) - mean[j];	\
-			acc[j] += d * d;				\
-		}							\
-	}								\
+	FOR_COLUMNS(T, double, LOAD_F64, OMP_SIMD, p, n, st,			\
+		double d = x - mean[j];					\
+		acc[j] += d * d)					\
 }
 ROWSQDEV(f32, float)
 ROWSQDEV(f64, double)

@@ -40,6 +40,7 @@ typedef struct job {
 	int64_t k;			/* topk, kthvalue */
 	bool flag;			/* descending, largest, nan-ignoring */
 	bool stable, sorted;
+	bool own_keys;			/* fn loads the keys it wants */
 } job;
 
 static int job_init(job *j, const ag_tensor *t, int dim, slice_fn fn)
@@ -160,7 +161,8 @@ static int run(const job *j)
 		for (int64_t s = 0; s < j->count; s++) {
 			if (!keys)
 				continue;
-			load_keys(j, keys, s);
+			if (!j->own_keys)
+				load_keys(j, keys, s);
 			j->fn(j, keys, s);
 		}
 		free(keys);
@@ -254,8 +256,38 @@ static int check_nonempty(const job *j, const char *name)
 
 /* ---------------------------------------------------------------- sort */
 
+/* float32 slices at least this long are ordered by a radix sort */
+#define RADIX_MIN 128
+
+/* A float32 slice by radix sort (sortalgo.c): true when done; false when
+ * it has equal values and the sort is not stable, whose placement of
+ * ties only introsort gives. */
+static bool sort_slice_radix(const job *j, void *keys, int64_t s)
+{
+	const float *p = (const float *)j->in + slice_base(j, j->ist, s);
+	int64_t st = j->ist[j->dim], n = j->n;
+	uint64_t *w = keys;	/* 16 bytes a key: room for 2 n items */
+
+	if (ag_radix_order_f32(p, st, n, j->flag, w) != 0 && !j->stable)
+		return false;
+	float *vo = j->vout ? (float *)j->vout + slice_base(j, j->vst, s) : NULL;
+	int64_t *xo = j->iout + slice_base(j, j->xst, s);
+	int64_t vs = j->vst[j->dim], xs = j->xst[j->dim];
+	for (int64_t i = 0; i < n; i++) {
+		int64_t from = (int64_t)(uint32_t)w[i];
+		if (vo)
+			vo[i * vs] = p[from * st];
+		xo[i * xs] = from;
+	}
+	return true;
+}
+
 static void sort_slice(const job *j, void *keys, int64_t s)
 {
+	if (j->t->dtype == AG_FLOAT32 && j->n >= RADIX_MIN &&
+	    j->n <= (int64_t)UINT32_MAX && sort_slice_radix(j, keys, s))
+		return;
+	load_keys(j, keys, s);
 	if (float_keys(j->t))
 		ag_sort_fkeys(keys, j->n, j->flag, j->stable);
 	else
@@ -274,6 +306,7 @@ static int sort_impl(ag_tensor *t, int dim, bool descending, bool stable,
 	job_init(&j, t, *d, sort_slice);
 	j.flag = descending;
 	j.stable = stable;
+	j.own_keys = true;
 	if (alloc_outputs(&j, j.n, true, values, v, ix) < 0)
 		return -1;
 	if (run(&j) < 0)

@@ -354,3 +354,67 @@ void ag_nth_ikeys(ag_ikey *e, int64_t n, int64_t nth)
 
 void ag_select_fkeys(ag_fkey *e, int64_t n, int64_t k) { fsel_quick_select(e, n, k); }
 void ag_select_ikeys(ag_ikey *e, int64_t n, int64_t k) { isel_quick_select(e, n, k); }
+
+/*
+ * float32 by radix: each value becomes a 32-bit key whose unsigned order
+ * is sort's order (the sign bit flipped for positives, every bit for
+ * negatives; -0.0 made +0.0 and every NaN one NaN, since they compare
+ * equal; all bits flipped again for descending), packed above its
+ * position in a 64-bit item, and the items go through a least significant
+ * digit first radix sort on the key's four bytes, which keeps equal keys
+ * in their original order.  One counting pass makes the four histograms;
+ * a byte that is the same in every key costs no pass.
+ */
+static uint32_t f32_key(float x, bool descending)
+{
+	uint32_t u;
+	memcpy(&u, &x, sizeof u);
+	if (x != x)
+		u = 0xffffffffu;		/* every NaN is the last key */
+	else if (u == 0x80000000u)
+		u = 0x80000000u;		/* -0.0 takes +0.0's key */
+	else
+		u = (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+	return descending ? ~u : u;
+}
+
+int ag_radix_order_f32(const float *v, int64_t st, int64_t n, bool descending,
+		       uint64_t *work)
+{
+	uint32_t hist[4][256];
+	uint64_t *a = work, *b = work + n;
+
+	if (n <= 1)
+		return n == 1 ? (work[0] = 0, 0) : 0;
+	memset(hist, 0, sizeof hist);
+	for (int64_t i = 0; i < n; i++) {
+		uint32_t k = f32_key(v[i * st], descending);
+		a[i] = (uint64_t)k << 32 | (uint64_t)i;
+		hist[0][k & 0xff]++;
+		hist[1][(k >> 8) & 0xff]++;
+		hist[2][(k >> 16) & 0xff]++;
+		hist[3][k >> 24]++;
+	}
+	for (int d = 0; d < 4; d++) {
+		uint32_t *h = hist[d], sum = 0;
+		int shift = 32 + 8 * d;
+		if (h[(a[0] >> shift) & 0xff] == (uint32_t)n)
+			continue;	/* one digit everywhere: already in order */
+		for (int c = 0; c < 256; c++) {
+			uint32_t t = h[c];
+			h[c] = sum;
+			sum += t;
+		}
+		for (int64_t i = 0; i < n; i++)
+			b[h[(a[i] >> shift) & 0xff]++] = a[i];
+		uint64_t *t = a;
+		a = b;
+		b = t;
+	}
+	if (a != work)
+		memcpy(work, a, (size_t)n * sizeof *work);
+	for (int64_t i = 1; i < n; i++)
+		if ((work[i] >> 32) == (work[i - 1] >> 32))
+			return 1;
+	return 0;
+}

@@ -22,6 +22,15 @@ typedef struct ag_ikey { int64_t k; int64_t i; } ag_ikey;
 /* sort: ascending with NaN last, or descending with NaN first. */
 void ag_sort_fkeys(ag_fkey *e, int64_t n, bool descending, bool stable);
 void ag_sort_ikeys(ag_ikey *e, int64_t n, bool descending, bool stable);
+/* The order of n float32 values (v[i * st]) as sort gives it, ascending
+ * with NaN last or descending with NaN first, equal values in their
+ * original order, by a radix sort (n < 2^32): work (room for 2 n items)
+ * gets in work[0 .. n) the positions in that order, each in the low 32
+ * bits of its item.  Returns 1 when some values compare equal (a
+ * non-stable sort must then place them as introsort does), else 0. */
+int ag_radix_order_f32(const float *v, int64_t st, int64_t n, bool descending,
+		       uint64_t *work);
+
 /* topk: e[0 .. k) get the k largest (or smallest), NaN counting as the
  * largest, sorted when asked, placed as PyTorch's topk places them. */
 void ag_topk_fkeys(ag_fkey *e, int64_t n, int64_t k, bool largest,

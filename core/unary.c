@@ -235,6 +235,7 @@ typedef struct unary_ctx {
 	ag_dtype compute;
 	ag_dtype dt[2];		/* out, in */
 	const void *args;	/* the op's argument struct, or NULL */
+	bool stream;		/* a dense float32 output past the caches */
 } unary_ctx;
 
 static void unary_generic(char **data, const int64_t *st, int64_t n,
@@ -303,7 +304,7 @@ static void unary_vm(char **data, const int64_t *st, int64_t n, void *vctx)
 	if (st[0] == 4 && st[1] == 4 && c->dt[0] == AG_FLOAT32 &&
 	    c->dt[1] == AG_FLOAT32) {
 		ag_vm_unary_f32(c->op, (float *)data[0], (const float *)data[1],
-				n, c->args);
+				n, c->args, c->stream);
 		return;
 	}
 	for (int64_t b = 0; b < n; b += VM_BLOCK) {
@@ -314,7 +315,7 @@ static void unary_vm(char **data, const int64_t *st, int64_t n, void *vctx)
 			float v = (float)ag_load(a + i * st[1], c->dt[1]);
 			x[i] = ra ? ag_round_float(v, ct) : v;
 		}
-		ag_vm_unary_f32(c->op, r, x, m, c->args);
+		ag_vm_unary_f32(c->op, r, x, m, c->args, false);
 		for (int64_t i = 0; i < m; i++)
 			ag_store(o + i * st[0], c->dt[0],
 				 ro ? ag_round_float(r[i], ct) : r[i]);
@@ -496,12 +497,17 @@ static int unary_run(ag_tensor *out, ag_tensor *a, unary_ctx *ctx)
 	if (ag_iter_init(&it, 2, ops, out->shape, out->ndim) < 0)
 		return -1;
 	uint16_t *table = NULL;	/* 16-bit floats: a table of all results */
+	ctx->stream = false;
 	if (same && (ct == AG_FLOAT16 || ct == AG_BFLOAT16) &&
 	    it.numel >= AG_HALF_TABLE_MIN &&
-	    (table = ag_half_table(ctx->op, loop, ctx)))
+	    (table = ag_half_table(ctx->op, loop, ctx))) {
 		ag_iter_run(&it, ag_half_table_map, table, true);
-	else
+	} else {
+		ctx->stream = loop == unary_vm && it.ndim == 1 &&
+			      it.strides[0][0] == 4 && it.strides[1][0] == 4 &&
+			      out->dtype == AG_FLOAT32 && ag_vm_streams(it.numel * 4);
 		ag_iter_run(&it, loop, ctx, true);
+	}
 	free(table);
 	return 0;
 }

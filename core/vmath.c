@@ -23,9 +23,14 @@
 #include "vmath.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "opargs.h"
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
 	defined(__linux__) && defined(__GLIBC__) && \
@@ -104,7 +109,25 @@ enum { VBLK = 16 };
 typedef struct params {
 	float p0, p1, p2, p3;
 	bool flag;
+	bool stream;	/* store whole blocks past the caches */
 } params;
+
+/* m results of a block from out to o: with stream, a whole block whose
+ * destination is 16-byte aligned goes with non-temporal stores (the same
+ * bits; the caller fences once at the end). */
+static inline void vm_put(float *o, const float *out, int64_t m, bool stream)
+{
+#ifdef __SSE2__
+	if (stream && m == VBLK && !((uintptr_t)o & 15)) {
+		for (int j = 0; j < VBLK; j += 4)
+			_mm_stream_ps(o + j, _mm_load_ps(out + j));
+		return;
+	}
+#else
+	(void)stream;
+#endif
+	memcpy(o, out, (size_t)m * sizeof(float));
+}
 
 /*
  * NAME(o, a, n, p): o[i] = EXPR, with x = a[i], t = PRE (a function of x
@@ -145,7 +168,7 @@ VM_CLONES static void NAME(float *o, const float *a, int64_t n,		\
 			(void)x; (void)t;			\
 			out[j] = (EXPR);				\
 		}							\
-		memcpy(o + i, out, (size_t)m * sizeof(float));		\
+		vm_put(o + i, out, m, p.stream);			\
 	}								\
 }
 
@@ -188,7 +211,7 @@ VM_CLONES static void vm_softplus(float *o, const float *a, int64_t n,
 		VM_SIMD
 		for (int j = 0; j < VBLK; j++)
 			l[j] = in[j] * p.p0 > p.p1 ? in[j] : l[j];
-		memcpy(o + i, l, (size_t)m * sizeof(float));
+		vm_put(o + i, l, m, p.stream);
 	}
 }
 
@@ -246,13 +269,58 @@ bool ag_vm_unary_has(ag_op op)
 }
 
 void ag_vm_unary_f32(ag_op op, float *o, const float *a, int64_t n,
-		     const void *args)
+		     const void *args, bool stream)
 {
 	params p;
 	vm_fn f = unary_kernel(op, args, &p);
 
+	p.stream = stream;
 	if (f && n > 0)
 		f(o, a, n, &p);
+	ag_vm_stream_fence(stream);
+}
+
+/* ------------------------------------------------------------ streaming */
+
+/*
+ * An op's output larger than the caches is better written with
+ * non-temporal stores: a plain store first reads each line of the
+ * destination into the cache (a third stream of memory traffic beside the
+ * two the op reads), then evicts it.  A 10M-element float32 add on
+ * recycled memory: 10.4 -> 6.5 ms (the add reads 80 MB and writes 40).
+ * Smaller outputs stay in the caches for the op that reads them next.
+ * AGDB_STREAM_MIN_MB sets the threshold (0: never stream), for
+ * measuring; the default is 8 MiB, twice this machine's L2 per core.
+ */
+#define STREAM_MIN_BYTES ((int64_t)8 << 20)
+
+bool ag_vm_streams(int64_t nbytes)
+{
+	static int64_t threshold = -1;	/* read once; any thread may ask */
+	int64_t min = __atomic_load_n(&threshold, __ATOMIC_RELAXED);
+	if (min < 0) {
+		const char *e = getenv("AGDB_STREAM_MIN_MB");
+		char *end;
+		long long mb = e && *e ? strtoll(e, &end, 10) : -1;
+		min = mb >= 0 && !*end && mb < ((int64_t)1 << 40) ?
+		      (mb ? mb << 20 : INT64_MAX) : STREAM_MIN_BYTES;
+		__atomic_store_n(&threshold, min, __ATOMIC_RELAXED);
+	}
+#ifdef __SSE2__
+	return nbytes >= min;
+#else
+	return false;
+#endif
+}
+
+void ag_vm_stream_fence(bool streamed)
+{
+#ifdef __SSE2__
+	if (streamed)
+		_mm_sfence();
+#else
+	(void)streamed;
+#endif
 }
 
 /* ------------------------------------------------------------ two inputs */

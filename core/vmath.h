@@ -19,9 +19,16 @@
 /* Does op (of one input) compute through ag_vm_unary_f32? */
 bool ag_vm_unary_has(ag_op op);
 /* o[i] = op(a[i]) for n floats; args is the op's argument struct (or
- * NULL).  o may be a (in place); no other overlap. */
+ * NULL).  o may be a (in place); no other overlap.  stream: write o with
+ * non-temporal stores (an output ag_vm_streams chose; same values). */
 void ag_vm_unary_f32(ag_op op, float *o, const float *a, int64_t n,
-		     const void *args);
+		     const void *args, bool stream);
+
+/* Is an output of nbytes, written densely, to bypass the caches?  After
+ * non-temporal stores of its own, a kernel calls ag_vm_stream_fence(true)
+ * so they are visible before the next op (they are weakly ordered). */
+bool ag_vm_streams(int64_t nbytes);
+void ag_vm_stream_fence(bool streamed);
 
 /* The same for ops of two inputs (atan2). */
 bool ag_vm_binary_has(ag_op op);

@@ -108,3 +108,9 @@ OPLIST_LUA_TESTS = tests/lua/test_oplist_grad.lua
 TESTS += $(OPLIST_LUA_TESTS)
 EXTRA_DIST += $(OPLIST_LUA_TESTS) tests/lua/fixtures/gen_oplist.py \
 	tests/lua/fixtures/oplist_ref.lua
+## Outputs past the caches, written with non-temporal stores.
+TESTS += tests/lua/test_stream.lua
+EXTRA_DIST += tests/lua/test_stream.lua
+## float32 sorts by radix against the float64 path.
+TESTS += tests/lua/test_sort_radix.lua
+EXTRA_DIST += tests/lua/test_sort_radix.lua
