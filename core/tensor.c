@@ -13,26 +13,53 @@ static ag_tensor *tensor_head;
 static uint64_t tensor_next_id = 1;
 static size_t tensor_count;
 
+/*
+ * Tensor headers and version counters are made and freed on every op: a
+ * per-op loop on small tensors would spend more in malloc/free (calloc
+ * never takes glibc's per-thread cache, and a garbage-collection cycle
+ * frees far more blocks than that cache holds) than in the op itself.
+ * Freed ones wait on a free list each for the next op, bounded so that
+ * what they hold stays small (16384 headers are under 4 MiB): about what
+ * one collection cycle of the Lua side frees at once in such a loop, so
+ * that the cycle's tensors make the next ones.  They are not live: the
+ * registry and ag_registry_count see only live tensors.
+ */
+#define FREE_MAX 16384
+
+static ag_tensor *free_headers[FREE_MAX];
+static int n_free_headers;
+static ag_version *free_versions[FREE_MAX];
+static int n_free_versions;
+
 static ag_version *version_new(void)
 {
-	ag_version *v = calloc(1, sizeof *v);
+	ag_version *v = n_free_versions ? free_versions[--n_free_versions]
+					: malloc(sizeof *v);
 	if (!v) {
 		ag_error(AG_ERR_NOMEM, "out of memory");
 		return NULL;
 	}
 	v->refcount = 1;
+	v->value = 0;
 	return v;
 }
 
 static void version_release(ag_version *v)
 {
-	if (v && --v->refcount == 0)
+	if (!v || --v->refcount > 0)
+		return;
+	if (n_free_versions < FREE_MAX)
+		free_versions[n_free_versions++] = v;
+	else
 		free(v);
 }
 
 static ag_tensor *header_new(ag_dtype dt, const int64_t *shape, int ndim)
 {
-	ag_tensor *t = calloc(1, sizeof *t);
+	ag_tensor *t = n_free_headers ? free_headers[--n_free_headers]
+				      : malloc(sizeof *t);
+	if (t)
+		memset(t, 0, sizeof *t);
 	if (!t) {
 		ag_error(AG_ERR_NOMEM, "out of memory");
 		return NULL;
@@ -223,7 +250,10 @@ void ag_tensor_release(ag_tensor *t)
 	ag_storage_release(t->storage);
 	version_release(t->version);
 	ag_tensor_release(t->base);
-	free(t);
+	if (n_free_headers < FREE_MAX)
+		free_headers[n_free_headers++] = t;
+	else
+		free(t);
 }
 
 ag_tensor *ag_registry_first(void) { return tensor_head; }
