@@ -169,20 +169,19 @@ static void box_insert(lua_State *L, int idx)
 	lua_pop(L, 1);
 }
 
-/* Takes the box out of where box_insert put it, its tensor still set. */
+/* Takes the box out of where box_insert put it, its tensor still set.  A
+ * slot's entry is left as it is: the collector has already cleared it
+ * when __gc runs, and an inert box left there (by __close, or __gc called
+ * by hand) is no match for any tensor (its tensor is NULL), until the
+ * next box taking the slot writes over it. */
 static void box_remove(lua_State *L, tensor_box *box)
 {
 	ag_tensor *t = box->t;
 
 	if (box->slot) {
-		bool current = push_slots(L);
-		if (lua_type(L, -1) == LUA_TTABLE) {
-			lua_pushnil(L);
-			lua_rawseti(L, -2, box->slot);
-		}
-		lua_pop(L, 1);
-		if (current && (n_slots_free < slots_cap ||
-				grow_slots_free()))
+		/* a slot of a state no longer current is not handed out again
+		 * (the next current state starts its own numbering) */
+		if (slots_table && (n_slots_free < slots_cap || grow_slots_free()))
 			slots_free[n_slots_free++] = box->slot;
 		if (USER_SLOT(t) == box->slot)
 			t->user = NULL;
