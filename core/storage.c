@@ -234,6 +234,23 @@ static ag_storage *storage_new(size_t nbytes, bool zero)
 	return s;
 }
 
+void ag_storage_init_in_block(ag_storage *s, void *data, size_t nbytes)
+{
+	memset(s, 0, sizeof *s);
+	s->data = data;
+	s->in_block = true;
+	s->refcount = 1;
+	s->nbytes = nbytes;
+	s->id = storage_next_id++;
+	s->reg_next = storage_head;
+	if (storage_head)
+		storage_head->reg_prev = s;
+	storage_head = s;
+	bytes_live += nbytes;
+	if (alloc_observer)
+		alloc_observer(nbytes, alloc_observer_ud);
+}
+
 ag_storage *ag_storage_new(size_t nbytes) { return storage_new(nbytes, true); }
 ag_storage *ag_storage_new_uninit(size_t nbytes) { return storage_new(nbytes, false); }
 
@@ -254,6 +271,10 @@ void ag_storage_release(ag_storage *s)
 	if (s->reg_next)
 		s->reg_next->reg_prev = s->reg_prev;
 	bytes_live -= s->nbytes;
+	if (s->in_block) {
+		ag_tensor_block_storage_done(s);
+		return;
+	}
 	if (!data_inline(s)) {
 		buffer_free(s->data, s->nbytes, s->mapped);
 	} else {
