@@ -88,12 +88,10 @@ int ag_accumulate_grad_bw(ag_node *self, ag_tensor **grads_in,
 			return -1;
 		/* without create_graph PyTorch stores new_grad.detach(): no
 		 * forward-AD tangent either (a later in-place += gives it
-		 * the added gradient's, as PyTorch's does) */
-		ag_autograd_meta *m = ng->autograd_extra;
-		if (!ag_is_grad_enabled() && m && m->fw_tangent) {
-			ag_tensor_release(m->fw_tangent);
-			m->fw_tangent = NULL;
-		}
+		 * the added gradient's, as PyTorch's does); tangents exist
+		 * only while forward AD's hooks are on */
+		if (!ag_is_grad_enabled() && ag_fw_hooks_active)
+			ag_fw_hooks_active->drop_tangent(ng);
 		var->grad = ng;
 		return 0;
 	}

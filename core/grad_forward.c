@@ -123,6 +123,17 @@ static int set_tangent(ag_tensor *t, ag_tensor *tan)
 	return 0;
 }
 
+/* Drops t's own tangent (a leaf's first .grad without create_graph,
+ * which PyTorch stores detached: no tangent either). */
+static void drop_tangent(ag_tensor *t)
+{
+	ag_autograd_meta *m = t->autograd_extra;
+	if (m && m->fw_tangent) {
+		ag_tensor_release(m->fw_tangent);
+		m->fw_tangent = NULL;
+	}
+}
+
 /* ------------------------------------------------------ levels and duals */
 
 int ag_fw_current_level(void)
@@ -131,7 +142,7 @@ int ag_fw_current_level(void)
 }
 
 static const ag_fw_hooks hooks = {
-	ag_fw_record, ag_fw_any_tangent, ag_fw_share_tangent
+	ag_fw_record, ag_fw_any_tangent, ag_fw_share_tangent, drop_tangent
 };
 
 int ag_fw_enter_level(void)

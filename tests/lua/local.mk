@@ -5,6 +5,7 @@ LUA_TESTS = \
 	tests/lua/test_methods.lua tests/lua/test_ops.lua \
 	tests/lua/test_index.lua tests/lua/test_print.lua \
 	tests/lua/test_errors.lua tests/lua/test_gc.lua \
+	tests/lua/test_box_identity.lua \
 	tests/lua/test_nn.lua tests/lua/test_nn_functional.lua \
 	tests/lua/test_optim.lua tests/lua/test_optim_sched.lua \
 	tests/lua/test_data.lua tests/lua/test_files.lua \
