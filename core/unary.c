@@ -286,7 +286,7 @@ static void unary_vm_dense(char **data, const int64_t *st, int64_t n,
 	const unary_ctx *c = vctx;
 	(void)st;
 	ag_vm_unary_f32(c->op, (float *)data[0], (const float *)data[1], n,
-			c->args);
+			c->args, false);
 }
 
 static void unary_vm(char **data, const int64_t *st, int64_t n, void *vctx)
