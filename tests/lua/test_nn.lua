@@ -227,4 +227,32 @@ torch.ones(1):exp()
 t.is(torch.autograd.trace_log()[1].scope, "", "an error in forward still pops its scope")
 model = nil
 
+
+-- ------------------------------------------------------------ error positions
+-- A mistake in a constructor, a forward or a container names the user's
+-- line, not the library's, however deep the check sits (a user class's
+-- init calling nn.Linear with a bad keyword is two library frames down).
+local here = debug.getinfo(1, "S").short_src
+local function position(f)
+	local ok, err = pcall(f)
+	return not ok and tostring(err):match("^(.-):(%d+): ") or nil,
+		not ok and tonumber(tostring(err):match("^.-:(%d+): ")) or nil
+end
+local Bad = nn.Module:extend("Bad")
+function Bad:init() self.fc = nn.Linear(3, 4, {bogus = 1}) end
+local cases = {
+	{function() local m = nn.Linear(3, 4, {bogus = 1}); return m end, "Linear's keywords"},
+	{function() local m = nn.Conv2d(3, 4, 3, {padding_mode = "bad"}); return m end, "Conv2d's padding_mode"},
+	{function() local m = nn.Dropout(2); return m end, "Dropout's p"},
+	{function() local m = nn.MultiheadAttention(5, 2); return m end, "MultiheadAttention's heads"},
+	{function() local m = nn.Sequential(5); return m end, "Sequential's children"},
+	{function() local y = nn.Flatten()(5); return y end, "a forward's argument"},
+	{function() local m = Bad(); return m end, "a user class's init (its own line)", Bad.init},
+}
+for _, c in ipairs(cases) do
+	local file, line = position(c[1])
+	t.is(file, here, c[2] .. ": the error names the calling file")
+	t.is(line, debug.getinfo(c[3] or c[1], "S").linedefined, c[2] .. ": and the calling line")
+end
+
 t.done()

@@ -19,6 +19,24 @@ local collections = require "torch.collections"
 
 local C = torch._C
 
+-- Errors the library raises for a user's mistake name the user's line, not
+-- the library's: the level is that of the first caller outside agdb's Lua
+-- library (torch/*.lua), however deep the constructor or forward that
+-- found the mistake sits (Net:init -> nn.Linear -> check_options).
+local LIBRARY = debug.getinfo(1, "S").source:match("^(@.*)torch/nn/module%.lua$")
+
+local function raise(msg)
+	local level = 2	-- raise's caller; error() counts levels as debug.getinfo does
+	while true do
+		local info = debug.getinfo(level, "S")
+		if not info then error(msg, 0) end
+		if info.what ~= "C" and not (LIBRARY and info.source:sub(1, #LIBRARY) == LIBRARY) then
+			error(msg, level)
+		end
+		level = level + 1
+	end
+end
+
 -- ------------------------------------------------------------ Parameter
 
 local params = setmetatable({}, {__mode = "k"})	-- the tensors that are Parameters
@@ -31,7 +49,7 @@ local function is_parameter(v) return params[v] == true end
 setmetatable(Parameter, {__call = function(_, data, requires_grad)
 	if data == nil then data = torch.empty(0) end
 	if not torch.is_tensor(data) then
-		error("nn.Parameter: data must be a Tensor, got " .. type(data), 2)
+		raise("nn.Parameter: data must be a Tensor, got " .. type(data))
 	end
 	local p = data:detach()
 	p:requires_grad_(requires_grad ~= false)
@@ -159,20 +177,20 @@ local function newindex(self, k, v)
 		store_set(self._modules, k, v)
 	elseif self._parameters.has[k] then
 		if v ~= nil then
-			error(("cannot assign '%s' as parameter '%s' (torch.nn.Parameter " ..
-				"or None expected)"):format(typename(v), k), 2)
+			raise(("cannot assign '%s' as parameter '%s' (torch.nn.Parameter " ..
+				"or None expected)"):format(typename(v), k))
 		end
 		self._parameters.vals[k] = nil
 	elseif self._modules.has[k] then
 		if v ~= nil then
-			error(("cannot assign '%s' as child module '%s' (torch.nn.Module " ..
-				"or None expected)"):format(typename(v), k), 2)
+			raise(("cannot assign '%s' as child module '%s' (torch.nn.Module " ..
+				"or None expected)"):format(typename(v), k))
 		end
 		self._modules.vals[k] = nil
 	elseif self._buffers.has[k] then
 		if v ~= nil and not torch.is_tensor(v) then
-			error(("cannot assign '%s' as buffer '%s' (torch.Tensor or None " ..
-				"expected)"):format(typename(v), k), 2)
+			raise(("cannot assign '%s' as buffer '%s' (torch.Tensor or None " ..
+				"expected)"):format(typename(v), k))
 		end
 		self._buffers.vals[k] = v
 	else
@@ -245,8 +263,8 @@ end
 local function call(self, ...)
 	local fwd = self.forward
 	if type(fwd) ~= "function" then
-		error(('Module [%s] is missing the required "forward" function'):format(
-			get_name(self)), 2)
+		raise(('Module [%s] is missing the required "forward" function'):format(
+			get_name(self)))
 	end
 	local guard <close> = torch.autograd.is_trace_enabled() and enter_scope(self) or nil
 	if #self._forward_pre_hooks.keys > 0 or #self._forward_hooks.keys > 0 then
@@ -339,25 +357,25 @@ function Module:isinstance(cls) return class.isinstance(self, cls) end
 
 local function check_name(kind, name, self)
 	if type(name) ~= "string" then
-		error(("%s name should be a string. Got %s"):format(kind, typename(name)), 3)
+		raise(("%s name should be a string. Got %s"):format(kind, typename(name)))
 	end
 	if name:find(".", 1, true) then
 		if kind == "module" then
-			error(('module name can\'t contain ".", got: %s'):format(name), 3)
+			raise(('module name can\'t contain ".", got: %s'):format(name))
 		end
-		error(('%s name can\'t contain "."'):format(kind), 3)
+		raise(('%s name can\'t contain "."'):format(kind))
 	end
-	if name == "" then error(('%s name can\'t be empty string ""'):format(kind), 3) end
+	if name == "" then raise(('%s name can\'t be empty string ""'):format(kind)) end
 end
 
 function Module:register_buffer(name, tensor, opts)
 	check_name("buffer", name, self)
 	if has_attr(self, name) and not self._buffers.has[name] then
-		error(("attribute '%s' already exists"):format(name), 2)
+		raise(("attribute '%s' already exists"):format(name))
 	end
 	if tensor ~= nil and not torch.is_tensor(tensor) then
-		error(("cannot assign '%s' object to buffer '%s' (torch Tensor or None " ..
-			"required)"):format(typename(tensor), name), 2)
+		raise(("cannot assign '%s' object to buffer '%s' (torch Tensor or None " ..
+			"required)"):format(typename(tensor), name))
 	end
 	local persistent = not (type(opts) == "table" and opts.persistent == false)
 	if type(opts) == "boolean" then persistent = opts end
@@ -368,18 +386,18 @@ end
 function Module:register_parameter(name, param)
 	check_name("parameter", name, self)
 	if has_attr(self, name) and not self._parameters.has[name] then
-		error(("attribute '%s' already exists"):format(name), 2)
+		raise(("attribute '%s' already exists"):format(name))
 	end
 	if param ~= nil then
 		if not is_parameter(param) then
-			error(("cannot assign '%s' object to parameter '%s' (torch.nn.Parameter " ..
-				"or None required)"):format(typename(param), name), 2)
+			raise(("cannot assign '%s' object to parameter '%s' (torch.nn.Parameter " ..
+				"or None required)"):format(typename(param), name))
 		end
 		if param.grad_fn then
-			error(("Cannot assign non-leaf Tensor to parameter '%s'. Model " ..
+			raise(("Cannot assign non-leaf Tensor to parameter '%s'. Model " ..
 				"parameters must be created explicitly. To express '%s' as a " ..
 				"function of another Tensor, compute the value in the forward() " ..
-				"method."):format(name, name), 2)
+				"method."):format(name, name))
 		end
 	end
 	store_set(self._parameters, name, param)
@@ -387,11 +405,11 @@ end
 
 function Module:add_module(name, module)
 	if module ~= nil and not is_module(module) then
-		error(("%s is not a Module subclass"):format(typename(module)), 2)
+		raise(("%s is not a Module subclass"):format(typename(module)))
 	end
 	check_name("module", name, self)
 	if has_attr(self, name) and not self._modules.has[name] then
-		error(("attribute '%s' already exists"):format(name), 2)
+		raise(("attribute '%s' already exists"):format(name))
 	end
 	store_set(self._modules, name, module)
 end
@@ -402,11 +420,11 @@ function Module:get_submodule(target)
 	local mod = self
 	for item in target:gmatch("[^.]+") do
 		if not mod._modules.has[item] and mod._attrs[item] == nil then
-			error(("%s has no attribute `%s`"):format(mod:_get_name(), item), 2)
+			raise(("%s has no attribute `%s`"):format(mod:_get_name(), item))
 		end
 		local nxt = mod[item]
 		if not is_module(nxt) then
-			error(("`%s` is not an nn.Module"):format(item), 2)
+			raise(("`%s` is not an nn.Module"):format(item))
 		end
 		mod = nxt
 	end
@@ -508,7 +526,7 @@ end
 function Module:train(mode)
 	if mode == nil then mode = true end
 	if type(mode) ~= "boolean" then
-		error("training mode is expected to be boolean", 2)
+		raise("training mode is expected to be boolean")
 	end
 	self._attrs.training = mode
 	for _, c in ipairs(self:children()) do c:train(mode) end
@@ -531,7 +549,7 @@ end
 function Module:apply(fn)
 	if type(fn) ~= "function" and not (type(fn) == "table" and getmetatable(fn) and
 		getmetatable(fn).__call) then
-		error(("apply(): fn must be a function, got %s"):format(typename(fn)), 2)
+		raise(("apply(): fn must be a function, got %s"):format(typename(fn)))
 	end
 	for _, c in ipairs(self:children()) do c:apply(fn) end
 	fn(self)
@@ -596,7 +614,7 @@ local next_hook_id = 0
 
 local function add_hook(s, hook, prepend)
 	if type(hook) ~= "function" then
-		error("a hook must be a function, got " .. type(hook), 3)
+		raise("a hook must be a function, got " .. type(hook))
 	end
 	next_hook_id = next_hook_id + 1
 	local id = next_hook_id
@@ -710,7 +728,7 @@ end
 -- missing or unexpected keys are an error, in PyTorch's words.
 function Module:load_state_dict(sd, opts)
 	if type(sd) ~= "table" then
-		error(("Expected state_dict to be dict-like, got %s."):format(typename(sd)), 2)
+		raise(("Expected state_dict to be dict-like, got %s."):format(typename(sd)))
 	end
 	local strict = true
 	if type(opts) == "table" and opts.strict ~= nil then strict = opts.strict end
@@ -732,8 +750,8 @@ function Module:load_state_dict(sd, opts)
 		end
 	end
 	if #errors > 0 then
-		error(("Error(s) in loading state_dict for %s:\n\t%s"):format(
-			self:_get_name(), table.concat(errors, "\n\t")), 2)
+		raise(("Error(s) in loading state_dict for %s:\n\t%s"):format(
+			self:_get_name(), table.concat(errors, "\n\t")))
 	end
 	return {missing_keys = missing, unexpected_keys = unexpected}
 end
@@ -794,43 +812,42 @@ end
 
 -- The keyword table of a module's constructor: unknown keys are refused
 -- with Python's text (`nn.Linear(3, 2, {bogus=1})`).  `allowed` is a list.
-local function check_options(opts, allowed, level)
+local function check_options(opts, allowed)
 	if opts == nil then return {} end
 	if type(opts) ~= "table" or torch.is_tensor(opts) or is_module(opts) then
-		error(("__init__(): the options must be a table of keywords, got %s")
-			:format(typename(opts)), (level or 2) + 1)
+		raise(("__init__(): the options must be a table of keywords, got %s")
+			:format(typename(opts)))
 	end
 	local ok = {}
 	for _, k in ipairs(allowed) do ok[k] = true end
 	for k in pairs(opts) do
 		if not ok[k] then
-			error(("__init__() got an unexpected keyword argument '%s'"):format(tostring(k)),
-				(level or 2) + 1)
+			raise(("__init__() got an unexpected keyword argument '%s'"):format(tostring(k)))
 		end
 	end
 	return opts
 end
 
 -- A forward's tensor argument (`nn.BatchNorm1d(3)(5)`).
-local function check_input(self, v, i, level)
+local function check_input(self, v, i)
 	if not torch.is_tensor(v) then
-		error(("%s.forward(): argument %d must be a Tensor, got %s"):format(
-			get_name(self), i or 1, typename(v)), (level or 2) + 1)
+		raise(("%s.forward(): argument %d must be a Tensor, got %s"):format(
+			get_name(self), i or 1, typename(v)))
 	end
 end
 
 -- A size argument of a constructor: a non-negative integer.
-local function check_size(v, what, level)
+local function check_size(v, what)
 	if math.type(v) ~= "integer" then
 		if math.type(v) == "float" and v == math.floor(v) then return math.tointeger(v) end
-		error(("__init__(): argument '%s' must be int, not %s"):format(what, typename(v)),
-			(level or 2) + 1)
+		raise(("__init__(): argument '%s' must be int, not %s"):format(what, typename(v)))
 	end
 	return v
 end
 
 return {
 	deepcopy = deepcopy,
+	raise = raise,
 	check_options = check_options,
 	check_input = check_input,
 	check_size = check_size,

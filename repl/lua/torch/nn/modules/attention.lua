@@ -31,15 +31,15 @@ function MultiheadAttention:init(embed_dim, num_heads, opts)
 	embed_dim = base.check_size(embed_dim, "embed_dim")
 	num_heads = base.check_size(num_heads, "num_heads")
 	if embed_dim <= 0 or num_heads <= 0 then
-		error(("embed_dim and num_heads must be greater than 0, got embed_dim=%d and " ..
-			"num_heads=%d instead"):format(embed_dim, num_heads), 2)
+		base.raise(("embed_dim and num_heads must be greater than 0, got embed_dim=%d and " ..
+			"num_heads=%d instead"):format(embed_dim, num_heads))
 	end
 	if opts.add_bias_kv or opts.add_zero_attn then
-		error("MultiheadAttention: add_bias_kv and add_zero_attn are not supported by agdb", 2)
+		base.raise("MultiheadAttention: add_bias_kv and add_zero_attn are not supported by agdb")
 	end
 	local dropout = opts.dropout or 0
 	if type(dropout) ~= "number" or dropout < 0 or dropout > 1 then
-		error("dropout probability has to be between 0 and 1, but got " .. tostring(dropout), 2)
+		base.raise("dropout probability has to be between 0 and 1, but got " .. tostring(dropout))
 	end
 	local fk = {dtype = opts.dtype or torch.get_default_dtype()}
 	self.embed_dim = embed_dim
@@ -52,7 +52,7 @@ function MultiheadAttention:init(embed_dim, num_heads, opts)
 	self.qk_norm = opts.qk_norm or false
 	self.head_dim = embed_dim // num_heads
 	if self.head_dim * num_heads ~= embed_dim then
-		error("embed_dim must be divisible by num_heads", 2)
+		base.raise("embed_dim must be divisible by num_heads")
 	end
 	if not self._qkv_same_embed_dim then
 		self.q_proj_weight = Parameter(torch.empty(embed_dim, embed_dim, fk))

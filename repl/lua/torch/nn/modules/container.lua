@@ -12,11 +12,11 @@ local Module, is_module = base.Module, base.is_module
 -- The position i (1-based, negative from the end) among n children -> 0-based.
 local function position(i, n, what)
 	if math.type(i) ~= "integer" then
-		error(what .. " indices must be integers, got " .. base.typename(i), 3)
+		base.raise(what .. " indices must be integers, got " .. base.typename(i))
 	end
 	if i == 0 then
-		error(what .. " index 0: agdb counts from 1 (the first module is [1], " ..
-			"the last [-1])", 3)
+		base.raise(what .. " index 0: agdb counts from 1 (the first module is [1], " ..
+			"the last [-1])")
 	end
 	if i < 0 then i = n + i + 1 end
 	return i - 1
@@ -37,7 +37,7 @@ end
 
 local function check_module(m, what)
 	if not is_module(m) then
-		error(("%s is not a Module subclass"):format(base.typename(m)), 3)
+		base.raise(("%s is not a Module subclass"):format(base.typename(m)))
 	end
 end
 
@@ -51,7 +51,7 @@ local function setindex(self, i, m)
 	check_module(m)
 	local j = position(i, #self._modules.keys, self:_get_name())
 	local k = self._modules.keys[j + 1]
-	if not k then error(("index %d is out of range"):format(i), 2) end
+	if not k then base.raise(("index %d is out of range"):format(i)) end
 	self._modules.vals[k] = m
 end
 
@@ -110,8 +110,8 @@ end
 
 function ModuleList:extend(modules)
 	if type(modules) ~= "table" then
-		error("ModuleList.extend should be called with an iterable, but got " ..
-			base.typename(modules), 2)
+		base.raise("ModuleList.extend should be called with an iterable, but got " ..
+			base.typename(modules))
 	end
 	for _, m in ipairs(modules) do append(self, m) end
 	return self
@@ -158,8 +158,8 @@ end
 
 function ModuleDict:update(modules)
 	if type(modules) ~= "table" then
-		error("ModuleDict.update should be called with an iterable of " ..
-			"key/value pairs, but got " .. base.typename(modules), 2)
+		base.raise("ModuleDict.update should be called with an iterable of " ..
+			"key/value pairs, but got " .. base.typename(modules))
 	end
 	if is_module(modules) then
 		for _, e in ipairs(modules:named_children()) do self:add_module(e[1], e[2]) end

@@ -56,7 +56,7 @@ local function options(names, ...)
 	end
 	local allowed = {"device", "dtype"}
 	for _, key in ipairs(names) do allowed[#allowed + 1] = key end
-	base.check_options(kw, allowed, 3)
+	base.check_options(kw, allowed)
 	local o = {}
 	for i, key in ipairs(names) do
 		local v = nil
@@ -93,37 +93,37 @@ local function conv_class(name, n, fn, transposed)
 	local cls = Module:extend(name)
 	function cls:init(in_channels, out_channels, kernel_size, ...)
 		local o, kw = options(transposed and POSITIONAL_T or POSITIONAL, ...)
-		in_channels = base.check_size(in_channels, "in_channels", 2)
-		out_channels = base.check_size(out_channels, "out_channels", 2)
-		o.groups = base.check_size(o.groups, "groups", 2)
-		if o.groups <= 0 then error("groups must be a positive integer", 3) end
-		if in_channels % o.groups ~= 0 then error("in_channels must be divisible by groups", 3) end
-		if out_channels % o.groups ~= 0 then error("out_channels must be divisible by groups", 3) end
+		in_channels = base.check_size(in_channels, "in_channels")
+		out_channels = base.check_size(out_channels, "out_channels")
+		o.groups = base.check_size(o.groups, "groups")
+		if o.groups <= 0 then base.raise("groups must be a positive integer") end
+		if in_channels % o.groups ~= 0 then base.raise("in_channels must be divisible by groups") end
+		if out_channels % o.groups ~= 0 then base.raise("out_channels must be divisible by groups") end
 		local pm = o.padding_mode
 		if not PADDING_MODES[pm] then
-			error(("padding_mode must be one of {'replicate', 'zeros', 'circular', 'reflect'}, "
-				.. "but got padding_mode='%s'"):format(tostring(pm)), 3)
+			base.raise(("padding_mode must be one of {'replicate', 'zeros', 'circular', 'reflect'}, "
+				.. "but got padding_mode='%s'"):format(tostring(pm)))
 		end
 		if transposed and pm ~= "zeros" then
-			error(('Only "zeros" padding mode is supported for %s'):format(name), 3)
+			base.raise(('Only "zeros" padding mode is supported for %s'):format(name))
 		end
 		self.in_channels, self.out_channels = in_channels, out_channels
 		self.kernel_size = ntuple(kernel_size, n)
 		self.stride = ntuple(o.stride, n)
 		if type(o.padding) == "string" then
 			if transposed then
-				error(("%s(): padding must be an int or a tuple of ints"):format(name), 3)
+				base.raise(("%s(): padding must be an int or a tuple of ints"):format(name))
 			end
 			if o.padding ~= "same" and o.padding ~= "valid" then
-				error(("Invalid padding string '%s', should be one of {'valid', 'same'}")
-					:format(o.padding), 3)
+				base.raise(("Invalid padding string '%s', should be one of {'valid', 'same'}")
+					:format(o.padding))
 			end
 			self.padding = o.padding
 		else
 			self.padding = ntuple(o.padding, n)
 		end
 		if self.padding == "same" and not all_equal(self.stride, 1) then
-			error("padding='same' is not supported for strided convolutions", 3)
+			base.raise("padding='same' is not supported for strided convolutions")
 		end
 		self.dilation = ntuple(o.dilation, n)
 		self.transposed = transposed and true or false
@@ -169,8 +169,8 @@ local function conv_class(name, n, fn, transposed)
 				output_size = r
 			end
 			if #output_size ~= k then
-				error(("ConvTranspose%dD: for %dD input, output_size must have %d or %d elements (got %d)")
-					:format(n, input:dim(), k, k + 2, m), 3)
+				base.raise(("ConvTranspose%dD: for %dD input, output_size must have %d or %d elements (got %d)")
+					:format(n, input:dim(), k, k + 2, m))
 			end
 			local lo, hi, insz, res = {}, {}, {}, {}
 			for d = 1, k do
@@ -183,9 +183,9 @@ local function conv_class(name, n, fn, transposed)
 			for d = 1, k do
 				if output_size[d] < lo[d] or output_size[d] > hi[d] then
 					local function l(t) return "[" .. table.concat(t, ", ") .. "]" end
-					error(("requested an output size of %s, but valid sizes range from %s to %s "
+					base.raise(("requested an output size of %s, but valid sizes range from %s to %s "
 						.. "(for an input of torch.Size(%s))"):format(
-						"(" .. table.concat(output_size, ", ") .. ")", l(lo), l(hi), l(insz)), 3)
+						"(" .. table.concat(output_size, ", ") .. ")", l(lo), l(hi), l(insz)))
 				end
 			end
 			for d = 1, k do res[d] = output_size[d] - lo[d] end

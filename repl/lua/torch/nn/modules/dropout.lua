@@ -12,10 +12,10 @@ function Dropout:init(p, opts)
 	if type(p) == "table" then p, opts = p.p, p end
 	p = p == nil and 0.5 or p
 	if type(p) ~= "number" then
-		error("Dropout: p must be a number, got " .. base.typename(p), 2)
+		base.raise("Dropout: p must be a number, got " .. base.typename(p))
 	end
 	if p < 0 or p > 1 then
-		error("dropout probability has to be between 0 and 1, but got " .. tostring(p), 2)
+		base.raise("dropout probability has to be between 0 and 1, but got " .. tostring(p))
 	end
 	self.p = p
 	self.inplace = F._opt(opts, "inplace", false)

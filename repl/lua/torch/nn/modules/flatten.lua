@@ -35,11 +35,11 @@ local Unflatten = Module:extend("Unflatten")
 -- nn.Unflatten(dim, sizes): dim (1-based) becomes the dims `sizes`.
 function Unflatten:init(dim, unflattened_size)
 	if math.type(dim) ~= "integer" then
-		error("invalid argument: dim must be an integer, got " .. base.typename(dim), 3)
+		base.raise("invalid argument: dim must be an integer, got " .. base.typename(dim))
 	end
 	if type(unflattened_size) ~= "table" then
-		error("unflattened_size must be tuple of ints, but found type " ..
-			base.typename(unflattened_size), 3)
+		base.raise("unflattened_size must be tuple of ints, but found type " ..
+			base.typename(unflattened_size))
 	end
 	self.dim = dim
 	self.unflattened_size = unflattened_size
@@ -50,8 +50,8 @@ function Unflatten:forward(input)
 	local n = input:dim()
 	local d = self.dim < 0 and n + self.dim + 1 or self.dim
 	if d < 1 or d > n then
-		error(("Dimension out of range (expected to be in range of [%d, %d], but got %d)")
-			:format(-n, n, self.dim), 2)
+		base.raise(("Dimension out of range (expected to be in range of [%d, %d], but got %d)")
+			:format(-n, n, self.dim))
 	end
 	local shape = {}
 	for i = 1, d - 1 do shape[#shape + 1] = input:size(i) end

@@ -18,7 +18,7 @@ local function fold_class(name, fn, spec)
 		local o = F._named(spec, ...)
 		for _, p in ipairs(spec) do
 			if o[p[1]] == nil then
-				error(("%s.__init__() missing required argument '%s'"):format(name, p[1]), 3)
+				base.raise(("%s.__init__() missing required argument '%s'"):format(name, p[1]))
 			end
 			self[p[1]] = o[p[1]]
 		end

@@ -101,10 +101,10 @@ function GroupNorm:init(num_groups, num_channels, opts)
 	num_groups = base.check_size(num_groups, "num_groups")
 	num_channels = base.check_size(num_channels, "num_channels")
 	if num_groups <= 0 then
-		error("GroupNorm: num_groups must be positive, got " .. num_groups, 2)
+		base.raise("GroupNorm: num_groups must be positive, got " .. num_groups)
 	end
 	if num_channels % num_groups ~= 0 then
-		error("num_channels must be divisible by num_groups", 2)
+		base.raise("num_channels must be divisible by num_groups")
 	end
 	self.num_groups, self.num_channels = num_groups, num_channels
 	self.eps = opt(opts, "eps", 1e-5)
@@ -190,7 +190,7 @@ local BatchNorm1d = norm_base("BatchNorm1d", true, true)
 function BatchNorm1d:forward(input)
 	base.check_input(self, input)
 	if input:dim() ~= 2 and input:dim() ~= 3 then
-		error(("expected 2D or 3D input (got %dD input)"):format(input:dim()), 2)
+		base.raise(("expected 2D or 3D input (got %dD input)"):format(input:dim()))
 	end
 	return batch_norm_forward(self, input)
 end
@@ -199,7 +199,7 @@ local BatchNorm2d = norm_base("BatchNorm2d", true, true)
 function BatchNorm2d:forward(input)
 	base.check_input(self, input)
 	if input:dim() ~= 4 then
-		error(("expected 4D input (got %dD input)"):format(input:dim()), 2)
+		base.raise(("expected 4D input (got %dD input)"):format(input:dim()))
 	end
 	return batch_norm_forward(self, input)
 end
@@ -207,9 +207,9 @@ end
 -- ------------------------------------------------------------ InstanceNorm
 
 local function instance_norm_forward(self, input, ndim)
-	base.check_input(self, input, 1, 3)
+	base.check_input(self, input, 1)
 	if input:dim() ~= ndim and input:dim() ~= ndim + 1 then
-		error(("expected %dD or %dD input (got %dD input)"):format(ndim, ndim + 1, input:dim()), 3)
+		base.raise(("expected %dD or %dD input (got %dD input)"):format(ndim, ndim + 1, input:dim()))
 	end
 	local batched = input:dim() == ndim + 1
 	local x = batched and input or input:unsqueeze(1)

@@ -34,7 +34,7 @@ local function sides(padding, n, name)
 		for i = 1, 2 * n do r[i] = padding[i] end
 		return r
 	end
-	error(("%s: padding must be an int or a sequence of %d ints"):format(name, 2 * n), 4)
+	base.raise(("%s: padding must be an int or a sequence of %d ints"):format(name, 2 * n))
 end
 
 local function pad_class(name, n, mode, constant)
@@ -45,7 +45,7 @@ local function pad_class(name, n, mode, constant)
 		if constant then
 			if value == nil then
 				if name ~= "ZeroPad2d" then
-					error(name .. ".__init__() missing 1 required positional argument: 'value'", 3)
+					base.raise(name .. ".__init__() missing 1 required positional argument: 'value'")
 				end
 				value = 0.0
 			end

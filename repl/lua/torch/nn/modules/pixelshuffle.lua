@@ -10,7 +10,7 @@ local function shuffle_class(name, fn, key)
 	function cls:init(factor)
 		if type(factor) == "table" then factor = factor[key] end
 		if factor == nil then
-			error(("%s.__init__() missing 1 required positional argument: '%s'"):format(name, key), 3)
+			base.raise(("%s.__init__() missing 1 required positional argument: '%s'"):format(name, key))
 		end
 		self[key] = factor
 	end

@@ -20,7 +20,7 @@ local function pool_class(name, fn, spec, shown, as_tuple)
 	function cls:init(...)
 		local o = F._named(spec, ...)
 		if o.kernel_size == nil then
-			error(name .. ".__init__() missing required argument 'kernel_size'", 3)
+			base.raise(name .. ".__init__() missing required argument 'kernel_size'")
 		end
 		if o.stride == nil then o.stride = o.kernel_size end
 		for _, p in ipairs(spec) do self[p[1]] = o[p[1]] end
@@ -51,7 +51,7 @@ local function adaptive_class(name, fn, n)
 			output_size = output_size.output_size
 		end
 		if output_size == nil then
-			error(name .. ".__init__() missing required argument 'output_size'", 3)
+			base.raise(name .. ".__init__() missing required argument 'output_size'")
 		end
 		self.output_size = output_size
 	end

@@ -18,12 +18,12 @@ function Embedding:init(num_embeddings, embedding_dim, opts)
 	local pad = opts.padding_idx
 	if pad ~= nil then
 		if pad > 0 then
-			if pad > num_embeddings then error("Padding_idx must be within num_embeddings", 2) end
+			if pad > num_embeddings then base.raise("Padding_idx must be within num_embeddings") end
 		elseif pad < 0 then
-			if pad < -num_embeddings then error("Padding_idx must be within num_embeddings", 2) end
+			if pad < -num_embeddings then base.raise("Padding_idx must be within num_embeddings") end
 			pad = num_embeddings + pad + 1
 		else
-			error("Embedding: padding_idx 0: agdb counts indices from 1", 2)
+			base.raise("Embedding: padding_idx 0: agdb counts indices from 1")
 		end
 	end
 	self.padding_idx = pad

@@ -57,7 +57,7 @@ function TransformerEncoderLayer:init(d_model, nhead, opts)
 		self.activation = act
 		self.activation_relu_or_gelu = 0
 	else
-		error(("activation should be relu/gelu, not %s"):format(tostring(act)), 2)
+		base.raise(("activation should be relu/gelu, not %s"):format(tostring(act)))
 	end
 end
 
@@ -67,7 +67,7 @@ local function masks(src_mask, src_key_padding_mask, opts, keys)
 	elseif type(src_key_padding_mask) == "table" and not torch.is_tensor(src_key_padding_mask) then
 		opts, src_key_padding_mask = src_key_padding_mask, nil
 	end
-	opts = base.check_options(opts, keys, 3)
+	opts = base.check_options(opts, keys)
 	return opts[keys[1]] or src_mask, opts[keys[2]] or src_key_padding_mask, opts.is_causal
 end
 
@@ -90,7 +90,7 @@ function TransformerEncoderLayer:forward(src, src_mask, src_key_padding_mask, op
 		{"src_mask", "src_key_padding_mask", "is_causal"})
 	if kpm ~= nil and torch.is_tensor(kpm) and kpm.dtype ~= torch.bool and
 		not kpm:is_floating_point() then
-		error("only bool and floating types of key_padding_mask are supported", 2)
+		base.raise("only bool and floating types of key_padding_mask are supported")
 	end
 	local x = src
 	if self.norm_first then
@@ -110,12 +110,12 @@ local TransformerEncoder = Module:extend("TransformerEncoder")
 -- nn.TransformerEncoder(encoder_layer, num_layers, {norm=})
 function TransformerEncoder:init(encoder_layer, num_layers, opts)
 	if not base.is_module(encoder_layer) then
-		error("TransformerEncoder: encoder_layer must be a Module, got " ..
-			base.typename(encoder_layer), 2)
+		base.raise("TransformerEncoder: encoder_layer must be a Module, got " ..
+			base.typename(encoder_layer))
 	end
 	num_layers = base.check_size(num_layers, "num_layers")
 	if num_layers < 0 then
-		error("TransformerEncoder: num_layers must be non-negative, got " .. num_layers, 2)
+		base.raise("TransformerEncoder: num_layers must be non-negative, got " .. num_layers)
 	end
 	if base.is_module(opts) then opts = {norm = opts} end
 	opts = base.check_options(opts, {"norm", "enable_nested_tensor", "mask_check"})

@@ -34,7 +34,7 @@ local function upsample_class(name, fixed)
 		local sf = o.scale_factor
 		for _, v in ipairs(type(sf) == "table" and sf or {sf}) do
 			if type(v) ~= "number" then
-				error(name .. ": scale_factor must be a number or a sequence of numbers", 3)
+				base.raise(name .. ": scale_factor must be a number or a sequence of numbers")
 			end
 		end
 		self.name = name
