@@ -234,6 +234,8 @@ static ag_storage *storage_new(size_t nbytes, bool zero)
 	return s;
 }
 
+void (*ag_storage_block_done_hook)(ag_storage *s);
+
 void ag_storage_init_in_block(ag_storage *s, void *data, size_t nbytes)
 {
 	memset(s, 0, sizeof *s);
@@ -272,7 +274,7 @@ void ag_storage_release(ag_storage *s)
 		s->reg_next->reg_prev = s->reg_prev;
 	bytes_live -= s->nbytes;
 	if (s->in_block) {
-		ag_tensor_block_storage_done(s);
+		ag_storage_block_done_hook(s);
 		return;
 	}
 	if (!data_inline(s)) {

@@ -78,7 +78,7 @@ static void block_part_done(tensor_block *b)
 		free(b);
 }
 
-void ag_tensor_block_storage_done(ag_storage *s)
+static void block_storage_done(ag_storage *s)
 {
 	block_part_done((tensor_block *)((char *)s - offsetof(tensor_block, s)));
 }
@@ -139,6 +139,7 @@ static ag_tensor *block_tensor(ag_dtype dt, const int64_t *shape, int ndim,
 		return NULL;
 	}
 	ag_tensor *t = header_init(&b->t, dt, shape, ndim);
+	ag_storage_block_done_hook = block_storage_done;
 	t->in_block = true;
 	b->v.refcount = 1;
 	b->v.in_block = true;
