@@ -314,6 +314,12 @@ static void col2im(ag_dtype dt, const void *cols, void *dst, const geom *g,
  * product that reads it (or the product and col2im); at least one row. */
 enum { BAND_BYTES = 512 * 1024 };
 
+/* the end of the band of rows that starts at oh0 */
+static int64_t band_end(int64_t oh0, int64_t rows, int64_t OH)
+{
+	return oh0 + rows < OH ? oh0 + rows : OH;
+}
+
 static int64_t band_rows(const geom *g, size_t es, bool direct)
 {
 	if (direct)
@@ -427,26 +433,6 @@ static bool shift_fits(const geom *g, ag_dtype dt, shift_geom *s)
 }
 
 #define SHIFT_KERNELS(SFX, T)						\
-/* planes [C][H][W] into the interior of the padded planes */		\
-static void pad_in_##SFX(const T *restrict src, T *restrict dst,	\
-			 const geom *g, const shift_geom *s)		\
-{									\
-	for (int64_t c = 0; c < g->Cg; c++)				\
-		for (int64_t h = 0; h < g->H; h++)			\
-			memcpy(dst + c * s->P + (h + g->ph) * s->Wp + g->pw, \
-			       src + (c * g->H + h) * g->W,		\
-			       (size_t)g->W * sizeof(T));		\
-}									\
-/* the interior of the padded planes back to [C][H][W] */		\
-static void pad_out_##SFX(const T *restrict src, T *restrict dst,	\
-			  const geom *g, const shift_geom *s)		\
-{									\
-	for (int64_t c = 0; c < g->Cg; c++)				\
-		for (int64_t h = 0; h < g->H; h++)			\
-			memcpy(dst + (c * g->H + h) * g->W,		\
-			       src + c * s->P + (h + g->ph) * s->Wp + g->pw, \
-			       (size_t)g->W * sizeof(T));		\
-}									\
 /* rows [oh0, oh1) of wide [Og][rows * Wp] into out [Og][OH][OW], plus	\
  * the bias */								\
 static ROW_CLONES void unwiden_##SFX(const T *restrict wide,		\
@@ -467,16 +453,6 @@ static ROW_CLONES void unwiden_##SFX(const T *restrict wide,		\
 		}							\
 	}								\
 }									\
-/* g [Og][OH][OW] into the first OW columns of wide [Og][OH * Wp] */	\
-static void widen_##SFX(const T *restrict g0, T *restrict wide,	\
-			const geom *g, const shift_geom *s)		\
-{									\
-	for (int64_t o = 0; o < g->Og; o++)				\
-		for (int64_t oh = 0; oh < g->OH; oh++)			\
-			memcpy(wide + (o * g->OH + oh) * s->Wp,		\
-			       g0 + (o * g->OH + oh) * g->OW,		\
-			       (size_t)g->OW * sizeof(T));		\
-}									\
 /* NaN when some value is infinite or NaN, else 0 */			\
 static ROW_CLONES T nonfinite_##SFX(const T *restrict p, int64_t n)	\
 {									\
@@ -490,22 +466,30 @@ static ROW_CLONES T nonfinite_##SFX(const T *restrict p, int64_t n)	\
 SHIFT_KERNELS(f32, float)
 SHIFT_KERNELS(f64, double)
 
-static void pad_in(ag_dtype dt, const void *src, void *dst, const geom *g,
-		   const shift_geom *s)
+/* planes of rows of row_bytes from src to dst, each side with its own
+ * plane and row strides (bytes) */
+static void copy_rows(char *dst, int64_t dps, int64_t drs, const char *src,
+		      int64_t sps, int64_t srs, int64_t planes, int64_t rows,
+		      size_t row_bytes)
 {
-	if (dt == AG_FLOAT32)
-		pad_in_f32(src, dst, g, s);
-	else
-		pad_in_f64(src, dst, g, s);
+	for (int64_t c = 0; c < planes; c++)
+		for (int64_t h = 0; h < rows; h++)
+			memcpy(dst + c * dps + h * drs, src + c * sps + h * srs,
+			       row_bytes);
 }
 
-static void pad_out(ag_dtype dt, const void *src, void *dst, const geom *g,
-		    const shift_geom *s)
+/* Cg planes [H][W] into the interior of the padded planes (into), or the
+ * interior back out */
+static void pad_copy(size_t es, const char *planes, char *pad, const geom *g,
+		     const shift_geom *s, bool into)
 {
-	if (dt == AG_FLOAT32)
-		pad_out_f32(src, dst, g, s);
+	int64_t e = (int64_t)es, in = (g->ph * s->Wp + g->pw) * e;
+	if (into)
+		copy_rows(pad + in, s->P * e, s->Wp * e, planes, g->H * g->W * e,
+			  g->W * e, g->Cg, g->H, (size_t)g->W * es);
 	else
-		pad_out_f64(src, dst, g, s);
+		copy_rows((char *)planes, g->H * g->W * e, g->W * e, pad + in,
+			  s->P * e, s->Wp * e, g->Cg, g->H, (size_t)g->W * es);
 }
 
 static void unwiden(ag_dtype dt, const void *wide, void *out, const void *bias,
@@ -518,13 +502,13 @@ static void unwiden(ag_dtype dt, const void *wide, void *out, const void *bias,
 		unwiden_f64(wide, out, bias, g, s, oh0, oh1);
 }
 
-static void widen(ag_dtype dt, const void *g0, void *wide, const geom *g,
+/* g [Og][OH][OW] into the first OW columns of wide [Og][OH * Wp] */
+static void widen(size_t es, const char *g0, char *wide, const geom *g,
 		  const shift_geom *s)
 {
-	if (dt == AG_FLOAT32)
-		widen_f32(g0, wide, g, s);
-	else
-		widen_f64(g0, wide, g, s);
+	int64_t e = (int64_t)es;
+	copy_rows(wide, g->OH * s->Wp * e, s->Wp * e, g0, g->L * e, g->OW * e,
+		  g->Og, g->OH, (size_t)g->OW * es);
 }
 
 static bool all_finite(ag_dtype dt, const void *p, int64_t n)
@@ -578,14 +562,13 @@ static int shift_fwd_image(ag_dtype dt, const char *xp, const char *taps,
 	size_t es = ag_dtype_size(dt);
 
 	for (int64_t k = 0; k < g->G; k++) {
-		pad_in(dt, xp + (n * g->C + k * g->Cg) * g->H * g->W * es, xpad,
-		       g, s);
+		pad_copy(es, xp + (n * g->C + k * g->Cg) * g->H * g->W * es,
+			 xpad, g, s, true);
 		char *dst = op + (n * g->O + k * g->Og) * g->L * es;
 		const char *bk = bias ? (const char *)bias + k * g->Og * es :
 			NULL;
 		for (int64_t oh0 = 0; oh0 < g->OH; oh0 += s->rows) {
-			int64_t oh1 = oh0 + s->rows < g->OH ? oh0 + s->rows :
-				      g->OH;
+			int64_t oh1 = band_end(oh0, s->rows, g->OH);
 			int64_t Nb = (oh1 - oh0) * s->Wp;
 			for (int64_t q = 0; q < s->taps; q++) {
 				ag_mat a = { taps + (k * s->taps + q) * g->Og *
@@ -616,11 +599,10 @@ static int shift_gi_image(ag_dtype dt, const char *gp, const char *taps,
 
 	for (int64_t k = 0; k < g->G; k++) {
 		int64_t img = (n * g->C + k * g->Cg) * g->H * g->W;
-		widen(dt, gp + (n * g->O + k * g->Og) * g->L * es, wide, g, s);
+		widen(es, gp + (n * g->O + k * g->Og) * g->L * es, wide, g, s);
 		memset(gpad, 0, (size_t)(g->Cg * s->P) * es);
 		for (int64_t oh0 = 0; oh0 < g->OH; oh0 += s->rows) {
-			int64_t oh1 = oh0 + s->rows < g->OH ? oh0 + s->rows :
-				      g->OH;
+			int64_t oh1 = band_end(oh0, s->rows, g->OH);
 			int64_t Nb = (oh1 - oh0) * s->Wp;
 			for (int64_t q = 0; q < s->taps; q++) {
 				/* += W_ij^T @ g_wide[:, band] */
@@ -633,7 +615,7 @@ static int shift_gi_image(ag_dtype dt, const char *gp, const char *taps,
 					return -1;
 			}
 		}
-		pad_out(dt, gpad, gi + img * es, g, s);
+		pad_copy(es, gi + img * es, gpad, g, s, false);
 	}
 	return 0;
 }
@@ -775,8 +757,7 @@ static ag_tensor *conv_forward(ag_tensor *x, ag_tensor *w, ag_tensor *b,
 					      1 };
 				for (int64_t oh0 = 0; oh0 < g->OH && !failed;
 				     oh0 += rows) {
-					int64_t oh1 = oh0 + rows < g->OH ?
-						      oh0 + rows : g->OH;
+					int64_t oh1 = band_end(oh0, rows, g->OH);
 					int64_t Lc = (oh1 - oh0) * g->OW;
 					ag_mat mp = { src, g->L, 1 };
 					if (!direct) {
@@ -1150,8 +1131,8 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 					memset(d, 0, (size_t)(g.Cg * g.H * g.W) * es);
 				for (int64_t oh0 = 0; oh0 < g.OH && !failed;
 				     oh0 += rows) {
-					int64_t oh1 = oh0 + rows < g.OH ? oh0 + rows :
-						      g.OH, Lc = (oh1 - oh0) * g.OW;
+					int64_t oh1 = band_end(oh0, rows, g.OH);
+					int64_t Lc = (oh1 - oh0) * g.OW;
 					const char *gband = go + oh0 * g.OW * es;
 					if (d) {
 						/* patches = W_k^T @ gout[:, band] */
