@@ -240,7 +240,6 @@ ag_tensor *ag_ones_like(const ag_tensor *t);
 typedef struct ag_generator ag_generator;
 ag_generator *ag_default_generator(void);
 ag_generator *ag_generator_new(void);	/* seeded with PyTorch's default */
-void ag_generator_retain(ag_generator *g);
 void ag_generator_release(ag_generator *g);
 void ag_generator_manual_seed(ag_generator *g, uint64_t seed);
 uint64_t ag_generator_initial_seed(const ag_generator *g);

@@ -71,7 +71,6 @@ typedef int (*ag_backward_fn)(ag_node *self, ag_tensor **grads_in,
 
 void ag_node_retain(ag_node *n);
 void ag_node_release(ag_node *n);
-int ag_node_refcount(const ag_node *n);	/* owners now (for the binding) */
 /* The counted references of a tensor or node (is_node) and what it holds
  * counted references to: for the binding's collector of cycles through
  * Lua-side state (lkeep.c). */

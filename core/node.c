@@ -953,7 +953,6 @@ const char *ag_node_qualified_name(const ag_node *n)
 		return "torch::autograd::CopySlices";
 	return n->name;
 }
-int ag_node_refcount(const ag_node *n) { return n->refcount; }
 uint64_t ag_node_id(const ag_node *n) { return n->id; }
 int ag_node_next_count(const ag_node *n) { return n->n_next; }
 ag_edge ag_node_next(const ag_node *n, int i) { return n->next[i]; }

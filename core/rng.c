@@ -64,12 +64,6 @@ ag_generator *ag_generator_new(void)
 	return g;
 }
 
-void ag_generator_retain(ag_generator *g)
-{
-	if (g && g != &default_gen)
-		g->refcount++;
-}
-
 void ag_generator_release(ag_generator *g)
 {
 	if (g && g != &default_gen && --g->refcount == 0)
