@@ -337,6 +337,11 @@ size_t ag_trace_count(void);		/* events held now */
 /* Event i, 0 = oldest held; NULL if out of range. */
 const ag_trace_event *ag_trace_get(size_t i);
 void ag_trace_clear(void);
+/* A factory (how: "torch.ones") made t at the Lua line the where provider
+ * gives; ag_trace_created_where(id) finds it again among the last 4096
+ * (NULL: not made by a factory, or forgotten), how's text in *how. */
+void ag_trace_created(const ag_tensor *t, const char *how);
+const char *ag_trace_created_where(uint64_t id, const char **how);
 /* Where the caller is ("file:line") -- set by the binding. */
 void ag_trace_set_where_provider(void (*fn)(char *buf, size_t n, void *ud),
 				 void *ud);

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #define DEFAULT_CAPACITY 16384
 #define MAX_SCOPES 32
@@ -24,6 +25,19 @@ static char scopes[MAX_SCOPES][64];
 static int nscopes;
 
 static int suspended;
+
+/* Where the factories (torch.zeros, torch.tensor, torch.randn, ...) made
+ * their tensors.  A leaf has no op event, yet the debugger is asked where
+ * it came from ("x requires no grad: made by torch.ones at a.lua:3").  A
+ * ring of its own, so that factory calls neither push ops out of the log
+ * nor change what the log lists. */
+#define BIRTHS 4096
+static struct birth {
+	uint64_t id;		/* the tensor's id, 0: an empty slot */
+	char how[32];		/* "torch.ones" */
+	char where[64];		/* "a.lua:3" */
+} births[BIRTHS];
+static size_t birth_head;
 
 void ag_trace_enable(bool on) { enabled = on; }
 void ag_trace_suspend(void) { suspended++; }
@@ -54,6 +68,33 @@ const ag_trace_event *ag_trace_get(size_t i)
 void ag_trace_clear(void)
 {
 	head = count = 0;
+	memset(births, 0, sizeof births);
+	birth_head = 0;
+}
+
+void ag_trace_created(const ag_tensor *t, const char *how)
+{
+	if (!enabled || suspended || !t || !where_fn)
+		return;
+	struct birth *b = &births[birth_head];
+	birth_head = (birth_head + 1) % BIRTHS;
+	b->id = t->id;
+	snprintf(b->how, sizeof b->how, "%s", how ? how : "");
+	b->where[0] = '\0';
+	where_fn(b->where, sizeof b->where, where_ud);
+}
+
+const char *ag_trace_created_where(uint64_t id, const char **how)
+{
+	for (size_t k = 1; id && k <= BIRTHS; k++) {
+		const struct birth *b = &births[(birth_head + BIRTHS - k) % BIRTHS];
+		if (b->id == id) {
+			if (how)
+				*how = b->how;
+			return b->where;
+		}
+	}
+	return NULL;
 }
 
 void ag_trace_set_where_provider(void (*fn)(char *buf, size_t n, void *ud),

@@ -620,6 +620,20 @@ static int l_reached(lua_State *L)
 	return 1;
 }
 
+/* core.created(x): the factory that made x and the line it ran at ("torch.ones",
+ * "a.lua:3"), or nil when no factory made it (an op did) or it is forgotten. */
+static int l_created(lua_State *L)
+{
+	ag_tensor *t = repl_check_tensor(L, 1, "agdb.core.created");
+	const char *how = NULL;
+	const char *where = ag_trace_created_where(t->id, &how);
+	if (!where)
+		return 0;
+	lua_pushstring(L, how);
+	lua_pushstring(L, where);
+	return 2;
+}
+
 /* core.op_args(node): whether the node's op takes arguments beyond its
  * tensors (dims, bounds: not in the trace log, so it cannot be re-run). */
 static int l_op_args(lua_State *L)
@@ -696,7 +710,7 @@ static int open_core(lua_State *L)
 		{"last_error", l_last_error}, {"settings", l_settings},
 		{"strict_overlap", l_strict_overlap}, {"last_pass", l_last_pass},
 		{"hook_effect", l_hook_effect}, {"reached", l_reached},
-		{"op_args", l_op_args},
+		{"op_args", l_op_args}, {"created", l_created},
 		{NULL, NULL}
 	};
 	luaL_newlib(L, funcs);

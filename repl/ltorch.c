@@ -468,6 +468,7 @@ struct factory_opts {
 	bool dtype_given;
 	bool requires_grad;
 	ag_generator *gen;	/* the random factories' generator keyword */
+	const char *fname;	/* "torch.ones": where the debugger says it was made */
 };
 
 static void factory_opts(lua_State *L, int kw, const char *fname,
@@ -479,6 +480,7 @@ static void factory_opts(lua_State *L, int kw, const char *fname,
 		"device", "generator", NULL};
 	bool random = strncmp(fname, "torch.rand", 10) == 0;
 
+	o->fname = fname;
 	repl_check_keys(L, kw, fname, random ? random_keys : keys);
 	o->gen = random ? repl_kw_generator(L, kw, fname) : NULL;
 	o->dtype = def;
@@ -497,6 +499,7 @@ static int push_new(lua_State *L, ag_tensor *t, const struct factory_opts *o)
 	repl_push_tensor(L, t);
 	if (o->requires_grad && ag_set_requires_grad_via(t, true, AG_RG_FACTORY) != 0)
 		return repl_core_error(L);
+	ag_trace_created(t, o->fname);
 	return 1;
 }
 
@@ -817,6 +820,7 @@ static int l_tensor(lua_State *L)
 	lua_pop(L, 1);
 	if (o.requires_grad && ag_set_requires_grad_via(t, true, AG_RG_FACTORY) != 0)
 		return repl_core_error(L);
+	ag_trace_created(t, o.fname);
 	return 1;
 }
 

@@ -334,8 +334,11 @@ void tui_inspect_update(lua_State *L)
 			add(0, "module   %s", in->scope);
 		if (t) {
 			const ag_trace_event *ev = made_by(t->id, 0);
+			const char *how = NULL, *at = ev ? NULL : ag_trace_created_where(t->id, &how);
 			if (ev)
 				add(0, "created  %s%s%s", ag_trace_event_op_name(ev), ev->where[0] ? " at " : "", ev->where);
+			else if (at)
+				add(0, "created  %s%s%s", how, at[0] ? " at " : "", at);
 			/* its AccumulateGrad, when backward is paused or failed there */
 			ag_node *acc = ag_tensor_grad_accumulator(t);
 			if (acc) {

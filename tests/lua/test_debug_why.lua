@@ -38,13 +38,17 @@ has(r.text, "mul", "not_leaf: names the op")
 has(r.text, "retain_grad()", "not_leaf: retain_grad() is the remedy")
 
 -- requires_grad_false: a leaf made without it (its first use named) ...
+local l_wmade = here() + 1
 w = torch.ones(2, 2)
 local l_w = here() + 1
 loss2 = (w * x):sum()
 loss2:backward()
 r = agdb.why(w)
 t.is(r.reason, "requires_grad_false", "a plain leaf: requires_grad_false")
-has(r.text, "made without requires_grad=true", "requires_grad_false: says how it was made")
+has(r.text, "made by torch.ones at", "requires_grad_false: names the factory that made it")
+t.ok(names_line(r.text, l_wmade), "requires_grad_false: and the line where it was made")
+has(r.text, "without requires_grad=true", "requires_grad_false: says what it was made without")
+t.ok(r.created and r.created:find(":" .. l_wmade .. "$"), "requires_grad_false: the line as a fact")
 t.ok(names_line(r.text, l_w), "requires_grad_false: names its first use")
 has(r.text, "w.requires_grad = true", "requires_grad_false: the remedy")
 -- ... or made by an op from inputs that need no gradient

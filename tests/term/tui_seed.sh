@@ -93,6 +93,15 @@ see '^\[transcript\]' "$size: Shift-Tab goes back"
 line 'w = out * 10'
 see 'MulBackward0 \(w\)|w: \[\] float32' "$size: typing works again and w appears"
 
+key Tab
+see '^\[graph\]' "$size: Tab on the empty line again focuses the graph"
+type_text '/x'
+key Enter
+see 'leaf tensor' "$size: /x selects the leaf x"
+see 'created +torch\.ones at' "$size: the inspector says which factory made x (and where: wrapped at 80 columns)"
+key Escape Escape
+see '^\[transcript\]' "$size: Esc, Esc: back to the input line"
+
 key C-d
 see '^\[agdb exited 0\]' "$size: Ctrl-D leaves with status 0"
 done_testing

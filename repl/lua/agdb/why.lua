@@ -280,9 +280,12 @@ function M.why(x)
 		else
 			facts.reason = "requires_grad_false"
 			local first = (T.used[info.id] or {})[1]
-			facts.lines = {first and first.where}
-			lines[#lines + 1] = ("  %s does not require grad: it is a leaf made without "
+			local how, at = core.created(x)
+			facts.created = at
+			facts.lines = {at, first and first.where}
+			lines[#lines + 1] = ("  %s does not require grad: it is a leaf made %swithout "
 				.. "requires_grad=true%s."):format(name,
+				how and ("by %s at %s "):format(how, at) or "",
 				first and (", first used by " .. A.event_text(first)) or "")
 			lines[#lines + 1] = ("  remedy: %s.requires_grad = true (or %s:requires_grad_()) "
 				.. "before using it, or make it with {requires_grad=true}."):format(name, name)
