@@ -139,6 +139,19 @@ elementwise("a + b", torch.float16, "f16", "pt<=1.0", function(a, b) local r = a
 elementwise("a * b", torch.float16, "f16", "pt<=1.0", function(a, b) local r = a * b end)
 elementwise("a + b", torch.bfloat16, "bf16", "pt<=1.0", function(a, b) local r = a + b end)
 elementwise("a * b", torch.bfloat16, "bf16", "pt<=1.0", function(a, b) local r = a * b end)
+-- 16-bit floats beyond a + b and a * b (issue 13): two ops in a row, the
+-- unary ops (bfloat16 only: PyTorch 1.13 has no float16 kernels for them
+-- on the CPU) and the conversions to and from float32
+elementwise("a * b + c", torch.float16, "f16", "pt<=1.0", function(a, b, c) local r = a * b + c end)
+elementwise("a * b + c", torch.bfloat16, "bf16", "pt<=1.0", function(a, b, c) local r = a * b + c end)
+elementwise("exp", torch.bfloat16, "bf16", "pt<=1.0", function(a) local r = a:exp() end)
+elementwise("relu", torch.bfloat16, "bf16", "pt<=1.0", function(a) local r = a:relu() end)
+elementwise("gelu", torch.bfloat16, "bf16", "pt<=1.0", function(a) local r = F.gelu(a) end)
+elementwise("sigmoid", torch.bfloat16, "bf16", "pt<=1.0", function(a) local r = a:sigmoid() end)
+elementwise("x:float()", torch.float16, "f16", "pt<=1.0", function(a) local r = a:float() end)
+elementwise("x:float()", torch.bfloat16, "bf16", "pt<=1.0", function(a) local r = a:float() end)
+elementwise("x:half()", torch.float32, "f32", "pt<=1.0", function(a) local r = a:half() end)
+elementwise("x:bfloat16()", torch.float32, "f32", "pt<=1.0", function(a) local r = a:bfloat16() end)
 
 -- Pointwise ops beyond the four arithmetic ones, 10M float32 elements:
 -- forward alone, and for the activations forward and backward (a fixed
@@ -174,6 +187,30 @@ pointwise("tanh", function(a) return a:tanh() end)
 pointwise("exp", function(a) return a:exp() end)
 pointwise("abs", function(a) return a:abs() end)
 pointwise("clamp", function(a) return a:clamp(-0.5, 0.5) end)
+
+-- The smooth activations whose backward is one fused op (gelu's are
+-- above): forward and backward of 10M float32 elements, as pointwise's.
+local function activation_bwd(label, f)
+	case(label .. " f32 10M fwd+bwd", "pt<=1.0", function()
+		local a = torch.randn(N, {requires_grad = true})
+		local g = torch.randn(N)
+		return function()
+			f(a):backward(g)
+			a.grad = nil
+		end
+	end)
+end
+
+activation_bwd("silu", F.silu)
+activation_bwd("mish", F.mish)
+activation_bwd("elu", F.elu)
+activation_bwd("selu", F.selu)
+activation_bwd("softplus", F.softplus)
+activation_bwd("hardswish", F.hardswish)
+activation_bwd("hardsigmoid", F.hardsigmoid)
+activation_bwd("logsigmoid", F.logsigmoid)
+activation_bwd("sigmoid", torch.sigmoid)
+activation_bwd("tanh", torch.tanh)
 
 -- ------------------------------------------------------------ reductions and norms
 
@@ -263,6 +300,23 @@ case("conv2d 3x3 64->64 16x64x32x32 fwd+bwd", "pt<=1.2", function()
 	return function()
 		F.conv2d(x, w, b, {padding = 1}):backward(g)
 		x.grad, w.grad, b.grad = nil, nil, nil
+	end
+end)
+
+-- One Adam step of scripts/fashion_mnist.lua's CNN on a batch of 64 (no
+-- target: what an epoch of that script costs per step, beside PyTorch).
+case("Fashion-MNIST CNN step (B64, Adam)", "", function()
+	torch.manual_seed(0)
+	local model = nn.Sequential(
+		nn.Conv2d(1, 16, 3, {padding = 1}), nn.ReLU(), nn.MaxPool2d(2),
+		nn.Conv2d(16, 32, 3, {padding = 1}), nn.ReLU(), nn.MaxPool2d(2),
+		nn.Flatten(), nn.Linear(32 * 7 * 7, 10))
+	local opt = optim.Adam(model:parameters(), {lr = 1e-3})
+	local x, y = torch.randn(64, 1, 28, 28), torch.randint(1, 11, {64})
+	return function()
+		opt:zero_grad()
+		F.cross_entropy(model(x), y):backward()
+		opt:step()
 	end
 end)
 

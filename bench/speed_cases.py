@@ -151,6 +151,17 @@ elementwise("a + b", torch.float16, "f16", add)
 elementwise("a * b", torch.float16, "f16", mul)
 elementwise("a + b", torch.bfloat16, "bf16", add)
 elementwise("a * b", torch.bfloat16, "bf16", mul)
+# 16-bit floats beyond a + b and a * b (issue 13): see speed_cases.lua
+elementwise("a * b + c", torch.float16, "f16", fma)
+elementwise("a * b + c", torch.bfloat16, "bf16", fma)
+elementwise("exp", torch.bfloat16, "bf16", lambda a, b, c: a.exp())
+elementwise("relu", torch.bfloat16, "bf16", lambda a, b, c: a.relu())
+elementwise("gelu", torch.bfloat16, "bf16", lambda a, b, c: F.gelu(a))
+elementwise("sigmoid", torch.bfloat16, "bf16", lambda a, b, c: a.sigmoid())
+elementwise("x:float()", torch.float16, "f16", lambda a, b, c: a.float())
+elementwise("x:float()", torch.bfloat16, "bf16", lambda a, b, c: a.float())
+elementwise("x:half()", torch.float32, "f32", lambda a, b, c: a.half())
+elementwise("x:bfloat16()", torch.float32, "f32", lambda a, b, c: a.bfloat16())
 
 
 
@@ -192,6 +203,32 @@ pointwise("tanh", lambda a, b: a.tanh())
 pointwise("exp", lambda a, b: a.exp())
 pointwise("abs", lambda a, b: a.abs())
 pointwise("clamp", lambda a, b: a.clamp(-0.5, 0.5))
+
+
+# The smooth activations whose backward is one fused op (gelu's are
+# above): forward and backward of 10M float32 elements, as pointwise's.
+def activation_bwd(label, op):
+    @case(label + " f32 10M fwd+bwd")
+    def _():
+        a = torch.randn(N, requires_grad=True)
+        g = torch.randn(N)
+
+        def f():
+            op(a).backward(g)
+            a.grad = None
+        return f
+
+
+activation_bwd("silu", F.silu)
+activation_bwd("mish", F.mish)
+activation_bwd("elu", F.elu)
+activation_bwd("selu", F.selu)
+activation_bwd("softplus", F.softplus)
+activation_bwd("hardswish", F.hardswish)
+activation_bwd("hardsigmoid", F.hardsigmoid)
+activation_bwd("logsigmoid", F.logsigmoid)
+activation_bwd("sigmoid", torch.sigmoid)
+activation_bwd("tanh", torch.tanh)
 
 # ------------------------------------------------------------ reductions and norms
 
@@ -302,6 +339,23 @@ def _():
     def f():
         F.conv2d(x, w, b, padding=1).backward(g)
         x.grad = w.grad = b.grad = None
+    return f
+
+
+@case("Fashion-MNIST CNN step (B64, Adam)")
+def _():
+    torch.manual_seed(0)
+    model = nn.Sequential(
+        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(32 * 7 * 7, 10))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    x, y = torch.randn(64, 1, 28, 28), torch.randint(0, 10, (64,))
+
+    def f():
+        opt.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
     return f
 
 

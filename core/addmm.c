@@ -83,8 +83,11 @@ static int check(product *p)
 					"multiplied (%lldx%lld and %lldx%lld)",
 					(long long)a->shape[0], (long long)a->shape[1],
 					(long long)b->shape[0], (long long)b->shape[1]);
-		if (s->dtype != b->dtype || a->dtype != b->dtype)
+		if (s->dtype != b->dtype)
 			return ag_error(AG_ERR_DTYPE, "self and mat2 must have the "
+					"same dtype");
+		if (a->dtype != b->dtype)
+			return ag_error(AG_ERR_DTYPE, "mat1 and mat2 must have the "
 					"same dtype");
 		if (a->dtype == AG_FLOAT16 || a->dtype == AG_BOOL)
 			return fail_dtype("addmm_impl_cpu_", a->dtype);

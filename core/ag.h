@@ -130,6 +130,7 @@ typedef struct ag_storage {
 	size_t nbytes;
 	struct ag_storage *reg_prev, *reg_next;	/* live-storage registry */
 	bool mapped;		/* came from mmap */
+	bool in_block;		/* part of a small tensor's block (tensor.c) */
 } ag_storage;
 
 ag_storage *ag_storage_new(size_t nbytes);	/* zero-filled */
@@ -139,6 +140,7 @@ void ag_storage_release(ag_storage *s);
 /* A version counter is shared by a tensor, its views and detached aliases. */
 typedef struct ag_version {
 	int refcount;
+	bool in_block;		/* part of a small tensor's block (tensor.c) */
 	int64_t value;
 } ag_version;
 
@@ -161,6 +163,8 @@ typedef struct ag_tensor {
 	bool is_wrapped_number;		/* a Lua number turned into a 0-d tensor */
 	bool is_inference;		/* made under inference_mode (or a view
 					 * of such a tensor) */
+	bool in_block;			/* made with its version counter and
+					 * storage in one heap block (tensor.c) */
 
 	/* autograd metadata (filled in by the autograd layer) */
 	bool requires_grad;		/* a leaf's flag; non-leaves: grad_fn != NULL */
@@ -519,5 +523,6 @@ char *ag_format(const ag_tensor *t, const ag_print_options *o,
 
 #include "ag_nn.h"
 #include "ag_more.h"
+#include "ag_fused.h"
 
 #endif

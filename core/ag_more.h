@@ -37,6 +37,22 @@ ag_tensor *ag_prelu(ag_tensor *t, ag_tensor *weight);
  * is when it has one element or t fewer than 2 dims (a view when it can). */
 ag_tensor *ag_prelu_weight_view(ag_tensor *weight, const ag_tensor *t);
 
+/* The backward ops of rrelu, glu and prelu (more_bw.c), recorded as
+ * PyTorch's rrelu_with_noise_backward, glu_backward and prelu_backward so
+ * that their derivatives are PyTorch's ...BackwardBackward0 nodes.  dim is
+ * wrapped here; prelu_backward gives both gradients (new references). */
+struct ag_rrelu_args;
+ag_tensor *ag_rrelu_backward(ag_tensor *grad, ag_tensor *self,
+			     ag_tensor *noise, const struct ag_rrelu_args *a);
+ag_tensor *ag_glu_backward(ag_tensor *grad, ag_tensor *self, int dim);
+int ag_prelu_backward(ag_tensor *grad, ag_tensor *self, ag_tensor *weight,
+		      ag_tensor **grad_self, ag_tensor **grad_weight);
+/* prelu's weight gradient: g * x where pos (x > 0) is false, summed over
+ * every dim but the channels' (all of them for a single weight), shaped
+ * like w; recorded when grad mode is on. */
+ag_tensor *ag_prelu_weight_sum(ag_tensor *g, ag_tensor *x, ag_tensor *pos,
+			       ag_tensor *w);
+
 /* out=: result r written into out as PyTorch's out= writes, r's dtype
  * cast to out's where it can be (PyTorch's message where not), an out of
  * another shape resized to r's (given a new storage); not recorded. */

@@ -32,12 +32,36 @@ int ag_function_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 	return self->function->apply(self, grads_in, out);
 }
 
+/* Can the leaf's first .grad be the engine's buffer g itself? As
+ * PyTorch's AccumulateGrad steals new_grad: without a graph being
+ * recorded, when nothing but the engine holds g (no other reference, not
+ * a view, its storage and version counter its own, no autograd data) and
+ * g is laid out like the leaf. */
+static bool can_steal(const ag_tensor *var, const ag_tensor *g)
+{
+	if (ag_is_grad_enabled() || g->refcount != 1 || g->base ||
+	    g->autograd_extra || g->grad_fn || g->requires_grad || g->user ||
+	    g->storage->refcount != 1 || g->version->refcount != 1 ||
+	    g->offset != 0 || g->ndim != var->ndim ||
+	    !ag_is_non_overlapping_and_dense(var))
+		return false;
+	for (int d = 0; d < g->ndim; d++)
+		if (g->shape[d] != var->shape[d] ||
+		    (g->shape[d] > 1 && g->stride[d] != var->stride[d]))
+			return false;
+	return true;
+}
+
 /* PyTorch's clone_obey_contract: a leaf's first .grad is a fresh tensor
  * laid out like the leaf when the leaf is dense (new_empty_strided, then
  * copy_: under create_graph its node is CopyBackwards), else contiguous;
- * never the engine's buffer, which other gradients may share. */
+ * the engine's buffer only when can_steal says no one else sees it. */
 static ag_tensor *grad_for_leaf(ag_tensor *var, ag_tensor *g)
 {
+	if (can_steal(var, g)) {
+		ag_tensor_retain(g);
+		return g;
+	}
 	if (!ag_is_non_overlapping_and_dense(var))
 		return ag_clone_contiguous(g);
 	ag_tensor *r = ag_tensor_alloc_strided(var->shape, var->stride, var->ndim,
@@ -64,12 +88,10 @@ int ag_accumulate_grad_bw(ag_node *self, ag_tensor **grads_in,
 			return -1;
 		/* without create_graph PyTorch stores new_grad.detach(): no
 		 * forward-AD tangent either (a later in-place += gives it
-		 * the added gradient's, as PyTorch's does) */
-		ag_autograd_meta *m = ng->autograd_extra;
-		if (!ag_is_grad_enabled() && m && m->fw_tangent) {
-			ag_tensor_release(m->fw_tangent);
-			m->fw_tangent = NULL;
-		}
+		 * the added gradient's, as PyTorch's does); tangents exist
+		 * only while forward AD's hooks are on */
+		if (!ag_is_grad_enabled() && ag_fw_hooks_active)
+			ag_fw_hooks_active->drop_tangent(ng);
 		var->grad = ng;
 		return 0;
 	}

@@ -11,6 +11,7 @@
  * dtype everywhere, and a generic loop over ag_load/ag_store for the rest.
  */
 #include "internal.h"
+#include "half_ew.h"
 #include "record.h"
 #include "vmath.h"
 
@@ -379,6 +380,8 @@ static void binary_half(char **data, const int64_t *st, int64_t n, void *vctx)
 	char *fd[3] = { (char *)r, (char *)x, (char *)y };
 	const int64_t fs[3] = { 4, 4, 4 };
 
+	if (ag_half_binary(c->op, c->compute, data, st, n))	/* half_ew.c */
+		return;
 	for (int64_t i = 0; i < n; i += HALF_BLOCK) {
 		int64_t m = n - i < HALF_BLOCK ? n - i : HALF_BLOCK;
 		ag_widen_half(data[1] + i * st[1], st[1], x, m, c->compute);

@@ -3,6 +3,7 @@
  * broadcasting and dtype conversion), contiguous, clone, to_dtype, fill_.
  */
 #include "internal.h"
+#include "half_ew.h"
 #include "record.h"
 #include "node.h"
 #include "vmath.h"
@@ -62,6 +63,8 @@ static void loop_copy_convert(char **d, const int64_t *s, int64_t n, void *p)
 	const struct convert_ctx *c = p;
 	char *o = d[0], *i = d[1];
 
+	if (ag_half_convert(d, s, n, c->to, c->from))	/* half_ew.c */
+		return;
 	if (c->to == AG_FLOAT32 && c->from == AG_FLOAT64) {
 		for (int64_t k = 0; k < n; k++, o += s[0], i += s[1])
 			*(float *)o = (float)*(const double *)i;

@@ -7,6 +7,7 @@
  */
 #include "internal.h"
 #include "simd.h"
+#include "half_cvt.h"
 
 #include <math.h>
 
@@ -202,6 +203,10 @@ void ag_widen_half(const char *src, int64_t stride, float *dst, int64_t n,
 		return;
 	}
 #if AG_HAVE_X86_SIMD
+	if (stride == 2 && ag_cpu_avx512()) {	/* half_cvt.c */
+		ag_half_widen_avx512((const uint16_t *)src, dst, n, dt);
+		return;
+	}
 	if (stride == 2 && ag_cpu_avx2()) {
 		widen_avx2((const uint16_t *)src, dst, n, dt);
 		return;
@@ -219,7 +224,10 @@ void ag_narrow_half(const float *src, char *dst, int64_t stride, int64_t n,
 {
 #if AG_HAVE_X86_SIMD
 	if (stride == 2 && ag_cpu_avx2()) {
-		narrow_avx2(src, (uint16_t *)dst, n, dt);
+		if (ag_cpu_avx512())	/* half_cvt.c */
+			ag_half_narrow_avx512(src, (uint16_t *)dst, n, dt);
+		else
+			narrow_avx2(src, (uint16_t *)dst, n, dt);
 		if (ag_round_watch)
 			ag_round_check(src, dst, stride, n, dt);
 		return;

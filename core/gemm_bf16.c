@@ -6,25 +6,37 @@
  * (TDPBF16PS) give what widening to float32 and calling sgemm gives, but
  * for the order of the additions (and subnormal inputs and sums, which the
  * tiles treat as zero, as PyTorch's oneDNN kernels on this CPU do); the
- * caller rounds the float32 result to bfloat16 once.
+ * caller rounds the float32 result to bfloat16 once (ag_narrow_half: to
+ * nearest, ties to even, as PyTorch).
  *
- * The operands are packed into 1 KiB tiles: A as 16 rows x 32 columns, B
- * as 16 pairs of rows x 16 columns interleaved by pairs (the layout
- * TDPBF16PS reads), both padded with zeros to whole tiles.  Each 32 x 32
- * block of the result lives in four accumulator tiles for the whole sum
- * over k; blocks are visited a band of B_COLS columns at a time, so that
- * band of B stays in the cache while every row of A passes.
+ * Both operands are packed once per product into 1 KiB tiles: A as
+ * 16 rows x 32 columns, B as 16 pairs of rows x 16 columns interleaved by
+ * pairs (the layout TDPBF16PS reads), padded with zeros to whole 32 x 32
+ * blocks.  Each 32 x 32 block of the result lives in four accumulator
+ * tiles for the whole sum over k, then rounded to bfloat16 (or copied)
+ * while it is in L1.  The columns are visited a band of BAND at a time,
+ * so that band of packed B (BAND x K) stays in L2 while the 32-row panels
+ * of A pass; the panels of a band are handed out to the OpenMP threads.
+ * Packing runs in the same threads.
  */
 #include "gemm_bf16.h"
 
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
+#include "half_cvt.h"
 #include "internal.h"
 #include "simd.h"
 
 #if AG_HAVE_X86_SIMD && defined(__linux__)
 
-enum { TILE = 512, B_COLS = 128 };	/* bf16 per tile; columns per band */
+enum {
+	TILE = 512,	/* bf16 per tile */
+	BAND = 256,	/* columns of B kept in L2 at a time */
+	PAR_MIN = 128 * 128 * 128	/* M*N*K from which threads share it */
+};
 
 typedef struct tilecfg {
 	uint8_t palette, start_row, reserved[14];
@@ -32,103 +44,307 @@ typedef struct tilecfg {
 	uint8_t rows[16];
 } tilecfg;
 
-/* A (M x K) as [Mp / 16][Kp / 32] tiles of 16 x 32. */
-static void pack_a(ag_mat m, int64_t M, int64_t K, int64_t Mp, int64_t Kp,
-		   uint16_t *out)
-{
-	const uint16_t *p = (const uint16_t *)m.p;
-	int64_t kt = Kp / 32;
+typedef struct bf16_job {
+	ag_mat a, b;
+	int64_t M, N, K, Mp, Np, kt;	/* kt: tiles along k (Kp / 32) */
+	uint16_t *ap, *bp;		/* packed A and B */
+	float *c;			/* float32 result, or */
+	uint16_t *h;			/* bfloat16 result */
+	bool scaled;			/* h = alpha * product + beta * h */
+	double alpha, beta;
+} bf16_job;
 
-	memset(out, 0, (size_t)(Mp * Kp) * sizeof(uint16_t));
-	for (int64_t i = 0; i < M; i++) {
-		uint16_t *row = out + (i / 16) * kt * TILE + (i % 16) * 32;
-		const uint16_t *src = p + i * m.rs;
-		for (int64_t k = 0; k < K; k++)
-			row[(k / 32) * TILE + k % 32] = src[k * m.cs];
+#define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
+
+/* ------------------------------------------------------------- packing */
+
+/* Rows [16 g, 16 g + 16) of A (M x K) as the kt tiles of 16 x 32 at
+ * out[g * kt * TILE]; rows and columns past A's are zero. */
+static void pack_a_group(const bf16_job *j, int64_t g)
+{
+	const uint16_t *p = (const uint16_t *)j->a.p;
+	uint16_t *base = j->ap + g * j->kt * TILE;
+	int64_t K = j->K, Kp = j->kt * 32;
+
+	for (int64_t r = 0; r < 16; r++) {
+		int64_t i = g * 16 + r;
+		uint16_t *row = base + r * 32;
+		if (i >= j->M) {
+			for (int64_t t = 0; t < j->kt; t++)
+				memset(row + t * TILE, 0, 64);
+			continue;
+		}
+		const uint16_t *src = p + i * j->a.rs;
+		if (j->a.cs == 1) {	/* a row's 32 values are adjacent */
+			int64_t t = 0;
+			for (; (t + 1) * 32 <= K; t++)
+				memcpy(row + t * TILE, src + t * 32, 64);
+			if (t * 32 < K) {
+				memcpy(row + t * TILE, src + t * 32,
+				       (size_t)(K - t * 32) * 2);
+				memset(row + t * TILE + (K - t * 32), 0,
+				       (size_t)(Kp - K) * 2);
+			}
+			continue;
+		}
+		for (int64_t k = 0; k < Kp; k++)
+			row[(k / 32) * TILE + k % 32] = k < K ? src[k * j->a.cs] : 0;
 	}
 }
 
-/* B (K x N) as [Np / 16][Kp / 32] tiles of 16 row pairs x 16 columns,
- * each column's two rows side by side. */
-static void pack_b(ag_mat m, int64_t K, int64_t N, int64_t Np, int64_t Kp,
-		   uint16_t *out)
+/* Columns [16 g, 16 g + 16) of B (K x N) as the kt tiles of 16 row pairs
+ * x 16 columns at out[g * kt * TILE], each column's two rows side by
+ * side; rows and columns past B's are zero. */
+static void pack_b_generic(const bf16_job *j, int64_t g)
 {
-	const uint16_t *p = (const uint16_t *)m.p;
-	int64_t kt = Kp / 32;
+	const uint16_t *p = (const uint16_t *)j->b.p;
+	uint16_t *base = j->bp + g * j->kt * TILE;
+	int64_t Kp = j->kt * 32;
 
-	memset(out, 0, (size_t)(Np * Kp) * sizeof(uint16_t));
-	for (int64_t k = 0; k < K; k++) {
-		const uint16_t *src = p + k * m.rs;
-		uint16_t *base = out + (k / 32) * TILE + ((k % 32) / 2) * 32 + (k & 1);
-		for (int64_t j = 0; j < N; j++)
-			base[(j / 16) * kt * TILE + (j % 16) * 2] = src[j * m.cs];
+	for (int64_t k = 0; k < Kp; k++) {
+		uint16_t *dst = base + (k / 32) * TILE + ((k % 32) / 2) * 32 + (k & 1);
+		for (int64_t c = 0; c < 16; c++) {
+			int64_t col = g * 16 + c;
+			dst[c * 2] = k < j->K && col < j->N ?
+				     p[k * j->b.rs + col * j->b.cs] : 0;
+		}
+	}
+}
+
+/* B whose columns are adjacent (the transpose of a row-major matrix, as
+ * in x @ w:t()): a column's pair of rows is one 32-bit word. */
+static void pack_b_columns(const bf16_job *j, int64_t g)
+{
+	const uint16_t *p = (const uint16_t *)j->b.p;
+	uint16_t *base = j->bp + g * j->kt * TILE;
+	int64_t K = j->K, Kp = j->kt * 32;
+
+	for (int64_t c = 0; c < 16; c++) {
+		int64_t col = g * 16 + c;
+		const uint16_t *src = p + col * j->b.cs;
+		for (int64_t k = 0; k < Kp; k += 2) {
+			uint16_t *dst = base + (k / 32) * TILE + ((k % 32) / 2) * 32 + c * 2;
+			if (col < j->N && k + 1 < K) {
+				memcpy(dst, src + k * j->b.rs, 4);
+			} else {
+				dst[0] = col < j->N && k < K ? src[k * j->b.rs] : 0;
+				dst[1] = 0;
+			}
+		}
+	}
+}
+
+/* B row-major: rows [32 t, 32 t + 32) into the t-th tile of every group
+ * of 16 columns, reading each row once from start to end; each pair of
+ * rows' 16 columns interleaved by one permutation. */
+static AVX512 void pack_b_rows(const bf16_job *j, int64_t t)
+{
+	const uint16_t *p = (const uint16_t *)j->b.p;
+	int64_t K = j->K, N = j->N, groups = j->Np / 16;
+	uint16_t idx_v[32];
+
+	for (int c = 0; c < 16; c++) {
+		idx_v[2 * c] = (uint16_t)c;
+		idx_v[2 * c + 1] = (uint16_t)(32 + c);
+	}
+	__m512i idx = _mm512_loadu_si512(idx_v);
+	for (int64_t k = t * 32; k < t * 32 + 32; k += 2) {
+		const uint16_t *r0 = p + k * j->b.rs, *r1 = r0 + j->b.rs;
+		uint16_t *dst = j->bp + t * TILE + ((k % 32) / 2) * 32;
+		for (int64_t g = 0; g < groups; g++, dst += j->kt * TILE) {
+			int64_t col = g * 16, w = N - col < 16 ? N - col : 16;
+			__mmask16 m = w <= 0 ? 0 : (__mmask16)((1u << w) - 1);
+			__m256i x = k < K ? _mm256_maskz_loadu_epi16(m, r0 + col)
+					  : _mm256_setzero_si256();
+			__m256i y = k + 1 < K ? _mm256_maskz_loadu_epi16(m, r1 + col)
+					      : _mm256_setzero_si256();
+			_mm512_storeu_si512(dst, _mm512_permutex2var_epi16(
+				_mm512_castsi256_si512(x), idx,
+				_mm512_castsi256_si512(y)));
+		}
+	}
+}
+
+/* B row-major (or one column): packed by tiles along k; else by groups
+ * of 16 columns. */
+static bool b_by_rows(const bf16_job *j)
+{
+	return j->b.cs == 1 || j->N == 1;
+}
+
+/* Work item w of packing B (of b_items of them). */
+static void pack_b_item(const bf16_job *j, int64_t w)
+{
+	if (b_by_rows(j))
+		pack_b_rows(j, w);
+	else if (j->b.rs == 1 || j->K == 1)
+		pack_b_columns(j, w);
+	else
+		pack_b_generic(j, w);
+}
+
+/* ---------------------------------------------------------- the tiles */
+
+/* n values of h = alpha * t + beta * h (beta 0: h not read), as linalg.c's
+ * combine() computes them: in double, rounded to float, then to
+ * bfloat16. */
+static AG_AVX512 void scale_row(const float *t, uint16_t *h, int64_t n,
+				double alpha, double beta)
+{
+	__m512d va = _mm512_set1_pd(alpha), vb = _mm512_set1_pd(beta);
+
+	for (int64_t i = 0; i < n; i += 16) {
+		__mmask16 m = ag_lanes16(n - i);
+		__m512 x = _mm512_maskz_loadu_ps(m, t + i);
+		__m512d lo = _mm512_mul_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(x)), va);
+		__m512d hi = _mm512_mul_pd(_mm512_cvtps_pd(_mm256_castpd_ps(
+			_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1))), va);
+		if (beta != 0) {
+			__m512 y = ag_widen16(_mm256_maskz_loadu_epi16(m, h + i), false);
+			lo = _mm512_add_pd(lo, _mm512_mul_pd(
+				_mm512_cvtps_pd(_mm512_castps512_ps256(y)), vb));
+			hi = _mm512_add_pd(hi, _mm512_mul_pd(_mm512_cvtps_pd(_mm256_castpd_ps(
+				_mm512_extractf64x4_pd(_mm512_castps_pd(y), 1))), vb));
+		}
+		__m512 f = _mm512_castpd_ps(_mm512_insertf64x4(
+			_mm512_castps_pd(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo))),
+			_mm256_castps_pd(_mm512_cvtpd_ps(hi)), 1));
+		_mm256_mask_storeu_epi16(h + i, m, ag_narrow16(f, false));
+	}
+}
+
+/* A block of rows x cols (of 32 x 32 floats) rounded to bfloat16 into h
+ * (ldh values per row), as ag_half_narrow_avx512 rounds. */
+static AG_AVX512 void narrow_block(const float *blk, uint16_t *h, int64_t ldh,
+				   int64_t rows, int64_t cols)
+{
+	__mmask16 m0 = ag_lanes16(cols), m1 = ag_lanes16(cols - 16);
+
+	for (int64_t r = 0; r < rows; r++, blk += 32, h += ldh) {
+		_mm256_mask_storeu_epi16(h, m0, ag_narrow16(_mm512_load_ps(blk), false));
+		if (cols > 16)
+			_mm256_mask_storeu_epi16(h + 16, m1,
+				ag_narrow16(_mm512_load_ps(blk + 16), false));
 	}
 }
 
 /*
- * The 32 x 32 blocks of the product: into c (float32, ldc per row), or,
- * with h, through a block buffer into h (bfloat16, ldc per row, M x N of
- * it), each float rounded by ag_narrow_half as the sgemm path rounds.
+ * The 32-row panel i of the result over the columns [jc, je) of a band:
+ * each 32 x 32 block is summed in four tiles over the whole k, then
+ * stored: straight into c when it lies inside the float32 result, else
+ * through blk (32 x 32), whose rows are then copied or rounded.
  */
 __attribute__((target("amx-tile,amx-bf16")))
-static void tiles(const uint16_t *ap, const uint16_t *bp, float *c,
-		  uint16_t *h, int64_t ldc, int64_t M, int64_t N, int64_t Mp,
-		  int64_t Np, int64_t Kp)
+static void panel(const bf16_job *j, int64_t i, int64_t jc, int64_t je,
+		  float *blk)
 {
-	tilecfg cfg;
-	int64_t kt = Kp / 32;
-	float blk[32 * B_COLS];	/* h: a band of 32 rows */
+	int64_t kt = j->kt, M = j->M, N = j->N;
+	const uint16_t *a0 = j->ap + (i / 16) * kt * TILE, *a1 = a0 + kt * TILE;
+	int64_t rows = M - i < 32 ? M - i : 32;
 
-	memset(&cfg, 0, sizeof cfg);
-	cfg.palette = 1;
-	for (int t = 0; t < 8; t++) {
-		cfg.rows[t] = 16;
-		cfg.colsb[t] = 64;
-	}
-	_tile_loadconfig(&cfg);
-	for (int64_t jc = 0; jc < Np; jc += B_COLS)
-		for (int64_t i = 0; i < Mp; i += 32) {
-			for (int64_t j = jc; j < Np && j < jc + B_COLS; j += 32) {
-				const uint16_t *a0 = ap + (i / 16) * kt * TILE;
-				const uint16_t *a1 = a0 + kt * TILE;
-				const uint16_t *b0 = bp + (j / 16) * kt * TILE;
-				const uint16_t *b1 = b0 + kt * TILE;
-				int64_t lc = h ? B_COLS : ldc;
-				float *c0 = h ? blk + (j - jc) : c + i * ldc + j;
-				float *c1 = c0 + 16 * lc;
-				_tile_zero(0);
-				_tile_zero(1);
-				_tile_zero(2);
-				_tile_zero(3);
-				for (int64_t k = 0; k < kt; k++) {
-					_tile_loadd(4, a0 + k * TILE, 64);
-					_tile_loadd(5, a1 + k * TILE, 64);
-					_tile_loadd(6, b0 + k * TILE, 64);
-					_tile_loadd(7, b1 + k * TILE, 64);
-					_tile_dpbf16ps(0, 4, 6);
-					_tile_dpbf16ps(1, 4, 7);
-					_tile_dpbf16ps(2, 5, 6);
-					_tile_dpbf16ps(3, 5, 7);
-				}
-				_tile_stored(0, c0, lc * 4);
-				_tile_stored(1, c0 + 16, lc * 4);
-				_tile_stored(2, c1, lc * 4);
-				_tile_stored(3, c1 + 16, lc * 4);
-			}
-			if (!h || jc >= N)
-				continue;
-			for (int64_t r = 0; r < 32 && i + r < M; r++)
-				ag_narrow_half(blk + r * B_COLS,
-					       (char *)(h + (i + r) * ldc + jc), 2,
-					       N - jc < B_COLS ? N - jc : B_COLS,
-					       AG_BFLOAT16);
+	for (int64_t col = jc; col < je; col += 32) {
+		const uint16_t *b0 = j->bp + (col / 16) * kt * TILE;
+		const uint16_t *b1 = b0 + kt * TILE;
+		int64_t cols = N - col < 32 ? N - col : 32;
+		bool direct = j->c && rows == 32 && cols == 32;
+		float *c0 = direct ? j->c + i * N + col : blk;
+		int64_t ld = (direct ? N : 32) * 4;	/* bytes */
+		_tile_zero(0);
+		_tile_zero(1);
+		_tile_zero(2);
+		_tile_zero(3);
+		for (int64_t k = 0; k < kt; k++) {
+			_tile_loadd(4, a0 + k * TILE, 64);
+			_tile_loadd(6, b0 + k * TILE, 64);
+			_tile_loadd(5, a1 + k * TILE, 64);
+			_tile_loadd(7, b1 + k * TILE, 64);
+			_tile_dpbf16ps(0, 4, 6);
+			_tile_dpbf16ps(1, 4, 7);
+			_tile_dpbf16ps(2, 5, 6);
+			_tile_dpbf16ps(3, 5, 7);
 		}
+		_tile_stored(0, c0, ld);
+		_tile_stored(1, c0 + 16, ld);
+		_tile_stored(2, c0 + 4 * ld, ld);
+		_tile_stored(3, c0 + 4 * ld + 16, ld);
+		if (direct)
+			continue;
+		if (j->h && !j->scaled) {
+			narrow_block(blk, j->h + i * N + col, N, rows, cols);
+		} else {
+			for (int64_t r = 0; r < rows; r++) {
+				if (j->scaled)
+					scale_row(blk + r * 32, j->h + (i + r) * N + col,
+						  cols, j->alpha, j->beta);
+				else
+					memcpy(j->c + (i + r) * N + col, blk + r * 32,
+					       (size_t)cols * 4);
+			}
+		}
+		if (j->h && ag_round_watch)	/* what rounding lost, counted */
+			for (int64_t r = 0; r < rows; r++)
+				ag_round_check(blk + r * 32,
+					       (const char *)(j->h + (i + r) * N + col),
+					       2, cols, AG_BFLOAT16);
+	}
+}
+
+/* Eight tiles of 16 rows x 64 bytes.  A constant in memory: GCC 12 does
+ * not see that LDTILECFG reads all 64 bytes of a local one, and drops the
+ * stores of its rows and columns. */
+static const tilecfg cfg16 = {
+	.palette = 1,
+	.colsb = { 64, 64, 64, 64, 64, 64, 64, 64 },
+	.rows = { 16, 16, 16, 16, 16, 16, 16, 16 },
+};
+
+__attribute__((target("amx-tile")))
+static void tiles_begin(void)
+{
+	_tile_loadconfig(&cfg16);
+}
+
+__attribute__((target("amx-tile")))
+static void tiles_end(void)
+{
 	_tile_release();
+}
+
+/* One thread's share (or all of it): pack, then the bands' panels. */
+static void run(const bf16_job *j)
+{
+	int64_t ga = j->Mp / 16, gb = b_by_rows(j) ? j->kt : j->Np / 16;
+	int64_t panels = j->Mp / 32;
+	float blk[32 * 32] __attribute__((aligned(64)));
+
+#ifdef _OPENMP
+	#pragma omp for schedule(dynamic, 4)
+#endif
+	for (int64_t g = 0; g < ga + gb; g++) {
+		if (g < ga)
+			pack_a_group(j, g);
+		else
+			pack_b_item(j, g - ga);
+	}
+	/* (the implied barrier: every packed tile is written) */
+	tiles_begin();
+	/* band by band, its panels handed out one at a time, so that a thread
+	 * the machine slows down does less of them */
+	int64_t bands = (j->Np + BAND - 1) / BAND;
+#ifdef _OPENMP
+	#pragma omp for schedule(dynamic, 1)
+#endif
+	for (int64_t w = 0; w < bands * panels; w++) {
+		int64_t jc = w / panels * BAND;
+		panel(j, w % panels * 32, jc, jc + BAND < j->Np ? jc + BAND : j->Np,
+		      blk);
+	}
+	tiles_end();
 }
 
 /* The packed operands' buffer, kept between products of up to
  * SCRATCH_KEEP bytes so their pages are not faulted in again each call;
- * one per thread. */
+ * one per calling thread. */
 #define SCRATCH_KEEP ((size_t)16 << 20)
 static _Thread_local uint16_t *scratch;
 static _Thread_local size_t scratch_size;
@@ -138,7 +354,7 @@ static uint16_t *scratch_get(size_t bytes)
 	if (bytes <= scratch_size)
 		return scratch;
 	free(scratch);
-	scratch = malloc(bytes);
+	scratch = aligned_alloc(64, (bytes + 63) / 64 * 64);
 	scratch_size = scratch ? bytes : 0;
 	return scratch;
 }
@@ -152,32 +368,32 @@ static void scratch_done(void)
 	}
 }
 
-static int gemm(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
-		float *c, uint16_t *h)
+static bool usable(void)
 {
-	if (M * N * K < 64 * 64 * 64 || !ag_cpu_amx_bf16())
-		return 0;
-	int64_t Mp = (M + 31) / 32 * 32, Np = (N + 31) / 32 * 32;
-	int64_t Kp = (K + 31) / 32 * 32;
-	bool direct = h || (Mp == M && Np == N);	/* no padded copy of c */
-	uint16_t *ap = scratch_get((size_t)((Mp + Np) * Kp) * sizeof(uint16_t));
-	uint16_t *bp = ap ? ap + Mp * Kp : NULL;
-	float *cp = direct ? c : malloc((size_t)(Mp * Np) * sizeof(float));
+	return ag_cpu_amx_bf16() && ag_cpu_avx512();
+}
 
-	if (!ap || (!h && !cp)) {
+static int gemm(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
+		float *c, uint16_t *h, const double *scale)
+{
+	if (M * N * K < 64 * 64 * 64 || !usable())
+		return 0;
+	bf16_job j = { .a = a, .b = b, .M = M, .N = N, .K = K,
+		       .Mp = (M + 31) / 32 * 32, .Np = (N + 31) / 32 * 32,
+		       .kt = (K + 31) / 32, .c = c, .h = h, .scaled = scale != NULL,
+		       .alpha = scale ? scale[0] : 1, .beta = scale ? scale[1] : 0 };
+	int64_t Kp = j.kt * 32;
+
+	j.ap = scratch_get((size_t)((j.Mp + j.Np) * Kp) * sizeof(uint16_t));
+	if (!j.ap) {
 		scratch_done();
-		if (!direct)
-			free(cp);
 		return ag_error(AG_ERR_NOMEM, "out of memory in a matrix product");
 	}
-	pack_a(a, M, K, Mp, Kp, ap);
-	pack_b(b, K, N, Np, Kp, bp);
-	tiles(ap, bp, cp, h, h ? N : Np, M, N, Mp, Np, Kp);
-	if (!direct) {
-		for (int64_t i = 0; i < M; i++)
-			memcpy(c + i * N, cp + i * Np, (size_t)N * sizeof(float));
-		free(cp);
-	}
+	j.bp = j.ap + j.Mp * Kp;
+#ifdef _OPENMP
+	#pragma omp parallel if (M * N * K >= PAR_MIN && j.Mp > 32)
+#endif
+	run(&j);
 	scratch_done();
 	return 1;
 }
@@ -185,13 +401,21 @@ static int gemm(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 int ag_gemm_bf16(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 		 float *c)
 {
-	return gemm(M, N, K, a, b, c, NULL);
+	return gemm(M, N, K, a, b, c, NULL, NULL);
 }
 
 int ag_gemm_bf16_round(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 		       uint16_t *c)
 {
-	return gemm(M, N, K, a, b, NULL, c);
+	return gemm(M, N, K, a, b, NULL, c, NULL);
+}
+
+int ag_gemm_bf16_scaled(int64_t M, int64_t N, int64_t K, double alpha,
+			ag_mat a, ag_mat b, double beta, uint16_t *c)
+{
+	if (ag_round_watch)	/* combine() counts what its rounding loses */
+		return 0;
+	return gemm(M, N, K, a, b, NULL, c, (const double[2]){ alpha, beta });
 }
 
 #else
@@ -207,6 +431,14 @@ int ag_gemm_bf16_round(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 		       uint16_t *c)
 {
 	(void)M; (void)N; (void)K; (void)a; (void)b; (void)c;
+	return 0;
+}
+
+int ag_gemm_bf16_scaled(int64_t M, int64_t N, int64_t K, double alpha,
+			ag_mat a, ag_mat b, double beta, uint16_t *c)
+{
+	(void)M; (void)N; (void)K; (void)alpha; (void)a; (void)b; (void)beta;
+	(void)c;
 	return 0;
 }
 

@@ -18,5 +18,11 @@ int ag_gemm_bf16(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
  * float32 sum rounded once as ag_narrow_half rounds it. */
 int ag_gemm_bf16_round(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 		       uint16_t *c);
+/* c = alpha * (a @ b) + beta * c for bfloat16 c (M x N, row-major,
+ * dense; beta 0: c's old values not read), each value computed from the
+ * float32 sum in double and rounded as linalg.c's combine() rounds it;
+ * 0 also while rounding losses are counted (combine() counts them). */
+int ag_gemm_bf16_scaled(int64_t M, int64_t N, int64_t K, double alpha,
+			ag_mat a, ag_mat b, double beta, uint16_t *c);
 
 #endif

@@ -123,6 +123,17 @@ static int set_tangent(ag_tensor *t, ag_tensor *tan)
 	return 0;
 }
 
+/* Drops t's own tangent (a leaf's first .grad without create_graph,
+ * which PyTorch stores detached: no tangent either). */
+static void drop_tangent(ag_tensor *t)
+{
+	ag_autograd_meta *m = t->autograd_extra;
+	if (m && m->fw_tangent) {
+		ag_tensor_release(m->fw_tangent);
+		m->fw_tangent = NULL;
+	}
+}
+
 /* ------------------------------------------------------ levels and duals */
 
 int ag_fw_current_level(void)
@@ -131,7 +142,7 @@ int ag_fw_current_level(void)
 }
 
 static const ag_fw_hooks hooks = {
-	ag_fw_record, ag_fw_any_tangent, ag_fw_share_tangent
+	ag_fw_record, ag_fw_any_tangent, ag_fw_share_tangent, drop_tangent
 };
 
 int ag_fw_enter_level(void)
@@ -1003,9 +1014,24 @@ done:
 	X(HARDTANH_BACKWARD, pointwise) \
 	X(HARDSHRINK_BACKWARD, pointwise) \
 	X(SOFTSHRINK_BACKWARD, pointwise) \
+	/* the fused backward ops of the smooth activations (fusedbw); PyTorch
+	 * has no tangent for silu_backward, mish_backward, hardsigmoid_backward */ \
+	X(GELU_BACKWARD, pointwise) \
+	X(SILU_BACKWARD, none) \
+	X(MISH_BACKWARD, none) \
+	X(ELU_BACKWARD, pointwise) \
+	X(SOFTPLUS_BACKWARD, pointwise) \
+	X(HARDSWISH_BACKWARD, pointwise) \
+	X(HARDSIGMOID_BACKWARD, none) \
+	X(LOG_SIGMOID_BACKWARD, pointwise) \
+	X(SIGMOID_BACKWARD, pointwise) \
+	X(TANH_BACKWARD, pointwise) \
 	X(RRELU, none) \
 	X(GLU, none) \
 	X(PRELU, none) \
+	X(RRELU_BACKWARD, none) \
+	X(GLU_BACKWARD, none) \
+	X(PRELU_BACKWARD, none) \
 	X(SEARCHSORTED, nodiff) \
 	X(BUCKETIZE, nodiff) \
 	X(BINCOUNT, nodiff) \

@@ -1,8 +1,9 @@
 /*
  * grad_math.c - backward formulas of the pointwise ops of issue 11: the
  * math functions (log1p ... erfinv), rounding, logit, nan_to_num, the
- * activations, the two-input ops (atan2 ... xlogy) and the three-input
- * ones (lerp, addcmul, addcdiv, clamp with tensor bounds).
+ * activations and their fused backward ops, the two-input ops (atan2 ...
+ * xlogy) and the three-input ones (lerp, addcmul, addcdiv, clamp with
+ * tensor bounds).
  *
  * Each follows PyTorch 1.13's derivatives.yaml, written with core's ops so
  * that create_graph differentiates through it.  A formula keeps its
@@ -371,9 +372,23 @@ static ag_tensor *d_silu(tmp *k, ag_node *self, ag_tensor *x)
 	return d;
 }
 
+/* Without a graph of the backward, the fused op (PyTorch's silu_backward,
+ * which has no derivative); under create_graph the formula above, as
+ * PyTorch's infinitely_differentiable_silu_backward (same for mish). */
+static int fused_or_chain(ag_node *self, ag_tensor **grads_in,
+			  ag_tensor **out, ag_op fused, derivative_fn f)
+{
+	if (ag_is_grad_enabled())
+		return chain(self, grads_in, out, f);
+	ag_tensor *x = ag_node_saved(self, 0);
+	out[0] = x ? ag_act_backward(fused, G(0), x, NULL) : NULL;
+	rel(x);
+	return out[0] ? 0 : -1;
+}
+
 int ag_silu_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 {
-	return chain(self, grads_in, out, d_silu);
+	return fused_or_chain(self, grads_in, out, AG_OP_SILU_BACKWARD, d_silu);
 }
 
 /* mish: t + x sigmoid(x) (1 - t^2) with t = tanh(softplus(x)) */
@@ -390,44 +405,38 @@ static ag_tensor *d_mish(tmp *k, ag_node *self, ag_tensor *x)
 
 int ag_mish_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 {
-	return chain(self, grads_in, out, d_mish);
+	return fused_or_chain(self, grads_in, out, AG_OP_MISH_BACKWARD, d_mish);
+}
+
+/* The fused backward op of the saved input (fused_bw.c): grad * f'(x) in
+ * one pass, recorded as PyTorch's ...BackwardBackward0 node. */
+static int fused(ag_node *self, ag_tensor **grads_in, ag_tensor **out,
+		 ag_op op, const ag_act_bw_args *args)
+{
+	ag_tensor *x = ag_node_saved(self, 0);
+	out[0] = x ? ag_act_backward(op, G(0), x, args) : NULL;
+	rel(x);
+	return out[0] ? 0 : -1;
 }
 
 /* hardsigmoid: 1/6 inside (-3, 3), the float 1/6 in every dtype as
  * PyTorch's kernel writes it (1.0f / 6.0f) */
 int ag_hardsigmoid_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 {
-	POOL;
-	ag_tensor *x = K(ag_node_saved(self, 0));
-	ag_tensor *in = K(ag_binary(AG_OP_LOGICAL_AND, K(ag_grad_compare(AG_OP_GT, x, -3)),
-				    K(ag_grad_compare(AG_OP_LT, x, 3))));
-	ag_tensor *r = K(where_s(in, K(ag_grad_mul_scalar(G(0), (double)(1.0f / 6.0f))), 0));
-	return done(k, &out[0], r);
+	return fused(self, grads_in, out, AG_OP_HARDSIGMOID_BACKWARD, NULL);
 }
 
 /* hardswish: 0 below -3, x/3 + 1/2 up to 3, 1 above (PyTorch's
  * boundaries) */
 int ag_hardswish_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 {
-	POOL;
-	ag_tensor *x = K(ag_node_saved(self, 0));
-	ag_tensor *mid = K(add_s(K(ag_grad_mul_scalar(x, 1.0 / 3)), 0.5));
-	ag_tensor *d = K(where_s2(K(ag_grad_compare(AG_OP_GT, x, 3)), 1, mid));
-	d = K(where_s2(K(ag_grad_compare(AG_OP_LT, x, -3)), 0, d));
-	return done(k, &out[0], K(ag_mul(G(0), d)));
+	return fused(self, grads_in, out, AG_OP_HARDSWISH_BACKWARD, NULL);
 }
 
 /* logsigmoid: grad * sigmoid(-x) */
-static ag_tensor *d_logsigmoid(tmp *k, ag_node *self, ag_tensor *x)
-{
-	ag_tensor *d = K(ag_unary(AG_OP_SIGMOID, K(ag_neg(x))));
-	AG_UNUSED(self);
-	return d;
-}
-
 int ag_logsigmoid_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 {
-	return chain(self, grads_in, out, d_logsigmoid);
+	return fused(self, grads_in, out, AG_OP_LOG_SIGMOID_BACKWARD, NULL);
 }
 
 /* The in-place forms' nodes (...Backward1) are PyTorch's kernels that
@@ -463,59 +472,32 @@ int ag_leaky_relu_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 int ag_elu_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 {
 	const ag_elu_args *e = AG_ARGS(self, ag_elu_args);
-	POOL;
 
 	if (is_inplace_node(self) && e->alpha < 0)
 		return ag_error(AG_ERR_RUNTIME, "In-place elu backward calculation "
 			"is triggered with a negative slope which is not supported. "
 			"This is caused by calling in-place forward function with a "
 			"negative slope, please call out-of-place version instead.");
-	ag_tensor *x = K(ag_node_saved(self, 0));
-	ag_tensor *neg = K(ag_grad_mul_scalar(K(ag_exp(K(ag_grad_mul_scalar(x,
-				e->input_scale)))), e->alpha * e->scale * e->input_scale));
-	ag_tensor *d = K(where_s2(K(ag_grad_compare(AG_OP_GT, x, 0)), e->scale, neg));
-	return done(k, &out[0], K(ag_mul(G(0), d)));
+	/* celu's backward divides by alpha as a float (PyTorch's
+	 * derivatives.yaml: 1.0 / alpha.toFloat()) */
+	ag_act_bw_args a = { e->alpha, e->scale, self->op == AG_OP_CELU ?
+			     1.0 / (double)(float)e->alpha : e->input_scale };
+	return fused(self, grads_in, out, AG_OP_ELU_BACKWARD, &a);
 }
 
 /* gelu: Phi(x) + x phi(x), or the tanh form's derivative */
 int ag_gelu_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 {
-	POOL;
-	ag_tensor *x = K(ag_node_saved(self, 0)), *d;
-
-	if (!AG_ARGS(self, ag_gelu_args)->tanh) {
-		ag_tensor *cdf = K(ag_grad_mul_scalar(K(add_s(K(ag_unary(AG_OP_ERF,
-				K(ag_grad_mul_scalar(x, M_SQRT1_2)))), 1)), 0.5));
-		ag_tensor *pdf = K(ag_grad_mul_scalar(K(ag_exp(K(ag_grad_mul_scalar(
-				K(ag_mul(x, x)), -0.5)))), M_2_SQRTPI * M_SQRT1_2 * 0.5));
-		d = K(ag_add(cdf, K(ag_mul(x, pdf))));
-	} else {
-		const double beta = M_SQRT2 * M_2_SQRTPI * 0.5, kappa = 0.044715;
-		ag_tensor *x2 = K(ag_mul(x, x));
-		ag_tensor *inner = K(ag_grad_mul_scalar(K(ag_add(x,
-				K(ag_grad_mul_scalar(K(ag_mul(x2, x)), kappa)))), beta));
-		ag_tensor *t = K(ag_unary(AG_OP_TANH, inner));
-		ag_tensor *left_d = K(ag_grad_mul_scalar(K(add_s(t, 1)), 0.5));
-		ag_tensor *tanh_d = K(rsub_s(1, K(ag_mul(t, t))));
-		ag_tensor *inner_d = K(ag_grad_mul_scalar(K(add_s(
-				K(ag_grad_mul_scalar(x2, 3 * kappa)), 1)), beta));
-		ag_tensor *right_d = K(ag_mul(K(ag_mul(K(ag_grad_mul_scalar(x, 0.5)),
-						       tanh_d)), inner_d));
-		d = K(ag_add(left_d, right_d));
-	}
-	return done(k, &out[0], K(ag_mul(G(0), d)));
+	ag_act_bw_args a = { AG_ARGS(self, ag_gelu_args)->tanh ? 1 : 0, 0, 0 };
+	return fused(self, grads_in, out, AG_OP_GELU_BACKWARD, &a);
 }
 
 /* softplus: sigmoid(beta x), or 1 past the threshold */
 int ag_softplus_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 {
 	const ag_softplus_args *s = AG_ARGS(self, ag_softplus_args);
-	POOL;
-	ag_tensor *x = K(ag_node_saved(self, 0));
-	ag_tensor *bx = K(ag_grad_mul_scalar(x, s->beta));
-	ag_tensor *d = K(where_s2(K(ag_grad_compare(AG_OP_GT, bx, s->threshold)), 1,
-				  K(ag_unary(AG_OP_SIGMOID, bx))));
-	return done(k, &out[0], K(ag_mul(G(0), d)));
+	ag_act_bw_args a = { s->beta, s->threshold, 0 };
+	return fused(self, grads_in, out, AG_OP_SOFTPLUS_BACKWARD, &a);
 }
 
 /* hardtanh: grad strictly inside (min_val, max_val) */
@@ -538,6 +520,100 @@ int ag_threshold_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 				 false };
 	return done(k, &out[0],
 		    K(ag_piecewise_backward(AG_OP_THRESHOLD_BACKWARD, G(0), x, &pa)));
+}
+
+/* ------------------------------- the fused backward ops of the activations
+ *
+ * gi = go * f'(x) (fused_bw.c) is linear in grad_output go: its derivative
+ * there is the same op of the incoming gradient gg.  In x it is
+ * gg * go * f''(x) (x the input, or for sigmoid and tanh the output y,
+ * where f' is (1 - y) y and 1 - y^2), written with core's ops so that a
+ * third derivative goes through it too: PyTorch's ...BackwardBackward0.
+ */
+
+/* f''(x) of op (of y for sigmoid and tanh), in the pool */
+static ag_tensor *second(tmp *k, ag_op op, const ag_act_bw_args *p,
+			 ag_tensor *x)
+{
+	switch (op) {
+	case AG_OP_GELU_BACKWARD:
+		if (p->a == 0) {
+			/* phi(x) (2 - x^2) */
+			ag_tensor *x2 = K(ag_mul(x, x));
+			ag_tensor *pdf = K(ag_grad_mul_scalar(K(ag_exp(K(
+				ag_grad_mul_scalar(x2, -0.5)))),
+				M_2_SQRTPI * M_SQRT1_2 * 0.5));
+			return K(ag_mul(pdf, K(rsub_s(2, x2))));
+		} else {
+			/* (1 - t^2) (u' - x t u'^2 + x u'' / 2), t = tanh(u),
+			 * u = beta (x + kappa x^3) */
+			const double beta = M_SQRT2 * M_2_SQRTPI * 0.5;
+			const double kappa = 0.044715;
+			ag_tensor *x2 = K(ag_mul(x, x));
+			ag_tensor *u = K(ag_grad_mul_scalar(K(ag_add(x,
+				K(ag_grad_mul_scalar(K(ag_mul(x2, x)), kappa)))), beta));
+			ag_tensor *t = K(ag_unary(AG_OP_TANH, u));
+			ag_tensor *du = K(ag_grad_mul_scalar(K(add_s(K(
+				ag_grad_mul_scalar(x2, 3 * kappa)), 1)), beta));
+			ag_tensor *xt = K(ag_mul(x, t));
+			ag_tensor *s = K(ag_sub(du, K(ag_mul(xt, K(ag_mul(du, du))))));
+			s = K(ag_add(s, K(ag_grad_mul_scalar(x2, 3 * beta * kappa))));
+			return K(ag_mul(K(rsub_s(1, K(ag_mul(t, t)))), s));
+		}
+	case AG_OP_ELU_BACKWARD: {
+		/* alpha scale input_scale^2 exp(x input_scale) below 0 (0
+		 * at 0 itself, as PyTorch's elu_double_backward) */
+		ag_tensor *e = K(ag_grad_mul_scalar(K(ag_exp(K(ag_grad_mul_scalar(x,
+				p->c)))), p->a * p->b * p->c * p->c));
+		return K(where_s(K(ag_grad_compare(AG_OP_LT, x, 0)), e, 0));
+	}
+	case AG_OP_SOFTPLUS_BACKWARD: {
+		/* beta s (1 - s), s = sigmoid(beta x), up to the threshold */
+		ag_tensor *bx = K(ag_grad_mul_scalar(x, p->a));
+		ag_tensor *s = K(ag_unary(AG_OP_SIGMOID, bx));
+		ag_tensor *d = K(ag_grad_mul_scalar(K(ag_mul(s, K(rsub_s(1, s)))),
+						    p->a));
+		return K(where_s(K(ag_grad_compare(AG_OP_LE, bx, p->b)), d, 0));
+	}
+	case AG_OP_HARDSWISH_BACKWARD: {
+		/* 1/3 strictly inside (-3, 3) */
+		ag_tensor *in = K(ag_binary(AG_OP_LOGICAL_AND,
+					    K(ag_grad_compare(AG_OP_GT, x, -3)),
+					    K(ag_grad_compare(AG_OP_LT, x, 3))));
+		return K(ag_grad_mul_scalar(K(ag_grad_mask(in, x)), 1.0 / 3));
+	}
+	case AG_OP_LOG_SIGMOID_BACKWARD: {
+		/* -s (1 - s), s = sigmoid(x) */
+		ag_tensor *s = K(ag_unary(AG_OP_SIGMOID, x));
+		return K(ag_neg(K(ag_mul(s, K(rsub_s(1, s))))));
+	}
+	case AG_OP_SIGMOID_BACKWARD:
+		return K(rsub_s(1, K(ag_grad_mul_scalar(x, 2))));	/* 1 - 2 y */
+	case AG_OP_TANH_BACKWARD:
+		return K(ag_grad_mul_scalar(x, -2));			/* -2 y */
+	default:
+		ag_error(AG_ERR_RUNTIME, "%s: no second derivative",
+			 ag_op_name(op));
+		k->failed = true;
+		return NULL;
+	}
+}
+
+/* saved: grad_output (when x needs a gradient), x */
+int ag_act_backward_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
+{
+	const ag_act_bw_args *p = AG_ARGS(self, ag_act_bw_args);
+	POOL;
+	ag_tensor *x = K(ag_node_saved(self, 1));
+
+	if (NEED(0) && !k->failed)
+		set_out(&out[0], K(ag_act_backward(self->op, G(0), x, p)));
+	if (NEED(1) && !k->failed) {
+		ag_tensor *go = K(ag_node_saved(self, 0));
+		ag_tensor *d = go ? second(k, self->op, p, x) : NULL;
+		set_out(&out[1], d ? K(ag_mul(K(ag_mul(G(0), go)), d)) : NULL);
+	}
+	return done(k, NULL, NULL);
 }
 
 /* ------------------------------------------------------------ two inputs */

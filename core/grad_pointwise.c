@@ -124,26 +124,18 @@ int ag_cos_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 int ag_tanh_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 {
 	ag_tensor *r = ag_node_saved(self, 0);
-	if (!r)
-		return -1;
-	/* grad * (1 - y^2) */
-	ag_tensor *y2 = ag_mul(r, r), *one = ag_grad_scalar(1.0, r);
-	ag_tensor *d = y2 && one ? ag_sub(one, y2) : NULL;
-	out[0] = d ? ag_mul(G(0), d) : NULL;
-	rel(r); rel(y2); rel(one); rel(d);
+	/* grad * (1 - y^2), fused: PyTorch's tanh_backward */
+	out[0] = r ? ag_act_backward(AG_OP_TANH_BACKWARD, G(0), r, NULL) : NULL;
+	rel(r);
 	return out[0] ? 0 : -1;
 }
 
 int ag_sigmoid_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 {
 	ag_tensor *r = ag_node_saved(self, 0);
-	if (!r)
-		return -1;
-	/* grad * (1 - y) * y */
-	ag_tensor *one = ag_grad_scalar(1.0, r), *omy = one ? ag_sub(one, r) : NULL;
-	ag_tensor *d = omy ? ag_mul(omy, r) : NULL;
-	out[0] = d ? ag_mul(G(0), d) : NULL;
-	rel(r); rel(one); rel(omy); rel(d);
+	/* grad * (1 - y) * y, fused: PyTorch's sigmoid_backward */
+	out[0] = r ? ag_act_backward(AG_OP_SIGMOID_BACKWARD, G(0), r, NULL) : NULL;
+	rel(r);
 	return out[0] ? 0 : -1;
 }
 

@@ -226,8 +226,15 @@ static ag_tensor *var_backward(const ag_var_args *va, ag_tensor *gvar,
 
 	m = r->all ? ag_mean(x)
 		   : ag_reduce_dims(AG_OP_MEAN, x, r->dims, r->ndims, true);
-	d = m ? ag_sub(x, m) : NULL;
-	ge = d ? ag_grad_expand_back(r, gvar) : NULL;
+	ge = m ? ag_grad_expand_back(r, gvar) : NULL;
+	if (ge && !gmean && ag_reduce_bw_fused_fits(ge, x, m)) {
+		/* no graph wanted: one pass (fused_bw.c) */
+		res = ag_reduce_bw_fused(false, ge, x, m,
+					 2.0 / ((double)r->count - va->correction));
+		rel(m); rel(ge);
+		return res;
+	}
+	d = ge ? ag_sub(x, m) : NULL;
 	t = ge ? ag_mul(ge, d) : NULL;
 	v = t ? ag_grad_mul_scalar(t, 2.0 / ((double)r->count - va->correction))
 	      : NULL;
@@ -281,10 +288,16 @@ int ag_logsumexp_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 	const ag_reduce_args *r = AG_ARGS(self, ag_reduce_args);
 	ag_tensor *x = ag_node_saved(self, 0), *res = ag_node_saved(self, 1);
 	ag_tensor *g = x && res ? restore_dims(r, G(0)) : NULL;
-	ag_tensor *ru = g ? restore_dims(r, res) : NULL;
-	ag_tensor *d = ru ? ag_sub(x, ru) : NULL, *e = d ? ag_exp(d) : NULL;
+	ag_tensor *ru = g ? restore_dims(r, res) : NULL, *d = NULL, *e = NULL;
 
-	out[0] = e ? ag_mul(g, e) : NULL;
+	if (ru && ag_reduce_bw_fused_fits(g, x, ru)) {
+		/* no graph wanted: one pass (fused_bw.c) */
+		out[0] = ag_reduce_bw_fused(true, g, x, ru, 0);
+	} else {
+		d = ru ? ag_sub(x, ru) : NULL;
+		e = d ? ag_exp(d) : NULL;
+		out[0] = e ? ag_mul(g, e) : NULL;
+	}
 	rel(x); rel(res); rel(g); rel(ru); rel(d); rel(e);
 	return out[0] ? 0 : -1;
 }

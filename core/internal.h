@@ -21,6 +21,11 @@ ag_tensor *ag_tensor_alloc(const int64_t *shape, int ndim, ag_dtype dt);
 /* The same with uninitialised memory, for outputs an op writes whole. */
 ag_tensor *ag_tensor_alloc_uninit(const int64_t *shape, int ndim, ag_dtype dt);
 ag_storage *ag_storage_new_uninit(size_t nbytes);
+/* A small tensor's storage, in its block (tensor.c): s is registered live
+ * with nbytes bytes at data; ag_storage_release hands the block part back
+ * through the hook tensor.c sets (storage.c uses nothing of tensor.c). */
+void ag_storage_init_in_block(ag_storage *s, void *data, size_t nbytes);
+extern void (*ag_storage_block_done_hook)(ag_storage *s);
 /* A new tensor header viewing t's storage with another geometry: shares
  * storage and version counter, base set to t's base (or t). */
 ag_tensor *ag_tensor_make_view(ag_tensor *t, const int64_t *shape,

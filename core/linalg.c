@@ -464,8 +464,9 @@ int ag_gemm(ag_dtype dt, int64_t M, int64_t N, int64_t K, double alpha,
 		free(T);
 		return rc;
 	}
-	if (dt == AG_BFLOAT16 && plain) {	/* on AMX tiles, rounded there */
-		int tiled = ag_gemm_bf16_round(M, N, K, a, b, (uint16_t *)c);
+	if (dt == AG_BFLOAT16 && ldc == N) {	/* on AMX tiles, rounded there */
+		int tiled = plain ? ag_gemm_bf16_round(M, N, K, a, b, (uint16_t *)c)
+			: ag_gemm_bf16_scaled(M, N, K, alpha, a, b, beta, (uint16_t *)c);
 		if (tiled != 0)
 			return tiled > 0 ? 0 : -1;
 	}
@@ -602,7 +603,8 @@ ag_tensor *ag_mm(ag_tensor *a, ag_tensor *b)
 		return NULL;
 
 	int64_t shape[2] = { a->shape[0], b->shape[1] };
-	ag_tensor *out = ag_tensor_alloc(shape, 2, a->dtype);
+	/* uninitialised: gemm writes every element (K == 0 included) */
+	ag_tensor *out = ag_tensor_alloc_uninit(shape, 2, a->dtype);
 	if (!out)
 		return NULL;
 	if (gemm(a->dtype, a->shape[0], b->shape[1], a->shape[1],
@@ -638,7 +640,7 @@ ag_tensor *ag_bmm(ag_tensor *a, ag_tensor *b)
 	int64_t nb = a->shape[0], M = a->shape[1], K = a->shape[2];
 	int64_t N = b->shape[2];
 	int64_t shape[3] = { nb, M, N };
-	ag_tensor *out = ag_tensor_alloc(shape, 3, a->dtype);
+	ag_tensor *out = ag_tensor_alloc_uninit(shape, 3, a->dtype);
 	char *c = out ? ag_data_ptr(out) : NULL;
 	size_t csize = (size_t)(M * N) * ag_dtype_size(a->dtype);
 

@@ -64,14 +64,64 @@ typedef struct pw_ctx {
 	 (op) == AG_OP_HARDTANH_BACKWARD ? !((x) <= (A) || (x) >= (B)) :	\
 	 !((x) >= -(A) && (x) <= (A)))
 
+/* gcc's -O2 vectorises only loops of a known length: the dense loops
+ * below ask for it, and (no floating-point traps: agdb never enables
+ * them) may compute both sides of a select, as blends */
+#ifdef _OPENMP
+#define PW_SIMD _Pragma("omp simd")
+#else
+#define PW_SIMD
+#endif
+#if defined(__GNUC__) && !defined(__clang__)
+#define PW_NO_TRAPS __attribute__((optimize("no-trapping-math")))
+#else
+#define PW_NO_TRAPS
+#endif
+
 #define DEFINE_PW_LOOP(name, T)						\
-static void name(char **data, const int64_t *st, int64_t n, void *vctx)	\
+PW_NO_TRAPS static void name(char **data, const int64_t *st, int64_t n, void *vctx)	\
 {									\
 	const pw_ctx *c = vctx;						\
 	char *o = data[0];						\
 	const char *g = data[1], *s = data[2];				\
 	const T A = (T)c->a, B = (T)c->b;				\
 									\
+	if (st[0] == sizeof(T) && st[1] == sizeof(T) &&		\
+	    st[2] == sizeof(T)) {					\
+		/* dense (the output is new: no overlap): vectorised,	\
+		 * the selects as blends */				\
+		T *restrict po = (T *)o;				\
+		const T *restrict pg = (const T *)g;			\
+		const T *restrict px = (const T *)s;			\
+		const ag_op op = c->op;					\
+		if (op == AG_OP_LEAKY_RELU_BACKWARD) {			\
+			PW_SIMD						\
+			for (int64_t i = 0; i < n; i++)			\
+				po[i] = pg[i] * (px[i] > 0 ? (T)1 : A);	\
+			return;						\
+		}							\
+		/* PW_PASS, one loop per op */				\
+		if (op == AG_OP_THRESHOLD_BACKWARD) {			\
+			PW_SIMD						\
+			for (int64_t i = 0; i < n; i++) {		\
+				T gv = pg[i], x = px[i];		\
+				po[i] = x <= A ? 0 : gv;	\
+			}						\
+		} else if (op == AG_OP_HARDTANH_BACKWARD) {		\
+			PW_SIMD						\
+			for (int64_t i = 0; i < n; i++) {		\
+				T gv = pg[i], x = px[i];		\
+				po[i] = x <= A || x >= B ? 0 : gv;	\
+			}						\
+		} else {						\
+			PW_SIMD						\
+			for (int64_t i = 0; i < n; i++) {		\
+				T gv = pg[i], x = px[i];		\
+				po[i] = x >= -A && x <= A ? 0 : gv;	\
+			}						\
+		}							\
+		return;							\
+	}								\
 	if (c->op == AG_OP_LEAKY_RELU_BACKWARD) {			\
 		for (int64_t i = 0; i < n; i++) {			\
 			T gv = *(const T *)(g + i * st[1]);		\

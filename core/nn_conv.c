@@ -15,9 +15,15 @@
  * float32, rounded on store; float16 is refused as PyTorch 1.13's CPU
  * kernel refuses it.
  */
+#include "config.h"
 #include "nn.h"
 #include "ag_spatial.h"
+#include "shapeint.h"
 
+#include <limits.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,72 +148,136 @@ static int geometry(const ag_tensor *x, const ag_tensor *w,
 
 /* ---------------------------------------------------- im2col and col2im */
 
+/* The output columns ow whose input column ow * s + off lies in [0, W):
+ * [*lo, *hi). */
+static void valid_cols(int64_t OW, int64_t W, int64_t s, int64_t off,
+		       int64_t *lo, int64_t *hi)
+{
+	int64_t a = off < 0 ? (-off - 1) / s + 1 : 0;
+	int64_t b = W - off > 0 ? (W - off - 1) / s + 1 : 0;
+	if (a > OW)
+		a = OW;
+	if (b > OW)
+		b = OW;
+	if (b < a)
+		b = a;
+	*lo = a;
+	*hi = b;
+}
+
 /* cols[(c, i, j), (oh, ow)] = src[c, oh * sh - ph + i * dh, ...], 0
- * outside; col2im adds cols back into dst. */
+ * outside; col2im adds cols back into dst.  Each row of a patch plane is
+ * split once into its padding (zeros, or nothing to add) and the columns
+ * inside the image, so the inner loops are plain copies and adds (stride
+ * 1: contiguous, vectorised). */
+#ifdef _OPENMP
+#define CONV_SIMD _Pragma("omp simd")
+#else
+#define CONV_SIMD
+#endif
+
 #define PATCH_KERNELS(SFX, T)						\
-static void im2col_##SFX(const T *src, T *cols, const geom *g)		\
+static ROW_CLONES void im2col_##SFX(const T *restrict src,		\
+				    T *restrict cols, const geom *g,	\
+				    int64_t oh0, int64_t oh1)		\
 {									\
+	int64_t Lc = (oh1 - oh0) * g->OW;				\
 	for (int64_t c = 0; c < g->Cg; c++)				\
 	for (int64_t i = 0; i < g->kh; i++)				\
 	for (int64_t j = 0; j < g->kw; j++) {				\
-		T *row = cols + ((c * g->kh + i) * g->kw + j) * g->L;	\
-		for (int64_t oh = 0; oh < g->OH; oh++) {		\
+		T *row = cols + ((c * g->kh + i) * g->kw + j) * Lc;	\
+		int64_t off = j * g->dw - g->pw, lo, hi;		\
+		valid_cols(g->OW, g->W, g->sw, off, &lo, &hi);		\
+		for (int64_t oh = oh0; oh < oh1; oh++) {		\
 			int64_t ih = oh * g->sh - g->ph + i * g->dh;	\
-			T *r = row + oh * g->OW;			\
+			T *restrict r = row + (oh - oh0) * g->OW;	\
 			if (ih < 0 || ih >= g->H) {			\
 				memset(r, 0, (size_t)g->OW * sizeof(T)); \
 				continue;				\
 			}						\
-			const T *s = src + (c * g->H + ih) * g->W;	\
-			int64_t off = j * g->dw - g->pw;		\
-			for (int64_t ow = 0; ow < g->OW; ow++) {	\
-				int64_t iw = ow * g->sw + off;		\
-				r[ow] = iw >= 0 && iw < g->W ? s[iw] : (T)0; \
+			for (int64_t ow = 0; ow < lo; ow++)		\
+				r[ow] = 0;				\
+			if (hi > lo) {					\
+				const T *restrict s = src + (c * g->H + ih) * \
+					g->W + lo * g->sw + off;	\
+				if (g->sw == 1)				\
+					memcpy(r + lo, s, (size_t)(hi - lo) * \
+					       sizeof(T));		\
+				else					\
+					for (int64_t k = 0; k < hi - lo; k++) \
+						r[lo + k] = s[k * g->sw]; \
 			}						\
+			for (int64_t ow = hi; ow < g->OW; ow++)		\
+				r[ow] = 0;				\
 		}							\
 	}								\
 }									\
-static void col2im_##SFX(const T *cols, T *dst, const geom *g)		\
+static ROW_CLONES void col2im_##SFX(const T *restrict cols,		\
+				    T *restrict dst, const geom *g,	\
+				    int64_t oh0, int64_t oh1)		\
 {									\
+	int64_t Lc = (oh1 - oh0) * g->OW;				\
 	for (int64_t c = 0; c < g->Cg; c++)				\
 	for (int64_t i = 0; i < g->kh; i++)				\
 	for (int64_t j = 0; j < g->kw; j++) {				\
-		const T *row = cols + ((c * g->kh + i) * g->kw + j) * g->L; \
-		for (int64_t oh = 0; oh < g->OH; oh++) {		\
+		const T *row = cols + ((c * g->kh + i) * g->kw + j) * Lc; \
+		int64_t off = j * g->dw - g->pw, lo, hi;		\
+		valid_cols(g->OW, g->W, g->sw, off, &lo, &hi);		\
+		for (int64_t oh = oh0; oh < oh1; oh++) {		\
 			int64_t ih = oh * g->sh - g->ph + i * g->dh;	\
 			if (ih < 0 || ih >= g->H)			\
 				continue;				\
-			const T *r = row + oh * g->OW;			\
-			T *d = dst + (c * g->H + ih) * g->W;		\
-			int64_t off = j * g->dw - g->pw;		\
-			for (int64_t ow = 0; ow < g->OW; ow++) {	\
-				int64_t iw = ow * g->sw + off;		\
-				if (iw >= 0 && iw < g->W)		\
-					d[iw] += r[ow];			\
-			}						\
+			const T *restrict r = row + (oh - oh0) * g->OW;	\
+			if (hi <= lo)					\
+				continue;				\
+			T *restrict d = dst + (c * g->H + ih) * g->W +	\
+					lo * g->sw + off;		\
+			r += lo;					\
+			if (g->sw == 1) {				\
+				CONV_SIMD					\
+				for (int64_t k = 0; k < hi - lo; k++)	\
+					d[k] += r[k];			\
+			} else						\
+				for (int64_t k = 0; k < hi - lo; k++)	\
+					d[k * g->sw] += r[k];		\
 		}							\
 	}								\
 }									\
-static void add_##SFX(T *restrict d, const T *restrict s, int64_t n)	\
+static ROW_CLONES void add_##SFX(T *restrict d, const T *restrict s,	\
+				 int64_t n)				\
 {									\
+	CONV_SIMD							\
 	for (int64_t i = 0; i < n; i++)					\
 		d[i] += s[i];						\
 }									\
-static void add_bias_##SFX(T *d, const T *b, const geom *g)		\
+static ROW_CLONES void add_bias_##SFX(T *restrict d, const T *b,	\
+				      const geom *g)			\
 {									\
 	for (int64_t o = 0; o < g->O; o++) {				\
-		T v = b[o], *r = d + o * g->L;				\
+		T v = b[o], *restrict r = d + o * g->L;			\
+		CONV_SIMD						\
 		for (int64_t l = 0; l < g->L; l++)			\
 			r[l] += v;					\
 	}								\
 }									\
-static void sum_bias_##SFX(T *b, const T *d, const geom *g)		\
+/* sixteen partial sums in a fixed order, so every clone gives the	\
+ * same bits */								\
+static ROW_CLONES void sum_bias_##SFX(T *b, const T *restrict d,	\
+				      const geom *g)			\
 {									\
 	for (int64_t o = 0; o < g->O; o++) {				\
-		T acc = 0;						\
-		const T *r = d + o * g->L;				\
-		for (int64_t l = 0; l < g->L; l++)			\
-			acc += r[l];					\
+		T part[16] = { 0 }, acc = 0;				\
+		const T *restrict r = d + o * g->L;			\
+		int64_t l = 0;						\
+		for (; l + 16 <= g->L; l += 16) {			\
+			CONV_SIMD					\
+			for (int k = 0; k < 16; k++)			\
+				part[k] += r[l + k];			\
+		}							\
+		for (; l < g->L; l++)					\
+			part[l % 16] += r[l];				\
+		for (int k = 0; k < 16; k++)				\
+			acc += part[k];					\
 		b[o] += acc;						\
 	}								\
 }
@@ -216,24 +286,46 @@ PATCH_KERNELS(f32, float)
 PATCH_KERNELS(f64, double)
 PATCH_KERNELS(i64, int64_t)
 
-static void im2col(ag_dtype dt, const void *src, void *cols, const geom *g)
+/* the patches of output rows [oh0, oh1) of one image and group */
+static void im2col(ag_dtype dt, const void *src, void *cols, const geom *g,
+		   int64_t oh0, int64_t oh1)
 {
 	if (dt == AG_FLOAT32)
-		im2col_f32(src, cols, g);
+		im2col_f32(src, cols, g, oh0, oh1);
 	else if (dt == AG_FLOAT64)
-		im2col_f64(src, cols, g);
+		im2col_f64(src, cols, g, oh0, oh1);
 	else
-		im2col_i64(src, cols, g);
+		im2col_i64(src, cols, g, oh0, oh1);
 }
 
-static void col2im(ag_dtype dt, const void *cols, void *dst, const geom *g)
+static void col2im(ag_dtype dt, const void *cols, void *dst, const geom *g,
+		   int64_t oh0, int64_t oh1)
 {
 	if (dt == AG_FLOAT32)
-		col2im_f32(cols, dst, g);
+		col2im_f32(cols, dst, g, oh0, oh1);
 	else if (dt == AG_FLOAT64)
-		col2im_f64(cols, dst, g);
+		col2im_f64(cols, dst, g, oh0, oh1);
 	else
-		col2im_i64(cols, dst, g);
+		col2im_i64(cols, dst, g, oh0, oh1);
+}
+
+/* Patch matrices are built a band of output rows at a time, small enough
+ * (about 512 KiB) to stay in the core's L2 cache between im2col and the
+ * product that reads it (or the product and col2im); at least one row. */
+enum { BAND_BYTES = 512 * 1024 };
+
+static int64_t band_rows(const geom *g, size_t es, bool direct)
+{
+	if (direct)
+		return g->OH;
+	int64_t per_row = g->CKK * g->OW * (int64_t)es, r;
+	r = per_row > 0 ? BAND_BYTES / per_row : g->OH;
+	if (r < 1)
+		r = 1;
+	if (r >= g->OH)
+		return g->OH;
+	int64_t bands = (g->OH + r - 1) / r;	/* evened out */
+	return (g->OH + bands - 1) / bands;
 }
 
 static void add_bias(ag_dtype dt, void *d, const void *b, const geom *g)
@@ -272,6 +364,309 @@ static bool pointwise_kernel(const geom *g)
 {
 	return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 &&
 	       g->ph == 0 && g->pw == 0;
+}
+
+/* ------------------------------------------------ stride-1 convolutions */
+
+/*
+ * With stride 1 a convolution needs no patch matrix.  The input is copied
+ * once into a zero-padded buffer of planes of Hp x Wp (plus a tail of
+ * zeros), and the output is computed "wide", Wp columns per row, of which
+ * the first OW are the convolution's and the rest are discarded: then for
+ * each kernel tap (i, j) the inputs the output row-major positions p need
+ * are the padded plane read from p + i*dh*Wp + j*dw, a plain matrix with
+ * row stride P, and the convolution is kh*kw products over the channels,
+ *
+ *   out_wide  [Og, OH*Wp] += W_ij   [Og, Cg] @ xpad_ij [Cg, OH*Wp]
+ *   gin_pad_ij[Cg, OH*Wp] += W_ij^T [Cg, Og] @ g_wide  [Og, OH*Wp]
+ *
+ * with g_wide the output gradient widened the same way, zeros in the
+ * extra columns.  In the input gradient those zeros meet weights, which
+ * adds nothing unless a weight is infinite or NaN: that product takes this
+ * path only when the weights are finite.  (The weight gradient keeps the
+ * patch matrices: kh*kw products with a long inner dimension and a small
+ * output measured slower than one banded product.)  Bands of output rows
+ * keep the operands in L2.
+ */
+typedef struct shift_geom {
+	int64_t Hp, Wp, P, taps, rows;
+} shift_geom;
+
+static bool shift_fits(const geom *g, ag_dtype dt, shift_geom *s)
+{
+#ifdef HAVE_CBLAS
+	if ((dt != AG_FLOAT32 && dt != AG_FLOAT64) || g->sh != 1 ||
+	    g->sw != 1 || pointwise_kernel(g) || g->Cg < 16 || g->Og < 16)
+		return false;
+	s->Hp = g->H + 2 * g->ph;
+	s->Wp = g->W + 2 * g->pw;
+	/* the discarded columns cost at most half of the useful ones */
+	if (2 * (s->Wp - g->OW) > g->OW || s->Wp > INT_MAX / 4 ||
+	    s->Hp > INT_MAX / 4)
+		return false;
+	s->P = s->Hp * s->Wp + (g->kw - 1) * g->dw;
+	s->taps = g->kh * g->kw;
+	int64_t per_row = (g->Cg > g->Og ? g->Cg : g->Og) * s->Wp *
+			  (int64_t)ag_dtype_size(dt);
+	s->rows = per_row > 0 ? BAND_BYTES / per_row : g->OH;
+	if (s->rows < 1)
+		s->rows = 1;
+	if (s->rows < g->OH) {
+		int64_t bands = (g->OH + s->rows - 1) / s->rows;
+		s->rows = (g->OH + bands - 1) / bands;
+	} else {
+		s->rows = g->OH;
+	}
+	return true;
+#else
+	(void)g;
+	(void)dt;
+	(void)s;
+	return false;
+#endif
+}
+
+#define SHIFT_KERNELS(SFX, T)						\
+/* planes [C][H][W] into the interior of the padded planes */		\
+static void pad_in_##SFX(const T *restrict src, T *restrict dst,	\
+			 const geom *g, const shift_geom *s)		\
+{									\
+	for (int64_t c = 0; c < g->Cg; c++)				\
+		for (int64_t h = 0; h < g->H; h++)			\
+			memcpy(dst + c * s->P + (h + g->ph) * s->Wp + g->pw, \
+			       src + (c * g->H + h) * g->W,		\
+			       (size_t)g->W * sizeof(T));		\
+}									\
+/* the interior of the padded planes back to [C][H][W] */		\
+static void pad_out_##SFX(const T *restrict src, T *restrict dst,	\
+			  const geom *g, const shift_geom *s)		\
+{									\
+	for (int64_t c = 0; c < g->Cg; c++)				\
+		for (int64_t h = 0; h < g->H; h++)			\
+			memcpy(dst + (c * g->H + h) * g->W,		\
+			       src + c * s->P + (h + g->ph) * s->Wp + g->pw, \
+			       (size_t)g->W * sizeof(T));		\
+}									\
+/* rows [oh0, oh1) of wide [Og][rows * Wp] into out [Og][OH][OW], plus	\
+ * the bias */								\
+static ROW_CLONES void unwiden_##SFX(const T *restrict wide,		\
+				     T *restrict out, const T *bias,	\
+				     const geom *g, const shift_geom *s,	\
+				     int64_t oh0, int64_t oh1)		\
+{									\
+	int64_t Nb = (oh1 - oh0) * s->Wp;				\
+	for (int64_t o = 0; o < g->Og; o++) {				\
+		T v = bias ? bias[o] : 0;				\
+		for (int64_t oh = oh0; oh < oh1; oh++) {		\
+			const T *restrict r = wide + o * Nb +		\
+					      (oh - oh0) * s->Wp;	\
+			T *restrict d = out + (o * g->OH + oh) * g->OW;	\
+			CONV_SIMD					\
+			for (int64_t ow = 0; ow < g->OW; ow++)		\
+				d[ow] = r[ow] + v;			\
+		}							\
+	}								\
+}									\
+/* g [Og][OH][OW] into the first OW columns of wide [Og][OH * Wp] */	\
+static void widen_##SFX(const T *restrict g0, T *restrict wide,	\
+			const geom *g, const shift_geom *s)		\
+{									\
+	for (int64_t o = 0; o < g->Og; o++)				\
+		for (int64_t oh = 0; oh < g->OH; oh++)			\
+			memcpy(wide + (o * g->OH + oh) * s->Wp,		\
+			       g0 + (o * g->OH + oh) * g->OW,		\
+			       (size_t)g->OW * sizeof(T));		\
+}									\
+/* NaN when some value is infinite or NaN, else 0 */			\
+static ROW_CLONES T nonfinite_##SFX(const T *restrict p, int64_t n)	\
+{									\
+	T acc = 0;							\
+	_Pragma("omp simd reduction(+:acc)")				\
+	for (int64_t i = 0; i < n; i++)					\
+		acc += p[i] - p[i];					\
+	return acc;							\
+}
+
+SHIFT_KERNELS(f32, float)
+SHIFT_KERNELS(f64, double)
+
+static void pad_in(ag_dtype dt, const void *src, void *dst, const geom *g,
+		   const shift_geom *s)
+{
+	if (dt == AG_FLOAT32)
+		pad_in_f32(src, dst, g, s);
+	else
+		pad_in_f64(src, dst, g, s);
+}
+
+static void pad_out(ag_dtype dt, const void *src, void *dst, const geom *g,
+		    const shift_geom *s)
+{
+	if (dt == AG_FLOAT32)
+		pad_out_f32(src, dst, g, s);
+	else
+		pad_out_f64(src, dst, g, s);
+}
+
+static void unwiden(ag_dtype dt, const void *wide, void *out, const void *bias,
+		    const geom *g, const shift_geom *s, int64_t oh0,
+		    int64_t oh1)
+{
+	if (dt == AG_FLOAT32)
+		unwiden_f32(wide, out, bias, g, s, oh0, oh1);
+	else
+		unwiden_f64(wide, out, bias, g, s, oh0, oh1);
+}
+
+static void widen(ag_dtype dt, const void *g0, void *wide, const geom *g,
+		  const shift_geom *s)
+{
+	if (dt == AG_FLOAT32)
+		widen_f32(g0, wide, g, s);
+	else
+		widen_f64(g0, wide, g, s);
+}
+
+static bool all_finite(ag_dtype dt, const void *p, int64_t n)
+{
+	if (dt == AG_FLOAT32)
+		return nonfinite_f32(p, n) == 0;
+	return nonfinite_f64(p, n) == 0;
+}
+
+/* The weight [G*Og][Cg][kh][kw] as [G][taps][Og][Cg] (or [G][taps][Cg][Og]
+ * when transposed): W_ij of each group a dense matrix. */
+static void *taps_of(ag_dtype dt, const char *w, const geom *g,
+		     const shift_geom *s, bool transposed)
+{
+	size_t es = ag_dtype_size(dt);
+	char *t = malloc((size_t)(g->G * s->taps * g->Og * g->Cg) * es + 1);
+
+	if (!t) {
+		ag_error(AG_ERR_NOMEM, "out of memory in a convolution");
+		return NULL;
+	}
+	for (int64_t k = 0; k < g->G; k++)
+		for (int64_t o = 0; o < g->Og; o++)
+			for (int64_t c = 0; c < g->Cg; c++)
+				for (int64_t q = 0; q < s->taps; q++) {
+					int64_t at = transposed ? c * g->Og + o :
+						     o * g->Cg + c;
+					memcpy(t + ((k * s->taps + q) * g->Og *
+						    g->Cg + at) * (int64_t)es,
+					       w + (((k * g->Og + o) * g->Cg + c) *
+						    s->taps + q) * (int64_t)es, es);
+				}
+	return t;
+}
+
+/* the offset of tap q's window in a padded plane */
+static int64_t tap_offset(const geom *g, const shift_geom *s, int64_t q)
+{
+	return (q / g->kw) * g->dh * s->Wp + (q % g->kw) * g->dw;
+}
+
+/* Image n of a stride-1 convolution's forward into out (dense,
+ * [N][O][OH][OW]), with the taps [G][taps][Og][Cg] and the workspaces
+ * xpad (Cg planes of P, zeroed once: only the interior is written) and
+ * wide (Og x rows * Wp). */
+static int shift_fwd_image(ag_dtype dt, const char *xp, const char *taps,
+			   const void *bias, char *op, const geom *g,
+			   const shift_geom *s, char *xpad, char *wide,
+			   int64_t n)
+{
+	size_t es = ag_dtype_size(dt);
+
+	for (int64_t k = 0; k < g->G; k++) {
+		pad_in(dt, xp + (n * g->C + k * g->Cg) * g->H * g->W * es, xpad,
+		       g, s);
+		char *dst = op + (n * g->O + k * g->Og) * g->L * es;
+		const char *bk = bias ? (const char *)bias + k * g->Og * es :
+			NULL;
+		for (int64_t oh0 = 0; oh0 < g->OH; oh0 += s->rows) {
+			int64_t oh1 = oh0 + s->rows < g->OH ? oh0 + s->rows :
+				      g->OH;
+			int64_t Nb = (oh1 - oh0) * s->Wp;
+			for (int64_t q = 0; q < s->taps; q++) {
+				ag_mat a = { taps + (k * s->taps + q) * g->Og *
+					     g->Cg * es, g->Cg, 1 };
+				ag_mat b = { xpad + (oh0 * s->Wp +
+					     tap_offset(g, s, q)) * es, s->P, 1 };
+				if (ag_gemm(dt, g->Og, Nb, g->Cg, 1, a, b,
+					    q ? 1 : 0, wide, Nb) < 0)
+					return -1;
+			}
+			unwiden(dt, wide, dst, bk, g, s, oh0, oh1);
+		}
+	}
+	return 0;
+}
+
+/* Image n's input gradient (gi dense, [N][C][H][W]) of a stride-1
+ * convolution: the output gradient, widened (wide: Og x OH * Wp, its
+ * extra columns zeroed once), multiplied by each tap's transposed weight
+ * (taps [G][taps][Cg][Og]) into a window of the padded planes gpad, whose
+ * interior is gi. */
+static int shift_gi_image(ag_dtype dt, const char *gp, const char *taps,
+			  char *gi, const geom *g, const shift_geom *s,
+			  char *wide, char *gpad, int64_t n)
+{
+	size_t es = ag_dtype_size(dt);
+	int64_t Lw = g->OH * s->Wp;
+
+	for (int64_t k = 0; k < g->G; k++) {
+		int64_t img = (n * g->C + k * g->Cg) * g->H * g->W;
+		widen(dt, gp + (n * g->O + k * g->Og) * g->L * es, wide, g, s);
+		memset(gpad, 0, (size_t)(g->Cg * s->P) * es);
+		for (int64_t oh0 = 0; oh0 < g->OH; oh0 += s->rows) {
+			int64_t oh1 = oh0 + s->rows < g->OH ? oh0 + s->rows :
+				      g->OH;
+			int64_t Nb = (oh1 - oh0) * s->Wp;
+			for (int64_t q = 0; q < s->taps; q++) {
+				/* += W_ij^T @ g_wide[:, band] */
+				ag_mat a = { taps + (k * s->taps + q) * g->Og *
+					     g->Cg * es, g->Og, 1 };
+				ag_mat b = { wide + oh0 * s->Wp * es, Lw, 1 };
+				int64_t at = oh0 * s->Wp + tap_offset(g, s, q);
+				if (ag_gemm(dt, g->Cg, Nb, g->Og, 1, a, b, 1,
+					    gpad + at * es, s->P) < 0)
+					return -1;
+			}
+		}
+		pad_out(dt, gpad, gi + img * es, g, s);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ threads */
+
+/* OpenBLAS's thread count (weak: another CBLAS links too) */
+extern void openblas_set_num_threads(int n) __attribute__((weak));
+
+/* With several threads and enough work the images are split among them
+ * (each image's products then run on one thread: many small products
+ * split two ways cost more in handing over than they gain); the team's
+ * size, 1 for a plain loop. */
+static int image_team(const geom *g)
+{
+#ifdef _OPENMP
+	int nt = ag_get_num_threads();
+	double work = (double)g->N * (double)g->O * (double)g->CKK *
+		      (double)g->L;
+	if (nt < 2 || g->N < 2 || work < (double)(1 << 22))
+		return 1;
+	return g->N < nt ? (int)g->N : nt;
+#else
+	(void)g;
+	return 1;
+#endif
+}
+
+/* The BLAS on one thread while a team runs (on), back to agdb's count */
+static void blas_single(int team, bool on)
+{
+	if (team > 1 && openblas_set_num_threads)
+		openblas_set_num_threads(on ? 1 : ag_get_num_threads());
 }
 
 /* ------------------------------------------------------------- dtypes */
@@ -326,8 +721,9 @@ static ag_tensor *conv_forward(ag_tensor *x, ag_tensor *w, ag_tensor *b,
 	ag_tensor *xc = work(x), *wc = xc ? work(w) : NULL;
 	ag_tensor *bc = wc && b ? work(b) : NULL, *out = NULL;
 	int64_t shape[4] = { g->N, g->O, g->OH, g->OW };
-	char *cols = NULL;
 	bool direct = pointwise_kernel(g);
+	char *taps = NULL;
+	shift_geom sg;
 
 	if (!wc || (b && !bc))
 		goto done;
@@ -336,37 +732,79 @@ static ag_tensor *conv_forward(ag_tensor *x, ag_tensor *w, ag_tensor *b,
 	out = ag_tensor_alloc_uninit(shape, nsp + 2, dt);
 	if (!out)
 		goto done;
-	if (!direct && !(cols = malloc((size_t)(g->CKK * g->L) * es + 1))) {
-		ag_error(AG_ERR_NOMEM, "out of memory in a convolution");
+	bool shift = shift_fits(g, dt, &sg);
+	if (shift && !(taps = taps_of(dt, ag_data_ptr(wc), g, &sg, false)))
 		goto fail;
-	}
+	int64_t rows = band_rows(g, es, direct);
 	const char *xp = ag_data_ptr(xc), *wp = ag_data_ptr(wc);
+	const void *bp = bc ? ag_data_ptr(bc) : NULL;
 	char *op = ag_data_ptr(out);
-	for (int64_t n = 0; n < g->N; n++) {
-		for (int64_t gi = 0; gi < g->G; gi++) {
-			const char *src = xp + ((n * g->C + gi * g->Cg) *
-						g->H * g->W) * es;
-			const char *pm = src;
-			if (!direct) {
-				im2col(dt, src, cols, g);
-				pm = cols;
+	int team = image_team(g), failed = 0;
+
+	blas_single(team, true);
+#ifdef _OPENMP
+#pragma omp parallel num_threads(team) if (team > 1) reduction(|:failed)
+#endif
+	{
+		/* this thread's workspaces */
+		char *cols = NULL, *xpad = NULL, *wide = NULL;
+		if (shift)
+			failed |= !(xpad = calloc((size_t)(g->Cg * sg.P) + 1, es)) ||
+				  !(wide = malloc((size_t)(g->Og * sg.rows * sg.Wp) *
+						  es + 1));
+		else if (!direct)
+			failed |= !(cols = malloc((size_t)(g->CKK * rows * g->OW) *
+						  es + 1));
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+		for (int64_t n = 0; n < g->N; n++) {
+			if (failed)
+				continue;
+			if (shift) {
+				failed |= shift_fwd_image(dt, xp, taps, bp, op, g,
+							  &sg, xpad, wide, n) < 0;
+				continue;
 			}
-			char *dst = op + ((n * g->O + gi * g->Og) * g->L) * es;
-			if (ag_gemm_strided(dt, g->Og, g->L, g->CKK,
-					    wp + gi * g->Og * g->CKK * es,
-					    g->CKK, 1, pm, g->L, 1, dst) < 0)
-				goto fail;
+			for (int64_t gi = 0; gi < g->G && !failed; gi++) {
+				const char *src = xp + ((n * g->C + gi * g->Cg) *
+							g->H * g->W) * es;
+				char *dst = op + ((n * g->O + gi * g->Og) * g->L) *
+					    es;
+				ag_mat mw = { wp + gi * g->Og * g->CKK * es, g->CKK,
+					      1 };
+				for (int64_t oh0 = 0; oh0 < g->OH && !failed;
+				     oh0 += rows) {
+					int64_t oh1 = oh0 + rows < g->OH ?
+						      oh0 + rows : g->OH;
+					int64_t Lc = (oh1 - oh0) * g->OW;
+					ag_mat mp = { src, g->L, 1 };
+					if (!direct) {
+						im2col(dt, src, cols, g, oh0, oh1);
+						mp = (ag_mat){ cols, Lc, 1 };
+					}
+					/* out[:, band] = W_g @ patches */
+					failed |= ag_gemm(dt, g->Og, Lc, g->CKK, 1,
+							  mw, mp, 0, dst + oh0 *
+							  g->OW * es, g->L) < 0;
+				}
+			}
+			if (bp && !failed)
+				add_bias(dt, op + n * g->O * g->L * es, bp, g);
 		}
-		if (bc)
-			add_bias(dt, op + n * g->O * g->L * es, ag_data_ptr(bc),
-				 g);
+		free(cols);
+		free(xpad);
+		free(wide);
 	}
-	goto done;
+	blas_single(team, false);
+	if (!failed)
+		goto done;
+	ag_error(AG_ERR_NOMEM, "out of memory in a convolution");
 fail:
 	ag_tensor_release(out);
 	out = NULL;
 done:
-	free(cols);
+	free(taps);
 	ag_tensor_release(xc);
 	ag_tensor_release(wc);
 	ag_tensor_release(bc);
@@ -611,6 +1049,23 @@ ag_tensor *ag_convolution(ag_tensor *x, ag_tensor *w, ag_tensor *b,
 
 /* ----------------------------------------------------------- backward */
 
+/* The weight gradient is accumulated transposed, [G][CKK, Og] (the
+ * faster layout for the BLAS: the long sum over positions is its inner
+ * dimension in both operands); stored as [G][Og, CKK]. */
+static void transpose_weight(ag_dtype dt, const char *t, char *w,
+			     const geom *g)
+{
+	size_t es = ag_dtype_size(dt);
+	for (int64_t k = 0; k < g->G; k++) {
+		const char *tk = t + k * g->CKK * g->Og * (int64_t)es;
+		char *wk = w + k * g->Og * g->CKK * (int64_t)es;
+		for (int64_t o = 0; o < g->Og; o++)
+			for (int64_t r = 0; r < g->CKK; r++)
+				memcpy(wk + (o * g->CKK + r) * (int64_t)es,
+				       tk + (r * g->Og + o) * (int64_t)es, es);
+	}
+}
+
 /* The gradients of a convolution (not recorded): grad_input,
  * grad_weight, grad_bias where need[i] says so (else left NULL). */
 int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
@@ -622,7 +1077,7 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 	size_t es = ag_dtype_size(dt);
 	ag_tensor *xc = NULL, *wc = NULL, *gc = NULL;
 	ag_tensor *gi = NULL, *gw = NULL, *gb = NULL;
-	char *cols = NULL, *tmp = NULL;
+	char *gwt = NULL, *taps = NULL;
 	bool direct;
 	int rc = -1;
 
@@ -633,55 +1088,119 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 	if ((need[1] && !(xc = work(x))) || !(wc = work(w)) ||
 	    !(gc = work(gout)))
 		goto done;
-	if (need[0] && !(gi = ag_tensor_alloc(x->shape, x->ndim, dt)))
+	if (need[0] && !(gi = ag_tensor_alloc_uninit(x->shape, x->ndim, dt)))
 		goto done;
-	if (need[1] && !(gw = ag_tensor_alloc(w->shape, w->ndim, dt)))
+	if (need[1] && !(gw = ag_tensor_alloc_uninit(w->shape, w->ndim, dt)))
 		goto done;
 	if (need[2] && !(gb = ag_tensor_alloc(&g.O, 1, dt)))
 		goto done;
-	if ((need[0] || need[1]) &&
-	    (!(cols = malloc((size_t)(g.CKK * g.L) * es + 1)) ||
-	     !(tmp = malloc((size_t)(g.Og * g.CKK) * es + 1)))) {
+	shift_geom sg;
+	bool fits = shift_fits(&g, dt, &sg);
+	bool shift_gi = need[0] && fits &&
+			all_finite(dt, ag_data_ptr(wc), ag_numel(wc));
+	bool do_gi = need[0] && !shift_gi, do_gw = need[1];
+	int64_t rows = band_rows(&g, es, direct);
+	if ((shift_gi && !(taps = taps_of(dt, ag_data_ptr(wc), &g, &sg, true))) ||
+	    (need[1] && !(gwt = calloc((size_t)(g.G * g.CKK * g.Og) + 1, es)))) {
 		ag_error(AG_ERR_NOMEM, "out of memory in a convolution's "
 			 "backward");
 		goto done;
 	}
 	const char *xp = xc ? ag_data_ptr(xc) : NULL, *wp = ag_data_ptr(wc);
 	const char *gp = ag_data_ptr(gc);
-	for (int64_t n = 0; n < g.N; n++) {
-		for (int64_t k = 0; k < g.G; k++) {
-			const char *go = gp + ((n * g.O + k * g.Og) * g.L) * es;
-			const char *wk = wp + k * g.Og * g.CKK * es;
-			int64_t img = (n * g.C + k * g.Cg) * g.H * g.W;
-			if (need[0]) {
-				char *d = (char *)ag_data_ptr(gi) + img * es;
-				/* cols = W_k^T @ gout: [CKK, Og] @ [Og, L] */
-				if (ag_gemm_strided(dt, g.CKK, g.L, g.Og, wk, 1,
-						    g.CKK, go, g.L, 1,
-						    direct ? d : cols) < 0)
-					goto done;
-				if (!direct)
-					col2im(dt, cols, d, &g);
-			}
-			if (need[1]) {
-				const char *pm = xp + img * es;
-				if (!direct) {
-					im2col(dt, pm, cols, &g);
-					pm = cols;
+	char *gip = gi ? ag_data_ptr(gi) : NULL;
+	int team = (need[0] || need[1]) ? image_team(&g) : 1, failed = 0;
+
+	blas_single(team, true);
+#ifdef _OPENMP
+#pragma omp parallel num_threads(team) if (team > 1) reduction(|:failed)
+#endif
+	{
+		/* this thread's workspaces, and its share of the weight
+		 * gradient (the first thread's is gwt itself) */
+		char *cols = NULL, *wide = NULL, *gpad = NULL, *mine = gwt;
+		if ((do_gi || do_gw) && !direct)
+			failed |= !(cols = malloc((size_t)(g.CKK * rows * g.OW) *
+						  es + 1));
+		if (shift_gi)
+			failed |= !(wide = calloc((size_t)(g.Og * g.OH * sg.Wp) +
+						  1, es)) ||
+				  !(gpad = malloc((size_t)(g.Cg * sg.P) * es + 1));
+#ifdef _OPENMP
+		if (do_gw && omp_get_thread_num() > 0)
+			failed |= !(mine = calloc((size_t)(g.G * g.CKK * g.Og) + 1,
+						  es));
+#pragma omp for schedule(static)
+#endif
+		for (int64_t n = 0; n < g.N; n++) {
+			if (failed)
+				continue;
+			if (shift_gi)
+				failed |= shift_gi_image(dt, gp, taps, gip, &g, &sg,
+							 wide, gpad, n) < 0;
+			for (int64_t k = 0; k < g.G && (do_gi || do_gw) &&
+			     !failed; k++) {
+				const char *go = gp + ((n * g.O + k * g.Og) * g.L) *
+						 es;
+				int64_t img = (n * g.C + k * g.Cg) * g.H * g.W;
+				char *d = do_gi ? gip + img * es : NULL;
+				/* W_k^T: [CKK, Og] */
+				ag_mat mwt = { wp + k * g.Og * g.CKK * es, 1, g.CKK };
+				if (d && !direct)
+					memset(d, 0, (size_t)(g.Cg * g.H * g.W) * es);
+				for (int64_t oh0 = 0; oh0 < g.OH && !failed;
+				     oh0 += rows) {
+					int64_t oh1 = oh0 + rows < g.OH ? oh0 + rows :
+						      g.OH, Lc = (oh1 - oh0) * g.OW;
+					const char *gband = go + oh0 * g.OW * es;
+					if (d) {
+						/* patches = W_k^T @ gout[:, band] */
+						ag_mat mg = { gband, g.L, 1 };
+						failed |= ag_gemm(dt, g.CKK, Lc, g.Og, 1,
+							mwt, mg, 0, direct ? d : cols,
+							direct ? g.L : Lc) < 0;
+						if (!direct && !failed)
+							col2im(dt, cols, d, &g, oh0,
+							       oh1);
+					}
+					if (do_gw && !failed) {
+						/* gw_k^T += patches @ gout[:, band]^T */
+						ag_mat mp = { xp + img * es, g.L, 1 };
+						ag_mat mgt = { gband, 1, g.L };
+						if (!direct) {
+							im2col(dt, mp.p, cols, &g, oh0,
+							       oh1);
+							mp = (ag_mat){ cols, Lc, 1 };
+						}
+						failed |= ag_gemm(dt, g.CKK, g.Og, Lc,
+							1, mp, mgt, 1, mine + k *
+							g.CKK * g.Og * es, g.Og) < 0;
+					}
 				}
-				/* gout @ cols^T: [Og, L] @ [L, CKK] */
-				if (ag_gemm_strided(dt, g.Og, g.CKK, g.L, go,
-						    g.L, 1, pm, 1, g.L, tmp) < 0)
-					goto done;
-				add_into(dt, (char *)ag_data_ptr(gw) +
-					 k * g.Og * g.CKK * es, tmp,
-					 g.Og * g.CKK);
 			}
 		}
-		if (need[2])
-			sum_bias(dt, ag_data_ptr(gb), gp + n * g.O * g.L * es,
-				 &g);
+		if (mine != gwt) {
+#ifdef _OPENMP
+#pragma omp critical (conv_weight_grad)
+#endif
+			if (mine)
+				add_into(dt, gwt, mine, g.G * g.CKK * g.Og);
+			free(mine);
+		}
+		free(cols);
+		free(wide);
+		free(gpad);
 	}
+	blas_single(team, false);
+	if (failed) {
+		ag_error(AG_ERR_NOMEM, "out of memory in a convolution's "
+			 "backward");
+		goto done;
+	}
+	for (int64_t n = 0; need[2] && n < g.N; n++)
+		sum_bias(dt, ag_data_ptr(gb), gp + n * g.O * g.L * es, &g);
+	if (need[1])
+		transpose_weight(dt, gwt, ag_data_ptr(gw), &g);
 	if (ag_check_interrupt() < 0)
 		goto done;
 	grads[0] = finish(gi, dt0);
@@ -696,8 +1215,8 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 			grads[i] = NULL;
 		}
 done:
-	free(cols);
-	free(tmp);
+	free(taps);
+	free(gwt);
 	ag_tensor_release(xc);
 	ag_tensor_release(wc);
 	ag_tensor_release(gc);

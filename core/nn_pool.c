@@ -4,8 +4,8 @@
  * PyTorch 1.13's output sizes (ceil_mode), padding rules and texts.
  *
  * max_pool2d keeps, per output, the index (h * W + w, 0-based, in its
- * plane) of the window's first largest value, NaN counting as largest as
- * in PyTorch; its backward adds each gradient at its index, and that
+ * plane) of the window's first largest value, or of its last NaN, as
+ * PyTorch 1.13's CPU kernel does; its backward adds each gradient at its index, and that
  * backward's own derivative reads the incoming gradient back at the same
  * indices (grad_nn.c).  avg_pool2d divides by the window's size inside
  * the padded input (count_include_pad), by the size inside the input, or
@@ -133,36 +133,88 @@ static bool avg_window(const pgeom *g, const ag_pool_args *a, int64_t oh,
 	return w->h0 < w->h1 && w->w0 < w->w1;
 }
 
+#ifdef _OPENMP
+#define POOL_SIMD _Pragma("omp simd")
+/* eight lanes: pooled rows are often short (14, 7) */
+#define POOL_SIMD8 _Pragma("omp simd simdlen(8)")
+#else
+#define POOL_SIMD
+#define POOL_SIMD8
+#endif
+
 #define POOL_KERNELS(SFX, T)						\
+/* The 2 x 2 window of stride 2 inside the input (MaxPool2d(2)): the	\
+ * search below unrolled and vectorised along the output row, the	\
+ * window position (0-3) found first and made an index after. */	\
+static ROW_CLONES void max_fwd_2x2_##SFX(const T *restrict x,		\
+					 T *restrict y,			\
+					 int64_t *restrict idx,		\
+					 int32_t *restrict pos,		\
+					 const pgeom *g)		\
+{									\
+	for (int64_t p = 0; p < g->P; p++)				\
+	for (int64_t oh = 0; oh < g->OH; oh++) {			\
+		const T *restrict r0 = x + (p * g->H + 2 * oh) * g->W;	\
+		const T *restrict r1 = r0 + g->W;			\
+		T *restrict yr = y + (p * g->OH + oh) * g->OW;		\
+		int64_t *restrict ir = idx + (p * g->OH + oh) * g->OW;	\
+		int64_t base = 2 * oh * g->W;				\
+		POOL_SIMD8						\
+		for (int64_t ow = 0; ow < g->OW; ow++) {		\
+			T m = r0[2 * ow], v;				\
+			int32_t at = 0, t;				\
+			v = r0[2 * ow + 1];				\
+			t = (v > m) | (v != v);				\
+			m = t ? v : m;					\
+			at = t ? 1 : at;				\
+			v = r1[2 * ow];					\
+			t = (v > m) | (v != v);				\
+			m = t ? v : m;					\
+			at = t ? 2 : at;				\
+			v = r1[2 * ow + 1];				\
+			t = (v > m) | (v != v);				\
+			m = t ? v : m;					\
+			at = t ? 3 : at;				\
+			yr[ow] = m;					\
+			pos[ow] = at;					\
+		}							\
+		POOL_SIMD						\
+		for (int64_t ow = 0; ow < g->OW; ow++)			\
+			ir[ow] = base + 2 * ow + (pos[ow] & 1) +	\
+				 (pos[ow] >> 1) * g->W;			\
+	}								\
+}									\
+/* Branch-free over the window: a comparison of random values is a coin	\
+ * flip the CPU cannot predict.  As in PyTorch a NaN is always taken, so	\
+ * the last NaN of a window is its index. */				\
 static void max_fwd_##SFX(const T *x, T *y, int64_t *idx, const pgeom *g) \
 {									\
 	for (int64_t p = 0; p < g->P; p++) {				\
 		const T *xp = x + p * g->H * g->W;			\
-		for (int64_t oh = 0; oh < g->OH; oh++)			\
-		for (int64_t ow = 0; ow < g->OW; ow++) {		\
+		for (int64_t oh = 0; oh < g->OH; oh++) {		\
 			int64_t h0 = oh * g->sh - g->ph;		\
-			int64_t w0 = ow * g->sw - g->pw;		\
 			int64_t h1 = h0 + (g->kh - 1) * g->dh + 1;	\
-			int64_t w1 = w0 + (g->kw - 1) * g->dw + 1;	\
 			if (h1 > g->H) h1 = g->H;			\
-			if (w1 > g->W) w1 = g->W;			\
 			while (h0 < 0) h0 += g->dh;			\
-			while (w0 < 0) w0 += g->dw;			\
-			int64_t best = h0 * g->W + w0;			\
-			T m = (T)-INFINITY;				\
-			for (int64_t h = h0; h < h1; h += g->dh)	\
-			for (int64_t w = w0; w < w1; w += g->dw) {	\
-				T v = xp[h * g->W + w];			\
-				if (v > m || isnan(v)) {		\
-					m = v;				\
-					best = h * g->W + w;		\
-					if (isnan(v))			\
-						goto found_##SFX;	\
+			T *yr = y + (p * g->OH + oh) * g->OW;		\
+			int64_t *ir = idx + (p * g->OH + oh) * g->OW;	\
+			for (int64_t ow = 0; ow < g->OW; ow++) {	\
+				int64_t w0 = ow * g->sw - g->pw;	\
+				int64_t w1 = w0 + (g->kw - 1) * g->dw + 1; \
+				if (w1 > g->W) w1 = g->W;		\
+				while (w0 < 0) w0 += g->dw;		\
+				int64_t best = h0 * g->W + w0;		\
+				T m = (T)-INFINITY;			\
+				for (int64_t h = h0; h < h1; h += g->dh)	\
+				for (int64_t w = w0; w < w1; w += g->dw) { \
+					T v = xp[h * g->W + w];		\
+					bool take = (v > m) | (v != v);	\
+					m = take ? v : m;		\
+					best = take ? h * g->W + w : best; \
 				}					\
+				yr[ow] = m;				\
+				ir[ow] = best;				\
 			}						\
-		found_##SFX:						\
-			y[(p * g->OH + oh) * g->OW + ow] = m;		\
-			idx[(p * g->OH + oh) * g->OW + ow] = best;	\
 		}							\
 	}								\
 }									\
@@ -325,12 +377,30 @@ int ag_max_pool2d_with_indices(ag_tensor *x, const ag_pool_args *args,
 	y = ag_tensor_alloc_uninit(shape, x->ndim, xc->dtype);
 	idx = y ? ag_tensor_alloc_uninit(shape, x->ndim, AG_INT64) : NULL;
 	if (idx) {
-		if (xc->dtype == AG_FLOAT32)
+		/* every window 2 x 2, stride 2, inside the input */
+		bool two = g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 &&
+			   g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1 &&
+			   2 * g.OH <= g.H && 2 * g.OW <= g.W;
+		int32_t *pos = two ? malloc((size_t)g.OW * sizeof *pos + 1) :
+			       NULL;
+		if (two && !pos) {
+			ag_error(AG_ERR_NOMEM, "out of memory in max_pool2d");
+			ag_tensor_release(idx);
+			idx = NULL;
+		} else if (two && xc->dtype == AG_FLOAT32) {
+			max_fwd_2x2_f32(ag_data_ptr(xc), ag_data_ptr(y),
+					ag_data_ptr(idx), pos, &g);
+		} else if (two) {
+			max_fwd_2x2_f64(ag_data_ptr(xc), ag_data_ptr(y),
+					ag_data_ptr(idx), pos, &g);
+		} else if (xc->dtype == AG_FLOAT32) {
 			max_fwd_f32(ag_data_ptr(xc), ag_data_ptr(y),
 				    ag_data_ptr(idx), &g);
-		else
+		} else {
 			max_fwd_f64(ag_data_ptr(xc), ag_data_ptr(y),
 				    ag_data_ptr(idx), &g);
+		}
+		free(pos);
 	}
 	ag_tensor_release(xc);
 	y = finish(y, x->dtype);

@@ -61,6 +61,7 @@ typedef struct ag_fw_hooks {
 	int (*record)(const struct ag_call *c);	/* the outputs' tangents */
 	bool (*any_tangent)(ag_tensor *const *in, int nin);
 	void (*share_tangent)(ag_tensor *alias, ag_tensor *t);
+	void (*drop_tangent)(ag_tensor *t);	/* t's own, if it has one */
 } ag_fw_hooks;
 extern const ag_fw_hooks *ag_fw_hooks_active;
 

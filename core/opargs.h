@@ -240,5 +240,6 @@ typedef struct ag_group_norm_args {
 #include "opargs_shape.h"
 #include "opargs_spatial.h"
 #include "opargs_more.h"
+#include "opargs_fused.h"
 
 #endif

@@ -23,6 +23,7 @@ typedef enum scan_kind { SCAN_SUM, SCAN_PROD, SCAN_LSE } scan_kind;
 typedef struct scan {
 	int64_t outer, n, inner;
 	bool reverse;
+	bool to_float;	/* bfloat16 in, the float32 running values out */
 	scan_kind kind;
 	const char *in;
 	char *out;
@@ -118,6 +119,7 @@ static void slab_##NAME(const scan *s, int64_t o, ACC *acc)		\
 SCAN_SLAB(f32, float, float, double, ID, TO_F32, log_add_exp)
 SCAN_SLAB(f64, double, double, double, ID, ID, log_add_exp)
 SCAN_SLAB(bf16, uint16_t, uint16_t, float, BF16_IN, BF16_OUT, log_add_expf)
+SCAN_SLAB(bf16f, uint16_t, float, float, BF16_IN, ID, log_add_expf)
 SCAN_SLAB(i64, int64_t, int64_t, uint64_t, ID, TO_I64, NO_LSE)
 SCAN_SLAB(b8, uint8_t, int64_t, uint64_t, ID, TO_I64, NO_LSE)
 
@@ -199,7 +201,12 @@ static int run(const scan *s, ag_dtype dt, bool ext, bool max, int64_t *iout)
 			switch (dt) {
 			case AG_FLOAT32: slab_f32(s, o, acc); break;
 			case AG_FLOAT64: slab_f64(s, o, acc); break;
-			case AG_BFLOAT16: slab_bf16(s, o, acc); break;
+			case AG_BFLOAT16:
+				if (s->to_float)
+					slab_bf16f(s, o, acc);
+				else
+					slab_bf16(s, o, acc);
+				break;
 			case AG_INT64: slab_i64(s, o, acc); break;
 			default: slab_b8(s, o, acc); break;
 			}
@@ -247,10 +254,25 @@ ag_tensor *ag_scan(ag_op op, ag_tensor *t, int dim, bool reverse)
 			s.outer *= t->shape[i];
 		for (int i = d + 1; i < t->ndim; i++)
 			s.inner *= t->shape[i];
-		if (run(&s, t->dtype, false, false, NULL) < 0) {
+		/* while rounding losses are counted (backward), bfloat16 keeps
+		 * its float32 running values, then rounds them (the same bits)
+		 * through ag_narrow_half, which counts */
+		int64_t numel = ag_numel(out);
+		float *wide = NULL;
+		if (t->dtype == AG_BFLOAT16 && ag_round_watch) {
+			wide = malloc((size_t)numel * sizeof(float));
+			s.out = (char *)wide;
+			s.to_float = true;
+		}
+		if ((s.to_float && !wide) || run(&s, t->dtype, false, false, NULL) < 0) {
+			if (s.to_float && !wide)
+				ag_error(AG_ERR_NOMEM, "out of memory");
 			ag_tensor_release(out);
 			out = NULL;
+		} else if (wide) {
+			ag_narrow_half(wide, ag_data_ptr(out), 2, numel, AG_BFLOAT16);
 		}
+		free(wide);
 	}
 	ag_tensor_release(c);
 	return ag_recorded(out, (ag_call){ .op = op, .in = &t, .nin = 1,

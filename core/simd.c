@@ -55,6 +55,19 @@ bool ag_cpu_avx2(void)
 #endif
 }
 
+/* AVX-512 F, BW and VL (and F16C, for float16's conversions); clang-14
+ * knows these names. */
+bool ag_cpu_avx512(void)
+{
+#if AG_HAVE_X86_SIMD
+	return ag_cpu_avx2() && __builtin_cpu_supports("avx512f") &&
+	       __builtin_cpu_supports("avx512bw") &&
+	       __builtin_cpu_supports("avx512vl");
+#else
+	return false;
+#endif
+}
+
 #if AG_HAVE_X86_SIMD && defined(__linux__)
 /* Linux's arch_prctl request for the tile data state (XTILEDATA) */
 #define REQ_XCOMP_PERM 0x1023

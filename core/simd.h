@@ -20,6 +20,8 @@
 
 /* May AVX2 + F16C code run? */
 bool ag_cpu_avx2(void);
+/* May AVX-512 F/BW/VL code (with F16C) run? */
+bool ag_cpu_avx512(void);
 /* May AMX tiles multiply bfloat16 here (CPU, OS and, on first call, the
  * process's permission from Linux)? */
 bool ag_cpu_amx_bf16(void);

@@ -172,18 +172,46 @@ static bool data_inline(const ag_storage *s)
 	return s->data == (const char *)s + INLINE_HEAD;
 }
 
+/* Blocks of storages with inline data come in three size classes (data of
+ * at most 16, 64 and INLINE_MAX bytes), and a freed one waits on its
+ * class's bounded free list for the next small tensor instead of going
+ * back to malloc (as tensor headers do, tensor.c); the bounds keep the
+ * lists under 3 MiB together.  Listed blocks hold no live bytes:
+ * ag_storage_bytes_live counts storages only. */
+#define SMALL_CLASSES 3
+#define SMALL_FREE_MAX 16384
+
+static const size_t small_bytes[SMALL_CLASSES] = { 16, 64, INLINE_MAX };
+static const int small_free_max[SMALL_CLASSES] = { 16384, 8192, 2048 };
+static ag_storage *small_free[SMALL_CLASSES][SMALL_FREE_MAX];
+static int n_small_free[SMALL_CLASSES];
+
+static int small_class(size_t nbytes)
+{
+	return nbytes <= 16 ? 0 : nbytes <= 64 ? 1 : 2;
+}
+
+static ag_storage *small_block(size_t nbytes, bool zero)
+{
+	int c = small_class(nbytes);
+	ag_storage *s = n_small_free[c] ? small_free[c][--n_small_free[c]]
+				       : malloc(INLINE_HEAD + small_bytes[c]);
+	if (!s)
+		return NULL;
+	memset(s, 0, sizeof *s);
+	if (zero)
+		memset((char *)s + INLINE_HEAD, 0, nbytes);
+	return s;
+}
+
 static ag_storage *storage_new(size_t nbytes, bool zero)
 {
 	bool inl = nbytes <= INLINE_MAX;
-	ag_storage *s = inl ? (zero ? calloc(1, INLINE_HEAD + nbytes)
-				    : malloc(INLINE_HEAD + nbytes))
-			    : calloc(1, sizeof *s);
+	ag_storage *s = inl ? small_block(nbytes, zero) : calloc(1, sizeof *s);
 	if (!s) {
 		ag_error(AG_ERR_NOMEM, "out of memory allocating a storage");
 		return NULL;
 	}
-	if (inl && !zero)
-		memset(s, 0, sizeof *s);
 	s->data = inl ? (char *)s + INLINE_HEAD : buffer_alloc(nbytes, zero);
 	s->mapped = nbytes >= MMAP_MIN_BYTES;
 	if (!s->data) {
@@ -206,6 +234,25 @@ static ag_storage *storage_new(size_t nbytes, bool zero)
 	return s;
 }
 
+void (*ag_storage_block_done_hook)(ag_storage *s);
+
+void ag_storage_init_in_block(ag_storage *s, void *data, size_t nbytes)
+{
+	memset(s, 0, sizeof *s);
+	s->data = data;
+	s->in_block = true;
+	s->refcount = 1;
+	s->nbytes = nbytes;
+	s->id = storage_next_id++;
+	s->reg_next = storage_head;
+	if (storage_head)
+		storage_head->reg_prev = s;
+	storage_head = s;
+	bytes_live += nbytes;
+	if (alloc_observer)
+		alloc_observer(nbytes, alloc_observer_ud);
+}
+
 ag_storage *ag_storage_new(size_t nbytes) { return storage_new(nbytes, true); }
 ag_storage *ag_storage_new_uninit(size_t nbytes) { return storage_new(nbytes, false); }
 
@@ -226,8 +273,19 @@ void ag_storage_release(ag_storage *s)
 	if (s->reg_next)
 		s->reg_next->reg_prev = s->reg_prev;
 	bytes_live -= s->nbytes;
-	if (!data_inline(s))
+	if (s->in_block) {
+		ag_storage_block_done_hook(s);
+		return;
+	}
+	if (!data_inline(s)) {
 		buffer_free(s->data, s->nbytes, s->mapped);
+	} else {
+		int c = small_class(s->nbytes);
+		if (n_small_free[c] < small_free_max[c]) {
+			small_free[c][n_small_free[c]++] = s;
+			return;
+		}
+	}
 	free(s);
 }
 

@@ -7,36 +7,101 @@
 #include "autograd.h"
 #include "debug.h"
 
+#include <stddef.h>
 #include <stdio.h>
 
 static ag_tensor *tensor_head;
 static uint64_t tensor_next_id = 1;
 static size_t tensor_count;
 
+/*
+ * Tensor headers and version counters are made and freed on every op: a
+ * per-op loop on small tensors would spend more in malloc/free (calloc
+ * never takes glibc's per-thread cache, and a garbage-collection cycle
+ * frees far more blocks than that cache holds) than in the op itself.
+ * Freed ones wait on a free list each for the next op, bounded so that
+ * what they hold stays small (16384 headers are under 4 MiB): about what
+ * one collection cycle of the Lua side frees at once in such a loop, so
+ * that the cycle's tensors make the next ones.  They are not live: the
+ * registry and ag_registry_count see only live tensors.
+ */
+#define FREE_MAX 16384
+
+static ag_tensor *free_headers[FREE_MAX];
+static int n_free_headers;
+static ag_version *free_versions[FREE_MAX];
+static int n_free_versions;
+
 static ag_version *version_new(void)
 {
-	ag_version *v = calloc(1, sizeof *v);
+	ag_version *v = n_free_versions ? free_versions[--n_free_versions]
+					: malloc(sizeof *v);
 	if (!v) {
 		ag_error(AG_ERR_NOMEM, "out of memory");
 		return NULL;
 	}
 	v->refcount = 1;
+	v->in_block = false;
+	v->value = 0;
 	return v;
+}
+
+/*
+ * A fresh tensor of at most BLOCK_DATA bytes (a number, a short vector)
+ * comes in one heap block with its version counter and its storage, the
+ * data inline: one allocation instead of three.  The three parts keep
+ * their own lifetimes (a view shares the version counter and the
+ * storage, x.data = y swaps storages); the block goes when the last of
+ * them does, onto a bounded free list of its own.
+ */
+#define BLOCK_DATA 64
+#define BLOCK_FREE_MAX 4096
+
+typedef struct tensor_block {
+	ag_tensor t;
+	ag_version v;
+	int parts;		/* of t, v and s not yet released */
+	ag_storage s;
+	_Alignas(16) unsigned char data[BLOCK_DATA];
+} tensor_block;
+
+static tensor_block *free_blocks[BLOCK_FREE_MAX];
+static int n_free_blocks;
+
+static void block_part_done(tensor_block *b)
+{
+	if (--b->parts > 0)
+		return;
+	if (n_free_blocks < BLOCK_FREE_MAX)
+		free_blocks[n_free_blocks++] = b;
+	else
+		free(b);
+}
+
+static void block_storage_done(ag_storage *s)
+{
+	block_part_done((tensor_block *)((char *)s - offsetof(tensor_block, s)));
 }
 
 static void version_release(ag_version *v)
 {
-	if (v && --v->refcount == 0)
+	if (!v || --v->refcount > 0)
+		return;
+	if (v->in_block) {
+		block_part_done((tensor_block *)((char *)v -
+						 offsetof(tensor_block, v)));
+		return;
+	}
+	if (n_free_versions < FREE_MAX)
+		free_versions[n_free_versions++] = v;
+	else
 		free(v);
 }
 
-static ag_tensor *header_new(ag_dtype dt, const int64_t *shape, int ndim)
+static ag_tensor *header_init(ag_tensor *t, ag_dtype dt, const int64_t *shape,
+			       int ndim)
 {
-	ag_tensor *t = calloc(1, sizeof *t);
-	if (!t) {
-		ag_error(AG_ERR_NOMEM, "out of memory");
-		return NULL;
-	}
+	memset(t, 0, sizeof *t);
 	t->refcount = 1;
 	t->id = tensor_next_id++;
 	t->dtype = dt;
@@ -49,6 +114,43 @@ static ag_tensor *header_new(ag_dtype dt, const int64_t *shape, int ndim)
 		tensor_head->reg_prev = t;
 	tensor_head = t;
 	tensor_count++;
+	return t;
+}
+
+static ag_tensor *header_new(ag_dtype dt, const int64_t *shape, int ndim)
+{
+	ag_tensor *t = n_free_headers ? free_headers[--n_free_headers]
+				      : malloc(sizeof *t);
+	if (!t) {
+		ag_error(AG_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	return header_init(t, dt, shape, ndim);
+}
+
+/* A tensor of nbytes <= BLOCK_DATA bytes in a block of its own. */
+static ag_tensor *block_tensor(ag_dtype dt, const int64_t *shape, int ndim,
+			       size_t nbytes, bool zero)
+{
+	tensor_block *b = n_free_blocks ? free_blocks[--n_free_blocks]
+					: malloc(sizeof *b);
+	if (!b) {
+		ag_error(AG_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	ag_tensor *t = header_init(&b->t, dt, shape, ndim);
+	ag_storage_block_done_hook = block_storage_done;
+	t->in_block = true;
+	b->v.refcount = 1;
+	b->v.in_block = true;
+	b->v.value = 0;
+	ag_storage_init_in_block(&b->s, b->data, nbytes);
+	if (zero)
+		memset(b->data, 0, nbytes);
+	b->parts = 3;
+	t->version = &b->v;
+	t->storage = &b->s;
+	ag_contiguous_strides(shape, ndim, t->stride);
 	return t;
 }
 
@@ -115,6 +217,8 @@ static ag_tensor *tensor_alloc(const int64_t *shape, int ndim, ag_dtype dt,
 			 "you tried to allocate %lld bytes.", (long long)nbytes);
 		return NULL;
 	}
+	if (nbytes <= BLOCK_DATA)
+		return block_tensor(dt, shape, ndim, (size_t)nbytes, zero);
 	t = header_new(dt, shape, ndim);
 	if (!t)
 		return NULL;
@@ -223,7 +327,12 @@ void ag_tensor_release(ag_tensor *t)
 	ag_storage_release(t->storage);
 	version_release(t->version);
 	ag_tensor_release(t->base);
-	free(t);
+	if (t->in_block)
+		block_part_done((tensor_block *)t);
+	else if (n_free_headers < FREE_MAX)
+		free_headers[n_free_headers++] = t;
+	else
+		free(t);
 }
 
 ag_tensor *ag_registry_first(void) { return tensor_head; }

@@ -12,6 +12,7 @@
  * rest goes through ag_load/ag_store.
  */
 #include "internal.h"
+#include "half_ew.h"
 #include "record.h"
 #include "vmath.h"
 
@@ -278,12 +279,27 @@ static void unary_generic(char **data, const int64_t *st, int64_t n,
  */
 enum { VM_BLOCK = 256 };
 
+/* A dense float32 run of a vmath.c op (for ag_half_blocks). */
+static void unary_vm_dense(char **data, const int64_t *st, int64_t n,
+			   void *vctx)
+{
+	const unary_ctx *c = vctx;
+	(void)st;
+	ag_vm_unary_f32(c->op, (float *)data[0], (const float *)data[1], n,
+			c->args, false);
+}
+
 static void unary_vm(char **data, const int64_t *st, int64_t n, void *vctx)
 {
 	const unary_ctx *c = vctx;
 	ag_dtype ct = c->compute;
 	float x[VM_BLOCK], r[VM_BLOCK];
 	bool ra = c->dt[1] != ct, ro = c->dt[0] != ct;
+
+	if (!ra && !ro && (ct == AG_FLOAT16 || ct == AG_BFLOAT16)) {
+		ag_half_blocks(unary_vm_dense, vctx, data, st, n, 1, ct);
+		return;
+	}
 
 	if (st[0] == 4 && st[1] == 4 && c->dt[0] == AG_FLOAT32 &&
 	    c->dt[1] == AG_FLOAT32) {
@@ -348,6 +364,15 @@ static void name(char **data, const int64_t *st, int64_t n, void *vctx)	\
 }
 DEFINE_TYPED_UNARY(unary_f32, float, f32_unary)
 DEFINE_TYPED_UNARY(unary_f64, double, f64_unary)
+
+/* float16/bfloat16 in and out: the float32 loop a block at a time. */
+static void unary_half(char **data, const int64_t *st, int64_t n, void *vctx)
+{
+	const unary_ctx *c = vctx;
+	if (ag_half_unary(c->op, c->compute, data, st, n))
+		return;
+	ag_half_blocks(unary_f32, vctx, data, st, n, 1, c->compute);
+}
 
 /* The predicates (isnan ...) and logical_not of a float tensor: a mask. */
 #define DEFINE_TO_BOOL(name, T, OPFN)					\
@@ -463,16 +488,27 @@ static int unary_run(ag_tensor *out, ag_tensor *a, unary_ctx *ctx)
 		loop = unary_f32;
 	else if (same && ct == AG_FLOAT64)
 		loop = unary_f64;
+	else if (same && (ct == AG_FLOAT16 || ct == AG_BFLOAT16))
+		loop = unary_half;
 	else if (to_bool && ct == AG_FLOAT32)
 		loop = unary_f32_bool;
 	else if (to_bool && ct == AG_FLOAT64)
 		loop = unary_f64_bool;
 	if (ag_iter_init(&it, 2, ops, out->shape, out->ndim) < 0)
 		return -1;
-	ctx->stream = loop == unary_vm && it.ndim == 1 &&
-		      it.strides[0][0] == 4 && it.strides[1][0] == 4 &&
-		      out->dtype == AG_FLOAT32 && ag_vm_streams(it.numel * 4);
-	ag_iter_run(&it, loop, ctx, true);
+	uint16_t *table = NULL;	/* 16-bit floats: a table of all results */
+	ctx->stream = false;
+	if (same && (ct == AG_FLOAT16 || ct == AG_BFLOAT16) &&
+	    it.numel >= AG_HALF_TABLE_MIN &&
+	    (table = ag_half_table(ctx->op, loop, ctx))) {
+		ag_iter_run(&it, ag_half_table_map, table, true);
+	} else {
+		ctx->stream = loop == unary_vm && it.ndim == 1 &&
+			      it.strides[0][0] == 4 && it.strides[1][0] == 4 &&
+			      out->dtype == AG_FLOAT32 && ag_vm_streams(it.numel * 4);
+		ag_iter_run(&it, loop, ctx, true);
+	}
+	free(table);
 	return 0;
 }
 

@@ -95,6 +95,7 @@ AGDB_LUA_FILES = \
 	repl/lua/torch/nn/modules/attention.lua \
 	repl/lua/torch/nn/modules/transformer.lua \
 	repl/lua/torch/nn/utils.lua \
+	repl/lua/torch/ops_oplist.lua \
 	repl/lua/torch/optim.lua \
 	repl/lua/torch/optim/adagrad.lua \
 	repl/lua/torch/optim/adam.lua \

@@ -29,8 +29,12 @@ static int l_unary(lua_State *L)
 {
 	ag_op op = (ag_op)lua_tointeger(L, lua_upvalueindex(1));
 	ag_tensor *t = repl_check_tensor(L, 1, OP_NAME(L));
+	lua_State *outer = repl_op_thread;
 
-	repl_push_tensor(L, ag_unary(op, t));
+	repl_op_thread = L;
+	t = ag_unary(op, t);
+	repl_op_thread = outer;
+	repl_push_tensor(L, t);
 	return 1;
 }
 
@@ -76,26 +80,41 @@ static void check_alpha(lua_State *L, int kw, ag_op op,
 	lua_pop(L, 1);
 }
 
+/* The common case (two tensors, or a tensor and a number, no keywords)
+ * looks at each argument once. */
 static int l_binary(lua_State *L)
 {
 	ag_op op = (ag_op)lua_tointeger(L, lua_upvalueindex(1));
 	const char *fname = OP_NAME(L);
 	int kw = repl_kwargs(L, 3);
-	ag_tensor *a, *b;
+	ag_tensor *a = repl_to_tensor(L, 1), *b, *r;
+	lua_State *outer = repl_op_thread;
 
-	repl_check_operand_type(L, 1, fname);
-	repl_check_operand_type(L, 2, fname);
+	if (!a)
+		repl_check_operand_type(L, 1, fname);
+	b = repl_to_tensor(L, 2);
+	if (!b)
+		repl_check_operand_type(L, 2, fname);
 	if (kw)
 		check_alpha(L, kw, op, fname);
-	a = repl_check_operand(L, 1, fname);
-	b = repl_check_operand(L, 2, fname);
+	if (a)
+		ag_tensor_retain(a);
+	else
+		a = repl_check_operand(L, 1, fname);
+	if (b)
+		ag_tensor_retain(b);
+	else
+		b = repl_check_operand(L, 2, fname);
 	if (kw)
 		b = apply_alpha(L, kw, b);
 	if (!b) {
 		ag_tensor_release(a);
 		return repl_core_error(L);
 	}
-	return push_result(L, ag_binary(op, a, b), a, b);
+	repl_op_thread = L;
+	r = ag_binary(op, a, b);
+	repl_op_thread = outer;
+	return push_result(L, r, a, b);
 }
 
 static int l_binary_(lua_State *L)
@@ -207,10 +226,13 @@ static int reduce(lua_State *L, ag_op op, const char *fname)
 		return repl_core_error(L);
 	if (!given)
 		ag_tensor_retain(in);
+	lua_State *outer = repl_op_thread;
+	repl_op_thread = L;
 	if (n < 0 && !keepdim)
 		r = ag_reduce_all(op, in);
 	else
 		r = ag_reduce_dims(op, in, dims, n < 0 ? 0 : n, keepdim);
+	repl_op_thread = outer;
 	ag_tensor_release(in);
 	repl_push_tensor(L, r);
 	return 1;

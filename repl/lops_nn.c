@@ -248,8 +248,9 @@ static void pool_args(lua_State *L, int idx, bool dilation, ag_pool_args *a,
 		*v[i] = repl_check_integer(L, idx + i, fname, "an integer");
 }
 
-/* nn_max_pool2d(input, kh, kw, sh, sw, ph, pw, dh, dw, ceil_mode) ->
- * output, indices (1-based, h * W + w + 1 in their plane) */
+/* nn_max_pool2d(input, kh, kw, sh, sw, ph, pw, dh, dw, ceil_mode,
+ * return_indices) -> output, and with return_indices the indices (1-based,
+ * h * W + w + 1 in their plane; made only when asked for) */
 static int c_max_pool2d(lua_State *L)
 {
 	static const char fname[] = "max_pool2d";
@@ -261,6 +262,10 @@ static int c_max_pool2d(lua_State *L)
 	if (ag_max_pool2d_with_indices(x, &a, &out, &idx) < 0)
 		return repl_core_error(L);
 	repl_push_tensor(L, out);
+	if (!lua_toboolean(L, 11)) {
+		ag_tensor_release(idx);
+		return 1;
+	}
 	ag_tensor *one = ag_wrapped_number(1, true);
 	ag_tensor *r = one ? ag_add(idx, one) : NULL;
 	ag_tensor_release(one);

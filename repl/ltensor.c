@@ -2,9 +2,13 @@
  * ltensor.c - the tensor userdata: identity, lifetime, fields, and the
  * methods that are not ops (geometry, views, conversions, fills).
  *
- * A userdata box holds one core reference.  A weak table maps each core
- * tensor to its box, so pushing the same tensor twice (x:contiguous(),
- * x._base) gives the same Lua value and `==` stays identity.
+ * A userdata box holds one core reference.  Weak tables find each core
+ * tensor's box, so pushing the same tensor twice (x:contiguous(),
+ * x._base) gives the same Lua value and `==` stays identity.  Most boxes
+ * sit in a slot of an array (the core tensor's `user` field holds the slot
+ * number): no hashing on an op's path, and a freed slot is taken again by
+ * the next box.  The others (a second state sharing the
+ * library) are in a table keyed by the core tensor.
  */
 #include "ltorch.h"
 #include "forward.h"
@@ -16,11 +20,41 @@
 
 typedef struct tensor_box {
 	ag_tensor *t;	/* NULL once released */
+	int slot;	/* its index in the slot table, or 0: in the cache */
 	bool finalized;	/* released by __gc (else by __close) */
 } tensor_box;
 
 static const char cache_key = 'c';	/* registry: tensor* -> box (weak) */
+static const char slots_key = 'b';	/* registry: slot -> box (weak) */
 static const char methods_key = 'm';	/* registry: the method table */
+
+/* The slot table of the state that opened the library first among those
+ * open (the current one): its registry reference and address, and its
+ * free slots.  Other states' slot tables are reached by slots_key, and
+ * hand out no new slots. */
+static int slots_ref = LUA_NOREF;
+static const void *slots_table;
+static int *slots_free, n_slots_free, slots_cap, slots_next = 1;
+
+/* The tensor metatable of the state that opened the library last: every
+ * op checks its arguments against it, and comparing its address is much
+ * cheaper than luaL_testudata's look-up by name (which still decides when
+ * the address differs, e.g. in another state).  mt_ref is its registry
+ * reference, for boxing without a look-up by name. */
+static const void *tensor_mt;
+static int mt_ref = LUA_NOREF;
+
+static bool grow_slots_free(void)
+{
+	int cap = slots_cap ? 2 * slots_cap : 256;
+	int *p = realloc(slots_free, (size_t)cap * sizeof *p);
+
+	if (!p)
+		return false;	/* the slot is not taken again: no harm */
+	slots_free = p;
+	slots_cap = cap;
+	return true;
+}
 
 /* ---------------------------------------------------------------- identity */
 
@@ -55,23 +89,114 @@ void repl_push_weak_cache(lua_State *L, const void *key)
 	lua_rawsetp(L, LUA_REGISTRYINDEX, key);
 }
 
+/* Pushes this state's slot table (nil when it has none); true when it is
+ * the current one, whose slots may be taken and given back. */
+static bool push_slots(lua_State *L)
+{
+	if (slots_table) {
+		if (lua_rawgeti(L, LUA_REGISTRYINDEX, slots_ref) == LUA_TTABLE &&
+		    lua_topointer(L, -1) == slots_table)
+			return true;
+		lua_pop(L, 1);
+	}
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &slots_key);
+	return false;
+}
+
+#define USER_SLOT(t) ((int)(intptr_t)(t)->user)
+
+/* Pushes the box of t found in a slot, or returns false (nothing pushed). */
+static bool find_in_slot(lua_State *L, ag_tensor *t)
+{
+	int slot = USER_SLOT(t);
+	tensor_box *box;
+
+	if (!slot)
+		return false;
+	push_slots(L);
+	if (lua_type(L, -1) == LUA_TTABLE &&
+	    lua_rawgeti(L, -1, slot) == LUA_TUSERDATA &&
+	    (box = lua_touserdata(L, -1))->t == t && box->slot == slot) {
+		lua_remove(L, -2);
+		return true;
+	}
+	lua_settop(L, -3);	/* the table (or nil) and what was in the slot */
+	return false;
+}
+
 void repl_find_tensor_box(lua_State *L, void *t)
 {
+	if (find_in_slot(L, t))
+		return;
 	repl_push_weak_cache(L, &cache_key);
 	lua_rawgetp(L, -1, t);
 	lua_remove(L, -2);
 }
 
-static void cache_set(lua_State *L, ag_tensor *t, int box)
+/* Puts the box at idx (a fresh one, or one kept past its __gc) where
+ * repl_find_tensor_box finds it: its slot when it has one, or a free slot
+ * of the current state's table when its tensor has no box there yet, or
+ * the cache. */
+static void box_insert(lua_State *L, int idx)
 {
-	box = box ? lua_absindex(L, box) : 0;
+	tensor_box *box = lua_touserdata(L, idx);
+	ag_tensor *t = box->t;
+
+	idx = lua_absindex(L, idx);
+	if (box->slot) {
+		push_slots(L);
+		if (lua_type(L, -1) == LUA_TTABLE) {
+			lua_pushvalue(L, idx);
+			lua_rawseti(L, -2, box->slot);
+		}
+		lua_pop(L, 1);
+		return;
+	}
+	if (!t->user && push_slots(L)) {
+		int slot = n_slots_free ? slots_free[--n_slots_free] : slots_next++;
+		lua_pushvalue(L, idx);
+		lua_rawseti(L, -2, slot);
+		lua_pop(L, 1);
+		box->slot = slot;
+		t->user = (void *)(intptr_t)slot;
+		return;
+	}
+	if (!t->user)
+		lua_pop(L, 1);	/* another state's slot table (or nil) */
 	repl_push_weak_cache(L, &cache_key);
-	if (box)
-		lua_pushvalue(L, box);
-	else
-		lua_pushnil(L);
+	lua_pushvalue(L, idx);
 	lua_rawsetp(L, -2, t);
 	lua_pop(L, 1);
+}
+
+/* Takes the box out of where box_insert put it, its tensor still set.  A
+ * slot's entry is left as it is: the collector has already cleared it
+ * when __gc runs, and an inert box left there (by __close, or __gc called
+ * by hand) is no match for any tensor (its tensor is NULL), until the
+ * next box taking the slot writes over it. */
+static void box_remove(lua_State *L, tensor_box *box)
+{
+	ag_tensor *t = box->t;
+
+	if (box->slot) {
+		/* a slot of a state no longer current is not handed out again
+		 * (the next current state starts its own numbering) */
+		if (slots_table && (n_slots_free < slots_cap || grow_slots_free()))
+			slots_free[n_slots_free++] = box->slot;
+		if (USER_SLOT(t) == box->slot)
+			t->user = NULL;
+		box->slot = 0;
+		return;
+	}
+	/* a newer box of t may have taken the entry (one pushed while this
+	 * one waited for its finaliser): that one stays */
+	repl_push_weak_cache(L, &cache_key);
+	if (lua_rawgetp(L, -1, t) == LUA_TUSERDATA &&
+	    lua_touserdata(L, -1) == box) {
+		lua_pushnil(L);
+		lua_rawsetp(L, -3, t);
+	}
+	lua_pop(L, 2);
 }
 
 void repl_push_tensor(lua_State *L, ag_tensor *t)
@@ -93,27 +218,61 @@ void repl_push_tensor(lua_State *L, ag_tensor *t)
 	}
 	box = lua_newuserdatauv(L, sizeof *box, REPL_TENSOR_UV_STATE);
 	box->t = t;
+	box->slot = 0;
 	box->finalized = false;
-	luaL_setmetatable(L, REPL_TENSOR_MT);
-	cache_set(L, t, -1);
+	if (lua_rawgeti(L, LUA_REGISTRYINDEX, mt_ref) == LUA_TTABLE &&
+	    lua_topointer(L, -1) == tensor_mt) {
+		lua_setmetatable(L, -2);
+	} else {
+		lua_pop(L, 1);
+		luaL_setmetatable(L, REPL_TENSOR_MT);
+	}
+	box_insert(L, -1);
 	repl_gc_pace(L);
 }
 
-/* The tensor metatable of the state that opened the library last: every
- * op checks its arguments against it, and comparing its address is much
- * cheaper than luaL_testudata's look-up by name (which still decides when
- * the address differs, e.g. in another state). */
-static const void *tensor_mt;
-
-/* A closing state forgets its metatable's address (the finaliser of a
- * sentinel in its registry, run by lua_close). */
+/* A closing state forgets its metatable's and its slot table's
+ * addresses (the finaliser of a sentinel in its registry, run by
+ * lua_close). */
 static int forget_tensor_mt(lua_State *L)
 {
 	const void **mt = lua_touserdata(L, 1);
 
-	if (mt && *mt == tensor_mt)
+	if (mt && mt[0] == tensor_mt) {
 		tensor_mt = NULL;
+		mt_ref = LUA_NOREF;
+	}
+	if (mt && mt[1] && mt[1] == slots_table) {
+		slots_table = NULL;
+		slots_ref = LUA_NOREF;
+		n_slots_free = 0;
+		slots_next = 1;
+	}
 	return 0;
+}
+
+/* The state's slot table, the current one when no open state has one. */
+static const void *make_slots(lua_State *L)
+{
+	const void *p;
+
+	lua_newtable(L);
+	lua_createtable(L, 0, 1);
+	lua_pushliteral(L, "v");
+	lua_setfield(L, -2, "__mode");
+	lua_setmetatable(L, -2);
+	p = lua_topointer(L, -1);
+	lua_pushvalue(L, -1);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &slots_key);
+	if (slots_table) {
+		lua_pop(L, 1);
+		return p;
+	}
+	slots_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	slots_table = p;
+	n_slots_free = 0;
+	slots_next = 1;
+	return p;
 }
 
 static void remember_tensor_mt(lua_State *L)
@@ -122,8 +281,11 @@ static void remember_tensor_mt(lua_State *L)
 	const void **mt;
 
 	tensor_mt = lua_topointer(L, -1);
-	mt = lua_newuserdatauv(L, sizeof *mt, 0);
-	*mt = tensor_mt;
+	lua_pushvalue(L, -1);
+	mt_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	mt = lua_newuserdatauv(L, 2 * sizeof *mt, 0);
+	mt[0] = tensor_mt;
+	mt[1] = make_slots(L);
 	lua_createtable(L, 0, 1);
 	lua_pushcfunction(L, forget_tensor_mt);
 	lua_setfield(L, -2, "__gc");
@@ -214,15 +376,14 @@ static void tensor_drop(lua_State *L, void *p)
 	tensor_box *box = p;
 	if (!box->t)
 		return;
-	cache_set(L, box->t, 0);
+	box_remove(L, box);
 	ag_tensor_release(box->t);
 	box->t = NULL;
 }
 
 static void tensor_kept(lua_State *L, int idx)
 {
-	tensor_box *box = lua_touserdata(L, idx);
-	cache_set(L, box->t, idx);
+	box_insert(L, idx);
 }
 
 static const repl_keep_kind tensor_keep = {

@@ -168,6 +168,11 @@ extern const luaL_Reg repl_backward_methods[], repl_backward_funcs[];
 void repl_open_modes(lua_State *L);
 extern const luaL_Reg repl_mode_funcs[], repl_anomaly_funcs[];
 void repl_open_trace(lua_State *L);
+/* The thread of a binding while it runs core (NULL: none said): the trace
+ * log takes it as the thread running Lua now instead of looking for it.
+ * Set it only around core calls that raise no Lua error, and put the old
+ * value back after them. */
+extern lua_State *repl_op_thread;
 extern const luaL_Reg repl_trace_funcs[], repl_trace_methods[];
 void repl_open_functions(lua_State *L);
 extern const luaL_Reg repl_function_funcs[];

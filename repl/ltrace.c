@@ -11,20 +11,30 @@
 #include <stdio.h>
 #include <string.h>
 
+lua_State *repl_op_thread;
+
 /* "file:line" of the Lua code running an op, for the trace log: in the
  * coroutine running now, not the line that resumed it.  Called for every
- * op, so it is kept cheap: the C frames (the op's own binding) are skipped
- * on "l" alone (their line is -1) before "S" names the chunk, and the text
- * is put together by hand instead of by snprintf. */
+ * op, so it is kept cheap: the common bindings name their thread (which
+ * runs Lua now) in repl_op_thread while core runs, which spares looking
+ * for it from the main thread down through the resumes, and their own C
+ * frame on top of it; otherwise the top frame (an op's binding) is skipped
+ * on "l" alone (its line is -1); a frame below asks "Sl" at once; the text
+ * is put together by hand, not by snprintf. */
 static void where_provider(char *buf, size_t n, void *ud)
 {
-	lua_State *L = repl_running_thread(ud);	/* ud: the main thread */
+	lua_State *L = repl_op_thread ? repl_op_thread
+				      : repl_running_thread(ud);	/* ud: the main thread */
 	lua_Debug ar;
 	buf[0] = '\0';
-	for (int level = 0; lua_getstack(L, level, &ar); level++) {
-		if (!lua_getinfo(L, "l", &ar))
+	/* a binding that names its thread is the frame on top of it */
+	for (int level = repl_op_thread ? 1 : 0; lua_getstack(L, level, &ar);
+	     level++) {
+		if (!lua_getinfo(L, level ? "Sl" : "l", &ar))
 			break;
-		if (ar.currentline <= 0 || !lua_getinfo(L, "S", &ar))
+		if (ar.currentline <= 0)
+			continue;
+		if (!level && !lua_getinfo(L, "S", &ar))
 			continue;
 		if (ar.what[0] == 'C')
 			continue;

@@ -12,6 +12,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@
 #include "repl.h"
 #include "tui.h"
 #include "tuiint.h"
+#include "vec.h"
 
 #define ESC_WAIT_MS 25		/* the rest of an escape sequence */
 #define LIVE_EVERY_MS 100	/* output of a running chunk shows this often */
@@ -145,19 +147,19 @@ bool tui_input_shown(void)
 	return !T.viewer_only && !T.running;
 }
 
+/* *p grown to hold need elements, by core's one growable array (vec.h) */
 bool tui_grow(void *p, int *cap, int need, size_t elsize)
 {
 	void **pp = p;
 	if (need <= *cap)
 		return true;
-	int c = *cap ? *cap : 32;
-	while (c < need)
-		c *= 2;
-	void *n = realloc(*pp, (size_t)c * elsize);
-	if (!n)
+	ag_vec v = { *pp, (size_t)*cap, (size_t)*cap, false };
+	if (ag_vec_reserve(&v, (size_t)need - (size_t)*cap, elsize) < 0 || v.cap > INT_MAX) {
+		ag_error_clear();	/* the caller says what could not be kept */
 		return false;
-	*pp = n;
-	*cap = c;
+	}
+	*pp = v.data;
+	*cap = (int)v.cap;
 	return true;
 }
 

@@ -2,9 +2,10 @@
  * tui_grads.c - the gradients pane: gradient flow, one row per leaf or
  * parameter of the graph that requires grad -- the rows of :gradflow
  * (ldebug_flow.c): a mark for what is wrong (no gradient reached it,
- * exactly zero, NaN, Inf, vanishing, exploding), paired bars on a log
- * scale (mean |g| and max |g|, 1e-8 to 1e4), then as room allows the mean,
- * the update-to-data ratio of the last optimizer step and a sparkline of
+ * exactly zero, NaN, Inf, vanishing, exploding), its name, its shape
+ * (when the bars keep room), paired bars on a log scale (mean |g| and
+ * max |g|, 1e-8 to 1e4), then as room allows the mean, the
+ * update-to-data ratio of the last optimizer step and a sparkline of
  * mean |g| over the last passes.  Enter (or a click) selects the leaf in
  * the graph.
  */
@@ -123,8 +124,8 @@ static void draw(const tui_rect *r, bool focused)
 	if (r->h <= 0)
 		return;
 	char info[64];
-	snprintf(info, sizeof info, "%d lea%s · pass %llu", nrows, nrows == 1 ? "f" : "ves",
-		 (unsigned long long)dbg_last_pass()->number);
+	snprintf(info, sizeof info, "%d lea%s %s pass %llu", nrows, nrows == 1 ? "f" : "ves",
+		 tui_ascii() ? "-" : "\u00B7", (unsigned long long)dbg_last_pass()->number);
 	tui_title(r, "gradients", info, focused);
 	int y0 = r->y + 1, h = r->h - 1, w = r->w;
 	for (int i = 0; i < h; i++)
@@ -136,25 +137,37 @@ static void draw(const tui_rect *r, bool focused)
 		return;
 	}
 	bool ascii = tui_ascii();
-	/* columns: mark, name and the two bars always; then the mean, the
-	 * update ratio and the sparkline as room allows */
+	/* columns: mark, name and the two bars always; the shape when the
+	 * bars keep 5 cells with it; then the mean, the update ratio and the
+	 * sparkline as room allows */
 	int avail = w - 1, numw = 8, updw = 9, sparkw = 0;
-	int nw = 4;
+	int nw = 4, sw = 5;
 	for (int i = 0; i < nrows; i++) {
 		int k = tui_text_width(rows[i].r.name);
 		nw = k > nw ? k : nw;
+		k = tui_text_width(rows[i].r.shape);
+		sw = k > sw ? k : sw;
 	}
 	nw = nw > 16 ? 16 : nw;
-	int bar = (avail - 2 - nw - 1 - 1 - numw) / 2;
+	sw = sw > 14 ? 14 : sw;
+	/* the bars as wide as leaves room for the mean: fixed + numw <= avail */
+	int bar = (avail - 5 - nw - (sw + 1) - numw) / 2;
+	bool show_shape = bar >= 5;
+	if (!show_shape) {
+		sw = 0;
+		bar = (avail - 5 - nw - numw) / 2;
+	}
 	bar = bar < 3 ? 3 : bar > 8 ? 8 : bar;
-	int fixed = 2 + nw + 1 + 2 * bar + 1 + 1;
+	int shapecol = show_shape ? sw + 1 : 0;
+	int fixed = 2 + nw + 1 + shapecol + 2 * bar + 1 + 1;
 	bool show_num = avail >= fixed + numw;
 	bool show_upd = show_num && avail >= fixed + numw + updw;
 	int rest = avail - fixed - (show_num ? numw : 0) - (show_upd ? updw : 0);
 	if (rest >= 8)
 		sparkw = rest - 1 > 50 ? 50 : rest - 1;
 	char head[160];
-	snprintf(head, sizeof head, "  %-*s %-*s%s%s%s", nw, "name", 2 * bar + 2, "mean|max",
+	snprintf(head, sizeof head, "  %-*s %-*s%-*s%s%s%s", nw, "name", shapecol,
+		 show_shape ? "shape" : "", 2 * bar + 2, "mean|max",
 		 show_num ? "mean|g|  " : "", show_upd ? "update   " : "",
 		 sparkw ? "last passes" : "");
 	tui_put(y0, r->x + 1, w - 1, head, A_BOLD);
@@ -180,6 +193,10 @@ static void draw(const tui_rect *r, bool focused)
 		x += 2;
 		tui_put(y, x, nw, g->name, a | A_BOLD);
 		x += nw + 1;
+		if (show_shape) {
+			tui_put(y, x, sw, g->shape, a);
+			x += shapecol;
+		}
 		if (g->state == DBG_FLOW_NONE || g->state == DBG_FLOW_NAN ||
 		    g->state == DBG_FLOW_INF) {
 			char msg[96];

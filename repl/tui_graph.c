@@ -348,9 +348,10 @@ static void install(viz_graph *g, viz_layout *l, bool mark_new)
 	G.vx = old_vx;
 	G.vy = old_vy;
 	if (G.sel >= 0) {
-		/* the selected node stays where it was on the screen, unless
-		 * that hides everything the last line made: then the newest
-		 * comes into view (as little scrolling as that takes) */
+		/* the selected node stays where it was on the screen; when
+		 * that hides everything the last line made, the newest comes
+		 * into view if the selected node stays in view too, and else a
+		 * line says where the new nodes went */
 		viz_box b;
 		viz_layout_node_box(l, G.sel, &b);
 		G.vx = b.x - sel_dx;
@@ -368,8 +369,17 @@ static void install(viz_graph *g, viz_layout *l, bool mark_new)
 				seen = true;
 			newest = i;
 		}
-		if (newest >= 0 && !seen)
+		if (newest >= 0 && !seen) {
+			int ax = G.vx, ay = G.vy;
 			reveal(newest);
+			if (!(b.x < G.vx + G.pane_w && b.x + b.w > G.vx &&
+			      b.y < G.vy + G.pane_h && b.y + b.h > G.vy)) {
+				G.vx = ax;
+				G.vy = ay;
+				tui_message("%d new node%s out of view; the view stays on the selected node",
+					    G.nnew, G.nnew == 1 ? " is" : "s are");
+			}
+		}
 	} else if (G.nnew > 0) {
 		/* nothing selected: bring the new nodes into view */
 		viz_box u = { 0, 0, 0, 0 }, last = { 0, 0, 0, 0 };

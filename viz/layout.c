@@ -5,6 +5,7 @@
  */
 #include "lay.h"
 #include "ag.h"
+#include "map.h"
 
 #include <string.h>
 
@@ -110,55 +111,46 @@ static int build_nodes(viz_layout *l, const viz_graph *g)
 	return 0;
 }
 
-static uint64_t edge_hash(int a, int b, int k)
+/* An edge's key in core's map (map.h): a graph has under 2^30 nodes
+ * (graph.c) and 4 edge kinds, so from, to and kind fit side by side; the
+ * top bit keeps the key from being 0. */
+static uint64_t edge_key(int a, int b, int k)
 {
-	uint64_t h = (uint64_t)(uint32_t)a * 0x9E3779B97F4A7C15ull;
-	h ^= (uint64_t)(uint32_t)b * 0xC2B2AE3D27D4EB4Full + (uint64_t)k;
-	return h ^ (h >> 29);
+	return 1ull << 62 | (uint64_t)(uint32_t)a << 32 | (uint64_t)(uint32_t)b << 2 | (uint64_t)k;
 }
 
 /* Edges between visible nodes: those inside a collapsed module vanish,
  * and parallel edges into or out of a module box are drawn once. */
 static int build_edges(viz_layout *l, const viz_graph *g)
 {
+	_Static_assert(VIZ_EDGE_NKINDS <= 4, "edge_key keeps 2 bits for the kind");
 	int m = g->nedges;
 	l->edges = calloc((size_t)(m ? m : 1), sizeof(lay_edge));
-	size_t hcap = 16;
-	while (hcap < (size_t)m * 2)
-		hcap *= 2;
-	int *table = l->ngroups ? malloc(sizeof(int) * hcap) : NULL;
-	if (!l->edges || (l->ngroups && !table)) {
-		free(table);
+	if (!l->edges)
 		return ag_error(AG_ERR_NOMEM, "out of memory laying out the graph");
-	}
-	for (size_t i = 0; table && i < hcap; i++)
-		table[i] = -1;
-	for (int i = 0; i < m; i++) {
+	ag_map drawn = AG_MAP_EMPTY;	/* edges into or out of a module box */
+	int status = 0;
+	for (int i = 0; i < m && status == 0; i++) {
 		const viz_edge *e = &g->edges[i];
 		int a = l->vis_of[e->from], b = l->vis_of[e->to];
 		if (a == b)
 			continue;	/* inside a module, or a self loop */
 		if (l->nodes[a].group >= 0 || l->nodes[b].group >= 0) {
-			size_t h = edge_hash(a, b, e->info.kind) & (hcap - 1);
-			bool dup = false;
-			while (table[h] >= 0) {
-				const lay_edge *o = &l->edges[table[h]];
-				if (o->from == a && o->to == b && o->kind == e->info.kind) {
-					dup = true;
-					break;
-				}
-				h = (h + 1) & (hcap - 1);
-			}
-			if (dup)
+			uint64_t key = edge_key(a, b, e->info.kind);
+			size_t seen;
+			if (ag_map_get(&drawn, key, &seen))
 				continue;
-			table[h] = l->nedges;
+			if (ag_map_put(&drawn, key, 1) < 0) {
+				status = -1;
+				break;
+			}
 		}
 		lay_edge *le = &l->edges[l->nedges];
 		*le = (lay_edge){ .from = a, .to = b, .model = i, .kind = e->info.kind,
 				  .grad = e->info.grad };
 		if (e->info.label && !(le->label = viz_strdup(e->info.label))) {
-			free(table);
-			return ag_error(AG_ERR_NOMEM, "out of memory laying out the graph");
+			status = ag_error(AG_ERR_NOMEM, "out of memory laying out the graph");
+			break;
 		}
 		l->nedges++;
 		if (e->info.kind == VIZ_EDGE_DETACHED) l->marks |= LAY_MARK_DETACHED;
@@ -167,8 +159,8 @@ static int build_edges(viz_layout *l, const viz_graph *g)
 		if (e->info.grad.valid)
 			l->marks |= lay_edge_marks(l, le);	/* a bar by the arrow */
 	}
-	free(table);
-	return 0;
+	ag_map_free(&drawn);
+	return status;
 }
 
 viz_layout *viz_layout_new(const viz_graph *g, const viz_layout_options *o)

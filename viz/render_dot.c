@@ -51,6 +51,11 @@ static void node_attrs(viz_sbuf *b, viz_node_kind kind, unsigned flags,
 		sb_puts(b, ", color=\"#0050c0\", penwidth=3");
 	else if (g && g->valid && (g->nan_count || g->inf_count))
 		sb_puts(b, ", color=\"#c00000\", penwidth=2");
+	else if (g && (g->lost_zero || g->lost_inf))	/* 16-bit rounding */
+		sb_puts(b, ", color=\"#d07000\", penwidth=2");
+	if (g && (g->lost_zero || g->lost_inf))
+		sb_printf(b, ", tooltip=\"rounding lost %lld to 0, %lld to inf\"",
+			  (long long)g->lost_zero, (long long)g->lost_inf);
 }
 
 static void edge_attrs(viz_sbuf *b, const viz_edge_info *e)

@@ -41,18 +41,27 @@ static void js_num(viz_sbuf *b, double v)
 		sb_puts(b, "null");
 }
 
+/* The statistics, with what float16/bfloat16 rounding lost in the
+ * node's backward (values underflowed to zero, overflowed to inf); null
+ * without statistics, or only the losses when there are some. */
 static void js_grad(viz_sbuf *b, const viz_grad_stats *g)
 {
-	if (!g->valid) {
+	bool lost = g->lost_zero || g->lost_inf;
+	if (!g->valid && !lost) {
 		sb_puts(b, "null");
 		return;
 	}
-	sb_puts(b, "{\"mean_abs\": ");
-	js_num(b, g->mean_abs);
-	sb_puts(b, ", \"max_abs\": ");
-	js_num(b, g->max_abs);
-	sb_printf(b, ", \"nan\": %lld, \"inf\": %lld}", (long long)g->nan_count,
-		  (long long)g->inf_count);
+	sb_putc(b, '{');
+	if (g->valid) {
+		sb_puts(b, "\"mean_abs\": ");
+		js_num(b, g->mean_abs);
+		sb_puts(b, ", \"max_abs\": ");
+		js_num(b, g->max_abs);
+		sb_printf(b, ", \"nan\": %lld, \"inf\": %lld, ",
+			  (long long)g->nan_count, (long long)g->inf_count);
+	}
+	sb_printf(b, "\"lost_zero\": %lld, \"lost_inf\": %lld}",
+		  (long long)g->lost_zero, (long long)g->lost_inf);
 }
 
 static void js_box(viz_sbuf *b, const viz_layout *l, const lay_node *n)

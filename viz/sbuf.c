@@ -3,6 +3,9 @@
  */
 #include "vizint.h"
 #include "ag.h"
+#include "vec.h"
+
+#include <limits.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -191,15 +194,15 @@ char *viz_strdup(const char *s)
 	return d;
 }
 
+/* An array with an int capacity, grown by core's one growable array
+ * (vec.h): its doubling, its overflow check, its AG_ERR_NOMEM. */
 void *viz_grow(void *p, int *cap, int need, size_t elsize)
 {
 	if (need <= *cap)
 		return p;
-	int c = *cap ? *cap : 16;
-	while (c < need)
-		c *= 2;
-	void *q = realloc(p, (size_t)c * elsize);
-	if (q)
-		*cap = c;
-	return q;
+	ag_vec v = { p, (size_t)*cap, (size_t)*cap, false };
+	if (ag_vec_reserve(&v, (size_t)need - (size_t)*cap, elsize) < 0 || v.cap > INT_MAX)
+		return NULL;
+	*cap = (int)v.cap;
+	return v.data;
 }

@@ -13,6 +13,8 @@
 #include "ag.h"
 #include "autograd.h"
 #include "debug.h"
+#include "map.h"
+#include "vec.h"
 
 #include <inttypes.h>
 #include <limits.h>
@@ -30,75 +32,24 @@ void viz_snapshot_options_default(viz_snapshot_options *o)
 
 /* ------------------------------------------------------------ small maps */
 
-/* Open-addressing map from a 64-bit key to an int (node index). */
-typedef struct idmap {
-	uint64_t *keys;
-	int *vals;
-	size_t cap, n;
-} idmap;
+/* Id -> int (a node index, or a flag) in core's one hash map (map.h):
+ * ids are never 0, values never negative. */
+typedef ag_map idmap;
 
-static size_t mix(uint64_t x, size_t cap)
-{
-	x ^= x >> 31;
-	x *= 0x9e3779b97f4a7c15ULL;
-	x ^= x >> 29;
-	return (size_t)x & (cap - 1);
-}
-
-static int idmap_put(idmap *m, uint64_t k, int v);
-
-static int idmap_grow(idmap *m)
-{
-	idmap n = { 0 };
-	n.cap = m->cap ? m->cap * 2 : 64;
-	n.keys = calloc(n.cap, sizeof *n.keys);
-	n.vals = calloc(n.cap, sizeof *n.vals);
-	if (!n.keys || !n.vals) {
-		free(n.keys);
-		free(n.vals);
-		return ag_error(AG_ERR_NOMEM, "out of memory");
-	}
-	for (size_t i = 0; i < m->cap; i++)
-		if (m->keys[i])
-			idmap_put(&n, m->keys[i], m->vals[i]);
-	free(m->keys);
-	free(m->vals);
-	*m = n;
-	return 0;
-}
-
-/* keys are ids (never 0) */
 static int idmap_put(idmap *m, uint64_t k, int v)
 {
-	if ((m->n + 1) * 2 > m->cap && idmap_grow(m) < 0)
-		return -1;
-	size_t h = mix(k, m->cap);
-	while (m->keys[h] && m->keys[h] != k)
-		h = (h + 1) & (m->cap - 1);
-	if (!m->keys[h])
-		m->n++;
-	m->keys[h] = k;
-	m->vals[h] = v;
-	return 0;
+	return ag_map_put(m, k, (size_t)v);
 }
 
 static int idmap_get(const idmap *m, uint64_t k, int def)
 {
-	if (!m->cap)
-		return def;
-	size_t h = mix(k, m->cap);
-	while (m->keys[h]) {
-		if (m->keys[h] == k)
-			return m->vals[h];
-		h = (h + 1) & (m->cap - 1);
-	}
-	return def;
+	size_t v;
+	return ag_map_get(m, k, &v) ? (int)v : def;
 }
 
 static void idmap_free(idmap *m)
 {
-	free(m->keys);
-	free(m->vals);
+	ag_map_free(m);
 }
 
 /* ------------------------------------------------------------- labels */
@@ -275,8 +226,7 @@ typedef struct bw_state {
 				   when the walk chose what to draw) */
 	bool truncated;
 	bool walk_chose;	/* too big: the walk chose the nodes (walk_graph) */
-	ag_node **all;		/* every grad node drawn (borrowed) */
-	size_t nall, capall;
+	ag_vec all;		/* ag_node *: every grad node drawn (borrowed) */
 } bw_state;
 
 /* The Lua name of the tensor that has this node as grad_fn (output 0). */
@@ -445,15 +395,8 @@ static int grad_node(bw_state *s, ag_node *n)
 		if (ag_node_grad_stats(n, 0))
 			info.grad = stats_of(ag_node_grad_stats(n, 0));
 		ag_node_lost(n, &info.grad.lost_zero, &info.grad.lost_inf);
-		if (s->nall == s->capall) {
-			size_t nc = s->capall ? s->capall * 2 : 64;
-			ag_node **na = realloc(s->all, nc * sizeof *na);
-			if (!na)
-				return ag_error(AG_ERR_NOMEM, "out of memory");
-			s->all = na;
-			s->capall = nc;
-		}
-		s->all[s->nall++] = n;
+		if (AG_VEC_PUSH(&s->all, ag_node *, n) < 0)
+			return -1;
 		ag_engine *e = ag_engine_current();
 		if (e && ag_engine_peek(e) == n)
 			info.flags |= VIZ_FLAG_PAUSED;
@@ -484,23 +427,19 @@ static int grad_node(bw_state *s, ag_node *n)
 /* Iterative walk from a node to everything it reaches. */
 static int visit_node(bw_state *s, ag_node *root)
 {
-	size_t cap = 64, top = 0;
-	ag_node **stack = malloc(cap * sizeof *stack);
-	if (!stack)
-		return ag_error(AG_ERR_NOMEM, "out of memory");
+	ag_node *local[64];
+	ag_vec stack = AG_VEC_ON_STACK(local);
 	if (idmap_get(&s->nodes, ag_node_id(root), -1) < 0) {
-		if (grad_node(s, root) < 0) {
-			free(stack);
+		if (grad_node(s, root) < 0)
 			return s->truncated ? 0 : -1;	/* no room for it */
-		}
-		stack[top++] = root;
+		local[stack.len++] = root;
 	}
-	while (top > 0) {
+	while (stack.len > 0) {
 		if ((s->count & 1023) == 0 && ag_check_interrupt() < 0) {
-			free(stack);
+			ag_vec_free(&stack);
 			return -1;
 		}
-		ag_node *n = stack[--top];
+		ag_node *n = AG_VEC_POP(&stack, ag_node *);
 		int to = idmap_get(&s->nodes, ag_node_id(n), -1);
 		for (int i = 0; i < ag_node_next_count(n); i++) {
 			ag_edge next = ag_node_next(n, i);
@@ -512,30 +451,20 @@ static int visit_node(bw_state *s, ag_node *root)
 			if (from < 0) {
 				if (s->truncated)
 					continue;
-				free(stack);
+				ag_vec_free(&stack);
 				return -1;
 			}
 			viz_edge_info e = { .kind = VIZ_EDGE_AUTOGRAD };
 			if (ag_node_grad_stats(c, next.input_nr))
 				e.grad = stats_of(ag_node_grad_stats(c, next.input_nr));
-			if (viz_graph_add_edge(s->g, from, to, &e) < 0) {
-				free(stack);
+			if (viz_graph_add_edge(s->g, from, to, &e) < 0 ||
+			    (!seen && AG_VEC_PUSH(&stack, ag_node *, c) < 0)) {
+				ag_vec_free(&stack);
 				return -1;
-			}
-			if (!seen) {
-				if (top == cap) {
-					ag_node **ns = realloc(stack, (cap *= 2) * sizeof *ns);
-					if (!ns) {
-						free(stack);
-						return ag_error(AG_ERR_NOMEM, "out of memory");
-					}
-					stack = ns;
-				}
-				stack[top++] = c;
 			}
 		}
 	}
-	free(stack);
+	ag_vec_free(&stack);
 	return 0;
 }
 
@@ -576,9 +505,9 @@ static int add_cut_inputs(bw_state *s, idmap *tensor_nodes)
 {
 	/* the grad nodes drawn so far (visit_node below may add more, which
 	 * are not looked at: s->all may move, so index it afresh each time) */
-	size_t count = s->nall;
+	size_t count = s->all.len;
 	for (size_t k = 0; k < count; k++) {
-		ag_node *n = s->all[k];
+		ag_node *n = AG_VEC_AT(&s->all, ag_node *, k);
 		int v = idmap_get(&s->nodes, ag_node_id(n), -1);
 		if (v < 0)
 			continue;
@@ -656,27 +585,31 @@ static int add_detach_cuts(bw_state *s, const idmap *tensor_nodes)
  * nodes than max_nodes, prune.c chooses which to draw (the roots, the
  * leaves, then the nodes nearest to them) and the rest become one box.
  */
+typedef struct walk_item {
+	ag_node *node;		/* breadth-first from the roots */
+	ag_tensor *tensor;	/* or a root tensor without history (node NULL) */
+	bool must;		/* a root */
+} walk_item;
+
+typedef struct walk_link {
+	int from, to, slot;	/* input node -> consumer, its next[slot] */
+} walk_link;
+
 typedef struct walk {
-	ag_node **node;		/* breadth-first from the roots */
-	ag_tensor **tensor;	/* or a root tensor without history (node NULL) */
+	walk_item *item;
 	int n, cap;
-	idmap index;		/* node id -> position in node[] */
+	idmap index;		/* node id -> position in item[] */
 	idmap tindex;		/* tensor id -> position, for those */
-	int *from, *to, *slot;	/* edges: input node -> consumer, next[slot] */
+	walk_link *edge;
 	int ne, cape;
-	bool *must;		/* a root */
 } walk;
 
 static void walk_free(walk *w)
 {
-	free(w->node);
-	free(w->tensor);
+	free(w->item);
 	idmap_free(&w->index);
 	idmap_free(&w->tindex);
-	free(w->from);
-	free(w->to);
-	free(w->slot);
-	free(w->must);
+	free(w->edge);
 }
 
 /* A node (n), or a root tensor without history (t), into the walk. */
@@ -686,50 +619,27 @@ static int walk_add(walk *w, ag_node *n, ag_tensor *t, bool root)
 	uint64_t id = n ? ag_node_id(n) : t->id;
 	int i = idmap_get(index, id, -1);
 	if (i >= 0) {
-		w->must[i] = w->must[i] || root;
+		w->item[i].must = w->item[i].must || root;
 		return i;
 	}
-	if (w->n == w->cap) {
-		int cap = w->cap ? w->cap * 2 : 256;
-		ag_node **nn = realloc(w->node, sizeof *nn * (size_t)cap);
-		if (nn)
-			w->node = nn;
-		ag_tensor **nt = nn ? realloc(w->tensor, sizeof *nt * (size_t)cap) : NULL;
-		if (nt)
-			w->tensor = nt;
-		bool *nm = nt ? realloc(w->must, sizeof *nm * (size_t)cap) : NULL;
-		if (!nm)
-			return ag_error(AG_ERR_NOMEM, "out of memory walking the graph");
-		w->must = nm;
-		w->cap = cap;
-	}
+	walk_item *items = viz_grow(w->item, &w->cap, w->n + 1, sizeof *items);
+	if (!items)
+		return ag_error(AG_ERR_NOMEM, "out of memory walking the graph");
+	w->item = items;
 	if (idmap_put(index, id, w->n) < 0)
 		return -1;
-	w->node[w->n] = n;
-	w->tensor[w->n] = n ? NULL : t;
-	w->must[w->n] = root && n;	/* a tensor alone is the least wanted */
+	/* a tensor alone is the least wanted */
+	w->item[w->n] = (walk_item){ .node = n, .tensor = n ? NULL : t, .must = root && n };
 	return w->n++;
 }
 
 static int walk_edge(walk *w, int from, int to, int slot)
 {
-	if (w->ne == w->cape) {
-		int cap = w->cape ? w->cape * 2 : 256;
-		int *f = realloc(w->from, sizeof *f * (size_t)cap);
-		if (f)
-			w->from = f;
-		int *t = f ? realloc(w->to, sizeof *t * (size_t)cap) : NULL;
-		if (t)
-			w->to = t;
-		int *sl = t ? realloc(w->slot, sizeof *sl * (size_t)cap) : NULL;
-		if (!sl)
-			return ag_error(AG_ERR_NOMEM, "out of memory walking the graph");
-		w->slot = sl;
-		w->cape = cap;
-	}
-	w->from[w->ne] = from;
-	w->to[w->ne] = to;
-	w->slot[w->ne++] = slot;
+	walk_link *edges = viz_grow(w->edge, &w->cape, w->ne + 1, sizeof *edges);
+	if (!edges)
+		return ag_error(AG_ERR_NOMEM, "out of memory walking the graph");
+	w->edge = edges;
+	w->edge[w->ne++] = (walk_link){ from, to, slot };
 	return 0;
 }
 
@@ -754,7 +664,7 @@ static int walk_graph(walk *w, ag_tensor *const *roots, int nroots)
 	for (int q = 0; q < w->n; q++) {
 		if ((q & 4095) == 0 && ag_check_interrupt() < 0)
 			return -1;
-		ag_node *n = w->node[q];
+		ag_node *n = w->item[q].node;
 		int nnext = n ? ag_node_next_count(n) : 0;
 		for (int j = 0; j < nnext; j++) {
 			ag_node *c = ag_node_next(n, j).fn;
@@ -777,8 +687,9 @@ static int draw_chosen(bw_state *s, walk *w, const bool *keep)
 			hidden++;
 			continue;
 		}
-		if (w->node[i] ? grad_node(s, w->node[i]) < 0
-			       : add_tensor_node(s->g, s->o, w->tensor[i], w->tensor[i]->id, NULL, NULL) < 0)
+		const walk_item *it = &w->item[i];
+		if (it->node ? grad_node(s, it->node) < 0
+			     : add_tensor_node(s->g, s->o, it->tensor, it->tensor->id, NULL, NULL) < 0)
 			return -1;
 	}
 	char name[64];
@@ -790,12 +701,13 @@ static int draw_chosen(bw_state *s, walk *w, const bool *keep)
 	idmap to_box = { 0 }, from_box = { 0 };	/* node id -> 1: wired already */
 	int status = 0;
 	for (int e = 0; e < w->ne && status == 0; e++) {
-		ag_node *c = w->node[w->from[e]], *n = w->node[w->to[e]];
-		int a = keep[w->from[e]] ? idmap_get(&s->nodes, ag_node_id(c), -1) : -1;
-		int b = keep[w->to[e]] ? idmap_get(&s->nodes, ag_node_id(n), -1) : -1;
+		const walk_link *l = &w->edge[e];
+		ag_node *c = w->item[l->from].node, *n = w->item[l->to].node;
+		int a = keep[l->from] ? idmap_get(&s->nodes, ag_node_id(c), -1) : -1;
+		int b = keep[l->to] ? idmap_get(&s->nodes, ag_node_id(n), -1) : -1;
 		if (a >= 0 && b >= 0) {
 			viz_edge_info info = { .kind = VIZ_EDGE_AUTOGRAD };
-			int nr = ag_node_next(n, w->slot[e]).input_nr;
+			int nr = ag_node_next(n, l->slot).input_nr;
 			if (ag_node_grad_stats(c, nr))
 				info.grad = stats_of(ag_node_grad_stats(c, nr));
 			status = viz_graph_add_edge(s->g, a, b, &info) < 0 ? -1 : 0;
@@ -815,6 +727,30 @@ static int draw_chosen(bw_state *s, walk *w, const bool *keep)
 	return status;
 }
 
+/* prune.c's choice over the walk, which it takes as parallel arrays */
+static int prune_walk(const walk *w, int max_keep, bool *keep)
+{
+	int *from = malloc(sizeof *from * (size_t)(w->ne ? w->ne : 1));
+	int *to = malloc(sizeof *to * (size_t)(w->ne ? w->ne : 1));
+	bool *must = malloc(sizeof *must * (size_t)(w->n ? w->n : 1));
+	int status = -1;
+	if (!from || !to || !must) {
+		ag_error(AG_ERR_NOMEM, "out of memory walking the graph");
+	} else {
+		for (int e = 0; e < w->ne; e++) {
+			from[e] = w->edge[e].from;
+			to[e] = w->edge[e].to;
+		}
+		for (int i = 0; i < w->n; i++)
+			must[i] = w->item[i].must;
+		status = viz_prune_choose(w->n, w->ne, from, to, must, NULL, max_keep, keep);
+	}
+	free(from);
+	free(to);
+	free(must);
+	return status;
+}
+
 static viz_graph *snapshot_backward(ag_tensor *const *roots, int nroots,
 				    const viz_snapshot_options *o)
 {
@@ -822,6 +758,7 @@ static viz_graph *snapshot_backward(ag_tensor *const *roots, int nroots,
 	idmap tensor_nodes = { 0 };
 	walk w = { 0 };
 	bool *keep = NULL;
+	viz_graph *g = NULL;	/* the result, once everything went well */
 	s.g = viz_graph_new();
 	if (!s.g || walk_graph(&w, roots, nroots) < 0)
 		goto fail;
@@ -832,8 +769,7 @@ static viz_graph *snapshot_backward(ag_tensor *const *roots, int nroots,
 			ag_error(AG_ERR_NOMEM, "out of memory walking the graph");
 			goto fail;
 		}
-		if (viz_prune_choose(w.n, w.ne, w.from, w.to, w.must, NULL,
-				     o->max_nodes > 1 ? o->max_nodes - 1 : 1, keep) < 0)
+		if (prune_walk(&w, o->max_nodes > 1 ? o->max_nodes - 1 : 1, keep) < 0)
 			goto fail;
 		s.walk_chose = true;
 		s.max = INT_MAX;
@@ -882,24 +818,18 @@ static viz_graph *snapshot_backward(ag_tensor *const *roots, int nroots,
 	if (add_detach_cuts(&s, &tensor_nodes) < 0 ||
 	    add_cut_inputs(&s, &tensor_nodes) < 0)
 		goto fail;
-	idmap_free(&s.nodes);
-	idmap_free(&s.var_of_node);
-	idmap_free(&tensor_nodes);
-	live_free(&s.live);
-	free(s.all);
-	walk_free(&w);
-	free(keep);
-	return s.g;
+	g = s.g;
+	s.g = NULL;
 fail:
+	viz_graph_free(s.g);	/* NULL unless it failed */
 	idmap_free(&s.nodes);
 	idmap_free(&s.var_of_node);
 	idmap_free(&tensor_nodes);
 	live_free(&s.live);
-	free(s.all);
+	ag_vec_free(&s.all);
 	walk_free(&w);
 	free(keep);
-	viz_graph_free(s.g);
-	return NULL;
+	return g;
 }
 
 /* ----------------------------------------------------- the forward view */

@@ -5,16 +5,19 @@ LUA_TESTS = \
 	tests/lua/test_methods.lua tests/lua/test_ops.lua \
 	tests/lua/test_index.lua tests/lua/test_print.lua \
 	tests/lua/test_errors.lua tests/lua/test_gc.lua \
+	tests/lua/test_box_identity.lua \
 	tests/lua/test_nn.lua tests/lua/test_nn_functional.lua \
 	tests/lua/test_optim.lua tests/lua/test_optim_sched.lua \
 	tests/lua/test_data.lua tests/lua/test_files.lua \
 	tests/lua/test_dtypes.lua \
 	tests/lua/test_random.lua tests/lua/test_nn_ops.lua tests/lua/test_nn_conv.lua \
+	tests/lua/test_conv_fast.lua \
 	tests/lua/test_robust.lua tests/lua/test_fuzz_corpus.lua \
 	tests/lua/test_hostile.lua \
 	tests/lua/test_amp_scaler.lua tests/lua/test_autocast.lua \
 	tests/lua/test_precision_report.lua tests/lua/test_mixed_precision.lua \
-	tests/lua/test_amp_underflow.lua \
+	tests/lua/test_amp_underflow.lua tests/lua/test_bf16_matmul.lua \
+	tests/lua/test_half_ew.lua \
 	tests/lua/test_ulp.lua tests/lua/test_shape_ref.lua
 TESTS += $(LUA_TESTS) tests/lua/test_require.sh
 EXTRA_DIST += $(LUA_TESTS) tests/lua/tap.lua tests/lua/test_require.sh \
@@ -24,8 +27,10 @@ EXTRA_DIST += $(LUA_TESTS) tests/lua/tap.lua tests/lua/test_require.sh \
 ## the generator beside them (/usr/bin/python3 with torch).
 EXTRA_DIST += tests/lua/fixtures/luafmt.py tests/lua/fixtures/gen_torch_fixtures.py \
 	tests/lua/fixtures/gen_nn1_fixtures.py tests/lua/fixtures/nn1_ref.lua \
+	tests/lua/fixtures/gen_conv_fast_fixtures.py tests/lua/fixtures/conv_fast_ref.lua \
 	tests/lua/fixtures/gen_ulp_fixture.py \
 	tests/lua/fixtures/gen_autocast.py tests/lua/fixtures/autocast_ref.lua \
+	tests/lua/fixtures/gen_bf16_matmul.py tests/lua/fixtures/bf16_matmul_ref.lua \
 	tests/lua/fixtures/ulp_ref.lua \
 	tests/lua/fixtures/gen_shape_fixtures.py tests/lua/fixtures/shape_ref.lua \
 	tests/lua/fixtures/torch_ref.lua \
@@ -71,6 +76,12 @@ TESTS += $(OPS_MORE_LUA_TESTS)
 EXTRA_DIST += $(OPS_MORE_LUA_TESTS) tests/lua/fixtures/gen_ops_more.py \
 	tests/lua/fixtures/ops_more_ref.lua
 
+## The fused backward ops of the smooth activations (issue 11, fusedbw)
+## next to PyTorch 1.13: the fixture and its generator (/usr/bin/python3).
+TESTS += tests/lua/test_fused_bw.lua
+EXTRA_DIST += tests/lua/test_fused_bw.lua tests/lua/fixtures/gen_fused_bw.py \
+	tests/lua/fixtures/fused_bw_ref.lua
+
 ## Attention and transformers (issues 11 and 12) next to PyTorch: the
 ## fixture and its generator (/usr/bin/python3 with torch).
 TESTS += tests/lua/test_nn_attention.lua
@@ -91,6 +102,13 @@ EXTRA_DIST += tests/lua/test_nn_scope.lua tests/lua/golden.lua \
 ## beside them.
 TESTS += tests/lua/test_speed_paths.lua
 EXTRA_DIST += tests/lua/test_speed_paths.lua
+
+## Issue 11's op list, case by case next to PyTorch 1.13: values, node
+## names, gradcheck and gradgradcheck (fixture made by gen_oplist.py).
+OPLIST_LUA_TESTS = tests/lua/test_oplist_grad.lua
+TESTS += $(OPLIST_LUA_TESTS)
+EXTRA_DIST += $(OPLIST_LUA_TESTS) tests/lua/fixtures/gen_oplist.py \
+	tests/lua/fixtures/oplist_ref.lua
 ## Outputs past the caches, written with non-temporal stores.
 TESTS += tests/lua/test_stream.lua
 EXTRA_DIST += tests/lua/test_stream.lua

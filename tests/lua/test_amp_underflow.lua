@@ -90,4 +90,17 @@ end)
 out:float():backward(torch.full({4, 2}, 5e-6))
 t.is(agdb.gradflow({wb}).rows[1].lost_zero, 0, "bfloat16: nothing lost")
 t.ok(wb.grad:tolist()[1][1] > 0, "the gradient is there")
+
+-- a running sum in backward (cumsum's is a reverse cumsum, kept in
+-- float32 and rounded on store) counts what bfloat16 rounding loses:
+-- (2^128 - 2^120) + (2^119 + 2^117) + 2 is finite in float32 and past
+-- bfloat16's largest value
+local xs = torch.ones(4, {dtype = torch.bfloat16, requires_grad = true})
+local ys = xs:cumsum(1)
+ys:backward(torch.tensor({2 ^ 128 - 2 ^ 120, 2 ^ 119 + 2 ^ 117, 1, 1}):to(torch.bfloat16))
+t.is(xs.grad:float():tolist()[1], math.huge, "bfloat16 cumsum backward: the first sum rounded to inf")
+local cs = core.node_info(ys.grad_fn)
+t.is({cs.name, cs.lost_zero, cs.lost_inf}, {"CumsumBackward0", 0, 1}, "CumsumBackward0 counted it")
+t.is(core.node_info(ys.grad_fn.next_functions[1][1]).lost_inf, 1, "and the leaf's gradient")
+t.is(xs.grad:float():tolist()[2], 2 ^ 119 + 2 ^ 117, "a sum that fits rounds as before (the 2 is below its step)")
 t.done()

@@ -163,6 +163,18 @@ has(tostring(err), "through a view of it", "a write through a view is seen too")
 agdb.delete()
 t.lives(function() w:add_(1) end, "deleted: writes go on")
 
+-- a stepped backward of a non-scalar, with its gradient
+bx = torch.tensor({1.0, 2.0}, {requires_grad = true})
+by = bx * 3
+s = agdb.bstep(by, torch.tensor({1.0, 10.0}))
+t.is(s.name, "MulBackward0", "bstep with a gradient: paused before by's node")
+t.near(s.grads[1].max_abs, 10, 1e-6, "the given gradient is what waits for it")
+s = agdb.finish()
+has(s.text, "backward finished", "finish runs it to the end")
+t.is(bx.grad:tolist(), {3.0, 30.0}, "bx.grad is the gradient times 3, as PyTorch's")
+t.raises(function() agdb.bstep(by) end, "grad can be implicitly created only for scalar outputs",
+	"without a gradient a non-scalar is PyTorch's error")
+
 -- one paused pass at a time
 agdb.bstep(out, {retain_graph = true})
 t.raises(function() agdb.bstep(out) end, "a backward is paused already", "one pass at a time")

@@ -354,7 +354,7 @@ local rows = {
 	{"return nn.Linear(3, 2.5)", "err:got 2.5"},
 	{"return nn.Linear(3, 2)(X:t())", "err:cannot be multiplied"},
 	{"return nn.Linear(3, 2)('x')", "err:must be a Tensor"},
-	{"return nn.Linear(3, 2)(torch.zeros(2, 3, {dtype = torch.int64}))", "err:expected scalar type"},
+	{"return nn.Linear(3, 2)(torch.zeros(2, 3, {dtype = torch.int64}))", "err:mat1 and mat2 must have the same dtype"},
 	{"return nn.Linear(3, 2, {bogus = 1})", "err:unexpected keyword"},
 	{"return torch.set_num_threads(0)", "err:set_num_threads expects a positive integer"},
 	{"return torch.set_num_threads('x')", "err:set_num_threads expects an int, but got string"},

@@ -213,7 +213,7 @@ t.is(scopes, {"model.encoder", "model.encoder", "model"},
 	"ops run in a forward record the module path (root named by its global)")
 local mm_scope
 for _, ev in ipairs(torch.autograd.trace_log()) do
-	if ev.op == "matmul" or ev.op == "mm" then mm_scope = mm_scope or ev.scope end
+	if ev.op == "matmul" or ev.op == "mm" or ev.op == "addmm" then mm_scope = mm_scope or ev.scope end
 end
 t.is(mm_scope, "model.encoder.layers.0", "down to the list element, named as in PyTorch")
 torch.autograd.clear_trace()

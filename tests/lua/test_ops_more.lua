@@ -25,7 +25,8 @@ local function flat(x) return x:detach():double():reshape(-1):tolist() end
 -- same values through nodes of the ops their formulas are made of).
 local SAME_GNODE = {ThresholdBackwardBackward0 = true, LeakyReluBackwardBackward0 = true,
 	HardtanhBackwardBackward0 = true, HardshrinkBackwardBackward0 = true,
-	SoftshrinkBackwardBackward0 = true, MulBackward0 = true}
+	SoftshrinkBackwardBackward0 = true, MulBackward0 = true, GluBackwardBackward0 = true,
+	PreluBackwardBackward0 = true, RreluWithNoiseBackwardBackward0 = true}
 
 -- ------------------------------------------- values, gradients, second order
 for _, c in ipairs(ref.cases) do

@@ -42,6 +42,23 @@ case "$out" in
 *"agdb.why: expected a Tensor, got nil"*"stdin:1: in function 'f'"*) ok 0 "from Lua, the traceback shows the caller's frames";;
 *) ok 1 "from Lua, the traceback shows the caller's frames"; diag "$out";;
 esac
+# anomaly mode at a plain prompt: the NaN stop prints what the viewer
+# shows -- the node, the gradients that came in, the forward traceback
+run 'torch.autograd.set_detect_anomaly(true)
+n0 = torch.tensor({1., 0., 4.}, {requires_grad = true}); n1 = n0:sqrt(); loss = (n1 * 0):sum()
+loss:backward()'
+case "$out" in
+*"agdb: anomaly mode stopped backward at SqrtBackward0; the gradients that came in:
+  [1] mean|g| 0  max|g| 0  0 NaN, 0 Inf"*) ok 0 "anomaly mode, plain prompt: the node and the statistics of its incoming gradient";;
+*) ok 1 "anomaly mode, plain prompt: the node and the statistics of its incoming gradient"; diag "$out";;
+esac
+case "$out" in
+*"Warning: Error detected in SqrtBackward0. Traceback of forward call that caused the error:
+stack traceback:
+	stdin:1: in main chunk"*"Function 'SqrtBackward0' returned nan values in its 0th output."*) ok 0 "then the forward traceback of its creation and PyTorch's text";;
+*) ok 1 "then the forward traceback of its creation and PyTorch's text"; diag "$out";;
+esac
+
 # what the debugger holds is let go when the session ends (the leak check
 # at exit, which the test suite turns on, finds no tensor left)
 printf '%s\n' 'x = torch.ones(2, {requires_grad=true}); y = x * 3; out = (y * y):sum()' \

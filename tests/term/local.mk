@@ -8,7 +8,7 @@ TERM_TESTS = \
 	tests/term/tui_seed.sh tests/term/tui_seed_80x24.sh \
 	tests/term/tui_resize.sh tests/term/tui_session.sh tests/term/tui_view.sh \
 	tests/term/tui_robust.sh tests/term/tui_panes.sh tests/term/tui_debug.sh \
-	tests/term/tui_amp.sh \
+	tests/term/tui_amp.sh tests/term/tui_keys.sh tests/term/tui_readme.sh \
 	tests/term/debug_pipe.sh tests/term/tui_golden.sh
 TESTS += $(TERM_TESTS)
 EXTRA_DIST += $(TERM_TESTS) tests/term/lib.sh

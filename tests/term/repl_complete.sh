@@ -11,7 +11,9 @@ key Tab
 check '^agdb> string\.format\($' "a table field completes (a function gets '(')"
 key C-u
 
+n=$(prompts)
 line 'my_unique_global = 5'
+wait_prompt "$n"	# typed ahead, the text would land before the prompt
 type_text 'my_uniq'
 key Tab
 check '^agdb> my_unique_global$' "a global completes"

@@ -13,7 +13,7 @@ see 'MulBackward0' "the graph is drawn"
 see '≈ rounding lost 1 to 0, 0 to inf' "the node whose backward lost values says how many"
 for i in 1 2 3 4 5 6; do key F6; WAIT_SECS=2 wait_view 'focus: gradients' && break; done
 see 'focus: gradients' "F6 reaches the gradients pane"
-see '│ ≈ w +█' "the gradients pane marks w"
+see '│ ≈ w +\[4\] +█' "the gradients pane marks w (and gives its shape)"
 see '│ ◆ ≈ w +│' "and so does the graph"
 key Home Enter
 see '│ ulp +0\.000977 at 1$' "the inspector shows a float16 tensor's ulp at 1"

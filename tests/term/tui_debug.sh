@@ -86,8 +86,8 @@ for i in 1 2 3 4 5 6; do key F6; WAIT_SECS=2 wait_view 'focus: gradients' && bre
 see 'focus: gradients' "F6 reaches the gradients pane"
 key z
 see '^\[gradients\] 16 leaves' "z zooms it: the model's 14 parameters and the two leaves of before"
-see '^ ↓ model\.0\.weight +▏ +│▏ +5\.5e-12 ' "the first layer vanishes: its mark, both bars, its mean |g|"
-see '^   model\.12\.bias +█▊ +│█▊ +4\.3e-06 [0-9.e+-]+ +█' "the last layer does not: bars, mean, update ratio, sparkline"
+see '^ ↓ model\.0\.weight +\[16, 16\] +▏ +│▏ +5\.[0-9]e-12 ' "the first layer vanishes: its mark, its shape, both bars, its mean |g|"
+see '^   model\.12\.bias +\[1\] +█▊ +│█▊ +4\.3e-06 [0-9.e+-]+ +█' "the last layer does not: bars, mean, update ratio, sparkline"
 key Home Down Down Enter
 see 'model\.0\.weight is not in the graph drawn now' "Enter on a row the graph does not draw says so"
 key z

@@ -31,12 +31,12 @@ see 'SumBackward0' "the model's graph is drawn"
 see '─ model\.2 ─' "the nodes of model.2 carry its name"
 key Tab
 see 'focus: graph' "Tab goes to the graph pane"
-key n n n
+key n n n n
 see 'module   model\.2' "n walks to a node of model.2 (the inspector says its module)"
 key c
 see 'collapsed model\.2 \(c again expands it\)' "c collapses the module"
 see '║ model\.2 +║' "model.2 is one box"
-see 'module, 5 nodes hidden' "which says how many nodes it hides"
+see 'module, 4 nodes hidden' "which says how many nodes it hides"
 gone '─ model\.2 ─' "its nodes are not drawn"
 see '─ model\.0 ─' "model.0 is still drawn node by node"
 key c

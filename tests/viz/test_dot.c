@@ -95,6 +95,29 @@ int main(void)
 	ok(dot && strstr(dot, "label=\"a\\\"b\\\\c\""), "quotes and backslashes are escaped");
 	free(dot);
 	viz_graph_free(g);
+	/* what float16/bfloat16 rounding lost: marked, the counts in a
+	 * tooltip and, with a layout, in the label */
+	g = viz_graph_new();
+	viz_graph_add_node(g, &(viz_node_info){ .name = "MulBackward0",
+		.grad = { .valid = true, .mean_abs = 1e-3, .max_abs = 1e-2, .lost_zero = 6 } });
+	viz_graph_add_node(g, &(viz_node_info){ .name = "AddBackward0",
+		.grad = { .valid = true, .mean_abs = 1e-3, .max_abs = 1e-2 } });
+	dot = viz_render_dot(g, NULL);
+	ok(dot && strstr(dot, "n0 [label=\"MulBackward0\"") &&
+	   strstr(dot, "color=\"#d07000\", penwidth=2, tooltip=\"rounding lost 6 to 0, 0 to inf\"];"),
+	   "a node whose backward lost values to rounding is marked, with the counts");
+	const char *n1 = dot ? strstr(dot, "n1 [label=\"AddBackward0\"") : NULL;
+	ok(n1 && !strstr(n1, "#d07000") && !strstr(n1, "tooltip"), "one that lost none is not");
+	const char *svg_bin = getenv("DOT_BIN");
+	if (svg_bin && *svg_bin)
+		ok(dot && graphviz(svg_bin, dot, "lost"), "Graphviz takes the tooltip");
+	free(dot);
+	l = viz_layout_new(g, NULL);
+	dot = viz_render_dot(g, l);
+	ok(dot && strstr(dot, "rounding lost 6 to 0, 0 to inf\""), "the label says it too");
+	free(dot);
+	viz_layout_free(l);
+	viz_graph_free(g);
 	ok(viz_render_dot(NULL, NULL) == NULL, "no graph: an error");
 	return done_testing();
 }

@@ -144,8 +144,24 @@ int main(void)
 	   "the module is listed");
 	ok(js && strstr(js, "\"drawn\": false"), "edges inside the module are not drawn");
 	ok(js && strstr(js, "\"name\": \"bad\\n\\\"q\\\"\""), "strings are escaped");
-	ok(js && strstr(js, "{\"mean_abs\": null, \"max_abs\": null, \"nan\": 4, \"inf\": 0}"),
+	ok(js && strstr(js, "{\"mean_abs\": null, \"max_abs\": null, \"nan\": 4, \"inf\": 0, "
+			    "\"lost_zero\": 0, \"lost_inf\": 0}"),
 	   "NaN and Inf statistics become null");
+	free(js);
+	viz_layout_free(l);
+	/* what float16/bfloat16 rounding lost, with statistics and without */
+	viz_graph_add_node(g, &(viz_node_info){ .name = "MulBackward0",
+		.grad = { .valid = true, .mean_abs = 0.5, .max_abs = 2, .lost_zero = 3, .lost_inf = 1 } });
+	viz_graph_add_node(g, &(viz_node_info){ .name = "AddBackward0",
+		.grad = { .valid = false, .lost_zero = 0, .lost_inf = 7 } });
+	l = viz_layout_new(g, NULL);
+	js = viz_render_json(g, l);
+	ok(well_formed(js), "rounding losses: well-formed");
+	ok(js && strstr(js, "{\"mean_abs\": 0.5, \"max_abs\": 2, \"nan\": 0, \"inf\": 0, "
+			    "\"lost_zero\": 3, \"lost_inf\": 1}"),
+	   "the losses beside the statistics");
+	ok(js && strstr(js, "\"grad\": {\"lost_zero\": 0, \"lost_inf\": 7}"),
+	   "the losses alone when there are no statistics");
 	free(js);
 	viz_layout_free(l);
 	viz_layout *other = viz_layout_new(g, NULL);

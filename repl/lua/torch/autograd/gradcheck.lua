@@ -16,7 +16,14 @@ end
 local function outputs_of(fn, inputs)
   local r = table.pack(fn(table.unpack(inputs, 1, inputs.n or #inputs)))
   local outs = {}
-  for i = 1, r.n do if torch.is_tensor(r[i]) then outs[#outs + 1] = r[i] end end
+  for i = 1, r.n do
+    if torch.is_tensor(r[i]) then outs[#outs + 1] = r[i]
+    elseif type(r[i]) == 'table' then
+      -- a sequence of tensors (split, unbind) counts as its tensors, as
+      -- PyTorch takes a returned list as a tuple
+      for _, v in ipairs(r[i]) do if torch.is_tensor(v) then outs[#outs + 1] = v end end
+    end
+  end
   return outs
 end
 local function flat(t) return t:detach():reshape(-1) end
@@ -170,7 +177,14 @@ function autograd.gradgradcheck(fn, inputs, grad_outputs, opts)
   copts.check_forward_ad, copts.check_backward_ad = fwd, rev
   opts = copts
   inputs = tensors_of(inputs)
-  local outs = outputs_of(fn, inputs)
+  -- only the outputs that require grad take part (PyTorch's
+  -- _differentiable_outputs): max(dim)'s indices, sort's, ... do not
+  local function diff_outputs(os)
+    local r = {}
+    for _, o in ipairs(os) do if o.requires_grad then r[#r + 1] = o end end
+    return r
+  end
+  local outs = diff_outputs(outputs_of(fn, inputs))
   local gos = {}
   if grad_outputs then gos = tensors_of(grad_outputs)
   else
@@ -185,7 +199,7 @@ function autograd.gradgradcheck(fn, inputs, grad_outputs, opts)
     local args = {...}
     local xs = {}
     for i = 1, ni do xs[i] = args[i] end
-    local os = outputs_of(fn, xs)
+    local os = diff_outputs(outputs_of(fn, xs))
     local req = {}
     for _, i in ipairs(diff_idx) do req[#req + 1] = xs[i] end
     local g = {}

@@ -52,6 +52,16 @@ end
 function F.linear(input, weight, bias)
 	check_tensor(input, "linear", 1)
 	check_tensor(weight, "linear", 2)
+	if bias ~= nil and weight:dim() == 2 then
+		-- PyTorch 1.13's linear: addmm for a matrix, and for a contiguous
+		-- 3-d input addmm over its folded rows (AddmmBackward0, ViewBackward0)
+		if input:dim() == 2 then return torch.addmm(bias, input, weight:t()) end
+		if input:dim() == 3 and input:is_contiguous() and bias:dim() == 1 then
+			local n1, n2 = input:size(1), input:size(2)
+			return torch.addmm(bias, input:view(n1 * n2, input:size(3)), weight:t())
+				:view(n1, n2, weight:size(1))
+		end
+	end
 	local out = input:matmul(weight:t())
 	if bias ~= nil then out = out + bias end
 	return out
@@ -88,9 +98,11 @@ function F.bilinear(input1, input2, weight, bias)
 	local w = weight:permute(2, 1, 3):reshape(h1, o * h2)
 	local t = x1:matmul(w):view(x1:size(1), o, h2)
 	local out = (t * x2:unsqueeze(2)):sum(3)
-	if bias ~= nil then out = out + bias end
 	lead[#lead + 1] = o
-	return out:reshape(table.unpack(lead))
+	out = out:reshape(table.unpack(lead))
+	-- the bias comes last, as PyTorch's node (AddBackward0) says
+	if bias ~= nil then out = out + bias end
+	return out
 end
 
 -- ------------------------------------------------------------ activations
@@ -701,8 +713,8 @@ local function max_pool(n, input, ...)
 	if n == 1 then k, s, p, d = {1, k[1]}, {1, s[1]}, {0, p[1]}, {1, d[1]} end
 	local x = n == 1 and input:unsqueeze(-2) or input
 	local out, idx = torch._C.nn_max_pool2d(x, k[1], k[2], s[1], s[2], p[1], p[2], d[1], d[2],
-		o.ceil_mode and true or false)
-	if n == 1 then out, idx = out:squeeze(-2), idx:squeeze(-2) end
+		o.ceil_mode and true or false, o.return_indices and true or false)
+	if n == 1 then out, idx = out:squeeze(-2), idx and idx:squeeze(-2) end
 	if o.return_indices then return out, idx end
 	return out
 end
@@ -780,5 +792,30 @@ require("torch.nn.functional_attention")(F)
 -- the functions on an autocast list (linear, conv2d, mse_loss, ...) cast
 -- their inputs under torch.autocast (repl/lautocast.c)
 torch._C.autocast_wrap(F)
+
+-- torch.<name> forms of the nn functions (PyTorch's ATen functions): those
+-- whose arguments are F's share F's function; torch.dropout's train has no
+-- default; torch.embedding takes the weight first
+for _, n in ipairs({"conv1d", "conv2d", "conv_transpose2d", "max_pool2d", "pixel_shuffle",
+		"cosine_similarity", "bilinear"}) do
+	torch[n] = F[n]
+end
+function torch.layer_norm(input, shape, weight, bias, eps)
+	return F.layer_norm(input, shape, weight, bias, eps)
+end
+function torch.group_norm(input, groups, weight, bias, eps)
+	return F.group_norm(input, groups, weight, bias, eps)
+end
+function torch.dropout(input, p, train)
+	if type(train) ~= "boolean" then
+		error('dropout() missing 1 required positional arguments: "train"', 2)
+	end
+	return F.dropout(input, p, train)
+end
+function torch.embedding(weight, input, padding_idx)
+	return F.embedding(input, weight, {padding_idx = padding_idx})
+end
+-- torch.combinations, unique_consecutive
+require("torch.ops_oplist")
 
 return F
