@@ -6,6 +6,7 @@
 #include "half_ew.h"
 #include "record.h"
 #include "node.h"
+#include "vmath.h"
 
 #include <math.h>
 
@@ -21,14 +22,21 @@ ag_tensor *ag_tensor_alloc_like(const ag_tensor *t, ag_dtype dt)
 
 /* ------------------------------------------------------------ inner loops */
 
+struct same_ctx { size_t size; bool stream; };
+
 static void loop_copy_same(char **d, const int64_t *s, int64_t n, void *ctx)
 {
-	size_t size = *(const size_t *)ctx;
+	const struct same_ctx *c = ctx;
+	size_t size = c->size;
 	if (s[0] == (int64_t)size && s[1] == (int64_t)size) {
 		memmove(d[0], d[1], (size_t)n * size);
 		return;
 	}
 	char *o = d[0], *i = d[1];
+	if (s[0] == (int64_t)size && s[1] == 0 && size <= 16 && 16 % size == 0) {
+		ag_vm_fill(o, i, size, n, c->stream);	/* a broadcast value */
+		return;
+	}
 	switch (size) {
 	case 8:
 		for (int64_t k = 0; k < n; k++, o += s[0], i += s[1])
@@ -78,7 +86,11 @@ int ag_copy_raw(ag_tensor *dst, ag_tensor *src)
 		return -1;
 	if (dst->dtype == src->dtype) {
 		size_t size = ag_dtype_size(dst->dtype);
-		ag_iter_run(&it, loop_copy_same, &size, true);
+		/* a long fill (an expanded gradient made dense) past the caches */
+		struct same_ctx c = { size, it.ndim == 1 &&
+			it.strides[0][0] == (int64_t)size && it.strides[1][0] == 0 &&
+			ag_vm_streams(it.numel * (int64_t)size) };
+		ag_iter_run(&it, loop_copy_same, &c, true);
 	} else {
 		struct convert_ctx c = { dst->dtype, src->dtype };
 		ag_iter_run(&it, loop_copy_convert, &c, true);

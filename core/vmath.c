@@ -439,3 +439,34 @@ VM_CLONES void ag_vm_coladdexp_f32(double *acc, const float *x,
 			acc[i + j] += e[j];
 	}
 }
+
+void ag_vm_fill(char *o, const void *val, size_t size, int64_t n, bool stream)
+{
+	char blk[64] __attribute__((aligned(16)));
+	size_t bytes = (size_t)n * size, off = 0;
+
+	for (size_t k = 0; k < sizeof blk; k += size)
+		memcpy(blk + k, val, size);
+#ifdef __SSE2__
+	/* o is a multiple of size, which divides 16: the plain head up to a
+	 * 16-byte boundary holds whole values, and the pattern starts again
+	 * at that boundary */
+	if (stream && (uintptr_t)o % size == 0) {
+		size_t h = (16 - ((uintptr_t)o & 15)) & 15;
+		__m128i v = _mm_load_si128((const __m128i *)(const void *)blk);
+		if (h > bytes)
+			h = bytes;
+		memcpy(o, blk, h);
+		for (off = h; off + 16 <= bytes; off += 16)
+			_mm_stream_si128((__m128i *)(void *)(o + off), v);
+		_mm_sfence();
+		memcpy(o + off, blk, bytes - off);
+		return;
+	}
+#else
+	(void)stream;
+#endif
+	for (; off + sizeof blk <= bytes; off += sizeof blk)
+		memcpy(o + off, blk, sizeof blk);
+	memcpy(o + off, blk, bytes - off);
+}

@@ -30,6 +30,11 @@ void ag_vm_unary_f32(ag_op op, float *o, const float *a, int64_t n,
 bool ag_vm_streams(int64_t nbytes);
 void ag_vm_stream_fence(bool streamed);
 
+/* n copies of the size-byte value at val (size 1, 2, 4, 8 or 16) from o
+ * on, with non-temporal stores when stream (then fenced). */
+void ag_vm_fill(char *o, const void *val, size_t size, int64_t n,
+		bool stream);
+
 /* The same for ops of two inputs (atan2). */
 bool ag_vm_binary_has(ag_op op);
 void ag_vm_binary_f32(ag_op op, float *o, const float *a, const float *b,

@@ -1,8 +1,9 @@
 -- test_stream.lua - outputs larger than the caches (8 MiB and more of
--- float32) are written with non-temporal stores (core/binary.c, vmath.c):
--- they hold the values the cached path gives for the same elements, on
--- dense and broadcast operands, at any alignment of the output, in place,
--- and at one thread as at several.
+-- float32) are written with non-temporal stores (core/binary.c, vmath.c,
+-- and copy.c's fill of a broadcast value): they hold the values the
+-- cached path gives for the same elements, on dense and broadcast
+-- operands, at any alignment of the output, in place, and at one thread
+-- as at several.
 local t = dofile(os.getenv("top_srcdir") .. "/tests/lua/tap.lua")
 local torch = torch or require "torch"
 local F = torch.nn.functional
@@ -74,6 +75,31 @@ for _, off in ipairs({2, 3}) do
 	t.ok(matches(g:narrow(1, off, N), function(p) return x[{p}]:exp() end),
 		("exp_ in place from element %d: the same values"):format(off))
 end
+
+-- a broadcast value copied into a long or short dense tensor (an
+-- expanded gradient made dense): every element, at any alignment
+for _, dt in ipairs({torch.float32, torch.float64, torch.int16, torch.uint8, torch.bool}) do
+	local v = torch.tensor(dt == torch.bool and 1 or 3):to(dt)
+	for _, n in ipairs({N, 1001}) do
+		local full = v:expand(n):contiguous()
+		t.ok(full:eq(v):all():item() and full:numel() == n,
+			("%s: a value expanded to %d elements, made dense"):format(tostring(dt), n))
+		for _, off in ipairs({2, 3}) do
+			local z = torch.zeros(n + 3, {dtype = dt})
+			z:narrow(1, off, n):copy_(v:expand(n))
+			local ok = z:narrow(1, off, n):eq(v):all():item() and
+				z[off - 1]:item() == z[n + 3]:item()
+			t.ok(ok, ("%s: copied into %d elements from element %d, the rest untouched")
+				:format(tostring(dt), n, off))
+		end
+	end
+end
+local gx = torch.randn(N, {requires_grad = true})
+gx:sum():backward()
+t.ok(gx.grad:eq(1):all():item(), "sum's gradient over a long input: all ones")
+gx.grad = nil
+gx:mean():backward()
+t.ok(gx.grad:eq(1 / N):all():item(), "mean's gradient: all 1/N")
 
 -- the threads split the run where they like: the same values
 local n0 = torch.get_num_threads()
