@@ -161,6 +161,8 @@ typedef struct ag_tensor {
 	ag_version *version;
 	struct ag_tensor *base;		/* the tensor this is a view of, or NULL */
 	bool is_wrapped_number;		/* a Lua number turned into a 0-d tensor */
+	bool is_scalar_overload;	/* such a number passed as C++'s Scalar
+					 * (div(Tensor, Scalar): DivBackward1) */
 	bool is_inference;		/* made under inference_mode (or a view
 					 * of such a tensor) */
 	bool in_block;			/* made with its version counter and
@@ -365,6 +367,10 @@ ag_tensor *ag_div(ag_tensor *a, ag_tensor *b);
 ag_tensor *ag_pow(ag_tensor *a, ag_tensor *b);
 ag_tensor *ag_add_scalar(ag_tensor *a, double s);
 ag_tensor *ag_mul_scalar(ag_tensor *a, double s);
+/* a / s through PyTorch's Scalar overload, as its C++ internals divide
+ * (cross_entropy's mean over class probabilities): DivBackward1, not the
+ * DivBackward0 of a Lua (or Python) number */
+ag_tensor *ag_div_scalar(ag_tensor *a, double s);
 ag_tensor *ag_pow_scalar(ag_tensor *a, double s);
 ag_tensor *ag_neg(ag_tensor *a);
 ag_tensor *ag_exp(ag_tensor *a);

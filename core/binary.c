@@ -586,6 +586,8 @@ static int grad_fn_variant(ag_op op, const ag_tensor *a, const ag_tensor *b,
 
 	if (op == AG_OP_SUB)
 		return a->is_wrapped_number && !inplace;
+	if (op == AG_OP_DIV)
+		return b->is_scalar_overload;
 	if (b->is_wrapped_number && info->grad_fn[1])
 		return 1;
 	if (a->is_wrapped_number && info->grad_fn[2])
@@ -664,6 +666,19 @@ static ag_tensor *binary_number(ag_op op, ag_tensor *a, double s)
 ag_tensor *ag_add_scalar(ag_tensor *a, double s) { return binary_number(AG_OP_ADD, a, s); }
 ag_tensor *ag_mul_scalar(ag_tensor *a, double s) { return binary_number(AG_OP_MUL, a, s); }
 ag_tensor *ag_pow_scalar(ag_tensor *a, double s) { return binary_number(AG_OP_POW, a, s); }
+
+ag_tensor *ag_div_scalar(ag_tensor *a, double s)
+{
+	ag_tensor *n = ag_number_operand(s);
+	ag_tensor *r;
+
+	if (!n)
+		return NULL;
+	n->is_scalar_overload = true;
+	r = ag_binary(AG_OP_DIV, a, n);
+	ag_tensor_release(n);
+	return r;
+}
 
 int ag_binary_(ag_op op, ag_tensor *a, ag_tensor *b)
 {

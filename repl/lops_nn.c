@@ -307,6 +307,18 @@ static int c_adaptive_avg_pool2d(lua_State *L)
 	return 1;
 }
 
+/* _C.div_scalar(x, s): x / s as PyTorch's C++ internals divide by a number
+ * (div(Tensor, Scalar), DivBackward1), for the nn functions that do */
+static int c_div_scalar(lua_State *L)
+{
+	static const char fname[] = "div";
+	ag_tensor *x = repl_check_tensor(L, 1, fname);
+	double s = repl_check_number(L, 2, fname);
+
+	repl_push_tensor(L, ag_div_scalar(x, s));
+	return 1;
+}
+
 /* ------------------------------------------------------------ registration */
 
 void repl_register_nn_ops(lua_State *L)
@@ -327,6 +339,7 @@ void repl_register_nn_internals(lua_State *L)
 		{"nn_conv", c_conv}, {"nn_max_pool2d", c_max_pool2d},
 		{"nn_avg_pool2d", c_avg_pool2d},
 		{"nn_adaptive_avg_pool2d", c_adaptive_avg_pool2d},
+		{"div_scalar", c_div_scalar},
 		{NULL, NULL}
 	};
 	luaL_setfuncs(L, c, 0);

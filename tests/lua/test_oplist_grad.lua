@@ -238,8 +238,6 @@ local IR = "index_reduce is scatter_reduce over the spread index (ScatterReduceB
 local NODE_TODO = {
 	index_reduce_prod = IR, index_reduce_mean = IR, index_reduce_amax = IR, index_reduce_amin = IR,
 	index_reduce_ = IR,
-	cross_entropy_probs = "mean over class probabilities divides as Python's x / n",
-	cross_entropy_probs_smooth = "mean over class probabilities divides as Python's x / n",
 }
 
 local function input(d)
@@ -335,4 +333,22 @@ for _, c in ipairs(CASES) do
 		end
 	end
 end
+-- Lua's x / n is Python's x / n (DivBackward0); only what PyTorch writes in
+-- C++ divides by a Scalar (DivBackward1): cross_entropy's mean over class
+-- probabilities, above, through _C.div_scalar
+do
+	local x = torch.randn(3, {dtype = torch.float64, requires_grad = true})
+	t.is((x / 2).grad_fn:name(), "DivBackward0", "x / 2: DivBackward0, as Python's")
+	t.is(torch.div(x, 2).grad_fn:name(), "DivBackward0", "torch.div(x, 2): DivBackward0")
+	local y = x * 1
+	y:div_(2)
+	t.is(y.grad_fn:name(), "DivBackward0", "y:div_(2): DivBackward0")
+	local d = torch._C.div_scalar(x, 4)
+	t.is(d.grad_fn:name(), "DivBackward1", "a division by C++'s Scalar: DivBackward1")
+	t.is(d:tolist(), (x / 4):tolist(), "with the same values")
+	t.ok(torch.autograd.gradcheck(function(a) return torch._C.div_scalar(a, 4) end, {x})
+		and torch.autograd.gradgradcheck(function(a) return torch._C.div_scalar(a * a, 4) end, {x}),
+		"DivBackward1: gradcheck and gradgradcheck")
+end
+
 t.done()

@@ -297,7 +297,8 @@ function F.cross_entropy(input, target, weight, opts)
 		local prod = lsm * target
 		if w ~= nil then prod = prod * w:view(table.unpack(wshape)) end
 		if reduction == "mean" then
-			return -prod:sum() / (input:numel() / C)
+			-- PyTorch divides by the batch size as a C++ Scalar: DivBackward1
+			return torch._C.div_scalar(-prod:sum(), input:numel() / C)
 		elseif reduction == "sum" then
 			return -prod:sum()
 		end
