@@ -106,11 +106,13 @@ static int check(product *p)
 					"%lldx%lld,%lld", (long long)(s->ndim ?
 					s->shape[0] : 1), (long long)a->shape[0],
 					(long long)a->shape[1], (long long)b->shape[0]);
-		if (a->dtype != s->dtype || b->dtype != s->dtype)
+		/* the matrix's dtype is the result's: the vector must have
+		 * it, self is converted to it (PyTorch 1.13 on CPU: a float32
+		 * self with a bfloat16 product gives bfloat16) */
+		if (b->dtype != a->dtype)
 			return ag_error(AG_ERR_DTYPE, "expected scalar type %s but "
-					"found %s", ag_dtype_scalar_name(s->dtype),
-					ag_dtype_scalar_name(a->dtype != s->dtype ?
-						a->dtype : b->dtype));
+					"found %s", ag_dtype_scalar_name(a->dtype),
+					ag_dtype_scalar_name(b->dtype));
 		if (a->dtype == AG_FLOAT16 || a->dtype == AG_BOOL)
 			return fail_dtype("addmv_impl_cpu", a->dtype);
 		p->ndim = 1;
@@ -278,10 +280,11 @@ static int accumulate(ag_tensor *out, const product *p)
 	}
 }
 
-/* A fresh result: self broadcast (when beta counts), then the product. */
+/* A fresh result of the first factor's dtype (self's too, but addmv's self
+ * is converted): self broadcast (when beta counts), then the product. */
 static ag_tensor *compute(const product *p)
 {
-	ag_tensor *out = ag_tensor_alloc_uninit(p->shape, p->ndim, p->self->dtype);
+	ag_tensor *out = ag_tensor_alloc_uninit(p->shape, p->ndim, p->a->dtype);
 	if (!out)
 		return NULL;
 	ag_tensor *s = p->beta != 0 ? ag_broadcast_header(p->self, p->shape,

@@ -43,10 +43,7 @@ local function run(case, mix, low)
 end
 
 -- divergences that are not autocast's (the op does the same outside it)
-local KNOWN = {
-	["addmv/mix"] = "agdb's addmv refuses a float32 self with bfloat16 mat and vec; " ..
-		"PyTorch 1.13 returns bfloat16, also without autocast",
-}
+local KNOWN = {}
 
 local names = {}
 for _, case in ipairs(ref) do

@@ -351,4 +351,25 @@ do
 		"DivBackward1: gradcheck and gradgradcheck")
 end
 
+-- addmv: the matrix's dtype is the result's; self is converted to it, the
+-- vector must have it (PyTorch 1.13 on CPU, its texts), and self's gradient
+-- comes back in self's dtype
+do
+	local function mv(sd, md, vd)
+		local s = torch.randn(2, {dtype = sd, requires_grad = sd ~= torch.int64})
+		local ok, r = pcall(torch.addmv, s, torch.randn(2, 3):to(md), torch.randn(3):to(vd))
+		return ok and tostring(r.dtype) or r, s
+	end
+	t.is(mv(torch.float32, torch.bfloat16, torch.bfloat16), "torch.bfloat16", "addmv: f32 self, bf16 product: bfloat16")
+	t.is(mv(torch.bfloat16, torch.float32, torch.float32), "torch.float32", "addmv: bf16 self, f32 product: float32")
+	t.is(mv(torch.float64, torch.float32, torch.float32), "torch.float32", "addmv: f64 self, f32 product: float32")
+	t.ok(tostring(mv(torch.float32, torch.bfloat16, torch.float32)):find("expected scalar type BFloat16 but found Float", 1, true),
+		"addmv: a vector of another dtype than the matrix is refused with PyTorch's text")
+	local s = torch.randn(2, {requires_grad = true})
+	local r = torch.addmv(s, torch.randn(2, 3):bfloat16(), torch.randn(3):bfloat16(), {beta = 0.5})
+	r:sum():backward()
+	t.is(tostring(s.grad.dtype), "torch.float32", "addmv: self's gradient in self's dtype")
+	t.is(s.grad:tolist(), {0.5, 0.5}, "addmv: beta times the incoming gradient")
+end
+
 t.done()
