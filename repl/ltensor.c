@@ -1028,14 +1028,54 @@ static int m_unsqueeze(lua_State *L)
 	return 1;
 }
 
+/* x:squeeze({2, 4}): the listed dims of size 1 go, the others stay (PyTorch
+ * 2's squeeze(dims); 1.13 takes one dim).  Each is a squeeze of one dim,
+ * from the last, so the graph shows one SqueezeBackward1 per dim. */
+static int squeeze_dims(lua_State *L, ag_tensor *t)
+{
+	static const char fname[] = "torch.squeeze";
+	int64_t raw[AG_MAX_DIMS];
+	bool seen[AG_MAX_DIMS] = { false };
+	int n = repl_check_int_list(L, 2, fname, "a dim or a table of dims", raw,
+				    AG_MAX_DIMS);
+	int ndim = t->ndim;
+
+	for (int i = 0; i < n; i++) {
+		int d = repl_wrap_dim(L, raw[i], ndim, 0);
+		if (seen[d])
+			return luaL_error(L, "dim %d appears multiple times in the "
+					  "list of dims", d + 1);
+		seen[d] = true;
+	}
+	ag_tensor *r = t;
+	ag_tensor_retain(r);
+	for (int d = ndim - 1; d >= 0; d--) {
+		if (!seen[d] || t->shape[d] != 1)
+			continue;
+		ag_tensor *s = ag_squeeze_dim(r, d);
+		ag_tensor_release(r);
+		if (!s)
+			return repl_core_error(L);
+		r = s;
+	}
+	if (r == t) {	/* nothing to squeeze: still a view, as squeeze(d) gives */
+		int keep = -1;
+		for (int d = 0; d < ndim && keep < 0; d++)
+			if (t->shape[d] != 1)
+				keep = d;
+		ag_tensor_release(r);
+		r = keep >= 0 ? ag_squeeze_dim(t, keep) : ag_alias(t);
+	}
+	repl_push_tensor(L, r);
+	return 1;
+}
+
 static int m_squeeze(lua_State *L)
 {
 	ag_tensor *t = repl_check_tensor(L, 1, "torch.squeeze");
 
-	if (lua_type(L, 2) == LUA_TTABLE)	/* PyTorch 2's form, not 1.13's */
-		return luaL_error(L, "torch.squeeze: PyTorch 1.13's squeeze takes "
-				  "one dim, not a table of dims (squeeze them "
-				  "one at a time)");
+	if (lua_type(L, 2) == LUA_TTABLE)
+		return squeeze_dims(L, t);
 	if (lua_isnoneornil(L, 2))
 		repl_push_tensor(L, ag_squeeze(t));
 	else

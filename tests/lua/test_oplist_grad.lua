@@ -372,4 +372,23 @@ do
 	t.is(s.grad:tolist(), {0.5, 0.5}, "addmv: beta times the incoming gradient")
 end
 
+-- squeeze with several dims (PyTorch 2's squeeze(dims); 1.13 takes one):
+-- the listed dims of size 1 go, one SqueezeBackward1 view each
+do
+	local x = torch.randn(2, 1, 3, 1, {dtype = torch.float64, requires_grad = true})
+	local y = x:squeeze({2, 4})
+	t.is(y.shape, torch.Size({2, 3}), "squeeze({2, 4}): both size-1 dims go")
+	t.is(y.grad_fn:name(), "SqueezeBackward1", "squeeze({2, 4}): a view's node")
+	t.ok(y._base == x, "squeeze({2, 4}): a view of x")
+	t.is(x:squeeze({1, -1}).shape, torch.Size({2, 1, 3}), "squeeze({1, -1}): a dim not of size 1 stays")
+	t.is(torch.squeeze(x, {3}).shape, torch.Size({2, 1, 3, 1}), "torch.squeeze(x, {3}): nothing to squeeze")
+	t.ok(torch.squeeze(x, {3}).grad_fn ~= nil, "and still a view with a node")
+	t.raises(function() return x:squeeze({2, -3}) end, "dim 2 appears multiple times in the list of dims",
+		"squeeze: a dim listed twice is refused")
+	t.raises(function() return x:squeeze({0}) end, "agdb counts from 1", "squeeze: dim 0 says agdb counts from 1")
+	t.ok(torch.autograd.gradcheck(function(a) return a:squeeze({2, 4}) end, {x})
+		and torch.autograd.gradgradcheck(function(a) return a:squeeze({2, 4}) * a:squeeze({2, 4}) end, {x}),
+		"squeeze({2, 4}): gradcheck and gradgradcheck")
+end
+
 t.done()
