@@ -29,10 +29,11 @@ void ag_half_narrow_avx512(const float *s, uint16_t *d, int64_t n, ag_dtype dt);
 #if AG_HAVE_X86_SIMD
 #define AG_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,f16c")))
 
-/* Lanes [0, n) of 16 (n may be larger). */
+/* Lanes [0, n) of 16 (n may be larger, or 0 or less: no lane). */
 static inline __mmask16 ag_lanes16(int64_t n)
 {
-	return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1);
+	return n >= 16 ? (__mmask16)0xffff :
+	       n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
 }
 
 /* 16 values of a 16-bit float (f16: float16, else bfloat16) widened. */
