@@ -55,7 +55,7 @@ case("ce_w_ii", function(x, y, w3) return F.cross_entropy(x, t1, w3:detach(), {i
 case("ce_ls", function(x, y, w3) return F.cross_entropy(x, t1, {weight = w3:detach(), label_smoothing = 0.15}) end)
 case("ce_ls_none", function(x)
 	return F.cross_entropy(x, t1, {label_smoothing = 0.3, ignore_index = 2, reduction = "none"}) end)
-case("ce_prob", function(x, y) return F.cross_entropy(x, F.softmax(y * 2, 2)) end, "DivBackward0")
+case("ce_prob", function(x, y) return F.cross_entropy(x, F.softmax(y * 2, 2)) end, "DivBackward1")	-- PyTorch divides by a C++ Scalar
 case("ce_prob_ls", function(x, y, w3)
 	return F.cross_entropy(x, F.softmax(y * 2, 2), {weight = w3:detach(), label_smoothing = 0.1, reduction = "sum"}) end)
 case("ce_1d", function(x) return F.cross_entropy(x[1][{{}, 1}], torch.tensor(2)) end)
