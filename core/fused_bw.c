@@ -232,40 +232,21 @@ ag_tensor *ag_act_backward(ag_op op, ag_tensor *grad, ag_tensor *x,
 			   const ag_act_bw_args *args)
 {
 	static const ag_act_bw_args none = { 0, 0, 0 };
-	int64_t shape[AG_MAX_DIMS];
 	act_ctx c;
-	int n;
 
 	if (!kernel_of(op, args, &c.k)) {
 		ag_error(AG_ERR_VALUE, "%s: not a fused activation backward op",
 			 ag_op_name(op));
 		return NULL;
 	}
-	if (!grad || !x) {
-		ag_error(AG_ERR_VALUE, "%s: expected grad_output and self",
-			 ag_op_name(op));
-		return NULL;
-	}
 	if (!args)
 		args = &none;
-	if (ag_broadcast_shapes(grad->shape, grad->ndim, x->shape, x->ndim,
-				shape, &n) < 0)
-		return NULL;
-	ag_dtype dt = ag_result_type(grad, x);
-	if (!ag_dtype_is_floating(dt)) {
-		ag_error(AG_ERR_DTYPE, "\"%s\" not implemented for '%s'",
-			 ag_op_name(op), ag_dtype_scalar_name(dt));
-		return NULL;
-	}
-	ag_tensor *out = ag_tensor_alloc_uninit(shape, n, dt);
+	ag_tensor *ops[3];
+	ag_iter it;
+	ag_tensor *out = ag_grad_self_setup(op, grad, x, ops, &it);
 	if (!out)
 		return NULL;
-	ag_tensor *ops[3] = { out, grad, x };
-	ag_iter it;
-	if (ag_iter_init(&it, 3, ops, shape, n) < 0) {
-		ag_tensor_release(out);
-		return NULL;
-	}
+	ag_dtype dt = out->dtype;
 	c.p = (prm){ args->a, args->b, args->c };
 	c.dt[0] = dt;
 	c.dt[1] = grad->dtype;

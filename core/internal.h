@@ -127,6 +127,13 @@ int ag_iter_init(ag_iter *it, int nops, ag_tensor *const *ops,
  * ag_interrupt_pending() afterwards. */
 void ag_iter_run(const ag_iter *it, ag_inner_loop inner, void *ctx,
 		 bool parallel);
+/* The start of an op (grad_output, self) -> grad_input (the piecewise and
+ * fused activation backward ops, more.c and fused_bw.c): both broadcast,
+ * a floating result type (PyTorch's "not implemented" text otherwise), an
+ * uninitialised result, and the iterator over ops = { out, grad, self }.
+ * Returns the result, or NULL with the error set. */
+ag_tensor *ag_grad_self_setup(ag_op op, ag_tensor *grad, ag_tensor *self,
+			      ag_tensor *ops[3], ag_iter *it);
 /* True when every operand is contiguous in the same order (strides equal
  * to elsize along a single coalesced dim). */
 bool ag_iter_is_contiguous(const ag_iter *it);

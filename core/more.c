@@ -168,18 +168,13 @@ static bool is_piecewise_backward(ag_op op)
 	       op == AG_OP_SOFTSHRINK_BACKWARD;
 }
 
-ag_tensor *ag_piecewise_backward(ag_op op, ag_tensor *grad, ag_tensor *self,
-				 const ag_piecewise_args *args)
+ag_tensor *ag_grad_self_setup(ag_op op, ag_tensor *grad, ag_tensor *self,
+			      ag_tensor *ops[3], ag_iter *it)
 {
 	int64_t shape[AG_MAX_DIMS];
 	int n;
 
-	if (!is_piecewise_backward(op)) {
-		ag_error(AG_ERR_VALUE, "%s: not a piecewise backward op",
-			 ag_op_name(op));
-		return NULL;
-	}
-	if (!grad || !self || !args) {
+	if (!grad || !self) {
 		ag_error(AG_ERR_VALUE, "%s: expected grad_output and self",
 			 ag_op_name(op));
 		return NULL;
@@ -196,13 +191,36 @@ ag_tensor *ag_piecewise_backward(ag_op op, ag_tensor *grad, ag_tensor *self,
 	ag_tensor *out = ag_tensor_alloc_uninit(shape, n, dt);
 	if (!out)
 		return NULL;
-	ag_tensor *ops[3] = { out, grad, self };
-	pw_ctx c = { op, args->a, args->b, { dt, grad->dtype, self->dtype } };
-	ag_iter it;
-	if (ag_iter_init(&it, 3, ops, shape, n) < 0) {
+	ops[0] = out;
+	ops[1] = grad;
+	ops[2] = self;
+	if (ag_iter_init(it, 3, ops, shape, n) < 0) {
 		ag_tensor_release(out);
 		return NULL;
 	}
+	return out;
+}
+
+ag_tensor *ag_piecewise_backward(ag_op op, ag_tensor *grad, ag_tensor *self,
+				 const ag_piecewise_args *args)
+{
+	if (!is_piecewise_backward(op)) {
+		ag_error(AG_ERR_VALUE, "%s: not a piecewise backward op",
+			 ag_op_name(op));
+		return NULL;
+	}
+	if (!args) {
+		ag_error(AG_ERR_VALUE, "%s: expected grad_output and self",
+			 ag_op_name(op));
+		return NULL;
+	}
+	ag_tensor *ops[3];
+	ag_iter it;
+	ag_tensor *out = ag_grad_self_setup(op, grad, self, ops, &it);
+	if (!out)
+		return NULL;
+	ag_dtype dt = out->dtype;
+	pw_ctx c = { op, args->a, args->b, { dt, grad->dtype, self->dtype } };
 	ag_inner_loop loop = pw_generic;
 	if (grad->dtype == dt && self->dtype == dt && dt == AG_FLOAT32)
 		loop = pw_f32;

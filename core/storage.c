@@ -204,6 +204,21 @@ static ag_storage *small_block(size_t nbytes, bool zero)
 	return s;
 }
 
+/* A new storage of nbytes joins the registry, counted live. */
+static void register_live(ag_storage *s, size_t nbytes)
+{
+	s->refcount = 1;
+	s->nbytes = nbytes;
+	s->id = storage_next_id++;
+	s->reg_next = storage_head;
+	if (storage_head)
+		storage_head->reg_prev = s;
+	storage_head = s;
+	bytes_live += nbytes;
+	if (alloc_observer)
+		alloc_observer(nbytes, alloc_observer_ud);
+}
+
 static ag_storage *storage_new(size_t nbytes, bool zero)
 {
 	bool inl = nbytes <= INLINE_MAX;
@@ -221,16 +236,7 @@ static ag_storage *storage_new(size_t nbytes, bool zero)
 			 "allocate %zu bytes.", nbytes);
 		return NULL;
 	}
-	s->refcount = 1;
-	s->nbytes = nbytes;
-	s->id = storage_next_id++;
-	s->reg_next = storage_head;
-	if (storage_head)
-		storage_head->reg_prev = s;
-	storage_head = s;
-	bytes_live += nbytes;
-	if (alloc_observer)
-		alloc_observer(nbytes, alloc_observer_ud);
+	register_live(s, nbytes);
 	return s;
 }
 
@@ -241,16 +247,7 @@ void ag_storage_init_in_block(ag_storage *s, void *data, size_t nbytes)
 	memset(s, 0, sizeof *s);
 	s->data = data;
 	s->in_block = true;
-	s->refcount = 1;
-	s->nbytes = nbytes;
-	s->id = storage_next_id++;
-	s->reg_next = storage_head;
-	if (storage_head)
-		storage_head->reg_prev = s;
-	storage_head = s;
-	bytes_live += nbytes;
-	if (alloc_observer)
-		alloc_observer(nbytes, alloc_observer_ud);
+	register_live(s, nbytes);
 }
 
 ag_storage *ag_storage_new(size_t nbytes) { return storage_new(nbytes, true); }
