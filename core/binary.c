@@ -650,35 +650,26 @@ ag_tensor *ag_mul(ag_tensor *a, ag_tensor *b) { return ag_binary(AG_OP_MUL, a, b
 ag_tensor *ag_div(ag_tensor *a, ag_tensor *b) { return ag_binary(AG_OP_DIV, a, b); }
 ag_tensor *ag_pow(ag_tensor *a, ag_tensor *b) { return ag_binary(AG_OP_POW, a, b); }
 
-/* A number operand counts as a Lua number: an integral value is an int. */
-static ag_tensor *binary_number(ag_op op, ag_tensor *a, double s)
+/* A number operand counts as a Lua number: an integral value is an int.
+ * scalar: passed as C++'s Scalar overload (DivBackward1), not as Lua's. */
+static ag_tensor *binary_number(ag_op op, ag_tensor *a, double s, bool scalar)
 {
 	ag_tensor *n = ag_number_operand(s);
 	ag_tensor *r;
 
 	if (!n)
 		return NULL;
+	n->is_scalar_overload = scalar;
 	r = ag_binary(op, a, n);
 	ag_tensor_release(n);
 	return r;
 }
 
-ag_tensor *ag_add_scalar(ag_tensor *a, double s) { return binary_number(AG_OP_ADD, a, s); }
-ag_tensor *ag_mul_scalar(ag_tensor *a, double s) { return binary_number(AG_OP_MUL, a, s); }
-ag_tensor *ag_pow_scalar(ag_tensor *a, double s) { return binary_number(AG_OP_POW, a, s); }
+ag_tensor *ag_add_scalar(ag_tensor *a, double s) { return binary_number(AG_OP_ADD, a, s, false); }
+ag_tensor *ag_mul_scalar(ag_tensor *a, double s) { return binary_number(AG_OP_MUL, a, s, false); }
+ag_tensor *ag_pow_scalar(ag_tensor *a, double s) { return binary_number(AG_OP_POW, a, s, false); }
 
-ag_tensor *ag_div_scalar(ag_tensor *a, double s)
-{
-	ag_tensor *n = ag_number_operand(s);
-	ag_tensor *r;
-
-	if (!n)
-		return NULL;
-	n->is_scalar_overload = true;
-	r = ag_binary(AG_OP_DIV, a, n);
-	ag_tensor_release(n);
-	return r;
-}
+ag_tensor *ag_div_scalar(ag_tensor *a, double s) { return binary_number(AG_OP_DIV, a, s, true); }
 
 int ag_binary_(ag_op op, ag_tensor *a, ag_tensor *b)
 {
