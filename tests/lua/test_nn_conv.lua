@@ -205,6 +205,12 @@ do
 	t.ok(torch.equal(F.avg_pool2d(x, {2, 3}), F.avg_pool2d(x, {kernel_size = {2, 3}})),
 		"avg_pool2d(x, {2, 3})")
 	t.ok(torch.equal(F.max_pool1d(x[1], {2}), F.max_pool1d(x[1], 2)), "max_pool1d(x, {2})")
+	t.is(tostring(nn.MaxPool2d({3, 2})),
+		"MaxPool2d(kernel_size=(3, 2), stride=(3, 2), padding=0, dilation=1, ceil_mode=False)",
+		"nn.MaxPool2d({3, 2})")
+	t.is(tostring(nn.Unfold({2, 2})), "Unfold(kernel_size=(2, 2), dilation=1, padding=0, stride=1)",
+		"nn.Unfold({2, 2})")
+	t.ok(torch.equal(nn.Unfold({2, 2})(x), F.unfold(x, 2)), "nn.Unfold({2, 2}) runs")
 	t.raises(function() return F.pad(x, {1, 1}, {foo = 1}) end,
 		"pad() got an unexpected keyword argument 'foo'", "pad: an unknown keyword")
 end
