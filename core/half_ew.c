@@ -88,33 +88,65 @@ ALWAYS __m256i block16(const pass *p, int64_t i, __mmask16 m, enum kind k)
  * third of a conversion's memory traffic and a quarter of a binary op's
  * (and with two threads, a third stream competing for the same memory).
  */
+#define RUN16(o, n, stream, BLOCK) do {					\
+	int64_t i_ = 0;							\
+	bool s_ = (stream) && !((uintptr_t)(o) & 1);			\
+	if (s_) {							\
+		int64_t l_ = (int64_t)((64 - ((uintptr_t)(o) & 63)) & 63) / 2; \
+		l_ = l_ < (n) ? l_ : (n);				\
+		for (; i_ < l_; i_ += 16) {				\
+			__mmask16 m_ = ag_lanes16(l_ - i_);		\
+			_mm256_mask_storeu_epi16((o) + i_, m_, BLOCK(i_, m_)); \
+		}							\
+		for (i_ = l_; i_ + 32 <= (n); i_ += 32) {		\
+			__m256i lo_ = BLOCK(i_, (__mmask16)0xffff);	\
+			__m256i hi_ = BLOCK(i_ + 16, (__mmask16)0xffff); \
+			_mm512_stream_si512((void *)((o) + i_), _mm512_inserti64x4( \
+				_mm512_castsi256_si512(lo_), hi_, 1));	\
+		}							\
+	}								\
+	for (; i_ < (n); i_ += 16) {					\
+		__mmask16 m_ = ag_lanes16((n) - i_);			\
+		_mm256_mask_storeu_epi16((o) + i_, m_, BLOCK(i_, m_));	\
+	}								\
+	if (s_)								\
+		_mm_sfence();						\
+} while (0)
+
 ALWAYS void run16(uint16_t *o, int64_t n, const pass *p, enum kind k,
 		 bool stream)
 {
-	int64_t i = 0;
+#define BLOCK16(i, m) block16(p, i, m, k)
+	RUN16(o, n, stream, BLOCK16);
+#undef BLOCK16
+}
 
-	stream = stream && !((uintptr_t)o & 1);
+/* float32 to bfloat16 with AVX-512 BF16: VCVTNEPS2BF16 rounds as
+ * ag_narrow16 does (to nearest even; a NaN keeps its upper bits and is
+ * made quiet) except that it flushes subnormal inputs to zero, so the
+ * lanes holding one (rare) take ag_narrow16's integer rounding.  Fewer
+ * instructions a value than the integer rounding: x:bfloat16() is partly
+ * bound by them. */
+#define AG_AVX512BF16 \
+	__attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16,f16c")))
 
-	if (stream) {
-		int64_t lead = (int64_t)((64 - ((uintptr_t)o & 63)) & 63) / 2;
-		lead = lead < n ? lead : n;
-		for (; i < lead; i += 16) {
-			__mmask16 m = ag_lanes16(lead - i);
-			_mm256_mask_storeu_epi16(o + i, m, block16(p, i, m, k));
-		}
-		for (i = lead; i + 32 <= n; i += 32) {
-			__m256i lo = block16(p, i, 0xffff, k);
-			__m256i hi = block16(p, i + 16, 0xffff, k);
-			_mm512_stream_si512((void *)(o + i), _mm512_inserti64x4(
-				_mm512_castsi256_si512(lo), hi, 1));
-		}
-	}
-	for (; i < n; i += 16) {
-		__mmask16 m = ag_lanes16(n - i);
-		_mm256_mask_storeu_epi16(o + i, m, block16(p, i, m, k));
-	}
-	if (stream)
-		_mm_sfence();
+static AG_AVX512BF16 inline __m256i narrow_bf16_ne(__m512 f)
+{
+	__m512i x = _mm512_castps_si512(f);
+	__mmask16 sub = _mm512_test_epi32_mask(x, _mm512_set1_epi32(0x007fffff)) &
+			~_mm512_test_epi32_mask(x, _mm512_set1_epi32(0x7f800000));
+	__m256i r = (__m256i)_mm512_cvtneps_pbh(f);
+	if (__builtin_expect(sub != 0, 0))
+		r = _mm256_mask_blend_epi16(sub, r, ag_narrow16(f, false));
+	return r;
+}
+
+static AG_AVX512BF16 void narrow_bf16_run(uint16_t *o, const float *fa,
+					  int64_t n, bool stream)
+{
+#define BLOCKNE(i, m) narrow_bf16_ne(_mm512_maskz_loadu_ps(m, fa + (i)))
+	RUN16(o, n, stream, BLOCKNE);
+#undef BLOCKNE
 }
 
 /* One pass of o = a OP b over n values; a or b with stride 0 is one value
@@ -343,8 +375,12 @@ bool ag_half_convert(char **data, const int64_t *st, int64_t n, ag_dtype to,
 	}
 	if (from == AG_FLOAT32 && half_to && st[0] == 2 && st[1] == 4 &&
 	    !ag_round_watch && ag_cpu_avx512()) {
-		narrow_run((uint16_t *)data[0], (const float *)data[1], NULL, n,
-			   false, to == AG_FLOAT16, stream);
+		if (to == AG_BFLOAT16 && ag_cpu_avx512_bf16())
+			narrow_bf16_run((uint16_t *)data[0], (const float *)data[1],
+					n, stream);
+		else
+			narrow_run((uint16_t *)data[0], (const float *)data[1], NULL,
+				   n, false, to == AG_FLOAT16, stream);
 		return true;
 	}
 #endif

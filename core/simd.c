@@ -68,6 +68,22 @@ bool ag_cpu_avx512(void)
 #endif
 }
 
+/* AVX-512 BF16: CPUID leaf 7, subleaf 1, EAX bit 5 (asked once; the OS
+ * saves the registers ag_cpu_avx512 needs). */
+bool ag_cpu_avx512_bf16(void)
+{
+#if AG_HAVE_X86_SIMD
+	static int bf16 = -1;
+	unsigned a, b, c, d;
+
+	if (bf16 < 0)
+		bf16 = __get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 5));
+	return bf16 && ag_cpu_avx512();
+#else
+	return false;
+#endif
+}
+
 #if AG_HAVE_X86_SIMD && defined(__linux__)
 /* Linux's arch_prctl request for the tile data state (XTILEDATA) */
 #define REQ_XCOMP_PERM 0x1023

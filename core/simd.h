@@ -22,6 +22,8 @@
 bool ag_cpu_avx2(void);
 /* May AVX-512 F/BW/VL code (with F16C) run? */
 bool ag_cpu_avx512(void);
+/* May AVX-512 BF16 code (VCVTNEPS2BF16) run, beside ag_cpu_avx512's? */
+bool ag_cpu_avx512_bf16(void);
 /* May AMX tiles multiply bfloat16 here (CPU, OS and, on first call, the
  * process's permission from Linux)? */
 bool ag_cpu_amx_bf16(void);
