@@ -34,7 +34,7 @@ libagcore_la_SOURCES = \
 	core/shapeint.h core/autocast.h core/forward.h core/vmath.h core/gemm_bf16.h \
 	core/half_cvt.h core/half_ew.h \
 	core/opargs_spatial.h core/ag_spatial.h core/ag_more.h core/opargs_more.h \
-	core/ag_fused.h core/opargs_fused.h \
+	core/ag_fused.h core/opargs_fused.h core/stats_sink.h \
 	core/error.c core/threads.c core/simd.c core/dtype.c core/special.c core/vmath.c core/ops.c core/vec.c core/map.c \
 	core/half_cvt.c core/half_ew.c \
 	core/storage.c core/tensor.c core/overlap.c core/iter.c core/format.c \
