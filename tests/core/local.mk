@@ -8,7 +8,8 @@ CORE_TESTS = \
 	tests/core/test_robust tests/core/test_stats_sink
 check_PROGRAMS += $(CORE_TESTS)
 TESTS += $(CORE_TESTS) tests/core/test_layers.sh
-EXTRA_DIST += tests/core/test_layers.sh tests/core/elements.h
+EXTRA_DIST += tests/core/test_layers.sh tests/core/elements.h \
+	tests/core/grad_stats_ref.h
 CORE_TEST_LDADD = libagcore.la -lm
 tests_core_test_tensor_LDADD = $(CORE_TEST_LDADD)
 tests_core_test_view_LDADD = $(CORE_TEST_LDADD)

@@ -9,6 +9,7 @@
 #include "autograd.h"
 #include "ag_nn.h"
 #include "stats_sink.h"
+#include "grad_stats_ref.h"
 
 #include <math.h>
 #ifdef _OPENMP
@@ -24,32 +25,6 @@ static void set_threads(int n)
 #endif
 }
 
-/* an element-by-element reference, in double */
-static void reference(ag_tensor *g, ag_grad_stats *st)
-{
-	int64_t n = ag_numel(g), finite = 0;
-	double sum = 0, mx = 0;
-	memset(st, 0, sizeof *st);
-	for (int64_t i = 0; i < n; i++) {
-		double v = el(g, i), a = fabs(v);
-		if (isnan(v)) {
-			st->n_nan++;
-			continue;
-		}
-		if (isinf(v)) {
-			st->n_inf++;
-			continue;
-		}
-		st->n_zero += a == 0;
-		st->n_fp16_underflow += a > 0 && a < 5.960464477539063e-08;
-		sum += a;
-		mx = a > mx ? a : mx;
-		finite++;
-	}
-	st->mean_abs = finite ? sum / (double)finite : NAN;
-	st->max_abs = finite ? mx : NAN;
-}
-
 static bool same_bits(double a, double b)
 {
 	return memcmp(&a, &b, sizeof a) == 0;
@@ -62,15 +37,6 @@ static bool identical(const ag_grad_stats *a, const ag_grad_stats *b)
 	       a->n_fp16_underflow == b->n_fp16_underflow &&
 	       same_bits(a->mean_abs, b->mean_abs) &&
 	       same_bits(a->max_abs, b->max_abs);
-}
-
-static bool near(const ag_grad_stats *a, const ag_grad_stats *b)
-{
-	bool mean = isnan(b->mean_abs) ? isnan(a->mean_abs)
-		: fabs(a->mean_abs - b->mean_abs) <= 1e-12 * fabs(b->mean_abs);
-	bool max = isnan(b->max_abs) ? isnan(a->max_abs) : a->max_abs == b->max_abs;
-	return mean && max && a->n_nan == b->n_nan && a->n_inf == b->n_inf &&
-	       a->n_zero == b->n_zero && a->n_fp16_underflow == b->n_fp16_underflow;
 }
 
 /* values of every class scattered over t: NaN, +-inf, zeros, values below
@@ -158,9 +124,9 @@ static void test_offers(void)
 				ag_grad_stats_compute(copy, &fresh);
 				ag_tensor_release(copy);
 			}
-			reference(grad, &want);
+			stats_reference(grad, &want);
 			ok(grad && offered && identical(&got, &fresh) &&
-			   near(&got, &want),
+			   stats_agree(&got, &want),
 			   "%s %s [%lld, %lld]%s, %d thread(s): offered %d; nan %lld "
 			   "inf %lld zero %lld tiny %lld mean %.17g (fresh %.17g) max %.17g",
 			   kname[k], dts[d] == AG_FLOAT32 ? "float32" : "float64",
@@ -203,8 +169,8 @@ static void test_fresh_threads(void)
 		set_threads(2);
 		ag_tensor *b = ag_clone(t);
 		ag_grad_stats_compute(b, &two);
-		reference(t, &want);
-		ok(identical(&one, &two) && near(&one, &want),
+		stats_reference(t, &want);
+		ok(identical(&one, &two) && stats_agree(&one, &want),
 		   "fresh statistics of %lld %s: 1 and 2 threads agree (mean %.17g, "
 		   "%.17g), nan %lld inf %lld zero %lld tiny %lld",
 		   (long long)n, ag_dtype_name(dts[d]), one.mean_abs, two.mean_abs,
