@@ -400,7 +400,7 @@ ag_tensor *ag_reduce_bw_fused(bool lse, ag_tensor *g, ag_tensor *x,
 		ag_tensor_release(out);
 		return NULL;
 	}
-	ag_stats_sink sink = { 0 };
+	ag_stats_sink sink;
 	ag_stats_sink_begin(&sink, out);
 	red_ctx c = { lse, x->dtype == AG_FLOAT64, scale, ag_data_ptr(out), &sink };
 	ag_iter_run(&it, red_loop, &c, true);

@@ -496,7 +496,8 @@ static int norm_backward(ag_tensor *dy, ag_tensor *x, ag_tensor *w,
 		goto done;
 	if (ag_numel(x) > 0 && work == AG_FLOAT32 && g->A == 1 &&
 	    g->aff == AFF_B && batch_stats) {
-		ag_stats_sink sink = { 0 };
+		ag_stats_sink sink;
+		sink.part = NULL;	/* off until begun (4 KiB: not zeroed) */
 		if (*dx && x->dtype == work)	/* *dx is the gradient */
 			ag_stats_sink_begin(&sink, *dx);
 		if (rows_backward_f32(ptr(dyc), ptr(xc), g, ptr(mc), ptr(rc_),

@@ -271,7 +271,8 @@ static ag_tensor *compute_rows(ag_tensor *a, ag_tensor *b, int dim,
 	out = ag_tensor_alloc_uninit(a->shape, a->ndim, work);
 	if (!out)
 		goto done;
-	ag_stats_sink sink = { 0 };
+	ag_stats_sink sink;
+	sink.part = NULL;	/* off until begun (4 KiB: not zeroed) */
 	sm_job j = { .dt = work, .logsm = logsm, .backward = backward,
 		     .a = ag_data_ptr(acc), .b = bcc ? ag_data_ptr(bcc) : NULL,
 		     .out = ag_data_ptr(out), .sink = &sink };

@@ -16,9 +16,11 @@
  *	ag_stats_sink_end(&s, out);	   the rest, then offered to the cache
  *					   (NULL: the kernel failed, drop it)
  *
- * A sink does nothing (and costs nothing) when no statistics are kept,
- * when out is too small to be chunked, or when memory is short; the fresh
- * pass then computes what it would have.  wrote() may be called from
+ * A sink that may not be begun is set off first (s.part = NULL; the
+ * struct is 4 KiB, not worth zeroing).  A sink does nothing (and costs
+ * nothing) when no statistics are kept, when out is too small to be
+ * chunked, or when memory is short; the fresh pass then computes what it
+ * would have.  wrote() may be called from
  * OpenMP threads of one team, for disjoint ranges; begin and end from the
  * thread that runs the op.
  */
