@@ -590,7 +590,12 @@ static int binary_impl(ag_op op, ag_tensor *out, ag_tensor *a,
 		return ag_error(AG_ERR_VALUE, "%s: expected a tensor, got nothing",
 				ag_op_name(op));
 	/* ct: the dtype inputs are converted to; rt: what the op makes */
-	if (ag_pointwise_types(op, ag_result_type(a, b), &ct, &rt) < 0 ||
+	/* two tensors (not Lua numbers) of one dtype promote to it, whatever
+	 * their ranks */
+	bool one = a->dtype == b->dtype && !a->is_wrapped_number &&
+		   !b->is_wrapped_number;
+	if (ag_pointwise_types(op, one ? a->dtype : ag_result_type(a, b),
+			       &ct, &rt) < 0 ||
 	    check_operand_dtypes(op, a, b) < 0)
 		return -1;
 	if (a->ndim == b->ndim && !memcmp(a->shape, b->shape,
