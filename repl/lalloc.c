@@ -87,8 +87,8 @@ void *repl_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	if (usable > N_CLASSES * CLASS_BYTES && class_for(nsize) == N_CLASSES)
 		return realloc(ptr, nsize);
 	void *q = obtain(nsize);
-	if (!q)
-		return NULL;	/* Lua keeps ptr */
+	if (!q)	/* a shrink cannot fail: the block still holds it */
+		return nsize <= usable ? ptr : NULL;
 	memcpy(q, ptr, osize < nsize ? osize : nsize);
 	release(ptr);
 	return q;

@@ -373,7 +373,9 @@ void repl_gc_pace(lua_State *L)
 	gc_pending += sizeof(ag_tensor);	/* the header core mallocs */
 	unreported += CORE_BYTES_PER_BOX;
 	if (unreported >= GC_STEP_BYTES && gc_pending < gc_limit) {
-		lua_gc(L, LUA_GCSTEP, (int)(unreported >> 10));
+		/* collectgarbage("stop") holds: LUA_GCSTEP would run anyway */
+		if (lua_gc(L, LUA_GCISRUNNING))
+			lua_gc(L, LUA_GCSTEP, (int)(unreported >> 10));
 		unreported &= 1023;
 	}
 	if (gc_pending < gc_limit)
