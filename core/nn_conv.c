@@ -19,6 +19,7 @@
 #include "nn.h"
 #include "ag_spatial.h"
 #include "shapeint.h"
+#include "conv_winograd.h"
 
 #include <limits.h>
 #ifdef _OPENMP
@@ -620,6 +621,48 @@ static int shift_gi_image(ag_dtype dt, const char *gp, const char *taps,
 	return 0;
 }
 
+/* --------------------------------------------- Winograd F(2x2, 3x3) */
+
+/* float32 3x3 stride-1 undilated convolutions with 16+ channels in and
+ * out per group run by Winograd's transforms (conv_winograd.c): 16
+ * products of the channels per 2 x 2 outputs instead of 36.  Only when
+ * the operands are finite, as the transforms would turn an infinity into
+ * NaN.  The plan for the forward (adjoint false) or the input gradient,
+ * a convolution of the output gradient by the flipped, transposed kernel
+ * with padding 2 - p. */
+static bool wino_fits(const geom *g, ag_dtype dt, bool adjoint, ag_wino *w)
+{
+	if (dt != AG_FLOAT32 || g->kh != 3 || g->kw != 3 || g->sh != 1 ||
+	    g->sw != 1 || g->dh != 1 || g->dw != 1 || g->Cg < 16 || g->Og < 16)
+		return false;
+	if (adjoint)
+		*w = (ag_wino){ .Ci = g->Og, .Co = g->Cg, .Hi = g->OH,
+				.Wi = g->OW, .Ho = g->H, .Wo = g->W,
+				.ph = 2 - g->ph, .pw = 2 - g->pw };
+	else
+		*w = (ag_wino){ .Ci = g->Cg, .Co = g->Og, .Hi = g->H,
+				.Wi = g->W, .Ho = g->OH, .Wo = g->OW,
+				.ph = g->ph, .pw = g->pw };
+	return ag_wino_plan(w);
+}
+
+/* every group's transformed kernel, or NULL (ag_error set) */
+static float *wino_kernels(const ag_wino *w, const geom *g, const float *wp,
+			   bool adjoint)
+{
+	size_t kf = ag_wino_kernel_floats(w);
+	float *u = malloc((size_t)g->G * kf * sizeof(float) + 1);
+
+	if (!u) {
+		ag_error(AG_ERR_NOMEM, "out of memory in a convolution");
+		return NULL;
+	}
+	for (int64_t k = 0; k < g->G; k++)
+		ag_wino_kernel(w, wp + k * g->Og * g->CKK, g->CKK, adjoint,
+			       u + k * kf);
+	return u;
+}
+
 /* ------------------------------------------------------------ threads */
 
 /* OpenBLAS's thread count (weak: another CBLAS links too) */
@@ -705,6 +748,7 @@ static ag_tensor *conv_forward(ag_tensor *x, ag_tensor *w, ag_tensor *b,
 	int64_t shape[4] = { g->N, g->O, g->OH, g->OW };
 	bool direct = pointwise_kernel(g);
 	char *taps = NULL;
+	float *wk = NULL;
 	shift_geom sg;
 
 	if (!wc || (b && !bc))
@@ -714,8 +758,14 @@ static ag_tensor *conv_forward(ag_tensor *x, ag_tensor *w, ag_tensor *b,
 	out = ag_tensor_alloc_uninit(shape, nsp + 2, dt);
 	if (!out)
 		goto done;
-	bool shift = shift_fits(g, dt, &sg);
+	ag_wino wg;
+	bool wino = wino_fits(g, dt, false, &wg) &&
+		    all_finite(dt, ag_data_ptr(xc), ag_numel(xc)) &&
+		    all_finite(dt, ag_data_ptr(wc), ag_numel(wc));
+	bool shift = !wino && shift_fits(g, dt, &sg);
 	if (shift && !(taps = taps_of(dt, ag_data_ptr(wc), g, &sg, false)))
+		goto fail;
+	if (wino && !(wk = wino_kernels(&wg, g, ag_data_ptr(wc), false)))
 		goto fail;
 	int64_t rows = band_rows(g, es, direct);
 	const char *xp = ag_data_ptr(xc), *wp = ag_data_ptr(wc);
@@ -730,7 +780,11 @@ static ag_tensor *conv_forward(ag_tensor *x, ag_tensor *w, ag_tensor *b,
 	{
 		/* this thread's workspaces */
 		char *cols = NULL, *xpad = NULL, *wide = NULL;
-		if (shift)
+		float *work = NULL;
+		if (wino)
+			failed |= !(work = malloc(ag_wino_work_floats(&wg) *
+						  sizeof(float)));
+		else if (shift)
 			failed |= !(xpad = calloc((size_t)(g->Cg * sg.P) + 1, es)) ||
 				  !(wide = malloc((size_t)(g->Og * sg.rows * sg.Wp) *
 						  es + 1));
@@ -743,6 +797,17 @@ static ag_tensor *conv_forward(ag_tensor *x, ag_tensor *w, ag_tensor *b,
 		for (int64_t n = 0; n < g->N; n++) {
 			if (failed)
 				continue;
+			if (wino) {
+				size_t kf = ag_wino_kernel_floats(&wg);
+				for (int64_t k = 0; k < g->G && !failed; k++)
+					failed |= ag_wino_run(&wg, (const float *)xp +
+						(n * g->C + k * g->Cg) * g->H * g->W,
+						wk + k * kf, bp ? (const float *)bp +
+						k * g->Og : NULL, (float *)op +
+						(n * g->O + k * g->Og) * g->L,
+						work) < 0;
+				continue;
+			}
 			if (shift) {
 				failed |= shift_fwd_image(dt, xp, taps, bp, op, g,
 							  &sg, xpad, wide, n) < 0;
@@ -776,6 +841,7 @@ static ag_tensor *conv_forward(ag_tensor *x, ag_tensor *w, ag_tensor *b,
 		free(cols);
 		free(xpad);
 		free(wide);
+		free(work);
 	}
 	blas_single(team, false);
 	if (!failed)
@@ -786,6 +852,7 @@ fail:
 	out = NULL;
 done:
 	free(taps);
+	free(wk);
 	ag_tensor_release(xc);
 	ag_tensor_release(wc);
 	ag_tensor_release(bc);
@@ -1059,6 +1126,7 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 	ag_tensor *xc = NULL, *wc = NULL, *gc = NULL;
 	ag_tensor *gi = NULL, *gw = NULL, *gb = NULL;
 	char *gwt = NULL, *taps = NULL;
+	float *wk = NULL;
 	bool direct;
 	int rc = -1;
 
@@ -1076,11 +1144,16 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 	if (need[2] && !(gb = ag_tensor_alloc(&g.O, 1, dt)))
 		goto done;
 	shift_geom sg;
-	bool fits = shift_fits(&g, dt, &sg);
-	bool shift_gi = need[0] && fits &&
-			all_finite(dt, ag_data_ptr(wc), ag_numel(wc));
-	bool do_gi = need[0] && !shift_gi, do_gw = need[1];
+	ag_wino wg;
+	bool finite = need[0] && all_finite(dt, ag_data_ptr(wc), ag_numel(wc));
+	bool wino_gi = finite && wino_fits(&g, dt, true, &wg) &&
+		       all_finite(dt, ag_data_ptr(gc), ag_numel(gc));
+	bool fits = !wino_gi && shift_fits(&g, dt, &sg);
+	bool shift_gi = finite && fits;
+	bool do_gi = need[0] && !shift_gi && !wino_gi, do_gw = need[1];
 	int64_t rows = band_rows(&g, es, direct);
+	if (wino_gi && !(wk = wino_kernels(&wg, &g, ag_data_ptr(wc), true)))
+		goto done;
 	if ((shift_gi && !(taps = taps_of(dt, ag_data_ptr(wc), &g, &sg, true))) ||
 	    (need[1] && !(gwt = calloc((size_t)(g.G * g.CKK * g.Og) + 1, es)))) {
 		ag_error(AG_ERR_NOMEM, "out of memory in a convolution's "
@@ -1100,6 +1173,10 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 		/* this thread's workspaces, and its share of the weight
 		 * gradient (the first thread's is gwt itself) */
 		char *cols = NULL, *wide = NULL, *gpad = NULL, *mine = gwt;
+		float *work = NULL;
+		if (wino_gi)
+			failed |= !(work = malloc(ag_wino_work_floats(&wg) *
+						  sizeof(float)));
 		if ((do_gi || do_gw) && !direct)
 			failed |= !(cols = malloc((size_t)(g.CKK * rows * g.OW) *
 						  es + 1));
@@ -1119,6 +1196,12 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 			if (shift_gi)
 				failed |= shift_gi_image(dt, gp, taps, gip, &g, &sg,
 							 wide, gpad, n) < 0;
+			for (int64_t k = 0; wino_gi && k < g.G && !failed; k++)
+				failed |= ag_wino_run(&wg, (const float *)gp +
+					(n * g.O + k * g.Og) * g.L,
+					wk + k * ag_wino_kernel_floats(&wg), NULL,
+					(float *)gip + (n * g.C + k * g.Cg) *
+					g.H * g.W, work) < 0;
 			for (int64_t k = 0; k < g.G && (do_gi || do_gw) &&
 			     !failed; k++) {
 				const char *go = gp + ((n * g.O + k * g.Og) * g.L) *
@@ -1171,6 +1254,7 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 		free(cols);
 		free(wide);
 		free(gpad);
+		free(work);
 	}
 	blas_single(team, false);
 	if (failed) {
@@ -1197,6 +1281,7 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 		}
 done:
 	free(taps);
+	free(wk);
 	free(gwt);
 	ag_tensor_release(xc);
 	ag_tensor_release(wc);

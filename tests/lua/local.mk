@@ -12,6 +12,7 @@ LUA_TESTS = \
 	tests/lua/test_dtypes.lua \
 	tests/lua/test_random.lua tests/lua/test_nn_ops.lua tests/lua/test_nn_conv.lua \
 	tests/lua/test_conv_fast.lua \
+	tests/lua/test_conv_winograd.lua \
 	tests/lua/test_robust.lua tests/lua/test_fuzz_corpus.lua \
 	tests/lua/test_hostile.lua \
 	tests/lua/test_amp_scaler.lua tests/lua/test_autocast.lua \

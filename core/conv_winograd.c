@@ -1,0 +1,276 @@
+/*
+ * conv_winograd.c - float32 3x3 stride-1 convolutions by Winograd's
+ * minimal filtering F(2x2, 3x3) (Lavin and Gray, "Fast Algorithms for
+ * Convolutional Neural Networks", 2015).
+ *
+ * The output is cut into tiles of 2 x 2; each reads a 4 x 4 tile of the
+ * input.  With the transforms
+ *
+ *   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]    (input tile d)
+ *   G   = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]  (kernel g)
+ *   A^T = [1 1 1 0; 0 1 -1 -1]                       (output tile)
+ *
+ * a tile is Y = A^T [(G g G^T) .* (B^T d B)] A, exact in real arithmetic:
+ * 16 products per tile and channel pair instead of 36.  Summed over the
+ * channels, the 16 element-wise products become 16 matrix products
+ *
+ *   M_xi [Co, tiles] = U_xi [Co, Ci] @ V_xi [Ci, tiles],   xi = 0..15,
+ *
+ * done by the BLAS, between an input transform (V) and an output one.
+ * A block of tile rows at a time, so that V and M stay in the core's L2
+ * cache.  Rounding: the transforms add and subtract neighbouring values
+ * (the kernel's in double, rounded once), so the result carries a few
+ * float32 roundings more than a direct sum; the caller keeps inputs with
+ * infinities or NaN on its exact paths (the transforms would turn an
+ * infinity into NaN where a direct sum keeps it).
+ */
+#include "config.h"
+#include "conv_winograd.h"
+#include "nn.h"
+#include "shapeint.h"
+
+#include <string.h>
+
+#ifdef _OPENMP
+#define WINO_SIMD _Pragma("omp simd")
+#else
+#define WINO_SIMD
+#endif
+
+/* V and M of a block together at most about this many bytes */
+enum { BLOCK_BYTES = 1536 * 1024 };
+
+bool ag_wino_plan(ag_wino *w)
+{
+	w->TH = (w->Ho + 1) / 2;
+	w->TW = (w->Wo + 1) / 2;
+	if (w->Wo < 4 || w->Ho < 2 || w->Ci < 1 || w->Co < 1)
+		return false;
+	int64_t per_row = 16 * (w->Ci + w->Co) * w->TW * (int64_t)sizeof(float);
+	int64_t r = BLOCK_BYTES / per_row;
+	if (r < 1)
+		r = 1;
+	if (r >= w->TH) {
+		r = w->TH;
+	} else {
+		int64_t blocks = (w->TH + r - 1) / r;	/* evened out */
+		r = (w->TH + blocks - 1) / blocks;
+	}
+	w->rows = r;
+	return true;
+}
+
+size_t ag_wino_kernel_floats(const ag_wino *w)
+{
+	return (size_t)(16 * w->Co * w->Ci);
+}
+
+/* The workspace: the padded input planes [Ci][Hp][Wp] (Hp = 2 TH + 2,
+ * Wp = 2 TW + 2), V [16][Ci][tb] and M [16][Co][tb], and the rows of one
+ * block's transforms.  Between two xi of V and of M, 16 floats more than
+ * their matrices: the 16 streams of a transform, a multiple of 4 KiB
+ * apart otherwise, would fall into the same sets of the L1 cache. */
+enum { SKEW = 16 };
+
+static int64_t v_stride(const ag_wino *w)
+{
+	return w->Ci * w->rows * w->TW + SKEW;
+}
+
+static int64_t m_stride(const ag_wino *w)
+{
+	return w->Co * w->rows * w->TW + SKEW;
+}
+
+size_t ag_wino_work_floats(const ag_wino *w)
+{
+	int64_t wp = 2 * w->TW + 2, hp = 2 * w->TH + 2;
+	return (size_t)(w->Ci * hp * wp + 16 * (v_stride(w) + m_stride(w)) +
+			4 * wp);
+}
+
+void ag_wino_kernel(const ag_wino *w, const float *weight, int64_t ldo,
+		    bool adjoint, float *u)
+{
+	/* the weight's rows (its output channels) and columns */
+	int64_t A = adjoint ? w->Ci : w->Co, B = adjoint ? w->Co : w->Ci;
+
+	for (int64_t a = 0; a < A; a++)
+		for (int64_t b = 0; b < B; b++) {
+			const float *k = weight + a * ldo + b * 9;
+			double g[3][3], t[4][3];
+			for (int i = 0; i < 3; i++)
+				for (int j = 0; j < 3; j++)
+					g[i][j] = adjoint ? k[(2 - i) * 3 + 2 - j] :
+						  k[i * 3 + j];
+			for (int j = 0; j < 3; j++) {	/* G g */
+				t[0][j] = g[0][j];
+				t[1][j] = (g[0][j] + g[1][j] + g[2][j]) / 2;
+				t[2][j] = (g[0][j] - g[1][j] + g[2][j]) / 2;
+				t[3][j] = g[2][j];
+			}
+			int64_t co = adjoint ? b : a, ci = adjoint ? a : b;
+			float *d = u + co * w->Ci + ci;
+			int64_t xs = w->Co * w->Ci;	/* between xi */
+			for (int i = 0; i < 4; i++) {	/* (G g) G^T */
+				d[(i * 4 + 0) * xs] = (float)t[i][0];
+				d[(i * 4 + 1) * xs] = (float)((t[i][0] + t[i][1] +
+							       t[i][2]) / 2);
+				d[(i * 4 + 2) * xs] = (float)((t[i][0] - t[i][1] +
+							       t[i][2]) / 2);
+				d[(i * 4 + 3) * xs] = (float)t[i][2];
+			}
+		}
+}
+
+/* The input planes into pad [Ci][Hp][Wp], input (y, x) at (y + ph, x + pw),
+ * zeros around (and nothing of the input beyond the plane: a negative
+ * padding crops). */
+static void pad_planes(const ag_wino *w, const float *in, float *pad)
+{
+	int64_t wp = 2 * w->TW + 2, hp = 2 * w->TH + 2;
+	int64_t lo = w->pw > 0 ? w->pw : 0;
+	int64_t hi = w->Wi + w->pw < wp ? w->Wi + w->pw : wp;
+
+	for (int64_t c = 0; c < w->Ci; c++)
+		for (int64_t r = 0; r < hp; r++) {
+			float *d = pad + (c * hp + r) * wp;
+			int64_t y = r - w->ph;
+			if (y < 0 || y >= w->Hi || hi <= lo) {
+				memset(d, 0, (size_t)wp * sizeof(float));
+				continue;
+			}
+			memset(d, 0, (size_t)lo * sizeof(float));
+			memcpy(d + lo, in + (c * w->Hi + y) * w->Wi + lo - w->pw,
+			       (size_t)(hi - lo) * sizeof(float));
+			memset(d + hi, 0, (size_t)(wp - hi) * sizeof(float));
+		}
+}
+
+/* V (xi, c, t) at v[xi * vs + c * tb + t] for the tiles of tile rows
+ * [tr0, tr1): B^T d B, the column transform on whole rows, then the row
+ * transform per tile */
+static ROW_CLONES void in_tiles(const ag_wino *w, const float *pad,
+				int64_t tr0, int64_t tr1, float *restrict v,
+				int64_t vs, float *restrict s)
+{
+	int64_t TW = w->TW, wp = 2 * TW + 2, hp = 2 * w->TH + 2;
+	int64_t tb = (tr1 - tr0) * TW;
+
+	for (int64_t c = 0; c < w->Ci; c++) {
+		for (int64_t tr = tr0; tr < tr1; tr++) {
+			const float *restrict r0 = pad + (c * hp + 2 * tr) * wp;
+			const float *restrict r1 = r0 + wp;
+			const float *restrict r2 = r1 + wp;
+			const float *restrict r3 = r2 + wp;
+			WINO_SIMD
+			for (int64_t x = 0; x < wp; x++) {
+				s[x] = r0[x] - r2[x];
+				s[wp + x] = r1[x] + r2[x];
+				s[2 * wp + x] = r2[x] - r1[x];
+				s[3 * wp + x] = r1[x] - r3[x];
+			}
+			int64_t t0 = (tr - tr0) * TW;
+			for (int i = 0; i < 4; i++) {
+				const float *restrict si = s + i * wp;
+				float *restrict v0 = v + (i * 4) * vs + c * tb + t0;
+				float *restrict v1 = v0 + vs;
+				float *restrict v2 = v1 + vs;
+				float *restrict v3 = v2 + vs;
+				WINO_SIMD
+				for (int64_t t = 0; t < TW; t++) {
+					float a = si[2 * t], b = si[2 * t + 1];
+					float cc = si[2 * t + 2], d = si[2 * t + 3];
+					v0[t] = a - cc;
+					v1[t] = b + cc;
+					v2[t] = cc - b;
+					v3[t] = b - d;
+				}
+			}
+		}
+	}
+}
+
+/* out's rows of tile rows [tr0, tr1) from M [16][Co][tb]: A^T m A, plus
+ * the bias */
+static ROW_CLONES void out_tiles(const ag_wino *w, const float *m,
+				 int64_t xs, const float *bias, float *out,
+				 int64_t tr0, int64_t tr1, float *restrict buf)
+{
+	int64_t TW = w->TW, tb = (tr1 - tr0) * TW;
+	int64_t full = w->Wo / 2;	/* tiles with both columns inside */
+	float *restrict y00 = buf, *restrict y01 = y00 + TW;
+	float *restrict y10 = y01 + TW, *restrict y11 = y10 + TW;
+
+	for (int64_t o = 0; o < w->Co; o++) {
+		float bv = bias ? bias[o] : 0;
+		for (int64_t tr = tr0; tr < tr1; tr++) {
+			const float *p = m + o * tb + (tr - tr0) * TW;
+			const float *restrict m0 = p, *restrict m1 = p + xs;
+			const float *restrict m2 = p + 2 * xs, *restrict m3 = p + 3 * xs;
+			const float *restrict m4 = p + 4 * xs, *restrict m5 = p + 5 * xs;
+			const float *restrict m6 = p + 6 * xs, *restrict m7 = p + 7 * xs;
+			const float *restrict m8 = p + 8 * xs, *restrict m9 = p + 9 * xs;
+			const float *restrict m10 = p + 10 * xs, *restrict m11 = p + 11 * xs;
+			const float *restrict m12 = p + 12 * xs, *restrict m13 = p + 13 * xs;
+			const float *restrict m14 = p + 14 * xs, *restrict m15 = p + 15 * xs;
+			WINO_SIMD
+			for (int64_t t = 0; t < TW; t++) {
+				/* A^T m: the rows of the tile, then m A */
+				float a0 = m0[t] + m1[t] + m2[t], b0 = m1[t] - m2[t] - m3[t];
+				float a1 = m4[t] + m5[t] + m6[t], b1 = m5[t] - m6[t] - m7[t];
+				float a2 = m8[t] + m9[t] + m10[t];
+				float b2 = m9[t] - m10[t] - m11[t];
+				float a3 = m12[t] + m13[t] + m14[t];
+				float b3 = m13[t] - m14[t] - m15[t];
+				y00[t] = a0 + a1 + a2 + bv;
+				y01[t] = b0 + b1 + b2 + bv;
+				y10[t] = a1 - a2 - a3 + bv;
+				y11[t] = b1 - b2 - b3 + bv;
+			}
+			float *restrict d0 = out + (o * w->Ho + 2 * tr) * w->Wo;
+			WINO_SIMD
+			for (int64_t t = 0; t < full; t++) {
+				d0[2 * t] = y00[t];
+				d0[2 * t + 1] = y01[t];
+			}
+			if (full < TW)
+				d0[2 * full] = y00[full];
+			if (2 * tr + 1 >= w->Ho)
+				continue;
+			float *restrict d1 = d0 + w->Wo;
+			WINO_SIMD
+			for (int64_t t = 0; t < full; t++) {
+				d1[2 * t] = y10[t];
+				d1[2 * t + 1] = y11[t];
+			}
+			if (full < TW)
+				d1[2 * full] = y10[full];
+		}
+	}
+}
+
+int ag_wino_run(const ag_wino *w, const float *in, const float *u,
+		const float *bias, float *out, float *work)
+{
+	int64_t vs = v_stride(w), ms = m_stride(w);
+	float *pad = work;
+	float *v = pad + w->Ci * (2 * w->TH + 2) * (2 * w->TW + 2);
+	float *m = v + 16 * vs, *buf = m + 16 * ms;
+
+	pad_planes(w, in, pad);
+	for (int64_t tr0 = 0; tr0 < w->TH; tr0 += w->rows) {
+		int64_t tr1 = tr0 + w->rows < w->TH ? tr0 + w->rows : w->TH;
+		int64_t tb = (tr1 - tr0) * w->TW;
+		in_tiles(w, pad, tr0, tr1, v, vs, buf);
+		for (int xi = 0; xi < 16; xi++) {
+			ag_mat a = { (const char *)(u + xi * w->Co * w->Ci), w->Ci, 1 };
+			ag_mat b = { (const char *)(v + xi * vs), tb, 1 };
+			if (ag_gemm(AG_FLOAT32, w->Co, tb, w->Ci, 1, a, b, 0,
+				    (char *)(m + xi * ms), tb) < 0)
+				return -1;
+		}
+		out_tiles(w, m, ms, bias, out, tr0, tr1, buf);
+	}
+	return 0;
+}

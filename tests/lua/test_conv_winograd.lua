@@ -1,0 +1,136 @@
+-- test_conv_winograd.lua - float32 3x3 stride-1 convolutions with 16+
+-- channels in and out per group take Winograd's F(2x2, 3x3) transforms
+-- (core/conv_winograd.c) in the forward and the input gradient.  Every
+-- value of the output and of the three gradients is checked against the
+-- same convolution in float64 (which takes the exact paths), over odd
+-- sizes (tiles cut by the edge), paddings 0 to 3 (the input gradient's
+-- padding 2 - p is then negative: a crop), groups, planes cut into several
+-- blocks of tile rows, and at 1 and 2 threads; PyTorch's own float32
+-- numbers for two of them (fixtures/conv_fast_ref.lua).  Inputs with an
+-- infinity or NaN keep the exact paths.
+local t = dofile(os.getenv("top_srcdir") .. "/tests/lua/tap.lua")
+local torch = torch or require "torch"
+local ref = dofile(os.getenv("top_srcdir") .. "/tests/lua/fixtures/conv_fast_ref.lua")
+local F = torch.nn.functional
+local f64 = {dtype = torch.float64}
+
+-- the generator's inputs: f(0.37 * arange) * scale, in float64, to float32
+local function det(shape, f, scale)
+	local n = 1
+	for _, s in ipairs(shape) do n = n * s end
+	local a = torch.arange(n, f64) * 0.37
+	return (f(a) * scale):reshape(table.unpack(shape)):to(torch.float32)
+end
+local function sin(a) return a:sin() end
+local function cos(a) return a:cos() end
+
+-- out, x.grad, w.grad, b.grad of (conv(x, w, b) * k):sum() in dtype; with
+-- abs, of the inputs' absolute values (float64: each element the sum of the
+-- absolute values of the terms summed for it, the scale of its rounding)
+local function grads(xs, ws, bias, opts, dtype, abs)
+	local function v(shape, f, scale)
+		local r = det(shape, f, scale):to(dtype)
+		return abs and r:abs() or r
+	end
+	local x = v(xs, sin, 1.0):requires_grad_()
+	local w = v(ws, cos, 0.1):requires_grad_()
+	local b = bias and v({ws[1]}, sin, 0.5):requires_grad_() or nil
+	local out = F.conv2d(x, w, b, opts)
+	local k = v(out.shape, cos, 1.0)
+	;(out * k):sum():backward()
+	return {out:detach(), x.grad, w.grad, b and b.grad or nil}
+end
+
+-- the largest difference from the float64 result, relative to the sum of
+-- the absolute values of the terms of each element
+local function rel_err(got, want, scale)
+	return ((got:to(torch.float64) - want):abs() / (scale + 1e-30)):max():item()
+end
+
+local names = {"output", "input gradient", "weight gradient", "bias gradient"}
+local function check(label, xs, ws, bias, opts)
+	local got = grads(xs, ws, bias, opts, torch.float32)
+	local want = grads(xs, ws, bias, opts, torch.float64)
+	local scale = grads(xs, ws, bias, opts, torch.float64, true)
+	for i = 1, bias and 4 or 3 do
+		t.is(got[i].shape, want[i].shape, label .. ": the " .. names[i] .. "'s shape")
+		local e = rel_err(got[i], want[i], scale[i])
+		t.ok(e <= 1e-6, label .. ": every value of the " .. names[i] ..
+			" within float32 rounding of float64's (" .. e .. ")")
+	end
+end
+
+check("32x32, padding 1, bias", {2, 16, 32, 32}, {16, 16, 3, 3}, true, {padding = 1})
+check("odd sizes 9x13, padding 1", {2, 16, 9, 13}, {24, 16, 3, 3}, true, {padding = 1})
+check("padding 0, 10x11", {1, 16, 10, 11}, {16, 16, 3, 3}, false, {})
+check("padding 2, 7x8", {1, 16, 7, 8}, {16, 16, 3, 3}, true, {padding = 2})
+check("padding 3 (the input gradient crops), 6x9", {1, 16, 6, 9}, {16, 16, 3, 3}, false,
+	{padding = 3})
+check("padding (0, 2), 11x6", {2, 20, 11, 6}, {17, 20, 3, 3}, true, {padding = {0, 2}})
+check("groups 2, 32 -> 48 channels", {2, 32, 12, 10}, {48, 16, 3, 3}, true,
+	{padding = 1, groups = 2})
+check("several blocks of tile rows, 30x200", {1, 16, 30, 200}, {16, 16, 3, 3}, true,
+	{padding = 1})
+local threads = torch.get_num_threads()
+for _, n in ipairs({1, 2}) do
+	torch.set_num_threads(n)
+	check("5 images at " .. n .. " thread(s)", {5, 16, 15, 17}, {16, 16, 3, 3}, true,
+		{padding = 1})
+end
+torch.set_num_threads(threads)
+
+-- PyTorch's float32 numbers for the cases of test_conv_fast.lua that now
+-- take the transforms (about 100 evenly spaced values of each tensor)
+local function every(x)
+	local l, r = x:reshape(-1):tolist(), {}
+	local step = math.max(1, #l // 100)
+	for i = 1, #l, step do r[#r + 1] = l[i] end
+	return r
+end
+for _, c in ipairs({{"k3p1", {2, 16, 10, 12}, {24, 16, 3, 3}},
+		{"shift_bands", {1, 16, 64, 128}, {16, 16, 3, 3}},
+		{"team_shift", {4, 16, 24, 24}, {16, 16, 3, 3}}}) do
+	local got, r = grads(c[2], c[3], true, {padding = 1}, torch.float32), ref[c[1]]
+	t.near(every(got[1]), r.out, 1e-4, c[1] .. ": PyTorch's output")
+	t.near(every(got[2]), r.gx, 1e-4, c[1] .. ": PyTorch's input gradient")
+	t.near(every(got[3]), r.gw, 1e-4, c[1] .. ": PyTorch's weight gradient")
+end
+
+-- An infinity or NaN in the input, the weight or the output gradient: the
+-- exact paths, as float64's (NaN exactly where float64 has it, the same
+-- values elsewhere)
+local function nan_pattern(v)
+	local r = {}
+	for i, e in ipairs(v:reshape(-1):tolist()) do r[i] = e ~= e end
+	return r
+end
+for _, which in ipairs({"input", "weight", "output gradient"}) do
+	for _, bad in ipairs({math.huge, 0 / 0}) do
+		local function run(dt)
+			local x = det({1, 16, 6, 7}, sin, 1.0):to(dt)
+			local w = det({16, 16, 3, 3}, cos, 0.1):to(dt)
+			local g = det({1, 16, 6, 7}, cos, 1.0):to(dt)
+			if which == "input" then x[{1, 3, 2, 4}] = bad
+			elseif which == "weight" then w[{4, 5, 2, 2}] = -bad
+			else g[{1, 2, 3, 3}] = bad end
+			x:requires_grad_()
+			w:requires_grad_()
+			local out = F.conv2d(x, w, nil, {padding = 1})
+			local gx, gw = table.unpack(torch.autograd.grad(out, {x, w}, {grad_outputs = {g}}))
+			return {out:detach(), gx, gw}
+		end
+		local got, want = run(torch.float32), run(torch.float64)
+		local what = (bad ~= bad and "a NaN" or "an infinity") .. " in the " .. which
+		for i = 1, 3 do
+			t.is(nan_pattern(got[i]), nan_pattern(want[i]), what .. ": NaN in the " ..
+				names[i] .. " where float64 has it")
+			local a = got[i]:to(torch.float64):nan_to_num(0, 1e300, -1e300)
+			local e = want[i]:nan_to_num(0, 1e300, -1e300)
+			a, e = a:clamp(-1e6, 1e6), e:clamp(-1e6, 1e6)
+			t.ok((a - e):abs():max():item() <= 1e-5 * e:abs():max():item(),
+				what .. ": the " .. names[i] .. " as float64's elsewhere")
+		end
+	end
+end
+
+t.done()
