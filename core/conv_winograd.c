@@ -274,3 +274,128 @@ int ag_wino_run(const ag_wino *w, const float *in, const float *u,
 	}
 	return 0;
 }
+
+/* ------------------------------------------------------ weight gradient */
+
+/*
+ * The weight gradient is the adjoint of the forward in the kernel: with
+ * Y_t = A^T [(G g G^T) .* V_t] A for each tile t,
+ *
+ *   dg = G^T S G,   S = sum over tiles of (A dY_t A^T) .* V_t,
+ *
+ * and summed over the channels S is again 16 matrix products,
+ * S_xi [Co, Ci] += Z_xi [Co, tiles] @ V_xi^T [tiles, Ci], with Z the
+ * output gradient's tiles transformed by A.  Outputs of the last tiles
+ * beyond the plane have a zero gradient.
+ */
+size_t ag_wino_grad_floats(const ag_wino *w)
+{
+	return (size_t)(16 * w->Co * w->Ci);
+}
+
+/* Z (xi, o, t) at z[xi * zs + o * tb + t] of the output gradient's tile
+ * rows [tr0, tr1): A dY A^T */
+static ROW_CLONES void grad_tiles(const ag_wino *w, const float *gout,
+				  int64_t tr0, int64_t tr1, float *restrict z,
+				  int64_t zs, float *restrict buf)
+{
+	int64_t TW = w->TW, tb = (tr1 - tr0) * TW, n = w->Wo;
+	float *restrict g0 = buf, *restrict g1 = buf + 2 * TW;
+
+	for (int64_t o = 0; o < w->Co; o++)
+		for (int64_t tr = tr0; tr < tr1; tr++) {
+			const float *row = gout + (o * w->Ho + 2 * tr) * n;
+			memcpy(g0, row, (size_t)n * sizeof(float));
+			g0[2 * TW - 1] = n < 2 * TW ? 0 : g0[2 * TW - 1];
+			if (2 * tr + 1 < w->Ho) {
+				memcpy(g1, row + n, (size_t)n * sizeof(float));
+				g1[2 * TW - 1] = n < 2 * TW ? 0 : g1[2 * TW - 1];
+			} else {
+				memset(g1, 0, (size_t)(2 * TW) * sizeof(float));
+			}
+			float *d = z + o * tb + (tr - tr0) * TW;
+			float *restrict z0 = d, *restrict z1 = d + zs;
+			float *restrict z2 = d + 2 * zs, *restrict z3 = d + 3 * zs;
+			float *restrict z4 = d + 4 * zs, *restrict z5 = d + 5 * zs;
+			float *restrict z6 = d + 6 * zs, *restrict z7 = d + 7 * zs;
+			float *restrict z8 = d + 8 * zs, *restrict z9 = d + 9 * zs;
+			float *restrict z10 = d + 10 * zs, *restrict z11 = d + 11 * zs;
+			float *restrict z12 = d + 12 * zs, *restrict z13 = d + 13 * zs;
+			float *restrict z14 = d + 14 * zs, *restrict z15 = d + 15 * zs;
+			WINO_SIMD
+			for (int64_t t = 0; t < TW; t++) {
+				float a = g0[2 * t], b = g0[2 * t + 1];
+				float c = g1[2 * t], e = g1[2 * t + 1];
+				/* the rows of A g: (a, b), (a+c, b+e),
+				 * (a-c, b-e), (-c, -e); each row (p, q)
+				 * to (p, p+q, p-q, -q) */
+				float p1 = a + c, q1 = b + e, p2 = a - c, q2 = b - e;
+				z0[t] = a;
+				z1[t] = a + b;
+				z2[t] = a - b;
+				z3[t] = -b;
+				z4[t] = p1;
+				z5[t] = p1 + q1;
+				z6[t] = p1 - q1;
+				z7[t] = -q1;
+				z8[t] = p2;
+				z9[t] = p2 + q2;
+				z10[t] = p2 - q2;
+				z11[t] = -q2;
+				z12[t] = -c;
+				z13[t] = -c - e;
+				z14[t] = e - c;
+				z15[t] = e;
+			}
+		}
+}
+
+int ag_wino_wgrad(const ag_wino *w, const float *in, const float *gout,
+		  float *acc, float *work)
+{
+	int64_t vs = v_stride(w), zs = m_stride(w);
+	float *pad = work;
+	float *v = pad + w->Ci * (2 * w->TH + 2) * (2 * w->TW + 2);
+	float *z = v + 16 * vs, *buf = z + 16 * zs;
+
+	pad_planes(w, in, pad);
+	for (int64_t tr0 = 0; tr0 < w->TH; tr0 += w->rows) {
+		int64_t tr1 = tr0 + w->rows < w->TH ? tr0 + w->rows : w->TH;
+		int64_t tb = (tr1 - tr0) * w->TW;
+		in_tiles(w, pad, tr0, tr1, v, vs, buf);
+		grad_tiles(w, gout, tr0, tr1, z, zs, buf);
+		for (int xi = 0; xi < 16; xi++) {
+			ag_mat a = { (const char *)(z + xi * zs), tb, 1 };
+			ag_mat b = { (const char *)(v + xi * vs), 1, tb };
+			if (ag_gemm(AG_FLOAT32, w->Co, w->Ci, tb, 1, a, b, 1,
+				    (char *)(acc + xi * w->Co * w->Ci), w->Ci) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+void ag_wino_wgrad_out(const ag_wino *w, const float *acc, float *dw,
+		       int64_t ldo)
+{
+	int64_t xs = w->Co * w->Ci;
+
+	for (int64_t o = 0; o < w->Co; o++)
+		for (int64_t c = 0; c < w->Ci; c++) {
+			const float *s = acc + o * w->Ci + c;
+			double r[3][4];
+			for (int j = 0; j < 4; j++) {	/* G^T S */
+				double s0 = s[j * xs], s1 = s[(4 + j) * xs];
+				double s2 = s[(8 + j) * xs], s3 = s[(12 + j) * xs];
+				r[0][j] = s0 + (s1 + s2) / 2;
+				r[1][j] = (s1 - s2) / 2;
+				r[2][j] = (s1 + s2) / 2 + s3;
+			}
+			float *d = dw + o * ldo + c * 9;
+			for (int i = 0; i < 3; i++) {	/* (G^T S) G */
+				d[i * 3] = (float)(r[i][0] + (r[i][1] + r[i][2]) / 2);
+				d[i * 3 + 1] = (float)((r[i][1] - r[i][2]) / 2);
+				d[i * 3 + 2] = (float)((r[i][1] + r[i][2]) / 2 + r[i][3]);
+			}
+		}
+}

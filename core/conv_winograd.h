@@ -1,7 +1,7 @@
 /*
  * conv_winograd.h - float32 3x3 stride-1 convolutions by Winograd's
  * minimal filtering F(2x2, 3x3) (conv_winograd.c), for nn_conv.c's
- * forward and input gradient.
+ * forward, input gradient and weight gradient.
  */
 #ifndef AG_CONV_WINOGRAD_H
 #define AG_CONV_WINOGRAD_H
@@ -40,5 +40,16 @@ void ag_wino_kernel(const ag_wino *w, const float *weight, int64_t ldo,
  * when a product fails. */
 int ag_wino_run(const ag_wino *w, const float *in, const float *u,
 		const float *bias, float *out, float *work);
+
+/* The weight gradient of the forward plan w: acc [16][Co][Ci] (zeroed
+ * first, floats: ag_wino_grad_floats) += the transformed sums of one
+ * image's input in [Ci][Hi][Wi] and output gradient gout [Co][Ho][Wo];
+ * then ag_wino_wgrad_out writes dw [Co][Ci][3][3] (row stride ldo) from
+ * the sums of every image.  work as for ag_wino_run. */
+size_t ag_wino_grad_floats(const ag_wino *w);
+int ag_wino_wgrad(const ag_wino *w, const float *in, const float *gout,
+		  float *acc, float *work);
+void ag_wino_wgrad_out(const ag_wino *w, const float *acc, float *dw,
+		       int64_t ldo);
 
 #endif

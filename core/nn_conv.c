@@ -625,9 +625,10 @@ static int shift_gi_image(ag_dtype dt, const char *gp, const char *taps,
 
 /* float32 3x3 stride-1 undilated convolutions with 16+ channels in and
  * out per group run by Winograd's transforms (conv_winograd.c): 16
- * products of the channels per 2 x 2 outputs instead of 36.  Only when
- * the operands are finite, as the transforms would turn an infinity into
- * NaN.  The plan for the forward (adjoint false) or the input gradient,
+ * products of the channels per 2 x 2 outputs instead of 36, in the
+ * forward and in both gradients.  Only when the operands are finite, as
+ * the transforms would turn an infinity into NaN.  The plan for the
+ * forward and the weight gradient (adjoint false) or the input gradient,
  * a convolution of the output gradient by the flipped, transposed kernel
  * with padding 2 - p. */
 static bool wino_fits(const geom *g, ag_dtype dt, bool adjoint, ag_wino *w)
@@ -1126,7 +1127,7 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 	ag_tensor *xc = NULL, *wc = NULL, *gc = NULL;
 	ag_tensor *gi = NULL, *gw = NULL, *gb = NULL;
 	char *gwt = NULL, *taps = NULL;
-	float *wk = NULL;
+	float *wk = NULL, *wacc = NULL;
 	bool direct;
 	int rc = -1;
 
@@ -1150,12 +1151,19 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 		       all_finite(dt, ag_data_ptr(gc), ag_numel(gc));
 	bool fits = !wino_gi && shift_fits(&g, dt, &sg);
 	bool shift_gi = finite && fits;
-	bool do_gi = need[0] && !shift_gi && !wino_gi, do_gw = need[1];
+	ag_wino wf;	/* the forward's plan, for the weight gradient */
+	bool wino_gw = need[1] && wino_fits(&g, dt, false, &wf) &&
+		       all_finite(dt, ag_data_ptr(xc), ag_numel(xc)) &&
+		       all_finite(dt, ag_data_ptr(gc), ag_numel(gc));
+	bool do_gi = need[0] && !shift_gi && !wino_gi;
+	bool do_gw = need[1] && !wino_gw;
+	size_t wacc_n = wino_gw ? (size_t)g.G * ag_wino_grad_floats(&wf) : 0;
 	int64_t rows = band_rows(&g, es, direct);
 	if (wino_gi && !(wk = wino_kernels(&wg, &g, ag_data_ptr(wc), true)))
 		goto done;
 	if ((shift_gi && !(taps = taps_of(dt, ag_data_ptr(wc), &g, &sg, true))) ||
-	    (need[1] && !(gwt = calloc((size_t)(g.G * g.CKK * g.Og) + 1, es)))) {
+	    (do_gw && !(gwt = calloc((size_t)(g.G * g.CKK * g.Og) + 1, es))) ||
+	    (wino_gw && !(wacc = calloc(wacc_n + 1, sizeof(float))))) {
 		ag_error(AG_ERR_NOMEM, "out of memory in a convolution's "
 			 "backward");
 		goto done;
@@ -1173,10 +1181,13 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 		/* this thread's workspaces, and its share of the weight
 		 * gradient (the first thread's is gwt itself) */
 		char *cols = NULL, *wide = NULL, *gpad = NULL, *mine = gwt;
-		float *work = NULL;
+		float *work = NULL, *wwork = NULL, *wmine = wacc;
 		if (wino_gi)
 			failed |= !(work = malloc(ag_wino_work_floats(&wg) *
 						  sizeof(float)));
+		if (wino_gw)
+			failed |= !(wwork = malloc(ag_wino_work_floats(&wf) *
+						   sizeof(float)));
 		if ((do_gi || do_gw) && !direct)
 			failed |= !(cols = malloc((size_t)(g.CKK * rows * g.OW) *
 						  es + 1));
@@ -1185,6 +1196,8 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 						  1, es)) ||
 				  !(gpad = malloc((size_t)(g.Cg * sg.P) * es + 1));
 #ifdef _OPENMP
+		if (wino_gw && omp_get_thread_num() > 0)
+			failed |= !(wmine = calloc(wacc_n + 1, sizeof(float)));
 		if (do_gw && omp_get_thread_num() > 0)
 			failed |= !(mine = calloc((size_t)(g.G * g.CKK * g.Og) + 1,
 						  es));
@@ -1202,6 +1215,12 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 					wk + k * ag_wino_kernel_floats(&wg), NULL,
 					(float *)gip + (n * g.C + k * g.Cg) *
 					g.H * g.W, work) < 0;
+			for (int64_t k = 0; wino_gw && k < g.G && !failed; k++)
+				failed |= ag_wino_wgrad(&wf, (const float *)xp +
+					(n * g.C + k * g.Cg) * g.H * g.W,
+					(const float *)gp + (n * g.O + k * g.Og) * g.L,
+					wmine + k * ag_wino_grad_floats(&wf),
+					wwork) < 0;
 			for (int64_t k = 0; k < g.G && (do_gi || do_gw) &&
 			     !failed; k++) {
 				const char *go = gp + ((n * g.O + k * g.Og) * g.L) *
@@ -1243,6 +1262,15 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 				}
 			}
 		}
+		if (wmine != wacc) {
+#ifdef _OPENMP
+#pragma omp critical (conv_weight_grad)
+#endif
+			if (wmine)
+				add_into(AG_FLOAT32, wacc, wmine, (int64_t)wacc_n);
+			free(wmine);
+		}
+		free(wwork);
 		if (mine != gwt) {
 #ifdef _OPENMP
 #pragma omp critical (conv_weight_grad)
@@ -1264,8 +1292,11 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 	}
 	for (int64_t n = 0; need[2] && n < g.N; n++)
 		sum_bias(dt, ag_data_ptr(gb), gp + n * g.O * g.L * es, &g);
-	if (need[1])
+	if (do_gw)
 		transpose_weight(dt, gwt, ag_data_ptr(gw), &g);
+	for (int64_t k = 0; wino_gw && k < g.G; k++)
+		ag_wino_wgrad_out(&wf, wacc + k * ag_wino_grad_floats(&wf),
+				  (float *)ag_data_ptr(gw) + k * g.Og * g.CKK, g.CKK);
 	if (ag_check_interrupt() < 0)
 		goto done;
 	grads[0] = finish(gi, dt0);
@@ -1282,6 +1313,7 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 done:
 	free(taps);
 	free(wk);
+	free(wacc);
 	free(gwt);
 	ag_tensor_release(xc);
 	ag_tensor_release(wc);

@@ -27,15 +27,16 @@ local function cos(a) return a:cos() end
 -- out, x.grad, w.grad, b.grad of (conv(x, w, b) * k):sum() in dtype; with
 -- abs, of the inputs' absolute values (float64: each element the sum of the
 -- absolute values of the terms summed for it, the scale of its rounding)
-local function grads(xs, ws, bias, opts, dtype, abs)
+local function grads(xs, ws, bias, opts, dtype, abs, conv)
 	local function v(shape, f, scale)
 		local r = det(shape, f, scale):to(dtype)
 		return abs and r:abs() or r
 	end
 	local x = v(xs, sin, 1.0):requires_grad_()
 	local w = v(ws, cos, 0.1):requires_grad_()
-	local b = bias and v({ws[1]}, sin, 0.5):requires_grad_() or nil
-	local out = F.conv2d(x, w, b, opts)
+	local nb = conv and ws[2] * (opts.groups or 1) or ws[1]
+	local b = bias and v({nb}, sin, 0.5):requires_grad_() or nil
+	local out = (conv or F.conv2d)(x, w, b, opts)
 	local k = v(out.shape, cos, 1.0)
 	;(out * k):sum():backward()
 	return {out:detach(), x.grad, w.grad, b and b.grad or nil}
@@ -48,10 +49,10 @@ local function rel_err(got, want, scale)
 end
 
 local names = {"output", "input gradient", "weight gradient", "bias gradient"}
-local function check(label, xs, ws, bias, opts)
-	local got = grads(xs, ws, bias, opts, torch.float32)
-	local want = grads(xs, ws, bias, opts, torch.float64)
-	local scale = grads(xs, ws, bias, opts, torch.float64, true)
+local function check(label, xs, ws, bias, opts, conv)
+	local got = grads(xs, ws, bias, opts, torch.float32, false, conv)
+	local want = grads(xs, ws, bias, opts, torch.float64, false, conv)
+	local scale = grads(xs, ws, bias, opts, torch.float64, true, conv)
 	for i = 1, bias and 4 or 3 do
 		t.is(got[i].shape, want[i].shape, label .. ": the " .. names[i] .. "'s shape")
 		local e = rel_err(got[i], want[i], scale[i])
@@ -71,6 +72,12 @@ check("groups 2, 32 -> 48 channels", {2, 32, 12, 10}, {48, 16, 3, 3}, true,
 	{padding = 1, groups = 2})
 check("several blocks of tile rows, 30x200", {1, 16, 30, 200}, {16, 16, 3, 3}, true,
 	{padding = 1})
+-- a transposed convolution is the input gradient of one (and its input
+-- gradient a forward): the same transforms
+check("conv_transpose2d, padding 1, 9x10", {2, 16, 9, 10}, {16, 24, 3, 3}, true,
+	{padding = 1}, F.conv_transpose2d)
+check("conv_transpose2d, padding 0, 8x7", {1, 20, 8, 7}, {20, 16, 3, 3}, false,
+	{}, F.conv_transpose2d)
 local threads = torch.get_num_threads()
 for _, n in ipairs({1, 2}) do
 	torch.set_num_threads(n)
