@@ -1146,15 +1146,16 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 		goto done;
 	shift_geom sg;
 	ag_wino wg;
+	ag_wino wf;	/* the forward's plan, for the weight gradient */
 	bool finite = need[0] && all_finite(dt, ag_data_ptr(wc), ag_numel(wc));
-	bool wino_gi = finite && wino_fits(&g, dt, true, &wg) &&
-		       all_finite(dt, ag_data_ptr(gc), ag_numel(gc));
+	bool wino_gi = finite && wino_fits(&g, dt, true, &wg);
+	bool wino_gw = need[1] && wino_fits(&g, dt, false, &wf);
+	if ((wino_gi || wino_gw) &&
+	    !all_finite(dt, ag_data_ptr(gc), ag_numel(gc)))
+		wino_gi = wino_gw = false;
+	wino_gw = wino_gw && all_finite(dt, ag_data_ptr(xc), ag_numel(xc));
 	bool fits = !wino_gi && shift_fits(&g, dt, &sg);
 	bool shift_gi = finite && fits;
-	ag_wino wf;	/* the forward's plan, for the weight gradient */
-	bool wino_gw = need[1] && wino_fits(&g, dt, false, &wf) &&
-		       all_finite(dt, ag_data_ptr(xc), ag_numel(xc)) &&
-		       all_finite(dt, ag_data_ptr(gc), ag_numel(gc));
 	bool do_gi = need[0] && !shift_gi && !wino_gi;
 	bool do_gw = need[1] && !wino_gw;
 	size_t wacc_n = wino_gw ? (size_t)g.G * ag_wino_grad_floats(&wf) : 0;
