@@ -123,70 +123,84 @@ void ag_wino_kernel(const ag_wino *w, const float *weight, int64_t ldo,
 		}
 }
 
-/* The input planes into pad [Ci][Hp][Wp], input (y, x) at (y + ph, x + pw),
- * zeros around (and nothing of the input beyond the plane: a negative
- * padding crops). */
-static void pad_planes(const ag_wino *w, const float *in, float *pad)
+/* The input planes into pad [Ci][Hp][Wp], input (y, x) at padded (y + ph,
+ * x + pw), zeros around (and nothing of the input beyond the plane: a
+ * negative padding crops).  Each padded row is stored split, its even
+ * columns then its odd ones (TW + 1 each), so that the tiles' stride-2
+ * reads are plain ones. */
+static ROW_CLONES void pad_planes(const ag_wino *w, const float *in,
+				  float *pad)
 {
-	int64_t wp = 2 * w->TW + 2, hp = 2 * w->TH + 2;
+	int64_t wp = 2 * w->TW + 2, hp = 2 * w->TH + 2, half = w->TW + 1;
 	int64_t lo = w->pw > 0 ? w->pw : 0;
 	int64_t hi = w->Wi + w->pw < wp ? w->Wi + w->pw : wp;
 
 	for (int64_t c = 0; c < w->Ci; c++)
 		for (int64_t r = 0; r < hp; r++) {
-			float *d = pad + (c * hp + r) * wp;
+			float *restrict d = pad + (c * hp + r) * wp;
 			int64_t y = r - w->ph;
-			if (y < 0 || y >= w->Hi || hi <= lo) {
-				memset(d, 0, (size_t)wp * sizeof(float));
+			memset(d, 0, (size_t)wp * sizeof(float));
+			if (y < 0 || y >= w->Hi || hi <= lo)
 				continue;
-			}
-			memset(d, 0, (size_t)lo * sizeof(float));
-			memcpy(d + lo, in + (c * w->Hi + y) * w->Wi + lo - w->pw,
-			       (size_t)(hi - lo) * sizeof(float));
-			memset(d + hi, 0, (size_t)(wp - hi) * sizeof(float));
+			/* padded column x is the row's x - pw */
+			const float *restrict row = in + (c * w->Hi + y) * w->Wi;
+			float *restrict odd = d + half;
+			int64_t pw = w->pw;
+			WINO_SIMD
+			for (int64_t k = (lo + 1) / 2; k < (hi + 1) / 2; k++)
+				d[k] = row[2 * k - pw];
+			WINO_SIMD
+			for (int64_t k = lo / 2; k < hi / 2; k++)
+				odd[k] = row[2 * k + 1 - pw];
 		}
 }
 
+/* Row i of B^T d B for a row of tiles: the column transform's row s =
+ * p + sq q (sq = 1 or -1, exact) read from two padded rows (split:
+ * even columns, then the odd ones), then the row transform into v0..v3.
+ * s is never stored: a load of s[t + 1] just after vector stores of s
+ * stalls on store forwarding. */
+static inline void tile_row(const float *restrict p, const float *restrict q,
+			    float sq, int64_t TW, float *restrict v0,
+			    float *restrict v1, float *restrict v2,
+			    float *restrict v3)
+{
+	const float *restrict po = p + TW + 1, *restrict qo = q + TW + 1;
+	WINO_SIMD
+	for (int64_t t = 0; t < TW; t++) {
+		float a = p[t] + sq * q[t], b = po[t] + sq * qo[t];
+		float cc = p[t + 1] + sq * q[t + 1];
+		float d = po[t + 1] + sq * qo[t + 1];
+		v0[t] = a - cc;
+		v1[t] = b + cc;
+		v2[t] = cc - b;
+		v3[t] = b - d;
+	}
+}
+
 /* V (xi, c, t) at v[xi * vs + c * tb + t] for the tiles of tile rows
- * [tr0, tr1): B^T d B, the column transform on whole rows, then the row
- * transform per tile */
+ * [tr0, tr1): B^T d B */
 static ROW_CLONES void in_tiles(const ag_wino *w, const float *pad,
 				int64_t tr0, int64_t tr1, float *restrict v,
-				int64_t vs, float *restrict s)
+				int64_t vs)
 {
 	int64_t TW = w->TW, wp = 2 * TW + 2, hp = 2 * w->TH + 2;
 	int64_t tb = (tr1 - tr0) * TW;
 
 	for (int64_t c = 0; c < w->Ci; c++) {
 		for (int64_t tr = tr0; tr < tr1; tr++) {
-			const float *restrict r0 = pad + (c * hp + 2 * tr) * wp;
-			const float *restrict r1 = r0 + wp;
-			const float *restrict r2 = r1 + wp;
-			const float *restrict r3 = r2 + wp;
-			WINO_SIMD
-			for (int64_t x = 0; x < wp; x++) {
-				s[x] = r0[x] - r2[x];
-				s[wp + x] = r1[x] + r2[x];
-				s[2 * wp + x] = r2[x] - r1[x];
-				s[3 * wp + x] = r1[x] - r3[x];
-			}
-			int64_t t0 = (tr - tr0) * TW;
-			for (int i = 0; i < 4; i++) {
-				const float *restrict si = s + i * wp;
-				float *restrict v0 = v + (i * 4) * vs + c * tb + t0;
-				float *restrict v1 = v0 + vs;
-				float *restrict v2 = v1 + vs;
-				float *restrict v3 = v2 + vs;
-				WINO_SIMD
-				for (int64_t t = 0; t < TW; t++) {
-					float a = si[2 * t], b = si[2 * t + 1];
-					float cc = si[2 * t + 2], d = si[2 * t + 3];
-					v0[t] = a - cc;
-					v1[t] = b + cc;
-					v2[t] = cc - b;
-					v3[t] = b - d;
-				}
-			}
+			const float *r0 = pad + (c * hp + 2 * tr) * wp;
+			const float *r1 = r0 + wp, *r2 = r1 + wp, *r3 = r2 + wp;
+			float *d = v + c * tb + (tr - tr0) * TW;
+			/* the rows of B^T d: r0 - r2, r1 + r2, r2 - r1,
+			 * r1 - r3 */
+			tile_row(r0, r2, -1, TW, d, d + vs, d + 2 * vs, d + 3 * vs);
+			d += 4 * vs;
+			tile_row(r1, r2, 1, TW, d, d + vs, d + 2 * vs, d + 3 * vs);
+			d += 4 * vs;
+			tile_row(r2, r1, -1, TW, d, d + vs, d + 2 * vs, d + 3 * vs);
+			d += 4 * vs;
+			tile_row(r1, r3, -1, TW, d, d + vs, d + 2 * vs, d + 3 * vs);
 		}
 	}
 }
@@ -262,7 +276,7 @@ int ag_wino_run(const ag_wino *w, const float *in, const float *u,
 	for (int64_t tr0 = 0; tr0 < w->TH; tr0 += w->rows) {
 		int64_t tr1 = tr0 + w->rows < w->TH ? tr0 + w->rows : w->TH;
 		int64_t tb = (tr1 - tr0) * w->TW;
-		in_tiles(w, pad, tr0, tr1, v, vs, buf);
+		in_tiles(w, pad, tr0, tr1, v, vs);
 		for (int xi = 0; xi < 16; xi++) {
 			ag_mat a = { (const char *)(u + xi * w->Co * w->Ci), w->Ci, 1 };
 			ag_mat b = { (const char *)(v + xi * vs), tb, 1 };
@@ -362,7 +376,7 @@ int ag_wino_wgrad(const ag_wino *w, const float *in, const float *gout,
 	for (int64_t tr0 = 0; tr0 < w->TH; tr0 += w->rows) {
 		int64_t tr1 = tr0 + w->rows < w->TH ? tr0 + w->rows : w->TH;
 		int64_t tb = (tr1 - tr0) * w->TW;
-		in_tiles(w, pad, tr0, tr1, v, vs, buf);
+		in_tiles(w, pad, tr0, tr1, v, vs);
 		grad_tiles(w, gout, tr0, tr1, z, zs, buf);
 		for (int xi = 0; xi < 16; xi++) {
 			ag_mat a = { (const char *)(z + xi * zs), tb, 1 };
