@@ -205,6 +205,20 @@ static ROW_CLONES void in_tiles(const ag_wino *w, const float *pad,
 	}
 }
 
+/* An output row from the tiles' left (ya) and right (yb) values; the
+ * last tile has only its left column when the row is odd. */
+static inline void out_row(float *restrict d, const float *restrict ya,
+			   const float *restrict yb, int64_t full, int64_t TW)
+{
+	WINO_SIMD
+	for (int64_t t = 0; t < full; t++) {
+		d[2 * t] = ya[t];
+		d[2 * t + 1] = yb[t];
+	}
+	if (full < TW)
+		d[2 * full] = ya[full];
+}
+
 /* out's rows of tile rows [tr0, tr1) from M [16][Co][tb]: A^T m A, plus
  * the bias */
 static ROW_CLONES void out_tiles(const ag_wino *w, const float *m,
@@ -242,32 +256,26 @@ static ROW_CLONES void out_tiles(const ag_wino *w, const float *m,
 				y10[t] = a1 - a2 - a3 + bv;
 				y11[t] = b1 - b2 - b3 + bv;
 			}
-			float *restrict d0 = out + (o * w->Ho + 2 * tr) * w->Wo;
-			WINO_SIMD
-			for (int64_t t = 0; t < full; t++) {
-				d0[2 * t] = y00[t];
-				d0[2 * t + 1] = y01[t];
-			}
-			if (full < TW)
-				d0[2 * full] = y00[full];
-			if (2 * tr + 1 >= w->Ho)
-				continue;
-			float *restrict d1 = d0 + w->Wo;
-			WINO_SIMD
-			for (int64_t t = 0; t < full; t++) {
-				d1[2 * t] = y10[t];
-				d1[2 * t + 1] = y11[t];
-			}
-			if (full < TW)
-				d1[2 * full] = y10[full];
+			float *d0 = out + (o * w->Ho + 2 * tr) * w->Wo;
+			out_row(d0, y00, y01, full, TW);
+			if (2 * tr + 1 < w->Ho)
+				out_row(d0 + w->Wo, y10, y11, full, TW);
 		}
 	}
 }
 
-int ag_wino_run(const ag_wino *w, const float *in, const float *u,
-		const float *bias, float *out, float *work)
+static ROW_CLONES void grad_tiles(const ag_wino *w, const float *gout,
+				  int64_t tr0, int64_t tr1, float *restrict z,
+				  int64_t zs, float *restrict buf);
+
+/* One image, a block of tile rows at a time: V of the input, then either
+ * M = U V and the output tiles (gout NULL), or Z of the output gradient
+ * and acc += Z V^T (the weight gradient, below). */
+static int blocks(const ag_wino *w, const float *in, const float *u,
+		  const float *bias, float *out, const float *gout,
+		  float *acc, float *work)
 {
-	int64_t vs = v_stride(w), ms = m_stride(w);
+	int64_t vs = v_stride(w), ms = m_stride(w), cc = w->Co * w->Ci;
 	float *pad = work;
 	float *v = pad + w->Ci * (2 * w->TH + 2) * (2 * w->TW + 2);
 	float *m = v + 16 * vs, *buf = m + 16 * ms;
@@ -277,16 +285,31 @@ int ag_wino_run(const ag_wino *w, const float *in, const float *u,
 		int64_t tr1 = tr0 + w->rows < w->TH ? tr0 + w->rows : w->TH;
 		int64_t tb = (tr1 - tr0) * w->TW;
 		in_tiles(w, pad, tr0, tr1, v, vs);
+		if (gout)
+			grad_tiles(w, gout, tr0, tr1, m, ms, buf);
 		for (int xi = 0; xi < 16; xi++) {
-			ag_mat a = { (const char *)(u + xi * w->Co * w->Ci), w->Ci, 1 };
-			ag_mat b = { (const char *)(v + xi * vs), tb, 1 };
-			if (ag_gemm(AG_FLOAT32, w->Co, tb, w->Ci, 1, a, b, 0,
-				    (char *)(m + xi * ms), tb) < 0)
+			ag_mat mv = { (const char *)(v + xi * vs), tb, 1 };
+			ag_mat mm = { (const char *)(m + xi * ms), tb, 1 };
+			ag_mat mu = { (const char *)(u + xi * cc), w->Ci, 1 };
+			ag_mat vt = { mv.p, 1, tb };
+			int rc = gout ?
+				ag_gemm(AG_FLOAT32, w->Co, w->Ci, tb, 1, mm, vt, 1,
+					(char *)(acc + xi * cc), w->Ci) :
+				ag_gemm(AG_FLOAT32, w->Co, tb, w->Ci, 1, mu, mv, 0,
+					(char *)(m + xi * ms), tb);
+			if (rc < 0)
 				return -1;
 		}
-		out_tiles(w, m, ms, bias, out, tr0, tr1, buf);
+		if (!gout)
+			out_tiles(w, m, ms, bias, out, tr0, tr1, buf);
 	}
 	return 0;
+}
+
+int ag_wino_run(const ag_wino *w, const float *in, const float *u,
+		const float *bias, float *out, float *work)
+{
+	return blocks(w, in, u, bias, out, NULL, NULL, work);
 }
 
 /* ------------------------------------------------------ weight gradient */
@@ -367,26 +390,7 @@ static ROW_CLONES void grad_tiles(const ag_wino *w, const float *gout,
 int ag_wino_wgrad(const ag_wino *w, const float *in, const float *gout,
 		  float *acc, float *work)
 {
-	int64_t vs = v_stride(w), zs = m_stride(w);
-	float *pad = work;
-	float *v = pad + w->Ci * (2 * w->TH + 2) * (2 * w->TW + 2);
-	float *z = v + 16 * vs, *buf = z + 16 * zs;
-
-	pad_planes(w, in, pad);
-	for (int64_t tr0 = 0; tr0 < w->TH; tr0 += w->rows) {
-		int64_t tr1 = tr0 + w->rows < w->TH ? tr0 + w->rows : w->TH;
-		int64_t tb = (tr1 - tr0) * w->TW;
-		in_tiles(w, pad, tr0, tr1, v, vs);
-		grad_tiles(w, gout, tr0, tr1, z, zs, buf);
-		for (int xi = 0; xi < 16; xi++) {
-			ag_mat a = { (const char *)(z + xi * zs), tb, 1 };
-			ag_mat b = { (const char *)(v + xi * vs), 1, tb };
-			if (ag_gemm(AG_FLOAT32, w->Co, w->Ci, tb, 1, a, b, 1,
-				    (char *)(acc + xi * w->Co * w->Ci), w->Ci) < 0)
-				return -1;
-		}
-	}
-	return 0;
+	return blocks(w, in, NULL, NULL, NULL, gout, acc, work);
 }
 
 void ag_wino_wgrad_out(const ag_wino *w, const float *acc, float *dw,

@@ -29,6 +29,7 @@ EXTRA_DIST += $(LUA_TESTS) tests/lua/tap.lua tests/lua/test_require.sh \
 EXTRA_DIST += tests/lua/fixtures/luafmt.py tests/lua/fixtures/gen_torch_fixtures.py \
 	tests/lua/fixtures/gen_nn1_fixtures.py tests/lua/fixtures/nn1_ref.lua \
 	tests/lua/fixtures/gen_conv_fast_fixtures.py tests/lua/fixtures/conv_fast_ref.lua \
+	tests/lua/fixtures/conv_inputs.lua \
 	tests/lua/fixtures/gen_ulp_fixture.py \
 	tests/lua/fixtures/gen_autocast.py tests/lua/fixtures/autocast_ref.lua \
 	tests/lua/fixtures/gen_bf16_matmul.py tests/lua/fixtures/bf16_matmul_ref.lua \

@@ -14,15 +14,9 @@ local ref = dofile(os.getenv("top_srcdir") .. "/tests/lua/fixtures/conv_fast_ref
 local F = torch.nn.functional
 local f64 = {dtype = torch.float64}
 
--- the generator's inputs: f(0.37 * arange) * scale, in float64, to float32
-local function det(shape, f, scale)
-	local n = 1
-	for _, s in ipairs(shape) do n = n * s end
-	local a = torch.arange(n, f64) * 0.37
-	return (f(a) * scale):reshape(table.unpack(shape)):to(torch.float32)
-end
-local function sin(a) return a:sin() end
-local function cos(a) return a:cos() end
+local inputs = dofile(os.getenv("top_srcdir") .. "/tests/lua/fixtures/conv_inputs.lua")
+local det, sin, cos, every = inputs.det, inputs.sin, inputs.cos, inputs.every
+local nan_pattern = inputs.nan_pattern
 
 -- out, x.grad, w.grad, b.grad of (conv(x, w, b) * k):sum() in dtype; with
 -- abs, of the inputs' absolute values (float64: each element the sum of the
@@ -88,12 +82,6 @@ torch.set_num_threads(threads)
 
 -- PyTorch's float32 numbers for the cases of test_conv_fast.lua that now
 -- take the transforms (about 100 evenly spaced values of each tensor)
-local function every(x)
-	local l, r = x:reshape(-1):tolist(), {}
-	local step = math.max(1, #l // 100)
-	for i = 1, #l, step do r[#r + 1] = l[i] end
-	return r
-end
 for _, c in ipairs({{"k3p1", {2, 16, 10, 12}, {24, 16, 3, 3}},
 		{"shift_bands", {1, 16, 64, 128}, {16, 16, 3, 3}},
 		{"team_shift", {4, 16, 24, 24}, {16, 16, 3, 3}}}) do
@@ -106,11 +94,6 @@ end
 -- An infinity or NaN in the input, the weight or the output gradient: the
 -- exact paths, as float64's (NaN exactly where float64 has it, the same
 -- values elsewhere)
-local function nan_pattern(v)
-	local r = {}
-	for i, e in ipairs(v:reshape(-1):tolist()) do r[i] = e ~= e end
-	return r
-end
 for _, which in ipairs({"input", "weight", "output gradient"}) do
 	for _, bad in ipairs({math.huge, 0 / 0}) do
 		local function run(dt)
