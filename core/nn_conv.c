@@ -623,8 +623,8 @@ static int shift_gi_image(ag_dtype dt, const char *gp, const char *taps,
 
 /* --------------------------------------------- Winograd F(2x2, 3x3) */
 
-/* float32 3x3 stride-1 undilated convolutions with 16+ channels in and
- * out per group run by Winograd's transforms (conv_winograd.c): 16
+/* float32 3x3 stride-1 undilated convolutions with 32+ channels in and
+ * out per group and 64+ tiles per plane run by Winograd's transforms (conv_winograd.c): 16
  * products of the channels per 2 x 2 outputs instead of 36, in the
  * forward and in both gradients.  Only when the operands are finite, as
  * the transforms would turn an infinity into NaN.  The plan for the
@@ -634,7 +634,7 @@ static int shift_gi_image(ag_dtype dt, const char *gp, const char *taps,
 static bool wino_fits(const geom *g, ag_dtype dt, bool adjoint, ag_wino *w)
 {
 	if (dt != AG_FLOAT32 || g->kh != 3 || g->kw != 3 || g->sh != 1 ||
-	    g->sw != 1 || g->dh != 1 || g->dw != 1 || g->Cg < 16 || g->Og < 16)
+	    g->sw != 1 || g->dh != 1 || g->dw != 1 || g->Cg < 32 || g->Og < 32)
 		return false;
 	if (adjoint)
 		*w = (ag_wino){ .Ci = g->Og, .Co = g->Cg, .Hi = g->OH,
@@ -644,7 +644,10 @@ static bool wino_fits(const geom *g, ag_dtype dt, bool adjoint, ag_wino *w)
 		*w = (ag_wino){ .Ci = g->Cg, .Co = g->Og, .Hi = g->H,
 				.Wi = g->W, .Ho = g->OH, .Wo = g->OW,
 				.ph = g->ph, .pw = g->pw };
-	return ag_wino_plan(w);
+	/* fewer channels or tiles: the transforms and the small products
+	 * cost more than the flops saved (measured: 16 channels, or 14 x 14
+	 * images, ran slower than the exact paths) */
+	return ag_wino_plan(w) && w->TH * w->TW >= 64;
 }
 
 /* every group's transformed kernel, or NULL (ag_error set) */
