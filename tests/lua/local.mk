@@ -12,6 +12,7 @@ LUA_TESTS = \
 	tests/lua/test_dtypes.lua \
 	tests/lua/test_random.lua tests/lua/test_nn_ops.lua tests/lua/test_nn_conv.lua \
 	tests/lua/test_conv_fast.lua \
+	tests/lua/test_conv_winograd.lua \
 	tests/lua/test_robust.lua tests/lua/test_fuzz_corpus.lua \
 	tests/lua/test_hostile.lua \
 	tests/lua/test_amp_scaler.lua tests/lua/test_autocast.lua \
@@ -28,6 +29,7 @@ EXTRA_DIST += $(LUA_TESTS) tests/lua/tap.lua tests/lua/test_require.sh \
 EXTRA_DIST += tests/lua/fixtures/luafmt.py tests/lua/fixtures/gen_torch_fixtures.py \
 	tests/lua/fixtures/gen_nn1_fixtures.py tests/lua/fixtures/nn1_ref.lua \
 	tests/lua/fixtures/gen_conv_fast_fixtures.py tests/lua/fixtures/conv_fast_ref.lua \
+	tests/lua/fixtures/conv_inputs.lua \
 	tests/lua/fixtures/gen_ulp_fixture.py \
 	tests/lua/fixtures/gen_autocast.py tests/lua/fixtures/autocast_ref.lua \
 	tests/lua/fixtures/gen_bf16_matmul.py tests/lua/fixtures/bf16_matmul_ref.lua \
