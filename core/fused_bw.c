@@ -34,6 +34,11 @@ double tanh(double) VSIMD;
 double erf(double) VSIMD;
 #define FB_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #pragma GCC optimize("no-trapping-math")
+/* no fused multiply-adds: the AVX-512 clone (which has FMA) then rounds
+ * as the AVX2 and SSE2 ones and clang's build do, so every machine gives
+ * the same float32 values (vmath_f32.h's functions are exact to the last
+ * bit only as a sequence of separately rounded operations) */
+#pragma GCC optimize("fp-contract=off")
 #ifdef _OPENMP
 #define FB_SIMD _Pragma("omp simd")
 #endif

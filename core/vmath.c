@@ -1,6 +1,6 @@
 /*
  * vmath.c - float32 pointwise kernels with transcendental functions, and
- * leaky_relu, vectorised (vmath.h).
+ * leaky_relu, clamp and hardtanh, vectorised (vmath.h).
  *
  * The formulas are unary.c's and binary.c's float formulas, in the same
  * order of float operations (sigmoid as 1 / (1 + exp(-x)), elu with
@@ -46,6 +46,11 @@ double atan2(double, double) VSIMD;
  * formula may compute both sides and stay in the vector loop; the values
  * are the same */
 #pragma GCC optimize("no-trapping-math")
+/* no fused multiply-adds: the AVX-512 clone (which has FMA) then rounds
+ * as the AVX2 and SSE2 ones and clang's build do, so every machine gives
+ * the same float32 values (vmath_f32.h's functions are exact to the last
+ * bit only as a sequence of separately rounded operations) */
+#pragma GCC optimize("fp-contract=off")
 #ifdef _OPENMP
 #define VM_SIMD _Pragma("omp simd")
 #endif
@@ -195,6 +200,11 @@ VM_UNARY(vm_softplus, ag_vf_log1p(ag_vf_exp(x * p.p0)) / p.p0,
 VM_UNARY(vm_mish, ag_vf_tanh(ag_vf_log1p(ag_vf_exp(x))), x * t)
 VM_UNARY(vm_log_sigmoid, ag_vf_log1p(ag_vf_exp(-ag_vf_abs(x))),
 	 (x < 0 ? x : 0) - t)
+/* clamp and hardtanh: p0 = the lower bound, p1 = the upper one (an
+ * infinity for none), as unary.c's formula: NaN passes, and a lower
+ * bound above the upper one gives the upper one; two selects, no
+ * branch */
+VM_UNARY(vm_clamp, x < p.p0 ? p.p0 : x, t > p.p1 ? p.p1 : t)
 
 typedef void (*vm_fn)(float *, const float *, int64_t, const params *);
 
@@ -232,6 +242,20 @@ static vm_fn unary_kernel(ag_op op, const void *args, params *p)
 			return vm_gelu_tanh;
 		}
 		return vm_gelu;
+	case AG_OP_CLAMP:
+		if (args) {
+			const ag_clamp_args *c = args;
+			p->p0 = isnan(c->min) ? -INFINITY : (float)c->min;
+			p->p1 = isnan(c->max) ? INFINITY : (float)c->max;
+		}
+		return vm_clamp;
+	case AG_OP_HARDTANH:
+		if (args) {
+			const ag_hardtanh_args *h = args;
+			p->p0 = (float)h->min_val;
+			p->p1 = (float)h->max_val;
+		}
+		return vm_clamp;
 	case AG_OP_SOFTPLUS:
 		if (args) {
 			const ag_softplus_args *s = args;

@@ -5,7 +5,7 @@
  * 16 lanes at a time (AVX-512; 8 with AVX2), where a double function of
  * libm or libmvec takes 8 lanes at best and several times the work.
  *
- * Accuracy: within 1.5 ulp of the exact value over the whole float range
+ * Accuracy: within 1.25 ulp of the exact value over the whole float range
  * (tests/lua/test_vmath_f32.lua checks every function against float64
  * and PyTorch's values); PyTorch 1.13 computes these with SLEEF's 1.0-ulp
  * functions, or for erf with a formula of its own (~1e-7 absolute).  The
@@ -113,9 +113,9 @@ static inline __attribute__((always_inline)) float ag_vf_log1p(float x)
 	 * (e = 1, f < 0) their sum first, which is exact */
 	float sm = ((e * ln2_lo + cor) + s * (hfsq + r)) - hfsq;
 	float y = e * e < 2.0f ? (e * ln2_hi + f) + sm : e * ln2_hi + (f + sm);
-	/* 1 + x exact when x is small: the terms above are 0 but cor */
-	y = x > -1.0f ? y : x == -1.0f ? -(float)__builtin_inff() :
-	    (float)__builtin_nanf("");
+	/* below 2^-24 log1p(x) rounds to x (and keeps -0's sign) */
+	y = ag_vf_abs(x) < 0x1p-24f ? x : x > -1.0f ? y :
+	    x == -1.0f ? -(float)__builtin_inff() : (float)__builtin_nanf("");
 	return x != x || x == (float)__builtin_inff() ? x : y;
 }
 

@@ -4,7 +4,8 @@
 -- float range: zeros, subnormals, the edges of each function's pieces,
 -- overflow and underflow, infinities, NaN and random values at several
 -- scales, against PyTorch 1.13's float32 values and the float64 ones
--- (fixtures/vmath_f32_ref.lua, made by fixtures/gen_vmath_f32.py).
+-- (fixtures/vmath_f32_ref.lua, made by fixtures/gen_vmath_f32.py); and
+-- clamp and hardtanh, vmath.c's branch-free kernels.
 local t = dofile(os.getenv("top_srcdir") .. "/tests/lua/tap.lua")
 local torch = torch or require "torch"
 local F = torch.nn.functional
@@ -142,5 +143,27 @@ t.ok(er[1] == -1 and er[2] == 1 and er[3] ~= er[3] and 1 / er[5] == -inf,
 t.is(torch.tensor({1e-40}):exp():item(), 1.0, "exp of a subnormal is 1")
 t.is(torch.tensor({-100.0}):exp():item(), torch.tensor({-100.0}, {dtype = torch.float64}):exp():float():item(),
 	"exp(-100) is the subnormal float64's exp rounds to")
+
+-- clamp and hardtanh (two selects in vmath.c): the float64 kernel's
+-- values, NaN passing, a lower bound above the upper one giving the upper
+local function same(a, b)
+	return a:eq(b):logical_or(a:isnan():logical_and(b:isnan())):all():item()
+end
+local xd = x:double()
+local strided = torch.stack({x, x}, 2)[{{}, 1}]
+for _, c in ipairs({{-0.5, 0.5}, {0.1, nil}, {nil, 0.1}, {1, -1}, {-math.huge, 3}}) do
+	local lo, hi = c[1], c[2]
+	local what = ("clamp(%s, %s)"):format(tostring(lo), tostring(hi))
+	local y = torch.clamp(x, lo, hi)
+	t.ok(same(y, torch.clamp(xd, lo, hi):float()), what .. ": the float64 kernel's values")
+	t.ok(same(torch.clamp(strided, lo, hi), y), what .. ": a strided input gives the dense values")
+end
+t.is(torch.tensor({0.3, 0 / 0, 2.0}):clamp(1, -1):tolist()[1], -1.0, "clamp(1, -1) gives the upper bound")
+t.ok(torch.tensor({0 / 0}):clamp(-1, 1):isnan():item(), "clamp lets NaN through")
+t.ok(same(F.hardtanh(x, -0.2, 0.6), torch.clamp(xd, -0.2, 0.6):float()), "hardtanh(x, -0.2, 0.6) is clamp's")
+t.ok(same(F.hardtanh(x), torch.clamp(xd, -1, 1):float()), "hardtanh(x) is clamp(x, -1, 1)")
+local xi = x:clone()
+xi:clamp_(-0.25, 0.25)
+t.ok(same(xi, torch.clamp(xd, -0.25, 0.25):float()), "clamp_ in place: the same values")
 
 t.done()
