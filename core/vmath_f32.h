@@ -55,27 +55,45 @@ static inline __attribute__((always_inline)) float ag_vf_copysign(float m, float
  * exp(x) = 2^k exp(r), k = round(x / ln 2), r = x - k ln 2 (ln 2 in two
  * parts, so k ln2_hi is exact), |r| <= ln 2 / 2; exp(r) by its Taylor
  * series to r^7 (remainder below 0.05 ulp), the small terms summed
- * first.  k is rounded with the 1.5 * 2^23 trick; 2^k is applied as two
- * powers of two, so results near the bottom of the range round once,
- * into the subnormals.  x is clamped to [-104, 89] first (beyond, the
- * result is 0 or inf anyway).
+ * first.  k is rounded with the 1.5 * 2^23 trick.  exp_poly gives exp(r)
+ * and k for x in [-104, 89].
  */
-static inline __attribute__((always_inline)) float ag_vf_exp(float x)
+static inline __attribute__((always_inline)) float ag_vf_exp_poly(float c,
+								  int32_t *k)
 {
 	const float shift = 0x1.8p23f, log2e = 0x1.715476p+0f;
 	const float ln2_hi = 0x1.62e4p-1f, ln2_lo = 0x1.7f7d1cp-20f;
-	float c = x < -104.0f ? -104.0f : x > 89.0f ? 89.0f : x;
-	float t = c * log2e + shift, k = t - shift;
-	float r = (c - k * ln2_hi) - k * ln2_lo;
+	float t = c * log2e + shift, kf = t - shift;
+	float r = (c - kf * ln2_hi) - kf * ln2_lo;
 	float q = 1.0f / 5040;
 	q = q * r + 1.0f / 720;
 	q = q * r + 1.0f / 120;
 	q = q * r + 1.0f / 24;
 	q = q * r + 1.0f / 6;
 	q = q * r + 0.5f;
-	float p = 1.0f + (r + r * r * q);
-	int32_t ki = (int32_t)(ag_vf_bits(t) - ag_vf_bits(shift));
-	int32_t k1 = ki / 2, k2 = ki - k1;	/* each within [-75, 65] */
+	*k = (int32_t)(ag_vf_bits(t) - ag_vf_bits(shift));
+	return 1.0f + (r + r * r * q);
+}
+
+/* exp(x) for x in [-87, 88], whose results are normal floats: 2^k at
+ * once (for erf and tanh, whose arguments stay there) */
+static inline __attribute__((always_inline)) float ag_vf_exp_mid(float x)
+{
+	int32_t k;
+	float p = ag_vf_exp_poly(x, &k);
+	return p * ag_vf_from_bits((uint32_t)(k + 127) << 23);
+}
+
+/* exp(x) over the whole range: x is clamped to [-104, 89] first (beyond,
+ * the result is 0 or inf anyway) and 2^k applied as two powers of two,
+ * so results near the bottom of the range round once, into the
+ * subnormals */
+static inline __attribute__((always_inline)) float ag_vf_exp(float x)
+{
+	float c = x < -104.0f ? -104.0f : x > 89.0f ? 89.0f : x;
+	int32_t k;
+	float p = ag_vf_exp_poly(c, &k);
+	int32_t k1 = k / 2, k2 = k - k1;	/* each within [-75, 65] */
 	float s1 = ag_vf_from_bits((uint32_t)(k1 + 127) << 23);
 	float s2 = ag_vf_from_bits((uint32_t)(k2 + 127) << 23);
 	float y = p * s1 * s2;
@@ -122,7 +140,7 @@ static inline __attribute__((always_inline)) float ag_vf_log1p(float x)
 /*
  * tanh(x): below 1 in magnitude x + x z P(z), z = x^2 (P fitted);
  * above, 1 - 2 / (exp(2|x|) + 1) with x's sign (which reaches 1 from
- * |x| = 9.1 on, and stays there when exp overflows).
+ * |x| = 9.1 on).
  */
 static inline __attribute__((always_inline)) float ag_vf_tanh(float x)
 {
@@ -141,7 +159,9 @@ static inline __attribute__((always_inline)) float ag_vf_tanh(float x)
 	p = p * z + tp[0];
 	/* x's sign also on a zero: -0 + x z P(z) would be +0 */
 	float small = ag_vf_copysign(x + x * z * p, x);
-	float big = ag_vf_copysign(1.0f - 2.0f / (ag_vf_exp(2.0f * a) + 1.0f), x);
+	/* from 9.1 on the result rounds to 1: exp's argument stays below 19 */
+	float e = ag_vf_exp_mid(2.0f * (a < 9.5f ? a : 9.5f));
+	float big = ag_vf_copysign(1.0f - 2.0f / (e + 1.0f), x);
 	return a < 1.0f ? small : x != x ? x : big;
 }
 
@@ -182,7 +202,7 @@ static inline __attribute__((always_inline)) float ag_vf_erf(float x)
 	h = h * d + (lo ? h1[2] : h2[2]);
 	h = h * d + (lo ? h1[1] : h2[1]);
 	h = h * d + (lo ? h1[0] : h2[0]);
-	float big = 1.0f - ag_vf_exp(-(c * c)) * h;
+	float big = 1.0f - ag_vf_exp_mid(-(c * c)) * h;
 	big = ag_vf_copysign(a < 3.92f ? big : 1.0f, x);
 	return a < 1.0f ? small : x != x ? x : big;
 }
