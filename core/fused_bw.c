@@ -126,9 +126,13 @@ FB_CLONES static void NAME(TYPE *o, const TYPE *g, const TYPE *xs,	\
 #define AFN(fn, x) _Generic((T)0, float: ag_vf_##fn((float)(x)),	\
 			    default: (T)fn((double)(x)))
 
-/* gelu: Phi(x) + x phi(x); t = erf(x / sqrt 2), u = exp(-x^2 / 2) */
-ACT(k_gelu, AFN(erf, x * (T)M_SQRT1_2), AFN(exp, (T)-0.5 * x * x), 0,
-    gv * ((T)0.5 * ((T)1 + t) + x * u * (T)(M_2_SQRTPI * M_SQRT1_2 * 0.5)))
+/* erf(y) given e = exp(-y^2): float32 takes e (one exp for two uses) */
+#define ERF_GIVEN(y, e) _Generic((T)0,					\
+	float: ag_vf_erf_given((float)(y), (float)(e)),			\
+	default: (T)erf((double)(y)))
+/* gelu: Phi(x) + x phi(x); t = exp(-x^2 / 2), u = erf(x / sqrt 2) */
+ACT(k_gelu, AFN(exp, (T)-0.5 * x * x), ERF_GIVEN(x * (T)M_SQRT1_2, t), 0,
+    gv * ((T)0.5 * ((T)1 + u) + x * t * (T)(M_2_SQRTPI * M_SQRT1_2 * 0.5)))
 /* the tanh form: t = tanh(beta (x + kappa x^3)) */
 ACT(k_gelu_tanh,
     AFN(tanh, (T)(M_SQRT2 * M_2_SQRTPI * 0.5) * (x + (T)0.044715 * (x * x * x))),

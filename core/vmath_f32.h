@@ -171,7 +171,9 @@ static inline __attribute__((always_inline)) float ag_vf_tanh(float x)
  * below 2 and in a - 2.96 above (both fitted; the coefficients are
  * selected per element, one evaluation); from 3.92 on erf rounds to 1.
  */
-static inline __attribute__((always_inline)) float ag_vf_erf(float x)
+/* erf(x) given e = exp(-x^2) (read only where 1 <= |x| < 3.92) */
+static inline __attribute__((always_inline)) float ag_vf_erf_given(float x,
+								    float e)
 {
 	static const float er[7] = { 0x1.06eba8p-3f, -0x1.81273ep-2f,
 		0x1.ce2cf8p-4f, -0x1.b7f90cp-6f, 0x1.5405bp-8f,
@@ -202,9 +204,15 @@ static inline __attribute__((always_inline)) float ag_vf_erf(float x)
 	h = h * d + (lo ? h1[2] : h2[2]);
 	h = h * d + (lo ? h1[1] : h2[1]);
 	h = h * d + (lo ? h1[0] : h2[0]);
-	float big = 1.0f - ag_vf_exp_mid(-(c * c)) * h;
+	float big = 1.0f - e * h;
 	big = ag_vf_copysign(a < 3.92f ? big : 1.0f, x);
 	return a < 1.0f ? small : x != x ? x : big;
+}
+
+static inline __attribute__((always_inline)) float ag_vf_erf(float x)
+{
+	float a = ag_vf_abs(x), c = a < 3.92f ? a : 3.92f;
+	return ag_vf_erf_given(x, ag_vf_exp_mid(-(c * c)));
 }
 
 #endif
