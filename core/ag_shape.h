@@ -88,6 +88,12 @@ ag_tensor *ag_scatter_reduce_two(ag_tensor *t, int dim, ag_tensor *index,
 				 ag_tensor *src, int reduce, bool include_self);
 int ag_scatter_reduce_two_(ag_tensor *t, int dim, ag_tensor *index,
 			   ag_tensor *src, int reduce, bool include_self);
+/* index_reduce: source's slices along dim combined into the slices of self
+ * that the 1-d index names; reduce AG_SR_PROD .. AG_SR_AMIN. */
+ag_tensor *ag_index_reduce(ag_tensor *t, int dim, ag_tensor *index,
+			   ag_tensor *src, int reduce, bool include_self);
+int ag_index_reduce_(ag_tensor *t, int dim, ag_tensor *index, ag_tensor *src,
+		     int reduce, bool include_self);
 int ag_scatter_add_(ag_tensor *t, int dim, ag_tensor *index, ag_tensor *src);
 ag_tensor *ag_index_add(ag_tensor *t, int dim, ag_tensor *index,
 			ag_tensor *src, double alpha);

@@ -423,6 +423,7 @@ struct sr_ctx {
 	ag_tensor *src;
 	int reduce;
 	bool include_self;
+	bool flat;		/* index_reduce of a 0-d self: as 1-d of one */
 };
 
 static double sr_combine(int reduce, double a, double b)
@@ -459,7 +460,15 @@ static int sr_write(ag_tensor *dst, void *p)
 		ag_tensor_release(w);
 		return w ? ag_error(AG_ERR_NOMEM, "out of memory") : -1;
 	}
-	walk wk = make_walk(c->index, w, c->src, c->dim);
+	int64_t one = 1;
+	ag_tensor *wv = c->flat && w->ndim == 0
+		? ag_tensor_make_view(w, &one, &one, 1, w->offset) : w;
+	if (!wv) {
+		free(cnt);
+		ag_tensor_release(w);
+		return -1;
+	}
+	walk wk = make_walk(c->index, wv, c->src, c->dim);
 	char *base = ag_data_ptr(w);
 	bool ints = dt == AG_INT64 || dt == AG_BOOL;
 	/* the identity where something lands, when self is left out */
@@ -506,6 +515,8 @@ static int sr_write(ag_tensor *dst, void *p)
 		}
 	rc = w == dst ? 0 : ag_copy_raw(dst, w);
 	free(cnt);
+	if (wv != w)
+		ag_tensor_release(wv);
 	ag_tensor_release(w);
 	return rc;
 }
@@ -634,9 +645,12 @@ static ag_tensor *slice_index(ag_tensor *index, ag_op op)
 		ag_error(AG_ERR_VALUE, "%s(): no index tensor", ag_op_name(op));
 		return NULL;
 	}
-	if (op == AG_OP_INDEX_ADD && index->dtype != AG_INT64) {
-		ag_error(AG_ERR_DTYPE, "index_add_(): Expected dtype int32/int64 for "
-			 "index but got: %s", ag_dtype_scalar_name(index->dtype));
+	bool add = op == AG_OP_INDEX_ADD || op == AG_OP_INDEX_REDUCE;
+	const char *fn = op == AG_OP_INDEX_REDUCE ? "index_reduce_" : "index_add_";
+	if (add && index->dtype != AG_INT64) {
+		ag_error(AG_ERR_DTYPE, "%s(): Expected dtype int32/int64 for "
+			 "index but got: %s", fn,
+			 ag_dtype_scalar_name(index->dtype));
 		return NULL;
 	}
 	if (op == AG_OP_INDEX_COPY && index->dtype != AG_INT64) {
@@ -650,10 +664,10 @@ static ag_tensor *slice_index(ag_tensor *index, ag_op op)
 		return NULL;
 	}
 	if (index->ndim > 1) {
-		if (op == AG_OP_INDEX_ADD)
-			ag_error(AG_ERR_INDEX, "index_add_(): Index is supposed to be "
+		if (add)
+			ag_error(AG_ERR_INDEX, "%s(): Index is supposed to be "
 				 "a vector, but got dim: %d with type: Long and "
-				 "size: %s", index->ndim, ag_shape_str(index->shape,
+				 "size: %s", fn, index->ndim, ag_shape_str(index->shape,
 				 index->ndim, buf, sizeof buf));
 		else if (op == AG_OP_INDEX_COPY)
 			ag_error(AG_ERR_INDEX, "index_copy_(): Index should have "
@@ -669,13 +683,14 @@ static ag_tensor *slice_index(ag_tensor *index, ag_op op)
 static int check_source(ag_op op, const ag_tensor *t, int d,
 			const ag_tensor *index, const ag_tensor *src)
 {
-	bool add = op == AG_OP_INDEX_ADD;
+	bool add = op == AG_OP_INDEX_ADD || op == AG_OP_INDEX_REDUCE;
+	const char *fn = op == AG_OP_INDEX_REDUCE ? "index_reduce_" : "index_add_";
 	int64_t n = ag_numel(index);
 
 	if (src->dtype != t->dtype)
-		return add ? ag_error(AG_ERR_DTYPE, "index_add_(): self (%s) and "
+		return add ? ag_error(AG_ERR_DTYPE, "%s(): self (%s) and "
 				      "source (%s) must have the same scalar type",
-				      ag_dtype_scalar_name(t->dtype),
+				      fn, ag_dtype_scalar_name(t->dtype),
 				      ag_dtype_scalar_name(src->dtype))
 			   : ag_error(AG_ERR_DTYPE, "index_copy_(): self and source "
 				      "expected to have the same dtype, but got "
@@ -689,9 +704,9 @@ static int check_source(ag_op op, const ag_tensor *t, int d,
 				"destination dimensionality (%d)", src->ndim,
 				t->ndim);
 	if (n != size_of(src, src->ndim ? d : 0))
-		return add ? ag_error(AG_ERR_VALUE, "index_add_(): Number of indices "
+		return add ? ag_error(AG_ERR_VALUE, "%s(): Number of indices "
 				      "(%lld) should be equal to source.size(dim): "
-				      "(%lld), for dim: %d", (long long)n,
+				      "(%lld), for dim: %d", fn, (long long)n,
 				      (long long)size_of(src, src->ndim ? d : 0),
 				      d + base())
 			   : ag_error(AG_ERR_INDEX, "index_copy_(): Number of "
@@ -701,7 +716,7 @@ static int check_source(ag_op op, const ag_tensor *t, int d,
 	if (dims_of(src) != dims_of(t))
 		return ag_error(AG_ERR_SHAPE, "%s(): source and self must have the "
 				"same number of dimensions (got %d and %d)",
-				add ? "index_add_" : "index_copy_", src->ndim,
+				add ? fn : "index_copy_", src->ndim,
 				t->ndim);
 	for (int i = 0; i < t->ndim; i++)
 		if (i != d && src->shape[i] != t->shape[i])
@@ -735,7 +750,7 @@ static int check_slice_bounds(ag_op op, ag_tensor *ic, int64_t size, int d)
 
 	if (op == AG_OP_INDEX_COPY)
 		return check_bounds(ic, size, d, false, "index_copy_(): ");
-	if (op != AG_OP_INDEX_ADD)
+	if (op != AG_OP_INDEX_ADD && op != AG_OP_INDEX_REDUCE)
 		return check_bounds(ic, size, d, true, "");
 	for (int64_t i = 0; i < n; i++)
 		if (p[i] < 0 || p[i] >= size)
@@ -791,6 +806,94 @@ int ag_index_add_(ag_tensor *t, int dim, ag_tensor *index, ag_tensor *src,
 {
 	int rc;
 	slices_call(AG_OP_INDEX_ADD, t, dim, index, src, NULL, alpha, true, &rc);
+	return rc;
+}
+
+/*
+ * index_reduce(dim, index, source, reduce, include_self): slice j of the
+ * source combined into slice index[j] of self (prod, mean, amax, amin),
+ * which is scatter_reduce with the index spread over the source's shape:
+ * the same kernel, under index_reduce's checks and its own node.
+ */
+ag_tensor *ag_index_spread(ag_tensor *index, const ag_tensor *src, int d)
+{
+	int64_t stride[AG_MAX_DIMS];
+
+	for (int i = 0; i < src->ndim; i++)
+		stride[i] = i == d && index->ndim ? index->stride[0] : 0;
+	return ag_tensor_make_view(index, src->shape, stride, src->ndim,
+				   index->offset);
+}
+
+static ag_tensor *ir_call(ag_tensor *t, int dim, ag_tensor *index,
+			  ag_tensor *src, int reduce, bool include_self,
+			  bool inplace, int *rc)
+{
+	struct sr_ctx c = { .reduce = reduce, .include_self = include_self,
+			    .flat = t->ndim == 0 };
+	ag_tensor *ic = NULL, *s1 = NULL, *r = NULL;
+	int64_t one = 1;
+	int d = 0;
+
+	*rc = -1;
+	if (reduce < AG_SR_PROD || reduce > AG_SR_AMIN)
+		ag_error(AG_ERR_VALUE, "index_reduce(): Expected reduce to be one "
+			 "of prod, mean, amax or amin.");
+	else if (!src)
+		ag_error(AG_ERR_VALUE, "index_reduce(): no source tensor");
+	else if ((ic = slice_index(index, AG_OP_INDEX_REDUCE)) &&
+		 ag_wrap_dim(dim, t->ndim, &d) == 0 &&
+		 check_source(AG_OP_INDEX_REDUCE, t, d, ic, src) == 0 &&
+		 check_slice_bounds(AG_OP_INDEX_REDUCE, ic, size_of(t, d), d) == 0) {
+		if (src->ndim == 0)
+			s1 = ag_tensor_make_view(src, &one, &one, 1, src->offset);
+		else
+			ag_tensor_retain(s1 = src);
+		c.dim = t->ndim ? d : 0;
+		c.src = s1;
+		ag_tensor *spread = s1 ? ag_index_spread(ic, s1, c.dim) : NULL;
+		c.index = spread ? ag_dense(spread) : NULL;	/* the walk's */
+		ag_tensor_release(spread);
+	}
+	if (c.index) {
+		ag_scatter_reduce_args a = { .self = ag_shape_of(t),
+			.source = ag_shape_of(src), .dim = c.dim,
+			.reduce = reduce, .include_self = include_self };
+		ag_write_call w = { .op = AG_OP_INDEX_REDUCE,
+			.in = (ag_tensor *[]){ t, index, src }, .nin = 3,
+			.write = sr_write, .ctx = &c, .args = &a,
+			.args_size = sizeof a };
+		/* the backward reads self's old value */
+		if (inplace && ag_record_needs_original(w.op, w.in, 3) &&
+		    !(w.original = ag_original_copy(t)))
+			;
+		else if (inplace)
+			*rc = ag_write_inplace(&w);
+		else
+			r = ag_write_copy(&w);
+		ag_tensor_release(w.original);
+	} else if (inplace) {
+		ag_trace_failed(AG_OP_INDEX_REDUCE, (ag_tensor *[]){ t, index, src },
+				src ? 3 : 2, t);
+	}
+	ag_tensor_release(c.index);
+	ag_tensor_release(s1);
+	ag_tensor_release(ic);
+	return r;
+}
+
+ag_tensor *ag_index_reduce(ag_tensor *t, int dim, ag_tensor *index,
+			   ag_tensor *src, int reduce, bool include_self)
+{
+	int rc;
+	return ir_call(t, dim, index, src, reduce, include_self, false, &rc);
+}
+
+int ag_index_reduce_(ag_tensor *t, int dim, ag_tensor *index, ag_tensor *src,
+		     int reduce, bool include_self)
+{
+	int rc;
+	ir_call(t, dim, index, src, reduce, include_self, true, &rc);
 	return rc;
 }
 

@@ -979,6 +979,7 @@ done:
 	X(SLICE_SCATTER, none) \
 	X(DIAGONAL_SCATTER, none) \
 	X(SCATTER_REDUCE_TWO, none) \
+	X(INDEX_REDUCE, none) \
 	X(SCATTER_ADD, none) \
 	X(INDEX_ADD, none) \
 	X(INDEX_COPY, none) \

@@ -8,6 +8,7 @@
  * never gets a gradient.
  */
 #include "grad.h"
+#include "internal.h"
 #include "shapeint.h"
 
 /* A zero of g's dtype, 0-d (what fills and masks write). */
@@ -376,17 +377,29 @@ static ag_tensor *equal_to(ag_tensor *t, double v)
  * equal the result, prod divides the result by each factor (zeros taken
  * apart); without include_self, self gets nothing where something landed.
  * Saved: index, self, src, result. */
-int ag_scatter_reduce_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
+/* Hands scatter_reduce's two gradients (owned) to the edges that need them. */
+static int sr_out(ag_node *self, ag_tensor **out, ag_tensor *gs, ag_tensor *gsrc)
 {
-	const ag_scatter_reduce_args *a = AG_ARGS(self, ag_scatter_reduce_args);
-	ag_tensor *g = G(0), *gs = NULL, *gsrc = NULL;
-	ag_tensor *index = ag_node_saved(self, 0), *x = ag_node_saved(self, 1);
-	ag_tensor *src = ag_node_saved(self, 2), *res = ag_node_saved(self, 3);
-	ag_dtype dt = g->dtype;
-	int d = a->dim, rc = -1;
+	if (NEED(0)) {
+		out[0] = gs;
+		gs = NULL;
+	}
+	if (NEED(1)) {
+		out[1] = gsrc;
+		gsrc = NULL;
+	}
+	rel(gs); rel(gsrc);
+	return 0;
+}
 
-	if (!index || !x || !src || !res)
-		goto done;
+static int sr_grads(const ag_scatter_reduce_args *a, const ag_shape *source,
+		    ag_tensor *g, ag_tensor *index, ag_tensor *x, ag_tensor *src,
+		    ag_tensor *res, ag_tensor **pgs, ag_tensor **pgsrc)
+{
+	ag_tensor *gs = NULL, *gsrc = NULL;
+	ag_dtype dt = g->dtype;
+	int d = a->dim;
+
 	switch (a->reduce) {
 	case AG_SR_SUM:
 		ag_tensor_retain(g);
@@ -395,7 +408,7 @@ int ag_scatter_reduce_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 		break;
 	case AG_SR_MEAN: {
 		ag_tensor *n0 = a->include_self ? ag_ones_like(g) : ag_zeros_like(g);
-		ag_tensor *one = n0 ? ag_ones(a->source.size, a->source.ndim, dt) : NULL;
+		ag_tensor *one = n0 ? ag_ones(source->size, source->ndim, dt) : NULL;
 		ag_tensor *n1 = one ? ag_scatter_add(n0, d, index, one) : NULL;
 		ag_tensor *empty = n1 ? equal_to(n1, 0) : NULL;
 		ag_tensor *n = empty ? ag_masked_fill(n1, empty, 1) : NULL;
@@ -462,24 +475,78 @@ int ag_scatter_reduce_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 		break;
 	}
 	if (!gs || !gsrc)
-		goto done;
+		goto fail;
 	if (!a->include_self) {
 		ag_tensor *z = ag_scatter_value(gs, d, index, 0);
 		rel(gs);
 		gs = z;
 		if (!gs)
-			goto done;
+			goto fail;
 	}
-	if (NEED(0)) {
-		out[0] = gs;
-		gs = NULL;
+	*pgs = gs;
+	*pgsrc = gsrc;
+	return 0;
+fail:
+	rel(gs); rel(gsrc);
+	return -1;
+}
+
+int ag_scatter_reduce_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
+{
+	const ag_scatter_reduce_args *a = AG_ARGS(self, ag_scatter_reduce_args);
+	ag_tensor *gs = NULL, *gsrc = NULL;
+	ag_tensor *index = ag_node_saved(self, 0), *x = ag_node_saved(self, 1);
+	ag_tensor *src = ag_node_saved(self, 2), *res = ag_node_saved(self, 3);
+	int rc = -1;
+
+	if (index && x && src && res &&
+	    sr_grads(a, &a->source, G(0), index, x, src, res, &gs, &gsrc) == 0)
+		rc = sr_out(self, out, gs, gsrc);
+	rel(index); rel(x); rel(src); rel(res);
+	return rc;
+}
+
+/* index_reduce: scatter_reduce's gradients over the index spread across
+ * the source's shape, a 0-d self or source taken as 1-d of one element
+ * (PyTorch 1.13's index_reduce_backward is the same formula).  Saved:
+ * index, self, source, result. */
+int ag_index_reduce_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
+{
+	const ag_scatter_reduce_args *a = AG_ARGS(self, ag_scatter_reduce_args);
+	ag_tensor *index = ag_node_saved(self, 0), *x = ag_node_saved(self, 1);
+	ag_tensor *src = ag_node_saved(self, 2), *res = ag_node_saved(self, 3);
+	ag_tensor *g1 = NULL, *x1 = NULL, *r1 = NULL, *s1 = NULL, *ix = NULL;
+	ag_tensor *gs = NULL, *gsrc = NULL, *gs1 = NULL, *gsrc1 = NULL;
+	int64_t one = 1;
+	int rc = -1;
+
+	if (!index || !x || !src || !res)
+		goto done;
+	bool flat = a->self.ndim == 0, sflat = a->source.ndim == 0;
+	g1 = flat ? ag_reshape(G(0), &one, 1) : (ag_tensor_retain(G(0)), G(0));
+	x1 = flat ? ag_reshape(x, &one, 1) : (ag_tensor_retain(x), x);
+	r1 = flat ? ag_reshape(res, &one, 1) : (ag_tensor_retain(res), res);
+	s1 = sflat ? ag_reshape(src, &one, 1) : (ag_tensor_retain(src), src);
+	ag_tensor *idx = index->ndim ? index : NULL;
+	ag_tensor *i1 = idx ? (ag_tensor_retain(idx), idx) : ag_reshape(index, &one, 1);
+	ag_tensor *idense = i1 ? ag_dense(i1) : NULL;
+	rel(i1);
+	ix = idense && s1 ? ag_index_spread(idense, s1, a->dim) : NULL;
+	rel(idense);
+	if (!g1 || !x1 || !r1 || !s1 || !ix)
+		goto done;
+	ag_shape source = ag_shape_of(s1);
+	if (sr_grads(a, &source, g1, ix, x1, s1, r1, &gs1, &gsrc1) < 0)
+		goto done;
+	gs = flat ? ag_reshape(gs1, a->self.size, 0) : (ag_tensor_retain(gs1), gs1);
+	gsrc = sflat ? ag_reshape(gsrc1, a->source.size, 0)
+		     : (ag_tensor_retain(gsrc1), gsrc1);
+	if (gs && gsrc) {
+		rc = sr_out(self, out, gs, gsrc);
+		gs = gsrc = NULL;
 	}
-	if (NEED(1)) {
-		out[1] = gsrc;
-		gsrc = NULL;
-	}
-	rc = 0;
 done:
-	rel(gs); rel(gsrc); rel(index); rel(x); rel(src); rel(res);
+	rel(gs); rel(gsrc); rel(gs1); rel(gsrc1); rel(g1); rel(x1); rel(r1);
+	rel(s1); rel(ix); rel(index); rel(x); rel(src); rel(res);
 	return rc;
 }

@@ -132,6 +132,9 @@ void ag_iter_run(const ag_iter *it, ag_inner_loop inner, void *ctx,
  * a floating result type (PyTorch's "not implemented" text otherwise), an
  * uninitialised result, and the iterator over ops = { out, grad, self }.
  * Returns the result, or NULL with the error set. */
+/* index_reduce's 1-d (or 0-d) dense index as a view of src's shape: its
+ * values along dim d, the same everywhere else (gather.c) */
+ag_tensor *ag_index_spread(ag_tensor *index, const ag_tensor *src, int d);
 ag_tensor *ag_grad_self_setup(ag_op op, ag_tensor *grad, ag_tensor *self,
 			      ag_tensor *ops[3], ag_iter *it);
 /* True when every operand is contiguous in the same order (strides equal

@@ -100,6 +100,12 @@ static void op_args(const ag_node *nd, ag_node_attr *out, int *n, int max)
 	case AG_OP_UNSQUEEZE: case AG_OP_STACK:
 		add_int(out, n, max, "dim", AG_ATTR_DIM, ((const ag_dim_args *)a)->dim);
 		break;
+	case AG_OP_SCATTER_REDUCE_TWO: case AG_OP_INDEX_REDUCE: {
+		const ag_scatter_reduce_args *r = a;
+		add_int(out, n, max, "dim", AG_ATTR_DIM, r->dim);
+		add_int(out, n, max, "include_self", AG_ATTR_BOOL, r->include_self);
+		break;
+	}
 	case AG_OP_SQUEEZE_DIM: case AG_OP_INDEX_SELECT: {
 		const ag_dim_args *d = a;
 		add_int(out, n, max, "dim", AG_ATTR_DIM, d->dim);

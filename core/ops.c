@@ -13,7 +13,7 @@ static const ag_opinfo op_table[AG_OP_COUNT] = {
 /* The number of lines in ops.def, written out: a new op fails here until
  * its author has read the recipe at the top of ops.def (kernel case,
  * backward function, test) and raised the count. */
-_Static_assert(AG_OP_COUNT == 301, "ops.def changed: see its recipe, then "
+_Static_assert(AG_OP_COUNT == 302, "ops.def changed: see its recipe, then "
 	       "update this count");
 
 const ag_opinfo *ag_op_info(ag_op op)

@@ -184,6 +184,13 @@ static void push_attr(lua_State *L, ag_node *n, const ag_node_attr *a)
 			else
 				lua_pushnumber(L, ag_load(ag_data_ptr(t), t->dtype));
 			ag_tensor_release(t);
+		} else if (t->dtype == AG_INT64 &&
+			   strcmp(a->name, "_saved_index") == 0) {
+			/* index values count from 1 in Lua */
+			ag_tensor *one = repl_one_based(t);	/* takes t */
+			if (!one)
+				repl_core_error(L);
+			repl_push_tensor(L, one);
 		} else {
 			repl_push_tensor(L, t);
 		}

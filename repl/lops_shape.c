@@ -716,6 +716,49 @@ static int l_scatter_reduce(lua_State *L) { return scatter_reduce(L, false); }
 static int m_scatter_reduce_(lua_State *L) { return scatter_reduce(L, true); }
 static int m_scatter_add_(lua_State *L) { return scatter_add(L, true); }
 
+/* index_reduce(dim, index, source, reduce, {include_self=true}) */
+static int index_reduce(lua_State *L, bool inplace)
+{
+	static const char *const keys[] = {"include_self", NULL};
+	static const char *const names[] = {"prod", "mean", "amax", "amin",
+					    NULL};
+	const char *fname = inplace ? "Tensor.index_reduce_"
+				    : "torch.index_reduce";
+	ag_tensor *t = repl_check_tensor(L, 1, fname);
+	int kw = repl_kwargs(L, 6);
+	int d = repl_check_dim(L, 2, t->ndim, 0, fname);
+	ag_tensor *src = repl_check_tensor(L, 4, fname);
+	const char *how = luaL_checkstring(L, 5);
+	int k = 0;
+
+	repl_check_keys(L, kw, fname, keys);
+	bool self_too = repl_kw_bool(L, kw, "include_self", true, fname);
+	while (names[k] && strcmp(names[k], how))
+		k++;
+	if (!names[k])
+		return luaL_error(L, "index_reduce(): Expected reduce to be one of "
+				  "prod, mean, amax or amin but got %s.", how);
+	/* an int32 index counts from 1 as an int64 one does */
+	ag_tensor *it = repl_to_tensor(L, 3);
+	if (it && it->dtype == AG_INT32) {
+		ag_tensor *wide = ag_to_dtype(it, AG_INT64);
+		if (!wide)
+			return repl_core_error(L);
+		repl_push_tensor(L, wide);
+		lua_replace(L, 3);
+	}
+	ag_tensor *ix = index_of(L, 3, fname);
+	int reduce = AG_SR_PROD + k;
+	if (inplace)
+		return inplace_done(L, ag_index_reduce_(t, d, ix, src, reduce,
+							self_too), ix, NULL);
+	return push2(L, ag_index_reduce(t, d, ix, src, reduce, self_too), ix,
+		     NULL);
+}
+
+static int l_index_reduce(lua_State *L) { return index_reduce(L, false); }
+static int m_index_reduce_(lua_State *L) { return index_reduce(L, true); }
+
 /* ----------------------------------------- index_add, _copy and _fill */
 
 static int index_add(lua_State *L, bool inplace)
@@ -1272,7 +1315,7 @@ void repl_register_shape_ops(lua_State *L, bool methods)
 		{"slice_scatter", l_slice_scatter},
 		{"diagonal_scatter", l_diagonal_scatter},
 		{"index_add", l_index_add}, {"index_copy", l_index_copy},
-		{"index_fill", l_index_fill},
+		{"index_fill", l_index_fill}, {"index_reduce", l_index_reduce},
 		{"masked_fill", l_masked_fill}, {"masked_select", l_masked_select},
 		{"masked_scatter", l_masked_scatter},
 		{"take", l_take}, {"put", l_put}, {"index_put", l_index_put},
@@ -1299,6 +1342,7 @@ void repl_register_shape_ops(lua_State *L, bool methods)
 		{"scatter_", m_scatter_}, {"scatter_add_", m_scatter_add_},
 		{"scatter_reduce_", m_scatter_reduce_},
 		{"index_add_", m_index_add_}, {"index_copy_", m_index_copy_},
+		{"index_reduce_", m_index_reduce_},
 		{"index_fill_", m_index_fill_}, {"masked_fill_", m_masked_fill_},
 		{"masked_scatter_", m_masked_scatter_}, {"put_", m_put_},
 		{NULL, NULL}

@@ -112,6 +112,12 @@ OPLIST_LUA_TESTS = tests/lua/test_oplist_grad.lua
 TESTS += $(OPLIST_LUA_TESTS)
 EXTRA_DIST += $(OPLIST_LUA_TESTS) tests/lua/fixtures/gen_oplist.py \
 	tests/lua/fixtures/oplist_ref.lua
+## index_reduce next to PyTorch 1.13: values, gradients, its node, errors
+## (fixture made by gen_index_reduce.py).
+TESTS += tests/lua/test_index_reduce.lua
+EXTRA_DIST += tests/lua/test_index_reduce.lua \
+	tests/lua/fixtures/gen_index_reduce.py \
+	tests/lua/fixtures/index_reduce_ref.lua
 ## Outputs past the caches, written with non-temporal stores.
 TESTS += tests/lua/test_stream.lua
 EXTRA_DIST += tests/lua/test_stream.lua

@@ -194,4 +194,24 @@ local keys = {}
 for _, e in ipairs(net:named_parameters()) do keys[#keys + 1] = e[1] end
 t.is(keys, {"0.weight", "0.bias", "4.weight", "4.bias"}, "a small convnet's parameters, PyTorch's names")
 t.is(net(torch.randn(5, 1, 8, 8)).shape, torch.Size({5, 3}), "a small convnet runs")
+
+-- sizes given as sequences by position, as PyTorch's tuples: a trailing
+-- list is an argument, not the keyword table
+do
+	local x = torch.randn(2, 3, 6, 6)
+	t.ok(torch.equal(F.max_pool2d(x, {2, 2}), F.max_pool2d(x, 2)), "max_pool2d(x, {2, 2})")
+	t.ok(torch.equal(F.max_pool2d(x, {3, 2}, {1, 2}), F.max_pool2d(x, {3, 2}, {stride = {1, 2}})),
+		"max_pool2d(x, {3, 2}, {1, 2}): the stride by position")
+	t.ok(torch.equal(F.avg_pool2d(x, {2, 3}), F.avg_pool2d(x, {kernel_size = {2, 3}})),
+		"avg_pool2d(x, {2, 3})")
+	t.ok(torch.equal(F.max_pool1d(x[1], {2}), F.max_pool1d(x[1], 2)), "max_pool1d(x, {2})")
+	t.is(tostring(nn.MaxPool2d({3, 2})),
+		"MaxPool2d(kernel_size=(3, 2), stride=(3, 2), padding=0, dilation=1, ceil_mode=False)",
+		"nn.MaxPool2d({3, 2})")
+	t.is(tostring(nn.Unfold({2, 2})), "Unfold(kernel_size=(2, 2), dilation=1, padding=0, stride=1)",
+		"nn.Unfold({2, 2})")
+	t.ok(torch.equal(nn.Unfold({2, 2})(x), F.unfold(x, 2)), "nn.Unfold({2, 2}) runs")
+	t.raises(function() return F.pad(x, {1, 1}, {foo = 1}) end,
+		"pad() got an unexpected keyword argument 'foo'", "pad: an unknown keyword")
+end
 t.done()

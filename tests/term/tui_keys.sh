@@ -92,11 +92,15 @@ see 'focus: input' "i in a pane goes back to the input line"
 type_text 'ij'
 see '^agdb> ij$' "where keys are typed again"
 key C-u
+wait_view '^agdb>$'	# the line emptied before the screen is taken
 
-# Ctrl-L redraws the same screen
+# Ctrl-L redraws the same screen (given time to, under load)
 before=$(view)
 key C-l
-sleep 0.5
+end=$(( $(date +%s) + WAIT_SECS ))
+while [ "$(view)" != "$before" ] && [ "$(date +%s)" -lt "$end" ]; do
+	sleep 0.1
+done
 is "$(view)" "$before" "Ctrl-L redraws the screen as it was"
 
 # ------------------------------------------------------------ the selection stays

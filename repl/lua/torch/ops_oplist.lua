@@ -1,5 +1,5 @@
 -- ops_oplist.lua - ops users expect next to issue 11's list, written with
--- agdb's own ops: torch.combinations, unique_consecutive and index_reduce
+-- agdb's own ops: torch.combinations and unique_consecutive
 -- (torch., method and in-place forms).  Required once by torch.nn.functional (at start-up).
 local torch = require "torch"
 local methods = torch.Tensor.__methods	-- (torch.Tensor is the metatable)
@@ -122,55 +122,5 @@ end
 
 torch.unique_consecutive = unique_consecutive
 methods.unique_consecutive = unique_consecutive
-
--- index_reduce(dim, index, source, reduce, {include_self=true}): source's
--- slices along dim reduced into self's slices that index (1-based) names,
--- with "prod", "mean", "amax" or "amin": scatter_reduce with index spread
--- over source's shape, so its gradients (and their own) are
--- scatter_reduce's.  The node is ScatterReduceBackward0 where PyTorch
--- names it IndexReduceBackward0.
-local REDUCE = {prod = true, mean = true, amax = true, amin = true}
-local function index_reduce(inplace, self, dim, index, source, reduce, opts)
-	local fname = inplace and "index_reduce_" or "index_reduce"
-	for i, v in ipairs({self, index, source}) do
-		if not torch.is_tensor(v) then
-			error(("%s(): argument '%s' (position %d) must be Tensor"):format(fname,
-				({"self", "index", "source"})[i], ({1, 3, 4})[i]), 3)
-		end
-	end
-	if not REDUCE[reduce] then
-		error("index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got "
-			.. tostring(reduce) .. ".", 3)
-	end
-	if index.dtype ~= torch.int64 and index.dtype ~= torch.int32 then
-		error("index_reduce_(): Expected dtype int32/int64 for index but got: "
-			.. tostring(index.dtype):gsub("^torch%.", ""):gsub("^%l", string.upper)
-				:gsub("Float64", "Double"):gsub("Float32", "Float"):gsub("Int64", "Long")
-				:gsub("Int32", "Int"), 3)
-	end
-	if index:dim() > 1 then
-		error("index_reduce_(): Index is supposed to be a vector", 3)
-	end
-	local nd = math.max(source:dim(), 1)
-	local d = dim < 0 and dim + nd + 1 or dim
-	local n, along = index:numel(), source:dim() == 0 and 1 or source:size(d)
-	if n ~= along then
-		error(("index_reduce_(): Number of indices (%d) should be equal to source.size(dim): (%d), for dim: %d")
-			:format(n, along, d), 3)
-	end
-	local idx = index:to(torch.int64):reshape(-1)
-	if source:dim() > 0 then
-		local shape = {}
-		for k = 1, source:dim() do shape[k] = k == d and n or 1 end
-		idx = idx:view(table.unpack(shape)):expand(source.shape)
-	end
-	local kw = {include_self = not (opts and opts.include_self == false)}
-	if inplace then return self:scatter_reduce_(d, idx, source, reduce, kw) end
-	return self:scatter_reduce(d, idx, source, reduce, kw)
-end
-
-function torch.index_reduce(...) return index_reduce(false, ...) end
-methods.index_reduce = torch.index_reduce
-function methods.index_reduce_(...) return index_reduce(true, ...) end
 
 return torch

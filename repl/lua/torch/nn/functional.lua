@@ -108,11 +108,14 @@ end
 -- ------------------------------------------------------------ activations
 
 -- Keywords of a trailing table: f(x, dim, {dtype=...}) or f(x, {dim=..}).
+-- A table with a list part is a positional sequence, not keywords:
+-- F.max_pool2d(x, {2, 2}) is PyTorch's max_pool2d(x, (2, 2)).
 local function kwargs(...)
 	local n = select("#", ...)
 	while n > 0 and select(n, ...) == nil do n = n - 1 end
 	local last = n > 0 and select(n, ...) or nil
-	if type(last) == "table" and not torch.is_tensor(last) and getmetatable(last) == nil then
+	if type(last) == "table" and not torch.is_tensor(last) and getmetatable(last) == nil
+		and last[1] == nil then
 		return last, n - 1
 	end
 	return {}, n
@@ -673,9 +676,23 @@ function F.conv2d(input, weight, ...) return conv(2, input, weight, ...) end
 -- ------------------------------------------------------------ pooling
 
 -- Positional arguments after the input, then keywords, into a table by
--- the names of spec ({name, default} pairs).
-local function named(spec, ...)
+-- the names of spec ({name, default} pairs).  With fname (F._named_strict,
+-- the spatial functions' form), keywords spec does not name and more
+-- positional arguments than it has are refused with Python's texts.
+local function named_args(fname, spec, ...)
 	local kw, n = kwargs(...)
+	if fname then
+		local known = {}
+		for _, p in ipairs(spec) do known[p[1]] = true end
+		for k in pairs(kw) do
+			if not known[k] then
+				error(("%s() got an unexpected keyword argument '%s'"):format(fname, tostring(k)), 3)
+			end
+		end
+		if n > #spec then
+			error(("%s() takes at most %d arguments (%d given)"):format(fname, #spec + 1, n + 1), 3)
+		end
+	end
 	local args, o = {...}, {}
 	for i, p in ipairs(spec) do
 		local v = nil
@@ -686,7 +703,8 @@ local function named(spec, ...)
 	end
 	return o
 end
-F._named = named
+local function named(spec, ...) return named_args(nil, spec, ...) end
+F._named, F._named_strict = named, named_args
 
 local MAX_POOL = {{"kernel_size"}, {"stride"}, {"padding", 0}, {"dilation", 1},
 	{"ceil_mode", false}, {"return_indices", false}}

@@ -12,37 +12,6 @@ local function is_kw(v)
 	return type(v) == "table" and not torch.is_tensor(v) and getmetatable(v) == nil and v[1] == nil
 end
 
--- The arguments after the first `skip` ones by the names of spec
--- ({name, default} pairs): positional, then a trailing keyword table.
-local function named(fname, spec, ...)
-	local n = select("#", ...)
-	local args = {...}
-	while n > 0 and args[n] == nil do n = n - 1 end
-	local kw = {}
-	if n > 0 and is_kw(args[n]) then
-		kw, n = args[n], n - 1
-		local known = {}
-		for _, p in ipairs(spec) do known[p[1]] = true end
-		for k in pairs(kw) do
-			if not known[k] then
-				error(("%s() got an unexpected keyword argument '%s'"):format(fname, tostring(k)), 3)
-			end
-		end
-	end
-	if n > #spec then
-		error(("%s() takes at most %d arguments (%d given)"):format(fname, #spec + 1, n + 1), 3)
-	end
-	local o = {}
-	for i, p in ipairs(spec) do
-		local v = nil
-		if i <= n then v = args[i] end
-		if v == nil then v = kw[p[1]] end
-		if v == nil then v = p[2] end
-		o[p[1]] = v
-	end
-	return o
-end
-
 local function check_input(input, fname)
 	if not torch.is_tensor(input) then
 		error(("%s(): argument 'input' (position 1) must be Tensor, not %s"):format(fname, type(input)), 3)
@@ -83,6 +52,7 @@ local function pylist(t, open, close)
 end
 
 return function(F)
+	local named = F._named_strict
 	-- -------------------------------------------------------------- pad
 
 	local PAD = {{"pad"}, {"mode", "constant"}, {"value"}}

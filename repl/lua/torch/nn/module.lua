@@ -845,6 +845,50 @@ local function check_size(v, what)
 	return v
 end
 
+-- A module over a function of torch.nn.functional whose arguments are
+-- spec's ({name, default} pairs; the pooling and fold modules): init reads
+-- them as F does (positional, then a keyword table), check(o) fills what
+-- defaults to another argument or raises for a missing one, forward hands
+-- them to fn(input, o), and extra_repr shows the names of `shown` (all of
+-- spec's by default) as Python prints them, a number as a 1-tuple when
+-- as_tuple is set.
+local function py_value(v)
+	if type(v) == "boolean" then return v and "True" or "False" end
+	if type(v) == "table" then
+		return "(" .. table.concat(v, ", ") .. (#v == 1 and ",)" or ")")
+	end
+	return tostring(v)
+end
+
+local function spec_module(name, fn, spec, check, shown, as_tuple)
+	local F = require "torch.nn.functional"
+	local cls = Module:extend(name)
+	if not shown then
+		shown = {}
+		for i, p in ipairs(spec) do shown[i] = p[1] end
+	end
+	function cls:init(...)
+		local o = F._named(spec, ...)
+		check(o, name)
+		for _, p in ipairs(spec) do self[p[1]] = o[p[1]] end
+	end
+	function cls:forward(input)
+		local o = {}
+		for _, p in ipairs(spec) do o[p[1]] = self[p[1]] end
+		return fn(input, o)
+	end
+	function cls:extra_repr()
+		local parts = {}
+		for _, key in ipairs(shown) do
+			local v = self[key]
+			if as_tuple and type(v) == "number" then v = {v} end
+			parts[#parts + 1] = key .. "=" .. py_value(v)
+		end
+		return table.concat(parts, ", ")
+	end
+	return cls
+end
+
 return {
 	deepcopy = deepcopy,
 	raise = raise,
@@ -860,4 +904,5 @@ return {
 	named = named,
 	store_set = store_set,
 	store_del = store_del,
+	spec_module = spec_module,
 }

@@ -7,39 +7,16 @@ local F = require "torch.nn.functional"
 
 local Module = base.Module
 
-local function py(v)
-	if type(v) == "boolean" then return v and "True" or "False" end
-	if type(v) == "table" then
-		return "(" .. table.concat(v, ", ") .. (#v == 1 and ",)" or ")")
+-- kernel_size is required; stride defaults to it
+local function check(o, name)
+	if o.kernel_size == nil then
+		base.raise(name .. ".__init__() missing required argument 'kernel_size'")
 	end
-	return tostring(v)
+	if o.stride == nil then o.stride = o.kernel_size end
 end
 
 local function pool_class(name, fn, spec, shown, as_tuple)
-	local cls = Module:extend(name)
-	function cls:init(...)
-		local o = F._named(spec, ...)
-		if o.kernel_size == nil then
-			base.raise(name .. ".__init__() missing required argument 'kernel_size'")
-		end
-		if o.stride == nil then o.stride = o.kernel_size end
-		for _, p in ipairs(spec) do self[p[1]] = o[p[1]] end
-	end
-	function cls:forward(input)
-		local o = {}
-		for _, p in ipairs(spec) do o[p[1]] = self[p[1]] end
-		return fn(input, o)
-	end
-	function cls:extra_repr()
-		local parts = {}
-		for _, key in ipairs(shown) do
-			local v = self[key]
-			if as_tuple and type(v) == "number" then v = {v} end
-			parts[#parts + 1] = key .. "=" .. py(v)
-		end
-		return table.concat(parts, ", ")
-	end
-	return cls
+	return base.spec_module(name, fn, spec, check, shown, as_tuple)
 end
 
 -- nn.AdaptiveAvgPool2d(output_size): an int or {h, w}, false (or nil)
