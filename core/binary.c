@@ -182,7 +182,8 @@ typedef struct binary_ctx {
 	ag_dtype compute;
 	ag_dtype dt[3];		/* out, a, b */
 	bool pow_number;	/* b is a number from the host language */
-	bool stream;		/* a dense float32 output past the caches */
+	bool stream;		/* a dense output past the caches (float32, or
+			 * a 16-bit float in half_ew.c) */
 } binary_ctx;
 
 static void binary_generic(char **data, const int64_t *st, int64_t n,
@@ -380,7 +381,7 @@ static void binary_half(char **data, const int64_t *st, int64_t n, void *vctx)
 	char *fd[3] = { (char *)r, (char *)x, (char *)y };
 	const int64_t fs[3] = { 4, 4, 4 };
 
-	if (ag_half_binary(c->op, c->compute, data, st, n))	/* half_ew.c */
+	if (ag_half_binary(c->op, c->compute, data, st, n, c->stream))	/* half_ew.c */
 		return;
 	for (int64_t i = 0; i < n; i += HALF_BLOCK) {
 		int64_t m = n - i < HALF_BLOCK ? n - i : HALF_BLOCK;
@@ -567,6 +568,8 @@ static int binary_run(ag_op op, ag_tensor *out, ag_tensor *a,
 		goto done;
 	ctx.stream = loop == binary_f32 && it.ndim == 1 &&
 		     it.strides[0][0] == 4 && ag_vm_streams(it.numel * 4);
+	ctx.stream |= loop == binary_half && it.ndim == 1 &&
+		      it.strides[0][0] == 2 && ag_vm_streams(it.numel * 2);
 	ag_iter_run(&it, loop, &ctx, true);
 	rc = 0;
 done:
