@@ -9,10 +9,10 @@
  * The formulas are those of PyTorch 1.13's CPU kernels, in the same order
  * of operations.  Each kernel folds a block of BLK elements with loops of
  * fixed length that the compiler vectorises whole; the transcendental
- * functions are evaluated in double (glibc's vector functions with GCC and
- * glibc 2.35 or later, as vmath.c does) and rounded to the dtype once, in
- * a loop of their own (a loop with a select cannot also call a vector
- * function).  float32 and float64 run in their own dtype; float16,
+ * functions are, in float32, vmath_f32.h's float ones (inline, 16 lanes
+ * with AVX-512), and in float64 the double ones (glibc's vector functions
+ * with GCC and glibc 2.35 or later, as vmath.c does) in a loop of their
+ * own (a loop with a select cannot also call a vector function).  float32 and float64 run in their own dtype; float16,
  * bfloat16 and mixed inputs go through doubles and round on store.  Runs
  * that are not dense are gathered into a block first, so an element's
  * value never depends on the layout.
@@ -20,6 +20,7 @@
 #include "internal.h"
 #include "autograd.h"
 #include "record.h"
+#include "stats_sink.h"
 
 #include <math.h>
 #include <string.h>
@@ -34,6 +35,11 @@ double tanh(double) VSIMD;
 double erf(double) VSIMD;
 #define FB_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #pragma GCC optimize("no-trapping-math")
+/* no fused multiply-adds: the AVX-512 clone (which has FMA) then rounds
+ * as the AVX2 and SSE2 ones and clang's build do, so every machine gives
+ * the same float32 values (vmath_f32.h's functions are exact to the last
+ * bit only as a sequence of separately rounded operations) */
+#pragma GCC optimize("fp-contract=off")
 #ifdef _OPENMP
 #define FB_SIMD _Pragma("omp simd")
 #endif
@@ -43,6 +49,9 @@ double erf(double) VSIMD;
 #ifndef FB_SIMD
 #define FB_SIMD
 #endif
+
+/* after the pragma: its functions are compiled (and inlined) with it */
+#include "vmath_f32.h"
 
 enum { BLK = 64 };
 
@@ -113,27 +122,35 @@ FB_CLONES static void NAME(TYPE *o, const TYPE *g, const TYPE *xs,	\
 
 /* a double function at x, rounded to T */
 #define FN(fn, x) ((T)fn((double)(x)))
+/* the activations' functions: vmath_f32.h's float one in float32 (16
+ * lanes, within ~1 ulp), FN's in float64 */
+#define AFN(fn, x) _Generic((T)0, float: ag_vf_##fn((float)(x)),	\
+			    default: (T)fn((double)(x)))
 
-/* gelu: Phi(x) + x phi(x); t = erf(x / sqrt 2), u = exp(-x^2 / 2) */
-ACT(k_gelu, FN(erf, x * (T)M_SQRT1_2), FN(exp, (T)-0.5 * x * x), 0,
-    gv * ((T)0.5 * ((T)1 + t) + x * u * (T)(M_2_SQRTPI * M_SQRT1_2 * 0.5)))
+/* erf(y) given e = exp(-y^2): float32 takes e (one exp for two uses) */
+#define ERF_GIVEN(y, e) _Generic((T)0,					\
+	float: ag_vf_erf_given((float)(y), (float)(e)),			\
+	default: (T)erf((double)(y)))
+/* gelu: Phi(x) + x phi(x); t = exp(-x^2 / 2), u = erf(x / sqrt 2) */
+ACT(k_gelu, AFN(exp, (T)-0.5 * x * x), ERF_GIVEN(x * (T)M_SQRT1_2, t), 0,
+    gv * ((T)0.5 * ((T)1 + u) + x * t * (T)(M_2_SQRTPI * M_SQRT1_2 * 0.5)))
 /* the tanh form: t = tanh(beta (x + kappa x^3)) */
 ACT(k_gelu_tanh,
-    FN(tanh, (T)(M_SQRT2 * M_2_SQRTPI * 0.5) * (x + (T)0.044715 * (x * x * x))),
+    AFN(tanh, (T)(M_SQRT2 * M_2_SQRTPI * 0.5) * (x + (T)0.044715 * (x * x * x))),
     0, 0,
     gv * ((T)0.5 * ((T)1 + t) + (T)0.5 * x * ((T)1 - t * t) *
 	  ((T)(M_SQRT2 * M_2_SQRTPI * 0.5) * ((T)1 + (T)3 * (T)0.044715 * (x * x)))))
 /* silu: s (1 + x (1 - s)), s = 1 / (1 + exp(-x)) */
-ACT(k_silu, FN(exp, -x), (T)1 / ((T)1 + t), 0,
+ACT(k_silu, AFN(exp, -x), (T)1 / ((T)1 + t), 0,
     gv * u * ((T)1 + x * ((T)1 - u)))
 /* mish: tanh(softplus(x)) + x sigmoid(x) (1 - tanh(softplus(x))^2) */
-ACT(k_mish, FN(exp, x), FN(log1p, t), FN(tanh, u),
+ACT(k_mish, AFN(exp, x), AFN(log1p, t), AFN(tanh, u),
     gv * (v + x * ((T)1 / ((T)1 + (T)1 / t)) * ((T)1 - v * v)))
 /* elu: scale above 0, input_scale alpha scale exp(x input_scale) below */
-ACT(k_elu, FN(exp, x * c), 0, 0,
+ACT(k_elu, AFN(exp, x * c), 0, 0,
     x <= 0 ? gv * c * (a * b) * t : gv * b)
 /* softplus: 1 past the threshold, else z / (z + 1), z = exp(beta x) */
-ACT(k_softplus, FN(exp, x * a), 0, 0,
+ACT(k_softplus, AFN(exp, x * a), 0, 0,
     x * a > b ? gv : gv * t / (t + (T)1))
 ACT(k_hardswish, 0, 0, 0,
     x < (T)-3 ? (T)0 : x <= (T)3 ? gv * (x / (T)3 + (T)0.5) : gv)
@@ -141,7 +158,7 @@ ACT(k_hardswish, 0, 0, 0,
 ACT(k_hardsigmoid, 0, 0, 0,
     x > (T)-3 && x < (T)3 ? gv * (T)(1.0f / 6.0f) : (T)0)
 /* log_sigmoid: sigmoid(-x) from z = exp(-|x|), as PyTorch's kernel */
-ACT(k_log_sigmoid, FN(exp, -fabs((double)x)), 0, 0,
+ACT(k_log_sigmoid, AFN(exp, -fabs((double)x)), 0, 0,
     x < 0 ? gv * ((T)1 - t / ((T)1 + t)) : gv * (t / ((T)1 + t)))
 /* of the output y */
 ACT(k_sigmoid, 0, 0, 0, gv * ((T)1 - x) * x)
@@ -294,7 +311,7 @@ FB_CLONES static void NAME(TYPE *o, const TYPE *g, int64_t gs,		\
 		if (LSE) {						\
 			FB_SIMD						\
 			for (int j = 0; j < BLK; j++)			\
-				xb[j] = FN(exp, xb[j] - rb[j]);		\
+				xb[j] = AFN(exp, xb[j] - rb[j]);	\
 			FB_SIMD						\
 			for (int j = 0; j < BLK; j++)			\
 				xb[j] = gb[j] * xb[j];			\
@@ -314,6 +331,8 @@ RED_KERNEL(lse_bw_f64, double, 1)
 typedef struct red_ctx {
 	bool lse, f64;
 	double scale;
+	const char *out;	/* the output's first element */
+	ag_stats_sink *sink;	/* its statistics, when dense */
 } red_ctx;
 
 /* operands: out, g, x, r */
@@ -325,8 +344,11 @@ static void red_loop(char **data, const int64_t *st, int64_t n, void *vctx)
 		    (st[3] == 0 || st[3] == es);
 	union { float f[RUN]; double d[RUN]; } gb, xb, rb;
 
-	for (int64_t i0 = 0; i0 < n; i0 += fits ? n : RUN) {
-		int64_t m = fits ? n : n - i0 < RUN ? n - i0 : RUN;
+	/* a dense output in pieces a sink counts while they are in cache */
+	int64_t piece = !fits ? RUN : ag_stats_sink_on(c->sink) ? AG_STATS_CHUNK : n;
+
+	for (int64_t i0 = 0; i0 < n; i0 += piece) {
+		int64_t m = n - i0 < piece ? n - i0 : piece;
 		char *o = data[0] + i0 * st[0];
 		const char *g = data[1] + i0 * st[1], *x = data[2] + i0 * st[2];
 		const char *r = data[3] + i0 * st[3];
@@ -361,6 +383,10 @@ static void red_loop(char **data, const int64_t *st, int64_t n, void *vctx)
 			for (int64_t i = 0; i < m; i++)
 				memcpy(o + i * st[0], (char *)&xb + i * es,
 				       (size_t)es);
+		else if (ag_stats_sink_on(c->sink)) {
+			int64_t at = (o - c->out) / es;
+			ag_stats_sink_wrote(c->sink, at, at + m);
+		}
 	}
 }
 
@@ -390,7 +416,10 @@ ag_tensor *ag_reduce_bw_fused(bool lse, ag_tensor *g, ag_tensor *x,
 		ag_tensor_release(out);
 		return NULL;
 	}
-	red_ctx c = { lse, x->dtype == AG_FLOAT64, scale };
+	ag_stats_sink sink;
+	ag_stats_sink_begin(&sink, out);
+	red_ctx c = { lse, x->dtype == AG_FLOAT64, scale, ag_data_ptr(out), &sink };
 	ag_iter_run(&it, red_loop, &c, true);
+	ag_stats_sink_end(&sink, out);
 	return out;
 }

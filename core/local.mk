@@ -13,7 +13,7 @@
 ##   record function                         the recording path, Functions
 ##   sortalgo                                sorting algorithms (no tensors)
 ##   copy promote view writeop unary binary ternary close fold reduce
-##   gemm_bf16 linalg
+##   gemm_bf16 gemv_bf16 linalg
 ##   index split shape gather mask advindex addmm einsum norm compose
 ##   factory rng random moments stats scan sort along more more_bw bucket
 ##   quantile fused_bw
@@ -32,10 +32,11 @@ libagcore_la_SOURCES = \
 	core/map.h core/node.h core/opargs.h core/record.h core/grad.h \
 	core/fold.h core/debug.h core/simd.h core/sortalgo.h core/along.h \
 	core/rng.h core/nn.h core/ag_nn.h core/ag_shape.h core/opargs_shape.h \
-	core/shapeint.h core/autocast.h core/forward.h core/vmath.h core/gemm_bf16.h \
+	core/shapeint.h core/autocast.h core/forward.h core/vmath.h core/vmath_f32.h core/gemm_bf16.h \
+	core/gemv_bf16.h \
 	core/half_cvt.h core/half_ew.h \
 	core/opargs_spatial.h core/ag_spatial.h core/ag_more.h core/opargs_more.h \
-	core/ag_fused.h core/opargs_fused.h core/conv_winograd.h \
+	core/ag_fused.h core/opargs_fused.h core/stats_sink.h core/conv_winograd.h \
 	core/error.c core/threads.c core/simd.c core/dtype.c core/special.c core/vmath.c core/ops.c core/vec.c core/map.c \
 	core/half_cvt.c core/half_ew.c \
 	core/storage.c core/tensor.c core/overlap.c core/iter.c core/format.c \
@@ -44,6 +45,7 @@ libagcore_la_SOURCES = \
 	core/copy.c core/promote.c core/view.c core/writeop.c core/unary.c \
 	core/binary.c core/ternary.c core/close.c \
 	core/fold.c core/reduce.c core/gemm_bf16.c core/linalg.c core/index.c \
+	core/gemv_bf16.c \
 	core/split.c core/shape.c core/gather.c core/mask.c core/advindex.c \
 	core/addmm.c core/einsum.c core/norm.c core/compose.c core/factory.c \
 	core/rng.c core/random.c core/moments.c core/stats.c core/scan.c core/sortalgo.c \

@@ -1,18 +1,18 @@
 /*
  * vmath.c - float32 pointwise kernels with transcendental functions, and
- * leaky_relu, vectorised (vmath.h).
+ * leaky_relu, clamp and hardtanh, vectorised (vmath.h).
  *
  * The formulas are unary.c's and binary.c's float formulas, in the same
  * order of float operations (sigmoid as 1 / (1 + exp(-x)), elu with
- * exp(x) - 1, as PyTorch's kernels have them); what changes is the
- * transcendental function itself: it is evaluated in double and rounded
- * to float once, so it is the correctly rounded float value but for rare
- * ties (glibc's float functions are within an ulp, PyTorch's SLEEF ones
- * within 1.0 ulp).  With glibc 2.35 or later and GCC, the double
- * functions are glibc's vector ones (libmvec, declared `simd` below, at
- * most 4 ulp of double: far below a float's rounding), eight or sixteen
- * lanes per call; elsewhere they are the scalar libm functions and give
- * the same values but for those ties.
+ * exp(x) - 1, as PyTorch's kernels have them).  exp, log1p, tanh and erf
+ * (and the activations made of them: sigmoid, silu, elu, gelu, softplus,
+ * mish, log_sigmoid) are vmath_f32.h's float functions, within about an
+ * ulp as PyTorch's SLEEF ones, 16 lanes at a time with AVX-512.  expm1,
+ * tan and atan2 are evaluated in double and rounded to float once: with
+ * glibc 2.35 or later and GCC, glibc's vector functions (libmvec,
+ * declared `simd` below, at most 4 ulp of double: far below a float's
+ * rounding), eight or sixteen lanes per call; elsewhere the scalar libm
+ * functions, which give the same values but for rare ties.
  *
  * Every call folds a block of VBLK floats with a loop of fixed length, so
  * the compiler vectorises it whole (no scalar prologue or epilogue that
@@ -39,16 +39,18 @@
  * under -ffast-math, which agdb does not use) */
 #define VSIMD __attribute__((simd("notinbranch")))
 double expm1(double) VSIMD;
-double log1p(double) VSIMD;
 double tan(double) VSIMD;
-double tanh(double) VSIMD;
-double erf(double) VSIMD;
 double atan2(double, double) VSIMD;
 #define VM_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 /* no floating-point traps (agdb never enables them): so the selects of a
  * formula may compute both sides and stay in the vector loop; the values
  * are the same */
 #pragma GCC optimize("no-trapping-math")
+/* no fused multiply-adds: the AVX-512 clone (which has FMA) then rounds
+ * as the AVX2 and SSE2 ones and clang's build do, so every machine gives
+ * the same float32 values (vmath_f32.h's functions are exact to the last
+ * bit only as a sequence of separately rounded operations) */
+#pragma GCC optimize("fp-contract=off")
 #ifdef _OPENMP
 #define VM_SIMD _Pragma("omp simd")
 #endif
@@ -58,6 +60,9 @@ double atan2(double, double) VSIMD;
 #ifndef VM_SIMD		/* scalar calls: clang would warn of the pragma */
 #define VM_SIMD
 #endif
+
+/* after the pragma: its functions are compiled (and inlined) with it */
+#include "vmath_f32.h"
 
 /* the float value of a double function at float x */
 #define D1(fn, x) ((float)fn((double)(x)))
@@ -172,48 +177,34 @@ VM_CLONES static void NAME(float *o, const float *a, int64_t n,		\
 	}								\
 }
 
-VM_UNARY(vm_exp, E1(x), t)
+VM_UNARY(vm_exp, ag_vf_exp(x), t)
 VM_UNARY(vm_expm1, D1(expm1, x), t)
-VM_UNARY(vm_log1p, D1(log1p, x), t)
+VM_UNARY(vm_log1p, ag_vf_log1p(x), t)
 VM_UNARY(vm_tan, D1(tan, x), t)
-VM_UNARY(vm_tanh, D1(tanh, x), t)
-VM_UNARY(vm_erf, D1(erf, x), t)
-VM_UNARY(vm_sigmoid, E1(-x), 1 / (1 + t))
-VM_UNARY(vm_silu, E1(-x), x / (1 + t))
+VM_UNARY(vm_tanh, ag_vf_tanh(x), t)
+VM_UNARY(vm_erf, ag_vf_erf(x), t)
+VM_UNARY(vm_sigmoid, ag_vf_exp(-x), 1 / (1 + t))
+VM_UNARY(vm_silu, ag_vf_exp(-x), x / (1 + t))
 VM_UNARY(vm_leaky_relu, x * p.p0, x > 0 ? x : t)
 /* p0 = input_scale, p1 = alpha * scale, p2 = scale */
-VM_UNARY(vm_elu, E1(x * p.p0), x <= 0 ? (t - 1) * p.p1 : x * p.p2)
-VM_UNARY(vm_gelu, D1(erf, x * (float)M_SQRT1_2), x * 0.5f * (1 + t))
+VM_UNARY(vm_elu, ag_vf_exp(x * p.p0), x <= 0 ? (t - 1) * p.p1 : x * p.p2)
+VM_UNARY(vm_gelu, ag_vf_erf(x * (float)M_SQRT1_2), x * 0.5f * (1 + t))
 /* p0 = sqrt(2 / pi) */
-VM_UNARY(vm_gelu_tanh, D1(tanh, p.p0 * (x + 0.044715f * x * x * x)),
+VM_UNARY(vm_gelu_tanh, ag_vf_tanh(p.p0 * (x + 0.044715f * x * x * x)),
 	 0.5f * x * (1 + t))
-/* p0 = beta, p1 = threshold; the exp, the log1p and the select each get
- * a loop (a loop with a select cannot also call a vector function) */
-VM_CLONES static void vm_softplus(float *o, const float *a, int64_t n,
-				  const params *pp)
-{
-	const params p = *pp;
-	float in[VBLK] __attribute__((aligned(64)));
-	float e[VBLK] __attribute__((aligned(64)));
-	float l[VBLK] __attribute__((aligned(64)));
-
-	for (int64_t i = 0; i < n; i += VBLK) {
-		int64_t m = n - i < VBLK ? n - i : VBLK;
-		if (m < VBLK)
-			memset(in, 0, sizeof in);
-		memcpy(in, a + i, (size_t)m * sizeof(float));
-		VM_SIMD
-		for (int j = 0; j < VBLK; j++)
-			e[j] = E1(in[j] * p.p0);
-		VM_SIMD
-		for (int j = 0; j < VBLK; j++)
-			l[j] = D1(log1p, e[j]) / p.p0;
-		VM_SIMD
-		for (int j = 0; j < VBLK; j++)
-			l[j] = in[j] * p.p0 > p.p1 ? in[j] : l[j];
-		vm_put(o + i, l, m, p.stream);
-	}
-}
+/* p0 = beta, p1 = threshold */
+VM_UNARY(vm_softplus, ag_vf_log1p(ag_vf_exp(x * p.p0)) / p.p0,
+	 x * p.p0 > p.p1 ? x : t)
+/* mish x tanh(softplus(x)) and log_sigmoid min(x, 0) - log1p(exp(-|x|))
+ * in one pass (PyTorch's formulas) */
+VM_UNARY(vm_mish, ag_vf_tanh(ag_vf_log1p(ag_vf_exp(x))), x * t)
+VM_UNARY(vm_log_sigmoid, ag_vf_log1p(ag_vf_exp(-ag_vf_abs(x))),
+	 (x < 0 ? x : 0) - t)
+/* clamp and hardtanh: p0 = the lower bound, p1 = the upper one (an
+ * infinity for none), as unary.c's formula: NaN passes, and a lower
+ * bound above the upper one gives the upper one; two selects, no
+ * branch */
+VM_UNARY(vm_clamp, x < p.p0 ? p.p0 : x, t > p.p1 ? p.p1 : t)
 
 typedef void (*vm_fn)(float *, const float *, int64_t, const params *);
 
@@ -230,6 +221,8 @@ static vm_fn unary_kernel(ag_op op, const void *args, params *p)
 	case AG_OP_ERF: return vm_erf;
 	case AG_OP_SIGMOID: return vm_sigmoid;
 	case AG_OP_SILU: return vm_silu;
+	case AG_OP_MISH: return vm_mish;
+	case AG_OP_LOGSIGMOID: return vm_log_sigmoid;
 	case AG_OP_LEAKY_RELU:
 		if (args)
 			p->p0 = (float)((const ag_leaky_relu_args *)args)->negative_slope;
@@ -249,6 +242,20 @@ static vm_fn unary_kernel(ag_op op, const void *args, params *p)
 			return vm_gelu_tanh;
 		}
 		return vm_gelu;
+	case AG_OP_CLAMP:
+		if (args) {
+			const ag_clamp_args *c = args;
+			p->p0 = isnan(c->min) ? -INFINITY : (float)c->min;
+			p->p1 = isnan(c->max) ? INFINITY : (float)c->max;
+		}
+		return vm_clamp;
+	case AG_OP_HARDTANH:
+		if (args) {
+			const ag_hardtanh_args *h = args;
+			p->p0 = (float)h->min_val;
+			p->p1 = (float)h->max_val;
+		}
+		return vm_clamp;
 	case AG_OP_SOFTPLUS:
 		if (args) {
 			const ag_softplus_args *s = args;

@@ -1,7 +1,7 @@
 /*
  * vmath.h - float32 pointwise kernels whose formulas call transcendental
  * functions (exp, tan, tanh, erf, atan2 ...), vectorised, and a few
- * branchy ones (leaky_relu) written branch-free.
+ * branchy ones (leaky_relu, clamp, hardtanh) written branch-free.
  *
  * Every path of an op that computes in float32 (dense, strided, from or
  * into another dtype) goes through these, a block of dense floats at a

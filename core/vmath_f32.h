@@ -1,0 +1,218 @@
+/*
+ * vmath_f32.h - exp, log1p, tanh and erf of a float, in float arithmetic
+ * and without calls or tables, for the float32 loops of vmath.c and
+ * fused_bw.c: inside a loop of fixed length the compiler evaluates them
+ * 16 lanes at a time (AVX-512; 8 with AVX2), where a double function of
+ * libm or libmvec takes 8 lanes at best and several times the work.
+ *
+ * Accuracy: within 1.25 ulp of the exact value over the whole float range
+ * (tests/lua/test_vmath_f32.lua checks every function against float64
+ * and PyTorch's values); PyTorch 1.13 computes these with SLEEF's 1.0-ulp
+ * functions, or for erf with a formula of its own (~1e-7 absolute).  The
+ * edges are IEEE's: exp(-inf) = 0, exp(+inf) = inf, log1p(-1) = -inf,
+ * log1p(x < -1) = NaN, tanh(+-inf) = +-1, erf(+-inf) = +-1, results
+ * past the float range overflow to inf or underflow through the
+ * subnormals to 0, and NaN gives NaN.
+ *
+ * Every branch is a select of values computed on both sides (a loop
+ * built with no-trapping-math keeps them in vector registers); the
+ * polynomials' coefficients are fitted by scripts/fit_vmath.py.
+ */
+#ifndef AG_VMATH_F32_H
+#define AG_VMATH_F32_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+static inline __attribute__((always_inline)) float ag_vf_from_bits(uint32_t u)
+{
+	float f;
+	memcpy(&f, &u, sizeof f);
+	return f;
+}
+
+static inline __attribute__((always_inline)) uint32_t ag_vf_bits(float f)
+{
+	uint32_t u;
+	memcpy(&u, &f, sizeof u);
+	return u;
+}
+
+static inline __attribute__((always_inline)) float ag_vf_abs(float x)
+{
+	return ag_vf_from_bits(ag_vf_bits(x) & 0x7fffffffu);
+}
+
+/* |m| with the sign of s */
+static inline __attribute__((always_inline)) float ag_vf_copysign(float m, float s)
+{
+	return ag_vf_from_bits((ag_vf_bits(m) & 0x7fffffffu) |
+			       (ag_vf_bits(s) & 0x80000000u));
+}
+
+/*
+ * exp(x) = 2^k exp(r), k = round(x / ln 2), r = x - k ln 2 (ln 2 in two
+ * parts, so k ln2_hi is exact), |r| <= ln 2 / 2; exp(r) by its Taylor
+ * series to r^7 (remainder below 0.05 ulp), the small terms summed
+ * first.  k is rounded with the 1.5 * 2^23 trick.  exp_poly gives exp(r)
+ * and k for x in [-104, 89].
+ */
+static inline __attribute__((always_inline)) float ag_vf_exp_poly(float c,
+								  int32_t *k)
+{
+	const float shift = 0x1.8p23f, log2e = 0x1.715476p+0f;
+	const float ln2_hi = 0x1.62e4p-1f, ln2_lo = 0x1.7f7d1cp-20f;
+	float t = c * log2e + shift, kf = t - shift;
+	float r = (c - kf * ln2_hi) - kf * ln2_lo;
+	float q = 1.0f / 5040;
+	q = q * r + 1.0f / 720;
+	q = q * r + 1.0f / 120;
+	q = q * r + 1.0f / 24;
+	q = q * r + 1.0f / 6;
+	q = q * r + 0.5f;
+	*k = (int32_t)(ag_vf_bits(t) - ag_vf_bits(shift));
+	return 1.0f + (r + r * r * q);
+}
+
+/* exp(x) for x in [-87, 88], whose results are normal floats: 2^k at
+ * once (for erf and tanh, whose arguments stay there) */
+static inline __attribute__((always_inline)) float ag_vf_exp_mid(float x)
+{
+	int32_t k;
+	float p = ag_vf_exp_poly(x, &k);
+	return p * ag_vf_from_bits((uint32_t)(k + 127) << 23);
+}
+
+/* exp(x) over the whole range: x is clamped to [-104, 89] first (beyond,
+ * the result is 0 or inf anyway) and 2^k applied as two powers of two,
+ * so results near the bottom of the range round once, into the
+ * subnormals */
+static inline __attribute__((always_inline)) float ag_vf_exp(float x)
+{
+	float c = x < -104.0f ? -104.0f : x > 89.0f ? 89.0f : x;
+	int32_t k;
+	float p = ag_vf_exp_poly(c, &k);
+	int32_t k1 = k / 2, k2 = k - k1;	/* each within [-75, 65] */
+	float s1 = ag_vf_from_bits((uint32_t)(k1 + 127) << 23);
+	float s2 = ag_vf_from_bits((uint32_t)(k2 + 127) << 23);
+	float y = p * s1 * s2;
+	return x != x ? x : y;
+}
+
+/*
+ * log1p(x): u = 1 + x rounded, u = 2^e m with m in [sqrt(1/2), sqrt 2),
+ * log m = log(1 + f) = 2 atanh(s), s = f / (2 + f), |s| < 0.172, by its
+ * series to s^11 (remainder below 1e-10 relative), arranged as
+ * f - hfsq + s (hfsq + R), hfsq = f^2 / 2 (fdlibm's arrangement); plus
+ * e ln 2 in two parts and the rounding of u, relative to u.
+ */
+static inline __attribute__((always_inline)) float ag_vf_log1p(float x)
+{
+	const float ln2_hi = 0x1.62e3p-1f, ln2_lo = 0x1.2fefa4p-17f;
+	float u = 1.0f + x;
+	uint32_t iu = ag_vf_bits(u) + (0x3f800000u - 0x3f3504f3u);
+	float e = (float)((int32_t)(iu >> 23) - 127);
+	float m = ag_vf_from_bits((iu & 0x007fffffu) + 0x3f3504f3u);
+	float f = m - 1.0f;
+	/* what 1 + x lost, exactly (Fast2Sum), relative to u */
+	bool xbig = ag_vf_abs(x) > 1.0f;
+	float hi = xbig ? x : 1.0f, lo = xbig ? 1.0f : x;
+	float cor = ((hi - u) + lo) / u;
+	float s = f / (2.0f + f), z = s * s;
+	float r = 2.0f / 11;
+	r = r * z + 2.0f / 9;
+	r = r * z + 2.0f / 7;
+	r = r * z + 2.0f / 5;
+	r = r * z + 2.0f / 3;
+	r = r * z;
+	float hfsq = 0.5f * f * f;
+	/* the small terms first; then, when e ln2_hi and f nearly cancel
+	 * (e = 1, f < 0) their sum first, which is exact */
+	float sm = ((e * ln2_lo + cor) + s * (hfsq + r)) - hfsq;
+	float y = e * e < 2.0f ? (e * ln2_hi + f) + sm : e * ln2_hi + (f + sm);
+	/* below 2^-24 log1p(x) rounds to x (and keeps -0's sign) */
+	y = ag_vf_abs(x) < 0x1p-24f ? x : x > -1.0f ? y :
+	    x == -1.0f ? -(float)__builtin_inff() : (float)__builtin_nanf("");
+	return x != x || x == (float)__builtin_inff() ? x : y;
+}
+
+/*
+ * tanh(x): below 1 in magnitude x + x z P(z), z = x^2 (P fitted);
+ * above, 1 - 2 / (exp(2|x|) + 1) with x's sign (which reaches 1 from
+ * |x| = 9.1 on).
+ */
+static inline __attribute__((always_inline)) float ag_vf_tanh(float x)
+{
+	static const float tp[8] = { -0x1.555556p-2f, 0x1.1110f2p-3f,
+		-0x1.ba117ep-5f, 0x1.65a7eap-6f, -0x1.1d03aap-7f,
+		0x1.a4574cp-9f, -0x1.e43c22p-11f, 0x1.2b8558p-13f };
+	float a = ag_vf_abs(x), z = x * x;
+	/* Horner's rule written out: a loop would stop the vectoriser */
+	float p = tp[7];
+	p = p * z + tp[6];
+	p = p * z + tp[5];
+	p = p * z + tp[4];
+	p = p * z + tp[3];
+	p = p * z + tp[2];
+	p = p * z + tp[1];
+	p = p * z + tp[0];
+	/* x's sign also on a zero: -0 + x z P(z) would be +0 */
+	float small = ag_vf_copysign(x + x * z * p, x);
+	/* from 9.1 on the result rounds to 1: exp's argument stays below 19 */
+	float e = ag_vf_exp_mid(2.0f * (a < 9.5f ? a : 9.5f));
+	float big = ag_vf_copysign(1.0f - 2.0f / (e + 1.0f), x);
+	return a < 1.0f ? small : x != x ? x : big;
+}
+
+/*
+ * erf(x): below 1 in magnitude x + x R(z), z = x^2; from 1 to 3.92,
+ * 1 - exp(-a^2) H(a), a = |x|, with x's sign, H a polynomial in a - 1.5
+ * below 2 and in a - 2.96 above (both fitted; the coefficients are
+ * selected per element, one evaluation); from 3.92 on erf rounds to 1.
+ */
+/* erf(x) given e = exp(-x^2) (read only where 1 <= |x| < 3.92) */
+static inline __attribute__((always_inline)) float ag_vf_erf_given(float x,
+								    float e)
+{
+	static const float er[7] = { 0x1.06eba8p-3f, -0x1.81273ep-2f,
+		0x1.ce2cf8p-4f, -0x1.b7f90cp-6f, 0x1.5405bp-8f,
+		-0x1.a3f6f8p-11f, 0x1.496a1cp-14f };
+	static const float h1[8] = { 0x1.494dbp-2f, -0x1.4f198ap-3f,
+		0x1.37eb1ap-4f, -0x1.0dc51cp-5f, 0x1.b5c0ep-7f,
+		-0x1.51040ep-8f, 0x1.06587ep-9f, -0x1.6bd0bap-11f };
+	static const float h2[8] = { 0x1.7319e2p-3f, -0x1.c801ap-5f,
+		0x1.0d45a6p-6f, -0x1.32beb4p-8f, 0x1.506f12p-10f,
+		-0x1.685878p-12f, 0x1.a6b30ap-14f, -0x1.a68d4ep-16f };
+	float a = ag_vf_abs(x), z = x * x;
+	float r = er[6];
+	r = r * z + er[5];
+	r = r * z + er[4];
+	r = r * z + er[3];
+	r = r * z + er[2];
+	r = r * z + er[1];
+	r = r * z + er[0];
+	float small = x + x * r;
+	bool lo = a < 2.0f;
+	float c = a < 3.92f ? a : 3.92f;
+	float d = c - (lo ? 1.5f : 2.96f);
+	float h = lo ? h1[7] : h2[7];
+	h = h * d + (lo ? h1[6] : h2[6]);
+	h = h * d + (lo ? h1[5] : h2[5]);
+	h = h * d + (lo ? h1[4] : h2[4]);
+	h = h * d + (lo ? h1[3] : h2[3]);
+	h = h * d + (lo ? h1[2] : h2[2]);
+	h = h * d + (lo ? h1[1] : h2[1]);
+	h = h * d + (lo ? h1[0] : h2[0]);
+	float big = 1.0f - e * h;
+	big = ag_vf_copysign(a < 3.92f ? big : 1.0f, x);
+	return a < 1.0f ? small : x != x ? x : big;
+}
+
+static inline __attribute__((always_inline)) float ag_vf_erf(float x)
+{
+	float a = ag_vf_abs(x), c = a < 3.92f ? a : 3.92f;
+	return ag_vf_erf_given(x, ag_vf_exp_mid(-(c * c)));
+}
+
+#endif
