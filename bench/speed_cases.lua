@@ -135,23 +135,24 @@ end
 elementwise("a + b", torch.float32, "f32", "pt<=0.33", function(a, b) local r <close> = a + b end)
 elementwise("a * b", torch.float32, "f32", "pt<=0.33", function(a, b) local r <close> = a * b end)
 elementwise("a * b + c", torch.float32, "f32", "pt<=0.33", function(a, b, c) local r <close> = a * b + c end)
-elementwise("a + b", torch.float16, "f16", "pt<=1.0", function(a, b) local r = a + b end)
-elementwise("a * b", torch.float16, "f16", "pt<=1.0", function(a, b) local r = a * b end)
-elementwise("a + b", torch.bfloat16, "bf16", "pt<=1.0", function(a, b) local r = a + b end)
-elementwise("a * b", torch.bfloat16, "bf16", "pt<=1.0", function(a, b) local r = a * b end)
+elementwise("a + b", torch.float16, "f16", "pt<=1.0", function(a, b) local r <close> = a + b end)
+elementwise("a * b", torch.float16, "f16", "pt<=1.0", function(a, b) local r <close> = a * b end)
+elementwise("a + b", torch.bfloat16, "bf16", "pt<=1.0", function(a, b) local r <close> = a + b end)
+elementwise("a * b", torch.bfloat16, "bf16", "pt<=1.0", function(a, b) local r <close> = a * b end)
 -- 16-bit floats beyond a + b and a * b (issue 13): two ops in a row, the
 -- unary ops (bfloat16 only: PyTorch 1.13 has no float16 kernels for them
--- on the CPU) and the conversions to and from float32
-elementwise("a * b + c", torch.float16, "f16", "pt<=1.0", function(a, b, c) local r = a * b + c end)
-elementwise("a * b + c", torch.bfloat16, "bf16", "pt<=1.0", function(a, b, c) local r = a * b + c end)
-elementwise("exp", torch.bfloat16, "bf16", "pt<=1.0", function(a) local r = a:exp() end)
-elementwise("relu", torch.bfloat16, "bf16", "pt<=1.0", function(a) local r = a:relu() end)
-elementwise("gelu", torch.bfloat16, "bf16", "pt<=1.0", function(a) local r = F.gelu(a) end)
-elementwise("sigmoid", torch.bfloat16, "bf16", "pt<=1.0", function(a) local r = a:sigmoid() end)
-elementwise("x:float()", torch.float16, "f16", "pt<=1.0", function(a) local r = a:float() end)
-elementwise("x:float()", torch.bfloat16, "bf16", "pt<=1.0", function(a) local r = a:float() end)
-elementwise("x:half()", torch.float32, "f32", "pt<=1.0", function(a) local r = a:half() end)
-elementwise("x:bfloat16()", torch.float32, "f32", "pt<=1.0", function(a) local r = a:bfloat16() end)
+-- on the CPU) and the conversions to and from float32; each result freed
+-- at once (`<close>`) as the float32 rows free theirs
+elementwise("a * b + c", torch.float16, "f16", "pt<=1.0", function(a, b, c) local r <close> = a * b + c end)
+elementwise("a * b + c", torch.bfloat16, "bf16", "pt<=1.0", function(a, b, c) local r <close> = a * b + c end)
+elementwise("exp", torch.bfloat16, "bf16", "pt<=1.0", function(a) local r <close> = a:exp() end)
+elementwise("relu", torch.bfloat16, "bf16", "pt<=1.0", function(a) local r <close> = a:relu() end)
+elementwise("gelu", torch.bfloat16, "bf16", "pt<=1.0", function(a) local r <close> = F.gelu(a) end)
+elementwise("sigmoid", torch.bfloat16, "bf16", "pt<=1.0", function(a) local r <close> = a:sigmoid() end)
+elementwise("x:float()", torch.float16, "f16", "pt<=1.0", function(a) local r <close> = a:float() end)
+elementwise("x:float()", torch.bfloat16, "bf16", "pt<=1.0", function(a) local r <close> = a:float() end)
+elementwise("x:half()", torch.float32, "f32", "pt<=1.0", function(a) local r <close> = a:half() end)
+elementwise("x:bfloat16()", torch.float32, "f32", "pt<=1.0", function(a) local r <close> = a:bfloat16() end)
 
 -- Pointwise ops beyond the four arithmetic ones, 10M float32 elements:
 -- forward alone, and for the activations forward and backward (a fixed

@@ -9,6 +9,7 @@
  * addr is elementwise, as PyTorch's is (it also serves bool and float16).
  */
 #include "internal.h"
+#include "gemv_bf16.h"
 #include "record.h"
 #include "shapeint.h"
 
@@ -249,6 +250,10 @@ static int accumulate(ag_tensor *out, const product *p)
 			       ag_mat_of(a, 0, 1, 0), ag_mat_of(b, 0, 1, 0),
 			       p->beta, c, b->shape[1]);
 	case AG_OP_ADDMV:
+		if (ag_gemv_bf16_small(a)) {	/* rounded as PyTorch rounds it */
+			ag_gemv_bf16(a, b, p->alpha, p->beta, (uint16_t *)c);
+			return 0;
+		}
 		return ag_gemm(dt, a->shape[0], 1, a->shape[1], p->alpha,
 			       ag_mat_of(a, 0, 1, 0), ag_mat_of(b, 0, -1, 0),
 			       p->beta, c, 1);

@@ -304,30 +304,35 @@ typedef struct ag_backward_event {
 void ag_set_backward_observer(void (*fn)(const ag_backward_event *ev, void *ud),
 			      void *ud);
 
-/* Trace log: a bounded ring of op events, ids and metadata only. */
+/* Trace log: a bounded ring of op events, ids and metadata only.  An
+ * event is laid out for the op that writes it (every op does, so the log
+ * costs what the cache lines it touches cost): what each event sets comes
+ * first and a two-input op writes three lines of it; the texts are kept
+ * by the log, once each, and pointed to (never NULL, "" when empty; valid
+ * while the event is held). */
 #define AG_TRACE_MAX_IO 4
 typedef struct ag_trace_event {
-	uint64_t seq;			/* event number, from 1 */
+	_Alignas(64) uint64_t seq;	/* event number, from 1 */
+	uint64_t node_id;		/* the node's id if one was recorded, or 0 */
+	const char *grad_fn;		/* that node's name, or "" */
+	const char *where;		/* "file.lua:12" */
+	const char *scope;		/* "model.fc1" */
+	const char *note;		/* autocast's cast, a failed op's error */
 	ag_op op;			/* which op (AG_OP_FUNCTION: see grad_fn) */
-	char grad_fn[48];		/* node name if one was recorded, or "" */
-	uint64_t node_id;		/* that node's id, or 0 */
-	int n_in, n_out;
-	uint64_t in[AG_TRACE_MAX_IO], out[AG_TRACE_MAX_IO];
-	bool in_requires_grad[AG_TRACE_MAX_IO];
-	bool in_is_number[AG_TRACE_MAX_IO];	/* a Lua number operand */
-	double in_number[AG_TRACE_MAX_IO];
-	int out_ndim;
-	int64_t out_shape[AG_MAX_DIMS];
 	ag_dtype out_dtype;
-	uint64_t out_storage;		/* storage id of output 0 */
-	int64_t out_version;		/* its version after the op */
+	uint8_t n_in, n_out;
+	uint8_t out_ndim;
 	bool grad_mode;			/* grad mode when the op ran */
 	bool recorded;			/* an autograd edge was recorded */
 	bool inplace;
 	bool failed;			/* the op raised an error (note says) */
-	char note[160];
-	char where[64];			/* "file.lua:12" */
-	char scope[64];			/* "model.fc1" */
+	bool in_requires_grad[AG_TRACE_MAX_IO];
+	bool in_is_number[AG_TRACE_MAX_IO];	/* a Lua number operand */
+	uint64_t out_storage;		/* storage id of output 0 */
+	int64_t out_version;		/* its version after the op */
+	int64_t out_shape[AG_MAX_DIMS];
+	uint64_t in[AG_TRACE_MAX_IO], out[AG_TRACE_MAX_IO];
+	double in_number[AG_TRACE_MAX_IO];	/* where in_is_number */
 } ag_trace_event;
 
 void ag_trace_enable(bool on);

@@ -182,7 +182,8 @@ typedef struct binary_ctx {
 	ag_dtype compute;
 	ag_dtype dt[3];		/* out, a, b */
 	bool pow_number;	/* b is a number from the host language */
-	bool stream;		/* a dense float32 output past the caches */
+	bool stream;		/* a dense output past the caches (float32, or
+			 * a 16-bit float in half_ew.c) */
 } binary_ctx;
 
 static void binary_generic(char **data, const int64_t *st, int64_t n,
@@ -380,7 +381,7 @@ static void binary_half(char **data, const int64_t *st, int64_t n, void *vctx)
 	char *fd[3] = { (char *)r, (char *)x, (char *)y };
 	const int64_t fs[3] = { 4, 4, 4 };
 
-	if (ag_half_binary(c->op, c->compute, data, st, n))	/* half_ew.c */
+	if (ag_half_binary(c->op, c->compute, data, st, n, c->stream))	/* half_ew.c */
 		return;
 	for (int64_t i = 0; i < n; i += HALF_BLOCK) {
 		int64_t m = n - i < HALF_BLOCK ? n - i : HALF_BLOCK;
@@ -486,6 +487,46 @@ static int check_int_divisor(ag_op op, ag_tensor *b, ag_dtype ct)
 	return c.found ? ag_error(AG_ERR_VALUE, "ZeroDivisionError") : 0;
 }
 
+/*
+ * A small op over dense operands (the per-op cost from Lua: 1-element
+ * tensors, short vectors) runs its inner loop once, without the
+ * iterator's set-up: every operand is contiguous with the output's
+ * element count, or holds one element (a broadcast one: stride 0).  The
+ * same loop over the same elements in the same order as the iterator
+ * would run; larger ops (OpenMP, Ctrl-C polling) keep the iterator.
+ */
+#define SMALL_DENSE 4096
+
+static bool small_dense_run(ag_tensor *const *ops, ag_inner_loop loop,
+			    void *ctx)
+{
+	const ag_tensor *out = ops[0];
+	int64_t n = 1, st[3];
+	char *data[3];
+
+	for (int d = 0; d < out->ndim; d++)
+		n *= out->shape[d];
+	if (n == 0 || n > SMALL_DENSE)
+		return false;
+	for (int k = 0; k < 3; k++) {
+		const ag_tensor *t = ops[k];
+		int64_t m = 1;
+		for (int d = 0; d < t->ndim; d++)
+			m *= t->shape[d];
+		if (m == 1 && k > 0)
+			st[k] = 0;
+		else if (m == n && ag_is_contiguous(t))
+			st[k] = (int64_t)ag_dtype_size(t->dtype);
+		else
+			return false;
+		data[k] = ag_data_ptr(t);
+	}
+	if (n == 1)
+		st[0] = 0;	/* as the iterator lays one element out */
+	loop(data, st, n, ctx);
+	return true;
+}
+
 /* Computes a (op) b into out, already checked to fit; a and b are read
  * after conversion of 0-d operands to the compute dtype. */
 static int binary_run(ag_op op, ag_tensor *out, ag_tensor *a,
@@ -501,9 +542,6 @@ static int binary_run(ag_op op, ag_tensor *out, ag_tensor *a,
 		goto done;
 	ctx.dt[1] = ca->dtype;
 	ctx.dt[2] = cb->dtype;
-	ag_tensor *ops[3] = { out, ca, cb };
-	if (ag_iter_init(&it, 3, ops, out->shape, out->ndim) < 0)
-		goto done;
 	bool same = out->dtype == ct && ca->dtype == ct && cb->dtype == ct;
 	bool cmp = is_comparison(op) && out->dtype == AG_BOOL &&
 		   ca->dtype == ct && cb->dtype == ct;
@@ -521,8 +559,17 @@ static int binary_run(ag_op op, ag_tensor *out, ag_tensor *a,
 		loop = binary_f64;
 	else if (same && (ct == AG_FLOAT16 || ct == AG_BFLOAT16))
 		loop = binary_half;
+	ag_tensor *ops[3] = { out, ca, cb };
+	if (small_dense_run(ops, loop, &ctx)) {
+		rc = 0;
+		goto done;
+	}
+	if (ag_iter_init(&it, 3, ops, out->shape, out->ndim) < 0)
+		goto done;
 	ctx.stream = loop == binary_f32 && it.ndim == 1 &&
 		     it.strides[0][0] == 4 && ag_vm_streams(it.numel * 4);
+	ctx.stream |= loop == binary_half && it.ndim == 1 &&
+		      it.strides[0][0] == 2 && ag_vm_streams(it.numel * 2);
 	ag_iter_run(&it, loop, &ctx, true);
 	rc = 0;
 done:
@@ -546,12 +593,22 @@ static int binary_impl(ag_op op, ag_tensor *out, ag_tensor *a,
 		return ag_error(AG_ERR_VALUE, "%s: expected a tensor, got nothing",
 				ag_op_name(op));
 	/* ct: the dtype inputs are converted to; rt: what the op makes */
-	if (ag_pointwise_types(op, ag_result_type(a, b), &ct, &rt) < 0 ||
+	/* two tensors (not Lua numbers) of one dtype promote to it, whatever
+	 * their ranks */
+	bool one = a->dtype == b->dtype && !a->is_wrapped_number &&
+		   !b->is_wrapped_number;
+	if (ag_pointwise_types(op, one ? a->dtype : ag_result_type(a, b),
+			       &ct, &rt) < 0 ||
 	    check_operand_dtypes(op, a, b) < 0)
 		return -1;
-	if (ag_broadcast_shapes(a->shape, a->ndim, b->shape, b->ndim,
-				shape, &ndim) < 0)
+	if (a->ndim == b->ndim && !memcmp(a->shape, b->shape,
+					   sizeof(int64_t) * (size_t)a->ndim)) {
+		ndim = a->ndim;	/* equal shapes: nothing to broadcast */
+		memcpy(shape, a->shape, sizeof(int64_t) * (size_t)ndim);
+	} else if (ag_broadcast_shapes(a->shape, a->ndim, b->shape, b->ndim,
+				       shape, &ndim) < 0) {
 		return -1;
+	}
 	if (out) {
 		ag_tensor *ins[2] = { a, b };
 		if (ag_check_elementwise_out(out, shape, ndim, ins, 2) < 0 ||

@@ -56,14 +56,14 @@ static void loop_copy_same(char **d, const int64_t *s, int64_t n, void *ctx)
 	}
 }
 
-struct convert_ctx { ag_dtype to, from; };
+struct convert_ctx { ag_dtype to, from; bool stream; };
 
 static void loop_copy_convert(char **d, const int64_t *s, int64_t n, void *p)
 {
 	const struct convert_ctx *c = p;
 	char *o = d[0], *i = d[1];
 
-	if (ag_half_convert(d, s, n, c->to, c->from))	/* half_ew.c */
+	if (ag_half_convert(d, s, n, c->to, c->from, c->stream))	/* half_ew.c */
 		return;
 	if (c->to == AG_FLOAT32 && c->from == AG_FLOAT64) {
 		for (int64_t k = 0; k < n; k++, o += s[0], i += s[1])
@@ -92,7 +92,11 @@ int ag_copy_raw(ag_tensor *dst, ag_tensor *src)
 			ag_vm_streams(it.numel * (int64_t)size) };
 		ag_iter_run(&it, loop_copy_same, &c, true);
 	} else {
-		struct convert_ctx c = { dst->dtype, src->dtype };
+		size_t size = ag_dtype_size(dst->dtype);
+		/* a long dense output past the caches (half_ew.c streams it) */
+		struct convert_ctx c = { dst->dtype, src->dtype, it.ndim == 1 &&
+			it.strides[0][0] == (int64_t)size &&
+			ag_vm_streams(it.numel * (int64_t)size) };
 		ag_iter_run(&it, loop_copy_convert, &c, true);
 	}
 	return ag_check_interrupt();	/* Ctrl-C stopped the loop early */

@@ -20,6 +20,7 @@
 #include "internal.h"
 #include "autograd.h"
 #include "record.h"
+#include "stats_sink.h"
 
 #include <math.h>
 #include <string.h>
@@ -330,6 +331,8 @@ RED_KERNEL(lse_bw_f64, double, 1)
 typedef struct red_ctx {
 	bool lse, f64;
 	double scale;
+	const char *out;	/* the output's first element */
+	ag_stats_sink *sink;	/* its statistics, when dense */
 } red_ctx;
 
 /* operands: out, g, x, r */
@@ -341,8 +344,11 @@ static void red_loop(char **data, const int64_t *st, int64_t n, void *vctx)
 		    (st[3] == 0 || st[3] == es);
 	union { float f[RUN]; double d[RUN]; } gb, xb, rb;
 
-	for (int64_t i0 = 0; i0 < n; i0 += fits ? n : RUN) {
-		int64_t m = fits ? n : n - i0 < RUN ? n - i0 : RUN;
+	/* a dense output in pieces a sink counts while they are in cache */
+	int64_t piece = !fits ? RUN : ag_stats_sink_on(c->sink) ? AG_STATS_CHUNK : n;
+
+	for (int64_t i0 = 0; i0 < n; i0 += piece) {
+		int64_t m = n - i0 < piece ? n - i0 : piece;
 		char *o = data[0] + i0 * st[0];
 		const char *g = data[1] + i0 * st[1], *x = data[2] + i0 * st[2];
 		const char *r = data[3] + i0 * st[3];
@@ -377,6 +383,10 @@ static void red_loop(char **data, const int64_t *st, int64_t n, void *vctx)
 			for (int64_t i = 0; i < m; i++)
 				memcpy(o + i * st[0], (char *)&xb + i * es,
 				       (size_t)es);
+		else if (ag_stats_sink_on(c->sink)) {
+			int64_t at = (o - c->out) / es;
+			ag_stats_sink_wrote(c->sink, at, at + m);
+		}
 	}
 }
 
@@ -406,7 +416,10 @@ ag_tensor *ag_reduce_bw_fused(bool lse, ag_tensor *g, ag_tensor *x,
 		ag_tensor_release(out);
 		return NULL;
 	}
-	red_ctx c = { lse, x->dtype == AG_FLOAT64, scale };
+	ag_stats_sink sink;
+	ag_stats_sink_begin(&sink, out);
+	red_ctx c = { lse, x->dtype == AG_FLOAT64, scale, ag_data_ptr(out), &sink };
 	ag_iter_run(&it, red_loop, &c, true);
+	ag_stats_sink_end(&sink, out);
 	return out;
 }

@@ -78,11 +78,10 @@ int ag_mv_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 			return -1;
 	}
 	if (NEED(1)) {
+		/* an mv, as PyTorch's (bfloat16 rounds as its gemv does) */
 		ag_tensor *A = ag_node_saved(self, 0), *At = A ? ag_t(A) : NULL;
-		ag_tensor *gc = At ? ag_unsqueeze(G(0), 1) : NULL;
-		ag_tensor *r = gc ? ag_mm(At, gc) : NULL;
-		out[1] = r ? ag_squeeze_dim(r, 1) : NULL;
-		rel(A); rel(At); rel(gc); rel(r);
+		out[1] = At ? ag_mv(At, G(0)) : NULL;
+		rel(A); rel(At);
 		if (!out[1])
 			return -1;
 	}

@@ -18,27 +18,21 @@
 
 #include "half_cvt.h"
 #include "simd.h"
+#include "vmath.h"
 
 #if AG_HAVE_X86_SIMD
-/* One pass of o = a OP b over n values; a or b with stride 0 is one value
- * repeated (sa, sb: 1 or 0 elements). */
-#define FUSED(NAME, OP)							\
-static AG_AVX512 void NAME(uint16_t *o, const uint16_t *a, int64_t sa,	\
-			const uint16_t *b, int64_t sb, int64_t n, bool f16) \
-{									\
-	__m512 xa = ag_widen16(_mm256_set1_epi16((short)*a), f16);	\
-	__m512 xb = ag_widen16(_mm256_set1_epi16((short)*b), f16);	\
-	for (int64_t i = 0; i < n; i += 16) {				\
-		__mmask16 m = ag_lanes16(n - i);				\
-		__m512 x = sa ? ag_widen16(_mm256_maskz_loadu_epi16(m, a + i), f16) : xa; \
-		__m512 y = sb ? ag_widen16(_mm256_maskz_loadu_epi16(m, b + i), f16) : xb; \
-		_mm256_mask_storeu_epi16(o + i, m, ag_narrow16(OP(x, y), f16)); \
-	}								\
-}
-FUSED(fused_add, _mm512_add_ps)
-FUSED(fused_sub, _mm512_sub_ps)
-FUSED(fused_mul, _mm512_mul_ps)
-FUSED(fused_div, _mm512_div_ps)
+/* What one pass computes from each 16 values. */
+enum kind { K_ADD, K_SUB, K_MUL, K_DIV, K_RELU, K_NEG, K_ABS, K_MAP, K_CVT,
+	    K_NARROW };
+
+typedef struct pass {
+	const uint16_t *a, *b;	/* the inputs (b: binary ops only) */
+	int64_t sa, sb;		/* 1, or 0: one value repeated */
+	__m512 xa, xb;		/* that value, widened */
+	const uint16_t *table;	/* K_MAP: the op's 65536 results */
+	const float *fa;	/* K_NARROW: float32 input */
+	bool f16, to_f16;	/* the dtypes: a's, and (K_CVT) the output's */
+} pass;
 
 /* relu, neg and abs as unary.c's float32 formulas: x < 0 ? 0 : x, -x
  * (the sign flipped, NaN's too), fabsf (the sign cleared). */
@@ -60,21 +54,100 @@ static AG_AVX512 inline __m512 abs16(__m512 x)
 						    _mm512_set1_epi32(0x7fffffff)));
 }
 
-#define FUSED1(NAME, F)							\
-static AG_AVX512 void NAME(uint16_t *o, const uint16_t *a, int64_t n,	\
-			   bool f16)					\
-{									\
-	for (int64_t i = 0; i < n; i += 16) {				\
-		__mmask16 m = ag_lanes16(n - i);				\
-		__m512 x = ag_widen16(_mm256_maskz_loadu_epi16(m, a + i), f16); \
-		_mm256_mask_storeu_epi16(o + i, m, ag_narrow16(F(x), f16)); \
-	}								\
-}
-FUSED1(fused_relu, relu16)
-FUSED1(fused_neg, neg16)
-FUSED1(fused_abs, abs16)
+#define ALWAYS static AG_AVX512 inline __attribute__((always_inline))
 
-typedef void (*fused1_fn)(uint16_t *, const uint16_t *, int64_t, bool);
+/* The 16 results from i (lanes m) of a pass of kind k. */
+ALWAYS __m256i block16(const pass *p, int64_t i, __mmask16 m, enum kind k)
+{
+	if (k == K_NARROW)
+		return ag_narrow16(_mm512_maskz_loadu_ps(m, p->fa + i), p->to_f16);
+	__m256i ha = p->sa ? _mm256_maskz_loadu_epi16(m, p->a + i) : _mm256_setzero_si256();
+	if (k == K_MAP) {
+		__m512i v = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), m,
+			_mm512_cvtepu16_epi32(ha), p->table, 2);
+		return _mm512_cvtepi32_epi16(v);
+	}
+	__m512 x = p->sa ? ag_widen16(ha, p->f16) : p->xa, r;
+	if (k == K_CVT)
+		return ag_narrow16(x, p->to_f16);
+	if (k >= K_RELU)
+		r = k == K_RELU ? relu16(x) : k == K_NEG ? neg16(x) : abs16(x);
+	else {
+		__m512 y = p->sb ? ag_widen16(_mm256_maskz_loadu_epi16(m, p->b + i),
+					      p->f16) : p->xb;
+		r = k == K_ADD ? _mm512_add_ps(x, y) : k == K_SUB ? _mm512_sub_ps(x, y) :
+		    k == K_MUL ? _mm512_mul_ps(x, y) : _mm512_div_ps(x, y);
+	}
+	return ag_narrow16(r, p->f16);
+}
+
+/*
+ * One pass of kind k storing n 16-bit values at o.  When the output goes
+ * past the caches (ag_vm_streams), its whole 64-byte lines are written by
+ * non-temporal stores: a plain store reads each line first, which is a
+ * third of a conversion's memory traffic and a quarter of a binary op's
+ * (and with two threads, a third stream competing for the same memory).
+ */
+ALWAYS void run16(uint16_t *o, int64_t n, const pass *p, enum kind k,
+		 bool stream)
+{
+	int64_t i = 0;
+
+	stream = stream && !((uintptr_t)o & 1);
+
+	if (stream) {
+		int64_t lead = (int64_t)((64 - ((uintptr_t)o & 63)) & 63) / 2;
+		lead = lead < n ? lead : n;
+		for (; i < lead; i += 16) {
+			__mmask16 m = ag_lanes16(lead - i);
+			_mm256_mask_storeu_epi16(o + i, m, block16(p, i, m, k));
+		}
+		for (i = lead; i + 32 <= n; i += 32) {
+			__m256i lo = block16(p, i, 0xffff, k);
+			__m256i hi = block16(p, i + 16, 0xffff, k);
+			_mm512_stream_si512((void *)(o + i), _mm512_inserti64x4(
+				_mm512_castsi256_si512(lo), hi, 1));
+		}
+	}
+	for (; i < n; i += 16) {
+		__mmask16 m = ag_lanes16(n - i);
+		_mm256_mask_storeu_epi16(o + i, m, block16(p, i, m, k));
+	}
+	if (stream)
+		_mm_sfence();
+}
+
+/* One pass of o = a OP b over n values; a or b with stride 0 is one value
+ * repeated (sa, sb: 1 or 0 elements). */
+#define FUSED(NAME, K)							\
+static AG_AVX512 void NAME(uint16_t *o, const uint16_t *a, int64_t sa,	\
+			   const uint16_t *b, int64_t sb, int64_t n, bool f16, \
+			   bool stream)					\
+{									\
+	pass p = { a, b, sa, sb,					\
+		   ag_widen16(_mm256_set1_epi16((short)*a), f16),	\
+		   ag_widen16(_mm256_set1_epi16((short)*b), f16), NULL, NULL, \
+		   f16, f16 };						\
+	run16(o, n, &p, K, stream);					\
+}
+FUSED(fused_add, K_ADD)
+FUSED(fused_sub, K_SUB)
+FUSED(fused_mul, K_MUL)
+FUSED(fused_div, K_DIV)
+
+#define FUSED1(NAME, K)							\
+static AG_AVX512 void NAME(uint16_t *o, const uint16_t *a, int64_t n,	\
+			   bool f16, bool stream)			\
+{									\
+	pass p = { a, NULL, 1, 0, _mm512_setzero_ps(), _mm512_setzero_ps(), \
+		   NULL, NULL, f16, f16 };				\
+	run16(o, n, &p, K, stream);					\
+}
+FUSED1(fused_relu, K_RELU)
+FUSED1(fused_neg, K_NEG)
+FUSED1(fused_abs, K_ABS)
+
+typedef void (*fused1_fn)(uint16_t *, const uint16_t *, int64_t, bool, bool);
 
 static fused1_fn fused1(ag_op op)
 {
@@ -88,22 +161,23 @@ static fused1_fn fused1(ag_op op)
 #endif
 
 bool ag_half_unary(ag_op op, ag_dtype dt, char **data, const int64_t *st,
-		   int64_t n)
+		   int64_t n, bool stream)
 {
 #if AG_HAVE_X86_SIMD
 	fused1_fn f = fused1(op);
 	if (!f || st[0] != 2 || st[1] != 2 || ag_round_watch || !ag_cpu_avx512())
 		return false;
-	f((uint16_t *)data[0], (const uint16_t *)data[1], n, dt == AG_FLOAT16);
+	f((uint16_t *)data[0], (const uint16_t *)data[1], n, dt == AG_FLOAT16,
+	  stream);
 	return true;
 #else
-	(void)op; (void)dt; (void)data; (void)st; (void)n;
+	(void)op; (void)dt; (void)data; (void)st; (void)n; (void)stream;
 	return false;
 #endif
 }
 
 bool ag_half_binary(ag_op op, ag_dtype dt, char **data, const int64_t *st,
-		    int64_t n)
+		    int64_t n, bool stream)
 {
 #if AG_HAVE_X86_SIMD
 	if (st[0] != 2 || (st[1] != 2 && st[1] != 0) ||
@@ -112,7 +186,7 @@ bool ag_half_binary(ag_op op, ag_dtype dt, char **data, const int64_t *st,
 	if (n <= 0)
 		return true;
 	void (*f)(uint16_t *, const uint16_t *, int64_t, const uint16_t *,
-		  int64_t, int64_t, bool);
+		  int64_t, int64_t, bool, bool);
 	switch (op) {
 	case AG_OP_ADD: f = fused_add; break;
 	case AG_OP_SUB: f = fused_sub; break;
@@ -121,15 +195,16 @@ bool ag_half_binary(ag_op op, ag_dtype dt, char **data, const int64_t *st,
 	default: return false;
 	}
 	f((uint16_t *)data[0], (const uint16_t *)data[1], st[1] / 2,
-	  (const uint16_t *)data[2], st[2] / 2, n, dt == AG_FLOAT16);
+	  (const uint16_t *)data[2], st[2] / 2, n, dt == AG_FLOAT16, stream);
 	return true;
 #else
-	(void)op; (void)dt; (void)data; (void)st; (void)n;
+	(void)op; (void)dt; (void)data; (void)st; (void)n; (void)stream;
 	return false;
 #endif
 }
 
 enum { BLOCK = 1024 };
+enum { STREAM = 65538 };	/* a table's entry holding its stream flag */
 
 void ag_half_blocks(ag_inner_loop f, void *ctx, char **data,
 		    const int64_t *st, int64_t n, int nin, ag_dtype dt)
@@ -155,8 +230,9 @@ uint16_t *ag_half_table(ag_op op, ag_inner_loop loop, void *ctx)
 #endif
 	if (ag_round_watch)
 		return NULL;
-	/* 2 more: the gather below reads 4 bytes at the last entry */
-	uint16_t *t = malloc((65536 + 2) * sizeof(uint16_t));
+	/* 2 more: the gather below reads 4 bytes at the last entry; then
+	 * ag_half_table_stream's flag */
+	uint16_t *t = malloc((65536 + 3) * sizeof(uint16_t));
 	uint16_t *in = malloc(65536 * sizeof(uint16_t));
 	if (!t || !in) {
 		free(t);
@@ -165,7 +241,7 @@ uint16_t *ag_half_table(ag_op op, ag_inner_loop loop, void *ctx)
 	}
 	for (uint32_t i = 0; i < 65536; i++)
 		in[i] = (uint16_t)i;
-	t[65536] = t[65537] = 0;
+	t[65536] = t[65537] = t[STREAM] = 0;
 	char *data[2] = { (char *)t, (char *)in };
 	const int64_t st[2] = { 2, 2 };
 	loop(data, st, 65536, ctx);
@@ -175,17 +251,58 @@ uint16_t *ag_half_table(ag_op op, ag_inner_loop loop, void *ctx)
 
 #if AG_HAVE_X86_SIMD
 static AG_AVX512 void map_avx512(uint16_t *o, const uint16_t *a, int64_t n,
-			      const uint16_t *t)
+				 const uint16_t *t)
 {
-	for (int64_t i = 0; i < n; i += 16) {
-		__mmask16 m = ag_lanes16(n - i);
-		__m512i idx = _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, a + i));
-		__m512i v = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), m,
-							idx, t, 2);
-		_mm256_mask_storeu_epi16(o + i, m, _mm512_cvtepi32_epi16(v));
+	pass p = { a, NULL, 1, 0, _mm512_setzero_ps(), _mm512_setzero_ps(), t,
+		   NULL, false, false };
+	run16(o, n, &p, K_MAP, t[STREAM] != 0);
+}
+
+/* A dense run converted to a 16-bit float (to_f16: float16): from
+ * float32 (fa), or from the other 16-bit float (a). */
+static AG_AVX512 void narrow_run(uint16_t *o, const float *fa,
+				 const uint16_t *a, int64_t n, bool f16,
+				 bool to_f16, bool stream)
+{
+	pass p = { a, NULL, 1, 0, _mm512_setzero_ps(), _mm512_setzero_ps(), NULL,
+		   fa, f16, to_f16 };
+	if (fa)
+		run16(o, n, &p, K_NARROW, stream);
+	else
+		run16(o, n, &p, K_CVT, stream);
+}
+
+/* A dense run of 16-bit floats widened to float32, whole 64-byte lines
+ * of the output streamed as run16 streams them. */
+static AG_AVX512 void widen_run(float *o, const uint16_t *a, int64_t n,
+				bool f16, bool stream)
+{
+	int64_t i = 0;
+
+	stream = stream && !((uintptr_t)o & 3);
+
+	if (stream) {
+		int64_t lead = (int64_t)((64 - ((uintptr_t)o & 63)) & 63) / 4;
+		lead = lead < n ? lead : n;
+		__mmask16 m = ag_lanes16(lead);
+		_mm512_mask_storeu_ps(o, m, ag_widen16(_mm256_maskz_loadu_epi16(m, a), f16));
+		for (i = lead; i + 16 <= n; i += 16)
+			_mm512_stream_ps(o + i, ag_widen16(_mm256_loadu_si256(
+				(const __m256i *)(a + i)), f16));
 	}
+	for (; i < n; i += 16) {
+		__mmask16 m = ag_lanes16(n - i);
+		_mm512_mask_storeu_ps(o + i, m, ag_widen16(_mm256_maskz_loadu_epi16(m, a + i), f16));
+	}
+	if (stream)
+		_mm_sfence();
 }
 #endif
+
+void ag_half_table_stream(uint16_t *table, bool stream)
+{
+	table[STREAM] = stream;
+}
 
 void ag_half_table_map(char **data, const int64_t *st, int64_t n, void *table)
 {
@@ -204,11 +321,33 @@ void ag_half_table_map(char **data, const int64_t *st, int64_t n, void *table)
 }
 
 bool ag_half_convert(char **data, const int64_t *st, int64_t n, ag_dtype to,
-		     ag_dtype from)
+		     ag_dtype from, bool stream)
 {
 	bool half_to = to == AG_FLOAT16 || to == AG_BFLOAT16;
 	bool half_from = from == AG_FLOAT16 || from == AG_BFLOAT16;
 
+#if AG_HAVE_X86_SIMD
+	/* dense runs in one pass (ag_narrow_half counts rounding losses) */
+	if (half_from && st[1] == 2 && !ag_round_watch && ag_cpu_avx512()) {
+		bool f16 = from == AG_FLOAT16;
+		if (to == AG_FLOAT32 && st[0] == 4) {
+			widen_run((float *)data[0], (const uint16_t *)data[1], n, f16,
+				  stream);
+			return true;
+		}
+		if (half_to && st[0] == 2) {
+			narrow_run((uint16_t *)data[0], NULL, (const uint16_t *)data[1],
+				   n, f16, to == AG_FLOAT16, stream);
+			return true;
+		}
+	}
+	if (from == AG_FLOAT32 && half_to && st[0] == 2 && st[1] == 4 &&
+	    !ag_round_watch && ag_cpu_avx512()) {
+		narrow_run((uint16_t *)data[0], (const float *)data[1], NULL, n,
+			   false, to == AG_FLOAT16, stream);
+		return true;
+	}
+#endif
 	if (to == AG_FLOAT32 && half_from && st[0] == 4) {
 		ag_widen_half(data[1], st[1], (float *)data[0], n, from);
 		return true;

@@ -18,13 +18,15 @@
  * (data and byte strides as an ag_inner_loop gets them; the output dense,
  * each input dense or one repeated value).  false when it does not apply
  * (another op or layout, no AVX-512, or rounding losses being counted):
- * the caller's loop runs instead. */
+ * the caller's loop runs instead.  stream: the run is part of an output
+ * past the caches (ag_vm_streams of the whole output), whose whole 64-byte
+ * lines are then written by non-temporal stores (the same values). */
 bool ag_half_binary(ag_op op, ag_dtype dt, char **data, const int64_t *st,
-		    int64_t n);
+		    int64_t n, bool stream);
 
 /* The same for relu, neg and abs: out = op(a), out and a dense. */
 bool ag_half_unary(ag_op op, ag_dtype dt, char **data, const int64_t *st,
-		   int64_t n);
+		   int64_t n, bool stream);
 
 /* f, a float32 inner loop over nin inputs and one output (dense float
  * buffers, strides of 4), run over 16-bit (dt) operands a block at a
@@ -42,11 +44,14 @@ void ag_half_blocks(ag_inner_loop f, void *ctx, char **data,
 enum { AG_HALF_TABLE_MIN = 1 << 18 };	/* values from which it pays */
 uint16_t *ag_half_table(ag_op op, ag_inner_loop loop, void *ctx);
 void ag_half_table_map(char **data, const int64_t *st, int64_t n, void *table);
+/* Whether ag_half_table_map streams its dense runs (as above; not set:
+ * no). */
+void ag_half_table_stream(uint16_t *table, bool stream);
 
 /* A run of n values converted between float32 and a 16-bit float, or
  * between the two 16-bit floats, with the bits ag_convert gives; false
  * for other dtypes (the caller converts). */
 bool ag_half_convert(char **data, const int64_t *st, int64_t n, ag_dtype to,
-		     ag_dtype from);
+		     ag_dtype from, bool stream);
 
 #endif

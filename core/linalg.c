@@ -20,6 +20,7 @@
 
 #include "internal.h"
 #include "gemm_bf16.h"
+#include "gemv_bf16.h"
 #include "record.h"
 #include "shapeint.h"
 
@@ -678,9 +679,11 @@ ag_tensor *ag_mv(ag_tensor *a, ag_tensor *v)
 	ag_tensor *out = ag_tensor_alloc(a->shape, 1, a->dtype);
 	if (!out)
 		return NULL;
+	if (ag_gemv_bf16_small(a))	/* rounded as PyTorch rounds it */
+		ag_gemv_bf16(a, v, 1, 0, ag_data_ptr(out));
 	/* v as a K x 1 matrix */
-	if (gemm(a->dtype, a->shape[0], 1, a->shape[1], ag_mat_of(a, 0, 1, 0),
-		 ag_mat_of(v, 0, -1, 0), ag_data_ptr(out)) < 0) {
+	else if (gemm(a->dtype, a->shape[0], 1, a->shape[1], ag_mat_of(a, 0, 1, 0),
+		      ag_mat_of(v, 0, -1, 0), ag_data_ptr(out)) < 0) {
 		ag_tensor_release(out);
 		return NULL;
 	}
@@ -717,9 +720,12 @@ ag_tensor *ag_dot(ag_tensor *a, ag_tensor *b)
 	ag_tensor *out = ag_tensor_alloc(NULL, 0, a->dtype);
 	if (!out)
 		return NULL;
+	if (a->dtype == AG_BFLOAT16 && a->shape[0] <= AG_GEMV_BF16_MAX)
+		*(uint16_t *)ag_data_ptr(out) = ag_dot_bf16(a->shape[0],
+			ag_data_ptr(a), a->stride[0], ag_data_ptr(b), b->stride[0]);
 	/* a as a 1 x K row, b as a K x 1 column */
-	if (gemm(a->dtype, 1, 1, a->shape[0], ag_mat_of(a, -1, 0, 0),
-		 ag_mat_of(b, 0, -1, 0), ag_data_ptr(out)) < 0) {
+	else if (gemm(a->dtype, 1, 1, a->shape[0], ag_mat_of(a, -1, 0, 0),
+		      ag_mat_of(b, 0, -1, 0), ag_data_ptr(out)) < 0) {
 		ag_tensor_release(out);
 		return NULL;
 	}

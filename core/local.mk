@@ -13,10 +13,11 @@
 ##   record function                         the recording path, Functions
 ##   sortalgo                                sorting algorithms (no tensors)
 ##   copy promote view writeop unary binary ternary close fold reduce
-##   gemm_bf16 linalg
+##   gemm_bf16 gemv_bf16 linalg
 ##   index split shape gather mask advindex addmm einsum norm compose
 ##   factory rng random moments stats scan sort along more more_bw bucket
 ##   quantile fused_bw
+##   conv_winograd
 ##   nn_softmax nn_norm nn_loss nn_conv nn_pool nn_spatial
 ##                                           the ops and their kernels
 ##   grad_pointwise grad_math grad_reduce grad_linalg grad_view grad_shape
@@ -32,9 +33,10 @@ libagcore_la_SOURCES = \
 	core/fold.h core/debug.h core/simd.h core/sortalgo.h core/along.h \
 	core/rng.h core/nn.h core/ag_nn.h core/ag_shape.h core/opargs_shape.h \
 	core/shapeint.h core/autocast.h core/forward.h core/vmath.h core/vmath_f32.h core/gemm_bf16.h \
+	core/gemv_bf16.h \
 	core/half_cvt.h core/half_ew.h \
 	core/opargs_spatial.h core/ag_spatial.h core/ag_more.h core/opargs_more.h \
-	core/ag_fused.h core/opargs_fused.h \
+	core/ag_fused.h core/opargs_fused.h core/stats_sink.h core/conv_winograd.h \
 	core/error.c core/threads.c core/simd.c core/dtype.c core/special.c core/vmath.c core/ops.c core/vec.c core/map.c \
 	core/half_cvt.c core/half_ew.c \
 	core/storage.c core/tensor.c core/overlap.c core/iter.c core/format.c \
@@ -43,13 +45,14 @@ libagcore_la_SOURCES = \
 	core/copy.c core/promote.c core/view.c core/writeop.c core/unary.c \
 	core/binary.c core/ternary.c core/close.c \
 	core/fold.c core/reduce.c core/gemm_bf16.c core/linalg.c core/index.c \
+	core/gemv_bf16.c \
 	core/split.c core/shape.c core/gather.c core/mask.c core/advindex.c \
 	core/addmm.c core/einsum.c core/norm.c core/compose.c core/factory.c \
 	core/rng.c core/random.c core/moments.c core/stats.c core/scan.c core/sortalgo.c \
 	core/sort.c core/along.c core/more.c core/more_bw.c core/bucket.c core/quantile.c \
 	core/fused_bw.c \
 	core/nn_softmax.c core/nn_norm.c core/nn_loss.c core/nn_conv.c core/nn_pool.c \
-	core/nn_spatial.c \
+	core/nn_spatial.c core/conv_winograd.c \
 	core/grad_pointwise.c core/grad_math.c core/grad_reduce.c core/grad_linalg.c \
 	core/grad_view.c core/grad_shape.c core/grad_index.c core/grad_products.c \
 	core/grad_stats.c core/grad_select.c core/grad_nn.c core/grad_forward.c \

@@ -19,6 +19,7 @@
 #include "nn.h"
 #include "ag_spatial.h"
 #include "shapeint.h"
+#include "conv_winograd.h"
 
 #include <limits.h>
 #ifdef _OPENMP
@@ -620,6 +621,52 @@ static int shift_gi_image(ag_dtype dt, const char *gp, const char *taps,
 	return 0;
 }
 
+/* --------------------------------------------- Winograd F(2x2, 3x3) */
+
+/* float32 3x3 stride-1 undilated convolutions with 32+ channels in and
+ * out per group and 64+ tiles per plane run by Winograd's transforms (conv_winograd.c): 16
+ * products of the channels per 2 x 2 outputs instead of 36, in the
+ * forward and in both gradients.  Only when the operands are finite, as
+ * the transforms would turn an infinity into NaN.  The plan for the
+ * forward and the weight gradient (adjoint false) or the input gradient,
+ * a convolution of the output gradient by the flipped, transposed kernel
+ * with padding 2 - p. */
+static bool wino_fits(const geom *g, ag_dtype dt, bool adjoint, ag_wino *w)
+{
+	if (dt != AG_FLOAT32 || g->kh != 3 || g->kw != 3 || g->sh != 1 ||
+	    g->sw != 1 || g->dh != 1 || g->dw != 1 || g->Cg < 32 || g->Og < 32)
+		return false;
+	if (adjoint)
+		*w = (ag_wino){ .Ci = g->Og, .Co = g->Cg, .Hi = g->OH,
+				.Wi = g->OW, .Ho = g->H, .Wo = g->W,
+				.ph = 2 - g->ph, .pw = 2 - g->pw };
+	else
+		*w = (ag_wino){ .Ci = g->Cg, .Co = g->Og, .Hi = g->H,
+				.Wi = g->W, .Ho = g->OH, .Wo = g->OW,
+				.ph = g->ph, .pw = g->pw };
+	/* fewer channels or tiles: the transforms and the small products
+	 * cost more than the flops saved (measured: 16 channels, or 14 x 14
+	 * images, ran slower than the exact paths) */
+	return ag_wino_plan(w) && w->TH * w->TW >= 64;
+}
+
+/* every group's transformed kernel, or NULL (ag_error set) */
+static float *wino_kernels(const ag_wino *w, const geom *g, const float *wp,
+			   bool adjoint)
+{
+	size_t kf = ag_wino_kernel_floats(w);
+	float *u = malloc((size_t)g->G * kf * sizeof(float) + 1);
+
+	if (!u) {
+		ag_error(AG_ERR_NOMEM, "out of memory in a convolution");
+		return NULL;
+	}
+	for (int64_t k = 0; k < g->G; k++)
+		ag_wino_kernel(w, wp + k * g->Og * g->CKK, g->CKK, adjoint,
+			       u + k * kf);
+	return u;
+}
+
 /* ------------------------------------------------------------ threads */
 
 /* OpenBLAS's thread count (weak: another CBLAS links too) */
@@ -705,6 +752,7 @@ static ag_tensor *conv_forward(ag_tensor *x, ag_tensor *w, ag_tensor *b,
 	int64_t shape[4] = { g->N, g->O, g->OH, g->OW };
 	bool direct = pointwise_kernel(g);
 	char *taps = NULL;
+	float *wk = NULL;
 	shift_geom sg;
 
 	if (!wc || (b && !bc))
@@ -714,8 +762,14 @@ static ag_tensor *conv_forward(ag_tensor *x, ag_tensor *w, ag_tensor *b,
 	out = ag_tensor_alloc_uninit(shape, nsp + 2, dt);
 	if (!out)
 		goto done;
-	bool shift = shift_fits(g, dt, &sg);
+	ag_wino wg;
+	bool wino = wino_fits(g, dt, false, &wg) &&
+		    all_finite(dt, ag_data_ptr(xc), ag_numel(xc)) &&
+		    all_finite(dt, ag_data_ptr(wc), ag_numel(wc));
+	bool shift = !wino && shift_fits(g, dt, &sg);
 	if (shift && !(taps = taps_of(dt, ag_data_ptr(wc), g, &sg, false)))
+		goto fail;
+	if (wino && !(wk = wino_kernels(&wg, g, ag_data_ptr(wc), false)))
 		goto fail;
 	int64_t rows = band_rows(g, es, direct);
 	const char *xp = ag_data_ptr(xc), *wp = ag_data_ptr(wc);
@@ -730,7 +784,11 @@ static ag_tensor *conv_forward(ag_tensor *x, ag_tensor *w, ag_tensor *b,
 	{
 		/* this thread's workspaces */
 		char *cols = NULL, *xpad = NULL, *wide = NULL;
-		if (shift)
+		float *work = NULL;
+		if (wino)
+			failed |= !(work = malloc(ag_wino_work_floats(&wg) *
+						  sizeof(float)));
+		else if (shift)
 			failed |= !(xpad = calloc((size_t)(g->Cg * sg.P) + 1, es)) ||
 				  !(wide = malloc((size_t)(g->Og * sg.rows * sg.Wp) *
 						  es + 1));
@@ -743,6 +801,17 @@ static ag_tensor *conv_forward(ag_tensor *x, ag_tensor *w, ag_tensor *b,
 		for (int64_t n = 0; n < g->N; n++) {
 			if (failed)
 				continue;
+			if (wino) {
+				size_t kf = ag_wino_kernel_floats(&wg);
+				for (int64_t k = 0; k < g->G && !failed; k++)
+					failed |= ag_wino_run(&wg, (const float *)xp +
+						(n * g->C + k * g->Cg) * g->H * g->W,
+						wk + k * kf, bp ? (const float *)bp +
+						k * g->Og : NULL, (float *)op +
+						(n * g->O + k * g->Og) * g->L,
+						work) < 0;
+				continue;
+			}
 			if (shift) {
 				failed |= shift_fwd_image(dt, xp, taps, bp, op, g,
 							  &sg, xpad, wide, n) < 0;
@@ -776,6 +845,7 @@ static ag_tensor *conv_forward(ag_tensor *x, ag_tensor *w, ag_tensor *b,
 		free(cols);
 		free(xpad);
 		free(wide);
+		free(work);
 	}
 	blas_single(team, false);
 	if (!failed)
@@ -786,6 +856,7 @@ fail:
 	out = NULL;
 done:
 	free(taps);
+	free(wk);
 	ag_tensor_release(xc);
 	ag_tensor_release(wc);
 	ag_tensor_release(bc);
@@ -1059,6 +1130,7 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 	ag_tensor *xc = NULL, *wc = NULL, *gc = NULL;
 	ag_tensor *gi = NULL, *gw = NULL, *gb = NULL;
 	char *gwt = NULL, *taps = NULL;
+	float *wk = NULL, *wacc = NULL;
 	bool direct;
 	int rc = -1;
 
@@ -1076,13 +1148,26 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 	if (need[2] && !(gb = ag_tensor_alloc(&g.O, 1, dt)))
 		goto done;
 	shift_geom sg;
-	bool fits = shift_fits(&g, dt, &sg);
-	bool shift_gi = need[0] && fits &&
-			all_finite(dt, ag_data_ptr(wc), ag_numel(wc));
-	bool do_gi = need[0] && !shift_gi, do_gw = need[1];
+	ag_wino wg;
+	ag_wino wf;	/* the forward's plan, for the weight gradient */
+	bool finite = need[0] && all_finite(dt, ag_data_ptr(wc), ag_numel(wc));
+	bool wino_gi = finite && wino_fits(&g, dt, true, &wg);
+	bool wino_gw = need[1] && wino_fits(&g, dt, false, &wf);
+	if ((wino_gi || wino_gw) &&
+	    !all_finite(dt, ag_data_ptr(gc), ag_numel(gc)))
+		wino_gi = wino_gw = false;
+	wino_gw = wino_gw && all_finite(dt, ag_data_ptr(xc), ag_numel(xc));
+	bool fits = !wino_gi && shift_fits(&g, dt, &sg);
+	bool shift_gi = finite && fits;
+	bool do_gi = need[0] && !shift_gi && !wino_gi;
+	bool do_gw = need[1] && !wino_gw;
+	size_t wacc_n = wino_gw ? (size_t)g.G * ag_wino_grad_floats(&wf) : 0;
 	int64_t rows = band_rows(&g, es, direct);
+	if (wino_gi && !(wk = wino_kernels(&wg, &g, ag_data_ptr(wc), true)))
+		goto done;
 	if ((shift_gi && !(taps = taps_of(dt, ag_data_ptr(wc), &g, &sg, true))) ||
-	    (need[1] && !(gwt = calloc((size_t)(g.G * g.CKK * g.Og) + 1, es)))) {
+	    (do_gw && !(gwt = calloc((size_t)(g.G * g.CKK * g.Og) + 1, es))) ||
+	    (wino_gw && !(wacc = calloc(wacc_n + 1, sizeof(float))))) {
 		ag_error(AG_ERR_NOMEM, "out of memory in a convolution's "
 			 "backward");
 		goto done;
@@ -1100,6 +1185,13 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 		/* this thread's workspaces, and its share of the weight
 		 * gradient (the first thread's is gwt itself) */
 		char *cols = NULL, *wide = NULL, *gpad = NULL, *mine = gwt;
+		float *work = NULL, *wwork = NULL, *wmine = wacc;
+		if (wino_gi)
+			failed |= !(work = malloc(ag_wino_work_floats(&wg) *
+						  sizeof(float)));
+		if (wino_gw)
+			failed |= !(wwork = malloc(ag_wino_work_floats(&wf) *
+						   sizeof(float)));
 		if ((do_gi || do_gw) && !direct)
 			failed |= !(cols = malloc((size_t)(g.CKK * rows * g.OW) *
 						  es + 1));
@@ -1108,6 +1200,8 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 						  1, es)) ||
 				  !(gpad = malloc((size_t)(g.Cg * sg.P) * es + 1));
 #ifdef _OPENMP
+		if (wino_gw && omp_get_thread_num() > 0)
+			failed |= !(wmine = calloc(wacc_n + 1, sizeof(float)));
 		if (do_gw && omp_get_thread_num() > 0)
 			failed |= !(mine = calloc((size_t)(g.G * g.CKK * g.Og) + 1,
 						  es));
@@ -1119,6 +1213,18 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 			if (shift_gi)
 				failed |= shift_gi_image(dt, gp, taps, gip, &g, &sg,
 							 wide, gpad, n) < 0;
+			for (int64_t k = 0; wino_gi && k < g.G && !failed; k++)
+				failed |= ag_wino_run(&wg, (const float *)gp +
+					(n * g.O + k * g.Og) * g.L,
+					wk + k * ag_wino_kernel_floats(&wg), NULL,
+					(float *)gip + (n * g.C + k * g.Cg) *
+					g.H * g.W, work) < 0;
+			for (int64_t k = 0; wino_gw && k < g.G && !failed; k++)
+				failed |= ag_wino_wgrad(&wf, (const float *)xp +
+					(n * g.C + k * g.Cg) * g.H * g.W,
+					(const float *)gp + (n * g.O + k * g.Og) * g.L,
+					wmine + k * ag_wino_grad_floats(&wf),
+					wwork) < 0;
 			for (int64_t k = 0; k < g.G && (do_gi || do_gw) &&
 			     !failed; k++) {
 				const char *go = gp + ((n * g.O + k * g.Og) * g.L) *
@@ -1160,6 +1266,15 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 				}
 			}
 		}
+		if (wmine != wacc) {
+#ifdef _OPENMP
+#pragma omp critical (conv_weight_grad)
+#endif
+			if (wmine)
+				add_into(AG_FLOAT32, wacc, wmine, (int64_t)wacc_n);
+			free(wmine);
+		}
+		free(wwork);
 		if (mine != gwt) {
 #ifdef _OPENMP
 #pragma omp critical (conv_weight_grad)
@@ -1171,6 +1286,7 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 		free(cols);
 		free(wide);
 		free(gpad);
+		free(work);
 	}
 	blas_single(team, false);
 	if (failed) {
@@ -1180,8 +1296,11 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 	}
 	for (int64_t n = 0; need[2] && n < g.N; n++)
 		sum_bias(dt, ag_data_ptr(gb), gp + n * g.O * g.L * es, &g);
-	if (need[1])
+	if (do_gw)
 		transpose_weight(dt, gwt, ag_data_ptr(gw), &g);
+	for (int64_t k = 0; wino_gw && k < g.G; k++)
+		ag_wino_wgrad_out(&wf, wacc + k * ag_wino_grad_floats(&wf),
+				  (float *)ag_data_ptr(gw) + k * g.Og * g.CKK, g.CKK);
 	if (ag_check_interrupt() < 0)
 		goto done;
 	grads[0] = finish(gi, dt0);
@@ -1197,6 +1316,8 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 		}
 done:
 	free(taps);
+	free(wk);
+	free(wacc);
 	free(gwt);
 	ag_tensor_release(xc);
 	ag_tensor_release(wc);

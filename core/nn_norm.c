@@ -12,10 +12,14 @@
  * channel inside b).
  */
 #include "nn.h"
+#include "stats_sink.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 typedef enum { AFF_B, AFF_C, AFF_GROUP } affine_kind;
 
@@ -314,23 +318,60 @@ static void rows_forward_f32(const float *x, const norm_geom *g, double eps,
 	}
 }
 
-static void rows_backward_f32(const float *dy, const float *x,
-			      const norm_geom *g, const float *mean,
-			      const float *rstd, const float *w, float *dx,
-			      float *dw, float *db)
+/* dx, dw and db of the rows in one pass, each thread over its own range
+ * of rows (read once, while in cache): dw and db are summed in row order,
+ * by the first thread into them, by the others into buffers of their own
+ * added after, in thread order (one thread: the order of a plain loop). */
+static int rows_backward_f32(const float *dy, const float *x,
+			     const norm_geom *g, const float *mean,
+			     const float *rstd, const float *w, float *dx,
+			     float *dw, float *db, ag_stats_sink *sink)
 {
 	int64_t C = g->C, B = g->B;
-	if (dx) {
-#pragma omp parallel for if (C * B >= AG_PARALLEL_GRAIN && C > 1)
-		for (int64_t c = 0; c < C; c++)
-			row_dx_f32(dy + c * B, x + c * B, w, B, mean[c], rstd[c],
-				   dx + c * B);
+	bool par = C * B >= AG_PARALLEL_GRAIN && C > 1;
+	int maxt = 1, team = 1;
+	float *part = NULL;
+#ifdef _OPENMP
+	maxt = par ? omp_get_max_threads() : 1;
+#endif
+	if (maxt > 1 && (dw || db) &&
+	    !(part = calloc((size_t)(maxt - 1) * 2 * (size_t)B, sizeof *part)))
+		return ag_error(AG_ERR_NOMEM, "out of memory");
+#pragma omp parallel if (maxt > 1) num_threads(maxt)
+	{
+		int t = 0, nt = 1;
+#ifdef _OPENMP
+		t = omp_get_thread_num();
+		nt = omp_get_num_threads();
+#endif
+		float *pw = dw, *pb = db;
+		if (t > 0) {
+			pw = dw ? part + (size_t)(t - 1) * 2 * (size_t)B : NULL;
+			pb = db ? part + ((size_t)(t - 1) * 2 + 1) * (size_t)B : NULL;
+		}
+		if (t == 0)
+			team = nt;
+		for (int64_t c = C * t / nt; c < C * (t + 1) / nt; c++) {
+			if (dx) {
+				row_dx_f32(dy + c * B, x + c * B, w, B, mean[c],
+					   rstd[c], dx + c * B);
+				ag_stats_sink_wrote(sink, c * B, (c + 1) * B);
+			}
+			if (pw || pb)
+				row_dwdb_f32(dy + c * B, x + c * B, B, mean[c],
+					     rstd[c], pw, pb);
+		}
 	}
-	if (dw || db) {
-		for (int64_t c = 0; c < C; c++)
-			row_dwdb_f32(dy + c * B, x + c * B, B, mean[c], rstd[c],
-				     dw, db);
+	for (int t = 1; part && t < team; t++) {
+		const float *pw = part + (size_t)(t - 1) * 2 * (size_t)B;
+		const float *pb = pw + B;
+		for (int64_t b = 0; dw && b < B; b++)
+			dw[b] += pw[b];
+		for (int64_t b = 0; db && b < B; b++)
+			db[b] += pb[b];
 	}
+	free(part);
+	return 0;
 }
 
 /* ------------------------------------------------------------ helpers */
@@ -455,8 +496,17 @@ static int norm_backward(ag_tensor *dy, ag_tensor *x, ag_tensor *w,
 		goto done;
 	if (ag_numel(x) > 0 && work == AG_FLOAT32 && g->A == 1 &&
 	    g->aff == AFF_B && batch_stats) {
-		rows_backward_f32(ptr(dyc), ptr(xc), g, ptr(mc), ptr(rc_),
-				  ptr(wc), ptr(*dx), ptr(*dw), ptr(*db));
+		ag_stats_sink sink;
+		sink.part = NULL;	/* off until begun (4 KiB: not zeroed) */
+		if (*dx && x->dtype == work)	/* *dx is the gradient */
+			ag_stats_sink_begin(&sink, *dx);
+		if (rows_backward_f32(ptr(dyc), ptr(xc), g, ptr(mc), ptr(rc_),
+				      ptr(wc), ptr(*dx), ptr(*dw), ptr(*db),
+				      &sink) < 0) {
+			ag_stats_sink_end(&sink, NULL);
+			goto done;
+		}
+		ag_stats_sink_end(&sink, *dx);
 	} else if (ag_numel(x) > 0) {
 		if (work == AG_FLOAT64)
 			backward_f64(ptr(dyc), ptr(xc), g, ptr(mc), ptr(rc_),

@@ -12,6 +12,7 @@
  * dtype; bfloat16 goes through float32 (PyTorch 1.13 has no Half kernel).
  */
 #include "nn.h"
+#include "stats_sink.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -153,6 +154,7 @@ typedef struct sm_job {
 	int64_t outer, D, inner;
 	const char *a, *b;	/* forward: x; backward: g, y */
 	char *out;
+	ag_stats_sink *sink;	/* backward: the gradient's statistics */
 } sm_job;
 
 static void run_row(const sm_job *j, int64_t o, int64_t i, char *buf)
@@ -212,8 +214,12 @@ static int run_rows(const sm_job *j)
 			failed = 1;
 		} else {
 #pragma omp for schedule(static)
-			for (int64_t r = 0; r < rows; r++)
+			for (int64_t r = 0; r < rows; r++) {
 				run_row(j, r / j->inner, r % j->inner, buf);
+				if (j->inner == 1)
+					ag_stats_sink_wrote(j->sink, r * j->D,
+							    (r + 1) * j->D);
+			}
 		}
 		free(buf);
 	}
@@ -265,15 +271,21 @@ static ag_tensor *compute_rows(ag_tensor *a, ag_tensor *b, int dim,
 	out = ag_tensor_alloc_uninit(a->shape, a->ndim, work);
 	if (!out)
 		goto done;
+	ag_stats_sink sink;
+	sink.part = NULL;	/* off until begun (4 KiB: not zeroed) */
 	sm_job j = { .dt = work, .logsm = logsm, .backward = backward,
 		     .a = ag_data_ptr(acc), .b = bcc ? ag_data_ptr(bcc) : NULL,
-		     .out = ag_data_ptr(out) };
+		     .out = ag_data_ptr(out), .sink = &sink };
 	split_dims(a, dim, &j.outer, &j.D, &j.inner);
+	if (backward && work == dt && j.inner == 1)	/* out is the gradient */
+		ag_stats_sink_begin(&sink, out);
 	if (ag_numel(a) > 0 && run_rows(&j) < 0) {
+		ag_stats_sink_end(&sink, NULL);
 		ag_tensor_release(out);
 		out = NULL;
 		goto done;
 	}
+	ag_stats_sink_end(&sink, out);
 	if (work != dt) {
 		ag_tensor *r = ag_to_dtype(out, dt);
 		ag_tensor_release(out);

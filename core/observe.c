@@ -7,8 +7,13 @@
 #include "node.h"
 #include "simd.h"
 #include "debug.h"
+#include "stats_sink.h"
 
 #include <math.h>
+#include <stdlib.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 static bool keep_stats = true;
 static bool observe_outputs = true;
@@ -166,9 +171,19 @@ static AVX2 int64_t stats_f32_avx2(const float *p, int64_t n, __m256d *s0,
 	return i;
 }
 
-/* The same 32 at a time with AVX-512, the compares into mask registers
- * (counted by masked subtractions), where the CPU and the OS have it. */
+/* The same 32 at a time with AVX-512, a block of STATS_FAST elements at a
+ * time.  Gradients are rarely NaN, inf or below float16's range, so a
+ * block is first summed assuming none is: |x| as integers, whose order is
+ * the order of the non-negative floats, gives the block's least and
+ * greatest magnitudes in two instructions, and only zeros are counted.
+ * When the block had something else it is done again (it is in L1) with
+ * every class counted, from the sums as they were before it.  The sums
+ * take the same lanes in the same order either way, so the results are
+ * those of the counting loop alone, bit for bit. */
 #define AVX512 __attribute__((target("avx512f")))
+#define STATS_FAST 4096
+#define TINY_BITS 0x33800000	/* the bits of (float)FP16_TINY */
+#define INF_BITS 0x7f800000
 static AVX512 int64_t stats_f32_avx512(const float *p, int64_t n,
 				       __m256d *s0, __m256d *s1, __m256 *vmx,
 				       int64_t cnt[4])
@@ -176,16 +191,48 @@ static AVX512 int64_t stats_f32_avx512(const float *p, int64_t n,
 	const __m512 inf = _mm512_set1_ps(INFINITY), zero = _mm512_setzero_ps();
 	const __m512 tiny = _mm512_set1_ps((float)FP16_TINY);
 	const __m512i one = _mm512_set1_epi32(1);
+	const __m512i absm = _mm512_set1_epi32(0x7fffffff);
+	const __m512i izero = _mm512_setzero_si512();
 	__m512d sa = _mm512_setzero_pd(), sb = _mm512_setzero_pd();
 	__m512d sc = _mm512_setzero_pd(), sd = _mm512_setzero_pd();
-	__m512 ma = _mm512_setzero_ps(), mb = _mm512_setzero_ps();
+	__m512i mx = izero;	/* the greatest finite |x|, as bits */
 	int64_t i = 0;
 
+#define SUM4(A, B, S)							\
+	S##a = _mm512_add_pd(S##a, _mm512_cvtps_pd(_mm512_castps512_ps256(A))); \
+	S##b = _mm512_add_pd(S##b, _mm512_cvtps_pd(_mm256_castpd_ps(	\
+		_mm512_extractf64x4_pd(_mm512_castps_pd(A), 1))));	\
+	S##c = _mm512_add_pd(S##c, _mm512_cvtps_pd(_mm512_castps512_ps256(B))); \
+	S##d = _mm512_add_pd(S##d, _mm512_cvtps_pd(_mm256_castpd_ps(	\
+		_mm512_extractf64x4_pd(_mm512_castps_pd(B), 1))))
 	while (i + 32 <= n) {
-		int64_t end = n - i > (1 << 24) ? i + (1 << 24) : n;
-		__m512i c[4] = { _mm512_setzero_si512(), _mm512_setzero_si512(),
-				 _mm512_setzero_si512(), _mm512_setzero_si512() };
-		for (; i + 32 <= end; i += 32) {
+		int64_t m = (n - i) & ~(int64_t)31;
+		int64_t end = i + (m < STATS_FAST ? m : STATS_FAST);
+		__m512d ta = sa, tb = sb, tc = sc, td = sd;
+		__m512i lo = _mm512_set1_epi32(-1), hi = izero, cz = izero;
+		for (int64_t j = i; j < end; j += 32) {
+			__m512i a = _mm512_and_si512(_mm512_loadu_si512(p + j), absm);
+			__m512i b = _mm512_and_si512(_mm512_loadu_si512(p + j + 16), absm);
+			/* |x| - 1: zero wraps to the top, tiny ones stay
+			 * below TINY_BITS - 1 */
+			lo = _mm512_min_epu32(lo, _mm512_min_epu32(
+				_mm512_sub_epi32(a, one), _mm512_sub_epi32(b, one)));
+			hi = _mm512_max_epu32(hi, _mm512_max_epu32(a, b));
+			cz = _mm512_mask_add_epi32(cz, _mm512_cmpeq_epi32_mask(a, izero), cz, one);
+			cz = _mm512_mask_add_epi32(cz, _mm512_cmpeq_epi32_mask(b, izero), cz, one);
+			__m512 fa = _mm512_castsi512_ps(a), fb = _mm512_castsi512_ps(b);
+			SUM4(fa, fb, t);
+		}
+		if ((uint32_t)_mm512_reduce_min_epu32(lo) >= TINY_BITS - 1 &&
+		    (uint32_t)_mm512_reduce_max_epu32(hi) < INF_BITS) {
+			sa = ta, sb = tb, sc = tc, sd = td;
+			mx = _mm512_max_epu32(mx, hi);
+			cnt[2] += _mm512_reduce_add_epi32(cz);
+			i = end;
+			continue;
+		}
+		__m512i c[4] = { izero, izero, izero, izero };
+		for (; i < end; i += 32) {
 			__m512 a = _mm512_abs_ps(_mm512_loadu_ps(p + i));
 			__m512 b = _mm512_abs_ps(_mm512_loadu_ps(p + i + 16));
 #define COUNT(k, pred)							\
@@ -207,24 +254,20 @@ static AVX512 int64_t stats_f32_avx512(const float *p, int64_t n,
 #undef TINY_
 			__m512 fa = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(a, inf, _CMP_LT_OQ), a);
 			__m512 fb = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(b, inf, _CMP_LT_OQ), b);
-			ma = _mm512_max_ps(ma, fa);
-			mb = _mm512_max_ps(mb, fb);
-			sa = _mm512_add_pd(sa, _mm512_cvtps_pd(_mm512_castps512_ps256(fa)));
-			sb = _mm512_add_pd(sb, _mm512_cvtps_pd(_mm256_castpd_ps(
-				_mm512_extractf64x4_pd(_mm512_castps_pd(fa), 1))));
-			sc = _mm512_add_pd(sc, _mm512_cvtps_pd(_mm512_castps512_ps256(fb)));
-			sd = _mm512_add_pd(sd, _mm512_cvtps_pd(_mm256_castpd_ps(
-				_mm512_extractf64x4_pd(_mm512_castps_pd(fb), 1))));
+			mx = _mm512_max_epu32(mx, _mm512_max_epu32(
+				_mm512_castps_si512(fa), _mm512_castps_si512(fb)));
+			SUM4(fa, fb, s);
 		}
 		for (int k = 0; k < 4; k++)
 			cnt[k] += _mm512_reduce_add_epi32(c[k]);
 	}
+#undef SUM4
 	__m512d s = _mm512_add_pd(_mm512_add_pd(sa, sb), _mm512_add_pd(sc, sd));
 	*s0 = _mm256_add_pd(*s0, _mm512_castpd512_pd256(s));
 	*s1 = _mm256_add_pd(*s1, _mm512_extractf64x4_pd(s, 1));
-	__m512 m = _mm512_max_ps(ma, mb);
-	*vmx = _mm256_max_ps(*vmx, _mm256_max_ps(_mm512_castps512_ps256(m),
-		_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(m), 1))));
+	__m256i m8 = _mm256_max_epu32(_mm512_castsi512_si256(mx),
+				      _mm512_extracti64x4_epi64(mx, 1));
+	*vmx = _mm256_max_ps(*vmx, _mm256_castsi256_ps(m8));
 	return i;
 }
 
@@ -356,6 +399,85 @@ static void stats_run(char **data, const int64_t *strides, int64_t n, void *vctx
 	}
 }
 
+/* ------------------------------------------- contiguous, by chunks */
+
+struct ag_stats_part {
+	stats_acc acc;
+	bool done;
+};
+
+static void stats_chunk(const char *p, int64_t n, ag_dtype dt, int64_t c,
+			stats_acc *acc)
+{
+	int64_t at = c * AG_STATS_CHUNK;
+	int64_t m = n - at < AG_STATS_CHUNK ? n - at : AG_STATS_CHUNK;
+	memset(acc, 0, sizeof *acc);
+	stats_dense(p + at * (int64_t)ag_dtype_size(dt), m, dt, acc);
+}
+
+static void stats_add(stats_acc *acc, const stats_acc *a)
+{
+	acc->sum += a->sum;
+	acc->max = a->max > acc->max ? a->max : acc->max;
+	acc->nan += a->nan;
+	acc->inf += a->inf;
+	acc->zero += a->zero;
+	acc->tiny += a->tiny;
+}
+
+static int64_t stats_nchunks(int64_t n)
+{
+	return (n + AG_STATS_CHUNK - 1) / AG_STATS_CHUNK;
+}
+
+/* The chunks of part not done yet, over the threads when there are
+ * several and enough of them. */
+static void stats_fill(ag_stats_part *part, const char *p, int64_t n,
+		       ag_dtype dt)
+{
+	int64_t nc = stats_nchunks(n);
+	int64_t todo = 0;
+	for (int64_t c = 0; c < nc; c++)
+		todo += !part[c].done;
+#pragma omp parallel for schedule(static) if (todo >= 4)
+	for (int64_t c = 0; c < nc; c++)
+		if (!part[c].done) {
+			stats_chunk(p, n, dt, c, &part[c].acc);
+			part[c].done = true;
+		}
+}
+
+/* A contiguous run of more than AG_STATS_CHUNK elements (stats_sink.h):
+ * each chunk on its own, the sums added in the chunks' order. */
+static void stats_chunked(const char *p, int64_t n, ag_dtype dt,
+			  stats_acc *acc)
+{
+	int64_t nc = stats_nchunks(n);
+	ag_stats_part *part = NULL;
+	int threads = 1;
+#ifdef _OPENMP
+	threads = omp_get_max_threads();
+#endif
+	if (threads > 1 && nc >= 4)
+		part = calloc((size_t)nc, sizeof *part);
+	if (part)
+		stats_fill(part, p, n, dt);
+	for (int64_t c = 0; c < nc; c++) {
+		stats_acc a;
+		if (part)
+			a = part[c].acc;
+		else
+			stats_chunk(p, n, dt, c, &a);
+		stats_add(acc, &a);
+	}
+	free(part);
+}
+
+static bool stats_by_chunks(const ag_tensor *g)
+{
+	return ag_numel(g) > AG_STATS_CHUNK && ag_is_contiguous(g);
+}
+
 /*
  * The statistics of the last few gradients, by tensor: a node's outputs
  * are the next nodes' inputs, and the observer sees both, so each
@@ -384,6 +506,17 @@ static bool stats_entry_is(const struct stats_entry *e, const ag_tensor *g)
 
 static void stats_compute(ag_tensor *g, ag_grad_stats *st);
 
+static void stats_remember(const ag_tensor *g, const ag_grad_stats *st)
+{
+	struct stats_entry *e = &stats_cache[stats_next];
+	stats_next = (stats_next + 1) % STATS_CACHE;
+	e->id = g->id;
+	e->version = g->version->value;
+	e->data = ag_data_ptr(g);
+	memcpy(e->stride, g->stride, sizeof g->stride);
+	e->st = *st;
+}
+
 void ag_grad_stats_compute(ag_tensor *g, ag_grad_stats *st)
 {
 	if (!g || !g->version || ag_numel(g) < 4096) {
@@ -396,13 +529,30 @@ void ag_grad_stats_compute(ag_tensor *g, ag_grad_stats *st)
 			return;
 		}
 	stats_compute(g, st);
-	struct stats_entry *e = &stats_cache[stats_next];
-	stats_next = (stats_next + 1) % STATS_CACHE;
-	e->id = g->id;
-	e->version = g->version->value;
-	e->data = ag_data_ptr(g);
-	memcpy(e->stride, g->stride, sizeof g->stride);
-	e->st = *st;
+	stats_remember(g, st);
+}
+
+/* st from the counts of g's distinct elements, each standing for rep */
+static void stats_finish(const ag_tensor *g, const stats_acc *acc,
+			 int64_t rep, ag_grad_stats *st)
+{
+	st->n_nan = acc->nan * rep;
+	st->n_inf = acc->inf * rep;
+	st->n_zero = acc->zero * rep;
+	st->n_fp16_underflow = acc->tiny * rep;
+	int64_t finite = st->numel - st->n_nan - st->n_inf;
+	st->mean_abs = finite ? acc->sum * (double)rep / (double)finite : NAN;
+	st->max_abs = finite ? acc->max : NAN;
+	(void)g;
+}
+
+static void stats_head(const ag_tensor *g, ag_grad_stats *st)
+{
+	memset(st, 0, sizeof *st);
+	st->ndim = g->ndim;
+	memcpy(st->shape, g->shape, sizeof g->shape);
+	st->dtype = g->dtype;
+	st->numel = ag_numel(g);
 }
 
 static void stats_compute(ag_tensor *g, ag_grad_stats *st)
@@ -410,12 +560,15 @@ static void stats_compute(ag_tensor *g, ag_grad_stats *st)
 	memset(st, 0, sizeof *st);
 	if (!g)
 		return;
-	st->ndim = g->ndim;
-	memcpy(st->shape, g->shape, sizeof g->shape);
-	st->dtype = g->dtype;
-	st->numel = ag_numel(g);
+	stats_head(g, st);
 	if (st->numel == 0)
 		return;
+	stats_ctx c = { .dt = g->dtype };
+	if (stats_by_chunks(g)) {
+		stats_chunked(ag_data_ptr(g), st->numel, g->dtype, &c.acc);
+		stats_finish(g, &c.acc, 1, st);
+		return;
+	}
 
 	/* the distinct elements: stride-0 dims collapsed, counted rep times */
 	ag_tensor v = *g;
@@ -427,18 +580,76 @@ static void stats_compute(ag_tensor *g, ag_grad_stats *st)
 		}
 	ag_tensor *pv = &v;
 	ag_iter it;
-	stats_ctx c = { .dt = g->dtype };
 	if (ag_iter_init(&it, 1, &pv, v.shape, v.ndim) < 0)
 		return;	/* cannot happen: one operand, g's own dims */
 	ag_iter_run(&it, stats_run, &c, false);
+	stats_finish(g, &c.acc, rep, st);
+}
 
-	st->n_nan = c.acc.nan * rep;
-	st->n_inf = c.acc.inf * rep;
-	st->n_zero = c.acc.zero * rep;
-	st->n_fp16_underflow = c.acc.tiny * rep;
-	int64_t finite = st->numel - st->n_nan - st->n_inf;
-	st->mean_abs = finite ? c.acc.sum * (double)rep / (double)finite : NAN;
-	st->max_abs = finite ? c.acc.max : NAN;
+/* ------------------------------------------------------------ sinks */
+
+static uint64_t stats_offered;
+
+uint64_t ag_stats_offered(void) { return stats_offered; }
+
+void ag_stats_sink_begin(ag_stats_sink *s, const ag_tensor *out)
+{
+	s->part = NULL;
+	if (!(keep_stats || observer) || !out->version || !stats_by_chunks(out))
+		return;
+	s->n = ag_numel(out);
+	s->nchunks = stats_nchunks(s->n);
+	s->base = ag_data_ptr(out);
+	s->dtype = out->dtype;
+	for (int t = 0; t < AG_STATS_MAX_THREADS; t++)
+		s->span[t].to = -1;
+	s->part = calloc((size_t)s->nchunks, sizeof *s->part);
+}
+
+void ag_stats_sink_wrote(ag_stats_sink *s, int64_t from, int64_t to)
+{
+	int t = 0;
+	if (!s->part)
+		return;
+#ifdef _OPENMP
+	t = omp_get_thread_num();
+#endif
+	if (t >= AG_STATS_MAX_THREADS)
+		return;	/* left to ag_stats_sink_end */
+	if (s->span[t].to != from)	/* a new range */
+		s->span[t].next = (from + AG_STATS_CHUNK - 1) / AG_STATS_CHUNK;
+	s->span[t].to = to;
+	for (int64_t c = s->span[t].next; c < s->nchunks; c++) {
+		int64_t end = (c + 1) * AG_STATS_CHUNK;
+		if ((end < s->n ? end : s->n) > to)
+			break;
+		stats_chunk(s->base, s->n, s->dtype, c, &s->part[c].acc);
+		s->part[c].done = true;
+		s->span[t].next = c + 1;
+	}
+}
+
+void ag_stats_sink_end(ag_stats_sink *s, ag_tensor *out)
+{
+	if (!s->part)
+		return;
+	ag_stats_part *part = s->part;
+	s->part = NULL;
+	if (!out || ag_data_ptr(out) != s->base || ag_numel(out) != s->n ||
+	    out->dtype != s->dtype || !stats_by_chunks(out)) {
+		free(part);
+		return;
+	}
+	stats_fill(part, s->base, s->n, s->dtype);
+	stats_acc acc = { 0 };
+	for (int64_t c = 0; c < s->nchunks; c++)
+		stats_add(&acc, &part[c].acc);
+	free(part);
+	ag_grad_stats st;
+	stats_head(out, &st);
+	stats_finish(out, &acc, 1, &st);
+	stats_remember(out, &st);
+	stats_offered++;
 }
 
 void ag_emit_event(ag_backward_event_kind kind, int status)

@@ -235,7 +235,8 @@ typedef struct unary_ctx {
 	ag_dtype compute;
 	ag_dtype dt[2];		/* out, in */
 	const void *args;	/* the op's argument struct, or NULL */
-	bool stream;		/* a dense float32 output past the caches */
+	bool stream;		/* a dense output past the caches (float32, or
+			 * a 16-bit float in half_ew.c) */
 } unary_ctx;
 
 static void unary_generic(char **data, const int64_t *st, int64_t n,
@@ -369,7 +370,7 @@ DEFINE_TYPED_UNARY(unary_f64, double, f64_unary)
 static void unary_half(char **data, const int64_t *st, int64_t n, void *vctx)
 {
 	const unary_ctx *c = vctx;
-	if (ag_half_unary(c->op, c->compute, data, st, n))
+	if (ag_half_unary(c->op, c->compute, data, st, n, c->stream))
 		return;
 	ag_half_blocks(unary_f32, vctx, data, st, n, 1, c->compute);
 }
@@ -501,11 +502,15 @@ static int unary_run(ag_tensor *out, ag_tensor *a, unary_ctx *ctx)
 	if (same && (ct == AG_FLOAT16 || ct == AG_BFLOAT16) &&
 	    it.numel >= AG_HALF_TABLE_MIN &&
 	    (table = ag_half_table(ctx->op, loop, ctx))) {
+		ag_half_table_stream(table, it.ndim == 1 && it.strides[0][0] == 2 &&
+				     ag_vm_streams(it.numel * 2));
 		ag_iter_run(&it, ag_half_table_map, table, true);
 	} else {
 		ctx->stream = loop == unary_vm && it.ndim == 1 &&
 			      it.strides[0][0] == 4 && it.strides[1][0] == 4 &&
 			      out->dtype == AG_FLOAT32 && ag_vm_streams(it.numel * 4);
+		ctx->stream |= loop == unary_half && it.ndim == 1 &&
+			       it.strides[0][0] == 2 && ag_vm_streams(it.numel * 2);
 		ag_iter_run(&it, loop, ctx, true);
 	}
 	free(table);

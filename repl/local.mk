@@ -14,7 +14,7 @@ LTORCH_SOURCES = repl/ltorch.h repl/ltorch.c repl/ltensor.c repl/lindex.c \
 	repl/lops_nn_spatial.c repl/lops_more.c
 
 ## The program around it: option handling, the REPL, the :commands.
-REPL_SOURCES = repl/repl.h repl/main.c repl/run.c repl/repl.c \
+REPL_SOURCES = repl/repl.h repl/main.c repl/lalloc.c repl/run.c repl/repl.c \
 	repl/history.c repl/complete.c \
 	repl/commands.h repl/commands.c repl/cmd_basic.c repl/cmd_graph.c \
 	repl/cmd_image.c repl/cmd_tui.c $(TUI_SOURCES) $(DEBUGGER_SOURCES)

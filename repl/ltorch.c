@@ -352,11 +352,32 @@ static void on_alloc(size_t nbytes, void *ud)
 	gc_pending += nbytes;
 }
 
+/*
+ * Lua's own (generational) pacing sees only the box, ~80 bytes, of a
+ * tensor that holds a header, a version counter and a storage in core as
+ * well: a loop of small ops (c = a + b) then let some 30,000 dead tensors
+ * pile up between minor collections, so that every fresh tensor came from
+ * malloc, cold, instead of from core's free lists.  Each box also counts
+ * as the core bytes of a small tensor in Lua's debt (LUA_GCSTEP with a
+ * size is how Lua takes outside memory into its pacing: a minor step when
+ * the debt is due, whatever mode the collector is in).
+ */
+#define CORE_BYTES_PER_BOX (2 * sizeof(ag_tensor))
+#define GC_STEP_BYTES ((size_t)16 << 10)
+
 void repl_gc_pace(lua_State *L)
 {
+	static size_t unreported;
 	size_t live;
 
 	gc_pending += sizeof(ag_tensor);	/* the header core mallocs */
+	unreported += CORE_BYTES_PER_BOX;
+	if (unreported >= GC_STEP_BYTES && gc_pending < gc_limit) {
+		/* collectgarbage("stop") holds: LUA_GCSTEP would run anyway */
+		if (lua_gc(L, LUA_GCISRUNNING))
+			lua_gc(L, LUA_GCSTEP, (int)(unreported >> 10));
+		unreported &= 1023;
+	}
 	if (gc_pending < gc_limit)
 		return;
 	gc_pending = 0;

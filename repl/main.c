@@ -374,6 +374,7 @@ int main(int argc, char **argv)
 			progname);
 		return 1;
 	}
+	lua_setallocf(L, repl_lua_alloc, NULL);
 	lua_gc(L, LUA_GCSTOP);
 	lua_pushcfunction(L, protected_main);
 	lua_pushlightuserdata(L, &m);

@@ -31,6 +31,10 @@ extern repl_options repl_opts;
  * kills the program.  Outside a chunk the handler only records the press
  * (interactive) or ends the program (scripts). */
 void repl_signals_init(bool interactive);
+
+/* lalloc.c: the Lua state's allocator (lua_Alloc), small blocks from free
+ * lists of their size class. */
+void *repl_lua_alloc(void *ud, void *ptr, size_t osize, size_t nsize);
 /* Takes (and clears) the "Ctrl-C was pressed outside a chunk" flag. */
 bool repl_take_sigint(void);
 

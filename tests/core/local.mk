@@ -5,10 +5,11 @@ CORE_TESTS = \
 	tests/core/test_reduce tests/core/test_linalg \
 	tests/core/test_factory tests/core/test_rng tests/core/test_index \
 	tests/core/test_format tests/core/test_autograd \
-	tests/core/test_robust
+	tests/core/test_robust tests/core/test_stats_sink
 check_PROGRAMS += $(CORE_TESTS)
 TESTS += $(CORE_TESTS) tests/core/test_layers.sh
-EXTRA_DIST += tests/core/test_layers.sh tests/core/elements.h
+EXTRA_DIST += tests/core/test_layers.sh tests/core/elements.h \
+	tests/core/grad_stats_ref.h
 CORE_TEST_LDADD = libagcore.la -lm
 tests_core_test_tensor_LDADD = $(CORE_TEST_LDADD)
 tests_core_test_view_LDADD = $(CORE_TEST_LDADD)
@@ -24,6 +25,7 @@ tests_core_test_index_LDADD = $(CORE_TEST_LDADD)
 tests_core_test_format_LDADD = $(CORE_TEST_LDADD)
 tests_core_test_autograd_LDADD = $(CORE_TEST_LDADD)
 tests_core_test_robust_LDADD = $(CORE_TEST_LDADD)
+tests_core_test_stats_sink_LDADD = $(CORE_TEST_LDADD)
 # Fixtures generated from PyTorch 1.13 (the generators need it, the tests not).
 EXTRA_DIST += tests/core/test_factory_cases.h tests/core/test_rng_cases.h \
 	tests/core/test_elementwise_cases.h \

@@ -4,6 +4,7 @@
 #include "internal.h"
 #include "autograd.h"
 #include "simd.h"
+#include "grad_stats_ref.h"
 
 static ag_tensor *vec(const double *v, int64_t n, ag_dtype dt)
 {
@@ -363,41 +364,6 @@ static void test_stepper_and_observers(void)
 	ag_tensor *objs[] = { x, k, y, z, s, g, y2, s2 };
 	for (size_t i = 0; i < sizeof objs / sizeof *objs; i++)
 		ag_tensor_release(objs[i]);
-}
-
-/* The statistics the old way: every element read as a double, in order. */
-static void stats_reference(ag_tensor *g, ag_grad_stats *st)
-{
-	int64_t n = ag_numel(g), finite = 0;
-	double sum = 0, mx = 0;
-	memset(st, 0, sizeof *st);
-	for (int64_t i = 0; i < n; i++) {
-		double v = el(g, i), a = fabs(v);
-		if (isnan(v)) {
-			st->n_nan++;
-			continue;
-		}
-		if (isinf(v)) {
-			st->n_inf++;
-			continue;
-		}
-		st->n_zero += a == 0;
-		st->n_fp16_underflow += a > 0 && a < 5.960464477539063e-08;
-		sum += a;
-		mx = a > mx ? a : mx;
-		finite++;
-	}
-	st->mean_abs = finite ? sum / (double)finite : NAN;
-	st->max_abs = finite ? mx : NAN;
-}
-
-static bool stats_agree(const ag_grad_stats *a, const ag_grad_stats *b)
-{
-	bool mean = isnan(a->mean_abs) ? isnan(b->mean_abs)
-		: fabs(a->mean_abs - b->mean_abs) <= 1e-12 * fabs(b->mean_abs);
-	bool max = isnan(a->max_abs) ? isnan(b->max_abs) : a->max_abs == b->max_abs;
-	return mean && max && a->n_nan == b->n_nan && a->n_inf == b->n_inf &&
-	       a->n_zero == b->n_zero && a->n_fp16_underflow == b->n_fp16_underflow;
 }
 
 /* The one-pass statistics (vector and portable paths) against the element

@@ -23,6 +23,12 @@ DEBUG_LUA_TESTS += tests/lua/test_debug_check.lua
 DEBUG_LUA_TESTS += tests/lua/test_readme_sessions.lua
 TESTS += $(DEBUG_LUA_TESTS)
 EXTRA_DIST += $(DEBUG_LUA_TESTS)
+
+## The per-op path's bookkeeping: the trace log's texts, kept once and
+## pointed to (core/trace.c); the collector's pacing of small tensors
+## (repl/ltorch.c).
+TESTS += tests/lua/test_trace_texts.lua tests/lua/test_gc_pace.lua
+EXTRA_DIST += tests/lua/test_trace_texts.lua tests/lua/test_gc_pace.lua
 EXTRA_DIST += $(AG_LUA_TESTS) tests/lua/fixtures/gen_ag_functional.py \
 	tests/lua/fixtures/gen_ag_forward.py tests/lua/fixtures/ag_forward_ref.lua
 EXTRA_DIST += \

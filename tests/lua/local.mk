@@ -12,12 +12,13 @@ LUA_TESTS = \
 	tests/lua/test_dtypes.lua \
 	tests/lua/test_random.lua tests/lua/test_nn_ops.lua tests/lua/test_nn_conv.lua \
 	tests/lua/test_conv_fast.lua \
+	tests/lua/test_conv_winograd.lua \
 	tests/lua/test_robust.lua tests/lua/test_fuzz_corpus.lua \
 	tests/lua/test_hostile.lua \
 	tests/lua/test_amp_scaler.lua tests/lua/test_autocast.lua \
 	tests/lua/test_precision_report.lua tests/lua/test_mixed_precision.lua \
 	tests/lua/test_amp_underflow.lua tests/lua/test_bf16_matmul.lua \
-	tests/lua/test_half_ew.lua \
+	tests/lua/test_half_ew.lua tests/lua/test_bf16_gemv.lua tests/lua/test_half_stream.lua \
 	tests/lua/test_ulp.lua tests/lua/test_shape_ref.lua \
 	tests/lua/test_vmath_f32.lua
 TESTS += $(LUA_TESTS) tests/lua/test_require.sh
@@ -29,9 +30,11 @@ EXTRA_DIST += $(LUA_TESTS) tests/lua/tap.lua tests/lua/test_require.sh \
 EXTRA_DIST += tests/lua/fixtures/luafmt.py tests/lua/fixtures/gen_torch_fixtures.py \
 	tests/lua/fixtures/gen_nn1_fixtures.py tests/lua/fixtures/nn1_ref.lua \
 	tests/lua/fixtures/gen_conv_fast_fixtures.py tests/lua/fixtures/conv_fast_ref.lua \
+	tests/lua/fixtures/conv_inputs.lua \
 	tests/lua/fixtures/gen_ulp_fixture.py \
 	tests/lua/fixtures/gen_autocast.py tests/lua/fixtures/autocast_ref.lua \
 	tests/lua/fixtures/gen_bf16_matmul.py tests/lua/fixtures/bf16_matmul_ref.lua \
+	tests/lua/fixtures/gen_bf16_gemv.py tests/lua/fixtures/bf16_gemv_ref.lua \
 	tests/lua/fixtures/ulp_ref.lua \
 	tests/lua/fixtures/gen_vmath_f32.py tests/lua/fixtures/vmath_f32_ref.lua \
 	scripts/fit_vmath.py \

@@ -11,23 +11,9 @@ local ref = dofile(os.getenv("top_srcdir") .. "/tests/lua/fixtures/conv_fast_ref
 local F = torch.nn.functional
 local f64 = {dtype = torch.float64}
 
--- the generator's inputs: f(0.37 * arange) * scale, in float64, to float32
-local function det(shape, f, scale)
-	local n = 1
-	for _, s in ipairs(shape) do n = n * s end
-	local a = torch.arange(n, f64) * 0.37
-	return (f(a) * scale):reshape(table.unpack(shape)):to(torch.float32)
-end
-local function sin(a) return a:sin() end
-local function cos(a) return a:cos() end
-
--- about 100 evenly spaced values, as the generator keeps them
-local function every(x)
-	local l, r = x:detach():reshape(-1):tolist(), {}
-	local step = math.max(1, #l // 100)
-	for i = 1, #l, step do r[#r + 1] = l[i] end
-	return r
-end
+local inputs = dofile(os.getenv("top_srcdir") .. "/tests/lua/fixtures/conv_inputs.lua")
+local det, sin, cos, every = inputs.det, inputs.sin, inputs.cos, inputs.every
+local nan_pattern = inputs.nan_pattern
 
 local function case(name, xs, ws, bias, conv, opts)
 	local x = det(xs, sin, 1.0):requires_grad_()
@@ -96,11 +82,6 @@ t.is(gx.grad_fn:name(), "ConvolutionBackwardBackward0", "its double backward nod
 local function halves(a, v)
 	return F.conv2d(a:narrow(2, 1, 8), v:narrow(2, 1, 8), nil, {padding = 1}) +
 		F.conv2d(a:narrow(2, 9, 8), v:narrow(2, 9, 8), nil, {padding = 1})
-end
-local function nan_pattern(v)
-	local r = {}
-	for i, e in ipairs(v:reshape(-1):tolist()) do r[i] = e ~= e end
-	return r
 end
 for _, which in ipairs({"input", "weight"}) do
 	local xi = det({1, 16, 5, 6}, sin, 1.0)
