@@ -167,9 +167,9 @@ static inline __attribute__((always_inline)) float ag_vf_tanh(float x)
 
 /*
  * erf(x): below 1 in magnitude x + x R(z), z = x^2; from 1 to 3.92,
- * 1 - exp(-a^2) H(a), a = |x|, with x's sign, H a polynomial in a - 1.5
- * below 2 and in a - 2.96 above (both fitted; the coefficients are
- * selected per element, one evaluation); from 3.92 on erf rounds to 1.
+ * 1 - exp(-a^2) H(a), a = |x|, with x's sign, H a polynomial in a - 2.46
+ * fitted for erf's absolute error (2.6e-9: H's relative error may grow
+ * as erfc(a) falls); from 3.92 on erf rounds to 1.
  */
 /* erf(x) given e = exp(-x^2) (read only where 1 <= |x| < 3.92) */
 static inline __attribute__((always_inline)) float ag_vf_erf_given(float x,
@@ -178,12 +178,10 @@ static inline __attribute__((always_inline)) float ag_vf_erf_given(float x,
 	static const float er[7] = { 0x1.06eba8p-3f, -0x1.81273ep-2f,
 		0x1.ce2cf8p-4f, -0x1.b7f90cp-6f, 0x1.5405bp-8f,
 		-0x1.a3f6f8p-11f, 0x1.496a1cp-14f };
-	static const float h1[8] = { 0x1.494dbp-2f, -0x1.4f198ap-3f,
-		0x1.37eb1ap-4f, -0x1.0dc51cp-5f, 0x1.b5c0ep-7f,
-		-0x1.51040ep-8f, 0x1.06587ep-9f, -0x1.6bd0bap-11f };
-	static const float h2[8] = { 0x1.7319e2p-3f, -0x1.c801ap-5f,
-		0x1.0d45a6p-6f, -0x1.32beb4p-8f, 0x1.506f12p-10f,
-		-0x1.685878p-12f, 0x1.a6b30ap-14f, -0x1.a68d4ep-16f };
+	static const float hh[9] = { 0x1.b5e824p-3f, -0x1.38d4fcp-4f,
+		0x1.a88f3p-6f, -0x1.16eafep-7f, 0x1.40c55ep-9f,
+		-0x1.9b383ap-11f, 0x1.fca562p-12f, 0x1.9047e6p-13f,
+		0x1.c02112p-14f };
 	float a = ag_vf_abs(x), z = x * x;
 	float r = er[6];
 	r = r * z + er[5];
@@ -193,17 +191,17 @@ static inline __attribute__((always_inline)) float ag_vf_erf_given(float x,
 	r = r * z + er[1];
 	r = r * z + er[0];
 	float small = x + x * r;
-	bool lo = a < 2.0f;
 	float c = a < 3.92f ? a : 3.92f;
-	float d = c - (lo ? 1.5f : 2.96f);
-	float h = lo ? h1[7] : h2[7];
-	h = h * d + (lo ? h1[6] : h2[6]);
-	h = h * d + (lo ? h1[5] : h2[5]);
-	h = h * d + (lo ? h1[4] : h2[4]);
-	h = h * d + (lo ? h1[3] : h2[3]);
-	h = h * d + (lo ? h1[2] : h2[2]);
-	h = h * d + (lo ? h1[1] : h2[1]);
-	h = h * d + (lo ? h1[0] : h2[0]);
+	float d = c - 2.46f;
+	float h = hh[8];
+	h = h * d + hh[7];
+	h = h * d + hh[6];
+	h = h * d + hh[5];
+	h = h * d + hh[4];
+	h = h * d + hh[3];
+	h = h * d + hh[2];
+	h = h * d + hh[1];
+	h = h * d + hh[0];
 	float big = 1.0f - e * h;
 	big = ag_vf_copysign(a < 3.92f ? big : 1.0f, x);
 	return a < 1.0f ? small : x != x ? x : big;

@@ -16,14 +16,17 @@ import numpy as np
 mp.mp.dps = 40
 
 
-def fit(f, lo, hi, deg, n=2000, rounds=40):
+def fit(f, lo, hi, deg, n=2000, rounds=40, weight=None):
     """Coefficients (lowest first) of a polynomial of degree deg in v over
-    [lo, hi] near f(v) in relative error, and that error on a fine grid."""
+    [lo, hi] near f(v) in relative error (times weight(v) when given), and
+    that error on a fine grid."""
     k = np.arange(n)
     v = (lo + hi) / 2 + (hi - lo) / 2 * np.cos(np.pi * (k + 0.5) / n)
     y = np.array([float(f(mp.mpf(float(x)))) for x in v])
     a = np.vander(v, deg + 1, increasing=True)
     w = 1 / np.abs(y)
+    if weight:
+        w = w * np.array([float(weight(mp.mpf(float(x)))) for x in v])
     lw = np.ones_like(y)
     for _ in range(rounds):
         s = w * np.sqrt(lw)
@@ -32,7 +35,10 @@ def fit(f, lo, hi, deg, n=2000, rounds=40):
         lw /= lw.sum()
     vv = np.linspace(lo, hi, 20001)
     yy = np.array([float(f(mp.mpf(float(x)))) for x in vv])
-    err = np.max(np.abs(np.vander(vv, deg + 1, increasing=True) @ c - yy) / np.abs(yy))
+    ww = 1 / np.abs(yy)
+    if weight:
+        ww = ww * np.array([float(weight(mp.mpf(float(x)))) for x in vv])
+    err = np.max(np.abs(np.vander(vv, deg + 1, increasing=True) @ c - yy) * ww)
     return c, err
 
 
@@ -62,7 +68,10 @@ show("tanh_p", c, e, "tanh(x) = x + x z P(z), z = x^2, |x| < 1")
 c, e = fit(erf_q, 0, 1.0, 6)
 c[0] -= 1	# x + x (Q(z) - 1): the leading 1 is exact
 show("erf_r", c, e, "erf(x) = x + x R(z), z = x^2, |x| < 1")
-for name, lo, hi in (("erfc_h1", 1.0, 2.0), ("erfc_h2", 2.0, 3.92)):
-    mid = (lo + hi) / 2
-    c, e = fit(lambda s: mp.erfc(s + mid) * mp.exp((s + mid) ** 2), lo - mid, hi - mid, 7)
-    show(name, c, e, "erfc(a) = exp(-a^2) H(a - %g), %g <= a < %g" % (mid, lo, hi))
+# H(a) = erfc(a) exp(a^2) over [1, 3.92] in a - 2.46, for erf's absolute
+# error: H's error times exp(-a^2) (its relative error times erfc(a))
+lo, hi = 1.0, 3.92
+mid = (lo + hi) / 2
+c, e = fit(lambda s: mp.erfc(s + mid) * mp.exp((s + mid) ** 2), lo - mid, hi - mid, 8,
+           weight=lambda s: mp.erfc(s + mid))
+show("erfc_h", c, e, "erfc(a) = exp(-a^2) H(a - 2.46), 1 <= a < 3.92; erf's absolute error")
