@@ -285,6 +285,26 @@ ag_tensor *ag_act_backward(ag_op op, ag_tensor *grad, ag_tensor *x,
  * against x: along a run they are one value (stride 0) or dense, else the
  * run is gathered.
  */
+/* m values of a run with stride s (0: one value repeated, as a
+ * reduction's gradient and result are) into a block */
+#define RED_GATHER(TYPE)						\
+static inline void red_gather_##TYPE(TYPE *b, const TYPE *p, int64_t s,	\
+				     int64_t m)				\
+{									\
+	if (s == 0) {							\
+		TYPE v = p[0];						\
+		for (int64_t j = 0; j < m; j++)				\
+			b[j] = v;					\
+	} else if (s == 1) {						\
+		memcpy(b, p, (size_t)m * sizeof(TYPE));			\
+	} else {							\
+		for (int64_t j = 0; j < m; j++)				\
+			b[j] = p[j * s];				\
+	}								\
+}
+RED_GATHER(float)
+RED_GATHER(double)
+
 #define RED_KERNEL(NAME, TYPE, LSE)					\
 FB_CLONES static void NAME(TYPE *o, const TYPE *g, int64_t gs,		\
 			   const TYPE *xs, const TYPE *r, int64_t rs,	\
@@ -304,10 +324,8 @@ FB_CLONES static void NAME(TYPE *o, const TYPE *g, int64_t gs,		\
 			memset(rb, 0, sizeof rb);			\
 		}							\
 		memcpy(xb, xs + i, (size_t)m * sizeof(T));		\
-		for (int64_t j = 0; j < m; j++) {			\
-			gb[j] = g[(i + j) * gs];			\
-			rb[j] = r[(i + j) * rs];			\
-		}							\
+		red_gather_##TYPE(gb, g + i * gs, gs, m);		\
+		red_gather_##TYPE(rb, r + i * rs, rs, m);		\
 		if (LSE) {						\
 			FB_SIMD						\
 			for (int j = 0; j < BLK; j++)			\
