@@ -166,24 +166,32 @@ static void build_spec(lua_State *L, ag_tensor *t, int idx, spec *s)
 /* ------------------------------------------------- advanced indexing */
 
 /* The 0-based form of an int64 index at dim d (1-based, negatives from
- * the end), checked against the dim's size in Lua's terms. */
-static ag_tensor *shifted(lua_State *L, ag_tensor *ix, int64_t size, int d)
+ * the end), checked against the dim's size in Lua's terms.  Before it
+ * raises, it releases the nmade index tensors already made (made[]). */
+static ag_tensor *shifted(lua_State *L, ag_tensor *ix, int64_t size, int d,
+			  ag_tensor **made, int nmade)
 {
 	int64_t zeros;
 	ag_tensor *r = ag_index_shift(ix, &zeros);
 
-	if (!r)
+	if (!r) {
+		for (int i = 0; i < nmade; i++)
+			ag_tensor_release(made[i]);
 		repl_core_error(L);
+	}
 	const int64_t *p = ag_data_ptr(r);
-	for (int64_t i = 0, n = ag_numel(r); i < n && !zeros; i++)
+	lua_Integer bad = 0;
+	bool out = zeros != 0;
+	for (int64_t i = 0, n = ag_numel(r); i < n && !out; i++)
 		if (p[i] >= size || p[i] < -size) {
-			lua_Integer v = p[i] >= 0 ? p[i] + 1 : p[i];
-			ag_tensor_release(r);
-			repl_wrap_index(L, v, size, d);	/* raises */
+			bad = p[i] >= 0 ? p[i] + 1 : p[i];
+			out = true;
 		}
-	if (zeros) {
+	if (out) {
 		ag_tensor_release(r);
-		repl_wrap_index(L, 0, size, d);		/* raises */
+		for (int i = 0; i < nmade; i++)
+			ag_tensor_release(made[i]);
+		repl_wrap_index(L, bad, size, d);	/* raises */
 	}
 	return r;
 }
@@ -207,8 +215,10 @@ static ag_tensor *advanced_parts(lua_State *L, ag_tensor *t, const spec *s,
 	for (int d = 0; d < s->n; d++) {
 		ag_tensor *x = s->tensor[d];
 		if (x) {
-			ix[n++] = x->dtype == AG_INT64 ? shifted(L, x, t->shape[d], d)
+			ix[n] = x->dtype == AG_INT64
+				? shifted(L, x, t->shape[d], d, ix, n)
 				: (ag_tensor_retain(x), x);
+			n++;
 			d += (x->dtype == AG_BOOL ? x->ndim : 1) - 1;
 		} else if (s->dim[d].kind != AG_IDX_INT) {
 			ix[n++] = NULL;

@@ -108,4 +108,15 @@ t.raises(function() leaf[1] = 1 end,
 	"a leaf Variable that requires grad is being used in an in-place operation.",
 	"index write into a leaf requiring grad")
 
+-- a refused second tensor index frees the first one made (the suite's
+-- leak check fails the file otherwise; found by fuzz_index)
+do
+	local x = torch.zeros(3, 4, 0, 0, {dtype = torch.float64})
+	t.raises(function() x[{2, torch.tensor({1}), torch.tensor({1})}] = -0.25 end,
+		"index 1 is out of bounds for dimension 3 with size 0", "second index refused (write)")
+	t.raises(function() return x[{2, torch.tensor({1}), torch.tensor({1})}] end,
+		"index 1 is out of bounds for dimension 3 with size 0", "second index refused (read)")
+	t.raises(function() return x[{torch.tensor({1}), torch.tensor({0})}] end,
+		"index 0 is out of range: agdb counts from 1", "second index 0 refused")
+end
 t.done()
