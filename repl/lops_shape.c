@@ -682,64 +682,36 @@ static int scatter_add(lua_State *L, bool inplace)
 
 static int l_scatter_add(lua_State *L) { return scatter_add(L, false); }
 
-/* scatter_reduce(dim, index, src, reduce, {include_self=true}) */
-static int scatter_reduce(lua_State *L, bool inplace)
+/* scatter_reduce(dim, index, src, reduce, {include_self=true}) and
+ * index_reduce(dim, index, source, reduce, {include_self=true}): the same
+ * arguments; index_reduce takes a 1-d index (int32 too) and no "sum". */
+static int reduce_into(lua_State *L, bool inplace, bool by_index)
 {
 	static const char *const keys[] = {"include_self", NULL};
 	static const char *const names[] = {"sum", "prod", "mean", "amax",
 					    "amin", NULL};
-	const char *fname = inplace ? "Tensor.scatter_reduce_"
-				    : "torch.scatter_reduce";
+	const char *fname = by_index
+		? (inplace ? "Tensor.index_reduce_" : "torch.index_reduce")
+		: (inplace ? "Tensor.scatter_reduce_" : "torch.scatter_reduce");
 	ag_tensor *t = repl_check_tensor(L, 1, fname);
 	int kw = repl_kwargs(L, 6);
 	int d = repl_check_dim(L, 2, t->ndim, 0, fname);
 	ag_tensor *src = repl_check_tensor(L, 4, fname);
 	const char *how = luaL_checkstring(L, 5);
-	int reduce = 0;
+	int reduce = 0;		/* names[] is AG_SR_*'s order */
 
 	repl_check_keys(L, kw, fname, keys);
 	bool self_too = repl_kw_bool(L, kw, "include_self", true, fname);
 	while (names[reduce] && strcmp(names[reduce], how))
 		reduce++;
+	if (by_index && (!names[reduce] || reduce == AG_SR_SUM))
+		return luaL_error(L, "index_reduce(): Expected reduce to be one of "
+				  "prod, mean, amax or amin but got %s.", how);
 	if (!names[reduce])
 		return luaL_error(L, "reduce argument must be either sum, prod, "
 				  "mean, amax or amin.");
-	ag_tensor *ix = index_of(L, 3, fname);
-	if (inplace)
-		return inplace_done(L, ag_scatter_reduce_two_(t, d, ix, src, reduce,
-							       self_too), ix, NULL);
-	return push2(L, ag_scatter_reduce_two(t, d, ix, src, reduce, self_too),
-		     ix, NULL);
-}
-
-static int l_scatter_reduce(lua_State *L) { return scatter_reduce(L, false); }
-static int m_scatter_reduce_(lua_State *L) { return scatter_reduce(L, true); }
-static int m_scatter_add_(lua_State *L) { return scatter_add(L, true); }
-
-/* index_reduce(dim, index, source, reduce, {include_self=true}) */
-static int index_reduce(lua_State *L, bool inplace)
-{
-	static const char *const keys[] = {"include_self", NULL};
-	static const char *const names[] = {"prod", "mean", "amax", "amin",
-					    NULL};
-	const char *fname = inplace ? "Tensor.index_reduce_"
-				    : "torch.index_reduce";
-	ag_tensor *t = repl_check_tensor(L, 1, fname);
-	int kw = repl_kwargs(L, 6);
-	int d = repl_check_dim(L, 2, t->ndim, 0, fname);
-	ag_tensor *src = repl_check_tensor(L, 4, fname);
-	const char *how = luaL_checkstring(L, 5);
-	int k = 0;
-
-	repl_check_keys(L, kw, fname, keys);
-	bool self_too = repl_kw_bool(L, kw, "include_self", true, fname);
-	while (names[k] && strcmp(names[k], how))
-		k++;
-	if (!names[k])
-		return luaL_error(L, "index_reduce(): Expected reduce to be one of "
-				  "prod, mean, amax or amin but got %s.", how);
 	/* an int32 index counts from 1 as an int64 one does */
-	ag_tensor *it = repl_to_tensor(L, 3);
+	ag_tensor *it = by_index ? repl_to_tensor(L, 3) : NULL;
 	if (it && it->dtype == AG_INT32) {
 		ag_tensor *wide = ag_to_dtype(it, AG_INT64);
 		if (!wide)
@@ -748,16 +720,19 @@ static int index_reduce(lua_State *L, bool inplace)
 		lua_replace(L, 3);
 	}
 	ag_tensor *ix = index_of(L, 3, fname);
-	int reduce = AG_SR_PROD + k;
 	if (inplace)
-		return inplace_done(L, ag_index_reduce_(t, d, ix, src, reduce,
-							self_too), ix, NULL);
-	return push2(L, ag_index_reduce(t, d, ix, src, reduce, self_too), ix,
-		     NULL);
+		return inplace_done(L, (by_index ? ag_index_reduce_
+					: ag_scatter_reduce_two_)(t, d, ix, src,
+						reduce, self_too), ix, NULL);
+	return push2(L, (by_index ? ag_index_reduce : ag_scatter_reduce_two)(t,
+		     d, ix, src, reduce, self_too), ix, NULL);
 }
 
-static int l_index_reduce(lua_State *L) { return index_reduce(L, false); }
-static int m_index_reduce_(lua_State *L) { return index_reduce(L, true); }
+static int l_scatter_reduce(lua_State *L) { return reduce_into(L, false, false); }
+static int m_scatter_reduce_(lua_State *L) { return reduce_into(L, true, false); }
+static int m_scatter_add_(lua_State *L) { return scatter_add(L, true); }
+static int l_index_reduce(lua_State *L) { return reduce_into(L, false, true); }
+static int m_index_reduce_(lua_State *L) { return reduce_into(L, true, true); }
 
 /* ----------------------------------------- index_add, _copy and _fill */
 
