@@ -305,6 +305,30 @@ static inline void red_gather_##TYPE(TYPE *b, const TYPE *p, int64_t s,	\
 RED_GATHER(float)
 RED_GATHER(double)
 
+/* the formula over BLK elements: xp, gp, rp (each [j], or [0] where its
+ * stride is 0) into op; tb is a block of scratch */
+#define RED_BLOCK(LSE, op, xp, GV, RV, tb, scale) do {			\
+	if (LSE) {							\
+		FB_SIMD							\
+		for (int j = 0; j < BLK; j++)				\
+			tb[j] = AFN(exp, (xp)[j] - (RV));		\
+		FB_SIMD							\
+		for (int j = 0; j < BLK; j++)				\
+			(op)[j] = (GV) * tb[j];				\
+	} else {							\
+		FB_SIMD							\
+		for (int j = 0; j < BLK; j++)				\
+			(op)[j] = (GV) * ((xp)[j] - (RV)) * (scale);	\
+	}								\
+} while (0)
+
+/*
+ * Whole blocks are computed where they lie when g and r are one value
+ * (stride 0: a full reduction's, or a row's) or dense along the run (a
+ * reduction over outer dims); the rest, and the short last block, through
+ * the blocks gathered.  Each element's value is the same either way: the
+ * same operations in the same order, in loops of BLK lanes.
+ */
 #define RED_KERNEL(NAME, TYPE, LSE)					\
 FB_CLONES static void NAME(TYPE *o, const TYPE *g, int64_t gs,		\
 			   const TYPE *xs, const TYPE *r, int64_t rs,	\
@@ -314,9 +338,22 @@ FB_CLONES static void NAME(TYPE *o, const TYPE *g, int64_t gs,		\
 	T xb[BLK] __attribute__((aligned(64)));				\
 	T gb[BLK] __attribute__((aligned(64)));				\
 	T rb[BLK] __attribute__((aligned(64)));				\
+	T tb[BLK] __attribute__((aligned(64)));				\
+	int64_t i = 0;							\
 									\
 	(void)scale;							\
-	for (int64_t i = 0; i < n; i += BLK) {				\
+	if (gs == 0 && rs == 0) {					\
+		const T gv = g[0], rv = r[0];				\
+		for (; i + BLK <= n; i += BLK)				\
+			RED_BLOCK(LSE, o + i, xs + i, gv, rv, tb, scale); \
+	} else if (gs == 1 && rs == 1) {				\
+		for (; i + BLK <= n; i += BLK) {			\
+			const T *gp = g + i, *rp = r + i;		\
+			RED_BLOCK(LSE, o + i, xs + i, gp[j], rp[j], tb,	\
+				  scale);				\
+		}							\
+	}								\
+	for (; i < n; i += BLK) {					\
 		int64_t m = n - i < BLK ? n - i : BLK;			\
 		if (m < BLK) {						\
 			memset(xb, 0, sizeof xb);			\
@@ -326,18 +363,7 @@ FB_CLONES static void NAME(TYPE *o, const TYPE *g, int64_t gs,		\
 		memcpy(xb, xs + i, (size_t)m * sizeof(T));		\
 		red_gather_##TYPE(gb, g + i * gs, gs, m);		\
 		red_gather_##TYPE(rb, r + i * rs, rs, m);		\
-		if (LSE) {						\
-			FB_SIMD						\
-			for (int j = 0; j < BLK; j++)			\
-				xb[j] = AFN(exp, xb[j] - rb[j]);	\
-			FB_SIMD						\
-			for (int j = 0; j < BLK; j++)			\
-				xb[j] = gb[j] * xb[j];			\
-		} else {						\
-			FB_SIMD						\
-			for (int j = 0; j < BLK; j++)			\
-				xb[j] = gb[j] * (xb[j] - rb[j]) * scale; \
-		}							\
+		RED_BLOCK(LSE, xb, xb, gb[j], rb[j], tb, scale);	\
 		memcpy(o + i, xb, (size_t)m * sizeof(T));		\
 	}								\
 }

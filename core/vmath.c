@@ -67,46 +67,6 @@ double atan2(double, double) VSIMD;
 /* the float value of a double function at float x */
 #define D1(fn, x) ((float)fn((double)(x)))
 
-/*
- * exp in double for a float argument, without a call: x = k ln2 + r with
- * |r| <= ln2 / 2, exp(r) by its Taylor series to r^11 / 11! (relative
- * error below 1e-12, so the float it rounds to is the correctly rounded
- * one but for ties closer than that), times 2^k built in the exponent
- * bits.  k is rounded with the 1.5 * 2^52 trick and read from the low
- * bits, so every step is plain arithmetic the vectoriser takes whole on
- * SSE2 as on AVX-512.  Past the float range it is clamped (exp(89)
- * overflows a float, exp(-104) rounds to 0); NaN stays NaN.
- */
-static inline double vexp(double x)
-{
-	const double shift = 0x1.8p52, log2e = 1.4426950408889634;
-	const double ln2_hi = 0x1.62e42fefa3800p-1, ln2_lo = 0x1.ef35793c76730p-45;
-	double c = x < -104 ? -104 : x > 89 ? 89 : x;
-	double t = c * log2e + shift, k = t - shift;
-	double r = (c - k * ln2_hi) - k * ln2_lo;
-	double p = 1.0 / 39916800;
-	p = p * r + 1.0 / 3628800;
-	p = p * r + 1.0 / 362880;
-	p = p * r + 1.0 / 40320;
-	p = p * r + 1.0 / 5040;
-	p = p * r + 1.0 / 720;
-	p = p * r + 1.0 / 120;
-	p = p * r + 1.0 / 24;
-	p = p * r + 1.0 / 6;
-	p = p * r + 0.5;
-	p = p * r + 1;
-	p = p * r + 1;
-	uint64_t bits, kb;
-	double scale;
-	memcpy(&bits, &t, sizeof bits);
-	kb = (bits - 0x18000000000000ull + 1023) << 52;	/* 2^k */
-	memcpy(&scale, &kb, sizeof scale);
-	return x != x ? x : p * scale;
-}
-
-/* the float value of exp at float x */
-#define E1(x) ((float)vexp((double)(x)))
-
 enum { VBLK = 16 };
 
 /* The numbers an op's formula reads, as floats (as the float formulas of
@@ -415,7 +375,7 @@ VM_CLONES double ag_vm_sumexp_f32(const float *x, int64_t n, float m)
 		memcpy(d, x + i, (size_t)k * sizeof(float));
 		VM_SIMD
 		for (int j = 0; j < VBLK; j++)
-			acc[j] += E1(d[j] - m);
+			acc[j] += ag_vf_exp(d[j] - m);
 	}
 	for (int j = 0; j < VBLK; j++)
 		r += acc[j];
@@ -441,7 +401,7 @@ VM_CLONES void ag_vm_coladdexp_f32(double *acc, const float *x,
 		}
 		VM_SIMD
 		for (int j = 0; j < VBLK; j++)
-			e[j] = E1(d[j]);
+			e[j] = ag_vf_exp(d[j]);
 		for (int j = 0; j < k; j++)
 			acc[i + j] += e[j];
 	}

@@ -88,6 +88,11 @@ TESTS += tests/lua/test_fused_bw.lua
 EXTRA_DIST += tests/lua/test_fused_bw.lua tests/lua/fixtures/gen_fused_bw.py \
 	tests/lua/fixtures/fused_bw_ref.lua
 
+## var, std and logsumexp's fast kernels against their general forms
+## (issue 11, redux).
+TESTS += tests/lua/test_redux.lua
+EXTRA_DIST += tests/lua/test_redux.lua
+
 ## Attention and transformers (issues 11 and 12) next to PyTorch: the
 ## fixture and its generator (/usr/bin/python3 with torch).
 TESTS += tests/lua/test_nn_attention.lua
