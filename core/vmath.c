@@ -366,13 +366,18 @@ VM_CLONES double ag_vm_sumexp_f32(const float *x, int64_t n, float m)
 {
 	float d[VBLK] __attribute__((aligned(64)));
 	double acc[VBLK] = { 0 }, r = 0;
+	int64_t i = 0;
 
-	for (int64_t i = 0; i < n; i += VBLK) {
-		int64_t k = n - i < VBLK ? n - i : VBLK;
-		if (k < VBLK)
-			for (int j = 0; j < VBLK; j++)
-				d[j] = -INFINITY;	/* exp: 0 */
-		memcpy(d, x + i, (size_t)k * sizeof(float));
+	/* whole blocks where they lie, the last through d */
+	for (; i + VBLK <= n; i += VBLK) {
+		VM_SIMD
+		for (int j = 0; j < VBLK; j++)
+			acc[j] += ag_vf_exp(x[i + j] - m);
+	}
+	if (i < n) {
+		for (int j = 0; j < VBLK; j++)
+			d[j] = -INFINITY;	/* exp: 0 */
+		memcpy(d, x + i, (size_t)(n - i) * sizeof(float));
 		VM_SIMD
 		for (int j = 0; j < VBLK; j++)
 			acc[j] += ag_vf_exp(d[j] - m);
