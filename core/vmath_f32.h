@@ -213,4 +213,56 @@ static inline __attribute__((always_inline)) float ag_vf_erf(float x)
 	return ag_vf_erf_given(x, ag_vf_exp_mid(-(c * c)));
 }
 
+/*
+ * gelu's forward, x Phi(x) = x (1 + erf(x / sqrt 2)) / 2, as PyTorch's
+ * formula, with erf(a / sqrt 2), a = |x|, a piecewise polynomial: 16
+ * intervals of width 3/8 over [0, 6) (erf(6 / sqrt 2) rounds to 1), each
+ * of degree 5 in d = a - the interval's centre, within 3e-8 of the value
+ * (half an ulp of 1; scripts/fit_gelu.py fits them).  No exp, no
+ * division: a fifth of the work of erf's float32 function, which the erf
+ * op keeps (its relative error near 0 is what this one gives up: gelu
+ * adds 1 to it).  vmath.c evaluates the same operations 16 lanes at a
+ * time with the table in registers; every path gives the same bits.
+ */
+#define AG_VF_GELU_N 16
+#define AG_VF_GELU_DEG 5
+/* [j][k]: the coefficient of d^j on interval k */
+static const float ag_vf_gelu_tab[AG_VF_GELU_DEG + 1][AG_VF_GELU_N]
+	__attribute__((aligned(64))) = {
+	{ 0x1.309a12p-3f, 0x1.b47438p-2f, 0x1.4d9138p-1f, 0x1.9f0d52p-1f, 0x1.d125f6p-1f, 0x1.ebf334p-1f, 0x1.f86d8cp-1f, 0x1.fd7baep-1f, 0x1.ff43e6p-1f, 0x1.ffcfdap-1f, 0x1.fff536p-1f, 0x1.fffde2p-1f, 0x1.ffffa4p-1f, 0x1.fffff2p-1f, 0x1.fffffep-1f, 0x1.0p+0f },
+	{ 0x1.91661p-1f, 0x1.5cbdcp-1f, 0x1.073e62p-1f, 0x1.594762p-2f, 0x1.8977cap-3f, 0x1.858fbcp-4f, 0x1.4f18bap-5f, 0x1.f4dda2p-7f, 0x1.4536f2p-8f, 0x1.6eec9p-10f, 0x1.67acb8p-12f, 0x1.32512ap-14f, 0x1.c54e06p-17f, 0x1.23697ap-19f, 0x1.458622p-22f, 0x1.3bed68p-25f },
+	{ -0x1.2d0984p-4f, -0x1.885322p-3f, -0x1.ed9262p-3f, -0x1.c52cccp-3f, -0x1.4bfd74p-3f, -0x1.91c0bp-4f, -0x1.986586p-5f, -0x1.603926p-6f, -0x1.0316eap-7f, -0x1.46b718p-9f, -0x1.633228p-11f, -0x1.47a30cp-13f, -0x1.1f54e4p-15f, -0x1.5753eep-18f, -0x1.cbdd46p-23f, -0x1.a2a8a4p-21f },
+	{ -0x1.023062p-3f, -0x1.3ddbb8p-4f, -0x1.54108cp-7f, 0x1.4caf02p-5f, 0x1.e4a716p-5f, 0x1.a68966p-5f, 0x1.13fac2p-5f, 0x1.206d94p-6f, 0x1.f081bep-8f, 0x1.657b16p-9f, 0x1.b2b0c4p-11f, 0x1.c12184p-13f, 0x1.8c021cp-15f, 0x1.2ae828p-17f, 0x1.832f86p-20f, 0x1.af220ap-23f },
+	{ 0x1.269c88p-6f, 0x1.5c2a86p-5f, 0x1.5aa098p-5f, 0x1.8101aap-6f, 0x1.1bf172p-9f, -0x1.498caap-7f, -0x1.8f0b52p-7f, -0x1.1dcf66p-7f, -0x1.391012p-8f, -0x1.0b4e8ep-9f, -0x1.5bc03cp-11f, -0x1.ec89a6p-13f, 0x1.7a52ccp-18f, -0x1.3d5c38p-16f, -0x1.febd62p-17f, 0x1.e457b6p-17f },
+	{ 0x1.28e732p-6f, 0x1.bcb20ap-8f, -0x1.a019f2p-8f, -0x1.8f9898p-7f, -0x1.380e08p-7f, -0x1.cf3472p-9f, 0x1.c835aap-11f, 0x1.2bb03ap-9f, 0x1.e9cc48p-10f, 0x1.0dad74p-10f, 0x1.c64916p-12f, 0x1.32df02p-13f, 0x1.548d6ap-15f, 0x1.3acdbp-17f, 0x1.e9390ep-20f, 0x1.41905ap-22f },
+};
+
+/* the interval of a >= 0: floor(a 8 / 3), at most 15 (NaN: 15) */
+static inline __attribute__((always_inline)) int32_t ag_vf_gelu_k(float a)
+{
+	float f = a * (8.0f / 3);
+	return f < 15.0f ? (int32_t)f : 15;
+}
+
+/* the centre of interval k, exact */
+static inline __attribute__((always_inline)) float ag_vf_gelu_mid(int32_t k)
+{
+	return (float)k * 0.375f + 0.1875f;
+}
+
+static inline __attribute__((always_inline)) float ag_vf_gelu(float x)
+{
+	float a = ag_vf_abs(x);
+	int32_t k = ag_vf_gelu_k(a);
+	float d = a - ag_vf_gelu_mid(k);
+	float p = ag_vf_gelu_tab[5][k];
+	p = p * d + ag_vf_gelu_tab[4][k];
+	p = p * d + ag_vf_gelu_tab[3][k];
+	p = p * d + ag_vf_gelu_tab[2][k];
+	p = p * d + ag_vf_gelu_tab[1][k];
+	p = p * d + ag_vf_gelu_tab[0][k];
+	float t = ag_vf_copysign(a < 6.0f ? p : 1.0f, x);
+	return x * 0.5f * (1 + t);
+}
+
 #endif
