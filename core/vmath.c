@@ -42,10 +42,9 @@ double expm1(double) VSIMD;
 double tan(double) VSIMD;
 double atan2(double, double) VSIMD;
 #define VM_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-/* gelu's kernel with AVX-512 intrinsics (the table lookups as
- * permutes), chosen at run time */
+/* gelu's kernels with AVX-512 intrinsics (vmath_avx512.h), chosen at
+ * run time */
 #define VM_AVX512 1
-#include <immintrin.h>
 /* no floating-point traps (agdb never enables them): so the selects of a
  * formula may compute both sides and stay in the vector loop; the values
  * are the same */
@@ -67,6 +66,9 @@ double atan2(double, double) VSIMD;
 
 /* after the pragma: its functions are compiled (and inlined) with it */
 #include "vmath_f32.h"
+#ifdef VM_AVX512
+#include "vmath_avx512.h"
+#endif
 
 /* the float value of a double function at float x */
 #define D1(fn, x) ((float)fn((double)(x)))
@@ -232,53 +234,13 @@ VM_UNARY(vm_log_sigmoid, ag_vf_log1p(ag_vf_exp(-ag_vf_abs(x))),
 VM_UNARY(vm_clamp, x < p.p0 ? p.p0 : x, t > p.p1 ? p.p1 : t)
 
 #ifdef VM_AVX512
-/*
- * gelu with AVX-512 written out: ag_vf_gelu's operations in the same
- * order (so the same bits), its table in six registers and each lane's
- * coefficients taken by a permute (a compiler makes a gather of the
- * table lookup).  A lane past 6 or NaN may index any interval: its
- * polynomial is not taken.
- */
+/* gelu's whole blocks with AVX-512 (vmath_avx512.h) */
 __attribute__((target("avx512f"))) static void vm_gelu_avx512(float *o,
 		const float *a, int64_t n, bool stream)
 {
-	const __m512 c0 = _mm512_load_ps(ag_vf_gelu_tab[0]);
-	const __m512 c1 = _mm512_load_ps(ag_vf_gelu_tab[1]);
-	const __m512 c2 = _mm512_load_ps(ag_vf_gelu_tab[2]);
-	const __m512 c3 = _mm512_load_ps(ag_vf_gelu_tab[3]);
-	const __m512 c4 = _mm512_load_ps(ag_vf_gelu_tab[4]);
-	const __m512 c5 = _mm512_load_ps(ag_vf_gelu_tab[5]);
-	float midt[16] __attribute__((aligned(64)));
-	for (int j = 0; j < 16; j++)
-		midt[j] = ag_vf_gelu_mid(j);
-	const __m512 mid = _mm512_load_ps(midt);
-	const __m512i absm = _mm512_set1_epi32(0x7fffffff);
-	const __m512i sgnm = _mm512_set1_epi32((int)0x80000000u);
-	const __m512 scale = _mm512_set1_ps(8.0f / 3), six = _mm512_set1_ps(6.0f);
-	const __m512 one = _mm512_set1_ps(1.0f), half = _mm512_set1_ps(0.5f);
-	const __m512i top = _mm512_set1_epi32(15);
-
 	for (int64_t i = 0; i + 16 <= n; i += 16) {
 		VM_PREFETCH(a, i, n);
-		__m512 x = _mm512_loadu_ps(a + i);
-		__m512i xi = _mm512_castps_si512(x);
-		__m512 ax = _mm512_castsi512_ps(_mm512_and_si512(xi, absm));
-		__m512i k = _mm512_min_epi32(
-			_mm512_cvttps_epi32(_mm512_mul_ps(ax, scale)), top);
-		__m512 d = _mm512_sub_ps(ax, _mm512_permutexvar_ps(k, mid));
-		__m512 p = _mm512_permutexvar_ps(k, c5);
-		p = _mm512_add_ps(_mm512_mul_ps(p, d), _mm512_permutexvar_ps(k, c4));
-		p = _mm512_add_ps(_mm512_mul_ps(p, d), _mm512_permutexvar_ps(k, c3));
-		p = _mm512_add_ps(_mm512_mul_ps(p, d), _mm512_permutexvar_ps(k, c2));
-		p = _mm512_add_ps(_mm512_mul_ps(p, d), _mm512_permutexvar_ps(k, c1));
-		p = _mm512_add_ps(_mm512_mul_ps(p, d), _mm512_permutexvar_ps(k, c0));
-		__mmask16 small = _mm512_cmp_ps_mask(ax, six, _CMP_LT_OQ);
-		__m512 e = _mm512_mask_blend_ps(small, one, p);
-		__m512 t = _mm512_castsi512_ps(_mm512_or_si512(
-			_mm512_and_si512(_mm512_castps_si512(e), absm),
-			_mm512_and_si512(xi, sgnm)));
-		__m512 r = _mm512_mul_ps(_mm512_mul_ps(x, half),
-					 _mm512_add_ps(one, t));
+		__m512 r = ag_v16_gelu(_mm512_loadu_ps(a + i));
 		if (stream)
 			_mm512_stream_ps(o + i, r);
 		else
@@ -292,13 +254,7 @@ __attribute__((target("avx512f"))) static void vm_gelu_avx512(float *o,
 static void vm_gelu(float *o, const float *a, int64_t n, const params *pp)
 {
 #ifdef VM_AVX512
-	static int avx512 = -1;
-	int has = __atomic_load_n(&avx512, __ATOMIC_RELAXED);
-	if (has < 0) {
-		has = __builtin_cpu_supports("avx512f") ? 1 : 0;
-		__atomic_store_n(&avx512, has, __ATOMIC_RELAXED);
-	}
-	if (has) {
+	if (ag_v16_has_avx512()) {
 		/* streamed stores of whole zmm need 64-byte alignment */
 		bool st = pp->stream && !((uintptr_t)o & 63);
 		int64_t m = n & ~(int64_t)15;

@@ -96,13 +96,30 @@ for _, name in ipairs(names) do
 	t.ok(same(f(a1), f(a1:clone())), name .. ": an input off the 16-byte grid gives the same values")
 end
 
+-- gelu's fused backward (fused_bw.c: its own kernel on a CPU with
+-- AVX-512, streamed) over the whole tensor and slice by slice
+do
+	local g = torch.randn(N)
+	local x = a:clone():requires_grad_()
+	F.gelu(x):backward(g)
+	local parts = {}
+	for s = 1, N, CH do
+		local n = math.min(CH, N - s + 1)
+		local xs = a:narrow(1, s, n):clone():requires_grad_()
+		F.gelu(xs):backward(g:narrow(1, s, n))
+		parts[#parts + 1] = xs.grad
+	end
+	t.ok(same(x.grad, torch.cat(parts)), "gelu backward: the large pass equals the sliced one")
+end
+
 -- in place: the kernel reads each element before it stores its result
 local c = a:clone()
 c:sigmoid_()
 t.ok(same(c, torch.sigmoid(a)), "sigmoid_ in place over a large tensor: the same values")
 
--- gelu's piecewise erf at its interval edges and past them, against
--- float64 (3 ulps plus 1e-7 (1 + |x|), test_vmath_f32's bound)
+-- gelu's piecewise erf and derivative at their interval edges and past
+-- them, against float64 (3 ulps plus 1e-7 (1 + |x|), and 4 ulps plus
+-- 1.2e-7 (1 + |x|) for the gradient: test_vmath_f32's bounds)
 local xs = {}
 for k = 0, 16 do
 	local e = k * 0.375
@@ -123,6 +140,23 @@ for i, v in ipairs(x32:tolist()) do
 	end
 end
 t.is(#bad, 0, "gelu at the edges of its 16 intervals: within 3 ulps + 1e-7 (1 + |x|) of float64 "
+	.. table.concat(bad, "; "))
+
+local xg = x32:clone():requires_grad_()
+F.gelu(xg):backward(torch.ones(#xs))
+local x64 = x32:double():requires_grad_()
+F.gelu(x64):backward(torch.ones(#xs, {dtype = torch.float64}))
+local gg, gw = xg.grad:tolist(), x64.grad:tolist()
+local gu = agdb.ulp(torch.tensor(gw, {dtype = torch.float32})):tolist()
+bad = {}
+for i, v in ipairs(x32:tolist()) do
+	local ok = gw[i] ~= gw[i] and gg[i] ~= gg[i] or
+		math.abs(gg[i] - gw[i]) <= 4 * gu[i] + 1.2e-7 * (1 + math.abs(v))
+	if not ok then
+		bad[#bad + 1] = string.format("%.9g: %.9g vs %.9g", v, gg[i], gw[i])
+	end
+end
+t.is(#bad, 0, "gelu's gradient at the edges of its 16 intervals: within 4 ulps + 1.2e-7 (1 + |x|) of float64 "
 	.. table.concat(bad, "; "))
 
 t.done()
