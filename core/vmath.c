@@ -5,20 +5,24 @@
  * The formulas are unary.c's and binary.c's float formulas, in the same
  * order of float operations (sigmoid as 1 / (1 + exp(-x)), elu with
  * exp(x) - 1, as PyTorch's kernels have them).  exp, log1p, tanh and erf
- * (and the activations made of them: sigmoid, silu, elu, gelu, softplus,
- * mish, log_sigmoid) are vmath_f32.h's float functions, within about an
- * ulp as PyTorch's SLEEF ones, 16 lanes at a time with AVX-512.  expm1,
- * tan and atan2 are evaluated in double and rounded to float once: with
- * glibc 2.35 or later and GCC, glibc's vector functions (libmvec,
- * declared `simd` below, at most 4 ulp of double: far below a float's
- * rounding), eight or sixteen lanes per call; elsewhere the scalar libm
- * functions, which give the same values but for rare ties.
+ * (and the activations made of them: sigmoid, silu, elu, softplus, mish,
+ * log_sigmoid) are vmath_f32.h's float functions, within about an ulp as
+ * PyTorch's SLEEF ones, 16 lanes at a time with AVX-512; gelu takes
+ * vmath_f32.h's piecewise polynomial for erf(x / sqrt 2) (its own
+ * AVX-512 kernel, vmath_avx512.h), atan2 vmath_f32.h's float function
+ * (within 1.5 ulp).  expm1 and tan are evaluated in double and rounded
+ * to float once: with glibc 2.35 or later and GCC, glibc's vector
+ * functions (libmvec, declared `simd` below, at most 4 ulp of double:
+ * far below a float's rounding), eight or sixteen lanes per call;
+ * elsewhere the scalar libm functions, which give the same values but
+ * for rare ties.
  *
- * Every call folds a block of VBLK floats with a loop of fixed length, so
- * the compiler vectorises it whole (no scalar prologue or epilogue that
- * would round some elements differently); a last partial block is padded.
- * The AVX-512, AVX2 and SSE2 clones of each kernel are chosen once by the
- * loader for the CPU, so a machine gives one value for one input.
+ * Every call folds whole blocks of VBLK floats with a loop of fixed
+ * length, so the compiler vectorises it whole (no scalar prologue or
+ * epilogue that would round some elements differently); a last partial
+ * block is padded.  The AVX-512, AVX2 and SSE2 clones of each kernel are
+ * chosen once by the loader for the CPU, so a machine gives one value
+ * for one input.
  */
 #include "vmath.h"
 
@@ -40,7 +44,6 @@
 #define VSIMD __attribute__((simd("notinbranch")))
 double expm1(double) VSIMD;
 double tan(double) VSIMD;
-double atan2(double, double) VSIMD;
 #define VM_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 /* gelu's kernels with AVX-512 intrinsics (vmath_avx512.h), chosen at
  * run time */
@@ -393,24 +396,32 @@ void ag_vm_stream_fence(bool streamed)
 
 /* ------------------------------------------------------------ two inputs */
 
+/* atan2: vmath_f32.h's float function, whole blocks straight from the
+ * inputs (o may be a or b), a last partial block padded */
 VM_CLONES static void vm_atan2(float *o, const float *a, const float *b,
 			       int64_t n)
 {
 	float x[VBLK] __attribute__((aligned(64)));
 	float y[VBLK] __attribute__((aligned(64)));
 	float r[VBLK] __attribute__((aligned(64)));
+	int64_t i = 0;
 
-	for (int64_t i = 0; i < n; i += VBLK) {
-		int64_t m = n - i < VBLK ? n - i : VBLK;
-		if (m < VBLK) {
-			memset(x, 0, sizeof x);
-			memset(y, 0, sizeof y);
-		}
+	for (; i + VBLK <= n; i += VBLK) {
+		VM_PREFETCH(a, i, n);
+		VM_PREFETCH(b, i, n);
+		VM_SIMD
+		for (int j = 0; j < VBLK; j++)
+			o[i + j] = ag_vf_atan2(a[i + j], b[i + j]);
+	}
+	if (i < n) {
+		int64_t m = n - i;
+		memset(x, 0, sizeof x);
+		memset(y, 0, sizeof y);
 		memcpy(x, a + i, (size_t)m * sizeof(float));
 		memcpy(y, b + i, (size_t)m * sizeof(float));
 		VM_SIMD
 		for (int j = 0; j < VBLK; j++)
-			r[j] = (float)atan2((double)x[j], (double)y[j]);
+			r[j] = ag_vf_atan2(x[j], y[j]);
 		memcpy(o + i, r, (size_t)m * sizeof(float));
 	}
 }

@@ -41,7 +41,7 @@ void ag_vm_fill(char *o, const void *val, size_t size, int64_t n,
 bool ag_vm_minmax_stream_f32(ag_op op, float *o, const float *a,
 			     const float *b, bool ys, int64_t n);
 
-/* The same for ops of two inputs (atan2). */
+/* The same for ops of two inputs (atan2: vmath_f32.h's float function). */
 bool ag_vm_binary_has(ag_op op);
 void ag_vm_binary_f32(ag_op op, float *o, const float *a, const float *b,
 		      int64_t n);

@@ -220,7 +220,7 @@ static inline __attribute__((always_inline)) float ag_vf_erf(float x)
  * q piecewise polynomials of a = |x|: 16 intervals of width 3/8 over
  * [0, 6) (past 6 erf rounds to 1 and q to 1/2), each of degree 5 in
  * d = a - the interval's centre, within 3e-8 and 4e-8 of the values
- * (half an ulp of 1; scripts/fit_gelu.py fits them).  No exp, no
+ * (half an ulp of 1; scripts/fit_gelu_atan.py fits them).  No exp, no
  * division: a fifth of the work of erf's float32 function, which the erf
  * op keeps (its relative error near 0 is what this one gives up: gelu
  * adds 1 to it).  vmath.c and fused_bw.c evaluate the same operations
@@ -284,6 +284,53 @@ static inline __attribute__((always_inline)) float ag_vf_gelu_grad(float x)
 	float q = ag_vf_gelu_poly(ag_vf_gelu_dtab, a);
 	float r = 0.5f + ag_vf_copysign(a < 6.0f ? q : 0.5f, x);
 	return a < (float)__builtin_inff() ? r : x - x;
+}
+
+/*
+ * atan2(y, x) of floats: q = min(|x|, |y|) / max(|x|, |y|) in [0, 1]
+ * (1 for two infinities, 0 for two zeros), atan(q) = q + q s P(s),
+ * s = q^2, P of degree 8 fitted for atan's relative error (2.6e-9;
+ * scripts/fit_gelu_atan.py);
+ * then pi/2 - that where |y| > |x| (pi/2 + that if also x's sign is
+ * set, -0 too), pi - that where only x's sign is set, each pi in two
+ * parts, and y's sign.
+ * Within 1.5 ulp of the exact value; C's edges: atan2(+-0, -0) = +-pi,
+ * atan2(+-inf, -inf) = +-3pi/4, NaN gives NaN.
+ */
+static inline __attribute__((always_inline)) float ag_vf_atan2(float y, float x)
+{
+	static const float ap[9] = { -0x1.55553ep-2f, 0x1.9991fep-3f,
+		-0x1.2421b4p-3f, 0x1.c099f2p-4f, -0x1.58346cp-4f,
+		0x1.dac964p-5f, -0x1.fed064p-6f, 0x1.65a54ep-7f,
+		-0x1.d62e0cp-10f };
+	const float pio2_hi = 0x1.921fb6p+0f, pio2_lo = -0x1.777a5cp-25f;
+	const float pi_hi = 0x1.921fb6p+1f, pi_lo = -0x1.777a5cp-24f;
+	float ay = ag_vf_abs(y), ax = ag_vf_abs(x);
+	/* each select compares again: the vectoriser takes no bool lanes */
+	float num = ay > ax ? ax : ay, den = ay > ax ? ay : ax;
+	/* two zeros (0 / 0) and two infinities (inf / inf) */
+	float q = num / (num == 0.0f || num == (float)__builtin_inff() ? 1.0f : den);
+	q = num == (float)__builtin_inff() ? 1.0f : q;
+	float sq = q * q;
+	float p = ap[8];
+	p = p * sq + ap[7];
+	p = p * sq + ap[6];
+	p = p * sq + ap[5];
+	p = p * sq + ap[4];
+	p = p * sq + ap[3];
+	p = p * sq + ap[2];
+	p = p * sq + ap[1];
+	p = p * sq + ap[0];
+	float r = q + q * sq * p;
+	/* |result| = base + or - r: pi/2 -+ r where |y| > |x|, pi - r where
+	 * x < 0, r where neither */
+	int32_t xs = (int32_t)ag_vf_bits(x);
+	float hi = ay > ax ? pio2_hi : xs < 0 ? pi_hi : 0.0f;
+	float lo = ay > ax ? pio2_lo : xs < 0 ? pi_lo : 0.0f;
+	float sr = ay > ax ? -r : r;
+	sr = xs < 0 ? -sr : sr;
+	r = ag_vf_copysign((hi + sr) + lo, y);
+	return x != x ? x : y != y ? y : r;
 }
 
 #endif

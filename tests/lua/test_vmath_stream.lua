@@ -1,5 +1,5 @@
 -- test_vmath_stream.lua - the large-output paths of core/vmath.c give the
--- values of the small ones: an op over more than 8 MiB of float32 output
+-- values of the small ones (and atan2's float function its bounds): an op over more than 8 MiB of float32 output
 -- writes with non-temporal stores (and gelu, on a CPU with AVX-512, with
 -- a kernel of its own), whole blocks at a time; the same op over slices
 -- of a few thousand elements (not a multiple of a block) takes the plain
@@ -52,6 +52,7 @@ end
 local binary = {
 	maximum = torch.maximum,
 	minimum = torch.minimum,
+	atan2 = torch.atan2,
 }
 for name, f in pairs(binary) do
 	local big = f(a, b)
@@ -158,5 +159,31 @@ for i, v in ipairs(x32:tolist()) do
 end
 t.is(#bad, 0, "gelu's gradient at the edges of its 16 intervals: within 4 ulps + 1.2e-7 (1 + |x|) of float64 "
 	.. table.concat(bad, "; "))
+
+-- atan2's float32 function (vmath_f32.h): C's values at the edges
+-- (signed zeros, infinities, NaN, subnormals, the largest floats) and
+-- within 2 ulps of float64 over random pairs of every magnitude
+do
+	local sp = {0.0, -0.0, math.huge, -math.huge, 0 / 0, 1.0, -1.0, 0x1p-149, -0x1p-149,
+		0x1.fffffep127, -0x1.fffffep127, 1e-30, 2.0}
+	local ys, xs2 = {}, {}
+	for _, u in ipairs(sp) do
+		for _, v in ipairs(sp) do ys[#ys + 1] = u; xs2[#xs2 + 1] = v end
+	end
+	local y32, x32b = torch.tensor(ys), torch.tensor(xs2)
+	local got = torch.atan2(y32, x32b)
+	local want = torch.atan2(y32:double(), x32b:double()):float()
+	t.ok(same(got, want), "atan2 at the edges: the float64 values rounded (+-pi at -0, +-3pi/4 at two infinities)")
+	local e = torch.randn(200000) * 30
+	local ry = torch.randn(200000) * torch.pow(2, e:round())
+	local rx = torch.randn(200000) * torch.pow(2, (e + torch.randn(200000) * 3):round())
+	local g = torch.atan2(ry, rx):double()
+	local w = torch.atan2(ry:double(), rx:double())
+	local u = agdb.ulp(w:float()):double()
+	local err = ((g - w):abs() / u)
+	local fin = w:abs():gt(1e-37)
+	t.ok(err[fin]:max():item() <= 2, "atan2 of random pairs: within 2 ulps of float64 (worst "
+		.. err[fin]:max():item() .. ")")
+end
 
 t.done()
