@@ -220,7 +220,7 @@ static inline __attribute__((always_inline)) float ag_vf_erf(float x)
  * q piecewise polynomials of a = |x|: 16 intervals of width 3/8 over
  * [0, 6) (past 6 erf rounds to 1 and q to 1/2), each of degree 5 in
  * d = a - the interval's centre, within 3e-8 and 4e-8 of the values
- * (half an ulp of 1; scripts/fit_gelu_atan.py fits them).  No exp, no
+ * (half an ulp of 1; scripts/fit_gelu.py fits them).  No exp, no
  * division: a fifth of the work of erf's float32 function, which the erf
  * op keeps (its relative error near 0 is what this one gives up: gelu
  * adds 1 to it).  vmath.c and fused_bw.c evaluate the same operations
@@ -290,7 +290,7 @@ static inline __attribute__((always_inline)) float ag_vf_gelu_grad(float x)
  * atan2(y, x) of floats: q = min(|x|, |y|) / max(|x|, |y|) in [0, 1]
  * (1 for two infinities, 0 for two zeros), atan(q) = q + q s P(s),
  * s = q^2, P of degree 8 fitted for atan's relative error (2.6e-9;
- * scripts/fit_gelu_atan.py);
+ * scripts/fit_vmath.py);
  * then pi/2 - that where |y| > |x| (pi/2 + that if also x's sign is
  * set, -0 too), pi - that where only x's sign is set, each pi in two
  * parts, and y's sign.

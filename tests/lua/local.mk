@@ -37,7 +37,7 @@ EXTRA_DIST += tests/lua/fixtures/luafmt.py tests/lua/fixtures/gen_torch_fixtures
 	tests/lua/fixtures/gen_bf16_gemv.py tests/lua/fixtures/bf16_gemv_ref.lua \
 	tests/lua/fixtures/ulp_ref.lua \
 	tests/lua/fixtures/gen_vmath_f32.py tests/lua/fixtures/vmath_f32_ref.lua \
-	scripts/fit_vmath.py scripts/fit_gelu_atan.py \
+	scripts/fit_vmath.py scripts/fit_gelu.py \
 	tests/lua/fixtures/gen_shape_fixtures.py tests/lua/fixtures/shape_ref.lua \
 	tests/lua/fixtures/torch_ref.lua \
 	tests/lua/fixtures/safetensors/mixed.safetensors \

@@ -11,11 +11,7 @@ rounded to float in turn and the higher ones fitted again.  The largest
 absolute error of each table (in exact arithmetic) is printed; the
 float32 error of gelu and its gradient is checked by the tests.
 
-And ag_vf_atan2's polynomial: atan(q) = q + q s P(s), s = q^2, q in
-[0, 1], P of degree 8 fitted for atan's relative error by Lawson's
-iteratively reweighted least squares on Chebyshev nodes in s.
-
-Run:  /usr/bin/python3 scripts/fit_gelu_atan.py     (needs numpy)
+Run:  /usr/bin/python3 scripts/fit_gelu.py     (needs numpy)
 """
 import math
 
@@ -35,25 +31,6 @@ def dgelu(a):
 def main():
     table("ag_vf_gelu_tab", erf2)
     table("ag_vf_gelu_dtab", dgelu)
-    atan_poly(8)
-
-
-def atan_poly(deg, n=3000, rounds=60):
-    s = 0.5 + 0.5 * np.cos(np.pi * (np.arange(n) + 0.5) / n)
-    q = np.sqrt(s)
-    at = np.arctan(q)
-    y = (at - q) / (q * s)
-    w = q * s / at              # P's error, relative to atan
-    a = np.vander(s, deg + 1, increasing=True)
-    lw = np.ones(n)
-    for _ in range(rounds):
-        sw = w * np.sqrt(lw)
-        c = np.linalg.lstsq(a * sw[:, None], y * sw, rcond=None)[0]
-        lw = lw * np.abs(a @ c - y) * w
-        lw /= lw.sum()
-    print("ag_vf_atan2's P: largest relative error %.2e"
-          % np.max(np.abs(a @ c - y) * w))
-    print("\t{ %s }," % ", ".join(hexf(float(np.float32(x))) for x in c))
 
 
 def table(name, fn):
