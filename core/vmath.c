@@ -10,7 +10,7 @@
  * PyTorch's SLEEF ones, 16 lanes at a time with AVX-512; gelu takes
  * vmath_f32.h's piecewise polynomial for erf(x / sqrt 2) (its own
  * AVX-512 kernel, vmath_avx512.h), atan2 vmath_f32.h's float function
- * (within 1.5 ulp).  expm1 and tan are evaluated in double and rounded
+ * (within 1.7 ulp).  expm1 and tan are evaluated in double and rounded
  * to float once: with glibc 2.35 or later and GCC, glibc's vector
  * functions (libmvec, declared `simd` below, at most 4 ulp of double:
  * far below a float's rounding), eight or sixteen lanes per call;

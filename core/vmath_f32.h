@@ -294,8 +294,9 @@ static inline __attribute__((always_inline)) float ag_vf_gelu_grad(float x)
  * then pi/2 - that where |y| > |x| (pi/2 + that if also x's sign is
  * set, -0 too), pi - that where only x's sign is set, each pi in two
  * parts, and y's sign.
- * Within 1.5 ulp of the exact value; C's edges: atan2(+-0, -0) = +-pi,
- * atan2(+-inf, -inf) = +-3pi/4, NaN gives NaN.
+ * Within 1.7 ulp of the exact value (1.68 the worst of 57M random
+ * pairs); C's edges: atan2(+-0, -0) = +-pi, atan2(+-inf, -inf) =
+ * +-3pi/4, NaN gives NaN.
  */
 static inline __attribute__((always_inline)) float ag_vf_atan2(float y, float x)
 {
