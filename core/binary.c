@@ -293,6 +293,8 @@ static bool stream_arith_f32(ag_op op, float *o, const float *a,
 	case AG_OP_SUB: STREAM_LOOP(-, _mm_sub_ps)
 	case AG_OP_MUL: STREAM_LOOP(*, _mm_mul_ps)
 	case AG_OP_DIV: STREAM_LOOP(/, _mm_div_ps)
+	case AG_OP_MAXIMUM:	/* vmath.c */
+	case AG_OP_MINIMUM: return ag_vm_minmax_stream_f32(op, o, a, b, ys, n);
 	default: return false;
 	}
 	ag_vm_stream_fence(true);

@@ -34,6 +34,8 @@ double log1p(double) VSIMD;
 double tanh(double) VSIMD;
 double erf(double) VSIMD;
 #define FB_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+/* float32 gelu's kernel with AVX-512 intrinsics, chosen at run time */
+#define FB_AVX512 1
 #pragma GCC optimize("no-trapping-math")
 /* no fused multiply-adds: the AVX-512 clone (which has FMA) then rounds
  * as the AVX2 and SSE2 ones and clang's build do, so every machine gives
@@ -52,6 +54,10 @@ double erf(double) VSIMD;
 
 /* after the pragma: its functions are compiled (and inlined) with it */
 #include "vmath_f32.h"
+#ifdef FB_AVX512
+#include "vmath_avx512.h"
+#endif
+#include "vmath.h"
 
 enum { BLK = 64 };
 
@@ -127,13 +133,54 @@ FB_CLONES static void NAME(TYPE *o, const TYPE *g, const TYPE *xs,	\
 #define AFN(fn, x) _Generic((T)0, float: ag_vf_##fn((float)(x)),	\
 			    default: (T)fn((double)(x)))
 
-/* erf(y) given e = exp(-y^2): float32 takes e (one exp for two uses) */
-#define ERF_GIVEN(y, e) _Generic((T)0,					\
-	float: ag_vf_erf_given((float)(y), (float)(e)),			\
-	default: (T)erf((double)(y)))
-/* gelu: Phi(x) + x phi(x); t = exp(-x^2 / 2), u = erf(x / sqrt 2) */
-ACT(k_gelu, AFN(exp, (T)-0.5 * x * x), ERF_GIVEN(x * (T)M_SQRT1_2, t), 0,
-    gv * ((T)0.5 * ((T)1 + u) + x * t * (T)(M_2_SQRTPI * M_SQRT1_2 * 0.5)))
+/* gelu: Phi(x) + x phi(x); float64: t = exp(-x^2 / 2), u = erf(x /
+ * sqrt 2); float32: t = vmath_f32.h's gelu'(x), a piecewise polynomial */
+ACT(k_gelu,
+    _Generic((T)0, float: ag_vf_gelu_grad((float)x),
+	     default: (T)exp((double)((T)-0.5 * x * x))),
+    _Generic((T)0, float: (T)0, default: (T)erf((double)(x * (T)M_SQRT1_2))),
+    0,
+    _Generic((T)0, float: gv * t,
+	     default: gv * ((T)0.5 * ((T)1 + u) +
+			    x * t * (T)(M_2_SQRTPI * M_SQRT1_2 * 0.5))))
+
+#ifdef FB_AVX512
+/* float32 gelu's whole blocks with AVX-512 (vmath_avx512.h): the bits of
+ * k_gelu_f32, written with non-temporal stores when stream */
+__attribute__((target("avx512f"))) static void k_gelu_avx512(float *o,
+		const float *g, const float *xs, int64_t n, bool stream)
+{
+	for (int64_t i = 0; i + 16 <= n; i += 16) {
+		if (i + 1024 < n) {	/* 4 KiB ahead, as vmath.c */
+			__builtin_prefetch(xs + i + 1024);
+			__builtin_prefetch(g + i + 1024);
+		}
+		__m512 r = _mm512_mul_ps(_mm512_loadu_ps(g + i),
+					 ag_v16_gelu_grad(_mm512_loadu_ps(xs + i)));
+		if (stream)
+			_mm512_stream_ps(o + i, r);
+		else
+			_mm512_storeu_ps(o + i, r);
+	}
+}
+#endif
+
+static void k_gelu_fast_f32(float *o, const float *g, const float *xs,
+			    int64_t n, const prm *pp)
+{
+#ifdef FB_AVX512
+	if (ag_v16_has_avx512()) {
+		bool st = !((uintptr_t)o & 63) && ag_vm_streams(n * 4);
+		int64_t m = n & ~(int64_t)15;
+		k_gelu_avx512(o, g, xs, m, st);
+		ag_vm_stream_fence(st);
+		if (m < n)
+			k_gelu_f32(o + m, g + m, xs + m, n - m, pp);
+		return;
+	}
+#endif
+	k_gelu_f32(o, g, xs, n, pp);
+}
 /* the tanh form: t = tanh(beta (x + kappa x^3)) */
 ACT(k_gelu_tanh,
     AFN(tanh, (T)(M_SQRT2 * M_2_SQRTPI * 0.5) * (x + (T)0.044715 * (x * x * x))),
@@ -180,7 +227,8 @@ static bool kernel_of(ag_op op, const ag_act_bw_args *args, kern *k)
 {
 	switch (op) {
 	case AG_OP_GELU_BACKWARD:
-		*k = args && args->a != 0 ? KERN(k_gelu_tanh) : KERN(k_gelu);
+		*k = args && args->a != 0 ? KERN(k_gelu_tanh) :
+		     (kern){ k_gelu_fast_f32, k_gelu_f64 };
 		return true;
 	case AG_OP_SILU_BACKWARD: *k = KERN(k_silu); return true;
 	case AG_OP_MISH_BACKWARD: *k = KERN(k_mish); return true;

@@ -32,7 +32,7 @@ libagcore_la_SOURCES = \
 	core/map.h core/node.h core/opargs.h core/record.h core/grad.h \
 	core/fold.h core/debug.h core/simd.h core/sortalgo.h core/along.h \
 	core/rng.h core/nn.h core/ag_nn.h core/ag_shape.h core/opargs_shape.h \
-	core/shapeint.h core/autocast.h core/forward.h core/vmath.h core/vmath_f32.h core/gemm_bf16.h \
+	core/shapeint.h core/autocast.h core/forward.h core/vmath.h core/vmath_f32.h core/vmath_avx512.h core/gemm_bf16.h \
 	core/gemv_bf16.h \
 	core/half_cvt.h core/half_ew.h \
 	core/opargs_spatial.h core/ag_spatial.h core/ag_more.h core/opargs_more.h \

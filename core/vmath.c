@@ -5,20 +5,24 @@
  * The formulas are unary.c's and binary.c's float formulas, in the same
  * order of float operations (sigmoid as 1 / (1 + exp(-x)), elu with
  * exp(x) - 1, as PyTorch's kernels have them).  exp, log1p, tanh and erf
- * (and the activations made of them: sigmoid, silu, elu, gelu, softplus,
- * mish, log_sigmoid) are vmath_f32.h's float functions, within about an
- * ulp as PyTorch's SLEEF ones, 16 lanes at a time with AVX-512.  expm1,
- * tan and atan2 are evaluated in double and rounded to float once: with
- * glibc 2.35 or later and GCC, glibc's vector functions (libmvec,
- * declared `simd` below, at most 4 ulp of double: far below a float's
- * rounding), eight or sixteen lanes per call; elsewhere the scalar libm
- * functions, which give the same values but for rare ties.
+ * (and the activations made of them: sigmoid, silu, elu, softplus, mish,
+ * log_sigmoid) are vmath_f32.h's float functions, within about an ulp as
+ * PyTorch's SLEEF ones, 16 lanes at a time with AVX-512; gelu takes
+ * vmath_f32.h's piecewise polynomial for erf(x / sqrt 2) (its own
+ * AVX-512 kernel, vmath_avx512.h), atan2 vmath_f32.h's float function
+ * (within 1.7 ulp).  expm1 and tan are evaluated in double and rounded
+ * to float once: with glibc 2.35 or later and GCC, glibc's vector
+ * functions (libmvec, declared `simd` below, at most 4 ulp of double:
+ * far below a float's rounding), eight or sixteen lanes per call;
+ * elsewhere the scalar libm functions, which give the same values but
+ * for rare ties.
  *
- * Every call folds a block of VBLK floats with a loop of fixed length, so
- * the compiler vectorises it whole (no scalar prologue or epilogue that
- * would round some elements differently); a last partial block is padded.
- * The AVX-512, AVX2 and SSE2 clones of each kernel are chosen once by the
- * loader for the CPU, so a machine gives one value for one input.
+ * Every call folds whole blocks of VBLK floats with a loop of fixed
+ * length, so the compiler vectorises it whole (no scalar prologue or
+ * epilogue that would round some elements differently); a last partial
+ * block is padded.  The AVX-512, AVX2 and SSE2 clones of each kernel are
+ * chosen once by the loader for the CPU, so a machine gives one value
+ * for one input.
  */
 #include "vmath.h"
 
@@ -40,8 +44,10 @@
 #define VSIMD __attribute__((simd("notinbranch")))
 double expm1(double) VSIMD;
 double tan(double) VSIMD;
-double atan2(double, double) VSIMD;
 #define VM_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+/* gelu's kernels with AVX-512 intrinsics (vmath_avx512.h), chosen at
+ * run time */
+#define VM_AVX512 1
 /* no floating-point traps (agdb never enables them): so the selects of a
  * formula may compute both sides and stay in the vector loop; the values
  * are the same */
@@ -63,6 +69,9 @@ double atan2(double, double) VSIMD;
 
 /* after the pragma: its functions are compiled (and inlined) with it */
 #include "vmath_f32.h"
+#ifdef VM_AVX512
+#include "vmath_avx512.h"
+#endif
 
 /* the float value of a double function at float x */
 #define D1(fn, x) ((float)fn((double)(x)))
@@ -77,29 +86,40 @@ typedef struct params {
 	bool stream;	/* store whole blocks past the caches */
 } params;
 
-/* m results of a block from out to o: with stream, a whole block whose
- * destination is 16-byte aligned goes with non-temporal stores (the same
- * bits; the caller fences once at the end). */
-static inline void vm_put(float *o, const float *out, int64_t m, bool stream)
+/*
+ * The loops over large arrays ask for the input 4 KiB ahead: the
+ * hardware's prefetcher alone left a 10M-element sigmoid a quarter
+ * slower than its arithmetic (the loads waited on memory between blocks
+ * of work).  a + i + VM_PF is formed only inside the array.
+ */
+enum { VM_PF = 1024 };
+#define VM_PREFETCH(a, i, n)						\
+	do {								\
+		if ((i) + VM_PF < (n))					\
+			__builtin_prefetch((a) + (i) + VM_PF);		\
+	} while (0)
+
+/* a whole block from out to o (16-byte aligned) with non-temporal
+ * stores: the same bits as a plain store; the caller fences once */
+static inline void vm_stream(float *o, const float *out)
 {
 #ifdef __SSE2__
-	if (stream && m == VBLK && !((uintptr_t)o & 15)) {
-		for (int j = 0; j < VBLK; j += 4)
-			_mm_stream_ps(o + j, _mm_load_ps(out + j));
-		return;
-	}
+	for (int j = 0; j < VBLK; j += 4)
+		_mm_stream_ps(o + j, _mm_load_ps(out + j));
 #else
-	(void)stream;
+	memcpy(o, out, VBLK * sizeof(float));
 #endif
-	memcpy(o, out, (size_t)m * sizeof(float));
 }
 
 /*
  * NAME(o, a, n, p): o[i] = EXPR, with x = a[i], t = PRE (a function of x
- * alone) and p the params, a block at a time through aligned buffers (o
- * may be a).  PRE gets a loop of its own: a call whose value a select
- * then takes or drops would otherwise be moved into the branch, where the
- * vector function cannot go.
+ * alone) and p the params.  Whole blocks go from a to o directly (o may
+ * be a: each element is read before its result is stored), or, streamed,
+ * through one aligned buffer; a last partial block is padded.  Every
+ * element takes the same operations on every path, so its value does not
+ * depend on its place.  PRE and EXPR are inline float code, or (expm1,
+ * tan) a vector call that no select takes or drops, so one loop holds
+ * both.
  */
 #define VM_UNARY(NAME, PRE, EXPR)					\
 VM_CLONES static void NAME(float *o, const float *a, int64_t n,		\
@@ -107,33 +127,43 @@ VM_CLONES static void NAME(float *o, const float *a, int64_t n,		\
 {									\
 	const params p = *pp;						\
 	float in[VBLK] __attribute__((aligned(64)));			\
-	float pre[VBLK] __attribute__((aligned(64)));			\
 	float out[VBLK] __attribute__((aligned(64)));			\
 	int64_t i = 0;							\
 									\
 	(void)p;							\
-	for (;; i += VBLK) {						\
-		int64_t m = n - i < VBLK ? n - i : VBLK;		\
-		if (m <= 0)						\
-			break;						\
-		if (m == VBLK) {					\
-			memcpy(in, a + i, sizeof in);			\
-		} else {						\
-			memset(in, 0, sizeof in);			\
-			memcpy(in, a + i, (size_t)m * sizeof(float));	\
+	if (p.stream && !((uintptr_t)o & 15)) {				\
+		for (; i + VBLK <= n; i += VBLK) {			\
+			VM_PREFETCH(a, i, n);				\
+			VM_SIMD						\
+			for (int j = 0; j < VBLK; j++) {		\
+				float x = a[i + j], t = (PRE);		\
+				(void)x; (void)t;			\
+				out[j] = (EXPR);			\
+			}						\
+			vm_stream(o + i, out);				\
 		}							\
+	} else {							\
+		for (; i + VBLK <= n; i += VBLK) {			\
+			VM_PREFETCH(a, i, n);				\
+			VM_SIMD						\
+			for (int j = 0; j < VBLK; j++) {		\
+				float x = a[i + j], t = (PRE);		\
+				(void)x; (void)t;			\
+				o[i + j] = (EXPR);			\
+			}						\
+		}							\
+	}								\
+	if (i < n) {							\
+		int64_t m = n - i;					\
+		memset(in, 0, sizeof in);				\
+		memcpy(in, a + i, (size_t)m * sizeof(float));		\
 		VM_SIMD							\
 		for (int j = 0; j < VBLK; j++) {			\
-			float x = in[j];				\
-			pre[j] = (PRE);					\
-		}							\
-		VM_SIMD							\
-		for (int j = 0; j < VBLK; j++) {			\
-			float x = in[j], t = pre[j];			\
-			(void)x; (void)t;			\
+			float x = in[j], t = (PRE);			\
+			(void)x; (void)t;				\
 			out[j] = (EXPR);				\
 		}							\
-		vm_put(o + i, out, m, p.stream);			\
+		memcpy(o + i, out, (size_t)m * sizeof(float));		\
 	}								\
 }
 
@@ -148,7 +178,7 @@ VM_UNARY(vm_silu, ag_vf_exp(-x), x / (1 + t))
 VM_UNARY(vm_leaky_relu, x * p.p0, x > 0 ? x : t)
 /* p0 = input_scale, p1 = alpha * scale, p2 = scale */
 VM_UNARY(vm_elu, ag_vf_exp(x * p.p0), x <= 0 ? (t - 1) * p.p1 : x * p.p2)
-VM_UNARY(vm_gelu, ag_vf_erf(x * (float)M_SQRT1_2), x * 0.5f * (1 + t))
+VM_UNARY(vm_gelu_c, 0, ag_vf_gelu(x))
 /* p0 = sqrt(2 / pi) */
 VM_UNARY(vm_gelu_tanh, ag_vf_tanh(p.p0 * (x + 0.044715f * x * x * x)),
 	 0.5f * x * (1 + t))
@@ -165,6 +195,40 @@ VM_UNARY(vm_log_sigmoid, ag_vf_log1p(ag_vf_exp(-ag_vf_abs(x))),
  * bound above the upper one gives the upper one; two selects, no
  * branch */
 VM_UNARY(vm_clamp, x < p.p0 ? p.p0 : x, t > p.p1 ? p.p1 : t)
+
+#ifdef VM_AVX512
+/* gelu's whole blocks with AVX-512 (vmath_avx512.h) */
+__attribute__((target("avx512f"))) static void vm_gelu_avx512(float *o,
+		const float *a, int64_t n, bool stream)
+{
+	for (int64_t i = 0; i + 16 <= n; i += 16) {
+		VM_PREFETCH(a, i, n);
+		__m512 r = ag_v16_gelu(_mm512_loadu_ps(a + i));
+		if (stream)
+			_mm512_stream_ps(o + i, r);
+		else
+			_mm512_storeu_ps(o + i, r);
+	}
+}
+#endif
+
+/* gelu: whole blocks with AVX-512 where the CPU has it, the rest (and
+ * every block elsewhere) through ag_vf_gelu */
+static void vm_gelu(float *o, const float *a, int64_t n, const params *pp)
+{
+#ifdef VM_AVX512
+	if (ag_v16_has_avx512()) {
+		/* streamed stores of whole zmm need 64-byte alignment */
+		bool st = pp->stream && !((uintptr_t)o & 63);
+		int64_t m = n & ~(int64_t)15;
+		vm_gelu_avx512(o, a, m, st);
+		if (m < n)
+			vm_gelu_c(o + m, a + m, n - m, pp);
+		return;
+	}
+#endif
+	vm_gelu_c(o, a, n, pp);
+}
 
 typedef void (*vm_fn)(float *, const float *, int64_t, const params *);
 
@@ -292,24 +356,32 @@ void ag_vm_stream_fence(bool streamed)
 
 /* ------------------------------------------------------------ two inputs */
 
+/* atan2: vmath_f32.h's float function, whole blocks straight from the
+ * inputs (o may be a or b), a last partial block padded */
 VM_CLONES static void vm_atan2(float *o, const float *a, const float *b,
 			       int64_t n)
 {
 	float x[VBLK] __attribute__((aligned(64)));
 	float y[VBLK] __attribute__((aligned(64)));
 	float r[VBLK] __attribute__((aligned(64)));
+	int64_t i = 0;
 
-	for (int64_t i = 0; i < n; i += VBLK) {
-		int64_t m = n - i < VBLK ? n - i : VBLK;
-		if (m < VBLK) {
-			memset(x, 0, sizeof x);
-			memset(y, 0, sizeof y);
-		}
+	for (; i + VBLK <= n; i += VBLK) {
+		VM_PREFETCH(a, i, n);
+		VM_PREFETCH(b, i, n);
+		VM_SIMD
+		for (int j = 0; j < VBLK; j++)
+			o[i + j] = ag_vf_atan2(a[i + j], b[i + j]);
+	}
+	if (i < n) {
+		int64_t m = n - i;
+		memset(x, 0, sizeof x);
+		memset(y, 0, sizeof y);
 		memcpy(x, a + i, (size_t)m * sizeof(float));
 		memcpy(y, b + i, (size_t)m * sizeof(float));
 		VM_SIMD
 		for (int j = 0; j < VBLK; j++)
-			r[j] = (float)atan2((double)x[j], (double)y[j]);
+			r[j] = ag_vf_atan2(x[j], y[j]);
 		memcpy(o + i, r, (size_t)m * sizeof(float));
 	}
 }
@@ -324,6 +396,74 @@ void ag_vm_binary_f32(ag_op op, float *o, const float *a, const float *b,
 {
 	if (op == AG_OP_ATAN2 && n > 0)
 		vm_atan2(o, a, b, n);
+}
+
+/* ------------------------------------------------------------ maximum, minimum */
+
+/*
+ * maximum and minimum of float32 with non-temporal stores (binary.c's
+ * loop for outputs past the caches, which a plain store would first read
+ * back): PyTorch's rule, binary.c's formula, so the same bits (a NaN on
+ * either side wins, x's first; otherwise std::max / std::min, which keep
+ * x on a tie: maximum(-0.0, 0.0) is -0.0).  y is b[i] (ys) or b[0].
+ */
+#define VM_MINMAX(NAME, SEL)						\
+VM_CLONES static void NAME(float *o, const float *a, const float *b,	\
+			   bool ys, int64_t n)				\
+{									\
+	float out[VBLK] __attribute__((aligned(64)));			\
+	const float y0 = b[0];						\
+	int64_t i = 0;							\
+									\
+	for (; i < n && ((uintptr_t)(o + i) & 15); i++) {		\
+		float x = a[i], y = ys ? b[i] : y0;			\
+		o[i] = (SEL);						\
+	}								\
+	if (ys) {							\
+		for (; i + VBLK <= n; i += VBLK) {			\
+			VM_PREFETCH(a, i, n);				\
+			VM_PREFETCH(b, i, n);				\
+			VM_SIMD						\
+			for (int j = 0; j < VBLK; j++) {		\
+				float x = a[i + j], y = b[i + j];	\
+				out[j] = (SEL);				\
+			}						\
+			vm_stream(o + i, out);				\
+		}							\
+	} else {							\
+		for (; i + VBLK <= n; i += VBLK) {			\
+			VM_PREFETCH(a, i, n);				\
+			VM_SIMD						\
+			for (int j = 0; j < VBLK; j++) {		\
+				float x = a[i + j], y = y0;		\
+				out[j] = (SEL);				\
+			}						\
+			vm_stream(o + i, out);				\
+		}							\
+	}								\
+	for (; i < n; i++) {						\
+		float x = a[i], y = ys ? b[i] : y0;			\
+		o[i] = (SEL);						\
+	}								\
+}
+
+VM_MINMAX(vm_maximum, x != x ? x : y != y ? y : x < y ? y : x)
+VM_MINMAX(vm_minimum, x != x ? x : y != y ? y : y < x ? y : x)
+
+bool ag_vm_minmax_stream_f32(ag_op op, float *o, const float *a,
+			     const float *b, bool ys, int64_t n)
+{
+#ifdef __SSE2__
+	if (op != AG_OP_MAXIMUM && op != AG_OP_MINIMUM)
+		return false;
+	if (n > 0)
+		(op == AG_OP_MAXIMUM ? vm_maximum : vm_minimum)(o, a, b, ys, n);
+	ag_vm_stream_fence(true);
+	return true;
+#else
+	(void)op; (void)o; (void)a; (void)b; (void)ys; (void)n;
+	return false;
+#endif
 }
 
 /* ------------------------------------------------------------ logsumexp */

@@ -35,7 +35,13 @@ void ag_vm_stream_fence(bool streamed);
 void ag_vm_fill(char *o, const void *val, size_t size, int64_t n,
 		bool stream);
 
-/* The same for ops of two inputs (atan2). */
+/* maximum or minimum of float32 (op; else false): o[i] of a[i] and b[i]
+ * (ys) or b[0], binary.c's values, with non-temporal stores (an output
+ * ag_vm_streams chose), fenced. */
+bool ag_vm_minmax_stream_f32(ag_op op, float *o, const float *a,
+			     const float *b, bool ys, int64_t n);
+
+/* The same for ops of two inputs (atan2: vmath_f32.h's float function). */
 bool ag_vm_binary_has(ag_op op);
 void ag_vm_binary_f32(ag_op op, float *o, const float *a, const float *b,
 		      int64_t n);

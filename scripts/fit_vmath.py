@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Prints the polynomial coefficients of core/vmath_f32.h's float32 tanh and
-erf (the C initialisers pasted there), fitted here: near-minimax in the
+"""Prints the polynomial coefficients of core/vmath_f32.h's float32 tanh,
+erf and atan2 (the C initialisers pasted there), fitted here: near-minimax in the
 relative error by Lawson's iteratively reweighted least squares on
 Chebyshev nodes, against mpmath's values at 40 digits.  The largest
 relative error of each polynomial (in exact arithmetic) is printed beside
@@ -75,3 +75,17 @@ mid = (lo + hi) / 2
 c, e = fit(lambda s: mp.erfc(s + mid) * mp.exp((s + mid) ** 2), lo - mid, hi - mid, 8,
            weight=lambda s: mp.erfc(s + mid))
 show("erfc_h", c, e, "erfc(a) = exp(-a^2) H(a - 2.46), 1 <= a < 3.92; erf's absolute error")
+
+
+def atan_p(s):	# atan(q) = q + q s P(s), s = q^2
+    if s == 0:
+        return mp.mpf(-1) / 3
+    q = mp.sqrt(s)
+    return (mp.atan(q) / q - 1) / s
+
+
+# P's error relative to atan(q), for ag_vf_atan2 (0 <= q <= 1)
+c, e = fit(atan_p, 0, 1.0, 8, n=3000, rounds=60,
+           weight=lambda s: abs(atan_p(s)) * s * mp.sqrt(s) / mp.atan(mp.sqrt(s))
+           if s > 0 else mp.mpf(0))
+show("atan_p", c, e, "atan(q) = q + q s P(s), s = q^2, 0 <= q <= 1; atan's error")

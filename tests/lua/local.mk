@@ -37,7 +37,7 @@ EXTRA_DIST += tests/lua/fixtures/luafmt.py tests/lua/fixtures/gen_torch_fixtures
 	tests/lua/fixtures/gen_bf16_gemv.py tests/lua/fixtures/bf16_gemv_ref.lua \
 	tests/lua/fixtures/ulp_ref.lua \
 	tests/lua/fixtures/gen_vmath_f32.py tests/lua/fixtures/vmath_f32_ref.lua \
-	scripts/fit_vmath.py \
+	scripts/fit_vmath.py scripts/fit_gelu.py \
 	tests/lua/fixtures/gen_shape_fixtures.py tests/lua/fixtures/shape_ref.lua \
 	tests/lua/fixtures/torch_ref.lua \
 	tests/lua/fixtures/safetensors/mixed.safetensors \
@@ -113,6 +113,10 @@ EXTRA_DIST += tests/lua/test_nn_scope.lua tests/lua/golden.lua \
 ## beside them.
 TESTS += tests/lua/test_speed_paths.lua
 EXTRA_DIST += tests/lua/test_speed_paths.lua
+## ... and vmath.c's streamed outputs and gelu's own kernel against the
+## small outputs' paths (act3).
+TESTS += tests/lua/test_vmath_stream.lua
+EXTRA_DIST += tests/lua/test_vmath_stream.lua
 
 ## Issue 11's op list, case by case next to PyTorch 1.13: values, node
 ## names, gradcheck and gradgradcheck (fixture made by gen_oplist.py).
