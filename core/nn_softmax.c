@@ -98,9 +98,11 @@ static void row_f32(const float *restrict x, float *restrict y, int64_t D,
 			s += e;
 		}
 		float r = 1.0f / s;
+		/* the next row's input only: this pass is short (y is in
+		 * L1), and the next row's output lines are written while
+		 * its exp runs (asking for them here too measured slower) */
 		for (; d0 + RB <= D; d0 += RB) {
 			PF_R(x + nx + d0);
-			PF_W(y + nx + d0);
 #pragma omp simd
 			for (int64_t d = d0; d < d0 + RB; d++)
 				y[d] *= r;
