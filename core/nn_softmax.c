@@ -52,12 +52,26 @@ static inline float vexpf(float x)
 
 /* ------------------------------------------------------------- row kernels */
 
+/* The map passes of the float32 rows go by blocks of RB elements, each
+ * block asking for the same place in the next row (the next row's input
+ * read, its output about to be written: PF_R, PF_W) while this row's
+ * arithmetic runs.  A row of 1024 float32 is one 4 KiB page, where the
+ * hardware's stream prefetcher stops, so each row would otherwise start
+ * with a wait on memory, and the output's lines with a read for
+ * ownership; `nx` is where the next row starts relative to this one (0:
+ * no next row, the block asks for this row's lines, a no-op).  Same
+ * arithmetic per element as one plain loop: the same bits. */
+#define RB 16
+#define PF_R(p) __builtin_prefetch((p), 0, 3)
+#define PF_W(p) __builtin_prefetch((p), 1, 3)
+
 /* softmax / log_softmax of one contiguous row (float32) */
 ROW_CLONES
 static void row_f32(const float *restrict x, float *restrict y, int64_t D,
-		    bool logsm)
+		    bool logsm, int64_t nx)
 {
 	float m = -INFINITY, s = 0.0f;
+	int64_t d0 = 0;
 #pragma omp simd reduction(max:m)
 	for (int64_t d = 0; d < D; d++)
 		m = x[d] > m ? x[d] : m;
@@ -66,8 +80,15 @@ static void row_f32(const float *restrict x, float *restrict y, int64_t D,
 		for (int64_t d = 0; d < D; d++)
 			s += vexpf(x[d] - m);
 		float c = m + logf(s);
+		for (; d0 + RB <= D; d0 += RB) {
+			PF_R(x + nx + d0);
+			PF_W(y + nx + d0);
 #pragma omp simd
-		for (int64_t d = 0; d < D; d++)
+			for (int64_t d = d0; d < d0 + RB; d++)
+				y[d] = x[d] - c;
+		}
+#pragma omp simd
+		for (int64_t d = d0; d < D; d++)
 			y[d] = x[d] - c;
 	} else {
 #pragma omp simd reduction(+:s)
@@ -77,8 +98,17 @@ static void row_f32(const float *restrict x, float *restrict y, int64_t D,
 			s += e;
 		}
 		float r = 1.0f / s;
+		/* the next row's input only: this pass is short (y is in
+		 * L1), and the next row's output lines are written while
+		 * its exp runs (asking for them here too measured slower) */
+		for (; d0 + RB <= D; d0 += RB) {
+			PF_R(x + nx + d0);
 #pragma omp simd
-		for (int64_t d = 0; d < D; d++)
+			for (int64_t d = d0; d < d0 + RB; d++)
+				y[d] *= r;
+		}
+#pragma omp simd
+		for (int64_t d = d0; d < D; d++)
 			y[d] *= r;
 	}
 }
@@ -107,25 +137,42 @@ static void row_f64(const double *restrict x, double *restrict y, int64_t D,
 }
 
 /* The gradient of one row: softmax: y * (g - sum(g * y));
- * log_softmax: g - exp(y) * sum(g). */
+ * log_softmax: g - exp(y) * sum(g).  Prefetches as row_f32's. */
 ROW_CLONES
 static void row_bw_f32(const float *restrict g, const float *restrict y,
-		       float *restrict gi, int64_t D, bool logsm)
+		       float *restrict gi, int64_t D, bool logsm, int64_t nx)
 {
 	float s = 0.0f;
+	int64_t d0 = 0;
 	if (logsm) {
 #pragma omp simd reduction(+:s)
 		for (int64_t d = 0; d < D; d++)
 			s += g[d];
+		for (; d0 + RB <= D; d0 += RB) {
+			PF_R(g + nx + d0);
+			PF_R(y + nx + d0);
+			PF_W(gi + nx + d0);
 #pragma omp simd
-		for (int64_t d = 0; d < D; d++)
+			for (int64_t d = d0; d < d0 + RB; d++)
+				gi[d] = g[d] - vexpf(y[d]) * s;
+		}
+#pragma omp simd
+		for (int64_t d = d0; d < D; d++)
 			gi[d] = g[d] - vexpf(y[d]) * s;
 	} else {
 #pragma omp simd reduction(+:s)
 		for (int64_t d = 0; d < D; d++)
 			s += g[d] * y[d];
+		for (; d0 + RB <= D; d0 += RB) {
+			PF_R(g + nx + d0);
+			PF_R(y + nx + d0);
+			PF_W(gi + nx + d0);
 #pragma omp simd
-		for (int64_t d = 0; d < D; d++)
+			for (int64_t d = d0; d < d0 + RB; d++)
+				gi[d] = y[d] * (g[d] - s);
+		}
+#pragma omp simd
+		for (int64_t d = d0; d < D; d++)
 			gi[d] = y[d] * (g[d] - s);
 	}
 }
@@ -157,7 +204,8 @@ typedef struct sm_job {
 	ag_stats_sink *sink;	/* backward: the gradient's statistics */
 } sm_job;
 
-static void run_row(const sm_job *j, int64_t o, int64_t i, char *buf)
+static void run_row(const sm_job *j, int64_t o, int64_t i, char *buf,
+		    bool next)
 {
 	size_t es = ag_dtype_size(j->dt);
 	int64_t base = o * j->D * j->inner + i, D = j->D;
@@ -174,9 +222,10 @@ static void run_row(const sm_job *j, int64_t o, int64_t i, char *buf)
 		} else {
 			if (j->backward)
 				row_bw_f32((const float *)a, (const float *)b,
-					   (float *)out, D, j->logsm);
+					   (float *)out, D, j->logsm, next ? D : 0);
 			else
-				row_f32((const float *)a, (float *)out, D, j->logsm);
+				row_f32((const float *)a, (float *)out, D, j->logsm,
+					next ? D : 0);
 		}
 		return;
 	}
@@ -192,7 +241,7 @@ static void run_row(const sm_job *j, int64_t o, int64_t i, char *buf)
 	row.a = buf;
 	row.b = j->b ? buf + (size_t)D * es : NULL;
 	row.out = buf + (size_t)(2 * D) * es;
-	run_row(&row, 0, 0, NULL);
+	run_row(&row, 0, 0, NULL, false);
 	for (int64_t d = 0; d < D; d++)
 		memcpy(j->out + (size_t)(base + d * j->inner) * es,
 		       row.out + (size_t)d * es, es);
@@ -215,7 +264,8 @@ static int run_rows(const sm_job *j)
 		} else {
 #pragma omp for schedule(static)
 			for (int64_t r = 0; r < rows; r++) {
-				run_row(j, r / j->inner, r % j->inner, buf);
+				run_row(j, r / j->inner, r % j->inner, buf,
+					j->inner == 1 && r + 1 < rows);
 				if (j->inner == 1)
 					ag_stats_sink_wrote(j->sink, r * j->D,
 							    (r + 1) * j->D);
