@@ -13,12 +13,10 @@
 #include "internal.h"
 #include "half_ew.h"
 #include "record.h"
+#include "stream_f32.h"
 #include "vmath.h"
 
 #include <math.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 /* Dense runs never partly overlap (the overlap checks refuse that), so
  * their iterations are independent: let the compiler vectorise them. */
@@ -259,52 +257,6 @@ static void binary_generic(char **data, const int64_t *st, int64_t n,
 			o[i] = OPFN(c->op, a[i], Y, pn);		\
 		return;							\
 	}
-/*
- * The four arithmetic ops on float32 with non-temporal stores (an output
- * larger than the caches, vmath.h's ag_vm_streams): o[i] = a[i] op y[i],
- * y the second operand's run or (ys == 0) its one value.  The same
- * IEEE operations as the plain loops, so the same bits.  False: op is not
- * one of them (or no SSE2), the caller's loop runs.
- */
-#ifdef __SSE2__
-#define STREAM_LOOP(OP, VOP)						\
-	for (; i < n && ((uintptr_t)(o + i) & 15); i++)		\
-		o[i] = a[i] OP (ys ? b[i] : b[0]);			\
-	if (ys) {							\
-		for (; i + 4 <= n; i += 4)				\
-			_mm_stream_ps(o + i, VOP(_mm_loadu_ps(a + i),	\
-						 _mm_loadu_ps(b + i)));	\
-	} else {							\
-		__m128 y = _mm_set1_ps(b[0]);				\
-		for (; i + 4 <= n; i += 4)				\
-			_mm_stream_ps(o + i, VOP(_mm_loadu_ps(a + i), y)); \
-	}								\
-	for (; i < n; i++)						\
-		o[i] = a[i] OP (ys ? b[i] : b[0]);			\
-	break;
-#endif
-static bool stream_arith_f32(ag_op op, float *o, const float *a,
-			     const float *b, bool ys, int64_t n)
-{
-#ifdef __SSE2__
-	int64_t i = 0;
-	switch (op) {
-	case AG_OP_ADD: STREAM_LOOP(+, _mm_add_ps)
-	case AG_OP_SUB: STREAM_LOOP(-, _mm_sub_ps)
-	case AG_OP_MUL: STREAM_LOOP(*, _mm_mul_ps)
-	case AG_OP_DIV: STREAM_LOOP(/, _mm_div_ps)
-	case AG_OP_MAXIMUM:	/* vmath.c */
-	case AG_OP_MINIMUM: return ag_vm_minmax_stream_f32(op, o, a, b, ys, n);
-	default: return false;
-	}
-	ag_vm_stream_fence(true);
-	return true;
-#else
-	(void)op; (void)o; (void)a; (void)b; (void)ys; (void)n;
-	return false;
-#endif
-}
-
 #define DEFINE_TYPED_LOOP(name, T, OPFN)				\
 static void name(char **data, const int64_t *st, int64_t n, void *vctx)	\
 {									\
@@ -316,8 +268,8 @@ static void name(char **data, const int64_t *st, int64_t n, void *vctx)	\
 									\
 	if (es == 4 && c->stream && st[0] == es && st[1] == es &&	\
 	    (st[2] == es || st[2] == 0) &&				\
-	    stream_arith_f32(c->op, (float *)o, (const float *)a,	\
-			     (const float *)b, st[2] != 0, n))		\
+	    ag_stream_arith_f32(c->op, (float *)o, (const float *)a,	\
+				(const float *)b, st[2] != 0, n))	\
 		return;							\
 	if (st[0] == es && st[1] == es && st[2] == es)			\
 		DENSE_LOOPS(OPFN, b[i])					\

@@ -88,7 +88,10 @@ ALWAYS __m256i block16(const pass *p, int64_t i, __mmask16 m, enum kind k)
  * third of a conversion's memory traffic and a quarter of a binary op's
  * (and with two threads, a third stream competing for the same memory).
  */
-#define RUN16(o, n, stream, BLOCK) do {					\
+#define RUN16(o, n, stream, BLOCK) RUN16P(o, n, stream, BLOCK, (void))
+/* The same, PF(i) called before the values from i on are read (a
+ * prefetch of what comes later). */
+#define RUN16P(o, n, stream, BLOCK, PF) do {					\
 	int64_t i_ = 0;							\
 	bool s_ = (stream) && !((uintptr_t)(o) & 1);			\
 	if (s_) {							\
@@ -99,6 +102,7 @@ ALWAYS __m256i block16(const pass *p, int64_t i, __mmask16 m, enum kind k)
 			_mm256_mask_storeu_epi16((o) + i_, m_, BLOCK(i_, m_)); \
 		}							\
 		for (i_ = l_; i_ + 32 <= (n); i_ += 32) {		\
+			PF(i_);						\
 			__m256i lo_ = BLOCK(i_, (__mmask16)0xffff);	\
 			__m256i hi_ = BLOCK(i_ + 16, (__mmask16)0xffff); \
 			_mm512_stream_si512((void *)((o) + i_), _mm512_inserti64x4( \
@@ -113,12 +117,35 @@ ALWAYS __m256i block16(const pass *p, int64_t i, __mmask16 m, enum kind k)
 		_mm_sfence();						\
 } while (0)
 
+/* The inputs' lines PREFETCH_AHEAD bytes ahead of the 32 values a
+ * streaming pass reads next, into L2: one core keeps more of memory's
+ * requests in flight that way than its loads alone do (a * b + c
+ * bfloat16 10M, 1 thread: 7.7 -> 6.2 ms CPU; bench/README, "half2").
+ * Past the end they are harmless: a prefetch never faults. */
+#define PREFETCH_AHEAD 2048
+
+ALWAYS void prefetch16(const pass *p, int64_t i, enum kind k)
+{
+	if (k == K_NARROW) {		/* 128 bytes of float32 */
+		_mm_prefetch((const char *)(p->fa + i) + PREFETCH_AHEAD, _MM_HINT_T1);
+		_mm_prefetch((const char *)(p->fa + i) + PREFETCH_AHEAD + 64,
+			     _MM_HINT_T1);
+		return;
+	}
+	if (p->sa)
+		_mm_prefetch((const char *)(p->a + i) + PREFETCH_AHEAD, _MM_HINT_T1);
+	if (k <= K_DIV && p->sb)
+		_mm_prefetch((const char *)(p->b + i) + PREFETCH_AHEAD, _MM_HINT_T1);
+}
+
 ALWAYS void run16(uint16_t *o, int64_t n, const pass *p, enum kind k,
 		 bool stream)
 {
 #define BLOCK16(i, m) block16(p, i, m, k)
-	RUN16(o, n, stream, BLOCK16);
+#define PF16(i) prefetch16(p, i, k)
+	RUN16P(o, n, stream, BLOCK16, PF16);
 #undef BLOCK16
+#undef PF16
 }
 
 /* float32 to bfloat16 with AVX-512 BF16: VCVTNEPS2BF16 rounds as
@@ -318,9 +345,13 @@ static AG_AVX512 void widen_run(float *o, const uint16_t *a, int64_t n,
 		lead = lead < n ? lead : n;
 		__mmask16 m = ag_lanes16(lead);
 		_mm512_mask_storeu_ps(o, m, ag_widen16(_mm256_maskz_loadu_epi16(m, a), f16));
-		for (i = lead; i + 16 <= n; i += 16)
+		for (i = lead; i + 16 <= n; i += 16) {
+			if (!(i & 31))
+				_mm_prefetch((const char *)(a + i) + PREFETCH_AHEAD,
+					     _MM_HINT_T1);
 			_mm512_stream_ps(o + i, ag_widen16(_mm256_loadu_si256(
 				(const __m256i *)(a + i)), f16));
+		}
 	}
 	for (; i < n; i += 16) {
 		__mmask16 m = ag_lanes16(n - i);

@@ -5,7 +5,7 @@
 ## other (tests/core/test_layers.sh checks that on the built library):
 ##   error threads simd half_cvt dtype special ops vec map
 ##                                           errors, threads, cpu features, dtypes, special
-##   vmath half_ew                           functions, op table, containers,
+##   vmath half_ew stream_f32                functions, op table, containers,
 ##                                           vectorised float formulas, 16-bit
 ##                                           float loops
 ##   storage tensor overlap iter format      memory, geometry, printing
@@ -34,11 +34,11 @@ libagcore_la_SOURCES = \
 	core/rng.h core/nn.h core/ag_nn.h core/ag_shape.h core/opargs_shape.h \
 	core/shapeint.h core/autocast.h core/forward.h core/vmath.h core/vmath_f32.h core/vmath_avx512.h core/gemm_bf16.h \
 	core/gemv_bf16.h \
-	core/half_cvt.h core/half_ew.h \
+	core/half_cvt.h core/half_ew.h core/stream_f32.h \
 	core/opargs_spatial.h core/ag_spatial.h core/ag_more.h core/opargs_more.h \
 	core/ag_fused.h core/opargs_fused.h core/stats_sink.h core/conv_winograd.h \
 	core/error.c core/threads.c core/simd.c core/dtype.c core/special.c core/vmath.c core/ops.c core/vec.c core/map.c \
-	core/half_cvt.c core/half_ew.c \
+	core/half_cvt.c core/half_ew.c core/stream_f32.c \
 	core/storage.c core/tensor.c core/overlap.c core/iter.c core/format.c \
 	core/mode.c core/autocast.c core/trace.c core/node.c core/introspect.c \
 	core/record.c core/function.c \
