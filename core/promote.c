@@ -6,6 +6,7 @@
 #include "internal.h"
 #include "autograd.h"
 #include "debug.h"
+#include "node.h"
 
 #include <math.h>
 
@@ -230,6 +231,17 @@ float ag_round_float(float v, ag_dtype t)
 
 ag_tensor *ag_scalar_operand(ag_tensor *t, ag_dtype compute)
 {
+	if (t->ndim == 0 && t->dtype != compute && t->is_wrapped_number &&
+	    !ag_requires_grad(t) && !ag_fw_hooks_active &&
+	    t->dtype != AG_FLOAT16 && t->dtype != AG_BFLOAT16 &&
+	    compute != AG_FLOAT16 && compute != AG_BFLOAT16) {
+		/* a Lua number (x * 2): nothing to record, one value to
+		 * convert as ag_to_dtype's loop would */
+		ag_tensor *c = ag_tensor_alloc_uninit(NULL, 0, compute);
+		if (c)
+			ag_convert(ag_data_ptr(c), compute, ag_data_ptr(t), t->dtype);
+		return c;
+	}
 	if (t->ndim == 0 && t->dtype != compute) {
 		/* an internal conversion: recorded (it may carry a gradient)
 		 * but not a user's op in the trace log */
