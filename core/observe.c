@@ -779,8 +779,8 @@ void ag_keep_grad_stats(ag_node *n, ag_tensor **in)
 	if (!keep_stats)
 		return;
 	if (!n->last_stats)
-		n->last_stats = calloc((size_t)(nout ? nout : 1),
-				       sizeof *n->last_stats);
+		n->last_stats = ag_small_calloc((size_t)(nout ? nout : 1) *
+						sizeof *n->last_stats);
 	for (int i = 0; n->last_stats && i < nout; i++)
 		ag_grad_stats_compute(in[i], &n->last_stats[i]);
 }
