@@ -564,6 +564,11 @@ static void stats_compute(ag_tensor *g, ag_grad_stats *st)
 	if (st->numel == 0)
 		return;
 	stats_ctx c = { .dt = g->dtype };
+	if (st->numel == 1) {	/* what the iterator's one run would do */
+		stats_dense(ag_data_ptr(g), 1, g->dtype, &c.acc);
+		stats_finish(g, &c.acc, 1, st);
+		return;
+	}
 	if (stats_by_chunks(g)) {
 		stats_chunked(ag_data_ptr(g), st->numel, g->dtype, &c.acc);
 		stats_finish(g, &c.acc, 1, st);
