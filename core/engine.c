@@ -575,7 +575,9 @@ static int run_tensor_hooks(ag_hook *list, ag_tensor **slot, ag_node *node,
 			    int slot_index)
 {
 	ag_tensor *before = NULL;
-	if (list && ag_backward_observed()) {
+	if (!list)
+		return 0;
+	if (ag_backward_observed()) {
 		before = *slot;
 		ag_tensor_retain(before);
 	}
@@ -733,6 +735,8 @@ static int take_inputs(ag_engine *e, task *t)
 static int run_pre_hooks(ag_node *n, ag_tensor **in, int nout)
 {
 	ag_hook **v;
+	if (!n->pre_hooks)
+		return 0;
 	int k = ag_hook_snapshot(n->pre_hooks, &v), rc = 0;
 	for (int i = 0; i < k && rc == 0; i++)
 		if (v[i]->pre_fn)
@@ -745,6 +749,8 @@ static int run_post_hooks(ag_node *n, ag_tensor **out, int nnext,
 			  ag_tensor **in, int nout)
 {
 	ag_hook **v;
+	if (!n->post_hooks)
+		return 0;
 	int k = ag_hook_snapshot(n->post_hooks, &v), rc = 0;
 	for (int i = 0; i < k && rc == 0; i++)
 		if (v[i]->post_fn)
