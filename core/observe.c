@@ -565,7 +565,14 @@ static void stats_compute(ag_tensor *g, ag_grad_stats *st)
 		return;
 	stats_ctx c = { .dt = g->dtype };
 	if (st->numel == 1) {	/* what the iterator's one run would do */
-		stats_dense(ag_data_ptr(g), 1, g->dtype, &c.acc);
+		const void *p = ag_data_ptr(g);
+		/* one element: the portable kernels give the vector ones' bits */
+		if (g->dtype == AG_FLOAT32)
+			stats_f32(p, 1, &c.acc);
+		else if (g->dtype == AG_FLOAT64)
+			stats_f64(p, 1, &c.acc);
+		else
+			stats_dense(p, 1, g->dtype, &c.acc);
 		stats_finish(g, &c.acc, 1, st);
 		return;
 	}
