@@ -49,6 +49,7 @@ key +
 see 'detail: full' "full detail"
 same_as graph_paused_full.txt "the graph at the stop in full detail: the paused node, saved tensors, AccumulateGrad"
 key Escape
+sleep 0.3
 key C-d
 see '^\[agdb exited 0\]' "Ctrl-D leaves"
 done_testing

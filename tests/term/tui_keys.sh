@@ -192,7 +192,11 @@ see 'keys of the graph pane' "the help overlay"
 view | LC_ALL=C grep -q '[^ -~]'
 [ $? -ne 0 ]
 ok $? "--ascii: the help overlay too"
-key Space Escape
+key Space
+wait_gone 'keys of the graph pane'
+key Escape
+# an Esc and a Ctrl-D read together are Alt-Ctrl-D on the input line
+sleep 0.3
 key C-d
 see '^\[agdb exited 0\]' "it ends"
 

@@ -29,6 +29,7 @@ st=$?
 ok $st "the screen is the README's first block"
 [ $st -eq 0 ] || diag_stdin < "$TMPD/diff"
 key Escape
+sleep 0.3
 key C-d
 see '^\[agdb exited 0\]' "Ctrl-D leaves"
 done_testing
