@@ -39,10 +39,16 @@ typedef struct task {
 	bool done;
 } task;
 
+/* A pass over a small graph (the usual step of a script) allocates
+ * nothing: up to SMALL tasks, their gradient buffers, the ready heap and
+ * the executed list live in the engine itself, tasks are found by a scan
+ * instead of the map, and a finished engine is kept for the next pass. */
+#define SMALL 16
+
 struct ag_engine {
 	ag_backward_options opt;
 	ag_vec tasks;		/* of task */
-	ag_map index;		/* node -> its task's index */
+	ag_map index;		/* node -> its task's index (past SMALL tasks) */
 	size_t *heap;		/* ready tasks, max-heap by node seq */
 	size_t nheap;
 	ag_tensor **results;	/* autograd.grad */
@@ -56,7 +62,22 @@ struct ag_engine {
 	const char *failed_node;
 	ag_node *failed;	/* the node whose step failed (the task owns it) */
 	ag_engine *outer;	/* the engine running when this one began */
+	/* the small graph's storage; not cleared between passes */
+	int nslots;		/* of slot_local in use */
+	task task_local[SMALL];
+	ag_tensor *slot_local[2 * SMALL];
+	size_t heap_local[SMALL], executed_local[SMALL];
 };
+
+#define ENGINE_HEAD offsetof(ag_engine, task_local)
+
+static ag_engine *spare_engine;	/* the last one freed, for the next pass */
+
+static bool is_local(const ag_engine *e, const void *p)
+{
+	const char *c = p, *lo = (const char *)e + ENGINE_HEAD;
+	return c >= lo && c < (const char *)(e + 1);
+}
 
 /* ------------------------------------------------------------ task table */
 
@@ -65,7 +86,27 @@ struct ag_engine {
 static task *find_task(const ag_engine *e, const ag_node *n)
 {
 	size_t i;
+	if (e->index.cap == 0) {
+		for (i = e->tasks.len; i-- > 0;)
+			if (TASK(e, i).node == n)
+				return &TASK(e, i);
+		return NULL;
+	}
 	return ag_map_get(&e->index, (uintptr_t)n, &i) ? &TASK(e, i) : NULL;
+}
+
+/* Past SMALL tasks, the map indexes them all (from the first one added
+ * after). */
+static int index_task(ag_engine *e, size_t ti)
+{
+	if (e->index.cap == 0 && e->tasks.len <= SMALL)
+		return 0;
+	if (e->index.cap == 0) {
+		for (size_t i = 0; i < ti; i++)
+			if (ag_map_put(&e->index, (uintptr_t)TASK(e, i).node, i) < 0)
+				return -1;
+	}
+	return ag_map_put(&e->index, (uintptr_t)TASK(e, ti).node, ti);
 }
 
 static size_t task_index(const ag_engine *e, const task *t)
@@ -80,12 +121,20 @@ static task *get_task(ag_engine *e, ag_node *n, bool *added)
 	*added = false;
 	if (t)
 		return t;
-	ag_tensor **buffer = calloc((size_t)(n->n_outputs ? n->n_outputs : 1),
-				    sizeof *buffer);
+	int k = n->n_outputs ? n->n_outputs : 1;
+	ag_tensor **buffer;
+	if (k <= 2 * SMALL - e->nslots) {
+		buffer = &e->slot_local[e->nslots];
+		e->nslots += k;
+		memset(buffer, 0, (size_t)k * sizeof *buffer);
+	} else {
+		buffer = calloc((size_t)k, sizeof *buffer);
+	}
 	if (!buffer || AG_VEC_PUSH(&e->tasks, task, ((task){ .node = n,
 						.buffer = buffer })) < 0 ||
-	    ag_map_put(&e->index, (uintptr_t)n, e->tasks.len - 1) < 0) {
-		free(buffer);
+	    index_task(e, e->tasks.len - 1) < 0) {
+		if (buffer && !is_local(e, buffer))
+			free(buffer);
 		ag_error(AG_ERR_NOMEM, "out of memory");
 		return NULL;
 	}
@@ -310,8 +359,13 @@ static int schedule(ag_engine *e)
 				ct->deps++;
 		}
 	}
-	e->heap = malloc(n * sizeof *e->heap);
-	e->executed = malloc(n * sizeof *e->executed);
+	if (n <= SMALL) {
+		e->heap = e->heap_local;
+		e->executed = e->executed_local;
+	} else {
+		e->heap = malloc(n * sizeof *e->heap);
+		e->executed = malloc(n * sizeof *e->executed);
+	}
 	if (!e->heap || !e->executed)
 		return ag_error(AG_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < e->tasks.len; i++)
@@ -329,6 +383,9 @@ typedef struct roots {
 	ag_tensor **grads;
 	ag_edge *edges;
 	ag_node **nodes;
+	ag_tensor *grads_local[4];	/* up to 4 roots: no allocation */
+	ag_edge edges_local[4];
+	ag_node *nodes_local[4];
 } roots;
 
 static int roots_take(roots *r, ag_tensor *const *ts, ag_tensor *const *grads,
@@ -336,9 +393,18 @@ static int roots_take(roots *r, ag_tensor *const *ts, ag_tensor *const *grads,
 {
 	size_t k = (size_t)(n ? n : 1);
 	r->n = n;
-	r->grads = calloc(k, sizeof *r->grads);
-	r->edges = calloc(k, sizeof *r->edges);
-	r->nodes = calloc(k, sizeof *r->nodes);
+	if (k <= 4) {
+		r->grads = r->grads_local;
+		r->edges = r->edges_local;
+		r->nodes = r->nodes_local;
+		memset(r->grads, 0, k * sizeof *r->grads);
+		memset(r->edges, 0, k * sizeof *r->edges);
+		memset(r->nodes, 0, k * sizeof *r->nodes);
+	} else {
+		r->grads = calloc(k, sizeof *r->grads);
+		r->edges = calloc(k, sizeof *r->edges);
+		r->nodes = calloc(k, sizeof *r->nodes);
+	}
 	if (!r->grads || !r->edges || !r->nodes)
 		return ag_error(AG_ERR_NOMEM, "out of memory");
 	if (n == 0)
@@ -358,9 +424,11 @@ static void roots_free(roots *r)
 		ag_tensor_release(r->grads[i]);
 	for (int i = 0; r->edges && i < r->n; i++)
 		ag_node_release(r->edges[i].fn);
-	free(r->grads);
-	free(r->edges);
-	free(r->nodes);
+	if (r->grads != r->grads_local) {
+		free(r->grads);
+		free(r->edges);
+		free(r->nodes);
+	}
 }
 
 /* Seeds each root's node with its gradient. */
@@ -394,14 +462,18 @@ ag_engine *ag_engine_begin(ag_tensor *const *root_tensors,
 			   ag_tensor *const *grads, int nroots,
 			   const ag_backward_options *opt)
 {
-	ag_engine *e = calloc(1, sizeof *e);
+	ag_engine *e = spare_engine;
 	roots r = { 0 };
 	int rc = -1;
 
-	if (!e) {
+	if (e) {
+		spare_engine = NULL;
+		memset(e, 0, ENGINE_HEAD);
+	} else if (!(e = calloc(1, sizeof *e))) {
 		ag_error(AG_ERR_NOMEM, "out of memory");
 		return NULL;
 	}
+	e->tasks = (ag_vec)AG_VEC_ON_STACK(e->task_local);
 	e->opt = *opt;
 	e->prev_grad_mode = ag_is_grad_enabled();
 	if (roots_take(&r, root_tensors, grads, nroots) == 0 &&
@@ -503,7 +575,9 @@ static int run_tensor_hooks(ag_hook *list, ag_tensor **slot, ag_node *node,
 			    int slot_index)
 {
 	ag_tensor *before = NULL;
-	if (list && ag_backward_observed()) {
+	if (!list)
+		return 0;
+	if (ag_backward_observed()) {
 		before = *slot;
 		ag_tensor_retain(before);
 	}
@@ -661,6 +735,8 @@ static int take_inputs(ag_engine *e, task *t)
 static int run_pre_hooks(ag_node *n, ag_tensor **in, int nout)
 {
 	ag_hook **v;
+	if (!n->pre_hooks)
+		return 0;
 	int k = ag_hook_snapshot(n->pre_hooks, &v), rc = 0;
 	for (int i = 0; i < k && rc == 0; i++)
 		if (v[i]->pre_fn)
@@ -673,6 +749,8 @@ static int run_post_hooks(ag_node *n, ag_tensor **out, int nnext,
 			  ag_tensor **in, int nout)
 {
 	ag_hook **v;
+	if (!n->post_hooks)
+		return 0;
 	int k = ag_hook_snapshot(n->post_hooks, &v), rc = 0;
 	for (int i = 0; i < k && rc == 0; i++)
 		if (v[i]->post_fn)
@@ -869,7 +947,8 @@ void ag_engine_free(ag_engine *e)
 		task *t = &TASK(e, i);
 		for (int k = 0; k < t->node->n_outputs; k++)
 			ag_tensor_release(t->buffer[k]);
-		free(t->buffer);
+		if (!is_local(e, t->buffer))
+			free(t->buffer);
 		free(t->capture);
 		ag_node_release(t->node);
 	}
@@ -878,10 +957,15 @@ void ag_engine_free(ag_engine *e)
 	free(e->results);
 	ag_vec_free(&e->tasks);
 	ag_map_free(&e->index);
-	free(e->heap);
-	free(e->executed);
+	if (e->heap != e->heap_local)
+		free(e->heap);
+	if (e->executed != e->executed_local)
+		free(e->executed);
 	free(e->failed_traceback);
-	free(e);
+	if (!spare_engine)
+		spare_engine = e;
+	else
+		free(e);
 }
 
 int ag_backward(ag_tensor *const *roots, ag_tensor *const *grads, int n,

@@ -38,6 +38,7 @@ libagcore_la_SOURCES = \
 	core/opargs_spatial.h core/ag_spatial.h core/ag_more.h core/opargs_more.h \
 	core/ag_fused.h core/opargs_fused.h core/stats_sink.h core/conv_winograd.h \
 	core/error.c core/threads.c core/simd.c core/dtype.c core/special.c core/vmath.c core/ops.c core/vec.c core/map.c \
+	core/smallblk.c \
 	core/half_cvt.c core/half_ew.c core/stream_f32.c \
 	core/storage.c core/tensor.c core/overlap.c core/iter.c core/format.c \
 	core/mode.c core/autocast.c core/trace.c core/node.c core/introspect.c \

@@ -88,7 +88,7 @@ static void autograd_release(ag_tensor *t)
 		ag_node_release(m->hooks_node);
 		ag_node_weak_release(m->acc_link);
 		ag_tensor_release(m->fw_tangent);
-		free(m);
+		ag_small_free(m);
 		t->autograd_extra = NULL;
 	}
 }
@@ -102,7 +102,7 @@ ag_autograd_meta *ag_autograd_meta_of(ag_tensor *t, bool create)
 {
 	ensure_release_hook();
 	if (!t->autograd_extra && create) {
-		ag_autograd_meta *m = calloc(1, sizeof *m);
+		ag_autograd_meta *m = ag_small_calloc(sizeof *m);
 		if (!m) {
 			ag_error(AG_ERR_NOMEM, "out of memory");
 			return NULL;
@@ -127,7 +127,7 @@ ag_node *ag_node_new(ag_op op, int variant, int n_outputs, int n_saved,
 	size_t off_saved = off_meta + (size_t)nmeta * sizeof(ag_tensor_meta);
 	size_t off_args = ALIGN_UP(off_saved + (size_t)n_saved * sizeof(ag_saved),
 				   sizeof(max_align_t));
-	char *block = calloc(1, off_args + args_size);
+	char *block = ag_small_calloc(off_args + args_size);
 	ag_node *n = (ag_node *)block;
 
 	ensure_release_hook();
@@ -237,15 +237,15 @@ void ag_node_release(ag_node *n)
 			free(cur->function);
 		}
 		free(cur->retained_tensors);
-		free(cur->last_stats);
-		free(cur->next);
+		ag_small_free(cur->last_stats);
+		ag_small_free(cur->next);
 		free(cur->owned_name);
 		ag_anomaly_release(cur->trace);
 		if (cur->weak) {
 			cur->weak->node = NULL;
 			ag_node_weak_release(cur->weak);
 		}
-		free(cur);
+		ag_small_free(cur);
 	}
 	ag_vec_free(&stack);
 }
@@ -255,12 +255,13 @@ int ag_node_set_next(ag_node *n, ag_tensor *const *inputs, int ninputs)
 	for (int i = 0; i < ninputs; i++)
 		if (inputs[i] && ag_check_view_history(inputs[i]) < 0)
 			return -1;
-	ag_edge *next = calloc((size_t)(ninputs > 0 ? ninputs : 1), sizeof *next);
+	ag_edge *next = ag_small_calloc((size_t)(ninputs > 0 ? ninputs : 1) *
+				       sizeof *next);
 	if (!next)
 		return ag_error(AG_ERR_NOMEM, "out of memory");
 	for (int i = 0; i < ninputs; i++)
 		next[i] = ag_gradient_edge(inputs[i]);
-	free(n->next);
+	ag_small_free(n->next);
 	n->next = next;
 	n->n_next = ninputs;
 	return 0;

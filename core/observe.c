@@ -564,6 +564,18 @@ static void stats_compute(ag_tensor *g, ag_grad_stats *st)
 	if (st->numel == 0)
 		return;
 	stats_ctx c = { .dt = g->dtype };
+	if (st->numel == 1) {	/* what the iterator's one run would do */
+		const void *p = ag_data_ptr(g);
+		/* one element: the portable kernels give the vector ones' bits */
+		if (g->dtype == AG_FLOAT32)
+			stats_f32(p, 1, &c.acc);
+		else if (g->dtype == AG_FLOAT64)
+			stats_f64(p, 1, &c.acc);
+		else
+			stats_dense(p, 1, g->dtype, &c.acc);
+		stats_finish(g, &c.acc, 1, st);
+		return;
+	}
 	if (stats_by_chunks(g)) {
 		stats_chunked(ag_data_ptr(g), st->numel, g->dtype, &c.acc);
 		stats_finish(g, &c.acc, 1, st);
@@ -779,8 +791,8 @@ void ag_keep_grad_stats(ag_node *n, ag_tensor **in)
 	if (!keep_stats)
 		return;
 	if (!n->last_stats)
-		n->last_stats = calloc((size_t)(nout ? nout : 1),
-				       sizeof *n->last_stats);
+		n->last_stats = ag_small_calloc((size_t)(nout ? nout : 1) *
+						sizeof *n->last_stats);
 	for (int i = 0; n->last_stats && i < nout; i++)
 		ag_grad_stats_compute(in[i], &n->last_stats[i]);
 }

@@ -6,6 +6,7 @@
 #include "internal.h"
 #include "autograd.h"
 #include "debug.h"
+#include "node.h"
 
 #include <math.h>
 
@@ -228,16 +229,33 @@ float ag_round_float(float v, ag_dtype t)
 	return v;
 }
 
-ag_tensor *ag_scalar_operand(ag_tensor *t, ag_dtype compute)
+/* A 0-dim operand converted to the compute dtype (scalar_operand's
+ * slow part, out of its common path). */
+static __attribute__((noinline)) ag_tensor *scalar_converted(ag_tensor *t,
+							     ag_dtype compute)
 {
-	if (t->ndim == 0 && t->dtype != compute) {
-		/* an internal conversion: recorded (it may carry a gradient)
-		 * but not a user's op in the trace log */
-		ag_trace_suspend();
-		ag_tensor *c = ag_to_dtype(t, compute);
-		ag_trace_resume();
+	if (t->is_wrapped_number && !ag_requires_grad(t) && !ag_fw_hooks_active &&
+	    t->dtype != AG_FLOAT16 && t->dtype != AG_BFLOAT16 &&
+	    compute != AG_FLOAT16 && compute != AG_BFLOAT16) {
+		/* a Lua number (x * 2): nothing to record, one value to
+		 * convert as ag_to_dtype's loop would */
+		ag_tensor *c = ag_tensor_alloc_uninit(NULL, 0, compute);
+		if (c)
+			ag_convert(ag_data_ptr(c), compute, ag_data_ptr(t), t->dtype);
 		return c;
 	}
+	/* an internal conversion: recorded (it may carry a gradient) but
+	 * not a user's op in the trace log */
+	ag_trace_suspend();
+	ag_tensor *c = ag_to_dtype(t, compute);
+	ag_trace_resume();
+	return c;
+}
+
+ag_tensor *ag_scalar_operand(ag_tensor *t, ag_dtype compute)
+{
+	if (t->ndim == 0 && t->dtype != compute)
+		return scalar_converted(t, compute);
 	ag_tensor_retain(t);
 	return t;
 }

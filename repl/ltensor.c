@@ -640,16 +640,17 @@ static void push_attrs(lua_State *L, int idx, bool create)
 /* t.name: a method, a field, or an attribute the user stored. */
 int repl_tensor_getfield(lua_State *L)
 {
-	ag_tensor *t = repl_to_tensor(L, 1);
 	const char *name = lua_tostring(L, 2);
 	const struct field *f;
 
+	/* a method (x:sum()): the name is already a string on the stack */
 	lua_rawgetp(L, LUA_REGISTRYINDEX, &methods_key);
-	if (lua_getfield(L, -1, name) != LUA_TNIL)
+	lua_pushvalue(L, 2);
+	if (lua_gettable(L, -2) != LUA_TNIL)
 		return 1;
 	lua_pop(L, 2);
 	if ((f = find_field(name))) {
-		f->get(L, t);
+		f->get(L, repl_to_tensor(L, 1));
 		return 1;
 	}
 	push_attrs(L, 1, false);

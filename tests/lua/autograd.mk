@@ -29,6 +29,10 @@ EXTRA_DIST += $(DEBUG_LUA_TESTS)
 ## (repl/ltorch.c).
 TESTS += tests/lua/test_trace_texts.lua tests/lua/test_gc_pace.lua
 EXTRA_DIST += tests/lua/test_trace_texts.lua tests/lua/test_gc_pace.lua
+## The backward engine around the graph size it runs without allocating
+## (core/engine.c), and nested passes.
+TESTS += tests/lua/test_engine_sizes.lua
+EXTRA_DIST += tests/lua/test_engine_sizes.lua
 EXTRA_DIST += $(AG_LUA_TESTS) tests/lua/fixtures/gen_ag_functional.py \
 	tests/lua/fixtures/gen_ag_forward.py tests/lua/fixtures/ag_forward_ref.lua
 EXTRA_DIST += \
