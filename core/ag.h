@@ -201,6 +201,12 @@ size_t ag_storage_bytes_live(void);	/* bytes held by live storages */
  * back to the OS all but `keep` bytes of them. */
 size_t ag_storage_bytes_cached(void);
 void ag_storage_cache_trim(size_t keep);
+/* Small blocks (<= 1,536 bytes) from bounded free lists of their size
+ * class (smallblk.c): autograd's bookkeeping and the REPL's Lua state.
+ * ag_small_free takes any block from malloc, and free() any of these. */
+void *ag_small_alloc(size_t n);
+void *ag_small_calloc(size_t n);	/* zeroed */
+void ag_small_free(void *p);
 /* Called (if set) with the byte count of every storage allocation, so an
  * embedder can pace its garbage collector. */
 void ag_set_alloc_observer(void (*fn)(size_t nbytes, void *ud), void *ud);

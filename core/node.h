@@ -137,12 +137,6 @@ struct ag_node {
 	uint64_t trace_event;	/* the op event that created the node */
 };
 
-/* Zeroed bookkeeping blocks (nodes, edges, statistics, autograd
- * metadata) from bounded free lists (smallblk.c); ag_small_free takes a
- * block from malloc too, and free() one from ag_small_calloc. */
-void *ag_small_calloc(size_t n);
-void ag_small_free(void *p);
-
 /* A node for op (grad_fn name number `variant`) with room for n_saved
  * saved tensors and an argument struct of args_size bytes (zeroed). */
 ag_node *ag_node_new(ag_op op, int variant, int n_outputs, int n_saved,
