@@ -27,8 +27,9 @@
  * A mapping of 2 MiB or more asks for transparent huge pages
  * (MADV_HUGEPAGE: this machine's THP setting is "madvise", so nothing
  * gets them unasked): a 40 MB tensor then takes 20 TLB entries instead of
- * 9,766, and a fresh one 20 page faults.  A 10M-element a + b over
- * recycled buffers, 1 thread, C loop: 6.3 -> 5.9 ms (bench/README,
+ * 9,766, and a storage-cache miss 20 page faults instead of 9,766.  On a
+ * 10M-element a + b over recycled buffers (C loop, 1 thread) it saved
+ * 0.1-0.5 of 6-7 ms, within the noise of a loaded machine (bench/README,
  * "half2").  AGDB_STORAGE_THP=0 leaves the pages small (for measuring).
  */
 #define MMAP_MIN_BYTES ((size_t)1 << 20)
@@ -123,15 +124,18 @@ static void cache_put(void *p, size_t nbytes)
 
 #define HUGE_MIN_BYTES ((size_t)2 << 20)
 
+/* A fresh mapping of c bytes (MAP_FAILED when there is none). */
 static void *map_fresh(size_t c)
 {
-	static int thp = -1;
+	static int thp_flag = -1;	/* read once; any thread may ask */
 	void *p = mmap(NULL, c, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int thp = __atomic_load_n(&thp_flag, __ATOMIC_RELAXED);
 
 	if (thp < 0) {
 		const char *e = getenv("AGDB_STORAGE_THP");
 		thp = !(e && strcmp(e, "0") == 0);
+		__atomic_store_n(&thp_flag, thp, __ATOMIC_RELAXED);
 	}
 #ifdef MADV_HUGEPAGE
 	if (p != MAP_FAILED && thp && c >= HUGE_MIN_BYTES)

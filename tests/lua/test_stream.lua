@@ -76,6 +76,34 @@ for _, off in ipairs({2, 3}) do
 		("exp_ in place from element %d: the same values"):format(off))
 end
 
+-- with AVX-512 the float32 arithmetic streams whole 64-byte lines
+-- between a masked lead and a masked tail (core/stream_f32.c): an output
+-- starting at each of the 16 floats of a line, with each tail length,
+-- by a tensor and by a number, holds the short runs' values
+local function holds(o, n, f)
+	for _, p in ipairs({{1, 40}, {41, 5000}, {n - 4999, n - 40}, {n - 39, n}}) do
+		local got, want = o[{p}], f(p)
+		if not got:eq(want):logical_or(got:isnan():logical_and(want:isnan())):all():item() then
+			return false
+		end
+	end
+	return true
+end
+do
+	local z = torch.empty(N + 32)
+	local ok_t, ok_n = true, true
+	for off = 1, 16 do
+		local n = N - 16 + off
+		local o = z:narrow(1, off, n)
+		torch.add(x:narrow(1, 1, n), y:narrow(1, 1, n), {out = o})
+		ok_t = ok_t and holds(o, n, function(p) return x[{p}] + y[{p}] end)
+		torch.mul(x:narrow(1, 1, n), -0.75, {out = o})
+		ok_n = ok_n and holds(o, n, function(p) return x[{p}] * -0.75 end)
+	end
+	t.ok(ok_t, "add into outputs from each float of a 64-byte line, every tail: the same values")
+	t.ok(ok_n, "mul by a number into the same outputs: the same values")
+end
+
 -- a broadcast value copied into a long or short dense tensor (an
 -- expanded gradient made dense): every element, at any alignment
 for _, dt in ipairs({torch.float32, torch.float64, torch.int16, torch.uint8, torch.bool}) do
