@@ -19,13 +19,17 @@ key Tab
 check '^agdb> my_unique_global$' "a global completes"
 key C-u
 
+n=$(prompts)
 line 'obj = setmetatable({}, {__index = {frobnicate = function() end}})'
+wait_prompt "$n"
 type_text 'obj:frob'
 key Tab
 check '^agdb> obj:frobnicate\($' "a method along the __index chain completes"
 key C-u
 
+n=$(prompts)
 line 'x = torch.zeros(3)'
+wait_prompt "$n"
 type_text 'x:su'
 key Tab
 key Tab
@@ -48,7 +52,9 @@ check '^still fine$' "the REPL works after completing"
 
 # Issue 15, finding 9: completion never runs user code.
 line 'calls = 0'
+n=$(prompts)
 line 'looper = setmetatable({}, {__index = function() while true do end end})'
+wait_prompt "$n"
 type_text 'looper.abc.'
 key Tab
 key Tab
@@ -56,7 +62,9 @@ key C-u
 line 'print("after looper", 6 * 7)'
 check '^after looper[[:space:]]+42$' "Tab after a looping __index does not hang the prompt"
 
+n=$(prompts)
 line 'spy = setmetatable({}, {__index = function(_, k) calls = calls + 1; return {} end})'
+wait_prompt "$n"
 type_text 'spy.field.'
 key Tab
 key Tab
@@ -66,7 +74,9 @@ key Tab
 key Tab
 key C-u
 line 'mm = setmetatable({}, {__index = function() calls = calls + 1 end})'
+n=$(prompts)
 line 'odd = setmetatable({}, mm)'
+wait_prompt "$n"
 type_text 'odd:'
 key Tab
 key Tab
@@ -74,7 +84,9 @@ key C-u
 line 'print("calls", calls)'
 check '^calls[[:space:]]+0$' "no __index function ran (the object's or its metatable's)"
 
+n=$(prompts)
 line 'inst = setmetatable({}, {__index = {sub = {deep_field = 1}}})'
+wait_prompt "$n"
 type_text 'inst.sub.dee'
 key Tab
 check '^agdb> inst\.sub\.deep_field$' "fields behind an __index table still complete"

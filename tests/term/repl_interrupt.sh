@@ -28,14 +28,19 @@ check '^4243$' "the REPL works after the second interrupt"
 
 type_text 'this line is thrown away'
 wait_for 'this line is thrown away'
+n=$(screen | grep -c '^agdb>$')
 key C-c
+wait_for '^agdb>$' $((n + 1))
 line '7*11'
 check '^77$' "Ctrl-C at the prompt clears the line"
 is "$(screen | grep -c 'thrown away7')" 0 "nothing of the cleared line is run"
 
 line 'function unfinished()'
 check '^  \.\.\.>' "a continuation prompt"
+# keys typed before the fresh prompt is drawn land on the dropped line
+n=$(screen | grep -c '^agdb>$')
 key C-c
+wait_for '^agdb>$' $((n + 1))
 line '8*11'
 check '^88$' "Ctrl-C drops unfinished multi-line input"
 
