@@ -404,7 +404,7 @@ static int check_operand_dtypes(ag_op op, const ag_tensor *a,
 	if ((op == AG_OP_CLAMP_MIN || op == AG_OP_CLAMP_MAX) &&
 	    b->is_wrapped_number) {
 		ag_dtype ct = ag_result_type(a, b);
-		if (ct == AG_BOOL || ct == AG_FLOAT16)
+		if (ct == AG_BOOL)
 			return ag_error(AG_ERR_DTYPE, "\"%s\" not implemented for '%s'",
 					op == AG_OP_CLAMP_MIN ? "clamp_min_cpu" :
 					"clamp_max_scalar_cpu", ag_dtype_scalar_name(ct));

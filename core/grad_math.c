@@ -93,20 +93,6 @@ static ag_tensor *where_s2(ag_tensor *cond, double v, ag_tensor *a)
 	return r;
 }
 
-/* An elementwise op of PyTorch's with no float16 kernel, on a float16
- * tensor: done in float32 and rounded back (the forward ops that reach
- * these formulas do have float16 kernels). */
-static ag_tensor *unary_via_float(ag_op op, ag_tensor *a)
-{
-	if (a->dtype != AG_FLOAT16)
-		return ag_unary(op, a);
-	ag_tensor *f = ag_to_dtype(a, AG_FLOAT32);
-	ag_tensor *r = f ? ag_unary(op, f) : NULL, *h = r ? ag_to_dtype(r, a->dtype) : NULL;
-	rel(f);
-	rel(r);
-	return h;
-}
-
 /* g * d for a formula d of the saved input x (the common shape). */
 typedef ag_tensor *(*derivative_fn)(tmp *k, ag_node *self, ag_tensor *x);
 
@@ -643,7 +629,7 @@ int ag_fmod_bw(ag_node *self, ag_tensor **grads_in, ag_tensor **out)
 	if (NEED(1)) {
 		ag_tensor *a = K(ag_node_saved(self, 0)), *b = K(ag_node_saved(self, 1));
 		ag_op round = self->op == AG_OP_FMOD ? AG_OP_TRUNC : AG_OP_FLOOR;
-		ag_tensor *q = K(unary_via_float(round, K(ag_div(a, b))));
+		ag_tensor *q = K(ag_unary(round, K(ag_div(a, b))));
 		set_out(&out[1], K(ag_neg(K(ag_mul(G(0), q)))));
 	}
 	return done(k, NULL, NULL);

@@ -268,9 +268,10 @@ enum { STREAM = 65538 };	/* a table's entry holding its stream flag */
 void ag_half_blocks(ag_inner_loop f, void *ctx, char **data,
 		    const int64_t *st, int64_t n, int nin, ag_dtype dt)
 {
-	float buf[3][BLOCK];
-	char *fd[3] = { (char *)buf[0], (char *)buf[1], (char *)buf[2] };
-	const int64_t fs[3] = { 4, 4, 4 };
+	float buf[4][BLOCK];
+	char *fd[4] = { (char *)buf[0], (char *)buf[1], (char *)buf[2],
+			(char *)buf[3] };
+	const int64_t fs[4] = { 4, 4, 4, 4 };
 
 	for (int64_t i = 0; i < n; i += BLOCK) {
 		int64_t m = n - i < BLOCK ? n - i : BLOCK;

@@ -28,9 +28,10 @@ bool ag_half_binary(ag_op op, ag_dtype dt, char **data, const int64_t *st,
 bool ag_half_unary(ag_op op, ag_dtype dt, char **data, const int64_t *st,
 		   int64_t n, bool stream);
 
-/* f, a float32 inner loop over nin inputs and one output (dense float
- * buffers, strides of 4), run over 16-bit (dt) operands a block at a
- * time: inputs widened, f, the output rounded back by ag_narrow_half. */
+/* f, a float32 inner loop over nin (at most 3) inputs and one output
+ * (dense float buffers, strides of 4), run over 16-bit (dt) operands a
+ * block at a time: inputs widened, f, the output rounded back by
+ * ag_narrow_half. */
 void ag_half_blocks(ag_inner_loop f, void *ctx, char **data,
 		    const int64_t *st, int64_t n, int nin, ag_dtype dt);
 

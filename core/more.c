@@ -243,6 +243,9 @@ static int rrelu_values(ag_tensor *out, ag_tensor *noise, ag_tensor *t,
 		return -1;
 	int64_t n = ag_numel(t);
 	ag_dtype dt = t->dtype;
+	/* a 16-bit float's results are float32's rounded (its bounds and
+	 * drawn slopes are of its own type, as in PyTorch's kernels) */
+	bool half = dt == AG_FLOAT16 || dt == AG_BFLOAT16;
 	size_t es = ag_dtype_size(dt);
 	const char *px = ag_data_ptr(x);
 	char *po = ag_data_ptr(out), *pn = ag_data_ptr(noise);
@@ -272,6 +275,8 @@ static int rrelu_values(ag_tensor *out, ag_tensor *noise, ag_tensor *t,
 		} else if (!(v > 0)) {
 			v *= slope;
 		}
+		if (half)
+			v = (float)v;
 		ag_store(po + (size_t)i * es, dt, v);
 	}
 	ag_tensor_release(x);
@@ -369,11 +374,21 @@ ag_tensor *ag_glu(ag_tensor *t, int dim)
 	if (check_kernel_dtype(AG_OP_GLU, t->dtype) < 0)
 		return NULL;
 	bool grad = ag_set_grad_enabled(false);
-	ag_tensor *x = ag_narrow(t, a.dim, 0, size / 2);
-	ag_tensor *y = x ? ag_narrow(t, a.dim, size / 2, size / 2) : NULL;
+	/* 16-bit floats in float32, the result rounded once (PyTorch's
+	 * kernel computes them in float too) */
+	bool half = t->dtype == AG_FLOAT16 || t->dtype == AG_BFLOAT16;
+	ag_tensor *w = half ? ag_to_dtype(t, AG_FLOAT32) : (ag_tensor_retain(t), t);
+	ag_tensor *x = w ? ag_narrow(w, a.dim, 0, size / 2) : NULL;
+	ag_tensor *y = x ? ag_narrow(w, a.dim, size / 2, size / 2) : NULL;
 	ag_tensor *s = y ? ag_unary(AG_OP_SIGMOID, y) : NULL;
 	ag_tensor *r = s ? ag_mul(x, s) : NULL;
+	if (r && half) {
+		ag_tensor *h = ag_to_dtype(r, t->dtype);
+		ag_tensor_release(r);
+		r = h;
+	}
 	ag_set_grad_enabled(grad);
+	ag_tensor_release(w);
 	ag_tensor_release(x);
 	ag_tensor_release(y);
 	ag_tensor_release(s);

@@ -58,12 +58,13 @@ typedef enum ag_autocast_policy {
 
 /* A set of dtypes (bit = 1 << dtype), for the dtypes a kernel serves. */
 #define AG_DT(dt) (1u << (dt))
-/* Sets that recur in the table: the integer types; the floats most of
- * PyTorch 1.13's CPU kernels serve (float16 has few kernels there). */
+/* Sets that recur in the table: the integer types; the floating types
+ * (float16 and bfloat16 compute in float32 and round on store, as
+ * PyTorch 2's CPU kernels do: issue 13). */
 #define AG_DT_INTS (AG_DT(AG_UINT8) | AG_DT(AG_INT8) | AG_DT(AG_INT16) | \
 		    AG_DT(AG_INT32) | AG_DT(AG_INT64))
-#define AG_DT_FLOATS_NO_HALF (AG_DT(AG_FLOAT32) | AG_DT(AG_FLOAT64) | \
-			      AG_DT(AG_BFLOAT16))
+#define AG_DT_FLOATS (AG_DT(AG_FLOAT32) | AG_DT(AG_FLOAT64) | \
+		      AG_DT(AG_FLOAT16) | AG_DT(AG_BFLOAT16))
 
 /* A tensor an op's backward reads, saved when the op records: input or
  * output `index`, always (when < 0) or only when input `when` needs a

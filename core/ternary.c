@@ -23,6 +23,8 @@ typedef struct ternary_ctx {
 	ag_dtype dt[4];		/* out, x, y, z */
 	double value;		/* addcmul, addcdiv */
 	bool has_y, has_z;	/* clamp: which bounds there are */
+	bool exact_z;		/* z is not rounded to a 16-bit compute
+				 * dtype (lerp's number weight) */
 } ternary_ctx;
 
 /* ------------------------------------------------------------- formulas */
@@ -55,6 +57,8 @@ static inline T name(const ternary_ctx *c, T x, T y, T z)		\
 	default: return 0;						\
 	}								\
 }
+#include "half_ew.h"
+
 DEFINE_TERNARY(f32_ternary, float, fabsf)
 DEFINE_TERNARY(f64_ternary, double, fabs)
 
@@ -99,7 +103,9 @@ static void ternary_generic(char **data, const int64_t *st, int64_t n,
 		} else {
 			float a = ag_round_float((float)ag_load(x, c->dt[1]), ct);
 			float b = ag_round_float((float)ag_load(y, c->dt[2]), ct);
-			float d = ag_round_float((float)ag_load(z, c->dt[3]), ct);
+			float d = (float)ag_load(z, c->dt[3]);
+			if (!c->exact_z)
+				d = ag_round_float(d, ct);
 			ag_store(o, c->dt[0], ag_round_float(f32_ternary(c, a, b, d),
 							     ct));
 		}
@@ -137,6 +143,13 @@ static void name(char **data, const int64_t *st, int64_t n, void *vctx)	\
 }
 DEFINE_TYPED_TERNARY(ternary_f32, float, f32_ternary)
 DEFINE_TYPED_TERNARY(ternary_f64, double, f64_ternary)
+
+/* float16/bfloat16 everywhere: the float32 loop a block at a time. */
+static void ternary_half(char **data, const int64_t *st, int64_t n, void *vctx)
+{
+	const ternary_ctx *c = vctx;
+	ag_half_blocks(ternary_f32, vctx, data, st, n, 3, c->compute);
+}
 
 /* where: a copy from a or b, converted to the result's dtype. */
 static void where_loop(char **data, const int64_t *st, int64_t n, void *vctx)
@@ -178,7 +191,7 @@ static int lerp_types(ag_tensor *const in[3], ag_dtype *ct)
 		return ag_error(AG_ERR_DTYPE, "expected dtype %s for `weight` but "
 				"got dtype %s", ag_dtype_typeid_name(dt),
 				ag_dtype_typeid_name(in[2]->dtype));
-	if (!(AG_DT_FLOATS_NO_HALF & AG_DT(dt)))
+	if (!(AG_DT_FLOATS & AG_DT(dt)))
 		return not_implemented(number ? "lerp_kernel_scalar"
 					      : "lerp_kernel_tensor", dt);
 	*ct = dt;
@@ -199,7 +212,7 @@ static int addc_types(ag_op op, ag_tensor *const in[3], ag_dtype *ct)
 			"tensor2) for float inputs. The future addcdiv behavior is "
 			"just the latter implementation: (input + value * tensor1 "
 			"/ tensor2), for all dtypes.");
-	if (*ct == AG_FLOAT16 || (op == AG_OP_ADDCMUL && *ct == AG_BOOL))
+	if (op == AG_OP_ADDCMUL && *ct == AG_BOOL)
 		return not_implemented(op == AG_OP_ADDCMUL ? "addcmul_cpu_out"
 							   : "addcdiv_cpu_out", *ct);
 	return 0;
@@ -212,7 +225,7 @@ static int clamp_types(ag_tensor *const in[3], ag_dtype *ct)
 				"or 'max' must not be None");
 	*ct = ag_result_type_n(in, 3);
 	/* one bound is PyTorch's maximum or minimum, which take both */
-	if (in[1] && in[2] && (*ct == AG_BOOL || *ct == AG_FLOAT16))
+	if (in[1] && in[2] && *ct == AG_BOOL)
 		return not_implemented("clamp_cpu", *ct);
 	return 0;
 }
@@ -261,11 +274,15 @@ static int ternary_run(ternary_ctx *ctx, ag_tensor *out, ag_tensor *const in[3])
 	int rc = -1;
 
 	/* 0-d operands take the compute dtype first (a weight 0.5 becomes a
-	 * float32 one); a missing clamp bound reads x in its place */
+	 * float32 one; for a 16-bit lerp it stays float32, as PyTorch's
+	 * kernels take it); a missing clamp bound reads x in its place */
+	bool half = ctx->compute == AG_FLOAT16 || ctx->compute == AG_BFLOAT16;
+	ctx->exact_z = half && ctx->op == AG_OP_LERP && in[2]->is_wrapped_number;
 	for (int i = 0; i < 3; i++) {
 		ag_tensor *t = in[i] ? in[i] : in[0];
 		ops[i + 1] = ctx->op == AG_OP_WHERE && i == 0 ? (ag_tensor_retain(t), t)
-			   : ag_scalar_operand(t, ctx->compute);
+			   : ag_scalar_operand(t, i == 2 && ctx->exact_z ? AG_FLOAT32
+					       : ctx->compute);
 		if (!ops[i + 1])
 			goto done;
 		ctx->dt[i + 1] = ops[i + 1]->dtype;
@@ -283,6 +300,8 @@ static int ternary_run(ternary_ctx *ctx, ag_tensor *out, ag_tensor *const in[3])
 		loop = ternary_f32;
 	else if (same && ctx->compute == AG_FLOAT64)
 		loop = ternary_f64;
+	else if (same && half)
+		loop = ternary_half;
 	ag_iter_run(&it, loop, ctx, true);
 	rc = 0;
 done:

@@ -445,11 +445,6 @@ static int clamp_types(const ag_tensor *a, const ag_clamp_args *c,
 		return -1;
 	*compute = ag_result_type(a, n);
 	ag_tensor_release(n);
-	/* one bound: PyTorch runs clamp_min's or clamp_max's kernel */
-	if (*compute == AG_FLOAT16)
-		return ag_error(AG_ERR_DTYPE, "\"%s\" not implemented for 'Half'",
-				!has_max ? "clamp_min_cpu" : !has_min ?
-				"clamp_max_scalar_cpu" : "clamp_scalar_cpu");
 	return 0;
 }
 

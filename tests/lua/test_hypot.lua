@@ -28,9 +28,14 @@ t.raises(function() torch.hypot(torch.tensor({3}), torch.tensor({4})) end,
 	"\"hypot_cpu\" not implemented for 'Long'", "int64 has no kernel")
 t.raises(function() torch.hypot(torch.tensor({true}), torch.tensor({false})) end,
 	"\"hypot_cpu\" not implemented for 'Bool'", "neither has bool")
-t.raises(function() torch.hypot(torch.tensor({3.0}, {dtype = torch.float16}),
-	torch.tensor({4.0}, {dtype = torch.float16})) end,
-	"\"hypot_cpu\" not implemented for 'Half'", "nor float16 (PyTorch 1.13's CPU kernels)")
+-- float16 (which PyTorch 1.13's CPU kernels lack, issue 13): float32's
+-- result on the same inputs, rounded once
+local ha, hb = torch.tensor({3.0, 0.1, 6e4}, {dtype = torch.float16}),
+	torch.tensor({4.1, 0.2, 3e4}, {dtype = torch.float16})
+local hh = torch.hypot(ha, hb)
+t.is(hh.dtype, torch.float16, "float16 gives float16")
+t.ok(torch.equal(hh, torch.hypot(ha:float(), hb:float()):half()), "float16 is float32's result rounded")
+t.is(hh:tolist()[3], math.huge, "and overflows to inf past float16's range")
 t.raises(function() torch.hypot(torch.ones(2), torch.ones(3)) end,
 	"The size of tensor a (2) must match the size of tensor b (3) at non-singleton dimension 0",
 	"shapes must broadcast")
