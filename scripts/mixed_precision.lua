@@ -22,9 +22,8 @@
 -- curves as a text plot, and the final losses.
 --
 -- float16 on CPU: PyTorch 1.13 only autocasts to bfloat16 there; agdb
--- takes float16 too (see core/autocast.h).  The ReLU is written as
--- torch.maximum(x, 0), which PyTorch 1.13 has for float16 on CPU (relu
--- has no float16 kernel there).
+-- takes float16 too (see core/autocast.h), and every op has a float16
+-- kernel (float32 inside, rounded on store, as PyTorch 2's CPU kernels).
 local torch = require "torch"
 local nn, F, optim = torch.nn, torch.nn.functional, torch.optim
 local agdb = agdb or require "agdb"
@@ -50,15 +49,12 @@ local C = 3e-3
 local X = torch.randn(N, D)
 local Y = (X:mm(torch.randn(D, 1)) * 0.5):tanh() * C
 
-local ReLU = nn.Module:extend("ReLU16")
-function ReLU:forward(x) return torch.maximum(x, torch.zeros_like(x)) end
-
 local Scale = nn.Module:extend("Scale")
 function Scale:forward(x) return x * C end
 
 local function make_model()
-	return nn.Sequential(nn.Linear(D, H), ReLU(), nn.Linear(H, H), ReLU(),
-		nn.Linear(H, H), ReLU(), nn.Linear(H, 1), Scale())
+	return nn.Sequential(nn.Linear(D, H), nn.ReLU(), nn.Linear(H, H), nn.ReLU(),
+		nn.Linear(H, H), nn.ReLU(), nn.Linear(H, 1), Scale())
 end
 local start = make_model():state_dict()
 

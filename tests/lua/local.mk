@@ -64,6 +64,10 @@ EXTRA_DIST += $(REDUCE_LUA_TESTS) tests/lua/fixtures/gen_reduce_fixtures.py \
 TESTS += tests/lua/test_pointwise.lua tests/lua/test_nn_activation.lua
 EXTRA_DIST += tests/lua/test_pointwise.lua tests/lua/test_nn_activation.lua \
 	tests/lua/fixtures/gen_pointwise.py tests/lua/fixtures/pointwise_ref.lua
+## Every pointwise op of core/ops.def in float16 (issue 13): float32's
+## result rounded, bit for bit; float16 gradients.
+TESTS += tests/lua/test_f16_pointwise.lua
+EXTRA_DIST += tests/lua/test_f16_pointwise.lua
 
 ## The spatial nn functions and modules (issues 11, 12: pad, interpolate,
 ## unfold/fold, pixel_shuffle, conv_transpose, padding_mode) next to
