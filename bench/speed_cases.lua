@@ -140,15 +140,22 @@ elementwise("a * b", torch.float16, "f16", "pt<=1.0", function(a, b) local r <cl
 elementwise("a + b", torch.bfloat16, "bf16", "pt<=1.0", function(a, b) local r <close> = a + b end)
 elementwise("a * b", torch.bfloat16, "bf16", "pt<=1.0", function(a, b) local r <close> = a * b end)
 -- 16-bit floats beyond a + b and a * b (issue 13): two ops in a row, the
--- unary ops (bfloat16 only: PyTorch 1.13 has no float16 kernels for them
--- on the CPU) and the conversions to and from float32; each result freed
--- at once (`<close>`) as the float32 rows free theirs
+-- unary ops and the conversions to and from float32; each result freed
+-- at once (`<close>`) as the float32 rows free theirs.  PyTorch 1.13 has
+-- no float16 kernels for the unary ops on the CPU: their float16 rows are
+-- held to agdb's own float32 row (relu, which has none, to its bfloat16
+-- one)
 elementwise("a * b + c", torch.float16, "f16", "pt<=1.0", function(a, b, c) local r <close> = a * b + c end)
 elementwise("a * b + c", torch.bfloat16, "bf16", "pt<=1.0", function(a, b, c) local r <close> = a * b + c end)
 elementwise("exp", torch.bfloat16, "bf16", "pt<=1.0", function(a) local r <close> = a:exp() end)
 elementwise("relu", torch.bfloat16, "bf16", "pt<=1.0", function(a) local r <close> = a:relu() end)
 elementwise("gelu", torch.bfloat16, "bf16", "pt<=1.0", function(a) local r <close> = F.gelu(a) end)
 elementwise("sigmoid", torch.bfloat16, "bf16", "pt<=1.0", function(a) local r <close> = a:sigmoid() end)
+elementwise("exp", torch.float16, "f16", "self<=1.0:exp f32 10M", function(a) local r <close> = a:exp() end)
+elementwise("relu", torch.float16, "f16", "self<=1.0:relu bf16 10M", function(a) local r <close> = a:relu() end)
+elementwise("gelu", torch.float16, "f16", "self<=1.0:gelu f32 10M", function(a) local r <close> = F.gelu(a) end)
+elementwise("sigmoid", torch.float16, "f16", "self<=1.0:sigmoid f32 10M",
+	function(a) local r <close> = a:sigmoid() end)
 elementwise("x:float()", torch.float16, "f16", "pt<=1.0", function(a) local r <close> = a:float() end)
 elementwise("x:float()", torch.bfloat16, "bf16", "pt<=1.0", function(a) local r <close> = a:float() end)
 elementwise("x:half()", torch.float32, "f32", "pt<=1.0", function(a) local r <close> = a:half() end)

@@ -295,6 +295,14 @@ do
 	t.ok(same_bits(v:exp(), v:float():exp():half()), "exp of a strided float16 view")
 end
 
+-- lerp's number weight stays float32 for both 16-bit floats (PyTorch's
+-- bfloat16 kernel takes it as a float: 0.7, not bfloat16's 0.69921875)
+do
+	local a, b = IN.r:bfloat16(), IN.u:bfloat16()
+	t.ok(same_bits(a:lerp(b, 0.7), a:float():lerp(b:float(), 0.7):bfloat16()),
+		"bfloat16 lerp with a number weight: float32's result rounded")
+end
+
 -- nan_to_num's default bounds are the dtype's own largest values
 t.is(IN.s:nan_to_num():float():tolist(), {0, 65504, -65504, -2.5, 0, 1.5, 65504, 0},
 	"float16 nan_to_num() maps infinities to float16's largest values")
