@@ -295,6 +295,37 @@ do
 	t.ok(same_bits(v:exp(), v:float():exp():half()), "exp of a strided float16 view")
 end
 
+-- in place and out=: the same bits as the functional form
+do
+	local a, b = IN.u:clone(), IN.p
+	local forms = {
+		{"exp_", function(x) return x:exp_() end, function(x) return x:exp() end},
+		{"erfinv_", function(x) return x:erfinv_() end, function(x) return x:erfinv() end},
+		{"clamp_", function(x) return x:clamp_(-0.3, 0.4) end, function(x) return x:clamp(-0.3, 0.4) end},
+		{"lerp_", function(x) return x:lerp_(b, 0.7) end, function(x) return x:lerp(b, 0.7) end},
+		{"addcdiv_", function(x) return x:addcdiv_(x, b, {value = 0.5}) end,
+			function(x) return x:addcdiv(x, b, {value = 0.5}) end},
+		{"hardtanh_", function(x) return F.hardtanh_(x, -0.5, 0.25) end,
+			function(x) return F.hardtanh(x, -0.5, 0.25) end},
+		{"leaky_relu_", function(x) return F.leaky_relu_(x, 0.2) end, function(x) return F.leaky_relu(x, 0.2) end},
+		{"elu_", function(x) return F.elu_(x) end, function(x) return F.elu(x) end},
+		{"hypot_", function(x) return x:hypot_(b) end, function(x) return x:hypot(b) end},
+		{"round_ decimals", function(x) return x:round_({decimals = 1}) end,
+			function(x) return x:round({decimals = 1}) end},
+		{"exp out=", function(x)
+			local o = torch.empty(6, 8, {dtype = torch.float16})
+			torch.exp(x, {out = o})
+			return o
+		end, function(x) return x:exp() end},
+	}
+	for _, c in ipairs(forms) do
+		local m = a:clone()
+		local okc, r = pcall(c[2], m)
+		t.ok(okc and same_bits(r, c[3](a)), c[1] .. " of float16: the functional form's bits" ..
+			(okc and "" or (": " .. tostring(r))))
+	end
+end
+
 -- lerp's number weight stays float32 for both 16-bit floats (PyTorch's
 -- bfloat16 kernel takes it as a float: 0.7, not bfloat16's 0.69921875)
 do
