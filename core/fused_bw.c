@@ -12,8 +12,10 @@
  * functions are, in float32, vmath_f32.h's float ones (inline, 16 lanes
  * with AVX-512), and in float64 the double ones (glibc's vector functions
  * with GCC and glibc 2.35 or later, as vmath.c does) in a loop of their
- * own (a loop with a select cannot also call a vector function).  float32 and float64 run in their own dtype; float16,
- * bfloat16 and mixed inputs go through doubles and round on store.  Runs
+ * own (a loop with a select cannot also call a vector function).  float32
+ * and float64 run in their own dtype; float16 and bfloat16 run the float32
+ * kernel on widened blocks and round on store (half_ew.c); mixed inputs
+ * go through doubles and round on store.  Runs
  * that are not dense are gathered into a block first, so an element's
  * value never depends on the layout.
  */
@@ -21,6 +23,7 @@
 #include "autograd.h"
 #include "record.h"
 #include "stats_sink.h"
+#include "half_ew.h"
 
 #include <math.h>
 #include <string.h>
@@ -250,6 +253,16 @@ typedef struct act_ctx {
 	int mode;		/* 0: float32, 1: float64, 2: through doubles */
 } act_ctx;
 
+static void act_loop(char **data, const int64_t *st, int64_t n, void *vctx);
+
+/* float16/bfloat16 throughout: the float32 kernel a block at a time,
+ * each result rounded once (the bits of the float32 op, rounded) */
+static void act_half(char **data, const int64_t *st, int64_t n, void *vctx)
+{
+	const act_ctx *c = vctx;
+	ag_half_blocks(act_loop, vctx, data, st, n, 2, c->dt[0]);
+}
+
 enum { RUN = 256 };
 
 static void act_loop(char **data, const int64_t *st, int64_t n, void *vctx)
@@ -317,8 +330,9 @@ ag_tensor *ag_act_backward(ag_op op, ag_tensor *grad, ag_tensor *x,
 	c.dt[1] = grad->dtype;
 	c.dt[2] = x->dtype;
 	bool same = grad->dtype == dt && x->dtype == dt;
-	c.mode = same && dt == AG_FLOAT32 ? 0 : same && dt == AG_FLOAT64 ? 1 : 2;
-	ag_iter_run(&it, act_loop, &c, true);
+	bool half = same && (dt == AG_FLOAT16 || dt == AG_BFLOAT16);
+	c.mode = (same && dt == AG_FLOAT32) || half ? 0 : same && dt == AG_FLOAT64 ? 1 : 2;
+	ag_iter_run(&it, half ? act_half : act_loop, &c, true);
 	return ag_recorded(out, (ag_call){ .op = op, .in = ops + 1, .nin = 2,
 		.args = args, .args_size = sizeof *args });
 }
