@@ -13,6 +13,7 @@
 #include "record.h"
 #include "rng.h"
 #include "node.h"
+#include "half_ew.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -142,7 +143,15 @@ PW_NO_TRAPS static void name(char **data, const int64_t *st, int64_t n, void *vc
 DEFINE_PW_LOOP(pw_f32, float)
 DEFINE_PW_LOOP(pw_f64, double)
 
-/* Any dtypes (float16, bfloat16, mixed): through doubles. */
+/* float16/bfloat16 throughout: the float32 loop a block at a time, each
+ * result rounded once (the bits of float32's, rounded). */
+static void pw_half(char **data, const int64_t *st, int64_t n, void *vctx)
+{
+	const pw_ctx *c = vctx;
+	ag_half_blocks(pw_f32, vctx, data, st, n, 2, c->dt[0]);
+}
+
+/* Other dtypes (mixed): through doubles. */
 static void pw_generic(char **data, const int64_t *st, int64_t n, void *vctx)
 {
 	const pw_ctx *c = vctx;
@@ -226,6 +235,9 @@ ag_tensor *ag_piecewise_backward(ag_op op, ag_tensor *grad, ag_tensor *self,
 		loop = pw_f32;
 	else if (grad->dtype == dt && self->dtype == dt && dt == AG_FLOAT64)
 		loop = pw_f64;
+	else if (grad->dtype == dt && self->dtype == dt &&
+		 (dt == AG_FLOAT16 || dt == AG_BFLOAT16))
+		loop = pw_half;
 	ag_iter_run(&it, loop, &c, true);
 	return ag_recorded(out, (ag_call){ .op = op, .in = ops + 1, .nin = 2,
 		.args = args, .args_size = sizeof *args });
