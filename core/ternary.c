@@ -7,6 +7,7 @@
  * records.
  */
 #include "internal.h"
+#include "half_ew.h"
 #include "record.h"
 
 #include <math.h>
@@ -57,8 +58,6 @@ static inline T name(const ternary_ctx *c, T x, T y, T z)		\
 	default: return 0;						\
 	}								\
 }
-#include "half_ew.h"
-
 DEFINE_TERNARY(f32_ternary, float, fabsf)
 DEFINE_TERNARY(f64_ternary, double, fabs)
 
@@ -213,8 +212,7 @@ static int addc_types(ag_op op, ag_tensor *const in[3], ag_dtype *ct)
 			"just the latter implementation: (input + value * tensor1 "
 			"/ tensor2), for all dtypes.");
 	if (op == AG_OP_ADDCMUL && *ct == AG_BOOL)
-		return not_implemented(op == AG_OP_ADDCMUL ? "addcmul_cpu_out"
-							   : "addcdiv_cpu_out", *ct);
+		return not_implemented("addcmul_cpu_out", *ct);
 	return 0;
 }
 
