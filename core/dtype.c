@@ -296,6 +296,12 @@ void ag_round_check(const float *src, const char *dst, int64_t stride,
 {
 	uint16_t inf = dt == AG_FLOAT16 ? 0x7c00 : 0x7f80;
 	int64_t zero = 0, over = 0;
+#if AG_HAVE_X86_SIMD
+	if (stride == 2 && ag_cpu_avx512())	/* half_cvt.c */
+		ag_half_round_count_avx512(src, (const uint16_t *)dst, n, dt,
+					   &zero, &over);
+	else
+#endif
 	for (int64_t i = 0; i < n; i++) {
 		uint16_t h;
 		memcpy(&h, dst + i * stride, 2);

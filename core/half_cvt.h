@@ -25,6 +25,10 @@
  * ag_cpu_avx512().  They count nothing: ag_narrow_half (dtype.c) does. */
 void ag_half_widen_avx512(const uint16_t *s, float *d, int64_t n, ag_dtype dt);
 void ag_half_narrow_avx512(const float *s, uint16_t *d, int64_t n, ag_dtype dt);
+/* Of n values s stored as d (dense, dt): how many were nonzero and became
+ * zero (*zero), finite and became inf (*over); ag_round_check's counts. */
+void ag_half_round_count_avx512(const float *s, const uint16_t *d, int64_t n,
+				ag_dtype dt, int64_t *zero, int64_t *over);
 
 #if AG_HAVE_X86_SIMD
 #define AG_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,f16c")))

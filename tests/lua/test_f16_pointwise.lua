@@ -337,6 +337,32 @@ do
 		"bfloat16 lerp with a number weight: float32's result rounded")
 end
 
+-- what the rounding of a float16/bfloat16 gradient lost (counted in
+-- blocks of 16 with AVX-512, value by value otherwise): the counts are
+-- float32's products that were nonzero and became 0, finite and became inf
+do
+	local core = require "agdb.core"
+	local n = 53	-- three blocks of 16 and a tail
+	local av, gv = {}, {}
+	for i = 1, n do
+		av[i] = ({1e-4, 3e-3, 300, 1, 0, 1e-30, 2e4, 0 / 0, math.huge})[i % 9 + 1]
+		gv[i] = ({1e-4, 1, 300, 2e-4, 5e3, 1e-13})[i % 6 + 1] * (i % 2 == 0 and 1 or -1)
+	end
+	for _, dt in ipairs({torch.float16, torch.bfloat16}) do
+		local w = torch.ones(n, {dtype = dt, requires_grad = true})
+		local a, g = torch.tensor(av):to(dt), torch.tensor(gv):to(dt)
+		local y = w * a
+		y:backward(g)
+		local p = g:float() * a:float()
+		local r = p:to(dt)
+		local zero = p:ne(0):logical_and(r:eq(0)):sum():item()
+		local inf = p:isfinite():logical_and(r:isinf()):sum():item()
+		local info = core.node_info(y.grad_fn)
+		t.is({info.lost_zero, info.lost_inf}, {zero, inf},
+			("%s gradient: %d values lost to 0, %d to inf, counted"):format(tostring(dt), zero, inf))
+	end
+end
+
 -- nan_to_num's default bounds are the dtype's own largest values
 t.is(IN.s:nan_to_num():float():tolist(), {0, 65504, -65504, -2.5, 0, 1.5, 65504, 0},
 	"float16 nan_to_num() maps infinities to float16's largest values")
