@@ -314,6 +314,12 @@ void ag_round_check(const float *src, const char *dst, int64_t stride,
 			   zero, over);
 }
 
+void ag_round_lost(const char *dst, size_t nbytes, int64_t zero, int64_t inf)
+{
+	if (ag_round_watch && (zero || inf))
+		round_note(dst, nbytes, zero, inf);
+}
+
 void ag_round_in(const ag_round_tally *t, const void *lo, size_t nbytes,
 		 int64_t *zero, int64_t *inf)
 {

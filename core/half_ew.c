@@ -8,8 +8,9 @@
  * conversions take 16 values at a time, and the four arithmetic ops take
  * one pass: load 16 values of each input, widen, compute, round and store
  * without leaving the registers (half_cvt.h: the same bits as the
- * portable conversions).  relu, neg and abs take one pass too; the other
- * unary ops, on long runs, a table of their 65536 results.
+ * portable conversions), counting what the rounding lost while backward
+ * watches (ag_round_watch).  relu, neg and abs take one pass too; the
+ * other unary ops, on long runs, a table of their 65536 results.
  */
 #include "half_ew.h"
 
@@ -32,6 +33,9 @@ typedef struct pass {
 	const uint16_t *table;	/* K_MAP: the op's 65536 results */
 	const float *fa;	/* K_NARROW: float32 input */
 	bool f16, to_f16;	/* the dtypes: a's, and (K_CVT) the output's */
+	int64_t *lost;		/* not NULL: add what the rounding of an
+				 * arithmetic op's results lost, to zero
+				 * ([0]) and to inf ([1]), as ag_round_check */
 } pass;
 
 /* relu, neg and abs as unary.c's float32 formulas: x < 0 ? 0 : x, -x
@@ -56,6 +60,21 @@ static AG_AVX512 inline __m512 abs16(__m512 x)
 
 #define ALWAYS static AG_AVX512 inline __attribute__((always_inline))
 
+/* Of the lanes m of r rounded to h: nonzero that became zero, finite that
+ * became inf (ag_round_check's counts). */
+ALWAYS void count_lost(int64_t *lost, __m512 r, __m256i h, __mmask16 m, bool f16)
+{
+	__m512i mag = _mm512_and_si512(_mm512_cvtepu16_epi32(h), _mm512_set1_epi32(0x7fff));
+	__mmask16 nz = _mm512_mask_cmp_ps_mask(m, r, _mm512_setzero_ps(), _CMP_NEQ_UQ);
+	__mmask16 fin = _mm512_mask_cmp_ps_mask(m, _mm512_abs_ps(r),
+						_mm512_set1_ps(__builtin_inff()), _CMP_LT_OQ);
+	__mmask16 z = _mm512_mask_cmpeq_epi32_mask(nz, mag, _mm512_setzero_si512());
+	__mmask16 o = _mm512_mask_cmpeq_epi32_mask(fin, mag,
+						   _mm512_set1_epi32(f16 ? 0x7c00 : 0x7f80));
+	lost[0] += __builtin_popcount((unsigned)z);
+	lost[1] += __builtin_popcount((unsigned)o);
+}
+
 /* The 16 results from i (lanes m) of a pass of kind k. */
 ALWAYS __m256i block16(const pass *p, int64_t i, __mmask16 m, enum kind k)
 {
@@ -77,6 +96,11 @@ ALWAYS __m256i block16(const pass *p, int64_t i, __mmask16 m, enum kind k)
 					      p->f16) : p->xb;
 		r = k == K_ADD ? _mm512_add_ps(x, y) : k == K_SUB ? _mm512_sub_ps(x, y) :
 		    k == K_MUL ? _mm512_mul_ps(x, y) : _mm512_div_ps(x, y);
+		if (__builtin_expect(p->lost != NULL, 0)) {
+			__m256i h = ag_narrow16(r, p->f16);
+			count_lost(p->lost, r, h, m, p->f16);
+			return h;
+		}
 	}
 	return ag_narrow16(r, p->f16);
 }
@@ -181,12 +205,12 @@ static AG_AVX512BF16 void narrow_bf16_run(uint16_t *o, const float *fa,
 #define FUSED(NAME, K)							\
 static AG_AVX512 void NAME(uint16_t *o, const uint16_t *a, int64_t sa,	\
 			   const uint16_t *b, int64_t sb, int64_t n, bool f16, \
-			   bool stream)					\
+			   bool stream, int64_t *lost)			\
 {									\
 	pass p = { a, b, sa, sb,					\
 		   ag_widen16(_mm256_set1_epi16((short)*a), f16),	\
 		   ag_widen16(_mm256_set1_epi16((short)*b), f16), NULL, NULL, \
-		   f16, f16 };						\
+		   f16, f16, lost };					\
 	run16(o, n, &p, K, stream);					\
 }
 FUSED(fused_add, K_ADD)
@@ -199,7 +223,7 @@ static AG_AVX512 void NAME(uint16_t *o, const uint16_t *a, int64_t n,	\
 			   bool f16, bool stream)			\
 {									\
 	pass p = { a, NULL, 1, 0, _mm512_setzero_ps(), _mm512_setzero_ps(), \
-		   NULL, NULL, f16, f16 };				\
+		   NULL, NULL, f16, f16, NULL };			\
 	run16(o, n, &p, K, stream);					\
 }
 FUSED1(fused_relu, K_RELU)
@@ -224,7 +248,9 @@ bool ag_half_unary(ag_op op, ag_dtype dt, char **data, const int64_t *st,
 {
 #if AG_HAVE_X86_SIMD
 	fused1_fn f = fused1(op);
-	if (!f || st[0] != 2 || st[1] != 2 || ag_round_watch || !ag_cpu_avx512())
+	/* (relu, neg and abs of a 16-bit value lose nothing to rounding:
+	 * nothing to count) */
+	if (!f || st[0] != 2 || st[1] != 2 || !ag_cpu_avx512())
 		return false;
 	f((uint16_t *)data[0], (const uint16_t *)data[1], n, dt == AG_FLOAT16,
 	  stream);
@@ -240,12 +266,12 @@ bool ag_half_binary(ag_op op, ag_dtype dt, char **data, const int64_t *st,
 {
 #if AG_HAVE_X86_SIMD
 	if (st[0] != 2 || (st[1] != 2 && st[1] != 0) ||
-	    (st[2] != 2 && st[2] != 0) || ag_round_watch || !ag_cpu_avx512())
+	    (st[2] != 2 && st[2] != 0) || !ag_cpu_avx512())
 		return false;
 	if (n <= 0)
 		return true;
 	void (*f)(uint16_t *, const uint16_t *, int64_t, const uint16_t *,
-		  int64_t, int64_t, bool, bool);
+		  int64_t, int64_t, bool, bool, int64_t *);
 	switch (op) {
 	case AG_OP_ADD: f = fused_add; break;
 	case AG_OP_SUB: f = fused_sub; break;
@@ -253,8 +279,11 @@ bool ag_half_binary(ag_op op, ag_dtype dt, char **data, const int64_t *st,
 	case AG_OP_DIV: f = fused_div; break;
 	default: return false;
 	}
+	int64_t lost[2] = { 0, 0 };
 	f((uint16_t *)data[0], (const uint16_t *)data[1], st[1] / 2,
-	  (const uint16_t *)data[2], st[2] / 2, n, dt == AG_FLOAT16, stream);
+	  (const uint16_t *)data[2], st[2] / 2, n, dt == AG_FLOAT16, stream,
+	  ag_round_watch ? lost : NULL);
+	ag_round_lost(data[0], (size_t)n * 2, lost[0], lost[1]);
 	return true;
 #else
 	(void)op; (void)dt; (void)data; (void)st; (void)n; (void)stream;
@@ -314,7 +343,7 @@ static AG_AVX512 void map_avx512(uint16_t *o, const uint16_t *a, int64_t n,
 				 const uint16_t *t)
 {
 	pass p = { a, NULL, 1, 0, _mm512_setzero_ps(), _mm512_setzero_ps(), t,
-		   NULL, false, false };
+		   NULL, false, false, NULL };
 	run16(o, n, &p, K_MAP, t[STREAM] != 0);
 }
 
@@ -325,7 +354,7 @@ static AG_AVX512 void narrow_run(uint16_t *o, const float *fa,
 				 bool to_f16, bool stream)
 {
 	pass p = { a, NULL, 1, 0, _mm512_setzero_ps(), _mm512_setzero_ps(), NULL,
-		   fa, f16, to_f16 };
+		   fa, f16, to_f16, NULL };
 	if (fa)
 		run16(o, n, &p, K_NARROW, stream);
 	else

@@ -17,8 +17,9 @@
  * value computed in float32 and rounded once, in one pass over a run of n
  * (data and byte strides as an ag_inner_loop gets them; the output dense,
  * each input dense or one repeated value).  false when it does not apply
- * (another op or layout, no AVX-512, or rounding losses being counted):
- * the caller's loop runs instead.  stream: the run is part of an output
+ * (another op or layout, or no AVX-512): the caller's loop runs instead.
+ * While the engine counts rounding losses (ag_round_watch), the pass
+ * counts them as ag_round_check does.  stream: the run is part of an output
  * past the caches (ag_vm_streams of the whole output), whose whole 64-byte
  * lines are then written by non-temporal stores (the same values). */
 bool ag_half_binary(ag_op op, ag_dtype dt, char **data, const int64_t *st,

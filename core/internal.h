@@ -189,6 +189,9 @@ extern ag_round_tally *ag_round_watch;	/* NULL: not counting */
 /* n values of src stored as dst (dt, stride bytes apart): counts them. */
 void ag_round_check(const float *src, const char *dst, int64_t stride,
 		    int64_t n, ag_dtype dt);
+/* The same for counts made by the caller (half_ew.c's fused passes): zero
+ * and inf values lost in the nbytes stored from dst on. */
+void ag_round_lost(const char *dst, size_t nbytes, int64_t zero, int64_t inf);
 /* What the tally counted in the bytes [lo, hi). */
 void ag_round_in(const ag_round_tally *t, const void *lo, size_t nbytes,
 		 int64_t *zero, int64_t *inf);

@@ -342,24 +342,28 @@ end
 -- float32's products that were nonzero and became 0, finite and became inf
 do
 	local core = require "agdb.core"
-	local n = 53	-- three blocks of 16 and a tail
-	local av, gv = {}, {}
-	for i = 1, n do
-		av[i] = ({1e-4, 3e-3, 300, 1, 0, 1e-30, 2e4, 0 / 0, math.huge})[i % 9 + 1]
-		gv[i] = ({1e-4, 1, 300, 2e-4, 5e3, 1e-13})[i % 6 + 1] * (i % 2 == 0 and 1 or -1)
-	end
-	for _, dt in ipairs({torch.float16, torch.bfloat16}) do
-		local w = torch.ones(n, {dtype = dt, requires_grad = true})
-		local a, g = torch.tensor(av):to(dt), torch.tensor(gv):to(dt)
-		local y = w * a
-		y:backward(g)
-		local p = g:float() * a:float()
-		local r = p:to(dt)
-		local zero = p:ne(0):logical_and(r:eq(0)):sum():item()
-		local inf = p:isfinite():logical_and(r:isinf()):sum():item()
-		local info = core.node_info(y.grad_fn)
-		t.is({info.lost_zero, info.lost_inf}, {zero, inf},
-			("%s gradient: %d values lost to 0, %d to inf, counted"):format(tostring(dt), zero, inf))
+	-- three blocks of 16 and a tail; a run long enough to be split
+	-- between threads
+	for _, n in ipairs({53, 300007}) do
+		local av, gv = {}, {}
+		for i = 1, n do
+			av[i] = ({1e-4, 3e-3, 300, 1, 0, 1e-30, 2e4, 0 / 0, math.huge})[i % 9 + 1]
+			gv[i] = ({1e-4, 1, 300, 2e-4, 5e3, 1e-13})[i % 6 + 1] * (i % 2 == 0 and 1 or -1)
+		end
+		for _, dt in ipairs({torch.float16, torch.bfloat16}) do
+			local w = torch.ones(n, {dtype = dt, requires_grad = true})
+			local a, g = torch.tensor(av):to(dt), torch.tensor(gv):to(dt)
+			local y = w * a
+			y:backward(g)
+			local p = g:float() * a:float()
+			local r = p:to(dt)
+			local zero = p:ne(0):logical_and(r:eq(0)):sum():item()
+			local inf = p:isfinite():logical_and(r:isinf()):sum():item()
+			local info = core.node_info(y.grad_fn)
+			t.is({info.lost_zero, info.lost_inf}, {zero, inf},
+				("%s gradient of %d values: %d lost to 0, %d to inf, counted"):format(tostring(dt),
+					n, zero, inf))
+		end
 	end
 end
 
