@@ -1,7 +1,8 @@
 -- test_f16_pointwise.lua - every pointwise op of core/ops.def in float16
 -- (issue 13): float16 computes in float32 and rounds once on store, so
 --   forward   op(x) of float16 inputs is bit for bit op(x:float()):half()
---             (the same op on the same values in float32, rounded);
+--             (the same op on the same values in float32, rounded), and
+--             the same for bfloat16;
 --   backward  every gradient is float16, and within 4 float16 rounding
 --             units (4 * 2^-11) of the float32 gradient, measured against
 --             the largest value of that gradient: the formula runs in
@@ -237,6 +238,18 @@ for _, c in ipairs(CASES) do
 		local want = y32.dtype == torch.float32 and y32:half() or y32
 		local same, why = same_bits(y, want)
 		t.ok(same, id .. ": float16 is float32's result rounded, bit for bit" ..
+			(why and (" (" .. why .. ")") or ""))
+	end
+	-- bfloat16 the same way (its float32 inputs are its own values)
+	local bs = inputs(c, torch.bfloat16)
+	local okb, yb = pcall(f, table.unpack(bs))
+	if not okb then
+		t.ok(false, id .. ": bfloat16 runs: " .. tostring(yb))
+	else
+		for i, x in ipairs(bs) do if x.dtype == torch.bfloat16 then bs[i] = x:float() end end
+		local y32 = f(table.unpack(bs))
+		local same, why = same_bits(yb, y32.dtype == torch.float32 and y32:bfloat16() or y32)
+		t.ok(same, id .. ": bfloat16 is float32's result rounded, bit for bit" ..
 			(why and (" (" .. why .. ")") or ""))
 	end
 	if okh and c.grad ~= false then
