@@ -1,0 +1,264 @@
+-- test_f16_ops.lua - every non-pointwise op in float16 (issue 13): the
+-- matrix products, convolution, pooling, softmax and the losses and norms
+-- on it, the reductions, scans, the sort family, unique, diag, trace,
+-- cross and histc take float16 as they take bfloat16, computing in
+-- float32 and rounding on store, with float16 gradients.
+--
+-- Each op runs on float16 leaves h and on their float32 copies x =
+-- h:float(); the float16 result must be the float32 result rounded to
+-- float16: exactly where agdb computes the very float32 result and rounds
+-- it once (tol 0), within a stated relative tolerance where the float32
+-- work is ordered differently or its inputs are float16-rounded
+-- intermediates.  Backward: the float16 leaves' gradients are float16 and
+-- are float32's gradients rounded, within the stated tolerance (a
+-- backward made of several float16 ops rounds each step).
+local t = dofile(os.getenv("top_srcdir") .. "/tests/lua/tap.lua")
+local torch = torch or require "torch"
+local F = torch.nn.functional
+
+torch.manual_seed(13)
+
+-- tolerances, relative (to max(1, |want|)): one float16 rounding is at
+-- most 2^-11 (4.9e-4) of the value
+local EXACT = 0
+local ORDER = 2e-3	-- float32 sums in another order, then one rounding
+local CHAIN = 1e-2	-- a chain of float16 steps, each rounding
+
+local function flat(v)
+	if type(v) ~= "table" then return {v} end
+	local out = {}
+	local function walk(x)
+		if type(x) == "table" then
+			for i = 1, #x do walk(x[i]) end
+		else
+			out[#out + 1] = x
+		end
+	end
+	walk(v)
+	return out
+end
+
+-- got (a float16 tensor) against want (float32) rounded to float16
+local function close(got, want, tol, name)
+	t.is(got.dtype, torch.float16, name .. ": float16 result")
+	local g = flat(got:float():tolist())
+	local w = flat(want:half():float():tolist())
+	if tol == EXACT then
+		t.is(g, w, name .. ": float32's result rounded, exactly")
+	else
+		t.near(g, w, tol, name .. (": float32's result rounded (tol %g)"):format(tol))
+	end
+end
+
+local function is_float(v) return torch.is_tensor(v) and v:is_floating_point() end
+
+-- results as a list (an op may return a tuple of tensors)
+local function pack(...) return {...} end
+
+--[[
+check(name, make, fn, opts):
+  make() -> list of float32 input values (float16-representable after
+            the first rounding: the leaves are h = v:half() and x = h:float())
+  fn(...)  -> the op's result(s) on its inputs
+  opts.tol   forward tolerance (default EXACT)
+  opts.gtol  gradient tolerance (default: no backward)
+  opts.grad  which inputs are differentiated (default: all floating ones)
+]]
+local function check(name, make, fn, opts)
+	opts = opts or {}
+	local vals = make()
+	local hs, xs = {}, {}
+	for i, v in ipairs(vals) do
+		if is_float(v) then
+			hs[i] = v:half():detach()
+			xs[i] = hs[i]:float():detach()
+			if opts.gtol and (not opts.grad or opts.grad[i]) then
+				hs[i]:requires_grad_(true)
+				xs[i]:requires_grad_(true)
+			end
+		else
+			hs[i], xs[i] = v, v
+		end
+	end
+	local ok, rh = pcall(function() return pack(fn(table.unpack(hs, 1, #vals))) end)
+	if not ok then
+		t.ok(false, name .. ": runs in float16 (" .. tostring(rh) .. ")")
+		return
+	end
+	local rx = pack(fn(table.unpack(xs, 1, #vals)))
+	for k = 1, #rx do
+		local what = #rx > 1 and ("%s [%d]"):format(name, k) or name
+		if is_float(rx[k]) then
+			close(rh[k], rx[k], opts.tol or EXACT, what)
+		elseif torch.is_tensor(rx[k]) then
+			t.is(rh[k]:tolist(), rx[k]:tolist(), what .. ": same indices as float32")
+		end
+	end
+	if not opts.gtol then return end
+	-- backward from the first result with the same float16 weights
+	local w = torch.randn(table.unpack(rx[1]:size())):half()
+	local okb, err = pcall(function() rh[1]:backward(w) end)
+	if not okb then
+		t.ok(false, name .. ": backward in float16 (" .. tostring(err) .. ")")
+		return
+	end
+	rx[1]:backward(w:float())
+	for i = 1, #vals do
+		if xs[i] ~= hs[i] and xs[i].requires_grad then
+			local what = ("%s: gradient of input %d"):format(name, i)
+			t.ok(hs[i].grad ~= nil and hs[i].grad.dtype == torch.float16, what .. " is float16")
+			if hs[i].grad then
+				t.near(flat(hs[i].grad:float():tolist()), flat(xs[i].grad:half():float():tolist()),
+					opts.gtol, what .. (": float32's rounded (tol %g)"):format(opts.gtol))
+			end
+		end
+	end
+end
+
+local function R(...) return torch.randn(...) end
+
+-- ---------------------------------------------------- matrix products
+check("mm", function() return {R(5, 7), R(7, 3)} end, torch.mm, {gtol = EXACT})
+check("mm, transposed operand", function() return {R(7, 5), R(7, 3)} end,
+	function(a, b) return a:t():mm(b) end, {gtol = EXACT})
+check("matmul 3-d @ 2-d", function() return {R(2, 3, 4), R(4, 5)} end, torch.matmul, {tol = ORDER, gtol = ORDER})
+check("matmul 1-d @ 2-d", function() return {R(4), R(4, 5)} end, torch.matmul, {gtol = ORDER})
+check("bmm", function() return {R(2, 3, 4), R(2, 4, 5)} end, torch.bmm, {gtol = EXACT})
+check("addmm", function() return {R(3, 5), R(3, 4), R(4, 5)} end,
+	function(s, a, b) return torch.addmm(s, a, b, {beta = 0.5, alpha = 2}) end, {tol = ORDER, gtol = ORDER})
+check("linear", function() return {R(3, 4), R(5, 4), R(5)} end, F.linear, {tol = ORDER, gtol = ORDER})
+check("baddbmm", function() return {R(2, 3, 5), R(2, 3, 4), R(2, 4, 5)} end, torch.baddbmm,
+	{tol = ORDER, gtol = ORDER})
+check("addbmm", function() return {R(3, 5), R(2, 3, 4), R(2, 4, 5)} end, torch.addbmm,
+	{tol = ORDER, gtol = ORDER})
+check("addmv", function() return {R(3), R(3, 4), R(4)} end, torch.addmv, {tol = ORDER, gtol = ORDER})
+check("mv", function() return {R(3, 4), R(4)} end, torch.mv, {gtol = ORDER})
+check("dot", function() return {R(6), R(6)} end, torch.dot, {gtol = EXACT})
+check("vdot", function() return {R(6), R(6)} end, torch.vdot, {gtol = EXACT})
+check("inner", function() return {R(3, 4), R(2, 4)} end, torch.inner, {gtol = ORDER})
+check("einsum", function() return {R(3, 4), R(4, 5)} end,
+	function(a, b) return torch.einsum("ij,jk->ik", a, b) end, {tol = ORDER, gtol = ORDER})
+check("tensordot", function() return {R(3, 4), R(4, 5)} end,
+	function(a, b) return torch.tensordot(a, b, 1) end, {tol = ORDER, gtol = ORDER})
+check("linalg.multi_dot", function() return {R(3, 4), R(4, 5), R(5, 2)} end,
+	function(a, b, c) return torch.linalg.multi_dot({a, b, c}) end, {tol = CHAIN, gtol = CHAIN})
+t.raises(function() torch.mm(torch.ones(2, 2, {dtype = torch.float16}), torch.ones(2, 2)) end,
+	"expected scalar type Half but found Float", "mm: mixed float16 and float32 still refused")
+
+-- ------------------------------------------------------------ nn ops
+check("conv1d", function() return {R(2, 3, 9), R(4, 3, 3), R(4)} end,
+	function(x, w, b) return F.conv1d(x, w, b, {padding = 1}) end, {tol = ORDER, gtol = ORDER})
+check("conv2d", function() return {R(2, 3, 6, 6), R(4, 3, 3, 3), R(4)} end,
+	function(x, w, b) return F.conv2d(x, w, b, {stride = 2, padding = 1}) end, {tol = ORDER, gtol = ORDER})
+check("conv_transpose2d", function() return {R(1, 2, 4, 4), R(2, 3, 3, 3)} end,
+	F.conv_transpose2d, {tol = ORDER, gtol = ORDER})
+check("max_pool2d", function() return {R(2, 3, 6, 6)} end,
+	function(x) return F.max_pool2d(x, 2) end, {gtol = EXACT})
+check("avg_pool2d", function() return {R(2, 3, 6, 6)} end,
+	function(x) return F.avg_pool2d(x, 3, {stride = 1}) end, {gtol = EXACT})
+check("adaptive_avg_pool2d", function() return {R(1, 2, 7, 5)} end,
+	function(x) return F.adaptive_avg_pool2d(x, {3, 2}) end, {gtol = EXACT})
+check("softmax", function() return {R(4, 6) * 3} end,
+	function(x) return F.softmax(x, 2) end, {gtol = CHAIN})
+check("softmax over dim 1", function() return {R(4, 6) * 3} end,
+	function(x) return F.softmax(x, 1) end, {gtol = CHAIN})
+check("log_softmax", function() return {R(4, 6) * 3} end,
+	function(x) return F.log_softmax(x, 2) end, {gtol = CHAIN})
+check("cross_entropy", function() return {R(5, 4), torch.tensor({1, 4, 2, 2, 3})} end,
+	F.cross_entropy, {tol = ORDER, gtol = CHAIN})
+check("nll_loss", function() return {R(5, 4), torch.tensor({1, 4, 2, 2, 3})} end,
+	F.nll_loss, {tol = ORDER, gtol = EXACT})
+check("layer_norm", function() return {R(3, 8), R(8), R(8)} end,
+	function(x, w, b) return F.layer_norm(x, {8}, w, b) end, {tol = ORDER, gtol = CHAIN})
+check("group_norm", function() return {R(2, 4, 5)} end,
+	function(x) return F.group_norm(x, 2) end, {tol = ORDER, gtol = CHAIN})
+check("batch_norm (training)", function() return {R(6, 3)} end,
+	function(x) return F.batch_norm(x, nil, nil, nil, nil, true) end, {tol = ORDER, gtol = CHAIN})
+
+-- -------------------------------------------------------- reductions
+check("sum", function() return {R(30, 40)} end, function(x) return x:sum() end, {tol = ORDER, gtol = EXACT})
+check("sum over a dim", function() return {R(30, 40)} end, function(x) return x:sum(1) end,
+	{tol = ORDER, gtol = EXACT})
+-- mean's gradient divides the float16 gradient in float16
+check("mean", function() return {R(7, 9)} end, function(x) return x:mean(2) end, {tol = ORDER, gtol = ORDER})
+check("prod", function() return {torch.rand(3, 5) + 0.5} end, function(x) return x:prod() end,
+	{tol = ORDER, gtol = CHAIN})
+check("prod over a dim", function() return {torch.rand(3, 5) + 0.5} end, function(x) return x:prod(2) end,
+	{tol = ORDER, gtol = CHAIN})
+check("logsumexp", function() return {R(4, 6) * 2} end, function(x) return x:logsumexp(2) end,
+	{tol = ORDER})
+check("aminmax", function() return {R(4, 6)} end, function(x) return torch.aminmax(x) end)
+check("aminmax over a dim", function() return {R(4, 6)} end,
+	function(x) return torch.aminmax(x, {dim = 1}) end)
+t.is(torch.tensor({1, 2}, {dtype = torch.float16}):prod():item(), 2, "prod of float16 values")
+t.is(torch.tensor({1.5, 2}, {dtype = torch.bfloat16}):prod().dtype, torch.bfloat16,
+	"prod takes bfloat16 too")
+
+-- ------------------------------------------------------------- scans
+check("cumsum", function() return {R(4, 20)} end, function(x) return x:cumsum(2) end, {gtol = EXACT})
+check("cumsum over dim 1", function() return {R(20, 3)} end, function(x) return x:cumsum(1) end,
+	{gtol = EXACT})
+check("cumprod", function() return {torch.rand(3, 6) + 0.5} end, function(x) return x:cumprod(2) end,
+	{gtol = CHAIN})
+check("logcumsumexp", function() return {R(3, 8) * 2} end, function(x) return x:logcumsumexp(2) end)
+-- cummax/cummin's gradients add into the running positions in float16,
+-- rounding at each add (as a float16 scatter_add does)
+check("cummax", function() return {R(3, 8)} end, function(x) return x:cummax(2) end, {gtol = CHAIN})
+check("cummin", function() return {R(8, 3)} end, function(x) return x:cummin(1) end, {gtol = CHAIN})
+do
+	local h = R(3, 5):half()
+	local want = h:float():cumsum(2):half()
+	h:cumsum_(2)
+	t.is(h.dtype, torch.float16, "cumsum_ keeps float16")
+	t.is(h:float():tolist(), want:float():tolist(), "cumsum_ in float16: float32's running sums rounded")
+end
+
+-- ---------------------------------------------------------- sort family
+check("sort", function() return {R(4, 7)} end, function(x) return x:sort(2) end, {gtol = EXACT})
+check("sort descending", function() return {R(4, 7)} end,
+	function(x) return x:sort(1, true) end, {gtol = EXACT})
+check("argsort", function() return {R(4, 7)} end, function(x) return x:argsort(2) end)
+check("topk", function() return {R(4, 7)} end, function(x) return x:topk(3) end, {gtol = EXACT})
+check("kthvalue", function() return {R(4, 7)} end, function(x) return x:kthvalue(2) end, {gtol = EXACT})
+check("median", function() return {R(5, 7)} end, function(x) return x:median() end, {gtol = EXACT})
+check("median over a dim", function() return {R(5, 7)} end, function(x) return x:median(2) end,
+	{gtol = EXACT})
+check("nanmedian", function() return {R(5, 7)} end, function(x) return x:nanmedian() end)
+check("msort", function() return {R(5, 3)} end, torch.msort, {gtol = EXACT})
+check("unique", function() return {torch.tensor({3, 1.5, 3, -2, 1.5, 7})} end,
+	function(x) return torch.unique(x, {return_inverse = true, return_counts = true}) end)
+check("unique over a dim", function() return {torch.tensor({{1, 2}, {0.5, 2}, {1, 2}})} end,
+	function(x) return torch.unique(x, {dim = 1}) end)
+
+-- ---------------------------------------------------- shape and misc ops
+check("diag of a matrix", function() return {R(4, 5)} end, function(x) return torch.diag(x, 1) end,
+	{gtol = EXACT})
+check("diag of a vector", function() return {R(4)} end, function(x) return torch.diag(x) end,
+	{gtol = EXACT})
+check("trace", function() return {R(4, 4)} end, torch.trace, {gtol = EXACT})
+check("cross", function() return {R(4, 3), R(4, 3)} end, function(a, b) return torch.cross(a, b, 2) end,
+	{tol = ORDER, gtol = CHAIN})
+check("linalg.cross", function() return {R(2, 3), R(2, 3)} end, torch.linalg.cross,
+	{tol = ORDER, gtol = CHAIN})
+check("histc", function() return {R(50)} end, function(x) return torch.histc(x, 6, -2, 2) end)
+
+-- what still refuses float16 refuses float32 too
+t.raises(function() torch.bincount(torch.tensor({1.5}, {dtype = torch.float16})) end,
+	"\"bincount_cpu\" not implemented for 'Half'", "bincount: integers only, as for float32")
+
+-- ------------------------------------------------ autocast to float16
+do
+	local x, w = R(3, 4), R(5, 4)
+	local y = torch.autocast({device_type = "cpu", dtype = torch.float16}, function()
+		return F.linear(x, w)
+	end)
+	t.is(y.dtype, torch.float16, "float16 autocast: linear runs in float16")
+	close(y, F.linear(x:half():float(), w:half():float()), ORDER,
+		"float16 autocast: linear on the float16-rounded inputs")
+	local c = torch.autocast({device_type = "cpu", dtype = torch.float16}, function()
+		return F.conv2d(R(1, 2, 5, 5), R(3, 2, 3, 3))
+	end)
+	t.is(c.dtype, torch.float16, "float16 autocast: conv2d runs in float16")
+end
+
+t.done()
