@@ -208,17 +208,12 @@ static int run(const scan *s, ag_dtype dt, bool ext, bool max, int64_t *iout)
 			case AG_FLOAT32: slab_f32(s, o, acc); break;
 			case AG_FLOAT64: slab_f64(s, o, acc); break;
 			case AG_BFLOAT16:
-				if (s->to_float)
-					slab_bf16f(s, o, acc);
-				else
-					slab_bf16(s, o, acc);
+			case AG_FLOAT16: {
+				bool f16 = dt == AG_FLOAT16;
+				(s->to_float ? (f16 ? slab_f16f : slab_bf16f)
+					     : (f16 ? slab_f16 : slab_bf16))(s, o, acc);
 				break;
-			case AG_FLOAT16:
-				if (s->to_float)
-					slab_f16f(s, o, acc);
-				else
-					slab_f16(s, o, acc);
-				break;
+			}
 			case AG_INT64: slab_i64(s, o, acc); break;
 			default: slab_b8(s, o, acc); break;
 			}
