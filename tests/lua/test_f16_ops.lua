@@ -241,6 +241,22 @@ check("cross", function() return {R(4, 3), R(4, 3)} end, function(a, b) return t
 check("linalg.cross", function() return {R(2, 3), R(2, 3)} end, torch.linalg.cross,
 	{tol = ORDER, gtol = CHAIN})
 check("histc", function() return {R(50)} end, function(x) return torch.histc(x, 6, -2, 2) end)
+-- quantile: ranks and lerp in float32 (q is converted to the input's
+-- dtype first, as PyTorch does: 0.25 and 0.75 are float16 numbers)
+check("quantile", function() return {R(4, 9)} end,
+	function(x) return torch.quantile(x, 0.25, 2) end, {gtol = EXACT})
+check("quantile, q a list", function() return {R(11), torch.tensor({0.25, 0.75})} end,
+	function(x, q) return torch.quantile(x, q) end, {gtol = EXACT, grad = {true}})
+check("nanquantile", function() return {torch.tensor({1, 0 / 0, 3, -2, 0.5})} end,
+	function(x) return torch.nanquantile(x, 0.5) end)
+do
+	local b = torch.tensor({3, 1, 2, 5}, {dtype = torch.bfloat16})
+	local r = torch.quantile(b, torch.tensor({0.5}, {dtype = torch.bfloat16}))
+	t.is(r.dtype, torch.bfloat16, "quantile takes bfloat16 too")
+	t.is(r:float():tolist(), {2.5}, "bfloat16 quantile's value")
+end
+t.raises(function() torch.quantile(torch.tensor({1, 2}), 0.5) end,
+	"quantile() input tensor must be either float or double dtype", "quantile still refuses integers")
 
 -- what still refuses float16 refuses float32 too
 t.raises(function() torch.bincount(torch.tensor({1.5}, {dtype = torch.float16})) end,
