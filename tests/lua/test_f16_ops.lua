@@ -258,6 +258,26 @@ end
 t.raises(function() torch.quantile(torch.tensor({1, 2}), 0.5) end,
 	"quantile() input tensor must be either float or double dtype", "quantile still refuses integers")
 
+-- accumulation in float32: partial results outside float16's range
+-- (over 65504, or under its smallest subnormal) do not stick, only the
+-- stored values are rounded
+do
+	local h = torch.tensor({60000, 60000, -60000}, {dtype = torch.float16})
+	t.is(h:sum():item(), 60000, "sum: a partial sum of 120000 does not overflow")
+	t.is(h:cumsum(1):float():tolist(), {60000, math.huge, 60000},
+		"cumsum: the stored 120000 is inf, the running sum goes on in float32")
+	local ones = torch.ones(3, {dtype = torch.float16})
+	t.is(torch.dot(h, ones):item(), 60000, "dot accumulates in float32")
+	t.is(torch.mm(h:reshape(1, 3), ones:reshape(3, 1)):item(), 60000, "mm accumulates in float32")
+	t.is(h:mean():item(), 20000, "mean accumulates in float32")
+	t.is(torch.tensor({300, 300, 1 / 300}, {dtype = torch.float16}):prod():item(), 300,
+		"prod: a partial product of 90000 does not overflow")
+	local c = torch.tensor({1e-4, 1e-4, 1e4}, {dtype = torch.float16}):cumprod(1):float():tolist()
+	t.is({c[2], c[3] == c[1]}, {0, true},
+		"cumprod: the stored 1e-8 underflows to 0, the running product keeps it")
+	t.is(h:reshape(1, 3):logsumexp(2):item(), 60000, "logsumexp in float32")
+end
+
 -- what still refuses float16 refuses float32 too
 t.raises(function() torch.bincount(torch.tensor({1.5}, {dtype = torch.float16})) end,
 	"\"bincount_cpu\" not implemented for 'Half'", "bincount: integers only, as for float32")
