@@ -462,10 +462,23 @@ TRUTH_KERNELS(NAME, T, LOAD)
 #define LOAD_I64(x) (x)
 #define LOAD_BOOL(x) ((int64_t)((x) != 0))
 
-/* the 16-bit loads call a conversion function: no simd loop for them */
+/*
+ * The 16-bit floats: a dense block of a sum is widened to float32 (the
+ * vector conversions of dtype.c) and summed as float32 is, so they
+ * accumulate in float32 partials as PyTorch's do.  Their other loads
+ * call a conversion function: no simd loop for them (block_max, min and
+ * sqdev stand in as "use the element loop").
+ */
+static double block_sum_half(const uint16_t *e, int64_t m, ag_dtype dt)
+{
+	float w[SUM_BLOCK];
+
+	ag_widen_half((const char *)e, 2, w, m, dt);
+	return block_sum_f32(w, m);
+}
 #define NO_SIMD
-#define block_sum_f16(e, m) ((void)(e), 0.0)
-#define block_sum_bf16(e, m) ((void)(e), 0.0)
+#define block_sum_f16(e, m) block_sum_half(e, m, AG_FLOAT16)
+#define block_sum_bf16(e, m) block_sum_half(e, m, AG_BFLOAT16)
 #define block_max_f16(e, m, out) 1
 #define block_max_bf16(e, m, out) 1
 #define block_min_f16(e, m, out) 1
@@ -474,8 +487,8 @@ TRUTH_KERNELS(NAME, T, LOAD)
 #define block_sqdev_bf16(e, m, mu) 0.0
 FLOAT_KERNELS(f32, float, LOAD_F32, 1)
 FLOAT_KERNELS(f64, double, LOAD_F64, 1)
-FLOAT_KERNELS(f16, uint16_t, LOAD_F16, 0)
-FLOAT_KERNELS(bf16, uint16_t, LOAD_BF16, 0)
+FLOAT_KERNELS(f16, uint16_t, LOAD_F16, 1)
+FLOAT_KERNELS(bf16, uint16_t, LOAD_BF16, 1)
 VAR_KERNEL(f32, float, LOAD_F32, 1)
 VAR_KERNEL(f64, double, LOAD_F64, 1)
 VAR_KERNEL(f16, uint16_t, LOAD_F16, 0)

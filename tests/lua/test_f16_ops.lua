@@ -180,6 +180,20 @@ check("sum", function() return {R(30, 40)} end, function(x) return x:sum() end, 
 check("sum over a dim", function() return {R(30, 40)} end, function(x) return x:sum(1) end,
 	{tol = ORDER, gtol = EXACT})
 -- mean's gradient divides the float16 gradient in float16
+-- long dense runs go through the block path (widened to float32 a block
+-- at a time), strided ones element by element: both float32 sums
+check("sum of a long run", function() return {R(10007)} end, function(x) return x:sum() end,
+	{tol = ORDER, gtol = EXACT})
+check("sum of a strided run", function() return {R(300, 40)} end, function(x) return x:t():sum(2) end,
+	{tol = ORDER, gtol = EXACT})
+do
+	local x = torch.randn(10007)
+	local b = x:bfloat16()
+	t.near(b:sum():float():item(), b:float():sum():bfloat16():float():item(), 1e-2,
+		"bfloat16 sum of a long run: float32's sum rounded")
+	t.near(b:mean():float():item(), b:float():mean():bfloat16():float():item(), 1e-2,
+		"bfloat16 mean of a long run")
+end
 check("mean", function() return {R(7, 9)} end, function(x) return x:mean(2) end, {tol = ORDER, gtol = ORDER})
 check("prod", function() return {torch.rand(3, 5) + 0.5} end, function(x) return x:prod() end,
 	{tol = ORDER, gtol = CHAIN})
