@@ -476,7 +476,6 @@ static double block_sum_half(const uint16_t *e, int64_t m, ag_dtype dt)
 	ag_widen_half((const char *)e, 2, w, m, dt);
 	return block_sum_f32(w, m);
 }
-#define NO_SIMD
 #define block_sum_f16(e, m) block_sum_half(e, m, AG_FLOAT16)
 #define block_sum_bf16(e, m) block_sum_half(e, m, AG_BFLOAT16)
 #define block_max_f16(e, m, out) 1
@@ -859,14 +858,32 @@ ATTR static void rowadd_##NAME(const char *p, int64_t n, int64_t st, void *av) \
 #define NO_ATTR
 ROWADD(f32, float, LOAD_F32, double, OMP_SIMD, VEC_CLONES)
 ROWADD(f64, double, LOAD_F64, double, OMP_SIMD, VEC_CLONES)
-ROWADD(f16, uint16_t, LOAD_F16, double, NO_SIMD, NO_ATTR)
-ROWADD(bf16, uint16_t, LOAD_BF16, double, NO_SIMD, NO_ATTR)
 ROWADD(i64, int64_t, LOAD_I64, uint64_t, OMP_SIMD, NO_ATTR)
 ROWADD(b8, uint8_t, LOAD_BOOL, uint64_t, OMP_SIMD, NO_ATTR)
 ROWADD(u8, uint8_t, LOAD_I64, uint64_t, OMP_SIMD, NO_ATTR)
 ROWADD(i8, int8_t, LOAD_I64, uint64_t, OMP_SIMD, NO_ATTR)
 ROWADD(i16, int16_t, LOAD_I64, uint64_t, OMP_SIMD, NO_ATTR)
 ROWADD(i32, int32_t, LOAD_I64, uint64_t, OMP_SIMD, NO_ATTR)
+
+/* 16-bit rows: widened to float32, then added as float32 rows are */
+static void rowadd_half(const char *p, int64_t n, int64_t st, void *av,
+			ag_dtype dt)
+{
+	float w[VBLOCK];
+
+	ag_widen_half(p, st, w, n, dt);
+	rowadd_f32((const char *)w, n, sizeof(float), av);
+}
+
+static void rowadd_f16(const char *p, int64_t n, int64_t st, void *av)
+{
+	rowadd_half(p, n, st, av, AG_FLOAT16);
+}
+
+static void rowadd_bf16(const char *p, int64_t n, int64_t st, void *av)
+{
+	rowadd_half(p, n, st, av, AG_BFLOAT16);
+}
 
 /* max, min and prod of float32 and float64 columns, in double
  * accumulators: a NaN, once there, stays (as in the row-wise kernels) */

@@ -184,6 +184,10 @@ check("sum over a dim", function() return {R(30, 40)} end, function(x) return x:
 -- at a time), strided ones element by element: both float32 sums
 check("sum of a long run", function() return {R(10007)} end, function(x) return x:sum() end,
 	{tol = ORDER, gtol = EXACT})
+check("column sums of a wide matrix", function() return {R(5, 2500)} end, function(x) return x:sum(1) end,
+	{tol = ORDER, gtol = EXACT})
+check("column means, strided rows", function() return {R(2500, 6)} end, function(x) return x:t():mean(1) end,
+	{tol = ORDER, gtol = ORDER})
 check("sum of a strided run", function() return {R(300, 40)} end, function(x) return x:t():sum(2) end,
 	{tol = ORDER, gtol = EXACT})
 do
