@@ -463,11 +463,11 @@ TRUTH_KERNELS(NAME, T, LOAD)
 #define LOAD_BOOL(x) ((int64_t)((x) != 0))
 
 /*
- * The 16-bit floats: a dense block of a sum is widened to float32 (the
- * vector conversions of dtype.c) and summed as float32 is, so they
- * accumulate in float32 partials as PyTorch's do.  Their other loads
- * call a conversion function: no simd loop for them (block_max, min and
- * sqdev stand in as "use the element loop").
+ * The 16-bit floats: a dense run of a sum, max or min is widened to
+ * float32 a block at a time (the vector conversions of dtype.c) and
+ * folded as float32 is, so sums accumulate in float32 partials as
+ * PyTorch's do.  Their other loads call a conversion function: no simd
+ * loop for them (block_sqdev stands in as "use the element loop").
  */
 static double block_sum_half(const uint16_t *e, int64_t m, ag_dtype dt)
 {
@@ -476,12 +476,39 @@ static double block_sum_half(const uint16_t *e, int64_t m, ag_dtype dt)
 	ag_widen_half((const char *)e, 2, w, m, dt);
 	return block_sum_f32(w, m);
 }
+
+/* max (or min) of n dense 16-bit values into *out; 1 when one is NaN
+ * (the caller then walks the elements, the first NaN deciding) */
+static int block_extreme_half(const uint16_t *e, int64_t n, double *out,
+			      ag_dtype dt, bool max)
+{
+	float w[SUM_BLOCK];
+	double r = max ? -INFINITY : INFINITY, v;
+
+	for (int64_t b = 0; b < n; b += SUM_BLOCK) {
+		int64_t m = n - b < SUM_BLOCK ? n - b : SUM_BLOCK;
+		ag_widen_half((const char *)(e + b), 2, w, m, dt);
+		if (m >= 64) {
+			if (max ? block_max_f32(w, m, &v) : block_min_f32(w, m, &v))
+				return 1;
+			r = max ? (v > r ? v : r) : (v < r ? v : r);
+			continue;
+		}
+		for (int64_t i = 0; i < m; i++) {
+			if (w[i] != w[i])
+				return 1;
+			r = max ? (w[i] > r ? w[i] : r) : (w[i] < r ? w[i] : r);
+		}
+	}
+	*out = r;
+	return 0;
+}
 #define block_sum_f16(e, m) block_sum_half(e, m, AG_FLOAT16)
 #define block_sum_bf16(e, m) block_sum_half(e, m, AG_BFLOAT16)
-#define block_max_f16(e, m, out) 1
-#define block_max_bf16(e, m, out) 1
-#define block_min_f16(e, m, out) 1
-#define block_min_bf16(e, m, out) 1
+#define block_max_f16(e, m, out) block_extreme_half(e, m, out, AG_FLOAT16, true)
+#define block_max_bf16(e, m, out) block_extreme_half(e, m, out, AG_BFLOAT16, true)
+#define block_min_f16(e, m, out) block_extreme_half(e, m, out, AG_FLOAT16, false)
+#define block_min_bf16(e, m, out) block_extreme_half(e, m, out, AG_BFLOAT16, false)
 #define block_sqdev_f16(e, m, mu) 0.0
 #define block_sqdev_bf16(e, m, mu) 0.0
 FLOAT_KERNELS(f32, float, LOAD_F32, 1)

@@ -205,6 +205,27 @@ check("prod over a dim", function() return {torch.rand(3, 5) + 0.5} end, functio
 	{tol = ORDER, gtol = CHAIN})
 check("logsumexp", function() return {R(4, 6) * 2} end, function(x) return x:logsumexp(2) end,
 	{tol = ORDER})
+-- max and min: dense runs widened a block at a time (4096 values; a run's
+-- tail under 64 element by element), a NaN deciding wherever it is
+check("amax of a long run", function() return {R(3, 9000)} end, function(x) return x:amax(2) end,
+	{gtol = EXACT})
+check("amin, a tail under 64", function() return {R(4, 4096 + 70)} end, function(x) return x:amin(2) end,
+	{gtol = EXACT})
+check("max of 100 values", function() return {R(100)} end, function(x) return x:max() end, {gtol = EXACT})
+check("min of 30 values", function() return {R(30)} end, function(x) return x:min() end)
+do
+	for _, dt in ipairs({torch.float16, torch.bfloat16}) do
+		local x = torch.randn(9000)
+		x[5001] = 0 / 0
+		local h = x:to(dt)
+		t.ok(h:max():item() ~= h:max():item(), tostring(dt) .. ": a NaN far into a long run decides max")
+		t.ok(h:amin():item() ~= h:amin():item(), tostring(dt) .. ": and amin")
+		x[5001] = 1e30
+		local y = x:to(dt)
+		t.is(y:max():float():item(), x:to(dt):float():max():item(), tostring(dt) .. ": max of a long run")
+		t.is(y:min():float():item(), x:to(dt):float():min():item(), tostring(dt) .. ": min of a long run")
+	end
+end
 check("aminmax", function() return {R(4, 6)} end, function(x) return torch.aminmax(x) end)
 check("aminmax over a dim", function() return {R(4, 6)} end,
 	function(x) return torch.aminmax(x, {dim = 1}) end)
