@@ -239,6 +239,18 @@ check("cumsum over dim 1", function() return {R(20, 3)} end, function(x) return 
 	{gtol = EXACT})
 check("cumprod", function() return {torch.rand(3, 6) + 0.5} end, function(x) return x:cumprod(2) end,
 	{gtol = CHAIN})
+-- (long running sums: agdb's float32 cumsum keeps its running values in
+-- double, the 16-bit one in float32 as PyTorch's does)
+check("cumsum of a big tensor, over dim 1", function() return {R(300, 500)} end,
+	function(x) return x:cumsum(1) end, {tol = ORDER, gtol = ORDER})
+check("logcumsumexp over dim 1", function() return {R(6, 5) * 2} end, function(x) return x:logcumsumexp(1) end)
+check("cumprod over dim 1", function() return {torch.rand(6, 5) + 0.5} end, function(x) return x:cumprod(1) end)
+do
+	local x = torch.randn(40, 70)
+	local b = x:bfloat16()
+	t.is(b:cumsum(2):float():tolist(), b:float():cumsum(2):bfloat16():float():tolist(),
+		"bfloat16 cumsum: float32's running sums rounded")
+end
 check("logcumsumexp", function() return {R(3, 8) * 2} end, function(x) return x:logcumsumexp(2) end)
 -- cummax/cummin's gradients add into the running positions in float16,
 -- rounding at each add (as a float16 scatter_add does)
