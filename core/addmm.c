@@ -90,7 +90,7 @@ static int check(product *p)
 		if (a->dtype != b->dtype)
 			return ag_error(AG_ERR_DTYPE, "mat1 and mat2 must have the "
 					"same dtype");
-		if (a->dtype == AG_FLOAT16 || a->dtype == AG_BOOL)
+		if (a->dtype == AG_BOOL)
 			return fail_dtype("addmm_impl_cpu_", a->dtype);
 		p->ndim = 2;
 		p->shape[0] = a->shape[0];
@@ -114,7 +114,7 @@ static int check(product *p)
 			return ag_error(AG_ERR_DTYPE, "expected scalar type %s but "
 					"found %s", ag_dtype_scalar_name(a->dtype),
 					ag_dtype_scalar_name(b->dtype));
-		if (a->dtype == AG_FLOAT16 || a->dtype == AG_BOOL)
+		if (a->dtype == AG_BOOL)
 			return fail_dtype("addmv_impl_cpu", a->dtype);
 		p->ndim = 1;
 		p->shape[0] = a->shape[0];
@@ -181,7 +181,7 @@ static int check(product *p)
 					"found %s", ag_dtype_scalar_name(s->dtype),
 					ag_dtype_scalar_name(a->dtype != s->dtype ?
 						a->dtype : b->dtype));
-		if (a->dtype == AG_FLOAT16 || a->dtype == AG_BOOL)
+		if (a->dtype == AG_BOOL)
 			return fail_dtype(p->op == AG_OP_ADDBMM ? "addmm_impl_cpu_"
 					  : "baddbmm", a->dtype);
 		p->ndim = p->op == AG_OP_ADDBMM ? 2 : 3;

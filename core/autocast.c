@@ -146,11 +146,6 @@ int ag_autocast_target(ag_autocast_policy p, ag_tensor *const *in, int n,
 	}
 }
 
-bool ag_autocast_emulates(ag_autocast_policy p, ag_dtype to)
-{
-	return p == AG_AUTOCAST_LOWER && to == AG_FLOAT16;
-}
-
 /* The cache of lower-precision casts of float32 leaves (PyTorch caches
  * them so that a weight used by several ops is cast once per region). */
 #define CACHE_MAX 256
@@ -210,29 +205,4 @@ ag_tensor *ag_autocast_cast(ag_tensor *t, ag_dtype to, const char *name)
 		ncache++;
 	}
 	return r;
-}
-
-/* t of dtype from converted to dtype to, noted; anything else as it is. */
-static ag_tensor *emulation_cast(ag_tensor *t, ag_dtype from, ag_dtype to,
-				 const char *fmt, const char *name)
-{
-	if (!t)
-		return NULL;
-	if (t->dtype != from) {
-		ag_tensor_retain(t);
-		return t;
-	}
-	return convert(t, to, fmt, name);
-}
-
-ag_tensor *ag_autocast_widen(ag_tensor *t, const char *name)
-{
-	return emulation_cast(t, AG_FLOAT16, AG_FLOAT32, "autocast: %s -> %s for "
-			      "%s (no float16 kernel on CPU: computed in float32)", name);
-}
-
-ag_tensor *ag_autocast_narrow(ag_tensor *t, const char *name)
-{
-	return emulation_cast(t, AG_FLOAT32, AG_FLOAT16, "autocast: %s -> %s for "
-			      "%s (its result, rounded on store)", name);
 }

@@ -11,10 +11,9 @@
  * an op runs inside, and backward, are not cast again.
  *
  * PyTorch 1.13 runs CPU autocast in bfloat16 only.  agdb also takes
- * float16; since 1.13 has no CPU float16 kernel for the lower-precision
- * ops (mm, addmm, conv), agdb runs them on float16-rounded inputs in
- * float32 and rounds the results to float16: what a float16 kernel that
- * computes in float32 and rounds on store gives, forward and backward.
+ * float16: the lower-precision ops (mm, addmm, conv, ...) run in float16,
+ * whose kernels compute in float32 and round on store (issue 13), forward
+ * and backward.
  */
 #ifndef AG_AUTOCAST_H
 #define AG_AUTOCAST_H
@@ -57,11 +56,5 @@ int ag_autocast_target(ag_autocast_policy p, ag_tensor *const *in, int n,
  * require grad are cached for the region when the cache is on.  The trace
  * log's event of the cast notes it. */
 ag_tensor *ag_autocast_cast(ag_tensor *t, ag_dtype to, const char *name);
-/* Is the float16 emulation (see above) used for a lower-precision op? */
-bool ag_autocast_emulates(ag_autocast_policy p, ag_dtype to);
-/* The emulation's conversions, noted in the trace log for op `name`:
- * float16 -> float32 before, float32 -> float16 after. */
-ag_tensor *ag_autocast_widen(ag_tensor *t, const char *name);
-ag_tensor *ag_autocast_narrow(ag_tensor *t, const char *name);
 
 #endif

@@ -252,7 +252,7 @@ ag_tensor *ag_histc(ag_tensor *t, int64_t bins, double min, double max)
 		ag_error(AG_ERR_VALUE, "histc: expected a tensor");
 		return NULL;
 	}
-	if (!ag_dtype_is_floating(t->dtype) || t->dtype == AG_FLOAT16) {
+	if (!ag_dtype_is_floating(t->dtype)) {
 		ag_error(AG_ERR_DTYPE, "\"histogram_cpu\" not implemented for '%s'",
 			 ag_dtype_scalar_name(t->dtype));
 		return NULL;

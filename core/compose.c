@@ -243,8 +243,7 @@ ag_tensor *ag_trace(ag_tensor *t)
 			 "with dim %d", t->ndim);
 		return NULL;
 	}
-	if (t->dtype == AG_BOOL || t->dtype == AG_FLOAT16 ||
-	    t->dtype == AG_BFLOAT16) {	/* PyTorch 1.13's CPU kernel */
+	if (t->dtype == AG_BOOL) {	/* PyTorch's CPU kernel */
 		ag_error(AG_ERR_DTYPE, "\"trace\" not implemented for '%s'",
 			 ag_dtype_scalar_name(t->dtype));
 		return NULL;
@@ -440,7 +439,7 @@ ag_tensor *ag_linalg_cross(ag_tensor *a, ag_tensor *b, int dim)
 			 ag_dtype_scalar_name(b->dtype));
 		return NULL;
 	}
-	if (a->dtype == AG_FLOAT16 || a->dtype == AG_BOOL) {
+	if (a->dtype == AG_BOOL) {
 		ag_error(AG_ERR_DTYPE, "\"cross\" not implemented for '%s'",
 			 ag_dtype_scalar_name(a->dtype));
 		return NULL;

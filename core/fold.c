@@ -462,20 +462,59 @@ TRUTH_KERNELS(NAME, T, LOAD)
 #define LOAD_I64(x) (x)
 #define LOAD_BOOL(x) ((int64_t)((x) != 0))
 
-/* the 16-bit loads call a conversion function: no simd loop for them */
-#define NO_SIMD
-#define block_sum_f16(e, m) ((void)(e), 0.0)
-#define block_sum_bf16(e, m) ((void)(e), 0.0)
-#define block_max_f16(e, m, out) 1
-#define block_max_bf16(e, m, out) 1
-#define block_min_f16(e, m, out) 1
-#define block_min_bf16(e, m, out) 1
+/*
+ * The 16-bit floats: a dense run of a sum, max or min is widened to
+ * float32 a block at a time (the vector conversions of dtype.c) and
+ * folded as float32 is, so sums accumulate in float32 partials as
+ * PyTorch's do.  Their other loads call a conversion function: no simd
+ * loop for them (block_sqdev stands in as "use the element loop").
+ */
+static double block_sum_half(const uint16_t *e, int64_t m, ag_dtype dt)
+{
+	float w[SUM_BLOCK];
+
+	ag_widen_half((const char *)e, 2, w, m, dt);
+	return block_sum_f32(w, m);
+}
+
+/* max (or min) of n dense 16-bit values into *out; 1 when one is NaN
+ * (the caller then walks the elements, the first NaN deciding) */
+static int block_extreme_half(const uint16_t *e, int64_t n, double *out,
+			      ag_dtype dt, bool max)
+{
+	float w[SUM_BLOCK];
+	double r = max ? -INFINITY : INFINITY, v;
+
+	for (int64_t b = 0; b < n; b += SUM_BLOCK) {
+		int64_t m = n - b < SUM_BLOCK ? n - b : SUM_BLOCK;
+		ag_widen_half((const char *)(e + b), 2, w, m, dt);
+		if (m >= 64) {
+			if (max ? block_max_f32(w, m, &v) : block_min_f32(w, m, &v))
+				return 1;
+			r = max ? (v > r ? v : r) : (v < r ? v : r);
+			continue;
+		}
+		for (int64_t i = 0; i < m; i++) {
+			if (w[i] != w[i])
+				return 1;
+			r = max ? (w[i] > r ? w[i] : r) : (w[i] < r ? w[i] : r);
+		}
+	}
+	*out = r;
+	return 0;
+}
+#define block_sum_f16(e, m) block_sum_half(e, m, AG_FLOAT16)
+#define block_sum_bf16(e, m) block_sum_half(e, m, AG_BFLOAT16)
+#define block_max_f16(e, m, out) block_extreme_half(e, m, out, AG_FLOAT16, true)
+#define block_max_bf16(e, m, out) block_extreme_half(e, m, out, AG_BFLOAT16, true)
+#define block_min_f16(e, m, out) block_extreme_half(e, m, out, AG_FLOAT16, false)
+#define block_min_bf16(e, m, out) block_extreme_half(e, m, out, AG_BFLOAT16, false)
 #define block_sqdev_f16(e, m, mu) 0.0
 #define block_sqdev_bf16(e, m, mu) 0.0
 FLOAT_KERNELS(f32, float, LOAD_F32, 1)
 FLOAT_KERNELS(f64, double, LOAD_F64, 1)
-FLOAT_KERNELS(f16, uint16_t, LOAD_F16, 0)
-FLOAT_KERNELS(bf16, uint16_t, LOAD_BF16, 0)
+FLOAT_KERNELS(f16, uint16_t, LOAD_F16, 1)
+FLOAT_KERNELS(bf16, uint16_t, LOAD_BF16, 1)
 VAR_KERNEL(f32, float, LOAD_F32, 1)
 VAR_KERNEL(f64, double, LOAD_F64, 1)
 VAR_KERNEL(f16, uint16_t, LOAD_F16, 0)
@@ -846,14 +885,32 @@ ATTR static void rowadd_##NAME(const char *p, int64_t n, int64_t st, void *av) \
 #define NO_ATTR
 ROWADD(f32, float, LOAD_F32, double, OMP_SIMD, VEC_CLONES)
 ROWADD(f64, double, LOAD_F64, double, OMP_SIMD, VEC_CLONES)
-ROWADD(f16, uint16_t, LOAD_F16, double, NO_SIMD, NO_ATTR)
-ROWADD(bf16, uint16_t, LOAD_BF16, double, NO_SIMD, NO_ATTR)
 ROWADD(i64, int64_t, LOAD_I64, uint64_t, OMP_SIMD, NO_ATTR)
 ROWADD(b8, uint8_t, LOAD_BOOL, uint64_t, OMP_SIMD, NO_ATTR)
 ROWADD(u8, uint8_t, LOAD_I64, uint64_t, OMP_SIMD, NO_ATTR)
 ROWADD(i8, int8_t, LOAD_I64, uint64_t, OMP_SIMD, NO_ATTR)
 ROWADD(i16, int16_t, LOAD_I64, uint64_t, OMP_SIMD, NO_ATTR)
 ROWADD(i32, int32_t, LOAD_I64, uint64_t, OMP_SIMD, NO_ATTR)
+
+/* 16-bit rows: widened to float32, then added as float32 rows are */
+static void rowadd_half(const char *p, int64_t n, int64_t st, void *av,
+			ag_dtype dt)
+{
+	float w[VBLOCK];
+
+	ag_widen_half(p, st, w, n, dt);
+	rowadd_f32((const char *)w, n, sizeof(float), av);
+}
+
+static void rowadd_f16(const char *p, int64_t n, int64_t st, void *av)
+{
+	rowadd_half(p, n, st, av, AG_FLOAT16);
+}
+
+static void rowadd_bf16(const char *p, int64_t n, int64_t st, void *av)
+{
+	rowadd_half(p, n, st, av, AG_BFLOAT16);
+}
 
 /* max, min and prod of float32 and float64 columns, in double
  * accumulators: a NaN, once there, stays (as in the row-wise kernels) */

@@ -557,12 +557,13 @@ static int check_pair(const ag_tensor *a, const ag_tensor *b, const char *op)
 	return 0;
 }
 
-/* PyTorch dispatches on the first operand's dtype (bool has no kernel),
+/* PyTorch dispatches on the first operand's dtype (bool has no kernel;
+ * float16, like bfloat16, is computed in float32 and rounded on store),
  * then requires the second to match it. */
 static int check_dtypes(const ag_tensor *a, const ag_tensor *b,
 			const char *kernel)
 {
-	if (a->dtype == AG_BOOL || a->dtype == AG_FLOAT16)
+	if (a->dtype == AG_BOOL)
 		return ag_error(AG_ERR_DTYPE, "\"%s\" not implemented for '%s'",
 				kernel, ag_dtype_scalar_name(a->dtype));
 	if (a->dtype != b->dtype)

@@ -22,9 +22,9 @@
 #define ROW_CLONES
 #endif
 
-/* nn_softmax.c: 0 for the dtypes PyTorch 1.13's CPU nn kernels take
- * (float32, float64, bfloat16), else -1 with its "\"kernel\" not implemented
- * for 'Half'" text. */
+/* nn_softmax.c: 0 for the floating dtypes the nn kernels take (float32,
+ * float64, and bfloat16 and float16, computed in float32), else -1 with
+ * PyTorch's "\"kernel\" not implemented for 'Long'" text. */
 int ag_nn_check_float(const ag_tensor *t, const char *kernel);
 
 /* nll_loss's backward op (recorded), and nll_loss of a

@@ -708,7 +708,7 @@ static int check_dtypes(const ag_tensor *x, const ag_tensor *w,
 				"%s", ag_dtype_scalar_name(x->dtype),
 				ag_dtype_scalar_name(x->dtype != w->dtype ?
 						     w->dtype : b->dtype));
-	if (x->dtype == AG_FLOAT16 || x->dtype == AG_BOOL ||
+	if (x->dtype == AG_BOOL ||
 	    (!ag_dtype_is_floating(x->dtype) && x->dtype != AG_INT64))
 		return ag_error(AG_ERR_DTYPE, "\"slow_conv2d_cpu\" not "
 				"implemented for '%s'",
@@ -716,10 +716,11 @@ static int check_dtypes(const ag_tensor *x, const ag_tensor *w,
 	return 0;
 }
 
-/* The dtype the kernels compute in, and t as a contiguous tensor of it. */
+/* The dtype the kernels compute in (float32 for the 16-bit floats, whose
+ * results are rounded on store), and t as a contiguous tensor of it. */
 static ag_dtype work_dtype(ag_dtype dt)
 {
-	return dt == AG_BFLOAT16 ? AG_FLOAT32 : dt;
+	return dt == AG_BFLOAT16 || dt == AG_FLOAT16 ? AG_FLOAT32 : dt;
 }
 
 static ag_tensor *work(ag_tensor *t)

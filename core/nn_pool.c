@@ -347,7 +347,7 @@ static ag_tensor *finish(ag_tensor *r, ag_dtype dt)
 
 static int pool_dtype(const ag_tensor *x, const char *kernel, bool ints)
 {
-	if (ag_dtype_is_floating(x->dtype) && x->dtype != AG_FLOAT16)
+	if (ag_dtype_is_floating(x->dtype))
 		return 0;
 	if (ints && x->dtype == AG_INT64)
 		return 0;
@@ -583,7 +583,7 @@ ag_tensor *ag_adaptive_avg_pool2d(ag_tensor *x, const ag_pool_args *args)
 			 (long long)a.out_w);
 		return NULL;
 	}
-	if (x->dtype == AG_FLOAT16 || !ag_dtype_is_floating(x->dtype)) {
+	if (!ag_dtype_is_floating(x->dtype)) {
 		ag_error(AG_ERR_DTYPE, "\"adaptive_avg_pool2d\" not implemented "
 			 "for '%s'", ag_dtype_scalar_name(x->dtype));
 		return NULL;

@@ -5,7 +5,8 @@
  * nanquantile, the ranks count only the numbers), gather the values below
  * and above, and lerp between them.  Sort, gather, lerp and the views
  * record as they run, so the result is differentiable (and twice) through
- * them, as PyTorch's is; the ranks are plain numbers.
+ * them, as PyTorch's is; the ranks are plain numbers.  float16 and
+ * bfloat16 are computed in float32 and rounded on store (issue 13).
  */
 #include "internal.h"
 
@@ -28,7 +29,7 @@ int ag_quantile_interpolation(const char *name)
 
 static int check(const ag_tensor *t, const ag_tensor *q, const char *fname)
 {
-	if (t->dtype != AG_FLOAT32 && t->dtype != AG_FLOAT64)
+	if (!ag_dtype_is_floating(t->dtype))
 		return ag_error(AG_ERR_DTYPE, "%s() input tensor must be either "
 				"float or double dtype", fname);
 	if (q->dtype != t->dtype)
@@ -91,6 +92,19 @@ ag_tensor *ag_quantile(ag_tensor *t, ag_tensor *q, const int *dim,
 	if (interp < 0 || interp > 4) {
 		ag_error(AG_ERR_VALUE, "%s(): unknown interpolation %d", fname, interp);
 		return NULL;
+	}
+	if (t->dtype == AG_FLOAT16 || t->dtype == AG_BFLOAT16) {
+		/* float32 inside (ranks, lerp), the result rounded on store;
+		 * the casts record, so the gradient comes back 16-bit */
+		ag_tensor *tf = ag_to_dtype(t, AG_FLOAT32);
+		ag_tensor *qf = tf ? ag_to_dtype(q, AG_FLOAT32) : NULL;
+		ag_tensor *rf = qf ? ag_quantile(tf, qf, dim, keepdim, interp,
+						 ignore_nan) : NULL;
+		ag_tensor *r = rf ? ag_to_dtype(rf, t->dtype) : NULL;
+		ag_tensor_release(tf);
+		ag_tensor_release(qf);
+		ag_tensor_release(rf);
+		return r;
 	}
 	ag_tensor *qd = ag_contiguous(q);
 	if (!qd || check_q(qd, fname) < 0) {

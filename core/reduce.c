@@ -59,10 +59,6 @@ static int check_input(ag_op op, const ag_tensor *t)
 				"dtype. Input dtype must be either a floating "
 				"point or complex dtype. Got: %s",
 				ag_dtype_scalar_name(t->dtype));
-	/* PyTorch 1.13 has no 16-bit float product on the CPU */
-	if (f == FOLD_PROD && (t->dtype == AG_FLOAT16 || t->dtype == AG_BFLOAT16))
-		return ag_error(AG_ERR_DTYPE, "\"prod_cpu\" not implemented for '%s'",
-				ag_dtype_scalar_name(t->dtype));
 	return 0;
 }
 
@@ -401,9 +397,6 @@ int ag_aminmax(ag_tensor *t, const int *dim, bool keepdim, ag_tensor **min,
 		return ag_error(AG_ERR_VALUE, "aminmax(): expected a tensor");
 	if (dim && ag_wrap_dim(*dim, t->ndim, &d) < 0)
 		return -1;
-	if (t->dtype == AG_FLOAT16)
-		return ag_error(AG_ERR_DTYPE, "\"aminmax_cpu\" not implemented "
-				"for 'Half'");
 	if (!dim) {
 		if (ag_numel(t) == 0)
 			return ag_error(AG_ERR_INDEX, "aminmax(): cannot compute "

@@ -23,7 +23,6 @@ typedef enum scan_kind { SCAN_SUM, SCAN_PROD, SCAN_LSE } scan_kind;
 typedef struct scan {
 	int64_t outer, n, inner;
 	bool reverse;
-	bool to_float;	/* bfloat16 in, the float32 running values out */
 	scan_kind kind;
 	const char *in;
 	char *out;
@@ -115,11 +114,11 @@ static void slab_##NAME(const scan *s, int64_t o, ACC *acc)		\
 #define TO_F32(x) ((float)(x))
 #define TO_I64(x) ((int64_t)(x))
 #define BF16_IN(x) ag_bf16_to_float(x)
-#define BF16_OUT(x) ag_float_to_bf16(x)
+#define F16_IN(x) ag_half_to_float(x)
 SCAN_SLAB(f32, float, float, double, ID, TO_F32, log_add_exp)
 SCAN_SLAB(f64, double, double, double, ID, ID, log_add_exp)
-SCAN_SLAB(bf16, uint16_t, uint16_t, float, BF16_IN, BF16_OUT, log_add_expf)
-SCAN_SLAB(bf16f, uint16_t, float, float, BF16_IN, ID, log_add_expf)
+/* the 16-bit floats, widened: float32 in and out, float32 running values */
+SCAN_SLAB(half, float, float, float, ID, ID, log_add_expf)
 SCAN_SLAB(i64, int64_t, int64_t, uint64_t, ID, TO_I64, NO_LSE)
 SCAN_SLAB(b8, uint8_t, int64_t, uint64_t, ID, TO_I64, NO_LSE)
 
@@ -155,6 +154,7 @@ static void ext_##NAME(const scan *s, int64_t o, bool max, K *best,	\
 EXT_SLAB(f32, float, float, ID, isnan)
 EXT_SLAB(f64, double, double, ID, isnan)
 EXT_SLAB(bf16, uint16_t, float, BF16_IN, isnan)
+EXT_SLAB(f16, uint16_t, float, F16_IN, isnan)
 EXT_SLAB(i64, int64_t, int64_t, ID, NOT_NAN)
 EXT_SLAB(b8, uint8_t, int, ID, NOT_NAN)
 
@@ -193,6 +193,7 @@ static int run(const scan *s, ag_dtype dt, bool ext, bool max, int64_t *iout)
 				case AG_FLOAT32: ext_f32(s, o, max, acc, at, iout); break;
 				case AG_FLOAT64: ext_f64(s, o, max, acc, at, iout); break;
 				case AG_BFLOAT16: ext_bf16(s, o, max, acc, at, iout); break;
+				case AG_FLOAT16: ext_f16(s, o, max, acc, at, iout); break;
 				case AG_INT64: ext_i64(s, o, max, acc, at, iout); break;
 				default: ext_b8(s, o, max, acc, at, iout); break;
 				}
@@ -202,11 +203,7 @@ static int run(const scan *s, ag_dtype dt, bool ext, bool max, int64_t *iout)
 			case AG_FLOAT32: slab_f32(s, o, acc); break;
 			case AG_FLOAT64: slab_f64(s, o, acc); break;
 			case AG_BFLOAT16:
-				if (s->to_float)
-					slab_bf16f(s, o, acc);
-				else
-					slab_bf16(s, o, acc);
-				break;
+			case AG_FLOAT16: slab_half(s, o, acc); break;
 			case AG_INT64: slab_i64(s, o, acc); break;
 			default: slab_b8(s, o, acc); break;
 			}
@@ -234,9 +231,8 @@ ag_tensor *ag_scan(ag_op op, ag_tensor *t, int dim, bool reverse)
 	}
 	if (ag_wrap_dim(dim, t->ndim, &d) < 0)
 		return NULL;
-	/* PyTorch 1.13 has no float16 kernel, nor an integer logcumsumexp */
-	if (t->dtype == AG_FLOAT16 || (op == AG_OP_LOGCUMSUMEXP &&
-				       !ag_dtype_is_floating(t->dtype))) {
+	/* there is no integer logcumsumexp */
+	if (op == AG_OP_LOGCUMSUMEXP && !ag_dtype_is_floating(t->dtype)) {
 		ag_error(AG_ERR_DTYPE, "\"%s_out_cpu\" not implemented for '%s'",
 			 ag_op_name(op), ag_dtype_scalar_name(t->dtype));
 		return NULL;
@@ -254,23 +250,27 @@ ag_tensor *ag_scan(ag_op op, ag_tensor *t, int dim, bool reverse)
 			s.outer *= t->shape[i];
 		for (int i = d + 1; i < t->ndim; i++)
 			s.inner *= t->shape[i];
-		/* while rounding losses are counted (backward), bfloat16 keeps
-		 * its float32 running values, then rounds them (the same bits)
-		 * through ag_narrow_half, which counts */
+		/* the 16-bit floats are widened to float32 (vector
+		 * conversions), scanned in place there with float32 running
+		 * values, and rounded on store through ag_narrow_half (which
+		 * also counts rounding losses while backward watches them) */
 		int64_t numel = ag_numel(out);
 		float *wide = NULL;
-		if (t->dtype == AG_BFLOAT16 && ag_round_watch) {
+		bool half = t->dtype == AG_BFLOAT16 || t->dtype == AG_FLOAT16;
+		if (half) {
 			wide = malloc((size_t)numel * sizeof(float));
+			if (wide)
+				ag_widen_half(ag_data_ptr(c), 2, wide, numel, t->dtype);
+			s.in = (const char *)wide;
 			s.out = (char *)wide;
-			s.to_float = true;
 		}
-		if ((s.to_float && !wide) || run(&s, t->dtype, false, false, NULL) < 0) {
-			if (s.to_float && !wide)
+		if ((half && !wide) || run(&s, t->dtype, false, false, NULL) < 0) {
+			if (half && !wide)
 				ag_error(AG_ERR_NOMEM, "out of memory");
 			ag_tensor_release(out);
 			out = NULL;
 		} else if (wide) {
-			ag_narrow_half(wide, ag_data_ptr(out), 2, numel, AG_BFLOAT16);
+			ag_narrow_half(wide, ag_data_ptr(out), 2, numel, t->dtype);
 		}
 		free(wide);
 	}
@@ -296,7 +296,7 @@ static int scan_inplace_checked(ag_op op, ag_tensor *t, int dim)
 				ag_op_name(op));
 	if (ag_wrap_dim(dim, t->ndim, &d) < 0)
 		return -1;
-	if (t->dtype == AG_BOOL || t->dtype == AG_FLOAT16)
+	if (t->dtype == AG_BOOL)
 		return ag_error(AG_ERR_DTYPE, "\"%s_out_cpu\" not implemented for "
 				"'%s'", ag_op_name(op),
 				ag_dtype_scalar_name(t->dtype));
@@ -346,9 +346,6 @@ int ag_cumextreme(ag_op op, ag_tensor *t, int dim, ag_tensor **values,
 				ag_op_name(op));
 	if (ag_wrap_dim(dim, t->ndim, &d) < 0)
 		return -1;
-	if (t->dtype == AG_FLOAT16)
-		return ag_error(AG_ERR_DTYPE, "\"%s_cpu\" not implemented for "
-				"'Half'", ag_op_name(op));
 	if (!(c = ag_contiguous(t)) ||
 	    !(v = ag_tensor_alloc_uninit(t->shape, t->ndim, t->dtype)) ||
 	    !(ix = ag_tensor_alloc_uninit(t->shape, t->ndim, AG_INT64)))

@@ -560,10 +560,6 @@ ag_tensor *ag_diag(ag_tensor *t, int64_t k)
 		ag_error(AG_ERR_SHAPE, "matrix or a vector expected");
 		return NULL;
 	}
-	if (t->dtype == AG_FLOAT16) {
-		ag_error(AG_ERR_DTYPE, "\"diag\" not implemented for 'Half'");
-		return NULL;
-	}
 	if (t->ndim == 1) {
 		int64_t ak = k == INT64_MIN ? INT64_MAX : (k < 0 ? -k : k), n;
 		if (__builtin_add_overflow(t->shape[0], ak, &n)) {

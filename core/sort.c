@@ -236,11 +236,11 @@ static int check(const ag_tensor *t, int dim, const char *name, int *d)
 	return ag_wrap_dim(dim, t->ndim, d);
 }
 
-/* PyTorch 1.13's CPU kernels of kthvalue, topk and median have no float16
- * or bool version; their names go in the message. */
+/* PyTorch's CPU kernels of kthvalue, topk and median have no bool
+ * version; their names go in the message. */
 static int check_kernel(const ag_tensor *t, const char *kernel)
 {
-	if (t->dtype == AG_FLOAT16 || t->dtype == AG_BOOL)
+	if (t->dtype == AG_BOOL)
 		return ag_error(AG_ERR_DTYPE, "\"%s\" not implemented for '%s'",
 				kernel, ag_dtype_scalar_name(t->dtype));
 	return 0;
@@ -775,9 +775,6 @@ int ag_unique(ag_tensor *t, const int *dim, ag_tensor **values,
 						"selected, so unique cannot be "
 						"applied");
 	}
-	if (t->dtype == AG_FLOAT16)
-		return ag_error(AG_ERR_DTYPE, "\"%s\" not implemented for 'Half'",
-				dim ? "unique_dim" : "unique");
 	n = dim ? t->shape[d] : ag_numel(t);
 	inv = ag_tensor_alloc_uninit(dim ? &n : t->shape, dim ? 1 : t->ndim,
 				     AG_INT64);

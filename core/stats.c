@@ -180,22 +180,23 @@ ag_tensor *ag_logsumexp(ag_tensor *t, const int *dims, int ndims, bool keepdim)
 	}
 	if (ag_reduce_mask(t, dims, ndims, "logsumexp", mask) < 0)
 		return NULL;
-	/* PyTorch 1.13's CPU exp kernel has no float16 version */
-	if (t->dtype == AG_FLOAT16) {
-		ag_error(AG_ERR_DTYPE, "\"exp_vml_cpu\" not implemented for 'Half'");
-		return NULL;
-	}
 	ag_reduce_args ra = ag_reduce_args_of(t, mask, false, keepdim);
 	quiet q = quiet_begin();
-	/* integers and bool are summed as the default float dtype */
-	x = ag_dtype_is_floating(t->dtype) ? (ag_tensor_retain(t), t)
-					   : ag_to_dtype(t, AG_DEFAULT_DTYPE);
+	/* integers and bool are summed as the default float dtype; float16
+	 * in float32, its result rounded on store */
+	x = ag_dtype_is_floating(t->dtype) && t->dtype != AG_FLOAT16 ?
+		(ag_tensor_retain(t), t) : ag_to_dtype(t, AG_DEFAULT_DTYPE);
 	int fused = x ? lse_f32_fused(x, mask, keepdim, &r) : -1;
 	if (fused == 0)
 		r = lse(x, dims, ndims, &ra, keepdim);
 	else if (fused < 0)
 		r = NULL;
 	ag_tensor_release(x);
+	if (r && t->dtype == AG_FLOAT16) {
+		ag_tensor *h = ag_to_dtype(r, AG_FLOAT16);
+		ag_tensor_release(r);
+		r = h;
+	}
 	quiet_end(q);
 	return record_one(r, AG_OP_LOGSUMEXP, t, &ra, sizeof ra);
 }

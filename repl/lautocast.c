@@ -41,18 +41,11 @@ static int collect(lua_State *L, int idx, ag_tensor **ts, int n)
 	return n;
 }
 
-/* Replaces the tensor at idx with its cast (and, emulating float16, its
- * float32 form). */
-static void cast_at(lua_State *L, int idx, ag_dtype to, bool emu,
-		    const char *name)
+/* Replaces the tensor at idx with its cast. */
+static void cast_at(lua_State *L, int idx, ag_dtype to, const char *name)
 {
 	ag_tensor *t = repl_test_tensor(L, idx);
 	ag_tensor *c = ag_autocast_cast(t, to, name);
-	if (c && emu) {
-		ag_tensor *w = ag_autocast_widen(c, name);
-		ag_tensor_release(c);
-		c = w;
-	}
 	if (!c)
 		repl_core_error(L);
 	if (c == t) {
@@ -66,11 +59,10 @@ static void cast_at(lua_State *L, int idx, ag_dtype to, bool emu,
 
 /* Argument idx with its tensors cast: a tensor, or a plain table copied
  * with its tensors cast. */
-static void cast_arg(lua_State *L, int idx, ag_dtype to, bool emu,
-		     const char *name)
+static void cast_arg(lua_State *L, int idx, ag_dtype to, const char *name)
 {
 	if (repl_test_tensor(L, idx)) {
-		cast_at(L, idx, to, emu, name);
+		cast_at(L, idx, to, name);
 		return;
 	}
 	if (lua_type(L, idx) != LUA_TTABLE)
@@ -83,7 +75,7 @@ static void cast_arg(lua_State *L, int idx, ag_dtype to, bool emu,
 	lua_pushnil(L);
 	while (lua_next(L, idx)) {
 		if (repl_test_tensor(L, -1))
-			cast_at(L, -1, to, emu, name);
+			cast_at(L, -1, to, name);
 		lua_pushvalue(L, -2);
 		lua_insert(L, -2);
 		lua_settable(L, -4);
@@ -112,27 +104,15 @@ static int call_cast(lua_State *L)
 	int r = ag_autocast_target(p, ts, nt, &to);
 	if (r < 0)
 		return repl_core_error(L);
-	bool emu = r == 0 && ag_autocast_emulates(p, to);
 	if (r == 0)
 		for (i = 2; i <= n + 1; i++)
-			cast_arg(L, i, to, emu, name);
+			cast_arg(L, i, to, name);
 	ag_autocast_suspend();
 	int status = lua_pcall(L, n, LUA_MULTRET, 0);
 	ag_autocast_resume();
 	if (status != LUA_OK)
 		return lua_error(L);
-	int nres = lua_gettop(L);
-	for (i = 1; emu && i <= nres; i++) {
-		ag_tensor *t = repl_test_tensor(L, i);
-		if (!t)
-			continue;
-		ag_tensor *c = ag_autocast_narrow(t, name);
-		if (!c)
-			return repl_core_error(L);
-		repl_push_tensor(L, c);
-		lua_replace(L, i);
-	}
-	return nres;
+	return lua_gettop(L);
 }
 
 /* Wraps, in the table at idx, every function whose name has a policy. */

@@ -19,6 +19,7 @@ LUA_TESTS = \
 	tests/lua/test_precision_report.lua tests/lua/test_mixed_precision.lua \
 	tests/lua/test_amp_underflow.lua tests/lua/test_bf16_matmul.lua \
 	tests/lua/test_half_ew.lua tests/lua/test_bf16_gemv.lua tests/lua/test_half_stream.lua \
+	tests/lua/test_f16_ops.lua \
 	tests/lua/test_ulp.lua tests/lua/test_shape_ref.lua \
 	tests/lua/test_vmath_f32.lua
 TESTS += $(LUA_TESTS) tests/lua/test_require.sh

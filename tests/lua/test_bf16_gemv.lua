@@ -132,12 +132,18 @@ do
 	t.is(bits(s), c.out, "addmv_ in place, " .. describe(c) .. ": PyTorch's bits")
 end
 
--- float16: PyTorch 1.13 has no CPU kernel for these
-local h = torch.ones(3, 4, {dtype = torch.float16})
-local hv = torch.ones(4, {dtype = torch.float16})
-t.raises(function() return torch.mv(h, hv) end, "\"addmv_impl_cpu\" not implemented for 'Half'",
-	"mv in float16: PyTorch's error")
-t.raises(function() return torch.dot(hv, hv) end, "\"dot\" not implemented for 'Half'",
-	"dot in float16: PyTorch's error")
+-- float16 (issue 13): float32 products and sums on the float16 values,
+-- rounded once on store
+local h = (torch.randn(3, 4) * 4):half()
+local hv = (torch.randn(4) * 4):half()
+local r = torch.mv(h, hv)
+t.is(r.dtype, torch.float16, "mv in float16 gives float16")
+t.is(r:float():tolist(), torch.mv(h:float(), hv:float()):half():float():tolist(),
+	"mv in float16: float32's result rounded")
+r = torch.dot(hv, hv)
+t.is(r.dtype, torch.float16, "dot in float16 gives float16")
+t.is(r:item(), torch.dot(hv:float(), hv:float()):half():item(), "dot in float16: float32's result rounded")
+t.raises(function() return torch.mv(torch.ones(3, 4, {dtype = torch.bool}), torch.ones(4, {dtype = torch.bool})) end,
+	"\"addmv_impl_cpu\" not implemented for 'Bool'", "bool still has no kernel")
 
 t.done()

@@ -127,7 +127,6 @@ local errs = {
 		"but got bias of size [3] instead"},
 	{function() F.conv2d(torch.randn(8, 8), w) end,
 		"Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: [8, 8]"},
-	{function() F.conv2d(x:half(), w:half()) end, "\"slow_conv2d_cpu\" not implemented for 'Half'"},
 	{function() F.conv2d(x:double(), w) end, "expected scalar type Double but found Float"},
 	{function() F.conv1d(torch.randn(2, 3, 8), w) end,
 		"Expected 4-dimensional input for 4-dimensional weight [4, 3, 3, 3], but got 3-dimensional input " ..
@@ -135,7 +134,8 @@ local errs = {
 	{function() F.conv2d(x, w, {stride = 2, padding = "same"}) end,
 		"padding='same' is not supported for strided convolutions"},
 	{function() F.max_pool2d(x:to(torch.int64), 2) end, "\"max_pool2d\" not implemented for 'Long'"},
-	{function() F.avg_pool2d(x:half(), 2) end, "\"avg_pool2d\" not implemented for 'Half'"},
+	{function() F.avg_pool2d(x:bool(), 2) end, "\"avg_pool2d\" not implemented for 'Bool'"},
+	{function() F.conv2d(x:bool(), w:bool()) end, "\"slow_conv2d_cpu\" not implemented for 'Bool'"},
 	{function() F.max_pool2d(x, 2, {padding = 2}) end, "pad should be at most half of effective kernel size"},
 	{function() F.avg_pool2d(x, 2, {padding = 2}) end,
 		"pad should be at most half of kernel size, but got pad=2 and kernel_size=2"},

@@ -150,14 +150,19 @@ local xb = torch.randn(2, 3):to(torch.bfloat16)
 t.is(xb:softmax(2).dtype, torch.bfloat16, "softmax takes bfloat16 (computed in float32)")
 t.near(F.layer_norm(xb, {3}):float():tolist(), F.layer_norm(xb:float(), {3}):to(torch.bfloat16):float():tolist(),
 	1e-2, "layer_norm in bfloat16 rounds float32's result")
-t.raises(function() torch.randn(2, 3):half():softmax(2) end,
-	"\"softmax_lastdim_kernel_impl\" not implemented for 'Half'", "softmax refuses Half as PyTorch 1.13")
-t.raises(function() torch.randn(2, 3):half():log_softmax(1) end,
-	"\"softmax_kernel_impl\" not implemented for 'Half'", "log_softmax over another dim too")
+-- float16 as bfloat16 (issue 13): float32 inside, rounded on store
+local xh = torch.randn(2, 3):half()
+t.is(xh:softmax(2):float():tolist(), xh:float():softmax(2):half():float():tolist(),
+	"softmax takes float16: float32's result rounded")
+t.is(xh:log_softmax(1):float():tolist(), xh:float():log_softmax(1):half():float():tolist(),
+	"log_softmax over another dim too")
 t.raises(function() torch.ones(2, 3, {dtype = torch.int64}):softmax(2) end,
 	"\"softmax_lastdim_kernel_impl\" not implemented for 'Long'", "and integers")
-t.raises(function() F.layer_norm(torch.randn(2, 3):half(), {3}) end,
-	"\"LayerNormKernelImpl\" not implemented for 'Half'", "layer_norm refuses Half")
+t.is(F.layer_norm(xh, {3}).dtype, torch.float16, "layer_norm takes float16")
+t.near(F.layer_norm(xh, {3}):float():tolist(), F.layer_norm(xh:float(), {3}):half():float():tolist(),
+	2e-3, "layer_norm in float16 rounds float32's result")
+t.raises(function() F.layer_norm(torch.ones(2, 3, {dtype = torch.int64}), {3}) end,
+	"\"LayerNormKernelImpl\" not implemented for 'Long'", "layer_norm refuses integers")
 local sm64 = torch.randn(5, 7, f64)
 t.near(F.softmax(sm64:float(), 2, {dtype = torch.float64}):tolist(), F.softmax(sm64:float():double(), 2):tolist(), 1e-12,
 	"softmax's dtype keyword converts first")
