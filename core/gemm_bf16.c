@@ -34,7 +34,7 @@
 
 enum {
 	TILE = 512,	/* bf16 per tile */
-	BAND = 256,	/* columns of B kept in L2 at a time */
+	BAND = 512,	/* columns of B kept in L2 at a time (1 MiB at K 1024) */
 	PAR_MIN = 128 * 128 * 128	/* M*N*K from which threads share it */
 };
 
@@ -51,6 +51,7 @@ typedef struct bf16_job {
 	float *c;			/* float32 result, or */
 	uint16_t *h;			/* bfloat16 result */
 	bool scaled;			/* h = alpha * product + beta * h */
+	bool lazy_a;			/* A packed by panel() in the first band */
 	double alpha, beta;
 } bf16_job;
 
@@ -228,11 +229,45 @@ static AG_AVX512 void narrow_block(const float *blk, uint16_t *h, int64_t ldh,
 	}
 }
 
+/* The first 32 x 32 block of panel i (rows [i, i + 32) of a row-major A
+ * with K a multiple of 32) summed into tiles 0-3 while A's two groups
+ * are packed a tile of k at a time, just ahead of their loads: the
+ * copying runs beside the tiles' arithmetic instead of in a pass of its
+ * own, and the panel is then at hand in L1/L2 for the band's other
+ * blocks. */
+__attribute__((target("amx-tile,amx-bf16,avx512f")))
+static void first_block_packing_a(const bf16_job *j, int64_t i,
+				  const uint16_t *b0)
+{
+	int64_t kt = j->kt, rs = j->a.rs;
+	const uint16_t *src = (const uint16_t *)j->a.p + i * rs;
+	uint16_t *a0 = j->ap + (i / 16) * kt * TILE, *a1 = a0 + kt * TILE;
+	const uint16_t *b1 = b0 + kt * TILE;
+
+	for (int64_t k = 0; k < kt; k++) {
+		for (int64_t r = 0; r < 16; r++) {
+			_mm512_store_si512(a0 + k * TILE + r * 32,
+					   _mm512_loadu_si512(src + r * rs + k * 32));
+			_mm512_store_si512(a1 + k * TILE + r * 32,
+					   _mm512_loadu_si512(src + (r + 16) * rs + k * 32));
+		}
+		_tile_loadd(4, a0 + k * TILE, 64);
+		_tile_loadd(6, b0 + k * TILE, 64);
+		_tile_loadd(5, a1 + k * TILE, 64);
+		_tile_loadd(7, b1 + k * TILE, 64);
+		_tile_dpbf16ps(0, 4, 6);
+		_tile_dpbf16ps(1, 4, 7);
+		_tile_dpbf16ps(2, 5, 6);
+		_tile_dpbf16ps(3, 5, 7);
+	}
+}
+
 /*
  * The 32-row panel i of the result over the columns [jc, je) of a band:
  * each 32 x 32 block is summed in four tiles over the whole k, then
  * stored: straight into c when it lies inside the float32 result, else
- * through blk (32 x 32), whose rows are then copied or rounded.
+ * through blk (32 x 32), whose rows are then copied or rounded.  With
+ * lazy_a, the first band packs the panel's A as it goes.
  */
 __attribute__((target("amx-tile,amx-bf16")))
 static void panel(const bf16_job *j, int64_t i, int64_t jc, int64_t je,
@@ -241,7 +276,15 @@ static void panel(const bf16_job *j, int64_t i, int64_t jc, int64_t je,
 	int64_t kt = j->kt, M = j->M, N = j->N;
 	const uint16_t *a0 = j->ap + (i / 16) * kt * TILE, *a1 = a0 + kt * TILE;
 	int64_t rows = M - i < 32 ? M - i : 32;
+	/* A's rows adjacent, a whole panel, whole tiles along k: packed
+	 * beside the first block's arithmetic; else by groups first */
+	bool inline_a = j->lazy_a && jc == 0 && j->a.cs == 1 && rows == 32 &&
+			j->K % 32 == 0;
 
+	if (j->lazy_a && jc == 0 && !inline_a) {
+		pack_a_group(j, i / 16);
+		pack_a_group(j, i / 16 + 1);
+	}
 	for (int64_t col = jc; col < je; col += 32) {
 		const uint16_t *b0 = j->bp + (col / 16) * kt * TILE;
 		const uint16_t *b1 = b0 + kt * TILE;
@@ -253,7 +296,9 @@ static void panel(const bf16_job *j, int64_t i, int64_t jc, int64_t je,
 		_tile_zero(1);
 		_tile_zero(2);
 		_tile_zero(3);
-		for (int64_t k = 0; k < kt; k++) {
+		if (inline_a && col == jc)
+			first_block_packing_a(j, i, b0);
+		else for (int64_t k = 0; k < kt; k++) {
 			_tile_loadd(4, a0 + k * TILE, 64);
 			_tile_loadd(6, b0 + k * TILE, 64);
 			_tile_loadd(5, a1 + k * TILE, 64);
@@ -311,9 +356,20 @@ static void tiles_end(void)
 }
 
 /* One thread's share (or all of it): pack, then the bands' panels. */
-static void run(const bf16_job *j)
+static void run(bf16_job *j)
 {
 	int64_t ga = j->Mp / 16, gb = b_by_rows(j) ? j->kt : j->Np / 16;
+
+#ifdef _OPENMP
+	/* one thread: A is packed panel by panel in the first band, where the
+	 * packing overlaps the tiles' arithmetic; several: up front, shared */
+	#pragma omp single
+	j->lazy_a = omp_get_num_threads() == 1;
+#else
+	j->lazy_a = true;
+#endif
+	if (j->lazy_a)
+		ga = 0;
 	int64_t panels = j->Mp / 32;
 	float blk[32 * 32] __attribute__((aligned(64)));
 
