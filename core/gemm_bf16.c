@@ -14,13 +14,16 @@
  * pairs (the layout TDPBF16PS reads), padded with zeros to whole 32 x 32
  * blocks.  Each 32 x 32 block of the result lives in four accumulator
  * tiles for the whole sum over k, then rounded to bfloat16 (or copied)
- * while it is in L1.  The columns are visited a band of BAND at a time,
- * so that band of packed B (BAND x K) stays in L2 while the 32-row panels
+ * while it is in L1.  The columns are visited a band at a time (BAND_BYTES
+ * of packed B: 512 columns at K 1024), so that the band stays in L2
+ * while the 32-row panels
  * of A pass; the panels of a band are handed out to the OpenMP threads.
  * Packing runs in the same threads.
  */
 #include "gemm_bf16.h"
 
+#include <sched.h>
+#include <stdatomic.h>
 #include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -34,7 +37,7 @@
 
 enum {
 	TILE = 512,	/* bf16 per tile */
-	BAND = 512,	/* columns of B kept in L2 at a time (1 MiB at K 1024) */
+	BAND_BYTES = 1 << 20,	/* of packed B kept in L2 at a time */
 	PAR_MIN = 128 * 128 * 128	/* M*N*K from which threads share it */
 };
 
@@ -51,8 +54,9 @@ typedef struct bf16_job {
 	float *c;			/* float32 result, or */
 	uint16_t *h;			/* bfloat16 result */
 	bool scaled;			/* h = alpha * product + beta * h */
-	bool lazy_a;			/* A packed by panel() in the first band */
+	bool f16;			/* h is float16 (else bfloat16) */
 	double alpha, beta;
+	atomic_llong packed;		/* packing items done, by all threads */
 } bf16_job;
 
 #define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
@@ -188,9 +192,9 @@ static void pack_b_item(const bf16_job *j, int64_t w)
 
 /* n values of h = alpha * t + beta * h (beta 0: h not read), as linalg.c's
  * combine() computes them: in double, rounded to float, then to
- * bfloat16. */
+ * bfloat16 (f16: float16). */
 static AG_AVX512 void scale_row(const float *t, uint16_t *h, int64_t n,
-				double alpha, double beta)
+				double alpha, double beta, bool f16)
 {
 	__m512d va = _mm512_set1_pd(alpha), vb = _mm512_set1_pd(beta);
 
@@ -201,7 +205,7 @@ static AG_AVX512 void scale_row(const float *t, uint16_t *h, int64_t n,
 		__m512d hi = _mm512_mul_pd(_mm512_cvtps_pd(_mm256_castpd_ps(
 			_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1))), va);
 		if (beta != 0) {
-			__m512 y = ag_widen16(_mm256_maskz_loadu_epi16(m, h + i), false);
+			__m512 y = ag_widen16(_mm256_maskz_loadu_epi16(m, h + i), f16);
 			lo = _mm512_add_pd(lo, _mm512_mul_pd(
 				_mm512_cvtps_pd(_mm512_castps512_ps256(y)), vb));
 			hi = _mm512_add_pd(hi, _mm512_mul_pd(_mm512_cvtps_pd(_mm256_castpd_ps(
@@ -210,22 +214,22 @@ static AG_AVX512 void scale_row(const float *t, uint16_t *h, int64_t n,
 		__m512 f = _mm512_castpd_ps(_mm512_insertf64x4(
 			_mm512_castps_pd(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo))),
 			_mm256_castps_pd(_mm512_cvtpd_ps(hi)), 1));
-		_mm256_mask_storeu_epi16(h + i, m, ag_narrow16(f, false));
+		_mm256_mask_storeu_epi16(h + i, m, ag_narrow16(f, f16));
 	}
 }
 
-/* A block of rows x cols (of 32 x 32 floats) rounded to bfloat16 into h
- * (ldh values per row), as ag_half_narrow_avx512 rounds. */
+/* A block of rows x cols (of 32 x 32 floats) rounded to bfloat16 (f16:
+ * float16) into h (ldh values per row), as ag_half_narrow_avx512 rounds. */
 static AG_AVX512 void narrow_block(const float *blk, uint16_t *h, int64_t ldh,
-				   int64_t rows, int64_t cols)
+				   int64_t rows, int64_t cols, bool f16)
 {
 	__mmask16 m0 = ag_lanes16(cols), m1 = ag_lanes16(cols - 16);
 
 	for (int64_t r = 0; r < rows; r++, blk += 32, h += ldh) {
-		_mm256_mask_storeu_epi16(h, m0, ag_narrow16(_mm512_load_ps(blk), false));
+		_mm256_mask_storeu_epi16(h, m0, ag_narrow16(_mm512_load_ps(blk), f16));
 		if (cols > 16)
 			_mm256_mask_storeu_epi16(h + 16, m1,
-				ag_narrow16(_mm512_load_ps(blk + 16), false));
+				ag_narrow16(_mm512_load_ps(blk + 16), f16));
 	}
 }
 
@@ -271,17 +275,17 @@ static void first_block_packing_a(const bf16_job *j, int64_t i,
  */
 __attribute__((target("amx-tile,amx-bf16")))
 static void panel(const bf16_job *j, int64_t i, int64_t jc, int64_t je,
-		  float *blk)
+		  float *blk, bool lazy_a)
 {
 	int64_t kt = j->kt, M = j->M, N = j->N;
 	const uint16_t *a0 = j->ap + (i / 16) * kt * TILE, *a1 = a0 + kt * TILE;
 	int64_t rows = M - i < 32 ? M - i : 32;
 	/* A's rows adjacent, a whole panel, whole tiles along k: packed
 	 * beside the first block's arithmetic; else by groups first */
-	bool inline_a = j->lazy_a && jc == 0 && j->a.cs == 1 && rows == 32 &&
+	bool inline_a = lazy_a && jc == 0 && j->a.cs == 1 && rows == 32 &&
 			j->K % 32 == 0;
 
-	if (j->lazy_a && jc == 0 && !inline_a) {
+	if (lazy_a && jc == 0 && !inline_a) {
 		pack_a_group(j, i / 16);
 		pack_a_group(j, i / 16 + 1);
 	}
@@ -315,12 +319,12 @@ static void panel(const bf16_job *j, int64_t i, int64_t jc, int64_t je,
 		if (direct)
 			continue;
 		if (j->h && !j->scaled) {
-			narrow_block(blk, j->h + i * N + col, N, rows, cols);
+			narrow_block(blk, j->h + i * N + col, N, rows, cols, j->f16);
 		} else {
 			for (int64_t r = 0; r < rows; r++) {
 				if (j->scaled)
 					scale_row(blk + r * 32, j->h + (i + r) * N + col,
-						  cols, j->alpha, j->beta);
+						  cols, j->alpha, j->beta, j->f16);
 				else
 					memcpy(j->c + (i + r) * N + col, blk + r * 32,
 					       (size_t)cols * 4);
@@ -330,7 +334,7 @@ static void panel(const bf16_job *j, int64_t i, int64_t jc, int64_t je,
 			for (int64_t r = 0; r < rows; r++)
 				ag_round_check(blk + r * 32,
 					       (const char *)(j->h + (i + r) * N + col),
-					       2, cols, AG_BFLOAT16);
+					       2, cols, j->f16 ? AG_FLOAT16 : AG_BFLOAT16);
 	}
 }
 
@@ -355,45 +359,66 @@ static void tiles_end(void)
 	_tile_release();
 }
 
-/* One thread's share (or all of it): pack, then the bands' panels. */
+/* Until every packing item is done: spinning, as the wait is short when
+ * the threads run, yielding now and then for when one of them does not. */
+static void wait_packed(bf16_job *j, long long items)
+{
+	for (unsigned spin = 1;
+	     atomic_load_explicit(&j->packed, memory_order_acquire) < items; spin++) {
+		_mm_pause();
+		if (spin % 4096 == 0)
+			sched_yield();
+	}
+}
+
+/*
+ * One thread's share (or all of it): pack, then the bands' panels.  No
+ * barrier between the two: a thread that has done its packing items waits
+ * only for the items others have taken (not for the others to arrive,
+ * which on a busy machine can take a scheduler slice: a thread woken late
+ * finds every item taken and goes straight to the panels), and a thread
+ * done with the panels leaves.
+ */
 static void run(bf16_job *j)
 {
-	int64_t ga = j->Mp / 16, gb = b_by_rows(j) ? j->kt : j->Np / 16;
-
-#ifdef _OPENMP
 	/* one thread: A is packed panel by panel in the first band, where the
 	 * packing overlaps the tiles' arithmetic; several: up front, shared */
-	#pragma omp single
-	j->lazy_a = omp_get_num_threads() == 1;
+#ifdef _OPENMP
+	bool lazy_a = omp_get_num_threads() == 1;
 #else
-	j->lazy_a = true;
+	bool lazy_a = true;
 #endif
-	if (j->lazy_a)
-		ga = 0;
+	int64_t ga = lazy_a ? 0 : j->Mp / 16;
+	int64_t gb = b_by_rows(j) ? j->kt : j->Np / 16;
 	int64_t panels = j->Mp / 32;
 	float blk[32 * 32] __attribute__((aligned(64)));
+	long long done = 0;
 
 #ifdef _OPENMP
-	#pragma omp for schedule(dynamic, 4)
+	#pragma omp for schedule(dynamic, 4) nowait
 #endif
 	for (int64_t g = 0; g < ga + gb; g++) {
 		if (g < ga)
 			pack_a_group(j, g);
 		else
 			pack_b_item(j, g - ga);
+		done++;
 	}
-	/* (the implied barrier: every packed tile is written) */
+	atomic_fetch_add_explicit(&j->packed, done, memory_order_release);
+	wait_packed(j, ga + gb);
 	tiles_begin();
 	/* band by band, its panels handed out one at a time, so that a thread
 	 * the machine slows down does less of them */
-	int64_t bands = (j->Np + BAND - 1) / BAND;
+	int64_t band = BAND_BYTES / (j->kt * TILE * 2) / 32 * 32;
+	band = band < 32 ? 32 : band;
+	int64_t bands = (j->Np + band - 1) / band;
 #ifdef _OPENMP
-	#pragma omp for schedule(dynamic, 1)
+	#pragma omp for schedule(dynamic, 1) nowait
 #endif
 	for (int64_t w = 0; w < bands * panels; w++) {
-		int64_t jc = w / panels * BAND;
-		panel(j, w % panels * 32, jc, jc + BAND < j->Np ? jc + BAND : j->Np,
-		      blk);
+		int64_t jc = w / panels * band;
+		panel(j, w % panels * 32, jc, jc + band < j->Np ? jc + band : j->Np,
+		      blk, lazy_a);
 	}
 	tiles_end();
 }
@@ -430,13 +455,14 @@ static bool usable(void)
 }
 
 static int gemm(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
-		float *c, uint16_t *h, const double *scale)
+		float *c, uint16_t *h, const double *scale, bool f16)
 {
 	if (M * N * K < 64 * 64 * 64 || !usable())
 		return 0;
 	bf16_job j = { .a = a, .b = b, .M = M, .N = N, .K = K,
 		       .Mp = (M + 31) / 32 * 32, .Np = (N + 31) / 32 * 32,
 		       .kt = (K + 31) / 32, .c = c, .h = h, .scaled = scale != NULL,
+		       .f16 = f16,
 		       .alpha = scale ? scale[0] : 1, .beta = scale ? scale[1] : 0 };
 	int64_t Kp = j.kt * 32;
 
@@ -446,6 +472,7 @@ static int gemm(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 		return ag_error(AG_ERR_NOMEM, "out of memory in a matrix product");
 	}
 	j.bp = j.ap + j.Mp * Kp;
+	atomic_init(&j.packed, 0);
 #ifdef _OPENMP
 	#pragma omp parallel if (M * N * K >= PAR_MIN && j.Mp > 32)
 #endif
@@ -457,13 +484,13 @@ static int gemm(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 int ag_gemm_bf16(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 		 float *c)
 {
-	return gemm(M, N, K, a, b, c, NULL, NULL);
+	return gemm(M, N, K, a, b, c, NULL, NULL, false);
 }
 
 int ag_gemm_bf16_round(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 		       uint16_t *c)
 {
-	return gemm(M, N, K, a, b, NULL, c, NULL);
+	return gemm(M, N, K, a, b, NULL, c, NULL, false);
 }
 
 int ag_gemm_bf16_scaled(int64_t M, int64_t N, int64_t K, double alpha,
@@ -471,7 +498,134 @@ int ag_gemm_bf16_scaled(int64_t M, int64_t N, int64_t K, double alpha,
 {
 	if (ag_round_watch)	/* combine() counts what its rounding loses */
 		return 0;
-	return gemm(M, N, K, a, b, NULL, c, (const double[2]){ alpha, beta });
+	return gemm(M, N, K, a, b, NULL, c, (const double[2]){ alpha, beta },
+		    false);
+}
+
+/* ------------------------------------------------------------ float16 */
+
+/*
+ * A float16 product on the bfloat16 tiles.  Every float16 x is hi + lo
+ * exactly, with hi = bf16(x) (to nearest even) and lo = bf16(x - hi): x
+ * has 11 significant bits, hi keeps the first 8 and x - hi, at most
+ * 2^-9 |x|, the rest, which lo holds exactly; bfloat16's exponent range
+ * holds float16's (subnormals included), so neither part is subnormal,
+ * which the tiles would read as 0.  Then a @ b is ah@bh + ah@bl + al@bh +
+ * al@bl, every product exact in float32: one bfloat16 product over 4K,
+ * [ah ah al al] @ [bh; bl; bh; bl], summed in float32 by the tiles, as
+ * widening to float32 and sgemm sum it but for the order.  Three terms
+ * (al@bl left out, at most 2^-16 of |a||b| per product) would cost a
+ * quarter less, but their error is no longer float32's: measured by
+ * tests/core/test_gemm_f16.c, of a 256^3 product of values in [-2, 2),
+ * 933 of 65536 values rounded off the exact sum (by up to 820 ulp where
+ * the sum cancels), against 84 (21 ulp) for sgemm and 30 (7 ulp) for
+ * the four terms.  F16_TERMS is 4 or 3.
+ * Infinities and NaNs would split into inf + NaN: such a product is left
+ * to the widened float32 path (0 returned).
+ */
+enum { F16_TERMS = 4 };
+
+/* The split buffers, kept between products as the packing's are. */
+static _Thread_local uint16_t *split_buf;
+static _Thread_local size_t split_size;
+
+/* n float16 values at s (stride st) as hi and lo; true when one is inf
+ * or NaN. */
+static AG_AVX512 bool split_run(const uint16_t *s, int64_t st, int64_t n,
+				uint16_t *hi, uint16_t *lo)
+{
+	__m256i bad = _mm256_setzero_si256(), e = _mm256_set1_epi16(0x7c00);
+
+	for (int64_t i = 0; i < n; i += 16) {
+		__mmask16 m = ag_lanes16(n - i);
+		__m256i h;
+		if (st == 1) {
+			h = _mm256_maskz_loadu_epi16(m, s + i);
+		} else {
+			uint16_t tmp[16] = { 0 };
+			for (int64_t q = 0; q < 16 && i + q < n; q++)
+				tmp[q] = s[(i + q) * st];
+			h = _mm256_loadu_si256((const __m256i *)tmp);
+		}
+		bad = _mm256_or_si256(bad, _mm256_cmpeq_epi16(_mm256_and_si256(h, e), e));
+		__m512 x = _mm512_cvtph_ps(h);
+		__m256i xh = ag_narrow16(x, false);
+		__m256i xl = ag_narrow16(_mm512_sub_ps(x, ag_widen16(xh, false)), false);
+		_mm256_mask_storeu_epi16(hi + i, m, xh);
+		_mm256_mask_storeu_epi16(lo + i, m, xl);
+	}
+	return !_mm256_testz_si256(bad, bad);
+}
+
+static int gemm_f16(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
+		    float *c, uint16_t *h, const double *scale)
+{
+	if (M * N * K < 64 * 64 * 64 || !usable())
+		return 0;
+	int64_t K4 = F16_TERMS * K;
+	size_t need = (size_t)((M + N) * K4) * sizeof(uint16_t);
+	if (need > split_size) {
+		free(split_buf);
+		split_buf = aligned_alloc(64, (need + 63) / 64 * 64);
+		split_size = split_buf ? need : 0;
+		if (!split_buf)
+			return ag_error(AG_ERR_NOMEM, "out of memory in a matrix product");
+	}
+	/* A' = [ah ah al al], M x K4; B' = [bh; bl; bh; bl], K4 x N (three
+	 * terms: the last block of each left off) */
+	uint16_t *a2 = split_buf, *b2 = split_buf + M * K4;
+	const uint16_t *pa = (const uint16_t *)a.p, *pb = (const uint16_t *)b.p;
+	int bad = 0;
+#ifdef _OPENMP
+	#pragma omp parallel for schedule(static) reduction(|:bad) if (M * N * K >= PAR_MIN)
+#endif
+	for (int64_t r = 0; r < M + K; r++) {
+		if (r < M) {
+			uint16_t *d = a2 + r * K4;
+			bad |= split_run(pa + r * a.rs, a.cs, K, d, d + 2 * K);
+			memcpy(d + K, d, (size_t)K * 2);
+			if (F16_TERMS == 4)
+				memcpy(d + 3 * K, d + 2 * K, (size_t)K * 2);
+		} else {
+			int64_t k = r - M;
+			bad |= split_run(pb + k * b.rs, b.cs, N, b2 + k * N,
+					 b2 + (K + k) * N);
+			memcpy(b2 + (2 * K + k) * N, b2 + k * N, (size_t)N * 2);
+			if (F16_TERMS == 4)
+				memcpy(b2 + (3 * K + k) * N, b2 + (K + k) * N,
+				       (size_t)N * 2);
+		}
+	}
+	int rc = 0;
+	if (!bad) {
+		ag_mat a4 = { (const char *)a2, K4, 1 }, b4 = { (const char *)b2, N, 1 };
+		rc = gemm(M, N, K4, a4, b4, c, h, scale, true);
+	}
+	if (split_size > SCRATCH_KEEP) {
+		free(split_buf);
+		split_buf = NULL;
+		split_size = 0;
+	}
+	return rc;
+}
+
+int ag_gemm_f16(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b, float *c)
+{
+	return gemm_f16(M, N, K, a, b, c, NULL, NULL);
+}
+
+int ag_gemm_f16_round(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
+		      uint16_t *c)
+{
+	return gemm_f16(M, N, K, a, b, NULL, c, NULL);
+}
+
+int ag_gemm_f16_scaled(int64_t M, int64_t N, int64_t K, double alpha,
+		       ag_mat a, ag_mat b, double beta, uint16_t *c)
+{
+	if (ag_round_watch)
+		return 0;
+	return gemm_f16(M, N, K, a, b, NULL, c, (const double[2]){ alpha, beta });
 }
 
 #else
@@ -492,6 +646,27 @@ int ag_gemm_bf16_round(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 
 int ag_gemm_bf16_scaled(int64_t M, int64_t N, int64_t K, double alpha,
 			ag_mat a, ag_mat b, double beta, uint16_t *c)
+{
+	(void)M; (void)N; (void)K; (void)alpha; (void)a; (void)b; (void)beta;
+	(void)c;
+	return 0;
+}
+
+int ag_gemm_f16(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b, float *c)
+{
+	(void)M; (void)N; (void)K; (void)a; (void)b; (void)c;
+	return 0;
+}
+
+int ag_gemm_f16_round(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
+		      uint16_t *c)
+{
+	(void)M; (void)N; (void)K; (void)a; (void)b; (void)c;
+	return 0;
+}
+
+int ag_gemm_f16_scaled(int64_t M, int64_t N, int64_t K, double alpha,
+		       ag_mat a, ag_mat b, double beta, uint16_t *c)
 {
 	(void)M; (void)N; (void)K; (void)alpha; (void)a; (void)b; (void)beta;
 	(void)c;
