@@ -54,7 +54,8 @@ typedef struct bf16_job {
 	float *c;			/* float32 result, or */
 	uint16_t *h;			/* bfloat16 result */
 	bool scaled;			/* h = alpha * product + beta * h */
-	bool f16;			/* h is float16 (else bfloat16) */
+	bool f16;			/* float16: h is float16, and the k-tiles
+					 * [0, kt/2) hold hi, [kt/2, kt) lo */
 	double alpha, beta;
 	atomic_llong packed;		/* packing items done, by all threads */
 } bf16_job;
@@ -267,6 +268,49 @@ static void first_block_packing_a(const bf16_job *j, int64_t i,
 }
 
 /*
+ * A 32 x 32 block of a float16 product (see gemm_f16) into tiles 0-3:
+ * its kh k-tiles of hi at a0, a1, b0, b1, of lo kh tiles further, the
+ * four terms of each k-tile from ten tile loads (hi x hi, hi x lo,
+ * lo x lo, lo x hi, keeping what the next term shares) for sixteen
+ * products; tile 0 is rows 0-15 by columns 0-15, 1 by 16-31, 2 and 3
+ * the next 16 rows.
+ */
+__attribute__((target("amx-tile,amx-bf16")))
+static void block_hi_lo(int64_t kh, const uint16_t *a0, const uint16_t *a1,
+			const uint16_t *b0, const uint16_t *b1)
+{
+	for (int64_t t = 0; t < kh; t++) {
+		int64_t h = t * TILE, l = (kh + t) * TILE;
+		_tile_loadd(4, a0 + h, 64);
+		_tile_loadd(6, b0 + h, 64);
+		_tile_dpbf16ps(0, 4, 6);
+		_tile_loadd(7, b1 + h, 64);
+		_tile_dpbf16ps(1, 4, 7);
+		_tile_loadd(5, a1 + h, 64);
+		_tile_dpbf16ps(3, 5, 7);
+		_tile_dpbf16ps(2, 5, 6);
+		_tile_loadd(6, b0 + l, 64);	/* hi x lo */
+		_tile_loadd(7, b1 + l, 64);
+		_tile_dpbf16ps(2, 5, 6);
+		_tile_dpbf16ps(3, 5, 7);
+		_tile_dpbf16ps(0, 4, 6);
+		_tile_dpbf16ps(1, 4, 7);
+		_tile_loadd(4, a0 + l, 64);	/* lo x lo */
+		_tile_dpbf16ps(0, 4, 6);
+		_tile_dpbf16ps(1, 4, 7);
+		_tile_loadd(5, a1 + l, 64);
+		_tile_dpbf16ps(2, 5, 6);
+		_tile_dpbf16ps(3, 5, 7);
+		_tile_loadd(6, b0 + h, 64);	/* lo x hi */
+		_tile_loadd(7, b1 + h, 64);
+		_tile_dpbf16ps(0, 4, 6);
+		_tile_dpbf16ps(1, 4, 7);
+		_tile_dpbf16ps(2, 5, 6);
+		_tile_dpbf16ps(3, 5, 7);
+	}
+}
+
+/*
  * The 32-row panel i of the result over the columns [jc, je) of a band:
  * each 32 x 32 block is summed in four tiles over the whole k, then
  * stored: straight into c when it lies inside the float32 result, else
@@ -283,7 +327,7 @@ static void panel(const bf16_job *j, int64_t i, int64_t jc, int64_t je,
 	/* A's rows adjacent, a whole panel, whole tiles along k: packed
 	 * beside the first block's arithmetic; else by groups first */
 	bool inline_a = lazy_a && jc == 0 && j->a.cs == 1 && rows == 32 &&
-			j->K % 32 == 0;
+			j->K % 32 == 0 && !j->f16;
 
 	if (lazy_a && jc == 0 && !inline_a) {
 		pack_a_group(j, i / 16);
@@ -300,7 +344,9 @@ static void panel(const bf16_job *j, int64_t i, int64_t jc, int64_t je,
 		_tile_zero(1);
 		_tile_zero(2);
 		_tile_zero(3);
-		if (inline_a && col == jc)
+		if (j->f16)
+			block_hi_lo(kt / 2, a0, a1, b0, b1);
+		else if (inline_a && col == jc)
 			first_block_packing_a(j, i, b0);
 		else for (int64_t k = 0; k < kt; k++) {
 			_tile_loadd(4, a0 + k * TILE, 64);
@@ -409,7 +455,8 @@ static void run(bf16_job *j)
 	tiles_begin();
 	/* band by band, its panels handed out one at a time, so that a thread
 	 * the machine slows down does less of them */
-	int64_t band = BAND_BYTES / (j->kt * TILE * 2) / 32 * 32;
+	int64_t band = BAND_BYTES / (j->kt * 64) / 32 * 32;	/* 64: bytes of a
+								 * column per tile */
 	band = band < 32 ? 32 : band;
 	int64_t bands = (j->Np + band - 1) / band;
 #ifdef _OPENMP
@@ -511,21 +558,22 @@ int ag_gemm_bf16_scaled(int64_t M, int64_t N, int64_t K, double alpha,
  * 2^-9 |x|, the rest, which lo holds exactly; bfloat16's exponent range
  * holds float16's (subnormals included), so neither part is subnormal,
  * which the tiles would read as 0.  Then a @ b is ah@bh + ah@bl + al@bh +
- * al@bl, every product exact in float32: one bfloat16 product over 4K,
- * [ah ah al al] @ [bh; bl; bh; bl], summed in float32 by the tiles, as
- * widening to float32 and sgemm sum it but for the order.  Three terms
- * (al@bl left out, at most 2^-16 of |a||b| per product) would cost a
- * quarter less, but their error is no longer float32's: measured by
- * tests/core/test_gemm_f16.c, of a 256^3 product of values in [-2, 2),
- * 933 of 65536 values rounded off the exact sum (by up to 820 ulp where
- * the sum cancels), against 84 (21 ulp) for sgemm and 30 (7 ulp) for
- * the four terms.  F16_TERMS is 4 or 3.
+ * al@bl, every product exact in float32, summed in float32 by the tiles
+ * as widening to float32 and sgemm sum them, but for the order.  A and B
+ * are split into [ah al] (M x 2Kp) and [bh; bl] (2Kp x N), each half
+ * padded to whole k-tiles, packed as for bfloat16, and each block sums
+ * the four terms from the shared tiles (block_hi_lo).  Three terms (al@bl
+ * left out, at most 2^-16 of |a||b| per product) would cost a quarter
+ * less, but their error is not float32's: of a 256^3 product of values
+ * in [-2, 2), 933 of 65536 values rounded off the exact sum (by up to
+ * 820 ulp where the sum cancels), against 84 for sgemm and 42 for the
+ * four terms, both within float32's summation bound
+ * (tests/core/test_gemm_f16.c prints these).
  * Infinities and NaNs would split into inf + NaN: such a product is left
  * to the widened float32 path (0 returned).
  */
-enum { F16_TERMS = 4 };
 
-/* The split buffers, kept between products as the packing's are. */
+/* The split operands, kept between products as the packing's are. */
 static _Thread_local uint16_t *split_buf;
 static _Thread_local size_t split_size;
 
@@ -562,8 +610,8 @@ static int gemm_f16(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 {
 	if (M * N * K < 64 * 64 * 64 || !usable())
 		return 0;
-	int64_t K4 = F16_TERMS * K;
-	size_t need = (size_t)((M + N) * K4) * sizeof(uint16_t);
+	int64_t Kp = (K + 31) / 32 * 32, K2 = 2 * Kp;
+	size_t need = (size_t)((M + N) * K2) * sizeof(uint16_t);
 	if (need > split_size) {
 		free(split_buf);
 		split_buf = aligned_alloc(64, (need + 63) / 64 * 64);
@@ -571,35 +619,34 @@ static int gemm_f16(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 		if (!split_buf)
 			return ag_error(AG_ERR_NOMEM, "out of memory in a matrix product");
 	}
-	/* A' = [ah ah al al], M x K4; B' = [bh; bl; bh; bl], K4 x N (three
-	 * terms: the last block of each left off) */
-	uint16_t *a2 = split_buf, *b2 = split_buf + M * K4;
+	/* A' = [ah 0 al 0], M x K2; B' = [bh; 0; bl; 0], K2 x N */
+	uint16_t *a2 = split_buf, *b2 = split_buf + M * K2;
 	const uint16_t *pa = (const uint16_t *)a.p, *pb = (const uint16_t *)b.p;
+	size_t pad = (size_t)(Kp - K) * 2;
 	int bad = 0;
 #ifdef _OPENMP
 	#pragma omp parallel for schedule(static) reduction(|:bad) if (M * N * K >= PAR_MIN)
 #endif
-	for (int64_t r = 0; r < M + K; r++) {
+	for (int64_t r = 0; r < M + Kp; r++) {
 		if (r < M) {
-			uint16_t *d = a2 + r * K4;
-			bad |= split_run(pa + r * a.rs, a.cs, K, d, d + 2 * K);
-			memcpy(d + K, d, (size_t)K * 2);
-			if (F16_TERMS == 4)
-				memcpy(d + 3 * K, d + 2 * K, (size_t)K * 2);
-		} else {
+			uint16_t *d = a2 + r * K2;
+			bad |= split_run(pa + r * a.rs, a.cs, K, d, d + Kp);
+			memset(d + K, 0, pad);
+			memset(d + Kp + K, 0, pad);
+		} else if (r - M < K) {
 			int64_t k = r - M;
 			bad |= split_run(pb + k * b.rs, b.cs, N, b2 + k * N,
-					 b2 + (K + k) * N);
-			memcpy(b2 + (2 * K + k) * N, b2 + k * N, (size_t)N * 2);
-			if (F16_TERMS == 4)
-				memcpy(b2 + (3 * K + k) * N, b2 + (K + k) * N,
-				       (size_t)N * 2);
+					 b2 + (Kp + k) * N);
+		} else {
+			int64_t k = r - M;
+			memset(b2 + k * N, 0, (size_t)N * 2);
+			memset(b2 + (Kp + k) * N, 0, (size_t)N * 2);
 		}
 	}
 	int rc = 0;
 	if (!bad) {
-		ag_mat a4 = { (const char *)a2, K4, 1 }, b4 = { (const char *)b2, N, 1 };
-		rc = gemm(M, N, K4, a4, b4, c, h, scale, true);
+		ag_mat a2m = { (const char *)a2, K2, 1 }, b2m = { (const char *)b2, N, 1 };
+		rc = gemm(M, N, K2, a2m, b2m, c, h, scale, true);
 	}
 	if (split_size > SCRATCH_KEEP) {
 		free(split_buf);
