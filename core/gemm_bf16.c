@@ -57,7 +57,8 @@ typedef struct bf16_job {
 	bool f16;			/* float16: h is float16, and the k-tiles
 					 * [0, kt/2) hold hi, [kt/2, kt) lo */
 	double alpha, beta;
-	atomic_llong packed;		/* packing items done, by all threads */
+	atomic_llong packed;		/* packing items of B done, by all threads */
+	atomic_uchar *a_ready;		/* per panel: its A is packed */
 } bf16_job;
 
 #define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
@@ -310,29 +311,47 @@ static void block_hi_lo(int64_t kh, const uint16_t *a0, const uint16_t *a1,
 	}
 }
 
+/* Until another thread has set *flag: spinning, as the wait is short
+ * when the threads run, yielding now and then for when one of them does
+ * not. */
+static void wait_flag(atomic_uchar *flag)
+{
+	for (unsigned spin = 1; !atomic_load_explicit(flag, memory_order_acquire);
+	     spin++) {
+		_mm_pause();
+		if (spin % 4096 == 0)
+			sched_yield();
+	}
+}
+
 /*
  * The 32-row panel i of the result over the columns [jc, je) of a band:
  * each 32 x 32 block is summed in four tiles over the whole k, then
  * stored: straight into c when it lies inside the float32 result, else
- * through blk (32 x 32), whose rows are then copied or rounded.  With
- * lazy_a, the first band packs the panel's A as it goes.
+ * through blk (32 x 32), whose rows are then copied or rounded.  The
+ * first band packs the panel's A as it goes (and says so in a_ready);
+ * the others wait for that.
  */
 __attribute__((target("amx-tile,amx-bf16")))
 static void panel(const bf16_job *j, int64_t i, int64_t jc, int64_t je,
-		  float *blk, bool lazy_a)
+		  float *blk)
 {
 	int64_t kt = j->kt, M = j->M, N = j->N;
 	const uint16_t *a0 = j->ap + (i / 16) * kt * TILE, *a1 = a0 + kt * TILE;
 	int64_t rows = M - i < 32 ? M - i : 32;
 	/* A's rows adjacent, a whole panel, whole tiles along k: packed
 	 * beside the first block's arithmetic; else by groups first */
-	bool inline_a = lazy_a && jc == 0 && j->a.cs == 1 && rows == 32 &&
+	bool inline_a = jc == 0 && j->a.cs == 1 && rows == 32 &&
 			j->K % 32 == 0 && !j->f16;
+	atomic_uchar *ready = &j->a_ready[i / 32];
 
-	if (lazy_a && jc == 0 && !inline_a) {
+	if (jc == 0 && !inline_a) {
 		pack_a_group(j, i / 16);
 		pack_a_group(j, i / 16 + 1);
+		atomic_store_explicit(ready, 1, memory_order_release);
 	}
+	if (jc > 0)
+		wait_flag(ready);
 	for (int64_t col = jc; col < je; col += 32) {
 		const uint16_t *b0 = j->bp + (col / 16) * kt * TILE;
 		const uint16_t *b1 = b0 + kt * TILE;
@@ -346,8 +365,10 @@ static void panel(const bf16_job *j, int64_t i, int64_t jc, int64_t je,
 		_tile_zero(3);
 		if (j->f16)
 			block_hi_lo(kt / 2, a0, a1, b0, b1);
-		else if (inline_a && col == jc)
+		else if (inline_a && col == jc) {
 			first_block_packing_a(j, i, b0);
+			atomic_store_explicit(ready, 1, memory_order_release);
+		}
 		else for (int64_t k = 0; k < kt; k++) {
 			_tile_loadd(4, a0 + k * TILE, 64);
 			_tile_loadd(6, b0 + k * TILE, 64);
@@ -405,8 +426,7 @@ static void tiles_end(void)
 	_tile_release();
 }
 
-/* Until every packing item is done: spinning, as the wait is short when
- * the threads run, yielding now and then for when one of them does not. */
+/* Until every packing item of B is done (as wait_flag waits). */
 static void wait_packed(bf16_job *j, long long items)
 {
 	for (unsigned spin = 1;
@@ -418,23 +438,17 @@ static void wait_packed(bf16_job *j, long long items)
 }
 
 /*
- * One thread's share (or all of it): pack, then the bands' panels.  No
- * barrier between the two: a thread that has done its packing items waits
- * only for the items others have taken (not for the others to arrive,
- * which on a busy machine can take a scheduler slice: a thread woken late
- * finds every item taken and goes straight to the panels), and a thread
+ * One thread's share (or all of it): pack B, then the bands' panels (the
+ * first band's pack A as they go, where the packing overlaps the tiles'
+ * arithmetic).  No barrier between the two: a thread that has done its
+ * packing items waits only for the items others have taken (not for the
+ * others to arrive, which on a busy machine can take a scheduler slice: a
+ * thread woken late finds every item taken and goes straight to the
+ * panels), a panel of a later band waits only for its own A, and a thread
  * done with the panels leaves.
  */
 static void run(bf16_job *j)
 {
-	/* one thread: A is packed panel by panel in the first band, where the
-	 * packing overlaps the tiles' arithmetic; several: up front, shared */
-#ifdef _OPENMP
-	bool lazy_a = omp_get_num_threads() == 1;
-#else
-	bool lazy_a = true;
-#endif
-	int64_t ga = lazy_a ? 0 : j->Mp / 16;
 	int64_t gb = b_by_rows(j) ? j->kt : j->Np / 16;
 	int64_t panels = j->Mp / 32;
 	float blk[32 * 32] __attribute__((aligned(64)));
@@ -443,15 +457,12 @@ static void run(bf16_job *j)
 #ifdef _OPENMP
 	#pragma omp for schedule(dynamic, 4) nowait
 #endif
-	for (int64_t g = 0; g < ga + gb; g++) {
-		if (g < ga)
-			pack_a_group(j, g);
-		else
-			pack_b_item(j, g - ga);
+	for (int64_t g = 0; g < gb; g++) {
+		pack_b_item(j, g);
 		done++;
 	}
 	atomic_fetch_add_explicit(&j->packed, done, memory_order_release);
-	wait_packed(j, ga + gb);
+	wait_packed(j, gb);
 	tiles_begin();
 	/* band by band, its panels handed out one at a time, so that a thread
 	 * the machine slows down does less of them */
@@ -465,7 +476,7 @@ static void run(bf16_job *j)
 	for (int64_t w = 0; w < bands * panels; w++) {
 		int64_t jc = w / panels * band;
 		panel(j, w % panels * 32, jc, jc + band < j->Np ? jc + band : j->Np,
-		      blk, lazy_a);
+		      blk);
 	}
 	tiles_end();
 }
@@ -513,12 +524,16 @@ static int gemm(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 		       .alpha = scale ? scale[0] : 1, .beta = scale ? scale[1] : 0 };
 	int64_t Kp = j.kt * 32;
 
-	j.ap = scratch_get((size_t)((j.Mp + j.Np) * Kp) * sizeof(uint16_t));
+	j.ap = scratch_get((size_t)((j.Mp + j.Np) * Kp) * sizeof(uint16_t) +
+			   (size_t)(j.Mp / 32));
 	if (!j.ap) {
 		scratch_done();
 		return ag_error(AG_ERR_NOMEM, "out of memory in a matrix product");
 	}
 	j.bp = j.ap + j.Mp * Kp;
+	j.a_ready = (atomic_uchar *)(j.bp + j.Np * Kp);
+	for (int64_t p = 0; p < j.Mp / 32; p++)
+		atomic_init(&j.a_ready[p], 0);
 	atomic_init(&j.packed, 0);
 #ifdef _OPENMP
 	#pragma omp parallel if (M * N * K >= PAR_MIN && j.Mp > 32)
