@@ -1,6 +1,7 @@
 /*
- * gemm_bf16.c - bfloat16 matrix products on the CPU's AMX tiles
- * (Sapphire Rapids and later), for ag_gemm (linalg.c).
+ * gemm_bf16.c - bfloat16 and float16 matrix products on the CPU's AMX
+ * tiles (Sapphire Rapids and later), for ag_gemm (linalg.c).  Float16
+ * values are split into two bfloat16 each (see gemm_f16 below).
  *
  * A bfloat16 product is exact in float32, so the float32 sums of the tiles
  * (TDPBF16PS) give what widening to float32 and calling sgemm gives, but
@@ -16,9 +17,16 @@
  * tiles for the whole sum over k, then rounded to bfloat16 (or copied)
  * while it is in L1.  The columns are visited a band at a time (BAND_BYTES
  * of packed B: 512 columns at K 1024), so that the band stays in L2
- * while the 32-row panels
- * of A pass; the panels of a band are handed out to the OpenMP threads.
- * Packing runs in the same threads.
+ * while the 32-row panels of A pass; the panels of a band are handed out
+ * to the OpenMP threads.  B is packed first, its items shared by the
+ * threads; A panel by panel, by the first band's panels, beside their
+ * first block's arithmetic.  Tile loads, not the products, bound the
+ * kernel (1 KiB of L2 per TDPBF16PS in a 2 x 2 block of tiles, the most
+ * eight tiles allow): tried and not kept, a k-split keeping A's share in
+ * L1 (the accumulators' store and reload cost what the loads save), A
+ * loaded in place (its power-of-two row stride thrashes L1 sets), the
+ * two groups of a block side by side in the packing, software prefetch,
+ * B packed beside the first panel's arithmetic.
  */
 #include "gemm_bf16.h"
 
