@@ -55,6 +55,19 @@ typedef struct tilecfg {
 	uint8_t rows[16];
 } tilecfg;
 
+/* A float16 product's operands split into hi and lo, by the threads
+ * that then pack them (gemm_f16). */
+typedef struct f16_split {
+	ag_mat a, b;			/* the float16 operands */
+	int64_t M, N, K, Kp;
+	uint16_t *a2, *b2;		/* [ah 0 al 0], M x 2Kp; [bh; 0; bl; 0],
+					 * 2Kp x N */
+	atomic_int bad;			/* an inf or NaN was seen */
+	atomic_llong done;		/* rows split, by all threads */
+} f16_split;
+
+static bool split_row(f16_split *s, int64_t r);
+
 typedef struct bf16_job {
 	ag_mat a, b;
 	int64_t M, N, K, Mp, Np, kt;	/* kt: tiles along k (Kp / 32) */
@@ -67,6 +80,7 @@ typedef struct bf16_job {
 	double alpha, beta;
 	atomic_llong packed;		/* packing items of B done, by all threads */
 	atomic_uchar *a_ready;		/* per panel: its A is packed */
+	f16_split *sp;			/* float16: to split first */
 } bf16_job;
 
 #define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
@@ -434,11 +448,11 @@ static void tiles_end(void)
 	_tile_release();
 }
 
-/* Until every packing item of B is done (as wait_flag waits). */
-static void wait_packed(bf16_job *j, long long items)
+/* Until *count reaches n (as wait_flag waits). */
+static void wait_count(atomic_llong *count, long long n)
 {
 	for (unsigned spin = 1;
-	     atomic_load_explicit(&j->packed, memory_order_acquire) < items; spin++) {
+	     atomic_load_explicit(count, memory_order_acquire) < n; spin++) {
 		_mm_pause();
 		if (spin % 4096 == 0)
 			sched_yield();
@@ -457,6 +471,24 @@ static void wait_packed(bf16_job *j, long long items)
  */
 static void run(bf16_job *j)
 {
+	if (j->sp) {	/* float16: split first, the same way (gemm_f16) */
+		f16_split *s = j->sp;
+		long long rows = 0;
+		bool bad = false;
+#ifdef _OPENMP
+		#pragma omp for schedule(dynamic, 16) nowait
+#endif
+		for (int64_t r = 0; r < s->M + s->Kp; r++) {
+			bad |= split_row(s, r);
+			rows++;
+		}
+		if (bad)
+			atomic_store_explicit(&s->bad, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&s->done, rows, memory_order_release);
+		wait_count(&s->done, s->M + s->Kp);
+		if (atomic_load_explicit(&s->bad, memory_order_relaxed))
+			return;	/* every thread: the caller takes another path */
+	}
 	int64_t gb = b_by_rows(j) ? j->kt : j->Np / 16;
 	int64_t panels = j->Mp / 32;
 	float blk[32 * 32] __attribute__((aligned(64)));
@@ -470,7 +502,7 @@ static void run(bf16_job *j)
 		done++;
 	}
 	atomic_fetch_add_explicit(&j->packed, done, memory_order_release);
-	wait_packed(j, gb);
+	wait_count(&j->packed, gb);
 	tiles_begin();
 	/* band by band, its panels handed out one at a time, so that a thread
 	 * the machine slows down does less of them */
@@ -521,14 +553,14 @@ static bool usable(void)
 }
 
 static int gemm(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
-		float *c, uint16_t *h, const double *scale, bool f16)
+		float *c, uint16_t *h, const double *scale, f16_split *sp)
 {
 	if (M * N * K < 64 * 64 * 64 || !usable())
 		return 0;
 	bf16_job j = { .a = a, .b = b, .M = M, .N = N, .K = K,
 		       .Mp = (M + 31) / 32 * 32, .Np = (N + 31) / 32 * 32,
 		       .kt = (K + 31) / 32, .c = c, .h = h, .scaled = scale != NULL,
-		       .f16 = f16,
+		       .f16 = sp != NULL, .sp = sp,
 		       .alpha = scale ? scale[0] : 1, .beta = scale ? scale[1] : 0 };
 	int64_t Kp = j.kt * 32;
 
@@ -554,13 +586,13 @@ static int gemm(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 int ag_gemm_bf16(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 		 float *c)
 {
-	return gemm(M, N, K, a, b, c, NULL, NULL, false);
+	return gemm(M, N, K, a, b, c, NULL, NULL, NULL);
 }
 
 int ag_gemm_bf16_round(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 		       uint16_t *c)
 {
-	return gemm(M, N, K, a, b, NULL, c, NULL, false);
+	return gemm(M, N, K, a, b, NULL, c, NULL, NULL);
 }
 
 int ag_gemm_bf16_scaled(int64_t M, int64_t N, int64_t K, double alpha,
@@ -569,7 +601,7 @@ int ag_gemm_bf16_scaled(int64_t M, int64_t N, int64_t K, double alpha,
 	if (ag_round_watch)	/* combine() counts what its rounding loses */
 		return 0;
 	return gemm(M, N, K, a, b, NULL, c, (const double[2]){ alpha, beta },
-		    false);
+		    NULL);
 }
 
 /* ------------------------------------------------------------ float16 */
@@ -628,6 +660,30 @@ static AG_AVX512 bool split_run(const uint16_t *s, int64_t st, int64_t n,
 	return !_mm256_testz_si256(bad, bad);
 }
 
+/* Row r of A (r < M) or of B (r - M) split into the buffers; true when
+ * it holds inf or NaN. */
+static bool split_row(f16_split *s, int64_t r)
+{
+	int64_t K = s->K, Kp = s->Kp, N = s->N;
+	size_t pad = (size_t)(Kp - K) * 2;
+
+	if (r < s->M) {
+		uint16_t *d = s->a2 + r * 2 * Kp;
+		bool bad = split_run((const uint16_t *)s->a.p + r * s->a.rs, s->a.cs,
+				     K, d, d + Kp);
+		memset(d + K, 0, pad);
+		memset(d + Kp + K, 0, pad);
+		return bad;
+	}
+	int64_t k = r - s->M;
+	if (k < K)
+		return split_run((const uint16_t *)s->b.p + k * s->b.rs, s->b.cs, N,
+				 s->b2 + k * N, s->b2 + (Kp + k) * N);
+	memset(s->b2 + k * N, 0, (size_t)N * 2);
+	memset(s->b2 + (Kp + k) * N, 0, (size_t)N * 2);
+	return false;
+}
+
 static int gemm_f16(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 		    float *c, uint16_t *h, const double *scale)
 {
@@ -642,35 +698,15 @@ static int gemm_f16(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 		if (!split_buf)
 			return ag_error(AG_ERR_NOMEM, "out of memory in a matrix product");
 	}
-	/* A' = [ah 0 al 0], M x K2; B' = [bh; 0; bl; 0], K2 x N */
-	uint16_t *a2 = split_buf, *b2 = split_buf + M * K2;
-	const uint16_t *pa = (const uint16_t *)a.p, *pb = (const uint16_t *)b.p;
-	size_t pad = (size_t)(Kp - K) * 2;
-	int bad = 0;
-#ifdef _OPENMP
-	#pragma omp parallel for schedule(static) reduction(|:bad) if (M * N * K >= PAR_MIN)
-#endif
-	for (int64_t r = 0; r < M + Kp; r++) {
-		if (r < M) {
-			uint16_t *d = a2 + r * K2;
-			bad |= split_run(pa + r * a.rs, a.cs, K, d, d + Kp);
-			memset(d + K, 0, pad);
-			memset(d + Kp + K, 0, pad);
-		} else if (r - M < K) {
-			int64_t k = r - M;
-			bad |= split_run(pb + k * b.rs, b.cs, N, b2 + k * N,
-					 b2 + (Kp + k) * N);
-		} else {
-			int64_t k = r - M;
-			memset(b2 + k * N, 0, (size_t)N * 2);
-			memset(b2 + (Kp + k) * N, 0, (size_t)N * 2);
-		}
-	}
-	int rc = 0;
-	if (!bad) {
-		ag_mat a2m = { (const char *)a2, K2, 1 }, b2m = { (const char *)b2, N, 1 };
-		rc = gemm(M, N, K2, a2m, b2m, c, h, scale, true);
-	}
+	f16_split s = { .a = a, .b = b, .M = M, .N = N, .K = K, .Kp = Kp,
+			.a2 = split_buf, .b2 = split_buf + M * K2 };
+	atomic_init(&s.bad, 0);
+	atomic_init(&s.done, 0);
+	ag_mat a2m = { (const char *)s.a2, K2, 1 }, b2m = { (const char *)s.b2, N, 1 };
+	/* split by the team that packs and multiplies: one parallel region */
+	int rc = gemm(M, N, K2, a2m, b2m, c, h, scale, &s);
+	if (rc > 0 && atomic_load(&s.bad))
+		rc = 0;	/* inf or NaN: nothing written, the widened path's */
 	if (split_size > SCRATCH_KEEP) {
 		free(split_buf);
 		split_buf = NULL;
