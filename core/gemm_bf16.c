@@ -300,9 +300,10 @@ static void first_block_packing_a(const bf16_job *j, int64_t i,
  */
 __attribute__((target("amx-tile,amx-bf16")))
 static void block_hi_lo(int64_t kh, const uint16_t *a0, const uint16_t *a1,
-			const uint16_t *b0, const uint16_t *b1)
+			const uint16_t *b0, const uint16_t *b1, bool down)
 {
-	for (int64_t t = 0; t < kh; t++) {
+	for (int64_t s = 0; s < kh; s++) {
+		int64_t t = down ? kh - 1 - s : s;
 		int64_t h = t * TILE, l = (kh + t) * TILE;
 		_tile_loadd(4, a0 + h, 64);
 		_tile_loadd(6, b0 + h, 64);
@@ -374,7 +375,12 @@ static void panel(const bf16_job *j, int64_t i, int64_t jc, int64_t je,
 	}
 	if (jc > 0)
 		wait_flag(ready);
-	for (int64_t col = jc; col < je; col += 32) {
+	/* every other block runs k backwards, so that it starts on the tiles
+	 * of A its neighbour ended on, still in L1 (0.93-0.98 of the time
+	 * of all forwards; taking every other panel's columns from the end
+	 * as well gained nothing more) */
+	for (int64_t q = 0; q * 32 < je - jc; q++) {
+		int64_t col = jc + q * 32;
 		const uint16_t *b0 = j->bp + (col / 16) * kt * TILE;
 		const uint16_t *b1 = b0 + kt * TILE;
 		int64_t cols = N - col < 32 ? N - col : 32;
@@ -386,12 +392,13 @@ static void panel(const bf16_job *j, int64_t i, int64_t jc, int64_t je,
 		_tile_zero(2);
 		_tile_zero(3);
 		if (j->f16)
-			block_hi_lo(kt / 2, a0, a1, b0, b1);
-		else if (inline_a && col == jc) {
+			block_hi_lo(kt / 2, a0, a1, b0, b1, q % 2);
+		else if (inline_a && q == 0) {
 			first_block_packing_a(j, i, b0);
 			atomic_store_explicit(ready, 1, memory_order_release);
 		}
-		else for (int64_t k = 0; k < kt; k++) {
+		else for (int64_t s = 0; s < kt; s++) {
+			int64_t k = q % 2 ? kt - 1 - s : s;
 			_tile_loadd(4, a0 + k * TILE, 64);
 			_tile_loadd(6, b0 + k * TILE, 64);
 			_tile_loadd(5, a1 + k * TILE, 64);
