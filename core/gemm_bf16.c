@@ -257,6 +257,17 @@ static AG_AVX512 void narrow_block(const float *blk, uint16_t *h, int64_t ldh,
 	}
 }
 
+/* The four products of a 2 x 2 block of tiles: 0-3 += A (4, 5) x B (6, 7),
+ * tile 0 rows 0-15 by columns 0-15, 1 by 16-31, 2 and 3 the next rows. */
+__attribute__((target("amx-tile,amx-bf16")))
+static inline void products4(void)
+{
+	_tile_dpbf16ps(0, 4, 6);
+	_tile_dpbf16ps(1, 4, 7);
+	_tile_dpbf16ps(2, 5, 6);
+	_tile_dpbf16ps(3, 5, 7);
+}
+
 /* The first 32 x 32 block of panel i (rows [i, i + 32) of a row-major A
  * with K a multiple of 32) summed into tiles 0-3 while A's two groups
  * are packed a tile of k at a time, just ahead of their loads: the
@@ -283,10 +294,7 @@ static void first_block_packing_a(const bf16_job *j, int64_t i,
 		_tile_loadd(6, b0 + k * TILE, 64);
 		_tile_loadd(5, a1 + k * TILE, 64);
 		_tile_loadd(7, b1 + k * TILE, 64);
-		_tile_dpbf16ps(0, 4, 6);
-		_tile_dpbf16ps(1, 4, 7);
-		_tile_dpbf16ps(2, 5, 6);
-		_tile_dpbf16ps(3, 5, 7);
+		products4();
 	}
 }
 
@@ -315,10 +323,7 @@ static void block_hi_lo(int64_t kh, const uint16_t *a0, const uint16_t *a1,
 		_tile_dpbf16ps(2, 5, 6);
 		_tile_loadd(6, b0 + l, 64);	/* hi x lo */
 		_tile_loadd(7, b1 + l, 64);
-		_tile_dpbf16ps(2, 5, 6);
-		_tile_dpbf16ps(3, 5, 7);
-		_tile_dpbf16ps(0, 4, 6);
-		_tile_dpbf16ps(1, 4, 7);
+		products4();
 		_tile_loadd(4, a0 + l, 64);	/* lo x lo */
 		_tile_dpbf16ps(0, 4, 6);
 		_tile_dpbf16ps(1, 4, 7);
@@ -327,10 +332,7 @@ static void block_hi_lo(int64_t kh, const uint16_t *a0, const uint16_t *a1,
 		_tile_dpbf16ps(3, 5, 7);
 		_tile_loadd(6, b0 + h, 64);	/* lo x hi */
 		_tile_loadd(7, b1 + h, 64);
-		_tile_dpbf16ps(0, 4, 6);
-		_tile_dpbf16ps(1, 4, 7);
-		_tile_dpbf16ps(2, 5, 6);
-		_tile_dpbf16ps(3, 5, 7);
+		products4();
 	}
 }
 
@@ -403,10 +405,7 @@ static void panel(const bf16_job *j, int64_t i, int64_t jc, int64_t je,
 			_tile_loadd(6, b0 + k * TILE, 64);
 			_tile_loadd(5, a1 + k * TILE, 64);
 			_tile_loadd(7, b1 + k * TILE, 64);
-			_tile_dpbf16ps(0, 4, 6);
-			_tile_dpbf16ps(1, 4, 7);
-			_tile_dpbf16ps(2, 5, 6);
-			_tile_dpbf16ps(3, 5, 7);
+			products4();
 		}
 		_tile_stored(0, c0, ld);
 		_tile_stored(1, c0 + 16, ld);
@@ -765,25 +764,22 @@ int ag_gemm_bf16_scaled(int64_t M, int64_t N, int64_t K, double alpha,
 	return 0;
 }
 
+/* no tiles: float16 as bfloat16, 0 */
 int ag_gemm_f16(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b, float *c)
 {
-	(void)M; (void)N; (void)K; (void)a; (void)b; (void)c;
-	return 0;
+	return ag_gemm_bf16(M, N, K, a, b, c);
 }
 
 int ag_gemm_f16_round(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 		      uint16_t *c)
 {
-	(void)M; (void)N; (void)K; (void)a; (void)b; (void)c;
-	return 0;
+	return ag_gemm_bf16_round(M, N, K, a, b, c);
 }
 
 int ag_gemm_f16_scaled(int64_t M, int64_t N, int64_t K, double alpha,
 		       ag_mat a, ag_mat b, double beta, uint16_t *c)
 {
-	(void)M; (void)N; (void)K; (void)alpha; (void)a; (void)b; (void)beta;
-	(void)c;
-	return 0;
+	return ag_gemm_bf16_scaled(M, N, K, alpha, a, b, beta, c);
 }
 
 #endif
