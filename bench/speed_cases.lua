@@ -117,7 +117,9 @@ matmul_case(torch.float32, "f32", 1024, "pt<=1.05;blas>=0.9:cblas_sgemm 1024")
 matmul_case(torch.float64, "f64", 1024, "pt<=1.05;blas>=0.9:cblas_dgemm 1024")
 matmul_case(torch.float64, "f64", 256, "blas>=0.9:cblas_dgemm 256")
 matmul_case(torch.bfloat16, "bf16", 1024, "pt<=1.0;self<=1.0:matmul f32 1024")
-matmul_case(torch.float16, "f16", 1024, "pt<=1.0;self<=1.0:matmul f32 1024")
+-- PyTorch 1.13 has no float16 matmul on the CPU (its column stays n/a,
+-- with its error in the notes): agdb's float16 is held to its own float32
+matmul_case(torch.float16, "f16", 1024, "self<=1.0:matmul f32 1024")
 
 -- ------------------------------------------------------------ big elementwise
 

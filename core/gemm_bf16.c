@@ -1,6 +1,7 @@
 /*
- * gemm_bf16.c - bfloat16 matrix products on the CPU's AMX tiles
- * (Sapphire Rapids and later), for ag_gemm (linalg.c).
+ * gemm_bf16.c - bfloat16 and float16 matrix products on the CPU's AMX
+ * tiles (Sapphire Rapids and later), for ag_gemm (linalg.c).  Float16
+ * values are split into two bfloat16 each (see gemm_f16 below).
  *
  * A bfloat16 product is exact in float32, so the float32 sums of the tiles
  * (TDPBF16PS) give what widening to float32 and calling sgemm gives, but
@@ -14,13 +15,23 @@
  * pairs (the layout TDPBF16PS reads), padded with zeros to whole 32 x 32
  * blocks.  Each 32 x 32 block of the result lives in four accumulator
  * tiles for the whole sum over k, then rounded to bfloat16 (or copied)
- * while it is in L1.  The columns are visited a band of BAND at a time,
- * so that band of packed B (BAND x K) stays in L2 while the 32-row panels
- * of A pass; the panels of a band are handed out to the OpenMP threads.
- * Packing runs in the same threads.
+ * while it is in L1.  The columns are visited a band at a time (BAND_BYTES
+ * of packed B: 512 columns at K 1024), so that the band stays in L2
+ * while the 32-row panels of A pass; the panels of a band are handed out
+ * to the OpenMP threads.  B is packed first, its items shared by the
+ * threads; A panel by panel, by the first band's panels, beside their
+ * first block's arithmetic.  Tile loads, not the products, bound the
+ * kernel (1 KiB of L2 per TDPBF16PS in a 2 x 2 block of tiles, the most
+ * eight tiles allow): tried and not kept, a k-split keeping A's share in
+ * L1 (the accumulators' store and reload cost what the loads save), A
+ * loaded in place (its power-of-two row stride thrashes L1 sets), the
+ * two groups of a block side by side in the packing, software prefetch,
+ * B packed beside the first panel's arithmetic.
  */
 #include "gemm_bf16.h"
 
+#include <sched.h>
+#include <stdatomic.h>
 #include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -34,7 +45,7 @@
 
 enum {
 	TILE = 512,	/* bf16 per tile */
-	BAND = 256,	/* columns of B kept in L2 at a time */
+	BAND_BYTES = 1 << 20,	/* of packed B kept in L2 at a time */
 	PAR_MIN = 128 * 128 * 128	/* M*N*K from which threads share it */
 };
 
@@ -44,6 +55,19 @@ typedef struct tilecfg {
 	uint8_t rows[16];
 } tilecfg;
 
+/* A float16 product's operands split into hi and lo, by the threads
+ * that then pack them (gemm_f16). */
+typedef struct f16_split {
+	ag_mat a, b;			/* the float16 operands */
+	int64_t M, N, K, Kp;
+	uint16_t *a2, *b2;		/* [ah 0 al 0], M x 2Kp; [bh; 0; bl; 0],
+					 * 2Kp x N */
+	atomic_int bad;			/* an inf or NaN was seen */
+	atomic_llong done;		/* rows split, by all threads */
+} f16_split;
+
+static bool split_row(f16_split *s, int64_t r);
+
 typedef struct bf16_job {
 	ag_mat a, b;
 	int64_t M, N, K, Mp, Np, kt;	/* kt: tiles along k (Kp / 32) */
@@ -51,7 +75,12 @@ typedef struct bf16_job {
 	float *c;			/* float32 result, or */
 	uint16_t *h;			/* bfloat16 result */
 	bool scaled;			/* h = alpha * product + beta * h */
+	bool f16;			/* float16: h is float16, and the k-tiles
+					 * [0, kt/2) hold hi, [kt/2, kt) lo */
 	double alpha, beta;
+	atomic_llong packed;		/* packing items of B done, by all threads */
+	atomic_uchar *a_ready;		/* per panel: its A is packed */
+	f16_split *sp;			/* float16: to split first */
 } bf16_job;
 
 #define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
@@ -187,9 +216,9 @@ static void pack_b_item(const bf16_job *j, int64_t w)
 
 /* n values of h = alpha * t + beta * h (beta 0: h not read), as linalg.c's
  * combine() computes them: in double, rounded to float, then to
- * bfloat16. */
+ * bfloat16 (f16: float16). */
 static AG_AVX512 void scale_row(const float *t, uint16_t *h, int64_t n,
-				double alpha, double beta)
+				double alpha, double beta, bool f16)
 {
 	__m512d va = _mm512_set1_pd(alpha), vb = _mm512_set1_pd(beta);
 
@@ -200,7 +229,7 @@ static AG_AVX512 void scale_row(const float *t, uint16_t *h, int64_t n,
 		__m512d hi = _mm512_mul_pd(_mm512_cvtps_pd(_mm256_castpd_ps(
 			_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1))), va);
 		if (beta != 0) {
-			__m512 y = ag_widen16(_mm256_maskz_loadu_epi16(m, h + i), false);
+			__m512 y = ag_widen16(_mm256_maskz_loadu_epi16(m, h + i), f16);
 			lo = _mm512_add_pd(lo, _mm512_mul_pd(
 				_mm512_cvtps_pd(_mm512_castps512_ps256(y)), vb));
 			hi = _mm512_add_pd(hi, _mm512_mul_pd(_mm512_cvtps_pd(_mm256_castpd_ps(
@@ -209,22 +238,114 @@ static AG_AVX512 void scale_row(const float *t, uint16_t *h, int64_t n,
 		__m512 f = _mm512_castpd_ps(_mm512_insertf64x4(
 			_mm512_castps_pd(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo))),
 			_mm256_castps_pd(_mm512_cvtpd_ps(hi)), 1));
-		_mm256_mask_storeu_epi16(h + i, m, ag_narrow16(f, false));
+		_mm256_mask_storeu_epi16(h + i, m, ag_narrow16(f, f16));
 	}
 }
 
-/* A block of rows x cols (of 32 x 32 floats) rounded to bfloat16 into h
- * (ldh values per row), as ag_half_narrow_avx512 rounds. */
+/* A block of rows x cols (of 32 x 32 floats) rounded to bfloat16 (f16:
+ * float16) into h (ldh values per row), as ag_half_narrow_avx512 rounds. */
 static AG_AVX512 void narrow_block(const float *blk, uint16_t *h, int64_t ldh,
-				   int64_t rows, int64_t cols)
+				   int64_t rows, int64_t cols, bool f16)
 {
 	__mmask16 m0 = ag_lanes16(cols), m1 = ag_lanes16(cols - 16);
 
 	for (int64_t r = 0; r < rows; r++, blk += 32, h += ldh) {
-		_mm256_mask_storeu_epi16(h, m0, ag_narrow16(_mm512_load_ps(blk), false));
+		_mm256_mask_storeu_epi16(h, m0, ag_narrow16(_mm512_load_ps(blk), f16));
 		if (cols > 16)
 			_mm256_mask_storeu_epi16(h + 16, m1,
-				ag_narrow16(_mm512_load_ps(blk + 16), false));
+				ag_narrow16(_mm512_load_ps(blk + 16), f16));
+	}
+}
+
+/* The four products of a 2 x 2 block of tiles: 0-3 += A (4, 5) x B (6, 7),
+ * tile 0 rows 0-15 by columns 0-15, 1 by 16-31, 2 and 3 the next rows. */
+__attribute__((target("amx-tile,amx-bf16")))
+static inline void products4(void)
+{
+	_tile_dpbf16ps(0, 4, 6);
+	_tile_dpbf16ps(1, 4, 7);
+	_tile_dpbf16ps(2, 5, 6);
+	_tile_dpbf16ps(3, 5, 7);
+}
+
+/* The first 32 x 32 block of panel i (rows [i, i + 32) of a row-major A
+ * with K a multiple of 32) summed into tiles 0-3 while A's two groups
+ * are packed a tile of k at a time, just ahead of their loads: the
+ * copying runs beside the tiles' arithmetic instead of in a pass of its
+ * own, and the panel is then at hand in L1/L2 for the band's other
+ * blocks. */
+__attribute__((target("amx-tile,amx-bf16,avx512f")))
+static void first_block_packing_a(const bf16_job *j, int64_t i,
+				  const uint16_t *b0)
+{
+	int64_t kt = j->kt, rs = j->a.rs;
+	const uint16_t *src = (const uint16_t *)j->a.p + i * rs;
+	uint16_t *a0 = j->ap + (i / 16) * kt * TILE, *a1 = a0 + kt * TILE;
+	const uint16_t *b1 = b0 + kt * TILE;
+
+	for (int64_t k = 0; k < kt; k++) {
+		for (int64_t r = 0; r < 16; r++) {
+			_mm512_store_si512(a0 + k * TILE + r * 32,
+					   _mm512_loadu_si512(src + r * rs + k * 32));
+			_mm512_store_si512(a1 + k * TILE + r * 32,
+					   _mm512_loadu_si512(src + (r + 16) * rs + k * 32));
+		}
+		_tile_loadd(4, a0 + k * TILE, 64);
+		_tile_loadd(6, b0 + k * TILE, 64);
+		_tile_loadd(5, a1 + k * TILE, 64);
+		_tile_loadd(7, b1 + k * TILE, 64);
+		products4();
+	}
+}
+
+/*
+ * A 32 x 32 block of a float16 product (see gemm_f16) into tiles 0-3:
+ * its kh k-tiles of hi at a0, a1, b0, b1, of lo kh tiles further, the
+ * four terms of each k-tile from ten tile loads (hi x hi, hi x lo,
+ * lo x lo, lo x hi, keeping what the next term shares) for sixteen
+ * products; tile 0 is rows 0-15 by columns 0-15, 1 by 16-31, 2 and 3
+ * the next 16 rows.
+ */
+__attribute__((target("amx-tile,amx-bf16")))
+static void block_hi_lo(int64_t kh, const uint16_t *a0, const uint16_t *a1,
+			const uint16_t *b0, const uint16_t *b1, bool down)
+{
+	for (int64_t s = 0; s < kh; s++) {
+		int64_t t = down ? kh - 1 - s : s;
+		int64_t h = t * TILE, l = (kh + t) * TILE;
+		_tile_loadd(4, a0 + h, 64);
+		_tile_loadd(6, b0 + h, 64);
+		_tile_dpbf16ps(0, 4, 6);
+		_tile_loadd(7, b1 + h, 64);
+		_tile_dpbf16ps(1, 4, 7);
+		_tile_loadd(5, a1 + h, 64);
+		_tile_dpbf16ps(3, 5, 7);
+		_tile_dpbf16ps(2, 5, 6);
+		_tile_loadd(6, b0 + l, 64);	/* hi x lo */
+		_tile_loadd(7, b1 + l, 64);
+		products4();
+		_tile_loadd(4, a0 + l, 64);	/* lo x lo */
+		_tile_dpbf16ps(0, 4, 6);
+		_tile_dpbf16ps(1, 4, 7);
+		_tile_loadd(5, a1 + l, 64);
+		_tile_dpbf16ps(2, 5, 6);
+		_tile_dpbf16ps(3, 5, 7);
+		_tile_loadd(6, b0 + h, 64);	/* lo x hi */
+		_tile_loadd(7, b1 + h, 64);
+		products4();
+	}
+}
+
+/* Until another thread has set *flag: spinning, as the wait is short
+ * when the threads run, yielding now and then for when one of them does
+ * not. */
+static void wait_flag(atomic_uchar *flag)
+{
+	for (unsigned spin = 1; !atomic_load_explicit(flag, memory_order_acquire);
+	     spin++) {
+		_mm_pause();
+		if (spin % 4096 == 0)
+			sched_yield();
 	}
 }
 
@@ -232,7 +353,9 @@ static AG_AVX512 void narrow_block(const float *blk, uint16_t *h, int64_t ldh,
  * The 32-row panel i of the result over the columns [jc, je) of a band:
  * each 32 x 32 block is summed in four tiles over the whole k, then
  * stored: straight into c when it lies inside the float32 result, else
- * through blk (32 x 32), whose rows are then copied or rounded.
+ * through blk (32 x 32), whose rows are then copied or rounded.  The
+ * first band packs the panel's A as it goes (and says so in a_ready);
+ * the others wait for that.
  */
 __attribute__((target("amx-tile,amx-bf16")))
 static void panel(const bf16_job *j, int64_t i, int64_t jc, int64_t je,
@@ -241,8 +364,25 @@ static void panel(const bf16_job *j, int64_t i, int64_t jc, int64_t je,
 	int64_t kt = j->kt, M = j->M, N = j->N;
 	const uint16_t *a0 = j->ap + (i / 16) * kt * TILE, *a1 = a0 + kt * TILE;
 	int64_t rows = M - i < 32 ? M - i : 32;
+	/* A's rows adjacent, a whole panel, whole tiles along k: packed
+	 * beside the first block's arithmetic; else by groups first */
+	bool inline_a = jc == 0 && j->a.cs == 1 && rows == 32 &&
+			j->K % 32 == 0 && !j->f16;
+	atomic_uchar *ready = &j->a_ready[i / 32];
 
-	for (int64_t col = jc; col < je; col += 32) {
+	if (jc == 0 && !inline_a) {
+		pack_a_group(j, i / 16);
+		pack_a_group(j, i / 16 + 1);
+		atomic_store_explicit(ready, 1, memory_order_release);
+	}
+	if (jc > 0)
+		wait_flag(ready);
+	/* every other block runs k backwards, so that it starts on the tiles
+	 * of A its neighbour ended on, still in L1 (0.93-0.98 of the time
+	 * of all forwards; taking every other panel's columns from the end
+	 * as well gained nothing more) */
+	for (int64_t q = 0; q * 32 < je - jc; q++) {
+		int64_t col = jc + q * 32;
 		const uint16_t *b0 = j->bp + (col / 16) * kt * TILE;
 		const uint16_t *b1 = b0 + kt * TILE;
 		int64_t cols = N - col < 32 ? N - col : 32;
@@ -253,15 +393,19 @@ static void panel(const bf16_job *j, int64_t i, int64_t jc, int64_t je,
 		_tile_zero(1);
 		_tile_zero(2);
 		_tile_zero(3);
-		for (int64_t k = 0; k < kt; k++) {
+		if (j->f16)
+			block_hi_lo(kt / 2, a0, a1, b0, b1, q % 2);
+		else if (inline_a && q == 0) {
+			first_block_packing_a(j, i, b0);
+			atomic_store_explicit(ready, 1, memory_order_release);
+		}
+		else for (int64_t s = 0; s < kt; s++) {
+			int64_t k = q % 2 ? kt - 1 - s : s;
 			_tile_loadd(4, a0 + k * TILE, 64);
 			_tile_loadd(6, b0 + k * TILE, 64);
 			_tile_loadd(5, a1 + k * TILE, 64);
 			_tile_loadd(7, b1 + k * TILE, 64);
-			_tile_dpbf16ps(0, 4, 6);
-			_tile_dpbf16ps(1, 4, 7);
-			_tile_dpbf16ps(2, 5, 6);
-			_tile_dpbf16ps(3, 5, 7);
+			products4();
 		}
 		_tile_stored(0, c0, ld);
 		_tile_stored(1, c0 + 16, ld);
@@ -270,12 +414,12 @@ static void panel(const bf16_job *j, int64_t i, int64_t jc, int64_t je,
 		if (direct)
 			continue;
 		if (j->h && !j->scaled) {
-			narrow_block(blk, j->h + i * N + col, N, rows, cols);
+			narrow_block(blk, j->h + i * N + col, N, rows, cols, j->f16);
 		} else {
 			for (int64_t r = 0; r < rows; r++) {
 				if (j->scaled)
 					scale_row(blk + r * 32, j->h + (i + r) * N + col,
-						  cols, j->alpha, j->beta);
+						  cols, j->alpha, j->beta, j->f16);
 				else
 					memcpy(j->c + (i + r) * N + col, blk + r * 32,
 					       (size_t)cols * 4);
@@ -285,7 +429,7 @@ static void panel(const bf16_job *j, int64_t i, int64_t jc, int64_t je,
 			for (int64_t r = 0; r < rows; r++)
 				ag_round_check(blk + r * 32,
 					       (const char *)(j->h + (i + r) * N + col),
-					       2, cols, AG_BFLOAT16);
+					       2, cols, j->f16 ? AG_FLOAT16 : AG_BFLOAT16);
 	}
 }
 
@@ -310,33 +454,74 @@ static void tiles_end(void)
 	_tile_release();
 }
 
-/* One thread's share (or all of it): pack, then the bands' panels. */
-static void run(const bf16_job *j)
+/* Until *count reaches n (as wait_flag waits). */
+static void wait_count(atomic_llong *count, long long n)
 {
-	int64_t ga = j->Mp / 16, gb = b_by_rows(j) ? j->kt : j->Np / 16;
+	for (unsigned spin = 1;
+	     atomic_load_explicit(count, memory_order_acquire) < n; spin++) {
+		_mm_pause();
+		if (spin % 4096 == 0)
+			sched_yield();
+	}
+}
+
+/*
+ * One thread's share (or all of it): pack B, then the bands' panels (the
+ * first band's pack A as they go, where the packing overlaps the tiles'
+ * arithmetic).  No barrier between the two: a thread that has done its
+ * packing items waits only for the items others have taken (not for the
+ * others to arrive, which on a busy machine can take a scheduler slice: a
+ * thread woken late finds every item taken and goes straight to the
+ * panels), a panel of a later band waits only for its own A, and a thread
+ * done with the panels leaves.
+ */
+static void run(bf16_job *j)
+{
+	if (j->sp) {	/* float16: split first, the same way (gemm_f16) */
+		f16_split *s = j->sp;
+		long long rows = 0;
+		bool bad = false;
+#ifdef _OPENMP
+		#pragma omp for schedule(dynamic, 16) nowait
+#endif
+		for (int64_t r = 0; r < s->M + s->Kp; r++) {
+			bad |= split_row(s, r);
+			rows++;
+		}
+		if (bad)
+			atomic_store_explicit(&s->bad, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&s->done, rows, memory_order_release);
+		wait_count(&s->done, s->M + s->Kp);
+		if (atomic_load_explicit(&s->bad, memory_order_relaxed))
+			return;	/* every thread: the caller takes another path */
+	}
+	int64_t gb = b_by_rows(j) ? j->kt : j->Np / 16;
 	int64_t panels = j->Mp / 32;
 	float blk[32 * 32] __attribute__((aligned(64)));
+	long long done = 0;
 
 #ifdef _OPENMP
-	#pragma omp for schedule(dynamic, 4)
+	#pragma omp for schedule(dynamic, 4) nowait
 #endif
-	for (int64_t g = 0; g < ga + gb; g++) {
-		if (g < ga)
-			pack_a_group(j, g);
-		else
-			pack_b_item(j, g - ga);
+	for (int64_t g = 0; g < gb; g++) {
+		pack_b_item(j, g);
+		done++;
 	}
-	/* (the implied barrier: every packed tile is written) */
+	atomic_fetch_add_explicit(&j->packed, done, memory_order_release);
+	wait_count(&j->packed, gb);
 	tiles_begin();
 	/* band by band, its panels handed out one at a time, so that a thread
 	 * the machine slows down does less of them */
-	int64_t bands = (j->Np + BAND - 1) / BAND;
+	int64_t band = BAND_BYTES / (j->kt * 64) / 32 * 32;	/* 64: bytes of a
+								 * column per tile */
+	band = band < 32 ? 32 : band;
+	int64_t bands = (j->Np + band - 1) / band;
 #ifdef _OPENMP
-	#pragma omp for schedule(dynamic, 1)
+	#pragma omp for schedule(dynamic, 1) nowait
 #endif
 	for (int64_t w = 0; w < bands * panels; w++) {
-		int64_t jc = w / panels * BAND;
-		panel(j, w % panels * 32, jc, jc + BAND < j->Np ? jc + BAND : j->Np,
+		int64_t jc = w / panels * band;
+		panel(j, w % panels * 32, jc, jc + band < j->Np ? jc + band : j->Np,
 		      blk);
 	}
 	tiles_end();
@@ -374,22 +559,28 @@ static bool usable(void)
 }
 
 static int gemm(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
-		float *c, uint16_t *h, const double *scale)
+		float *c, uint16_t *h, const double *scale, f16_split *sp)
 {
 	if (M * N * K < 64 * 64 * 64 || !usable())
 		return 0;
 	bf16_job j = { .a = a, .b = b, .M = M, .N = N, .K = K,
 		       .Mp = (M + 31) / 32 * 32, .Np = (N + 31) / 32 * 32,
 		       .kt = (K + 31) / 32, .c = c, .h = h, .scaled = scale != NULL,
+		       .f16 = sp != NULL, .sp = sp,
 		       .alpha = scale ? scale[0] : 1, .beta = scale ? scale[1] : 0 };
 	int64_t Kp = j.kt * 32;
 
-	j.ap = scratch_get((size_t)((j.Mp + j.Np) * Kp) * sizeof(uint16_t));
+	j.ap = scratch_get((size_t)((j.Mp + j.Np) * Kp) * sizeof(uint16_t) +
+			   (size_t)(j.Mp / 32));
 	if (!j.ap) {
 		scratch_done();
 		return ag_error(AG_ERR_NOMEM, "out of memory in a matrix product");
 	}
 	j.bp = j.ap + j.Mp * Kp;
+	j.a_ready = (atomic_uchar *)(j.bp + j.Np * Kp);
+	for (int64_t p = 0; p < j.Mp / 32; p++)
+		atomic_init(&j.a_ready[p], 0);
+	atomic_init(&j.packed, 0);
 #ifdef _OPENMP
 	#pragma omp parallel if (M * N * K >= PAR_MIN && j.Mp > 32)
 #endif
@@ -401,13 +592,13 @@ static int gemm(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 int ag_gemm_bf16(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 		 float *c)
 {
-	return gemm(M, N, K, a, b, c, NULL, NULL);
+	return gemm(M, N, K, a, b, c, NULL, NULL, NULL);
 }
 
 int ag_gemm_bf16_round(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 		       uint16_t *c)
 {
-	return gemm(M, N, K, a, b, NULL, c, NULL);
+	return gemm(M, N, K, a, b, NULL, c, NULL, NULL);
 }
 
 int ag_gemm_bf16_scaled(int64_t M, int64_t N, int64_t K, double alpha,
@@ -415,7 +606,138 @@ int ag_gemm_bf16_scaled(int64_t M, int64_t N, int64_t K, double alpha,
 {
 	if (ag_round_watch)	/* combine() counts what its rounding loses */
 		return 0;
-	return gemm(M, N, K, a, b, NULL, c, (const double[2]){ alpha, beta });
+	return gemm(M, N, K, a, b, NULL, c, (const double[2]){ alpha, beta },
+		    NULL);
+}
+
+/* ------------------------------------------------------------ float16 */
+
+/*
+ * A float16 product on the bfloat16 tiles.  Every float16 x is hi + lo
+ * exactly, with hi = bf16(x) (to nearest even) and lo = bf16(x - hi): x
+ * has 11 significant bits, hi keeps the first 8 and x - hi, at most
+ * 2^-9 |x|, the rest, which lo holds exactly; bfloat16's exponent range
+ * holds float16's (subnormals included), so neither part is subnormal,
+ * which the tiles would read as 0.  Then a @ b is ah@bh + ah@bl + al@bh +
+ * al@bl, every product exact in float32, summed in float32 by the tiles
+ * as widening to float32 and sgemm sum them, but for the order.  A and B
+ * are split into [ah al] (M x 2Kp) and [bh; bl] (2Kp x N), each half
+ * padded to whole k-tiles, packed as for bfloat16, and each block sums
+ * the four terms from the shared tiles (block_hi_lo).  Three terms (al@bl
+ * left out, at most 2^-16 of |a||b| per product) would cost a quarter
+ * less, but their error is not float32's: of a 256^3 product of values
+ * in [-2, 2), 933 of 65536 values rounded off the exact sum (by up to
+ * 820 ulp where the sum cancels), against 84 for sgemm and 42 for the
+ * four terms, both within float32's summation bound
+ * (tests/core/test_gemm_f16.c prints these).
+ * Infinities and NaNs would split into inf + NaN: such a product is left
+ * to the widened float32 path (0 returned).
+ */
+
+/* The split operands, kept between products as the packing's are. */
+static _Thread_local uint16_t *split_buf;
+static _Thread_local size_t split_size;
+
+/* n float16 values at s (stride st) as hi and lo; true when one is inf
+ * or NaN. */
+static AG_AVX512 bool split_run(const uint16_t *s, int64_t st, int64_t n,
+				uint16_t *hi, uint16_t *lo)
+{
+	__m256i bad = _mm256_setzero_si256(), e = _mm256_set1_epi16(0x7c00);
+
+	for (int64_t i = 0; i < n; i += 16) {
+		__mmask16 m = ag_lanes16(n - i);
+		__m256i h;
+		if (st == 1) {
+			h = _mm256_maskz_loadu_epi16(m, s + i);
+		} else {
+			uint16_t tmp[16] = { 0 };
+			for (int64_t q = 0; q < 16 && i + q < n; q++)
+				tmp[q] = s[(i + q) * st];
+			h = _mm256_loadu_si256((const __m256i *)tmp);
+		}
+		bad = _mm256_or_si256(bad, _mm256_cmpeq_epi16(_mm256_and_si256(h, e), e));
+		__m512 x = _mm512_cvtph_ps(h);
+		__m256i xh = ag_narrow16(x, false);
+		__m256i xl = ag_narrow16(_mm512_sub_ps(x, ag_widen16(xh, false)), false);
+		_mm256_mask_storeu_epi16(hi + i, m, xh);
+		_mm256_mask_storeu_epi16(lo + i, m, xl);
+	}
+	return !_mm256_testz_si256(bad, bad);
+}
+
+/* Row r of A (r < M) or of B (r - M) split into the buffers; true when
+ * it holds inf or NaN. */
+static bool split_row(f16_split *s, int64_t r)
+{
+	int64_t K = s->K, Kp = s->Kp, N = s->N;
+	size_t pad = (size_t)(Kp - K) * 2;
+
+	if (r < s->M) {
+		uint16_t *d = s->a2 + r * 2 * Kp;
+		bool bad = split_run((const uint16_t *)s->a.p + r * s->a.rs, s->a.cs,
+				     K, d, d + Kp);
+		memset(d + K, 0, pad);
+		memset(d + Kp + K, 0, pad);
+		return bad;
+	}
+	int64_t k = r - s->M;
+	if (k < K)
+		return split_run((const uint16_t *)s->b.p + k * s->b.rs, s->b.cs, N,
+				 s->b2 + k * N, s->b2 + (Kp + k) * N);
+	memset(s->b2 + k * N, 0, (size_t)N * 2);
+	memset(s->b2 + (Kp + k) * N, 0, (size_t)N * 2);
+	return false;
+}
+
+static int gemm_f16(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
+		    float *c, uint16_t *h, const double *scale)
+{
+	if (M * N * K < 64 * 64 * 64 || !usable())
+		return 0;
+	int64_t Kp = (K + 31) / 32 * 32, K2 = 2 * Kp;
+	size_t need = (size_t)((M + N) * K2) * sizeof(uint16_t);
+	if (need > split_size) {
+		free(split_buf);
+		split_buf = aligned_alloc(64, (need + 63) / 64 * 64);
+		split_size = split_buf ? need : 0;
+		if (!split_buf)
+			return ag_error(AG_ERR_NOMEM, "out of memory in a matrix product");
+	}
+	f16_split s = { .a = a, .b = b, .M = M, .N = N, .K = K, .Kp = Kp,
+			.a2 = split_buf, .b2 = split_buf + M * K2 };
+	atomic_init(&s.bad, 0);
+	atomic_init(&s.done, 0);
+	ag_mat a2m = { (const char *)s.a2, K2, 1 }, b2m = { (const char *)s.b2, N, 1 };
+	/* split by the team that packs and multiplies: one parallel region */
+	int rc = gemm(M, N, K2, a2m, b2m, c, h, scale, &s);
+	if (rc > 0 && atomic_load(&s.bad))
+		rc = 0;	/* inf or NaN: nothing written, the widened path's */
+	if (split_size > SCRATCH_KEEP) {
+		free(split_buf);
+		split_buf = NULL;
+		split_size = 0;
+	}
+	return rc;
+}
+
+int ag_gemm_f16(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b, float *c)
+{
+	return gemm_f16(M, N, K, a, b, c, NULL, NULL);
+}
+
+int ag_gemm_f16_round(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
+		      uint16_t *c)
+{
+	return gemm_f16(M, N, K, a, b, NULL, c, NULL);
+}
+
+int ag_gemm_f16_scaled(int64_t M, int64_t N, int64_t K, double alpha,
+		       ag_mat a, ag_mat b, double beta, uint16_t *c)
+{
+	if (ag_round_watch)
+		return 0;
+	return gemm_f16(M, N, K, a, b, NULL, c, (const double[2]){ alpha, beta });
 }
 
 #else
@@ -440,6 +762,24 @@ int ag_gemm_bf16_scaled(int64_t M, int64_t N, int64_t K, double alpha,
 	(void)M; (void)N; (void)K; (void)alpha; (void)a; (void)b; (void)beta;
 	(void)c;
 	return 0;
+}
+
+/* no tiles: float16 as bfloat16, 0 */
+int ag_gemm_f16(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b, float *c)
+{
+	return ag_gemm_bf16(M, N, K, a, b, c);
+}
+
+int ag_gemm_f16_round(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
+		      uint16_t *c)
+{
+	return ag_gemm_bf16_round(M, N, K, a, b, c);
+}
+
+int ag_gemm_f16_scaled(int64_t M, int64_t N, int64_t K, double alpha,
+		       ag_mat a, ag_mat b, double beta, uint16_t *c)
+{
+	return ag_gemm_bf16_scaled(M, N, K, alpha, a, b, beta, c);
 }
 
 #endif

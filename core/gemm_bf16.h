@@ -25,4 +25,16 @@ int ag_gemm_bf16_round(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 int ag_gemm_bf16_scaled(int64_t M, int64_t N, int64_t K, double alpha,
 			ag_mat a, ag_mat b, double beta, uint16_t *c);
 
+/* The same three for float16 a, b and c, on the same tiles: each float16
+ * value split into two bfloat16 (hi + lo, exactly), the product summed
+ * over the four terms ah@bh + ah@bl + al@bl + al@bh, every product exact
+ * and summed in float32 (as the widened sgemm path sums them, but for
+ * the order); 0 also when an input holds inf or NaN (the split would
+ * make NaN of inf). */
+int ag_gemm_f16(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b, float *c);
+int ag_gemm_f16_round(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
+		      uint16_t *c);
+int ag_gemm_f16_scaled(int64_t M, int64_t N, int64_t K, double alpha,
+		       ag_mat a, ag_mat b, double beta, uint16_t *c);
+
 #endif

@@ -382,8 +382,10 @@ static char *product_buffer(ag_dtype dt, int64_t M, int64_t N, int64_t K,
 		ag_error(AG_ERR_NOMEM, "out of memory in a matrix product");
 		return NULL;
 	}
-	/* bfloat16 on AMX tiles where the CPU has them (gemm_bf16.c) */
-	int tiled = dt == AG_BFLOAT16 ? ag_gemm_bf16(M, N, K, a, b, (float *)T) : 0;
+	/* bfloat16 and float16 on AMX tiles where the CPU has them
+	 * (gemm_bf16.c) */
+	int tiled = dt == AG_BFLOAT16 ? ag_gemm_bf16(M, N, K, a, b, (float *)T) :
+		    dt == AG_FLOAT16 ? ag_gemm_f16(M, N, K, a, b, (float *)T) : 0;
 	if (tiled != 0) {
 		rc = tiled > 0 ? 0 : -1;
 	} else if (*tdt != dt) {
@@ -468,6 +470,12 @@ int ag_gemm(ag_dtype dt, int64_t M, int64_t N, int64_t K, double alpha,
 	if (dt == AG_BFLOAT16 && ldc == N) {	/* on AMX tiles, rounded there */
 		int tiled = plain ? ag_gemm_bf16_round(M, N, K, a, b, (uint16_t *)c)
 			: ag_gemm_bf16_scaled(M, N, K, alpha, a, b, beta, (uint16_t *)c);
+		if (tiled != 0)
+			return tiled > 0 ? 0 : -1;
+	}
+	if (dt == AG_FLOAT16 && ldc == N) {	/* the same, hi + lo (gemm_bf16.c) */
+		int tiled = plain ? ag_gemm_f16_round(M, N, K, a, b, (uint16_t *)c)
+			: ag_gemm_f16_scaled(M, N, K, alpha, a, b, beta, (uint16_t *)c);
 		if (tiled != 0)
 			return tiled > 0 ? 0 : -1;
 	}

@@ -102,6 +102,25 @@ for _, threads in ipairs({1, 2}) do
 end
 torch.set_num_threads(n0)
 
+-- whole 32-row panels with K a multiple of 32 (A packed beside the tiles'
+-- first block at one thread): a slice of the same inputs, dense and with
+-- A's rows strided, against the float32 product rounded once (exact sums)
+for _, threads in ipairs({1, 2}) do
+	torch.set_num_threads(threads)
+	for _, c in ipairs({
+		{"dense A", a[{{1, 992}, {1, 512}}]:contiguous()},
+		{"A rows strided", a[{{1, 992}, {1, 512}}]},
+	}) do
+		local bs = b[{{1, 512}, {}}]
+		local got = c[2]:matmul(bs)
+		local want = c[2]:float():matmul(bs:float()):to(torch.bfloat16)
+		t.ok(got.dtype == torch.bfloat16 and got:float():equal(want:float()),
+			("bfloat16 992x512 @ 512x%d, %s, %d thread(s): the rounded float32 product")
+				:format(N, c[1], threads))
+	end
+end
+torch.set_num_threads(n0)
+
 -- the same on the portable path, in a child agdb without the vector paths;
 -- the products with alpha and beta compared with the child's
 local self = os.getenv("top_srcdir") .. "/tests/lua/test_bf16_matmul.lua"
