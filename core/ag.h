@@ -87,6 +87,9 @@ bool ag_dtype_is_floating(ag_dtype t);
 bool ag_dtype_is_integral(ag_dtype t);	/* the integer types, bool excluded */
 bool ag_dtype_is_signed(ag_dtype t);	/* false for uint8 and bool */
 int ag_dtype_from_name(const char *name, ag_dtype *out);	/* 0 / -1 */
+/* PyTorch's dtype names inside its messages: "Float", "Long", "Bool",
+ * "Half", "BFloat16". */
+const char *ag_dtype_scalar_name(ag_dtype t);
 /* PyTorch's Scalar-to-C++ type names in its overflow messages: "uint8_t",
  * "int", "at::Half" (fill_, full). */
 const char *ag_dtype_cpp_name(ag_dtype t);

@@ -144,8 +144,6 @@ bool ag_iter_is_contiguous(const ag_iter *it);
 
 /* ----------------------------------------- elementwise ops (promote.c) */
 
-/* PyTorch's dtype names inside its messages: "Float", "Long", "Bool". */
-const char *ag_dtype_scalar_name(ag_dtype t);
 /* The dtype a pointwise op computes in and the one it returns, given the
  * inputs' common dtype (the table's promote rule); -1 with PyTorch's
  * "\"kernel\" not implemented for 'Dtype'" for a dtype it has no kernel

@@ -65,9 +65,7 @@ static ag_tensor *target_arg(lua_State *L, int idx, const char *fname)
 
 	if (t->dtype != AG_INT64) {
 		luaL_error(L, "expected scalar type Long but found %s",
-			   t->dtype == AG_FLOAT32 ? "Float" :
-			   t->dtype == AG_FLOAT64 ? "Double" :
-			   t->dtype == AG_BOOL ? "Bool" : "Half");
+			   ag_dtype_scalar_name(t->dtype));
 	}
 	one = ag_scalar(1, AG_INT64);
 	r = one ? ag_sub(t, one) : NULL;

@@ -178,6 +178,11 @@ t.raises(function() F.nll_loss(x, torch.tensor({1, 2})) end,
 	"Expected input batch_size (3) to match target batch_size (2).", "nll_loss batch sizes")
 t.raises(function() F.nll_loss(x, torch.tensor({1.0, 2.0, 3.0})) end,
 	"expected scalar type Long but found Float", "nll_loss float target")
+for _, c in ipairs({{torch.bfloat16, "BFloat16"}, {torch.float16, "Half"}, {torch.int32, "Int"},
+		{torch.float64, "Double"}, {torch.bool, "Bool"}}) do
+	t.raises(function() F.nll_loss(x, torch.tensor({1, 2, 3}):to(c[1])) end,
+		"expected scalar type Long but found " .. c[2], "nll_loss " .. c[2] .. " target")
+end
 t.raises(function() F.cross_entropy(x, torch.tensor({1, 2, 3}), {reduction = "bad"}) end,
 	"bad is not a valid value for reduction", "bad reduction")
 t.raises(function() x:softmax(3) end, "Dimension out of range", "softmax dim out of range")
