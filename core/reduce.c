@@ -223,7 +223,11 @@ ag_reduce_args ag_reduce_args_of(const ag_tensor *t, const bool *mask,
 	for (int d = 0; d < t->ndim && !a.all; d++)
 		if (mask[d]) {
 			a.dims[a.ndims++] = d;
-			a.count *= t->shape[d];
+			/* an empty tensor's other dims may be huge: saturate
+			 * (a later 0 still makes it 0; the count of an empty
+			 * result is never read) */
+			if (__builtin_mul_overflow(a.count, t->shape[d], &a.count))
+				a.count = INT64_MAX;
 		}
 	if (a.all)
 		a.count = ag_numel(t);

@@ -180,4 +180,13 @@ for _, ev in ipairs(ag.trace_log()) do
 	if ev.op ~= "detach" then ops[#ops + 1] = ev.op end
 end
 t.is(ops, {"logsumexp", "norm"}, "logsumexp and norm are one event each")
+-- an empty tensor whose other dims multiply past int64 (found by fuzz_view:
+-- the reduced count overflowed)
+do
+	local e = torch.zeros({0, 4611686018427387904, 4})
+	t.is(e:sum({2, 3}):size(), {0}, "sum over huge dims of an empty tensor")
+	t.is(e:mean({2, 3}):size(), {0}, "mean over huge dims of an empty tensor")
+	t.is(e:sum({1, 2}):tolist(), {0, 0, 0, 0}, "sum over the empty and the huge dim is 0")
+	t.is(e:amax({2, 3}):size(), {0}, "amax over huge dims of an empty tensor")
+end
 t.done()
