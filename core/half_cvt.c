@@ -31,22 +31,12 @@ AG_AVX512 void ag_half_round_count_avx512(const float *s, const uint16_t *d,
 					  int64_t n, ag_dtype dt, int64_t *zero,
 					  int64_t *over)
 {
-	const __m512i mag = _mm512_set1_epi32(0x7fff);
-	const __m512i inf = _mm512_set1_epi32(dt == AG_FLOAT16 ? 0x7c00 : 0x7f80);
-	const __m512 finf = _mm512_set1_ps(__builtin_inff());
 	int64_t z = 0, o = 0;
 	for (int64_t i = 0; i < n; i += 16) {
 		__mmask16 m = ag_lanes16(n - i);
-		__m512i h = _mm512_and_si512(_mm512_cvtepu16_epi32(
-			_mm256_maskz_loadu_epi16(m, d + i)), mag);
-		__m512 f = _mm512_maskz_loadu_ps(m, s + i);
-		/* src != 0 (NaN included, as C's !=); |src| < inf: finite */
-		__mmask16 nz = _mm512_cmp_ps_mask(f, _mm512_setzero_ps(), _CMP_NEQ_UQ);
-		__mmask16 fin = _mm512_cmp_ps_mask(_mm512_abs_ps(f), finf, _CMP_LT_OQ);
-		__mmask16 hz = _mm512_mask_cmpeq_epi32_mask(m, h, _mm512_setzero_si512());
-		__mmask16 hi = _mm512_mask_cmpeq_epi32_mask(m, h, inf);
-		z += __builtin_popcount((unsigned)(hz & nz));
-		o += __builtin_popcount((unsigned)(hi & fin));
+		ag_count_lost16(_mm512_maskz_loadu_ps(m, s + i),
+				_mm256_maskz_loadu_epi16(m, d + i), m,
+				dt == AG_FLOAT16, &z, &o);
 	}
 	*zero = z;
 	*over = o;

@@ -70,6 +70,24 @@ static AG_AVX512 inline __m256i ag_narrow16(__m512 f, bool f16)
 				 _mm512_set1_epi32(0x40));
 	return _mm512_cvtepi32_epi16(r);
 }
+
+/* Of the lanes m of f stored as h (a 16-bit float, f16: float16): add
+ * those nonzero that became zero to *zero, those finite that became inf
+ * to *over (ag_round_check's counts; a NaN counts as nonzero). */
+static AG_AVX512 inline void ag_count_lost16(__m512 f, __m256i h, __mmask16 m,
+					     bool f16, int64_t *zero, int64_t *over)
+{
+	__m512i mag = _mm512_and_si512(_mm512_cvtepu16_epi32(h),
+				       _mm512_set1_epi32(0x7fff));
+	__mmask16 nz = _mm512_mask_cmp_ps_mask(m, f, _mm512_setzero_ps(), _CMP_NEQ_UQ);
+	__mmask16 fin = _mm512_mask_cmp_ps_mask(m, _mm512_abs_ps(f),
+						_mm512_set1_ps(__builtin_inff()), _CMP_LT_OQ);
+	__mmask16 z = _mm512_mask_cmpeq_epi32_mask(nz, mag, _mm512_setzero_si512());
+	__mmask16 o = _mm512_mask_cmpeq_epi32_mask(fin, mag,
+						   _mm512_set1_epi32(f16 ? 0x7c00 : 0x7f80));
+	*zero += __builtin_popcount((unsigned)z);
+	*over += __builtin_popcount((unsigned)o);
+}
 #endif
 
 #endif

@@ -60,21 +60,6 @@ static AG_AVX512 inline __m512 abs16(__m512 x)
 
 #define ALWAYS static AG_AVX512 inline __attribute__((always_inline))
 
-/* Of the lanes m of r rounded to h: nonzero that became zero, finite that
- * became inf (ag_round_check's counts). */
-ALWAYS void count_lost(int64_t *lost, __m512 r, __m256i h, __mmask16 m, bool f16)
-{
-	__m512i mag = _mm512_and_si512(_mm512_cvtepu16_epi32(h), _mm512_set1_epi32(0x7fff));
-	__mmask16 nz = _mm512_mask_cmp_ps_mask(m, r, _mm512_setzero_ps(), _CMP_NEQ_UQ);
-	__mmask16 fin = _mm512_mask_cmp_ps_mask(m, _mm512_abs_ps(r),
-						_mm512_set1_ps(__builtin_inff()), _CMP_LT_OQ);
-	__mmask16 z = _mm512_mask_cmpeq_epi32_mask(nz, mag, _mm512_setzero_si512());
-	__mmask16 o = _mm512_mask_cmpeq_epi32_mask(fin, mag,
-						   _mm512_set1_epi32(f16 ? 0x7c00 : 0x7f80));
-	lost[0] += __builtin_popcount((unsigned)z);
-	lost[1] += __builtin_popcount((unsigned)o);
-}
-
 /* The 16 results from i (lanes m) of a pass of kind k. */
 ALWAYS __m256i block16(const pass *p, int64_t i, __mmask16 m, enum kind k)
 {
@@ -98,7 +83,7 @@ ALWAYS __m256i block16(const pass *p, int64_t i, __mmask16 m, enum kind k)
 		    k == K_MUL ? _mm512_mul_ps(x, y) : _mm512_div_ps(x, y);
 		if (__builtin_expect(p->lost != NULL, 0)) {
 			__m256i h = ag_narrow16(r, p->f16);
-			count_lost(p->lost, r, h, m, p->f16);
+			ag_count_lost16(r, h, m, p->f16, &p->lost[0], &p->lost[1]);
 			return h;
 		}
 	}
