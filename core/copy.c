@@ -229,6 +229,15 @@ ag_tensor *ag_to_dtype(ag_tensor *t, ag_dtype dt)
 		      &(ag_to_args){ t->dtype }, sizeof(ag_to_args));
 }
 
+ag_tensor *ag_to_dtype_owned(ag_tensor *t, ag_dtype dt)
+{
+	if (!t || t->dtype == dt)
+		return t;
+	ag_tensor *r = ag_to_dtype(t, dt);
+	ag_tensor_release(t);
+	return r;
+}
+
 /* ----------------------------------------------------------------- fill */
 
 struct fill_ctx { unsigned char bytes[8]; size_t size; };

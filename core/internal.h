@@ -55,6 +55,10 @@ int ag_fill_raw(ag_tensor *t, double value);
 /* A copy of t made without recording (self's values before an in-place
  * write, for a backward that reads them). */
 ag_tensor *ag_original_copy(ag_tensor *t);
+/* t converted to dt (ag_to_dtype), taking t's reference: t itself when
+ * it has dt already, NULL (t released) when t is NULL or on failure.
+ * For a result computed in a wider dtype and rounded back. */
+ag_tensor *ag_to_dtype_owned(ag_tensor *t, ag_dtype dt);
 
 /* g summed over the dims where shape has 1 (or lacks them): the gradient
  * of a broadcast, as PyTorch's sum_to_size. */

@@ -394,11 +394,8 @@ ag_tensor *ag_glu(ag_tensor *t, int dim)
 	ag_tensor *y = x ? ag_narrow(w, a.dim, size / 2, size / 2) : NULL;
 	ag_tensor *s = y ? ag_unary(AG_OP_SIGMOID, y) : NULL;
 	ag_tensor *r = s ? ag_mul(x, s) : NULL;
-	if (r && half) {
-		ag_tensor *h = ag_to_dtype(r, t->dtype);
-		ag_tensor_release(r);
-		r = h;
-	}
+	if (half)
+		r = ag_to_dtype_owned(r, t->dtype);
 	ag_set_grad_enabled(grad);
 	ag_tensor_release(w);
 	ag_tensor_release(x);

@@ -731,16 +731,6 @@ static ag_tensor *work(ag_tensor *t)
 	return r;
 }
 
-/* Rounds a work-dtype result back to dt (bfloat16), releasing it. */
-static ag_tensor *finish(ag_tensor *r, ag_dtype dt)
-{
-	if (!r || r->dtype == dt)
-		return r;
-	ag_tensor *c = ag_to_dtype(r, dt);
-	ag_tensor_release(r);
-	return c;
-}
-
 /* ------------------------------------------------------------ forward */
 
 static ag_tensor *conv_forward(ag_tensor *x, ag_tensor *w, ag_tensor *b,
@@ -861,7 +851,7 @@ done:
 	ag_tensor_release(xc);
 	ag_tensor_release(wc);
 	ag_tensor_release(bc);
-	return finish(out, x->dtype);
+	return ag_to_dtype_owned(out, x->dtype);
 }
 
 /* ------------------------------------------------- transposed forward */
@@ -1049,7 +1039,7 @@ static ag_tensor *conv_transpose(ag_tensor *x, ag_tensor *w, ag_tensor *b,
 					 &gb);
 		}
 		ag_tensor_release(g3[0]);
-		g3[0] = bc ? finish(y, x->dtype) : NULL;
+		g3[0] = bc ? ag_to_dtype_owned(y, x->dtype) : NULL;
 		if (!bc)
 			ag_tensor_release(y);
 	}
@@ -1304,9 +1294,9 @@ int ag_conv_backward_fused(ag_tensor *gout, ag_tensor *x, ag_tensor *w,
 				  (float *)ag_data_ptr(gw) + k * g.Og * g.CKK, g.CKK);
 	if (ag_check_interrupt() < 0)
 		goto done;
-	grads[0] = finish(gi, dt0);
-	grads[1] = finish(gw, dt0);
-	grads[2] = finish(gb, dt0);
+	grads[0] = ag_to_dtype_owned(gi, dt0);
+	grads[1] = ag_to_dtype_owned(gw, dt0);
+	grads[2] = ag_to_dtype_owned(gb, dt0);
 	gi = gw = gb = NULL;
 	rc = (need[0] && !grads[0]) || (need[1] && !grads[1]) ||
 	     (need[2] && !grads[2]) ? -1 : 0;

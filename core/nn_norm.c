@@ -442,15 +442,6 @@ static int work_copy(ag_tensor *t, ag_dtype work, ag_tensor **out)
 
 static void *ptr(ag_tensor *t) { return t ? ag_data_ptr(t) : NULL; }
 
-static ag_tensor *to_dtype_owned(ag_tensor *t, ag_dtype dt)
-{
-	if (!t || t->dtype == dt)
-		return t;
-	ag_tensor *r = ag_to_dtype(t, dt);
-	ag_tensor_release(t);
-	return r;
-}
-
 /* Forward: out, and per-c mean and rstd as [C] tensors of the working
  * dtype; var_out (may be NULL) gets the biased variances. */
 static int norm_forward(ag_tensor *x, ag_tensor *w, ag_tensor *b,
@@ -508,7 +499,7 @@ static int norm_forward(ag_tensor *x, ag_tensor *w, ag_tensor *b,
 				  ptr(bc), ptr(*out));
 	}
 stored:
-	*out = to_dtype_owned(*out, x->dtype);
+	*out = ag_to_dtype_owned(*out, x->dtype);
 	rc = *out ? 0 : -1;
 done:
 	ag_tensor_release(xc);
@@ -569,10 +560,10 @@ static int norm_backward(ag_tensor *dy, ag_tensor *x, ag_tensor *w,
 				     ptr(wc), ptr(*dx), ptr(*dw), ptr(*db),
 				     batch_stats);
 	}
-	*dx = to_dtype_owned(*dx, x->dtype);
+	*dx = ag_to_dtype_owned(*dx, x->dtype);
 	if (w) {
-		*dw = to_dtype_owned(*dw, w->dtype);
-		*db = to_dtype_owned(*db, w->dtype);
+		*dw = ag_to_dtype_owned(*dw, w->dtype);
+		*db = ag_to_dtype_owned(*db, w->dtype);
 	}
 	rc = (want_dx && !*dx) || (want_dw && !*dw) || (want_db && !*db) ? -1 : 0;
 done:
@@ -599,8 +590,8 @@ static int record_norm(ag_op op, ag_tensor *x, ag_tensor *w, ag_tensor *b,
 {
 	int rc;
 
-	mean = to_dtype_owned(mean, x->dtype);
-	rstd = to_dtype_owned(rstd, x->dtype);
+	mean = ag_to_dtype_owned(mean, x->dtype);
+	rstd = ag_to_dtype_owned(rstd, x->dtype);
 	ag_tensor *outs[3] = { y, mean, rstd };
 	rc = mean && rstd ? ag_record(&(ag_call){ .op = op,
 			.in = (ag_tensor *[]){ x, w, b }, .nin = 3, .out = outs,
@@ -684,8 +675,8 @@ int ag_native_layer_norm(ag_tensor *x, const int64_t *normalized_shape,
 		ag_tensor *r2 = ag_reshape(rstd, shape, x->ndim);
 		ag_tensor_release(mean);
 		ag_tensor_release(rstd);
-		mean = to_dtype_owned(m2 ? ag_contiguous(m2) : NULL, x->dtype);
-		rstd = to_dtype_owned(r2 ? ag_contiguous(r2) : NULL, x->dtype);
+		mean = ag_to_dtype_owned(m2 ? ag_contiguous(m2) : NULL, x->dtype);
+		rstd = ag_to_dtype_owned(r2 ? ag_contiguous(r2) : NULL, x->dtype);
 		ag_tensor_release(m2);
 		ag_tensor_release(r2);
 		rc = mean && rstd ? 0 : -1;

@@ -336,15 +336,6 @@ static ag_tensor *work(ag_tensor *t)
 	return r;
 }
 
-static ag_tensor *finish(ag_tensor *r, ag_dtype dt)
-{
-	if (!r || r->dtype == dt)
-		return r;
-	ag_tensor *c = ag_to_dtype(r, dt);
-	ag_tensor_release(r);
-	return c;
-}
-
 static int pool_dtype(const ag_tensor *x, const char *kernel, bool ints)
 {
 	if (ag_dtype_is_floating(x->dtype))
@@ -403,7 +394,7 @@ int ag_max_pool2d_with_indices(ag_tensor *x, const ag_pool_args *args,
 		free(pos);
 	}
 	ag_tensor_release(xc);
-	y = finish(y, x->dtype);
+	y = ag_to_dtype_owned(y, x->dtype);
 	if (!y || !idx) {
 		ag_tensor_release(y);
 		ag_tensor_release(idx);
@@ -449,7 +440,7 @@ ag_tensor *ag_max_pool2d_backward(ag_tensor *g, ag_tensor *x,
 	}
 	ag_tensor_release(gc);
 	ag_tensor_release(ic);
-	r = finish(r, g->dtype);
+	r = ag_to_dtype_owned(r, g->dtype);
 	return ag_recorded(r, (ag_call){
 		.op = AG_OP_MAX_POOL2D_WITH_INDICES_BACKWARD,
 		.in = (ag_tensor *[]){ g, x, indices }, .nin = 3, .args = a,
@@ -478,7 +469,7 @@ static ag_tensor *avg_run(ag_tensor *x, const ag_pool_args *a, pgeom *g,
 				ag_data_ptr(xc), ag_data_ptr(y), g, a);
 	}
 	ag_tensor_release(xc);
-	return finish(y, x->dtype);	/* int64: truncated, as C divides */
+	return ag_to_dtype_owned(y, x->dtype);	/* int64: truncated, as C divides */
 }
 
 ag_tensor *ag_avg_pool2d(ag_tensor *x, const ag_pool_args *args)
@@ -550,7 +541,7 @@ static ag_tensor *adaptive_run(ag_tensor *x, pgeom *g, bool backward,
 				ag_data_ptr(xc), ag_data_ptr(y), g);
 	}
 	ag_tensor_release(xc);
-	return finish(y, x->dtype);
+	return ag_to_dtype_owned(y, x->dtype);
 }
 
 ag_tensor *ag_adaptive_avg_pool2d(ag_tensor *x, const ag_pool_args *args)

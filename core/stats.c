@@ -192,11 +192,8 @@ ag_tensor *ag_logsumexp(ag_tensor *t, const int *dims, int ndims, bool keepdim)
 	else if (fused < 0)
 		r = NULL;
 	ag_tensor_release(x);
-	if (r && t->dtype == AG_FLOAT16) {
-		ag_tensor *h = ag_to_dtype(r, AG_FLOAT16);
-		ag_tensor_release(r);
-		r = h;
-	}
+	if (t->dtype == AG_FLOAT16)
+		r = ag_to_dtype_owned(r, AG_FLOAT16);
 	quiet_end(q);
 	return record_one(r, AG_OP_LOGSUMEXP, t, &ra, sizeof ra);
 }
