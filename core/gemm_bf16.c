@@ -81,6 +81,8 @@ typedef struct bf16_job {
 	atomic_llong packed;		/* packing items of B done, by all threads */
 	atomic_uchar *a_ready;		/* per panel: its A is packed */
 	f16_split *sp;			/* float16: to split first */
+	float *acc;			/* no tiles, bfloat16 result, K past one
+					 * block: the float32 sums, M x Np */
 } bf16_job;
 
 #define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
@@ -527,6 +529,259 @@ static void run(bf16_job *j)
 	tiles_end();
 }
 
+/* ------------------------------------------- AVX-512 BF16, no tiles */
+
+/*
+ * Where the CPU has VDPBF16PS but no AMX tiles (AMD Zen 4, Intel Cooper
+ * Lake), or the OS does not grant them: a register-blocked product in
+ * the GotoBLAS manner.  B is packed as for the tiles (each group of 16
+ * columns a stream of k-pairs, two rows interleaved: one 64-byte row per
+ * pair, which is what VDPBF16PS reads); A is read in place when its rows
+ * are adjacent, each k-pair of a row one 32-bit broadcast, else copied
+ * first to row-major.  A tile of DP_MR x DP_NR (6 x 64) results lives in
+ * 24 zmm accumulators over a block of DP_KC k-pairs, 4 loads of B and 6
+ * broadcasts of A feeding 24 VDPBF16PS per pair.  The k-blocks add into
+ * float32 (the result itself, or scratch when the result is bfloat16),
+ * and the last one rounds straight from the registers.  VDPBF16PS, like
+ * the tiles, reads subnormal inputs as zero and flushes subnormal sums.
+ */
+#define DPBF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16,f16c")))
+
+enum {
+	DP_MR = 6,	/* rows of a register tile */
+	DP_NR = 64,	/* columns: 4 groups of 16 */
+	DP_KC = 256,	/* k-pairs per block: 6 x 64 x 2 KiB of B per tile
+			 * pass, in L1/L2 */
+	DP_MC = 96,	/* rows of A per work item (kept in L2 for its band) */
+	DP_NB = 512	/* columns per work item */
+};
+
+/* How a tile's last block leaves: float32 into out (masked to the
+ * result's columns), bfloat16 into h, or all 64 floats of each row into
+ * blk for the caller to scale, copy or count. */
+enum { DP_F32, DP_ROUND, DP_BLK };
+
+static inline __attribute__((always_inline)) int32_t dp_ld32(const uint16_t *p)
+{
+	int32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+/*
+ * One register tile: mr rows (constant in each instance) of a (row
+ * stride lda, from its k-pair 0) times the 4 groups of packed B at b
+ * (group stride gs) over kp pairs, plus the lone k of an odd K when odd
+ * (A's second value of that pair is not read: it is past the row); cin
+ * (row stride ldc, NULL for none) added; left by mode.
+ */
+static inline __attribute__((always_inline)) DPBF16 void
+dp_tile(int mr, int64_t kp, bool odd, const uint16_t *a, int64_t lda,
+	const uint16_t *b, int64_t gs, const float *cin, int64_t ldc,
+	int mode, float *out, uint16_t *h, int64_t ldo, int64_t cols)
+{
+	__m512 acc[DP_MR][4];
+	const uint16_t *ar[DP_MR];
+
+	_Pragma("GCC unroll 6")
+	for (int i = 0; i < mr; i++) {
+		ar[i] = a + i * lda;
+		_Pragma("GCC unroll 4")
+		for (int v = 0; v < 4; v++)
+			acc[i][v] = _mm512_setzero_ps();
+	}
+	_Pragma("GCC unroll 2")
+	for (int64_t k = 0; k < kp; k++) {
+		__m512bh bv[4];
+		_Pragma("GCC unroll 4")
+		for (int v = 0; v < 4; v++)
+			bv[v] = (__m512bh)_mm512_load_si512(b + v * gs + k * 32);
+		_Pragma("GCC unroll 6")
+		for (int i = 0; i < mr; i++) {
+			__m512bh av = (__m512bh)_mm512_set1_epi32(dp_ld32(ar[i] + 2 * k));
+			_Pragma("GCC unroll 4")
+			for (int v = 0; v < 4; v++)
+				acc[i][v] = _mm512_dpbf16_ps(acc[i][v], av, bv[v]);
+		}
+	}
+	if (odd) {
+		__m512bh bv[4];
+		_Pragma("GCC unroll 4")
+		for (int v = 0; v < 4; v++)
+			bv[v] = (__m512bh)_mm512_load_si512(b + v * gs + kp * 32);
+		_Pragma("GCC unroll 6")
+		for (int i = 0; i < mr; i++) {
+			__m512bh av = (__m512bh)_mm512_set1_epi32(ar[i][2 * kp]);
+			_Pragma("GCC unroll 4")
+			for (int v = 0; v < 4; v++)
+				acc[i][v] = _mm512_dpbf16_ps(acc[i][v], av, bv[v]);
+		}
+	}
+	_Pragma("GCC unroll 6")
+	for (int i = 0; i < mr; i++) {
+		_Pragma("GCC unroll 4")
+		for (int v = 0; v < 4; v++) {
+			__mmask16 m = ag_lanes16(cols - 16 * v);
+			__m512 x = acc[i][v];
+			if (cin)
+				x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(
+					m, cin + i * ldc + 16 * v));
+			if (mode == DP_F32)
+				_mm512_mask_storeu_ps(out + i * ldo + 16 * v, m, x);
+			else if (mode == DP_ROUND)
+				_mm256_mask_storeu_epi16(h + i * ldo + 16 * v, m,
+							 ag_narrow16(x, false));
+			else
+				_mm512_store_ps(out + i * DP_NR + 16 * v, x);
+		}
+	}
+}
+
+#define DP_TILE_MR(n) \
+static DPBF16 void dp_tile##n(int64_t kp, bool odd, const uint16_t *a, \
+	int64_t lda, const uint16_t *b, int64_t gs, const float *cin, \
+	int64_t ldc, int mode, float *out, uint16_t *h, int64_t ldo, \
+	int64_t cols) \
+{ \
+	dp_tile(n, kp, odd, a, lda, b, gs, cin, ldc, mode, out, h, ldo, cols); \
+}
+DP_TILE_MR(1)
+DP_TILE_MR(2)
+DP_TILE_MR(3)
+DP_TILE_MR(4)
+DP_TILE_MR(5)
+DP_TILE_MR(6)
+
+typedef void (*dp_tile_fn)(int64_t, bool, const uint16_t *, int64_t,
+			   const uint16_t *, int64_t, const float *, int64_t,
+			   int, float *, uint16_t *, int64_t, int64_t);
+static const dp_tile_fn dp_tiles[DP_MR + 1] = {
+	NULL, dp_tile1, dp_tile2, dp_tile3, dp_tile4, dp_tile5, dp_tile6
+};
+
+/* n (up to DP_NR) floats rounded to bfloat16 */
+static AG_AVX512 void narrow_row(const float *f, uint16_t *h, int64_t n)
+{
+	for (int64_t v = 0; v * 16 < n; v++)
+		_mm256_mask_storeu_epi16(h + 16 * v, ag_lanes16(n - 16 * v),
+					 ag_narrow16(_mm512_load_ps(f + 16 * v), false));
+}
+
+/* Rows [16 g, 16 g + 16) of A copied row-major into ap (Kp a row, zero
+ * past K), for an A whose rows are not adjacent. */
+static void dp_pack_a(const bf16_job *j, int64_t g)
+{
+	int64_t Kp = j->kt * 32;
+
+	for (int64_t i = g * 16; i < g * 16 + 16 && i < j->M; i++) {
+		const uint16_t *src = (const uint16_t *)j->a.p + i * j->a.rs;
+		uint16_t *dst = j->ap + i * Kp;
+		for (int64_t k = 0; k < j->K; k++)
+			dst[k] = src[k * j->a.cs];
+		memset(dst + j->K, 0, (size_t)(Kp - j->K) * 2);
+	}
+}
+
+/*
+ * One work item: rows [i0, i1) by columns [j0, j1) of the result, over
+ * the k-blocks in turn; each block adds into float32 (the result, or the
+ * scratch acc when the result is bfloat16), the last rounds or stores.
+ */
+static void dp_item(const bf16_job *j, int64_t i0, int64_t i1, int64_t j0,
+		    int64_t j1, float *blk)
+{
+	int64_t N = j->N, kt = j->kt, gs = kt * TILE;
+	int64_t pairs = (j->K + 1) / 2;
+	bool in_place = j->ap == NULL;
+	const uint16_t *A = in_place ? (const uint16_t *)j->a.p : j->ap;
+	int64_t lda = in_place ? j->a.rs : kt * 32;
+	/* a lone last k (odd K) in place: its pair's other half is not A's */
+	bool odd = in_place && j->K % 2;
+	int64_t ldacc = j->c ? N : j->Np;
+	float *acc = j->c ? j->c : j->acc;
+
+	for (int64_t p0 = 0; p0 < pairs; p0 += DP_KC) {
+		int64_t kp = pairs - p0 < DP_KC ? pairs - p0 : DP_KC;
+		bool first = p0 == 0, last = p0 + kp == pairs;
+		if (last && odd)
+			kp--;
+		for (int64_t col = j0; col < j1; col += DP_NR) {
+			const uint16_t *b = j->bp + (col / 16) * gs + p0 * 32;
+			int64_t cols = N - col < DP_NR ? N - col : DP_NR;
+			for (int64_t i = i0; i < i1; i += DP_MR) {
+				int mr = (int)(i1 - i < DP_MR ? i1 - i : DP_MR);
+				const uint16_t *a = A + i * lda + 2 * p0;
+				const float *cin = first ? NULL : acc + i * ldacc + col;
+				if (!last) {
+					dp_tiles[mr](kp, false, a, lda, b, gs, cin, ldacc,
+						     DP_F32, acc + i * ldacc + col, NULL,
+						     ldacc, j->c ? cols : DP_NR);
+					continue;
+				}
+				bool lastodd = last && odd;
+				if (j->c) {
+					dp_tiles[mr](kp, lastodd, a, lda, b, gs, cin, ldacc,
+						     DP_F32, j->c + i * N + col, NULL, N,
+						     cols);
+				} else if (!j->scaled && !ag_round_watch) {
+					dp_tiles[mr](kp, lastodd, a, lda, b, gs, cin, ldacc,
+						     DP_ROUND, NULL, j->h + i * N + col, N,
+						     cols);
+				} else {
+					dp_tiles[mr](kp, lastodd, a, lda, b, gs, cin, ldacc,
+						     DP_BLK, blk, NULL, DP_NR, cols);
+					for (int r = 0; r < mr; r++) {
+						uint16_t *hr = j->h + (i + r) * N + col;
+						if (j->scaled)
+							scale_row(blk + r * DP_NR, hr, cols,
+								  j->alpha, j->beta, false);
+						else
+							narrow_row(blk + r * DP_NR, hr, cols);
+						if (ag_round_watch)
+							ag_round_check(blk + r * DP_NR,
+								       (const char *)hr, 2,
+								       cols, AG_BFLOAT16);
+					}
+				}
+			}
+		}
+	}
+}
+
+/* One thread's share of a product without tiles: packing (B, and A when
+ * its rows are not adjacent; waiting only for the items others took, as
+ * run() does), then the items, handed out one at a time. */
+static void run_dp(bf16_job *j)
+{
+	int64_t gb = b_by_rows(j) ? j->kt : j->Np / 16;
+	int64_t ga = j->ap ? (j->M + 15) / 16 : 0;
+	float blk[DP_MR * DP_NR] __attribute__((aligned(64)));
+	long long done = 0;
+
+#ifdef _OPENMP
+	#pragma omp for schedule(dynamic, 4) nowait
+#endif
+	for (int64_t g = 0; g < gb + ga; g++) {
+		if (g < gb)
+			pack_b_item(j, g);
+		else
+			dp_pack_a(j, g - gb);
+		done++;
+	}
+	atomic_fetch_add_explicit(&j->packed, done, memory_order_release);
+	wait_count(&j->packed, gb + ga);
+	int64_t rows = (j->M + DP_MC - 1) / DP_MC, bands = (j->Np + DP_NB - 1) / DP_NB;
+#ifdef _OPENMP
+	#pragma omp for schedule(dynamic, 1) nowait
+#endif
+	for (int64_t w = 0; w < rows * bands; w++) {
+		int64_t i0 = w / bands * DP_MC, j0 = w % bands * DP_NB;
+		dp_item(j, i0, i0 + DP_MC < j->M ? i0 + DP_MC : j->M, j0,
+			j0 + DP_NB < j->Np ? j0 + DP_NB : j->Np, blk);
+	}
+}
+
 /* The packed operands' buffer, kept between products of up to
  * SCRATCH_KEEP bytes so their pages are not faulted in again each call;
  * one per calling thread. */
@@ -561,17 +816,45 @@ static bool usable(void)
 static int gemm(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 		float *c, uint16_t *h, const double *scale, f16_split *sp)
 {
-	if (M * N * K < 64 * 64 * 64 || !usable())
+	if (M * N * K < 64 * 64 * 64)
+		return 0;
+	/* the tiles; else VDPBF16PS, for bfloat16 (float16 split in four
+	 * terms would cost four bfloat16 products: widened sgemm is faster) */
+	bool tiles = usable(), dp = !tiles && !sp && ag_cpu_avx512_bf16();
+	if (!tiles && !dp)
 		return 0;
 	bf16_job j = { .a = a, .b = b, .M = M, .N = N, .K = K,
-		       .Mp = (M + 31) / 32 * 32, .Np = (N + 31) / 32 * 32,
+		       .Mp = (M + 31) / 32 * 32,
+		       .Np = dp ? (N + DP_NR - 1) / DP_NR * DP_NR : (N + 31) / 32 * 32,
 		       .kt = (K + 31) / 32, .c = c, .h = h, .scaled = scale != NULL,
 		       .f16 = sp != NULL, .sp = sp,
 		       .alpha = scale ? scale[0] : 1, .beta = scale ? scale[1] : 0 };
 	int64_t Kp = j.kt * 32;
+	size_t bytes;
 
-	j.ap = scratch_get((size_t)((j.Mp + j.Np) * Kp) * sizeof(uint16_t) +
-			   (size_t)(j.Mp / 32));
+	if (dp) {
+		bool in_place = a.cs == 1 || K == 1;
+		bool sums = !c && (K + 1) / 2 > DP_KC;
+		size_t nb = (size_t)(j.Np * Kp) * 2, na = in_place ? 0 : (size_t)(M * Kp) * 2;
+		size_t ns = sums ? (size_t)(M * j.Np) * 4 : 0;
+		uint16_t *buf = scratch_get(nb + na + ns);
+		if (!buf) {
+			scratch_done();
+			return ag_error(AG_ERR_NOMEM, "out of memory in a matrix product");
+		}
+		j.bp = buf;
+		j.ap = in_place ? NULL : buf + nb / 2;
+		j.acc = sums ? (float *)(buf + (nb + na) / 2) : NULL;
+		atomic_init(&j.packed, 0);
+#ifdef _OPENMP
+		#pragma omp parallel if (M * N * K >= PAR_MIN)
+#endif
+		run_dp(&j);
+		scratch_done();
+		return 1;
+	}
+	bytes = (size_t)((j.Mp + j.Np) * Kp) * sizeof(uint16_t) + (size_t)(j.Mp / 32);
+	j.ap = scratch_get(bytes);
 	if (!j.ap) {
 		scratch_done();
 		return ag_error(AG_ERR_NOMEM, "out of memory in a matrix product");

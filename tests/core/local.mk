@@ -6,7 +6,7 @@ CORE_TESTS = \
 	tests/core/test_factory tests/core/test_rng tests/core/test_index \
 	tests/core/test_format tests/core/test_autograd \
 	tests/core/test_robust tests/core/test_stats_sink \
-	tests/core/test_gemm_f16
+	tests/core/test_gemm_f16 tests/core/test_gemm_bf16
 check_PROGRAMS += $(CORE_TESTS)
 TESTS += $(CORE_TESTS) tests/core/test_layers.sh
 EXTRA_DIST += tests/core/test_layers.sh tests/core/elements.h \
@@ -28,6 +28,7 @@ tests_core_test_autograd_LDADD = $(CORE_TEST_LDADD)
 tests_core_test_robust_LDADD = $(CORE_TEST_LDADD)
 tests_core_test_stats_sink_LDADD = $(CORE_TEST_LDADD)
 tests_core_test_gemm_f16_LDADD = $(CORE_TEST_LDADD)
+tests_core_test_gemm_bf16_LDADD = $(CORE_TEST_LDADD)
 # Fixtures generated from PyTorch 1.13 (the generators need it, the tests not).
 EXTRA_DIST += tests/core/test_factory_cases.h tests/core/test_rng_cases.h \
 	tests/core/test_elementwise_cases.h \
