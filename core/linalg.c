@@ -209,28 +209,6 @@ static void *pack_same(mat m, int64_t rows, int64_t cols, size_t elsize)
 	return buf;
 }
 
-/* A dense row-major float32 copy of m, read as dtype dt. */
-static float *pack_float(mat m, int64_t rows, int64_t cols, ag_dtype dt)
-{
-	size_t elsize = ag_dtype_size(dt);
-	float *buf = malloc((size_t)(rows * cols) * sizeof(float) + 1);
-	if (!buf) {
-		ag_error(AG_ERR_NOMEM, "out of memory packing a matrix");
-		return NULL;
-	}
-	if (dt == AG_FLOAT16 || dt == AG_BFLOAT16) {	/* a row at a time */
-		for (int64_t i = 0; i < rows; i++)
-			ag_widen_half(m.p + i * m.rs * 2, m.cs * 2, buf + i * cols,
-				      cols, dt);
-		return buf;
-	}
-	for (int64_t i = 0; i < rows; i++)
-		for (int64_t j = 0; j < cols; j++)
-			buf[i * cols + j] = (float)ag_load(
-				m.p + (i * m.rs + j * m.cs) * (int64_t)elsize, dt);
-	return buf;
-}
-
 /* ------------------------------------------------------------ CBLAS path */
 
 #ifdef HAVE_CBLAS
@@ -369,47 +347,102 @@ static void combine(ag_dtype dt, int64_t M, int64_t N, const char *T,
 		}
 }
 
-/* T = A @ B into a fresh dense buffer of dtype *tdt (float32 for the
- * 16-bit floats), for the paths without BLAS's alpha and beta. */
-static char *product_buffer(ag_dtype dt, int64_t M, int64_t N, int64_t K,
-			    mat a, mat b, ag_dtype *tdt)
+/*
+ * The 16-bit floats, the float32 result in *T: on the tiles (or
+ * VDPBF16PS) when the caller rounds it itself (alpha and beta with a
+ * strided result, or rounding losses counted), else (no tiles, or inf or
+ * NaN in float16 on the tiles) widened to float32 and multiplied by
+ * sgemm.  The three float32 buffers are one per calling thread, kept
+ * between products of up to HALF_KEEP bytes: fresh pages each call cost
+ * the kernel a tenth of a 1024^2 product in clearing them.  The widening
+ * is shared by the threads, a row at a time.
+ */
+#define HALF_KEEP ((size_t)32 << 20)
+static _Thread_local float *half_buf;
+static _Thread_local size_t half_size;
+
+static void half_buf_done(void)
 {
-	*tdt = dt == AG_FLOAT16 || dt == AG_BFLOAT16 ? AG_FLOAT32 : dt;
-	char *T = malloc((size_t)(M * N) * ag_dtype_size(*tdt) + 1);
-	int rc = -1;
+	if (half_size > HALF_KEEP) {
+		free(half_buf);
+		half_buf = NULL;
+		half_size = 0;
+	}
+}
+
+static int half_product(ag_dtype dt, int64_t M, int64_t N, int64_t K, mat a,
+			mat b, float **T)
+{
+	size_t need = (size_t)(M * K + K * N + M * N) * sizeof(float);
+
+	if (need > half_size) {
+		free(half_buf);
+		half_buf = malloc(need + 1);
+		half_size = half_buf ? need : 0;
+		if (!half_buf)
+			return ag_error(AG_ERR_NOMEM, "out of memory in a matrix product");
+	}
+	float *t = half_buf, *fa = t + M * N, *fb = fa + M * K;
+	/* on the tiles (or VDPBF16PS) first, when the rounding is not theirs */
+	int tiled = dt == AG_BFLOAT16 ? ag_gemm_bf16(M, N, K, a, b, t) :
+		    ag_gemm_f16(M, N, K, a, b, t);
+	*T = t;
+	if (tiled != 0)
+		return tiled > 0 ? 0 : -1;
+	int64_t rows = M + K;
+#ifdef _OPENMP
+	#pragma omp parallel for schedule(static) if (M * N * K > 4194304)
+#endif
+	for (int64_t r = 0; r < rows; r++) {
+		if (r < M)
+			ag_widen_half(a.p + r * a.rs * 2, a.cs * 2, fa + r * K, K, dt);
+		else
+			ag_widen_half(b.p + (r - M) * b.rs * 2, b.cs * 2,
+				      fb + (r - M) * N, N, dt);
+	}
+	mat ma = { (const char *)fa, K, 1 }, mb = { (const char *)fb, N, 1 };
+	int rc;
+#ifdef HAVE_CBLAS
+	if (fits_blas(M, N, K, N))
+		rc = blas_gemm(AG_FLOAT32, M, N, K, 1, ma, mb, 0, (char *)t, N);
+	else
+#endif
+		rc = builtin_gemm(AG_FLOAT32, M, N, K, ma, mb, (char *)t);
+	return rc;
+}
+
+/* T = A @ B into a fresh dense buffer of dtype dt, for the paths without
+ * BLAS's alpha and beta (not the 16-bit floats: half_product). */
+static char *product_buffer(ag_dtype dt, int64_t M, int64_t N, int64_t K,
+			    mat a, mat b)
+{
+	char *T = malloc((size_t)(M * N) * ag_dtype_size(dt) + 1);
 
 	if (!T) {
 		ag_error(AG_ERR_NOMEM, "out of memory in a matrix product");
 		return NULL;
 	}
-	/* bfloat16 and float16 on AMX tiles where the CPU has them
-	 * (gemm_bf16.c) */
-	int tiled = dt == AG_BFLOAT16 ? ag_gemm_bf16(M, N, K, a, b, (float *)T) :
-		    dt == AG_FLOAT16 ? ag_gemm_f16(M, N, K, a, b, (float *)T) : 0;
-	if (tiled != 0) {
-		rc = tiled > 0 ? 0 : -1;
-	} else if (*tdt != dt) {
-		float *fa = pack_float(a, M, K, dt), *fb = fa ? pack_float(b, K, N, dt)
-							     : NULL;
-		if (fb) {
-			mat ma = { (const char *)fa, K, 1 }, mb = { (const char *)fb, N, 1 };
-#ifdef HAVE_CBLAS
-			if (fits_blas(M, N, K, N))
-				rc = blas_gemm(AG_FLOAT32, M, N, K, 1, ma, mb, 0, T, N);
-			else
-#endif
-				rc = builtin_gemm(AG_FLOAT32, M, N, K, ma, mb, T);
-		}
-		free(fa);
-		free(fb);
-	} else {
-		rc = builtin_gemm(dt, M, N, K, a, b, T);
-	}
-	if (rc < 0) {
+	if (builtin_gemm(dt, M, N, K, a, b, T) < 0) {
 		free(T);
 		return NULL;
 	}
 	return T;
+}
+
+/* n floats rounded to the 16-bit float dt into dst (dense), the threads
+ * sharing it in blocks (not while rounding losses are counted: one
+ * tally) */
+static void narrow_shared(const float *src, char *dst, int64_t n, ag_dtype dt)
+{
+	int64_t blocks = (n + 65535) / 65536;
+
+#ifdef _OPENMP
+	#pragma omp parallel for schedule(static) if (n >= 1 << 20 && !ag_round_watch)
+#endif
+	for (int64_t q = 0; q < blocks; q++) {
+		int64_t lo = q * 65536, len = n - lo < 65536 ? n - lo : 65536;
+		ag_narrow_half(src + lo, dst + lo * 2, 2, len, dt);
+	}
 }
 
 static int narrow_int_gemm(ag_dtype dt, ag_dtype out, int64_t M, int64_t N,
@@ -479,14 +512,23 @@ int ag_gemm(ag_dtype dt, int64_t M, int64_t N, int64_t K, double alpha,
 		if (tiled != 0)
 			return tiled > 0 ? 0 : -1;
 	}
-	ag_dtype tdt;
-	char *T = product_buffer(dt, M, N, K, a, b, &tdt);
+	if (dt == AG_FLOAT16 || dt == AG_BFLOAT16) {
+		float *T = NULL;
+		int rc = half_product(dt, M, N, K, a, b, &T);
+		if (rc == 0) {
+			if (plain)	/* rounded on store, vectorised */
+				narrow_shared(T, c, M * N, dt);
+			else
+				combine(dt, M, N, (const char *)T, AG_FLOAT32, alpha,
+					beta, c, ldc);
+		}
+		half_buf_done();
+		return rc < 0 ? -1 : 0;
+	}
+	char *T = product_buffer(dt, M, N, K, a, b);
 	if (!T)
 		return -1;
-	if (plain && tdt != dt)	/* 16-bit floats: rounded on store, vectorised */
-		ag_narrow_half((const float *)T, c, (int64_t)es, M * N, dt);
-	else
-		combine(dt, M, N, T, tdt, alpha, beta, c, ldc);
+	combine(dt, M, N, T, dt, alpha, beta, c, ldc);
 	free(T);
 	return 0;
 }
