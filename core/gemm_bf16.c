@@ -1,7 +1,10 @@
 /*
  * gemm_bf16.c - bfloat16 and float16 matrix products on the CPU's AMX
  * tiles (Sapphire Rapids and later), for ag_gemm (linalg.c).  Float16
- * values are split into two bfloat16 each (see gemm_f16 below).
+ * values are split into two bfloat16 each (see gemm_f16 below).  Without
+ * the tiles, bfloat16 runs on AVX-512 BF16's VDPBF16PS in registers (the
+ * "AVX-512 BF16, no tiles" section), and float16 is left to the widened
+ * sgemm path (four split terms there would cost more than sgemm).
  *
  * A bfloat16 product is exact in float32, so the float32 sums of the tiles
  * (TDPBF16PS) give what widening to float32 and calling sgemm gives, but
@@ -83,6 +86,8 @@ typedef struct bf16_job {
 	f16_split *sp;			/* float16: to split first */
 	float *acc;			/* no tiles, bfloat16 result, K past one
 					 * block: the float32 sums, M x Np */
+	atomic_uchar *dp_state;		/* no tiles: each band of B, then each
+					 * block of rows of A, packed yet? */
 } bf16_job;
 
 #define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
@@ -165,13 +170,14 @@ static void pack_b_columns(const bf16_job *j, int64_t g)
 	}
 }
 
-/* B row-major: rows [32 t, 32 t + 32) into the t-th tile of every group
- * of 16 columns, reading each row once from start to end; each pair of
- * rows' 16 columns interleaved by one permutation. */
-static AVX512 void pack_b_rows(const bf16_job *j, int64_t t)
+/* B row-major: rows [32 t, 32 t + 32) into the t-th tile of the groups
+ * [g0, g1) of 16 columns, reading each row once from start to end; each
+ * pair of rows' 16 columns interleaved by one permutation. */
+static AVX512 void pack_b_rows(const bf16_job *j, int64_t t, int64_t g0,
+			       int64_t g1)
 {
 	const uint16_t *p = (const uint16_t *)j->b.p;
-	int64_t K = j->K, N = j->N, groups = j->Np / 16;
+	int64_t K = j->K, N = j->N;
 	uint16_t idx_v[32];
 
 	for (int c = 0; c < 16; c++) {
@@ -181,8 +187,8 @@ static AVX512 void pack_b_rows(const bf16_job *j, int64_t t)
 	__m512i idx = _mm512_loadu_si512(idx_v);
 	for (int64_t k = t * 32; k < t * 32 + 32; k += 2) {
 		const uint16_t *r0 = p + k * j->b.rs, *r1 = r0 + j->b.rs;
-		uint16_t *dst = j->bp + t * TILE + ((k % 32) / 2) * 32;
-		for (int64_t g = 0; g < groups; g++, dst += j->kt * TILE) {
+		uint16_t *dst = j->bp + (g0 * j->kt + t) * TILE + ((k % 32) / 2) * 32;
+		for (int64_t g = g0; g < g1; g++, dst += j->kt * TILE) {
 			int64_t col = g * 16, w = N - col < 16 ? N - col : 16;
 			__mmask16 m = w <= 0 ? 0 : (__mmask16)((1u << w) - 1);
 			__m256i x = k < K ? _mm256_maskz_loadu_epi16(m, r0 + col)
@@ -207,7 +213,7 @@ static bool b_by_rows(const bf16_job *j)
 static void pack_b_item(const bf16_job *j, int64_t w)
 {
 	if (b_by_rows(j))
-		pack_b_rows(j, w);
+		pack_b_rows(j, w, 0, j->Np / 16);
 	else if (j->b.rs == 1 || j->K == 1)
 		pack_b_columns(j, w);
 	else
@@ -668,13 +674,13 @@ static AG_AVX512 void narrow_row(const float *f, uint16_t *h, int64_t n)
 					 ag_narrow16(_mm512_load_ps(f + 16 * v), false));
 }
 
-/* Rows [16 g, 16 g + 16) of A copied row-major into ap (Kp a row, zero
- * past K), for an A whose rows are not adjacent. */
-static void dp_pack_a(const bf16_job *j, int64_t g)
+/* Rows [i0, i1) of A copied row-major into ap (Kp a row, zero past K),
+ * for an A whose rows are not adjacent. */
+static void dp_pack_a(const bf16_job *j, int64_t i0, int64_t i1)
 {
 	int64_t Kp = j->kt * 32;
 
-	for (int64_t i = g * 16; i < g * 16 + 16 && i < j->M; i++) {
+	for (int64_t i = i0; i < i1; i++) {
 		const uint16_t *src = (const uint16_t *)j->a.p + i * j->a.rs;
 		uint16_t *dst = j->ap + i * Kp;
 		for (int64_t k = 0; k < j->K; k++)
@@ -749,34 +755,71 @@ static void dp_item(const bf16_job *j, int64_t i0, int64_t i1, int64_t j0,
 	}
 }
 
-/* One thread's share of a product without tiles: packing (B, and A when
- * its rows are not adjacent; waiting only for the items others took, as
- * run() does), then the items, handed out one at a time. */
+/* The columns [j0, j1) of B packed (whole groups of 16). */
+static void dp_pack_band(const bf16_job *j, int64_t j0, int64_t j1)
+{
+	if (b_by_rows(j)) {
+		for (int64_t t = 0; t < j->kt; t++)
+			pack_b_rows(j, t, j0 / 16, j1 / 16);
+	} else {
+		for (int64_t g = j0 / 16; g < j1 / 16; g++)
+			pack_b_item(j, g);
+	}
+}
+
+/* Packing states of a band of B or a block of rows of A */
+enum { DP_UNPACKED, DP_PACKING, DP_PACKED };
+
+/* Band (or row block) q packed: by this thread if no other has begun it,
+ * else waited for (as wait_flag waits). */
+static void dp_need(const bf16_job *j, atomic_uchar *state, bool band,
+		    int64_t q)
+{
+	unsigned char want = DP_UNPACKED;
+
+	if (atomic_load_explicit(state, memory_order_acquire) == DP_PACKED)
+		return;
+	if (atomic_compare_exchange_strong(state, &want, DP_PACKING)) {
+		if (band)
+			dp_pack_band(j, q * DP_NB, (q + 1) * DP_NB < j->Np ?
+				     (q + 1) * DP_NB : j->Np);
+		else
+			dp_pack_a(j, q * DP_MC, (q + 1) * DP_MC < j->M ?
+				  (q + 1) * DP_MC : j->M);
+		atomic_store_explicit(state, DP_PACKED, memory_order_release);
+		return;
+	}
+	for (unsigned spin = 1; atomic_load_explicit(state, memory_order_acquire) !=
+	     DP_PACKED; spin++) {
+		_mm_pause();
+		if (spin % 4096 == 0)
+			sched_yield();
+	}
+}
+
+/*
+ * One thread's share of a product without tiles: the items (a block of
+ * DP_MC rows by a band of DP_NB columns), handed out one at a time, the
+ * bands of B (and blocks of A when its rows are not adjacent) packed by
+ * the first thread whose item needs them.  The items go a block of rows
+ * at a time, band by band within it, so that the threads start on
+ * different bands and pack them side by side, without waiting for each
+ * other; no thread waits for another to arrive.
+ */
 static void run_dp(bf16_job *j)
 {
-	int64_t gb = b_by_rows(j) ? j->kt : j->Np / 16;
-	int64_t ga = j->ap ? (j->M + 15) / 16 : 0;
-	float blk[DP_MR * DP_NR] __attribute__((aligned(64)));
-	long long done = 0;
-
-#ifdef _OPENMP
-	#pragma omp for schedule(dynamic, 4) nowait
-#endif
-	for (int64_t g = 0; g < gb + ga; g++) {
-		if (g < gb)
-			pack_b_item(j, g);
-		else
-			dp_pack_a(j, g - gb);
-		done++;
-	}
-	atomic_fetch_add_explicit(&j->packed, done, memory_order_release);
-	wait_count(&j->packed, gb + ga);
 	int64_t rows = (j->M + DP_MC - 1) / DP_MC, bands = (j->Np + DP_NB - 1) / DP_NB;
+	float blk[DP_MR * DP_NR] __attribute__((aligned(64)));
+
 #ifdef _OPENMP
 	#pragma omp for schedule(dynamic, 1) nowait
 #endif
 	for (int64_t w = 0; w < rows * bands; w++) {
-		int64_t i0 = w / bands * DP_MC, j0 = w % bands * DP_NB;
+		int64_t r = w / bands, q = w % bands;
+		int64_t i0 = r * DP_MC, j0 = q * DP_NB;
+		dp_need(j, &j->dp_state[q], true, q);
+		if (j->ap)
+			dp_need(j, &j->dp_state[bands + r], false, r);
 		dp_item(j, i0, i0 + DP_MC < j->M ? i0 + DP_MC : j->M, j0,
 			j0 + DP_NB < j->Np ? j0 + DP_NB : j->Np, blk);
 	}
@@ -837,7 +880,8 @@ static int gemm(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 		bool sums = !c && (K + 1) / 2 > DP_KC;
 		size_t nb = (size_t)(j.Np * Kp) * 2, na = in_place ? 0 : (size_t)(M * Kp) * 2;
 		size_t ns = sums ? (size_t)(M * j.Np) * 4 : 0;
-		uint16_t *buf = scratch_get(nb + na + ns);
+		int64_t nst = (j.Np + DP_NB - 1) / DP_NB + (M + DP_MC - 1) / DP_MC;
+		uint16_t *buf = scratch_get(nb + na + ns + (size_t)nst);
 		if (!buf) {
 			scratch_done();
 			return ag_error(AG_ERR_NOMEM, "out of memory in a matrix product");
@@ -845,7 +889,9 @@ static int gemm(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 		j.bp = buf;
 		j.ap = in_place ? NULL : buf + nb / 2;
 		j.acc = sums ? (float *)(buf + (nb + na) / 2) : NULL;
-		atomic_init(&j.packed, 0);
+		j.dp_state = (atomic_uchar *)((char *)buf + nb + na + ns);
+		for (int64_t q = 0; q < nst; q++)
+			atomic_init(&j.dp_state[q], DP_UNPACKED);
 #ifdef _OPENMP
 		#pragma omp parallel if (M * N * K >= PAR_MIN)
 #endif

@@ -1,5 +1,6 @@
 /*
- * gemm_bf16.h - bfloat16 matrix products on AMX tiles (gemm_bf16.c).
+ * gemm_bf16.h - bfloat16 matrix products on AMX tiles, or on VDPBF16PS
+ * without them; float16 on the tiles only (gemm_bf16.c).
  */
 #ifndef AG_GEMM_BF16_H
 #define AG_GEMM_BF16_H
@@ -9,9 +10,9 @@
 #include "shapeint.h"
 
 /* c (M x N float32, row-major, dense) = a @ b for bfloat16 a and b, each
- * product exact and summed in float32: 1; 0 when the tiles cannot be used
- * (no AMX, or a product too small to pay for packing); -1 out of memory
- * (ag_error set). */
+ * product exact and summed in float32: 1; 0 when neither the tiles nor
+ * VDPBF16PS can be used (no AMX and no AVX-512 BF16, or a product too
+ * small to pay for packing); -1 out of memory (ag_error set). */
 int ag_gemm_bf16(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 		 float *c);
 /* The same rounded to bfloat16 into c (M x N, row-major, dense), each
@@ -25,7 +26,8 @@ int ag_gemm_bf16_round(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 int ag_gemm_bf16_scaled(int64_t M, int64_t N, int64_t K, double alpha,
 			ag_mat a, ag_mat b, double beta, uint16_t *c);
 
-/* The same three for float16 a, b and c, on the same tiles: each float16
+/* The same three for float16 a, b and c, on the same tiles (0 without
+ * them): each float16
  * value split into two bfloat16 (hi + lo, exactly), the product summed
  * over the four terms ah@bh + ah@bl + al@bl + al@bh, every product exact
  * and summed in float32 (as the widened sgemm path sums them, but for
