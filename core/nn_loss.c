@@ -368,16 +368,21 @@ ag_tensor *ag_embedding(ag_tensor *weight, ag_tensor *indices,
 		ag_error(AG_ERR_SHAPE, "'weight' must be 2-D");
 		return NULL;
 	}
-	if (indices->dtype != AG_INT64) {
+	if (indices->dtype != AG_INT64 && indices->dtype != AG_INT32) {
 		ag_error(AG_ERR_DTYPE, "Expected tensor for argument #1 'indices' "
 			 "to have one of the following scalar types: Long, Int; "
 			 "but got torch.%s instead (while checking arguments for "
 			 "embedding)", ag_dtype_legacy_name(indices->dtype));
 		return NULL;
 	}
-	ag_tensor *ic = ag_contiguous(indices);
+	/* int32 indices (PyTorch takes Int too) read as int64: the lookup,
+	 * the range check and the saved indices of backward are int64's */
+	ag_tensor *ic = indices->dtype == AG_INT32 ? ag_to_dtype(indices, AG_INT64)
+						  : ag_contiguous(indices);
 	if (!ic)
 		return NULL;
+	if (indices->dtype == AG_INT32)
+		indices = ic;
 	const int64_t *ip = ag_data_ptr(ic);
 	for (int64_t i = 0; i < ag_numel(ic); i++) {
 		if (ip[i] < 0 || ip[i] >= a.num_weights) {
@@ -386,16 +391,17 @@ ag_tensor *ag_embedding(ag_tensor *weight, ag_tensor *indices,
 			return NULL;
 		}
 	}
-	ag_tensor_release(ic);
 	bool was = ag_set_grad_enabled(false);
 	out = gather_rows(weight, indices);
 	ag_tensor *c = out ? ag_contiguous(out) : NULL;
 	ag_tensor_release(out);
 	out = c;
 	ag_set_grad_enabled(was);
-	return ag_recorded(out, (ag_call){ .op = AG_OP_EMBEDDING,
+	out = ag_recorded(out, (ag_call){ .op = AG_OP_EMBEDDING,
 		.in = (ag_tensor *[]){ weight, indices }, .nin = 2, .args = &a,
 		.args_size = sizeof a });
+	ag_tensor_release(ic);
+	return out;
 }
 
 /* grad_weight: each row of g added at its index, padding_idx's row 0 */

@@ -202,8 +202,19 @@ static int c_embedding(lua_State *L)
 	static const char fname[] = "embedding";
 	ag_tensor *w = repl_check_tensor(L, 2, fname);
 	int64_t pad = repl_check_integer(L, 3, fname, "an integer");
-	ag_tensor *idx = target_arg(L, 1, fname), *r;
+	ag_tensor *t = repl_check_tensor(L, 1, fname), *idx, *r;
 
+	/* Long or Int, as PyTorch takes them; any other dtype gets core's
+	 * error, which is embedding's own */
+	if (t->dtype != AG_INT64 && t->dtype != AG_INT32) {
+		repl_push_tensor(L, ag_embedding(w, t, pad));
+		return 1;
+	}
+	ag_tensor *one = ag_scalar(1, t->dtype);
+	idx = one ? ag_sub(t, one) : NULL;
+	ag_tensor_release(one);
+	if (!idx)
+		return repl_core_error(L);
 	r = ag_embedding(w, idx, pad);
 	ag_tensor_release(idx);
 	repl_push_tensor(L, r);

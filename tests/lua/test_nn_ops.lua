@@ -199,6 +199,31 @@ t.raises(function() F.embedding(torch.tensor({1, 6}), torch.randn(5, 2)) end,
 	"index out of range in self", "embedding index")
 t.raises(function() F.embedding(torch.tensor({0}), torch.randn(5, 2)) end,
 	"index out of range in self", "embedding index 0")
+-- int32 indices, which PyTorch takes as well as int64: the same rows,
+-- the same gradient (padding_idx's row left out), the same range check
+do
+	local w = torch.randn(5, 3, {requires_grad = true})
+	local i64 = torch.tensor({{1, 3}, {5, 3}})
+	local i32 = i64:to(torch.int32)
+	local y64, y32 = F.embedding(i64, w, 3), F.embedding(i32, w, 3)
+	t.ok(torch.equal(y32, y64), "embedding int32 indices: the rows of int64's")
+	y64:pow(2):sum():backward()
+	local g64 = w.grad:clone()
+	w.grad = nil
+	y32:pow(2):sum():backward()
+	t.ok(torch.equal(w.grad, g64) and g64[3]:abs():sum():item() == 0,
+		"embedding int32 indices: int64's gradient, padding row 0")
+	local e = torch.nn.Embedding(5, 3)
+	t.is(e(i32):size(), torch.Size({2, 2, 3}), "nn.Embedding takes int32 indices")
+	t.raises(function() F.embedding(torch.tensor({6}, {dtype = torch.int32}), w) end,
+		"index out of range in self", "embedding int32 index range")
+	t.raises(function() F.embedding(torch.tensor({1}, {dtype = torch.int16}), w) end,
+		"Expected tensor for argument #1 'indices' to have one of the following scalar "
+		.. "types: Long, Int; but got torch.ShortTensor instead (while checking "
+		.. "arguments for embedding)", "embedding int16 indices refused")
+	t.raises(function() F.embedding(torch.tensor({1.0}), w) end,
+		"but got torch.FloatTensor instead", "embedding float indices refused")
+end
 t.raises(function() F.binary_cross_entropy_with_logits(x, torch.rand(3)) end,
 	"Target size (torch.Size([3])) must be the same as input size (torch.Size([3, 4]))", "bce_with_logits sizes")
 t.raises(function() F.cross_entropy(x, torch.tensor({1, 2, 3}), {label_smoothing = 1.5}) end,
