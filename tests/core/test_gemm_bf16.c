@@ -157,9 +157,9 @@ static void shapes(int threads)
 {
 	static const int64_t dims[][3] = {
 		{ 64, 64, 64 },		/* the smallest product the paths take */
-		{ 6, 64, 700 },		/* one register tile, k in 2 blocks */
+		{ 6, 64, 2100 },	/* one register tile, k in 3 blocks */
 		{ 1023, 129, 517 },	/* partial tiles on every side, odd K */
-		{ 131, 197, 1025 },	/* K over 4 blocks, odd */
+		{ 131, 197, 1025 },	/* K over 2 blocks, odd */
 		{ 512, 512, 1 },	/* K = 1 */
 		{ 515, 300, 2 },
 		{ 1, 2048, 160 },	/* one row */
