@@ -88,6 +88,7 @@ typedef struct bf16_job {
 					 * block: the float32 sums, M x Np */
 	atomic_uchar *dp_state;		/* no tiles: each band of B, then each
 					 * block of rows of A, packed yet? */
+	int64_t mc, nb;			/* no tiles: rows and columns of an item */
 } bf16_job;
 
 #define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl")))
@@ -147,18 +148,59 @@ static void pack_b_generic(const bf16_job *j, int64_t g)
 	}
 }
 
+/* r[a] (16 rows of 16 32-bit words) transposed in place: r[b][a] = the
+ * old r[a][b].  Words, then pairs, within 128-bit lanes; then lanes. */
+static AVX512 inline void transpose16_epi32(__m512i r[16])
+{
+	__m512i t[16], u[16];
+
+	for (int i = 0; i < 8; i++) {
+		t[2 * i] = _mm512_unpacklo_epi32(r[2 * i], r[2 * i + 1]);
+		t[2 * i + 1] = _mm512_unpackhi_epi32(r[2 * i], r[2 * i + 1]);
+	}
+	/* u[4i + m], lane L: column 4L + m of rows 4i .. 4i + 3 */
+	for (int i = 0; i < 4; i++) {
+		u[4 * i] = _mm512_unpacklo_epi64(t[4 * i], t[4 * i + 2]);
+		u[4 * i + 1] = _mm512_unpackhi_epi64(t[4 * i], t[4 * i + 2]);
+		u[4 * i + 2] = _mm512_unpacklo_epi64(t[4 * i + 1], t[4 * i + 3]);
+		u[4 * i + 3] = _mm512_unpackhi_epi64(t[4 * i + 1], t[4 * i + 3]);
+	}
+	for (int m = 0; m < 4; m++) {
+		__m512i v0 = _mm512_shuffle_i32x4(u[m], u[4 + m], 0x44);
+		__m512i v1 = _mm512_shuffle_i32x4(u[m], u[4 + m], 0xee);
+		__m512i v2 = _mm512_shuffle_i32x4(u[8 + m], u[12 + m], 0x44);
+		__m512i v3 = _mm512_shuffle_i32x4(u[8 + m], u[12 + m], 0xee);
+		r[m] = _mm512_shuffle_i32x4(v0, v2, 0x88);
+		r[4 + m] = _mm512_shuffle_i32x4(v0, v2, 0xdd);
+		r[8 + m] = _mm512_shuffle_i32x4(v1, v3, 0x88);
+		r[12 + m] = _mm512_shuffle_i32x4(v1, v3, 0xdd);
+	}
+}
+
 /* B whose columns are adjacent (the transpose of a row-major matrix, as
- * in x @ w:t()): a column's pair of rows is one 32-bit word. */
-static void pack_b_columns(const bf16_job *j, int64_t g)
+ * in x @ w:t()): a column's pair of rows is one 32-bit word, and a tile
+ * is 16 columns' 16 words transposed; the rest (a group past N, the
+ * last k-tile when K is not a multiple of 32) word by word. */
+static AVX512 void pack_b_columns(const bf16_job *j, int64_t g)
 {
 	const uint16_t *p = (const uint16_t *)j->b.p;
 	uint16_t *base = j->bp + g * j->kt * TILE;
-	int64_t K = j->K, Kp = j->kt * 32;
+	int64_t K = j->K, Kp = j->kt * 32, k0 = 0;
 
+	if (j->b.rs == 1 && j->N - g * 16 >= 16) {
+		for (; k0 + 32 <= K; k0 += 32) {
+			__m512i r[16];
+			for (int c = 0; c < 16; c++)
+				r[c] = _mm512_loadu_si512(p + (g * 16 + c) * j->b.cs + k0);
+			transpose16_epi32(r);
+			for (int q = 0; q < 16; q++)
+				_mm512_store_si512(base + (k0 / 32) * TILE + q * 32, r[q]);
+		}
+	}
 	for (int64_t c = 0; c < 16; c++) {
 		int64_t col = g * 16 + c;
 		const uint16_t *src = p + col * j->b.cs;
-		for (int64_t k = 0; k < Kp; k += 2) {
+		for (int64_t k = k0; k < Kp; k += 2) {
 			uint16_t *dst = base + (k / 32) * TILE + ((k % 32) / 2) * 32 + c * 2;
 			if (col < j->N && k + 1 < K) {
 				memcpy(dst, src + k * j->b.rs, 4);
@@ -561,8 +603,10 @@ enum {
 	DP_KC = 512,	/* k-pairs per block: 128 KiB of B per pass of a
 			 * tile, from L2; at K 1024 one block, no float32
 			 * sums kept between blocks (256: 1.05x the time) */
-	DP_MC = 96,	/* rows of A per work item (kept in L2 for its band) */
-	DP_NB = 512	/* columns per work item */
+	DP_MC = 96,	/* rows of A per work item (kept in L2 for its band),
+			 * at most */
+	DP_NB = 512,	/* columns per work item, at most */
+	DP_ITEMS = 4	/* items per thread wanted, for the balance */
 };
 
 /* How a tile's last block leaves: float32 into out (masked to the
@@ -770,6 +814,34 @@ static void dp_pack_band(const bf16_job *j, int64_t j0, int64_t j1)
 	}
 }
 
+/* The items' rows and columns: DP_MC x DP_NB, halved (the columns while
+ * a band holds half of them, then the rows, to 12, then the columns, to
+ * 64) until each thread that may run has DP_ITEMS of them, so that a small product (a layer's 64 x 784 @ 784 x 256) is
+ * not one item that one thread runs while the others wait. */
+static void dp_items(bf16_job *j)
+{
+	int64_t want = DP_ITEMS;
+
+#ifdef _OPENMP
+	if (j->M * j->N * j->K >= PAR_MIN)
+		want *= omp_get_max_threads();
+#endif
+	j->mc = DP_MC;
+	j->nb = DP_NB;
+	for (;;) {
+		int64_t items = ((j->M + j->mc - 1) / j->mc) *
+				((j->Np + j->nb - 1) / j->nb);
+		if (items >= want)
+			break;
+		if (j->nb > DP_NR && (j->nb >= j->Np / 2 || j->mc <= 2 * DP_MR))
+			j->nb /= 2;
+		else if (j->mc > 2 * DP_MR)
+			j->mc /= 2;
+		else
+			break;
+	}
+}
+
 /* Packing states of a band of B or a block of rows of A */
 enum { DP_UNPACKED, DP_PACKING, DP_PACKED };
 
@@ -784,11 +856,11 @@ static void dp_need(const bf16_job *j, atomic_uchar *state, bool band,
 		return;
 	if (atomic_compare_exchange_strong(state, &want, DP_PACKING)) {
 		if (band)
-			dp_pack_band(j, q * DP_NB, (q + 1) * DP_NB < j->Np ?
-				     (q + 1) * DP_NB : j->Np);
+			dp_pack_band(j, q * j->nb, (q + 1) * j->nb < j->Np ?
+				     (q + 1) * j->nb : j->Np);
 		else
-			dp_pack_a(j, q * DP_MC, (q + 1) * DP_MC < j->M ?
-				  (q + 1) * DP_MC : j->M);
+			dp_pack_a(j, q * j->mc, (q + 1) * j->mc < j->M ?
+				  (q + 1) * j->mc : j->M);
 		atomic_store_explicit(state, DP_PACKED, memory_order_release);
 		return;
 	}
@@ -802,7 +874,7 @@ static void dp_need(const bf16_job *j, atomic_uchar *state, bool band,
 
 /*
  * One thread's share of a product without tiles: the items (a block of
- * DP_MC rows by a band of DP_NB columns), handed out one at a time, the
+ * j->mc rows by a band of j->nb columns), handed out one at a time, the
  * bands of B (and blocks of A when its rows are not adjacent) packed by
  * the first thread whose item needs them.  The items go a block of rows
  * at a time, band by band within it, so that the threads start on
@@ -811,7 +883,7 @@ static void dp_need(const bf16_job *j, atomic_uchar *state, bool band,
  */
 static void run_dp(bf16_job *j)
 {
-	int64_t rows = (j->M + DP_MC - 1) / DP_MC, bands = (j->Np + DP_NB - 1) / DP_NB;
+	int64_t rows = (j->M + j->mc - 1) / j->mc, bands = (j->Np + j->nb - 1) / j->nb;
 	float blk[DP_MR * DP_NR] __attribute__((aligned(64)));
 
 #ifdef _OPENMP
@@ -819,12 +891,12 @@ static void run_dp(bf16_job *j)
 #endif
 	for (int64_t w = 0; w < rows * bands; w++) {
 		int64_t r = w / bands, q = w % bands;
-		int64_t i0 = r * DP_MC, j0 = q * DP_NB;
+		int64_t i0 = r * j->mc, j0 = q * j->nb;
 		dp_need(j, &j->dp_state[q], true, q);
 		if (j->ap)
 			dp_need(j, &j->dp_state[bands + r], false, r);
-		dp_item(j, i0, i0 + DP_MC < j->M ? i0 + DP_MC : j->M, j0,
-			j0 + DP_NB < j->Np ? j0 + DP_NB : j->Np, blk);
+		dp_item(j, i0, i0 + j->mc < j->M ? i0 + j->mc : j->M, j0,
+			j0 + j->nb < j->Np ? j0 + j->nb : j->Np, blk);
 	}
 }
 
@@ -883,7 +955,8 @@ static int gemm(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 		bool sums = !c && (K + 1) / 2 > DP_KC;
 		size_t nb = (size_t)(j.Np * Kp) * 2, na = in_place ? 0 : (size_t)(M * Kp) * 2;
 		size_t ns = sums ? (size_t)(M * j.Np) * 4 : 0;
-		int64_t nst = (j.Np + DP_NB - 1) / DP_NB + (M + DP_MC - 1) / DP_MC;
+		dp_items(&j);
+		int64_t nst = (j.Np + j.nb - 1) / j.nb + (M + j.mc - 1) / j.mc;
 		uint16_t *buf = scratch_get(nb + na + ns + (size_t)nst);
 		if (!buf) {
 			scratch_done();
