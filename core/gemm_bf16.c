@@ -671,6 +671,25 @@ dp_tile(int mr, int64_t kp, bool odd, const uint16_t *a, int64_t lda,
 				acc[i][v] = _mm512_dpbf16_ps(acc[i][v], av, bv[v]);
 		}
 	}
+	if (mode == DP_ROUND && !cin) {
+		/* sums straight from VDPBF16PS are never subnormal (it flushes
+		 * them), where VCVTNE2PS2BF16 rounds as ag_narrow16 does (to
+		 * nearest even, NaN quieted keeping its sign and payload's top):
+		 * one instruction for 32 values instead of seven for 16 */
+		_Pragma("GCC unroll 6")
+		for (int i = 0; i < mr; i++) {
+			_Pragma("GCC unroll 2")
+			for (int v = 0; v < 4; v += 2) {
+				int64_t n = cols - 16 * v;
+				__mmask32 m = n >= 32 ? (__mmask32)0xffffffffu :
+					      n <= 0 ? 0 : (__mmask32)((1u << n) - 1);
+				__m512bh r = _mm512_cvtne2ps_pbh(acc[i][v + 1], acc[i][v]);
+				_mm512_mask_storeu_epi16(h + i * ldo + 16 * v, m,
+							 (__m512i)r);
+			}
+		}
+		return;
+	}
 	_Pragma("GCC unroll 6")
 	for (int i = 0; i < mr; i++) {
 		_Pragma("GCC unroll 4")
