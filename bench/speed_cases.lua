@@ -121,6 +121,21 @@ matmul_case(torch.bfloat16, "bf16", 1024, "pt<=1.0;self<=1.0:matmul f32 1024")
 -- with its error in the notes): agdb's float16 is held to its own float32
 matmul_case(torch.float16, "f16", 1024, "self<=1.0:matmul f32 1024")
 
+-- a linear layer's three products in bfloat16 (batch 64, 784 -> 256):
+-- forward x @ w:t(), input gradient g @ w, weight gradient g:t() @ x
+local function linear_products(label, f)
+	case("bf16 linear " .. label, "pt<=1.0", function()
+		local x = torch.rand(64, 784):to(torch.bfloat16)
+		local w = torch.rand(256, 784):to(torch.bfloat16)
+		local g = torch.rand(64, 256):to(torch.bfloat16)
+		return function() local y <close> = f(x, w, g) end
+	end)
+end
+
+linear_products("x @ w:t() 64x784x256", function(x, w, g) return x:matmul(w:t()) end)
+linear_products("g @ w 64x256x784", function(x, w, g) return g:matmul(w) end)
+linear_products("g:t() @ x 256x64x784", function(x, w, g) return g:t():matmul(x) end)
+
 -- ------------------------------------------------------------ big elementwise
 
 local N = 10 * 1000 * 1000

@@ -117,6 +117,25 @@ matmul_case(torch.float64, "f64", 256)
 matmul_case(torch.bfloat16, "bf16", 1024)
 matmul_case(torch.float16, "f16", 1024)
 
+
+# a linear layer's three products in bfloat16 (batch 64, 784 -> 256):
+# forward x @ w.t(), input gradient g @ w, weight gradient g.t() @ x
+def linear_products(label, f):
+    @case("bf16 linear %s" % label)
+    def _():
+        x = torch.rand(64, 784).bfloat16()
+        w = torch.rand(256, 784).bfloat16()
+        g = torch.rand(64, 256).bfloat16()
+
+        def run():
+            y = f(x, w, g)
+        return run
+
+
+linear_products("x @ w:t() 64x784x256", lambda x, w, g: x.matmul(w.t()))
+linear_products("g @ w 64x256x784", lambda x, w, g: g.matmul(w))
+linear_products("g:t() @ x 256x64x784", lambda x, w, g: g.t().matmul(x))
+
 # ------------------------------------------------------------ big elementwise
 
 N = 10 * 1000 * 1000
