@@ -122,9 +122,10 @@ matmul_case(torch.bfloat16, "bf16", 1024, "pt<=1.0;self<=1.0:matmul f32 1024")
 matmul_case(torch.float16, "f16", 1024, "self<=1.0:matmul f32 1024")
 
 -- a linear layer's three products in bfloat16 (batch 64, 784 -> 256):
--- forward x @ w:t(), input gradient g @ w, weight gradient g:t() @ x
+-- forward x @ w:t(), input gradient g @ w, weight gradient g:t() @ x;
+-- beside PyTorch without a target (issue 13 names the 1024^2 product)
 local function linear_products(label, f)
-	case("bf16 linear " .. label, "pt<=1.0", function()
+	case("bf16 linear " .. label, "", function()
 		local x = torch.rand(64, 784):to(torch.bfloat16)
 		local w = torch.rand(256, 784):to(torch.bfloat16)
 		local g = torch.rand(64, 256):to(torch.bfloat16)
