@@ -500,7 +500,7 @@ static int binary_run(ag_op op, ag_tensor *out, ag_tensor *a,
 	bool cmp = is_comparison(op) && out->dtype == AG_BOOL &&
 		   ca->dtype == ct && cb->dtype == ct;
 	ag_inner_loop loop = binary_generic;
-	if ((ct == AG_FLOAT32 || ct == AG_FLOAT16 || ct == AG_BFLOAT16) &&
+	if ((ct == AG_FLOAT32 || ag_dtype_is_half(ct)) &&
 	    out->dtype != AG_BOOL && ag_vm_binary_has(op))
 		loop = binary_vm;
 	else if (cmp && ct == AG_FLOAT32)
@@ -511,7 +511,7 @@ static int binary_run(ag_op op, ag_tensor *out, ag_tensor *a,
 		loop = binary_f32;
 	else if (same && ct == AG_FLOAT64)
 		loop = binary_f64;
-	else if (same && (ct == AG_FLOAT16 || ct == AG_BFLOAT16))
+	else if (same && ag_dtype_is_half(ct))
 		loop = binary_half;
 	ag_tensor *ops[3] = { out, ca, cb };
 	if (small_dense_run(ops, loop, &ctx)) {

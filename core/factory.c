@@ -108,7 +108,7 @@ ag_tensor *ag_from_buffer(const void *data, const int64_t *shape, int ndim,
  * double for float32/float64, exact for int64), fused as GCC fuses it. */
 static double range_mul_add(ag_dtype dt, double step, double k, double base)
 {
-	if (dt == AG_FLOAT16 || dt == AG_BFLOAT16)
+	if (ag_dtype_is_half(dt))
 		return fmaf((float)step, (float)k, (float)base);
 	if (ag_dtype_is_integral(dt))
 		return (double)(int64_t)((uint64_t)(int64_t)base +

@@ -330,7 +330,7 @@ ag_tensor *ag_act_backward(ag_op op, ag_tensor *grad, ag_tensor *x,
 	c.dt[1] = grad->dtype;
 	c.dt[2] = x->dtype;
 	bool same = grad->dtype == dt && x->dtype == dt;
-	bool half = same && (dt == AG_FLOAT16 || dt == AG_BFLOAT16);
+	bool half = same && ag_dtype_is_half(dt);
 	c.mode = (same && dt == AG_FLOAT32) || half ? 0 : same && dt == AG_FLOAT64 ? 1 : 2;
 	ag_iter_run(&it, half ? act_half : act_loop, &c, true);
 	return ag_recorded(out, (ag_call){ .op = op, .in = ops + 1, .nin = 2,

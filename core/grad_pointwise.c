@@ -32,7 +32,7 @@ ag_tensor *ag_grad_compare(ag_op op, ag_tensor *a, double s)
 {
 	/* a 16-bit float against s as float32 (s rounded to float16 could
 	 * move a bound onto a value: logit's eps 0.2 to 0.19995) */
-	bool half = a->dtype == AG_FLOAT16 || a->dtype == AG_BFLOAT16;
+	bool half = ag_dtype_is_half(a->dtype);
 	ag_tensor *w = half ? ag_to_dtype(a, AG_FLOAT32) : a;
 	ag_tensor *k = w ? ag_grad_scalar(s, w) : NULL, *r = NULL;
 	if (k)

@@ -212,4 +212,10 @@ ag_tensor *ag_scalar_operand(ag_tensor *t, ag_dtype compute);
  * integral, else float64 (for ag_add_scalar and friends). */
 ag_tensor *ag_number_operand(double v);
 
+/* float16 or bfloat16: the 16-bit floats, computed in float32 */
+static inline bool ag_dtype_is_half(ag_dtype t)
+{
+	return t == AG_FLOAT16 || t == AG_BFLOAT16;
+}
+
 #endif

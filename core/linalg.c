@@ -512,7 +512,7 @@ int ag_gemm(ag_dtype dt, int64_t M, int64_t N, int64_t K, double alpha,
 		if (tiled != 0)
 			return tiled > 0 ? 0 : -1;
 	}
-	if (dt == AG_FLOAT16 || dt == AG_BFLOAT16) {
+	if (ag_dtype_is_half(dt)) {
 		float *T = NULL;
 		int rc = half_product(dt, M, N, K, a, b, &T);
 		if (rc == 0) {

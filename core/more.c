@@ -236,7 +236,7 @@ ag_tensor *ag_piecewise_backward(ag_op op, ag_tensor *grad, ag_tensor *self,
 	else if (grad->dtype == dt && self->dtype == dt && dt == AG_FLOAT64)
 		loop = pw_f64;
 	else if (grad->dtype == dt && self->dtype == dt &&
-		 (dt == AG_FLOAT16 || dt == AG_BFLOAT16))
+		 ag_dtype_is_half(dt))
 		loop = pw_half;
 	ag_iter_run(&it, loop, &c, true);
 	return ag_recorded(out, (ag_call){ .op = op, .in = ops + 1, .nin = 2,
@@ -257,7 +257,7 @@ static int rrelu_values(ag_tensor *out, ag_tensor *noise, ag_tensor *t,
 	ag_dtype dt = t->dtype;
 	/* a 16-bit float's results are float32's rounded (its bounds and
 	 * drawn slopes are of its own type, as in PyTorch's kernels) */
-	bool half = dt == AG_FLOAT16 || dt == AG_BFLOAT16;
+	bool half = ag_dtype_is_half(dt);
 	size_t es = ag_dtype_size(dt);
 	const char *px = ag_data_ptr(x);
 	char *po = ag_data_ptr(out), *pn = ag_data_ptr(noise);
@@ -388,7 +388,7 @@ ag_tensor *ag_glu(ag_tensor *t, int dim)
 	bool grad = ag_set_grad_enabled(false);
 	/* 16-bit floats in float32, the result rounded once (PyTorch's
 	 * kernel computes them in float too) */
-	bool half = t->dtype == AG_FLOAT16 || t->dtype == AG_BFLOAT16;
+	bool half = ag_dtype_is_half(t->dtype);
 	ag_tensor *w = half ? ag_to_dtype(t, AG_FLOAT32) : (ag_tensor_retain(t), t);
 	ag_tensor *x = w ? ag_narrow(w, a.dim, 0, size / 2) : NULL;
 	ag_tensor *y = x ? ag_narrow(w, a.dim, size / 2, size / 2) : NULL;

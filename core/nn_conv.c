@@ -720,7 +720,7 @@ static int check_dtypes(const ag_tensor *x, const ag_tensor *w,
  * results are rounded on store), and t as a contiguous tensor of it. */
 static ag_dtype work_dtype(ag_dtype dt)
 {
-	return dt == AG_BFLOAT16 || dt == AG_FLOAT16 ? AG_FLOAT32 : dt;
+	return ag_dtype_is_half(dt) ? AG_FLOAT32 : dt;
 }
 
 static ag_tensor *work(ag_tensor *t)

@@ -295,7 +295,7 @@ static void split_dims(const ag_tensor *t, int dim, int64_t *outer,
 int ag_nn_check_float(const ag_tensor *t, const char *kernel)
 {
 	if (t->dtype == AG_FLOAT32 || t->dtype == AG_FLOAT64 ||
-	    t->dtype == AG_BFLOAT16 || t->dtype == AG_FLOAT16)
+	    ag_dtype_is_half(t->dtype))
 		return 0;
 	return ag_error(AG_ERR_DTYPE, "\"%s\" not implemented for '%s'", kernel,
 			ag_dtype_scalar_name(t->dtype));

@@ -417,7 +417,7 @@ static ag_dtype work_dtype(ag_dtype dt)
 {
 	if (dt == AG_FLOAT32 || dt == AG_FLOAT64)
 		return dt;
-	if (dt == AG_FLOAT16 || dt == AG_BFLOAT16)
+	if (ag_dtype_is_half(dt))
 		return AG_FLOAT32;
 	return AG_INT64;
 }

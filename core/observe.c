@@ -359,7 +359,7 @@ static void stats_dense(const char *p, int64_t n, ag_dtype dt, stats_acc *acc)
 	for (int64_t i = 0; i < n; i += STATS_BLOCK) {
 		int64_t m = n - i < STATS_BLOCK ? n - i : STATS_BLOCK;
 		const char *q = p + i * (int64_t)es;
-		if (dt == AG_FLOAT16 || dt == AG_BFLOAT16) {
+		if (ag_dtype_is_half(dt)) {
 			float buf[STATS_BLOCK];
 			for (int64_t k = 0; k < m; k++) {
 				uint16_t h;
@@ -771,7 +771,7 @@ void ag_note_lost(ag_node *n, const ag_round_tally *t, ag_tensor **out,
 		int64_t z = 0, i = 0;
 		if (!c || !out[j])
 			continue;
-		if ((out[j]->dtype == AG_FLOAT16 || out[j]->dtype == AG_BFLOAT16) &&
+		if (ag_dtype_is_half(out[j]->dtype) &&
 		    out[j]->storage)
 			ag_round_in(t, out[j]->storage->data, out[j]->storage->nbytes,
 				    &z, &i);

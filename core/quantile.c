@@ -93,7 +93,7 @@ ag_tensor *ag_quantile(ag_tensor *t, ag_tensor *q, const int *dim,
 		ag_error(AG_ERR_VALUE, "%s(): unknown interpolation %d", fname, interp);
 		return NULL;
 	}
-	if (t->dtype == AG_FLOAT16 || t->dtype == AG_BFLOAT16) {
+	if (ag_dtype_is_half(t->dtype)) {
 		/* float32 inside (ranks, lerp), the result rounded on store;
 		 * the casts record, so the gradient comes back 16-bit */
 		ag_tensor *tf = ag_to_dtype(t, AG_FLOAT32);

@@ -256,7 +256,7 @@ ag_tensor *ag_scan(ag_op op, ag_tensor *t, int dim, bool reverse)
 		 * also counts rounding losses while backward watches them) */
 		int64_t numel = ag_numel(out);
 		float *wide = NULL;
-		bool half = t->dtype == AG_BFLOAT16 || t->dtype == AG_FLOAT16;
+		bool half = ag_dtype_is_half(t->dtype);
 		if (half) {
 			wide = malloc((size_t)numel * sizeof(float));
 			if (wide)

@@ -274,7 +274,7 @@ static int ternary_run(ternary_ctx *ctx, ag_tensor *out, ag_tensor *const in[3])
 	/* 0-d operands take the compute dtype first (a weight 0.5 becomes a
 	 * float32 one; for a 16-bit lerp it stays float32, as PyTorch's
 	 * kernels take it); a missing clamp bound reads x in its place */
-	bool half = ctx->compute == AG_FLOAT16 || ctx->compute == AG_BFLOAT16;
+	bool half = ag_dtype_is_half(ctx->compute);
 	ctx->exact_z = half && ctx->op == AG_OP_LERP && in[2]->is_wrapped_number;
 	for (int i = 0; i < 3; i++) {
 		ag_tensor *t = in[i] ? in[i] : in[0];

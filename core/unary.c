@@ -297,7 +297,7 @@ static void unary_vm(char **data, const int64_t *st, int64_t n, void *vctx)
 	float x[VM_BLOCK], r[VM_BLOCK];
 	bool ra = c->dt[1] != ct, ro = c->dt[0] != ct;
 
-	if (!ra && !ro && (ct == AG_FLOAT16 || ct == AG_BFLOAT16)) {
+	if (!ra && !ro && ag_dtype_is_half(ct)) {
 		ag_half_blocks(unary_vm_dense, vctx, data, st, n, 1, ct);
 		return;
 	}
@@ -477,14 +477,14 @@ static int unary_run(ag_tensor *out, ag_tensor *a, unary_ctx *ctx)
 
 	ctx->dt[0] = out->dtype;
 	ctx->dt[1] = a->dtype;
-	if ((ct == AG_FLOAT32 || ct == AG_FLOAT16 || ct == AG_BFLOAT16) &&
+	if ((ct == AG_FLOAT32 || ag_dtype_is_half(ct)) &&
 	    !to_bool && ag_vm_unary_has(ctx->op))
 		loop = unary_vm;
 	else if (same && ct == AG_FLOAT32)
 		loop = unary_f32;
 	else if (same && ct == AG_FLOAT64)
 		loop = unary_f64;
-	else if (same && (ct == AG_FLOAT16 || ct == AG_BFLOAT16))
+	else if (same && ag_dtype_is_half(ct))
 		loop = unary_half;
 	else if (to_bool && ct == AG_FLOAT32)
 		loop = unary_f32_bool;
@@ -494,7 +494,7 @@ static int unary_run(ag_tensor *out, ag_tensor *a, unary_ctx *ctx)
 		return -1;
 	uint16_t *table = NULL;	/* 16-bit floats: a table of all results */
 	ctx->stream = false;
-	if (same && (ct == AG_FLOAT16 || ct == AG_BFLOAT16) &&
+	if (same && ag_dtype_is_half(ct) &&
 	    it.numel >= AG_HALF_TABLE_MIN &&
 	    (table = ag_half_table(ctx->op, loop, ctx))) {
 		ag_half_table_stream(table, it.ndim == 1 && it.strides[0][0] == 2 &&
