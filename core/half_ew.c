@@ -9,8 +9,9 @@
  * one pass: load 16 values of each input, widen, compute, round and store
  * without leaving the registers (half_cvt.h: the same bits as the
  * portable conversions), counting what the rounding lost while backward
- * watches (ag_round_watch).  relu, neg and abs take one pass too; the
- * other unary ops, on long runs, a table of their 65536 results.
+ * watches (ag_round_watch).  relu, neg and abs take one pass on the raw
+ * 16-bit patterns, 32 at a time, without widening; the other unary ops,
+ * on long runs, a table of their 65536 results.
  */
 #include "half_ew.h"
 
@@ -23,8 +24,7 @@
 
 #if AG_HAVE_X86_SIMD
 /* What one pass computes from each 16 values. */
-enum kind { K_ADD, K_SUB, K_MUL, K_DIV, K_RELU, K_NEG, K_ABS, K_MAP, K_CVT,
-	    K_NARROW };
+enum kind { K_ADD, K_SUB, K_MUL, K_DIV, K_MAP, K_CVT, K_NARROW };
 
 typedef struct pass {
 	const uint16_t *a, *b;	/* the inputs (b: binary ops only) */
@@ -37,26 +37,6 @@ typedef struct pass {
 				 * arithmetic op's results lost, to zero
 				 * ([0]) and to inf ([1]), as ag_round_check */
 } pass;
-
-/* relu, neg and abs as unary.c's float32 formulas: x < 0 ? 0 : x, -x
- * (the sign flipped, NaN's too), fabsf (the sign cleared). */
-static AG_AVX512 inline __m512 relu16(__m512 x)
-{
-	__m512 z = _mm512_setzero_ps();
-	return _mm512_mask_mov_ps(x, _mm512_cmp_ps_mask(x, z, _CMP_LT_OQ), z);
-}
-
-static AG_AVX512 inline __m512 neg16(__m512 x)
-{
-	return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(x),
-						    _mm512_set1_epi32((int)0x80000000u)));
-}
-
-static AG_AVX512 inline __m512 abs16(__m512 x)
-{
-	return _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(x),
-						    _mm512_set1_epi32(0x7fffffff)));
-}
 
 #define ALWAYS static AG_AVX512 inline __attribute__((always_inline))
 
@@ -74,9 +54,7 @@ ALWAYS __m256i block16(const pass *p, int64_t i, __mmask16 m, enum kind k)
 	__m512 x = p->sa ? ag_widen16(ha, p->f16) : p->xa, r;
 	if (k == K_CVT)
 		return ag_narrow16(x, p->to_f16);
-	if (k >= K_RELU)
-		r = k == K_RELU ? relu16(x) : k == K_NEG ? neg16(x) : abs16(x);
-	else {
+	{
 		__m512 y = p->sb ? ag_widen16(_mm256_maskz_loadu_epi16(m, p->b + i),
 					      p->f16) : p->xb;
 		r = k == K_ADD ? _mm512_add_ps(x, y) : k == K_SUB ? _mm512_sub_ps(x, y) :
@@ -203,17 +181,74 @@ FUSED(fused_sub, K_SUB)
 FUSED(fused_mul, K_MUL)
 FUSED(fused_div, K_DIV)
 
-#define FUSED1(NAME, K)							\
-static AG_AVX512 void NAME(uint16_t *o, const uint16_t *a, int64_t n,	\
-			   bool f16, bool stream)			\
-{									\
-	pass p = { a, NULL, 1, 0, _mm512_setzero_ps(), _mm512_setzero_ps(), \
-		   NULL, NULL, f16, f16, NULL };			\
-	run16(o, n, &p, K, stream);					\
+/*
+ * relu, neg and abs on the raw 16-bit patterns, 32 to a vector.  Widened,
+ * computed as unary.c's float32 formulas (x < 0 ? 0 : x, -x, fabsf) and
+ * rounded back, a value that is not NaN comes back as its own bits with
+ * the sign bit cleared (relu of a negative: +0), flipped or cleared; a
+ * NaN comes back as ag_narrow16 rounds it: bfloat16 made quiet (| 0x40),
+ * float16 PyTorch's sign | 0x7e00.  Those are the bits computed here,
+ * with a few integer instructions instead of two conversions (the
+ * rounding to bfloat16 alone is eight), which made relu bfloat16 10M
+ * bound by instructions rather than memory on Zen 4.
+ */
+enum sign_op { S_RELU, S_NEG, S_ABS };
+
+static AG_AVX512 inline __m512i sign_op32(__m512i h, enum sign_op op, bool f16)
+{
+	const __m512i sign = _mm512_set1_epi16((short)0x8000);
+	const __m512i mag = _mm512_set1_epi16(0x7fff);
+	__mmask32 nan = _mm512_cmpgt_epu16_mask(_mm512_and_si512(h, mag),
+		_mm512_set1_epi16(f16 ? 0x7c00 : 0x7f80));
+	__m512i r;
+
+	if (op == S_RELU)	/* below -0, and not NaN: zero */
+		r = _mm512_maskz_mov_epi16(~_mm512_cmpgt_epu16_mask(h, sign) | nan, h);
+	else if (op == S_NEG)
+		r = _mm512_xor_si512(h, sign);
+	else
+		r = _mm512_and_si512(h, mag);
+	__m512i q = f16 ? _mm512_or_si512(_mm512_and_si512(r, sign),
+					  _mm512_set1_epi16(0x7e00))
+			: _mm512_or_si512(r, _mm512_set1_epi16(0x40));
+	return _mm512_mask_mov_epi16(r, nan, q);
 }
-FUSED1(fused_relu, K_RELU)
-FUSED1(fused_neg, K_NEG)
-FUSED1(fused_abs, K_ABS)
+
+/* Lanes [0, n) of 32. */
+static inline __mmask32 lanes32(int64_t n)
+{
+	return n >= 32 ? (__mmask32)0xffffffffu :
+	       n <= 0 ? (__mmask32)0 : (__mmask32)((1u << n) - 1);
+}
+
+ALWAYS void sign_run(uint16_t *o, const uint16_t *a, int64_t n, enum sign_op op,
+		     bool f16, bool stream)
+{
+	int64_t i = 0;
+
+	stream = stream && !((uintptr_t)o & 1);
+	if (stream) {	/* up to o's first whole line, then whole lines */
+		int64_t lead = (int64_t)((64 - ((uintptr_t)o & 63)) & 63) / 2;
+		__mmask32 m = lanes32(lead < n ? lead : n);
+		_mm512_mask_storeu_epi16(o, m, sign_op32(
+			_mm512_maskz_loadu_epi16(m, a), op, f16));
+		for (i = lead; i + 32 <= n; i += 32)
+			_mm512_stream_si512((void *)(o + i), sign_op32(
+				_mm512_loadu_si512(a + i), op, f16));
+	}
+	for (; i < n; i += 32) {
+		__mmask32 m = lanes32(n - i);
+		_mm512_mask_storeu_epi16(o + i, m, sign_op32(
+			_mm512_maskz_loadu_epi16(m, a + i), op, f16));
+	}
+	if (stream)
+		_mm_sfence();
+}
+
+#define SIGN_RUN(NAME, OP)						static AG_AVX512 void NAME(uint16_t *o, const uint16_t *a, int64_t n,				   bool f16, bool stream)			{										if (f16)	/* the constants folded, per dtype */				sign_run(o, a, n, OP, true, stream);				else										sign_run(o, a, n, OP, false, stream);			}
+SIGN_RUN(fused_relu, S_RELU)
+SIGN_RUN(fused_neg, S_NEG)
+SIGN_RUN(fused_abs, S_ABS)
 
 typedef void (*fused1_fn)(uint16_t *, const uint16_t *, int64_t, bool, bool);
 
