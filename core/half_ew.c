@@ -33,6 +33,7 @@ typedef struct pass {
 	const uint16_t *table;	/* K_MAP: the op's 65536 results */
 	const float *fa;	/* K_NARROW: float32 input */
 	bool f16, to_f16;	/* the dtypes: a's, and (K_CVT) the output's */
+	bool prefetch;		/* ag_cpu_prefetch_ahead() */
 	int64_t *lost;		/* not NULL: add what the rounding of an
 				 * arithmetic op's results lost, to zero
 				 * ([0]) and to inf ([1]), as ag_round_check */
@@ -40,9 +41,29 @@ typedef struct pass {
 
 #define ALWAYS static AG_AVX512 inline __attribute__((always_inline))
 
+/* The 16 float32 results from i (lanes m) of an arithmetic pass. */
+ALWAYS __m512 arith16(const pass *p, int64_t i, __mmask16 m, enum kind k)
+{
+	__m512 x = p->sa ? ag_widen16(_mm256_maskz_loadu_epi16(m, p->a + i), p->f16)
+			 : p->xa;
+	__m512 y = p->sb ? ag_widen16(_mm256_maskz_loadu_epi16(m, p->b + i), p->f16)
+			 : p->xb;
+	return k == K_ADD ? _mm512_add_ps(x, y) : k == K_SUB ? _mm512_sub_ps(x, y) :
+	       k == K_MUL ? _mm512_mul_ps(x, y) : _mm512_div_ps(x, y);
+}
+
 /* The 16 results from i (lanes m) of a pass of kind k. */
 ALWAYS __m256i block16(const pass *p, int64_t i, __mmask16 m, enum kind k)
 {
+	if (k <= K_DIV) {
+		__m512 r = arith16(p, i, m, k);
+		if (__builtin_expect(p->lost != NULL, 0)) {
+			__m256i h = ag_narrow16(r, p->f16);
+			ag_count_lost16(r, h, m, p->f16, &p->lost[0], &p->lost[1]);
+			return h;
+		}
+		return ag_narrow16(r, p->f16);
+	}
 	if (k == K_NARROW)
 		return ag_narrow16(_mm512_maskz_loadu_ps(m, p->fa + i), p->to_f16);
 	__m256i ha = p->sa ? _mm256_maskz_loadu_epi16(m, p->a + i) : _mm256_setzero_si256();
@@ -51,21 +72,7 @@ ALWAYS __m256i block16(const pass *p, int64_t i, __mmask16 m, enum kind k)
 			_mm512_cvtepu16_epi32(ha), p->table, 2);
 		return _mm512_cvtepi32_epi16(v);
 	}
-	__m512 x = p->sa ? ag_widen16(ha, p->f16) : p->xa, r;
-	if (k == K_CVT)
-		return ag_narrow16(x, p->to_f16);
-	{
-		__m512 y = p->sb ? ag_widen16(_mm256_maskz_loadu_epi16(m, p->b + i),
-					      p->f16) : p->xb;
-		r = k == K_ADD ? _mm512_add_ps(x, y) : k == K_SUB ? _mm512_sub_ps(x, y) :
-		    k == K_MUL ? _mm512_mul_ps(x, y) : _mm512_div_ps(x, y);
-		if (__builtin_expect(p->lost != NULL, 0)) {
-			__m256i h = ag_narrow16(r, p->f16);
-			ag_count_lost16(r, h, m, p->f16, &p->lost[0], &p->lost[1]);
-			return h;
-		}
-	}
-	return ag_narrow16(r, p->f16);
+	return ag_narrow16(ag_widen16(ha, p->f16), p->to_f16);	/* K_CVT */
 }
 
 /*
@@ -107,7 +114,9 @@ ALWAYS __m256i block16(const pass *p, int64_t i, __mmask16 m, enum kind k)
 /* The inputs' lines PREFETCH_AHEAD bytes ahead of the 32 values a
  * streaming pass reads next, into L2: one core keeps more of memory's
  * requests in flight that way than its loads alone do (a * b + c
- * bfloat16 10M, 1 thread: 7.7 -> 6.2 ms CPU; bench/README, "half2").
+ * bfloat16 10M, 1 thread, Emerald Rapids: 7.7 -> 6.2 ms CPU; bench/README,
+ * "half2").  Only where ag_cpu_prefetch_ahead() says so: on Zen 4 the
+ * same prefetches made a * b bfloat16 10M slower (ew16's report).
  * Past the end they are harmless: a prefetch never faults. */
 #define PREFETCH_AHEAD 2048
 
@@ -129,7 +138,7 @@ ALWAYS void run16(uint16_t *o, int64_t n, const pass *p, enum kind k,
 		 bool stream)
 {
 #define BLOCK16(i, m) block16(p, i, m, k)
-#define PF16(i) prefetch16(p, i, k)
+#define PF16(i) if (p->prefetch) prefetch16(p, i, k)
 	RUN16P(o, n, stream, BLOCK16, PF16);
 #undef BLOCK16
 #undef PF16
@@ -170,16 +179,47 @@ static AG_AVX512 void NAME(uint16_t *o, const uint16_t *a, int64_t sa,	\
 			   const uint16_t *b, int64_t sb, int64_t n, bool f16, \
 			   bool stream, int64_t *lost)			\
 {									\
-	pass p = { a, b, sa, sb,					\
-		   ag_widen16(_mm256_set1_epi16((short)*a), f16),	\
-		   ag_widen16(_mm256_set1_epi16((short)*b), f16), NULL, NULL, \
-		   f16, f16, lost };					\
+	pass p = { .a = a, .b = b, .sa = sa, .sb = sb,			\
+		   .xa = ag_widen16(_mm256_set1_epi16((short)*a), f16),	\
+		   .xb = ag_widen16(_mm256_set1_epi16((short)*b), f16),	\
+		   .f16 = f16, .to_f16 = f16, .lost = lost,		\
+		   .prefetch = ag_cpu_prefetch_ahead() };		\
 	run16(o, n, &p, K, stream);					\
 }
 FUSED(fused_add, K_ADD)
 FUSED(fused_sub, K_SUB)
 FUSED(fused_mul, K_MUL)
 FUSED(fused_div, K_DIV)
+
+/* The same for bfloat16 with AVX-512 BF16, the results rounded by
+ * narrow_bf16_ne (the bits of ag_narrow16): on Zen 4 the integer
+ * rounding's instructions, more than memory, bounded a * b + c bfloat16
+ * 10M.  Rounding losses are not counted here (fused_add ... do that). */
+static AG_AVX512BF16 inline __attribute__((always_inline))
+void run_bf16(uint16_t *o, int64_t n, const pass *p, enum kind k, bool stream)
+{
+#define BLOCKBF(i, m) narrow_bf16_ne(arith16(p, i, m, k))
+#define PFBF(i) if (p->prefetch) prefetch16(p, i, k)
+	RUN16P(o, n, stream, BLOCKBF, PFBF);
+#undef BLOCKBF
+#undef PFBF
+}
+
+#define FUSED_BF16(NAME, K)						\
+static AG_AVX512BF16 void NAME(uint16_t *o, const uint16_t *a, int64_t sa, \
+			       const uint16_t *b, int64_t sb, int64_t n,	\
+			       bool stream)				\
+{									\
+	pass p = { .a = a, .b = b, .sa = sa, .sb = sb,			\
+		   .xa = ag_widen16(_mm256_set1_epi16((short)*a), false), \
+		   .xb = ag_widen16(_mm256_set1_epi16((short)*b), false), \
+		   .prefetch = ag_cpu_prefetch_ahead() };		\
+	run_bf16(o, n, &p, K, stream);					\
+}
+FUSED_BF16(fused_add_bf16, K_ADD)
+FUSED_BF16(fused_sub_bf16, K_SUB)
+FUSED_BF16(fused_mul_bf16, K_MUL)
+FUSED_BF16(fused_div_bf16, K_DIV)
 
 /*
  * relu, neg and abs on the raw 16-bit patterns, 32 to a vector.  Widened,
@@ -225,6 +265,7 @@ ALWAYS void sign_run(uint16_t *o, const uint16_t *a, int64_t n, enum sign_op op,
 		     bool f16, bool stream)
 {
 	int64_t i = 0;
+	bool prefetch = ag_cpu_prefetch_ahead();
 
 	stream = stream && !((uintptr_t)o & 1);
 	if (stream) {	/* up to o's first whole line, then whole lines */
@@ -232,9 +273,13 @@ ALWAYS void sign_run(uint16_t *o, const uint16_t *a, int64_t n, enum sign_op op,
 		__mmask32 m = lanes32(lead < n ? lead : n);
 		_mm512_mask_storeu_epi16(o, m, sign_op32(
 			_mm512_maskz_loadu_epi16(m, a), op, f16));
-		for (i = lead; i + 32 <= n; i += 32)
+		for (i = lead; i + 32 <= n; i += 32) {
+			if (prefetch)
+				_mm_prefetch((const char *)(a + i) + PREFETCH_AHEAD,
+					     _MM_HINT_T1);
 			_mm512_stream_si512((void *)(o + i), sign_op32(
 				_mm512_loadu_si512(a + i), op, f16));
+		}
 	}
 	for (; i < n; i += 32) {
 		__mmask32 m = lanes32(n - i);
@@ -292,12 +337,19 @@ bool ag_half_binary(ag_op op, ag_dtype dt, char **data, const int64_t *st,
 		return true;
 	void (*f)(uint16_t *, const uint16_t *, int64_t, const uint16_t *,
 		  int64_t, int64_t, bool, bool, int64_t *);
+	void (*hw)(uint16_t *, const uint16_t *, int64_t, const uint16_t *,
+		   int64_t, int64_t, bool);	/* bfloat16, nothing counted */
 	switch (op) {
-	case AG_OP_ADD: f = fused_add; break;
-	case AG_OP_SUB: f = fused_sub; break;
-	case AG_OP_MUL: f = fused_mul; break;
-	case AG_OP_DIV: f = fused_div; break;
+	case AG_OP_ADD: f = fused_add; hw = fused_add_bf16; break;
+	case AG_OP_SUB: f = fused_sub; hw = fused_sub_bf16; break;
+	case AG_OP_MUL: f = fused_mul; hw = fused_mul_bf16; break;
+	case AG_OP_DIV: f = fused_div; hw = fused_div_bf16; break;
 	default: return false;
+	}
+	if (dt == AG_BFLOAT16 && !ag_round_watch && ag_cpu_avx512_bf16()) {
+		hw((uint16_t *)data[0], (const uint16_t *)data[1], st[1] / 2,
+		   (const uint16_t *)data[2], st[2] / 2, n, stream);
+		return true;
 	}
 	int64_t lost[2] = { 0, 0 };
 	f((uint16_t *)data[0], (const uint16_t *)data[1], st[1] / 2,
@@ -362,8 +414,8 @@ uint16_t *ag_half_table(ag_op op, ag_inner_loop loop, void *ctx)
 static AG_AVX512 void map_avx512(uint16_t *o, const uint16_t *a, int64_t n,
 				 const uint16_t *t)
 {
-	pass p = { a, NULL, 1, 0, _mm512_setzero_ps(), _mm512_setzero_ps(), t,
-		   NULL, false, false, NULL };
+	pass p = { .a = a, .sa = 1, .table = t,
+		   .prefetch = ag_cpu_prefetch_ahead() };
 	run16(o, n, &p, K_MAP, t[STREAM] != 0);
 }
 
@@ -373,8 +425,8 @@ static AG_AVX512 void narrow_run(uint16_t *o, const float *fa,
 				 const uint16_t *a, int64_t n, bool f16,
 				 bool to_f16, bool stream)
 {
-	pass p = { a, NULL, 1, 0, _mm512_setzero_ps(), _mm512_setzero_ps(), NULL,
-		   fa, f16, to_f16, NULL };
+	pass p = { .a = a, .sa = 1, .fa = fa, .f16 = f16, .to_f16 = to_f16,
+		   .prefetch = ag_cpu_prefetch_ahead() };
 	if (fa)
 		run16(o, n, &p, K_NARROW, stream);
 	else
@@ -387,6 +439,7 @@ static AG_AVX512 void widen_run(float *o, const uint16_t *a, int64_t n,
 				bool f16, bool stream)
 {
 	int64_t i = 0;
+	bool prefetch = ag_cpu_prefetch_ahead();
 
 	stream = stream && !((uintptr_t)o & 3);
 
@@ -396,7 +449,7 @@ static AG_AVX512 void widen_run(float *o, const uint16_t *a, int64_t n,
 		__mmask16 m = ag_lanes16(lead);
 		_mm512_mask_storeu_ps(o, m, ag_widen16(_mm256_maskz_loadu_epi16(m, a), f16));
 		for (i = lead; i + 16 <= n; i += 16) {
-			if (!(i & 31))
+			if (prefetch && !(i & 31))
 				_mm_prefetch((const char *)(a + i) + PREFETCH_AHEAD,
 					     _MM_HINT_T1);
 			_mm512_stream_ps(o + i, ag_widen16(_mm256_loadu_si256(
