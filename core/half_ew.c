@@ -8,7 +8,8 @@
  * conversions take 16 values at a time, and the four arithmetic ops take
  * one pass: load 16 values of each input, widen, compute, round and store
  * without leaving the registers (half_cvt.h: the same bits as the
- * portable conversions), counting what the rounding lost while backward
+ * portable conversions; bfloat16's results, where AVX-512 BF16 is, by
+ * VCVTNEPS2BF16), counting what the rounding lost while backward
  * watches (ag_round_watch).  relu, neg and abs take one pass on the raw
  * 16-bit patterns, 32 at a time, without widening; the other unary ops,
  * on long runs, a table of their 65536 results.
@@ -116,7 +117,7 @@ ALWAYS __m256i block16(const pass *p, int64_t i, __mmask16 m, enum kind k)
  * requests in flight that way than its loads alone do (a * b + c
  * bfloat16 10M, 1 thread, Emerald Rapids: 7.7 -> 6.2 ms CPU; bench/README,
  * "half2").  Only where ag_cpu_prefetch_ahead() says so: on Zen 4 the
- * same prefetches made a * b bfloat16 10M slower (ew16's report).
+ * same prefetches made a * b bfloat16 10M slower (simd.h).
  * Past the end they are harmless: a prefetch never faults. */
 #define PREFETCH_AHEAD 2048
 
