@@ -8,9 +8,11 @@
  * conversions take 16 values at a time, and the four arithmetic ops take
  * one pass: load 16 values of each input, widen, compute, round and store
  * without leaving the registers (half_cvt.h: the same bits as the
- * portable conversions), counting what the rounding lost while backward
- * watches (ag_round_watch).  relu, neg and abs take one pass too; the
- * other unary ops, on long runs, a table of their 65536 results.
+ * portable conversions; bfloat16's results, where AVX-512 BF16 is, by
+ * VCVTNEPS2BF16), counting what the rounding lost while backward
+ * watches (ag_round_watch).  relu, neg and abs take one pass on the raw
+ * 16-bit patterns, 32 at a time, without widening; the other unary ops,
+ * on long runs, a table of their 65536 results.
  */
 #include "half_ew.h"
 
@@ -23,8 +25,7 @@
 
 #if AG_HAVE_X86_SIMD
 /* What one pass computes from each 16 values. */
-enum kind { K_ADD, K_SUB, K_MUL, K_DIV, K_RELU, K_NEG, K_ABS, K_MAP, K_CVT,
-	    K_NARROW };
+enum kind { K_ADD, K_SUB, K_MUL, K_DIV, K_MAP, K_CVT, K_NARROW };
 
 typedef struct pass {
 	const uint16_t *a, *b;	/* the inputs (b: binary ops only) */
@@ -33,36 +34,37 @@ typedef struct pass {
 	const uint16_t *table;	/* K_MAP: the op's 65536 results */
 	const float *fa;	/* K_NARROW: float32 input */
 	bool f16, to_f16;	/* the dtypes: a's, and (K_CVT) the output's */
+	bool prefetch;		/* ag_cpu_prefetch_ahead() */
 	int64_t *lost;		/* not NULL: add what the rounding of an
 				 * arithmetic op's results lost, to zero
 				 * ([0]) and to inf ([1]), as ag_round_check */
 } pass;
 
-/* relu, neg and abs as unary.c's float32 formulas: x < 0 ? 0 : x, -x
- * (the sign flipped, NaN's too), fabsf (the sign cleared). */
-static AG_AVX512 inline __m512 relu16(__m512 x)
-{
-	__m512 z = _mm512_setzero_ps();
-	return _mm512_mask_mov_ps(x, _mm512_cmp_ps_mask(x, z, _CMP_LT_OQ), z);
-}
-
-static AG_AVX512 inline __m512 neg16(__m512 x)
-{
-	return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(x),
-						    _mm512_set1_epi32((int)0x80000000u)));
-}
-
-static AG_AVX512 inline __m512 abs16(__m512 x)
-{
-	return _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(x),
-						    _mm512_set1_epi32(0x7fffffff)));
-}
-
 #define ALWAYS static AG_AVX512 inline __attribute__((always_inline))
+
+/* The 16 float32 results from i (lanes m) of an arithmetic pass. */
+ALWAYS __m512 arith16(const pass *p, int64_t i, __mmask16 m, enum kind k)
+{
+	__m512 x = p->sa ? ag_widen16(_mm256_maskz_loadu_epi16(m, p->a + i), p->f16)
+			 : p->xa;
+	__m512 y = p->sb ? ag_widen16(_mm256_maskz_loadu_epi16(m, p->b + i), p->f16)
+			 : p->xb;
+	return k == K_ADD ? _mm512_add_ps(x, y) : k == K_SUB ? _mm512_sub_ps(x, y) :
+	       k == K_MUL ? _mm512_mul_ps(x, y) : _mm512_div_ps(x, y);
+}
 
 /* The 16 results from i (lanes m) of a pass of kind k. */
 ALWAYS __m256i block16(const pass *p, int64_t i, __mmask16 m, enum kind k)
 {
+	if (k <= K_DIV) {
+		__m512 r = arith16(p, i, m, k);
+		if (__builtin_expect(p->lost != NULL, 0)) {
+			__m256i h = ag_narrow16(r, p->f16);
+			ag_count_lost16(r, h, m, p->f16, &p->lost[0], &p->lost[1]);
+			return h;
+		}
+		return ag_narrow16(r, p->f16);
+	}
 	if (k == K_NARROW)
 		return ag_narrow16(_mm512_maskz_loadu_ps(m, p->fa + i), p->to_f16);
 	__m256i ha = p->sa ? _mm256_maskz_loadu_epi16(m, p->a + i) : _mm256_setzero_si256();
@@ -71,23 +73,7 @@ ALWAYS __m256i block16(const pass *p, int64_t i, __mmask16 m, enum kind k)
 			_mm512_cvtepu16_epi32(ha), p->table, 2);
 		return _mm512_cvtepi32_epi16(v);
 	}
-	__m512 x = p->sa ? ag_widen16(ha, p->f16) : p->xa, r;
-	if (k == K_CVT)
-		return ag_narrow16(x, p->to_f16);
-	if (k >= K_RELU)
-		r = k == K_RELU ? relu16(x) : k == K_NEG ? neg16(x) : abs16(x);
-	else {
-		__m512 y = p->sb ? ag_widen16(_mm256_maskz_loadu_epi16(m, p->b + i),
-					      p->f16) : p->xb;
-		r = k == K_ADD ? _mm512_add_ps(x, y) : k == K_SUB ? _mm512_sub_ps(x, y) :
-		    k == K_MUL ? _mm512_mul_ps(x, y) : _mm512_div_ps(x, y);
-		if (__builtin_expect(p->lost != NULL, 0)) {
-			__m256i h = ag_narrow16(r, p->f16);
-			ag_count_lost16(r, h, m, p->f16, &p->lost[0], &p->lost[1]);
-			return h;
-		}
-	}
-	return ag_narrow16(r, p->f16);
+	return ag_narrow16(ag_widen16(ha, p->f16), p->to_f16);	/* K_CVT */
 }
 
 /*
@@ -129,7 +115,9 @@ ALWAYS __m256i block16(const pass *p, int64_t i, __mmask16 m, enum kind k)
 /* The inputs' lines PREFETCH_AHEAD bytes ahead of the 32 values a
  * streaming pass reads next, into L2: one core keeps more of memory's
  * requests in flight that way than its loads alone do (a * b + c
- * bfloat16 10M, 1 thread: 7.7 -> 6.2 ms CPU; bench/README, "half2").
+ * bfloat16 10M, 1 thread, Emerald Rapids: 7.7 -> 6.2 ms CPU; bench/README,
+ * "half2").  Only where ag_cpu_prefetch_ahead() says so: on Zen 4 the
+ * same prefetches made a * b bfloat16 10M slower (simd.h).
  * Past the end they are harmless: a prefetch never faults. */
 #define PREFETCH_AHEAD 2048
 
@@ -151,7 +139,7 @@ ALWAYS void run16(uint16_t *o, int64_t n, const pass *p, enum kind k,
 		 bool stream)
 {
 #define BLOCK16(i, m) block16(p, i, m, k)
-#define PF16(i) prefetch16(p, i, k)
+#define PF16(i) if (p->prefetch) prefetch16(p, i, k)
 	RUN16P(o, n, stream, BLOCK16, PF16);
 #undef BLOCK16
 #undef PF16
@@ -192,10 +180,11 @@ static AG_AVX512 void NAME(uint16_t *o, const uint16_t *a, int64_t sa,	\
 			   const uint16_t *b, int64_t sb, int64_t n, bool f16, \
 			   bool stream, int64_t *lost)			\
 {									\
-	pass p = { a, b, sa, sb,					\
-		   ag_widen16(_mm256_set1_epi16((short)*a), f16),	\
-		   ag_widen16(_mm256_set1_epi16((short)*b), f16), NULL, NULL, \
-		   f16, f16, lost };					\
+	pass p = { .a = a, .b = b, .sa = sa, .sb = sb,			\
+		   .xa = ag_widen16(_mm256_set1_epi16((short)*a), f16),	\
+		   .xb = ag_widen16(_mm256_set1_epi16((short)*b), f16),	\
+		   .f16 = f16, .to_f16 = f16, .lost = lost,		\
+		   .prefetch = ag_cpu_prefetch_ahead() };		\
 	run16(o, n, &p, K, stream);					\
 }
 FUSED(fused_add, K_ADD)
@@ -203,17 +192,109 @@ FUSED(fused_sub, K_SUB)
 FUSED(fused_mul, K_MUL)
 FUSED(fused_div, K_DIV)
 
-#define FUSED1(NAME, K)							\
-static AG_AVX512 void NAME(uint16_t *o, const uint16_t *a, int64_t n,	\
-			   bool f16, bool stream)			\
-{									\
-	pass p = { a, NULL, 1, 0, _mm512_setzero_ps(), _mm512_setzero_ps(), \
-		   NULL, NULL, f16, f16, NULL };			\
-	run16(o, n, &p, K, stream);					\
+/* The same for bfloat16 with AVX-512 BF16, the results rounded by
+ * narrow_bf16_ne (the bits of ag_narrow16): on Zen 4 the integer
+ * rounding's instructions, more than memory, bounded a * b + c bfloat16
+ * 10M.  Rounding losses are not counted here (fused_add ... do that). */
+static AG_AVX512BF16 inline __attribute__((always_inline))
+void run_bf16(uint16_t *o, int64_t n, const pass *p, enum kind k, bool stream)
+{
+#define BLOCKBF(i, m) narrow_bf16_ne(arith16(p, i, m, k))
+#define PFBF(i) if (p->prefetch) prefetch16(p, i, k)
+	RUN16P(o, n, stream, BLOCKBF, PFBF);
+#undef BLOCKBF
+#undef PFBF
 }
-FUSED1(fused_relu, K_RELU)
-FUSED1(fused_neg, K_NEG)
-FUSED1(fused_abs, K_ABS)
+
+#define FUSED_BF16(NAME, K)						\
+static AG_AVX512BF16 void NAME(uint16_t *o, const uint16_t *a, int64_t sa, \
+			       const uint16_t *b, int64_t sb, int64_t n,	\
+			       bool stream)				\
+{									\
+	pass p = { .a = a, .b = b, .sa = sa, .sb = sb,			\
+		   .xa = ag_widen16(_mm256_set1_epi16((short)*a), false), \
+		   .xb = ag_widen16(_mm256_set1_epi16((short)*b), false), \
+		   .prefetch = ag_cpu_prefetch_ahead() };		\
+	run_bf16(o, n, &p, K, stream);					\
+}
+FUSED_BF16(fused_add_bf16, K_ADD)
+FUSED_BF16(fused_sub_bf16, K_SUB)
+FUSED_BF16(fused_mul_bf16, K_MUL)
+FUSED_BF16(fused_div_bf16, K_DIV)
+
+/*
+ * relu, neg and abs on the raw 16-bit patterns, 32 to a vector.  Widened,
+ * computed as unary.c's float32 formulas (x < 0 ? 0 : x, -x, fabsf) and
+ * rounded back, a value that is not NaN comes back as its own bits with
+ * the sign bit cleared (relu of a negative: +0), flipped or cleared; a
+ * NaN comes back as ag_narrow16 rounds it: bfloat16 made quiet (| 0x40),
+ * float16 PyTorch's sign | 0x7e00.  Those are the bits computed here,
+ * with a few integer instructions instead of two conversions (the
+ * rounding to bfloat16 alone is eight), which made relu bfloat16 10M
+ * bound by instructions rather than memory on Zen 4.
+ */
+enum sign_op { S_RELU, S_NEG, S_ABS };
+
+static AG_AVX512 inline __m512i sign_op32(__m512i h, enum sign_op op, bool f16)
+{
+	const __m512i sign = _mm512_set1_epi16((short)0x8000);
+	const __m512i mag = _mm512_set1_epi16(0x7fff);
+	__mmask32 nan = _mm512_cmpgt_epu16_mask(_mm512_and_si512(h, mag),
+		_mm512_set1_epi16(f16 ? 0x7c00 : 0x7f80));
+	__m512i r;
+
+	if (op == S_RELU)	/* below -0, and not NaN: zero */
+		r = _mm512_maskz_mov_epi16(~_mm512_cmpgt_epu16_mask(h, sign) | nan, h);
+	else if (op == S_NEG)
+		r = _mm512_xor_si512(h, sign);
+	else
+		r = _mm512_and_si512(h, mag);
+	__m512i q = f16 ? _mm512_or_si512(_mm512_and_si512(r, sign),
+					  _mm512_set1_epi16(0x7e00))
+			: _mm512_or_si512(r, _mm512_set1_epi16(0x40));
+	return _mm512_mask_mov_epi16(r, nan, q);
+}
+
+/* Lanes [0, n) of 32. */
+static inline __mmask32 lanes32(int64_t n)
+{
+	return n >= 32 ? (__mmask32)0xffffffffu :
+	       n <= 0 ? (__mmask32)0 : (__mmask32)((1u << n) - 1);
+}
+
+ALWAYS void sign_run(uint16_t *o, const uint16_t *a, int64_t n, enum sign_op op,
+		     bool f16, bool stream)
+{
+	int64_t i = 0;
+	bool prefetch = ag_cpu_prefetch_ahead();
+
+	stream = stream && !((uintptr_t)o & 1);
+	if (stream) {	/* up to o's first whole line, then whole lines */
+		int64_t lead = (int64_t)((64 - ((uintptr_t)o & 63)) & 63) / 2;
+		__mmask32 m = lanes32(lead < n ? lead : n);
+		_mm512_mask_storeu_epi16(o, m, sign_op32(
+			_mm512_maskz_loadu_epi16(m, a), op, f16));
+		for (i = lead; i + 32 <= n; i += 32) {
+			if (prefetch)
+				_mm_prefetch((const char *)(a + i) + PREFETCH_AHEAD,
+					     _MM_HINT_T1);
+			_mm512_stream_si512((void *)(o + i), sign_op32(
+				_mm512_loadu_si512(a + i), op, f16));
+		}
+	}
+	for (; i < n; i += 32) {
+		__mmask32 m = lanes32(n - i);
+		_mm512_mask_storeu_epi16(o + i, m, sign_op32(
+			_mm512_maskz_loadu_epi16(m, a + i), op, f16));
+	}
+	if (stream)
+		_mm_sfence();
+}
+
+#define SIGN_RUN(NAME, OP)						static AG_AVX512 void NAME(uint16_t *o, const uint16_t *a, int64_t n,				   bool f16, bool stream)			{										if (f16)	/* the constants folded, per dtype */				sign_run(o, a, n, OP, true, stream);				else										sign_run(o, a, n, OP, false, stream);			}
+SIGN_RUN(fused_relu, S_RELU)
+SIGN_RUN(fused_neg, S_NEG)
+SIGN_RUN(fused_abs, S_ABS)
 
 typedef void (*fused1_fn)(uint16_t *, const uint16_t *, int64_t, bool, bool);
 
@@ -257,12 +338,19 @@ bool ag_half_binary(ag_op op, ag_dtype dt, char **data, const int64_t *st,
 		return true;
 	void (*f)(uint16_t *, const uint16_t *, int64_t, const uint16_t *,
 		  int64_t, int64_t, bool, bool, int64_t *);
+	void (*hw)(uint16_t *, const uint16_t *, int64_t, const uint16_t *,
+		   int64_t, int64_t, bool);	/* bfloat16, nothing counted */
 	switch (op) {
-	case AG_OP_ADD: f = fused_add; break;
-	case AG_OP_SUB: f = fused_sub; break;
-	case AG_OP_MUL: f = fused_mul; break;
-	case AG_OP_DIV: f = fused_div; break;
+	case AG_OP_ADD: f = fused_add; hw = fused_add_bf16; break;
+	case AG_OP_SUB: f = fused_sub; hw = fused_sub_bf16; break;
+	case AG_OP_MUL: f = fused_mul; hw = fused_mul_bf16; break;
+	case AG_OP_DIV: f = fused_div; hw = fused_div_bf16; break;
 	default: return false;
+	}
+	if (dt == AG_BFLOAT16 && !ag_round_watch && ag_cpu_avx512_bf16()) {
+		hw((uint16_t *)data[0], (const uint16_t *)data[1], st[1] / 2,
+		   (const uint16_t *)data[2], st[2] / 2, n, stream);
+		return true;
 	}
 	int64_t lost[2] = { 0, 0 };
 	f((uint16_t *)data[0], (const uint16_t *)data[1], st[1] / 2,
@@ -327,8 +415,10 @@ uint16_t *ag_half_table(ag_op op, ag_inner_loop loop, void *ctx)
 static AG_AVX512 void map_avx512(uint16_t *o, const uint16_t *a, int64_t n,
 				 const uint16_t *t)
 {
-	pass p = { a, NULL, 1, 0, _mm512_setzero_ps(), _mm512_setzero_ps(), t,
-		   NULL, false, false, NULL };
+	/* prefetching on every CPU: on Zen 4 too, where the other passes
+	 * are faster without, gelu float16 10M took 3.9-4.0 ms with and
+	 * 4.8-5.0 without (1 thread, CPU time) */
+	pass p = { .a = a, .sa = 1, .table = t, .prefetch = true };
 	run16(o, n, &p, K_MAP, t[STREAM] != 0);
 }
 
@@ -338,8 +428,8 @@ static AG_AVX512 void narrow_run(uint16_t *o, const float *fa,
 				 const uint16_t *a, int64_t n, bool f16,
 				 bool to_f16, bool stream)
 {
-	pass p = { a, NULL, 1, 0, _mm512_setzero_ps(), _mm512_setzero_ps(), NULL,
-		   fa, f16, to_f16, NULL };
+	pass p = { .a = a, .sa = 1, .fa = fa, .f16 = f16, .to_f16 = to_f16,
+		   .prefetch = ag_cpu_prefetch_ahead() };
 	if (fa)
 		run16(o, n, &p, K_NARROW, stream);
 	else
@@ -352,6 +442,7 @@ static AG_AVX512 void widen_run(float *o, const uint16_t *a, int64_t n,
 				bool f16, bool stream)
 {
 	int64_t i = 0;
+	bool prefetch = ag_cpu_prefetch_ahead();
 
 	stream = stream && !((uintptr_t)o & 3);
 
@@ -361,7 +452,7 @@ static AG_AVX512 void widen_run(float *o, const uint16_t *a, int64_t n,
 		__mmask16 m = ag_lanes16(lead);
 		_mm512_mask_storeu_ps(o, m, ag_widen16(_mm256_maskz_loadu_epi16(m, a), f16));
 		for (i = lead; i + 16 <= n; i += 16) {
-			if (!(i & 31))
+			if (prefetch && !(i & 31))
 				_mm_prefetch((const char *)(a + i) + PREFETCH_AHEAD,
 					     _MM_HINT_T1);
 			_mm512_stream_ps(o + i, ag_widen16(_mm256_loadu_si256(

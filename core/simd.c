@@ -84,6 +84,24 @@ bool ag_cpu_avx512_bf16(void)
 #endif
 }
 
+bool ag_cpu_prefetch_ahead(void)
+{
+	static int ahead = -1;	/* read once */
+
+	if (ahead < 0) {
+		const char *e = getenv("AGDB_PREFETCH");
+		if (e && (strcmp(e, "0") == 0 || strcmp(e, "1") == 0))
+			ahead = *e == '1';
+		else
+#if AG_HAVE_X86_SIMD
+			ahead = !__builtin_cpu_is("amd");
+#else
+			ahead = 0;
+#endif
+	}
+	return ahead;
+}
+
 #if AG_HAVE_X86_SIMD && defined(__linux__)
 /* Linux's arch_prctl request for the tile data state (XTILEDATA) */
 #define REQ_XCOMP_PERM 0x1023

@@ -27,6 +27,13 @@ bool ag_cpu_avx512_bf16(void);
 /* May AMX tiles multiply bfloat16 here (CPU, OS and, on first call, the
  * process's permission from Linux)? */
 bool ag_cpu_amx_bf16(void);
+/* Should a loop that streams through memory prefetch its inputs ahead
+ * (_mm_prefetch)?  By vendor, from two machines: on Intel (Emerald
+ * Rapids) half_ew.c's passes gained by it; on AMD (Zen 4) they ran
+ * faster without (a * b bfloat16 10M, 1 thread, CPU time: 2.2-2.4 ms
+ * with, 1.7-1.9 without), so not on AMD.  AGDB_PREFETCH=0 or 1 in the environment overrides (for
+ * measuring). */
+bool ag_cpu_prefetch_ahead(void);
 /* Turns the vector paths off (the portable ones run) or back on. */
 void ag_simd_set_enabled(bool on);
 

@@ -465,6 +465,43 @@ static int unary_types(ag_op op, const ag_tensor *a, const void *args,
 
 /* ------------------------------------------------------------- driver */
 
+/*
+ * The last table of 65536 results (ag_half_table), kept with the op,
+ * dtype and arguments it was built for: the next call with the same ones
+ * (a loop over batches) maps through it without building it again.
+ * Building costs about 0.1 ms, 3% of gelu float16 10M on Zen 4.  One
+ * table (128 KB) at a time, for the life of the process; ops run on one
+ * thread (their loops' OpenMP teams only read it).
+ */
+enum { TABLE_ARGS_MAX = 64 };
+static struct {
+	uint16_t *table;
+	ag_op op;
+	ag_dtype dt;
+	unsigned char args[TABLE_ARGS_MAX];
+} last_table;
+
+static uint16_t *half_table(const unary_ctx *ctx, ag_inner_loop loop)
+{
+	size_t size = ag_op_info(ctx->op)->args;
+	bool keyed = size <= TABLE_ARGS_MAX;
+
+	if (keyed && last_table.table && last_table.op == ctx->op &&
+	    last_table.dt == ctx->compute && !ag_round_watch &&
+	    (size == 0 || memcmp(last_table.args, ctx->args, size) == 0))
+		return last_table.table;
+	uint16_t *t = ag_half_table(ctx->op, loop, (void *)ctx);
+	if (t && keyed) {
+		free(last_table.table);
+		last_table.table = t;
+		last_table.op = ctx->op;
+		last_table.dt = ctx->compute;
+		if (size)
+			memcpy(last_table.args, ctx->args, size);
+	}
+	return t;
+}
+
 static int unary_run(ag_tensor *out, ag_tensor *a, unary_ctx *ctx)
 {
 	ag_tensor *ops[2] = { out, a };
@@ -496,7 +533,7 @@ static int unary_run(ag_tensor *out, ag_tensor *a, unary_ctx *ctx)
 	ctx->stream = false;
 	if (same && ag_dtype_is_half(ct) &&
 	    it.numel >= AG_HALF_TABLE_MIN &&
-	    (table = ag_half_table(ctx->op, loop, ctx))) {
+	    (table = half_table(ctx, loop))) {
 		ag_half_table_stream(table, it.ndim == 1 && it.strides[0][0] == 2 &&
 				     ag_vm_streams(it.numel * 2));
 		ag_iter_run(&it, ag_half_table_map, table, true);
@@ -508,7 +545,8 @@ static int unary_run(ag_tensor *out, ag_tensor *a, unary_ctx *ctx)
 			       it.strides[0][0] == 2 && ag_vm_streams(it.numel * 2);
 		ag_iter_run(&it, loop, ctx, true);
 	}
-	free(table);
+	if (table != last_table.table)
+		free(table);
 	return 0;
 }
 

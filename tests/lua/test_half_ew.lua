@@ -133,4 +133,25 @@ for k, v in pairs(big) do
 end
 t.ok(save_bytes(firsts) == ours, "runs of 327680 values: the bits of runs of 65536")
 
+-- unary.c keeps the last table of results for the next call: one after
+-- another, ops that differ only in their numbers, their op or their dtype
+-- each get their own (long runs against the short ones, which build none)
+local variants = {
+	{"leaky_relu 0.2", function(v) return F.leaky_relu(v, 0.2) end},
+	{"leaky_relu 0.2 again", function(v) return F.leaky_relu(v, 0.2) end},
+	{"leaky_relu 0.3", function(v) return F.leaky_relu(v, 0.3) end},
+	{"gelu", function(v) return F.gelu(v) end},
+	{"gelu tanh", function(v) return F.gelu(v, {approximate = "tanh"}) end},
+	{"exp", function(v) return v:exp() end},
+}
+local longs = {bf16 = five(x), f16 = five(h)}
+for _, c in ipairs(variants) do
+	for _, pair in ipairs({{x, "bf16"}, {h, "f16"}}) do
+		local short = c[2](pair[1])
+		local first = c[2](longs[pair[2]]):narrow(1, 1, 65536):contiguous()
+		t.ok(save_bytes({v = first}) == save_bytes({v = short}),
+			("%s %s: a long run has the bits of a short one"):format(c[1], pair[2]))
+	end
+end
+
 t.done()
