@@ -492,8 +492,8 @@ void ag_half_table_map(char **data, const int64_t *st, int64_t n, void *table)
 bool ag_half_convert(char **data, const int64_t *st, int64_t n, ag_dtype to,
 		     ag_dtype from, bool stream)
 {
-	bool half_to = to == AG_FLOAT16 || to == AG_BFLOAT16;
-	bool half_from = from == AG_FLOAT16 || from == AG_BFLOAT16;
+	bool half_to = ag_dtype_is_half(to);
+	bool half_from = ag_dtype_is_half(from);
 
 #if AG_HAVE_X86_SIMD
 	/* dense runs in one pass (ag_narrow_half counts rounding losses) */
