@@ -354,8 +354,7 @@ static void combine(ag_dtype dt, int64_t M, int64_t N, const char *T,
  * NaN in float16 on the tiles) widened to float32 and multiplied by
  * sgemm.  The three float32 buffers are one per calling thread, kept
  * between products of up to HALF_KEEP bytes: fresh pages each call cost
- * the kernel a tenth of a 1024^2 product in clearing them.  The widening
- * is shared by the threads, a row at a time.
+ * the kernel a tenth of a 1024^2 product in clearing them.
  */
 #define HALF_KEEP ((size_t)32 << 20)
 static _Thread_local float *half_buf;
@@ -389,10 +388,11 @@ static int half_product(ag_dtype dt, int64_t M, int64_t N, int64_t K, mat a,
 	*T = t;
 	if (tiled != 0)
 		return tiled > 0 ? 0 : -1;
+	/* one thread: an OpenMP team right before OpenBLAS's own threads
+	 * (Debian's pthread build) spins on the cores they want (2 threads,
+	 * float16 1024^2: 21.8-24.8 ms, one thread widening and rounding
+	 * 11.6-11.8, float32 10.5-12.8) */
 	int64_t rows = M + K;
-#ifdef _OPENMP
-	#pragma omp parallel for schedule(static) if (M * N * K > 4194304)
-#endif
 	for (int64_t r = 0; r < rows; r++) {
 		if (r < M)
 			ag_widen_half(a.p + r * a.rs * 2, a.cs * 2, fa + r * K, K, dt);
@@ -427,22 +427,6 @@ static char *product_buffer(ag_dtype dt, int64_t M, int64_t N, int64_t K,
 		return NULL;
 	}
 	return T;
-}
-
-/* n floats rounded to the 16-bit float dt into dst (dense), the threads
- * sharing it in blocks (not while rounding losses are counted: one
- * tally) */
-static void narrow_shared(const float *src, char *dst, int64_t n, ag_dtype dt)
-{
-	int64_t blocks = (n + 65535) / 65536;
-
-#ifdef _OPENMP
-	#pragma omp parallel for schedule(static) if (n >= 1 << 20 && !ag_round_watch)
-#endif
-	for (int64_t q = 0; q < blocks; q++) {
-		int64_t lo = q * 65536, len = n - lo < 65536 ? n - lo : 65536;
-		ag_narrow_half(src + lo, dst + lo * 2, 2, len, dt);
-	}
 }
 
 static int narrow_int_gemm(ag_dtype dt, ag_dtype out, int64_t M, int64_t N,
@@ -516,8 +500,9 @@ int ag_gemm(ag_dtype dt, int64_t M, int64_t N, int64_t K, double alpha,
 		float *T = NULL;
 		int rc = half_product(dt, M, N, K, a, b, &T);
 		if (rc == 0) {
-			if (plain)	/* rounded on store, vectorised */
-				narrow_shared(T, c, M * N, dt);
+			if (plain)	/* rounded on store, vectorised, one thread
+					 * (see half_product) */
+				ag_narrow_half(T, c, 2, M * N, dt);
 			else
 				combine(dt, M, N, (const char *)T, AG_FLOAT32, alpha,
 					beta, c, ldc);
