@@ -148,6 +148,21 @@ static void pack_b_generic(const bf16_job *j, int64_t g)
 	}
 }
 
+/* 16 values of each of two rows as 16 pairs (x0 y0 x1 y1 ...): a column's
+ * two k in one 32-bit word, as VDPBF16PS and the tiles read them. */
+static AVX512 inline __attribute__((always_inline)) __m512i
+pair_rows(__m256i x, __m256i y)
+{
+	static const uint16_t idx[32] = {
+		0, 32, 1, 33, 2, 34, 3, 35, 4, 36, 5, 37, 6, 38, 7, 39,
+		8, 40, 9, 41, 10, 42, 11, 43, 12, 44, 13, 45, 14, 46, 15, 47
+	};
+
+	return _mm512_permutex2var_epi16(_mm512_castsi256_si512(x),
+					 _mm512_loadu_si512(idx),
+					 _mm512_castsi256_si512(y));
+}
+
 /* r[a] (16 rows of 16 32-bit words) transposed in place: r[b][a] = the
  * old r[a][b].  Words, then pairs, within 128-bit lanes; then lanes. */
 static AVX512 inline __attribute__((always_inline)) void
@@ -221,13 +236,7 @@ static AVX512 void pack_b_rows(const bf16_job *j, int64_t t, int64_t g0,
 {
 	const uint16_t *p = (const uint16_t *)j->b.p;
 	int64_t K = j->K, N = j->N;
-	uint16_t idx_v[32];
 
-	for (int c = 0; c < 16; c++) {
-		idx_v[2 * c] = (uint16_t)c;
-		idx_v[2 * c + 1] = (uint16_t)(32 + c);
-	}
-	__m512i idx = _mm512_loadu_si512(idx_v);
 	/* a group's tile at a time, its 1 KiB written from start to end
 	 * (across the groups for each pair of rows instead, the stores go kt
 	 * KiB apart, onto few L1 sets: 1.2-1.7x the packing's time) */
@@ -241,9 +250,7 @@ static AVX512 void pack_b_rows(const bf16_job *j, int64_t t, int64_t g0,
 					  : _mm256_setzero_si256();
 			__m256i y = k + 1 < K ? _mm256_maskz_loadu_epi16(m, r1)
 					      : _mm256_setzero_si256();
-			_mm512_store_si512(dst, _mm512_permutex2var_epi16(
-				_mm512_castsi256_si512(x), idx,
-				_mm512_castsi256_si512(y)));
+			_mm512_store_si512(dst, pair_rows(x, y));
 		}
 	}
 }
@@ -296,19 +303,17 @@ static AG_AVX512 void scale_row(const float *t, uint16_t *h, int64_t n,
 	}
 }
 
-/* A block of rows x cols (of 32 x 32 floats) rounded to bfloat16 (f16:
- * float16) into h (ldh values per row), as ag_half_narrow_avx512 rounds. */
-static AG_AVX512 void narrow_block(const float *blk, uint16_t *h, int64_t ldh,
-				   int64_t rows, int64_t cols, bool f16)
+/* A block of rows x cols floats (ldb a row, 64-byte aligned rows) rounded
+ * to bfloat16 (f16: float16) into h (ldh values per row), as
+ * ag_half_narrow_avx512 rounds. */
+static AG_AVX512 void narrow_block(const float *blk, int64_t ldb, uint16_t *h,
+				   int64_t ldh, int64_t rows, int64_t cols,
+				   bool f16)
 {
-	__mmask16 m0 = ag_lanes16(cols), m1 = ag_lanes16(cols - 16);
-
-	for (int64_t r = 0; r < rows; r++, blk += 32, h += ldh) {
-		_mm256_mask_storeu_epi16(h, m0, ag_narrow16(_mm512_load_ps(blk), f16));
-		if (cols > 16)
-			_mm256_mask_storeu_epi16(h + 16, m1,
-				ag_narrow16(_mm512_load_ps(blk + 16), f16));
-	}
+	for (int64_t r = 0; r < rows; r++, blk += ldb, h += ldh)
+		for (int64_t v = 0; v * 16 < cols; v++)
+			_mm256_mask_storeu_epi16(h + 16 * v, ag_lanes16(cols - 16 * v),
+				ag_narrow16(_mm512_load_ps(blk + 16 * v), f16));
 }
 
 /* The four products of a 2 x 2 block of tiles: 0-3 += A (4, 5) x B (6, 7),
@@ -390,13 +395,13 @@ static void block_hi_lo(int64_t kh, const uint16_t *a0, const uint16_t *a1,
 	}
 }
 
-/* Until another thread has set *flag: spinning, as the wait is short
- * when the threads run, yielding now and then for when one of them does
- * not. */
-static void wait_flag(atomic_uchar *flag)
+/* Until another thread has set *flag to v: spinning, as the wait is
+ * short when the threads run, yielding now and then for when one of them
+ * does not. */
+static void wait_flag(atomic_uchar *flag, unsigned char v)
 {
-	for (unsigned spin = 1; !atomic_load_explicit(flag, memory_order_acquire);
-	     spin++) {
+	for (unsigned spin = 1;
+	     atomic_load_explicit(flag, memory_order_acquire) != v; spin++) {
 		_mm_pause();
 		if (spin % 4096 == 0)
 			sched_yield();
@@ -430,7 +435,7 @@ static void panel(const bf16_job *j, int64_t i, int64_t jc, int64_t je,
 		atomic_store_explicit(ready, 1, memory_order_release);
 	}
 	if (jc > 0)
-		wait_flag(ready);
+		wait_flag(ready, 1);
 	/* every other block runs k backwards, so that it starts on the tiles
 	 * of A its neighbour ended on, still in L1 (0.93-0.98 of the time
 	 * of all forwards; taking every other panel's columns from the end
@@ -468,7 +473,8 @@ static void panel(const bf16_job *j, int64_t i, int64_t jc, int64_t je,
 		if (direct)
 			continue;
 		if (j->h && !j->scaled) {
-			narrow_block(blk, j->h + i * N + col, N, rows, cols, j->f16);
+			narrow_block(blk, 32, j->h + i * N + col, N, rows, cols,
+				     j->f16);
 		} else {
 			for (int64_t r = 0; r < rows; r++) {
 				if (j->scaled)
@@ -736,14 +742,6 @@ static const dp_tile_fn dp_tiles[DP_MR + 1] = {
 	NULL, dp_tile1, dp_tile2, dp_tile3, dp_tile4, dp_tile5, dp_tile6
 };
 
-/* n (up to DP_NR) floats rounded to bfloat16 */
-static AG_AVX512 void narrow_row(const float *f, uint16_t *h, int64_t n)
-{
-	for (int64_t v = 0; v * 16 < n; v++)
-		_mm256_mask_storeu_epi16(h + 16 * v, ag_lanes16(n - 16 * v),
-					 ag_narrow16(_mm512_load_ps(f + 16 * v), false));
-}
-
 /* Rows [i0, i1) of A copied row-major into ap (Kp a row, zero past K),
  * for an A whose rows are not adjacent.  A transposed (its columns
  * adjacent, as g:t() in a weight's gradient) goes by blocks of 16 rows x
@@ -756,22 +754,14 @@ static AVX512 void dp_pack_a(const bf16_job *j, int64_t i0, int64_t i1)
 	int64_t iv = i0, kv = j->a.rs == 1 ? K / 32 * 32 : 0;
 
 	if (kv > 0) {
-		uint16_t idx_v[32];
-		for (int c = 0; c < 16; c++) {
-			idx_v[2 * c] = (uint16_t)c;
-			idx_v[2 * c + 1] = (uint16_t)(32 + c);
-		}
-		__m512i idx = _mm512_loadu_si512(idx_v);
 		for (; iv + 16 <= i1; iv += 16)
 			for (int64_t kb = 0; kb < kv; kb += 32) {
 				__m512i r[16];
 				for (int q = 0; q < 16; q++) {
 					const uint16_t *c0 = p + iv + (kb + 2 * q) * cs;
-					r[q] = _mm512_permutex2var_epi16(
-						_mm512_castsi256_si512(_mm256_loadu_si256(
-							(const __m256i *)c0)), idx,
-						_mm512_castsi256_si512(_mm256_loadu_si256(
-							(const __m256i *)(c0 + cs))));
+					r[q] = pair_rows(
+						_mm256_loadu_si256((const __m256i *)c0),
+						_mm256_loadu_si256((const __m256i *)(c0 + cs)));
 				}
 				transpose16_epi32(r);
 				for (int c = 0; c < 16; c++)
@@ -823,17 +813,16 @@ static void dp_item(const bf16_job *j, int64_t i0, int64_t i1, int64_t j0,
 						     ldacc, j->c ? cols : DP_NR);
 					continue;
 				}
-				bool lastodd = last && odd;
 				if (j->c) {
-					dp_tiles[mr](kp, lastodd, a, lda, b, gs, cin, ldacc,
+					dp_tiles[mr](kp, odd, a, lda, b, gs, cin, ldacc,
 						     DP_F32, j->c + i * N + col, NULL, N,
 						     cols);
 				} else if (!j->scaled && !ag_round_watch) {
-					dp_tiles[mr](kp, lastodd, a, lda, b, gs, cin, ldacc,
+					dp_tiles[mr](kp, odd, a, lda, b, gs, cin, ldacc,
 						     DP_ROUND, NULL, j->h + i * N + col, N,
 						     cols);
 				} else {
-					dp_tiles[mr](kp, lastodd, a, lda, b, gs, cin, ldacc,
+					dp_tiles[mr](kp, odd, a, lda, b, gs, cin, ldacc,
 						     DP_BLK, blk, NULL, DP_NR, cols);
 					for (int r = 0; r < mr; r++) {
 						uint16_t *hr = j->h + (i + r) * N + col;
@@ -841,7 +830,8 @@ static void dp_item(const bf16_job *j, int64_t i0, int64_t i1, int64_t j0,
 							scale_row(blk + r * DP_NR, hr, cols,
 								  j->alpha, j->beta, false);
 						else
-							narrow_row(blk + r * DP_NR, hr, cols);
+							narrow_block(blk + r * DP_NR, DP_NR, hr,
+								     N, 1, cols, false);
 						if (ag_round_watch)
 							ag_round_check(blk + r * DP_NR,
 								       (const char *)hr, 2,
@@ -897,7 +887,7 @@ static void dp_items(bf16_job *j)
 enum { DP_UNPACKED, DP_PACKING, DP_PACKED };
 
 /* Band (or row block) q packed: by this thread if no other has begun it,
- * else waited for (as wait_flag waits). */
+ * else waited for. */
 static void dp_need(const bf16_job *j, atomic_uchar *state, bool band,
 		    int64_t q)
 {
@@ -915,12 +905,7 @@ static void dp_need(const bf16_job *j, atomic_uchar *state, bool band,
 		atomic_store_explicit(state, DP_PACKED, memory_order_release);
 		return;
 	}
-	for (unsigned spin = 1; atomic_load_explicit(state, memory_order_acquire) !=
-	     DP_PACKED; spin++) {
-		_mm_pause();
-		if (spin % 4096 == 0)
-			sched_yield();
-	}
+	wait_flag(state, DP_PACKED);
 }
 
 /*
@@ -999,7 +984,6 @@ static int gemm(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 		       .f16 = sp != NULL, .sp = sp,
 		       .alpha = scale ? scale[0] : 1, .beta = scale ? scale[1] : 0 };
 	int64_t Kp = j.kt * 32;
-	size_t bytes;
 
 	if (dp) {
 		bool in_place = a.cs == 1 || K == 1;
@@ -1026,8 +1010,8 @@ static int gemm(int64_t M, int64_t N, int64_t K, ag_mat a, ag_mat b,
 		scratch_done();
 		return 1;
 	}
-	bytes = (size_t)((j.Mp + j.Np) * Kp) * sizeof(uint16_t) + (size_t)(j.Mp / 32);
-	j.ap = scratch_get(bytes);
+	j.ap = scratch_get((size_t)((j.Mp + j.Np) * Kp) * sizeof(uint16_t) +
+			   (size_t)(j.Mp / 32));
 	if (!j.ap) {
 		scratch_done();
 		return ag_error(AG_ERR_NOMEM, "out of memory in a matrix product");

@@ -401,14 +401,11 @@ static int half_product(ag_dtype dt, int64_t M, int64_t N, int64_t K, mat a,
 				      fb + (r - M) * N, N, dt);
 	}
 	mat ma = { (const char *)fa, K, 1 }, mb = { (const char *)fb, N, 1 };
-	int rc;
 #ifdef HAVE_CBLAS
 	if (fits_blas(M, N, K, N))
-		rc = blas_gemm(AG_FLOAT32, M, N, K, 1, ma, mb, 0, (char *)t, N);
-	else
+		return blas_gemm(AG_FLOAT32, M, N, K, 1, ma, mb, 0, (char *)t, N);
 #endif
-		rc = builtin_gemm(AG_FLOAT32, M, N, K, ma, mb, (char *)t);
-	return rc;
+	return builtin_gemm(AG_FLOAT32, M, N, K, ma, mb, (char *)t);
 }
 
 /* T = A @ B into a fresh dense buffer of dtype dt, for the paths without
