@@ -57,22 +57,29 @@ static int l_log_softmax(lua_State *L) { return softmax_common(L, true); }
 
 /* ------------------------------------------------------------ torch._C */
 
-/* A target (1-based) made 0-based; refuses non-int64 with PyTorch's
- * text. */
-static ag_tensor *target_arg(lua_State *L, int idx, const char *fname)
+/* 1-based indices t made 0-based, in t's dtype (raises core's error) */
+static ag_tensor *zero_based(lua_State *L, ag_tensor *t)
 {
-	ag_tensor *t = repl_check_tensor(L, idx, fname), *one, *r;
+	ag_tensor *one = ag_scalar(1, t->dtype), *r;
 
-	if (t->dtype != AG_INT64) {
-		luaL_error(L, "expected scalar type Long but found %s",
-			   ag_dtype_scalar_name(t->dtype));
-	}
-	one = ag_scalar(1, AG_INT64);
 	r = one ? ag_sub(t, one) : NULL;
 	ag_tensor_release(one);
 	if (!r)
 		repl_core_error(L);
 	return r;
+}
+
+/* A target (1-based) made 0-based; refuses non-int64 with PyTorch's
+ * text. */
+static ag_tensor *target_arg(lua_State *L, int idx, const char *fname)
+{
+	ag_tensor *t = repl_check_tensor(L, idx, fname);
+
+	if (t->dtype != AG_INT64) {
+		luaL_error(L, "expected scalar type Long but found %s",
+			   ag_dtype_scalar_name(t->dtype));
+	}
+	return zero_based(L, t);
 }
 
 /* Raises core's error, with a 0-based "Target N" put back to 1-based. */
@@ -210,11 +217,7 @@ static int c_embedding(lua_State *L)
 		repl_push_tensor(L, ag_embedding(w, t, pad));
 		return 1;
 	}
-	ag_tensor *one = ag_scalar(1, t->dtype);
-	idx = one ? ag_sub(t, one) : NULL;
-	ag_tensor_release(one);
-	if (!idx)
-		return repl_core_error(L);
+	idx = zero_based(L, t);
 	r = ag_embedding(w, idx, pad);
 	ag_tensor_release(idx);
 	repl_push_tensor(L, r);
